@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * See attach.h. The reclaim walk is safe without stopping the dataplane:
+ * an object tagged SB_MSG_OWNER_CONTROL can only have been held by a shard
+ * of sb-control, and no shard of this process has started yet, so every
+ * such object belonged to the dead predecessor. The one window left is a
+ * predecessor killed between tagging an object RING and enqueueing it;
+ * that object is leaked until the dataplane restarts (a few instructions
+ * wide, and counted by the pool's in-use figure in sbctl status).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_mempool.h>
+#include <rte_memzone.h>
+#include <rte_ring.h>
+
+#include "attach.h"
+#include "msg.h"
+
+static void attach_reclaim_one(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
+{
+	struct sb_attach *a = arg;
+	struct sb_msg *m = obj;
+
+	(void)idx;
+	if (m->owner == SB_MSG_OWNER_CONTROL) {
+		m->owner = SB_MSG_OWNER_FREE;
+		rte_mempool_put(mp, m);
+		a->reclaimed++;
+	}
+}
+
+static int attach_rings(struct sb_attach *a, char *why, size_t why_len)
+{
+	char name[SB_RING_NAME_MAX];
+
+	for (unsigned w = 0; w < a->shm->n_workers; w++) {
+		for (unsigned s = 0; s < a->shm->n_shards; s++) {
+			snprintf(name, sizeof(name), SB_RING_UP_FMT, w, s);
+			a->up[w][s] = rte_ring_lookup(name);
+			snprintf(name, sizeof(name), SB_RING_DOWN_FMT, w, s);
+			a->down[w][s] = rte_ring_lookup(name);
+			if (a->up[w][s] == NULL || a->down[w][s] == NULL) {
+				snprintf(why, why_len, "ring pair %u/%u not found", w, s);
+				return -ENOENT;
+			}
+		}
+	}
+	return 0;
+}
+
+static int pid_alive(int32_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+int sb_attach(struct sb_attach *a, unsigned n_shards, char *why, size_t why_len)
+{
+	const struct rte_memzone *mz = rte_memzone_lookup(SB_SHM_NAME);
+	struct sb_shm *shm;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (mz == NULL) {
+		snprintf(why, why_len, "no shared state '%s': is sb-dataplane running?",
+			 SB_SHM_NAME);
+		return -ENOENT;
+	}
+	shm = mz->addr;
+	if (__atomic_load_n(&shm->magic, __ATOMIC_ACQUIRE) != SB_SHM_MAGIC ||
+	    shm->version != SB_SHM_VERSION) {
+		snprintf(why, why_len, "shared state has version %u, this sb-control speaks %u",
+			 shm->version, SB_SHM_VERSION);
+		return -EPROTO;
+	}
+	if (n_shards > shm->n_shards) {
+		snprintf(why, why_len, "control.shards=%u but the dataplane made rings for %u",
+			 n_shards, shm->n_shards);
+		return -EINVAL;
+	}
+	if (shm->ctl_pid != 0 && shm->ctl_pid != getpid() && pid_alive(shm->ctl_pid)) {
+		snprintf(why, why_len, "another sb-control (pid %d) is attached", shm->ctl_pid);
+		return -EBUSY;
+	}
+	a->shm = shm;
+	a->msg_pool = rte_mempool_lookup(SB_MSG_POOL_NAME);
+	if (a->msg_pool == NULL) {
+		snprintf(why, why_len, "message pool '%s' not found", SB_MSG_POOL_NAME);
+		return -ENOENT;
+	}
+	rc = attach_rings(a, why, why_len);
+	if (rc < 0)
+		return rc;
+	rte_mempool_obj_iter(a->msg_pool, attach_reclaim_one, a);
+	a->epoch = shm->ctl_epoch + 1;
+	shm->ctl_reclaimed += a->reclaimed;
+	shm->ctl_attaches++;
+	shm->ctl_epoch = a->epoch;
+	shm->ctl_shards = n_shards;
+	__atomic_store_n(&shm->ctl_pid, (int32_t)getpid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&shm->ctl_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
+	return 0;
+}
+
+void sb_detach(struct sb_attach *a)
+{
+	if (a->shm == NULL)
+		return;
+	__atomic_store_n(&a->shm->ctl_alive_tsc, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&a->shm->ctl_shards, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&a->shm->ctl_pid, 0, __ATOMIC_RELEASE);
+}
+
+int sb_attach_dataplane_alive(const struct sb_attach *a)
+{
+	return pid_alive(a->shm->dp_pid);
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Status report. Reads shared memory written by other threads and the
+ * other process; every figure is a snapshot, possibly a few packets stale.
+ * Ring depth is read with rte_ring_count(), which is safe from any thread.
+ */
+#include <inttypes.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "config.h"
+#include "status.h"
+
+/* "12.3 us (0.4 s ago)" or "none yet". */
+static void status_rtt(struct sb_out *o, const struct sb_shm *shm, uint64_t rtt_tsc,
+		       uint64_t last_tsc, uint64_t now_tsc)
+{
+	double us_per_tsc = 1e6 / (double)shm->tsc_hz;
+
+	if (last_tsc == 0) {
+		sb_out_printf(o, "hb_rtt none yet");
+		return;
+	}
+	sb_out_printf(o, "hb_rtt %.1f us (%.1f s ago)", (double)rtt_tsc * us_per_tsc,
+		      (double)(now_tsc - last_tsc) * us_per_tsc / 1e6);
+}
+
+static void status_ports(struct sb_out *o, const struct sb_shm *shm)
+{
+	char ip[16];
+
+	for (unsigned p = 0; p < shm->n_ports && p < SB_MAX_PORTS; p++) {
+		const struct sb_shm_port *pt = &shm->ports[p];
+
+		sb_out_printf(o,
+			      "port %u %s link %s speed %u Mb/s mac %02x:%02x:%02x:%02x:%02x:%02x "
+			      "ipv4 %s/%u queues %u\n",
+			      pt->port_id, pt->name, pt->link_up ? "up" : "down", pt->speed_mbps,
+			      pt->mac[0], pt->mac[1], pt->mac[2], pt->mac[3], pt->mac[4],
+			      pt->mac[5], sb_config_ipv4_str(pt->ipv4, ip), pt->prefix,
+			      pt->n_queues);
+		sb_out_printf(o,
+			      "  hw ipackets %" PRIu64 " opackets %" PRIu64 " imissed %" PRIu64
+			      " ierrors %" PRIu64 " oerrors %" PRIu64 " rx_nombuf %" PRIu64 "\n",
+			      pt->hw_ipackets, pt->hw_opackets, pt->hw_imissed, pt->hw_ierrors,
+			      pt->hw_oerrors, pt->hw_rx_nombuf);
+	}
+}
+
+static void status_rings(struct sb_out *o, const struct sb_attach *a, uint64_t now_tsc)
+{
+	const struct sb_shm *shm = a->shm;
+
+	sb_out_printf(o, "rings %u x 2, size %u\n", shm->n_workers * shm->n_shards,
+		      shm->ring_size);
+	for (unsigned w = 0; w < shm->n_workers; w++) {
+		for (unsigned s = 0; s < shm->n_shards; s++) {
+			sb_out_printf(o, "  ring %s depth %u/%u ", a->up[w][s]->name,
+				      rte_ring_count(a->up[w][s]),
+				      rte_ring_get_capacity(a->up[w][s]));
+			status_rtt(o, shm, shm->workers[w].hb_rtt_tsc[s],
+				   shm->workers[w].hb_last_tsc[s], now_tsc);
+			sb_out_printf(o, " (worker %u -> shard %u -> worker)\n", w, s);
+			sb_out_printf(o, "  ring %s depth %u/%u ", a->down[w][s]->name,
+				      rte_ring_count(a->down[w][s]),
+				      rte_ring_get_capacity(a->down[w][s]));
+			status_rtt(o, shm, shm->shards[s].hb_rtt_tsc[w],
+				   shm->shards[s].hb_last_tsc[w], now_tsc);
+			sb_out_printf(o, " (shard %u -> worker %u -> shard)\n", s, w);
+		}
+	}
+}
+
+static void status_counters(struct sb_out *o, const struct sb_shm *shm)
+{
+	sb_out_printf(o, "counters (dataplane, sum over workers)\n");
+	for (unsigned c = 0; c < SB_DP_CTR_MAX; c++) {
+		uint64_t sum = 0;
+
+		for (unsigned w = 0; w < shm->n_workers; w++)
+			sum += shm->workers[w].ctr[c];
+		sb_out_printf(o, "  %-16s %" PRIu64 "\n", sb_dp_counter_names[c], sum);
+	}
+}
+
+void sb_status_write(struct sb_out *o, const struct sb_attach *a)
+{
+	const struct sb_shm *shm = a->shm;
+	uint64_t now_tsc = rte_rdtsc();
+	double hz = (double)shm->tsc_hz;
+
+	sb_out_printf(o, "dataplane pid %d up %.0f s workers %u shards %u alive %.1f s ago\n",
+		      shm->dp_pid, (double)(now_tsc - shm->dp_start_tsc) / hz, shm->n_workers,
+		      shm->n_shards, (double)(now_tsc - shm->dp_alive_tsc) / hz);
+	sb_out_printf(o,
+		      "control pid %d epoch %u shards %u attaches %" PRIu64
+		      " reclaimed %" PRIu64 " msg_pool in_use %u/%u\n",
+		      (int)getpid(), shm->ctl_epoch, shm->ctl_shards, shm->ctl_attaches,
+		      shm->ctl_reclaimed, rte_mempool_in_use_count(a->msg_pool),
+		      a->msg_pool->size);
+	status_ports(o, shm);
+	for (unsigned w = 0; w < shm->n_workers; w++)
+		sb_out_printf(o, "worker %u lcore %u port %u queue %u\n", w,
+			      shm->workers[w].lcore_id, shm->workers[w].port_id,
+			      shm->workers[w].queue_id);
+	for (unsigned s = 0; s < shm->ctl_shards; s++) {
+		const struct sb_shm_shard *st = &shm->shards[s];
+
+		sb_out_printf(o,
+			      "shard %u msgs_in %" PRIu64 " msgs_out %" PRIu64 " msgs_bad %" PRIu64
+			      " ring_full %" PRIu64 "\n",
+			      s, st->msgs_in, st->msgs_out, st->msgs_bad, st->ring_full);
+	}
+	status_rings(o, a, now_tsc);
+	status_counters(o, shm);
+}

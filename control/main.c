@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * sb-control: the DPDK secondary. Attaches to a running sb-dataplane by
+ * its file prefix, starts one thread per control shard, and keeps its main
+ * thread for management: the sbctl socket, the liveness stamp the
+ * dataplane watches, and watching the dataplane in turn (without it the
+ * shared memory means nothing, so sb-control exits).
+ *
+ * sb-control may be killed and restarted at any time; the dataplane keeps
+ * running and the new instance re-attaches (attach.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "attach.h"
+#include "cli/server.h"
+#include "config.h"
+#include "config_eal.h"
+#include "shard.h"
+
+static volatile bool ctl_quit;
+
+static void ctl_on_signal(int sig)
+{
+	(void)sig;
+	ctl_quit = true;
+}
+
+static void ctl_load_config(int argc, char **argv, struct sb_config *cfg)
+{
+	struct sb_config_error err = { 0 };
+	int opt;
+
+	sb_config_defaults(cfg);
+	while ((opt = getopt(argc, argv, "c:s:h")) != -1) {
+		int rc = 0;
+
+		if (opt == 'c')
+			rc = sb_config_load(cfg, optarg, &err);
+		else if (opt == 's')
+			rc = sb_config_override(cfg, optarg, &err);
+		else {
+			fprintf(stderr, "usage: %s [-c FILE] [-s section.key=value]...\n", argv[0]);
+			exit(opt == 'h' ? 0 : 2);
+		}
+		if (rc < 0) {
+			fprintf(stderr, "sb-control: config%s%.0u: %s\n", err.line ? " line " : "",
+				err.line, err.msg);
+			exit(2);
+		}
+	}
+}
+
+static void ctl_write_pidfile(const char *path)
+{
+	FILE *f;
+
+	if (path[0] == '\0')
+		return;
+	f = fopen(path, "w");
+	if (f == NULL) {
+		fprintf(stderr, "sb-control: pidfile %s: %s (not fatal)\n", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+}
+
+static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb_attach *a,
+			    const struct sb_config *cfg)
+{
+	for (unsigned s = 0; s < n; s++) {
+		struct sb_shard *sh = &shards[s];
+		char name[16];
+		int rc;
+
+		memset(sh, 0, sizeof(*sh));
+		sh->index = (uint16_t)s;
+		sh->n_workers = (uint16_t)a->shm->n_workers;
+		for (unsigned w = 0; w < sh->n_workers; w++) {
+			sh->up[w] = a->up[w][s];
+			sh->down[w] = a->down[w][s];
+		}
+		sh->msg_pool = a->msg_pool;
+		sh->shm = a->shm;
+		sh->stats = &a->shm->shards[s];
+		sh->epoch = a->epoch;
+		sh->hb_interval_tsc = a->shm->hb_interval_tsc;
+		sb_idle_init(&sh->idle, (uint32_t)cfg->dataplane_idle_polls,
+			     (uint32_t)cfg->dataplane_idle_sleep_max_us);
+		sh->quit = &ctl_quit;
+		rc = pthread_create(&sh->thread, NULL, sb_shard_main, sh);
+		if (rc != 0) {
+			fprintf(stderr, "sb-control: shard %u thread: %s (fatal)\n", s, strerror(rc));
+			return -rc;
+		}
+		snprintf(name, sizeof(name), "sb-shard-%u", s % SB_MAX_SHARDS);
+		pthread_setname_np(sh->thread, name);
+	}
+	return 0;
+}
+
+/* Management loop: the sbctl socket, our liveness stamp every 100 ms, and
+ * the dataplane's liveness. */
+static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
+{
+	while (!ctl_quit) {
+		int rc = sb_cli_server_poll(srv, 100);
+
+		if (rc < 0)
+			fprintf(stderr, "sb-control: management socket: %s (continuing)\n",
+				strerror(-rc));
+		__atomic_store_n(&a->shm->ctl_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
+		if (!sb_attach_dataplane_alive(a)) {
+			fprintf(stderr, "sb-control: sb-dataplane (pid %d) is gone; exiting\n",
+				a->shm->dp_pid);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct sb_config cfg;
+	static struct sb_eal_args eal;
+	static struct sb_attach at;
+	static struct sb_shard shards[SB_MAX_SHARDS];
+	struct sb_cli_server srv;
+	char why[256];
+	unsigned n_shards;
+	int rc, status = 1;
+
+	ctl_load_config(argc, argv, &cfg);
+	n_shards = (unsigned)cfg.control_shards;
+	if (sb_eal_args_secondary(&eal, argv[0], &cfg) < 0) {
+		fprintf(stderr, "sb-control: EAL arguments too long\n");
+		return 2;
+	}
+	if (rte_eal_init(eal.argc, eal.argv) < 0) {
+		fprintf(stderr, "sb-control: cannot attach to sb-dataplane (file prefix '%s'): %s; "
+				"is sb-dataplane running?\n",
+			cfg.eal_file_prefix, rte_strerror(rte_errno));
+		return 1;
+	}
+	rc = sb_attach(&at, n_shards, why, sizeof(why));
+	if (rc < 0) {
+		fprintf(stderr, "sb-control: attach failed: %s (fatal)\n", why);
+		goto out;
+	}
+	rc = sb_cli_server_open(&srv, cfg.control_socket, &at);
+	if (rc < 0) {
+		fprintf(stderr, "sb-control: socket %s: %s (fatal)\n", cfg.control_socket,
+			strerror(-rc));
+		goto detach;
+	}
+	signal(SIGINT, ctl_on_signal);
+	signal(SIGTERM, ctl_on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if (ctl_start_shards(shards, n_shards, &at, &cfg) < 0) {
+		ctl_quit = true;
+	} else {
+		ctl_write_pidfile(cfg.control_pidfile);
+		fprintf(stderr,
+			"sb-control: attached (epoch %u, %u shards, %llu objects reclaimed), "
+			"socket %s\n",
+			at.epoch, n_shards, (unsigned long long)at.reclaimed, cfg.control_socket);
+		status = ctl_main_loop(&srv, &at);
+		ctl_quit = true;
+	}
+	for (unsigned s = 0; s < n_shards; s++)
+		if (shards[s].thread)
+			pthread_join(shards[s].thread, NULL);
+	sb_cli_server_close(&srv);
+	if (cfg.control_pidfile[0] != '\0')
+		unlink(cfg.control_pidfile);
+detach:
+	sb_detach(&at);
+out:
+	rte_eal_cleanup();
+	return status;
+}

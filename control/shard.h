@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * struct sb_shard: what one control shard thread owns. Shard s is the only
+ * consumer of every worker's up ring to s and the only producer of every
+ * down ring from s, which is what lets the rings be SPSC and the shard's
+ * tables lock-free. Passed explicitly; nothing about a shard is global.
+ */
+#ifndef SB_CTL_SHARD_H
+#define SB_CTL_SHARD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "idle.h"
+#include "shm.h"
+
+struct rte_mempool;
+struct rte_ring;
+
+#define SB_SHARD_BURST 32 /* messages per ring per turn: bounded work */
+
+struct sb_shard {
+	uint16_t index;
+	uint16_t n_workers;
+	struct rte_ring *up[SB_MAX_WORKERS];   /* worker w -> this shard */
+	struct rte_ring *down[SB_MAX_WORKERS]; /* this shard -> worker w */
+	struct rte_mempool *msg_pool;
+	struct sb_shm *shm;
+	struct sb_shm_shard *stats;
+	uint32_t epoch;
+	uint64_t hb_interval_tsc;
+	uint64_t hb_next_tsc;
+	uint64_t hb_seq;
+	struct sb_idle idle;
+	volatile bool *quit;
+	pthread_t thread;
+} __attribute__((aligned(64)));
+
+/* Thread body; arg is the struct sb_shard. */
+void *sb_shard_main(void *arg);
+
+#endif

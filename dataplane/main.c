@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * sb-dataplane: the DPDK primary. Reads the configuration, starts EAL with
+ * --no-pci unless a PCI device is configured, creates what sb-control
+ * attaches to (shared.c), brings up the port, launches one worker loop per
+ * worker lcore, and keeps the main lcore for slow duties: publishing link
+ * state and answering telemetry. It runs whether or not sb-control does.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "config.h"
+#include "config_eal.h"
+#include "idle.h"
+#include "log.h"
+#include "port.h"
+#include "shared.h"
+#include "telemetry.h"
+#include "worker.h"
+
+RTE_LOG_REGISTER(sb_logtype_main, sb.main, INFO);
+
+static volatile bool dp_quit;
+
+static void dp_on_signal(int sig)
+{
+	(void)sig;
+	dp_quit = true;
+}
+
+static void dp_usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [-c FILE] [-s section.key=value]...\n"
+		"  -c FILE   configuration file (default: built-in defaults)\n"
+		"  -s K=V    override one key, e.g. -s control.shards=2\n"
+		"  -p        print the effective configuration and exit\n",
+		prog);
+}
+
+/* Configuration from defaults, file and overrides. Exits on error: nothing
+ * has started yet, and a clear message is all an operator needs. */
+static void dp_load_config(int argc, char **argv, struct sb_config *cfg)
+{
+	struct sb_config_error err = { 0 };
+	bool print = false;
+	int opt;
+
+	sb_config_defaults(cfg);
+	while ((opt = getopt(argc, argv, "c:s:ph")) != -1) {
+		int rc = 0;
+
+		if (opt == 'c')
+			rc = sb_config_load(cfg, optarg, &err);
+		else if (opt == 's')
+			rc = sb_config_override(cfg, optarg, &err);
+		else if (opt == 'p')
+			print = true;
+		else {
+			dp_usage(argv[0]);
+			exit(opt == 'h' ? 0 : 2);
+		}
+		if (rc < 0) {
+			if (err.line)
+				fprintf(stderr, "sb-dataplane: config line %u: %s\n", err.line,
+					err.msg);
+			else
+				fprintf(stderr, "sb-dataplane: config: %s\n", err.msg);
+			exit(2);
+		}
+	}
+	if (print) {
+		static char buf[65536];
+
+		sb_config_dump(cfg, buf, sizeof(buf));
+		fputs(buf, stdout);
+		exit(0);
+	}
+}
+
+static void dp_write_pidfile(const char *path)
+{
+	FILE *f;
+
+	if (path[0] == '\0')
+		return;
+	f = fopen(path, "w");
+	if (f == NULL || fprintf(f, "%d\n", (int)getpid()) < 0)
+		SB_LOG(main, WARNING, "pidfile %s: %s (not fatal)", path, strerror(errno));
+	if (f != NULL)
+		fclose(f);
+}
+
+static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, uint16_t port,
+			   const struct sb_config *cfg, const struct sb_dp_shared *sh,
+			   struct rte_mempool *pkt_pool)
+{
+	memset(w, 0, sizeof(*w));
+	w->index = (uint16_t)idx;
+	w->lcore_id = lcore;
+	w->port_id = port;
+	w->queue_id = (uint16_t)idx;
+	w->burst = (uint16_t)cfg->dataplane_burst;
+	w->ipv4_be = rte_cpu_to_be_32(cfg->port0_ipv4.addr);
+	rte_eth_macaddr_get(port, &w->mac);
+	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
+		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
+	w->msg_pool = sh->msg_pool;
+	w->n_shards = sh->shm->n_shards;
+	for (unsigned s = 0; s < w->n_shards; s++) {
+		w->up[s] = sh->up[idx][s];
+		w->down[s] = sh->down[idx][s];
+	}
+	w->hb_interval_tsc = sh->shm->hb_interval_tsc;
+	w->shm = sh->shm;
+	w->stats = &sh->shm->workers[idx];
+	w->stats->lcore_id = lcore;
+	w->stats->port_id = port;
+	w->stats->queue_id = w->queue_id;
+	w->ctr = w->stats->ctr;
+	w->pkt_pool = pkt_pool;
+	w->quit = &dp_quit;
+}
+
+static void dp_publish_port(struct sb_shm *shm, uint16_t port, unsigned n_queues,
+			    const struct sb_config *cfg)
+{
+	struct sb_shm_port *p = &shm->ports[0];
+	struct rte_ether_addr mac;
+
+	rte_eth_dev_get_name_by_port(port, p->name);
+	p->port_id = port;
+	p->n_queues = (uint16_t)n_queues;
+	p->ipv4 = cfg->port0_ipv4.addr;
+	p->prefix = cfg->port0_ipv4.prefix;
+	rte_eth_macaddr_get(port, &mac);
+	memcpy(p->mac, mac.addr_bytes, sizeof(p->mac));
+	shm->n_ports = 1;
+	sb_port_publish(port, p);
+}
+
+/* The main lcore's slow loop: liveness stamp every 100 ms, port state every
+ * second. Sleeping is right here: nothing on this lcore is latency-bound. */
+static void dp_main_loop(struct sb_shm *shm, uint16_t port)
+{
+	const struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+	unsigned turns = 0;
+
+	while (!dp_quit) {
+		__atomic_store_n(&shm->dp_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
+		if (turns++ % 10 == 0)
+			sb_port_publish(port, &shm->ports[0]);
+		nanosleep(&tick, NULL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct sb_config cfg;
+	static struct sb_eal_args eal;
+	struct sb_dp_shared sh;
+	struct sb_worker *workers;
+	struct rte_mempool *pkt_pool;
+	unsigned n_workers = 0, lcore, idx = 0;
+	uint16_t port;
+
+	dp_load_config(argc, argv, &cfg);
+	if (sb_eal_args_primary(&eal, argv[0], &cfg) < 0) {
+		fprintf(stderr, "sb-dataplane: EAL arguments too long\n");
+		return 2;
+	}
+	if (rte_eal_init(eal.argc, eal.argv) < 0) {
+		fprintf(stderr, "sb-dataplane: EAL init failed: %s (are hugepages reserved? "
+				"is another sb-dataplane running with file prefix '%s'?)\n",
+			rte_strerror(rte_errno), cfg.eal_file_prefix);
+		return 1;
+	}
+	n_workers = rte_lcore_count() - 1;
+	if (n_workers == 0 || n_workers > SB_MAX_WORKERS) {
+		SB_LOG(main, ERR, "eal.lcores '%s' gives %u worker lcores; need 1..%d (the first "
+				  "lcore is the main one)", cfg.eal_lcores, n_workers, SB_MAX_WORKERS);
+		goto fail;
+	}
+	if (rte_eth_dev_count_avail() == 0) {
+		SB_LOG(main, ERR, "no port: set port0.vdev or port0.pci");
+		goto fail;
+	}
+	port = (uint16_t)rte_eth_find_next(0);
+	pkt_pool = rte_pktmbuf_pool_create("sb_mbuf",
+					   (unsigned)(cfg.dataplane_mbufs_per_worker * n_workers),
+					   (unsigned)cfg.dataplane_mbuf_cache, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (pkt_pool == NULL) {
+		SB_LOG(main, ERR, "mbuf pool: %s", rte_strerror(rte_errno));
+		goto fail;
+	}
+	if (sb_dp_shared_create(&sh, &cfg, n_workers) < 0)
+		goto fail;
+	if (sb_port_start(port, (uint16_t)n_workers, pkt_pool, &cfg) < 0)
+		goto fail;
+	workers = rte_zmalloc("sb_workers", sizeof(*workers) * n_workers, RTE_CACHE_LINE_SIZE);
+	if (workers == NULL) {
+		SB_LOG(main, ERR, "out of memory for %u workers", n_workers);
+		goto fail;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		dp_worker_init(&workers[idx], idx, lcore, port, &cfg, &sh, pkt_pool);
+		idx++;
+	}
+	dp_publish_port(sh.shm, port, n_workers, &cfg);
+	if (sb_telemetry_register(sh.shm) < 0)
+		SB_LOG(main, WARNING, "telemetry commands not registered (not fatal)");
+	dp_write_pidfile(cfg.dataplane_pidfile);
+	signal(SIGINT, dp_on_signal);
+	signal(SIGTERM, dp_on_signal);
+
+	idx = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		rte_eal_remote_launch(sb_worker_main, &workers[idx++], lcore);
+	SB_LOG(main, INFO, "running: %u workers, %u control shards, port %u, pid %d", n_workers,
+	       sh.shm->n_shards, port, (int)getpid());
+	dp_main_loop(sh.shm, port);
+
+	SB_LOG(main, INFO, "stopping");
+	rte_eal_mp_wait_lcore();
+	sb_port_stop(port);
+	if (cfg.dataplane_pidfile[0] != '\0')
+		unlink(cfg.dataplane_pidfile);
+	rte_eal_cleanup();
+	return 0;
+fail:
+	rte_eal_cleanup();
+	return 1;
+}

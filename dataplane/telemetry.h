@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The dataplane's counters through DPDK telemetry, for dpdk-telemetry.py:
+ *   /sb/counters      every counter summed over workers
+ *   /sb/worker,<n>    one worker's counters
+ */
+#ifndef SB_DP_TELEMETRY_H
+#define SB_DP_TELEMETRY_H
+
+#include "shm.h"
+
+int sb_telemetry_register(const struct sb_shm *shm);
+
+#endif

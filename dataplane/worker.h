@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * struct sb_worker: everything one dataplane lcore owns. One per worker
+ * lcore, cache-aligned, passed as the first argument all the way down; no
+ * other lcore writes it (its counters are read through shared memory).
+ */
+#ifndef SB_DP_WORKER_H
+#define SB_DP_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+
+#include "idle.h"
+#include "shm.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+struct rte_ring;
+
+#define SB_TX_BURST 64
+
+struct sb_worker {
+	/* Hot: touched every loop turn. */
+	uint64_t *ctr;                  /* = shm->workers[index].ctr */
+	uint16_t port_id;
+	uint16_t queue_id;
+	uint16_t burst;
+	uint16_t tx_n;
+	uint32_t ipv4_be;               /* our address, network byte order */
+	struct rte_ether_addr mac;
+	struct rte_mbuf *tx[SB_TX_BURST];
+	struct sb_idle idle;
+
+	/* Rings to and from sb-control; heartbeats. */
+	struct rte_mempool *msg_pool;
+	struct rte_ring *up[SB_MAX_SHARDS];   /* this worker -> shard s */
+	struct rte_ring *down[SB_MAX_SHARDS]; /* shard s -> this worker */
+	uint32_t n_shards;
+	uint64_t hb_next_tsc;
+	uint64_t hb_interval_tsc;
+	uint64_t hb_seq;
+
+	/* Cold. */
+	struct sb_shm *shm;
+	struct sb_shm_worker *stats;
+	struct rte_mempool *pkt_pool;
+	uint16_t index;
+	uint32_t lcore_id;
+	volatile bool *quit;
+} __rte_cache_aligned;
+
+#define SB_CTR_INC(w, name) ((w)->ctr[SB_DP_CTR_##name]++)
+#define SB_CTR_ADD(w, name, n) ((w)->ctr[SB_DP_CTR_##name] += (n))
+
+/* The lcore loop; launched with rte_eal_remote_launch(sb_worker_main, w, lcore). */
+int sb_worker_main(void *arg);
+
+#endif

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Names for the shared counters, so both processes print the same words.
+ */
+#include "shm.h"
+
+const char *const sb_dp_counter_names[SB_DP_CTR_MAX] = {
+#define SB_DP_CTR(name, help) [SB_DP_CTR_##name] = #name,
+#include "dp_counters.def"
+#undef SB_DP_CTR
+};
