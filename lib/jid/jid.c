@@ -140,7 +140,8 @@ static int jid_ip_literal(const char *in, size_t len, char *out, size_t *out_len
 		return jid_fail(why, SB_JID_IP_LITERAL);
 	memcpy(tmp, in + 1, len - 2);
 	tmp[len - 2] = '\0';
-	if (inet_pton(AF_INET6, tmp, &a6) != 1 || inet_ntop(AF_INET6, &a6, tmp, sizeof(tmp)) == NULL)
+	if (inet_pton(AF_INET6, tmp, &a6) != 1 ||
+	    inet_ntop(AF_INET6, &a6, tmp, sizeof(tmp)) == NULL)
 		return jid_fail(why, SB_JID_IP_LITERAL);
 	n = strlen(tmp);
 	out[0] = '[';

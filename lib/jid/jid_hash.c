@@ -17,12 +17,12 @@ static const uint8_t jid_hash_key[16] = {
 	's', 'w', 'i', 't', 'c', 'h', 'b', 'o', 'a', 'r', 'd', '-', 'j', 'i', 'd', 0,
 };
 
-static inline uint64_t sip_rotl(uint64_t x, unsigned b)
+static inline uint64_t jid_sip_rotl(uint64_t x, unsigned b)
 {
 	return (x << b) | (x >> (64 - b));
 }
 
-static inline uint64_t sip_le64(const uint8_t *p)
+static inline uint64_t jid_sip_le64(const uint8_t *p)
 {
 	uint64_t v = 0;
 
@@ -33,16 +33,16 @@ static inline uint64_t sip_le64(const uint8_t *p)
 
 #define SIP_ROUND(v0, v1, v2, v3) \
 	do { \
-		v0 += v1; v1 = sip_rotl(v1, 13); v1 ^= v0; v0 = sip_rotl(v0, 32); \
-		v2 += v3; v3 = sip_rotl(v3, 16); v3 ^= v2; \
-		v0 += v3; v3 = sip_rotl(v3, 21); v3 ^= v0; \
-		v2 += v1; v1 = sip_rotl(v1, 17); v1 ^= v2; v2 = sip_rotl(v2, 32); \
+		v0 += v1; v1 = jid_sip_rotl(v1, 13); v1 ^= v0; v0 = jid_sip_rotl(v0, 32); \
+		v2 += v3; v3 = jid_sip_rotl(v3, 16); v3 ^= v2; \
+		v0 += v3; v3 = jid_sip_rotl(v3, 21); v3 ^= v0; \
+		v2 += v1; v1 = jid_sip_rotl(v1, 17); v1 ^= v2; v2 = jid_sip_rotl(v2, 32); \
 	} while (0)
 
 uint64_t sb_jid_siphash24(const uint8_t key[16], const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t k0 = sip_le64(key), k1 = sip_le64(key + 8);
+	uint64_t k0 = jid_sip_le64(key), k1 = jid_sip_le64(key + 8);
 	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
 	uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
 	uint64_t m, b = (uint64_t)len << 56;
@@ -50,14 +50,14 @@ uint64_t sb_jid_siphash24(const uint8_t key[16], const void *data, size_t len)
 	size_t full = len & ~(size_t)7;
 
 	for (size_t i = 0; i < full; i += 8) {
-		m = sip_le64(p + i);
+		m = jid_sip_le64(p + i);
 		v3 ^= m;
 		SIP_ROUND(v0, v1, v2, v3);
 		SIP_ROUND(v0, v1, v2, v3);
 		v0 ^= m;
 	}
 	memcpy(tail, p + full, len - full);
-	b |= sip_le64(tail);
+	b |= jid_sip_le64(tail);
 	v3 ^= b;
 	SIP_ROUND(v0, v1, v2, v3);
 	SIP_ROUND(v0, v1, v2, v3);

@@ -28,7 +28,7 @@
 /* RFC 5892 §2.6 Exceptions (F), as RFC 8264 §9.6 uses them: a few code
  * points are PVALID, the rest CONTEXTO or DISALLOWED. Contextual rules are
  * not evaluated, so CONTEXTO code points are refused (see README.md). */
-static int precis_exception(UChar32 c)
+static int jid_precis_exception(UChar32 c)
 {
 	switch (c) {
 	case 0x00DF: case 0x03C2: case 0x06FD: case 0x06FE: case 0x0F0B: case 0x3007:
@@ -45,7 +45,7 @@ static int precis_exception(UChar32 c)
 	return -1;
 }
 
-static bool precis_has_compat(const UNormalizer2 *nfkc, UChar32 c)
+static bool jid_precis_has_compat(const UNormalizer2 *nfkc, UChar32 c)
 {
 	UChar s[2];
 	int32_t n = 0;
@@ -59,7 +59,7 @@ static bool precis_has_compat(const UNormalizer2 *nfkc, UChar32 c)
 
 /* RFC 8264 §8 derived property, in its order; true if c is PVALID in the
  * IdentifierClass (freeform == false) or the FreeformClass. */
-static bool precis_allowed(const UNormalizer2 *nfkc, UChar32 c, bool freeform)
+static bool jid_precis_allowed(const UNormalizer2 *nfkc, UChar32 c, bool freeform)
 {
 	int8_t gc;
 	int32_t hst;
@@ -67,7 +67,7 @@ static bool precis_allowed(const UNormalizer2 *nfkc, UChar32 c, bool freeform)
 
 	if (c >= 0x21 && c <= 0x7E)
 		return true; /* ASCII7 (§9.11) */
-	ex = precis_exception(c);
+	ex = jid_precis_exception(c);
 	if (ex >= 0)
 		return ex == 1;
 	gc = u_charType(c);
@@ -81,7 +81,7 @@ static bool precis_allowed(const UNormalizer2 *nfkc, UChar32 c, bool freeform)
 	if (u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) ||
 	    u_hasBinaryProperty(c, UCHAR_NONCHARACTER_CODE_POINT))
 		return false; /* PrecisIgnorableProperties (§9.14) */
-	if (precis_has_compat(nfkc, c))
+	if (jid_precis_has_compat(nfkc, c))
 		return freeform; /* HasCompat (§9.17): ID_DIS / FREE_PVAL */
 	switch (gc) {
 	case U_LOWERCASE_LETTER: case U_UPPERCASE_LETTER: case U_OTHER_LETTER:
@@ -104,7 +104,7 @@ static bool precis_allowed(const UNormalizer2 *nfkc, UChar32 c, bool freeform)
 
 /* RFC 5893 §2 Bidi Rule, which UsernameCaseMapped applies to strings that
  * contain right-to-left code points (RFC 8265 §3.3.2 step 5). */
-static bool precis_bidi_ok(const UChar *s, int32_t n)
+static bool jid_precis_bidi_ok(const UChar *s, int32_t n)
 {
 	bool rtl = false, has_en = false, has_an = false;
 	int32_t i = 0, last = U_OTHER_NEUTRAL;
@@ -154,8 +154,8 @@ static bool precis_bidi_ok(const UChar *s, int32_t n)
 	       last == U_EUROPEAN_NUMBER || last == U_ARABIC_NUMBER; /* rule 3 */
 }
 
-static int precis_to_utf16(const char *in, size_t len, UChar *u, int32_t *n,
-			   enum sb_jid_reason *why)
+static int jid_precis_to_utf16(const char *in, size_t len, UChar *u, int32_t *n,
+			       enum sb_jid_reason *why)
 {
 	UErrorCode err = U_ZERO_ERROR;
 
@@ -168,8 +168,8 @@ static int precis_to_utf16(const char *in, size_t len, UChar *u, int32_t *n,
 	return 0;
 }
 
-static int precis_to_utf8(const UChar *u, int32_t n, char *out, size_t cap, size_t *out_len,
-			  enum sb_jid_reason *why, enum sb_jid_reason too_long)
+static int jid_precis_to_utf8(const UChar *u, int32_t n, char *out, size_t cap,
+			      size_t *out_len, enum sb_jid_reason *why, enum sb_jid_reason too_long)
 {
 	UErrorCode err = U_ZERO_ERROR;
 	int32_t len = 0;
@@ -187,8 +187,8 @@ static int precis_to_utf8(const UChar *u, int32_t n, char *out, size_t cap, size
 
 /* RFC 8265 §3.3.2 step 1: fullwidth and halfwidth code points are mapped to
  * their decomposition mappings; nothing else is. */
-static int precis_width_map(const UNormalizer2 *nfkc, const UChar *src, int32_t n, UChar *dst,
-			    int32_t *dn)
+static int jid_precis_width_map(const UNormalizer2 *nfkc, const UChar *src, int32_t n,
+				UChar *dst, int32_t *dn)
 {
 	int32_t i = 0, o = 0;
 
@@ -216,7 +216,7 @@ static int precis_width_map(const UNormalizer2 *nfkc, const UChar *src, int32_t 
 	return 0;
 }
 
-static int precis_nfc(const UChar *src, int32_t n, UChar *dst, int32_t *dn)
+static int jid_precis_nfc(const UChar *src, int32_t n, UChar *dst, int32_t *dn)
 {
 	UErrorCode err = U_ZERO_ERROR;
 	const UNormalizer2 *nfc = unorm2_getNFCInstance(&err);
@@ -229,8 +229,8 @@ static int precis_nfc(const UChar *src, int32_t n, UChar *dst, int32_t *dn)
 	return U_FAILURE(err) ? -ENOMEM : 0;
 }
 
-static int precis_check(const UNormalizer2 *nfkc, const UChar *s, int32_t n, bool local,
-			enum sb_jid_reason *why)
+static int jid_precis_check(const UNormalizer2 *nfkc, const UChar *s, int32_t n, bool local,
+			    enum sb_jid_reason *why)
 {
 	int32_t i = 0;
 
@@ -240,14 +240,14 @@ static int precis_check(const UNormalizer2 *nfkc, const UChar *s, int32_t n, boo
 		U16_NEXT(s, i, n, c);
 		if (local && c < 0x80 && strchr(" \"&'/:<>@", (int)c) != NULL)
 			return jid_fail(why, SB_JID_LOCAL_FORBIDDEN);
-		if (!precis_allowed(nfkc, c, !local))
+		if (!jid_precis_allowed(nfkc, c, !local))
 			return jid_fail(why, local ? SB_JID_LOCAL_DISALLOWED :
 						     SB_JID_RESOURCE_DISALLOWED);
 	}
 	return 0;
 }
 
-static int precis_too_long(int rc, enum sb_jid_reason *why, enum sb_jid_reason r)
+static int jid_precis_too_long(int rc, enum sb_jid_reason *why, enum sb_jid_reason r)
 {
 	return rc == -ENAMETOOLONG ? jid_fail(why, r) : rc;
 }
@@ -263,26 +263,26 @@ int jid_precis_local(const char *in, size_t len, char *out, size_t cap, size_t *
 
 	if (U_FAILURE(err))
 		return -ENOMEM;
-	rc = precis_to_utf16(in, len, a, &na, why);
+	rc = jid_precis_to_utf16(in, len, a, &na, why);
 	if (rc == 0)
-		rc = precis_width_map(nfkc, a, na, b, &nb);
+		rc = jid_precis_width_map(nfkc, a, na, b, &nb);
 	if (rc < 0)
-		return precis_too_long(rc, why, SB_JID_LOCAL_TOO_LONG);
+		return jid_precis_too_long(rc, why, SB_JID_LOCAL_TOO_LONG);
 	/* Step 3: Unicode toLowerCase, root locale (RFC 8265 §3.3.2). */
 	na = u_strToLower(a, PRECIS_U16_MAX, b, nb, "", &err);
 	if (U_FAILURE(err) || err == U_STRING_NOT_TERMINATED_WARNING)
 		return jid_fail(why, SB_JID_LOCAL_TOO_LONG);
-	rc = precis_nfc(a, na, b, &nb);
+	rc = jid_precis_nfc(a, na, b, &nb);
 	if (rc < 0)
-		return precis_too_long(rc, why, SB_JID_LOCAL_TOO_LONG);
+		return jid_precis_too_long(rc, why, SB_JID_LOCAL_TOO_LONG);
 	if (nb == 0)
 		return jid_fail(why, SB_JID_EMPTY_LOCAL);
-	rc = precis_check(nfkc, b, nb, true, why);
+	rc = jid_precis_check(nfkc, b, nb, true, why);
 	if (rc < 0)
 		return rc;
-	if (!precis_bidi_ok(b, nb))
+	if (!jid_precis_bidi_ok(b, nb))
 		return jid_fail(why, SB_JID_LOCAL_DISALLOWED);
-	rc = precis_to_utf8(b, nb, out, cap, out_len, why, SB_JID_LOCAL_TOO_LONG);
+	rc = jid_precis_to_utf8(b, nb, out, cap, out_len, why, SB_JID_LOCAL_TOO_LONG);
 	return rc < 0 ? rc : jid_fail(why, SB_JID_OK);
 }
 
@@ -297,30 +297,30 @@ int jid_precis_resource(const char *in, size_t len, char *out, size_t cap, size_
 
 	if (U_FAILURE(err))
 		return -ENOMEM;
-	rc = precis_to_utf16(in, len, a, &na, why);
+	rc = jid_precis_to_utf16(in, len, a, &na, why);
 	if (rc < 0)
-		return precis_too_long(rc, why, SB_JID_RESOURCE_TOO_LONG);
+		return jid_precis_too_long(rc, why, SB_JID_RESOURCE_TOO_LONG);
 	/* RFC 8265 §4.2.2 step 2: non-ASCII spaces become U+0020. No width or
 	 * case mapping, no Bidi Rule for OpaqueString. */
 	for (int32_t i = 0; i < na; i++)
 		if (a[i] >= 0x80 && u_charType(a[i]) == U_SPACE_SEPARATOR)
 			a[i] = 0x20;
-	rc = precis_nfc(a, na, b, &nb);
+	rc = jid_precis_nfc(a, na, b, &nb);
 	if (rc < 0)
-		return precis_too_long(rc, why, SB_JID_RESOURCE_TOO_LONG);
+		return jid_precis_too_long(rc, why, SB_JID_RESOURCE_TOO_LONG);
 	if (nb == 0)
 		return jid_fail(why, SB_JID_EMPTY_RESOURCE);
-	rc = precis_check(nfkc, b, nb, false, why);
+	rc = jid_precis_check(nfkc, b, nb, false, why);
 	if (rc < 0)
 		return rc;
-	rc = precis_to_utf8(b, nb, out, cap, out_len, why, SB_JID_RESOURCE_TOO_LONG);
+	rc = jid_precis_to_utf8(b, nb, out, cap, out_len, why, SB_JID_RESOURCE_TOO_LONG);
 	return rc < 0 ? rc : jid_fail(why, SB_JID_OK);
 }
 
 /* RFC 5890 §2.3.2.1: U-labels and NR-LDH labels admit only LDH from ASCII.
  * Checked on libidn2's input too, because its STD3 mode silently deletes a
  * '_' next to non-ASCII ("b\u00fc_cher" would become "b\u00fccher"). */
-static bool idna_ascii_ldh(const char *s, size_t n)
+static bool jid_idna_ldh(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -344,7 +344,7 @@ int jid_idna_domain(const char *in, size_t len, char *out, size_t cap, size_t *o
 	size_t n;
 	int rc;
 
-	if (!idna_ascii_ldh(in, len))
+	if (!jid_idna_ldh(in, len))
 		return jid_fail(why, SB_JID_DOMAIN_IDNA);
 	memcpy(tmp, in, len);
 	tmp[len] = '\0';
@@ -356,7 +356,7 @@ int jid_idna_domain(const char *in, size_t len, char *out, size_t cap, size_t *o
 	if (rc != IDN2_OK)
 		return rc == IDN2_MALLOC ? -ENOMEM : jid_fail(why, SB_JID_DOMAIN_IDNA);
 	n = strlen(ul);
-	if (!idna_ascii_ldh(ul, n)) {
+	if (!jid_idna_ldh(ul, n)) {
 		idn2_free(ul);
 		return jid_fail(why, SB_JID_DOMAIN_IDNA);
 	}

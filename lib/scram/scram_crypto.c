@@ -42,9 +42,12 @@ const char *sb_scram_mech_name(enum sb_scram_mech mech)
 
 enum sb_scram_mech sb_scram_mech_from_name(const char *name, size_t len)
 {
-	for (unsigned m = 0; m < SB_SCRAM_MECH_MAX; m++)
-		if (strlen(scram_mech_names[m]) == len && memcmp(scram_mech_names[m], name, len) == 0)
+	for (unsigned m = 0; m < SB_SCRAM_MECH_MAX; m++) {
+		const char *n = scram_mech_names[m];
+
+		if (strlen(n) == len && memcmp(n, name, len) == 0)
 			return (enum sb_scram_mech)m;
+	}
 	return SB_SCRAM_MECH_MAX;
 }
 
