@@ -189,9 +189,9 @@ enum sb_scram_result sb_scram_server_start(struct sb_scram_server *st, enum sb_s
 	r = scram_gs2(&c, &authz, &authz_len);
 	if (r != SB_SCRAM_OK)
 		return r;
-	st->gs2_len = (uint8_t)c.pos;
 	if (c.pos > UINT8_MAX)
 		return SB_SCRAM_ERR_TOO_LONG;
+	st->gs2_len = (uint8_t)c.pos;
 	r = scram_start_bare(st, &c, user);
 	if (r != SB_SCRAM_OK)
 		return r;
