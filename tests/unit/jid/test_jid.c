@@ -119,6 +119,22 @@ static void test_case_and_width_mapping(void **state)
 	expect_ok("a@example.com/\xef\xbc\xa1", "a@example.com/\xef\xbc\xa1");
 }
 
+/* RFC 8265 §3.3.2 uses toLowerCase, not case folding: ß and ς stay, a
+ * final capital sigma becomes ς in context; compatibility characters are
+ * refused in a localpart (HasCompat) and kept in a resourcepart. */
+static void test_lowercase_not_fold(void **state)
+{
+	(void)state;
+	expect_ok("STRA\xc3\x9f" "E@example.com", "stra\xc3\x9f" "e@example.com");
+	expect_ok("\xce\xa3\xce\x91\xce\xa3@example.com", "\xcf\x83\xce\xb1\xcf\x82@example.com");
+	expect_ok("\xed\x95\x9c\xea\xb5\xad@example.com", "\xed\x95\x9c\xea\xb5\xad@example.com");
+	expect_bad_s("\xef\xac\x81@example.com", -EILSEQ, SB_JID_LOCAL_DISALLOWED);   /* ﬁ */
+	expect_bad_s("a\xc2\xb7" "b@example.com", -EILSEQ, SB_JID_LOCAL_DISALLOWED); /* CONTEXTO */
+	expect_ok("a@example.com/\xef\xac\x81", "a@example.com/\xef\xac\x81");
+	expect_ok("a@example.com/c/d@e", "a@example.com/c/d@e");
+	assert_int_equal(jid_a.resource_len, 5);
+}
+
 static void test_bidi_rule(void **state)
 {
 	(void)state;
@@ -323,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_rfc7622_invalid),
 		cmocka_unit_test(test_forbidden_local_chars),
 		cmocka_unit_test(test_case_and_width_mapping),
+		cmocka_unit_test(test_lowercase_not_fold),
 		cmocka_unit_test(test_bidi_rule),
 		cmocka_unit_test(test_bad_utf8_and_controls),
 		cmocka_unit_test(test_domain_rules),
