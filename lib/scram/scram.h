@@ -176,7 +176,10 @@ int sb_scram_credentials_new(enum sb_scram_mech mech, const char *password, size
 /* Stand-in credentials for a user that does not exist (RFC 5802 §9 on
  * username enumeration): the salt is HMAC(secret, username), so repeated
  * attempts see the same salt, and the keys are random, so no proof
- * matches. secret is a per-deployment key. Returns 0 or -EIO. */
+ * matches. secret is a per-deployment key. iterations is set to
+ * SB_SCRAM_ITER_MIN: a deployment that creates accounts with another count
+ * sets out->iterations to it, or the count gives the fake away. Returns 0,
+ * -EINVAL or -EIO. */
 int sb_scram_credentials_fake(enum sb_scram_mech mech, const uint8_t *secret, size_t secret_len,
 			      const char *user, size_t user_len, struct sb_scram_creds *out);
 
