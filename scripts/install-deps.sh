@@ -9,6 +9,7 @@ packages=(
 	meson ninja-build pkg-config gcc
 	dpdk dpdk-dev libdpdk-dev
 	libssl-dev liburcu-dev libcmocka-dev libnuma-dev liblmdb-dev libexpat1-dev
+	libidn2-dev libicu-dev
 	# tests and demo
 	iproute2 iputils-ping python3-slixmpp procps
 )
