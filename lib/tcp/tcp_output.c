@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * What to send now (RFC 9293 §3.8.6, RFC 5681 §3): segments are sized by the
+ * send MSS and limited by min(SND.WND, cwnd); the header (with MSS, window
+ * scale, SACK-permitted, timestamps and SACK blocks as negotiated) is built
+ * in the worker's txbuf and handed to ops->emit() with the payload's offset
+ * in the caller's send queue. Nagle is off on purpose: XMPP stanzas are
+ * small and latency-bound, and the layer above already batches per loop
+ * turn. Sender-side silly window avoidance (§3.8.6.2.1) still applies.
+ * Also the application calls: send, close, abort, receive space.
+ */
+#include <errno.h>
+
+#include "tcp_priv.h"
+
+static uint16_t rcv_wnd_field(struct sb_tcb *tcb, bool syn)
+{
+	uint32_t win = tcb->rcv_space;
+	uint32_t adv = sb_seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+	uint32_t f;
+
+	if (win < adv)
+		win = adv; /* never move the right edge left (§3.8.6.2.2) */
+	if (syn)
+		return (uint16_t)(win > TCP_WND_MAX ? TCP_WND_MAX : win); /* RFC 7323 §2.2 */
+	f = win >> tcb->rcv_wscale;
+	if (f > TCP_WND_MAX)
+		f = TCP_WND_MAX;
+	tcb->rcv_adv = sb_seq_max(tcb->rcv_adv, tcb->rcv_nxt + (f << tcb->rcv_wscale));
+	return (uint16_t)f;
+}
+
+static void build_opts(struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb, uint8_t flags,
+		       struct sb_tcp_opts *o)
+{
+	o->present = 0;
+	if (flags & SB_TCP_SYN) {
+		o->present |= SB_TCP_OPT_MSS;
+		o->mss = ctx->cfg.mss;
+		if (tcb->flags & SB_TF_WSCALE) {
+			o->present |= SB_TCP_OPT_WSCALE;
+			o->wscale = tcb->rcv_wscale;
+		}
+		if (tcb->flags & SB_TF_SACK)
+			o->present |= SB_TCP_OPT_SACK_OK;
+	}
+	if (tcb->flags & SB_TF_TS) {
+		o->present |= SB_TCP_OPT_TS;
+		o->tsval = ctx->now_ms;
+		o->tsecr = tcb->ts_recent;
+	}
+	if ((tcb->flags & SB_TF_SACK) && tcb->ooo_n > 0 && (flags & SB_TCP_ACK) &&
+	    !(flags & SB_TCP_SYN)) {
+		o->sack_n = (uint8_t)tcp_sack_blocks(tcb, o->sack, (tcb->flags & SB_TF_TS) ? 3 : 4);
+		o->present |= SB_TCP_OPT_SACK;
+	}
+}
+
+/* Emits one segment of tcb: [seq, seq + len) of the send queue plus flags. */
+void tcp_xmit(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t seq, uint32_t len,
+	      uint8_t flags)
+{
+	struct sb_tcp_opts o;
+	struct sb_tcp_tx tx;
+	uint16_t wnd = rcv_wnd_field(tcb, (flags & SB_TCP_SYN) != 0);
+
+	build_opts(ctx, tcb, flags, &o);
+	tx.hdr = ctx->txbuf;
+	tx.hdr_len = (uint32_t)tcp_hdr_write(ctx->txbuf, seq, tcb->rcv_nxt, flags, wnd, &o);
+	tx.seq = seq;
+	tx.data_off = len ? seq - tcb->snd_una : 0;
+	tx.data_len = len;
+	if (flags & SB_TCP_ACK) {
+		tcb->last_ack_sent = tcb->rcv_nxt;
+		tcb->flags &= (uint16_t)~(SB_TF_ACKNOW | SB_TF_DELACK);
+		tcb->tmask &= (uint8_t)~SB_TT_DELACK;
+	}
+	ctx->ops->emit(ctx->user, tcb, &tx);
+}
+
+void tcp_send_ctl(struct sb_tcp_ctx *ctx, const struct sb_tcp_seg *seg, uint32_t seq,
+		  uint32_t ack, uint8_t flags)
+{
+	struct sb_tcp_tx tx = {.hdr = ctx->txbuf, .seq = seq};
+
+	(void)seg;
+	tx.hdr_len = (uint32_t)tcp_hdr_write(ctx->txbuf, seq, ack, flags, 0, NULL);
+	ctx->ops->emit(ctx->user, NULL, &tx);
+}
+
+/* RFC 9293 §3.10.7.1: the reply to a segment for no connection. */
+void sb_tcp_reply_rst(struct sb_tcp_ctx *ctx, const struct sb_tcp_seg *seg)
+{
+	if (seg->flags & SB_TCP_RST)
+		return;
+	tcp_count(ctx, SB_TCP_CNT_RST_SENT);
+	if (seg->flags & SB_TCP_ACK) {
+		tcp_send_ctl(ctx, seg, seg->ack, 0, SB_TCP_RST);
+	} else {
+		uint32_t l = seg->len + !!(seg->flags & SB_TCP_SYN) + !!(seg->flags & SB_TCP_FIN);
+
+		tcp_send_ctl(ctx, seg, 0, seg->seq + l, SB_TCP_RST | SB_TCP_ACK);
+	}
+}
+
+/* RFC 5961 §7: at most challenge_acks_per_s per worker and second. */
+void tcp_challenge_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t sec = (uint32_t)(ctx->now_us / 1000000u);
+
+	if (sec != ctx->challenge_sec) {
+		ctx->challenge_sec = sec;
+		ctx->challenge_n = 0;
+	}
+	if (ctx->challenge_n >= ctx->cfg.challenge_acks_per_s) {
+		tcp_count(ctx, SB_TCP_CNT_CHALLENGE_ACK_LIMITED);
+		return;
+	}
+	ctx->challenge_n++;
+	tcp_xmit(ctx, tcb, tcb->snd_nxt, 0, SB_TCP_ACK);
+}
+
+/* Resends up to one MSS at seq, no further than max bytes. Returns the
+ * sequence space covered (0: nothing to send there). */
+uint32_t tcp_rexmt_one(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t seq, uint32_t max)
+{
+	uint32_t len = sb_seq_lt(seq, tcb->snd_end) ? tcb->snd_end - seq : 0;
+	bool fin;
+
+	if (len > tcb->snd_mss)
+		len = tcb->snd_mss;
+	if (len > max)
+		len = max;
+	fin = (tcb->flags & SB_TF_FIN_SENT) && seq + len == tcb->snd_end;
+	if (len == 0 && !fin)
+		return 0;
+	tcb->flags &= (uint16_t)~SB_TF_RTT; /* Karn's algorithm */
+	tcp_xmit(ctx, tcb, seq, len, SB_TCP_ACK | (fin ? SB_TCP_FIN : 0));
+	return len + fin;
+}
+
+void tcp_events_fire(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t ev)
+{
+	uint32_t e;
+
+	for (e = 0; e < SB_TCP_EV_MAX; e++) {
+		if (!(ev & TCP_EV(e)))
+			continue;
+		ctx->ops->event(ctx->user, tcb, (enum sb_tcp_event)e);
+		if (e >= SB_TCP_EV_TIME_WAIT)
+			return; /* the caller may have freed or swapped the TCB */
+	}
+}
+
+static void output_syn(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	if (tcb->snd_nxt == tcb->snd_una) {
+		uint8_t fl = SB_TCP_SYN | (tcb->state == SB_TCPS_SYN_RECEIVED ? SB_TCP_ACK : 0);
+
+		tcp_xmit(ctx, tcb, tcb->snd_una, 0, fl);
+		tcb->snd_nxt = tcb->snd_una + 1;
+		tcb->snd_max = sb_seq_max(tcb->snd_max, tcb->snd_nxt);
+		if (!(tcb->tmask & SB_TT_REXMT))
+			tcp_timer_set(ctx, tcb, SB_TT_REXMT, tcp_rto_ms(ctx, tcb));
+	} else if ((tcb->flags & SB_TF_ACKNOW) && tcb->state == SB_TCPS_SYN_RECEIVED) {
+		tcp_xmit(ctx, tcb, tcb->snd_nxt, 0, SB_TCP_ACK);
+	}
+}
+
+/* Length of the next new segment at SND.NXT, or 0 to wait. */
+static uint32_t next_len(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb, uint32_t avail)
+{
+	uint32_t wnd = tcb->snd_wnd < tcb->cwnd ? tcb->snd_wnd : tcb->cwnd;
+	uint32_t edge = tcb->snd_una + wnd;
+	uint32_t usable = sb_seq_lt(tcb->snd_nxt, edge) ? edge - tcb->snd_nxt : 0;
+	uint32_t len;
+
+	(void)ctx;
+	if ((tcb->flags & SB_TF_FORCE) && usable == 0 && avail > 0)
+		return 1; /* zero-window probe: one byte past the window (§3.8.6.1) */
+	len = avail < usable ? avail : usable;
+	if (len > tcb->snd_mss)
+		len = tcb->snd_mss;
+	/* Sender SWS avoidance (§3.8.6.2.1): a short segment only if it empties
+	 * the queue or is at least half the largest window the peer offered. */
+	if (len < tcb->snd_mss && len < avail && len < tcb->max_snd_wnd / 2)
+		return 0;
+	return len;
+}
+
+static void output_data(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t sent = 0;
+	uint32_t avail = 0;
+
+	for (;;) {
+		uint32_t len;
+		bool fin, probe;
+		uint8_t fl = SB_TCP_ACK;
+
+		avail = sb_seq_lt(tcb->snd_nxt, tcb->snd_end) ? tcb->snd_end - tcb->snd_nxt : 0;
+		if (sent == ctx->cfg.burst_max) {
+			if (avail > 0)
+				tcp_count(ctx, SB_TCP_CNT_TX_BURST_LIMITED);
+			break;
+		}
+		len = next_len(ctx, tcb, avail);
+		probe = (tcb->flags & SB_TF_FORCE) && len == 1 &&
+			!sb_seq_lt(tcb->snd_nxt, tcb->snd_una + sb_seq_min(tcb->snd_wnd, tcb->cwnd));
+		fin = (tcb->flags & SB_TF_FIN_QUEUED) && tcb->snd_nxt + len == tcb->snd_end &&
+		      !probe;
+		if (len == 0 && !fin)
+			break;
+		if (len > 0 && len == avail)
+			fl |= SB_TCP_PSH;
+		if (fin)
+			fl |= SB_TCP_FIN;
+		if (len > 0 && tcb->snd_nxt == tcb->snd_max && !(tcb->flags & (SB_TF_TS | SB_TF_RTT))) {
+			tcb->flags |= SB_TF_RTT;
+			tcb->rtt_seq = tcb->snd_nxt;
+			tcb->rtt_start_ms = ctx->now_ms;
+		}
+		tcp_xmit(ctx, tcb, tcb->snd_nxt, len, fl);
+		sent++;
+		if (probe) {
+			/* The probe byte is outstanding but SND.NXT stays: the
+			 * persist timer, not the RTO, owns a closed window. */
+			tcb->snd_max = sb_seq_max(tcb->snd_max, tcb->snd_nxt + 1);
+			return;
+		}
+		tcb->snd_nxt += len + fin;
+		if (fin)
+			tcb->flags |= SB_TF_FIN_SENT;
+		tcb->snd_max = sb_seq_max(tcb->snd_max, tcb->snd_nxt);
+		if (!(tcb->tmask & SB_TT_REXMT) || (tcb->flags & SB_TF_PERSIST)) {
+			tcb->flags &= (uint16_t)~SB_TF_PERSIST;
+			tcp_timer_set(ctx, tcb, SB_TT_REXMT, tcp_rto_ms(ctx, tcb));
+		}
+		if (fin)
+			break;
+	}
+	if (sent == 0 && (tcb->flags & SB_TF_ACKNOW))
+		tcp_xmit(ctx, tcb, tcb->snd_nxt, 0, SB_TCP_ACK);
+	if (sent == 0 && avail > 0 && tcb->snd_nxt == tcb->snd_una && !(tcb->tmask & SB_TT_REXMT)) {
+		uint32_t ms = tcp_rto_ms(ctx, tcb);
+
+		tcb->flags |= SB_TF_PERSIST;
+		tcb->rxtshift = 0;
+		if (ms < ctx->cfg.persist_min_ms)
+			ms = ctx->cfg.persist_min_ms;
+		if (ms > ctx->cfg.persist_max_ms)
+			ms = ctx->cfg.persist_max_ms;
+		tcp_timer_set(ctx, tcb, SB_TT_REXMT, ms);
+	}
+}
+
+void sb_tcp_output(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	switch (tcb->state) {
+	case SB_TCPS_SYN_SENT:
+	case SB_TCPS_SYN_RECEIVED:
+		output_syn(ctx, tcb);
+		break;
+	case SB_TCPS_TIME_WAIT:
+		if (tcb->flags & SB_TF_ACKNOW)
+			tcp_xmit(ctx, tcb, tcb->snd_nxt, 0, SB_TCP_ACK);
+		break;
+	case SB_TCPS_ESTABLISHED:
+	case SB_TCPS_FIN_WAIT_1:
+	case SB_TCPS_FIN_WAIT_2:
+	case SB_TCPS_CLOSE_WAIT:
+	case SB_TCPS_CLOSING:
+	case SB_TCPS_LAST_ACK:
+		output_data(ctx, tcb);
+		break;
+	default:
+		break;
+	}
+}
+
+uint32_t sb_tcp_snd_queued(const struct sb_tcb *tcb)
+{
+	/* before ESTABLISHED, SND.UNA still names the SYN */
+	return tcb->snd_end - tcb->snd_una - (tcp_synchronized(tcb) ? 0u : 1u);
+}
+
+int sb_tcp_send(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t len, uint64_t now_us)
+{
+	switch (tcb->state) {
+	case SB_TCPS_SYN_SENT:
+	case SB_TCPS_SYN_RECEIVED:
+	case SB_TCPS_ESTABLISHED:
+	case SB_TCPS_CLOSE_WAIT:
+		break;
+	default:
+		return -EPIPE;
+	}
+	if (tcb->flags & SB_TF_FIN_QUEUED)
+		return -EPIPE;
+	/* Keep the whole queue well inside half the sequence space. */
+	if (len > (1u << 30) || sb_tcp_snd_queued(tcb) + len > (1u << 30))
+		return -EMSGSIZE;
+	tcp_set_time(ctx, now_us);
+	tcb->snd_end += len;
+	if (tcp_synchronized(tcb))
+		sb_tcp_output(ctx, tcb);
+	return 0;
+}
+
+int sb_tcp_close(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint64_t now_us)
+{
+	tcp_set_time(ctx, now_us);
+	switch (tcb->state) {
+	case SB_TCPS_SYN_SENT:
+		/* §3.10.4: nothing was promised to anyone; just forget it */
+		tcp_timers_stop(ctx, tcb);
+		tcb->state = SB_TCPS_CLOSED;
+		return 0;
+	case SB_TCPS_SYN_RECEIVED:
+		tcb->flags |= SB_TF_FIN_QUEUED; /* FIN-WAIT-1 once ESTABLISHED */
+		return 0;
+	case SB_TCPS_ESTABLISHED:
+		tcb->state = SB_TCPS_FIN_WAIT_1;
+		break;
+	case SB_TCPS_CLOSE_WAIT:
+		tcb->state = SB_TCPS_LAST_ACK;
+		break;
+	case SB_TCPS_CLOSED:
+	case SB_TCPS_LISTEN:
+		return -ENOTCONN;
+	default:
+		return -EALREADY;
+	}
+	tcb->flags |= SB_TF_FIN_QUEUED;
+	tcb->tmask &= (uint8_t)~SB_TT_KEEP;
+	sb_tcp_output(ctx, tcb);
+	return 0;
+}
+
+void sb_tcp_abort(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint64_t now_us)
+{
+	tcp_set_time(ctx, now_us);
+	/* §3.10.5: a RST only where the peer knows the connection */
+	if (tcb->state >= SB_TCPS_SYN_RECEIVED && tcb->state <= SB_TCPS_CLOSE_WAIT)
+		tcp_xmit(ctx, tcb, tcb->snd_nxt, 0, SB_TCP_RST | SB_TCP_ACK);
+	tcp_timers_stop(ctx, tcb);
+	tcb->state = SB_TCPS_CLOSED;
+}
+
+void sb_tcp_set_rcv_space(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t bytes,
+			  uint64_t now_us)
+{
+	uint32_t adv = sb_seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+	uint32_t step = bytes / 2 < ctx->cfg.mss ? bytes / 2 : ctx->cfg.mss;
+
+	tcp_set_time(ctx, now_us);
+	tcb->rcv_space = bytes;
+	/* Receiver SWS avoidance (§3.8.6.2.2): announce an opening only once it
+	 * is worth min(half the buffer, one MSS). */
+	if (tcp_synchronized(tcb) && bytes > adv && bytes - adv >= step && step > 0) {
+		tcb->flags |= SB_TF_ACKNOW;
+		sb_tcp_output(ctx, tcb);
+	}
+}

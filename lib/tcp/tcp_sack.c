@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Range bookkeeping on both sides of SACK (RFC 2018).
+ *
+ * Receiver: out-of-order bytes are held by the caller; the TCB keeps up to
+ * SB_TCP_OOO_MAX disjoint ranges above RCV.NXT. A new segment is cut into the
+ * pieces no range covers yet, so the caller never holds a byte twice, and it
+ * is refused whole (counted) when it would need a fourth range or more held
+ * pieces than the configured limit: refusing costs the peer one
+ * retransmission, holding without bound would cost us memory per connection.
+ * The ranges are reported as SACK blocks, the most recently changed first
+ * (RFC 2018 §4).
+ *
+ * Sender: the blocks the peer reports are merged into SB_TCP_SACKED_MAX ranges
+ * above SND.UNA; fast recovery retransmits the holes below the highest SACKed
+ * byte (the RFC 6675 notion of "lost", simplified to one segment per hole).
+ * When more disjoint blocks arrive than fit, the lowest are kept: those are
+ * the holes to repair first.
+ */
+#include <string.h>
+
+#include "tcp_priv.h"
+
+/* Inserts r into a sorted disjoint array of n (max cap) ranges, merging what
+ * overlaps or touches it. Returns the new count, or cap + 1 if it would not
+ * fit (array unchanged); *ret_idx is where the merged range ended up. */
+static uint32_t range_insert(struct sb_tcp_range *a, uint32_t n, uint32_t cap,
+			     struct sb_tcp_range r, uint32_t *ret_idx)
+{
+	struct sb_tcp_range out[SB_TCP_OOO_MAX + SB_TCP_SACKED_MAX + 1];
+	uint32_t i, m = 0, idx = 0;
+	bool placed = false;
+
+	for (i = 0; i < n; i++) {
+		if (sb_seq_lt(a[i].end, r.start)) {
+			out[m++] = a[i];
+		} else if (sb_seq_gt(a[i].start, r.end)) {
+			if (!placed) {
+				idx = m;
+				out[m++] = r;
+				placed = true;
+			}
+			out[m++] = a[i];
+		} else {
+			r.start = sb_seq_min(r.start, a[i].start);
+			r.end = sb_seq_max(r.end, a[i].end);
+		}
+	}
+	if (!placed) {
+		idx = m;
+		out[m++] = r;
+	}
+	if (m > cap)
+		return cap + 1;
+	memcpy(a, out, m * sizeof(*a));
+	if (ret_idx != NULL)
+		*ret_idx = idx;
+	return m;
+}
+
+bool tcp_ooo_add(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
+		 uint32_t skip, uint32_t start, uint32_t len)
+{
+	struct sb_tcp_range piece[SB_TCP_OOO_MAX + 1];
+	struct sb_tcp_range r = {start, start + len};
+	uint32_t i, np = 0, cur = start, n, idx = 0;
+	struct sb_tcp_range tmp[SB_TCP_OOO_MAX];
+
+	for (i = 0; i < tcb->ooo_n; i++) {
+		const struct sb_tcp_range *o = &tcb->ooo[i];
+
+		if (sb_seq_leq(o->end, cur))
+			continue;
+		if (sb_seq_geq(o->start, r.end))
+			break;
+		if (sb_seq_gt(o->start, cur))
+			piece[np++] = (struct sb_tcp_range){cur, o->start};
+		cur = sb_seq_max(cur, o->end);
+	}
+	if (sb_seq_lt(cur, r.end))
+		piece[np++] = (struct sb_tcp_range){cur, r.end};
+	if (np == 0) {
+		tcp_count(ctx, SB_TCP_CNT_RX_DUP_DATA);
+		return false;
+	}
+	memcpy(tmp, tcb->ooo, sizeof(tmp));
+	n = range_insert(tmp, tcb->ooo_n, SB_TCP_OOO_MAX, r, &idx);
+	if (n > SB_TCP_OOO_MAX || tcb->ooo_pieces + np > ctx->cfg.ooo_pieces_max) {
+		tcp_count(ctx, SB_TCP_CNT_RX_OOO_FULL);
+		return false;
+	}
+	for (i = 0; i < np; i++) {
+		ctx->ops->hold(ctx->user, tcb, seg, skip + (piece[i].start - start),
+			       piece[i].end - piece[i].start, piece[i].start);
+		tcp_count(ctx, SB_TCP_CNT_RX_OOO_HELD);
+	}
+	memcpy(tcb->ooo, tmp, sizeof(tmp));
+	tcb->ooo_n = (uint8_t)n;
+	tcb->ooo_pieces = (uint8_t)(tcb->ooo_pieces + np);
+	tcb->reserved[0] = (uint8_t)idx; /* most recent range, reported first */
+	return true;
+}
+
+uint32_t tcp_sack_blocks(const struct sb_tcb *tcb, struct sb_tcp_range *out, uint32_t max)
+{
+	uint32_t i, n = 0, first = tcb->reserved[0];
+
+	if (tcb->ooo_n == 0 || max == 0)
+		return 0;
+	if (first >= tcb->ooo_n)
+		first = 0;
+	out[n++] = tcb->ooo[first];
+	for (i = 0; i < tcb->ooo_n && n < max; i++) {
+		if (i != first)
+			out[n++] = tcb->ooo[i];
+	}
+	return n;
+}
+
+void tcp_sack_update(struct sb_tcb *tcb, const struct sb_tcp_opts *o)
+{
+	struct sb_tcp_range tmp[SB_TCP_SACKED_MAX + 1];
+	uint32_t i, n;
+
+	for (i = 0; i < o->sack_n; i++) {
+		struct sb_tcp_range r = o->sack[i];
+
+		/* Blocks below SND.UNA (D-SACK, RFC 2883) or past what we sent are
+		 * not scoreboard material. */
+		if (!sb_seq_lt(r.start, r.end) || sb_seq_lt(r.start, tcb->snd_una) ||
+		    sb_seq_gt(r.end, tcb->snd_max))
+			continue;
+		memcpy(tmp, tcb->sacked, sizeof(tcb->sacked));
+		n = range_insert(tmp, tcb->sacked_n, SB_TCP_SACKED_MAX + 1, r, NULL);
+		if (n > SB_TCP_SACKED_MAX)
+			n = SB_TCP_SACKED_MAX; /* keep the lowest: the first holes to repair */
+		memcpy(tcb->sacked, tmp, n * sizeof(*tmp));
+		tcb->sacked_n = (uint8_t)n;
+	}
+}
+
+void tcp_sack_trim(struct sb_tcb *tcb)
+{
+	uint32_t i, m = 0;
+
+	for (i = 0; i < tcb->sacked_n; i++) {
+		struct sb_tcp_range r = tcb->sacked[i];
+
+		if (sb_seq_leq(r.end, tcb->snd_una))
+			continue;
+		if (sb_seq_lt(r.start, tcb->snd_una))
+			r.start = tcb->snd_una;
+		tcb->sacked[m++] = r;
+	}
+	tcb->sacked_n = (uint8_t)m;
+}
+
+bool tcp_sack_next_hole(const struct sb_tcb *tcb, uint32_t from, struct sb_tcp_range *ret)
+{
+	uint32_t i;
+
+	from = sb_seq_max(from, tcb->snd_una);
+	for (i = 0; i < tcb->sacked_n; i++) {
+		const struct sb_tcp_range *r = &tcb->sacked[i];
+
+		if (sb_seq_lt(from, r->start)) {
+			ret->start = from;
+			ret->end = r->start;
+			return true;
+		}
+		from = sb_seq_max(from, r->end);
+	}
+	return false;
+}
