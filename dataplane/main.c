@@ -24,12 +24,15 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "app/app.h"
+
 #include "config.h"
 #include "config_eal.h"
 #include "idle.h"
 #include "log.h"
 #include "port.h"
 #include "shared.h"
+#include "tcp/conn.h"
 #include "telemetry.h"
 #include "worker.h"
 
@@ -135,6 +138,51 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	w->ctr = w->stats->ctr;
 	w->pkt_pool = pkt_pool;
 	w->quit = &dp_quit;
+	w->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
+	w->start_tsc = sh->shm->dp_start_tsc;
+}
+
+static void dp_tcp_cfg(const struct sb_config *cfg, struct sb_tcp_cfg *tc)
+{
+	sb_tcp_cfg_default(tc);
+	tc->mss = (uint16_t)cfg->tcp_mss;
+	tc->rcv_space = (uint32_t)cfg->tcp_rcv_space;
+	tc->rcv_wscale = (uint8_t)cfg->tcp_rcv_wscale;
+	tc->wscale = cfg->tcp_rcv_wscale != 0;
+	tc->rto_min_us = (uint32_t)cfg->tcp_rto_min_ms * 1000u;
+	tc->msl_ms = (uint32_t)cfg->tcp_msl_ms;
+	tc->keep_idle_ms = (uint32_t)cfg->tcp_keepalive_idle_s * 1000u;
+}
+
+/* A worker's TCP state: table, pools, wheel, listeners. Logs what failed. */
+static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool csum_offload)
+{
+	struct sb_tcp_cfg tc;
+	struct sb_tcp_worker *t;
+	int rc;
+
+	t = rte_zmalloc_socket("sb_tcp_worker", sizeof(*t), RTE_CACHE_LINE_SIZE,
+			       (int)rte_lcore_to_socket_id(w->lcore_id));
+	if (t == NULL)
+		return -ENOMEM;
+	w->tcp = t;
+	t->snd_queue_max = (uint32_t)cfg->tcp_snd_queue_max;
+	t->rcv_space = (uint32_t)cfg->tcp_rcv_space;
+	t->syn_cookie_threshold = (uint32_t)cfg->tcp_syn_cookie_threshold;
+	t->tx_csum_offload = csum_offload;
+	dp_tcp_cfg(cfg, &tc);
+	rc = sb_tcp_worker_init(w, &tc, (uint32_t)cfg->tcp_max_conns, (uint32_t)cfg->tcp_tw_max,
+				0);
+	if (rc < 0) {
+		SB_LOG(main, ERR, "worker %u TCP state (%llu connections): %s", w->index,
+		       (unsigned long long)cfg->tcp_max_conns, strerror(-rc));
+		return rc;
+	}
+	if (cfg->tcp_echo_port != 0)
+		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)cfg->tcp_echo_port), SB_APP_ECHO);
+	if (cfg->tcp_discard_port != 0)
+		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)cfg->tcp_discard_port), SB_APP_DISCARD);
+	return 0;
 }
 
 static void dp_publish_port(struct sb_shm *shm, uint16_t port, unsigned n_queues,
@@ -177,6 +225,7 @@ int main(int argc, char **argv)
 	struct sb_worker *workers;
 	struct rte_mempool *pkt_pool;
 	unsigned n_workers = 0, lcore, idx = 0;
+	bool tx_csum = false;
 	uint16_t port;
 
 	dp_load_config(argc, argv, &cfg);
@@ -211,7 +260,7 @@ int main(int argc, char **argv)
 	}
 	if (sb_dp_shared_create(&sh, &cfg, n_workers) < 0)
 		goto fail;
-	if (sb_port_start(port, (uint16_t)n_workers, pkt_pool, &cfg) < 0)
+	if (sb_port_start(port, (uint16_t)n_workers, pkt_pool, &cfg, &tx_csum) < 0)
 		goto fail;
 	workers = rte_zmalloc("sb_workers", sizeof(*workers) * n_workers, RTE_CACHE_LINE_SIZE);
 	if (workers == NULL) {
@@ -220,6 +269,8 @@ int main(int argc, char **argv)
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		dp_worker_init(&workers[idx], idx, lcore, port, &cfg, &sh, pkt_pool);
+		if (dp_tcp_init(&workers[idx], &cfg, tx_csum) < 0)
+			goto fail;
 		idx++;
 	}
 	dp_publish_port(sh.shm, port, n_workers, &cfg);

@@ -24,7 +24,7 @@ static void port_offloads(const struct rte_eth_dev_info *info, struct rte_eth_co
 }
 
 int sb_port_start(uint16_t port_id, uint16_t n_queues, struct rte_mempool *pool,
-		  const struct sb_config *cfg)
+		  const struct sb_config *cfg, bool *ret_tx_csum)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
@@ -41,6 +41,9 @@ int sb_port_start(uint16_t port_id, uint16_t n_queues, struct rte_mempool *pool,
 		return -EINVAL;
 	}
 	port_offloads(&info, &conf);
+	*ret_tx_csum = (conf.txmode.offloads & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+						RTE_ETH_TX_OFFLOAD_TCP_CKSUM)) ==
+		       (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM);
 	if (n_queues > 1) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =

@@ -4,6 +4,8 @@
  * contents. Time is read once per turn; every step is bounded (one RX burst,
  * one bounded drain per ring); what the turn produced leaves in one TX burst.
  */
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -12,7 +14,21 @@
 #include "net/net.h"
 #include "pktio.h"
 #include "ring/ctl_link.h"
+#include "tcp/conn.h"
 #include "worker.h"
+
+/* Publish what sbctl and telemetry read about TCP; every 100 ms is fresh
+ * enough for an operator and costs nothing per packet. */
+static void worker_publish(struct sb_worker *w, uint64_t now_tsc)
+{
+	struct sb_tcp_worker *t = w->tcp;
+
+	w->stats_next_tsc = now_tsc + w->tsc_per_us * 100000;
+	w->stats->tcp_conns = t->conns;
+	w->stats->tcp_half_open = t->half_open;
+	w->stats->tcp_time_wait = t->time_wait;
+	memcpy(w->stats->tcp_ctr, t->ctx.cnt, sizeof(w->stats->tcp_ctr));
+}
 
 int sb_worker_main(void *arg)
 {
@@ -25,14 +41,19 @@ int sb_worker_main(void *arg)
 		unsigned work;
 		uint16_t n;
 
+		w->now_us = (now_tsc - w->start_tsc) / w->tsc_per_us;
+
 		n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, burst);
 		SB_CTR_ADD(w, rx_pkts, n);
 		for (uint16_t i = 0; i < n; i++)
 			sb_eth_input(w, pkts[i]);
 
 		work = n + sb_ctl_link_poll(w, now_tsc);
+		sb_tcp_io_timers(w, w->now_us);
 		sb_ctl_link_heartbeat(w, now_tsc);
 		sb_pktio_flush(w);
+		if (now_tsc >= w->stats_next_tsc)
+			worker_publish(w, now_tsc);
 
 		if (work != 0) {
 			SB_CTR_INC(w, loop_busy);

@@ -19,6 +19,7 @@
 struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
+struct sb_tcp_worker;
 
 #define SB_TX_BURST 64
 
@@ -31,6 +32,9 @@ struct sb_worker {
 	uint16_t tx_n;
 	uint32_t ipv4_be;               /* our address, network byte order */
 	struct rte_ether_addr mac;
+	uint16_t ip_id;                 /* IPv4 identification of our datagrams */
+	uint64_t now_us;                /* this turn's time, from the TSC */
+	struct sb_tcp_worker *tcp;      /* connections, timers, listeners */
 	struct rte_mbuf *tx[SB_TX_BURST];
 	struct sb_idle idle;
 
@@ -44,6 +48,9 @@ struct sb_worker {
 	uint64_t hb_seq;
 
 	/* Cold. */
+	uint64_t tsc_per_us;
+	uint64_t start_tsc;
+	uint64_t stats_next_tsc;        /* next copy of lib/tcp's counters to shm */
 	struct sb_shm *shm;
 	struct sb_shm_worker *stats;
 	struct rte_mempool *pkt_pool;

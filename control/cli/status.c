@@ -82,7 +82,25 @@ static void status_counters(struct sb_out *o, const struct sb_shm *shm)
 
 		for (unsigned w = 0; w < shm->n_workers; w++)
 			sum += shm->workers[w].ctr[c];
-		sb_out_printf(o, "  %-16s %" PRIu64 "\n", sb_dp_counter_names[c], sum);
+		sb_out_printf(o, "  %-22s %" PRIu64 "\n", sb_dp_counter_names[c], sum);
+	}
+}
+
+static void status_tcp(struct sb_out *o, const struct sb_shm *shm)
+{
+	for (unsigned w = 0; w < shm->n_workers; w++)
+		sb_out_printf(o,
+			      "tcp worker %u conns %" PRIu64 " half_open %" PRIu64
+			      " time_wait %" PRIu64 "\n",
+			      w, shm->workers[w].tcp_conns, shm->workers[w].tcp_half_open,
+			      shm->workers[w].tcp_time_wait);
+	sb_out_printf(o, "tcp counters (sum over workers)\n");
+	for (unsigned c = 0; c < SB_SHM_TCP_MAX; c++) {
+		uint64_t sum = 0;
+
+		for (unsigned w = 0; w < shm->n_workers; w++)
+			sum += shm->workers[w].tcp_ctr[c];
+		sb_out_printf(o, "  %-22s %" PRIu64 "\n", sb_tcp_counter_names[c], sum);
 	}
 }
 
@@ -116,4 +134,5 @@ void sb_status_write(struct sb_out *o, const struct sb_attach *a)
 	}
 	status_rings(o, a, now_tsc);
 	status_counters(o, shm);
+	status_tcp(o, shm);
 }

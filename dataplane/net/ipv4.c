@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 
 #include "net.h"
+#include "tcp/conn.h"
 
 /* Trust the port's verdict when it gives one; otherwise sum the header:
  * a valid one, checksum field included, sums to 0xffff (RFC 1071). */
@@ -56,6 +57,9 @@ void sb_ipv4_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off)
 	if (rte_pktmbuf_pkt_len(m) > (uint32_t)l3_off + total)
 		rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - (l3_off + total));
 	switch (ip->next_proto_id) {
+	case IPPROTO_TCP:
+		sb_tcp_io_input(w, m, l3_off, (uint16_t)(l3_off + ihl));
+		return;
 	case IPPROTO_ICMP:
 		sb_icmp_input(w, m, l3_off, (uint16_t)(l3_off + ihl));
 		return;

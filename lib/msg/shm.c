@@ -9,3 +9,9 @@ const char *const sb_dp_counter_names[SB_DP_CTR_MAX] = {
 #include "dp_counters.def"
 #undef SB_DP_CTR
 };
+
+const char *const sb_tcp_counter_names[SB_SHM_TCP_MAX] = {
+#define SB_TCP_CNT(name, help) [SB_SHM_TCP_##name] = #name,
+#include "tcp_counters.def"
+#undef SB_TCP_CNT
+};

@@ -25,12 +25,20 @@
 #define SB_RING_NAME_MAX 32
 
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
-#define SB_SHM_VERSION 1u
+#define SB_SHM_VERSION 2u
 
 #define SB_MAX_WORKERS 64
 #define SB_MAX_SHARDS 64
 #define SB_MAX_PORTS 4
 #define SB_CACHE_LINE 64
+
+/* lib/tcp's counters, mirrored per worker (names: sb_tcp_counter_names). */
+enum sb_shm_tcp_counter {
+#define SB_TCP_CNT(name, help) SB_SHM_TCP_##name,
+#include "tcp_counters.def"
+#undef SB_TCP_CNT
+	SB_SHM_TCP_MAX,
+};
 
 enum sb_dp_counter {
 #define SB_DP_CTR(name, help) SB_DP_CTR_##name,
@@ -63,6 +71,11 @@ struct sb_shm_worker {
 	 * back down, in TSC cycles; 0 until the first one returns. */
 	uint64_t hb_rtt_tsc[SB_MAX_SHARDS];
 	uint64_t hb_last_tsc[SB_MAX_SHARDS]; /* when the last one returned */
+	/* TCP: gauges, and the core's counters copied every 100 ms. */
+	uint64_t tcp_conns;
+	uint64_t tcp_half_open;
+	uint64_t tcp_time_wait;
+	uint64_t tcp_ctr[SB_SHM_TCP_MAX];
 } __attribute__((aligned(SB_CACHE_LINE)));
 
 /* Written only by control shard s (a thread of sb-control). */
@@ -108,5 +121,6 @@ struct sb_shm {
 
 /* Names of the dataplane counters, indexed by enum sb_dp_counter. */
 extern const char *const sb_dp_counter_names[SB_DP_CTR_MAX];
+extern const char *const sb_tcp_counter_names[SB_SHM_TCP_MAX];
 
 #endif

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Connection table and life cycle for one worker (see conn.h): the 4-tuple
+ * hash, the connection and TIME-WAIT pools, the send list, and the post list
+ * that runs what lib/tcp's callbacks may not do themselves.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_random.h>
+
+#include "app/app.h"
+#include "conn.h"
+#include "worker.h"
+
+int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32_t max_conns,
+		       uint32_t tw_max, uint64_t now_us)
+{
+	struct sb_tcp_worker *t = w->tcp;
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.entries = max_conns + tw_max,
+		.key_len = sizeof(struct sb_tcp_tuple),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_lcore_to_socket_id(w->lcore_id),
+	};
+	uint8_t key[16];
+	int rc;
+
+	snprintf(name, sizeof(name), "sb_conn_tab_w%u", w->index);
+	hp.name = name;
+	t->table = rte_hash_create(&hp);
+	if (t->table == NULL)
+		return -ENOMEM;
+	/* Single-producer, single-consumer: only this lcore ever touches them. */
+	snprintf(name, sizeof(name), "sb_conn_w%u", w->index);
+	t->conn_pool = rte_mempool_create(name, max_conns, sizeof(struct sb_conn), 0, 0, NULL,
+					  NULL, NULL, NULL, hp.socket_id,
+					  RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+	snprintf(name, sizeof(name), "sb_tw_w%u", w->index);
+	t->tw_pool = rte_mempool_create(name, tw_max, sizeof(struct sb_tw_rec), 0, 0, NULL, NULL,
+					NULL, NULL, hp.socket_id,
+					RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+	if (t->conn_pool == NULL || t->tw_pool == NULL)
+		return -ENOMEM;
+	rc = sb_wheel_init(&t->wheel, t->slots, 4, now_us / 1000);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < sizeof(key); i += 8) {
+		uint64_t r = rte_rand();
+
+		memcpy(key + i, &r, 8);
+	}
+	t->max_conns = max_conns;
+	return sb_tcp_ctx_init(&t->ctx, cfg, &sb_tcp_glue_ops, w, &t->wheel, key);
+}
+
+int sb_tcp_listen(struct sb_tcp_worker *t, uint16_t port_be, uint8_t app)
+{
+	if (t->n_listen == SB_TCP_LISTEN_MAX || app >= SB_APP_MAX)
+		return -ENOSPC;
+	t->listen[t->n_listen].port_be = port_be;
+	t->listen[t->n_listen].app = app;
+	t->n_listen++;
+	return 0;
+}
+
+void sb_tcp_post_add(struct sb_tcp_worker *t, struct sb_conn *c, uint8_t flags)
+{
+	c->flags |= flags;
+	if (c->flags & SB_CONN_F_POST)
+		return;
+	/* The list is sized for the most connections one batch of core calls
+	 * can touch (one per segment, SB_TCP_TIMERS_PER_TURN per timer run). */
+	RTE_ASSERT(t->n_post < SB_TCP_POST_MAX);
+	c->flags |= SB_CONN_F_POST;
+	t->post[t->n_post++] = c;
+}
+
+/* Free a list of segments linked through m->next. */
+static void conn_free_list(struct rte_mbuf *m)
+{
+	while (m != NULL) {
+		struct rte_mbuf *next = m->next;
+
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+		m = next;
+	}
+}
+
+void sb_conn_drop_buffers(struct sb_conn *c)
+{
+	conn_free_list(c->snd_head);
+	conn_free_list(c->ooo);
+	c->snd_head = c->snd_tail = c->ooo = NULL;
+	c->snd_queued = 0;
+}
+
+static void conn_free(struct sb_worker *w, struct sb_conn *c)
+{
+	struct sb_tcp_worker *t = w->tcp;
+
+	sb_conn_drop_buffers(c);
+	if (rte_hash_del_key(t->table, &c->tuple) < 0)
+		SB_CTR_INC(w, tcp_table_inconsistent);
+	if (c->tcb.state == SB_TCPS_SYN_RECEIVED && t->half_open > 0)
+		t->half_open--;
+	t->conns--;
+	rte_mempool_put(t->conn_pool, c);
+}
+
+/* Swap a connection in TIME-WAIT for a small record (RFC 9293 §3.10.7.4). */
+static void conn_to_time_wait(struct sb_worker *w, struct sb_conn *c)
+{
+	struct sb_tcp_worker *t = w->tcp;
+	struct sb_tw_rec *tw;
+
+	if (rte_mempool_get(t->tw_pool, (void **)&tw) != 0) {
+		/* No record left: the connection keeps its full TCB until its
+		 * 2MSL runs out; counted, never dropped. */
+		SB_CTR_INC(w, tcp_tw_pool_empty);
+		return;
+	}
+	tw->tuple = c->tuple;
+	sb_tcp_tw_init(&t->ctx, &tw->tw, &c->tcb);
+	sb_conn_drop_buffers(c);
+	rte_hash_add_key_data(t->table, &tw->tuple, tw);
+	t->conns--;
+	t->time_wait++;
+	rte_mempool_put(t->conn_pool, c);
+}
+
+/* What the core must hear about, with in_core set so that anything the
+ * application does in response is deferred again. */
+static void conn_post_core(struct sb_worker *w, struct sb_conn *c, uint64_t now_us)
+{
+	struct sb_tcp_worker *t = w->tcp;
+
+	t->in_core = true;
+	if (c->flags & SB_CONN_F_RCVSPACE) {
+		c->flags &= (uint8_t)~SB_CONN_F_RCVSPACE;
+		sb_tcp_set_rcv_space(&t->ctx, &c->tcb, c->rcv_space_pending, now_us);
+	}
+	if (!(c->flags & SB_CONN_F_DEAD)) {
+		uint32_t n = c->snd_queued - sb_tcp_snd_queued(&c->tcb);
+
+		if (n != 0 && sb_tcp_send(&t->ctx, &c->tcb, n, now_us) < 0)
+			SB_CTR_INC(w, tcp_send_after_close);
+	}
+	if ((c->flags & SB_CONN_F_CLOSE) && !(c->flags & SB_CONN_F_DEAD)) {
+		c->flags &= (uint8_t)~SB_CONN_F_CLOSE;
+		sb_tcp_close(&t->ctx, &c->tcb, now_us);
+	}
+	t->in_core = false;
+}
+
+static void conn_post_one(struct sb_worker *w, struct sb_conn *c, uint64_t now_us)
+{
+	const struct sb_app_ops *app = sb_apps[c->app];
+
+	c->flags &= (uint8_t)~SB_CONN_F_POST;
+	if (c->flags & SB_CONN_F_ACCEPTED) {
+		c->flags &= (uint8_t)~SB_CONN_F_ACCEPTED;
+		app->on_accept(w, c);
+	}
+	if (c->flags & SB_CONN_F_WRITABLE) {
+		c->flags &= (uint8_t)~SB_CONN_F_WRITABLE;
+		app->on_writable(w, c);
+	}
+	if (c->flags & SB_CONN_F_PEER_FIN) {
+		c->flags &= (uint8_t)~SB_CONN_F_PEER_FIN;
+		app->on_peer_fin(w, c);
+	}
+	conn_post_core(w, c, now_us);
+	if (c->flags & SB_CONN_F_POST)
+		return; /* the core posted it again: finish it on that entry */
+	if (c->flags & SB_CONN_F_DEAD) {
+		app->on_close(w, c, (enum sb_tcp_event)c->why);
+		conn_free(w, c);
+	} else if (c->flags & SB_CONN_F_TW) {
+		app->on_close(w, c, SB_TCP_EV_TIME_WAIT);
+		conn_to_time_wait(w, c);
+	}
+}
+
+void sb_tcp_post(struct sb_worker *w)
+{
+	struct sb_tcp_worker *t = w->tcp;
+
+	/* Entries may be appended while the list is walked. */
+	t->in_post = true;
+	for (uint32_t i = 0; i < t->n_post; i++)
+		conn_post_one(w, t->post[i], w->now_us);
+	t->n_post = 0;
+	t->in_post = false;
+}
+
+uint32_t sb_conn_snd_space(const struct sb_worker *w, const struct sb_conn *c)
+{
+	uint32_t max = w->tcp->snd_queue_max;
+
+	return c->snd_queued >= max ? 0 : max - c->snd_queued;
+}
+
+int sb_conn_send(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+{
+	struct sb_tcp_worker *t = w->tcp;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
+
+	if (c->flags & (SB_CONN_F_DEAD | SB_CONN_F_TW | SB_CONN_F_CLOSE))
+		return -EPIPE;
+	/* Over the limit by more than one advertised window means the
+	 * application ignored sb_conn_snd_space(). */
+	if (c->snd_queued + len > t->snd_queue_max + t->rcv_space)
+		return -ENOBUFS;
+	if (len == 0) {
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	if (c->snd_tail != NULL)
+		c->snd_tail->next = m;
+	else
+		c->snd_head = m;
+	c->snd_tail = last;
+	c->snd_queued += len;
+	sb_tcp_post_add(t, c, 0);
+	if (!t->in_core && !t->in_post)
+		sb_tcp_post(w);
+	return 0;
+}
+
+void sb_conn_set_rcv_space(struct sb_worker *w, struct sb_conn *c, uint32_t bytes)
+{
+	c->rcv_space_pending = bytes;
+	sb_tcp_post_add(w->tcp, c, SB_CONN_F_RCVSPACE);
+	if (!w->tcp->in_core && !w->tcp->in_post)
+		sb_tcp_post(w);
+}
+
+void sb_conn_close(struct sb_worker *w, struct sb_conn *c)
+{
+	sb_tcp_post_add(w->tcp, c, SB_CONN_F_CLOSE);
+	if (!w->tcp->in_core && !w->tcp->in_post)
+		sb_tcp_post(w);
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The dataplane's side of TCP: per-worker connection state around the
+ * pure core of lib/tcp.
+ *
+ * A connection is a struct sb_conn: the core's TCB first (the wheel hands
+ * back &tcb.timer), then what the glue needs to put bytes on the wire (the
+ * 4-tuple and the next hop's MAC) and the application's hooks. Send data is
+ * a list of mbuf segments (linked through m->next, their packet headers
+ * unused) holding bytes from SND.UNA on; out-of-order pieces are mbufs
+ * sorted by sequence. An idle connection holds neither: it is this struct,
+ * one hash entry, and nothing else.
+ *
+ * TIME-WAIT is a 64-byte struct sb_tw_rec swapped in for the connection, so
+ * a million closing clients cost 64 MB, not 256 MB.
+ *
+ * Everything here belongs to one worker lcore; no other lcore touches it.
+ */
+#ifndef SB_DP_CONN_H
+#define SB_DP_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "tcp.h"
+
+struct rte_hash;
+struct rte_mbuf;
+struct rte_mempool;
+struct sb_worker;
+
+/* Work the core's callbacks leave for after the core returns: the core may
+ * not be re-entered from its callbacks, and a TCB is freed only once the
+ * core is done with it (lib/tcp/tcp_priv.h). */
+#define SB_CONN_F_POST 0x01u      /* on the worker's post list */
+#define SB_CONN_F_ACCEPTED 0x02u  /* tell the application about the new connection */
+#define SB_CONN_F_PEER_FIN 0x04u  /* the peer's FIN arrived: tell the application */
+#define SB_CONN_F_WRITABLE 0x08u  /* acked bytes freed send space: tell the application */
+#define SB_CONN_F_CLOSE 0x10u     /* the application asked for an orderly close */
+#define SB_CONN_F_TW 0x20u        /* entered TIME-WAIT: swap for a record */
+#define SB_CONN_F_DEAD 0x40u      /* closed, reset or timed out: free it */
+#define SB_CONN_F_RCVSPACE 0x80u  /* the application changed its receive space */
+
+struct sb_conn {
+	struct sb_tcb tcb;              /* first: container_of from the wheel */
+	struct sb_tcp_tuple tuple;      /* network order, as hashed */
+	struct rte_ether_addr peer_mac; /* next hop, learned from the SYN */
+	uint8_t app;                    /* enum sb_app_id */
+	uint8_t flags;                  /* SB_CONN_F_* */
+	uint8_t why;                    /* enum sb_tcp_event that ended it */
+	uint8_t half_open;              /* counted in sb_tcp_worker.half_open */
+	/* Bytes in the send list (from SND.UNA). Those not yet announced to
+	 * the core are snd_queued - sb_tcp_snd_queued(&tcb). */
+	uint32_t snd_queued;
+	uint32_t rcv_space_pending;     /* with SB_CONN_F_RCVSPACE */
+	struct rte_mbuf *snd_head;      /* first byte = SND.UNA */
+	struct rte_mbuf *snd_tail;
+	struct rte_mbuf *ooo;           /* held out-of-order pieces, by sequence */
+	uint64_t app_data;              /* the application's per-connection word */
+};
+
+_Static_assert(sizeof(struct sb_conn) <= 256, "a connection must stay within four cache lines");
+
+struct sb_tw_rec {
+	struct sb_tcp_tw tw;            /* first: container_of from the wheel */
+	struct sb_tcp_tuple tuple;
+};
+
+_Static_assert(sizeof(struct sb_tw_rec) <= 64, "a TIME-WAIT record must stay one cache line");
+
+#define SB_TCP_LISTEN_MAX 8
+#define SB_TCP_POST_MAX 512 /* connections touched by one core call batch */
+#define SB_TCP_TIMERS_PER_TURN 128
+
+struct sb_tcp_listener {
+	uint16_t port_be; /* network order */
+	uint8_t app;
+};
+
+/* Per-worker TCP state. */
+struct sb_tcp_worker {
+	struct sb_tcp_ctx ctx;
+	struct sb_wheel wheel;
+	struct rte_hash *table;          /* tuple -> struct sb_conn * or struct sb_tw_rec * */
+	struct rte_mempool *conn_pool;
+	struct rte_mempool *tw_pool;
+	uint32_t conns;                  /* connections in the table (TIME-WAIT excluded) */
+	uint32_t half_open;              /* in SYN-RECEIVED */
+	uint32_t time_wait;
+	uint32_t max_conns;
+	uint32_t syn_cookie_threshold;   /* half-open count beyond which SYNs get cookies */
+	uint32_t snd_queue_max;          /* per-connection send limit, bytes */
+	uint32_t rcv_space;              /* initial receive window */
+	uint8_t n_listen;
+	bool in_core;                    /* inside a lib/tcp call: defer application calls */
+	bool in_post;                    /* walking the post list: append, do not recurse */
+	bool tx_csum_offload;
+	struct sb_tcp_listener listen[SB_TCP_LISTEN_MAX];
+	/* The segment being processed, for replies that have no connection. */
+	struct rte_mbuf *cur_m;
+	struct sb_tcp_tuple cur_tuple;
+	bool cur_consumed;               /* cur_m was handed on; do not free it */
+	/* Connections to post-process once the core returns. */
+	uint32_t n_post;
+	struct sb_conn *post[SB_TCP_POST_MAX];
+	struct sb_wheel_timer *slots[SB_WHEEL_STORAGE(4)];
+};
+
+/* --- conn.c: the table and the connection life cycle --- */
+
+/* Create worker w's table, pools and wheel. Returns 0 or a negative errno. */
+int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32_t max_conns,
+		       uint32_t tw_max, uint64_t now_us);
+
+/* Add a listener on port_be for application app. -ENOSPC past SB_TCP_LISTEN_MAX. */
+int sb_tcp_listen(struct sb_tcp_worker *t, uint16_t port_be, uint8_t app);
+
+/* Process the post list: application notifications, deferred sends and
+ * closes, TIME-WAIT swaps and frees. Called after every core call. */
+void sb_tcp_post(struct sb_worker *w);
+
+/* Queue c for post-processing. */
+void sb_tcp_post_add(struct sb_tcp_worker *t, struct sb_conn *c, uint8_t flags);
+
+/* Free every send and out-of-order mbuf of c. */
+void sb_conn_drop_buffers(struct sb_conn *c);
+
+/* --- the application's calls (never from inside lib/tcp; deferred if so) --- */
+
+/* Append m (a chain of payload segments) to c's send queue and send what the
+ * window allows. Takes m on success. -EPIPE once closing; -ENOBUFS past the
+ * per-connection limit plus one window (the application ignored
+ * sb_conn_snd_space()). */
+int sb_conn_send(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m);
+
+/* Bytes the application may still queue before reaching the limit. */
+uint32_t sb_conn_snd_space(const struct sb_worker *w, const struct sb_conn *c);
+
+/* Set the bytes the application can take now (the receive window). */
+void sb_conn_set_rcv_space(struct sb_worker *w, struct sb_conn *c, uint32_t bytes);
+
+/* Orderly close after the queued data. */
+void sb_conn_close(struct sb_worker *w, struct sb_conn *c);
+
+/* --- tcp_io.c: input from the IPv4 layer --- */
+
+/* m holds an IPv4 packet carrying TCP at l4_off; takes ownership. */
+void sb_tcp_io_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off, uint16_t l4_off);
+
+/* Run due timers (bounded) and post-process. */
+void sb_tcp_io_timers(struct sb_worker *w, uint64_t now_us);
+
+/* The callbacks lib/tcp calls (tcp_ops.c). */
+extern const struct sb_tcp_ops sb_tcp_glue_ops;
+
+#endif

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The callbacks lib/tcp drives the glue through (struct sb_tcp_ops): build
+ * and send frames, hand received bytes to the application, hold and
+ * release out-of-order pieces, free acknowledged send data, and turn
+ * events into post-list work. None of them calls back into the core.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_tcp.h>
+
+#include "app/app.h"
+#include "conn.h"
+#include "pktio.h"
+#include "tcp_seq.h"
+#include "worker.h"
+
+#define CONN_OF(tcb) container_of(tcb, struct sb_conn, tcb)
+#define OOO_SEQ(m) ((m)->hash.usr) /* sequence number of a held piece */
+
+/* Copy len bytes starting off bytes into c's send list into dst. */
+static void ops_copy_send(const struct sb_conn *c, uint32_t off, uint32_t len, uint8_t *dst)
+{
+	const struct rte_mbuf *s = c->snd_head;
+
+	while (s != NULL && off >= s->data_len) {
+		off -= s->data_len;
+		s = s->next;
+	}
+	while (s != NULL && len > 0) {
+		uint32_t n = RTE_MIN((uint32_t)s->data_len - off, len);
+
+		memcpy(dst, rte_pktmbuf_mtod_offset(s, const uint8_t *, off), n);
+		dst += n;
+		len -= n;
+		off = 0;
+		s = s->next;
+	}
+}
+
+/* Header fields of the frame, checksums last: offloaded when the port
+ * can, summed here otherwise. */
+static void ops_finish(struct sb_worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		       struct rte_tcp_hdr *th)
+{
+	if (w->tcp->tx_csum_offload) {
+		m->l2_len = sizeof(struct rte_ether_hdr);
+		m->l3_len = sizeof(*ip);
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	} else {
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	}
+}
+
+static void glue_emit(void *user, struct sb_tcb *tcb, const struct sb_tcp_tx *tx)
+{
+	struct sb_worker *w = user;
+	struct sb_tcp_worker *t = w->tcp;
+	const struct sb_tcp_tuple *tu;
+	const struct rte_ether_addr *dmac;
+	struct rte_ether_hdr *eh;
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	uint32_t l4_len = tx->hdr_len + tx->data_len;
+	uint32_t len = (uint32_t)(sizeof(*eh) + sizeof(*ip)) + l4_len;
+
+	if (tcb != NULL) {
+		tu = &CONN_OF(tcb)->tuple;
+		dmac = &CONN_OF(tcb)->peer_mac;
+	} else if (t->cur_m != NULL) {
+		/* A reply with no connection answers the segment in hand. */
+		tu = &t->cur_tuple;
+		dmac = &rte_pktmbuf_mtod(t->cur_m, const struct rte_ether_hdr *)->src_addr;
+	} else {
+		SB_CTR_INC(w, tcp_emit_orphan);
+		return;
+	}
+	m = rte_pktmbuf_alloc(w->pkt_pool);
+	if (unlikely(m == NULL || len > rte_pktmbuf_tailroom(m))) {
+		/* The core retransmits what it could not send. */
+		SB_CTR_INC(w, mbuf_alloc_fail);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)len);
+	rte_ether_addr_copy(dmac, &eh->dst_addr);
+	rte_ether_addr_copy(&w->mac, &eh->src_addr);
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ip = (struct rte_ipv4_hdr *)(eh + 1);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len));
+	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->hdr_checksum = 0;
+	ip->src_addr = tu->laddr;
+	ip->dst_addr = tu->raddr;
+	th = (struct rte_tcp_hdr *)(ip + 1);
+	memcpy(th, tx->hdr, tx->hdr_len);
+	th->src_port = tu->lport;
+	th->dst_port = tu->rport;
+	th->cksum = 0;
+	if (tx->data_len != 0)
+		ops_copy_send(CONN_OF(tcb), tx->data_off, tx->data_len,
+			      (uint8_t *)th + tx->hdr_len);
+	ops_finish(w, m, ip, th);
+	SB_CTR_INC(w, tcp_tx_segs);
+	sb_pktio_send(w, m);
+}
+
+/* The payload bytes [skip, skip+len) of the segment in hand as an mbuf of
+ * their own: the received mbuf itself when it is still ours (no copy),
+ * else a copy. NULL when the pool is empty. */
+static struct rte_mbuf *ops_take(struct sb_worker *w, const struct sb_tcp_seg *seg, uint32_t skip,
+				 uint32_t len)
+{
+	struct sb_tcp_worker *t = w->tcp;
+	struct rte_mbuf *m = seg->pkt;
+	struct rte_mbuf *copy;
+	uint32_t off;
+
+	if (m == t->cur_m && !t->cur_consumed) {
+		off = (uint32_t)(seg->payload - rte_pktmbuf_mtod(m, const uint8_t *)) + skip;
+		rte_pktmbuf_adj(m, (uint16_t)off);
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - len));
+		t->cur_consumed = true;
+		return m;
+	}
+	copy = rte_pktmbuf_alloc(w->pkt_pool);
+	if (copy == NULL || rte_pktmbuf_append(copy, (uint16_t)len) == NULL) {
+		rte_pktmbuf_free(copy);
+		return NULL;
+	}
+	memcpy(rte_pktmbuf_mtod(copy, uint8_t *), seg->payload + skip, len);
+	SB_CTR_INC(w, tcp_rx_copies);
+	return copy;
+}
+
+static void glue_deliver(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
+			 uint32_t skip, uint32_t len)
+{
+	struct sb_worker *w = user;
+	struct sb_conn *c = CONN_OF(tcb);
+	struct rte_mbuf *m = ops_take(w, seg, skip, len);
+
+	if (unlikely(m == NULL)) {
+		/* The core counts these bytes as received: losing them would
+		 * corrupt the stream, so the connection is reset instead. */
+		SB_CTR_INC(w, tcp_rx_lost);
+		sb_tcp_post_add(w->tcp, c, SB_CONN_F_DEAD);
+		c->why = SB_TCP_EV_RESET;
+		return;
+	}
+	SB_CTR_ADD(w, tcp_rx_bytes, len);
+	sb_apps[c->app]->on_data(w, c, m);
+}
+
+static void glue_hold(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg, uint32_t skip,
+		      uint32_t len, uint32_t seq)
+{
+	struct sb_worker *w = user;
+	struct sb_conn *c = CONN_OF(tcb);
+	struct rte_mbuf *m = ops_take(w, seg, skip, len);
+	struct rte_mbuf **pp = &c->ooo;
+
+	if (unlikely(m == NULL)) {
+		SB_CTR_INC(w, tcp_rx_lost);
+		sb_tcp_post_add(w->tcp, c, SB_CONN_F_DEAD);
+		c->why = SB_TCP_EV_RESET;
+		return;
+	}
+	OOO_SEQ(m) = seq;
+	while (*pp != NULL && sb_seq_lt(OOO_SEQ(*pp), seq))
+		pp = &(*pp)->next;
+	m->next = *pp;
+	*pp = m;
+}
+
+static void glue_release(void *user, struct sb_tcb *tcb, uint32_t end_seq)
+{
+	struct sb_worker *w = user;
+	struct sb_conn *c = CONN_OF(tcb);
+
+	while (c->ooo != NULL && sb_seq_lt(OOO_SEQ(c->ooo), end_seq)) {
+		struct rte_mbuf *m = c->ooo;
+
+		c->ooo = m->next;
+		m->next = NULL;
+		SB_CTR_ADD(w, tcp_rx_bytes, m->data_len);
+		sb_apps[c->app]->on_data(w, c, m);
+	}
+}
+
+static void glue_acked(void *user, struct sb_tcb *tcb, uint32_t bytes)
+{
+	struct sb_worker *w = user;
+	struct sb_conn *c = CONN_OF(tcb);
+
+	c->snd_queued -= RTE_MIN(bytes, c->snd_queued);
+	while (bytes > 0 && c->snd_head != NULL) {
+		struct rte_mbuf *s = c->snd_head;
+
+		if (bytes < s->data_len) {
+			s->data_off = (uint16_t)(s->data_off + bytes);
+			s->data_len = (uint16_t)(s->data_len - bytes);
+			break;
+		}
+		bytes -= s->data_len;
+		c->snd_head = s->next;
+		s->next = NULL;
+		s->nb_segs = 1;
+		rte_pktmbuf_free_seg(s);
+	}
+	if (c->snd_head == NULL)
+		c->snd_tail = NULL;
+	sb_tcp_post_add(w->tcp, c, SB_CONN_F_WRITABLE);
+}
+
+static void glue_event(void *user, struct sb_tcb *tcb, enum sb_tcp_event ev)
+{
+	struct sb_worker *w = user;
+	struct sb_tcp_worker *t = w->tcp;
+	struct sb_conn *c = CONN_OF(tcb);
+
+	if (c->half_open && ev != SB_TCP_EV_PEER_FIN) {
+		c->half_open = 0;
+		t->half_open--;
+	}
+	switch (ev) {
+	case SB_TCP_EV_ACCEPTED:
+	case SB_TCP_EV_CONNECTED:
+		SB_CTR_INC(w, tcp_established);
+		sb_tcp_post_add(t, c, SB_CONN_F_ACCEPTED);
+		break;
+	case SB_TCP_EV_PEER_FIN:
+		sb_tcp_post_add(t, c, SB_CONN_F_PEER_FIN);
+		break;
+	case SB_TCP_EV_TIME_WAIT:
+		sb_tcp_post_add(t, c, SB_CONN_F_TW);
+		break;
+	default:
+		c->why = (uint8_t)ev;
+		sb_tcp_post_add(t, c, SB_CONN_F_DEAD);
+		break;
+	}
+}
+
+static void glue_tw_expired(void *user, struct sb_tcp_tw *tw)
+{
+	struct sb_worker *w = user;
+	struct sb_tcp_worker *t = w->tcp;
+	struct sb_tw_rec *rec = container_of(tw, struct sb_tw_rec, tw);
+
+	if (rte_hash_del_key(t->table, &rec->tuple) < 0)
+		SB_CTR_INC(w, tcp_table_inconsistent);
+	t->time_wait--;
+	rte_mempool_put(t->tw_pool, rec);
+}
+
+const struct sb_tcp_ops sb_tcp_glue_ops = {
+	.emit = glue_emit,
+	.deliver = glue_deliver,
+	.hold = glue_hold,
+	.release = glue_release,
+	.acked = glue_acked,
+	.event = glue_event,
+	.tw_expired = glue_tw_expired,
+};
