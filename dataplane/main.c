@@ -29,6 +29,7 @@
 #include "config.h"
 #include "config_eal.h"
 #include "idle.h"
+#include "impair.h"
 #include "log.h"
 #include "port.h"
 #include "shared.h"
@@ -271,6 +272,15 @@ int main(int argc, char **argv)
 		dp_worker_init(&workers[idx], idx, lcore, port, &cfg, &sh, pkt_pool);
 		if (dp_tcp_init(&workers[idx], &cfg, tx_csum) < 0)
 			goto fail;
+		if (sb_impair_create(&workers[idx], &cfg) < 0) {
+			SB_LOG(main, ERR, "worker %u: no memory for the impairment lines", idx);
+			goto fail;
+		}
+		if (workers[idx].impair != NULL)
+			SB_LOG(main, WARNING, "worker %u: TEST impairment on (loss %llu ppm, delay "
+					      "%llu us)", idx,
+			       (unsigned long long)cfg.impair_loss_ppm,
+			       (unsigned long long)cfg.impair_delay_us);
 		idx++;
 	}
 	dp_publish_port(sh.shm, port, n_workers, &cfg);

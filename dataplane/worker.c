@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 
 #include "idle.h"
+#include "impair.h"
 #include "net/net.h"
 #include "pktio.h"
 #include "ring/ctl_link.h"
@@ -45,12 +46,16 @@ int sb_worker_main(void *arg)
 
 		n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, burst);
 		SB_CTR_ADD(w, rx_pkts, n);
+		if (unlikely(w->impair != NULL))
+			n = sb_impair_rx(w, pkts, n, burst, now_tsc);
 		for (uint16_t i = 0; i < n; i++)
 			sb_eth_input(w, pkts[i]);
 
 		work = n + sb_ctl_link_poll(w, now_tsc);
 		sb_tcp_io_timers(w, w->now_us);
 		sb_ctl_link_heartbeat(w, now_tsc);
+		if (unlikely(w->impair != NULL))
+			sb_impair_tx(w, now_tsc);
 		sb_pktio_flush(w);
 		if (now_tsc >= w->stats_next_tsc)
 			worker_publish(w, now_tsc);

@@ -19,6 +19,7 @@
 struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
+struct sb_impair;
 struct sb_tcp_worker;
 
 #define SB_TX_BURST 64
@@ -35,6 +36,7 @@ struct sb_worker {
 	uint16_t ip_id;                 /* IPv4 identification of our datagrams */
 	uint64_t now_us;                /* this turn's time, from the TSC */
 	struct sb_tcp_worker *tcp;      /* connections, timers, listeners */
+	struct sb_impair *impair;       /* test-only link impairment, NULL when off */
 	struct rte_mbuf *tx[SB_TX_BURST];
 	struct sb_idle idle;
 

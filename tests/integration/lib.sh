@@ -64,3 +64,19 @@ it_ping() {
 it_counter() {
 	$SBCTL status | awk -v n="$1" '$1 == n { print $2 }'
 }
+
+# it_tcp_client MODE ARGS...: the kernel-TCP client, inside the namespace.
+it_tcp_client() {
+	ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/tcp_client.py" "$@" \
+		--host "$SB_GW_IP"
+}
+
+# it_tcp_counter NAME: a lib/tcp counter (upper case) from sbctl status.
+it_tcp_counter() {
+	$SBCTL status | awk -v n="$1" '$1 == n { print $2 }'
+}
+
+# it_gauge FIELD: a per-worker TCP gauge (conns, half_open, time_wait) of worker 0.
+it_gauge() {
+	$SBCTL status | awk -v f="$1" '/^tcp worker 0 / { for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'
+}
