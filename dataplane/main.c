@@ -121,6 +121,7 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	w->queue_id = (uint16_t)idx;
 	w->burst = (uint16_t)cfg->dataplane_burst;
 	w->ipv4_be = rte_cpu_to_be_32(cfg->port0_ipv4.addr);
+	w->ipv4_count = 1;
 	rte_eth_macaddr_get(port, &w->mac);
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_ether.h>
 
@@ -31,9 +32,13 @@ struct sb_worker {
 	uint16_t queue_id;
 	uint16_t burst;
 	uint16_t tx_n;
-	uint32_t ipv4_be;               /* our address, network byte order */
+	uint32_t ipv4_be;               /* our (first) address, network byte order */
+	uint32_t ipv4_count;            /* consecutive addresses from ipv4_be that are ours */
 	struct rte_ether_addr mac;
 	uint16_t ip_id;                 /* IPv4 identification of our datagrams */
+	bool nexthop_known;             /* nexthop_mac learned from an ARP reply */
+	uint32_t nexthop_be;            /* where active opens go (the load generator) */
+	struct rte_ether_addr nexthop_mac;
 	uint64_t now_us;                /* this turn's time, from the TSC */
 	struct sb_tcp_worker *tcp;      /* connections, timers, listeners */
 	struct sb_impair *impair;       /* test-only link impairment, NULL when off */
@@ -60,6 +65,12 @@ struct sb_worker {
 	uint32_t lcore_id;
 	volatile bool *quit;
 } __rte_cache_aligned;
+
+/* Whether addr_be is one of w's addresses (the load generator owns a range). */
+static inline bool sb_worker_owns(const struct sb_worker *w, uint32_t addr_be)
+{
+	return rte_be_to_cpu_32(addr_be) - rte_be_to_cpu_32(w->ipv4_be) < w->ipv4_count;
+}
 
 #define SB_CTR_INC(w, name) ((w)->ctr[SB_DP_CTR_##name]++)
 #define SB_CTR_ADD(w, name, n) ((w)->ctr[SB_DP_CTR_##name] += (n))

@@ -4,6 +4,9 @@
  * rewriting the request in place. Replies are counted; a neighbour table
  * for the TCP stack's own transmissions arrives with it.
  */
+#include <errno.h>
+#include <string.h>
+
 #include <rte_arp.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -14,7 +17,7 @@
 void sb_arp_input(struct sb_worker *w, struct rte_mbuf *m)
 {
 	struct rte_arp_hdr *ah;
-	uint32_t sender_ip;
+	uint32_t sender_ip, target_ip;
 
 	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ah))) {
 		SB_CTR_INC(w, drop_runt);
@@ -27,11 +30,16 @@ void sb_arp_input(struct sb_worker *w, struct rte_mbuf *m)
 		SB_CTR_INC(w, drop_arp_bad);
 		goto drop;
 	}
-	if (ah->arp_data.arp_tip != w->ipv4_be) {
+	if (!sb_worker_owns(w, ah->arp_data.arp_tip)) {
 		SB_CTR_INC(w, drop_not_for_us);
 		goto drop;
 	}
 	if (ah->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
+		/* The one neighbour an active opener needs: its next hop. */
+		if (ah->arp_data.arp_sip == w->nexthop_be) {
+			rte_ether_addr_copy(&ah->arp_data.arp_sha, &w->nexthop_mac);
+			w->nexthop_known = true;
+		}
 		SB_CTR_INC(w, arp_replies_rx);
 		goto drop;
 	}
@@ -40,15 +48,44 @@ void sb_arp_input(struct sb_worker *w, struct rte_mbuf *m)
 		goto drop;
 	}
 	sender_ip = ah->arp_data.arp_sip;
+	target_ip = ah->arp_data.arp_tip;
 	ah->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 	rte_ether_addr_copy(&ah->arp_data.arp_sha, &ah->arp_data.arp_tha);
 	ah->arp_data.arp_tip = sender_ip;
 	rte_ether_addr_copy(&w->mac, &ah->arp_data.arp_sha);
-	ah->arp_data.arp_sip = w->ipv4_be;
+	ah->arp_data.arp_sip = target_ip;
 	sb_eth_reflect(w, m);
 	SB_CTR_INC(w, arp_requests);
 	sb_pktio_send(w, m);
 	return;
 drop:
 	rte_pktmbuf_free(m);
+}
+
+int sb_arp_request(struct sb_worker *w, uint32_t tip_be)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pkt_pool);
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+
+	if (m == NULL) {
+		SB_CTR_INC(w, mbuf_alloc_fail);
+		return -ENOBUFS;
+	}
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eh) + sizeof(*ah));
+	memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
+	rte_ether_addr_copy(&w->mac, &eh->src_addr);
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	ah = (struct rte_arp_hdr *)(eh + 1);
+	ah->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	ah->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ah->arp_hlen = RTE_ETHER_ADDR_LEN;
+	ah->arp_plen = 4;
+	ah->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+	rte_ether_addr_copy(&w->mac, &ah->arp_data.arp_sha);
+	ah->arp_data.arp_sip = w->ipv4_be;
+	memset(&ah->arp_data.arp_tha, 0, sizeof(ah->arp_data.arp_tha));
+	ah->arp_data.arp_tip = tip_be;
+	sb_pktio_send(w, m);
+	return 0;
 }

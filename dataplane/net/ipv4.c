@@ -45,7 +45,7 @@ void sb_ipv4_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off)
 		SB_CTR_INC(w, drop_ip_bad);
 		goto drop;
 	}
-	if (unlikely(ip->dst_addr != w->ipv4_be)) {
+	if (unlikely(!sb_worker_owns(w, ip->dst_addr))) {
 		SB_CTR_INC(w, drop_not_for_us);
 		goto drop;
 	}

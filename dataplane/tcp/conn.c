@@ -252,3 +252,46 @@ void sb_conn_close(struct sb_worker *w, struct sb_conn *c)
 	if (!w->tcp->in_core && !w->tcp->in_post)
 		sb_tcp_post(w);
 }
+
+struct sb_conn *sb_conn_connect(struct sb_worker *w, uint32_t laddr_be, uint32_t raddr_be,
+				uint16_t lport_be,
+				uint16_t rport_be, const struct rte_ether_addr *dmac, uint8_t app,
+				int *ret_err)
+{
+	struct sb_tcp_worker *t = w->tcp;
+	struct sb_conn *c;
+	int rc;
+
+	struct sb_tcp_tuple tu = {
+		.laddr = laddr_be, .raddr = raddr_be, .lport = lport_be, .rport = rport_be,
+	};
+
+	if (rte_hash_lookup(t->table, &tu) >= 0) {
+		*ret_err = -EADDRINUSE;
+		return NULL;
+	}
+	if (t->conns >= t->max_conns || rte_mempool_get(t->conn_pool, (void **)&c) != 0) {
+		SB_CTR_INC(w, tcp_conn_limit);
+		*ret_err = -ENOBUFS;
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	sb_wheel_timer_init(&c->tcb.timer);
+	c->tuple = tu;
+	rte_ether_addr_copy(dmac, &c->peer_mac);
+	c->app = app;
+	rc = rte_hash_add_key_data(t->table, &c->tuple, c);
+	if (rc < 0) {
+		SB_CTR_INC(w, tcp_conn_limit);
+		rte_mempool_put(t->conn_pool, c);
+		*ret_err = -ENOBUFS;
+		return NULL;
+	}
+	t->conns++;
+	t->in_core = true;
+	sb_tcp_connect(&t->ctx, &c->tcb, sb_tcp_iss(&t->ctx, &c->tuple, w->now_us), w->now_us);
+	t->in_core = false;
+	sb_tcp_post(w);
+	*ret_err = 0;
+	return c;
+}

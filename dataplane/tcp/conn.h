@@ -129,6 +129,15 @@ void sb_conn_drop_buffers(struct sb_conn *c);
 
 /* --- the application's calls (never from inside lib/tcp; deferred if so) --- */
 
+/* Active open from laddr_be:lport_be (one of ours) to raddr_be:rport_be through the
+ * next hop dmac, driven by application app; on_accept runs once it is
+ * established. Returns the connection, or NULL with *ret_err set: -EADDRINUSE
+ * (tuple taken), -ENOBUFS (tcp.max_conns or the pool). */
+struct sb_conn *sb_conn_connect(struct sb_worker *w, uint32_t laddr_be, uint32_t raddr_be,
+				uint16_t lport_be,
+				uint16_t rport_be, const struct rte_ether_addr *dmac, uint8_t app,
+				int *ret_err);
+
 /* Append m (a chain of payload segments) to c's send queue and send what the
  * window allows. Takes m on success. -EPIPE once closing; -ENOBUFS past the
  * per-connection limit plus one window (the application ignored
