@@ -168,6 +168,9 @@ static int store_derive(struct sb_store *st, const char *password, size_t len,
 		rc = sb_store_account_pack(&acct, rec);
 	} else if (rc != -EIO) {
 		st->ctr.bad_password++;
+		/* -ENOSPC is kept for a full store: say "too long" for a password. */
+		if (rc == -ENOSPC)
+			rc = -EMSGSIZE;
 	}
 	explicit_bzero(&acct, sizeof(acct));
 	return rc;

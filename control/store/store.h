@@ -109,9 +109,9 @@ static inline unsigned sb_store_shard_of(unsigned n_shards, const struct sb_jid 
  * mechanism; iterations PBKDF2 rounds) and store them with created = changed
  * = now_s. Returns 0, -EEXIST, -EINVAL (user not a bare JID with a
  * localpart, bad iterations, or an empty password after SASLprep), -EILSEQ
- * (SASLprep refused the password), -ENOSPC (password longer than
- * SB_SCRAM_PASS_MAX, or the store is full), -ENAMETOOLONG (key longer than
- * SB_STORE_KEY_MAX), or a backend error. */
+ * (SASLprep refused the password), -EMSGSIZE (password longer than
+ * SB_SCRAM_PASS_MAX before or after SASLprep), -ENOSPC (the store is full),
+ * -ENAMETOOLONG (key longer than SB_STORE_KEY_MAX), or a backend error. */
 int sb_store_user_add(struct sb_store *st, const struct sb_jid *user, const char *password,
 		      size_t len, uint32_t iterations, uint64_t now_s);
 
