@@ -390,12 +390,18 @@ static void test_bad_keys(void **state)
 static void test_bad_passwords(void **state)
 {
 	struct fx *f = *state;
+	char long_pw[SB_SCRAM_PASS_MAX + 2];
 	uint64_t n = 9;
 
 	fx_open(f, 1, MAP_BYTES);
 	assert_int_equal(add(f, "alice@example.com", "", 1), -EINVAL);
 	assert_int_equal(add(f, "alice@example.com", "a\x01z", 1), -EILSEQ);
-	assert_int_equal(f->st.ctr.bad_password, 2);
+	memset(long_pw, 'p', sizeof(long_pw) - 1);
+	long_pw[sizeof(long_pw) - 1] = '\0';
+	/* Too long is not "store full". */
+	assert_int_equal(add(f, "alice@example.com", long_pw, 1), -EMSGSIZE);
+	assert_int_equal(f->st.ctr.store_full, 0);
+	assert_int_equal(f->st.ctr.bad_password, 3);
 	assert_int_equal(sb_store_user_add(&f->st, jid("alice@example.com"), "pw", 2, 100, 1),
 			 -EINVAL);
 	assert_int_equal(sb_store_user_count(&f->st, &n), 0);
