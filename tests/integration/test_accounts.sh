@@ -80,10 +80,25 @@ $SBCTL user del bob | grep -q "^deleted bob@switchboard.test" || it_fail "del di
 fails $SBCTL user show bob >/dev/null
 $SBCTL user list | grep -q "^(2 of 2 accounts)$" || it_fail "list after del is not 2 accounts"
 
-it_step "SIGKILL sb-control and restart: the accounts persisted"
+it_step "SIGKILL sb-control"
 ctl_pid=$(cat "$SB_RUN/control.pid")
 kill -KILL "$ctl_pid"
 for i in $(seq 50); do kill -0 "$ctl_pid" 2>/dev/null || break; sleep 0.1; done
+
+it_step "a store that cannot be opened is fatal, naming the folder and the reason"
+touch "$SB_RUN/not-a-dir"
+mapfile -t kv < "$SB_RUN/overrides"
+args=()
+for x in "${kv[@]}"; do args+=(-s "$x"); done
+rc=0
+out=$("$SB_BUILD/control/sb-control" -c "${SB_CONF:-$top/etc/switchboard.conf}" "${args[@]}" \
+	-s "store.path=$SB_RUN/not-a-dir" 2>&1 </dev/null) || rc=$?
+[ "$rc" -ne 0 ] || it_fail "sb-control ran with an unusable store"
+echo "$out" | grep "account store" || true
+echo "$out" | grep -q "account store $SB_RUN/not-a-dir: $SB_RUN/not-a-dir/shard-0: cannot create: .*(fatal)" ||
+	it_fail "unclear fatal error for an unusable store: $out"
+
+it_step "restart sb-control: the accounts persisted"
 "$top/scripts/sb-control-start.sh"
 list=$($SBCTL user list)
 echo "$list"
