@@ -146,6 +146,7 @@ static void user_set(struct sb_cmd_user *cu, const char *args, bool create, stru
 	struct sb_jid user;
 	const char *w, *pw;
 	size_t wlen, bare_len, dlen;
+	bool ours;
 	int rc;
 
 	w = user_word(&args, &wlen);
@@ -153,7 +154,8 @@ static void user_set(struct sb_cmd_user *cu, const char *args, bool create, stru
 	if (user_jid(cu, w, wlen, &user, o) < 0)
 		return;
 	dlen = user.domain_len;
-	if (create && (dlen != cu->domain_len || memcmp(sb_jid_domain(&user), cu->domain, dlen) != 0)) {
+	ours = dlen == cu->domain_len && memcmp(sb_jid_domain(&user), cu->domain, dlen) == 0;
+	if (create && !ours) {
 		sb_out_printf(o, "error: invalid JID: domain %.*s is not served here (xmpp.domain "
 				 "is %s)\n", (int)(dlen > 255 ? 255 : dlen), sb_jid_domain(&user),
 			      cu->domain);

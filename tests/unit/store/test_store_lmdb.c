@@ -370,6 +370,12 @@ static void test_map_full(void **state)
 	assert_int_equal(n, added);
 	/* The refused write left nothing behind; the rest still reads. */
 	assert_password(f, "user0@example.com", "pw", true);
+	/* The operator's remedy: a larger store.map_mb and a restart. */
+	sb_store_close(&f->st);
+	fx_open(f, 1, MAP_BYTES);
+	assert_int_equal(add(f, name, "pw", 1), 0);
+	assert_int_equal(sb_store_user_count(&f->st, &n), 0);
+	assert_int_equal(n, added + 1);
 }
 
 static void test_bad_keys(void **state)
