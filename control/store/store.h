@@ -26,7 +26,6 @@
 #ifndef SB_STORE_H
 #define SB_STORE_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
