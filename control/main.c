@@ -4,7 +4,8 @@
  * its file prefix, starts one thread per control shard, and keeps its main
  * thread for management: the sbctl socket, the liveness stamp the
  * dataplane watches, and watching the dataplane in turn (without it the
- * shared memory means nothing, so sb-control exits).
+ * shared memory means nothing, so sb-control exits). The account store
+ * (store/) is opened before the socket and serves the "user" commands.
  *
  * sb-control may be killed and restarted at any time; the dataplane keeps
  * running and the new instance re-attaches (attach.c).
@@ -24,10 +25,12 @@
 #include <rte_errno.h>
 
 #include "attach.h"
+#include "cli/cmd_user.h"
 #include "cli/server.h"
 #include "config.h"
 #include "config_eal.h"
 #include "shard.h"
+#include "store/store_lmdb.h"
 
 static volatile bool ctl_quit;
 
@@ -111,6 +114,35 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 	return 0;
 }
 
+/* The account store (one LMDB environment per shard) and the commands over
+ * it. Failure is fatal: without it no user can log in. */
+static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
+			  const struct sb_config *cfg)
+{
+	char why[512];
+	uint64_t n = 0;
+	int rc;
+
+	rc = sb_store_lmdb_open(store, cfg->store_path, (unsigned)cfg->control_shards,
+				cfg->store_map_mb << 20, why, sizeof(why));
+	if (rc < 0) {
+		fprintf(stderr, "sb-control: account store %s: %s (fatal)\n", cfg->store_path,
+			why);
+		return rc;
+	}
+	rc = sb_cmd_user_init(users, store, cfg->xmpp_domain, cfg->auth_scram_iterations, why,
+			      sizeof(why));
+	if (rc < 0) {
+		fprintf(stderr, "sb-control: %s (fatal)\n", why);
+		sb_store_close(store);
+		return rc;
+	}
+	if (sb_store_user_count(store, &n) == 0)
+		fprintf(stderr, "sb-control: account store %s: %llu accounts, domain %s\n",
+			cfg->store_path, (unsigned long long)n, users->domain);
+	return 0;
+}
+
 /* Management loop: the sbctl socket, our liveness stamp every 100 ms, and
  * the dataplane's liveness. */
 static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
@@ -137,6 +169,8 @@ int main(int argc, char **argv)
 	static struct sb_eal_args eal;
 	static struct sb_attach at;
 	static struct sb_shard shards[SB_MAX_SHARDS];
+	static struct sb_cmd_user users;
+	struct sb_store store = { 0 };
 	struct sb_cli_server srv;
 	char why[256];
 	unsigned n_shards;
@@ -159,11 +193,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sb-control: attach failed: %s (fatal)\n", why);
 		goto out;
 	}
-	rc = sb_cli_server_open(&srv, cfg.control_socket, &at);
+	if (ctl_open_store(&store, &users, &cfg) < 0)
+		goto detach;
+	rc = sb_cli_server_open(&srv, cfg.control_socket, &at, &users);
 	if (rc < 0) {
 		fprintf(stderr, "sb-control: socket %s: %s (fatal)\n", cfg.control_socket,
 			strerror(-rc));
-		goto detach;
+		goto close_store;
 	}
 	signal(SIGINT, ctl_on_signal);
 	signal(SIGTERM, ctl_on_signal);
@@ -185,6 +221,8 @@ int main(int argc, char **argv)
 	sb_cli_server_close(&srv);
 	if (cfg.control_pidfile[0] != '\0')
 		unlink(cfg.control_pidfile);
+close_store:
+	sb_store_close(&store);
 detach:
 	sb_detach(&at);
 out:

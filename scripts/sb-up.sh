@@ -10,7 +10,8 @@
 # Environment (defaults in brackets), so tests can run their own instance:
 #   SB_NS [sb0]  SB_PREFIX [sb]  SB_RUN [/run/switchboard]  SB_TAP [sbtap0]
 #   SB_CONF [etc/switchboard.conf]  SB_BUILD [build]  SB_HOST_IP [198.18.0.1]
-#   SB_GW_IP [198.18.0.2]  SB_EXTRA (more -s overrides, space separated)
+#   SB_GW_IP [198.18.0.2]  SB_STORE (store.path)  SB_EXTRA (more -s overrides,
+#   space separated)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +42,7 @@ ip netns exec "$SB_NS" ip link set lo up
 overrides=(-s "eal.file_prefix=$SB_PREFIX" -s "port0.vdev=net_tap0,iface=$SB_TAP"
 	   -s "port0.ipv4=$SB_GW_IP/24" -s "dataplane.pidfile=$SB_RUN/dataplane.pid"
 	   -s "control.socket=$SB_RUN/sb.sock" -s "control.pidfile=$SB_RUN/control.pid")
+[ -n "${SB_STORE:-}" ] && overrides+=(-s "store.path=$SB_STORE")
 for kv in ${SB_EXTRA:-}; do overrides+=(-s "$kv"); done
 printf '%s\n' "${overrides[@]}" | grep -v '^-s$' > "$SB_RUN/overrides"
 

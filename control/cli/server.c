@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cmd_user.h"
 #include "out.h"
 #include "server.h"
 #include "status.h"
@@ -40,7 +41,8 @@ static int server_mkdirs(const char *path)
 	return 0;
 }
 
-int sb_cli_server_open(struct sb_cli_server *srv, const char *path, const struct sb_attach *a)
+int sb_cli_server_open(struct sb_cli_server *srv, const char *path, const struct sb_attach *a,
+		       struct sb_cmd_user *users)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int rc;
@@ -52,6 +54,7 @@ int sb_cli_server_open(struct sb_cli_server *srv, const char *path, const struct
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	srv->attach = a;
+	srv->users = users;
 	srv->reply = malloc(SB_CLI_REPLY_MAX);
 	if (srv->reply == NULL)
 		return -ENOMEM;
@@ -102,8 +105,14 @@ static void server_dispatch(struct sb_cli_server *srv, const char *req, struct s
 		sb_status_write(o, srv->attach);
 	} else if (strcmp(req, "ping") == 0) {
 		sb_out_printf(o, "ok\npong\n");
+	} else if (strncmp(req, "user", 4) == 0 && (req[4] == ' ' || req[4] == '\0')) {
+		sb_cmd_user_run(srv->users, req + 4 + (req[4] == ' '), o);
 	} else {
-		sb_out_printf(o, "error: unknown command '%.64s' (try: status, ping)\n", req);
+		/* Only the first word: the rest may be a mistyped password. */
+		size_t w = strcspn(req, " ");
+
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user)\n",
+			      (int)(w > 64 ? 64 : w), req);
 	}
 }
 
@@ -142,6 +151,7 @@ int sb_cli_server_poll(struct sb_cli_server *srv, int timeout_ms)
 		sb_out_printf(&o, "error: bad request: %s\n", strerror((int)-n));
 	else
 		server_dispatch(srv, req, &o);
+	explicit_bzero(req, sizeof(req)); /* "user add" lines carry a password */
 	if (o.truncated) {
 		static const char mark[] = "\n(reply truncated)\n";
 

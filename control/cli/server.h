@@ -11,6 +11,8 @@
 
 #include "attach.h"
 
+struct sb_cmd_user;
+
 #define SB_CLI_REQUEST_MAX 4096
 #define SB_CLI_REPLY_MAX (256u * 1024u)
 
@@ -18,13 +20,15 @@ struct sb_cli_server {
 	int fd;
 	char path[108];
 	const struct sb_attach *attach;
+	struct sb_cmd_user *users; /* "user ..." commands (cmd_user.h) */
 	char *reply;    /* SB_CLI_REPLY_MAX bytes */
 };
 
 /* Bind and listen on path (its folder is created). A stale socket file is
  * replaced: sb_attach() has already proved no other sb-control is alive.
- * Returns 0 or a negative errno. */
-int sb_cli_server_open(struct sb_cli_server *srv, const char *path, const struct sb_attach *a);
+ * users serves the account commands. Returns 0 or a negative errno. */
+int sb_cli_server_open(struct sb_cli_server *srv, const char *path, const struct sb_attach *a,
+		       struct sb_cmd_user *users);
 
 /* Wait up to timeout_ms for a client and serve it. Returns 1 if one was
  * served, 0 on timeout, negative errno on a socket error. */

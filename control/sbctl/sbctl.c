@@ -3,21 +3,26 @@
  * sbctl: the operator's CLI. Sends one command line to sb-control's
  * management socket and prints the reply. Exit status: 0 when sb-control
  * answered "ok", 1 when it answered an error or could not be reached (one
- * clear line on stderr), 2 for a usage error.
+ * clear line on stderr), 2 for a usage error. A password for "user add" or
+ * "user passwd" may come from stdin instead of the command line.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "config.h"
 
 #define SBCTL_REPLY_MAX (1u << 20)
+#define SBCTL_REQUEST_MAX 4096u  /* the server's SB_CLI_REQUEST_MAX, newline included */
+#define SBCTL_PASS_MAX 1023u     /* lib/scram's SB_SCRAM_PASS_MAX */
 
 static void sbctl_usage(const char *prog)
 {
@@ -27,7 +32,16 @@ static void sbctl_usage(const char *prog)
 		"  -S SOCKET  sb-control's socket (default from the configuration)\n"
 		"commands:\n"
 		"  status     processes, ports, workers, shards, rings and counters\n"
-		"  ping       check that sb-control answers\n",
+		"  ping       check that sb-control answers\n"
+		"  user add JID [PASSWORD|-]     create an account (JID or localpart)\n"
+		"  user passwd JID [PASSWORD|-]  change its password\n"
+		"  user del JID                  delete it\n"
+		"  user show JID                 mechanisms, iterations, times (no secrets)\n"
+		"  user list [MAX]               up to MAX accounts (default 100)\n"
+		"  user stats                    store occupancy per shard and counters\n"
+		"A password given as '-' or left out is read from stdin: one line, or\n"
+		"a prompt without echo when stdin is a terminal. Prefer that to the\n"
+		"command line, which other users can see.\n",
 		prog);
 }
 
@@ -80,16 +94,113 @@ static ssize_t sbctl_read_reply(int fd, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
+/* One line from stdin into pw[0..cap) without its line end. Returns its
+ * length, or -1 after one line on stderr. */
+static int sbctl_read_line(char *pw, size_t cap)
+{
+	size_t len;
+
+	if (fgets(pw, (int)cap, stdin) == NULL) {
+		fprintf(stderr, "sbctl: no password on stdin\n");
+		return -1;
+	}
+	len = strcspn(pw, "\r\n");
+	if (pw[len] == '\0' && len + 1 == cap && !feof(stdin)) {
+		fprintf(stderr, "sbctl: password longer than %u octets\n", SBCTL_PASS_MAX);
+		return -1;
+	}
+	pw[len] = '\0';
+	if (len == 0) {
+		fprintf(stderr, "sbctl: empty password\n");
+		return -1;
+	}
+	return (int)len;
+}
+
+/* Prompt on the terminal with echo off. */
+static int sbctl_prompt(const char *prompt, char *pw, size_t cap)
+{
+	struct termios old, quiet;
+	int len;
+
+	if (tcgetattr(STDIN_FILENO, &old) < 0) {
+		fprintf(stderr, "sbctl: terminal: %s\n", strerror(errno));
+		return -1;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	fputs(prompt, stderr);
+	fflush(stderr);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	len = sbctl_read_line(pw, cap);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	return len;
+}
+
+/* The password of "user add|passwd JID [-]": stdin's first line, or asked
+ * twice on a terminal. */
+static int sbctl_password(char *pw, size_t cap)
+{
+	char again[SBCTL_PASS_MAX + 2];
+	int len, ok;
+
+	if (!isatty(STDIN_FILENO))
+		return sbctl_read_line(pw, cap);
+	len = sbctl_prompt("Password: ", pw, cap);
+	if (len < 0)
+		return -1;
+	ok = sbctl_prompt("Again: ", again, sizeof(again)) == len && strcmp(pw, again) == 0;
+	explicit_bzero(again, sizeof(again));
+	if (!ok) {
+		fprintf(stderr, "sbctl: the passwords differ\n");
+		return -1;
+	}
+	return len;
+}
+
+/* True for "user add|passwd JID" and "user add|passwd JID -". */
+static bool sbctl_wants_password(int n, char **args)
+{
+	return (n == 3 || (n == 4 && strcmp(args[3], "-") == 0)) && strcmp(args[0], "user") == 0 &&
+	       (strcmp(args[1], "add") == 0 || strcmp(args[1], "passwd") == 0);
+}
+
+/* Join args with single spaces into cmd, then " password" if pw, then a
+ * newline. Returns the length or -1. */
+static int sbctl_build(char *cmd, size_t size, int n, char **args, const char *pw)
+{
+	size_t clen = 0;
+
+	for (int i = 0; i <= n; i++) {
+		const char *a = i < n ? args[i] : pw;
+		int w;
+
+		if (a == NULL)
+			break;
+		w = snprintf(cmd + clen, size - clen, "%s%s", i > 0 ? " " : "", a);
+		if (w < 0 || (size_t)w >= size - clen - 1) {
+			fprintf(stderr, "sbctl: command too long (at most %zu octets)\n",
+				size - 1);
+			return -1;
+		}
+		clen += (size_t)w;
+	}
+	cmd[clen++] = '\n';
+	return (int)clen;
+}
+
 int main(int argc, char **argv)
 {
 	static struct sb_config cfg;
 	struct sb_config_error err = { 0 };
 	const char *sock = NULL;
-	char cmd[1024];
+	static char cmd[SBCTL_REQUEST_MAX];
+	static char pw[SBCTL_PASS_MAX + 2];
 	char *reply;
 	ssize_t n;
-	size_t clen = 0;
-	int opt, fd;
+	int opt, fd, nargs, clen;
+	bool ask;
 
 	sb_config_defaults(&cfg);
 	while ((opt = getopt(argc, argv, "+c:S:h")) != -1) {
@@ -109,25 +220,26 @@ int main(int argc, char **argv)
 		sbctl_usage(argv[0]);
 		return 2;
 	}
-	for (int i = optind; i < argc; i++) {
-		int w = snprintf(cmd + clen, sizeof(cmd) - clen, "%s%s", i > optind ? " " : "",
-				 argv[i]);
-
-		if (w < 0 || (size_t)w >= sizeof(cmd) - clen - 1) {
-			fprintf(stderr, "sbctl: command too long\n");
-			return 2;
-		}
-		clen += (size_t)w;
-	}
-	cmd[clen++] = '\n';
+	nargs = argc - optind;
+	ask = sbctl_wants_password(nargs, argv + optind);
+	if (ask && sbctl_password(pw, sizeof(pw)) < 0)
+		return 2;
+	clen = sbctl_build(cmd, sizeof(cmd), ask ? 3 : nargs, argv + optind, ask ? pw : NULL);
+	explicit_bzero(pw, sizeof(pw));
+	if (clen < 0)
+		return 2;
 	fd = sbctl_connect(sock ? sock : cfg.control_socket);
-	if (fd < 0)
+	if (fd < 0) {
+		explicit_bzero(cmd, sizeof(cmd));
 		return 1;
-	if (write(fd, cmd, clen) != (ssize_t)clen) {
+	}
+	if (write(fd, cmd, (size_t)clen) != (ssize_t)clen) {
 		fprintf(stderr, "sbctl: sending the command: %s\n", strerror(errno));
+		explicit_bzero(cmd, sizeof(cmd));
 		close(fd);
 		return 1;
 	}
+	explicit_bzero(cmd, sizeof(cmd));
 	reply = malloc(SBCTL_REPLY_MAX);
 	if (reply == NULL)
 		return 1;

@@ -12,6 +12,7 @@ export SB_PREFIX="sbit$it_name"
 export SB_TAP="sbit${it_name:0:8}"
 export SB_RUN="/tmp/sbit-$it_name"
 export SB_BUILD=${SB_BUILD:-$top/build}
+export SB_STORE="$SB_RUN/store"   # each test its own accounts, removed with $SB_RUN
 export SB_HOST_IP=198.18.0.1
 export SB_GW_IP=198.18.0.2
 SBCTL="$SB_BUILD/control/sbctl -S $SB_RUN/sb.sock"
