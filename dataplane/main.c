@@ -144,18 +144,6 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	w->start_tsc = sh->shm->dp_start_tsc;
 }
 
-static void dp_tcp_cfg(const struct sb_config *cfg, struct sb_tcp_cfg *tc)
-{
-	sb_tcp_cfg_default(tc);
-	tc->mss = (uint16_t)cfg->tcp_mss;
-	tc->rcv_space = (uint32_t)cfg->tcp_rcv_space;
-	tc->rcv_wscale = (uint8_t)cfg->tcp_rcv_wscale;
-	tc->wscale = cfg->tcp_rcv_wscale != 0;
-	tc->rto_min_us = (uint32_t)cfg->tcp_rto_min_ms * 1000u;
-	tc->msl_ms = (uint32_t)cfg->tcp_msl_ms;
-	tc->keep_idle_ms = (uint32_t)cfg->tcp_keepalive_idle_s * 1000u;
-}
-
 /* A worker's TCP state: table, pools, wheel, listeners. Logs what failed. */
 static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool csum_offload)
 {
@@ -172,9 +160,9 @@ static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool cs
 	t->rcv_space = (uint32_t)cfg->tcp_rcv_space;
 	t->syn_cookie_threshold = (uint32_t)cfg->tcp_syn_cookie_threshold;
 	t->tx_csum_offload = csum_offload;
-	dp_tcp_cfg(cfg, &tc);
+	sb_tcp_cfg_from_config(cfg, &tc);
 	rc = sb_tcp_worker_init(w, &tc, (uint32_t)cfg->tcp_max_conns, (uint32_t)cfg->tcp_tw_max,
-				0);
+				0, sb_apps, SB_APP_MAX);
 	if (rc < 0) {
 		SB_LOG(main, ERR, "worker %u TCP state (%llu connections): %s", w->index,
 		       (unsigned long long)cfg->tcp_max_conns, strerror(-rc));

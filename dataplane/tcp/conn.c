@@ -16,11 +16,25 @@
 #include <rte_random.h>
 
 #include "app/app.h"
+#include "config.h"
 #include "conn.h"
 #include "worker.h"
 
+void sb_tcp_cfg_from_config(const struct sb_config *cfg, struct sb_tcp_cfg *tc)
+{
+	sb_tcp_cfg_default(tc);
+	tc->mss = (uint16_t)cfg->tcp_mss;
+	tc->rcv_space = (uint32_t)cfg->tcp_rcv_space;
+	tc->rcv_wscale = (uint8_t)cfg->tcp_rcv_wscale;
+	tc->wscale = cfg->tcp_rcv_wscale != 0;
+	tc->rto_min_us = (uint32_t)cfg->tcp_rto_min_ms * 1000u;
+	tc->msl_ms = (uint32_t)cfg->tcp_msl_ms;
+	tc->keep_idle_ms = (uint32_t)cfg->tcp_keepalive_idle_s * 1000u;
+}
+
 int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32_t max_conns,
-		       uint32_t tw_max, uint64_t now_us)
+		       uint32_t tw_max, uint64_t now_us, const struct sb_app_ops *const *apps,
+		       uint8_t n_apps)
 {
 	struct sb_tcp_worker *t = w->tcp;
 	char name[RTE_HASH_NAMESIZE];
@@ -58,12 +72,16 @@ int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32
 		memcpy(key + i, &r, 8);
 	}
 	t->max_conns = max_conns;
+	t->apps = apps;
+	t->n_apps = n_apps;
 	return sb_tcp_ctx_init(&t->ctx, cfg, &sb_tcp_glue_ops, w, &t->wheel, key);
 }
 
 int sb_tcp_listen(struct sb_tcp_worker *t, uint16_t port_be, uint8_t app)
 {
-	if (t->n_listen == SB_TCP_LISTEN_MAX || app >= SB_APP_MAX)
+	if (app >= t->n_apps || t->apps[app] == NULL)
+		return -EINVAL;
+	if (t->n_listen == SB_TCP_LISTEN_MAX)
 		return -ENOSPC;
 	t->listen[t->n_listen].port_be = port_be;
 	t->listen[t->n_listen].app = app;
@@ -164,7 +182,7 @@ static void conn_post_core(struct sb_worker *w, struct sb_conn *c, uint64_t now_
 
 static void conn_post_one(struct sb_worker *w, struct sb_conn *c, uint64_t now_us)
 {
-	const struct sb_app_ops *app = sb_apps[c->app];
+	const struct sb_app_ops *app = w->tcp->apps[c->app];
 
 	c->flags &= (uint8_t)~SB_CONN_F_POST;
 	if (c->flags & SB_CONN_F_ACCEPTED) {

@@ -28,6 +28,7 @@
 
 struct rte_hash;
 struct rte_mbuf;
+struct sb_app_ops;
 struct rte_mempool;
 struct sb_worker;
 
@@ -94,10 +95,14 @@ struct sb_tcp_worker {
 	uint32_t snd_queue_max;          /* per-connection send limit, bytes */
 	uint32_t rcv_space;              /* initial receive window */
 	uint8_t n_listen;
+	uint8_t n_apps;
 	bool in_core;                    /* inside a lib/tcp call: defer application calls */
 	bool in_post;                    /* walking the post list: append, do not recurse */
 	bool tx_csum_offload;
 	struct sb_tcp_listener listen[SB_TCP_LISTEN_MAX];
+	/* Applications by id (a connection's `app`): the gateway's services, or
+	 * the load generator's own client. */
+	const struct sb_app_ops *const *apps;
 	/* The segment being processed, for replies that have no connection. */
 	struct rte_mbuf *cur_m;
 	struct sb_tcp_tuple cur_tuple;
@@ -110,11 +115,18 @@ struct sb_tcp_worker {
 
 /* --- conn.c: the table and the connection life cycle --- */
 
-/* Create worker w's table, pools and wheel. Returns 0 or a negative errno. */
-int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32_t max_conns,
-		       uint32_t tw_max, uint64_t now_us);
+struct sb_config;
+/* lib/tcp's settings from the [tcp] section of the configuration. */
+void sb_tcp_cfg_from_config(const struct sb_config *cfg, struct sb_tcp_cfg *tc);
 
-/* Add a listener on port_be for application app. -ENOSPC past SB_TCP_LISTEN_MAX. */
+/* Create worker w's table, pools and wheel; connections are driven by
+ * apps[0..n_apps). Returns 0 or a negative errno. */
+int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32_t max_conns,
+		       uint32_t tw_max, uint64_t now_us, const struct sb_app_ops *const *apps,
+		       uint8_t n_apps);
+
+/* Add a listener on port_be for application app. -ENOSPC past SB_TCP_LISTEN_MAX,
+ * -EINVAL for an unknown app. */
 int sb_tcp_listen(struct sb_tcp_worker *t, uint16_t port_be, uint8_t app);
 
 /* Process the post list: application notifications, deferred sends and

@@ -163,7 +163,7 @@ static void glue_deliver(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg
 		return;
 	}
 	SB_CTR_ADD(w, tcp_rx_bytes, len);
-	sb_apps[c->app]->on_data(w, c, m);
+	w->tcp->apps[c->app]->on_data(w, c, m);
 }
 
 static void glue_hold(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg, uint32_t skip,
@@ -198,7 +198,7 @@ static void glue_release(void *user, struct sb_tcb *tcb, uint32_t end_seq)
 		c->ooo = m->next;
 		m->next = NULL;
 		SB_CTR_ADD(w, tcp_rx_bytes, m->data_len);
-		sb_apps[c->app]->on_data(w, c, m);
+		w->tcp->apps[c->app]->on_data(w, c, m);
 	}
 }
 
