@@ -402,10 +402,37 @@ static enum sb_xml_status step(struct sb_xml *x, struct sb_xml_ctx *c, struct xm
 	}
 }
 
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+
+/* Bytes of w equal to the byte in ones * b, as high bits (Mycroft). */
+static inline uint64_t swar_eq(uint64_t w, uint64_t b)
+{
+	uint64_t v = w ^ (SWAR_ONES * b);
+
+	return (v - SWAR_ONES) & ~v & SWAR_HIGH;
+}
+
 /* Fast scan of plain bytes in character data or an attribute value; returns
- * the index of the first byte the state machine must see. */
+ * the index of the first byte the state machine must see. Eight bytes at a
+ * time while none is a control character, non-ASCII or one of the
+ * delimiters of the class; then byte by byte, with whole UTF-8 sequences
+ * validated in place. */
 static size_t scan_plain(const uint8_t *p, size_t i, size_t end, uint8_t cls)
 {
+	uint64_t d1 = cls == CC_TEXT ? '<' : '\'', d2 = '&', d3 = cls == CC_TEXT ? ']' : '"';
+
+	if (cls != 0) {
+		while (end - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p + i, 8);
+			if (((w - SWAR_ONES * 0x20) & ~w & SWAR_HIGH) | (w & SWAR_HIGH) |
+			    swar_eq(w, d1) | swar_eq(w, d2) | swar_eq(w, d3))
+				break;
+			i += 8;
+		}
+	}
 	while (i < end) {
 		uint8_t b = p[i];
 		size_t k;
@@ -509,6 +536,16 @@ enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *c,
 			     (xml_cc[b] & CC_AVAL))) {
 				uint8_t cls = x->state == XS_TEXT ? CC_TEXT : CC_AVAL;
 				size_t j = scan_plain(p, i, scan_end(x, c, &lim, base, i, n), cls);
+
+				if (j > i) {
+					i = j;
+					continue;
+				}
+			}
+			if ((x->state == XS_STAG_NAME || x->state == XS_ATTR_NAME ||
+			     x->state == XS_ETAG_NAME) && (xml_cc[b] & CC_NCHAR)) {
+				size_t j = xml_name_run(x, c, &lim, p, i,
+							scan_end(x, c, &lim, base, i, n));
 
 				if (j > i) {
 					i = j;

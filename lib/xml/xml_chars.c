@@ -45,10 +45,8 @@ const uint8_t xml_cc[128] = {
 _Static_assert(sizeof(xml_cc) == 128, "one class per ASCII byte");
 
 /* XML 1.0 fifth edition §2.3 [4], above ASCII. */
-bool xml_name_start_cp(uint32_t cp)
+bool xml_name_start_wide(uint32_t cp)
 {
-	if (cp < 0x80)
-		return (xml_cc[cp] & CC_NSTART) != 0;
 	return (cp >= 0xC0 && cp <= 0xD6) || (cp >= 0xD8 && cp <= 0xF6) ||
 	       (cp >= 0xF8 && cp <= 0x2FF) || (cp >= 0x370 && cp <= 0x37D) ||
 	       (cp >= 0x37F && cp <= 0x1FFF) || (cp >= 0x200C && cp <= 0x200D) ||
@@ -57,12 +55,10 @@ bool xml_name_start_cp(uint32_t cp)
 	       (cp >= 0xFDF0 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0xEFFFF);
 }
 
-/* XML 1.0 fifth edition §2.3 [4a]. */
-bool xml_name_cp(uint32_t cp)
+/* XML 1.0 fifth edition §2.3 [4a], above ASCII. */
+bool xml_name_wide(uint32_t cp)
 {
-	if (cp < 0x80)
-		return (xml_cc[cp] & CC_NCHAR) != 0;
-	return xml_name_start_cp(cp) || cp == 0xB7 || (cp >= 0x300 && cp <= 0x36F) ||
+	return xml_name_start_wide(cp) || cp == 0xB7 || (cp >= 0x300 && cp <= 0x36F) ||
 	       (cp >= 0x203F && cp <= 0x2040);
 }
 

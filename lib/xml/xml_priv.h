@@ -8,6 +8,7 @@
 #define SB_XML_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "xml.h"
@@ -102,8 +103,19 @@ unsigned xml_match_step(struct sb_xml_ctx *c, uint32_t cp);
 /* Index of the candidate matched exactly by what was fed, or -1. */
 int xml_match_done(const struct sb_xml_ctx *c);
 
-bool xml_name_start_cp(uint32_t cp);
-bool xml_name_cp(uint32_t cp);
+/* Name classes above ASCII (XML 1.0 fifth edition §2.3). */
+bool xml_name_start_wide(uint32_t cp);
+bool xml_name_wide(uint32_t cp);
+
+static inline bool xml_name_start_cp(uint32_t cp)
+{
+	return cp < 0x80 ? (xml_cc[cp] & CC_NSTART) != 0 : xml_name_start_wide(cp);
+}
+
+static inline bool xml_name_cp(uint32_t cp)
+{
+	return cp < 0x80 ? (xml_cc[cp] & CC_NCHAR) != 0 : xml_name_wide(cp);
+}
 
 /* Whether cp (decoded, not a surrogate) is an XML Char. */
 static inline bool xml_is_char(uint32_t cp)
@@ -138,6 +150,9 @@ enum sb_xml_status xml_decl_step(struct sb_xml *x, struct sb_xml_ctx *c, struct 
 /* Fill s->ev for a completed element or tag ending at s->pos (xml.c). */
 enum sb_xml_status xml_emit(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_step *s,
 			    enum sb_xml_event_type type);
+/* Bulk path for names (xml_tag.c); returns the next index to step. */
+size_t xml_name_run(struct sb_xml *x, struct sb_xml_ctx *c, const struct sb_xml_limits *lim,
+		    const uint8_t *p, size_t i, size_t end);
 /* A reference inside an attribute value decoded to cp. */
 void xml_attr_ref_char(struct sb_xml_ctx *c, uint32_t cp);
 

@@ -117,12 +117,38 @@ static enum sb_xml_status stag_name_end(struct sb_xml *x, struct sb_xml_ctx *c)
 	return SB_XML_NEED_MORE;
 }
 
+/* What an attribute means to the tokenizer: a namespace declaration, one of
+ * the header attributes of the stream header or a top-level element (top),
+ * or nothing. Dispatched on the length first: this runs per attribute. */
+static uint8_t attr_classify(const uint8_t *name, size_t len, uint16_t pfx, bool top)
+{
+	if (pfx == 6 && memcmp(name, "xmlns", 5) == 0)
+		return XA_XMLNS_PFX;
+	if (pfx != 0)
+		return top && len == 8 && memcmp(name, "xml:lang", 8) == 0 ? XA_LANG : XA_OTHER;
+	switch (len) {
+	case 2:
+		if (top && name[0] == 't' && name[1] == 'o')
+			return XA_TO;
+		return top && name[0] == 'i' && name[1] == 'd' ? XA_ID : XA_OTHER;
+	case 4:
+		if (top && memcmp(name, "type", 4) == 0)
+			return XA_TYPE;
+		return top && memcmp(name, "from", 4) == 0 ? XA_FROM : XA_OTHER;
+	case 5:
+		return memcmp(name, "xmlns", 5) == 0 ? XA_XMLNS : XA_OTHER;
+	case 7:
+		return top && memcmp(name, "version", 7) == 0 ? XA_VERSION : XA_OTHER;
+	default:
+		return XA_OTHER;
+	}
+}
+
 static enum sb_xml_status attr_name_end(struct sb_xml *x, struct sb_xml_ctx *c,
 					const struct sb_xml_limits *lim)
 {
 	const uint8_t *name = c->attr_names + c->attr_names_len;
 	uint16_t len = c->tok_len, start = 0;
-	bool top = x->depth <= 1;
 
 	if (c->tok_pfx != 0 && c->tok_pfx == c->tok_len)
 		return SB_XML_ERR_NAME;
@@ -130,7 +156,8 @@ static enum sb_xml_status attr_name_end(struct sb_xml *x, struct sb_xml_ctx *c,
 		return SB_XML_ERR_LIMIT_ATTRS;
 	for (unsigned a = 0; a < c->nattrs; a++) {
 		/* XML 1.0 §3.1 WFC: Unique Att Spec */
-		if (c->attr_end[a] - start == len && memcmp(c->attr_names + start, name, len) == 0)
+		if (c->attr_end[a] - start == len && c->attr_names[start] == name[0] &&
+		    memcmp(c->attr_names + start, name, len) == 0)
 			return SB_XML_ERR_DUP_ATTR;
 		start = c->attr_end[a];
 	}
@@ -138,24 +165,7 @@ static enum sb_xml_status attr_name_end(struct sb_xml *x, struct sb_xml_ctx *c,
 	c->attr_end[c->nattrs] = c->attr_names_len;
 	c->attr_pfx[c->nattrs] = c->tok_pfx;
 	c->nattrs++;
-	if (bytes_eq(name, len, "xmlns"))
-		c->attr_kind = XA_XMLNS;
-	else if (c->tok_pfx == 6 && memcmp(name, "xmlns", 5) == 0)
-		c->attr_kind = XA_XMLNS_PFX;
-	else if (top && bytes_eq(name, len, "type"))
-		c->attr_kind = XA_TYPE;
-	else if (top && bytes_eq(name, len, "to"))
-		c->attr_kind = XA_TO;
-	else if (top && bytes_eq(name, len, "from"))
-		c->attr_kind = XA_FROM;
-	else if (top && bytes_eq(name, len, "id"))
-		c->attr_kind = XA_ID;
-	else if (top && bytes_eq(name, len, "version"))
-		c->attr_kind = XA_VERSION;
-	else if (top && bytes_eq(name, len, "xml:lang"))
-		c->attr_kind = XA_LANG;
-	else
-		c->attr_kind = XA_OTHER;
+	c->attr_kind = attr_classify(name, len, c->tok_pfx, x->depth <= 1);
 	return SB_XML_NEED_MORE;
 }
 
@@ -518,4 +528,55 @@ enum sb_xml_status xml_etag_step(struct sb_xml *x, struct sb_xml_ctx *c, struct 
 	x->state = XS_CLOSED;
 	x->flags &= (uint8_t)~XML_F_BUSY;
 	return xml_emit(x, c, s, SB_XML_EV_STREAM_CLOSE);
+}
+
+/* Bulk path for the ASCII middle of a name (start tag, attribute or end
+ * tag): takes a run of name characters other than ':' at once. Returns the
+ * index of the first byte the state machine must see itself: a ':', a
+ * non-ASCII byte, a delimiter, the byte that reaches a limit, or a byte
+ * that does not match the open element's name (so errors keep their exact
+ * offsets). */
+size_t xml_name_run(struct sb_xml *x, struct sb_xml_ctx *c, const struct sb_xml_limits *lim,
+		    const uint8_t *p, size_t i, size_t end)
+{
+	uint8_t *buf = c->names;
+	const uint8_t *want = (const uint8_t *)STREAM_QNAME;
+	size_t used = c->names_len, cap = SB_XML_NAMES_BYTES, room, j = i;
+
+	if (c->tok_len == 0 || c->tok_pfx == c->tok_len)
+		return i; /* an NCName's first character has its own rule */
+	if (x->state == XS_ETAG_NAME) {
+		room = STREAM_QNAME_LEN;
+		if (x->depth >= 2) {
+			unsigned idx = x->depth - 2u;
+			size_t start = idx ? c->name_end[idx - 1] : 0;
+
+			want = c->names + start;
+			room = c->name_end[idx] - start;
+		}
+		room -= c->tok_len;
+		if (end - i > room)
+			end = i + room;
+		while (j < end && p[j] < 0x80 && (xml_cc[p[j]] & CC_NCHAR))
+			j++;
+		if (memcmp(want + c->tok_len, p + i, j - i) != 0)
+			return i;
+		c->tok_len = (uint16_t)(c->tok_len + (j - i));
+		return j;
+	}
+	if (x->state == XS_ATTR_NAME) {
+		buf = c->attr_names;
+		used = c->attr_names_len;
+		cap = SB_XML_ATTR_NAMES_BYTES;
+	}
+	room = lim->max_name_bytes - c->tok_len;
+	if (cap - used - c->tok_len < room)
+		room = cap - used - c->tok_len;
+	if (end - i > room)
+		end = i + room;
+	while (j < end && p[j] < 0x80 && (xml_cc[p[j]] & CC_NCHAR))
+		j++;
+	memcpy(buf + used + c->tok_len, p + i, j - i);
+	c->tok_len = (uint16_t)(c->tok_len + (j - i));
+	return j;
 }
