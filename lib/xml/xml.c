@@ -380,7 +380,8 @@ static enum sb_xml_status step(struct sb_xml *x, struct sb_xml_ctx *c, struct xm
 	case XS_REF_DEC:
 	case XS_REF_HEX0:
 	case XS_REF_HEX:
-		if (c->ret_state == XS_ATTR_VAL && s->pos - c->val_off >= s->lim->max_attr_value_bytes)
+		if (c->ret_state == XS_ATTR_VAL &&
+		    s->pos - c->val_off >= s->lim->max_attr_value_bytes)
 			return SB_XML_ERR_LIMIT_VALUE;
 		return step_ref(x, c, cp);
 	case XS_PI_TARGET:
@@ -582,6 +583,6 @@ enum sb_xml_status xml_emit(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_s
 {
 	s->ev->start_off = x->start_off;
 	s->ev->end_off = s->pos + 1;
-	s->ev->hdr = &c->hdr;
+	s->ev->hdr = type == SB_XML_EV_STREAM_CLOSE ? NULL : &c->hdr;
 	return emit(x, s->ev, type);
 }

@@ -159,6 +159,8 @@ struct sb_xml_limits {
 	uint16_t max_name_bytes;       /* bytes of one qname */
 };
 
+#define SB_XML_F_BUSY 0x01u /* struct sb_xml.flags: see sb_xml_busy() */
+
 /* Per-connection state. Opaque: use the functions below. */
 struct sb_xml {
 	uint64_t off;         /* stream offset of the next byte */
@@ -176,7 +178,7 @@ struct sb_xml {
 };
 _Static_assert(sizeof(struct sb_xml) <= 64, "per-connection XML state must stay <= 64 bytes");
 
-/* Working state, see the memory model above. Opaque; about 1.6 KiB. */
+/* Working state, see the memory model above. Opaque; about 2 KiB. */
 struct sb_xml_ctx {
 	struct sb_xml_header hdr;
 	uint64_t val_off;                         /* current attribute value */
@@ -236,7 +238,7 @@ enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *ctx,
  * needs on its next call (an element or the stream header is incomplete). */
 static inline bool sb_xml_busy(const struct sb_xml *x)
 {
-	return (x->flags & 0x1u) != 0;
+	return (x->flags & SB_XML_F_BUSY) != 0;
 }
 
 /* Stream offset of the next byte to feed. */

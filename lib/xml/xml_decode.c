@@ -99,7 +99,8 @@ int sb_xml_value_decode(const uint8_t *raw, size_t len, uint8_t *out, size_t cap
 		if (raw[i] != '&') {
 			if (o >= cap)
 				return -ENOSPC;
-			out[o++] = (raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') ? ' ' : raw[i];
+			out[o++] = raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r' ? ' '
+											: raw[i];
 			i++;
 			continue;
 		}

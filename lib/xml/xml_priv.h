@@ -53,12 +53,11 @@ enum xml_state {
 };
 
 /* struct sb_xml.flags */
-#define XML_F_BUSY 0x01u       /* ctx holds state (must match sb_xml_busy()) */
+#define XML_F_BUSY SB_XML_F_BUSY /* ctx holds state the connection needs */
 #define XML_F_DECL_OK 0x02u    /* this '<' is the first character of the stream */
 #define XML_F_BOM 0x04u        /* a byte order mark was seen */
 #define XML_F_STREAM_NS 0x08u  /* the stream header bound stream: correctly */
 #define XML_F_STREAM_DEF 0x10u /* the stream header declared a default namespace */
-#define XML_F_PROLOG_DONE 0x20u /* past the XML declaration */
 
 /* Character classes of ASCII bytes (xml_cc[]). */
 #define CC_CHAR 0x01u   /* an XML Char (XML 1.0 §2.2) */

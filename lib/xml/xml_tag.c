@@ -286,7 +286,8 @@ static enum sb_xml_status ns_resolve(const struct sb_xml *x, const struct sb_xml
 	}
 	memset(out, 0, sizeof(*out));
 	if (plen == 0)
-		out->src = (x->flags & XML_F_STREAM_DEF) ? SB_XML_NS_STREAM_DEFAULT : SB_XML_NS_NONE;
+		out->src = (x->flags & XML_F_STREAM_DEF) ? SB_XML_NS_STREAM_DEFAULT
+							 : SB_XML_NS_NONE;
 	else if (bytes_eq(pfx, plen, "stream") && (x->flags & XML_F_STREAM_NS))
 		out->src = SB_XML_NS_STREAMS;
 	else if (x->extra_len && plen == x->extra_len && memcmp(pfx, x->extra_prefix, plen) == 0)

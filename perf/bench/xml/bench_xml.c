@@ -27,7 +27,8 @@ static const char bench_hdr[] =
 	"from='juliet@example.com' xml:lang='en'>";
 
 static const char *const bench_words[] = {
-	"hello", "wherefore", "art", "thou", "Romeo", "caf\xC3\xA9", "&lt;3", "\xE6\x97\xA5\xE6\x9C\xAC",
+	"hello", "wherefore", "art", "thou", "Romeo", "caf\xC3\xA9", "&lt;3",
+	"\xE6\x97\xA5\xE6\x9C\xAC",
 	"&amp;", "ok", "\xF0\x9F\x98\x80", "tomorrow", "at", "the", "balcony", "&quot;yes&quot;",
 	"\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82", "lunch?",
 };
@@ -52,7 +53,8 @@ static size_t gen_stanza(char *p, size_t room, unsigned seq)
 		size_t b = 0, words = 3 + rng() % 30;
 
 		for (size_t i = 0; i < words && b < sizeof(body) - 64; i++) {
-			const char *w = bench_words[rng() % (sizeof(bench_words) / sizeof(*bench_words))];
+			size_t nw = sizeof(bench_words) / sizeof(*bench_words);
+			const char *w = bench_words[rng() % nw];
 
 			b += (size_t)snprintf(body + b, sizeof(body) - b, "%s%s", i ? " " : "", w);
 		}
@@ -202,11 +204,14 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("xml-tokenizer: %.1f MiB, %zu stanzas (avg %.0f B), %u-byte chunks, best of %u\n",
-	       (double)len / (1 << 20), stanzas, (double)len / (double)stanzas, BENCH_CHUNK, passes);
-	printf("%-24s %10s %14s %12s %10s\n", "parser", "MB/s", "stanzas/s", "ns/stanza", "elements");
+	       (double)len / (1 << 20), stanzas, (double)len / (double)stanzas, BENCH_CHUNK,
+	       passes);
+	printf("%-24s %10s %14s %12s %10s\n", "parser", "MB/s", "stanzas/s", "ns/stanza",
+	       "elements");
 	for (int r = 0; r < 4; r++)
-		printf("%-24s %10.1f %14.0f %12.1f %10zu%s\n", names[r], (double)len / best[r] / 1e6,
-		       (double)stanzas / best[r], best[r] * 1e9 / (double)stanzas, found[r],
+		printf("%-24s %10.1f %14.0f %12.1f %10zu%s\n", names[r],
+		       (double)len / best[r] / 1e6, (double)stanzas / best[r],
+		       best[r] * 1e9 / (double)stanzas, found[r],
 		       found[r] == stanzas ? "" : "  MISMATCH");
 	free(buf);
 	for (int r = 0; r < 4; r++)

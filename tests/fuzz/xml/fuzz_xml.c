@@ -147,11 +147,13 @@ static void XMLCALL ex_end(void *ud, const XML_Char *name)
 
 	(void)name;
 	if (s->depth == 2) {
-		end = idx == s->start_idx ? idx + s->start_len : idx + XML_GetCurrentByteCount(s->p);
+		/* an empty-element tag ends where its start tag ends */
+		end = idx == s->start_idx ? idx + s->start_len
+					  : idx + XML_GetCurrentByteCount(s->p);
 		/* ours: event 0 is the stream open, then one per element */
 		e = s->count + 1 < s->ours->nev ? &s->ours->ev[s->count + 1] : NULL;
-		if (e == NULL || e->type != SB_XML_EV_ELEMENT || e->start != (uint64_t)s->start_idx ||
-		    e->end != (uint64_t)end)
+		if (e == NULL || e->type != SB_XML_EV_ELEMENT ||
+		    e->start != (uint64_t)s->start_idx || e->end != (uint64_t)end)
 			s->mismatch = 1;
 		s->count++;
 	}

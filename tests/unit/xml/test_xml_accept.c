@@ -130,7 +130,8 @@ static void test_nonza_own_namespace(void **state)
 
 static void test_self_closing_nonza(void **state)
 {
-	const struct h_rec *e = body("<r xmlns='urn:xmpp:sm:3'/><a xmlns='urn:xmpp:sm:3' h='1'/>", 2);
+	const struct h_rec *e = body("<r xmlns='urn:xmpp:sm:3'/>"
+				     "<a xmlns='urn:xmpp:sm:3' h='1'/>", 2);
 
 	(void)state;
 	assert_string_equal(e[0].name, "r");
@@ -213,7 +214,8 @@ static void test_multibyte_utf8(void **state)
 
 static void test_non_ascii_names(void **state)
 {
-	const struct h_rec *e = body("<caf\xC3\xA9 xmlns='urn:x'><\xE6\x97\xA5 \xC3\xA9t\xC3\xA9='1'/>"
+	const struct h_rec *e = body("<caf\xC3\xA9 xmlns='urn:x'>"
+				     "<\xE6\x97\xA5 \xC3\xA9t\xC3\xA9='1'/>"
 				     "</caf\xC3\xA9>", 1);
 
 	(void)state;

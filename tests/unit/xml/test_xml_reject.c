@@ -141,9 +141,9 @@ static const struct reject_case cases[] = {
 	  "&#115;'>", SB_XML_ERR_STREAM_NS, "'>" },
 	{ "stream_unbound_attr_prefix", "<stream:stream xmlns:stream='http://etherx.jabber.org/"
 	  "streams' foo:x='1'>", SB_XML_ERR_UNBOUND_PREFIX, ">" },
-	{ "stream_two_extra_prefixes", "<stream:stream xmlns:a='1' xmlns:b='2'", SB_XML_ERR_LIMIT_NS,
-	  "'" },
-	{ "limit_stanza", S "<message><body>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	{ "stream_two_extra_prefixes", "<stream:stream xmlns:a='1' xmlns:b='2'",
+	  SB_XML_ERR_LIMIT_NS, "'" },
+	{ "limit_stanza", S "<message><body>xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx</body>"
 	  "</message>", SB_XML_ERR_LIMIT_STANZA, NULL, 1, 2 * S_LEN },
 	{ "limit_depth", S "<message><a><b><c/></b></a></message>", SB_XML_ERR_LIMIT_DEPTH,

@@ -81,7 +81,8 @@ static void test_every_split_point(void **state)
 	for (size_t cut = 0; cut <= sizeof(stream) - 1; cut++) {
 		h_feed(&run, stream, sizeof(stream) - 1, SIZE_MAX, cut, &lim);
 		if (h_cmp(&run, &ref_run) != 0)
-			fail_msg("split at %zu differs (status %s)", cut, sb_xml_status_str(run.st));
+			fail_msg("split at %zu differs (status %s)", cut,
+				 sb_xml_status_str(run.st));
 	}
 }
 

@@ -93,8 +93,8 @@ void h_feed(struct h_run *r, const char *in, size_t len, size_t chunk, size_t cu
 			struct sb_xml_event ev;
 			size_t used;
 			struct sb_xml_ctx *c = own ? own : lcore;
-			enum sb_xml_status st = sb_xml_feed(&x, c, lim, (const uint8_t *)in + pos + done,
-							    n - done, &ev, &used);
+			const uint8_t *p = (const uint8_t *)in + pos + done;
+			enum sb_xml_status st = sb_xml_feed(&x, c, lim, p, n - done, &ev, &used);
 
 			done += used;
 			if (st >= SB_XML_ERR_FIRST) {
