@@ -421,7 +421,8 @@ static inline uint64_t swar_eq(uint64_t w, uint64_t b)
  * validated in place. */
 static size_t scan_plain(const uint8_t *p, size_t i, size_t end, uint8_t cls)
 {
-	uint64_t d1 = cls == CC_TEXT ? '<' : '\'', d2 = '&', d3 = cls == CC_TEXT ? ']' : '"';
+	/* '<' and '&' end both classes; ']' text, the two quotes values */
+	uint64_t d3 = cls == CC_TEXT ? ']' : '\'', d4 = cls == CC_TEXT ? ']' : '"';
 
 	if (cls != 0) {
 		while (end - i >= 8) {
@@ -429,7 +430,7 @@ static size_t scan_plain(const uint8_t *p, size_t i, size_t end, uint8_t cls)
 
 			memcpy(&w, p + i, 8);
 			if (((w - SWAR_ONES * 0x20) & ~w & SWAR_HIGH) | (w & SWAR_HIGH) |
-			    swar_eq(w, d1) | swar_eq(w, d2) | swar_eq(w, d3))
+			    swar_eq(w, '<') | swar_eq(w, '&') | swar_eq(w, d3) | swar_eq(w, d4))
 				break;
 			i += 8;
 		}

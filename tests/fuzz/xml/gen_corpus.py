@@ -43,6 +43,9 @@ SEEDS = {
     "bad_charref": "<message>&#xD800;&#0;</message>",
     "bad_text_stream": "hello<presence/>",
     "bad_cdata_end": "<message>]]></message>",
+    # found by libFuzzer: '<' in an attribute value after 8 plain bytes
+    "regress_lt_in_long_attr": "<enable xmlns='urn:xmpp:sm:3' resume='tru<mese'/><r xmlns='urn:xsage>"
+                               "&#xD800;&#mpp:sm:3'/><a xmlns='urn:xmpp:sm:3' h='0;</message>3'/>",
 }
 
 RAW = {
