@@ -148,7 +148,7 @@ static enum sb_xml_status emit(struct sb_xml *x, struct sb_xml_event *ev,
 	return SB_XML_EVENT;
 }
 
-/* Between top-level elements (RFC 6120 §4.6.1: whitespace is a keepalive;
+/* Between top-level elements (RFC 6120 §11.7, §4.6: whitespace is a keepalive;
  * any other character data there is not an XMPP stream). */
 static enum sb_xml_status step_outside(struct sb_xml *x, struct sb_xml_ctx *c,
 				       struct xml_step *s, uint32_t cp)
@@ -199,7 +199,7 @@ static enum sb_xml_status step_lt(struct sb_xml *x, struct sb_xml_ctx *c, struct
 		x->state = XS_BANG;
 		return SB_XML_NEED_MORE;
 	case '?':
-		/* RFC 6120 §11.4: no PIs; only the XML declaration, first. */
+		/* RFC 6120 §11.1: no PIs; §11.5: only the XML declaration, first. */
 		if (!decl_ok)
 			return SB_XML_ERR_PI;
 		xml_match_start(c, XM_XML);

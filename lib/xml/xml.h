@@ -77,11 +77,11 @@ enum sb_xml_status {
 	SB_XML_ERR_COMMENT,        /* <!-- */
 	SB_XML_ERR_PI,             /* processing instruction, or a misplaced <?xml ?> */
 	SB_XML_ERR_ENTITY,         /* entity reference other than the five predefined */
-	/* XML declaration (RFC 6120 §11.4, §11.6) */
+	/* XML declaration (RFC 6120 §11.5, §11.6, §11.8) */
 	SB_XML_ERR_XML_DECL,       /* malformed XML declaration */
 	SB_XML_ERR_XML_VERSION,    /* version other than 1.0 */
 	SB_XML_ERR_ENCODING,       /* encoding other than UTF-8 */
-	/* stream shape (RFC 6120 §4.8) */
+	/* stream shape (RFC 6120 §4.7, §4.8.5) */
 	SB_XML_ERR_STREAM_NAME,    /* root is not <stream:stream>, or is empty */
 	SB_XML_ERR_STREAM_NS,      /* stream prefix not bound to the streams namespace */
 	/* policy-violation: struct sb_xml_limits and ctx capacities */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * The XML declaration (XML 1.0 §2.8, §4.3.3), the only processing-
- * instruction-like markup RFC 6120 §11.4 lets through, and only as the
+ * instruction-like markup RFC 6120 §11.5 lets through, and only as the
  * stream's first markup. Pseudo-attributes come in the fixed order version,
  * encoding, standalone; version must be 1.0 and encoding UTF-8 (RFC 6120
  * §11.6), each compared incrementally so a declaration split across chunks
