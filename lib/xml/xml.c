@@ -480,6 +480,65 @@ static size_t scan_end(const struct sb_xml *x, const struct sb_xml_ctx *c,
 	return room < n - i ? i + (size_t)room : n;
 }
 
+/* The bulk paths: from p[i], the bytes that need no per-character state
+ * machine in the current state (plain text, plain attribute values, whole
+ * UTF-8 sequences there, runs of name characters). Returns the index of the
+ * first byte left for step(); i itself when no bulk path applies. */
+static size_t fast_paths(struct sb_xml *x, struct sb_xml_ctx *c, const struct sb_xml_limits *lim,
+			 const uint8_t *p, size_t i, size_t n)
+{
+	uint8_t b = p[i], cls = 0;
+
+	switch (x->state) {
+	case XS_TEXT:
+		if (c->brackets != 0 || (b < 0x80 && !(xml_cc[b] & CC_TEXT)))
+			return i;
+		cls = CC_TEXT;
+		break;
+	case XS_CDATA:
+		if (c->brackets != 0 || b < 0x80)
+			return i;
+		break;
+	case XS_ATTR_VAL:
+		if (c->match_set != XM_NONE || (b < 0x80 && !(xml_cc[b] & CC_AVAL)))
+			return i;
+		cls = CC_AVAL;
+		break;
+	case XS_STAG_NAME:
+	case XS_ATTR_NAME:
+	case XS_ETAG_NAME:
+		if (b >= 0x80 || !(xml_cc[b] & CC_NCHAR))
+			return i;
+		return xml_name_run(x, c, lim, p, i, scan_end(x, c, lim, x->off, i, n));
+	default:
+		return i;
+	}
+	/* a multibyte character starts the run: validate whole sequences only */
+	return scan_plain(p, i, scan_end(x, c, lim, x->off, i, n), b >= 0x80 ? 0 : cls);
+}
+
+/* Decode the character that ends at p[*i] (ASCII or the last byte of a
+ * UTF-8 sequence). Returns SB_XML_NEED_MORE with *cp set, SB_XML_EVENT when
+ * the byte was consumed into a still incomplete sequence, or an error. */
+static enum sb_xml_status next_char(struct sb_xml *x, uint8_t b, uint32_t *cp)
+{
+	enum sb_xml_status r;
+
+	if (x->u8_need) {
+		r = utf8_cont(x, b);
+		if (r != SB_XML_NEED_MORE)
+			return r;
+		*cp = x->u8_cp;
+		return x->u8_need ? SB_XML_EVENT : SB_XML_NEED_MORE;
+	}
+	if (b >= 0x80) {
+		r = utf8_lead(x, b);
+		return r != SB_XML_NEED_MORE ? r : SB_XML_EVENT;
+	}
+	*cp = b;
+	return (xml_cc[b] & CC_CHAR) ? SB_XML_NEED_MORE : SB_XML_ERR_ILLEGAL_CHAR;
+}
+
 enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *c,
 			       const struct sb_xml_limits *lim_in, const uint8_t *p, size_t n,
 			       struct sb_xml_event *ev, size_t *consumed)
@@ -496,66 +555,30 @@ enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *c,
 	}
 	clamp_limits(lim_in, &lim);
 	while (i < n) {
-		uint8_t b = p[i];
-		uint32_t cp = b;
+		enum sb_xml_status rc;
+		uint32_t cp = 0;
+		size_t j;
 
 		s.pos = base + i;
 		if ((x->flags & XML_F_BUSY) && s.pos - x->start_off >= lim.max_stanza_bytes) {
 			r = SB_XML_ERR_LIMIT_STANZA;
 			break;
 		}
-		if (x->u8_need) {
-			r = utf8_cont(x, b);
-			if (r != SB_XML_NEED_MORE)
-				break;
-			i++;
-			if (x->u8_need)
+		if (x->u8_need == 0) {
+			j = fast_paths(x, c, &lim, p, i, n);
+			if (j > i) {
+				i = j;
 				continue;
-			cp = x->u8_cp;
-		} else if (b >= 0x80) {
-			if ((x->state == XS_TEXT && c->brackets == 0) ||
-			    (x->state == XS_CDATA && c->brackets == 0) ||
-			    (x->state == XS_ATTR_VAL && c->match_set == XM_NONE)) {
-				size_t j = scan_plain(p, i, scan_end(x, c, &lim, base, i, n), 0);
-
-				if (j > i) {
-					i = j;
-					continue;
-				}
 			}
-			r = utf8_lead(x, b);
-			if (r != SB_XML_NEED_MORE)
-				break;
-			i++;
-			continue;
-		} else {
-			if (!(xml_cc[b] & CC_CHAR)) {
-				r = SB_XML_ERR_ILLEGAL_CHAR;
-				break;
-			}
-			if ((x->state == XS_TEXT && c->brackets == 0 && (xml_cc[b] & CC_TEXT)) ||
-			    (x->state == XS_ATTR_VAL && c->match_set == XM_NONE &&
-			     (xml_cc[b] & CC_AVAL))) {
-				uint8_t cls = x->state == XS_TEXT ? CC_TEXT : CC_AVAL;
-				size_t j = scan_plain(p, i, scan_end(x, c, &lim, base, i, n), cls);
-
-				if (j > i) {
-					i = j;
-					continue;
-				}
-			}
-			if ((x->state == XS_STAG_NAME || x->state == XS_ATTR_NAME ||
-			     x->state == XS_ETAG_NAME) && (xml_cc[b] & CC_NCHAR)) {
-				size_t j = xml_name_run(x, c, &lim, p, i,
-							scan_end(x, c, &lim, base, i, n));
-
-				if (j > i) {
-					i = j;
-					continue;
-				}
-			}
-			i++;
 		}
+		rc = next_char(x, p[i], &cp);
+		if (rc >= SB_XML_ERR_FIRST) {
+			r = rc;
+			break;
+		}
+		i++;
+		if (rc == SB_XML_EVENT)
+			continue; /* inside a multibyte character */
 		r = step(x, c, &s, cp);
 		if (r != SB_XML_NEED_MORE)
 			break;

@@ -349,6 +349,36 @@ static void test_limit_name_at_bound(void **state)
 	lim_body("<abcdefghijklm abcdefghijklm='1'/>");
 }
 
+/* The ctx is needed only while an element is incomplete (xml.h). */
+static void test_busy_only_inside_elements(void **state)
+{
+	static struct sb_xml_ctx ctx;
+	struct sb_xml x;
+	struct sb_xml_limits lim;
+	struct sb_xml_event ev;
+	size_t used;
+	const char *stanza = "<message><body>hi</body></message>";
+
+	(void)state;
+	sb_xml_init(&x);
+	sb_xml_limits_default(&lim);
+	assert_false(sb_xml_busy(&x));
+	assert_int_equal(sb_xml_feed(&x, &ctx, &lim, (const uint8_t *)H_STREAM, 10, &ev, &used),
+			 SB_XML_NEED_MORE);
+	assert_true(sb_xml_busy(&x));
+	assert_int_equal(sb_xml_feed(&x, &ctx, &lim, (const uint8_t *)H_STREAM + 10,
+				     strlen(H_STREAM) - 10, &ev, &used), SB_XML_EVENT);
+	assert_false(sb_xml_busy(&x));
+	assert_int_equal(sb_xml_feed(&x, &ctx, &lim, (const uint8_t *)stanza, 12, &ev, &used),
+			 SB_XML_NEED_MORE);
+	assert_true(sb_xml_busy(&x));
+	assert_int_equal(sb_xml_feed(&x, &ctx, &lim, (const uint8_t *)stanza + 12,
+				     strlen(stanza) - 12, &ev, &used), SB_XML_EVENT);
+	assert_int_equal(ev.type, SB_XML_EV_ELEMENT);
+	assert_false(sb_xml_busy(&x));
+	assert_int_equal(sb_xml_offset(&x), strlen(H_STREAM) + strlen(stanza));
+}
+
 static void test_value_decode_nospace(void **state)
 {
 	uint8_t out[3];
@@ -411,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_limit_attrs_at_bound),
 		cmocka_unit_test(test_limit_value_at_bound),
 		cmocka_unit_test(test_limit_name_at_bound),
+		cmocka_unit_test(test_busy_only_inside_elements),
 		cmocka_unit_test(test_value_decode_nospace),
 		cmocka_unit_test(test_status_names_distinct),
 		cmocka_unit_test(test_state_size),
