@@ -516,6 +516,10 @@ static bool input_checks(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 			tcp_timer_set(ctx, tcb, SB_TT_KEEP, 2u * ctx->cfg.msl_ms);
 		return true;
 	}
+	if ((f & SB_TCP_RST) && tcb->state == SB_TCPS_TIME_WAIT) {
+		tcp_count(ctx, SB_TCP_CNT_TW_DROP); /* RFC 1337: no TIME-WAIT assassination */
+		return true;
+	}
 	if (f & SB_TCP_RST) {
 		if (seg->seq != tcb->rcv_nxt) {
 			tcp_count(ctx, SB_TCP_CNT_RX_RST_CHALLENGED); /* RFC 5961 §3.2 */
@@ -524,7 +528,7 @@ static bool input_checks(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 		}
 		tcp_count(ctx, SB_TCP_CNT_RX_RST);
 		*ev |= tcb->state >= SB_TCPS_CLOSING ? TCP_EV(SB_TCP_EV_CLOSED)
-						     : TCP_EV(SB_TCP_EV_RESET);
+						     : TCP_EV(SB_TCP_EV_RESET); /* §3.10.7.4 */
 		tcp_timers_stop(ctx, tcb);
 		tcb->state = SB_TCPS_CLOSED;
 		return true;

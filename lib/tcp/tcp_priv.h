@@ -47,9 +47,12 @@ static inline uint32_t tcp_flight(const struct sb_tcb *tcb)
 	return tcb->snd_max - tcb->snd_una;
 }
 
-/* tcp_output.c */
+/* tcp_opts.c: a 20-byte header plus o's options (NULL: none) into b, which
+ * holds SB_TCP_TXBUF bytes; returns the header length */
 size_t tcp_hdr_write(uint8_t *b, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
 		     const struct sb_tcp_opts *o);
+
+/* tcp_output.c */
 void tcp_xmit(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t seq, uint32_t len,
 	      uint8_t flags);
 void tcp_send_ctl(struct sb_tcp_ctx *ctx, const struct sb_tcp_seg *seg, uint32_t seq,

@@ -142,6 +142,25 @@ static void test_abort_sends_rst(void **state)
 	assert_int_equal(H.e[0].nev, 1); /* CONNECTED only: abort raises no event */
 }
 
+static void test_time_wait_tcb_ignores_rst(void **state)
+{
+	struct sb_tcp_seg s;
+
+	(void)state;
+	h_connect(&H);
+	sb_tcp_close(&H.e[0].ctx, &H.e[0].tcb, H.now_us);
+	h_pump(&H);
+	sb_tcp_close(&H.e[1].ctx, &H.e[1].tcb, H.now_us);
+	h_pump(&H);
+	assert_int_equal(H.e[0].tcb.state, SB_TCPS_TIME_WAIT);
+	memset(&s, 0, sizeof(s));
+	s.flags = SB_TCP_RST;
+	s.seq = H.e[0].tcb.rcv_nxt;
+	h_inject(&H, 0, &s);
+	assert_int_equal(H.e[0].tcb.state, SB_TCPS_TIME_WAIT); /* RFC 1337 */
+	assert_int_equal(H.e[0].ctx.cnt[SB_TCP_CNT_TW_DROP], 1);
+}
+
 static void test_fin_wait_2_limit(void **state)
 {
 	(void)state;
@@ -272,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fin_follows_queued_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_fin_retransmitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_sends_rst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_tcb_ignores_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tw_record_acks_retransmitted_fin, setup,
 						teardown),
