@@ -469,8 +469,10 @@ static void rcv_text(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb
 		tcb->flags |= SB_TF_ACKNOW;
 	}
 	if (data_seq != tcb->rcv_nxt) {
-		if (len > 0 && tcp_ooo_add(ctx, tcb, seg, skip, data_seq, len) && fin &&
-		    data_seq + len == tcb->ooo[tcb->ooo_n - 1].end)
+		/* A FIN beyond a hole is remembered only where it ends the data
+		 * held; anywhere else the peer will send it again. */
+		if ((len == 0 || tcp_ooo_add(ctx, tcb, seg, skip, data_seq, len)) && fin &&
+		    tcb->ooo_n > 0 && data_seq + len == tcb->ooo[tcb->ooo_n - 1].end)
 			tcb->flags |= SB_TF_OOO_FIN;
 		tcb->flags |= SB_TF_ACKNOW; /* dup ACK with SACK (RFC 5681 §4.2) */
 		return;
