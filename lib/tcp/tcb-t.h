@@ -118,7 +118,8 @@ struct sb_tcb {
 	uint8_t ooo_n;
 	uint8_t sacked_n;
 	uint8_t ooo_pieces;      /* pieces the caller holds for us */
-	uint8_t reserved[2];
+	uint8_t ooo_last;        /* range changed last: the first SACK block (RFC 2018 §4) */
+	uint8_t reserved;
 	struct sb_tcp_range ooo[SB_TCP_OOO_MAX];       /* sorted, disjoint, above rcv_nxt */
 	struct sb_tcp_range sacked[SB_TCP_SACKED_MAX]; /* sorted, disjoint, above snd_una */
 };

@@ -163,7 +163,7 @@ static uint32_t input_syn_sent(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 		if (sb_seq_leq(seg->ack, tcb->snd_una) || sb_seq_gt(seg->ack, tcb->snd_max)) {
 			tcp_count(ctx, SB_TCP_CNT_RX_BAD_SYN_SENT);
 			if (!(f & SB_TCP_RST))
-				tcp_send_ctl(ctx, seg, seg->ack, 0, SB_TCP_RST);
+				tcp_send_ctl(ctx, seg->ack, 0, SB_TCP_RST);
 			return 0;
 		}
 		ack_ok = true;
@@ -420,7 +420,7 @@ static bool rcv_inorder(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct
 		tcb->rcv_nxt = sb_seq_max(tcb->rcv_nxt, tcb->ooo[0].end);
 		tcb->ooo_n--;
 		memmove(tcb->ooo, tcb->ooo + 1, tcb->ooo_n * sizeof(tcb->ooo[0]));
-		tcb->reserved[0] = tcb->reserved[0] ? (uint8_t)(tcb->reserved[0] - 1) : 0;
+		tcb->ooo_last = tcb->ooo_last ? (uint8_t)(tcb->ooo_last - 1) : 0;
 		if (tcb->ooo_n == 0) {
 			tcb->ooo_pieces = 0;
 			if (tcb->flags & SB_TF_OOO_FIN) {
@@ -553,7 +553,7 @@ static bool syn_rcvd_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 {
 	if (!sb_seq_lt(tcb->snd_una, seg->ack) || sb_seq_gt(seg->ack, tcb->snd_max)) {
 		tcp_count(ctx, SB_TCP_CNT_RX_BAD_SYN_RCVD);
-		tcp_send_ctl(ctx, seg, seg->ack, 0, SB_TCP_RST);
+		tcp_send_ctl(ctx, seg->ack, 0, SB_TCP_RST);
 		return false;
 	}
 	rtt_on_ack(ctx, tcb, seg);

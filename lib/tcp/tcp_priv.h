@@ -55,8 +55,7 @@ size_t tcp_hdr_write(uint8_t *b, uint32_t seq, uint32_t ack, uint8_t flags, uint
 /* tcp_output.c */
 void tcp_xmit(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t seq, uint32_t len,
 	      uint8_t flags);
-void tcp_send_ctl(struct sb_tcp_ctx *ctx, const struct sb_tcp_seg *seg, uint32_t seq,
-		  uint32_t ack, uint8_t flags);
+void tcp_send_ctl(struct sb_tcp_ctx *ctx, uint32_t seq, uint32_t ack, uint8_t flags);
 void tcp_challenge_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
 uint32_t tcp_rexmt_one(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t seq, uint32_t max);
 void tcp_events_fire(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t ev);
