@@ -1,25 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Fuzz target for lib/tcp: the input is one IPv4 packet carrying a TCP
- * segment, as the glue would see it after L2. It is parsed (IPv4 header,
- * then sb_tcp_parse with the option parser) and, when well-formed, fed to a
- * listener (plain and with SYN cookies), to an established connection that
- * has data in flight and out-of-order data held, and to a TIME-WAIT record;
- * then the clock runs so every timer the segment armed fires. The ops check
- * every promise the core makes to the glue (offsets inside the send queue,
- * pieces inside the segment, releases and acks bounded), and abort() on a
- * broken one. Sequence numbers of the established connection are fixed
- * (ours from 1001, the peer's from 5001) so seeds can aim inside the window.
+ * Fuzz target for lib/tcp: the input is one or more IPv4 packets carrying
+ * TCP segments, back to back, as the glue would see them after L2 (each
+ * packet's total length says where the next starts; up to FZ_SEG_MAX). Each
+ * is parsed (IPv4 header, then sb_tcp_parse with the option parser) and the
+ * well-formed ones are fed, in order, to a listener (plain or with SYN
+ * cookies; later segments go to the connection the first one created), to
+ * an established connection that has data in flight and out-of-order data
+ * held, and to a TIME-WAIT record once that connection reaches TIME-WAIT.
+ * The IP ID field moves the clock between segments, and afterwards the clock
+ * runs until every timer has fired. The ops check every promise the core
+ * makes to the glue (offsets inside the send queue, pieces inside the
+ * segment, acks bounded, nothing after a terminal event), and TCB invariants
+ * are checked after every step; a broken one abort()s. Sequence numbers of
+ * the established connection are fixed (ours from 1001, the peer's from
+ * 5001) so seeds can aim inside the window.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tcp.h"
+#include "tcp_seq.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FZ_SNDQ 20000u
+#define FZ_SEG_MAX 8u
 
 struct fz {
 	uint32_t queued;  /* bytes in the send queue */
@@ -109,6 +115,38 @@ static const struct sb_tcp_ops fz_ops = {
 	.tw_expired = fz_tw_expired,
 };
 
+static void fz_ranges_ok(const struct sb_tcp_range *r, uint32_t n, uint32_t lo, bool strict)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		fz_check(sb_seq_lt(r[i].start, r[i].end));
+		fz_check(sb_seq_geq(r[i].start, lo));
+		if (strict)
+			fz_check(i + 1 == n || sb_seq_lt(r[i].end, r[i + 1].start));
+	}
+}
+
+/* What must hold between any two calls into the core. */
+static void fz_invariants(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb)
+{
+	fz_check(tcb->state < SB_TCPS_TW_RECORD);
+	if (tcb->state == SB_TCPS_CLOSED) {
+		/* the caller may free a CLOSED TCB: nothing may still point at it */
+		fz_check(!sb_wheel_timer_armed(&tcb->timer));
+		return;
+	}
+	fz_check(sb_seq_leq(tcb->snd_una, tcb->snd_nxt));
+	fz_check(sb_seq_leq(tcb->snd_nxt, tcb->snd_max));
+	fz_check(sb_seq_leq(tcb->snd_max, tcb->snd_end + 1));
+	fz_check(tcb->ooo_n <= SB_TCP_OOO_MAX && tcb->sacked_n <= SB_TCP_SACKED_MAX);
+	fz_check(tcb->ooo_pieces <= ctx->cfg.ooo_pieces_max);
+	fz_ranges_ok(tcb->ooo, tcb->ooo_n, tcb->rcv_nxt, true);
+	fz_ranges_ok(tcb->sacked, tcb->sacked_n, tcb->snd_una, false);
+	fz_check(tcb->snd_mss >= 64 - 12 && tcb->cwnd >= 1);
+	fz_check(tcb->tmask == 0 || sb_wheel_timer_armed(&tcb->timer));
+}
+
 static const uint8_t fz_key[16] = {7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
 struct fz_world {
@@ -166,90 +204,158 @@ static void fz_establish(struct fz_world *w, struct sb_tcb *tcb, uint64_t now_us
 /* IPv4 (RFC 791) in front of the segment: version, IHL, total length and
  * protocol are checked as the glue would; the IP checksum is not, so the
  * fuzzer does not have to solve it. */
-static bool fz_ipv4(const uint8_t *d, size_t n, const uint8_t **tcp, size_t *tcp_len,
-		    uint32_t *src, uint32_t *dst)
+struct fz_pkt {
+	struct sb_tcp_seg seg;
+	uint32_t gap_ms; /* clock step before this segment (IP ID) */
+};
+
+/* Returns the packet's total length (0: not an IPv4/TCP packet we accept);
+ * *ok tells whether its TCP segment parsed. */
+static size_t fz_ipv4(const uint8_t *d, size_t n, struct fz_pkt *p, bool *ok)
 {
 	size_t ihl, tot;
+	uint32_t src, dst;
 
 	if (n < 20 || (d[0] >> 4) != 4)
-		return false;
+		return 0;
 	ihl = (size_t)(d[0] & 15) * 4;
 	tot = (size_t)d[2] << 8 | d[3];
 	if (ihl < 20 || tot < ihl || tot > n || d[9] != 6)
-		return false;
-	memcpy(src, d + 12, 4);
-	memcpy(dst, d + 16, 4);
-	*tcp = d + ihl;
-	*tcp_len = tot - ihl;
-	return true;
+		return 0;
+	memcpy(&src, d + 12, 4);
+	memcpy(&dst, d + 16, 4);
+	(void)sb_tcp_csum_ipv4(src, dst, d + ihl, tot - ihl);
+	memset(&p->seg, 0, sizeof(p->seg));
+	*ok = sb_tcp_parse(d + ihl, tot - ihl, &p->seg) == SB_TCP_PARSE_OK;
+	p->gap_ms = (uint32_t)d[4] << 8 | d[5];
+	return tot;
 }
 
-static void fz_listener(const struct sb_tcp_seg *seg, uint64_t now_us, bool cookies)
+static void fz_listen_one(struct fz_world *w, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
+			  uint64_t now_us, bool cookies)
 {
-	static struct fz_world w;
-	static struct sb_tcb tcb;
 	const struct sb_tcp_tuple tu = {1, 2, 3, 4};
 
-	fz_world_init(&w, now_us, true);
-	memset(&tcb, 0, sizeof(tcb));
+	if (tcb->state != SB_TCPS_CLOSED) {
+		sb_tcp_input(&w->ctx, tcb, seg, now_us);
+		return;
+	}
 	if (seg->flags & SB_TCP_RST)
 		return;
 	if ((seg->flags & (SB_TCP_SYN | SB_TCP_ACK)) == SB_TCP_SYN) {
 		if (cookies)
-			sb_tcp_cookie_synack(&w.ctx, &tu, seg, now_us);
+			sb_tcp_cookie_synack(&w->ctx, &tu, seg, now_us);
 		else
-			fz_check(sb_tcp_accept_syn(&w.ctx, &tcb, seg, 777, now_us) == 0);
-	} else if (!(cookies && sb_tcp_cookie_accept(&w.ctx, &tcb, &tu, seg, now_us) == 0)) {
-		sb_tcp_reply_rst(&w.ctx, seg);
+			fz_check(sb_tcp_accept_syn(&w->ctx, tcb, seg, 777, now_us) == 0);
+	} else if (!(cookies && sb_tcp_cookie_accept(&w->ctx, tcb, &tu, seg, now_us) == 0)) {
+		sb_tcp_reply_rst(&w->ctx, seg);
 	}
-	if (tcb.state != SB_TCPS_CLOSED)
+}
+
+static void fz_listener(const struct fz_pkt *p, uint32_t n, uint64_t now_us, bool cookies)
+{
+	static struct fz_world w;
+	static struct sb_tcb tcb;
+	uint32_t i;
+
+	fz_world_init(&w, now_us, true);
+	memset(&tcb, 0, sizeof(tcb));
+	for (i = 0; i < n && w.f.gone == NULL; i++) {
+		now_us += (uint64_t)p[i].gap_ms * 1000u;
+		sb_tcp_timers_run(&w.ctx, now_us, 100000);
+		if (w.f.gone != NULL)
+			break;
+		fz_listen_one(&w, &tcb, &p[i].seg, now_us, cookies);
+		if (w.f.gone == NULL)
+			fz_invariants(&w.ctx, &tcb);
+	}
+	if (tcb.state != SB_TCPS_CLOSED && w.f.gone == NULL)
 		sb_tcp_timers_run(&w.ctx, now_us + 300000000ull, 100000);
 }
 
-static void fz_established(const struct sb_tcp_seg *seg, uint64_t now_us, bool sack, bool twice)
+/* The established connection meets each segment; once it is in TIME-WAIT
+ * it is swapped for a record, which meets the rest. */
+static void fz_established(const struct fz_pkt *p, uint32_t n, uint64_t now_us, bool sack)
 {
 	static struct fz_world w;
 	static struct sb_tcb tcb;
 	static struct sb_tcp_tw tw;
-	uint64_t t;
+	bool tw_live = false;
+	uint32_t i, t;
 
 	fz_world_init(&w, now_us, sack);
 	fz_establish(&w, &tcb, now_us);
 	fz_check(tcb.state == SB_TCPS_ESTABLISHED);
-	sb_tcp_input(&w.ctx, &tcb, seg, now_us + 1000);
-	if (twice && tcb.state != SB_TCPS_CLOSED && w.f.gone == NULL)
-		sb_tcp_input(&w.ctx, &tcb, seg, now_us + 2000);
-	if (tcb.state == SB_TCPS_TIME_WAIT && w.f.gone == NULL) {
-		uint32_t iss = 0;
+	fz_invariants(&w.ctx, &tcb);
+	sb_wheel_timer_init(&tw.timer);
+	for (i = 0; i < n && w.f.gone == NULL; i++) {
+		now_us += 1000u + (uint64_t)p[i].gap_ms * 1000u;
+		sb_tcp_timers_run(&w.ctx, now_us, 100000);
+		if (w.f.gone != NULL)
+			break;
+		if (tw_live) {
+			uint32_t iss = 0;
 
-		sb_tcp_tw_init(&w.ctx, &tw, &tcb);
-		tcb.state = SB_TCPS_CLOSED;
-		if (sb_tcp_tw_input(&w.ctx, &tw, seg, now_us + 3000, &iss) == SB_TCP_TW_REUSE)
-			sb_tcp_tw_cancel(&w.ctx, &tw);
+			if (sb_tcp_tw_input(&w.ctx, &tw, &p[i].seg, now_us, &iss) ==
+			    SB_TCP_TW_REUSE) {
+				sb_tcp_tw_cancel(&w.ctx, &tw);
+				tw_live = false;
+			}
+			continue;
+		}
+		if (tcb.state == SB_TCPS_CLOSED)
+			break;
+		sb_tcp_input(&w.ctx, &tcb, &p[i].seg, now_us);
+		if (w.f.gone != NULL)
+			break;
+		fz_invariants(&w.ctx, &tcb);
+		if (tcb.state == SB_TCPS_TIME_WAIT) {
+			sb_tcp_tw_init(&w.ctx, &tw, &tcb);
+			tcb.state = SB_TCPS_CLOSED;
+			tw_live = true;
+		}
 	}
 	for (t = 1; t <= 200 && w.f.gone == NULL; t++) {
 		if (tcb.state == SB_TCPS_CLOSED && !sb_wheel_timer_armed(&tw.timer))
 			break;
 		sb_tcp_timers_run(&w.ctx, now_us + t * 1000000ull, 100000);
+		if (w.f.gone == NULL)
+			fz_invariants(&w.ctx, &tcb);
 	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const uint8_t *tcp;
-	size_t tcp_len;
-	uint32_t src, dst;
-	struct sb_tcp_seg seg;
+	static struct fz_pkt pkt[FZ_SEG_MAX];
 	uint64_t now_us = 5000000000ull;
+	uint32_t n = 0;
+	size_t off = 0;
 
-	if (!fz_ipv4(data, size, &tcp, &tcp_len, &src, &dst))
+	while (n < FZ_SEG_MAX && off < size) {
+		bool ok = false;
+		size_t used = fz_ipv4(data + off, size - off, &pkt[n], &ok);
+
+		if (used == 0)
+			break;
+		off += used;
+		if (ok)
+			n++;
+	}
+	if (n == 0)
 		return 0;
-	(void)sb_tcp_csum_ipv4(src, dst, tcp, tcp_len);
-	memset(&seg, 0, sizeof(seg));
-	if (sb_tcp_parse(tcp, tcp_len, &seg) != SB_TCP_PARSE_OK)
-		return 0;
-	/* the IP header's TOS byte picks variants, so one seed reaches them all */
-	fz_listener(&seg, now_us, (data[1] & 1) != 0);
-	fz_established(&seg, now_us, (data[1] & 2) == 0, (data[1] & 4) != 0);
+	/* the first IP header's TOS byte picks variants, so one seed reaches all */
+	fz_listener(pkt, n, now_us, (data[1] & 1) != 0);
+	fz_established(pkt, n, now_us, (data[1] & 2) == 0);
+	if (data[1] & 4) { /* every segment twice: duplicates and retransmissions */
+		static struct fz_pkt dup[2 * FZ_SEG_MAX];
+		uint32_t i;
+
+		for (i = 0; i < n; i++) {
+			dup[2 * i] = pkt[i];
+			dup[2 * i + 1] = pkt[i];
+			dup[2 * i + 1].gap_ms = 0;
+		}
+		fz_established(dup, 2 * n, now_us, true);
+	}
 	return 0;
 }

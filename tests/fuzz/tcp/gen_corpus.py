@@ -39,10 +39,11 @@ def tcp(seq, ack, flags, wnd=4000, o=b'', data=b'', doff=None):
     return h + o + data
 
 
-def ipv4(seg, tos=0, tot=None):
+def ipv4(seg, tos=0, tot=None, gap_ms=1):
+    # the fuzz target reads the IP ID as the milliseconds to wait before this segment
     if tot is None:
         tot = 20 + len(seg)
-    return struct.pack('!BBHHHBBH4s4s', 0x45, tos, tot, 1, 0, 64, 6, 0,
+    return struct.pack('!BBHHHBBH4s4s', 0x45, tos, tot, gap_ms, 0, 64, 6, 0,
                        bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1])) + seg
 
 
@@ -98,6 +99,54 @@ for name in ('syn_all_opts', 'ack_cookie_guess', 'dupack_sack', 'data_fills_hole
     for tos in (1, 2, 4, 7):
         with open(os.path.join(OUT, '%s_tos%d' % (name, tos)), 'wb') as f:
             f.write(ipv4(seeds[name], tos=tos))
+# sequences: several packets back to back, the IP ID giving the gap in ms
+SYN_OPTS = opts(1460, 7, True, (1, 0))
+sequences = {
+    'seq_passive_handshake_data_fin': [
+        ipv4(tcp(9000, 0, SYN, o=SYN_OPTS)),
+        ipv4(tcp(9001, 778, ACK, o=opts(ts=(2, 1)))),
+        ipv4(tcp(9001, 778, ACK | PSH, o=opts(ts=(3, 1)), data=b'a' * 200)),
+        ipv4(tcp(9201, 778, FIN | ACK, o=opts(ts=(4, 1)))),
+    ],
+    'seq_fill_hole_then_fin': [
+        ipv4(tcp(5001, 2001, ACK, o=opts(ts=TS), data=b'h' * 100)),
+        ipv4(tcp(5201, 3001, FIN | ACK, o=opts(ts=TS))),
+        ipv4(tcp(5202, 5001, ACK, o=opts(ts=TS)), gap_ms=300),
+    ],
+    'seq_dupacks_recovery': [
+        ipv4(tcp(5001, 1001, ACK, o=opts(ts=TS, sack=((2001, 3001),)))),
+        ipv4(tcp(5001, 1001, ACK, o=opts(ts=TS, sack=((2001, 4001),)))),
+        ipv4(tcp(5001, 1001, ACK, o=opts(ts=TS, sack=((2001, 4501),)))),
+        ipv4(tcp(5001, 1001, ACK, o=opts(ts=TS, sack=((2001, 5001),)))),
+        ipv4(tcp(5001, 2001, ACK, o=opts(ts=TS, sack=((3001, 5001),)))),
+        ipv4(tcp(5001, 5001, ACK, o=opts(ts=TS))),
+    ],
+    'seq_zero_window_then_open': [
+        ipv4(tcp(5001, 5001, ACK, wnd=0, o=opts(ts=TS))),
+        ipv4(tcp(5001, 5001, ACK, wnd=0, o=opts(ts=TS)), gap_ms=2000),
+        ipv4(tcp(5001, 5002, ACK, wnd=1000, o=opts(ts=TS)), gap_ms=5000),
+    ],
+    'seq_rto_then_ack': [
+        ipv4(tcp(5001, 1001, ACK, o=opts(ts=TS)), gap_ms=5000),
+        ipv4(tcp(5001, 3001, ACK, o=opts(ts=TS)), gap_ms=60000),
+    ],
+    'seq_close_to_time_wait': [
+        ipv4(tcp(5001, 1001, FIN | ACK, o=opts(ts=TS))),
+        ipv4(tcp(5002, 11002, ACK, o=opts(ts=TS))),
+        ipv4(tcp(5001, 11002, FIN | ACK, o=opts(ts=TS)), gap_ms=1000),
+        ipv4(tcp(9999999, 0, SYN, o=opts(ts=(100000, 0))), gap_ms=1000),
+    ],
+    'seq_challenge_then_rst': [
+        ipv4(tcp(5500, 0, RST)),
+        ipv4(tcp(5001, 0, RST)),
+    ],
+}
+for name, pkts in sequences.items():
+    for tos in (0, 1, 4):
+        first = bytearray(pkts[0])
+        first[1] = tos
+        with open(os.path.join(OUT, '%s_tos%d' % (name, tos)), 'wb') as f:
+            f.write(bytes(first) + b''.join(pkts[1:]))
 with open(os.path.join(OUT, 'ip_truncated'), 'wb') as f:
     f.write(ipv4(seeds['syn_plain'], tot=200))
 with open(os.path.join(OUT, 'ip_not_tcp'), 'wb') as f:
