@@ -20,6 +20,7 @@
 #ifndef SB_TCB_T_H
 #define SB_TCB_T_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wheel.h"
@@ -142,6 +143,9 @@ struct sb_tcp_tw {
 };
 
 _Static_assert(sizeof(struct sb_tcp_tw) <= 48, "TIME-WAIT record must stay small");
+_Static_assert(offsetof(struct sb_tcb, timer) == 0 && offsetof(struct sb_tcp_tw, timer) == 0 &&
+		       offsetof(struct sb_tcb, state) == offsetof(struct sb_tcp_tw, state),
+	       "the timer callback tells a TCB from a record by this shared prefix");
 
 /* Parsed options (host byte order). */
 #define SB_TCP_OPT_MSS 0x01u
