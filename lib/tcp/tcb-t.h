@@ -102,6 +102,7 @@ struct sb_tcb {
 	uint32_t snd_rxt;        /* next sequence a SACK-driven retransmit may resend */
 	/* timestamps (RFC 7323 §4.3) */
 	uint32_t ts_recent;
+	uint32_t ts_recent_ms;   /* when ts_recent was taken: PAWS forgets it after 24 days */
 	uint32_t last_ack_sent;
 	/* RTO (RFC 6298) */
 	uint32_t srtt_us;        /* 0: no sample yet */

@@ -87,6 +87,7 @@ void tcp_syn_options(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb
 	if (ctx->cfg.ts && (o->present & SB_TCP_OPT_TS)) {
 		tcb->flags |= SB_TF_TS;
 		tcb->ts_recent = o->tsval;
+		tcb->ts_recent_ms = ctx->now_ms;
 		mss -= TCP_TS_OPT_LEN;
 	}
 	tcb->snd_mss = (uint16_t)mss;
@@ -502,7 +503,8 @@ static bool input_checks(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 	uint8_t f = seg->flags;
 
 	if ((tcb->flags & SB_TF_TS) && (seg->opt.present & SB_TCP_OPT_TS) && !(f & SB_TCP_RST) &&
-	    sb_seq_lt(seg->opt.tsval, tcb->ts_recent)) {
+	    sb_seq_lt(seg->opt.tsval, tcb->ts_recent) &&
+	    ctx->now_ms - tcb->ts_recent_ms <= TCP_PAWS_IDLE_MS) {
 		tcp_count(ctx, SB_TCP_CNT_RX_PAWS); /* RFC 7323 §5.3 R1 */
 		tcb->flags |= SB_TF_ACKNOW;
 		return true;
@@ -587,8 +589,10 @@ static uint32_t input_sync(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 		return ev;
 	/* RFC 7323 §4.3: TS.Recent follows the segment at the left window edge */
 	if ((tcb->flags & SB_TF_TS) && (seg->opt.present & SB_TCP_OPT_TS) &&
-	    sb_seq_leq(seg->seq, tcb->last_ack_sent))
+	    sb_seq_leq(seg->seq, tcb->last_ack_sent)) {
 		tcb->ts_recent = seg->opt.tsval;
+		tcb->ts_recent_ms = ctx->now_ms;
+	}
 	if (tcb->state == SB_TCPS_SYN_RECEIVED && !syn_rcvd_ack(ctx, tcb, seg, &ev))
 		return ev;
 	if (ack_process(ctx, tcb, seg, &ev) != ACK_CONTINUE)

@@ -21,6 +21,7 @@
 #define TCP_TS_OPT_LEN 12u   /* NOP NOP TS: what timestamps take from the MSS */
 #define TCP_WSCALE_MAX 14u   /* RFC 7323 §2.3 */
 #define TCP_WND_MAX 65535u
+#define TCP_PAWS_IDLE_MS (24u * 24u * 3600u * 1000u) /* RFC 7323 §5.5: 24 days */
 
 /* Events raised while a segment is processed, fired in enum order at the end
  * (so that the ACK leaves before the caller learns, and frees, anything). */

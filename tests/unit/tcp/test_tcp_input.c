@@ -421,6 +421,24 @@ static void test_paws_rejects_old_timestamp(void **state)
 	assert_int_equal(H.e[1].tcb.ts_recent, s.opt.tsval);
 }
 
+static void test_paws_forgets_after_24_days(void **state)
+{
+	struct sb_tcp_seg s;
+	static uint8_t pay[10];
+
+	(void)state;
+	h_connect(&H);
+	h_advance_ms(&H, 24u * 24u * 3600u * 1000u + 1u); /* RFC 7323 §5.5 */
+	s = base_seg(1);
+	s.opt.tsval = H.e[1].tcb.ts_recent - 5; /* the peer's clock wrapped meanwhile */
+	s.payload = pay;
+	s.len = sizeof(pay);
+	h_inject(&H, 1, &s);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_RX_PAWS], 0);
+	assert_int_equal(H.e[1].rcvd_len, 10);
+	assert_int_equal(H.e[1].tcb.ts_recent, s.opt.tsval);
+}
+
 static void test_ack_for_unsent_data(void **state)
 {
 	struct sb_tcp_seg s;
@@ -609,6 +627,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syn_in_established_challenged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_challenge_ack_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paws_rejects_old_timestamp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paws_forgets_after_24_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_for_unsent_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_window_data_acked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_bad_ack_rst, setup, teardown),
