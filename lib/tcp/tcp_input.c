@@ -153,6 +153,17 @@ static void rtt_on_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct 
 	}
 }
 
+/* The handshake completed: RFC 6298 §5.7 wants an RTO of at least 3 s if a
+ * SYN had to be retransmitted and no RTT sample could be taken. */
+static void handshake_done(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	if (tcb->rxtshift > 0 && tcb->srtt_us == 0 && tcb->rto_us < 3000000u)
+		tcb->rto_us = 3000000u;
+	tcb->rxtshift = 0;
+	tcp_timer_clear(ctx, tcb, SB_TT_REXMT);
+	tcb->state = SB_TCPS_ESTABLISHED;
+}
+
 /* RFC 9293 §3.10.7.3 */
 static uint32_t input_syn_sent(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 			       const struct sb_tcp_seg *seg)
@@ -194,9 +205,7 @@ static uint32_t input_syn_sent(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 	rtt_on_ack(ctx, tcb, seg);
 	tcb->snd_una = seg->ack;
 	tcb->snd_wl2 = seg->ack;
-	tcb->rxtshift = 0;
-	tcp_timer_clear(ctx, tcb, SB_TT_REXMT);
-	tcb->state = SB_TCPS_ESTABLISHED;
+	handshake_done(ctx, tcb);
 	tcb->flags |= SB_TF_ACKNOW;
 	tcp_keep_reset(ctx, tcb);
 	return TCP_EV(SB_TCP_EV_CONNECTED);
@@ -560,9 +569,7 @@ static bool syn_rcvd_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 	}
 	rtt_on_ack(ctx, tcb, seg);
 	tcb->snd_una++; /* our SYN */
-	tcb->rxtshift = 0;
-	tcp_timer_clear(ctx, tcb, SB_TT_REXMT);
-	tcb->state = SB_TCPS_ESTABLISHED;
+	handshake_done(ctx, tcb);
 	tcb->snd_wnd = (uint32_t)seg->wnd << tcb->snd_wscale;
 	tcb->max_snd_wnd = tcb->snd_wnd;
 	tcb->snd_wl1 = seg->seq;

@@ -133,6 +133,25 @@ static void test_rtt_estimator(void **state)
 	assert_int_equal(H.e[0].tcb.rto_us, 92500 + 4 * 52500);
 }
 
+static void test_lost_syn_sets_rto_to_3s(void **state)
+{
+	struct sb_tcp_cfg c;
+
+	(void)state;
+	h_fini(&H);
+	h_cfg(&c);
+	c.ts = false; /* no timestamps: Karn leaves no sample from the handshake */
+	h_init(&H, &c, NULL);
+	sb_tcp_connect(&H.e[0].ctx, &H.e[0].tcb, 1000000, H.now_us);
+	h_drop(&H, 0, 0);
+	h_advance_ms(&H, 1000);
+	h_pump(&H);
+	assert_int_equal(H.e[0].tcb.state, SB_TCPS_ESTABLISHED);
+	assert_int_equal(H.e[0].tcb.srtt_us, 0);
+	assert_int_equal(H.e[0].tcb.rto_us, 3000000); /* RFC 6298 §5.7 */
+	assert_int_equal(H.e[0].tcb.rxtshift, 0);
+}
+
 static void test_delayed_ack_timer(void **state)
 {
 	struct sb_tcp_seg s;
@@ -234,6 +253,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rto_recovers_after_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_retries_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rtt_estimator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_syn_sets_rto_to_3s, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delayed_ack_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive_probes_then_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keepalive_answered_restarts_idle, setup,
