@@ -20,6 +20,7 @@
 #ifndef SB_TCB_T_H
 #define SB_TCB_T_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wheel.h"
@@ -101,6 +102,7 @@ struct sb_tcb {
 	uint32_t snd_rxt;        /* next sequence a SACK-driven retransmit may resend */
 	/* timestamps (RFC 7323 §4.3) */
 	uint32_t ts_recent;
+	uint32_t ts_recent_ms;   /* when ts_recent was taken: PAWS forgets it after 24 days */
 	uint32_t last_ack_sent;
 	/* RTO (RFC 6298) */
 	uint32_t srtt_us;        /* 0: no sample yet */
@@ -118,7 +120,8 @@ struct sb_tcb {
 	uint8_t ooo_n;
 	uint8_t sacked_n;
 	uint8_t ooo_pieces;      /* pieces the caller holds for us */
-	uint8_t reserved[2];
+	uint8_t ooo_last;        /* range changed last: the first SACK block (RFC 2018 §4) */
+	uint8_t reserved;
 	struct sb_tcp_range ooo[SB_TCP_OOO_MAX];       /* sorted, disjoint, above rcv_nxt */
 	struct sb_tcp_range sacked[SB_TCP_SACKED_MAX]; /* sorted, disjoint, above snd_una */
 };
@@ -141,6 +144,9 @@ struct sb_tcp_tw {
 };
 
 _Static_assert(sizeof(struct sb_tcp_tw) <= 48, "TIME-WAIT record must stay small");
+_Static_assert(offsetof(struct sb_tcb, timer) == 0 && offsetof(struct sb_tcp_tw, timer) == 0 &&
+		       offsetof(struct sb_tcb, state) == offsetof(struct sb_tcp_tw, state),
+	       "the timer callback tells a TCB from a record by this shared prefix");
 
 /* Parsed options (host byte order). */
 #define SB_TCP_OPT_MSS 0x01u

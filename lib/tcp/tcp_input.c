@@ -87,6 +87,7 @@ void tcp_syn_options(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb
 	if (ctx->cfg.ts && (o->present & SB_TCP_OPT_TS)) {
 		tcb->flags |= SB_TF_TS;
 		tcb->ts_recent = o->tsval;
+		tcb->ts_recent_ms = ctx->now_ms;
 		mss -= TCP_TS_OPT_LEN;
 	}
 	tcb->snd_mss = (uint16_t)mss;
@@ -152,6 +153,17 @@ static void rtt_on_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct 
 	}
 }
 
+/* The handshake completed: RFC 6298 §5.7 wants an RTO of at least 3 s if a
+ * SYN had to be retransmitted and no RTT sample could be taken. */
+static void handshake_done(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	if (tcb->rxtshift > 0 && tcb->srtt_us == 0 && tcb->rto_us < 3000000u)
+		tcb->rto_us = 3000000u;
+	tcb->rxtshift = 0;
+	tcp_timer_clear(ctx, tcb, SB_TT_REXMT);
+	tcb->state = SB_TCPS_ESTABLISHED;
+}
+
 /* RFC 9293 §3.10.7.3 */
 static uint32_t input_syn_sent(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 			       const struct sb_tcp_seg *seg)
@@ -163,7 +175,7 @@ static uint32_t input_syn_sent(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 		if (sb_seq_leq(seg->ack, tcb->snd_una) || sb_seq_gt(seg->ack, tcb->snd_max)) {
 			tcp_count(ctx, SB_TCP_CNT_RX_BAD_SYN_SENT);
 			if (!(f & SB_TCP_RST))
-				tcp_send_ctl(ctx, seg, seg->ack, 0, SB_TCP_RST);
+				tcp_send_ctl(ctx, seg->ack, 0, SB_TCP_RST);
 			return 0;
 		}
 		ack_ok = true;
@@ -193,9 +205,7 @@ static uint32_t input_syn_sent(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 	rtt_on_ack(ctx, tcb, seg);
 	tcb->snd_una = seg->ack;
 	tcb->snd_wl2 = seg->ack;
-	tcb->rxtshift = 0;
-	tcp_timer_clear(ctx, tcb, SB_TT_REXMT);
-	tcb->state = SB_TCPS_ESTABLISHED;
+	handshake_done(ctx, tcb);
 	tcb->flags |= SB_TF_ACKNOW;
 	tcp_keep_reset(ctx, tcb);
 	return TCP_EV(SB_TCP_EV_CONNECTED);
@@ -420,7 +430,7 @@ static bool rcv_inorder(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct
 		tcb->rcv_nxt = sb_seq_max(tcb->rcv_nxt, tcb->ooo[0].end);
 		tcb->ooo_n--;
 		memmove(tcb->ooo, tcb->ooo + 1, tcb->ooo_n * sizeof(tcb->ooo[0]));
-		tcb->reserved[0] = tcb->reserved[0] ? (uint8_t)(tcb->reserved[0] - 1) : 0;
+		tcb->ooo_last = tcb->ooo_last ? (uint8_t)(tcb->ooo_last - 1) : 0;
 		if (tcb->ooo_n == 0) {
 			tcb->ooo_pieces = 0;
 			if (tcb->flags & SB_TF_OOO_FIN) {
@@ -469,8 +479,10 @@ static void rcv_text(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb
 		tcb->flags |= SB_TF_ACKNOW;
 	}
 	if (data_seq != tcb->rcv_nxt) {
-		if (len > 0 && tcp_ooo_add(ctx, tcb, seg, skip, data_seq, len) && fin &&
-		    data_seq + len == tcb->ooo[tcb->ooo_n - 1].end)
+		/* A FIN beyond a hole is remembered only where it ends the data
+		 * held; anywhere else the peer will send it again. */
+		if ((len == 0 || tcp_ooo_add(ctx, tcb, seg, skip, data_seq, len)) && fin &&
+		    tcb->ooo_n > 0 && data_seq + len == tcb->ooo[tcb->ooo_n - 1].end)
 			tcb->flags |= SB_TF_OOO_FIN;
 		tcb->flags |= SB_TF_ACKNOW; /* dup ACK with SACK (RFC 5681 §4.2) */
 		return;
@@ -500,7 +512,8 @@ static bool input_checks(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 	uint8_t f = seg->flags;
 
 	if ((tcb->flags & SB_TF_TS) && (seg->opt.present & SB_TCP_OPT_TS) && !(f & SB_TCP_RST) &&
-	    sb_seq_lt(seg->opt.tsval, tcb->ts_recent)) {
+	    sb_seq_lt(seg->opt.tsval, tcb->ts_recent) &&
+	    ctx->now_ms - tcb->ts_recent_ms <= TCP_PAWS_IDLE_MS) {
 		tcp_count(ctx, SB_TCP_CNT_RX_PAWS); /* RFC 7323 §5.3 R1 */
 		tcb->flags |= SB_TF_ACKNOW;
 		return true;
@@ -516,6 +529,10 @@ static bool input_checks(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 			tcp_timer_set(ctx, tcb, SB_TT_KEEP, 2u * ctx->cfg.msl_ms);
 		return true;
 	}
+	if ((f & SB_TCP_RST) && tcb->state == SB_TCPS_TIME_WAIT) {
+		tcp_count(ctx, SB_TCP_CNT_TW_DROP); /* RFC 1337: no TIME-WAIT assassination */
+		return true;
+	}
 	if (f & SB_TCP_RST) {
 		if (seg->seq != tcb->rcv_nxt) {
 			tcp_count(ctx, SB_TCP_CNT_RX_RST_CHALLENGED); /* RFC 5961 §3.2 */
@@ -524,7 +541,7 @@ static bool input_checks(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 		}
 		tcp_count(ctx, SB_TCP_CNT_RX_RST);
 		*ev |= tcb->state >= SB_TCPS_CLOSING ? TCP_EV(SB_TCP_EV_CLOSED)
-						     : TCP_EV(SB_TCP_EV_RESET);
+						     : TCP_EV(SB_TCP_EV_RESET); /* §3.10.7.4 */
 		tcp_timers_stop(ctx, tcb);
 		tcb->state = SB_TCPS_CLOSED;
 		return true;
@@ -547,14 +564,12 @@ static bool syn_rcvd_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 {
 	if (!sb_seq_lt(tcb->snd_una, seg->ack) || sb_seq_gt(seg->ack, tcb->snd_max)) {
 		tcp_count(ctx, SB_TCP_CNT_RX_BAD_SYN_RCVD);
-		tcp_send_ctl(ctx, seg, seg->ack, 0, SB_TCP_RST);
+		tcp_send_ctl(ctx, seg->ack, 0, SB_TCP_RST);
 		return false;
 	}
 	rtt_on_ack(ctx, tcb, seg);
 	tcb->snd_una++; /* our SYN */
-	tcb->rxtshift = 0;
-	tcp_timer_clear(ctx, tcb, SB_TT_REXMT);
-	tcb->state = SB_TCPS_ESTABLISHED;
+	handshake_done(ctx, tcb);
 	tcb->snd_wnd = (uint32_t)seg->wnd << tcb->snd_wscale;
 	tcb->max_snd_wnd = tcb->snd_wnd;
 	tcb->snd_wl1 = seg->seq;
@@ -581,8 +596,10 @@ static uint32_t input_sync(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 		return ev;
 	/* RFC 7323 §4.3: TS.Recent follows the segment at the left window edge */
 	if ((tcb->flags & SB_TF_TS) && (seg->opt.present & SB_TCP_OPT_TS) &&
-	    sb_seq_leq(seg->seq, tcb->last_ack_sent))
+	    sb_seq_leq(seg->seq, tcb->last_ack_sent)) {
 		tcb->ts_recent = seg->opt.tsval;
+		tcb->ts_recent_ms = ctx->now_ms;
+	}
 	if (tcb->state == SB_TCPS_SYN_RECEIVED && !syn_rcvd_ack(ctx, tcb, seg, &ev))
 		return ev;
 	if (ack_process(ctx, tcb, seg, &ev) != ACK_CONTINUE)

@@ -78,12 +78,11 @@ void tcp_xmit(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t seq, uint32_t
 	ctx->ops->emit(ctx->user, tcb, &tx);
 }
 
-void tcp_send_ctl(struct sb_tcp_ctx *ctx, const struct sb_tcp_seg *seg, uint32_t seq,
-		  uint32_t ack, uint8_t flags)
+/* A bare control segment without a connection: no options, window 0. */
+void tcp_send_ctl(struct sb_tcp_ctx *ctx, uint32_t seq, uint32_t ack, uint8_t flags)
 {
 	struct sb_tcp_tx tx = {.hdr = ctx->txbuf, .seq = seq};
 
-	(void)seg;
 	tx.hdr_len = (uint32_t)tcp_hdr_write(ctx->txbuf, seq, ack, flags, 0, NULL);
 	ctx->ops->emit(ctx->user, NULL, &tx);
 }
@@ -95,11 +94,11 @@ void sb_tcp_reply_rst(struct sb_tcp_ctx *ctx, const struct sb_tcp_seg *seg)
 		return;
 	tcp_count(ctx, SB_TCP_CNT_RST_SENT);
 	if (seg->flags & SB_TCP_ACK) {
-		tcp_send_ctl(ctx, seg, seg->ack, 0, SB_TCP_RST);
+		tcp_send_ctl(ctx, seg->ack, 0, SB_TCP_RST);
 	} else {
 		uint32_t l = seg->len + !!(seg->flags & SB_TCP_SYN) + !!(seg->flags & SB_TCP_FIN);
 
-		tcp_send_ctl(ctx, seg, 0, seg->seq + l, SB_TCP_RST | SB_TCP_ACK);
+		tcp_send_ctl(ctx, 0, seg->seq + l, SB_TCP_RST | SB_TCP_ACK);
 	}
 }
 

@@ -21,6 +21,7 @@
 #define TCP_TS_OPT_LEN 12u   /* NOP NOP TS: what timestamps take from the MSS */
 #define TCP_WSCALE_MAX 14u   /* RFC 7323 §2.3 */
 #define TCP_WND_MAX 65535u
+#define TCP_PAWS_IDLE_MS (24u * 24u * 3600u * 1000u) /* RFC 7323 §5.5: 24 days */
 
 /* Events raised while a segment is processed, fired in enum order at the end
  * (so that the ACK leaves before the caller learns, and frees, anything). */
@@ -47,13 +48,15 @@ static inline uint32_t tcp_flight(const struct sb_tcb *tcb)
 	return tcb->snd_max - tcb->snd_una;
 }
 
-/* tcp_output.c */
+/* tcp_opts.c: a 20-byte header plus o's options (NULL: none) into b, which
+ * holds SB_TCP_TXBUF bytes; returns the header length */
 size_t tcp_hdr_write(uint8_t *b, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
 		     const struct sb_tcp_opts *o);
+
+/* tcp_output.c */
 void tcp_xmit(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t seq, uint32_t len,
 	      uint8_t flags);
-void tcp_send_ctl(struct sb_tcp_ctx *ctx, const struct sb_tcp_seg *seg, uint32_t seq,
-		  uint32_t ack, uint8_t flags);
+void tcp_send_ctl(struct sb_tcp_ctx *ctx, uint32_t seq, uint32_t ack, uint8_t flags);
 void tcp_challenge_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
 uint32_t tcp_rexmt_one(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t seq, uint32_t max);
 void tcp_events_fire(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t ev);

@@ -97,13 +97,13 @@ bool tcp_ooo_add(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp
 	memcpy(tcb->ooo, tmp, sizeof(tmp));
 	tcb->ooo_n = (uint8_t)n;
 	tcb->ooo_pieces = (uint8_t)(tcb->ooo_pieces + np);
-	tcb->reserved[0] = (uint8_t)idx; /* most recent range, reported first */
+	tcb->ooo_last = (uint8_t)idx;
 	return true;
 }
 
 uint32_t tcp_sack_blocks(const struct sb_tcb *tcb, struct sb_tcp_range *out, uint32_t max)
 {
-	uint32_t i, n = 0, first = tcb->reserved[0];
+	uint32_t i, n = 0, first = tcb->ooo_last;
 
 	if (tcb->ooo_n == 0 || max == 0)
 		return 0;

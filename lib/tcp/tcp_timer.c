@@ -65,7 +65,6 @@ void tcp_timer_set(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint8_t which, ui
 
 void tcp_timer_clear(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint8_t which)
 {
-	(void)ctx;
 	/* Lazy: the node fires and finds nothing due unless nothing is left. */
 	tcb->tmask &= (uint8_t)~which;
 	if (tcb->tmask == 0)
@@ -306,23 +305,20 @@ void sb_tcp_tw_cancel(struct sb_tcp_ctx *ctx, struct sb_tcp_tw *tw)
 	tw->state = SB_TCPS_CLOSED;
 }
 
-static void tw_ack(struct sb_tcp_ctx *ctx, struct sb_tcp_tw *tw, const struct sb_tcp_seg *seg)
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> from the record; the window is 0: no
+ * more data will be taken on this incarnation. */
+static void tw_ack(struct sb_tcp_ctx *ctx, struct sb_tcp_tw *tw)
 {
 	struct sb_tcp_opts o = {0};
+	struct sb_tcp_tx tx = {.hdr = ctx->txbuf, .seq = tw->snd_nxt};
 
 	if (tw->ts) {
 		o.present = SB_TCP_OPT_TS;
 		o.tsval = ctx->now_ms;
 		o.tsecr = tw->ts_recent;
 	}
-	(void)seg;
-	{
-		struct sb_tcp_tx tx = {.hdr = ctx->txbuf, .seq = tw->snd_nxt};
-
-		tx.hdr_len = (uint32_t)tcp_hdr_write(ctx->txbuf, tw->snd_nxt, tw->rcv_nxt, SB_TCP_ACK,
-						     0, &o);
-		ctx->ops->emit(ctx->user, NULL, &tx);
-	}
+	tx.hdr_len = (uint32_t)tcp_hdr_write(ctx->txbuf, tw->snd_nxt, tw->rcv_nxt, SB_TCP_ACK, 0, &o);
+	ctx->ops->emit(ctx->user, NULL, &tx);
 	tcp_count(ctx, SB_TCP_CNT_TW_ACK);
 }
 
@@ -351,7 +347,7 @@ enum sb_tcp_tw_verdict sb_tcp_tw_input(struct sb_tcp_ctx *ctx, struct sb_tcp_tw 
 				*ret_iss_min = tw->snd_nxt + (TCP_WND_MAX << TCP_WSCALE_MAX);
 			return SB_TCP_TW_REUSE;
 		}
-		tw_ack(ctx, tw, seg);
+		tw_ack(ctx, tw);
 		return SB_TCP_TW_ACKED;
 	}
 	if (tw->ts && has_ts && sb_seq_lt(seg->opt.tsval, tw->ts_recent)) {
@@ -361,11 +357,11 @@ enum sb_tcp_tw_verdict sb_tcp_tw_input(struct sb_tcp_ctx *ctx, struct sb_tcp_tw 
 	if (seg->flags & SB_TCP_FIN) {
 		/* a retransmitted FIN: our last ACK was lost; restart 2*MSL */
 		tw->expire_ms = ctx->now_ms + 2u * ctx->cfg.msl_ms;
-		tw_ack(ctx, tw, seg);
+		tw_ack(ctx, tw);
 		return SB_TCP_TW_ACKED;
 	}
 	if (seg->len > 0) {
-		tw_ack(ctx, tw, seg);
+		tw_ack(ctx, tw);
 		return SB_TCP_TW_ACKED;
 	}
 	tcp_count(ctx, SB_TCP_CNT_TW_DROP);

@@ -17,8 +17,22 @@ static struct sb_wheel_timer **wheel_head(struct sb_wheel *w, uint32_t level, ui
 	return &w->slots[level * SB_WHEEL_SLOTS + ((tick >> shift) & (SB_WHEEL_SLOTS - 1))];
 }
 
-static void wheel_link(struct sb_wheel_timer **head, struct sb_wheel_timer *t)
+/* Level-0 slot index of a list head, or -1 for another level or pending. */
+static int wheel_l0_index(const struct sb_wheel *w, struct sb_wheel_timer **head)
 {
+	uintptr_t h = (uintptr_t)head, base = (uintptr_t)w->slots;
+
+	if (h < base || h >= base + SB_WHEEL_SLOTS * sizeof(*head))
+		return -1;
+	return (int)((h - base) / sizeof(*head));
+}
+
+static void wheel_link(struct sb_wheel *w, struct sb_wheel_timer **head, struct sb_wheel_timer *t)
+{
+	int i = wheel_l0_index(w, head);
+
+	if (i >= 0)
+		w->occupied[i / 64] |= 1ull << (i % 64);
 	t->next = *head;
 	if (t->next != NULL)
 		t->next->pprev = &t->next;
@@ -26,8 +40,15 @@ static void wheel_link(struct sb_wheel_timer **head, struct sb_wheel_timer *t)
 	*head = t;
 }
 
-static void wheel_unlink(struct sb_wheel_timer *t)
+static void wheel_unlink(struct sb_wheel *w, struct sb_wheel_timer *t)
 {
+	if (t->next == NULL && (void *)t->pprev != (void *)&w->pending) {
+		int i = wheel_l0_index(w, t->pprev);
+
+		/* last of its list: a level-0 slot that was t alone is now empty */
+		if (i >= 0 && *t->pprev == t)
+			w->occupied[i / 64] &= ~(1ull << (i % 64));
+	}
 	*t->pprev = t->next;
 	if (t->next != NULL)
 		t->next->pprev = t->pprev;
@@ -62,6 +83,7 @@ int sb_wheel_init(struct sb_wheel *w, struct sb_wheel_timer **slots, uint32_t le
 	if (w == NULL || slots == NULL || levels == 0 || levels > SB_WHEEL_LEVELS_MAX)
 		return -EINVAL;
 	memset(slots, 0, SB_WHEEL_STORAGE(levels) * sizeof(*slots));
+	memset(w->occupied, 0, sizeof(w->occupied));
 	w->now_tick = now_tick;
 	w->slots = slots;
 	w->pending = NULL;
@@ -74,18 +96,18 @@ int sb_wheel_init(struct sb_wheel *w, struct sb_wheel_timer **slots, uint32_t le
 void sb_wheel_arm(struct sb_wheel *w, struct sb_wheel_timer *t, uint64_t expire_tick)
 {
 	if (t->pprev != NULL)
-		wheel_unlink(t);
+		wheel_unlink(w, t);
 	else
 		w->armed++;
 	t->expire_tick = expire_tick;
-	wheel_link(wheel_place(w, expire_tick), t);
+	wheel_link(w, wheel_place(w, expire_tick), t);
 }
 
 void sb_wheel_cancel(struct sb_wheel *w, struct sb_wheel_timer *t)
 {
 	if (t->pprev == NULL)
 		return;
-	wheel_unlink(t);
+	wheel_unlink(w, t);
 	w->armed--;
 }
 
@@ -102,9 +124,9 @@ static void wheel_cascade(struct sb_wheel *w, uint32_t level)
 		struct sb_wheel_timer *next = t->next;
 
 		if (t->expire_tick <= w->now_tick)
-			wheel_link(&w->pending, t);
+			wheel_link(w, &w->pending, t);
 		else
-			wheel_link(wheel_place(w, t->expire_tick), t);
+			wheel_link(w, wheel_place(w, t->expire_tick), t);
 		w->cascades++;
 		t = next;
 	}
@@ -118,6 +140,8 @@ static void wheel_tick(struct sb_wheel *w)
 
 	w->now_tick++;
 	head = wheel_head(w, 0, w->now_tick);
+	w->occupied[(w->now_tick & (SB_WHEEL_SLOTS - 1)) / 64] &=
+		~(1ull << (w->now_tick & 63));
 	if (*head != NULL) {
 		w->pending = *head;
 		w->pending->pprev = &w->pending;
@@ -132,6 +156,38 @@ static void wheel_tick(struct sb_wheel *w)
 	}
 }
 
+/* First occupied level-0 slot at index >= from, or SB_WHEEL_SLOTS. */
+static uint32_t wheel_next_occupied(const struct sb_wheel *w, uint32_t from)
+{
+	uint32_t word = from / 64;
+	uint64_t bits = w->occupied[word] & (~0ull << (from % 64));
+
+	for (;;) {
+		if (bits != 0)
+			return word * 64 + (uint32_t)__builtin_ctzll(bits);
+		if (++word == SB_WHEEL_SLOTS / 64)
+			return SB_WHEEL_SLOTS;
+		bits = w->occupied[word];
+	}
+}
+
+/* Moves the clock over empty level-0 ticks, never past a cascade point (the
+ * next multiple of 256 is always ticked) nor past target. */
+static void wheel_skip(struct sb_wheel *w, uint64_t target)
+{
+	uint64_t next = w->now_tick + 1;
+	uint32_t idx = (uint32_t)(next & (SB_WHEEL_SLOTS - 1));
+	uint64_t to;
+
+	if (idx == 0)
+		return;
+	to = (next - idx) + wheel_next_occupied(w, idx) - 1;
+	if (to > target - 1)
+		to = target - 1;
+	if (to > w->now_tick)
+		w->now_tick = to;
+}
+
 uint32_t sb_wheel_advance(struct sb_wheel *w, uint64_t now_tick, sb_wheel_fire_fn cb, void *arg,
 			  uint32_t max_expired)
 {
@@ -143,7 +199,7 @@ uint32_t sb_wheel_advance(struct sb_wheel *w, uint64_t now_tick, sb_wheel_fire_f
 
 			if (fired == max_expired)
 				return fired;
-			wheel_unlink(t);
+			wheel_unlink(w, t);
 			w->armed--;
 			fired++;
 			cb(t, arg);
@@ -155,6 +211,7 @@ uint32_t sb_wheel_advance(struct sb_wheel *w, uint64_t now_tick, sb_wheel_fire_f
 			w->now_tick = now_tick;
 			return fired;
 		}
+		wheel_skip(w, now_tick);
 		wheel_tick(w);
 	}
 }

@@ -14,7 +14,9 @@
  *
  * The timer node is intrusive (struct sb_wheel_timer embedded in the owner's
  * struct, recovered with container_of) and the slot heads are storage the
- * caller passes in, so the wheel never allocates. Expiry is bounded per call:
+ * caller passes in, so the wheel never allocates. A bitmap of non-empty
+ * level-0 slots lets the clock jump straight to the next occupied slot or
+ * cascade point instead of visiting every empty tick. Expiry is bounded per call:
  * sb_wheel_advance() hands out at most max_expired timers and keeps the rest
  * of the current tick on a pending list for the next call, which is how one
  * loop turn stays bounded when a million keepalives share one tick.
@@ -42,6 +44,9 @@ _Static_assert(sizeof(struct sb_wheel_timer) == 24, "timer node is embedded in e
 
 struct sb_wheel {
 	uint64_t now_tick;              /* last tick fully processed */
+	/* one bit per non-empty level-0 slot: lets advance() jump over empty
+	 * ticks, so an idle wheel costs one step per 256 ticks, not one per tick */
+	uint64_t occupied[SB_WHEEL_SLOTS / 64];
 	struct sb_wheel_timer **slots;  /* levels * SB_WHEEL_SLOTS list heads, caller's storage */
 	struct sb_wheel_timer *pending; /* timers of now_tick not yet handed out */
 	uint64_t armed;                 /* timers armed (pending included) */

@@ -421,6 +421,24 @@ static void test_paws_rejects_old_timestamp(void **state)
 	assert_int_equal(H.e[1].tcb.ts_recent, s.opt.tsval);
 }
 
+static void test_paws_forgets_after_24_days(void **state)
+{
+	struct sb_tcp_seg s;
+	static uint8_t pay[10];
+
+	(void)state;
+	h_connect(&H);
+	h_advance_ms(&H, 24u * 24u * 3600u * 1000u + 1u); /* RFC 7323 §5.5 */
+	s = base_seg(1);
+	s.opt.tsval = H.e[1].tcb.ts_recent - 5; /* the peer's clock wrapped meanwhile */
+	s.payload = pay;
+	s.len = sizeof(pay);
+	h_inject(&H, 1, &s);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_RX_PAWS], 0);
+	assert_int_equal(H.e[1].rcvd_len, 10);
+	assert_int_equal(H.e[1].tcb.ts_recent, s.opt.tsval);
+}
+
 static void test_ack_for_unsent_data(void **state)
 {
 	struct sb_tcp_seg s;
@@ -484,6 +502,108 @@ static void test_synack_lost_syn_retransmitted(void **state)
 	assert_int_equal(H.e[1].tcb.state, SB_TCPS_ESTABLISHED);
 }
 
+static void test_fin_out_of_order_waits_for_hole(void **state)
+{
+	static uint8_t pay[2000];
+	struct sb_tcp_seg s;
+	uint32_t k;
+
+	(void)state;
+	h_connect(&H);
+	for (k = 0; k < sizeof(pay); k++)
+		pay[k] = h_pattern(0, k);
+	s = base_seg(1);
+	s.seq = 1001001;
+	s.flags = SB_TCP_ACK | SB_TCP_FIN;
+	s.payload = pay + 1000;
+	s.len = 1000;
+	h_inject(&H, 1, &s);
+	assert_int_equal(H.e[1].tcb.state, SB_TCPS_ESTABLISHED); /* FIN held behind the hole */
+	assert_true(H.e[1].tcb.flags & SB_TF_OOO_FIN);
+	s.seq = 1000001;
+	s.flags = SB_TCP_ACK;
+	s.payload = pay;
+	h_inject(&H, 1, &s);
+	assert_int_equal(H.e[1].tcb.state, SB_TCPS_CLOSE_WAIT);
+	assert_int_equal(H.e[1].tcb.rcv_nxt, 1002002);
+	assert_int_equal(H.e[1].rcvd_len, 2000);
+	assert_memory_equal(H.e[1].rcvd, pay, 2000);
+	assert_true(h_has_event(&H.e[1], SB_TCP_EV_PEER_FIN));
+}
+
+static void test_bare_fin_after_hole_remembered(void **state)
+{
+	(void)state;
+	h_connect(&H);
+	h_send(&H, 0, 2000);
+	sb_tcp_close(&H.e[0].ctx, &H.e[0].tcb, H.now_us);
+	assert_int_equal(H.e[0].nout, 3); /* two data segments, then a bare FIN */
+	h_deliver(&H, 0, 1);
+	h_deliver(&H, 0, 1);
+	assert_true(H.e[1].tcb.flags & SB_TF_OOO_FIN);
+	h_deliver(&H, 0, 0);
+	assert_int_equal(H.e[1].tcb.state, SB_TCPS_CLOSE_WAIT);
+	assert_int_equal(H.e[1].rcvd_len, 2000);
+}
+
+static void test_syn_rcvd_resends_synack_on_dup_syn(void **state)
+{
+	struct sb_tcp_seg s;
+
+	(void)state;
+	sb_tcp_connect(&H.e[0].ctx, &H.e[0].tcb, 1000000, H.now_us);
+	h_peek(&H, 0, 0, &s);
+	h_deliver(&H, 0, 0);
+	h_drop(&H, 1, 0);
+	h_inject(&H, 1, &s); /* the client's SYN again */
+	assert_int_equal(H.e[1].nout, 1);
+	h_peek(&H, 1, 0, &s);
+	assert_int_equal(s.flags, SB_TCP_SYN | SB_TCP_ACK);
+	assert_int_equal(s.seq, 0xfffff000u);
+	assert_int_equal(s.ack, 1000001);
+	h_pump(&H);
+	assert_int_equal(H.e[1].tcb.state, SB_TCPS_ESTABLISHED);
+}
+
+static void test_syn_rcvd_bad_ack_rst(void **state)
+{
+	struct sb_tcp_seg s;
+
+	(void)state;
+	sb_tcp_connect(&H.e[0].ctx, &H.e[0].tcb, 1000000, H.now_us);
+	h_deliver(&H, 0, 0);
+	h_drop(&H, 1, 0);
+	memset(&s, 0, sizeof(s));
+	s.flags = SB_TCP_ACK;
+	s.seq = 1000001;
+	s.ack = 12345; /* not our ISS + 1 */
+	s.opt.present = SB_TCP_OPT_TS;
+	s.opt.tsval = H.e[1].tcb.ts_recent;
+	h_inject(&H, 1, &s);
+	assert_int_equal(H.e[1].tcb.state, SB_TCPS_SYN_RECEIVED);
+	expect_seg(1, 0, SB_TCP_RST, 12345, 0, 0);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_RX_BAD_SYN_RCVD], 1);
+}
+
+static void test_data_after_peer_fin_ignored(void **state)
+{
+	struct sb_tcp_seg s;
+	static uint8_t pay[10];
+
+	(void)state;
+	h_connect(&H);
+	sb_tcp_close(&H.e[0].ctx, &H.e[0].tcb, H.now_us);
+	h_pump(&H);
+	assert_int_equal(H.e[1].tcb.state, SB_TCPS_CLOSE_WAIT);
+	s = base_seg(1);
+	s.payload = pay;
+	s.len = sizeof(pay);
+	s.seq = H.e[1].tcb.rcv_nxt;
+	h_inject(&H, 1, &s);
+	assert_int_equal(H.e[1].rcvd_len, 0);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_RX_DATA_AFTER_FIN], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,10 +627,19 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syn_in_established_challenged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_challenge_ack_rate_limited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paws_rejects_old_timestamp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paws_forgets_after_24_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_for_unsent_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_window_data_acked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_bad_ack_rst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_synack_lost_syn_retransmitted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fin_out_of_order_waits_for_hole, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bare_fin_after_hole_remembered, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_syn_rcvd_resends_synack_on_dup_syn, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_syn_rcvd_bad_ack_rst, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_after_peer_fin_ignored, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Fuzz target for lib/tcp: the input is one or more IPv4 packets carrying
+ * TCP segments, back to back, as the glue would see them after L2 (each
+ * packet's total length says where the next starts; up to FZ_SEG_MAX). Each
+ * is parsed (IPv4 header, then sb_tcp_parse with the option parser) and the
+ * well-formed ones are fed, in order, to a listener (plain or with SYN
+ * cookies; later segments go to the connection the first one created), to
+ * an established connection that has data in flight and out-of-order data
+ * held, and to a TIME-WAIT record once that connection reaches TIME-WAIT.
+ * The IP ID field moves the clock between segments, and afterwards the clock
+ * runs until every timer has fired. The ops check every promise the core
+ * makes to the glue (offsets inside the send queue, pieces inside the
+ * segment, acks bounded, nothing after a terminal event), and TCB invariants
+ * are checked after every step; a broken one abort()s. Sequence numbers of
+ * the established connection are fixed (ours from 1001, the peer's from
+ * 5001) so seeds can aim inside the window.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp.h"
+#include "tcp_seq.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FZ_SEG_MAX 8u
+
+struct fz {
+	uint32_t queued;  /* bytes in the send queue */
+	uint32_t held;    /* bytes held out of order */
+	struct sb_tcb *gone;
+};
+
+static void fz_check(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+static void fz_emit(void *user, struct sb_tcb *tcb, const struct sb_tcp_tx *tx)
+{
+	struct fz *f = user;
+	struct sb_tcp_seg s;
+
+	fz_check(tx->hdr_len >= 20 && tx->hdr_len <= 60 && tx->hdr_len % 4 == 0);
+	fz_check(tcb != NULL || tx->data_len == 0);
+	fz_check(tx->data_len == 0 || (uint64_t)tx->data_off + tx->data_len <= f->queued);
+	/* what we emit must parse back */
+	memset(&s, 0, sizeof(s));
+	fz_check(sb_tcp_parse(tx->hdr, tx->hdr_len, &s) == SB_TCP_PARSE_OK);
+	fz_check(s.seq == tx->seq);
+}
+
+static void fz_deliver(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
+		       uint32_t skip, uint32_t len)
+{
+	(void)user;
+	(void)tcb;
+	fz_check((uint64_t)skip + len <= seg->len && len > 0);
+}
+
+static void fz_hold(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg, uint32_t skip,
+		    uint32_t len, uint32_t seq)
+{
+	struct fz *f = user;
+
+	fz_check((uint64_t)skip + len <= seg->len && len > 0);
+	fz_check(seq != tcb->rcv_nxt);
+	f->held += len;
+}
+
+static void fz_release(void *user, struct sb_tcb *tcb, uint32_t end_seq)
+{
+	struct fz *f = user;
+	uint32_t n = end_seq - tcb->rcv_nxt;
+
+	fz_check(n <= f->held + 64000u);
+	f->held = n > f->held ? 0 : f->held - n;
+}
+
+static void fz_acked(void *user, struct sb_tcb *tcb, uint32_t bytes)
+{
+	struct fz *f = user;
+
+	(void)tcb;
+	fz_check(bytes <= f->queued);
+	f->queued -= bytes;
+}
+
+static void fz_event(void *user, struct sb_tcb *tcb, enum sb_tcp_event ev)
+{
+	struct fz *f = user;
+
+	fz_check(ev < SB_TCP_EV_MAX);
+	fz_check(f->gone != tcb); /* nothing after a terminal event */
+	if (ev >= SB_TCP_EV_CLOSED)
+		f->gone = tcb;
+}
+
+static void fz_tw_expired(void *user, struct sb_tcp_tw *tw)
+{
+	(void)user;
+	fz_check(tw->state == SB_TCPS_CLOSED);
+}
+
+static const struct sb_tcp_ops fz_ops = {
+	.emit = fz_emit,
+	.deliver = fz_deliver,
+	.hold = fz_hold,
+	.release = fz_release,
+	.acked = fz_acked,
+	.event = fz_event,
+	.tw_expired = fz_tw_expired,
+};
+
+static void fz_ranges_ok(const struct sb_tcp_range *r, uint32_t n, uint32_t lo, bool strict)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		fz_check(sb_seq_lt(r[i].start, r[i].end));
+		fz_check(sb_seq_geq(r[i].start, lo));
+		if (strict)
+			fz_check(i + 1 == n || sb_seq_lt(r[i].end, r[i + 1].start));
+	}
+}
+
+/* What must hold between any two calls into the core. */
+static void fz_invariants(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb)
+{
+	fz_check(tcb->state < SB_TCPS_TW_RECORD);
+	if (tcb->state == SB_TCPS_CLOSED) {
+		/* the caller may free a CLOSED TCB: nothing may still point at it */
+		fz_check(!sb_wheel_timer_armed(&tcb->timer));
+		return;
+	}
+	fz_check(sb_seq_leq(tcb->snd_una, tcb->snd_nxt));
+	fz_check(sb_seq_leq(tcb->snd_nxt, tcb->snd_max));
+	fz_check(sb_seq_leq(tcb->snd_max, tcb->snd_end + 1));
+	fz_check(tcb->ooo_n <= SB_TCP_OOO_MAX && tcb->sacked_n <= SB_TCP_SACKED_MAX);
+	fz_check(tcb->ooo_pieces <= ctx->cfg.ooo_pieces_max);
+	fz_ranges_ok(tcb->ooo, tcb->ooo_n, tcb->rcv_nxt, true);
+	fz_ranges_ok(tcb->sacked, tcb->sacked_n, tcb->snd_una, false);
+	fz_check(tcb->snd_mss >= 64 - 12 && tcb->cwnd >= 1);
+	fz_check(tcb->tmask == 0 || sb_wheel_timer_armed(&tcb->timer));
+}
+
+static const uint8_t fz_key[16] = {7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+
+struct fz_world {
+	struct sb_wheel wheel;
+	struct sb_wheel_timer *slots[SB_WHEEL_STORAGE(3)];
+	struct sb_tcp_ctx ctx;
+	struct fz f;
+};
+
+static void fz_world_init(struct fz_world *w, uint64_t now_us, bool sack)
+{
+	struct sb_tcp_cfg cfg;
+
+	sb_tcp_cfg_default(&cfg);
+	cfg.keep_idle_ms = 1000;
+	cfg.sack = sack;
+	memset(&w->f, 0, sizeof(w->f));
+	sb_wheel_init(&w->wheel, w->slots, 3, now_us / 1000);
+	fz_check(sb_tcp_ctx_init(&w->ctx, &cfg, &fz_ops, &w->f, &w->wheel, fz_key) == 0);
+}
+
+/* ESTABLISHED with ISS 1000, peer ISS 5000, 10000 bytes queued, 3 segments
+ * in flight and [5101, 5201) held out of order. */
+static void fz_establish(struct fz_world *w, struct sb_tcb *tcb, uint64_t now_us)
+{
+	static const uint8_t pay[100];
+	struct sb_tcp_seg s;
+
+	memset(&s, 0, sizeof(s));
+	sb_tcp_connect(&w->ctx, tcb, 1000, now_us);
+	s.flags = SB_TCP_SYN | SB_TCP_ACK;
+	s.seq = 5000;
+	s.ack = 1001;
+	s.wnd = 4000;
+	s.opt.present = SB_TCP_OPT_MSS | SB_TCP_OPT_WSCALE | SB_TCP_OPT_SACK_OK | SB_TCP_OPT_TS;
+	s.opt.mss = 1460;
+	s.opt.wscale = 2;
+	s.opt.tsval = 100;
+	s.opt.tsecr = (uint32_t)(now_us / 1000);
+	sb_tcp_input(&w->ctx, tcb, &s, now_us);
+	w->f.queued = 10000;
+	sb_tcp_send(&w->ctx, tcb, 10000, now_us);
+	memset(&s, 0, sizeof(s));
+	s.flags = SB_TCP_ACK;
+	s.seq = 5101;
+	s.ack = 1001;
+	s.wnd = 4000;
+	s.payload = pay;
+	s.len = sizeof(pay);
+	s.opt.present = SB_TCP_OPT_TS;
+	s.opt.tsval = 101;
+	sb_tcp_input(&w->ctx, tcb, &s, now_us);
+}
+
+/* IPv4 (RFC 791) in front of the segment: version, IHL, total length and
+ * protocol are checked as the glue would; the IP checksum is not, so the
+ * fuzzer does not have to solve it. */
+struct fz_pkt {
+	struct sb_tcp_seg seg;
+	uint32_t gap_ms; /* clock step before this segment (IP ID) */
+};
+
+/* Returns the packet's total length (0: not an IPv4/TCP packet we accept);
+ * *ok tells whether its TCP segment parsed. */
+static size_t fz_ipv4(const uint8_t *d, size_t n, struct fz_pkt *p, bool *ok)
+{
+	size_t ihl, tot;
+	uint32_t src, dst;
+
+	if (n < 20 || (d[0] >> 4) != 4)
+		return 0;
+	ihl = (size_t)(d[0] & 15) * 4;
+	tot = (size_t)d[2] << 8 | d[3];
+	if (ihl < 20 || tot < ihl || tot > n || d[9] != 6)
+		return 0;
+	memcpy(&src, d + 12, 4);
+	memcpy(&dst, d + 16, 4);
+	(void)sb_tcp_csum_ipv4(src, dst, d + ihl, tot - ihl);
+	memset(&p->seg, 0, sizeof(p->seg));
+	*ok = sb_tcp_parse(d + ihl, tot - ihl, &p->seg) == SB_TCP_PARSE_OK;
+	p->gap_ms = (uint32_t)d[4] << 8 | d[5];
+	return tot;
+}
+
+static void fz_listen_one(struct fz_world *w, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
+			  uint64_t now_us, bool cookies)
+{
+	const struct sb_tcp_tuple tu = {1, 2, 3, 4};
+
+	if (tcb->state != SB_TCPS_CLOSED) {
+		sb_tcp_input(&w->ctx, tcb, seg, now_us);
+		return;
+	}
+	if (seg->flags & SB_TCP_RST)
+		return;
+	if ((seg->flags & (SB_TCP_SYN | SB_TCP_ACK)) == SB_TCP_SYN) {
+		if (cookies)
+			sb_tcp_cookie_synack(&w->ctx, &tu, seg, now_us);
+		else
+			fz_check(sb_tcp_accept_syn(&w->ctx, tcb, seg, 777, now_us) == 0);
+	} else if (!(cookies && sb_tcp_cookie_accept(&w->ctx, tcb, &tu, seg, now_us) == 0)) {
+		sb_tcp_reply_rst(&w->ctx, seg);
+	}
+}
+
+static void fz_listener(const struct fz_pkt *p, uint32_t n, uint64_t now_us, bool cookies)
+{
+	static struct fz_world w;
+	static struct sb_tcb tcb;
+	uint32_t i;
+
+	fz_world_init(&w, now_us, true);
+	memset(&tcb, 0, sizeof(tcb));
+	for (i = 0; i < n && w.f.gone == NULL; i++) {
+		now_us += (uint64_t)p[i].gap_ms * 1000u;
+		sb_tcp_timers_run(&w.ctx, now_us, 100000);
+		if (w.f.gone != NULL)
+			break;
+		fz_listen_one(&w, &tcb, &p[i].seg, now_us, cookies);
+		if (w.f.gone == NULL)
+			fz_invariants(&w.ctx, &tcb);
+	}
+	if (tcb.state != SB_TCPS_CLOSED && w.f.gone == NULL)
+		sb_tcp_timers_run(&w.ctx, now_us + 300000000ull, 100000);
+}
+
+/* The established connection meets each segment; once it is in TIME-WAIT
+ * it is swapped for a record, which meets the rest. */
+static void fz_established(const struct fz_pkt *p, uint32_t n, uint64_t now_us, bool sack)
+{
+	static struct fz_world w;
+	static struct sb_tcb tcb;
+	static struct sb_tcp_tw tw;
+	bool tw_live = false;
+	uint32_t i, t;
+
+	fz_world_init(&w, now_us, sack);
+	fz_establish(&w, &tcb, now_us);
+	fz_check(tcb.state == SB_TCPS_ESTABLISHED);
+	fz_invariants(&w.ctx, &tcb);
+	sb_wheel_timer_init(&tw.timer);
+	for (i = 0; i < n && w.f.gone == NULL; i++) {
+		now_us += 1000u + (uint64_t)p[i].gap_ms * 1000u;
+		sb_tcp_timers_run(&w.ctx, now_us, 100000);
+		if (w.f.gone != NULL)
+			break;
+		if (tw_live) {
+			uint32_t iss = 0;
+
+			if (sb_tcp_tw_input(&w.ctx, &tw, &p[i].seg, now_us, &iss) ==
+			    SB_TCP_TW_REUSE) {
+				sb_tcp_tw_cancel(&w.ctx, &tw);
+				tw_live = false;
+			}
+			continue;
+		}
+		if (tcb.state == SB_TCPS_CLOSED)
+			break;
+		sb_tcp_input(&w.ctx, &tcb, &p[i].seg, now_us);
+		if (w.f.gone != NULL)
+			break;
+		fz_invariants(&w.ctx, &tcb);
+		if (tcb.state == SB_TCPS_TIME_WAIT) {
+			sb_tcp_tw_init(&w.ctx, &tw, &tcb);
+			tcb.state = SB_TCPS_CLOSED;
+			tw_live = true;
+		}
+	}
+	for (t = 1; t <= 200 && w.f.gone == NULL; t++) {
+		if (tcb.state == SB_TCPS_CLOSED && !sb_wheel_timer_armed(&tw.timer))
+			break;
+		sb_tcp_timers_run(&w.ctx, now_us + t * 1000000ull, 100000);
+		if (w.f.gone == NULL)
+			fz_invariants(&w.ctx, &tcb);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fz_pkt pkt[FZ_SEG_MAX];
+	uint64_t now_us = 5000000000ull;
+	uint32_t n = 0;
+	size_t off = 0;
+
+	while (n < FZ_SEG_MAX && off < size) {
+		bool ok = false;
+		size_t used = fz_ipv4(data + off, size - off, &pkt[n], &ok);
+
+		if (used == 0)
+			break;
+		off += used;
+		if (ok)
+			n++;
+	}
+	if (n == 0)
+		return 0;
+	/* the first IP header's TOS byte picks variants, so one seed reaches all */
+	fz_listener(pkt, n, now_us, (data[1] & 1) != 0);
+	fz_established(pkt, n, now_us, (data[1] & 2) == 0);
+	if (data[1] & 4) { /* every segment twice: duplicates and retransmissions */
+		static struct fz_pkt dup[2 * FZ_SEG_MAX];
+		uint32_t i;
+
+		for (i = 0; i < n; i++) {
+			dup[2 * i] = pkt[i];
+			dup[2 * i + 1] = pkt[i];
+			dup[2 * i + 1].gap_ms = 0;
+		}
+		fz_established(dup, 2 * n, now_us, true);
+	}
+	return 0;
+}
