@@ -22,11 +22,19 @@
 #include <stdint.h>
 
 #define SB_MSG_MAGIC 0x5342u /* "SB" */
-#define SB_MSG_VERSION 1u
+#define SB_MSG_VERSION 2u
 #define SB_MSG_OBJ_SIZE 2048u /* bytes per pool object, header included */
 
 enum sb_msg_kind {
 	SB_MSG_HEARTBEAT = 1, /* ring liveness probe; payload: none */
+	SB_MSG_AUTH_REQ,      /* worker -> shard: struct sb_msg_auth */
+	SB_MSG_AUTH_RESP,     /* shard -> worker: status; SCRAM: a packed credential record */
+	SB_MSG_BIND_REQ,      /* worker -> shard: struct sb_msg_jid, the full JID to bind */
+	SB_MSG_BIND_RESP,     /* shard -> worker: status; struct sb_msg_jid as bound */
+	SB_MSG_UNBIND,        /* worker -> shard: struct sb_msg_jid, the session ended */
+	SB_MSG_STANZA,        /* worker -> shard: struct sb_msg_stanza, to route */
+	SB_MSG_DELIVER,       /* shard -> worker: stanza bytes to write on `conn` */
+	SB_MSG_KICK,          /* shard -> worker: close `conn` (status: why) */
 	SB_MSG_KIND_MAX,
 };
 
@@ -49,18 +57,66 @@ struct sb_msg {
 	uint8_t flags;      /* SB_MSG_F_* */
 	uint16_t worker;    /* dataplane worker index of the ring pair */
 	uint16_t shard;     /* control shard index of the ring pair */
-	uint16_t reserved;
-	uint32_t len;       /* payload bytes after the header */
+	int16_t status;     /* replies: 0 or a negative errno */
+	uint32_t len;       /* payload bytes in this object */
 	uint32_t epoch;     /* control epoch the message belongs to */
-	uint32_t reserved2;
+	uint32_t conn_gen;  /* generation of `conn`: a reused handle never matches */
+	uint32_t total_len; /* payload bytes of the whole chain */
+	uint64_t conn;      /* the dataplane's connection handle, opaque to sb-control */
 	uint64_t seq;       /* per-origin sequence number */
 	uint64_t t0_tsc;    /* originator's TSC when sent (one host, one TSC) */
+	struct sb_msg *next; /* continuation of a payload longer than one object */
 	uint8_t payload[];
 };
 
-_Static_assert(sizeof(struct sb_msg) == 40, "sb_msg header is part of the ring ABI");
+_Static_assert(sizeof(struct sb_msg) == 64, "sb_msg header is part of the ring ABI");
 
 #define SB_MSG_PAYLOAD_MAX (SB_MSG_OBJ_SIZE - sizeof(struct sb_msg))
+#define SB_MSG_CHAIN_MAX 64u /* objects in one chain: a 120 KiB payload at most */
+
+/* SB_MSG_AUTH_REQ payload: the user and, for PLAIN, the password to verify
+ * (the control plane runs PBKDF2 so the dataplane never stalls on it). */
+#define SB_MSG_AUTH_PLAIN 0x01u
+struct sb_msg_auth {
+	uint8_t mech;       /* enum sb_scram_mech, or the PLAIN flag */
+	uint8_t flags;      /* SB_MSG_AUTH_* */
+	uint16_t user_len;  /* normalised bare JID */
+	uint16_t pass_len;  /* PLAIN only; wiped by the receiver */
+	uint16_t reserved;
+	char data[];        /* user, then password */
+};
+
+/* A JID as carried by BIND_REQ/BIND_RESP/UNBIND. */
+struct sb_msg_jid {
+	uint16_t len;       /* full JID */
+	uint16_t bare_len;  /* its bare prefix */
+	int16_t priority;
+	uint16_t reserved;
+	char jid[];
+};
+
+enum sb_msg_stanza_kind {
+	SB_STANZA_MESSAGE = 1,
+	SB_STANZA_PRESENCE,
+	SB_STANZA_IQ,
+	SB_STANZA_KIND_MAX,
+};
+
+/* SB_MSG_STANZA payload: what routing needs, then the stanza bytes exactly
+ * as the recipient gets them (from= already stamped by the dataplane). The
+ * bytes continue in `next` objects when they do not fit. */
+struct sb_msg_stanza {
+	uint8_t kind;        /* enum sb_msg_stanza_kind */
+	uint8_t type;        /* enum, per kind (lib/xmpp) */
+	uint16_t to_len;     /* normalised recipient JID, 0: none (the server) */
+	uint16_t to_bare_len;
+	uint16_t from_len;   /* the sender's full JID */
+	uint16_t from_bare_len;
+	uint16_t id_len;     /* raw id attribute */
+	uint32_t bytes_len;  /* stanza bytes, over the whole chain */
+	/* to, from, id, then the stanza bytes */
+	char data[];
+};
 
 enum sb_msg_status {
 	SB_MSG_OK = 0,
@@ -86,5 +142,30 @@ enum sb_msg_status sb_msg_decode(const struct sb_msg *m, unsigned n_workers, uns
 
 /* A short name for a status, for counters and logs. */
 const char *sb_msg_status_str(enum sb_msg_status st);
+
+/* Pool access for the chain helpers: lib/ has no DPDK, the caller wraps its
+ * rte_mempool. alloc returns NULL when the pool is empty. */
+struct sb_msg_pool_ops {
+	struct sb_msg *(*alloc)(void *arg);
+	void (*free)(void *arg, struct sb_msg *m);
+	void *arg;
+};
+
+/* Append n bytes to the payload of the chain starting at first, taking new
+ * objects from the pool when the last one is full (each continuation gets
+ * first's kind, indices and owner). Returns 0, -ENOBUFS when the pool ran
+ * dry (the chain keeps what was appended; the caller frees it), or -E2BIG
+ * past SB_MSG_CHAIN_MAX objects. */
+int sb_msg_append(struct sb_msg *first, const void *p, size_t n, const struct sb_msg_pool_ops *ops);
+
+/* Copy n payload bytes from chain offset off into dst. Returns the bytes
+ * copied (fewer when the chain ends first). */
+size_t sb_msg_read(const struct sb_msg *first, size_t off, void *dst, size_t n);
+
+/* Tag every object of the chain. */
+void sb_msg_set_owner(struct sb_msg *first, enum sb_msg_owner owner);
+
+/* Return every object of the chain to the pool, tagged free. */
+void sb_msg_free_chain(struct sb_msg *first, const struct sb_msg_pool_ops *ops);
 
 #endif

@@ -74,6 +74,73 @@ static void test_decode_each_fault(void **state)
 	assert_int_equal(sb_msg_decode(m, 1, 5), SB_MSG_OK);
 }
 
+static struct sb_msg *chain_alloc(void *arg)
+{
+	uint8_t (*objs)[SB_MSG_OBJ_SIZE] = arg;
+	static unsigned used;
+
+	if (used == 8)
+		return NULL;
+	return (struct sb_msg *)objs[used++];
+}
+
+static unsigned chain_freed;
+
+static void chain_free(void *arg, struct sb_msg *m)
+{
+	(void)arg;
+	assert_int_equal(m->owner, SB_MSG_OWNER_FREE);
+	chain_freed++;
+}
+
+static _Alignas(64) uint8_t pool[8][SB_MSG_OBJ_SIZE];
+
+static void test_chain_append_read_free(void **state)
+{
+	struct sb_msg *m = (struct sb_msg *)obj;
+	const struct sb_msg_pool_ops ops = { chain_alloc, chain_free, pool };
+	static uint8_t big[3 * SB_MSG_PAYLOAD_MAX + 100], back[sizeof(big)];
+	unsigned n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(sb_msg_encode(m, SB_MSG_STANZA, 0, 0, 0, 9, 9), 0);
+	assert_int_equal(sb_msg_append(m, big, 10, &ops), 0);
+	assert_int_equal(sb_msg_append(m, big + 10, sizeof(big) - 10, &ops), 0);
+	assert_int_equal(m->total_len, sizeof(big));
+	for (struct sb_msg *c = m; c != NULL; c = c->next)
+		n++;
+	assert_int_equal(n, 4);
+	assert_int_equal(sb_msg_decode(m, 1, 1), SB_MSG_OK);
+	assert_int_equal(sb_msg_read(m, 0, back, sizeof(back)), sizeof(big));
+	assert_memory_equal(back, big, sizeof(big));
+	/* a read across an object boundary, and one past the end */
+	assert_int_equal(sb_msg_read(m, SB_MSG_PAYLOAD_MAX - 5, back, 10), 10);
+	assert_memory_equal(back, big + SB_MSG_PAYLOAD_MAX - 5, 10);
+	assert_int_equal(sb_msg_read(m, sizeof(big) - 4, back, 10), 4);
+	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
+	assert_int_equal(m->next->next->owner, SB_MSG_OWNER_RING);
+	/* the pool runs dry: -ENOBUFS, what was appended stays */
+	assert_int_equal(sb_msg_append(m, big, sizeof(big), &ops), 0);
+	assert_int_equal(sb_msg_append(m, big, sizeof(big), &ops), -ENOBUFS);
+	assert_true(m->total_len > 2 * sizeof(big));
+	chain_freed = 0;
+	sb_msg_free_chain(m->next, &ops);
+	assert_true(chain_freed >= 3);
+}
+
+static void test_total_len_checked(void **state)
+{
+	struct sb_msg *m = (struct sb_msg *)obj;
+
+	(void)state;
+	assert_int_equal(sb_msg_encode(m, SB_MSG_STANZA, 0, 0, 5, 1, 1), 0);
+	assert_int_equal(sb_msg_decode(m, 1, 1), SB_MSG_OK);
+	m->total_len = 6; /* claims a continuation it does not have */
+	assert_int_equal(sb_msg_decode(m, 1, 1), SB_MSG_BAD_LEN);
+}
+
 static void test_status_names(void **state)
 {
 	(void)state;
@@ -89,6 +156,8 @@ int main(void)
 		cmocka_unit_test(test_encode_rejects),
 		cmocka_unit_test(test_decode_each_fault),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_chain_append_read_free),
+		cmocka_unit_test(test_total_len_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
