@@ -80,7 +80,29 @@ static void ctl_write_pidfile(const char *path)
 	fclose(f);
 }
 
+/* A shard's router: its session table, the store, the domain. */
+static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
+			   const struct sb_cmd_user *users, const struct sb_config *cfg)
+{
+	struct sb_router *r = &sh->router;
+	int rc;
+
+	rc = sb_session_table_init(&r->sessions, (uint32_t)cfg->control_session_buckets,
+				   (uint32_t)cfg->control_max_sessions);
+	if (rc < 0) {
+		fprintf(stderr, "sb-control: shard %u session table: %s (fatal)\n", sh->index,
+			strerror(-rc));
+		return rc;
+	}
+	r->store = store;
+	r->domain_len = strlen(users->domain);
+	memcpy(r->domain, users->domain, r->domain_len + 1);
+	sb_shard_pool_ops(&r->pool, sh->msg_pool);
+	return 0;
+}
+
 static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb_attach *a,
+			    struct sb_store *store, const struct sb_cmd_user *users,
 			    const struct sb_config *cfg)
 {
 	for (unsigned s = 0; s < n; s++) {
@@ -103,6 +125,9 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		sb_idle_init(&sh->idle, (uint32_t)cfg->dataplane_idle_polls,
 			     (uint32_t)cfg->dataplane_idle_sleep_max_us);
 		sh->quit = &ctl_quit;
+		rc = ctl_router_init(sh, store, users, cfg);
+		if (rc < 0)
+			return rc;
 		rc = pthread_create(&sh->thread, NULL, sb_shard_main, sh);
 		if (rc != 0) {
 			fprintf(stderr, "sb-control: shard %u thread: %s (fatal)\n", s, strerror(rc));
@@ -204,9 +229,11 @@ int main(int argc, char **argv)
 	signal(SIGINT, ctl_on_signal);
 	signal(SIGTERM, ctl_on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	if (ctl_start_shards(shards, n_shards, &at, &cfg) < 0) {
+	if (ctl_start_shards(shards, n_shards, &at, &store, &users, &cfg) < 0) {
 		ctl_quit = true;
 	} else {
+		srv.shards = shards;
+		srv.n_shards = n_shards;
 		ctl_write_pidfile(cfg.control_pidfile);
 		fprintf(stderr,
 			"sb-control: attached (epoch %u, %u shards, %llu objects reclaimed), "

@@ -36,13 +36,64 @@ static int shard_enqueue(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	return 0;
 }
 
+static struct sb_msg *shard_pool_alloc(void *arg)
+{
+	struct sb_msg *m;
+
+	if (rte_mempool_get(arg, (void **)&m) != 0)
+		return NULL;
+	m->next = NULL;
+	m->owner = SB_MSG_OWNER_CONTROL;
+	return m;
+}
+
+static void shard_pool_free(void *arg, struct sb_msg *m)
+{
+	m->owner = SB_MSG_OWNER_FREE;
+	rte_mempool_put(arg, m);
+}
+
+void sb_shard_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp)
+{
+	ops->alloc = shard_pool_alloc;
+	ops->free = shard_pool_free;
+	ops->arg = mp;
+}
+
+/* XMPP work: the router owns the message from here. */
+static void shard_dispatch(struct sb_shard *sh, struct sb_msg *m)
+{
+	switch (m->kind) {
+	case SB_MSG_AUTH_REQ:
+		sb_router_auth(sh, m);
+		break;
+	case SB_MSG_BIND_REQ:
+		sb_router_bind(sh, m);
+		break;
+	case SB_MSG_UNBIND:
+		sb_router_unbind(sh, m);
+		break;
+	case SB_MSG_STANZA:
+		sb_router_stanza(sh, m);
+		break;
+	default:
+		sh->stats->msgs_bad++;
+		sb_msg_free_chain(m, &sh->router.pool);
+		break;
+	}
+}
+
 static void shard_handle(struct sb_shard *sh, unsigned w, struct sb_msg *m, uint64_t now_tsc)
 {
-	m->owner = SB_MSG_OWNER_CONTROL;
+	sb_msg_set_owner(m, SB_MSG_OWNER_CONTROL);
 	if (unlikely(sb_msg_decode(m, sh->n_workers, sh->index + 1u) != SB_MSG_OK ||
-		     m->worker != w || m->shard != sh->index || m->kind != SB_MSG_HEARTBEAT)) {
+		     m->worker != w || m->shard != sh->index)) {
 		sh->stats->msgs_bad++;
-		shard_free(sh, m);
+		sb_msg_free_chain(m, &sh->router.pool);
+		return;
+	}
+	if (m->kind != SB_MSG_HEARTBEAT) {
+		shard_dispatch(sh, m);
 		return;
 	}
 	if (m->flags & SB_MSG_F_FROM_CONTROL) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "idle.h"
+#include "router/router.h"
 #include "shm.h"
 
 struct rte_mempool;
@@ -33,9 +34,13 @@ struct sb_shard {
 	uint64_t hb_next_tsc;
 	uint64_t hb_seq;
 	struct sb_idle idle;
+	struct sb_router router;
 	volatile bool *quit;
 	pthread_t thread;
 } __attribute__((aligned(64)));
+
+/* Pool access for lib/msg's chain helpers, from a shard thread. */
+void sb_shard_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp);
 
 /* Thread body; arg is the struct sb_shard. */
 void *sb_shard_main(void *arg);

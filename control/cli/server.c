@@ -102,7 +102,7 @@ static void server_dispatch(struct sb_cli_server *srv, const char *req, struct s
 {
 	if (strcmp(req, "status") == 0) {
 		sb_out_printf(o, "ok\n");
-		sb_status_write(o, srv->attach);
+		sb_status_write(o, srv->attach, srv->shards, srv->n_shards);
 	} else if (strcmp(req, "ping") == 0) {
 		sb_out_printf(o, "ok\npong\n");
 	} else if (strncmp(req, "user", 4) == 0 && (req[4] == ' ' || req[4] == '\0')) {

@@ -11,6 +11,8 @@
 
 #include "attach.h"
 
+struct sb_shard;
+
 struct sb_cmd_user;
 
 #define SB_CLI_REQUEST_MAX 4096
@@ -21,6 +23,8 @@ struct sb_cli_server {
 	char path[108];
 	const struct sb_attach *attach;
 	struct sb_cmd_user *users; /* "user ..." commands (cmd_user.h) */
+	const struct sb_shard *shards; /* for their routing counters; set once they run */
+	unsigned n_shards;
 	char *reply;    /* SB_CLI_REPLY_MAX bytes */
 };
 

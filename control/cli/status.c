@@ -12,6 +12,7 @@
 #include <rte_ring.h>
 
 #include "config.h"
+#include "shard.h"
 #include "status.h"
 
 /* "12.3 us (0.4 s ago)" or "none yet". */
@@ -104,7 +105,28 @@ static void status_tcp(struct sb_out *o, const struct sb_shm *shm)
 	}
 }
 
-void sb_status_write(struct sb_out *o, const struct sb_attach *a)
+/* Per-shard XMPP routing: sessions and the router's counters. Read from
+ * the management thread while the shards write them: a snapshot. */
+static void status_router(struct sb_out *o, const struct sb_shard *shards, unsigned n)
+{
+	for (unsigned s = 0; s < n; s++) {
+		const struct sb_router *r = &shards[s].router;
+
+		sb_out_printf(o, "xmpp shard %u users %u sessions %u\n", s, r->sessions.users,
+			      r->sessions.sessions);
+	}
+	sb_out_printf(o, "xmpp routing counters (sum over shards)\n");
+	for (unsigned c = 0; c < SB_ROUTE_CTR_MAX; c++) {
+		uint64_t sum = 0;
+
+		for (unsigned s = 0; s < n; s++)
+			sum += shards[s].router.ctr[c];
+		sb_out_printf(o, "  %-22s %" PRIu64 "\n", sb_route_ctr_names[c], sum);
+	}
+}
+
+void sb_status_write(struct sb_out *o, const struct sb_attach *a, const struct sb_shard *shards,
+		     unsigned n_shards)
 {
 	const struct sb_shm *shm = a->shm;
 	uint64_t now_tsc = rte_rdtsc();
@@ -135,4 +157,5 @@ void sb_status_write(struct sb_out *o, const struct sb_attach *a)
 	status_rings(o, a, now_tsc);
 	status_counters(o, shm);
 	status_tcp(o, shm);
+	status_router(o, shards, n_shards);
 }

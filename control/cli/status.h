@@ -9,6 +9,10 @@
 #include "attach.h"
 #include "out.h"
 
-void sb_status_write(struct sb_out *o, const struct sb_attach *a);
+struct sb_shard;
+
+/* shards may be NULL (n_shards 0) before the shard threads run. */
+void sb_status_write(struct sb_out *o, const struct sb_attach *a, const struct sb_shard *shards,
+		     unsigned n_shards);
 
 #endif

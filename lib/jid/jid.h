@@ -116,6 +116,10 @@ size_t sb_jid_format(const struct sb_jid *j, bool bare, char *buf, size_t size);
  * same bytes). */
 uint64_t sb_jid_bare_hash(const struct sb_jid *j);
 
+/* The same hash of a bare JID already in normalised text form (what the
+ * rings carry), so a receiver need not parse it again. */
+uint64_t sb_jid_bare_hash_str(const char *bare, size_t len);
+
 /* SipHash-2-4 (Aumasson and Bernstein, 2012) of data under a 16-byte key;
  * exported for callers that want a per-deployment key. */
 uint64_t sb_jid_siphash24(const uint8_t key[16], const void *data, size_t len);

@@ -75,3 +75,8 @@ uint64_t sb_jid_bare_hash(const struct sb_jid *j)
 
 	return sb_jid_siphash24(jid_hash_key, bare, len);
 }
+
+uint64_t sb_jid_bare_hash_str(const char *bare, size_t len)
+{
+	return sb_jid_siphash24(jid_hash_key, bare, len);
+}

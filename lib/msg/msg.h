@@ -48,6 +48,7 @@ enum sb_msg_owner {
 
 #define SB_MSG_F_REPLY 0x01u /* heartbeat echo: return it to its origin */
 #define SB_MSG_F_FROM_CONTROL 0x02u /* originated by sb-control (else the dataplane) */
+#define SB_MSG_F_REPLAY 0x04u /* BIND_REQ re-sent after a control restart: no reply */
 
 struct sb_msg {
 	uint16_t magic;     /* SB_MSG_MAGIC */
@@ -102,12 +103,33 @@ enum sb_msg_stanza_kind {
 	SB_STANZA_KIND_MAX,
 };
 
+/* The type attribute of a stanza (RFC 6120 §8.2.3, RFC 6121 §4.7.1, §5.2.2). */
+enum sb_msg_stanza_type {
+	SB_STYPE_NONE = 0,  /* absent: normal message, available presence */
+	SB_STYPE_ERROR,
+	SB_STYPE_CHAT,
+	SB_STYPE_NORMAL,
+	SB_STYPE_GROUPCHAT,
+	SB_STYPE_HEADLINE,
+	SB_STYPE_GET,
+	SB_STYPE_SET,
+	SB_STYPE_RESULT,
+	SB_STYPE_UNAVAILABLE,
+	SB_STYPE_SUBSCRIBE,
+	SB_STYPE_SUBSCRIBED,
+	SB_STYPE_UNSUBSCRIBE,
+	SB_STYPE_UNSUBSCRIBED,
+	SB_STYPE_PROBE,
+	SB_STYPE_OTHER,     /* anything else (an error for the recipient to judge) */
+	SB_STYPE_MAX,
+};
+
 /* SB_MSG_STANZA payload: what routing needs, then the stanza bytes exactly
  * as the recipient gets them (from= already stamped by the dataplane). The
  * bytes continue in `next` objects when they do not fit. */
 struct sb_msg_stanza {
 	uint8_t kind;        /* enum sb_msg_stanza_kind */
-	uint8_t type;        /* enum, per kind (lib/xmpp) */
+	uint8_t type;        /* enum sb_msg_stanza_type */
 	uint16_t to_len;     /* normalised recipient JID, 0: none (the server) */
 	uint16_t to_bare_len;
 	uint16_t from_len;   /* the sender's full JID */

@@ -330,6 +330,9 @@ static void test_bare_hash_stable(void **state)
 	/* Pinned (computed by an independent SipHash implementation): a change of
 	 * key or algorithm would move users between shards. */
 	assert_int_equal(h, 0x152acf3b6cca0fc7ULL);
+	/* The text form gives the same placement as the parsed form. */
+	assert_int_equal(sb_jid_bare_hash_str("juliet@example.com", 18), h);
+	assert_int_not_equal(sb_jid_bare_hash_str("juliet@example.co", 17), h);
 }
 
 int main(void)

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Sessions and stanza routing for one shard (RFC 6121 §8, simplified where
+ * rosters and offline storage do not exist yet, see README.md):
+ *
+ *   to a full JID with a session   -> that session
+ *   to a full JID without one      -> message: as to the bare JID;
+ *                                     iq: service-unavailable; presence: dropped
+ *   to a bare JID                  -> message and presence: every available
+ *                                     resource of the highest non-negative
+ *                                     priority; iq: service-unavailable (the
+ *                                     server answers for the account)
+ *   no available resource          -> message/iq: service-unavailable;
+ *                                     presence: dropped
+ *   another domain                 -> remote-server-not-found (no s2s)
+ *   no to (the server), presence   -> records availability (RFC 6121 §4.2)
+ *
+ * An error is never answered with an error (RFC 6120 §8.3.1).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ring.h>
+
+#include "router.h"
+#include "shard.h"
+
+const char *const sb_route_ctr_names[SB_ROUTE_CTR_MAX] = {
+#define SB_ROUTE_CTR(name, help) [SB_ROUTE_CTR_##name] = #name,
+#include "route_counters.def"
+#undef SB_ROUTE_CTR
+};
+
+int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
+{
+	if (w >= sh->n_workers) {
+		SB_ROUTE_INC(&sh->router, msg_bad);
+		sb_msg_free_chain(m, &sh->router.pool);
+		return -EINVAL;
+	}
+	m->worker = (uint16_t)w;
+	m->shard = sh->index;
+	m->epoch = sh->epoch;
+	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
+	if (rte_ring_sp_enqueue(sh->down[w], m) != 0) {
+		sb_msg_set_owner(m, SB_MSG_OWNER_CONTROL);
+		sh->stats->ring_full++;
+		SB_ROUTE_INC(&sh->router, ring_full);
+		sb_msg_free_chain(m, &sh->router.pool);
+		return -ENOBUFS;
+	}
+	sh->stats->msgs_out++;
+	return 0;
+}
+
+/* A JID payload, checked against the object it came in. */
+static const struct sb_msg_jid *route_jid(const struct sb_msg *m)
+{
+	const struct sb_msg_jid *j = (const struct sb_msg_jid *)m->payload;
+
+	if (m->len < sizeof(*j) || sizeof(*j) + j->len > m->len || j->bare_len > j->len ||
+	    j->bare_len == 0)
+		return NULL;
+	return j;
+}
+
+static void route_kick(struct sb_shard *sh, const struct sb_session *old)
+{
+	struct sb_msg *k = sh->router.pool.alloc(sh->router.pool.arg);
+
+	if (k == NULL) {
+		SB_ROUTE_INC(&sh->router, pool_empty);
+		return;
+	}
+	sb_msg_encode(k, SB_MSG_KICK, old->worker, sh->index, 0, 0, 0);
+	k->owner = SB_MSG_OWNER_CONTROL;
+	k->conn = old->conn;
+	k->conn_gen = old->conn_gen;
+	k->status = -EEXIST; /* conflict: replaced by a newer session */
+	sb_router_send(sh, old->worker, k);
+}
+
+void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
+{
+	struct sb_router *r = &sh->router;
+	const struct sb_msg_jid *j = route_jid(m);
+	struct sb_session *old = NULL;
+	int rc;
+
+	if (j == NULL) {
+		SB_ROUTE_INC(r, msg_bad);
+		sb_msg_free_chain(m, &r->pool);
+		return;
+	}
+	rc = sb_session_bind(&r->sessions, j->jid, j->len, j->bare_len, m->worker, m->conn,
+			     m->conn_gen, &old);
+	if (old != NULL) {
+		if (old->conn != m->conn || old->conn_gen != m->conn_gen) {
+			SB_ROUTE_INC(r, binds_replaced);
+			route_kick(sh, old);
+		}
+		sb_session_free(old);
+	}
+	if (rc < 0) {
+		SB_ROUTE_INC(r, binds_refused);
+	} else if (m->flags & SB_MSG_F_REPLAY) {
+		SB_ROUTE_INC(r, binds_replayed);
+		sb_msg_free_chain(m, &r->pool);
+		return;
+	} else {
+		SB_ROUTE_INC(r, binds);
+	}
+	m->kind = SB_MSG_BIND_RESP;
+	m->status = (int16_t)rc;
+	sb_router_send(sh, m->worker, m);
+}
+
+void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m)
+{
+	struct sb_router *r = &sh->router;
+	const struct sb_msg_jid *j = route_jid(m);
+
+	if (j == NULL)
+		SB_ROUTE_INC(r, msg_bad);
+	else if (sb_session_unbind(&r->sessions, j->jid, j->len, j->bare_len, m->conn,
+				   m->conn_gen) == 0)
+		SB_ROUTE_INC(r, unbinds);
+	else
+		SB_ROUTE_INC(r, unbind_unknown);
+	sb_msg_free_chain(m, &r->pool);
+}

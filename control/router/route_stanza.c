@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Stanza routing (the rules are in route.c's header). A stanza arrives as a
+ * chain whose payload is struct sb_msg_stanza, the recipient, sender and id
+ * strings, then the bytes the recipient gets. The first recipient gets the
+ * chain itself (re-labelled DELIVER: nothing is copied); any further one a
+ * copy.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "router.h"
+#include "shard.h"
+
+#define JID_MAX 3072
+
+struct route_in {
+	struct sb_msg_stanza st;
+	char to[JID_MAX];
+	char from[JID_MAX];
+	char id[1024];
+};
+
+static int route_parse(const struct sb_msg *m, struct route_in *in)
+{
+	size_t off = sizeof(in->st);
+
+	if (sb_msg_read(m, 0, &in->st, sizeof(in->st)) != sizeof(in->st))
+		return -EINVAL;
+	if (in->st.kind == 0 || in->st.kind >= SB_STANZA_KIND_MAX ||
+	    in->st.to_len >= JID_MAX || in->st.from_len >= JID_MAX || in->st.from_len == 0 ||
+	    in->st.id_len >= sizeof(in->id) || in->st.to_bare_len > in->st.to_len ||
+	    in->st.from_bare_len > in->st.from_len ||
+	    off + in->st.to_len + in->st.from_len + in->st.id_len + in->st.bytes_len !=
+		    m->total_len)
+		return -EINVAL;
+	sb_msg_read(m, off, in->to, in->st.to_len);
+	off += in->st.to_len;
+	sb_msg_read(m, off, in->from, in->st.from_len);
+	off += in->st.from_len;
+	sb_msg_read(m, off, in->id, in->st.id_len);
+	in->to[in->st.to_len] = in->from[in->st.from_len] = in->id[in->st.id_len] = '\0';
+	return 0;
+}
+
+/* Escape s for an attribute value in single quotes. */
+static size_t route_esc(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 7 < cap; i++) {
+		const char *rep = NULL;
+
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '\'': rep = "&apos;"; break;
+		case '"': rep = "&quot;"; break;
+		default: out[o++] = s[i]; continue;
+		}
+		o += (size_t)snprintf(out + o, cap - o, "%s", rep);
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static const char *const kind_names[SB_STANZA_KIND_MAX] = {
+	[SB_STANZA_MESSAGE] = "message",
+	[SB_STANZA_PRESENCE] = "presence",
+	[SB_STANZA_IQ] = "iq",
+};
+
+/* Answer the sender with an error stanza (RFC 6120 §8.3) built here; the
+ * original content is not echoed back. */
+static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struct route_in *in,
+			const char *cond, enum sb_route_ctr c)
+{
+	struct sb_router *r = &sh->router;
+	static __thread char to_e[JID_MAX * 6], from_e[JID_MAX * 6], id_e[1024 * 6], body[48 * 1024];
+	const char *from = in->st.to_len ? in->to : r->domain;
+	size_t from_len = in->st.to_len ? in->st.to_len : r->domain_len;
+	struct sb_msg_stanza st = { .kind = in->st.kind, .type = SB_STYPE_ERROR };
+	struct sb_msg *e;
+	int n;
+
+	if (in->st.type == SB_STYPE_ERROR) {
+		SB_ROUTE_INC(r, dropped_error);
+		return;
+	}
+	route_esc(to_e, sizeof(to_e), in->from, in->st.from_len);
+	route_esc(from_e, sizeof(from_e), from, from_len);
+	route_esc(id_e, sizeof(id_e), in->id, in->st.id_len);
+	n = snprintf(body, sizeof(body),
+		     "<%s from='%s' to='%s'%s%s%s type='error'><error type='cancel'><%s "
+		     "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></%s>",
+		     kind_names[in->st.kind], from_e, to_e, in->st.id_len ? " id='" : "", id_e,
+		     in->st.id_len ? "'" : "", cond, kind_names[in->st.kind]);
+	e = r->pool.alloc(r->pool.arg);
+	if (e == NULL || n < 0 || (size_t)n >= sizeof(body)) {
+		SB_ROUTE_INC(r, pool_empty);
+		if (e != NULL)
+			sb_msg_free_chain(e, &r->pool);
+		return;
+	}
+	sb_msg_encode(e, SB_MSG_DELIVER, m->worker, sh->index, 0, 0, 0);
+	e->owner = SB_MSG_OWNER_CONTROL;
+	e->conn = m->conn;
+	e->conn_gen = m->conn_gen;
+	st.to_len = in->st.from_len;
+	st.to_bare_len = in->st.from_bare_len;
+	st.from_len = (uint16_t)from_len;
+	st.from_bare_len = (uint16_t)from_len;
+	st.id_len = in->st.id_len;
+	st.bytes_len = (uint32_t)n;
+	if (sb_msg_append(e, &st, sizeof(st), &r->pool) < 0 ||
+	    sb_msg_append(e, in->from, in->st.from_len, &r->pool) < 0 ||
+	    sb_msg_append(e, from, from_len, &r->pool) < 0 ||
+	    sb_msg_append(e, in->id, in->st.id_len, &r->pool) < 0 ||
+	    sb_msg_append(e, body, (size_t)n, &r->pool) < 0) {
+		SB_ROUTE_INC(r, pool_empty);
+		sb_msg_free_chain(e, &r->pool);
+		return;
+	}
+	r->ctr[c]++;
+	sb_router_send(sh, m->worker, e);
+}
+
+/* A copy of chain m (for a second recipient); NULL when the pool is empty. */
+static struct sb_msg *route_copy(struct sb_router *r, const struct sb_msg *m)
+{
+	struct sb_msg *c = r->pool.alloc(r->pool.arg);
+	uint8_t buf[1024];
+	size_t off = 0;
+
+	if (c == NULL)
+		return NULL;
+	sb_msg_encode(c, (enum sb_msg_kind)m->kind, m->worker, m->shard, 0, m->seq, m->t0_tsc);
+	c->owner = SB_MSG_OWNER_CONTROL;
+	while (off < m->total_len) {
+		size_t n = sb_msg_read(m, off, buf, sizeof(buf));
+
+		if (sb_msg_append(c, buf, n, &r->pool) < 0) {
+			sb_msg_free_chain(c, &r->pool);
+			return NULL;
+		}
+		off += n;
+	}
+	return c;
+}
+
+static void route_deliver(struct sb_shard *sh, struct sb_msg *m, const struct sb_session *s)
+{
+	m->kind = SB_MSG_DELIVER;
+	m->conn = s->conn;
+	m->conn_gen = s->conn_gen;
+	if (sb_router_send(sh, s->worker, m) == 0)
+		SB_ROUTE_INC(&sh->router, delivered);
+}
+
+/* Deliver to every available resource of the highest non-negative priority
+ * (RFC 6121 §8.5.2.1.1). Returns how many got it; m is consumed when > 0. */
+static unsigned route_to_user(struct sb_shard *sh, struct sb_msg *m, struct sb_session_user *u)
+{
+	struct sb_session *best[16];
+	unsigned n = 0;
+	int16_t top = 0;
+
+	for (struct sb_session *s = u ? u->res : NULL; s != NULL; s = s->next) {
+		if (!s->available || s->priority < 0 || s->priority < top)
+			continue;
+		if (s->priority > top)
+			n = 0;
+		top = s->priority;
+		if (n < RTE_DIM(best))
+			best[n++] = s;
+	}
+	for (unsigned i = 1; i < n; i++) {
+		struct sb_msg *c = route_copy(&sh->router, m);
+
+		if (c == NULL) {
+			SB_ROUTE_INC(&sh->router, pool_empty);
+			break;
+		}
+		route_deliver(sh, c, best[i]);
+	}
+	if (n > 0)
+		route_deliver(sh, m, best[0]);
+	return n;
+}
+
+/* Presence to the server: the sender's availability (RFC 6121 §4.2, §4.5). */
+static void route_own_presence(struct sb_router *r, const struct route_in *in)
+{
+	struct sb_session *s = sb_session_find(&r->sessions, in->from, in->st.from_len,
+					       in->st.from_bare_len);
+
+	if (s != NULL) {
+		s->available = in->st.type != SB_STYPE_UNAVAILABLE;
+		SB_ROUTE_INC(r, presence_state);
+	}
+}
+
+static bool route_local(const struct sb_router *r, const struct route_in *in)
+{
+	const char *at = memchr(in->to, '@', in->st.to_bare_len);
+	const char *dom = at ? at + 1 : in->to;
+	size_t dlen = in->st.to_bare_len - (size_t)(dom - in->to);
+
+	return dlen == r->domain_len && memcmp(dom, r->domain, dlen) == 0;
+}
+
+void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
+{
+	struct sb_router *r = &sh->router;
+	static __thread struct route_in in;
+	struct sb_session_user *u;
+	struct sb_session *s;
+
+	SB_ROUTE_INC(r, stanzas_in);
+	if (route_parse(m, &in) < 0) {
+		SB_ROUTE_INC(r, msg_bad);
+		goto free;
+	}
+	if (in.st.to_len == 0) {
+		if (in.st.kind == SB_STANZA_PRESENCE)
+			route_own_presence(r, &in);
+		goto free; /* the dataplane answers iq to the server itself */
+	}
+	if (!route_local(r, &in)) {
+		route_error(sh, m, &in, "remote-server-not-found", SB_ROUTE_CTR_err_remote);
+		goto free;
+	}
+	if (in.st.to_len > in.st.to_bare_len) {
+		s = sb_session_find(&r->sessions, in.to, in.st.to_len, in.st.to_bare_len);
+		if (s != NULL) {
+			route_deliver(sh, m, s);
+			return;
+		}
+		if (in.st.kind != SB_STANZA_MESSAGE)
+			goto none;
+	} else if (in.st.kind == SB_STANZA_IQ) {
+		goto none;
+	}
+	u = sb_session_user_find(&r->sessions, in.to, in.st.to_bare_len);
+	if (route_to_user(sh, m, u) > 0)
+		return;
+none:
+	if (in.st.kind == SB_STANZA_PRESENCE)
+		SB_ROUTE_INC(r, dropped_presence);
+	else
+		route_error(sh, m, &in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
+free:
+	sb_msg_free_chain(m, &r->pool);
+}
