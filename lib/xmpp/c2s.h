@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The client-to-server XMPP stream (RFC 6120) as a state machine that takes
+ * parsed input and produces bytes and actions. The caller (the dataplane's
+ * XMPP glue) owns the TCP connection and runs lib/xml over the received
+ * bytes; for every tokenizer event it calls one sb_c2s_* function with the
+ * element's bytes copied contiguously, and gets back an action plus the
+ * bytes to send in env->out. This module never does I/O, never blocks, never
+ * allocates and never logs: per-connection state is struct sb_c2s (<= 64
+ * bytes, asserted), everything large is per-lcore memory in struct
+ * sb_c2s_env, and the one per-connection object that exists only during
+ * negotiation (SCRAM state, the pending bind id: struct sb_c2s_aux) comes
+ * from a per-lcore pool through env callbacks.
+ *
+ * Calls and actions (every call resets env->out_len and env->res, then:
+ *   send env->out[0..out_len) if out_len > 0, then act on the return value):
+ *
+ *   TCP accepted                 sb_c2s_start()
+ *   SB_XML_EV_STREAM_OPEN        sb_c2s_stream_open(hdr, header bytes)
+ *   SB_XML_EV_ELEMENT            sb_c2s_element(hdr, element bytes)
+ *   SB_XML_EV_STREAM_CLOSE       sb_c2s_stream_close()
+ *   sb_xml_feed() error          sb_c2s_xml_error(status)
+ *   control plane answered       sb_c2s_credentials() / sb_c2s_plain_result() /
+ *                                sb_c2s_bind_result()
+ *   timer, replaced session,     sb_c2s_shutdown(condition)
+ *   process stop
+ *
+ *   SB_C2S_ACT_NONE              nothing more to do
+ *   SB_C2S_ACT_AUTH_LOOKUP       fetch SCRAM credentials of env->res.user for
+ *                                env->res.mech; answer with sb_c2s_credentials()
+ *   SB_C2S_ACT_AUTH_PLAIN_VERIFY have the control plane check env->res.user /
+ *                                env->res.passwd (PBKDF2 is too slow for an
+ *                                lcore); answer with sb_c2s_plain_result()
+ *   SB_C2S_ACT_RESTART           SASL succeeded: after sending, sb_xml_init()
+ *                                the tokenizer (RFC 6120 §6.4.6: a new stream
+ *                                starts at the next byte, offset 0)
+ *   SB_C2S_ACT_BIND_REQUEST      ask the control plane to bind env->res.jid;
+ *                                answer with sb_c2s_bind_result()
+ *   SB_C2S_ACT_ROUTE             env->res.stanza is a stanza to route: its
+ *                                bytes (from stamped) are in env->route
+ *   SB_C2S_ACT_CLOSE             after sending, close the TCP connection; the
+ *                                state is CLOSED and every later call is refused
+ *
+ * Waiting (sb_c2s_waiting() true, between AUTH_LOOKUP / AUTH_PLAIN_VERIFY /
+ * BIND_REQUEST and the matching answer): the glue should stop feeding the
+ * tokenizer for this connection and leave further bytes in their mbufs
+ * (backpressure through the TCP window), so that a client pipelining after
+ * its bind request is served in order. An element delivered anyway is
+ * refused with a <policy-violation/> stream error (counted WHILE_WAITING):
+ * RFC 6120 §6.4 lets the client send nothing during a SASL step before the
+ * server answers, and order after a bind cannot be kept without buffering.
+ *
+ * Memory: the aux object is taken at <auth> and kept until the bind answer
+ * (it carries the authenticated username from SASL to binding, and the bind
+ * iq's id while the control plane decides); it is returned to the pool on a
+ * failed attempt, on bind success and on close. The bound full JID lives in
+ * glue memory handed over by sb_c2s_bind_result(); the bare JID is its
+ * prefix.
+ */
+#ifndef SB_XMPP_C2S_H
+#define SB_XMPP_C2S_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jid.h"
+#include "scram.h"
+#include "xml.h"
+
+/* Limits and sizes. */
+#define SB_C2S_DOMAIN_MAX 255u         /* our domain, normalised (RFC 7622: <= 1023) */
+#define SB_C2S_STREAM_ID_RAW 16u       /* CSPRNG bytes of a stream id (32 hex chars) */
+#define SB_C2S_RESOURCE_RAW 8u         /* CSPRNG bytes of a generated resource */
+#define SB_C2S_BIND_ID_MAX 512u        /* raw bytes of a bind iq's id kept while waiting */
+#define SB_C2S_SASL_B64_MAX 2048u      /* base64 text of one <auth>/<response> */
+#define SB_C2S_OUT_MIN 16384u          /* env->out_cap must be at least this */
+#define SB_C2S_ROUTE_EXTRA (SB_JID_FULL_MAX * 6u + 16u) /* route_cap >= element + this */
+#define SB_C2S_PREAUTH_BYTES_DEFAULT 8192u   /* ejabberd's pre-auth stanza limit */
+#define SB_C2S_PREAUTH_ELEMENTS_DEFAULT 32u  /* ejabberd's pre-auth element limit */
+#define SB_C2S_AUTH_ATTEMPTS_DEFAULT 3u      /* RFC 6120 §6.4.5: 2..5 retries */
+
+/* Connection states (struct sb_c2s.state). */
+enum sb_c2s_state {
+	SB_C2S_S_INIT = 0,        /* not started */
+	SB_C2S_S_STREAM,          /* waiting for the initial stream header */
+	SB_C2S_S_SASL,            /* features sent, waiting for <auth/> */
+	SB_C2S_S_SASL_INITIAL,    /* <auth/> had no initial response: empty challenge sent */
+	SB_C2S_S_SASL_LOOKUP,     /* AUTH_LOOKUP issued, waiting for sb_c2s_credentials() */
+	SB_C2S_S_SASL_FINAL,      /* SCRAM server-first sent, waiting for <response/> */
+	SB_C2S_S_SASL_VERIFY,     /* AUTH_PLAIN_VERIFY issued, waiting for the verdict */
+	SB_C2S_S_STREAM_AUTHED,   /* <success/> sent, waiting for the restarted stream header */
+	SB_C2S_S_BIND,            /* post-auth features sent, waiting for the bind iq */
+	SB_C2S_S_BIND_WAIT,       /* BIND_REQUEST issued, waiting for sb_c2s_bind_result() */
+	SB_C2S_S_BOUND,           /* session: stanzas are routed */
+	SB_C2S_S_CLOSED,          /* closing or closed: every call returns CLOSE */
+	SB_C2S_S_MAX
+};
+
+#define SB_C2S_F_HDR_SENT 0x01u  /* our stream header for the current stream is out */
+#define SB_C2S_F_AUTHED 0x02u    /* SASL succeeded */
+#define SB_C2S_F_GENERATED 0x04u /* the pending/bound resource was server-generated */
+
+enum sb_c2s_action {
+	SB_C2S_ACT_NONE = 0,
+	SB_C2S_ACT_AUTH_LOOKUP,
+	SB_C2S_ACT_AUTH_PLAIN_VERIFY,
+	SB_C2S_ACT_RESTART,
+	SB_C2S_ACT_BIND_REQUEST,
+	SB_C2S_ACT_ROUTE,
+	SB_C2S_ACT_CLOSE,
+	SB_C2S_ACT_MAX
+};
+
+/* Stream error conditions we send (RFC 6120 §4.9.3). */
+enum sb_c2s_stream_err {
+	SB_C2S_SERR_NONE = 0,
+	SB_C2S_SERR_BAD_FORMAT,            /* §4.9.3.1 */
+	SB_C2S_SERR_CONFLICT,              /* §4.9.3.3: replaced by a new session */
+	SB_C2S_SERR_CONNECTION_TIMEOUT,    /* §4.9.3.4 */
+	SB_C2S_SERR_HOST_UNKNOWN,          /* §4.9.3.6 */
+	SB_C2S_SERR_INTERNAL_SERVER_ERROR, /* §4.9.3.8 */
+	SB_C2S_SERR_INVALID_NAMESPACE,     /* §4.9.3.10 */
+	SB_C2S_SERR_NOT_AUTHORIZED,        /* §4.9.3.12 */
+	SB_C2S_SERR_NOT_WELL_FORMED,       /* §4.9.3.13 */
+	SB_C2S_SERR_POLICY_VIOLATION,      /* §4.9.3.14 */
+	SB_C2S_SERR_RESOURCE_CONSTRAINT,   /* §4.9.3.17 */
+	SB_C2S_SERR_RESTRICTED_XML,        /* §4.9.3.18 */
+	SB_C2S_SERR_SYSTEM_SHUTDOWN,       /* §4.9.3.20 */
+	SB_C2S_SERR_UNSUPPORTED_ENCODING,  /* §4.9.3.22 */
+	SB_C2S_SERR_UNSUPPORTED_STANZA,    /* §4.9.3.24 */
+	SB_C2S_SERR_UNSUPPORTED_VERSION,   /* §4.9.3.25 */
+	SB_C2S_SERR_MAX
+};
+
+/* SASL mechanisms we offer (bit i of sb_c2s_config.mechs). */
+enum sb_c2s_mech {
+	SB_C2S_MECH_SCRAM_SHA1 = SB_SCRAM_SHA1,
+	SB_C2S_MECH_SCRAM_SHA256 = SB_SCRAM_SHA256,
+	SB_C2S_MECH_PLAIN,
+	SB_C2S_MECH_MAX
+};
+#define SB_C2S_MECH_BIT(m) (1u << (m))
+
+/* What the control plane does when a bind names a resource already bound
+ * (RFC 6120 §7.7.2.2). Passed through in env->res for BIND_REQUEST; the
+ * control plane applies it and answers with sb_c2s_bind_result(). */
+enum sb_c2s_conflict_policy {
+	SB_C2S_CONFLICT_KICK_OLD = 0, /* the old session gets a <conflict/> stream error */
+	SB_C2S_CONFLICT_REFUSE,       /* the new bind gets a <conflict/> iq error */
+	SB_C2S_CONFLICT_RENAME,       /* the server picks another resource */
+	SB_C2S_CONFLICT_MAX
+};
+
+/* The control plane's answer to BIND_REQUEST. */
+enum sb_c2s_bind_status {
+	SB_C2S_BIND_OK = 0,          /* bound to the JID passed to sb_c2s_bind_result() */
+	SB_C2S_BIND_CONFLICT,        /* <conflict/> (§7.7.2.2) */
+	SB_C2S_BIND_NOT_ALLOWED,     /* <not-allowed/> (§7.6.2.2) */
+	SB_C2S_BIND_RESOURCE_LIMIT,  /* <resource-constraint/>: too many sessions (§7.6.2.1) */
+	SB_C2S_BIND_STATUS_MAX
+};
+
+enum sb_c2s_kind {
+	SB_C2S_KIND_MESSAGE = 0,
+	SB_C2S_KIND_PRESENCE,
+	SB_C2S_KIND_IQ,
+	SB_C2S_KIND_MAX
+};
+
+/* The type attribute of a routed stanza (RFC 6120 §8.2.3, RFC 6121 §4.7.1,
+ * §5.2.2). Absent: NONE; a value RFC 6121 does not list for a message:
+ * OTHER (treated as normal by the receiver, §5.2.2). */
+enum sb_c2s_type {
+	SB_C2S_T_NONE = 0,
+	SB_C2S_T_GET, SB_C2S_T_SET, SB_C2S_T_RESULT, SB_C2S_T_ERROR,
+	SB_C2S_T_CHAT, SB_C2S_T_GROUPCHAT, SB_C2S_T_HEADLINE, SB_C2S_T_NORMAL,
+	SB_C2S_T_UNAVAILABLE, SB_C2S_T_PROBE, SB_C2S_T_SUBSCRIBE, SB_C2S_T_SUBSCRIBED,
+	SB_C2S_T_UNSUBSCRIBE, SB_C2S_T_UNSUBSCRIBED,
+	SB_C2S_T_OTHER,
+	SB_C2S_T_MAX
+};
+
+/* A stanza for SB_C2S_ACT_ROUTE. Pointers are into env->route (bytes, id)
+ * or env->scratch (to) and valid until the next call on this env. */
+struct sb_c2s_stanza {
+	const uint8_t *bytes;      /* the element, from='<bound full JID>' stamped */
+	size_t len;
+	const uint8_t *id;         /* raw id value as received, NULL if absent */
+	size_t id_len;
+	const struct sb_jid *to;   /* normalised to, NULL if absent */
+	uint8_t kind;              /* enum sb_c2s_kind */
+	uint8_t type;              /* enum sb_c2s_type */
+	char child[SB_XML_HDR_NAME_BYTES]; /* local name of the first child ("" if none) */
+};
+
+/* Filled by every call; which fields are meaningful depends on the action. */
+struct sb_c2s_result {
+	/* AUTH_LOOKUP, AUTH_PLAIN_VERIFY: normalised username (NUL-terminated)
+	 * and its bare JID user@domain (NUL-terminated), in env->scratch. */
+	const char *user;
+	size_t user_len;
+	const char *bare;
+	size_t bare_len;
+	uint8_t mech;              /* enum sb_c2s_mech */
+	/* BIND_REQUEST: conflict policy from the config */
+	uint8_t conflict_policy;   /* enum sb_c2s_conflict_policy */
+	bool generated;            /* BIND_REQUEST: the resource was generated here */
+	/* CLOSE: the stream error sent, SB_C2S_SERR_NONE for a plain close */
+	uint8_t stream_err;        /* enum sb_c2s_stream_err */
+	/* AUTH_PLAIN_VERIFY: the password (SASLprep is the verifier's job), in
+	 * env->scratch; the glue copies it and must not keep it. */
+	const char *passwd;
+	size_t passwd_len;
+	/* BIND_REQUEST: the normalised full JID requested, NUL-terminated, in
+	 * env->scratch */
+	const char *jid;
+	size_t jid_len;
+	/* ROUTE */
+	struct sb_c2s_stanza stanza;
+};
+
+/* Per-connection object that exists only during negotiation (see above).
+ * The glue's pool hands out objects of sizeof(struct sb_c2s_aux). */
+struct sb_c2s_aux {
+	struct sb_scram_user user;          /* authenticated (or authenticating) username */
+	uint16_t bind_id_len;               /* BIND_WAIT: id of the bind iq */
+	uint8_t bind_id_quote;              /* the quote character the client used */
+	uint8_t bind_has_id;
+	union {
+		struct sb_scram_server scram;   /* during SCRAM */
+		uint8_t bind_id[SB_C2S_BIND_ID_MAX]; /* during BIND_WAIT */
+	} u;
+};
+
+/* Per-connection state. Read-only for the glue except through the
+ * functions below. */
+struct sb_c2s {
+	uint8_t state;             /* enum sb_c2s_state */
+	uint8_t flags;             /* SB_C2S_F_* */
+	uint8_t auth_failures;     /* SASL failures and aborts on this connection */
+	uint8_t mech;              /* enum sb_c2s_mech of the current/last exchange */
+	uint16_t preauth_elements; /* elements (and headers) received before SASL success */
+	uint16_t jid_len;          /* bound full JID */
+	uint16_t bare_len;         /* its bare prefix */
+	uint16_t pad;
+	uint32_t preauth_bytes;    /* bytes of those elements and headers */
+	uint8_t stream_id[SB_C2S_STREAM_ID_RAW]; /* current stream id, sent as 32 hex chars */
+	struct sb_c2s_aux *aux;    /* from env->aux_alloc, NULL when not negotiating */
+	const char *jid;           /* bound full JID in glue memory, NULL before bind */
+};
+_Static_assert(sizeof(struct sb_c2s) <= 64, "per-connection c2s state must stay <= 64 bytes");
+
+/* Configuration, per lcore (copied from the process config at start-up). */
+struct sb_c2s_config {
+	char domain[SB_C2S_DOMAIN_MAX + 1]; /* normalised (sb_jid_parse of the domain) */
+	uint16_t domain_len;
+	uint8_t mechs;                  /* SB_C2S_MECH_BIT() set offered and accepted */
+	uint8_t max_auth_attempts;      /* failures before policy-violation; 1..255 */
+	uint32_t preauth_bytes_max;     /* summed element bytes before SASL success */
+	uint16_t preauth_elements_max;  /* elements before SASL success */
+	bool legacy_session;            /* advertise <session><optional/></session> */
+	uint8_t conflict_policy;        /* enum sb_c2s_conflict_policy */
+	bool route_server_iq;           /* route iqs to the domain instead of refusing */
+	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
+	uint32_t fake_iterations;       /* iteration count unknown users are given */
+};
+
+/* Per-lcore working memory the functions use; the glue owns one per lcore
+ * (about 9 KiB) and never reads it except through env->res pointers. */
+struct sb_c2s_scratch {
+	struct sb_jid jid;                           /* a parsed to / bound JID */
+	uint8_t sasl[SB_C2S_SASL_B64_MAX];           /* decoded SASL payload */
+	char text[SB_JID_FULL_MAX + 1];              /* decoded values, server messages */
+	char bare[SB_SCRAM_USER_MAX + SB_C2S_DOMAIN_MAX + 2];
+};
+
+enum sb_c2s_ctr {
+#define C2S_CTR(id, name) SB_C2S_CTR_##id,
+#include "c2s_counters.def"
+#undef C2S_CTR
+	SB_C2S_CTR_MAX
+};
+
+/* Per-lcore environment passed to every call. */
+struct sb_c2s_env {
+	struct sb_c2s_config cfg;
+	/* Output: every call writes the bytes to send here from offset 0. */
+	uint8_t *out;
+	size_t out_cap;                 /* >= SB_C2S_OUT_MIN */
+	size_t out_len;
+	/* Where a ROUTE stanza is written; the glue may point it at the ring
+	 * object's data before each sb_c2s_element() call. */
+	uint8_t *route;
+	size_t route_cap;               /* >= element length + SB_C2S_ROUTE_EXTRA */
+	struct sb_c2s_result res;
+	struct sb_c2s_scratch *scratch;
+	/* Pool of struct sb_c2s_aux; alloc returns NULL when empty. */
+	void *(*aux_alloc)(void *arg);
+	void (*aux_free)(void *arg, void *obj);
+	/* CSPRNG: 0 or a negative errno; NULL selects OpenSSL RAND_bytes(). */
+	int (*random)(void *arg, uint8_t *buf, size_t len);
+	void *cb_arg;
+	bool out_overflow;              /* private: a write did not fit (counted, closes) */
+	uint64_t ctr[SB_C2S_CTR_MAX];
+};
+
+/* Defaults: our mechanisms all on, 3 attempts, 8192 bytes / 32 elements
+ * before auth, legacy session on, KICK_OLD, iqs to the domain refused,
+ * fake_iterations SB_SCRAM_ITER_MIN. domain is parsed and normalised with
+ * lib/jid; returns 0, -EINVAL (not a bare domain) or -ENAMETOOLONG. The
+ * fake secret is zero: set it from configuration. */
+int sb_c2s_config_default(struct sb_c2s_config *cfg, const char *domain, size_t len);
+
+/* Counter name for telemetry ("sasl_success", ...); NULL past the end. */
+const char *sb_c2s_ctr_name(enum sb_c2s_ctr id);
+
+/* Names of stream errors / states for diagnostics. */
+const char *sb_c2s_stream_err_name(enum sb_c2s_stream_err e);
+const char *sb_c2s_state_name(enum sb_c2s_state s);
+
+/* New connection: c is initialised (any previous content ignored) and
+ * waits for the stream header. Writes nothing; returns NONE. */
+enum sb_c2s_action sb_c2s_start(struct sb_c2s *c, struct sb_c2s_env *env);
+
+/* SB_XML_EV_STREAM_OPEN. hdr is the tokenizer's header; its spans are stream
+ * offsets, and elem[0..len) holds the stream header's bytes with elem[0] at
+ * stream offset base_off. Writes our header and features (NONE), or our
+ * header and a stream error (CLOSE). */
+enum sb_c2s_action sb_c2s_stream_open(struct sb_c2s *c, struct sb_c2s_env *env,
+				      const struct sb_xml_header *hdr, const uint8_t *elem,
+				      size_t len, uint64_t base_off);
+
+/* SB_XML_EV_ELEMENT: one complete top-level element, as for stream_open. */
+enum sb_c2s_action sb_c2s_element(struct sb_c2s *c, struct sb_c2s_env *env,
+				  const struct sb_xml_header *hdr, const uint8_t *elem, size_t len,
+				  uint64_t base_off);
+
+/* Answer to AUTH_LOOKUP: the user's stored credentials for res.mech, or
+ * NULL when the user does not exist (the exchange then fails at the proof,
+ * like a wrong password). */
+enum sb_c2s_action sb_c2s_credentials(struct sb_c2s *c, struct sb_c2s_env *env,
+				      const struct sb_scram_creds *creds);
+
+/* Answer to AUTH_PLAIN_VERIFY. */
+enum sb_c2s_action sb_c2s_plain_result(struct sb_c2s *c, struct sb_c2s_env *env, bool ok);
+
+/* Answer to BIND_REQUEST. For SB_C2S_BIND_OK, jid[0..len) is the bound
+ * normalised full JID in glue memory that stays valid and unchanged for the
+ * connection's life (the requested one, or another under RENAME); c keeps
+ * the pointer. Other statuses ignore jid and answer the iq with an error;
+ * the client may try again. */
+enum sb_c2s_action sb_c2s_bind_result(struct sb_c2s *c, struct sb_c2s_env *env,
+				      enum sb_c2s_bind_status st, const char *jid, size_t len);
+
+/* SB_XML_EV_STREAM_CLOSE: our </stream:stream>, CLOSE. */
+enum sb_c2s_action sb_c2s_stream_close(struct sb_c2s *c, struct sb_c2s_env *env);
+
+/* sb_xml_feed() failed with st: the mapped stream error (lib/xml/README.md),
+ * preceded by our stream header if it was not sent yet (RFC 6120 §4.9.1.2),
+ * then CLOSE. ERR_AFTER_CLOSE writes nothing. */
+enum sb_c2s_action sb_c2s_xml_error(struct sb_c2s *c, struct sb_c2s_env *env,
+				    enum sb_xml_status st);
+
+/* Close from our side with a stream error (system-shutdown,
+ * connection-timeout, conflict, ...); CLOSE. */
+enum sb_c2s_action sb_c2s_shutdown(struct sb_c2s *c, struct sb_c2s_env *env,
+				   enum sb_c2s_stream_err why);
+
+/* Release what c holds (the aux object) when the glue tears the connection
+ * down, whatever the state. Idempotent. */
+void sb_c2s_release(struct sb_c2s *c, struct sb_c2s_env *env);
+
+/* Largest element the tokenizer should accept next on c: the pre-auth
+ * allowance left before SASL success, else SIZE_MAX (the tokenizer's own
+ * limit applies). The glue may feed it into struct sb_xml_limits. */
+size_t sb_c2s_max_element(const struct sb_c2s *c, const struct sb_c2s_env *env);
+
+/* True while an asynchronous answer is pending (see Waiting above). */
+static inline bool sb_c2s_waiting(const struct sb_c2s *c)
+{
+	return c->state == SB_C2S_S_SASL_LOOKUP || c->state == SB_C2S_S_SASL_VERIFY ||
+	       c->state == SB_C2S_S_BIND_WAIT;
+}
+
+/* True once a resource is bound: stanzas are routed. */
+static inline bool sb_c2s_bound(const struct sb_c2s *c)
+{
+	return c->state == SB_C2S_S_BOUND;
+}
+
+/* Bound full / bare JID (not NUL-terminated; NULL before bind). */
+static inline const char *sb_c2s_full_jid(const struct sb_c2s *c, size_t *len)
+{
+	*len = c->jid_len;
+	return c->jid;
+}
+
+static inline const char *sb_c2s_bare_jid(const struct sb_c2s *c, size_t *len)
+{
+	*len = c->bare_len;
+	return c->jid;
+}
+
+#endif

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * SASL negotiation (RFC 6120 §6): the <auth/>, <challenge/>, <response/>,
+ * <abort/>, <success/> and <failure/> framing around lib/scram's PLAIN
+ * (RFC 4616) and SCRAM-SHA-1/-256 (RFC 5802, RFC 7677) state machines. The
+ * two slow or remote steps are actions for the glue: the SCRAM credential
+ * lookup and the PLAIN password check (a PBKDF2 the control plane runs).
+ */
+#include <string.h>
+
+#include "c2s_priv.h"
+
+static const struct {
+	const char *name;
+	uint8_t mech;
+	enum sb_c2s_ctr ctr;
+} mech_tab[] = {
+	{ "PLAIN", SB_C2S_MECH_PLAIN, SB_C2S_CTR_SASL_PLAIN },
+	{ "SCRAM-SHA-1", SB_C2S_MECH_SCRAM_SHA1, SB_C2S_CTR_SASL_SCRAM_SHA1 },
+	{ "SCRAM-SHA-256", SB_C2S_MECH_SCRAM_SHA256, SB_C2S_CTR_SASL_SCRAM_SHA256 },
+};
+
+static void put_sasl(struct sb_c2s_env *env, const char *name, const uint8_t *data, size_t n)
+{
+	c2s_puts(env, "<");
+	c2s_puts(env, name);
+	c2s_puts(env, " xmlns='" C2S_NS_SASL "'>");
+	c2s_put_b64(env, data, n);
+	c2s_puts(env, "</");
+	c2s_puts(env, name);
+	c2s_puts(env, ">");
+}
+
+/* RFC 6120 §6.4.5: <failure/> with a condition of §6.5; every failure
+ * (aborts included) counts towards max_auth_attempts, after which the
+ * stream is closed with <policy-violation/> (§6.4.5 allows a configurable
+ * number of retries). */
+static enum sb_c2s_action fail(struct sb_c2s *c, struct sb_c2s_env *env, const char *cond,
+			       enum sb_c2s_ctr ctr)
+{
+	c2s_count(env, ctr);
+	c2s_aux_put(c, env);
+	c->state = SB_C2S_S_SASL;
+	c2s_puts(env, "<failure xmlns='" C2S_NS_SASL "'><");
+	c2s_puts(env, cond);
+	c2s_puts(env, "/></failure>");
+	if (c->auth_failures < UINT8_MAX)
+		c->auth_failures++;
+	if (c->auth_failures >= env->cfg.max_auth_attempts) {
+		c2s_count(env, SB_C2S_CTR_SASL_MAX_ATTEMPTS);
+		return c2s_stream_error(c, env, SB_C2S_SERR_POLICY_VIOLATION);
+	}
+	return SB_C2S_ACT_NONE;
+}
+
+static enum sb_c2s_action fail_scram(struct sb_c2s *c, struct sb_c2s_env *env,
+				     enum sb_scram_result r)
+{
+	switch (r) {
+	case SB_SCRAM_ERR_AUTHZID:
+		return fail(c, env, "invalid-authzid", SB_C2S_CTR_SASL_FAIL_AUTHZID);
+	case SB_SCRAM_ERR_MALFORMED:
+	case SB_SCRAM_ERR_TOO_LONG:
+	case SB_SCRAM_ERR_EXTENSION:
+	case SB_SCRAM_ERR_CB_NOT_SUPPORTED:
+	case SB_SCRAM_ERR_STATE:
+		return fail(c, env, "malformed-request", SB_C2S_CTR_SASL_FAIL_MALFORMED);
+	case SB_SCRAM_ERR_CREDS:
+	case SB_SCRAM_ERR_INTERNAL:
+		return fail(c, env, "temporary-auth-failure", SB_C2S_CTR_SASL_FAIL_TEMPORARY);
+	default:
+		/* USERNAME, CB_MISMATCH, NONCE, PROOF: one answer, so that a bad
+		 * name cannot be told from a bad password (RFC 6120 §6.5.10). */
+		return fail(c, env, "not-authorized", SB_C2S_CTR_SASL_FAIL_NOT_AUTHORIZED);
+	}
+}
+
+/* The authentication identity for the glue: username and bare JID. */
+static void res_user(struct sb_c2s *c, struct sb_c2s_env *env)
+{
+	const struct sb_scram_user *u = &c->aux->user;
+	char *b = env->scratch->bare;
+
+	memcpy(b, u->name, u->len);
+	b[u->len] = '@';
+	memcpy(b + u->len + 1, env->cfg.domain, env->cfg.domain_len);
+	b[u->len + 1u + env->cfg.domain_len] = '\0';
+	env->res.user = u->name;
+	env->res.user_len = u->len;
+	env->res.bare = b;
+	env->res.bare_len = u->len + 1u + env->cfg.domain_len;
+	env->res.mech = c->mech;
+}
+
+/* The initial response (from <auth/> or, after an empty challenge, from the
+ * first <response/>): RFC 6120 §6.4.2. */
+static enum sb_c2s_action initial(struct sb_c2s *c, struct sb_c2s_env *env, const uint8_t *msg,
+				  size_t n)
+{
+	const struct sb_c2s_config *cfg = &env->cfg;
+	struct sb_scram_plain pl;
+	enum sb_scram_result r;
+
+	if (c->mech == SB_C2S_MECH_PLAIN) {
+		r = sb_scram_plain_parse((const char *)msg, n, cfg->domain, cfg->domain_len, &pl);
+		if (r != SB_SCRAM_OK)
+			return fail_scram(c, env, r);
+		c->aux->user = pl.user;
+		res_user(c, env);
+		env->res.passwd = pl.passwd;
+		env->res.passwd_len = pl.passwd_len;
+		c->state = SB_C2S_S_SASL_VERIFY;
+		return SB_C2S_ACT_AUTH_PLAIN_VERIFY;
+	}
+	r = sb_scram_server_start(&c->aux->u.scram, (enum sb_scram_mech)c->mech, cfg->domain,
+				  cfg->domain_len, (const char *)msg, n, &c->aux->user);
+	if (r != SB_SCRAM_OK)
+		return fail_scram(c, env, r);
+	res_user(c, env);
+	c->state = SB_C2S_S_SASL_LOOKUP;
+	return SB_C2S_ACT_AUTH_LOOKUP;
+}
+
+/* Base64 character data of a SASL element (RFC 6120 §6.4.2: "=" is an
+ * empty response, no content is no response). Returns 1 with data in
+ * scratch->sasl, 0 for no content, or a negative value after writing the
+ * failure. */
+static int payload(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_elem *e,
+		   size_t *n, enum sb_c2s_action *act)
+{
+	bool empty;
+	size_t s = c2s_stag_end(e, &empty), t;
+	int w;
+
+	if (empty)
+		return 0;
+	for (t = s; t < e->len && e->p[t] != '<' && e->p[t] != '&'; t++)
+		;
+	/* The first markup must be the end tag: no child, no reference, no
+	 * CDATA in base64 text. */
+	if (t >= e->len || e->p[t] != '<' || t + 1 >= e->len || e->p[t + 1] != '/') {
+		*act = fail(c, env, "incorrect-encoding", SB_C2S_CTR_SASL_FAIL_ENCODING);
+		return -1;
+	}
+	if (t == s)
+		return 0;
+	if (t - s == 1 && e->p[s] == '=') {
+		*n = 0;
+		return 1;
+	}
+	w = sb_scram_b64_decode((const char *)e->p + s, t - s, env->scratch->sasl,
+				sizeof(env->scratch->sasl));
+	if (w < 0) {
+		*act = fail(c, env, "incorrect-encoding", SB_C2S_CTR_SASL_FAIL_ENCODING);
+		return -1;
+	}
+	*n = (size_t)w;
+	return 1;
+}
+
+static enum sb_c2s_action auth(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_elem *e)
+{
+	const uint8_t *mv;
+	size_t mn, i, n = 0;
+	enum sb_c2s_action act = SB_C2S_ACT_NONE;
+	int have;
+
+	c2s_count(env, SB_C2S_CTR_SASL_AUTH);
+	if (c->state != SB_C2S_S_SASL) /* a second <auth/> inside an exchange */
+		return fail(c, env, "malformed-request", SB_C2S_CTR_SASL_FAIL_MALFORMED);
+	if (!c2s_attr_raw(e, "mechanism", &mv, &mn))
+		return fail(c, env, "invalid-mechanism", SB_C2S_CTR_SASL_FAIL_MECHANISM);
+	for (i = 0; i < sizeof(mech_tab) / sizeof(mech_tab[0]); i++)
+		if (strlen(mech_tab[i].name) == mn && memcmp(mech_tab[i].name, mv, mn) == 0)
+			break;
+	if (i == sizeof(mech_tab) / sizeof(mech_tab[0]) ||
+	    !(env->cfg.mechs & SB_C2S_MECH_BIT(mech_tab[i].mech)))
+		return fail(c, env, "invalid-mechanism", SB_C2S_CTR_SASL_FAIL_MECHANISM);
+	c2s_count(env, mech_tab[i].ctr);
+	c->mech = mech_tab[i].mech;
+	have = payload(c, env, e, &n, &act);
+	if (have < 0)
+		return act;
+	if (c->aux == NULL) {
+		c->aux = env->aux_alloc(env->cb_arg);
+		if (c->aux == NULL) {
+			c2s_count(env, SB_C2S_CTR_AUX_EMPTY);
+			return fail(c, env, "temporary-auth-failure",
+				    SB_C2S_CTR_SASL_FAIL_TEMPORARY);
+		}
+	}
+	memset(c->aux, 0, sizeof(*c->aux));
+	if (have == 0) {
+		/* §6.4.2: no initial response: an empty challenge asks for it. */
+		c2s_puts(env, "<challenge xmlns='" C2S_NS_SASL "'/>");
+		c->state = SB_C2S_S_SASL_INITIAL;
+		return SB_C2S_ACT_NONE;
+	}
+	return initial(c, env, env->scratch->sasl, n);
+}
+
+/* RFC 6120 §6.4.6: success, then the client restarts the stream. The aux
+ * object keeps the username for binding; the SCRAM keys are wiped. */
+static enum sb_c2s_action authed(struct sb_c2s *c, struct sb_c2s_env *env)
+{
+	sb_scram_server_reset(&c->aux->u.scram);
+	c2s_count(env, SB_C2S_CTR_SASL_SUCCESS);
+	c->flags |= SB_C2S_F_AUTHED;
+	c->flags &= (uint8_t)~SB_C2S_F_HDR_SENT;
+	c->state = SB_C2S_S_STREAM_AUTHED;
+	return SB_C2S_ACT_RESTART;
+}
+
+static enum sb_c2s_action response(struct sb_c2s *c, struct sb_c2s_env *env,
+				   const struct c2s_elem *e)
+{
+	enum sb_c2s_action act = SB_C2S_ACT_NONE;
+	enum sb_scram_result r;
+	size_t n = 0, out_len = 0;
+	int have;
+
+	if (c->state == SB_C2S_S_SASL)
+		return fail(c, env, "malformed-request", SB_C2S_CTR_SASL_FAIL_MALFORMED);
+	have = payload(c, env, e, &n, &act);
+	if (have < 0)
+		return act;
+	if (c->state == SB_C2S_S_SASL_INITIAL) {
+		if (have == 0)
+			return fail(c, env, "malformed-request", SB_C2S_CTR_SASL_FAIL_MALFORMED);
+		return initial(c, env, env->scratch->sasl, n);
+	}
+	r = sb_scram_server_final(&c->aux->u.scram, (const char *)env->scratch->sasl, n,
+				  env->scratch->text, sizeof(env->scratch->text), &out_len);
+	if (r != SB_SCRAM_OK)
+		return fail_scram(c, env, r);
+	/* §6.4.6: the server-final-message rides as additional data. */
+	put_sasl(env, "success", (const uint8_t *)env->scratch->text, out_len);
+	return authed(c, env);
+}
+
+enum sb_c2s_action c2s_sasl_element(struct sb_c2s *c, struct sb_c2s_env *env,
+				    const struct c2s_elem *e)
+{
+	const struct sb_xml_header *h = e->hdr;
+
+	if (!c2s_ns_is(e, &h->ns, C2S_NS_SASL)) {
+		/* §6.4 / §4.9.3.12: nothing but SASL before authentication. */
+		c2s_count(env, SB_C2S_CTR_NOT_AUTHORIZED);
+		return c2s_stream_error(c, env, SB_C2S_SERR_NOT_AUTHORIZED);
+	}
+	if (c2s_name_is(h->name, h->name_len, "auth"))
+		return auth(c, env, e);
+	if (c2s_name_is(h->name, h->name_len, "response"))
+		return response(c, env, e);
+	if (c2s_name_is(h->name, h->name_len, "abort")) /* §6.4.4 */
+		return fail(c, env, "aborted", SB_C2S_CTR_SASL_ABORTED);
+	c2s_count(env, SB_C2S_CTR_NOT_AUTHORIZED);
+	return c2s_stream_error(c, env, SB_C2S_SERR_NOT_AUTHORIZED);
+}
+
+/* Entry checks shared by the two asynchronous answers. */
+static bool expect_state(struct sb_c2s *c, struct sb_c2s_env *env, uint8_t state,
+			 enum sb_c2s_action *act)
+{
+	c2s_begin(env);
+	if (c->state == state && c->aux != NULL)
+		return true;
+	c2s_count(env, SB_C2S_CTR_BAD_STATE_CALL);
+	*act = c->state == SB_C2S_S_CLOSED ? SB_C2S_ACT_CLOSE : SB_C2S_ACT_NONE;
+	return false;
+}
+
+enum sb_c2s_action sb_c2s_credentials(struct sb_c2s *c, struct sb_c2s_env *env,
+				      const struct sb_scram_creds *creds)
+{
+	struct sb_scram_creds fake;
+	enum sb_c2s_action act;
+	enum sb_scram_result r;
+	size_t n = 0;
+
+	if (!expect_state(c, env, SB_C2S_S_SASL_LOOKUP, &act))
+		return act;
+	if (creds == NULL) {
+		/* RFC 5802 §9: an unknown user gets a stable fake salt and fails
+		 * at the proof, like a wrong password. */
+		c2s_count(env, SB_C2S_CTR_SASL_UNKNOWN_USER);
+		if (sb_scram_credentials_fake((enum sb_scram_mech)c->mech, env->cfg.fake_secret,
+					      sizeof(env->cfg.fake_secret), c->aux->user.name,
+					      c->aux->user.len, &fake) != 0)
+			return c2s_finish(c, env, fail(c, env, "temporary-auth-failure",
+						       SB_C2S_CTR_SASL_FAIL_TEMPORARY));
+		fake.iterations = env->cfg.fake_iterations;
+		creds = &fake;
+	}
+	r = sb_scram_server_first(&c->aux->u.scram, creds, env->scratch->text,
+				  sizeof(env->scratch->text), &n);
+	if (creds == &fake)
+		memset(&fake, 0, sizeof(fake));
+	if (r != SB_SCRAM_OK)
+		return c2s_finish(c, env, fail_scram(c, env, r));
+	put_sasl(env, "challenge", (const uint8_t *)env->scratch->text, n);
+	c->state = SB_C2S_S_SASL_FINAL;
+	return c2s_finish(c, env, SB_C2S_ACT_NONE);
+}
+
+enum sb_c2s_action sb_c2s_plain_result(struct sb_c2s *c, struct sb_c2s_env *env, bool ok)
+{
+	enum sb_c2s_action act;
+
+	if (!expect_state(c, env, SB_C2S_S_SASL_VERIFY, &act))
+		return act;
+	if (!ok)
+		return c2s_finish(c, env, fail(c, env, "not-authorized",
+					       SB_C2S_CTR_SASL_FAIL_NOT_AUTHORIZED));
+	c2s_puts(env, "<success xmlns='" C2S_NS_SASL "'/>");
+	return c2s_finish(c, env, authed(c, env));
+}
