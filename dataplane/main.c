@@ -32,9 +32,11 @@
 #include "impair.h"
 #include "log.h"
 #include "port.h"
+#include "ring/ctl_link.h"
 #include "shared.h"
 #include "tcp/conn.h"
 #include "telemetry.h"
+#include "xmpp/xconn.h"
 #include "worker.h"
 
 RTE_LOG_REGISTER(sb_logtype_main, sb.main, INFO);
@@ -126,6 +128,7 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
 	w->msg_pool = sh->msg_pool;
+	sb_ctl_link_pool_ops(&w->msg_ops, sh->msg_pool);
 	w->n_shards = sh->shm->n_shards;
 	for (unsigned s = 0; s < w->n_shards; s++) {
 		w->up[s] = sh->up[idx][s];
@@ -172,6 +175,15 @@ static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool cs
 		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)cfg->tcp_echo_port), SB_APP_ECHO);
 	if (cfg->tcp_discard_port != 0)
 		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)cfg->tcp_discard_port), SB_APP_DISCARD);
+	if (cfg->xmpp_c2s_port != 0) {
+		rc = sb_xmpp_worker_init(w, cfg);
+		if (rc < 0) {
+			SB_LOG(main, ERR, "worker %u XMPP state (domain '%s'): %s", w->index,
+			       cfg->xmpp_domain, strerror(-rc));
+			return rc;
+		}
+		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)cfg->xmpp_c2s_port), SB_APP_C2S);
+	}
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "pktio.h"
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
+#include "xmpp/xconn.h"
 #include "worker.h"
 
 /* Publish what sbctl and telemetry read about TCP; every 100 ms is fresh
@@ -53,6 +54,8 @@ int sb_worker_main(void *arg)
 
 		work = n + sb_ctl_link_poll(w, now_tsc);
 		sb_tcp_io_timers(w, w->now_us);
+		if (w->xmpp != NULL)
+			sb_xmpp_turn(w, w->now_us);
 		sb_ctl_link_heartbeat(w, now_tsc);
 		if (unlikely(w->impair != NULL))
 			sb_impair_tx(w, now_tsc);

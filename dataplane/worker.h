@@ -15,12 +15,14 @@
 #include <rte_ether.h>
 
 #include "idle.h"
+#include "msg.h"
 #include "shm.h"
 
 struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
 struct sb_impair;
+struct sb_xmpp_worker;
 struct sb_tcp_worker;
 
 #define SB_TX_BURST 64
@@ -42,11 +44,13 @@ struct sb_worker {
 	uint64_t now_us;                /* this turn's time, from the TSC */
 	struct sb_tcp_worker *tcp;      /* connections, timers, listeners */
 	struct sb_impair *impair;       /* test-only link impairment, NULL when off */
+	struct sb_xmpp_worker *xmpp;    /* XMPP streams, NULL when xmpp.c2s_port is 0 */
 	struct rte_mbuf *tx[SB_TX_BURST];
 	struct sb_idle idle;
 
 	/* Rings to and from sb-control; heartbeats. */
 	struct rte_mempool *msg_pool;
+	struct sb_msg_pool_ops msg_ops;       /* msg_pool for lib/msg's chain helpers */
 	struct rte_ring *up[SB_MAX_SHARDS];   /* this worker -> shard s */
 	struct rte_ring *down[SB_MAX_SHARDS]; /* shard s -> this worker */
 	uint32_t n_shards;

@@ -14,6 +14,7 @@
 
 #include "router.h"
 #include "shard.h"
+#include "xmpp_error.h"
 
 #define JID_MAX 3072
 
@@ -46,28 +47,6 @@ static int route_parse(const struct sb_msg *m, struct route_in *in)
 	return 0;
 }
 
-/* Escape s for an attribute value in single quotes. */
-static size_t route_esc(char *out, size_t cap, const char *s, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 7 < cap; i++) {
-		const char *rep = NULL;
-
-		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '\'': rep = "&apos;"; break;
-		case '"': rep = "&quot;"; break;
-		default: out[o++] = s[i]; continue;
-		}
-		o += (size_t)snprintf(out + o, cap - o, "%s", rep);
-	}
-	out[o] = '\0';
-	return o;
-}
-
 static const char *const kind_names[SB_STANZA_KIND_MAX] = {
 	[SB_STANZA_MESSAGE] = "message",
 	[SB_STANZA_PRESENCE] = "presence",
@@ -80,10 +59,21 @@ static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struc
 			const char *cond, enum sb_route_ctr c)
 {
 	struct sb_router *r = &sh->router;
-	static __thread char to_e[JID_MAX * 6], from_e[JID_MAX * 6], id_e[1024 * 6], body[48 * 1024];
+	static __thread char body[16 * 1024];
 	const char *from = in->st.to_len ? in->to : r->domain;
 	size_t from_len = in->st.to_len ? in->st.to_len : r->domain_len;
 	struct sb_msg_stanza st = { .kind = in->st.kind, .type = SB_STYPE_ERROR };
+	const struct sb_xmpp_error spec = {
+		.kind = kind_names[in->st.kind],
+		.from = from,
+		.from_len = from_len,
+		.to = in->from,
+		.to_len = in->st.from_len,
+		.id = in->st.id_len ? in->id : NULL,
+		.id_len = in->st.id_len,
+		.type = "cancel",
+		.condition = cond,
+	};
 	struct sb_msg *e;
 	int n;
 
@@ -91,16 +81,9 @@ static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struc
 		SB_ROUTE_INC(r, dropped_error);
 		return;
 	}
-	route_esc(to_e, sizeof(to_e), in->from, in->st.from_len);
-	route_esc(from_e, sizeof(from_e), from, from_len);
-	route_esc(id_e, sizeof(id_e), in->id, in->st.id_len);
-	n = snprintf(body, sizeof(body),
-		     "<%s from='%s' to='%s'%s%s%s type='error'><error type='cancel'><%s "
-		     "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></%s>",
-		     kind_names[in->st.kind], from_e, to_e, in->st.id_len ? " id='" : "", id_e,
-		     in->st.id_len ? "'" : "", cond, kind_names[in->st.kind]);
+	n = sb_xmpp_error_write(&spec, body, sizeof(body));
 	e = r->pool.alloc(r->pool.arg);
-	if (e == NULL || n < 0 || (size_t)n >= sizeof(body)) {
+	if (e == NULL || n < 0) {
 		SB_ROUTE_INC(r, pool_empty);
 		if (e != NULL)
 			sb_msg_free_chain(e, &r->pool);

@@ -25,6 +25,7 @@ struct sb_worker;
 enum sb_app_id {
 	SB_APP_ECHO = 0,   /* RFC 862: bytes back as they came */
 	SB_APP_DISCARD,    /* RFC 863: bytes dropped */
+	SB_APP_C2S,        /* XMPP client-to-server streams (dataplane/xmpp/) */
 	SB_APP_MAX,
 };
 
@@ -39,6 +40,7 @@ struct sb_app_ops {
 
 extern const struct sb_app_ops sb_app_echo;
 extern const struct sb_app_ops sb_app_discard;
+extern const struct sb_app_ops sb_app_c2s;
 extern const struct sb_app_ops *const sb_apps[SB_APP_MAX];
 
 #endif

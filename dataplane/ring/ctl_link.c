@@ -13,8 +13,35 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include <errno.h>
+
 #include "ctl_link.h"
 #include "msg.h"
+#include "xmpp/xconn.h"
+
+static struct sb_msg *link_pool_alloc(void *arg)
+{
+	struct sb_msg *m;
+
+	if (rte_mempool_get(arg, (void **)&m) != 0)
+		return NULL;
+	m->next = NULL;
+	m->owner = SB_MSG_OWNER_DATAPLANE;
+	return m;
+}
+
+static void link_pool_free(void *arg, struct sb_msg *m)
+{
+	m->owner = SB_MSG_OWNER_FREE;
+	rte_mempool_put(arg, m);
+}
+
+void sb_ctl_link_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp)
+{
+	ops->alloc = link_pool_alloc;
+	ops->free = link_pool_free;
+	ops->arg = mp;
+}
 
 static void link_free(struct sb_worker *w, struct sb_msg *m)
 {
@@ -34,13 +61,39 @@ static int link_enqueue(struct sb_worker *w, unsigned s, struct sb_msg *m)
 	return 0;
 }
 
+int sb_ctl_link_send(struct sb_worker *w, unsigned shard, struct sb_msg *m, uint64_t now_tsc)
+{
+	if (!sb_ctl_link_attached(w, now_tsc)) {
+		SB_CTR_INC(w, no_control);
+		return -ENOTCONN;
+	}
+	m->shard = (uint16_t)shard;
+	m->worker = w->index;
+	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
+	if (unlikely(rte_ring_sp_enqueue(w->up[shard], m) != 0)) {
+		sb_msg_set_owner(m, SB_MSG_OWNER_DATAPLANE);
+		SB_CTR_INC(w, ring_full);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
 static void link_handle(struct sb_worker *w, unsigned s, struct sb_msg *m, uint64_t now_tsc)
 {
-	m->owner = SB_MSG_OWNER_DATAPLANE;
+	sb_msg_set_owner(m, SB_MSG_OWNER_DATAPLANE);
 	if (unlikely(sb_msg_decode(m, w->index + 1u, w->n_shards) != SB_MSG_OK ||
 		     m->worker != w->index || m->shard != s)) {
 		SB_CTR_INC(w, msg_bad);
-		link_free(w, m);
+		sb_msg_free_chain(m, &w->msg_ops);
+		return;
+	}
+	if (m->kind != SB_MSG_HEARTBEAT) {
+		if (w->xmpp != NULL) {
+			sb_xmpp_from_control(w, m);
+			return;
+		}
+		SB_CTR_INC(w, msg_bad);
+		sb_msg_free_chain(m, &w->msg_ops);
 		return;
 	}
 	switch (m->kind) {

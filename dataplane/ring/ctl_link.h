@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "msg.h"
 #include "worker.h"
 
 #define SB_CTL_LINK_BURST 32 /* messages per ring per loop turn: bounded work */
@@ -18,6 +19,14 @@ unsigned sb_ctl_link_poll(struct sb_worker *w, uint64_t now_tsc);
 
 /* Send this worker's heartbeat to every shard when it is due. */
 void sb_ctl_link_heartbeat(struct sb_worker *w, uint64_t now_tsc);
+
+/* Hand m (a chain, tagged DATAPLANE) to shard. 0, or m stays the caller's:
+ * -ENOTCONN when sb-control is not attached, -ENOBUFS when the ring is full. */
+int sb_ctl_link_send(struct sb_worker *w, unsigned shard, struct sb_msg *m, uint64_t now_tsc);
+
+/* lib/msg's pool access over the shared message pool. */
+struct rte_mempool;
+void sb_ctl_link_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp);
 
 /* Whether sb-control refreshed its liveness stamp recently enough. */
 bool sb_ctl_link_attached(const struct sb_worker *w, uint64_t now_tsc);

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The c2s listener's application (struct sb_app_ops) and the per-worker
+ * XMPP state: connection objects and their generations, the bound list the
+ * dataplane replays to a restarted sb-control, login deadlines, answers
+ * from the control plane, and stanzas waiting for ring room.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "app/app.h"
+#include "ring/ctl_link.h"
+#include "tcp/conn.h"
+#include "worker.h"
+#include "xconn.h"
+
+static struct sb_xconn *app_xconn(const struct sb_conn *c)
+{
+	return (struct sb_xconn *)(uintptr_t)c->app_data;
+}
+
+static void app_list_add(struct sb_xmpp_worker *xw, struct sb_xconn *x)
+{
+	x->prev = NULL;
+	x->next = xw->bound;
+	if (xw->bound != NULL)
+		xw->bound->prev = x;
+	xw->bound = x;
+	x->flags |= SB_XC_F_LISTED;
+	xw->n_bound++;
+}
+
+static void app_list_del(struct sb_xmpp_worker *xw, struct sb_xconn *x)
+{
+	if (!(x->flags & SB_XC_F_LISTED))
+		return;
+	if (x->prev != NULL)
+		x->prev->next = x->next;
+	else
+		xw->bound = x->next;
+	if (x->next != NULL)
+		x->next->prev = x->prev;
+	x->flags &= (uint8_t)~SB_XC_F_LISTED;
+	xw->n_bound--;
+	xw->replay_done = 0; /* positions moved: the next replay starts over */
+}
+
+static void app_accept(struct sb_worker *w, struct sb_conn *c)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xconn *x;
+
+	if (rte_mempool_get(xw->xconn_pool, (void **)&x) != 0) {
+		SB_CTR_INC(w, xmpp_accept_full);
+		sb_conn_close(w, c);
+		return;
+	}
+	memset(x, 0, offsetof(struct sb_xconn, gen));
+	x->prev = x->next = NULL;
+	x->conn = c;
+	x->gen++;
+	sb_wheel_timer_init(&x->login_timer);
+	sb_wheel_arm(&xw->wheel, &x->login_timer, w->now_us / 1000 + xw->login_timeout_ms);
+	sb_xml_init(&x->xml);
+	sb_c2s_start(&x->c2s, &xw->env);
+	c->app_data = (uint64_t)(uintptr_t)x;
+	SB_CTR_INC(w, xmpp_accepted);
+}
+
+static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+{
+	struct sb_xconn *x = app_xconn(c);
+
+	if (x == NULL || (x->flags & SB_XC_F_CLOSING)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	/* The glue hands over single-segment mbufs; keep them as they are. */
+	m->next = NULL;
+	if (x->in_tail != NULL)
+		x->in_tail->next = m;
+	else
+		x->in_head = m;
+	x->in_tail = m;
+	sb_xconn_pump(w, x);
+}
+
+static void app_writable(struct sb_worker *w, struct sb_conn *c)
+{
+	(void)w;
+	(void)c;
+}
+
+static void app_peer_fin(struct sb_worker *w, struct sb_conn *c)
+{
+	struct sb_xconn *x = app_xconn(c);
+
+	/* TCP ended without </stream:stream>: nothing more can be said. */
+	if (x != NULL)
+		x->flags |= SB_XC_F_CLOSING;
+	sb_conn_close(w, c);
+}
+
+static void app_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xconn *x = app_xconn(c);
+	struct rte_mbuf *m;
+
+	(void)why;
+	if (x == NULL)
+		return;
+	if (x->flags & SB_XC_F_LISTED)
+		sb_xconn_unbind(w, x);
+	app_list_del(xw, x);
+	sb_wheel_cancel(&xw->wheel, &x->login_timer);
+	while ((m = x->in_head) != NULL) {
+		x->in_head = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free(m);
+	}
+	if (x->ctx != NULL)
+		rte_mempool_put(xw->ctx_pool, x->ctx);
+	if (x->blocked != NULL) {
+		for (uint32_t i = 0; i < xw->n_blocked; i++)
+			if (xw->blocked[i] == x)
+				xw->blocked[i] = xw->blocked[--xw->n_blocked];
+		sb_msg_free_chain(x->blocked, &w->msg_ops);
+	}
+	sb_c2s_release(&x->c2s, &xw->env);
+	if (x->jid != NULL)
+		rte_mempool_put(xw->jid_pool, x->jid);
+	x->gen++; /* late replies for this connection no longer match */
+	x->conn = NULL;
+	c->app_data = 0;
+	rte_mempool_put(xw->xconn_pool, x);
+}
+
+const struct sb_app_ops sb_app_c2s = {
+	.name = "c2s",
+	.on_accept = app_accept,
+	.on_data = app_data,
+	.on_writable = app_writable,
+	.on_peer_fin = app_peer_fin,
+	.on_close = app_close,
+};
+
+/* The connection a control reply names, or NULL when the handle is not
+ * one of our objects or its connection has gone since. */
+static struct sb_xconn *app_from_handle(struct sb_worker *w, const struct sb_msg *m)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	uintptr_t p = (uintptr_t)m->conn;
+	bool ours = false;
+
+	for (unsigned i = 0; i < xw->n_pool_ranges; i++)
+		ours |= p >= xw->pool_lo[i] && p + sizeof(struct sb_xconn) <= xw->pool_hi[i];
+	if (!ours || p % _Alignof(struct sb_xconn) != 0) {
+		SB_CTR_INC(w, xmpp_bad_handle);
+		return NULL;
+	}
+	if (((struct sb_xconn *)p)->gen != m->conn_gen || ((struct sb_xconn *)p)->conn == NULL) {
+		SB_CTR_INC(w, xmpp_stale_reply);
+		return NULL;
+	}
+	return (struct sb_xconn *)p;
+}
+
+static void app_auth_resp(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
+{
+	struct sb_c2s_env *env = &w->xmpp->env;
+	struct sb_scram_creds creds;
+
+	if (x->c2s.state == SB_C2S_S_SASL_VERIFY) {
+		sb_xconn_act(w, x, sb_c2s_plain_result(&x->c2s, env, m->status == 0));
+	} else if (x->c2s.state == SB_C2S_S_SASL_LOOKUP) {
+		bool have = m->status == 0 && m->len >= SB_SCRAM_CREDS_RECORD_LEN &&
+			    sb_scram_credentials_unpack(&creds, m->payload, m->len) == 0;
+
+		sb_xconn_act(w, x, sb_c2s_credentials(&x->c2s, env, have ? &creds : NULL));
+		explicit_bzero(&creds, sizeof(creds));
+	} else {
+		SB_CTR_INC(w, xmpp_stale_reply);
+	}
+}
+
+static void app_bind_resp(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	enum sb_c2s_bind_status st = m->status == 0	    ? SB_C2S_BIND_OK
+				     : m->status == -EEXIST ? SB_C2S_BIND_CONFLICT
+							    : SB_C2S_BIND_RESOURCE_LIMIT;
+
+	if (x->c2s.state != SB_C2S_S_BIND_WAIT || x->jid == NULL) {
+		SB_CTR_INC(w, xmpp_stale_reply);
+		return;
+	}
+	sb_xconn_act(w, x, sb_c2s_bind_result(&x->c2s, &xw->env, st, x->jid, strlen(x->jid)));
+	if (sb_c2s_bound(&x->c2s)) {
+		SB_CTR_INC(w, xmpp_binds);
+		sb_wheel_cancel(&xw->wheel, &x->login_timer);
+		app_list_add(xw, x);
+	}
+}
+
+void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m)
+{
+	struct sb_xconn *x = app_from_handle(w, m);
+
+	if (x != NULL) {
+		switch (m->kind) {
+		case SB_MSG_AUTH_RESP:
+			app_auth_resp(w, x, m);
+			break;
+		case SB_MSG_BIND_RESP:
+			app_bind_resp(w, x, m);
+			break;
+		case SB_MSG_DELIVER:
+			if (sb_c2s_bound(&x->c2s))
+				sb_xconn_deliver(w, x, m);
+			else
+				SB_CTR_INC(w, xmpp_stale_reply);
+			break;
+		case SB_MSG_KICK:
+			SB_CTR_INC(w, xmpp_kicked);
+			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
+							   SB_C2S_SERR_CONFLICT));
+			break;
+		default:
+			SB_CTR_INC(w, msg_bad);
+			break;
+		}
+	}
+	/* Input held while waiting for this answer can flow again. */
+	if (x != NULL && x->conn != NULL)
+		sb_xconn_pump(w, x);
+	sb_msg_free_chain(m, &w->msg_ops);
+}
+
+static void app_login_expired(struct sb_wheel_timer *t, void *arg)
+{
+	struct sb_worker *w = arg;
+	struct sb_xconn *x = container_of(t, struct sb_xconn, login_timer);
+
+	SB_CTR_INC(w, xmpp_login_timeout);
+	sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
+					   SB_C2S_SERR_CONNECTION_TIMEOUT));
+}
+
+/* Retry stanzas held for ring room, oldest first. */
+static void app_unblock(struct sb_worker *w, uint64_t now_tsc)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+
+	while (xw->n_blocked > 0) {
+		struct sb_xconn *x = xw->blocked[0];
+
+		int rc = sb_ctl_link_send(w, x->blocked_shard, x->blocked, now_tsc);
+
+		if (rc == -ENOBUFS)
+			return;
+		if (rc < 0) {
+			/* sb-control went away meanwhile: lost with a counter,
+			 * like any stanza in flight to a dead process. */
+			SB_CTR_INC(w, xmpp_ctl_unavailable);
+			sb_msg_free_chain(x->blocked, &w->msg_ops);
+		} else {
+			SB_CTR_INC(w, xmpp_routed);
+		}
+		x->blocked = NULL;
+		x->flags &= (uint8_t)~SB_XC_F_BLOCKED;
+		xw->blocked[0] = xw->blocked[--xw->n_blocked];
+		sb_xconn_pump(w, x);
+	}
+}
+
+/* A new sb-control knows no session: tell it about every bound one
+ * (DESIGN.md: a control-plane restart is invisible to users). */
+static void app_replay(struct sb_worker *w, uint64_t now_tsc)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	uint32_t epoch = __atomic_load_n(&w->shm->ctl_epoch, __ATOMIC_ACQUIRE);
+	uint32_t i = 0, budget = 256;
+	struct sb_xconn *x;
+
+	if (epoch == xw->ctl_epoch || !sb_ctl_link_attached(w, now_tsc))
+		return;
+	for (x = xw->bound; x != NULL && i < xw->replay_done; x = x->next)
+		i++;
+	for (; x != NULL && budget > 0; x = x->next, budget--) {
+		if (sb_xconn_replay(w, x) < 0)
+			return; /* ring full: the rest next turn */
+		xw->replay_done++;
+		SB_CTR_INC(w, xmpp_replayed);
+	}
+	if (x == NULL) {
+		xw->ctl_epoch = epoch;
+		xw->replay_done = 0;
+	}
+}
+
+void sb_xmpp_turn(struct sb_worker *w, uint64_t now_us)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	uint64_t now_tsc = rte_rdtsc();
+
+	sb_wheel_advance(&xw->wheel, now_us / 1000, app_login_expired, w, 64);
+	if (xw->n_blocked > 0)
+		app_unblock(w, now_tsc);
+	app_replay(w, now_tsc);
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The c2s application on the TCP glue: received bytes are kept as mbufs in
+ * the connection's input list and run through the tokenizer; each complete
+ * element is copied out once (into the worker's element buffer), its bytes
+ * released, and handed to lib/xmpp; what lib/xmpp returns is sent and acted
+ * on. While lib/xmpp waits for the control plane, or a stanza waits for
+ * ring room, input stays in its mbufs and the TCP window closes as the
+ * receive space runs out: backpressure, never a silent drop.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "app/app.h"
+#include "tcp/conn.h"
+#include "worker.h"
+#include "xconn.h"
+
+/* Send len bytes on x's connection, copied into pooled mbufs. A client
+ * that lets its send queue fill is closed: it is not reading. */
+static void xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len)
+{
+	struct rte_mbuf *head = NULL;
+
+	while (len > 0) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(w->pkt_pool);
+		uint16_t n;
+
+		if (m == NULL) {
+			SB_CTR_INC(w, mbuf_alloc_fail);
+			break;
+		}
+		n = (uint16_t)RTE_MIN(len, (size_t)rte_pktmbuf_tailroom(m));
+		memcpy(rte_pktmbuf_append(m, n), p, n);
+		p += n;
+		len -= n;
+		if (head == NULL)
+			head = m;
+		else if (rte_pktmbuf_chain(head, m) < 0) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	if (len > 0 || head == NULL || sb_conn_send(w, x->conn, head) < 0) {
+		SB_CTR_INC(w, xmpp_slow_reader);
+		rte_pktmbuf_free(head);
+		x->flags |= SB_XC_F_CLOSING;
+		sb_conn_close(w, x->conn);
+	}
+}
+
+void sb_xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len)
+{
+	if (!(x->flags & SB_XC_F_CLOSING) && len > 0)
+		xconn_write(w, x, p, len);
+}
+
+/* Release input bytes before stream offset off. */
+static void xconn_consume(struct sb_xconn *x, uint64_t off)
+{
+	while (x->in_head != NULL && x->in_off < off) {
+		struct rte_mbuf *m = x->in_head;
+		uint64_t left = off - x->in_off;
+
+		if (left < m->data_len) {
+			rte_pktmbuf_adj(m, (uint16_t)left);
+			x->in_off = off;
+			return;
+		}
+		x->in_off += m->data_len;
+		x->in_head = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		m->pkt_len = m->data_len;
+		rte_pktmbuf_free(m);
+	}
+	if (x->in_head == NULL) {
+		x->in_tail = NULL;
+		x->in_off = off;
+	}
+}
+
+/* Copy stream bytes [from, to) out of the input list. */
+static size_t xconn_gather(const struct sb_xconn *x, uint64_t from, uint64_t to, uint8_t *dst,
+			   size_t cap)
+{
+	uint64_t skip = from - x->in_off;
+	size_t want = (size_t)RTE_MIN(to - from, (uint64_t)cap), got = 0;
+
+	for (const struct rte_mbuf *m = x->in_head; m != NULL && got < want; m = m->next) {
+		size_t n;
+
+		if (skip >= m->data_len) {
+			skip -= m->data_len;
+			continue;
+		}
+		n = RTE_MIN((size_t)(m->data_len - skip), want - got);
+		memcpy(dst + got, rte_pktmbuf_mtod_offset(m, const uint8_t *, skip), n);
+		got += n;
+		skip = 0;
+	}
+	return got;
+}
+
+static void xconn_close_now(struct sb_worker *w, struct sb_xconn *x)
+{
+	x->flags |= SB_XC_F_CLOSING;
+	xconn_consume(x, UINT64_MAX);
+	sb_conn_close(w, x->conn);
+}
+
+void sb_xconn_act(struct sb_worker *w, struct sb_xconn *x, enum sb_c2s_action act)
+{
+	struct sb_c2s_env *env = &w->xmpp->env;
+
+	sb_xconn_write(w, x, env->out, env->out_len);
+	switch (act) {
+	case SB_C2S_ACT_NONE:
+		break;
+	case SB_C2S_ACT_AUTH_LOOKUP:
+		sb_xconn_auth_request(w, x, false);
+		break;
+	case SB_C2S_ACT_AUTH_PLAIN_VERIFY:
+		sb_xconn_auth_request(w, x, true);
+		break;
+	case SB_C2S_ACT_RESTART:
+		/* RFC 6120 §6.4.6: a new stream from the next byte on. */
+		sb_xml_init(&x->xml);
+		x->in_off = 0;
+		SB_CTR_INC(w, xmpp_logins);
+		break;
+	case SB_C2S_ACT_BIND_REQUEST:
+		sb_xconn_bind_request(w, x);
+		break;
+	case SB_C2S_ACT_ROUTE:
+		sb_xconn_route(w, x);
+		break;
+	case SB_C2S_ACT_CLOSE:
+	default:
+		xconn_close_now(w, x);
+		break;
+	}
+}
+
+/* One tokenizer event: copy the element out, release its bytes, and hand
+ * it to lib/xmpp. */
+static enum sb_c2s_action xconn_event(struct sb_worker *w, struct sb_xconn *x,
+				      const struct sb_xml_event *ev)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	size_t len = 0;
+
+	if (ev->type == SB_XML_EV_STREAM_OPEN || ev->type == SB_XML_EV_ELEMENT)
+		len = xconn_gather(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap);
+	xconn_consume(x, ev->end_off);
+	switch (ev->type) {
+	case SB_XML_EV_STREAM_OPEN:
+		return sb_c2s_stream_open(&x->c2s, &xw->env, ev->hdr, xw->elem, len, ev->start_off);
+	case SB_XML_EV_ELEMENT:
+		SB_CTR_INC(w, xmpp_elements);
+		return sb_c2s_element(&x->c2s, &xw->env, ev->hdr, xw->elem, len, ev->start_off);
+	case SB_XML_EV_STREAM_CLOSE:
+		return sb_c2s_stream_close(&x->c2s, &xw->env);
+	default:
+		SB_CTR_INC(w, xmpp_keepalives);
+		xw->env.out_len = 0;
+		return SB_C2S_ACT_NONE;
+	}
+}
+
+static bool xconn_paused(const struct sb_xconn *x)
+{
+	return (x->flags & (SB_XC_F_CLOSING | SB_XC_F_BLOCKED)) || sb_c2s_waiting(&x->c2s);
+}
+
+/* The next unfed bytes: a pointer into the input list and their count. */
+static const uint8_t *xconn_next_bytes(const struct sb_xconn *x, size_t *n)
+{
+	uint64_t skip = sb_xml_offset(&x->xml) - x->in_off;
+
+	for (const struct rte_mbuf *m = x->in_head; m != NULL; m = m->next) {
+		if (skip < m->data_len) {
+			*n = m->data_len - (size_t)skip;
+			return rte_pktmbuf_mtod_offset(m, const uint8_t *, skip);
+		}
+		skip -= m->data_len;
+	}
+	*n = 0;
+	return NULL;
+}
+
+/* Keep the tokenizer's working state of a split stanza with the
+ * connection; false when the pool is empty. */
+static bool xconn_save_ctx(struct sb_worker *w, struct sb_xconn *x)
+{
+	if (x->ctx == NULL && rte_mempool_get(w->xmpp->ctx_pool, (void **)&x->ctx) != 0) {
+		x->ctx = NULL;
+		SB_CTR_INC(w, xmpp_partial_full);
+		return false;
+	}
+	memcpy(x->ctx, &w->xmpp->ctx, sizeof(*x->ctx));
+	return true;
+}
+
+void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xml_event ev;
+
+	if (xconn_paused(x))
+		return;
+	if (x->ctx != NULL) {
+		memcpy(&xw->ctx, x->ctx, sizeof(xw->ctx));
+		rte_mempool_put(xw->ctx_pool, x->ctx);
+		x->ctx = NULL;
+	}
+	while (!xconn_paused(x)) {
+		size_t n, used = 0, max = sb_c2s_max_element(&x->c2s, &xw->env);
+		const uint8_t *p = xconn_next_bytes(x, &n);
+		enum sb_xml_status st;
+
+		if (p == NULL)
+			break;
+		xw->lim.max_stanza_bytes = (uint32_t)RTE_MIN(max, (size_t)xw->elem_cap);
+		st = sb_xml_feed(&x->xml, &xw->ctx, &xw->lim, p, n, &ev, &used);
+		if (st == SB_XML_NEED_MORE)
+			continue;
+		if (st >= SB_XML_ERR_FIRST) {
+			SB_CTR_INC(w, xmpp_xml_errors);
+			sb_xconn_act(w, x, sb_c2s_xml_error(&x->c2s, &xw->env, st));
+			return;
+		}
+		sb_xconn_act(w, x, xconn_event(w, x, &ev));
+	}
+	if (!(x->flags & SB_XC_F_CLOSING) && sb_xml_busy(&x->xml) && !xconn_save_ctx(w, x))
+		sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+						   SB_C2S_SERR_RESOURCE_CONSTRAINT));
+}

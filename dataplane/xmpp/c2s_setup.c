@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Start-up of a worker's XMPP state: pools sized from the configuration,
+ * the lib/xmpp environment, the login-deadline wheel. Runs once on the
+ * main lcore before the worker starts; nothing here is on the packet path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+
+#include <openssl/rand.h>
+
+#include "config.h"
+#include "worker.h"
+#include "xconn.h"
+
+static void *app_aux_alloc(void *arg)
+{
+	void *obj;
+
+	return rte_mempool_get(arg, &obj) == 0 ? obj : NULL;
+}
+
+static void app_aux_free(void *arg, void *obj)
+{
+	rte_mempool_put(arg, obj);
+}
+
+/* Remember where the connection objects live, to check handles. */
+static void app_pool_range(struct rte_mempool *mp, void *arg, struct rte_mempool_memhdr *hdr,
+			   unsigned idx)
+{
+	struct sb_xmpp_worker *xw = arg;
+
+	(void)mp;
+	(void)idx;
+	if (xw->n_pool_ranges < RTE_DIM(xw->pool_lo)) {
+		xw->pool_lo[xw->n_pool_ranges] = (uintptr_t)hdr->addr;
+		xw->pool_hi[xw->n_pool_ranges] = (uintptr_t)hdr->addr + hdr->len;
+		xw->n_pool_ranges++;
+	}
+}
+
+static struct rte_mempool *app_pool(const char *what, unsigned idx, unsigned n, unsigned size,
+				    int socket)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	snprintf(name, sizeof(name), "sb_%s_w%u", what, idx);
+	return rte_mempool_create(name, n, size, 0, 0, NULL, NULL, NULL, NULL, socket,
+				  RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+}
+
+int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg)
+{
+	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+	unsigned conns = (unsigned)cfg->tcp_max_conns;
+	struct sb_xmpp_worker *xw;
+	struct sb_c2s_env *env;
+	int rc;
+
+	xw = rte_zmalloc_socket("sb_xmpp", sizeof(*xw), RTE_CACHE_LINE_SIZE, socket);
+	if (xw == NULL)
+		return -ENOMEM;
+	w->xmpp = xw;
+	env = &xw->env;
+	rc = sb_c2s_config_default(&env->cfg, cfg->xmpp_domain, strlen(cfg->xmpp_domain));
+	if (rc < 0)
+		return rc;
+	if (RAND_bytes(env->cfg.fake_secret, sizeof(env->cfg.fake_secret)) != 1)
+		return -EIO;
+	sb_xml_limits_default(&xw->lim);
+	xw->elem_cap = (uint32_t)cfg->xmpp_max_stanza_bytes;
+	xw->elem = rte_malloc_socket("sb_xmpp_elem", xw->elem_cap, 0, socket);
+	xw->route = rte_malloc_socket("sb_xmpp_route", xw->elem_cap + SB_C2S_ROUTE_EXTRA, 0,
+				      socket);
+	xw->xconn_pool = app_pool("xconn", w->index, conns, sizeof(struct sb_xconn), socket);
+	xw->ctx_pool = app_pool("xctx", w->index, (unsigned)cfg->xmpp_partial_stanzas,
+				sizeof(struct sb_xml_ctx), socket);
+	xw->aux_pool = app_pool("xaux", w->index, (unsigned)cfg->xmpp_auth_contexts,
+				sizeof(struct sb_c2s_aux), socket);
+	xw->jid_pool = app_pool("xjid", w->index, conns, SB_XCONN_JID_MAX, socket);
+	if (xw->elem == NULL || xw->route == NULL || xw->xconn_pool == NULL ||
+	    xw->ctx_pool == NULL || xw->aux_pool == NULL || xw->jid_pool == NULL)
+		return -ENOMEM;
+	rte_mempool_mem_iter(xw->xconn_pool, app_pool_range, xw);
+	env->out = xw->out;
+	env->out_cap = sizeof(xw->out);
+	env->route = xw->route;
+	env->route_cap = xw->elem_cap + SB_C2S_ROUTE_EXTRA;
+	env->scratch = &xw->scratch;
+	env->aux_alloc = app_aux_alloc;
+	env->aux_free = app_aux_free;
+	env->cb_arg = xw->aux_pool;
+	xw->login_timeout_ms = cfg->xmpp_login_timeout_s * 1000;
+	xw->msg_ops = w->msg_ops;
+	return sb_wheel_init(&xw->wheel, xw->slots, 3, w->now_us / 1000);
+}
