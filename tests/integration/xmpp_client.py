@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Real XMPP clients (Debian's python3-slixmpp) for the integration tests,
+run inside the test's namespace against the gateway's c2s port. Every mode
+is bounded in time and exits non-zero with one line saying what went wrong.
+
+  login  JID PASSWORD MECH [--expect-fail]   log in, bind, ping the server
+  chat   JID_A PW_A JID_B PW_B               A sends B a message; B checks body,
+                                             id and from; an unknown user gets
+                                             service-unavailable back
+  ring   N PREFIX PASSWORD                   N clients in a ring each send one
+                                             message to the next; all N arrive
+  hold   JID PW FILE                         log in, write FILE, exchange messages
+                                             with a peer on demand (restart test)
+"""
+import argparse
+import asyncio
+import logging
+import sys
+import time
+
+import slixmpp
+from slixmpp.exceptions import IqError, IqTimeout
+
+HOST, PORT = "198.18.0.2", 5222
+logging.basicConfig(level=logging.ERROR)
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+class Client(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, mech=None):
+        super().__init__(jid, password, sasl_mech=mech)
+        self.enable_plaintext = True
+        self["feature_mechanisms"].unencrypted_plain = True
+        self["feature_mechanisms"].unencrypted_scram = True
+        self.register_plugin("xep_0199")
+        self.started = asyncio.Event()
+        self.auth_failed = asyncio.Event()
+        self.inbox = asyncio.Queue()
+        self.add_event_handler("session_start", self._start)
+        self.add_event_handler("failed_all_auth", lambda e: self.auth_failed.set())
+        self.add_event_handler("message", lambda m: self.inbox.put_nowait(m))
+        self.add_event_handler("message_error", lambda m: self.inbox.put_nowait(m))
+
+    async def _start(self, event):
+        self.send_presence()
+        self.started.set()
+
+    def go(self):
+        self.connect(address=(HOST, PORT), disable_starttls=True, force_starttls=False)
+
+
+async def wait_started(c, timeout=15):
+    done, _ = await asyncio.wait(
+        [asyncio.ensure_future(c.started.wait()), asyncio.ensure_future(c.auth_failed.wait())],
+        timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    if c.started.is_set():
+        return True
+    if c.auth_failed.is_set():
+        return False
+    fail("%s: no session and no auth failure within %d s" % (c.boundjid.bare, timeout))
+
+
+async def mode_login(a):
+    c = Client(a.jid, a.password, a.mech)
+    c.go()
+    ok = await wait_started(c)
+    if a.expect_fail:
+        if ok:
+            fail("login as %s with %s succeeded, expected a failure" % (a.jid, a.mech))
+        print("login: %s with %s refused as expected" % (a.jid, a.mech))
+        c.disconnect()
+        return
+    if not ok:
+        fail("login as %s with %s failed" % (a.jid, a.mech))
+    if not c.boundjid.resource:
+        fail("no resource bound")
+    try:
+        rtt = await c["xep_0199"].ping(jid=c.boundjid.domain, timeout=5)
+    except (IqError, IqTimeout) as e:
+        fail("ping to the server failed: %s" % e)
+    print("login: %s with %s bound %s, server ping %.1f ms" % (a.jid, a.mech, c.boundjid,
+                                                                 rtt * 1000))
+    c.disconnect()
+    await asyncio.wait_for(c.disconnected, 5)
+
+
+async def recv(c, timeout=10):
+    try:
+        return await asyncio.wait_for(c.inbox.get(), timeout)
+    except asyncio.TimeoutError:
+        return None
+
+
+async def mode_chat(a):
+    ca, cb = Client(a.jid_a, a.pw_a), Client(a.jid_b, a.pw_b)
+    ca.go()
+    cb.go()
+    if not await wait_started(ca) or not await wait_started(cb):
+        fail("login failed")
+    await asyncio.sleep(0.3)  # B's initial presence reaches the server first
+    msg = ca.make_message(mto=a.jid_b, mbody="hello B <&> \u00e9\u4e2d", mtype="chat")
+    msg["id"] = "m-4711"
+    msg.send()
+    got = await recv(cb)
+    if got is None:
+        fail("B got nothing")
+    if got["body"] != "hello B <&> \u00e9\u4e2d":
+        fail("body changed: %r" % got["body"])
+    if got["id"] != "m-4711":
+        fail("id changed: %r" % got["id"])
+    if str(got["from"]) != str(ca.boundjid):
+        fail("from is %s, expected %s" % (got["from"], ca.boundjid))
+    print("chat: A -> B body, id and from preserved (from=%s)" % got["from"])
+    # a forged from is replaced by the real one
+    forged = ca.make_message(mto=a.jid_b, mbody="forged", mtype="chat")
+    forged["from"] = "mallory@switchboard.test/x"
+    forged.send()
+    got = await recv(cb)
+    if got is None or str(got["from"]) != str(ca.boundjid):
+        fail("a forged from was not replaced: %s" % (got["from"] if got else None))
+    print("chat: forged from replaced by %s" % got["from"])
+    # to a user that does not exist
+    ca.make_message(mto="nobody@switchboard.test", mbody="x", mtype="chat").send()
+    err = await recv(ca)
+    if err is None or err["type"] != "error" or err["error"]["condition"] != "service-unavailable":
+        fail("unknown user: expected service-unavailable, got %s" % err)
+    print("chat: unknown user -> service-unavailable")
+    ca.disconnect()
+    cb.disconnect()
+
+
+async def mode_ring(a):
+    clients = [Client("%s%d@switchboard.test" % (a.prefix, i), a.password) for i in range(a.n)]
+    t0 = time.monotonic()
+    for c in clients:
+        c.go()
+    for c in clients:
+        if not await wait_started(c, timeout=60):
+            fail("login of %s failed" % c.boundjid.bare)
+    t_login = time.monotonic() - t0
+    await asyncio.sleep(0.5)
+    for i, c in enumerate(clients):
+        nxt = clients[(i + 1) % a.n]
+        c.make_message(mto=nxt.boundjid.bare, mbody="ring %d" % i, mtype="chat").send()
+    missing = []
+    for i, c in enumerate(clients):
+        got = await recv(c, timeout=20)
+        want = "ring %d" % ((i - 1) % a.n)
+        if got is None or got["body"] != want:
+            missing.append(i)
+    if missing:
+        fail("%d of %d ring messages missing, e.g. client %d" % (len(missing), a.n, missing[0]))
+    print("ring: %d clients logged in in %.1f s; all %d messages arrived in order" %
+          (a.n, t_login, a.n))
+    for c in clients:
+        c.disconnect()
+
+
+async def mode_pair(a):
+    """Log in A and B, exchange one message each way, then wait for a go
+    file, and exchange again over the same streams (no reconnect)."""
+    ca, cb = Client(a.jid_a, a.pw_a), Client(a.jid_b, a.pw_b)
+    for c in (ca, cb):
+        c.go()
+    if not await wait_started(ca) or not await wait_started(cb):
+        fail("login failed")
+    await asyncio.sleep(0.3)
+
+    async def exchange(tag):
+        ca.make_message(mto=a.jid_b, mbody="a2b " + tag, mtype="chat").send()
+        cb.make_message(mto=a.jid_a, mbody="b2a " + tag, mtype="chat").send()
+        ga, gb = await recv(ca), await recv(cb)
+        if gb is None or gb["body"] != "a2b " + tag or ga is None or ga["body"] != "b2a " + tag:
+            fail("exchange %s: A got %s, B got %s" % (tag, ga and ga["body"], gb and gb["body"]))
+        print("pair: exchange %s ok" % tag)
+
+    await exchange("before")
+    open(a.ready, "w").write("ready\n")
+    deadline = time.monotonic() + a.timeout
+    import os
+    while not os.path.exists(a.go):
+        if time.monotonic() > deadline:
+            fail("no go file")
+        await asyncio.sleep(0.1)
+    await exchange("after")
+    if ca.transport is None or cb.transport is None:
+        fail("a stream was reconnected")
+    ca.disconnect()
+    cb.disconnect()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="mode", required=True)
+    s = sub.add_parser("login")
+    s.add_argument("jid"); s.add_argument("password"); s.add_argument("mech")
+    s.add_argument("--expect-fail", action="store_true")
+    s = sub.add_parser("chat")
+    s.add_argument("jid_a"); s.add_argument("pw_a"); s.add_argument("jid_b"); s.add_argument("pw_b")
+    s = sub.add_parser("ring")
+    s.add_argument("n", type=int); s.add_argument("prefix"); s.add_argument("password")
+    s = sub.add_parser("pair")
+    s.add_argument("jid_a"); s.add_argument("pw_a"); s.add_argument("jid_b"); s.add_argument("pw_b")
+    s.add_argument("--ready", required=True); s.add_argument("--go", required=True)
+    s.add_argument("--timeout", type=float, default=60)
+    a = p.parse_args()
+    coro = {"login": mode_login, "chat": mode_chat, "ring": mode_ring, "pair": mode_pair}[a.mode]
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(asyncio.wait_for(coro(a), 180))
+    except asyncio.TimeoutError:
+        fail("%s: timed out" % a.mode)
+
+
+if __name__ == "__main__":
+    main()
