@@ -374,6 +374,63 @@ static void test_split_bytes(void **state)
 	h_plain(h, false);
 }
 
+/* A whole session transcript: feed it in chunks of every size from 1 to 64
+ * bytes and get the same output, actions and routed stanzas as in one
+ * chunk. Answers to the asynchronous actions are given whenever one is
+ * pending. */
+static void run_chunked(struct h_conn *r, const char *in, size_t chunk)
+{
+	size_t n = strlen(in);
+	char part[1024];
+
+	assert_true(n < sizeof(part));
+	h_init(r);
+	for (size_t i = 0; i < n; i += chunk) {
+		size_t k = n - i < chunk ? n - i : chunk;
+
+		memcpy(part, in + i, k);
+		part[k] = 0;
+		h_send(r, part);
+		while (sb_c2s_waiting(&r->c)) {
+			if (h_last(r) == SB_C2S_ACT_AUTH_PLAIN_VERIFY)
+				h_plain(r, true);
+			else if (h_last(r) == SB_C2S_ACT_BIND_REQUEST)
+				h_bind(r, SB_C2S_BIND_OK, r->jid);
+			else
+				fail();
+		}
+	}
+}
+
+static void test_split_every_chunk(void **state)
+{
+	static const char in[] =
+		H_OPEN "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+		"AGp1bGlldABzZWNyZXQ=</auth>" H_OPEN
+		"<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+		"<resource>r</resource></bind></iq>"
+		"<iq type='get' id='p' to='example.com'><ping xmlns='urn:xmpp:ping'/></iq>"
+		"<message to='romeo@example.com' from='x@y'><body>hi</body></message>"
+		"<message to='@bad' id='e'/></stream:stream>";
+	struct h_conn *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	run_chunked(h, in, sizeof(in));
+	assert_true(h->closed);
+	assert_non_null(strstr(h->sent, "<jid>juliet@example.com/r</jid>"));
+	assert_non_null(strstr(h->sent, "jid-malformed"));
+	assert_string_equal(h->routed, "<message from='juliet@example.com/r' "
+			    "to='romeo@example.com'><body>hi</body></message>");
+	for (size_t chunk = 1; chunk <= 64; chunk++) {
+		run_chunked(r, in, chunk);
+		assert_string_equal(r->sent, h->sent);
+		assert_int_equal(r->nacts, h->nacts);
+		assert_memory_equal(r->acts, h->acts, h->nacts * sizeof(h->acts[0]));
+		assert_string_equal(r->routed, h->routed);
+	}
+	free(r);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -416,7 +473,7 @@ int main(void)
 		T(test_xml_wrong_root), T(test_xml_encoding), T(test_stanza_before_auth),
 		T(test_iq_before_auth), T(test_preauth_elements), T(test_preauth_bytes),
 		T(test_shutdown), T(test_shutdown_before_header), T(test_real_csprng),
-		T(test_random_failure), T(test_split_bytes), T(test_names),
+		T(test_random_failure), T(test_split_bytes), T(test_split_every_chunk), T(test_names),
 		T(test_config_default),
 	};
 
