@@ -93,6 +93,8 @@ static void record(struct h_conn *h, enum sb_c2s_action act)
 		if (r->stanza.id != NULL)
 			copy_str(h->routed_id, sizeof(h->routed_id), r->stanza.id,
 				 r->stanza.id_len);
+		if (h->on_route != NULL)
+			h->on_route(h);
 		break;
 	case SB_C2S_ACT_RESTART:
 		sb_xml_init(&h->x);

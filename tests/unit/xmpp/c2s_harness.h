@@ -57,9 +57,10 @@ struct h_conn {
 	size_t routed_len;
 	struct sb_c2s_stanza stanza;  /* pointers into route/scratch: valid until next call */
 	char routed_to[3100];
-	char routed_id[256];
+	char routed_id[4096];
 	char bound[3100];             /* glue storage for the bound JID */
 	uint8_t stream_err;
+	void (*on_route)(struct h_conn *h); /* called for every ROUTE, if set */
 	uint8_t rnd;                  /* next byte the test CSPRNG returns */
 	bool rnd_fail;
 };
