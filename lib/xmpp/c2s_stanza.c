@@ -50,9 +50,16 @@ static bool type_allowed(uint8_t kind, uint8_t t)
 		return t == SB_C2S_T_NONE || t == SB_C2S_T_ERROR ||
 		       (t >= SB_C2S_T_UNAVAILABLE && t <= SB_C2S_T_UNSUBSCRIBED);
 	default:
-		return t == SB_C2S_T_NONE || (t >= SB_C2S_T_ERROR && t <= SB_C2S_T_NORMAL) ||
-		       t == SB_C2S_T_OTHER;
+		return true;
 	}
+}
+
+/* RFC 6121 §5.2.2: a message type outside the list (an iq or presence
+ * type included) is OTHER, delivered as normal. */
+static uint8_t message_type(uint8_t t)
+{
+	return t == SB_C2S_T_NONE || (t >= SB_C2S_T_ERROR && t <= SB_C2S_T_NORMAL)
+	       ? t : SB_C2S_T_OTHER;
 }
 
 static enum sb_c2s_action stanza_error(const struct sb_c2s *c, struct sb_c2s_env *env,
@@ -224,6 +231,8 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 		return c2s_stream_error(c, env, SB_C2S_SERR_UNSUPPORTED_STANZA);
 	}
 	type = type_of(e);
+	if (kind == SB_C2S_KIND_MESSAGE)
+		type = message_type(type);
 	if (!type_allowed(kind, type) ||
 	    (kind == SB_C2S_KIND_IQ && !(h->id.flags & SB_XML_SPAN_PRESENT)))
 		return stanza_error(c, env, e, type, "modify", "bad-request",

@@ -316,6 +316,12 @@ static void test_iq_rules(void **state)
 	h_send(h, "<message type='weird' to='romeo@example.com'/>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_ROUTE);
 	assert_int_equal(h->stanza.type, SB_C2S_T_OTHER);
+	h_send(h, "<message type='get' to='romeo@example.com' id='g'/>");
+	assert_int_equal(h_last(h), SB_C2S_ACT_ROUTE);
+	assert_string_equal(h->routed_id, "g");
+	assert_int_equal(h->stanza.type, SB_C2S_T_OTHER);
+	h_send(h, "<message type='groupchat' to='room@muc.example.com'/>");
+	assert_int_equal(h->stanza.type, SB_C2S_T_GROUPCHAT);
 	h_send(h, "<iq type='set' id='b9'><bind xmlns='" BIND_NS "'/></iq>");
 	assert_non_null(strstr(h_since(h), "<not-allowed xmlns='" STANZAS_NS "'/>"));
 }
