@@ -189,6 +189,10 @@ struct sb_c2s_stanza {
 	const uint8_t *id;         /* raw id value as received, NULL if absent */
 	size_t id_len;
 	const struct sb_jid *to;   /* normalised to, NULL if absent */
+	const uint8_t *child_ns;   /* namespace of the first child, raw bytes as received
+				    * (in bytes, or a constant for jabber:client); NULL if
+				    * none or not known */
+	size_t child_ns_len;
 	uint8_t kind;              /* enum sb_c2s_kind */
 	uint8_t type;              /* enum sb_c2s_type */
 	char child[SB_XML_HDR_NAME_BYTES]; /* local name of the first child ("" if none) */

@@ -220,6 +220,8 @@ static void test_message_routed(void **state)
 	assert_int_equal(h->stanza.kind, SB_C2S_KIND_MESSAGE);
 	assert_int_equal(h->stanza.type, SB_C2S_T_CHAT);
 	assert_string_equal(h->stanza.child, "body");
+	assert_int_equal(h->stanza.child_ns_len, 13);
+	assert_memory_equal(h->stanza.child_ns, "jabber:client", 13);
 	assert_int_equal(h->env.ctr[SB_C2S_CTR_ROUTED_MESSAGE], 1);
 }
 
@@ -297,6 +299,14 @@ static void test_iq_to_account_routed(void **state)
 	assert_int_equal(h->stanza.kind, SB_C2S_KIND_IQ);
 	assert_int_equal(h->stanza.type, SB_C2S_T_GET);
 	assert_string_equal(h->stanza.child, "query");
+	assert_int_equal(h->stanza.child_ns_len, 16);
+	assert_memory_equal(h->stanza.child_ns, "jabber:iq:roster", 16);
+	/* spans after a dropped from still point at the right bytes */
+	h_send(h, "<iq from='x@y/z' type='get' id='r2'><query xmlns='jabber:iq:private'/></iq>");
+	assert_string_equal(h->routed_id, "r2");
+	assert_int_equal(h->stanza.child_ns_len, 17);
+	assert_memory_equal(h->stanza.child_ns, "jabber:iq:private", 17);
+	assert_true(h->stanza.child_ns > h->stanza.bytes);
 	/* a result to the server is routed (the control plane may have asked) */
 	h_send(h, "<iq type='result' id='srv1' to='example.com'/>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_ROUTE);
