@@ -213,7 +213,8 @@ struct sb_c2s_result {
 	/* CLOSE: the stream error sent, SB_C2S_SERR_NONE for a plain close */
 	uint8_t stream_err;        /* enum sb_c2s_stream_err */
 	/* AUTH_PLAIN_VERIFY: the password (SASLprep is the verifier's job), in
-	 * env->scratch; the glue copies it and must not keep it. */
+	 * env->scratch; the glue copies it and must not keep it. The next call
+	 * on this env wipes it. */
 	const char *passwd;
 	size_t passwd_len;
 	/* BIND_REQUEST: the normalised full JID requested, NUL-terminated, in
@@ -306,6 +307,8 @@ struct sb_c2s_env {
 	int (*random)(void *arg, uint8_t *buf, size_t len);
 	void *cb_arg;
 	bool out_overflow;              /* private: a write did not fit (counted, closes) */
+	bool scratch_secret;            /* private: scratch holds a PLAIN password until the
+					 * next call, which wipes it */
 	uint64_t ctr[SB_C2S_CTR_MAX];
 };
 

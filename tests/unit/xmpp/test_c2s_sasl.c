@@ -60,7 +60,10 @@ static void test_plain_success(void **state)
 	assert_true(sb_c2s_waiting(&h->c));
 	assert_int_equal(h->aux_in_use, 1);
 	assert_string_equal(h_since(h), "");
+	assert_true(memmem(h->scratch.sasl, sizeof(h->scratch.sasl), "secret", 6) != NULL);
 	h_plain(h, true);
+	/* the password does not outlive the call that reported it */
+	assert_null(memmem(h->scratch.sasl, sizeof(h->scratch.sasl), "secret", 6));
 	assert_string_equal(h_since(h), "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_RESTART);
 	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_SUCCESS], 1);
