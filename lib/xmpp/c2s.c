@@ -151,6 +151,10 @@ bool c2s_ns_is(const struct c2s_elem *e, const struct sb_xml_ns *ns, const char 
 /* Every call starts from an empty output and result. */
 void c2s_begin(struct sb_c2s_env *env)
 {
+	if (env->scratch_secret) {
+		OPENSSL_cleanse(env->scratch->sasl, sizeof(env->scratch->sasl));
+		env->scratch_secret = false;
+	}
 	env->out_len = 0;
 	env->out_overflow = false;
 	memset(&env->res, 0, sizeof(env->res));

@@ -169,8 +169,9 @@ enum sb_c2s_kind {
 };
 
 /* The type attribute of a routed stanza (RFC 6120 §8.2.3, RFC 6121 §4.7.1,
- * §5.2.2). Absent: NONE; a value RFC 6121 does not list for a message:
- * OTHER (treated as normal by the receiver, §5.2.2). */
+ * §5.2.2). Absent: NONE; a message type RFC 6121 does not list for
+ * messages (iq and presence types included): OTHER, delivered as normal
+ * (§5.2.2). iq and presence types outside their lists never reach ROUTE. */
 enum sb_c2s_type {
 	SB_C2S_T_NONE = 0,
 	SB_C2S_T_GET, SB_C2S_T_SET, SB_C2S_T_RESULT, SB_C2S_T_ERROR,
@@ -181,14 +182,19 @@ enum sb_c2s_type {
 	SB_C2S_T_MAX
 };
 
-/* A stanza for SB_C2S_ACT_ROUTE. Pointers are into env->route (bytes, id)
- * or env->scratch (to) and valid until the next call on this env. */
+/* A stanza for SB_C2S_ACT_ROUTE. Pointers are into env->route (bytes, id,
+ * child_ns) or env->scratch (to) and valid until the next call on this
+ * env. */
 struct sb_c2s_stanza {
 	const uint8_t *bytes;      /* the element, from='<bound full JID>' stamped */
 	size_t len;
-	const uint8_t *id;         /* raw id value as received, NULL if absent */
+	const uint8_t *id;         /* raw id value as received (inside bytes), NULL if absent */
 	size_t id_len;
 	const struct sb_jid *to;   /* normalised to, NULL if absent */
+	const uint8_t *child_ns;   /* namespace of the first child, raw bytes as received
+				    * (in bytes, or a constant for jabber:client); NULL if
+				    * none or not known */
+	size_t child_ns_len;
 	uint8_t kind;              /* enum sb_c2s_kind */
 	uint8_t type;              /* enum sb_c2s_type */
 	char child[SB_XML_HDR_NAME_BYTES]; /* local name of the first child ("" if none) */
@@ -209,7 +215,8 @@ struct sb_c2s_result {
 	/* CLOSE: the stream error sent, SB_C2S_SERR_NONE for a plain close */
 	uint8_t stream_err;        /* enum sb_c2s_stream_err */
 	/* AUTH_PLAIN_VERIFY: the password (SASLprep is the verifier's job), in
-	 * env->scratch; the glue copies it and must not keep it. */
+	 * env->scratch; the glue copies it and must not keep it. The next call
+	 * on this env wipes it. */
 	const char *passwd;
 	size_t passwd_len;
 	/* BIND_REQUEST: the normalised full JID requested, NUL-terminated, in
@@ -302,6 +309,8 @@ struct sb_c2s_env {
 	int (*random)(void *arg, uint8_t *buf, size_t len);
 	void *cb_arg;
 	bool out_overflow;              /* private: a write did not fit (counted, closes) */
+	bool scratch_secret;            /* private: scratch holds a PLAIN password until the
+					 * next call, which wipes it */
 	uint64_t ctr[SB_C2S_CTR_MAX];
 };
 

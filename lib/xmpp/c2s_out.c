@@ -21,11 +21,6 @@ void c2s_put(struct sb_c2s_env *env, const void *p, size_t n)
 	env->out_len += n;
 }
 
-void c2s_puts(struct sb_c2s_env *env, const char *s)
-{
-	c2s_put(env, s, strlen(s));
-}
-
 /* XML 1.0 §2.4 / §3.1: '<' and '&' must be escaped everywhere, '>' after
  * "]]", quotes inside attribute values; escaping all five is always safe. */
 void c2s_put_esc(struct sb_c2s_env *env, const void *p, size_t n)

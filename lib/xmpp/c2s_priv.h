@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "c2s.h"
 
@@ -37,7 +38,12 @@ static inline void c2s_count(struct sb_c2s_env *env, enum sb_c2s_ctr id)
 /* c2s_out.c: append to env->out; a write that does not fit sets
  * env->out_overflow and writes nothing. */
 void c2s_put(struct sb_c2s_env *env, const void *p, size_t n);
-void c2s_puts(struct sb_c2s_env *env, const char *s);
+/* Inline so that strlen() of a literal folds at compile time. */
+static inline void c2s_puts(struct sb_c2s_env *env, const char *s)
+{
+	c2s_put(env, s, strlen(s));
+}
+
 void c2s_put_esc(struct sb_c2s_env *env, const void *p, size_t n);
 void c2s_put_hex(struct sb_c2s_env *env, const uint8_t *p, size_t n);
 void c2s_put_b64(struct sb_c2s_env *env, const uint8_t *p, size_t n);

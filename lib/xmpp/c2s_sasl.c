@@ -102,6 +102,7 @@ static enum sb_c2s_action initial(struct sb_c2s *c, struct sb_c2s_env *env, cons
 	enum sb_scram_result r;
 
 	if (c->mech == SB_C2S_MECH_PLAIN) {
+		env->scratch_secret = true; /* msg holds the password, refused or not */
 		r = sb_scram_plain_parse((const char *)msg, n, cfg->domain, cfg->domain_len, &pl);
 		if (r != SB_SCRAM_OK)
 			return fail_scram(c, env, r);

@@ -50,9 +50,16 @@ static bool type_allowed(uint8_t kind, uint8_t t)
 		return t == SB_C2S_T_NONE || t == SB_C2S_T_ERROR ||
 		       (t >= SB_C2S_T_UNAVAILABLE && t <= SB_C2S_T_UNSUBSCRIBED);
 	default:
-		return t == SB_C2S_T_NONE || (t >= SB_C2S_T_ERROR && t <= SB_C2S_T_NORMAL) ||
-		       t == SB_C2S_T_OTHER;
+		return true;
 	}
+}
+
+/* RFC 6121 §5.2.2: a message type outside the list (an iq or presence
+ * type included) is OTHER, delivered as normal. */
+static uint8_t message_type(uint8_t t)
+{
+	return t == SB_C2S_T_NONE || (t >= SB_C2S_T_ERROR && t <= SB_C2S_T_NORMAL)
+	       ? t : SB_C2S_T_OTHER;
 }
 
 static enum sb_c2s_action stanza_error(const struct sb_c2s *c, struct sb_c2s_env *env,
@@ -127,20 +134,37 @@ static void from_extent(const struct c2s_elem *e, size_t *start, size_t *end)
 	*start = i;
 }
 
+/* Where the rewrite moved bytes: the name ends at ne, ins bytes were
+ * inserted there, and [fs, fe) (the client's from) was dropped. */
+struct c2s_rewrite {
+	size_t ne, ins, fs, fe;
+};
+
+/* Offset in the rewritten stanza of a byte at off in the received one
+ * (never inside the dropped from). */
+static size_t moved(const struct c2s_rewrite *rw, size_t off)
+{
+	if (off < rw->ne)
+		return off;
+	return off + rw->ins - (off >= rw->fe ? rw->fe - rw->fs : 0);
+}
+
 /* Write the element with from stamped into env->route; false if it does
  * not fit. The writer is pointed at env->route for the duration. */
 static bool stamp(const struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_elem *e,
-		  size_t *id_off)
+		  struct c2s_rewrite *rw)
 {
 	uint8_t *out = env->out;
-	size_t cap = env->out_cap, len = env->out_len, ne = 1, fs = e->len, fe = e->len, ins;
+	size_t cap = env->out_cap, len = env->out_len, ne = 1;
 	bool ok;
 
 	while (ne < e->len && e->p[ne] != ' ' && e->p[ne] != '\t' && e->p[ne] != '\n' &&
 	       e->p[ne] != '\r' && e->p[ne] != '/' && e->p[ne] != '>')
 		ne++;
+	rw->ne = ne;
+	rw->fs = rw->fe = e->len;
 	if (e->hdr->from.flags & SB_XML_SPAN_PRESENT)
-		from_extent(e, &fs, &fe);
+		from_extent(e, &rw->fs, &rw->fe);
 	env->out = env->route;
 	env->out_cap = env->route_cap;
 	env->out_len = 0;
@@ -148,9 +172,9 @@ static bool stamp(const struct sb_c2s *c, struct sb_c2s_env *env, const struct c
 	c2s_puts(env, " from='");
 	c2s_put_esc(env, c->jid, c->jid_len);
 	c2s_puts(env, "'");
-	ins = env->out_len - ne;
-	c2s_put(env, e->p + ne, fs - ne);
-	c2s_put(env, e->p + fe, e->len - fe);
+	rw->ins = env->out_len - ne;
+	c2s_put(env, e->p + ne, rw->fs - ne);
+	c2s_put(env, e->p + rw->fe, e->len - rw->fe);
 	ok = !env->out_overflow;
 	env->res.stanza.bytes = env->route;
 	env->res.stanza.len = env->out_len;
@@ -158,9 +182,20 @@ static bool stamp(const struct sb_c2s *c, struct sb_c2s_env *env, const struct c
 	env->out_cap = cap;
 	env->out_len = len;
 	env->out_overflow = false;
-	if (*id_off >= ne)
-		*id_off += ins - (*id_off >= fe ? fe - fs : 0);
 	return ok;
+}
+
+/* A span of the received element as a pointer into the rewritten one. */
+static const uint8_t *moved_span(const struct c2s_elem *e, const struct c2s_rewrite *rw,
+				 const struct sb_xml_span *span, const uint8_t *bytes, size_t *n)
+{
+	const uint8_t *p;
+
+	if (!c2s_span_raw(e, span, &p, n)) {
+		*n = 0;
+		return NULL;
+	}
+	return bytes + moved(rw, (size_t)(p - e->p));
 }
 
 static enum sb_c2s_action route(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_elem *e,
@@ -169,26 +204,28 @@ static enum sb_c2s_action route(struct sb_c2s *c, struct sb_c2s_env *env, const 
 	static const enum sb_c2s_ctr ctr[SB_C2S_KIND_MAX] = {
 		SB_C2S_CTR_ROUTED_MESSAGE, SB_C2S_CTR_ROUTED_PRESENCE, SB_C2S_CTR_ROUTED_IQ,
 	};
+	const struct sb_xml_header *h = e->hdr;
 	struct sb_c2s_stanza *s = &env->res.stanza;
-	const uint8_t *id;
-	size_t id_len = 0, id_off = 0;
-	bool has_id = c2s_span_raw(e, &e->hdr->id, &id, &id_len);
+	struct c2s_rewrite rw;
 
-	if (has_id)
-		id_off = (size_t)(id - e->p);
-	if (!stamp(c, env, e, &id_off)) {
+	if (!stamp(c, env, e, &rw)) {
 		memset(s, 0, sizeof(*s));
 		return stanza_error(c, env, e, type, "wait", "resource-constraint",
 				    SB_C2S_CTR_ROUTE_OVERFLOW);
 	}
-	if (e->hdr->from.flags & SB_XML_SPAN_PRESENT)
+	if (h->from.flags & SB_XML_SPAN_PRESENT)
 		c2s_count(env, SB_C2S_CTR_FROM_REPLACED);
-	s->id = has_id ? s->bytes + id_off : NULL;
-	s->id_len = id_len;
+	s->id = moved_span(e, &rw, &h->id, s->bytes, &s->id_len);
 	s->to = has_to ? &env->scratch->jid : NULL;
 	s->kind = kind;
 	s->type = type;
-	memcpy(s->child, e->hdr->child_name, sizeof(s->child));
+	memcpy(s->child, h->child_name, sizeof(s->child));
+	if (h->child_name_len != 0 && h->child_ns.src == SB_XML_NS_SPAN) {
+		s->child_ns = moved_span(e, &rw, &h->child_ns.span, s->bytes, &s->child_ns_len);
+	} else if (h->child_name_len != 0 && h->child_ns.src == SB_XML_NS_STREAM_DEFAULT) {
+		s->child_ns = (const uint8_t *)C2S_NS_CLIENT;
+		s->child_ns_len = sizeof(C2S_NS_CLIENT) - 1;
+	}
 	c2s_count(env, ctr[kind]);
 	return SB_C2S_ACT_ROUTE;
 }
@@ -224,6 +261,8 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 		return c2s_stream_error(c, env, SB_C2S_SERR_UNSUPPORTED_STANZA);
 	}
 	type = type_of(e);
+	if (kind == SB_C2S_KIND_MESSAGE)
+		type = message_type(type);
 	if (!type_allowed(kind, type) ||
 	    (kind == SB_C2S_KIND_IQ && !(h->id.flags & SB_XML_SPAN_PRESENT)))
 		return stanza_error(c, env, e, type, "modify", "bad-request",
