@@ -9,6 +9,7 @@
  * wide, and counted by the pool's in-use figure in sbctl status).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,9 +55,29 @@ static int attach_rings(struct sb_attach *a, char *why, size_t why_len)
 	return 0;
 }
 
+/* A killed process stays a zombie until its parent reaps it, and kill()
+ * still finds it; an orphan's new parent may take its time. A zombie holds
+ * no ring and no object, so it counts as gone. */
 static int pid_alive(int32_t pid)
 {
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	char path[64], buf[256];
+	const char *rp;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	rp = strrchr(buf, ')'); /* "pid (comm) S ...": comm may hold spaces */
+	return !(rp != NULL && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
 }
 
 int sb_attach(struct sb_attach *a, unsigned n_shards, char *why, size_t why_len)

@@ -105,6 +105,12 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 	if (rc < 0) {
 		SB_ROUTE_INC(r, binds_refused);
 	} else if (m->flags & SB_MSG_F_REPLAY) {
+		struct sb_session *s = sb_session_find(&r->sessions, j->jid, j->len, j->bare_len);
+
+		if (s != NULL) {
+			s->available = (j->flags & SB_MSG_JID_AVAILABLE) != 0;
+			s->priority = j->priority;
+		}
 		SB_ROUTE_INC(r, binds_replayed);
 		sb_msg_free_chain(m, &r->pool);
 		return;

@@ -209,9 +209,15 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 		goto free;
 	}
 	if (in.st.to_len == 0) {
+		/* For the sender's own account (RFC 6120 §10.3.3): presence
+		 * sets its availability; an iq get/set asks for a service
+		 * (roster, ...) this release does not offer yet. */
 		if (in.st.kind == SB_STANZA_PRESENCE)
 			route_own_presence(r, &in);
-		goto free; /* the dataplane answers iq to the server itself */
+		else if (in.st.kind == SB_STANZA_IQ &&
+			 (in.st.type == SB_STYPE_GET || in.st.type == SB_STYPE_SET))
+			route_error(sh, m, &in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
+		goto free;
 	}
 	if (!route_local(r, &in)) {
 		route_error(sh, m, &in, "remote-server-not-found", SB_ROUTE_CTR_err_remote);

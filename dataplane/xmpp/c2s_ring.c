@@ -157,6 +157,8 @@ int sb_xconn_replay(struct sb_worker *w, struct sb_xconn *x)
 	if (m == NULL)
 		return -ENOBUFS;
 	m->flags |= SB_MSG_F_REPLAY;
+	if (x->flags & SB_XC_F_AVAILABLE)
+		((struct sb_msg_jid *)m->payload)->flags |= SB_MSG_JID_AVAILABLE;
 	rc = sb_ctl_link_send(w, ring_shard_of(w, jid, bare_len), m, rte_rdtsc());
 	if (rc < 0)
 		sb_msg_free_chain(m, &w->msg_ops);

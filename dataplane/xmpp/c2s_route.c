@@ -117,6 +117,14 @@ void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x)
 	struct sb_msg *m;
 	int rc;
 
+	if (st->kind == SB_C2S_KIND_PRESENCE && st->to == NULL) {
+		/* The session's availability (RFC 6121 §4.2, §4.5): kept here
+		 * too, so a restarted sb-control learns it from the replay. */
+		if (st->type == SB_C2S_T_UNAVAILABLE)
+			x->flags &= (uint8_t)~SB_XC_F_AVAILABLE;
+		else if (st->type == SB_C2S_T_NONE)
+			x->flags |= SB_XC_F_AVAILABLE;
+	}
 	if (st->to != NULL) {
 		to_len = sb_jid_format(st->to, false, to, sizeof(to));
 		to_bare_len = sb_jid_format(st->to, true, NULL, 0);

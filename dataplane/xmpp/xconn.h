@@ -38,6 +38,7 @@ struct sb_config;
 #define SB_XC_F_CLOSING 0x01u  /* a stream error or close was sent: ignore input */
 #define SB_XC_F_LISTED 0x02u   /* on the worker's bound list */
 #define SB_XC_F_BLOCKED 0x04u  /* a stanza waits for room on its ring: input paused */
+#define SB_XC_F_AVAILABLE 0x08u /* sent available presence: replayed with the session */
 
 struct sb_xconn {
 	struct sb_c2s c2s;

@@ -88,11 +88,12 @@ struct sb_msg_auth {
 };
 
 /* A JID as carried by BIND_REQ/BIND_RESP/UNBIND. */
+#define SB_MSG_JID_AVAILABLE 0x01u /* replay: the session had sent available presence */
 struct sb_msg_jid {
 	uint16_t len;       /* full JID */
 	uint16_t bare_len;  /* its bare prefix */
 	int16_t priority;
-	uint16_t reserved;
+	uint16_t flags;     /* SB_MSG_JID_* */
 	char jid[];
 };
 
