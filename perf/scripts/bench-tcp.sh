@@ -83,7 +83,8 @@ lg=("$build/perf/loadgen/sb-loadgen" -s "loadgen.file_prefix=$lg_prefix"
     -s "loadgen.lcores=0@0")
 
 if [ "$mode" = mem ]; then
-	"${lg[@]}" -s loadgen.mode=mem -s "loadgen.conns=$gw_max" "$@" 2>&1 | grep -v '^EAL'
+	"${lg[@]}" -s loadgen.mode=mem -s "loadgen.conns=$gw_max" \
+		-s "loadgen.src_count=$(( (gw_max + 64511) / 64512 ))" "$@" 2>&1 | grep -v '^EAL'
 	exit "${PIPESTATUS[0]}"
 fi
 
