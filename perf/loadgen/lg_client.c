@@ -163,7 +163,8 @@ static int lg_open_one(struct sb_lg *lg, uint32_t idx)
 	struct sb_worker *w = lg->w;
 	struct sb_lg_conn *lc = &lg->conns[idx];
 	uint32_t saddr = rte_cpu_to_be_32(lg->src_host + idx / SB_LG_PORTS_PER_ADDR);
-	uint16_t sport = rte_cpu_to_be_16((uint16_t)(SB_LG_PORT_FIRST + idx % SB_LG_PORTS_PER_ADDR));
+	uint16_t sport = rte_cpu_to_be_16((uint16_t)(SB_LG_PORT_FIRST +
+						     idx % SB_LG_PORTS_PER_ADDR));
 	struct sb_conn *c;
 	int err = 0;
 

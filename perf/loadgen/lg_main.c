@@ -319,7 +319,8 @@ static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_wor
 	sb_lg_hist_reset(&lg->lat_ns);
 	if ((uint64_t)lg->n_conns > (uint64_t)lg->src_count * SB_LG_PORTS_PER_ADDR) {
 		fprintf(stderr, "sb-loadgen: %u connections need %u source addresses (have %u)\n",
-			lg->n_conns, (lg->n_conns + SB_LG_PORTS_PER_ADDR - 1) / SB_LG_PORTS_PER_ADDR,
+			lg->n_conns,
+			(lg->n_conns + SB_LG_PORTS_PER_ADDR - 1) / SB_LG_PORTS_PER_ADDR,
 			lg->src_count);
 		return -EINVAL;
 	}

@@ -103,12 +103,25 @@ void sb_lg_report_tick(struct sb_lg_report *r, const struct sb_lg *lg, uint64_t 
 		r->next_us = now_us + 1000000u;
 }
 
+/* The summary's error part: every class apart, then the total. */
+static void lg_print_errors(const struct sb_lg *lg, const struct sb_lg_snap *fin)
+{
+	const struct sb_lg_totals *t = &lg->tot;
+
+	printf(" rexmt=%" PRIu64 " connect_fail=%" PRIu64 " dropped=%" PRIu64 " open_err=%" PRIu64
+	       " echo_bad=%" PRIu64 " send_err=%" PRIu64 " tx_full=%" PRIu64 " mbuf_fail=%" PRIu64
+	       " errors=%" PRIu64,
+	       fin->rexmt, t->connect_fail, t->dropped, t->open_err, t->echo_bad, t->send_err,
+	       lg->w->ctr[SB_DP_CTR_drop_tx_full], lg->w->ctr[SB_DP_CTR_mbuf_alloc_fail],
+	       fin->errors);
+}
+
 void sb_lg_report_end(struct sb_lg_report *r, const struct sb_lg *lg, uint64_t now_us,
 		      bool interrupted)
 {
 	const struct sb_lg_hist *h = &lg->lat_ns;
-	uint64_t open_us = lg->all_open_us ? lg->all_open_us - r->start.us : now_us - r->start.us;
 	const struct sb_lg_snap *e = &r->hold_end;
+	uint64_t open_us = (lg->all_open_us ? lg->all_open_us : now_us) - r->start.us;
 	struct sb_lg_snap fin;
 	uint64_t hold_us;
 
@@ -118,24 +131,23 @@ void sb_lg_report_end(struct sb_lg_report *r, const struct sb_lg *lg, uint64_t n
 	hold_us = e->us - r->mark.us;
 	printf("summary: mode=%s conns=%u established=%" PRIu64 " peak_open=%u open_s=%.3f "
 	       "conn_per_s=%.0f hold_s=%.1f msgs=%" PRIu64 " msg_per_s=%.0f rx_seg_per_s=%.0f "
-	       "tx_seg_per_s=%.0f lat_us_p50=%.1f lat_us_p99=%.1f lat_us_p999=%.1f "
-	       "lat_us_max=%.1f open_at_end=%u closed=%" PRIu64 " close_s=%.3f rexmt=%" PRIu64 " connect_fail=%" PRIu64 " dropped=%" PRIu64
-	       " open_err=%" PRIu64 " echo_bad=%" PRIu64 " send_err=%" PRIu64 " tx_full=%" PRIu64
-	       " mbuf_fail=%" PRIu64 " errors=%" PRIu64
-	       " result=%s%s\n",
+	       "tx_seg_per_s=%.0f",
 	       lg->mode == SB_LG_MODE_ECHO ? "echo" : "hold", lg->n_conns, lg->tot.established,
 	       r->peak_open, (double)open_us / 1e6, lg_rate(lg->tot.established, open_us),
 	       (double)hold_us / 1e6, lg->tot.msgs_rx,
 	       lg_rate(e->msgs_rx - r->mark.msgs_rx, hold_us),
 	       lg_rate(e->rx_segs - r->mark.rx_segs, hold_us),
-	       lg_rate(e->tx_segs - r->mark.tx_segs, hold_us),
+	       lg_rate(e->tx_segs - r->mark.tx_segs, hold_us));
+	printf(" lat_us_p50=%.1f lat_us_p99=%.1f lat_us_p999=%.1f lat_us_max=%.1f",
 	       (double)sb_lg_hist_quantile(h, 0.50) / 1e3,
 	       (double)sb_lg_hist_quantile(h, 0.99) / 1e3,
-	       (double)sb_lg_hist_quantile(h, 0.999) / 1e3, (double)h->max / 1e3 * (h->n != 0),
-	       r->open_at_end, lg->tot.closed, (double)(fin.us - e->us) / 1e6, fin.rexmt, lg->tot.connect_fail, lg->tot.dropped, lg->tot.open_err,
-	       lg->tot.echo_bad, lg->tot.send_err, lg->w->ctr[SB_DP_CTR_drop_tx_full],
-	       lg->w->ctr[SB_DP_CTR_mbuf_alloc_fail], fin.errors,
-	       sb_lg_report_ok(lg, r) ? "ok" : "fail", interrupted ? " (interrupted)" : "");
+	       (double)sb_lg_hist_quantile(h, 0.999) / 1e3,
+	       (double)sb_lg_hist_quantile(h, 1.0) / 1e3);
+	printf(" open_at_end=%u closed=%" PRIu64 " close_s=%.3f", r->open_at_end, lg->tot.closed,
+	       (double)(fin.us - e->us) / 1e6);
+	lg_print_errors(lg, &fin);
+	printf(" result=%s%s\n", sb_lg_report_ok(lg, r) ? "ok" : "fail",
+	       interrupted ? " (interrupted)" : "");
 	fflush(stdout);
 }
 
