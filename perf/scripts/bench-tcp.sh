@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # TCP benchmarks of the gateway with sb-loadgen over memif, both on this box:
 # sb-dataplane (memif server, its own file prefix, main lcore on core 0 and
-# its worker on core 1) and sb-loadgen (memif client, --lcores=0@0: it
+# its worker on core 1) with sb-control attached, and sb-loadgen (memif client, --lcores=0@0: it
 # shares core 0 with the gateway's main lcore, which sleeps 100 ms at a time).
 # scripts/sb-up.sh is not used: it waits for a TAP interface, and this link
 # is memif. Every process is stopped by its PID, and the prefix's hugepage
@@ -19,7 +19,8 @@
 # Environment: SB_BUILD [build], GW_MAX_CONNS [1100000 for hold, 65536
 #   otherwise], SB_BENCH_HUGE_MB [3072 for hold, 1024 otherwise], SB_BENCH_RUN
 #   [/run/sb-bench], MEMIF_RSIZE [12], GW_EXTRA (more gateway overrides, space
-#   separated, e.g. "dataplane.idle_sleep_max_us=50"). Prints both processes' key lines and the loadgen's summary;
+#   separated, e.g. "dataplane.idle_sleep_max_us=50"), SB_BENCH_CONTROL [1]
+#   (0: no sb-control). Prints both processes' key lines and the loadgen's summary;
 #   exits non-zero when the loadgen's run failed.
 set -euo pipefail
 
@@ -59,6 +60,7 @@ done
 
 mkdir -p "$run"
 gw_pid=""
+ctl_pid=""
 lg_pid=""
 stop_pid() {
 	local pid=$1 i
@@ -72,9 +74,10 @@ stop_pid() {
 }
 cleanup() {
 	stop_pid "$lg_pid"
+	stop_pid "$ctl_pid"
 	stop_pid "$gw_pid"
 	rm -f /dev/hugepages/"$prefix"map_* /dev/hugepages/"$lg_prefix"map_*
-	rm -rf /var/run/dpdk/"$prefix" /var/run/dpdk/"$lg_prefix"
+	rm -rf /var/run/dpdk/"$prefix" /var/run/dpdk/"$lg_prefix" "$run/store" "$run/sb.sock"
 }
 trap cleanup EXIT
 
@@ -104,6 +107,22 @@ for i in $(seq 150); do
 	sleep 0.2
 done
 grep -q 'sb.main: running' "$run/gw.log" || { echo "bench-tcp: gateway did not start" >&2; exit 1; }
+
+# sb-control attached as on a real gateway (SB_BENCH_CONTROL=0 leaves it out):
+# the echo path does not cross it, but its shard thread shares core 0.
+if [ "${SB_BENCH_CONTROL:-1}" = 1 ]; then
+	mkdir -p "$run/store"
+	"$build/control/sb-control" -s "eal.file_prefix=$prefix" -s "control.socket=$run/sb.sock" \
+		-s "store.path=$run/store" >"$run/control.log" 2>&1 </dev/null &
+	ctl_pid=$!
+	for i in $(seq 100); do
+		"$build/control/sbctl" -S "$run/sb.sock" ping >/dev/null 2>&1 && break
+		kill -0 "$ctl_pid" 2>/dev/null || { cat "$run/control.log" >&2; exit 1; }
+		sleep 0.2
+	done
+	"$build/control/sbctl" -S "$run/sb.sock" ping >/dev/null 2>&1 ||
+		{ echo "bench-tcp: sb-control did not answer" >&2; exit 1; }
+fi
 
 # utime + stime of a process, in clock ticks (proc(5) fields 14 and 15).
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -174,5 +193,12 @@ done
 rc=0
 wait "$lg_pid" || rc=$?
 lg_pid=""
+if [ -n "${c1:-}" ]; then
+	c2=$(cpu_ticks "$gw_pid")
+	t2=$(date +%s.%N)
+	echo "gateway CPU while holding them idle: $(awk -v c="$((c2 - c1))" \
+		-v hz="$(getconf CLK_TCK)" -v a="$t1" -v b="$t2" \
+		'BEGIN { printf "%.2f s of %.2f s wall", c / hz, b - a }')"
+fi
 grep -v '^EAL' "$run/lg.log"
 exit "$rc"
