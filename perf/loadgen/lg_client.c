@@ -226,9 +226,16 @@ unsigned sb_lg_echo_some(struct sb_lg *lg)
 
 unsigned sb_lg_close_some(struct sb_lg *lg)
 {
+	uint64_t elapsed_us = lg->w->now_us - lg->close_start_us;
+	uint64_t due = elapsed_us * lg->rate / 1000000u + 1u;
 	unsigned n = 0;
 
-	while (lg->close_next < lg->n_conns && n < SB_LG_OPEN_PER_TURN) {
+	/* At the opening rate and with as few in flight: a burst of FINs
+	 * overflows the link exactly as a burst of SYNs would. */
+	if (due > lg->n_conns)
+		due = lg->n_conns;
+	while (lg->close_next < due && n < SB_LG_OPEN_PER_TURN &&
+	       lg->closing < SB_LG_OPENING_MAX) {
 		struct sb_lg_conn *lc = &lg->conns[lg->close_next++];
 
 		if (lc->state != SB_LG_C_OPEN)

@@ -257,6 +257,7 @@ static void lg_drain(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst,
 	struct sb_worker *w = lg->w;
 
 	lg->next_open = lg->n_conns; /* nothing more is opened */
+	lg->close_start_us = w->now_us;
 	while (!lg_quit && w->now_us < drain_end_us &&
 	       (lg->close_next < lg->n_conns || lg->closing != 0 || lg->opening != 0)) {
 		unsigned work = lg_turn(lg, pkts, burst) + sb_lg_close_some(lg);

@@ -89,7 +89,8 @@ struct sb_lg {
 	uint32_t opening;
 	uint32_t open;
 	uint32_t scan;             /* echo mode: round-robin cursor */
-	uint32_t close_next;       /* end of run: next index to close */
+	uint64_t close_start_us;   /* end of run: closing started */
+	uint32_t close_next;       /* next index to close */
 	uint32_t closing;
 	struct sb_lg_totals tot;
 	struct sb_lg_hist lat_ns;  /* echo round trips */
@@ -109,7 +110,7 @@ unsigned sb_lg_open_some(struct sb_lg *lg);
  * connections; returns messages sent. */
 unsigned sb_lg_echo_some(struct sb_lg *lg);
 
-/* End of run: close up to SB_LG_OPEN_PER_TURN more open connections;
+/* End of run: close what the rate allows by now (up to SB_LG_OPEN_PER_TURN);
  * returns how many. */
 unsigned sb_lg_close_some(struct sb_lg *lg);
 
