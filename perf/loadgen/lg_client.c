@@ -2,7 +2,8 @@
  *
  * The load generator's client: opens connections at a fixed rate through
  * sb_conn_connect() (the dataplane's active open) and drives them. In hold
- * mode an open connection does nothing; in echo mode each has at most one
+ * mode an open connection does nothing; in churn mode it sends one message
+ * and closes once the echo is back; in echo mode each has at most one
  * message outstanding, whose bytes follow a pattern of (connection,
  * sequence, offset) so a wrong, lost or reordered byte is caught, and whose
  * round trip goes into a histogram. Callbacks run on the one worker, so
@@ -63,6 +64,15 @@ static int lg_send_msg(struct sb_lg *lg, uint32_t idx)
 	return 0;
 }
 
+/* Our orderly close of an open connection; on_close counts it as closed. */
+static void lg_close_one(struct sb_lg *lg, struct sb_lg_conn *lc)
+{
+	lc->state = SB_LG_C_CLOSING;
+	lg->open--;
+	lg->closing++;
+	sb_conn_close(lg->w, lc->c);
+}
+
 static void lg_on_open(struct sb_worker *w, struct sb_conn *c)
 {
 	struct sb_lg *lg = lg_self;
@@ -73,9 +83,9 @@ static void lg_on_open(struct sb_worker *w, struct sb_conn *c)
 	lg->opening--;
 	lg->open++;
 	lg->tot.established++;
-	if (lg->mode != SB_LG_MODE_ECHO)
+	if (lg->mode == SB_LG_MODE_HOLD)
 		return;
-	if (lg->msg_interval_us == 0) {
+	if (lg->msg_interval_us == 0 || lg->mode == SB_LG_MODE_CHURN) {
 		lg_send_msg(lg, idx);
 		return;
 	}
@@ -107,7 +117,13 @@ static void lg_on_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *
 	lc->sent_tsc = 0;
 	lc->seq++;
 	lg->tot.msgs_rx++;
-	if (lg->msg_interval_us == 0 && lc->state == SB_LG_C_OPEN)
+	if (lc->state != SB_LG_C_OPEN)
+		return;
+	if (lg->mode == SB_LG_MODE_CHURN) {
+		lg_close_one(lg, lc);
+		return;
+	}
+	if (lg->msg_interval_us == 0)
 		lg_send_msg(lg, idx);
 }
 
@@ -240,10 +256,7 @@ unsigned sb_lg_close_some(struct sb_lg *lg)
 
 		if (lc->state != SB_LG_C_OPEN)
 			continue;
-		lc->state = SB_LG_C_CLOSING;
-		lg->open--;
-		lg->closing++;
-		sb_conn_close(lg->w, lc->c);
+		lg_close_one(lg, lc);
 		n++;
 	}
 	return n;
@@ -251,5 +264,7 @@ unsigned sb_lg_close_some(struct sb_lg *lg)
 
 bool sb_lg_all_settled(const struct sb_lg *lg)
 {
+	if (lg->mode == SB_LG_MODE_CHURN && (lg->open != 0 || lg->closing != 0))
+		return false;
 	return lg->next_open >= lg->n_conns && lg->opening == 0;
 }

@@ -140,6 +140,8 @@ static int lg_mode_parse(const char *s, enum sb_lg_mode *mode, bool *mem_only)
 		*mode = SB_LG_MODE_HOLD;
 	else if (strcmp(s, "echo") == 0)
 		*mode = SB_LG_MODE_ECHO;
+	else if (strcmp(s, "churn") == 0)
+		*mode = SB_LG_MODE_CHURN;
 	else
 		return -EINVAL;
 	return 0;
@@ -259,7 +261,7 @@ static void lg_drain(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst,
 	lg->next_open = lg->n_conns; /* nothing more is opened */
 	lg->close_start_us = w->now_us;
 	while (!lg_quit && w->now_us < drain_end_us &&
-	       (lg->close_next < lg->n_conns || lg->closing != 0 || lg->opening != 0)) {
+	       (lg->open != 0 || lg->closing != 0 || lg->opening != 0)) {
 		unsigned work = lg_turn(lg, pkts, burst) + sb_lg_close_some(lg);
 
 		sb_lg_report_tick(rep, lg, w->now_us);
@@ -284,7 +286,9 @@ static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadl
 
 		if (lg->all_open_us == 0 && sb_lg_all_settled(lg)) {
 			lg->all_open_us = w->now_us;
-			end_us = RTE_MIN(deadline_us, w->now_us + cfg->loadgen_hold_s * 1000000u);
+			/* Churn is over when the last connection is: nothing to hold. */
+			end_us = lg->mode == SB_LG_MODE_CHURN ? w->now_us :
+				 RTE_MIN(deadline_us, w->now_us + cfg->loadgen_hold_s * 1000000u);
 			sb_lg_report_mark(&rep, lg, w->now_us);
 		}
 		sb_lg_report_tick(&rep, lg, w->now_us);
@@ -350,7 +354,7 @@ int main(int argc, char **argv)
 
 	lg_load_config(argc, argv, &cfg);
 	if (lg_mode_parse(cfg.loadgen_mode, &mode, &mem_only) < 0) {
-		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo or mem\n");
+		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo, churn or mem\n");
 		return 2;
 	}
 	if (lg_eal_args(&eal, argv[0], &cfg) < 0 || rte_eal_init(eal.argc, eal.argv) < 0) {

@@ -11,6 +11,12 @@
 #include "tcp/conn.h"
 #include "worker.h"
 
+static const char *const lg_mode_name[SB_LG_MODE_MAX] = {
+	[SB_LG_MODE_HOLD] = "hold",
+	[SB_LG_MODE_ECHO] = "echo",
+	[SB_LG_MODE_CHURN] = "churn",
+};
+
 static uint64_t lg_errors(const struct sb_lg *lg)
 {
 	const struct sb_worker *w = lg->w;
@@ -132,7 +138,7 @@ void sb_lg_report_end(struct sb_lg_report *r, const struct sb_lg *lg, uint64_t n
 	printf("summary: mode=%s conns=%u established=%" PRIu64 " peak_open=%u open_s=%.3f "
 	       "conn_per_s=%.0f hold_s=%.1f msgs=%" PRIu64 " msg_per_s=%.0f rx_seg_per_s=%.0f "
 	       "tx_seg_per_s=%.0f",
-	       lg->mode == SB_LG_MODE_ECHO ? "echo" : "hold", lg->n_conns, lg->tot.established,
+	       lg_mode_name[lg->mode], lg->n_conns, lg->tot.established,
 	       r->peak_open, (double)open_us / 1e6, lg_rate(lg->tot.established, open_us),
 	       (double)hold_us / 1e6, lg->tot.msgs_rx,
 	       lg_rate(e->msgs_rx - r->mark.msgs_rx, hold_us),
@@ -155,7 +161,11 @@ bool sb_lg_report_ok(const struct sb_lg *lg, const struct sb_lg_report *r)
 {
 	bool closed_all = lg->tot.closed == lg->n_conns && lg->open == 0 && lg->closing == 0;
 
-	return lg->tot.established == lg->n_conns && r->open_at_end == lg->n_conns &&
-	       lg_errors(lg) == 0 && (lg->close_next == 0 || closed_all) &&
+	if (lg->tot.established != lg->n_conns || lg_errors(lg) != 0)
+		return false;
+	/* Churn: every connection lived its whole life, one echo each. */
+	if (lg->mode == SB_LG_MODE_CHURN)
+		return closed_all && lg->tot.msgs_rx == lg->n_conns;
+	return r->open_at_end == lg->n_conns && (lg->close_next == 0 || closed_all) &&
 	       (lg->mode != SB_LG_MODE_ECHO || lg->tot.msgs_rx != 0);
 }

@@ -31,6 +31,7 @@ struct sb_app_ops;
 enum sb_lg_mode {
 	SB_LG_MODE_HOLD = 0, /* open, then keep idle */
 	SB_LG_MODE_ECHO,     /* open, then send messages and time their echo */
+	SB_LG_MODE_CHURN,    /* open, one message and its echo, close: the whole life cycle */
 	SB_LG_MODE_MAX,
 };
 

@@ -8,12 +8,14 @@
 # is memif. Every process is stopped by its PID, and the prefix's hugepage
 # and runtime files are removed, also on failure.
 #
-# usage: bench-tcp.sh echo|hold|mem [-s section.key=value]...
+# usage: bench-tcp.sh echo|hold|churn|mem [-s section.key=value]...
 #   echo  LG_CONNS [100] connections send 64-byte messages (next on echo)
 #         for LG_HOLD_S [10] s: segments/s per gateway core and round trips
 #   hold  LG_CONNS [1000000] connections opened at LG_RATE [100000]/s and
 #         held idle LG_HOLD_S [10] s; the gateway's heap is read over
 #         telemetry while they are all open
+#   churn LG_CONNS [200000] connections at LG_RATE [50000]/s, each one
+#         open, one 64-byte echo, orderly close: the whole life cycle
 #   mem   the TCP state for GW_MAX_CONNS slots, sized without a port
 #   -s    further overrides for sb-loadgen (e.g. -s loadgen.msg_bytes=256)
 # Environment: SB_BUILD [build], GW_MAX_CONNS [1100000 for hold, 65536
@@ -28,7 +30,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:-}
 [ $# -gt 0 ] && shift
 case "$mode" in
-echo | hold | mem) ;;
+echo | hold | churn | mem) ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 [ "$(id -u)" -eq 0 ] || { echo "bench-tcp: must run as root (hugepages)" >&2; exit 1; }
@@ -45,13 +47,17 @@ if [ "$mode" = hold ]; then
 	gw_max=${GW_MAX_CONNS:-1100000}
 	huge=${SB_BENCH_HUGE_MB:-3072}
 	conns=${LG_CONNS:-1000000}
+elif [ "$mode" = churn ]; then
+	gw_max=${GW_MAX_CONNS:-65536}
+	huge=${SB_BENCH_HUGE_MB:-1024}
+	conns=${LG_CONNS:-200000}
 else
 	gw_max=${GW_MAX_CONNS:-65536}
 	huge=${SB_BENCH_HUGE_MB:-1024}
 	conns=${LG_CONNS:-100}
 fi
 hold_s=${LG_HOLD_S:-10}
-rate=${LG_RATE:-100000}
+rate=${LG_RATE:-$([ "$mode" = churn ] && echo 50000 || echo 100000)}
 
 for b in "$build/dataplane/sb-dataplane" "$build/perf/loadgen/sb-loadgen"; do
 	[ -x "$b" ] || { echo "bench-tcp: $b not built (run make)" >&2; exit 1; }
@@ -129,10 +135,11 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 tel() { echo "$1" | timeout 10 dpdk-telemetry.py -f "$prefix" 2>/dev/null | tail -n 1; }
 echo "gateway: tcp.max_conns=$gw_max heap $(tel /eal/heap_info,0)"
 
-if [ "$mode" = echo ]; then
-	"${lg[@]}" -s loadgen.mode=echo -s "loadgen.conns=$conns" -s loadgen.msg_bytes=64 \
-		-s "loadgen.hold_s=$hold_s" -s loadgen.duration_s=$((hold_s + 30)) "$@" \
-		>"$run/lg.log" 2>&1 </dev/null &
+if [ "$mode" = echo ] || [ "$mode" = churn ]; then
+	"${lg[@]}" -s "loadgen.mode=$mode" -s "loadgen.conns=$conns" -s loadgen.msg_bytes=64 \
+		-s "loadgen.rate=$rate" -s "loadgen.src_count=$(( (conns + 64511) / 64512 ))" \
+		-s "loadgen.hold_s=$hold_s" -s "loadgen.duration_s=$((conns / rate + hold_s + 30))" \
+		"$@" >"$run/lg.log" 2>&1 </dev/null &
 	lg_pid=$!
 	# The gateway's counters and CPU time over the run: segments per second
 	# of gateway CPU is the per-core figure, whatever share of the core

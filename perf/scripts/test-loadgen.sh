@@ -10,6 +10,7 @@
 #   3. hold: 70,000 connections at 35,000/s (past one source address's
 #      64512 ports, so two addresses), held 1 s, then all closed in order;
 #      the gateway's own count must agree
+#   4. churn: 20,000 connections at 10,000/s, each open, one echo, close
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,3 +46,11 @@ LG_CONNS=70000 LG_RATE=35000 LG_HOLD_S=1 GW_MAX_CONNS=80000 SB_BENCH_HUGE_MB=102
 [ "$(field closed)" = 70000 ] || fail "hold: $(field closed) of 70000 closed in order"
 grep -q 'gateway worker: .*tcp_established:70000 ' "$log" || fail "hold: gateway count differs"
 echo "test-loadgen: hold ok ($(field conn_per_s) conn/s, 2 source addresses)"
+
+# 4. churn: every connection lives its whole life
+LG_CONNS=20000 LG_RATE=10000 SB_BENCH_CONTROL=0 "$bench" churn >"$log" 2>&1 ||
+	fail "churn run failed"
+[ "$(field result)" = ok ] || fail "churn: result is not ok"
+[ "$(field msgs)" = 20000 ] || fail "churn: $(field msgs) of 20000 echoes"
+[ "$(field closed)" = 20000 ] || fail "churn: $(field closed) of 20000 closed in order"
+echo "test-loadgen: churn ok ($(field conn_per_s) lifecycles/s)"
