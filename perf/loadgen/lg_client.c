@@ -102,18 +102,22 @@ static void lg_on_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	bool bad = lc->sent_tsc == 0 || lc->rx_have + len > lg->msg_bytes;
 
+	(void)w; /* sends and closes go through lg->w, the same worker */
 	for (uint32_t i = 0; !bad && i < len; i++)
 		bad = p[i] != lg_pattern(idx, lc->seq, lc->rx_have + i);
 	rte_pktmbuf_free(m);
 	if (bad) {
 		lg->tot.echo_bad++;
-		sb_conn_close(w, c);
+		if (lc->state == SB_LG_C_OPEN)
+			lg_close_one(lg, lc);
 		return;
 	}
 	lc->rx_have = (uint16_t)(lc->rx_have + len);
 	if (lc->rx_have < lg->msg_bytes)
 		return;
-	sb_lg_hist_add(&lg->lat_ns, (rte_rdtsc() - lc->sent_tsc) * 1000000000u / lg->tsc_hz);
+	/* In double: cycles times 1e9 overflows 64 bits after a few seconds. */
+	sb_lg_hist_add(&lg->lat_ns,
+		       (uint64_t)((double)(rte_rdtsc() - lc->sent_tsc) * 1e9 / (double)lg->tsc_hz));
 	lc->sent_tsc = 0;
 	lc->seq++;
 	lg->tot.msgs_rx++;
