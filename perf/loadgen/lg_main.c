@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * sb-loadgen: a pktgen-style DPDK primary that opens connections to the
+ * gateway with Switchboard's own TCP stack (dataplane/tcp, active open) and
+ * reports rates and latencies. It always runs with --no-pci and its own file
+ * prefix; its port is a vdev (by default the client end of the gateway's
+ * memif). One worker, the main lcore: on a 2-core box the gateway's worker
+ * gets the other core, and the adaptive idle lets the gateway's main lcore
+ * share this one. Every phase is bounded by loadgen.duration_s.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "app/app.h"
+#include "config.h"
+#include "impair.h"
+#include "loadgen.h"
+#include "lg_report.h"
+#include "net/net.h"
+#include "pktio.h"
+#include "port.h"
+#include "tcp/conn.h"
+#include "worker.h"
+
+static volatile bool lg_quit;
+
+/* The loadgen's application table: its client is the only application. */
+static const struct sb_app_ops *const lg_apps[] = { &sb_lg_client_ops };
+
+static void lg_on_signal(int sig)
+{
+	(void)sig;
+	lg_quit = true;
+}
+
+static void lg_usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [-c FILE] [-s section.key=value]... [-p]\n"
+		"  the [loadgen] keys choose the scenario, e.g.\n"
+		"  -s loadgen.mode=echo -s loadgen.conns=1000 -s loadgen.msg_bytes=64\n"
+		"  [tcp], [dataplane] and [impair] keys apply to the loadgen's own stack\n",
+		prog);
+}
+
+static void lg_load_config(int argc, char **argv, struct sb_config *cfg)
+{
+	struct sb_config_error err = { 0 };
+	bool print = false;
+	int opt;
+
+	sb_config_defaults(cfg);
+	while ((opt = getopt(argc, argv, "c:s:ph")) != -1) {
+		int rc = 0;
+
+		if (opt == 'c')
+			rc = sb_config_load(cfg, optarg, &err);
+		else if (opt == 's')
+			rc = sb_config_override(cfg, optarg, &err);
+		else if (opt == 'p')
+			print = true;
+		else {
+			lg_usage(argv[0]);
+			exit(opt == 'h' ? 0 : 2);
+		}
+		if (rc < 0) {
+			fprintf(stderr, "sb-loadgen: config%s: %s\n", err.line ? " line" : "",
+				err.msg);
+			exit(2);
+		}
+	}
+	if (print) {
+		static char buf[65536];
+
+		sb_config_dump(cfg, buf, sizeof(buf));
+		fputs(buf, stdout);
+		exit(0);
+	}
+}
+
+/* EAL: its own prefix, its own lcores, no PCI device ever, its vdev. */
+struct lg_eal {
+	int argc;
+	char *argv[16];
+	char buf[2048];
+	size_t used;
+};
+
+static int lg_eal_push(struct lg_eal *a, const char *opt, const char *val)
+{
+	size_t room = sizeof(a->buf) - a->used;
+	int n = snprintf(a->buf + a->used, room, "%s%s", opt, val);
+
+	if (n < 0 || (size_t)n >= room || a->argc + 1 >= (int)RTE_DIM(a->argv))
+		return -E2BIG;
+	a->argv[a->argc++] = a->buf + a->used;
+	a->argv[a->argc] = NULL;
+	a->used += (size_t)n + 1;
+	return 0;
+}
+
+static int lg_eal_args(struct lg_eal *a, const char *prog, const struct sb_config *cfg)
+{
+	char mem[24];
+	int rc = 0;
+
+	memset(a, 0, sizeof(*a));
+	rc |= lg_eal_push(a, prog, "");
+	rc |= lg_eal_push(a, "--lcores=", cfg->loadgen_lcores);
+	rc |= lg_eal_push(a, "--file-prefix=", cfg->loadgen_file_prefix);
+	rc |= lg_eal_push(a, "--proc-type=primary", "");
+	rc |= lg_eal_push(a, "--no-pci", "");
+	rc |= lg_eal_push(a, "--no-telemetry", "");
+	/* Nothing attaches to the loadgen: unlinked hugepage files cannot
+	 * be left behind by a killed run. */
+	rc |= lg_eal_push(a, "--huge-unlink", "");
+	rc |= lg_eal_push(a, "--vdev=", cfg->loadgen_vdev);
+	if (cfg->eal_mem_mb != 0) {
+		snprintf(mem, sizeof(mem), "%llu", (unsigned long long)cfg->eal_mem_mb);
+		rc |= lg_eal_push(a, "-m", mem);
+	}
+	return rc ? -E2BIG : 0;
+}
+
+static int lg_mode_parse(const char *s, enum sb_lg_mode *mode, bool *mem_only)
+{
+	*mem_only = strcmp(s, "mem") == 0;
+	if (strcmp(s, "hold") == 0 || *mem_only)
+		*mode = SB_LG_MODE_HOLD;
+	else if (strcmp(s, "echo") == 0)
+		*mode = SB_LG_MODE_ECHO;
+	else if (strcmp(s, "churn") == 0)
+		*mode = SB_LG_MODE_CHURN;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static void lg_worker_init(struct sb_worker *w, uint16_t port, const struct sb_config *cfg,
+			   struct sb_shm_worker *stats, struct rte_mempool *pool)
+{
+	memset(w, 0, sizeof(*w));
+	w->lcore_id = rte_lcore_id();
+	w->port_id = port;
+	w->burst = (uint16_t)cfg->dataplane_burst;
+	w->ipv4_be = rte_cpu_to_be_32(cfg->loadgen_src_ip.addr);
+	w->ipv4_count = (uint32_t)cfg->loadgen_src_count;
+	w->nexthop_be = rte_cpu_to_be_32(cfg->loadgen_dst_ip.addr);
+	rte_eth_macaddr_get(port, &w->mac);
+	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
+		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
+	w->stats = stats;
+	w->ctr = stats->ctr;
+	w->pkt_pool = pool;
+	w->quit = &lg_quit;
+	w->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
+	w->start_tsc = rte_rdtsc();
+}
+
+/* The stack for conns connections, and what it costs: the same code and
+ * pools as the gateway's, so the heap's growth across its creation is the
+ * gateway's memory per connection slot too. */
+static int lg_tcp_init(struct sb_worker *w, const struct sb_config *cfg, uint32_t conns,
+		       bool tx_csum, struct sb_lg_mem *mem)
+{
+	struct rte_malloc_socket_stats before, after;
+	int socket = (int)rte_socket_id();
+	struct sb_tcp_cfg tc;
+	int rc;
+
+	rte_malloc_get_socket_stats(socket, &before);
+	w->tcp = rte_zmalloc("lg_tcp", sizeof(*w->tcp), RTE_CACHE_LINE_SIZE);
+	if (w->tcp == NULL)
+		return -ENOMEM;
+	w->tcp->snd_queue_max = (uint32_t)cfg->tcp_snd_queue_max;
+	w->tcp->rcv_space = (uint32_t)cfg->tcp_rcv_space;
+	w->tcp->syn_cookie_threshold = (uint32_t)cfg->tcp_syn_cookie_threshold;
+	w->tcp->tx_csum_offload = tx_csum;
+	sb_tcp_cfg_from_config(cfg, &tc);
+	rc = sb_tcp_worker_init(w, &tc, conns, (uint32_t)cfg->tcp_tw_max, 0, lg_apps,
+				(uint8_t)RTE_DIM(lg_apps));
+	rte_malloc_get_socket_stats(socket, &after);
+	mem->slots = conns;
+	mem->tw_slots = (uint32_t)cfg->tcp_tw_max;
+	mem->heap_bytes = after.heap_allocsz_bytes - before.heap_allocsz_bytes;
+	return rc;
+}
+
+/* Wait for the link, then ask for the gateway's MAC every 200 ms until it answers. */
+static int lg_resolve(struct sb_worker *w, uint64_t timeout_us)
+{
+	struct rte_mbuf *pkts[64];
+	uint64_t next_us = 0;
+
+	while (!lg_quit && !w->nexthop_known) {
+		struct rte_eth_link link = { 0 };
+
+		w->now_us = (rte_rdtsc() - w->start_tsc) / w->tsc_per_us;
+		if (w->now_us >= timeout_us)
+			return -ETIMEDOUT;
+		/* memif is down until its peer connects: a request sent before
+		 * would only count as a TX drop. */
+		rte_eth_link_get_nowait(w->port_id, &link);
+		if (link.link_status == RTE_ETH_LINK_UP && w->now_us >= next_us) {
+			sb_arp_request(w, w->nexthop_be);
+			next_us = w->now_us + 200000;
+		}
+		for (uint16_t i = 0, n = rte_eth_rx_burst(w->port_id, 0, pkts, RTE_DIM(pkts));
+		     i < n; i++)
+			sb_eth_input(w, pkts[i]);
+		sb_pktio_flush(w);
+		rte_delay_us_sleep(1000);
+	}
+	return w->nexthop_known ? 0 : -EINTR;
+}
+
+/* One loop turn: receive, drive the scenario, timers, send. Returns work done. */
+static unsigned lg_turn(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst)
+{
+	struct sb_worker *w = lg->w;
+	uint64_t now_tsc = rte_rdtsc();
+	unsigned work;
+	uint16_t n;
+
+	w->now_us = (now_tsc - w->start_tsc) / w->tsc_per_us;
+	n = rte_eth_rx_burst(w->port_id, 0, pkts, burst);
+	SB_CTR_ADD(w, rx_pkts, n);
+	if (unlikely(w->impair != NULL))
+		n = sb_impair_rx(w, pkts, n, burst, now_tsc);
+	for (uint16_t i = 0; i < n; i++)
+		sb_eth_input(w, pkts[i]);
+	work = n;
+	if (lg->next_open < lg->n_conns)
+		work += sb_lg_open_some(lg);
+	if (lg->mode == SB_LG_MODE_ECHO && lg->msg_interval_us != 0)
+		work += sb_lg_echo_some(lg);
+	sb_tcp_io_timers(w, w->now_us);
+	if (unlikely(w->impair != NULL))
+		sb_impair_tx(w, now_tsc);
+	sb_pktio_flush(w);
+	return work;
+}
+
+/* End of run: close every connection, bounded by drain_end_us. */
+static void lg_drain(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst,
+		     struct sb_lg_report *rep, uint64_t drain_end_us)
+{
+	struct sb_worker *w = lg->w;
+
+	lg->next_open = lg->n_conns; /* nothing more is opened */
+	lg->close_start_us = w->now_us;
+	while (!lg_quit && w->now_us < drain_end_us &&
+	       (lg->open != 0 || lg->closing != 0 || lg->opening != 0)) {
+		unsigned work = lg_turn(lg, pkts, burst) + sb_lg_close_some(lg);
+
+		sb_lg_report_tick(rep, lg, w->now_us);
+		if (sb_idle_turn(&w->idle, work))
+			SB_CTR_INC(w, idle_sleeps);
+	}
+}
+
+/* Open, then hold or echo, until done, a signal, or the hard cap; then close. */
+static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadline_us)
+{
+	struct sb_worker *w = lg->w;
+	struct rte_mbuf *pkts[256];
+	uint16_t burst = RTE_MIN(w->burst, (uint16_t)RTE_DIM(pkts));
+	uint64_t end_us = deadline_us;
+	struct sb_lg_report rep;
+
+	sb_lg_report_start(&rep, lg, w->now_us);
+	lg->open_start_us = w->now_us;
+	while (!lg_quit && w->now_us < end_us) {
+		unsigned work = lg_turn(lg, pkts, burst);
+
+		if (lg->all_open_us == 0 && sb_lg_all_settled(lg)) {
+			lg->all_open_us = w->now_us;
+			/* Churn is over when the last connection is: nothing to hold. */
+			end_us = lg->mode == SB_LG_MODE_CHURN ? w->now_us :
+				 RTE_MIN(deadline_us, w->now_us + cfg->loadgen_hold_s * 1000000u);
+			sb_lg_report_mark(&rep, lg, w->now_us);
+		}
+		sb_lg_report_tick(&rep, lg, w->now_us);
+		if (work == 0)
+			SB_CTR_INC(w, loop_idle);
+		else
+			SB_CTR_INC(w, loop_busy);
+		if (sb_idle_turn(&w->idle, work))
+			SB_CTR_INC(w, idle_sleeps);
+	}
+	sb_lg_report_hold_end(&rep, lg, w->now_us);
+	if (cfg->loadgen_close_s != 0)
+		lg_drain(lg, pkts, burst, &rep,
+			 RTE_MIN(deadline_us, w->now_us + cfg->loadgen_close_s * 1000000u));
+	sb_lg_report_end(&rep, lg, w->now_us, lg_quit);
+	return sb_lg_report_ok(lg, &rep);
+}
+
+static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_worker *w)
+{
+	memset(lg, 0, sizeof(*lg));
+	lg->w = w;
+	lg->n_conns = (uint32_t)cfg->loadgen_conns;
+	lg->rate = cfg->loadgen_rate;
+	lg->src_host = cfg->loadgen_src_ip.addr;
+	lg->src_count = (uint32_t)cfg->loadgen_src_count;
+	lg->dst_be = rte_cpu_to_be_32(cfg->loadgen_dst_ip.addr);
+	lg->dport_be = rte_cpu_to_be_16((uint16_t)cfg->loadgen_dst_port);
+	lg->msg_bytes = (uint16_t)cfg->loadgen_msg_bytes;
+	lg->msg_interval_us = cfg->loadgen_msg_rate ? 1000000u / cfg->loadgen_msg_rate : 0;
+	lg->tsc_hz = rte_get_tsc_hz();
+	lg->app_id = 0;
+	sb_lg_hist_reset(&lg->lat_ns);
+	if ((uint64_t)lg->n_conns > (uint64_t)lg->src_count * SB_LG_PORTS_PER_ADDR) {
+		fprintf(stderr, "sb-loadgen: %u connections need %u source addresses (have %u)\n",
+			lg->n_conns,
+			(lg->n_conns + SB_LG_PORTS_PER_ADDR - 1) / SB_LG_PORTS_PER_ADDR,
+			lg->src_count);
+		return -EINVAL;
+	}
+	lg->conns = rte_zmalloc("lg_conns", sizeof(*lg->conns) * lg->n_conns,
+				RTE_CACHE_LINE_SIZE);
+	if (lg->conns == NULL)
+		return -ENOMEM;
+	sb_lg_client_bind(lg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct sb_config cfg;
+	static struct sb_lg lg;
+	static struct lg_eal eal;
+	struct sb_worker *w;
+	struct sb_shm_worker *stats;
+	struct rte_mempool *pool;
+	struct sb_lg_mem mem;
+	enum sb_lg_mode mode;
+	bool tx_csum = false, mem_only;
+	uint64_t cap_us;
+	int rc = 1;
+	uint16_t port;
+
+	lg_load_config(argc, argv, &cfg);
+	if (lg_mode_parse(cfg.loadgen_mode, &mode, &mem_only) < 0) {
+		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo, churn or mem\n");
+		return 2;
+	}
+	if (lg_eal_args(&eal, argv[0], &cfg) < 0 || rte_eal_init(eal.argc, eal.argv) < 0) {
+		fprintf(stderr, "sb-loadgen: EAL init failed (hugepages? prefix '%s' in use?)\n",
+			cfg.loadgen_file_prefix);
+		return 1;
+	}
+	signal(SIGINT, lg_on_signal);
+	signal(SIGTERM, lg_on_signal);
+	port = (uint16_t)rte_eth_find_next(0);
+	pool = rte_pktmbuf_pool_create("lg_mbuf", (unsigned)cfg.dataplane_mbufs_per_worker,
+				       (unsigned)cfg.dataplane_mbuf_cache, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	w = rte_zmalloc("lg_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+	stats = rte_zmalloc("lg_stats", sizeof(*stats), RTE_CACHE_LINE_SIZE);
+	if (pool == NULL || w == NULL || stats == NULL || port >= RTE_MAX_ETHPORTS) {
+		fprintf(stderr, "sb-loadgen: %s\n", port >= RTE_MAX_ETHPORTS ? "no port (vdev?)"
+						     : "out of hugepage memory");
+		goto out;
+	}
+	if (!mem_only && sb_port_start(port, 1, pool, &cfg, &tx_csum) < 0)
+		goto out;
+	lg_worker_init(w, port, &cfg, stats, pool);
+	if (lg_setup(&lg, &cfg, w) < 0)
+		goto out;
+	lg.mode = mode;
+	rc = lg_tcp_init(w, &cfg, lg.n_conns, tx_csum, &mem);
+	sb_lg_report_mem(&mem, rc);
+	if (rc < 0 || mem_only) {
+		rc = rc < 0 ? 1 : 0;
+		goto out;
+	}
+	if (sb_impair_create(w, &cfg) < 0)
+		goto out;
+	/* The hard cap counts from start-up, ARP included. */
+	cap_us = cfg.loadgen_duration_s * 1000000u;
+	rc = lg_resolve(w, RTE_MIN(cap_us, cfg.loadgen_arp_timeout_ms * 1000u));
+	if (rc < 0) {
+		fprintf(stderr, "sb-loadgen: no ARP answer from the gateway (%s)\n", strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	rc = lg_run(&lg, &cfg, cap_us) ? 0 : 1;
+out:
+	if (!mem_only && port < RTE_MAX_ETHPORTS)
+		sb_port_stop(port);
+	rte_eal_cleanup();
+	return rc;
+}
