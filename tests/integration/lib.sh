@@ -81,3 +81,20 @@ it_tcp_counter() {
 it_gauge() {
 	$SBCTL status | awk -v f="$1" '/^tcp worker 0 / { for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'
 }
+
+# it_xmpp MODE ARGS...: the slixmpp client driver, inside the namespace.
+it_xmpp() {
+	ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/xmpp_client.py" "$@" 2>&1 |
+		grep -v -e '^ERROR:asyncio' -e '^task: ' -e 'No appropriate login method'
+	return "${PIPESTATUS[0]}"
+}
+
+# it_user_add USER PASSWORD: an account through sbctl, password on stdin.
+it_user_add() {
+	echo "$2" | $SBCTL user add "$1" - >/dev/null || it_fail "sbctl user add $1"
+}
+
+# it_route_counter NAME: a control-plane routing counter from sbctl status.
+it_route_counter() {
+	$SBCTL status | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'
+}
