@@ -359,6 +359,9 @@ static enum sb_xml_status step_ref(struct sb_xml *x, struct sb_xml_ctx *c, uint3
 static enum sb_xml_status step(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_step *s,
 			       uint32_t cp)
 {
+	/* most characters that get here are markup inside a start tag */
+	if (x->state >= XS_STAG_NAME && x->state <= XS_EMPTY)
+		return xml_tag_step(x, c, s, cp);
 	switch (x->state) {
 	case XS_INIT:
 	case XS_PROLOG:
@@ -480,6 +483,11 @@ static size_t scan_end(const struct sb_xml *x, const struct sb_xml_ctx *c,
 	return room < n - i ? i + (size_t)room : n;
 }
 
+/* States with a bulk path (fast_paths()). */
+#define XML_FAST_STATES ((1ull << XS_TEXT) | (1ull << XS_CDATA) | (1ull << XS_ATTR_VAL) | \
+			 (1ull << XS_STAG_NAME) | (1ull << XS_ATTR_NAME) | (1ull << XS_ETAG_NAME))
+_Static_assert(XS_MAX <= 64, "XML_FAST_STATES is a 64-bit set of states");
+
 /* The bulk paths: from p[i], the bytes that need no per-character state
  * machine in the current state (plain text, plain attribute values, whole
  * UTF-8 sequences there, runs of name characters). Returns the index of the
@@ -564,7 +572,7 @@ enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *c,
 			r = SB_XML_ERR_LIMIT_STANZA;
 			break;
 		}
-		if (x->u8_need == 0) {
+		if (x->u8_need == 0 && ((1ull << x->state) & XML_FAST_STATES)) {
 			j = fast_paths(x, c, &lim, p, i, n);
 			if (j > i) {
 				i = j;
