@@ -354,8 +354,7 @@ static enum sb_xml_status step_ref(struct sb_xml *x, struct sb_xml_ctx *c, uint3
 	return SB_XML_NEED_MORE;
 }
 
-/* Ends the current top-level element or the stream: the event that tells
- * the caller it may release the element's mbufs. */
+/* One character through the state machine: the dispatch on the state. */
 static enum sb_xml_status step(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_step *s,
 			       uint32_t cp)
 {
@@ -609,7 +608,9 @@ enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *c,
 	return r;
 }
 
-/* Shared with xml_tag.c: fill the event for a completed element or tag. */
+/* Shared with xml_tag.c: fill the event for a completed element or tag, the
+ * point at which the caller may hand the element's bytes on and release
+ * its mbufs. */
 enum sb_xml_status xml_emit(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_step *s,
 			    enum sb_xml_event_type type)
 {

@@ -227,7 +227,10 @@ void sb_xml_limits_default(struct sb_xml_limits *lim);
  * event's last byte: call again with the rest), until the input is used up
  * (SB_XML_NEED_MORE, *consumed = n), or until an error (*consumed = offset of
  * the offending byte in p; every later call returns the same error without
- * reading). Feeding the same bytes in any split gives the same events.
+ * reading). When the input ends between top-level elements after whitespace,
+ * a KEEPALIVE event is returned with *consumed = n. Feeding the same bytes in
+ * any split gives the same elements, offsets and errors (only where
+ * whitespace is reported, in a KEEPALIVE or the next event, depends on it).
  * lim must not exceed the ctx capacities (checked: an oversized limit is
  * clamped to the capacity). ctx: see the memory model above. */
 enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *ctx,
