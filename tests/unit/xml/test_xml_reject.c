@@ -238,9 +238,31 @@ static void test_error_is_sticky(void **state)
 	assert_int_equal(used, 0);
 }
 
+/* Limits above the ctx capacities are clamped to them, not trusted. */
+static void test_limit_clamped_to_capacity(void **state)
+{
+	char in[1024];
+	struct sb_xml_limits lim;
+	struct h_run r;
+	size_t len = strlen(H_STREAM), at = 0;
+
+	(void)state;
+	sb_xml_limits_default(&lim);
+	lim.max_depth = 1000;
+	memcpy(in, H_STREAM, len);
+	for (unsigned d = 0; d <= SB_XML_DEPTH_MAX; d++) {
+		at = len + 1;
+		memcpy(in + len, "<a>", 3);
+		len += 3;
+	}
+	h_feed(&r, in, len, 0, 0, &lim);
+	assert_int_equal(r.st, SB_XML_ERR_LIMIT_DEPTH);
+	assert_int_equal(r.err_off, at);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 1];
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 2];
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -250,5 +272,7 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest){ .name = "error_is_sticky",
 					  .test_func = test_error_is_sticky };
+	tests[n++] = (struct CMUnitTest){ .name = "limit_clamped_to_capacity",
+					  .test_func = test_limit_clamped_to_capacity };
 	return _cmocka_run_group_tests("xml-reject", tests, n, NULL, NULL);
 }
