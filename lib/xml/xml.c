@@ -507,7 +507,8 @@ static size_t fast_paths(struct sb_xml *x, struct sb_xml_ctx *c, const struct sb
 			return i;
 		break;
 	case XS_ATTR_VAL:
-		if (c->match_set != XM_NONE || (b < 0x80 && !(xml_cc[b] & CC_AVAL)))
+		if (c->match_set != XM_NONE || c->val_hashing ||
+		    (b < 0x80 && !(xml_cc[b] & CC_AVAL)))
 			return i;
 		cls = CC_AVAL;
 		break;

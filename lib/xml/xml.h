@@ -175,6 +175,7 @@ struct sb_xml {
 	uint8_t flags;        /* XML_F_* (xml_priv.h) */
 	uint8_t extra_len;    /* length of extra_prefix, 0 if none */
 	char extra_prefix[SB_XML_STREAM_PREFIX_BYTES]; /* declared on the stream header */
+	uint64_t extra_hash;  /* hash of its namespace name (duplicate attributes) */
 };
 _Static_assert(sizeof(struct sb_xml) <= 64, "per-connection XML state must stay <= 64 bytes");
 
@@ -204,8 +205,12 @@ struct sb_xml_ctx {
 	uint16_t name_pfx[SB_XML_DEPTH_MAX];      /* its prefix length + 1, 0 if none */
 	uint16_t attr_end[SB_XML_ATTRS_MAX];
 	uint16_t attr_pfx[SB_XML_ATTRS_MAX];
+	uint64_t val_hash;                        /* of a namespace name being read */
+	uint8_t val_hashing;                      /* val_hash is being computed */
+	uint8_t val_cr;                           /* last character hashed was a raw CR */
 	struct {
 		struct sb_xml_span span;          /* namespace name */
+		uint64_t hash;                    /* of the normalised name (0: none) */
 		uint16_t pfx_end;                 /* end of the prefix in prefixes[] */
 		uint8_t depth;                    /* element depth that declared it */
 	} ns[SB_XML_NS_MAX];

@@ -48,6 +48,14 @@ static const struct reject_case cases[] = {
 	{ "tag_mismatch_stream_close", S "</stream:streamx>", SB_XML_ERR_TAG_MISMATCH, "x>" },
 	{ "dup_attr", S "<message id='1' to='x' id='2'/>", SB_XML_ERR_DUP_ATTR, "='2'" },
 	{ "dup_xmlns", S "<message xmlns='a' xmlns='b'/>", SB_XML_ERR_DUP_ATTR, "='b'" },
+	{ "dup_attr_same_namespace", S "<message xmlns:p='urn:x' xmlns:q='urn:x' p:a='1' q:a='2'/>",
+	  SB_XML_ERR_DUP_ATTR, ">" },
+	{ "dup_attr_namespace_via_charref", S "<m xmlns:p='urn:&#x78;' xmlns:q='urn:x' p:a='1' "
+	  "q:a='2'/>", SB_XML_ERR_DUP_ATTR, ">" },
+	{ "dup_attr_namespace_normalised_ws", S "<m xmlns:p='a\r\nb' xmlns:q='a\tb'><n p:a='1' "
+	  "q:a='2'/></m>", SB_XML_ERR_DUP_ATTR, "></m>" },
+	{ "dup_attr_stream_namespace", S "<m xmlns:s='http://etherx.jabber.org/streams' s:a='1' "
+	  "stream:a='2'/>", SB_XML_ERR_DUP_ATTR, ">" },
 	{ "lt_in_attr", S "<message id='a<b'/>", SB_XML_ERR_LT_IN_ATTR, "<b'/>" },
 	/* '<' inside an 8-byte word of the value that holds no other delimiter */
 	{ "lt_in_long_attr", S "<message id='abcdefgh<ijklmnop'/>", SB_XML_ERR_LT_IN_ATTR,
@@ -82,6 +90,10 @@ static const struct reject_case cases[] = {
 	{ "ns_decl_empty_prefixed", S "<message xmlns:p=''/>", SB_XML_ERR_NS_DECL, "'/>" },
 	{ "ns_decl_xml_prefix", S "<message xmlns:xml='u'/>", SB_XML_ERR_NS_DECL, "'/>" },
 	{ "ns_decl_xmlns_prefix", S "<message xmlns:xmlns='u'/>", SB_XML_ERR_NS_DECL, "'/>" },
+	{ "ns_decl_bind_xml_namespace", S "<m xmlns:p='http://www.w3.org/XML/1998/namespace'/>",
+	  SB_XML_ERR_NS_DECL, "'/>" },
+	{ "ns_decl_bind_xmlns_namespace", S "<m xmlns:p='http://www.w3.org/2000/xmlns/'/>",
+	  SB_XML_ERR_NS_DECL, "'/>" },
 	{ "ns_decl_xmlns_element", S "<xmlns:a/>", SB_XML_ERR_NS_DECL, "/>" },
 	{ "utf8_bare_continuation", S "<message>\x80</message>", SB_XML_ERR_UTF8, "\x80<" },
 	{ "utf8_truncated", S "<message>\xC3" "a</message>", SB_XML_ERR_UTF8, "a</" },
