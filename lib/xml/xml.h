@@ -179,7 +179,7 @@ struct sb_xml {
 };
 _Static_assert(sizeof(struct sb_xml) <= 64, "per-connection XML state must stay <= 64 bytes");
 
-/* Working state, see the memory model above. Opaque; about 2 KiB. */
+/* Working state, see the memory model above. Opaque; about 2.2 KiB. */
 struct sb_xml_ctx {
 	struct sb_xml_header hdr;
 	uint64_t val_off;                         /* current attribute value */
