@@ -507,9 +507,12 @@ static size_t fast_paths(struct sb_xml *x, struct sb_xml_ctx *c, const struct sb
 			return i;
 		break;
 	case XS_ATTR_VAL:
-		if (c->match_set != XM_NONE || c->val_hashing ||
-		    (b < 0x80 && !(xml_cc[b] & CC_AVAL)))
+		if (c->match_set != XM_NONE || (b < 0x80 && !(xml_cc[b] & CC_AVAL)))
 			return i;
+		if (c->val_hashing)
+			return b < 0x80 ? xml_value_hash_run(c, p, i,
+							     scan_end(x, c, lim, x->off, i, n))
+					: i;
 		cls = CC_AVAL;
 		break;
 	case XS_STAG_NAME:

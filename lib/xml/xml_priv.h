@@ -163,6 +163,8 @@ static inline uint64_t xml_hash_cp(uint64_t h, uint32_t cp)
 	return (h ^ cp) * 0x100000001B3ull;
 }
 
+/* Bulk path for a namespace name being hashed (xml_tag.c). */
+size_t xml_value_hash_run(struct sb_xml_ctx *c, const uint8_t *p, size_t i, size_t end);
 /* A reference inside an attribute value decoded to cp. */
 void xml_attr_ref_char(struct sb_xml_ctx *c, uint32_t cp);
 

@@ -182,8 +182,8 @@ static void attr_value_begin(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_
 	c->val_hashing = 0;
 	if (x->depth == 0 && bytes_eq(c->attr_names + start, len, "xmlns:stream")) {
 		xml_match_start(c, XM_STREAMS_NS);
-	} else if (c->attr_kind == XA_XMLNS_PFX) {
-		/* prefixed names are compared by namespace (attrs_resolve()) */
+	} else if (c->attr_kind == XA_XMLNS_PFX || c->attr_kind == XA_XMLNS) {
+		/* compared by hash: attrs_resolve(), reserved names */
 		c->val_hashing = 1;
 		c->val_cr = 0;
 		c->val_hash = XML_HASH_SEED;
@@ -289,12 +289,12 @@ static enum sb_xml_status attr_value_end(struct sb_xml *x, struct sb_xml_ctx *c,
 		 * here, and a prefix cannot be bound to the empty name. */
 		if (span.len == 0 || bytes_eq(pfx, plen, "xml") || bytes_eq(pfx, plen, "xmlns"))
 			return SB_XML_ERR_NS_DECL;
-		/* ... nor is another prefix bound to their namespace names */
+		/* fall through */
+	case XA_XMLNS:
+		/* ... nor is any prefix, or the default, bound to their names */
 		if (c->val_hashing && (c->val_hash == hash_str(XML_NS_XML) ||
 				       c->val_hash == hash_str(XML_NS_XMLNS)))
 			return SB_XML_ERR_NS_DECL;
-		/* fall through */
-	case XA_XMLNS:
 		if (x->depth == 0)
 			return stream_ns_decl(x, c, pfx, plen, &span);
 		return ns_push(x, c, pfx, plen, &span);
@@ -647,5 +647,21 @@ size_t xml_name_run(struct sb_xml *x, struct sb_xml_ctx *c, const struct sb_xml_
 		j++;
 	memcpy(buf + used + c->tok_len, p + i, j - i);
 	c->tok_len = (uint16_t)(c->tok_len + (j - i));
+	return j;
+}
+
+/* Bulk path for a namespace name being hashed: plain ASCII bytes hash as
+ * themselves (they need no normalisation). Returns the next index to step. */
+size_t xml_value_hash_run(struct sb_xml_ctx *c, const uint8_t *p, size_t i, size_t end)
+{
+	uint64_t h = c->val_hash;
+	size_t j = i;
+
+	while (j < end && p[j] < 0x80 && (xml_cc[p[j]] & CC_AVAL))
+		h = xml_hash_cp(h, p[j++]);
+	if (j > i) {
+		c->val_hash = h;
+		c->val_cr = 0;
+	}
 	return j;
 }
