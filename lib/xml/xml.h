@@ -147,7 +147,7 @@ struct sb_xml_event {
 	uint32_t ws_bytes;      /* whitespace between elements since the previous event */
 	uint64_t start_off;     /* first byte ('<') of the element or tag */
 	uint64_t end_off;       /* one past its last byte ('>') */
-	const struct sb_xml_header *hdr; /* STREAM_OPEN, ELEMENT; valid until the next feed */
+	const struct sb_xml_header *hdr; /* STREAM_OPEN, ELEMENT; in ctx, valid until it is fed */
 };
 
 /* Limits from configuration; each must be <= the matching ctx capacity. */
