@@ -219,7 +219,9 @@ struct sb_xml_ctx {
 	uint8_t prefixes[SB_XML_PREFIX_BYTES];
 };
 
-/* Reset x for a new stream (the first byte fed after this is offset 0). */
+/* Reset x for a new stream (the first byte fed after this is offset 0): at
+ * connection start and at every stream restart, after STARTTLS and after
+ * SASL success (RFC 6120 §5.4.3.3, §6.4.6). */
 void sb_xml_init(struct sb_xml *x);
 
 /* Defaults suited to c2s: 64 KiB stanzas (a common server default), depth 16,
