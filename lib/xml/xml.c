@@ -354,11 +354,13 @@ static enum sb_xml_status step_ref(struct sb_xml *x, struct sb_xml_ctx *c, uint3
 	return SB_XML_NEED_MORE;
 }
 
-/* Ends the current top-level element or the stream: the event that tells
- * the caller it may release the element's mbufs. */
+/* One character through the state machine: the dispatch on the state. */
 static enum sb_xml_status step(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_step *s,
 			       uint32_t cp)
 {
+	/* most characters that get here are markup inside a start tag */
+	if (x->state >= XS_STAG_NAME && x->state <= XS_EMPTY)
+		return xml_tag_step(x, c, s, cp);
 	switch (x->state) {
 	case XS_INIT:
 	case XS_PROLOG:
@@ -480,6 +482,11 @@ static size_t scan_end(const struct sb_xml *x, const struct sb_xml_ctx *c,
 	return room < n - i ? i + (size_t)room : n;
 }
 
+/* States with a bulk path (fast_paths()). */
+#define XML_FAST_STATES ((1ull << XS_TEXT) | (1ull << XS_CDATA) | (1ull << XS_ATTR_VAL) | \
+			 (1ull << XS_STAG_NAME) | (1ull << XS_ATTR_NAME) | (1ull << XS_ETAG_NAME))
+_Static_assert(XS_MAX <= 64, "XML_FAST_STATES is a 64-bit set of states");
+
 /* The bulk paths: from p[i], the bytes that need no per-character state
  * machine in the current state (plain text, plain attribute values, whole
  * UTF-8 sequences there, runs of name characters). Returns the index of the
@@ -502,6 +509,10 @@ static size_t fast_paths(struct sb_xml *x, struct sb_xml_ctx *c, const struct sb
 	case XS_ATTR_VAL:
 		if (c->match_set != XM_NONE || (b < 0x80 && !(xml_cc[b] & CC_AVAL)))
 			return i;
+		if (c->val_hashing)
+			return b < 0x80 ? xml_value_hash_run(c, p, i,
+							     scan_end(x, c, lim, x->off, i, n))
+					: i;
 		cls = CC_AVAL;
 		break;
 	case XS_STAG_NAME:
@@ -564,7 +575,7 @@ enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *c,
 			r = SB_XML_ERR_LIMIT_STANZA;
 			break;
 		}
-		if (x->u8_need == 0) {
+		if (x->u8_need == 0 && ((1ull << x->state) & XML_FAST_STATES)) {
 			j = fast_paths(x, c, &lim, p, i, n);
 			if (j > i) {
 				i = j;
@@ -601,7 +612,9 @@ enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *c,
 	return r;
 }
 
-/* Shared with xml_tag.c: fill the event for a completed element or tag. */
+/* Shared with xml_tag.c: fill the event for a completed element or tag, the
+ * point at which the caller may hand the element's bytes on and release
+ * its mbufs. */
 enum sb_xml_status xml_emit(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_step *s,
 			    enum sb_xml_event_type type)
 {

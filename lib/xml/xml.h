@@ -147,7 +147,7 @@ struct sb_xml_event {
 	uint32_t ws_bytes;      /* whitespace between elements since the previous event */
 	uint64_t start_off;     /* first byte ('<') of the element or tag */
 	uint64_t end_off;       /* one past its last byte ('>') */
-	const struct sb_xml_header *hdr; /* STREAM_OPEN, ELEMENT; valid until the next feed */
+	const struct sb_xml_header *hdr; /* STREAM_OPEN, ELEMENT; in ctx, valid until it is fed */
 };
 
 /* Limits from configuration; each must be <= the matching ctx capacity. */
@@ -175,10 +175,11 @@ struct sb_xml {
 	uint8_t flags;        /* XML_F_* (xml_priv.h) */
 	uint8_t extra_len;    /* length of extra_prefix, 0 if none */
 	char extra_prefix[SB_XML_STREAM_PREFIX_BYTES]; /* declared on the stream header */
+	uint64_t extra_hash;  /* hash of its namespace name (duplicate attributes) */
 };
 _Static_assert(sizeof(struct sb_xml) <= 64, "per-connection XML state must stay <= 64 bytes");
 
-/* Working state, see the memory model above. Opaque; about 2 KiB. */
+/* Working state, see the memory model above. Opaque; about 2.2 KiB. */
 struct sb_xml_ctx {
 	struct sb_xml_header hdr;
 	uint64_t val_off;                         /* current attribute value */
@@ -204,8 +205,12 @@ struct sb_xml_ctx {
 	uint16_t name_pfx[SB_XML_DEPTH_MAX];      /* its prefix length + 1, 0 if none */
 	uint16_t attr_end[SB_XML_ATTRS_MAX];
 	uint16_t attr_pfx[SB_XML_ATTRS_MAX];
+	uint64_t val_hash;                        /* of a namespace name being read */
+	uint8_t val_hashing;                      /* val_hash is being computed */
+	uint8_t val_cr;                           /* last character hashed was a raw CR */
 	struct {
 		struct sb_xml_span span;          /* namespace name */
+		uint64_t hash;                    /* of the normalised name (0: none) */
 		uint16_t pfx_end;                 /* end of the prefix in prefixes[] */
 		uint8_t depth;                    /* element depth that declared it */
 	} ns[SB_XML_NS_MAX];
@@ -214,7 +219,9 @@ struct sb_xml_ctx {
 	uint8_t prefixes[SB_XML_PREFIX_BYTES];
 };
 
-/* Reset x for a new stream (the first byte fed after this is offset 0). */
+/* Reset x for a new stream (the first byte fed after this is offset 0): at
+ * connection start and at every stream restart, after STARTTLS and after
+ * SASL success (RFC 6120 §5.4.3.3, §6.4.6). */
 void sb_xml_init(struct sb_xml *x);
 
 /* Defaults suited to c2s: 64 KiB stanzas (a common server default), depth 16,
@@ -227,7 +234,10 @@ void sb_xml_limits_default(struct sb_xml_limits *lim);
  * event's last byte: call again with the rest), until the input is used up
  * (SB_XML_NEED_MORE, *consumed = n), or until an error (*consumed = offset of
  * the offending byte in p; every later call returns the same error without
- * reading). Feeding the same bytes in any split gives the same events.
+ * reading). When the input ends between top-level elements after whitespace,
+ * a KEEPALIVE event is returned with *consumed = n. Feeding the same bytes in
+ * any split gives the same elements, offsets and errors (only where
+ * whitespace is reported, in a KEEPALIVE or the next event, depends on it).
  * lim must not exceed the ctx capacities (checked: an oversized limit is
  * clamped to the capacity). ctx: see the memory model above. */
 enum sb_xml_status sb_xml_feed(struct sb_xml *x, struct sb_xml_ctx *ctx,

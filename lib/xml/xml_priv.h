@@ -94,6 +94,8 @@ enum xml_match_set {
 };
 
 #define XML_NS_STREAMS "http://etherx.jabber.org/streams"
+#define XML_NS_XML "http://www.w3.org/XML/1998/namespace"
+#define XML_NS_XMLNS "http://www.w3.org/2000/xmlns/"
 
 /* Start matching ctx's next characters against set. */
 void xml_match_start(struct sb_xml_ctx *c, enum xml_match_set set);
@@ -152,6 +154,17 @@ enum sb_xml_status xml_emit(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_s
 /* Bulk path for names (xml_tag.c); returns the next index to step. */
 size_t xml_name_run(struct sb_xml *x, struct sb_xml_ctx *c, const struct sb_xml_limits *lim,
 		    const uint8_t *p, size_t i, size_t end);
+/* Hash of a namespace name, one character at a time (FNV-1a over code
+ * points): equal names after attribute-value normalisation hash equal. */
+#define XML_HASH_SEED 0xCBF29CE484222325ull
+
+static inline uint64_t xml_hash_cp(uint64_t h, uint32_t cp)
+{
+	return (h ^ cp) * 0x100000001B3ull;
+}
+
+/* Bulk path for a namespace name being hashed (xml_tag.c). */
+size_t xml_value_hash_run(struct sb_xml_ctx *c, const uint8_t *p, size_t i, size_t end);
 /* A reference inside an attribute value decoded to cp. */
 void xml_attr_ref_char(struct sb_xml_ctx *c, uint32_t cp);
 

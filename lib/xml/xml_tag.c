@@ -179,19 +179,54 @@ static void attr_value_begin(struct sb_xml *x, struct sb_xml_ctx *c, struct xml_
 	c->val_off = s->pos + 1;
 	c->val_flags = SB_XML_SPAN_PRESENT;
 	c->match_set = XM_NONE;
-	if (x->depth == 0 && bytes_eq(c->attr_names + start, len, "xmlns:stream"))
+	c->val_hashing = 0;
+	if (x->depth == 0 && bytes_eq(c->attr_names + start, len, "xmlns:stream")) {
 		xml_match_start(c, XM_STREAMS_NS);
+	} else if (c->attr_kind == XA_XMLNS_PFX || c->attr_kind == XA_XMLNS) {
+		/* compared by hash: attrs_resolve(), reserved names */
+		c->val_hashing = 1;
+		c->val_cr = 0;
+		c->val_hash = XML_HASH_SEED;
+	}
 	x->state = XS_ATTR_VAL;
 }
 
 void xml_attr_ref_char(struct sb_xml_ctx *c, uint32_t cp)
 {
-	(void)cp;
 	/* A value given with references never matches a fixed string here:
 	 * the streams namespace is compared literally (stricter than XML). */
 	c->val_flags |= SB_XML_SPAN_ESCAPED;
 	c->match_set = XM_NONE;
 	c->match_alive = 0;
+	if (c->val_hashing) {
+		/* a referenced character is not normalised (XML 1.0 §3.3.3) */
+		c->val_hash = xml_hash_cp(c->val_hash, cp);
+		c->val_cr = 0;
+	}
+}
+
+/* Hash a literal character of a namespace name, normalised as XML 1.0
+ * §2.11 and §3.3.3 say: CR LF and CR are one line end, and every line end,
+ * tab or newline becomes a space. */
+static void value_hash(struct sb_xml_ctx *c, uint32_t cp)
+{
+	bool lf_after_cr = cp == '\n' && c->val_cr;
+
+	c->val_cr = cp == '\r';
+	if (lf_after_cr)
+		return;
+	if (cp == '\t' || cp == '\n' || cp == '\r')
+		cp = ' ';
+	c->val_hash = xml_hash_cp(c->val_hash, cp);
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = XML_HASH_SEED;
+
+	while (*s)
+		h = xml_hash_cp(h, (uint8_t)*s++);
+	return h;
 }
 
 /* Bind a prefix (plen 0: the default namespace) inside the stanza. */
@@ -205,6 +240,7 @@ static enum sb_xml_status ns_push(struct sb_xml *x, struct sb_xml_ctx *c, const 
 	c->ns[c->nns].span = *span;
 	c->ns[c->nns].pfx_end = c->prefix_len;
 	c->ns[c->nns].depth = (uint8_t)(x->depth + 1);
+	c->ns[c->nns].hash = plen ? c->val_hash : 0; /* defaults never apply to attributes */
 	c->nns++;
 	return SB_XML_NEED_MORE;
 }
@@ -231,6 +267,7 @@ static enum sb_xml_status stream_ns_decl(struct sb_xml *x, struct sb_xml_ctx *c,
 		return SB_XML_ERR_LIMIT_NS;
 	memcpy(x->extra_prefix, pfx, plen);
 	x->extra_len = (uint8_t)plen;
+	x->extra_hash = c->val_hash;
 	c->hdr.stream_extra = *span;
 	return SB_XML_NEED_MORE;
 }
@@ -254,6 +291,10 @@ static enum sb_xml_status attr_value_end(struct sb_xml *x, struct sb_xml_ctx *c,
 			return SB_XML_ERR_NS_DECL;
 		/* fall through */
 	case XA_XMLNS:
+		/* ... nor is any prefix, or the default, bound to their names */
+		if (c->val_hashing && (c->val_hash == hash_str(XML_NS_XML) ||
+				       c->val_hash == hash_str(XML_NS_XMLNS)))
+			return SB_XML_ERR_NS_DECL;
 		if (x->depth == 0)
 			return stream_ns_decl(x, c, pfx, plen, &span);
 		return ns_push(x, c, pfx, plen, &span);
@@ -270,9 +311,11 @@ static enum sb_xml_status attr_value_end(struct sb_xml *x, struct sb_xml_ctx *c,
 	return SB_XML_NEED_MORE;
 }
 
-/* Resolve a prefix (plen 0: the default namespace) for an element. */
+/* Resolve a prefix (plen 0: the default namespace) for an element; *hash
+ * gets the namespace name's hash for a prefix. */
 static enum sb_xml_status ns_resolve(const struct sb_xml *x, const struct sb_xml_ctx *c,
-				     const uint8_t *pfx, size_t plen, struct sb_xml_ns *out)
+				     const uint8_t *pfx, size_t plen, struct sb_xml_ns *out,
+				     uint64_t *hash)
 {
 	for (unsigned i = c->nns; i-- > 0;) {
 		size_t start = i ? c->ns[i - 1].pfx_end : 0;
@@ -281,25 +324,35 @@ static enum sb_xml_status ns_resolve(const struct sb_xml *x, const struct sb_xml
 		    memcmp(c->prefixes + start, pfx, plen) == 0) {
 			out->span = c->ns[i].span;
 			out->src = c->ns[i].span.len ? SB_XML_NS_SPAN : SB_XML_NS_NONE;
+			*hash = c->ns[i].hash;
 			return SB_XML_NEED_MORE;
 		}
 	}
 	memset(out, 0, sizeof(*out));
-	if (plen == 0)
+	*hash = 0;
+	if (plen == 0) {
 		out->src = (x->flags & XML_F_STREAM_DEF) ? SB_XML_NS_STREAM_DEFAULT
 							 : SB_XML_NS_NONE;
-	else if (bytes_eq(pfx, plen, "stream") && (x->flags & XML_F_STREAM_NS))
+	} else if (bytes_eq(pfx, plen, "stream") && (x->flags & XML_F_STREAM_NS)) {
 		out->src = SB_XML_NS_STREAMS;
-	else if (x->extra_len && plen == x->extra_len && memcmp(pfx, x->extra_prefix, plen) == 0)
+		*hash = hash_str(XML_NS_STREAMS);
+	} else if (x->extra_len && plen == x->extra_len &&
+		   memcmp(pfx, x->extra_prefix, plen) == 0) {
 		out->src = SB_XML_NS_STREAM_EXTRA;
-	else
+		*hash = x->extra_hash;
+	} else {
 		return SB_XML_ERR_UNBOUND_PREFIX; /* Namespaces in XML 1.0 §5 */
+	}
 	return SB_XML_NEED_MORE;
 }
 
-/* Every attribute prefix must be bound (xml is bound by definition). */
+/* Every attribute prefix must be bound (xml is bound by definition), and
+ * no two attributes may have the same local name and namespace name
+ * (Namespaces in XML 1.0 §6.3). Namespace names are compared by a 64-bit
+ * hash: a collision can only refuse a valid element, never accept one. */
 static enum sb_xml_status attrs_resolve(const struct sb_xml *x, const struct sb_xml_ctx *c)
 {
+	uint64_t hash[SB_XML_ATTRS_MAX];
 	struct sb_xml_ns ns;
 	size_t start = 0;
 
@@ -307,10 +360,22 @@ static enum sb_xml_status attrs_resolve(const struct sb_xml *x, const struct sb_
 		const uint8_t *name = c->attr_names + start;
 		size_t plen = c->attr_pfx[a] ? c->attr_pfx[a] - 1u : 0;
 
-		if (plen == 0 || bytes_eq(name, plen, "xmlns") || bytes_eq(name, plen, "xml"))
+		hash[a] = 0;
+		if (plen == 0 || bytes_eq(name, plen, "xmlns"))
 			continue;
-		if (ns_resolve(x, c, name, plen, &ns) != SB_XML_NEED_MORE)
+		if (bytes_eq(name, plen, "xml"))
+			hash[a] = hash_str(XML_NS_XML);
+		else if (ns_resolve(x, c, name, plen, &ns, &hash[a]) != SB_XML_NEED_MORE)
 			return SB_XML_ERR_UNBOUND_PREFIX;
+		for (unsigned b = 0, bstart = 0; b < a; bstart = c->attr_end[b], b++) {
+			size_t blen = c->attr_end[b] - bstart, bpfx = c->attr_pfx[b];
+
+			if (hash[b] == hash[a] && hash[a] != 0 &&
+			    blen - bpfx == c->attr_end[a] - start - plen - 1 &&
+			    memcmp(c->attr_names + bstart + bpfx, name + plen + 1,
+				   blen - bpfx) == 0)
+				return SB_XML_ERR_DUP_ATTR;
+		}
 	}
 	return SB_XML_NEED_MORE;
 }
@@ -367,13 +432,14 @@ static enum sb_xml_status stag_end(struct sb_xml *x, struct sb_xml_ctx *c, struc
 	unsigned level = x->depth + 1u, idx = level - 2u;
 	size_t start = c->names_len, len, pfx;
 	struct sb_xml_ns ns;
+	uint64_t hash;
 	enum sb_xml_status r;
 
 	if (level == 1)
 		return stream_open(x, c, s);
 	len = c->name_end[idx] - start;
 	pfx = c->name_pfx[idx];
-	r = ns_resolve(x, c, c->names + start, pfx ? pfx - 1 : 0, &ns);
+	r = ns_resolve(x, c, c->names + start, pfx ? pfx - 1 : 0, &ns, &hash);
 	if (r == SB_XML_NEED_MORE)
 		r = attrs_resolve(x, c);
 	if (r != SB_XML_NEED_MORE)
@@ -413,6 +479,8 @@ static enum sb_xml_status step_attr_val(struct sb_xml *x, struct sb_xml_ctx *c,
 		c->val_flags |= SB_XML_SPAN_ESCAPED; /* normalised to ' ', XML 1.0 §3.3.3 */
 	if (c->match_set != XM_NONE)
 		xml_match_step(c, cp);
+	else if (c->val_hashing)
+		value_hash(c, cp);
 	return SB_XML_NEED_MORE;
 }
 
@@ -579,5 +647,21 @@ size_t xml_name_run(struct sb_xml *x, struct sb_xml_ctx *c, const struct sb_xml_
 		j++;
 	memcpy(buf + used + c->tok_len, p + i, j - i);
 	c->tok_len = (uint16_t)(c->tok_len + (j - i));
+	return j;
+}
+
+/* Bulk path for a namespace name being hashed: plain ASCII bytes hash as
+ * themselves (they need no normalisation). Returns the next index to step. */
+size_t xml_value_hash_run(struct sb_xml_ctx *c, const uint8_t *p, size_t i, size_t end)
+{
+	uint64_t h = c->val_hash;
+	size_t j = i;
+
+	while (j < end && p[j] < 0x80 && (xml_cc[p[j]] & CC_AVAL))
+		h = xml_hash_cp(h, p[j++]);
+	if (j > i) {
+		c->val_hash = h;
+		c->val_cr = 0;
+	}
 	return j;
 }

@@ -43,6 +43,13 @@ SEEDS = {
     "bad_charref": "<message>&#xD800;&#0;</message>",
     "bad_text_stream": "hello<presence/>",
     "bad_cdata_end": "<message>]]></message>",
+    "ns_same_local_other_ns": "<message xmlns:p='urn:x' xmlns:q='urn:y' p:a='1' q:a='2' a='3'/>",
+    "bad_dup_by_namespace": "<message xmlns:p='urn:x' xmlns:q='urn:&#x78;' p:a='1' q:a='2'/>",
+    "bad_reserved_ns": "<message xmlns='http://www.w3.org/2000/xmlns/'/>",
+    "bad_reserved_prefix_ns": "<m xmlns:p='http://www.w3.org/XML/1998/namespace'/>",
+    # found by libFuzzer: a namespace name holding the oracle's separator
+    "regress_ns_separator": "<stream:features><mechanisms xmlns='urn:ietf:params:|ml:ns:xmpp-sasl'>"
+                            "<mechanism>PLAIN</mechanism></mechanisms></stream:features>",
     # found by libFuzzer: '<' in an attribute value after 8 plain bytes
     "regress_lt_in_long_attr": "<enable xmlns='urn:xmpp:sm:3' resume='tru<mese'/><r xmlns='urn:xsage>"
                                "&#xD800;&#mpp:sm:3'/><a xmlns='urn:xmpp:sm:3' h='0;</message>3'/>",

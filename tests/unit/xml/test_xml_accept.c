@@ -256,6 +256,13 @@ static void test_prefixed_attribute_bound(void **state)
 	body("<message xmlns:p='urn:p' p:x='1' xml:lang='en'><p:y p:z='2'/></message>", 1);
 }
 
+/* Same local name in two namespaces, or with and without a prefix. */
+static void test_same_local_name_other_namespace(void **state)
+{
+	(void)state;
+	body("<message xmlns:p='urn:x' xmlns:q='urn:y' p:a='1' q:a='2' a='3'/>", 1);
+}
+
 static void test_space_around_eq_and_end_tag(void **state)
 {
 	const struct h_rec *e = body("<message id = \"q\" ><body >x</body\n></message >", 1);
@@ -432,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_default_ns_undeclared),
 		cmocka_unit_test(test_prefix_scope_ends_with_element),
 		cmocka_unit_test(test_prefixed_attribute_bound),
+		cmocka_unit_test(test_same_local_name_other_namespace),
 		cmocka_unit_test(test_space_around_eq_and_end_tag),
 		cmocka_unit_test(test_keepalive_whitespace),
 		cmocka_unit_test(test_whitespace_before_stanza_counted),

@@ -48,6 +48,14 @@ static const struct reject_case cases[] = {
 	{ "tag_mismatch_stream_close", S "</stream:streamx>", SB_XML_ERR_TAG_MISMATCH, "x>" },
 	{ "dup_attr", S "<message id='1' to='x' id='2'/>", SB_XML_ERR_DUP_ATTR, "='2'" },
 	{ "dup_xmlns", S "<message xmlns='a' xmlns='b'/>", SB_XML_ERR_DUP_ATTR, "='b'" },
+	{ "dup_attr_same_namespace", S "<message xmlns:p='urn:x' xmlns:q='urn:x' p:a='1' q:a='2'/>",
+	  SB_XML_ERR_DUP_ATTR, ">" },
+	{ "dup_attr_namespace_via_charref", S "<m xmlns:p='urn:&#x78;' xmlns:q='urn:x' p:a='1' "
+	  "q:a='2'/>", SB_XML_ERR_DUP_ATTR, ">" },
+	{ "dup_attr_namespace_normalised_ws", S "<m xmlns:p='a\r\nb' xmlns:q='a\tb'><n p:a='1' "
+	  "q:a='2'/></m>", SB_XML_ERR_DUP_ATTR, "></m>" },
+	{ "dup_attr_stream_namespace", S "<m xmlns:s='http://etherx.jabber.org/streams' s:a='1' "
+	  "stream:a='2'/>", SB_XML_ERR_DUP_ATTR, ">" },
 	{ "lt_in_attr", S "<message id='a<b'/>", SB_XML_ERR_LT_IN_ATTR, "<b'/>" },
 	/* '<' inside an 8-byte word of the value that holds no other delimiter */
 	{ "lt_in_long_attr", S "<message id='abcdefgh<ijklmnop'/>", SB_XML_ERR_LT_IN_ATTR,
@@ -82,6 +90,14 @@ static const struct reject_case cases[] = {
 	{ "ns_decl_empty_prefixed", S "<message xmlns:p=''/>", SB_XML_ERR_NS_DECL, "'/>" },
 	{ "ns_decl_xml_prefix", S "<message xmlns:xml='u'/>", SB_XML_ERR_NS_DECL, "'/>" },
 	{ "ns_decl_xmlns_prefix", S "<message xmlns:xmlns='u'/>", SB_XML_ERR_NS_DECL, "'/>" },
+	{ "ns_decl_bind_xml_namespace", S "<m xmlns:p='http://www.w3.org/XML/1998/namespace'/>",
+	  SB_XML_ERR_NS_DECL, "'/>" },
+	{ "ns_decl_bind_xmlns_namespace", S "<m xmlns:p='http://www.w3.org/2000/xmlns/'/>",
+	  SB_XML_ERR_NS_DECL, "'/>" },
+	{ "ns_decl_default_xml_namespace", S "<m xmlns='http://www.w3.org/XML/1998/namespace'/>",
+	  SB_XML_ERR_NS_DECL, "'/>" },
+	{ "ns_decl_default_xmlns_namespace", S "<m xmlns='http://www.w3.org/2000/xmln&#x73;/'/>",
+	  SB_XML_ERR_NS_DECL, "'/>" },
 	{ "ns_decl_xmlns_element", S "<xmlns:a/>", SB_XML_ERR_NS_DECL, "/>" },
 	{ "utf8_bare_continuation", S "<message>\x80</message>", SB_XML_ERR_UTF8, "\x80<" },
 	{ "utf8_truncated", S "<message>\xC3" "a</message>", SB_XML_ERR_UTF8, "a</" },
@@ -238,9 +254,31 @@ static void test_error_is_sticky(void **state)
 	assert_int_equal(used, 0);
 }
 
+/* Limits above the ctx capacities are clamped to them, not trusted. */
+static void test_limit_clamped_to_capacity(void **state)
+{
+	char in[1024];
+	struct sb_xml_limits lim;
+	struct h_run r;
+	size_t len = strlen(H_STREAM), at = 0;
+
+	(void)state;
+	sb_xml_limits_default(&lim);
+	lim.max_depth = 1000;
+	memcpy(in, H_STREAM, len);
+	for (unsigned d = 0; d <= SB_XML_DEPTH_MAX; d++) {
+		at = len + 1;
+		memcpy(in + len, "<a>", 3);
+		len += 3;
+	}
+	h_feed(&r, in, len, 0, 0, &lim);
+	assert_int_equal(r.st, SB_XML_ERR_LIMIT_DEPTH);
+	assert_int_equal(r.err_off, at);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 1];
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 2];
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -250,5 +288,7 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest){ .name = "error_is_sticky",
 					  .test_func = test_error_is_sticky };
+	tests[n++] = (struct CMUnitTest){ .name = "limit_clamped_to_capacity",
+					  .test_func = test_limit_clamped_to_capacity };
 	return _cmocka_run_group_tests("xml-reject", tests, n, NULL, NULL);
 }
