@@ -94,6 +94,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			strerror(-rc));
 		return rc;
 	}
+	r->sessions.max_resources = (uint32_t)cfg->control_max_resources;
 	r->store = store;
 	r->domain_len = strlen(users->domain);
 	memcpy(r->domain, users->domain, r->domain_len + 1);

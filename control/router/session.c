@@ -120,6 +120,17 @@ int sb_session_bind(struct sb_session_table *t, const char *jid, size_t len, siz
 	u = session_user_get(t, jid, bare_len);
 	if (u == NULL)
 		return -ENOMEM;
+	if (t->max_resources != 0) {
+		uint32_t n = 0;
+		bool same = false;
+
+		for (struct sb_session *r = u->res; r != NULL; r = r->next) {
+			n++;
+			same |= r->jid_len == len && memcmp(r->jid, jid, len) == 0;
+		}
+		if (n >= t->max_resources && !same)
+			return -EDQUOT;
+	}
 	s = malloc(sizeof(*s) + len + 1);
 	if (s == NULL) {
 		if (u->res == NULL)

@@ -42,6 +42,7 @@ struct sb_session_table {
 	uint32_t sessions;
 	uint32_t users;
 	uint32_t max_sessions;
+	uint32_t max_resources;  /* per user; 0: no limit */
 };
 
 int sb_session_table_init(struct sb_session_table *t, uint32_t buckets, uint32_t max_sessions);
@@ -58,7 +59,7 @@ struct sb_session *sb_session_find(struct sb_session_table *t, const char *jid, 
 /* Bind jid to (worker, conn, gen). If the full JID is bound already, the
  * old session is returned in *ret_replaced (unlinked, for the caller to
  * kick and free) and the new one takes its place. Returns 0, -ENOSPC past
- * max_sessions, -ENOMEM. */
+ * max_sessions, -EDQUOT past max_resources for the user, -ENOMEM. */
 int sb_session_bind(struct sb_session_table *t, const char *jid, size_t len, size_t bare_len,
 		    uint16_t worker, uint64_t conn, uint32_t gen, struct sb_session **ret_replaced);
 

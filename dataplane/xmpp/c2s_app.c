@@ -56,6 +56,10 @@ static void app_accept(struct sb_worker *w, struct sb_conn *c)
 	struct sb_xmpp_worker *xw = w->xmpp;
 	struct sb_xconn *x;
 
+	if (!sb_c2s_limits_accept(w, c->tuple.raddr, w->now_us / 1000)) {
+		sb_conn_close(w, c);
+		return;
+	}
 	if (rte_mempool_get(xw->xconn_pool, (void **)&x) != 0) {
 		SB_CTR_INC(w, xmpp_accept_full);
 		sb_conn_close(w, c);
@@ -65,6 +69,8 @@ static void app_accept(struct sb_worker *w, struct sb_conn *c)
 	x->prev = x->next = NULL;
 	x->conn = c;
 	x->gen++;
+	x->shaper_tokens = (int32_t)xw->limits.shaper_burst;
+	x->shaper_ms = (uint32_t)(w->now_us / 1000);
 	sb_wheel_timer_init(&x->login_timer);
 	sb_wheel_arm(&xw->wheel, &x->login_timer, w->now_us / 1000 + xw->login_timeout_ms);
 	sb_xml_init(&x->xml);
@@ -88,6 +94,16 @@ static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 	else
 		x->in_head = m;
 	x->in_tail = m;
+	if (!sb_c2s_limits_charge(w, x, m->data_len, w->now_us / 1000) &&
+	    !(x->flags & SB_XC_F_SHAPED) && w->xmpp->n_shaped < RTE_DIM(w->xmpp->shaped)) {
+		/* Over its byte rate: keep the bytes, close the window, and
+		 * let sb_xmpp_turn() reopen both when the bucket refills. */
+		SB_CTR_INC(w, xmpp_shaped);
+		x->flags |= SB_XC_F_SHAPED;
+		w->xmpp->shaped[w->xmpp->n_shaped++] = x;
+		sb_conn_set_rcv_space(w, c, 0);
+		return;
+	}
 	sb_xconn_pump(w, x);
 }
 
@@ -127,6 +143,11 @@ static void app_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event 
 	}
 	if (x->ctx != NULL)
 		rte_mempool_put(xw->ctx_pool, x->ctx);
+	if (x->flags & SB_XC_F_SHAPED) {
+		for (uint32_t i = 0; i < xw->n_shaped; i++)
+			if (xw->shaped[i] == x)
+				xw->shaped[i] = xw->shaped[--xw->n_shaped];
+	}
 	if (x->blocked != NULL) {
 		for (uint32_t i = 0; i < xw->n_blocked; i++)
 			if (xw->blocked[i] == x)
@@ -305,11 +326,32 @@ static void app_replay(struct sb_worker *w, uint64_t now_tsc)
 	}
 }
 
+/* Clients the shaper paused whose bucket has refilled read again. */
+static void app_unshape(struct sb_worker *w, uint64_t now_ms)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+
+	for (uint32_t i = 0; i < xw->n_shaped;) {
+		struct sb_xconn *x = xw->shaped[i];
+
+		if (!sb_c2s_limits_refill(w, x, now_ms)) {
+			i++;
+			continue;
+		}
+		xw->shaped[i] = xw->shaped[--xw->n_shaped];
+		x->flags &= (uint8_t)~SB_XC_F_SHAPED;
+		sb_conn_set_rcv_space(w, x->conn, w->tcp->rcv_space);
+		sb_xconn_pump(w, x);
+	}
+}
+
 void sb_xmpp_turn(struct sb_worker *w, uint64_t now_us)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
 	uint64_t now_tsc = rte_rdtsc();
 
+	if (xw->n_shaped > 0)
+		app_unshape(w, now_us / 1000);
 	sb_wheel_advance(&xw->wheel, now_us / 1000, app_login_expired, w, 64);
 	if (xw->n_blocked > 0)
 		app_unblock(w, now_tsc);

@@ -116,6 +116,11 @@ void sb_xconn_act(struct sb_worker *w, struct sb_xconn *x, enum sb_c2s_action ac
 {
 	struct sb_c2s_env *env = &w->xmpp->env;
 
+	/* Failed logins count against the client's address (bans). */
+	while (x->auth_seen < x->c2s.auth_failures) {
+		x->auth_seen++;
+		sb_c2s_limits_auth_failed(w, x->conn->tuple.raddr, w->now_us / 1000);
+	}
 	sb_xconn_write(w, x, env->out, env->out_len);
 	switch (act) {
 	case SB_C2S_ACT_NONE:
@@ -173,7 +178,8 @@ static enum sb_c2s_action xconn_event(struct sb_worker *w, struct sb_xconn *x,
 
 static bool xconn_paused(const struct sb_xconn *x)
 {
-	return (x->flags & (SB_XC_F_CLOSING | SB_XC_F_BLOCKED)) || sb_c2s_waiting(&x->c2s);
+	return (x->flags & (SB_XC_F_CLOSING | SB_XC_F_BLOCKED | SB_XC_F_SHAPED)) ||
+	       sb_c2s_waiting(&x->c2s);
 }
 
 /* The next unfed bytes: a pointer into the input list and their count. */

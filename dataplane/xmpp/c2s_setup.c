@@ -88,6 +88,9 @@ int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 	    xw->ctx_pool == NULL || xw->aux_pool == NULL || xw->jid_pool == NULL)
 		return -ENOMEM;
 	rte_mempool_mem_iter(xw->xconn_pool, app_pool_range, xw);
+	rc = sb_c2s_limits_init(&xw->limits, cfg, socket);
+	if (rc < 0)
+		return rc;
 	env->out = xw->out;
 	env->out_cap = sizeof(xw->out);
 	env->route = xw->route;

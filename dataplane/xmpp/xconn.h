@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "c2s.h"
+#include "c2s_limits.h"
 #include "msg.h"
 #include "wheel.h"
 #include "xml.h"
@@ -39,6 +40,7 @@ struct sb_config;
 #define SB_XC_F_LISTED 0x02u   /* on the worker's bound list */
 #define SB_XC_F_BLOCKED 0x04u  /* a stanza waits for room on its ring: input paused */
 #define SB_XC_F_AVAILABLE 0x08u /* sent available presence: replayed with the session */
+#define SB_XC_F_SHAPED 0x10u    /* over its byte rate: input paused, window closed */
 
 struct sb_xconn {
 	struct sb_c2s c2s;
@@ -52,8 +54,10 @@ struct sb_xconn {
 	struct sb_msg *blocked;        /* stanza waiting for ring room */
 	uint16_t blocked_shard;
 	uint8_t flags;                 /* SB_XC_F_* */
-	uint8_t reserved;
+	uint8_t auth_seen;             /* c2s.auth_failures already charged to the address */
 	uint32_t gen;                  /* generation of this object's handle */
+	int32_t shaper_tokens;         /* bytes the client may still send now */
+	uint32_t shaper_ms;            /* last refill */
 	struct sb_xconn *prev, *next;  /* the worker's bound list (replay after restart) */
 	struct sb_wheel_timer login_timer;
 };
@@ -76,6 +80,9 @@ struct sb_xmpp_worker {
 	uint32_t n_blocked;
 	struct sb_xconn *blocked[256];   /* connections waiting for ring room */
 	struct sb_wheel wheel;           /* login deadlines, 1 ms ticks */
+	struct sb_c2s_limits limits;
+	uint32_t n_shaped;
+	struct sb_xconn *shaped[4096];   /* paused by the shaper, refilled each turn */
 	uint64_t login_timeout_ms;
 	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
 	uint32_t elem_cap;

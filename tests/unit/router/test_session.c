@@ -86,6 +86,27 @@ static void test_limit(void **state)
 	sb_session_table_free(&t);
 }
 
+static void test_resources_per_user(void **state)
+{
+	struct sb_session_table t;
+	struct sb_session *old;
+
+	(void)state;
+	assert_int_equal(sb_session_table_init(&t, 8, 100), 0);
+	t.max_resources = 2;
+	assert_int_equal(BIND(&t, "c@x.test/1", 8, 0, 1, 1, &old), 0);
+	assert_int_equal(BIND(&t, "c@x.test/2", 8, 0, 2, 1, &old), 0);
+	assert_int_equal(BIND(&t, "c@x.test/3", 8, 0, 3, 1, &old), -EDQUOT);
+	/* rebinding a resource the user has is not a new session */
+	assert_int_equal(BIND(&t, "c@x.test/2", 8, 0, 4, 1, &old), 0);
+	assert_non_null(old);
+	sb_session_free(old);
+	/* another user is not affected */
+	assert_int_equal(BIND(&t, "d@x.test/1", 8, 0, 5, 1, &old), 0);
+	assert_int_equal(t.sessions, 3);
+	sb_session_table_free(&t);
+}
+
 static void test_many_users_spread(void **state)
 {
 	struct sb_session_table t;
@@ -117,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_bind_find_unbind),
 		cmocka_unit_test(test_rebind_replaces),
 		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_resources_per_user),
 		cmocka_unit_test(test_many_users_spread),
 	};
 

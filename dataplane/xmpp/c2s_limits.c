@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * See c2s_limits.h. All state is the worker's own; time comes from the
+ * loop's clock (milliseconds for buckets, seconds for bans).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "c2s_limits.h"
+#include "config.h"
+#include "worker.h"
+#include "xconn.h"
+
+int sb_c2s_limits_init(struct sb_c2s_limits *l, const struct sb_config *cfg, int socket)
+{
+	uint32_t n = rte_align32pow2((uint32_t)cfg->xmpp_addr_table);
+
+	l->slots = rte_zmalloc_socket("sb_c2s_addr", sizeof(*l->slots) * n, RTE_CACHE_LINE_SIZE,
+				      socket);
+	if (l->slots == NULL)
+		return -ENOMEM;
+	l->mask = n - 1;
+	l->conn_rate = (uint32_t)cfg->xmpp_conn_rate_per_addr;
+	l->conn_burst = (uint32_t)RTE_MIN(cfg->xmpp_conn_burst_per_addr, (uint64_t)UINT16_MAX);
+	l->shaper_rate = (uint32_t)cfg->xmpp_shaper_bytes_per_s;
+	l->shaper_burst = (uint32_t)cfg->xmpp_shaper_burst_bytes;
+	l->ban_after = (uint32_t)cfg->xmpp_ban_after_failures;
+	l->ban_s = (uint32_t)cfg->xmpp_ban_s;
+	return 0;
+}
+
+/* The slot of addr, taken over if another address holds it. */
+static struct sb_addr_slot *limits_slot(struct sb_c2s_limits *l, uint32_t addr, uint64_t now_ms)
+{
+	struct sb_addr_slot *s = &l->slots[rte_hash_crc_4byte(addr, 0x5342) & l->mask];
+
+	if (s->addr != addr) {
+		s->addr = addr;
+		s->tokens = (uint16_t)l->conn_burst;
+		s->failures = 0;
+		s->refill_ms = (uint32_t)now_ms;
+		s->banned_until_s = 0;
+	}
+	return s;
+}
+
+bool sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
+{
+	struct sb_c2s_limits *l = &w->xmpp->limits;
+	struct sb_addr_slot *s = limits_slot(l, addr_be, now_ms);
+	uint32_t elapsed = (uint32_t)now_ms - s->refill_ms;
+	uint64_t add = (uint64_t)elapsed * l->conn_rate / 1000;
+
+	if (s->banned_until_s != 0 && (uint32_t)(now_ms / 1000) < s->banned_until_s) {
+		SB_CTR_INC(w, xmpp_banned);
+		return false;
+	}
+	if (add > 0) {
+		s->tokens = (uint16_t)RTE_MIN(s->tokens + add, (uint64_t)l->conn_burst);
+		s->refill_ms = (uint32_t)now_ms;
+	}
+	if (s->tokens == 0) {
+		SB_CTR_INC(w, xmpp_conn_rate_limited);
+		return false;
+	}
+	s->tokens--;
+	return true;
+}
+
+void sb_c2s_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
+{
+	struct sb_c2s_limits *l = &w->xmpp->limits;
+	struct sb_addr_slot *s = limits_slot(l, addr_be, now_ms);
+
+	SB_CTR_INC(w, xmpp_auth_failures);
+	if (++s->failures >= l->ban_after) {
+		s->failures = 0;
+		s->banned_until_s = (uint32_t)(now_ms / 1000) + l->ban_s;
+		SB_CTR_INC(w, xmpp_bans);
+	}
+}
+
+bool sb_c2s_limits_refill(struct sb_worker *w, struct sb_xconn *x, uint64_t now_ms)
+{
+	const struct sb_c2s_limits *l = &w->xmpp->limits;
+	uint64_t add = (uint64_t)((uint32_t)now_ms - x->shaper_ms) * l->shaper_rate / 1000;
+
+	if (add > 0) {
+		x->shaper_tokens = (int32_t)RTE_MIN((int64_t)x->shaper_tokens + (int64_t)add,
+						    (int64_t)l->shaper_burst);
+		x->shaper_ms = (uint32_t)now_ms;
+	}
+	return x->shaper_tokens > 0;
+}
+
+bool sb_c2s_limits_charge(struct sb_worker *w, struct sb_xconn *x, uint32_t len, uint64_t now_ms)
+{
+	sb_c2s_limits_refill(w, x, now_ms);
+	x->shaper_tokens -= (int32_t)RTE_MIN(len, (uint32_t)INT32_MAX);
+	return x->shaper_tokens > 0;
+}

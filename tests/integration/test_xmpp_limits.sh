@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Abuse limits, enforced before any XML is parsed: a burst of new
+# connections from one address beyond xmpp.conn_burst_per_addr is refused,
+# and an address that fails to log in xmpp.ban_after_failures times is
+# banned (even with the right password) for xmpp.ban_s. Also: a connection
+# that never logs in is closed with connection-timeout.
+IT_NAME=xlimits
+. "$(dirname "$0")/lib.sh"
+export SB_EXTRA="xmpp.conn_rate_per_addr=1 xmpp.conn_burst_per_addr=8
+	xmpp.ban_after_failures=3 xmpp.ban_s=120 xmpp.login_timeout_s=2"
+
+it_step "start"
+it_start
+it_user_add alice secret-a
+
+it_step "a connection that never logs in is timed out"
+out=$(ip netns exec "$SB_NS" /usr/bin/python3 - <<'PY'
+import socket, time
+s = socket.create_connection(("198.18.0.2", 5222), timeout=10)
+s.sendall(b"<stream:stream to='switchboard.test' version='1.0' xmlns='jabber:client' "
+          b"xmlns:stream='http://etherx.jabber.org/streams'>")
+got = b""
+t0 = time.monotonic()
+while time.monotonic() - t0 < 8:
+    b = s.recv(4096)
+    if not b:
+        break
+    got += b
+print("closed after %.1f s, timeout=%s" % (time.monotonic() - t0, b"connection-timeout" in got))
+PY
+)
+echo "$out"
+echo "$out" | grep -q "timeout=True" || it_fail "no connection-timeout stream error"
+[ "$(it_counter xmpp_login_timeout)" -ge 1 ] || it_fail "xmpp_login_timeout did not move"
+
+it_step "a burst of new connections from one address is cut at the burst size"
+ip netns exec "$SB_NS" ip addr add 198.18.0.3/24 dev "$SB_TAP"
+out=$(ip netns exec "$SB_NS" /usr/bin/python3 - <<'PY'
+import socket
+socks, refused = [], 0
+for i in range(14):
+    s = socket.socket()
+    s.bind(("198.18.0.3", 0))
+    s.settimeout(5)
+    s.connect(("198.18.0.2", 5222))
+    socks.append(s)
+for s in socks:
+    s.sendall(b"<stream:stream to='switchboard.test' version='1.0' xmlns='jabber:client' "
+              b"xmlns:stream='http://etherx.jabber.org/streams'>")
+for s in socks:
+    try:
+        refused += s.recv(4096) == b""
+    except (ConnectionResetError, socket.timeout):
+        refused += 1
+print("refused %d of %d" % (refused, len(socks)))
+PY
+)
+echo "$out"
+refused=$(echo "$out" | awk '{ print $2 }')
+[ "$refused" -ge 6 ] || it_fail "only $refused of 14 refused with a burst of 8"
+[ "$(it_counter xmpp_conn_rate_limited)" -ge 6 ] || it_fail "xmpp_conn_rate_limited did not move"
+
+it_step "three failed logins ban the address"
+for i in 1 2 3; do
+	it_xmpp login alice@switchboard.test wrong SCRAM-SHA-256 --expect-fail || it_fail "bad login $i"
+done
+[ "$(it_counter xmpp_bans)" -eq 1 ] || it_fail "the address was not banned"
+if it_xmpp login alice@switchboard.test secret-a SCRAM-SHA-256 >/dev/null 2>&1; then
+	it_fail "a banned address logged in"
+fi
+[ "$(it_counter xmpp_banned)" -ge 1 ] || it_fail "xmpp_banned did not move"
+echo "banned address refused: $(it_counter xmpp_banned) connection(s)"
+echo "PASS"
