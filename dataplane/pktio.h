@@ -7,13 +7,17 @@
 #ifndef SB_DP_PKTIO_H
 #define SB_DP_PKTIO_H
 
+#include <string.h>
+
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 #include "worker.h"
 
-/* Send what is queued. What the queue will not take after one retry is
- * freed and counted: a reply is never worth stalling the loop for. */
+/* Send what is queued. What the device does not take stays queued for the
+ * next turn (a SYN-ACK or FIN lost to a momentarily full ring costs a
+ * retransmission timeout); only a frame that finds the queue still full is
+ * dropped, in sb_pktio_send(). */
 static inline void sb_pktio_flush(struct sb_worker *w)
 {
 	uint16_t sent, n = w->tx_n;
@@ -21,21 +25,25 @@ static inline void sb_pktio_flush(struct sb_worker *w)
 	if (n == 0)
 		return;
 	sent = rte_eth_tx_burst(w->port_id, w->queue_id, w->tx, n);
-	if (unlikely(sent < n))
-		sent += rte_eth_tx_burst(w->port_id, w->queue_id, w->tx + sent, n - sent);
 	SB_CTR_ADD(w, tx_pkts, sent);
 	if (unlikely(sent < n)) {
-		SB_CTR_ADD(w, drop_tx_full, n - sent);
-		rte_pktmbuf_free_bulk(w->tx + sent, n - sent);
+		SB_CTR_ADD(w, tx_deferred, n - sent);
+		memmove(w->tx, w->tx + sent, sizeof(w->tx[0]) * (n - sent));
 	}
-	w->tx_n = 0;
+	w->tx_n = (uint16_t)(n - sent);
 }
 
 /* Queue m for sending; takes ownership. */
 static inline void sb_pktio_send(struct sb_worker *w, struct rte_mbuf *m)
 {
-	if (unlikely(w->tx_n == SB_TX_BURST))
+	if (unlikely(w->tx_n == SB_TX_BURST)) {
 		sb_pktio_flush(w);
+		if (w->tx_n == SB_TX_BURST) {
+			SB_CTR_INC(w, drop_tx_full);
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
 	SB_CTR_ADD(w, tx_bytes, rte_pktmbuf_pkt_len(m));
 	w->tx[w->tx_n++] = m;
 }
