@@ -30,6 +30,8 @@ static void worker_publish(struct sb_worker *w, uint64_t now_tsc)
 	w->stats->tcp_half_open = t->half_open;
 	w->stats->tcp_time_wait = t->time_wait;
 	memcpy(w->stats->tcp_ctr, t->ctx.cnt, sizeof(w->stats->tcp_ctr));
+	if (w->xmpp != NULL)
+		memcpy(w->stats->c2s_ctr, w->xmpp->env.ctr, sizeof(w->stats->c2s_ctr));
 }
 
 int sb_worker_main(void *arg)

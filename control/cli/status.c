@@ -105,6 +105,18 @@ static void status_tcp(struct sb_out *o, const struct sb_shm *shm)
 	}
 }
 
+static void status_c2s(struct sb_out *o, const struct sb_shm *shm)
+{
+	sb_out_printf(o, "c2s counters (lib/xmpp, sum over workers)\n");
+	for (unsigned c = 0; c < SB_SHM_C2S_MAX; c++) {
+		uint64_t sum = 0;
+
+		for (unsigned w = 0; w < shm->n_workers; w++)
+			sum += shm->workers[w].c2s_ctr[c];
+		sb_out_printf(o, "  %-22s %" PRIu64 "\n", sb_c2s_counter_names[c], sum);
+	}
+}
+
 /* Per-shard XMPP routing: sessions and the router's counters. Read from
  * the management thread while the shards write them: a snapshot. */
 static void status_router(struct sb_out *o, const struct sb_shard *shards, unsigned n)
@@ -157,5 +169,6 @@ void sb_status_write(struct sb_out *o, const struct sb_attach *a, const struct s
 	status_rings(o, a, now_tsc);
 	status_counters(o, shm);
 	status_tcp(o, shm);
+	status_c2s(o, shm);
 	status_router(o, shards, n_shards);
 }

@@ -15,3 +15,9 @@ const char *const sb_tcp_counter_names[SB_SHM_TCP_MAX] = {
 #include "tcp_counters.def"
 #undef SB_TCP_CNT
 };
+
+const char *const sb_c2s_counter_names[SB_SHM_C2S_MAX] = {
+#define C2S_CTR(id, name) [SB_SHM_C2S_##id] = name,
+#include "c2s_counters.def"
+#undef C2S_CTR
+};

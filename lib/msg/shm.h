@@ -25,7 +25,7 @@
 #define SB_RING_NAME_MAX 32
 
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
-#define SB_SHM_VERSION 2u
+#define SB_SHM_VERSION 3u
 
 #define SB_MAX_WORKERS 64
 #define SB_MAX_SHARDS 64
@@ -38,6 +38,14 @@ enum sb_shm_tcp_counter {
 #include "tcp_counters.def"
 #undef SB_TCP_CNT
 	SB_SHM_TCP_MAX,
+};
+
+/* lib/xmpp's c2s counters, mirrored per worker (names: sb_c2s_counter_names). */
+enum sb_shm_c2s_counter {
+#define C2S_CTR(id, name) SB_SHM_C2S_##id,
+#include "c2s_counters.def"
+#undef C2S_CTR
+	SB_SHM_C2S_MAX,
 };
 
 enum sb_dp_counter {
@@ -76,6 +84,7 @@ struct sb_shm_worker {
 	uint64_t tcp_half_open;
 	uint64_t tcp_time_wait;
 	uint64_t tcp_ctr[SB_SHM_TCP_MAX];
+	uint64_t c2s_ctr[SB_SHM_C2S_MAX];   /* lib/xmpp's, copied with tcp_ctr */
 } __attribute__((aligned(SB_CACHE_LINE)));
 
 /* Written only by control shard s (a thread of sb-control). */
@@ -122,5 +131,6 @@ struct sb_shm {
 /* Names of the dataplane counters, indexed by enum sb_dp_counter. */
 extern const char *const sb_dp_counter_names[SB_DP_CTR_MAX];
 extern const char *const sb_tcp_counter_names[SB_SHM_TCP_MAX];
+extern const char *const sb_c2s_counter_names[SB_SHM_C2S_MAX];
 
 #endif
