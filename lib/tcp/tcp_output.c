@@ -7,7 +7,8 @@
  * in the caller's send queue. Nagle is off on purpose: XMPP stanzas are
  * small and latency-bound, and the layer above already batches per loop
  * turn. Sender-side silly window avoidance (§3.8.6.2.1) still applies.
- * Also the application calls: send, close, abort, receive space.
+ * Also the application calls: send, close, abort, receive space, and the
+ * path MTU drop of an ICMP "fragmentation needed" (RFC 1191).
  */
 #include <errno.h>
 
@@ -360,4 +361,49 @@ void sb_tcp_set_rcv_space(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t b
 		tcb->flags |= SB_TF_ACKNOW;
 		sb_tcp_output(ctx, tcb);
 	}
+}
+
+/* RFC 1191 §6.4 / RFC 9293 §3.7.3: a router could not forward a segment of
+ * ours. RFC 5927 §4.1 asks that the quoted sequence number lie in the
+ * window of data in flight; the upper bound is SND.MAX, inclusive as in
+ * Linux, because a timeout pulls SND.NXT back while later data may still
+ * be in flight, and our own pure ACKs carry SEQ = SND.MAX. The MSS only
+ * ever goes down here (an ICMP cannot raise it: RFC 1191 §6.3 leaves
+ * increases to a later probe we do not do), never below the floor, and
+ * what is in flight is resent at once at the new size (RFC 1191 §6.5): it
+ * was dropped, and this is not congestion, so cwnd is left alone. */
+int sb_tcp_pmtu(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t quoted_seq, uint32_t mtu,
+		uint64_t now_us)
+{
+	uint32_t mss;
+
+	if (tcb->state < SB_TCPS_ESTABLISHED || tcb->state > SB_TCPS_LAST_ACK) {
+		tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_IGNORED);
+		return -ENOTCONN;
+	}
+	if (sb_seq_lt(quoted_seq, tcb->snd_una) || sb_seq_gt(quoted_seq, tcb->snd_max)) {
+		tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_BAD_SEQ);
+		return -ERANGE;
+	}
+	if (mtu < SB_TCP_PMTU_MIN) {
+		tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_CLAMPED);
+		mtu = SB_TCP_PMTU_MIN;
+	}
+	mss = mtu - TCP_IPV4_HDRS;
+	if (tcb->flags & SB_TF_TS)
+		mss -= TCP_TS_OPT_LEN;
+	if (mss >= tcb->snd_mss) {
+		tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_IGNORED);
+		return -EALREADY;
+	}
+	tcp_set_time(ctx, now_us);
+	tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_APPLIED);
+	tcb->snd_mss = (uint16_t)mss;
+	if (tcb->snd_una != tcb->snd_max && !(tcb->flags & SB_TF_PERSIST)) {
+		tcb->flags &= (uint16_t)~SB_TF_RTT; /* Karn: what follows is a resend */
+		tcb->snd_nxt = tcb->snd_una;
+		tcb->snd_rxt = tcb->snd_una;
+		sb_tcp_output(ctx, tcb);
+	}
+	return 0;
 }

@@ -18,6 +18,7 @@
 #include "tcp_seq.h"
 
 #define TCP_MSS_DEFAULT 536u /* RFC 9293 §3.7.1: IPv4 peer without MSS option */
+#define TCP_IPV4_HDRS 40u   /* IPv4 + TCP headers without options: MTU - MSS */
 #define TCP_TS_OPT_LEN 12u   /* NOP NOP TS: what timestamps take from the MSS */
 #define TCP_WSCALE_MAX 14u   /* RFC 7323 §2.3 */
 #define TCP_WND_MAX 65535u
