@@ -83,6 +83,7 @@ struct sb_tcp_cfg {
 	uint8_t rcv_wscale;        /* our window shift, 0..14 */
 	bool ts;                   /* offer timestamps */
 	bool sack;                 /* offer SACK */
+	bool tlp;                  /* tail loss probes with SACK (RFC 8985 §7) */
 	bool wscale;               /* offer window scaling */
 	uint8_t init_cwnd_segs;    /* RFC 6928: 10 */
 	uint8_t syn_retries;       /* SYN / SYN-ACK retransmissions before giving up */
