@@ -234,6 +234,33 @@ static uint32_t sack_rexmt(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t 
 	return sent;
 }
 
+/* Going back over sent data (after a timeout or a PMTU drop): what the
+ * peer SACKed since need not go again. */
+static void skip_sacked(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t was = tcb->snd_nxt;
+
+	if (tcb->sacked_n == 0 || !sb_seq_lt(tcb->snd_nxt, tcb->snd_max))
+		return;
+	tcp_sack_skip(tcb);
+	if (was != tcb->snd_nxt)
+		tcp_count(ctx, SB_TCP_CNT_TX_SACK_SKIP);
+}
+
+/* Data waits and the window is closed: the persist timer probes it. */
+static void arm_persist(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t ms = tcp_rto_ms(ctx, tcb);
+
+	tcb->flags = (uint16_t)((tcb->flags & ~SB_TF_PTO) | SB_TF_PERSIST);
+	tcb->rxtshift = 0;
+	if (ms < ctx->cfg.persist_min_ms)
+		ms = ctx->cfg.persist_min_ms;
+	if (ms > ctx->cfg.persist_max_ms)
+		ms = ctx->cfg.persist_max_ms;
+	tcp_timer_set(ctx, tcb, SB_TT_REXMT, ms);
+}
+
 static void output_data(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 {
 	bool sack_rec = (tcb->flags & (SB_TF_SACK | SB_TF_RECOVERY)) ==
@@ -248,13 +275,7 @@ static void output_data(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 		bool fin, probe;
 		uint8_t fl = SB_TCP_ACK;
 
-		if (tcb->sacked_n > 0 && sb_seq_lt(tcb->snd_nxt, tcb->snd_max)) {
-			uint32_t was = tcb->snd_nxt;
-
-			tcp_sack_skip(tcb);
-			if (was != tcb->snd_nxt)
-				tcp_count(ctx, SB_TCP_CNT_TX_SACK_SKIP);
-		}
+		skip_sacked(ctx, tcb);
 		avail = sb_seq_lt(tcb->snd_nxt, tcb->snd_end) ? tcb->snd_end - tcb->snd_nxt : 0;
 		if (sent == ctx->cfg.burst_max) {
 			if (avail > 0)
@@ -306,17 +327,8 @@ static void output_data(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 		sent += sack_rexmt(ctx, tcb, &pipe, true);
 	if (sent == 0 && (tcb->flags & SB_TF_ACKNOW))
 		tcp_xmit(ctx, tcb, tcb->snd_nxt, 0, SB_TCP_ACK);
-	if (sent == 0 && avail > 0 && tcb->snd_nxt == tcb->snd_una && !(tcb->tmask & SB_TT_REXMT)) {
-		uint32_t ms = tcp_rto_ms(ctx, tcb);
-
-		tcb->flags = (uint16_t)((tcb->flags & ~SB_TF_PTO) | SB_TF_PERSIST);
-		tcb->rxtshift = 0;
-		if (ms < ctx->cfg.persist_min_ms)
-			ms = ctx->cfg.persist_min_ms;
-		if (ms > ctx->cfg.persist_max_ms)
-			ms = ctx->cfg.persist_max_ms;
-		tcp_timer_set(ctx, tcb, SB_TT_REXMT, ms);
-	}
+	if (sent == 0 && avail > 0 && tcb->snd_nxt == tcb->snd_una && !(tcb->tmask & SB_TT_REXMT))
+		arm_persist(ctx, tcb);
 }
 
 void sb_tcp_output(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
