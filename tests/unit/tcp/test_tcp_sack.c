@@ -5,7 +5,9 @@
  * sends a pure one); IsLost() can start recovery on one ACK; the pipe lets
  * several holes go per ACK; limited transmit (RFC 3042) sends new data on
  * the first two duplicates; a lost retransmission is found from later SACKs
- * instead of the timer; the receiver keeps SB_TCP_OOO_MAX ranges.
+ * instead of the timer; the receiver keeps SB_TCP_OOO_MAX ranges; SACK
+ * blocks come out of a data segment's payload; a lost tail is probed
+ * (RFC 8985 §7) and repaired by early retransmit (RFC 5827).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -308,6 +310,42 @@ static void test_sack_blocks_shrink_data_segments(void **state)
 	check_stream(0, 2000);
 }
 
+/* A lost tail: no duplicate ACK can come. The probe (RFC 8985 §7) at
+ * 2 * SRTT resends the last segment; its SACK shows the hole, and with two
+ * segments out one duplicate is enough (early retransmit, RFC 5827). */
+static void test_tail_loss_probe_then_early_retransmit(void **state)
+{
+	struct sb_tcp_cfg c;
+	struct sb_tcb *a;
+
+	(void)state;
+	h_fini(&H);
+	h_cfg(&c);
+	c.tlp = true;
+	h_init(&H, &c, &c);
+	a = &H.e[0].tcb;
+	warm_up();
+	h_send(&H, 0, 4000);
+	h_deliver(&H, 0, 0);
+	h_deliver(&H, 0, 0);
+	h_drop(&H, 0, 0); /* +2000 and +3000: the tail */
+	h_drop(&H, 0, 0);
+	h_deliver(&H, 1, 0); /* ACK of the first two */
+	assert_int_equal(a->snd_una, UNA0 + 2000);
+	assert_true(a->flags & SB_TF_PTO);
+	h_advance_ms(&H, 10);
+	assert_int_equal(cnt(0, SB_TCP_CNT_TX_TLP), 1);
+	assert_int_equal(H.e[0].nout, 1);
+	expect_data(0, 0, UNA0 + 3000, 1000); /* no new data: the last segment */
+	h_deliver(&H, 0, 0);
+	h_deliver(&H, 1, 0); /* its SACK: one duplicate, two segments out */
+	assert_int_equal(cnt(0, SB_TCP_CNT_TX_EARLY_REXMT), 1);
+	expect_data(0, 0, UNA0 + 2000, 1000);
+	h_pump(&H);
+	check_stream(1, 5000);
+	assert_int_equal(cnt(0, SB_TCP_CNT_TX_REXMT_TIMEOUT), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +359,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sack_blocks_shrink_data_segments, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tail_loss_probe_then_early_retransmit,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
