@@ -56,6 +56,8 @@ def wait_counter(name, want, timeout=5.0):
 sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
 sniff.bind((TAP, 0x0800))
 sniff.setblocking(False)
+# read only after each echo: room for all of it (SO_RCVBUFFORCE, we are root)
+sniff.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)
 s = socket.create_connection((GW, PORT), timeout=10)
 lport = s.getsockname()[1]
 gw_b, host_b = socket.inet_aton(GW), socket.inet_aton(HOST)
