@@ -70,6 +70,7 @@ struct sb_tcp_range {
 #define SB_TF_FORCE 0x1000u      /* send one byte past the window (zero-window probe) */
 #define SB_TF_PEER_FIN 0x2000u   /* the peer's FIN was received in order */
 #define SB_TF_PTO 0x4000u        /* the retransmit deadline is a tail loss probe (RFC 8985 §7) */
+#define SB_TF_TLP_OUT 0x8000u    /* a probe went and no new data was acknowledged since */
 
 /* tcb.tmask: which deadlines are live */
 #define SB_TT_REXMT 0x01u /* t_rexmt_ms: retransmit, or persist when SB_TF_PERSIST */

@@ -234,7 +234,7 @@ static void enter_recovery(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 	tcp_count(ctx, SB_TCP_CNT_TX_FAST_REXMT);
 	tcb->ssthresh = half > 2u * tcb->snd_mss ? half : 2u * tcb->snd_mss;
 	tcb->recover = tcb->snd_max - 1;
-	tcb->flags = (uint16_t)((tcb->flags & ~SB_TF_PTO) | SB_TF_RECOVERY);
+	tcb->flags = (uint16_t)((tcb->flags & ~(SB_TF_PTO | SB_TF_TLP_OUT)) | SB_TF_RECOVERY);
 	if (!(tcb->flags & SB_TF_PERSIST))
 		tcp_timer_set(ctx, tcb, SB_TT_REXMT, tcp_rto_ms(ctx, tcb)); /* no probe now */
 	if ((tcb->flags & SB_TF_SACK) && tcp_sack_next_hole(tcb, tcb->snd_una, &hole) &&
@@ -341,6 +341,7 @@ static void ack_new(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_
 
 	rtt_on_ack(ctx, tcb, seg);
 	tcb->rxtshift = 0;
+	tcb->flags &= (uint16_t)~SB_TF_TLP_OUT;
 	tcb->snd_una = seg->ack;
 	if (sb_seq_lt(tcb->snd_nxt, tcb->snd_una))
 		tcb->snd_nxt = tcb->snd_una;
@@ -411,6 +412,16 @@ static enum ack_res ack_process(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 					    : seg->len == 0 && !(seg->flags & SB_TCP_FIN) &&
 						      wnd == tcb->snd_wnd))
 		dupack(ctx, tcb); /* RFC 6675 §2 with SACK, else RFC 5681 §2 */
+	if (ack == tcb->snd_una && (tcb->flags & SB_TF_TLP_OUT) && tcb->sacked_n > 0 &&
+	    !(tcb->flags & (SB_TF_RECOVERY | SB_TF_PERSIST)) &&
+	    sb_seq_gt(tcb->snd_una, tcb->recover)) {
+		/* The probe went 2 * SRTT after the tail, and its ACK still
+		 * shows the hole at SND.UNA: that segment is older than any
+		 * reordering window, lost (RFC 8985 §6.2, §7.4). The ACK may
+		 * bring nothing new (the probe repeated a SACKed segment). */
+		tcp_count(ctx, SB_TCP_CNT_TX_TLP_RECOVERY);
+		enter_recovery(ctx, tcb);
+	}
 	if (news && (tcb->flags & SB_TF_RECOVERY)) {
 		rexmt_lost_check(ctx, tcb);
 		/* Recovery is making progress: the pipe, not the timer, drives

@@ -315,10 +315,11 @@ static void output_data(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 		if (fin)
 			tcb->flags |= SB_TF_FIN_SENT;
 		tcb->snd_max = sb_seq_max(tcb->snd_max, tcb->snd_nxt);
-		/* a probe deadline follows the newest data (RFC 8985 §7.2) */
-		if (!(tcb->tmask & SB_TT_REXMT) || (tcb->flags & (SB_TF_PERSIST | SB_TF_PTO))) {
+		if (!(tcb->tmask & SB_TT_REXMT) || (tcb->flags & SB_TF_PERSIST)) {
 			tcb->flags &= (uint16_t)~SB_TF_PERSIST;
 			tcp_rexmt_arm(ctx, tcb);
+		} else {
+			tcp_pto_rearm(ctx, tcb);
 		}
 		if (fin)
 			break;

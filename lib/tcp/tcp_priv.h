@@ -81,6 +81,7 @@ void tcp_events_fire(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t ev);
 void tcp_timer_set(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint8_t which, uint32_t ms);
 void tcp_timer_clear(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint8_t which);
 void tcp_rexmt_arm(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
+void tcp_pto_rearm(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
 void tcp_timers_stop(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
 uint32_t tcp_rto_ms(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb);
 void tcp_rtt_sample(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t rtt_ms);

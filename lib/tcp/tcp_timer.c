@@ -74,7 +74,7 @@ void tcp_timer_clear(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint8_t which)
 void tcp_timers_stop(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 {
 	tcb->tmask = 0;
-	tcb->flags &= (uint16_t)~(SB_TF_PERSIST | SB_TF_DELACK | SB_TF_PTO);
+	tcb->flags &= (uint16_t)~(SB_TF_PERSIST | SB_TF_DELACK | SB_TF_PTO | SB_TF_TLP_OUT);
 	sb_wheel_cancel(ctx->wheel, &tcb->timer);
 }
 
@@ -96,24 +96,43 @@ uint32_t tcp_rto_ms(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb)
  * tail is found by SACK a round trip later instead of by a timeout. Only
  * with SACK (the probe's ACK must say what is missing), an RTT sample, and
  * outside recovery, persist and backoff. */
+static uint32_t pto_ms(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb)
+{
+	uint32_t pto;
+
+	if (!ctx->cfg.tlp || !(tcb->flags & SB_TF_SACK) || tcb->srtt_us == 0 ||
+	    tcb->rxtshift != 0 || (tcb->flags & (SB_TF_RECOVERY | SB_TF_PERSIST)))
+		return UINT32_MAX;
+	pto = 2u * ((tcb->srtt_us + 999u) / 1000u);
+	if (tcp_flight(tcb) <= tcb->snd_mss)
+		pto += TCP_TLP_DELACK_MS;
+	return pto < TCP_TLP_MIN_MS ? TCP_TLP_MIN_MS : pto;
+}
+
 void tcp_rexmt_arm(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 {
-	uint32_t rto = tcp_rto_ms(ctx, tcb), pto;
+	uint32_t rto = tcp_rto_ms(ctx, tcb), pto = pto_ms(ctx, tcb);
 
 	tcb->flags &= (uint16_t)~SB_TF_PTO;
-	if (ctx->cfg.tlp && (tcb->flags & SB_TF_SACK) && tcb->srtt_us != 0 &&
-	    tcb->rxtshift == 0 && !(tcb->flags & (SB_TF_RECOVERY | SB_TF_PERSIST))) {
-		pto = 2u * ((tcb->srtt_us + 999u) / 1000u);
-		if (tcp_flight(tcb) <= tcb->snd_mss)
-			pto += TCP_TLP_DELACK_MS;
-		if (pto < TCP_TLP_MIN_MS)
-			pto = TCP_TLP_MIN_MS;
-		if (pto < rto) {
-			tcb->flags |= SB_TF_PTO;
-			rto = pto;
-		}
+	if (pto < rto) {
+		tcb->flags |= SB_TF_PTO;
+		rto = pto;
 	}
 	tcp_timer_set(ctx, tcb, SB_TT_REXMT, rto);
+}
+
+/* New data went while the deadline runs: a probe follows the newest data
+ * (RFC 8985 §7.2), but an RTO is never pushed later by sending. */
+void tcp_pto_rearm(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t pto = pto_ms(ctx, tcb);
+
+	if (pto == UINT32_MAX)
+		return;
+	if ((tcb->flags & SB_TF_PTO) || sb_seq_lt(ctx->now_ms + pto, tcb->t_rexmt_ms)) {
+		tcb->flags |= SB_TF_PTO;
+		tcp_timer_set(ctx, tcb, SB_TT_REXMT, pto);
+	}
 }
 
 /* RFC 8985 §7.3: the probe is one new segment if the window lets one go,
@@ -126,7 +145,7 @@ static void timer_probe(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 	uint32_t data_end = sb_seq_lt(tcb->snd_max, tcb->snd_end) ? tcb->snd_max : tcb->snd_end;
 	uint32_t seq;
 
-	tcb->flags &= (uint16_t)~SB_TF_PTO;
+	tcb->flags = (uint16_t)((tcb->flags & ~SB_TF_PTO) | SB_TF_TLP_OUT);
 	tcp_count(ctx, SB_TCP_CNT_TX_TLP);
 	if (len > 0 && tcb->snd_nxt == tcb->snd_max &&
 	    sb_seq_leq(tcb->snd_max + len, tcb->snd_una + tcb->snd_wnd)) {
@@ -248,7 +267,7 @@ static bool timer_rexmt(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 		tcb->ssthresh = half > 2u * tcb->snd_mss ? half : 2u * tcb->snd_mss;
 		tcb->cwnd = tcb->snd_mss;
 		tcb->recover = tcb->snd_max - 1;
-		tcb->flags &= (uint16_t)~SB_TF_RECOVERY;
+		tcb->flags &= (uint16_t)~(SB_TF_RECOVERY | SB_TF_TLP_OUT);
 		tcb->dupacks = 0;
 		tcb->sacked_n = 0; /* RFC 2018 §8: forget SACK state after a timeout */
 	}

@@ -346,6 +346,47 @@ static void test_tail_loss_probe_then_early_retransmit(void **state)
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_REXMT_TIMEOUT), 0);
 }
 
+/* The first segment and the tail are lost: one duplicate only, four out.
+ * The probe's ACK still shows the hole at SND.UNA, so recovery starts
+ * (RFC 8985 §7.4) instead of the RTO. */
+static void test_probe_ack_showing_hole_starts_recovery(void **state)
+{
+	struct sb_tcp_cfg c;
+	uint32_t k;
+
+	(void)state;
+	h_fini(&H);
+	h_cfg(&c);
+	c.tlp = true;
+	h_init(&H, &c, &c);
+	warm_up();
+	h_send(&H, 0, 4000);
+	h_drop(&H, 0, 0);    /* +0 */
+	h_deliver(&H, 0, 0); /* +1000 arrives */
+	h_drop(&H, 0, 0);    /* +2000 and +3000: the tail */
+	h_drop(&H, 0, 0);
+	h_deliver(&H, 1, 0); /* one duplicate with SACK: not enough */
+	assert_int_equal(cnt(0, SB_TCP_CNT_TX_FAST_REXMT), 0);
+	assert_int_equal(H.e[0].nout, 0);
+	assert_true(H.e[0].tcb.flags & SB_TF_PTO);
+	/* the probe comes at 2 * SRTT, well before the 200 ms RTO */
+	for (k = 0; k < 50 && cnt(0, SB_TCP_CNT_TX_TLP) == 0; k++)
+		h_advance_ms(&H, 1);
+	assert_true(k < 2 * (H.e[0].tcb.srtt_us / 1000 + 1) + 1);
+	assert_int_equal(cnt(0, SB_TCP_CNT_TX_TLP), 1);
+	expect_data(0, 0, UNA0 + 3000, 1000);
+	h_deliver(&H, 0, 0);
+	h_deliver(&H, 1, 0); /* second duplicate: still under DupThresh */
+	assert_int_equal(cnt(0, SB_TCP_CNT_TX_TLP_RECOVERY), 1);
+	assert_int_equal(cnt(0, SB_TCP_CNT_TX_FAST_REXMT), 1);
+	assert_true(has_data(0, UNA0, 1000));
+	h_pump(&H);
+	h_advance_ms(&H, 40);
+	h_pump(&H);
+	check_stream(1, 5000);
+	assert_int_equal(cnt(0, SB_TCP_CNT_TX_REXMT_TIMEOUT), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +401,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sack_blocks_shrink_data_segments, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tail_loss_probe_then_early_retransmit,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe_ack_showing_hole_starts_recovery,
 						setup, teardown),
 	};
 
