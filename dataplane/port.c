@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Port configuration. On a multi-queue port RSS spreads flows over the
- * worker queues; with one worker there is one queue and no RSS.
+ * worker queues; with one worker there is one queue and no RSS. The RSS key
+ * is the symmetric Toeplitz key (0x6d5a repeated): with it the hash of
+ * (src, dst, sport, dport) equals that of (dst, src, dport, sport), so both
+ * directions of a flow land on the same queue (a connection we open and the
+ * replies to it meet on one worker). ICMP errors are hashed by their own
+ * outer header and may reach another worker than the connection's; that
+ * worker counts them as ICMP_NO_CONN.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,6 +19,22 @@
 #include "port.h"
 
 RTE_LOG_REGISTER(sb_logtype_port, sb.port, INFO);
+
+#define PORT_RSS_KEY_DEFAULT 40 /* the Toeplitz key of most NICs; used when none is reported */
+
+/* 0x6d5a repeated, as long as the device's key. Toeplitz hashing slides a
+ * 32-bit window over the key: a key with a 16-bit period gives swapped
+ * addresses and swapped ports the same hash. */
+static uint8_t port_rss_key[UINT8_MAX];
+
+static uint8_t port_rss_symmetric(const struct rte_eth_dev_info *info)
+{
+	uint8_t len = info->hash_key_size != 0 ? info->hash_key_size : PORT_RSS_KEY_DEFAULT;
+
+	for (unsigned i = 0; i < len; i++)
+		port_rss_key[i] = (i & 1) ? 0x5a : 0x6d;
+	return len;
+}
 
 static void port_offloads(const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
 {
@@ -48,6 +70,10 @@ int sb_port_start(uint16_t port_id, uint16_t n_queues, struct rte_mempool *pool,
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
 			info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP);
+		conf.rx_adv_conf.rss_conf.rss_key_len = port_rss_symmetric(&info);
+		conf.rx_adv_conf.rss_conf.rss_key = port_rss_key;
+		SB_LOG(port, INFO, "port %u: symmetric RSS key, %u bytes (device reports %u)",
+		       port_id, conf.rx_adv_conf.rss_conf.rss_key_len, info.hash_key_size);
 	}
 	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
 	if (rc != 0)

@@ -3,15 +3,88 @@
  * ICMP (RFC 792): answer echo requests to our address in place. The reply
  * differs from the request only in type and the swapped addresses, so both
  * checksums are updated incrementally (RFC 1624) instead of re-summed.
- * Destination-unreachable handling (PMTU) belongs to the TCP stack.
+ * Destination unreachable about one of our TCP connections is matched by the
+ * quoted IPv4 header and first 8 TCP bytes (ports, sequence number);
+ * "fragmentation needed" lowers that connection's MSS through lib/tcp
+ * (RFC 1191, RFC 9293 §3.7.3), which also checks the quoted sequence number
+ * (RFC 5927 §4.1). Other unreachables are soft errors for TCP (RFC 1122
+ * §4.2.3.9, RFC 5461): counted, no action.
  */
+#include <string.h>
+
 #include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_hash.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "net.h"
 #include "pktio.h"
+#include "tcp/conn.h"
+
+#define ICMP_DEST_UNREACH 3        /* RFC 792 */
+#define ICMP_UNREACH_FRAG_NEEDED 4 /* RFC 792 code 4, MTU in bytes 6-7 (RFC 1191 §4) */
+#define ICMP_QUOTE_TCP_BYTES 8     /* RFC 792: the quote is the IP header + 64 bits */
+
+/* RFC 1191 §7: a router that does not fill in the next-hop MTU (field 0,
+ * pre-RFC 1191) leaves us to guess: the plateau below the datagram's size. */
+static uint32_t icmp_plateau_below(uint32_t len)
+{
+	static const uint16_t plateau[] = {32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296};
+
+	for (unsigned i = 0; i < RTE_DIM(plateau); i++)
+		if (plateau[i] < len)
+			return plateau[i];
+	return 68;
+}
+
+/* A destination unreachable: find the connection the quoted datagram
+ * belongs to. Counted under lib/tcp's ICMP_* counters. */
+static void icmp_unreach(struct sb_worker *w, const struct rte_mbuf *m, uint16_t l4_off,
+			 const struct rte_icmp_hdr *ic)
+{
+	struct sb_tcp_worker *t = w->tcp;
+	uint32_t off = (uint32_t)l4_off + sizeof(*ic), ihl, mtu;
+	const struct rte_ipv4_hdr *q;
+	const uint8_t *th;
+	struct sb_tcp_tuple tu;
+	struct sb_tcb *tcb;
+	void *data;
+
+	q = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, off);
+	if (rte_pktmbuf_data_len(m) < off + sizeof(*q) ||
+	    (q->version_ihl >> 4) != 4 || q->next_proto_id != IPPROTO_TCP ||
+	    (ihl = (uint32_t)(q->version_ihl & 0x0f) * 4) < sizeof(*q) ||
+	    rte_pktmbuf_data_len(m) < off + ihl + ICMP_QUOTE_TCP_BYTES ||
+	    !sb_worker_owns(w, q->src_addr)) {
+		t->ctx.cnt[SB_TCP_CNT_ICMP_BAD_QUOTE]++;
+		return;
+	}
+	th = rte_pktmbuf_mtod_offset(m, const uint8_t *, off + ihl);
+	tu.laddr = q->src_addr;
+	tu.raddr = q->dst_addr;
+	memcpy(&tu.lport, th, 2);
+	memcpy(&tu.rport, th + 2, 2);
+	if (rte_hash_lookup_data(t->table, &tu, &data) < 0 ||
+	    ((struct sb_tcb *)data)->state == SB_TCPS_TW_RECORD) {
+		t->ctx.cnt[SB_TCP_CNT_ICMP_NO_CONN]++;
+		return;
+	}
+	tcb = data;
+	if (ic->icmp_code != ICMP_UNREACH_FRAG_NEEDED) {
+		t->ctx.cnt[SB_TCP_CNT_ICMP_UNREACH]++;
+		return;
+	}
+	mtu = rte_be_to_cpu_16(ic->icmp_seq_nb);
+	if (mtu < 68) /* RFC 791: every link carries 68 */
+		mtu = icmp_plateau_below(rte_be_to_cpu_16(q->total_length));
+	t->in_core = true;
+	sb_tcp_pmtu(&t->ctx, tcb, rte_be_to_cpu_32(*(const unaligned_uint32_t *)(th + 4)), mtu,
+		    w->now_us);
+	t->in_core = false;
+	sb_tcp_post(w);
+}
 
 void sb_icmp_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off, uint16_t l4_off)
 {
@@ -27,6 +100,10 @@ void sb_icmp_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off, uin
 	ic = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, l4_off);
 	if (unlikely(rte_raw_cksum_mbuf(m, l4_off, len, &sum_in) < 0 || sum_in != 0xffff)) {
 		SB_CTR_INC(w, drop_icmp_bad);
+		goto drop;
+	}
+	if (ic->icmp_type == ICMP_DEST_UNREACH) {
+		icmp_unreach(w, m, l4_off, ic);
 		goto drop;
 	}
 	if (ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || ic->icmp_code != 0) {

@@ -41,7 +41,10 @@ enum sb_tcp_state {
 	SB_TCPS_MAX,
 };
 
-#define SB_TCP_OOO_MAX 3    /* out-of-order ranges kept (and reported as SACK blocks) */
+/* Out-of-order ranges kept by the receiver: one more than a SACK option
+ * with timestamps reports (RFC 2018 §3 allows keeping more than it sends),
+ * so heavy reordering does not make us refuse data the peer must resend. */
+#define SB_TCP_OOO_MAX 4
 #define SB_TCP_SACKED_MAX 3 /* ranges the peer reported SACKed, kept by the sender */
 #define SB_TCP_SACK_OPT_MAX 4 /* blocks one SACK option can carry (RFC 2018 §3) */
 
@@ -63,9 +66,11 @@ struct sb_tcp_range {
 #define SB_TF_RECOVERY 0x0100u   /* NewReno fast recovery (RFC 6582 §3.2) */
 #define SB_TF_PASSIVE 0x0200u    /* opened by a listener */
 #define SB_TF_PERSIST 0x0400u    /* the retransmit deadline is the persist timer */
-#define SB_TF_RTT 0x0800u        /* rtt_seq is being timed (no timestamps) */
+#define SB_TF_RTT 0x0800u        /* rtt_seq is being timed (never with SB_TF_TS) */
 #define SB_TF_FORCE 0x1000u      /* send one byte past the window (zero-window probe) */
 #define SB_TF_PEER_FIN 0x2000u   /* the peer's FIN was received in order */
+#define SB_TF_PTO 0x4000u        /* the retransmit deadline is a tail loss probe (RFC 8985 §7) */
+#define SB_TF_TLP_OUT 0x8000u    /* a probe went and no new data was acknowledged since */
 
 /* tcb.tmask: which deadlines are live */
 #define SB_TT_REXMT 0x01u /* t_rexmt_ms: retransmit, or persist when SB_TF_PERSIST */
@@ -88,28 +93,36 @@ struct sb_tcb {
 	uint32_t snd_max;        /* highest sequence sent + 1 */
 	uint32_t snd_end;        /* end of data queued by the caller (FIN excluded) */
 	uint32_t snd_wnd;        /* bytes, scaled */
-	uint32_t snd_wl1;
-	uint32_t snd_wl2;
+	uint32_t snd_wl1;        /* SND.WL2 is implied: only ACKs >= SND.UNA update */
 	uint32_t max_snd_wnd;    /* for the ACK check of RFC 5961 §5.2 */
 	/* receive sequence space */
 	uint32_t rcv_nxt;
 	uint32_t rcv_adv;        /* right edge advertised: never moved left (§3.8.6.2.2) */
 	uint32_t rcv_space;      /* bytes the caller can take now */
-	/* congestion control (RFC 5681, RFC 6582) */
+	/* congestion control (RFC 5681, RFC 6582) and SACK loss recovery (RFC 6675) */
 	uint32_t cwnd;
 	uint32_t ssthresh;
-	uint32_t recover;
-	uint32_t snd_rxt;        /* next sequence a SACK-driven retransmit may resend */
-	/* timestamps (RFC 7323 §4.3) */
-	uint32_t ts_recent;
-	uint32_t ts_recent_ms;   /* when ts_recent was taken: PAWS forgets it after 24 days */
+	uint32_t recover;        /* RecoveryPoint */
+	uint32_t snd_rxt;        /* HighRxt: holes below it were resent in this round */
+	uint32_t rxt_mark;       /* SND.MAX when the last hole was resent: SACKs well above
+				  * it mean that resend was lost too */
+	/* Timestamps (RFC 7323 §4.3) and timing one segment without them
+	 * (RFC 6298 §3) never coexist: SB_TF_TS says which pair is live. */
+	union {
+		struct {
+			uint32_t ts_recent;
+			uint32_t ts_recent_ms; /* when taken: PAWS forgets it after 24 days */
+		};
+		struct {
+			uint32_t rtt_seq;      /* with SB_TF_RTT */
+			uint32_t rtt_start_ms;
+		};
+	};
 	uint32_t last_ack_sent;
 	/* RTO (RFC 6298) */
 	uint32_t srtt_us;        /* 0: no sample yet */
 	uint32_t rttvar_us;
 	uint32_t rto_us;         /* before backoff */
-	uint32_t rtt_seq;
-	uint32_t rtt_start_ms;
 	/* deadlines, in the core's millisecond clock (wraps; compared as seq) */
 	uint32_t t_rexmt_ms;
 	uint32_t t_delack_ms;

@@ -83,6 +83,7 @@ struct sb_tcp_cfg {
 	uint8_t rcv_wscale;        /* our window shift, 0..14 */
 	bool ts;                   /* offer timestamps */
 	bool sack;                 /* offer SACK */
+	bool tlp;                  /* tail loss probes with SACK (RFC 8985 §7) */
 	bool wscale;               /* offer window scaling */
 	uint8_t init_cwnd_segs;    /* RFC 6928: 10 */
 	uint8_t syn_retries;       /* SYN / SYN-ACK retransmissions before giving up */
@@ -102,6 +103,11 @@ struct sb_tcp_cfg {
 	uint8_t ooo_pieces_max;    /* held pieces per connection */
 	uint8_t burst_max;         /* segments per output call */
 };
+
+/* Lowest path MTU an ICMP may set: 576, the datagram every IPv4 host must
+ * accept (RFC 791, RFC 1122 §3.3.2), so MSS 536. A forged ICMP can cost
+ * a connection header overhead, never make it send tiny segments. */
+#define SB_TCP_PMTU_MIN 576u
 
 #define SB_TCP_TXBUF 64u /* a header with every option fits */
 
@@ -190,6 +196,15 @@ void sb_tcp_set_rcv_space(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t b
 			  uint64_t now_us);
 /* Sends what window, congestion window and pending ACKs allow now. */
 void sb_tcp_output(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
+/* ICMP fragmentation needed (RFC 1191) for tcb. quoted_seq is the sequence
+ * number in the quoted TCP header, mtu the next-hop MTU (IPv4 datagram
+ * bytes; the glue turns 0 into a plateau). The send MSS goes down to
+ * mtu - 40 - options, never up, never below SB_TCP_PMTU_MIN's worth, and
+ * data in flight is resent at the new size. 0: lowered; -ERANGE: quoted_seq
+ * outside SND.UNA..SND.MAX (RFC 5927 §4.1); -EALREADY: not lower; -ENOTCONN:
+ * not in a data-sending state. Every outcome is counted (ICMP_PMTU_*). */
+int sb_tcp_pmtu(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t quoted_seq, uint32_t mtu,
+		uint64_t now_us);
 /* Bytes queued by the caller and not yet acknowledged. */
 uint32_t sb_tcp_snd_queued(const struct sb_tcb *tcb);
 

@@ -235,7 +235,6 @@ int sb_tcp_cookie_accept(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 	tcb->snd_wnd = (uint32_t)ack->wnd << tcb->snd_wscale;
 	tcb->max_snd_wnd = tcb->snd_wnd;
 	tcb->snd_wl1 = ack->seq;
-	tcb->snd_wl2 = ack->ack;
 	tcp_count(ctx, SB_TCP_CNT_COOKIE_OK);
 	tcp_keep_reset(ctx, tcb);
 	ctx->ops->event(ctx->user, tcb, SB_TCP_EV_ACCEPTED);

@@ -85,7 +85,8 @@ void tcp_syn_options(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb
 	if (ctx->cfg.sack && (o->present & SB_TCP_OPT_SACK_OK))
 		tcb->flags |= SB_TF_SACK;
 	if (ctx->cfg.ts && (o->present & SB_TCP_OPT_TS)) {
-		tcb->flags |= SB_TF_TS;
+		/* TSecr times every ACK: rtt_seq's storage becomes TS.Recent's */
+		tcb->flags = (uint16_t)((tcb->flags & ~SB_TF_RTT) | SB_TF_TS);
 		tcb->ts_recent = o->tsval;
 		tcb->ts_recent_ms = ctx->now_ms;
 		mss -= TCP_TS_OPT_LEN;
@@ -136,7 +137,6 @@ int sb_tcp_accept_syn(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct s
 	tcb->snd_wnd = seg->wnd; /* never scaled in a SYN (RFC 7323 §2.2) */
 	tcb->max_snd_wnd = seg->wnd;
 	tcb->snd_wl1 = seg->seq;
-	tcb->snd_wl2 = iss;
 	sb_tcp_output(ctx, tcb);
 	return 0;
 }
@@ -204,7 +204,6 @@ static uint32_t input_syn_sent(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 	}
 	rtt_on_ack(ctx, tcb, seg);
 	tcb->snd_una = seg->ack;
-	tcb->snd_wl2 = seg->ack;
 	handshake_done(ctx, tcb);
 	tcb->flags |= SB_TF_ACKNOW;
 	tcp_keep_reset(ctx, tcb);
@@ -225,33 +224,81 @@ static bool seg_acceptable(const struct sb_tcb *tcb, const struct sb_tcp_seg *se
 	return sb_seq_in(seg->seq, lo, lo + wnd) || sb_seq_in(seg->seq + slen - 1, lo, lo + wnd);
 }
 
-static void dupack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+/* Loss recovery starts (RFC 5681 §3.2, RFC 6582 §3.2 step 2, RFC 6675 §5
+ * step 4): only for losses past the last recovery point. */
+static void enter_recovery(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 {
 	struct sb_tcp_range hole;
-	uint32_t n, half;
+	uint32_t n, half = tcp_flight(tcb) / 2, max = tcb->snd_mss;
+
+	tcp_count(ctx, SB_TCP_CNT_TX_FAST_REXMT);
+	tcb->ssthresh = half > 2u * tcb->snd_mss ? half : 2u * tcb->snd_mss;
+	tcb->recover = tcb->snd_max - 1;
+	tcb->flags = (uint16_t)((tcb->flags & ~(SB_TF_PTO | SB_TF_TLP_OUT)) | SB_TF_RECOVERY);
+	if (!(tcb->flags & SB_TF_PERSIST))
+		tcp_timer_set(ctx, tcb, SB_TT_REXMT, tcp_rto_ms(ctx, tcb)); /* no probe now */
+	if ((tcb->flags & SB_TF_SACK) && tcp_sack_next_hole(tcb, tcb->snd_una, &hole) &&
+	    hole.end - hole.start < max)
+		max = hole.end - hole.start;
+	n = tcp_rexmt_one(ctx, tcb, tcb->snd_una, max);
+	tcb->snd_rxt = tcb->snd_una + n;
+	tcb->rxt_mark = tcb->snd_max;
+	/* With SACK the pipe, not an inflated window, paces what follows
+	 * (RFC 6675 §5 step 4.2); NewReno inflates by the three ACKs. */
+	tcb->cwnd = tcb->ssthresh + ((tcb->flags & SB_TF_SACK) ? 0u : 3u * tcb->snd_mss);
+}
+
+/* DupThresh: 3, or fewer when fewer than four segments are out and no new
+ * one may go, so that not enough duplicates can ever arrive (RFC 5827 §3.1,
+ * segment-based: oseg - 1). */
+static uint32_t dup_thresh(const struct sb_tcb *tcb)
+{
+	uint32_t oseg = (tcp_flight(tcb) + tcb->snd_mss - 1) / tcb->snd_mss;
+	uint32_t avail = sb_seq_lt(tcb->snd_max, tcb->snd_end) ? tcb->snd_end - tcb->snd_max : 0;
+
+	if (oseg >= 4 || oseg < 2)
+		return 3;
+	if (avail > 0 && sb_seq_leq(tcb->snd_max + (avail < tcb->snd_mss ? avail : tcb->snd_mss),
+				    tcb->snd_una + tcb->snd_wnd))
+		return 3;
+	return oseg - 1;
+}
+
+static void dupack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t thresh;
+	bool lost;
 
 	if (tcb->dupacks < UINT8_MAX)
 		tcb->dupacks++;
 	if (tcb->flags & SB_TF_RECOVERY) {
-		tcb->cwnd += tcb->snd_mss; /* RFC 5681 §3.2 step 4: inflate */
-		if ((tcb->flags & SB_TF_SACK) && tcp_sack_next_hole(tcb, tcb->snd_rxt, &hole)) {
-			n = tcp_rexmt_one(ctx, tcb, hole.start, hole.end - hole.start);
-			tcb->snd_rxt = hole.start + n;
-			tcp_count(ctx, SB_TCP_CNT_TX_SACK_REXMT);
-		}
+		if (!(tcb->flags & SB_TF_SACK))
+			tcb->cwnd += tcb->snd_mss; /* RFC 5681 §3.2 step 4: inflate */
 		return;
 	}
-	/* RFC 6582 §3.2 step 2: only if the ACK covers more than recover */
-	if (tcb->dupacks != 3 || !sb_seq_gt(tcb->snd_una, tcb->recover))
+	/* RFC 6675 §5 step 3: DupThresh ACKs, or IsLost(HighACK + 1) */
+	thresh = dup_thresh(tcb);
+	lost = tcb->dupacks >= thresh ||
+	       ((tcb->flags & SB_TF_SACK) && tcp_sack_lost(tcb, tcb->snd_una));
+	if (!lost || !sb_seq_gt(tcb->snd_una, tcb->recover))
 		return;
-	tcp_count(ctx, SB_TCP_CNT_TX_FAST_REXMT);
-	half = tcp_flight(tcb) / 2;
-	tcb->ssthresh = half > 2u * tcb->snd_mss ? half : 2u * tcb->snd_mss;
-	tcb->recover = tcb->snd_max - 1;
-	tcb->flags |= SB_TF_RECOVERY;
-	n = tcp_rexmt_one(ctx, tcb, tcb->snd_una, tcb->snd_mss);
-	tcb->snd_rxt = tcb->snd_una + n;
-	tcb->cwnd = tcb->ssthresh + 3u * tcb->snd_mss;
+	if (tcb->dupacks < 3 && thresh < 3)
+		tcp_count(ctx, SB_TCP_CNT_TX_EARLY_REXMT);
+	enter_recovery(ctx, tcb);
+}
+
+/* A SACK in recovery that covers more than 2 * SMSS sent after the last
+ * hole was resent: that resend should have arrived before them, so it was
+ * lost too. Another round resends the holes still open (the timer's job,
+ * done a round trip earlier: what RACK, RFC 8985, does with time). */
+static void rexmt_lost_check(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	if (sb_seq_leq(tcb->snd_rxt, tcb->snd_una) ||
+	    tcp_sack_bytes_above(tcb, tcb->rxt_mark) <= 2u * tcb->snd_mss)
+		return;
+	tcp_count(ctx, SB_TCP_CNT_TX_REXMT_LOST);
+	tcb->snd_rxt = tcb->snd_una;
+	tcb->rxt_mark = tcb->snd_max;
 }
 
 /* NewReno (RFC 6582 §3.2 step 3) and RFC 5681 §3.1 growth. */
@@ -265,13 +312,10 @@ static void cc_on_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t acked
 
 			tcb->cwnd = sb_seq_min(tcb->ssthresh, (fl > mss ? fl : mss) + mss);
 			tcb->flags &= (uint16_t)~SB_TF_RECOVERY;
-		} else {
-			struct sb_tcp_range hole;
-			uint32_t from = tcb->snd_una, max = mss, n;
+		} else if (!(tcb->flags & SB_TF_SACK)) {
+			uint32_t from = tcb->snd_una, n;
 
-			if ((tcb->flags & SB_TF_SACK) && tcp_sack_next_hole(tcb, from, &hole))
-				max = hole.end - hole.start;
-			n = tcp_rexmt_one(ctx, tcb, from, max);
+			n = tcp_rexmt_one(ctx, tcb, from, mss);
 			tcb->snd_rxt = sb_seq_max(tcb->snd_rxt, from + n);
 			tcb->cwnd = tcb->cwnd > acked ? tcb->cwnd - acked : 0;
 			if (acked >= mss)
@@ -297,6 +341,7 @@ static void ack_new(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_
 
 	rtt_on_ack(ctx, tcb, seg);
 	tcb->rxtshift = 0;
+	tcb->flags &= (uint16_t)~SB_TF_TLP_OUT;
 	tcb->snd_una = seg->ack;
 	if (sb_seq_lt(tcb->snd_nxt, tcb->snd_una))
 		tcb->snd_nxt = tcb->snd_una;
@@ -309,7 +354,7 @@ static void ack_new(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_
 		if (tcb->snd_una == tcb->snd_max)
 			tcp_timer_clear(ctx, tcb, SB_TT_REXMT);
 		else
-			tcp_timer_set(ctx, tcb, SB_TT_REXMT, tcp_rto_ms(ctx, tcb));
+			tcp_rexmt_arm(ctx, tcb);
 	}
 }
 
@@ -345,6 +390,7 @@ static enum ack_res ack_process(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 {
 	uint32_t ack = seg->ack;
 	uint32_t wnd = (uint32_t)seg->wnd << tcb->snd_wscale;
+	bool news = false;
 
 	if (sb_seq_gt(ack, tcb->snd_max)) {
 		tcp_count(ctx, SB_TCP_CNT_RX_ACK_UNSENT);
@@ -357,18 +403,38 @@ static enum ack_res ack_process(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb,
 		return ACK_DROP;
 	}
 	if ((tcb->flags & SB_TF_SACK) && (seg->opt.present & SB_TCP_OPT_SACK))
-		tcp_sack_update(tcb, &seg->opt);
+		news = tcp_sack_update(tcb, &seg->opt);
 	if (sb_seq_gt(ack, tcb->snd_una))
 		ack_new(ctx, tcb, seg);
-	else if (ack == tcb->snd_una && seg->len == 0 && !(seg->flags & SB_TCP_FIN) &&
-		 wnd == tcb->snd_wnd && tcb->snd_max != tcb->snd_una &&
-		 !(tcb->flags & SB_TF_PERSIST))
-		dupack(ctx, tcb); /* RFC 5681 §2 definition of a duplicate ACK */
+	else if (ack == tcb->snd_una && tcb->snd_max != tcb->snd_una &&
+		 !(tcb->flags & SB_TF_PERSIST) &&
+		 ((tcb->flags & SB_TF_SACK) ? news
+					    : seg->len == 0 && !(seg->flags & SB_TCP_FIN) &&
+						      wnd == tcb->snd_wnd))
+		dupack(ctx, tcb); /* RFC 6675 §2 with SACK, else RFC 5681 §2 */
+	if (ack == tcb->snd_una && (tcb->flags & SB_TF_TLP_OUT) && tcb->sacked_n > 0 &&
+	    !(tcb->flags & (SB_TF_RECOVERY | SB_TF_PERSIST)) &&
+	    sb_seq_gt(tcb->snd_una, tcb->recover)) {
+		/* The probe went 2 * SRTT after the tail, and its ACK still
+		 * shows the hole at SND.UNA: that segment is older than any
+		 * reordering window, lost (RFC 8985 §6.2, §7.4). The ACK may
+		 * bring nothing new (the probe repeated a SACKed segment). */
+		tcp_count(ctx, SB_TCP_CNT_TX_TLP_RECOVERY);
+		enter_recovery(ctx, tcb);
+	}
+	if (news && (tcb->flags & SB_TF_RECOVERY)) {
+		rexmt_lost_check(ctx, tcb);
+		/* Recovery is making progress: the pipe, not the timer, drives
+		 * it; the timer stays for when nothing comes back at all. */
+		if (!(tcb->flags & SB_TF_PERSIST) && tcb->snd_una != tcb->snd_max)
+			tcp_timer_set(ctx, tcb, SB_TT_REXMT, tcp_rto_ms(ctx, tcb));
+	}
+	/* RFC 9293 §3.10.7.4 window update, SND.WL2 =< SEG.ACK read as
+	 * SEG.ACK >= SND.UNA (as Linux): an older ACK never moves the window. */
 	if (sb_seq_lt(tcb->snd_wl1, seg->seq) ||
-	    (tcb->snd_wl1 == seg->seq && sb_seq_leq(tcb->snd_wl2, ack))) {
+	    (tcb->snd_wl1 == seg->seq && sb_seq_geq(ack, tcb->snd_una))) {
 		tcb->snd_wnd = wnd;
 		tcb->snd_wl1 = seg->seq;
-		tcb->snd_wl2 = ack;
 		if (wnd > tcb->max_snd_wnd)
 			tcb->max_snd_wnd = wnd;
 		if ((tcb->flags & SB_TF_PERSIST) && wnd > 0) {
@@ -573,7 +639,6 @@ static bool syn_rcvd_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 	tcb->snd_wnd = (uint32_t)seg->wnd << tcb->snd_wscale;
 	tcb->max_snd_wnd = tcb->snd_wnd;
 	tcb->snd_wl1 = seg->seq;
-	tcb->snd_wl2 = seg->ack;
 	*ev |= (tcb->flags & SB_TF_PASSIVE) ? TCP_EV(SB_TCP_EV_ACCEPTED)
 					    : TCP_EV(SB_TCP_EV_CONNECTED);
 	if (tcb->flags & SB_TF_FIN_QUEUED)

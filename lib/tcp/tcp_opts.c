@@ -52,6 +52,7 @@ void sb_tcp_cfg_default(struct sb_tcp_cfg *cfg)
 	cfg->rcv_wscale = 2;
 	cfg->ts = true;
 	cfg->sack = true;
+	cfg->tlp = true;
 	cfg->wscale = true;
 	cfg->init_cwnd_segs = 10;
 	cfg->syn_retries = 5;
@@ -68,7 +69,9 @@ void sb_tcp_cfg_default(struct sb_tcp_cfg *cfg)
 	cfg->persist_min_ms = 200;
 	cfg->persist_max_ms = 60000;
 	cfg->challenge_acks_per_s = 1000;
-	cfg->ooo_pieces_max = 16;
+	/* a whole default window (65535 bytes) of full-size segments can be
+	 * held behind one hole: a lower limit turns reordering into loss */
+	cfg->ooo_pieces_max = 48;
 	cfg->burst_max = 32;
 }
 

@@ -7,7 +7,8 @@
  * in the caller's send queue. Nagle is off on purpose: XMPP stanzas are
  * small and latency-bound, and the layer above already batches per loop
  * turn. Sender-side silly window avoidance (§3.8.6.2.1) still applies.
- * Also the application calls: send, close, abort, receive space.
+ * Also the application calls: send, close, abort, receive space, and the
+ * path MTU drop of an ICMP "fragmentation needed" (RFC 1191).
  */
 #include <errno.h>
 
@@ -47,7 +48,9 @@ static void build_opts(struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb, uint8_t
 	if (tcb->flags & SB_TF_TS) {
 		o->present |= SB_TCP_OPT_TS;
 		o->tsval = ctx->now_ms;
-		o->tsecr = tcb->ts_recent;
+		/* a SYN echoes nothing (RFC 7323 §3.2); before the peer's SYN
+		 * this storage still times our own (tcb-t.h) */
+		o->tsecr = (flags & (SB_TCP_SYN | SB_TCP_ACK)) == SB_TCP_SYN ? 0 : tcb->ts_recent;
 	}
 	if ((tcb->flags & SB_TF_SACK) && tcb->ooo_n > 0 && (flags & SB_TCP_ACK) &&
 	    !(flags & SB_TCP_SYN)) {
@@ -126,8 +129,8 @@ uint32_t tcp_rexmt_one(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t seq,
 	uint32_t len = sb_seq_lt(seq, tcb->snd_end) ? tcb->snd_end - seq : 0;
 	bool fin;
 
-	if (len > tcb->snd_mss)
-		len = tcb->snd_mss;
+	if (len > tcp_seg_max(tcb))
+		len = tcp_seg_max(tcb);
 	if (len > max)
 		len = max;
 	fin = (tcb->flags & SB_TF_FIN_SENT) && seq + len == tcb->snd_end;
@@ -166,30 +169,105 @@ static void output_syn(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 	}
 }
 
-/* Length of the next new segment at SND.NXT, or 0 to wait. */
-static uint32_t next_len(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb, uint32_t avail)
+/* Length of the next new segment at SND.NXT, or 0 to wait. room is what
+ * congestion control allows past SND.NXT. */
+static uint32_t next_len(const struct sb_tcb *tcb, uint32_t avail, uint32_t room)
 {
-	uint32_t wnd = tcb->snd_wnd < tcb->cwnd ? tcb->snd_wnd : tcb->cwnd;
-	uint32_t edge = tcb->snd_una + wnd;
+	uint32_t edge = tcb->snd_una + tcb->snd_wnd;
 	uint32_t usable = sb_seq_lt(tcb->snd_nxt, edge) ? edge - tcb->snd_nxt : 0;
 	uint32_t len;
 
-	(void)ctx;
+	if (usable > room)
+		usable = room;
 	if ((tcb->flags & SB_TF_FORCE) && usable == 0 && avail > 0)
 		return 1; /* zero-window probe: one byte past the window (§3.8.6.1) */
 	len = avail < usable ? avail : usable;
-	if (len > tcb->snd_mss)
-		len = tcb->snd_mss;
+	if (len > tcp_seg_max(tcb))
+		len = tcp_seg_max(tcb);
 	/* Sender SWS avoidance (§3.8.6.2.1): a short segment only if it empties
 	 * the queue or is at least half the largest window the peer offered. */
-	if (len < tcb->snd_mss && len < avail && len < tcb->max_snd_wnd / 2)
+	if (len < tcp_seg_max(tcb) && len < avail && len < tcb->max_snd_wnd / 2)
 		return 0;
 	return len;
 }
 
+/* What the congestion window leaves for new data at SND.NXT: in SACK
+ * recovery cwnd - pipe (RFC 6675 §5 step 4.3 and C.1); otherwise the
+ * window from SND.UNA, plus one segment per duplicate ACK for the first
+ * two (limited transmit, RFC 3042 §2). */
+static uint32_t cc_room(const struct sb_tcb *tcb, uint32_t pipe)
+{
+	uint32_t cw = tcb->cwnd, edge;
+
+	if ((tcb->flags & (SB_TF_SACK | SB_TF_RECOVERY)) == (SB_TF_SACK | SB_TF_RECOVERY))
+		return cw > pipe ? cw - pipe : 0;
+	if (!(tcb->flags & SB_TF_RECOVERY) && tcb->dupacks > 0 && tcb->dupacks < 3)
+		cw += (uint32_t)tcb->dupacks * tcb->snd_mss;
+	edge = tcb->snd_una + cw;
+	return sb_seq_lt(tcb->snd_nxt, edge) ? edge - tcb->snd_nxt : 0;
+}
+
+/* RFC 6675 NextSeg() rules 1 and 3 while cwnd - pipe allows a segment:
+ * lost holes first; other holes only when no new data can go (rule 3).
+ * Returns the segments sent. */
+static uint32_t sack_rexmt(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t *pipe,
+			   bool rule3)
+{
+	struct sb_tcp_range h;
+	uint32_t sent = 0, n;
+
+	while (sent < ctx->cfg.burst_max && *pipe + tcb->snd_mss <= tcb->cwnd) {
+		bool found = rule3 ? tcp_sack_next_hole(tcb, tcb->snd_rxt, &h)
+				   : tcp_sack_next_lost(tcb, tcb->snd_rxt, &h);
+
+		if (!found)
+			break;
+		n = tcp_rexmt_one(ctx, tcb, h.start, h.end - h.start);
+		if (n == 0)
+			break;
+		tcp_count(ctx, SB_TCP_CNT_TX_SACK_REXMT);
+		tcb->snd_rxt = h.start + n;
+		tcb->rxt_mark = tcb->snd_max;
+		*pipe += n;
+		sent++;
+	}
+	return sent;
+}
+
+/* Going back over sent data (after a timeout or a PMTU drop): what the
+ * peer SACKed since need not go again. */
+static void skip_sacked(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t was = tcb->snd_nxt;
+
+	if (tcb->sacked_n == 0 || !sb_seq_lt(tcb->snd_nxt, tcb->snd_max))
+		return;
+	tcp_sack_skip(tcb);
+	if (was != tcb->snd_nxt)
+		tcp_count(ctx, SB_TCP_CNT_TX_SACK_SKIP);
+}
+
+/* Data waits and the window is closed: the persist timer probes it. */
+static void arm_persist(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t ms = tcp_rto_ms(ctx, tcb);
+
+	tcb->flags = (uint16_t)((tcb->flags & ~SB_TF_PTO) | SB_TF_PERSIST);
+	tcb->rxtshift = 0;
+	if (ms < ctx->cfg.persist_min_ms)
+		ms = ctx->cfg.persist_min_ms;
+	if (ms > ctx->cfg.persist_max_ms)
+		ms = ctx->cfg.persist_max_ms;
+	tcp_timer_set(ctx, tcb, SB_TT_REXMT, ms);
+}
+
 static void output_data(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 {
-	uint32_t sent = 0;
+	bool sack_rec = (tcb->flags & (SB_TF_SACK | SB_TF_RECOVERY)) ==
+			(SB_TF_SACK | SB_TF_RECOVERY);
+	uint32_t pipe = sack_rec ? tcp_sack_pipe(tcb) : 0;
+	uint32_t sent = sack_rec ? sack_rexmt(ctx, tcb, &pipe, false) : 0;
+	uint32_t sent_new = 0;
 	uint32_t avail = 0;
 
 	for (;;) {
@@ -197,13 +275,14 @@ static void output_data(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 		bool fin, probe;
 		uint8_t fl = SB_TCP_ACK;
 
+		skip_sacked(ctx, tcb);
 		avail = sb_seq_lt(tcb->snd_nxt, tcb->snd_end) ? tcb->snd_end - tcb->snd_nxt : 0;
 		if (sent == ctx->cfg.burst_max) {
 			if (avail > 0)
 				tcp_count(ctx, SB_TCP_CNT_TX_BURST_LIMITED);
 			break;
 		}
-		len = next_len(ctx, tcb, avail);
+		len = next_len(tcb, avail, cc_room(tcb, pipe));
 		probe = (tcb->flags & SB_TF_FORCE) && len == 1 &&
 			!sb_seq_lt(tcb->snd_nxt, tcb->snd_una + sb_seq_min(tcb->snd_wnd, tcb->cwnd));
 		fin = (tcb->flags & SB_TF_FIN_QUEUED) && tcb->snd_nxt + len == tcb->snd_end &&
@@ -219,8 +298,12 @@ static void output_data(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 			tcb->rtt_seq = tcb->snd_nxt;
 			tcb->rtt_start_ms = ctx->now_ms;
 		}
+		if (!(tcb->flags & SB_TF_RECOVERY) && tcb->dupacks > 0 &&
+		    sb_seq_geq(tcb->snd_nxt, tcb->snd_una + tcb->cwnd))
+			tcp_count(ctx, SB_TCP_CNT_TX_LIMITED);
 		tcp_xmit(ctx, tcb, tcb->snd_nxt, len, fl);
 		sent++;
+		sent_new++;
 		if (probe) {
 			/* The probe byte is outstanding but SND.NXT stays: the
 			 * persist timer, not the RTO, owns a closed window. */
@@ -228,29 +311,25 @@ static void output_data(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 			return;
 		}
 		tcb->snd_nxt += len + fin;
+		pipe += len + fin;
 		if (fin)
 			tcb->flags |= SB_TF_FIN_SENT;
 		tcb->snd_max = sb_seq_max(tcb->snd_max, tcb->snd_nxt);
 		if (!(tcb->tmask & SB_TT_REXMT) || (tcb->flags & SB_TF_PERSIST)) {
 			tcb->flags &= (uint16_t)~SB_TF_PERSIST;
-			tcp_timer_set(ctx, tcb, SB_TT_REXMT, tcp_rto_ms(ctx, tcb));
+			tcp_rexmt_arm(ctx, tcb);
+		} else {
+			tcp_pto_rearm(ctx, tcb);
 		}
 		if (fin)
 			break;
 	}
+	if (sack_rec && sent_new == 0)
+		sent += sack_rexmt(ctx, tcb, &pipe, true);
 	if (sent == 0 && (tcb->flags & SB_TF_ACKNOW))
 		tcp_xmit(ctx, tcb, tcb->snd_nxt, 0, SB_TCP_ACK);
-	if (sent == 0 && avail > 0 && tcb->snd_nxt == tcb->snd_una && !(tcb->tmask & SB_TT_REXMT)) {
-		uint32_t ms = tcp_rto_ms(ctx, tcb);
-
-		tcb->flags |= SB_TF_PERSIST;
-		tcb->rxtshift = 0;
-		if (ms < ctx->cfg.persist_min_ms)
-			ms = ctx->cfg.persist_min_ms;
-		if (ms > ctx->cfg.persist_max_ms)
-			ms = ctx->cfg.persist_max_ms;
-		tcp_timer_set(ctx, tcb, SB_TT_REXMT, ms);
-	}
+	if (sent == 0 && avail > 0 && tcb->snd_nxt == tcb->snd_una && !(tcb->tmask & SB_TT_REXMT))
+		arm_persist(ctx, tcb);
 }
 
 void sb_tcp_output(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
@@ -360,4 +439,49 @@ void sb_tcp_set_rcv_space(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t b
 		tcb->flags |= SB_TF_ACKNOW;
 		sb_tcp_output(ctx, tcb);
 	}
+}
+
+/* RFC 1191 §6.4 / RFC 9293 §3.7.3: a router could not forward a segment of
+ * ours. RFC 5927 §4.1 asks that the quoted sequence number lie in the
+ * window of data in flight; the upper bound is SND.MAX, inclusive as in
+ * Linux, because a timeout pulls SND.NXT back while later data may still
+ * be in flight, and our own pure ACKs carry SEQ = SND.MAX. The MSS only
+ * ever goes down here (an ICMP cannot raise it: RFC 1191 §6.3 leaves
+ * increases to a later probe we do not do), never below the floor, and
+ * what is in flight is resent at once at the new size (RFC 1191 §6.5): it
+ * was dropped, and this is not congestion, so cwnd is left alone. */
+int sb_tcp_pmtu(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t quoted_seq, uint32_t mtu,
+		uint64_t now_us)
+{
+	uint32_t mss;
+
+	if (tcb->state < SB_TCPS_ESTABLISHED || tcb->state > SB_TCPS_LAST_ACK) {
+		tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_IGNORED);
+		return -ENOTCONN;
+	}
+	if (sb_seq_lt(quoted_seq, tcb->snd_una) || sb_seq_gt(quoted_seq, tcb->snd_max)) {
+		tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_BAD_SEQ);
+		return -ERANGE;
+	}
+	if (mtu < SB_TCP_PMTU_MIN) {
+		tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_CLAMPED);
+		mtu = SB_TCP_PMTU_MIN;
+	}
+	mss = mtu - TCP_IPV4_HDRS;
+	if (tcb->flags & SB_TF_TS)
+		mss -= TCP_TS_OPT_LEN;
+	if (mss >= tcb->snd_mss) {
+		tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_IGNORED);
+		return -EALREADY;
+	}
+	tcp_set_time(ctx, now_us);
+	tcp_count(ctx, SB_TCP_CNT_ICMP_PMTU_APPLIED);
+	tcb->snd_mss = (uint16_t)mss;
+	if (tcb->snd_una != tcb->snd_max && !(tcb->flags & SB_TF_PERSIST)) {
+		tcb->flags &= (uint16_t)~SB_TF_RTT; /* Karn: what follows is a resend */
+		tcb->snd_nxt = tcb->snd_una;
+		tcb->snd_rxt = tcb->snd_una;
+		sb_tcp_output(ctx, tcb);
+	}
+	return 0;
 }

@@ -12,10 +12,13 @@
  * (RFC 2018 §4).
  *
  * Sender: the blocks the peer reports are merged into SB_TCP_SACKED_MAX ranges
- * above SND.UNA; fast recovery retransmits the holes below the highest SACKed
- * byte (the RFC 6675 notion of "lost", simplified to one segment per hole).
- * When more disjoint blocks arrive than fit, the lowest are kept: those are
- * the holes to repair first.
+ * above SND.UNA. Loss recovery follows RFC 6675: IsLost() (§4) says a hole is
+ * lost once DupThresh (3) ranges or more than 2 * SMSS bytes above it are
+ * SACKed; the pipe (§4, SetPipe) is what is in flight minus what is SACKed
+ * minus the lost holes not resent yet (HighRxt is snd_rxt), and output sends
+ * while pipe < cwnd: lost holes first, then new data, then other holes
+ * (NextSeg rules 1-3). When more disjoint blocks arrive than fit, the lowest
+ * are kept: those are the holes to repair first.
  */
 #include <string.h>
 
@@ -117,10 +120,19 @@ uint32_t tcp_sack_blocks(const struct sb_tcb *tcb, struct sb_tcp_range *out, uin
 	return n;
 }
 
-void tcp_sack_update(struct sb_tcb *tcb, const struct sb_tcp_opts *o)
+static bool range_covered(const struct sb_tcp_range *a, uint32_t n, struct sb_tcp_range r)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (sb_seq_leq(a[i].start, r.start) && sb_seq_geq(a[i].end, r.end))
+			return true;
+	return false;
+}
+
+bool tcp_sack_update(struct sb_tcb *tcb, const struct sb_tcp_opts *o)
 {
 	struct sb_tcp_range tmp[SB_TCP_SACKED_MAX + 1];
 	uint32_t i, n;
+	bool news = false;
 
 	for (i = 0; i < o->sack_n; i++) {
 		struct sb_tcp_range r = o->sack[i];
@@ -130,6 +142,9 @@ void tcp_sack_update(struct sb_tcb *tcb, const struct sb_tcp_opts *o)
 		if (!sb_seq_lt(r.start, r.end) || sb_seq_lt(r.start, tcb->snd_una) ||
 		    sb_seq_gt(r.end, tcb->snd_max))
 			continue;
+		if (range_covered(tcb->sacked, tcb->sacked_n, r))
+			continue;
+		news = true; /* RFC 6675 §2: a DupAck brings SACK information not known */
 		memcpy(tmp, tcb->sacked, sizeof(tcb->sacked));
 		n = range_insert(tmp, tcb->sacked_n, SB_TCP_SACKED_MAX + 1, r, NULL);
 		if (n > SB_TCP_SACKED_MAX)
@@ -137,6 +152,7 @@ void tcp_sack_update(struct sb_tcb *tcb, const struct sb_tcp_opts *o)
 		memcpy(tcb->sacked, tmp, n * sizeof(*tmp));
 		tcb->sacked_n = (uint8_t)n;
 	}
+	return news;
 }
 
 void tcp_sack_trim(struct sb_tcb *tcb)
@@ -171,4 +187,80 @@ bool tcp_sack_next_hole(const struct sb_tcb *tcb, uint32_t from, struct sb_tcp_r
 		from = sb_seq_max(from, r->end);
 	}
 	return false;
+}
+
+/* SACKed bytes above seq, and how many ranges hold them. */
+static uint32_t sacked_above(const struct sb_tcb *tcb, uint32_t seq, uint32_t *ret_ranges)
+{
+	uint32_t i, bytes = 0, n = 0;
+
+	for (i = 0; i < tcb->sacked_n; i++) {
+		const struct sb_tcp_range *r = &tcb->sacked[i];
+
+		if (sb_seq_leq(r->end, seq))
+			continue;
+		bytes += r->end - sb_seq_max(r->start, seq);
+		n++;
+	}
+	*ret_ranges = n;
+	return bytes;
+}
+
+/* RFC 6675 §4 IsLost(seq) with DupThresh 3. In recovery the hole at SND.UNA
+ * is lost by definition: recovery started because it was (§5 step 4.3), and
+ * a partial ACK names the next one (RFC 6582's rule, kept for SACK). */
+bool tcp_sack_lost(const struct sb_tcb *tcb, uint32_t seq)
+{
+	uint32_t n, bytes = sacked_above(tcb, seq, &n);
+
+	if (n == 0)
+		return false;
+	if ((tcb->flags & SB_TF_RECOVERY) && seq == tcb->snd_una)
+		return true;
+	return n >= 3 || bytes > 2u * tcb->snd_mss;
+}
+
+bool tcp_sack_next_lost(const struct sb_tcb *tcb, uint32_t from, struct sb_tcp_range *ret)
+{
+	while (tcp_sack_next_hole(tcb, from, ret)) {
+		if (tcp_sack_lost(tcb, ret->start))
+			return true;
+		from = ret->end;
+	}
+	return false;
+}
+
+/* RFC 6675 §4 SetPipe(): octets in flight, the lost holes not resent yet
+ * and everything SACKed left out. */
+uint32_t tcp_sack_pipe(const struct sb_tcb *tcb)
+{
+	uint32_t n, pipe = tcp_flight(tcb) - sacked_above(tcb, tcb->snd_una, &n);
+	struct sb_tcp_range h;
+	uint32_t from = sb_seq_max(tcb->snd_rxt, tcb->snd_una);
+
+	while (tcp_sack_next_hole(tcb, from, &h)) {
+		if (tcp_sack_lost(tcb, h.start))
+			pipe -= h.end - h.start;
+		from = h.end;
+	}
+	return pipe;
+}
+
+/* Bytes SACKed above seq: enough of them above the last resend mark means
+ * the resends before it should have arrived by now. */
+uint32_t tcp_sack_bytes_above(const struct sb_tcb *tcb, uint32_t seq)
+{
+	uint32_t n;
+
+	return sacked_above(tcb, seq, &n);
+}
+
+/* SND.NXT inside a SACKed range (go-back-N after a timeout): skip what the
+ * peer already holds. */
+void tcp_sack_skip(struct sb_tcb *tcb)
+{
+	for (uint32_t i = 0; i < tcb->sacked_n; i++)
+		if (sb_seq_geq(tcb->snd_nxt, tcb->sacked[i].start) &&
+		    sb_seq_lt(tcb->snd_nxt, tcb->sacked[i].end))
+			tcb->snd_nxt = tcb->sacked[i].end;
 }

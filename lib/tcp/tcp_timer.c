@@ -74,7 +74,7 @@ void tcp_timer_clear(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint8_t which)
 void tcp_timers_stop(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 {
 	tcb->tmask = 0;
-	tcb->flags &= (uint16_t)~(SB_TF_PERSIST | SB_TF_DELACK);
+	tcb->flags &= (uint16_t)~(SB_TF_PERSIST | SB_TF_DELACK | SB_TF_PTO | SB_TF_TLP_OUT);
 	sb_wheel_cancel(ctx->wheel, &tcb->timer);
 }
 
@@ -86,6 +86,83 @@ uint32_t tcp_rto_ms(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb)
 	if (rto > ctx->cfg.rto_max_us)
 		rto = ctx->cfg.rto_max_us;
 	return (uint32_t)((rto + 999u) / 1000u);
+}
+
+#define TCP_TLP_MIN_MS 10u      /* RFC 8985 §7.2 leaves the floor to timer granularity */
+#define TCP_TLP_DELACK_MS 200u  /* RFC 8985 §7.2 WCDelAckT: a lone segment's ACK may wait */
+
+/* Data is in flight and the retransmit deadline (re)starts: a tail loss
+ * probe at 2 * SRTT (RFC 8985 §7.2) when it comes before the RTO, so a lost
+ * tail is found by SACK a round trip later instead of by a timeout. Only
+ * with SACK (the probe's ACK must say what is missing), an RTT sample, and
+ * outside recovery, persist and backoff. */
+static uint32_t pto_ms(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb)
+{
+	uint32_t pto;
+
+	if (!ctx->cfg.tlp || !(tcb->flags & SB_TF_SACK) || tcb->srtt_us == 0 ||
+	    tcb->rxtshift != 0 || (tcb->flags & (SB_TF_RECOVERY | SB_TF_PERSIST)))
+		return UINT32_MAX;
+	pto = 2u * ((tcb->srtt_us + 999u) / 1000u);
+	if (tcp_flight(tcb) <= tcb->snd_mss)
+		pto += TCP_TLP_DELACK_MS;
+	return pto < TCP_TLP_MIN_MS ? TCP_TLP_MIN_MS : pto;
+}
+
+void tcp_rexmt_arm(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t rto = tcp_rto_ms(ctx, tcb), pto = pto_ms(ctx, tcb);
+
+	tcb->flags &= (uint16_t)~SB_TF_PTO;
+	if (pto < rto) {
+		tcb->flags |= SB_TF_PTO;
+		rto = pto;
+	}
+	tcp_timer_set(ctx, tcb, SB_TT_REXMT, rto);
+}
+
+/* New data went while the deadline runs: a probe follows the newest data
+ * (RFC 8985 §7.2), but an RTO is never pushed later by sending. */
+void tcp_pto_rearm(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t pto = pto_ms(ctx, tcb);
+
+	if (pto == UINT32_MAX)
+		return;
+	if ((tcb->flags & SB_TF_PTO) || sb_seq_lt(ctx->now_ms + pto, tcb->t_rexmt_ms)) {
+		tcb->flags |= SB_TF_PTO;
+		tcp_timer_set(ctx, tcb, SB_TT_REXMT, pto);
+	}
+}
+
+/* RFC 8985 §7.3: the probe is one new segment if the window lets one go,
+ * else the last segment sent again; then the RTO takes over. Not a timeout:
+ * no backoff, cwnd untouched. */
+static void timer_probe(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	uint32_t avail = sb_seq_lt(tcb->snd_max, tcb->snd_end) ? tcb->snd_end - tcb->snd_max : 0;
+	uint32_t len = avail < tcp_seg_max(tcb) ? avail : tcp_seg_max(tcb);
+	uint32_t data_end = sb_seq_lt(tcb->snd_max, tcb->snd_end) ? tcb->snd_max : tcb->snd_end;
+	uint32_t seq;
+
+	tcb->flags = (uint16_t)((tcb->flags & ~SB_TF_PTO) | SB_TF_TLP_OUT);
+	tcp_count(ctx, SB_TCP_CNT_TX_TLP);
+	if (len > 0 && tcb->snd_nxt == tcb->snd_max &&
+	    sb_seq_leq(tcb->snd_max + len, tcb->snd_una + tcb->snd_wnd)) {
+		bool fin = (tcb->flags & SB_TF_FIN_QUEUED) && tcb->snd_nxt + len == tcb->snd_end;
+
+		tcp_xmit(ctx, tcb, tcb->snd_nxt, len,
+			 SB_TCP_ACK | (len == avail ? SB_TCP_PSH : 0) | (fin ? SB_TCP_FIN : 0));
+		tcb->snd_nxt += len + fin;
+		tcb->snd_max = tcb->snd_nxt;
+		if (fin)
+			tcb->flags |= SB_TF_FIN_SENT;
+	} else {
+		seq = data_end - tcb->snd_una > tcp_seg_max(tcb) ? data_end - tcp_seg_max(tcb)
+								  : tcb->snd_una;
+		tcp_rexmt_one(ctx, tcb, seq, data_end - seq);
+	}
+	tcp_timer_set(ctx, tcb, SB_TT_REXMT, tcp_rto_ms(ctx, tcb));
 }
 
 /* RFC 6298 §2.2-2.4 */
@@ -174,6 +251,10 @@ static bool timer_rexmt(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 		return timer_persist(ctx, tcb);
 	if (tcb->snd_una == tcb->snd_max)
 		return false;
+	if (tcb->flags & SB_TF_PTO) {
+		timer_probe(ctx, tcb);
+		return false;
+	}
 	limit = tcp_synchronized(tcb) ? ctx->cfg.data_retries : ctx->cfg.syn_retries;
 	if (tcb->rxtshift >= limit)
 		return timer_drop(ctx, tcb, SB_TCP_CNT_CONN_TIMEDOUT);
@@ -186,7 +267,7 @@ static bool timer_rexmt(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 		tcb->ssthresh = half > 2u * tcb->snd_mss ? half : 2u * tcb->snd_mss;
 		tcb->cwnd = tcb->snd_mss;
 		tcb->recover = tcb->snd_max - 1;
-		tcb->flags &= (uint16_t)~SB_TF_RECOVERY;
+		tcb->flags &= (uint16_t)~(SB_TF_RECOVERY | SB_TF_TLP_OUT);
 		tcb->dupacks = 0;
 		tcb->sacked_n = 0; /* RFC 2018 §8: forget SACK state after a timeout */
 	}
@@ -293,7 +374,7 @@ void sb_tcp_tw_init(struct sb_tcp_ctx *ctx, struct sb_tcp_tw *tw, struct sb_tcb 
 	tw->reserved = 0;
 	tw->snd_nxt = tcb->snd_max;
 	tw->rcv_nxt = tcb->rcv_nxt;
-	tw->ts_recent = tcb->ts_recent;
+	tw->ts_recent = tw->ts ? tcb->ts_recent : 0; /* else the storage timed RTTs */
 	tw->expire_ms = left;
 	tw->reserved2 = 0;
 	sb_wheel_arm(ctx->wheel, &tw->timer, tick_of(ctx, left));

@@ -8,7 +8,11 @@
  * cookies; later segments go to the connection the first one created), to
  * an established connection that has data in flight and out-of-order data
  * held, and to a TIME-WAIT record once that connection reaches TIME-WAIT.
- * The IP ID field moves the clock between segments, and afterwards the clock
+ * The IP ID field moves the clock between segments, a non-zero low byte of
+ * the IP fragment field first plays an ICMP "fragmentation needed"
+ * (sb_tcp_pmtu, MTU 500 + 8 * that byte, quoting the segment's ACK field as
+ * our sequence number) against the established connection, and afterwards
+ * the clock
  * runs until every timer has fired. The ops check every promise the core
  * makes to the glue (offsets inside the send queue, pieces inside the
  * segment, acks bounded, nothing after a terminal event), and TCB invariants
@@ -207,6 +211,7 @@ static void fz_establish(struct fz_world *w, struct sb_tcb *tcb, uint64_t now_us
 struct fz_pkt {
 	struct sb_tcp_seg seg;
 	uint32_t gap_ms; /* clock step before this segment (IP ID) */
+	uint32_t pmtu;   /* 0, or an ICMP frag-needed MTU to apply first (IP frag byte) */
 };
 
 /* Returns the packet's total length (0: not an IPv4/TCP packet we accept);
@@ -228,6 +233,7 @@ static size_t fz_ipv4(const uint8_t *d, size_t n, struct fz_pkt *p, bool *ok)
 	memset(&p->seg, 0, sizeof(p->seg));
 	*ok = sb_tcp_parse(d + ihl, tot - ihl, &p->seg) == SB_TCP_PARSE_OK;
 	p->gap_ms = (uint32_t)d[4] << 8 | d[5];
+	p->pmtu = d[7] != 0 ? 500u + 8u * d[7] : 0;
 	return tot;
 }
 
@@ -305,6 +311,10 @@ static void fz_established(const struct fz_pkt *p, uint32_t n, uint64_t now_us, 
 		}
 		if (tcb.state == SB_TCPS_CLOSED)
 			break;
+		if (p[i].pmtu != 0) {
+			(void)sb_tcp_pmtu(&w.ctx, &tcb, p[i].seg.ack, p[i].pmtu, now_us);
+			fz_invariants(&w.ctx, &tcb);
+		}
 		sb_tcp_input(&w.ctx, &tcb, &p[i].seg, now_us);
 		if (w.f.gone != NULL)
 			break;

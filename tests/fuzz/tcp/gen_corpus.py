@@ -39,11 +39,12 @@ def tcp(seq, ack, flags, wnd=4000, o=b'', data=b'', doff=None):
     return h + o + data
 
 
-def ipv4(seg, tos=0, tot=None, gap_ms=1):
+def ipv4(seg, tos=0, tot=None, gap_ms=1, frag=0):
     # the fuzz target reads the IP ID as the milliseconds to wait before this segment
     if tot is None:
         tot = 20 + len(seg)
-    return struct.pack('!BBHHHBBH4s4s', 0x45, tos, tot, gap_ms, 0, 64, 6, 0,
+    # and the fragment field's low byte as an ICMP frag-needed MTU (500 + 8 * it)
+    return struct.pack('!BBHHHBBH4s4s', 0x45, tos, tot, gap_ms, frag, 64, 6, 0,
                        bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1])) + seg
 
 
@@ -151,3 +152,9 @@ with open(os.path.join(OUT, 'ip_truncated'), 'wb') as f:
     f.write(ipv4(seeds['syn_plain'], tot=200))
 with open(os.path.join(OUT, 'ip_not_tcp'), 'wb') as f:
     f.write(ipv4(seeds['syn_plain'])[:9] + b'\x11' + ipv4(seeds['syn_plain'])[10:])
+# ICMP fragmentation needed before the segment: lower (61: MTU 988), not
+# lower (255: MTU 2540), below the floor (1: MTU 508)
+for name in ('dupack_sack', 'data_fills_hole', 'fin_in_order'):
+    for frag in (1, 61, 255):
+        with open(os.path.join(OUT, '%s_pmtu%d' % (name, frag)), 'wb') as f:
+            f.write(ipv4(seeds[name], frag=frag))

@@ -157,6 +157,8 @@ void h_cfg(struct sb_tcp_cfg *cfg)
 	sb_tcp_cfg_default(cfg);
 	cfg->mss = 1012; /* 1000 bytes of payload with timestamps */
 	cfg->keep_idle_ms = 0;
+	/* exact RTO expectations: tests of tail loss probes turn it on */
+	cfg->tlp = false;
 }
 
 void h_init(struct h *h, const struct sb_tcp_cfg *cfg0, const struct sb_tcp_cfg *cfg1)

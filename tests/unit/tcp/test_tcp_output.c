@@ -84,9 +84,12 @@ static void test_fast_retransmit_after_three_dupacks(void **state)
 	assert_int_equal(H.e[0].ctx.cnt[SB_TCP_CNT_TX_FAST_REXMT], 1);
 	assert_true(a->flags & SB_TF_RECOVERY);
 	assert_int_equal(a->ssthresh, 3000);
-	assert_int_equal(a->cwnd, 3000 + 3 * 1000);
-	h_deliver(&H, 1, 0); /* fourth: inflate */
-	assert_int_equal(a->cwnd, 7000);
+	/* SACK is on: cwnd = ssthresh and the pipe paces (RFC 6675 §5 step
+	 * 4.2), no NewReno inflation */
+	assert_int_equal(a->cwnd, 3000);
+	h_deliver(&H, 1, 0); /* fourth: pipe 2000, but nothing left to send */
+	assert_int_equal(a->cwnd, 3000);
+	assert_int_equal(H.e[0].nout, 1);
 	h_pump(&H);
 	check_stream(1, 7000);
 	assert_false(a->flags & SB_TF_RECOVERY);
