@@ -9,8 +9,8 @@ IT_NAME=xstrophe
 . "$(dirname "$0")/lib.sh"
 
 strophe=$SB_BUILD/tests/integration/strophe_client
-[ -x "$strophe" ] ||
-	it_fail "$strophe not built: libstrophe-dev is missing (scripts/install-deps.sh, then meson setup --reconfigure $SB_BUILD)"
+[ -x "$strophe" ] || it_fail "$strophe not built: libstrophe-dev is missing" \
+	"(scripts/install-deps.sh, then meson setup --reconfigure $SB_BUILD)"
 dom=switchboard.test
 body_a='hi from libstrophe <&> é中'
 body_b='hi from slixmpp "quoted" & done'
@@ -57,7 +57,10 @@ recv_pair() { # recv_pair NAME RECEIVER_CMD... -- SENDER_CMD...
 	rm -f "$ready"
 	"${rcv[@]}" --ready "$ready" > "$SB_RUN/$name.out" 2>&1 &
 	rpid=$!
-	wait_file "$ready" "$rpid" || { cat "$SB_RUN/$name.out"; it_fail "$name: receiver not ready"; }
+	if ! wait_file "$ready" "$rpid"; then
+		cat "$SB_RUN/$name.out"
+		it_fail "$name: receiver not ready"
+	fi
 	"${snd[@]}" || it_fail "$name: sender failed"
 	wait "$rpid" || rc=$?
 	cat "$SB_RUN/$name.out"
@@ -65,16 +68,16 @@ recv_pair() { # recv_pair NAME RECEIVER_CMD... -- SENDER_CMD...
 }
 
 it_step "libstrophe -> slixmpp"
-recv_pair s2p it_xmpp recv "bob@$dom" secret-b --expect-from "alice@$dom" --expect-body "$body_a" -- \
-	it_strophe send "alice@$dom" secret-a "bob@$dom" "$body_a"
+recv_pair s2p it_xmpp recv "bob@$dom" secret-b --expect-from "alice@$dom" \
+	--expect-body "$body_a" -- it_strophe send "alice@$dom" secret-a "bob@$dom" "$body_a"
 
 it_step "slixmpp -> libstrophe"
-recv_pair p2s it_strophe recv "alice@$dom" secret-a --expect-from "bob@$dom" --expect-body "$body_b" -- \
-	it_xmpp send "bob@$dom" secret-b "alice@$dom" "$body_b"
+recv_pair p2s it_strophe recv "alice@$dom" secret-a --expect-from "bob@$dom" \
+	--expect-body "$body_b" -- it_xmpp send "bob@$dom" secret-b "alice@$dom" "$body_b"
 
 it_step "libstrophe -> libstrophe"
-recv_pair s2s it_strophe recv "bob@$dom" secret-b --expect-from "alice@$dom" --expect-body "$body_a" -- \
-	it_strophe send "alice@$dom" secret-a "bob@$dom" "$body_a"
+recv_pair s2s it_strophe recv "bob@$dom" secret-b --expect-from "alice@$dom" \
+	--expect-body "$body_a" -- it_strophe send "alice@$dom" secret-a "bob@$dom" "$body_a"
 
 it_step "a receiver that checks: a wrong expected body fails"
 recv_pair_neg() {
@@ -85,7 +88,10 @@ recv_pair_neg() {
 	wait_file "$ready" "$rpid" || it_fail "neg: receiver not ready"
 	it_strophe send "alice@$dom" secret-a "bob@$dom" "$body_a" >/dev/null || it_fail "neg: send"
 	if wait "$rpid"; then it_fail "a wrong body was accepted"; fi
-	grep -q 'body is' "$SB_RUN/neg.out" || { cat "$SB_RUN/neg.out"; it_fail "neg: wrong reason"; }
+	if ! grep -q 'body is' "$SB_RUN/neg.out"; then
+		cat "$SB_RUN/neg.out"
+		it_fail "neg: failed for another reason"
+	fi
 	echo "mismatch detected: $(cat "$SB_RUN/neg.out")"
 }
 recv_pair_neg
