@@ -12,6 +12,11 @@ is bounded in time and exits non-zero with one line saying what went wrong.
                                              message to the next; all N arrive
   hold   JID PW FILE                         log in, write FILE, exchange messages
                                              with a peer on demand (restart test)
+  send   JID PW TO BODY                      send one chat message (peer is another
+                                             client implementation)
+  recv   JID PW --expect-from J --expect-body T --ready FILE
+                                             write FILE once routable, then check
+                                             one message's bare from and body
 """
 import argparse
 import asyncio
@@ -194,6 +199,52 @@ async def mode_pair(a):
     cb.disconnect()
 
 
+async def mode_send(a):
+    c = Client(a.jid, a.password)
+    c.go()
+    if not await wait_started(c):
+        fail("login as %s failed" % a.jid)
+    c.make_message(mto=a.to, mbody=a.body, mtype="chat").send()
+    # the server answers the ping after it has taken the message in
+    try:
+        await c["xep_0199"].ping(jid=c.boundjid.domain, timeout=5)
+    except (IqError, IqTimeout) as e:
+        fail("ping to the server failed: %s" % e)
+    err = await recv(c, timeout=0.3)
+    if err is not None and err["type"] == "error":
+        fail("message to %s bounced: %s" % (a.to, err["error"]["condition"]))
+    print("send: %s -> %s sent" % (a.jid, a.to))
+    c.disconnect()
+    await asyncio.wait_for(c.disconnected, 5)
+
+
+async def mode_recv(a):
+    c = Client(a.jid, a.password)
+    c.go()
+    if not await wait_started(c):
+        fail("login as %s failed" % a.jid)
+    # A message to our own bare JID is routed only to available resources:
+    # its arrival proves our presence was processed.
+    probe = "sb-ready-probe"
+    c.make_message(mto=c.boundjid.bare, mbody=probe, mtype="chat").send()
+    got = await recv(c)
+    if got is None or got["body"] != probe:
+        fail("readiness probe did not come back: %s" % got)
+    open(a.ready, "w").write("ready\n")
+    got = await recv(c, timeout=a.timeout)
+    if got is None:
+        fail("no message within %d s" % a.timeout)
+    if got["type"] == "error":
+        fail("an error message came back: %s" % got)
+    if got["from"].bare != a.expect_from:
+        fail("message from %s, expected %s" % (got["from"].bare, a.expect_from))
+    if got["body"] != a.expect_body:
+        fail("body is %r, expected %r" % (got["body"], a.expect_body))
+    print("recv: %s got %r from %s" % (a.jid, got["body"], got["from"]))
+    c.disconnect()
+    await asyncio.wait_for(c.disconnected, 5)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
@@ -208,8 +259,15 @@ def main():
     s.add_argument("jid_a"); s.add_argument("pw_a"); s.add_argument("jid_b"); s.add_argument("pw_b")
     s.add_argument("--ready", required=True); s.add_argument("--go", required=True)
     s.add_argument("--timeout", type=float, default=60)
+    s = sub.add_parser("send")
+    s.add_argument("jid"); s.add_argument("password"); s.add_argument("to"); s.add_argument("body")
+    s = sub.add_parser("recv")
+    s.add_argument("jid"); s.add_argument("password")
+    s.add_argument("--expect-from", required=True); s.add_argument("--expect-body", required=True)
+    s.add_argument("--ready", required=True); s.add_argument("--timeout", type=float, default=20)
     a = p.parse_args()
-    coro = {"login": mode_login, "chat": mode_chat, "ring": mode_ring, "pair": mode_pair}[a.mode]
+    coro = {"login": mode_login, "chat": mode_chat, "ring": mode_ring, "pair": mode_pair,
+            "send": mode_send, "recv": mode_recv}[a.mode]
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
