@@ -95,6 +95,13 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 		return rc;
 	}
 	r->sessions.max_resources = (uint32_t)cfg->control_max_resources;
+	if (strcmp(cfg->control_bind_conflict, "refuse") == 0) {
+		r->refuse_conflict = true;
+	} else if (strcmp(cfg->control_bind_conflict, "kick") != 0) {
+		fprintf(stderr, "sb-control: control.bind_conflict '%s': use kick or refuse (fatal)\n",
+			cfg->control_bind_conflict);
+		return -EINVAL;
+	}
 	r->store = store;
 	r->domain_len = strlen(users->domain);
 	memcpy(r->domain, users->domain, r->domain_len + 1);

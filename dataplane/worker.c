@@ -75,6 +75,8 @@ int sb_worker_main(void *arg)
 		}
 		sb_idle_turn(&w->idle, work);
 	}
+	if (w->xmpp != NULL)
+		sb_xmpp_shutdown(w);
 	sb_pktio_flush(w);
 	rte_pktmbuf_free_bulk(w->tx, w->tx_n); /* what the stopping device did not take */
 	w->tx_n = 0;

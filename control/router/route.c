@@ -93,6 +93,19 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 		sb_msg_free_chain(m, &r->pool);
 		return;
 	}
+	if (r->refuse_conflict && !(m->flags & SB_MSG_F_REPLAY)) {
+		const struct sb_session *cur = sb_session_find(&r->sessions, j->jid, j->len,
+							       j->bare_len);
+
+		/* RFC 6120 §7.7.2.2, second option: the new bind is refused. */
+		if (cur != NULL && (cur->conn != m->conn || cur->conn_gen != m->conn_gen)) {
+			SB_ROUTE_INC(r, binds_refused);
+			m->kind = SB_MSG_BIND_RESP;
+			m->status = -EEXIST;
+			sb_router_send(sh, m->worker, m);
+			return;
+		}
+	}
 	rc = sb_session_bind(&r->sessions, j->jid, j->len, j->bare_len, m->worker, m->conn,
 			     m->conn_gen, &old);
 	if (old != NULL) {

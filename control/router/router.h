@@ -8,6 +8,7 @@
 #ifndef SB_CTL_ROUTER_H
 #define SB_CTL_ROUTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,7 @@ struct sb_router {
 	char domain[256];
 	size_t domain_len;
 	struct sb_msg_pool_ops pool;
+	bool refuse_conflict;            /* control.bind_conflict = refuse */
 	uint64_t ctr[SB_ROUTE_CTR_MAX];
 };
 

@@ -69,6 +69,7 @@ static void app_accept(struct sb_worker *w, struct sb_conn *c)
 	x->prev = x->next = NULL;
 	x->conn = c;
 	x->gen++;
+	x->in_bytes = 0;
 	x->shaper_tokens = (int32_t)xw->limits.shaper_burst;
 	x->shaper_ms = (uint32_t)(w->now_us / 1000);
 	sb_wheel_timer_init(&x->login_timer);
@@ -94,6 +95,7 @@ static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 	else
 		x->in_head = m;
 	x->in_tail = m;
+	x->in_bytes += m->data_len;
 	if (!sb_c2s_limits_charge(w, x, m->data_len, w->now_us / 1000) &&
 	    !(x->flags & SB_XC_F_SHAPED) && w->xmpp->n_shaped < RTE_DIM(w->xmpp->shaped)) {
 		/* Over its byte rate: keep the bytes, close the window, and
@@ -101,10 +103,11 @@ static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 		SB_CTR_INC(w, xmpp_shaped);
 		x->flags |= SB_XC_F_SHAPED;
 		w->xmpp->shaped[w->xmpp->n_shaped++] = x;
-		sb_conn_set_rcv_space(w, c, 0);
+		sb_xconn_window(w, x);
 		return;
 	}
 	sb_xconn_pump(w, x);
+	sb_xconn_window(w, x); /* also when the pump was paused */
 }
 
 static void app_writable(struct sb_worker *w, struct sb_conn *c)
@@ -340,7 +343,6 @@ static void app_unshape(struct sb_worker *w, uint64_t now_ms)
 		}
 		xw->shaped[i] = xw->shaped[--xw->n_shaped];
 		x->flags &= (uint8_t)~SB_XC_F_SHAPED;
-		sb_conn_set_rcv_space(w, x->conn, w->tcp->rcv_space);
 		sb_xconn_pump(w, x);
 	}
 }
@@ -356,4 +358,17 @@ void sb_xmpp_turn(struct sb_worker *w, uint64_t now_us)
 	if (xw->n_blocked > 0)
 		app_unblock(w, now_tsc);
 	app_replay(w, now_tsc);
+}
+
+void sb_xmpp_shutdown(struct sb_worker *w)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xconn *x, *next;
+
+	for (x = xw->bound; x != NULL; x = next) {
+		next = x->next;
+		if (!(x->flags & SB_XC_F_CLOSING))
+			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+							   SB_C2S_SERR_SYSTEM_SHUTDOWN));
+	}
 }

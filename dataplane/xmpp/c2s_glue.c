@@ -67,10 +67,12 @@ static void xconn_consume(struct sb_xconn *x, uint64_t off)
 
 		if (left < m->data_len) {
 			rte_pktmbuf_adj(m, (uint16_t)left);
+			x->in_bytes -= (uint32_t)left;
 			x->in_off = off;
 			return;
 		}
 		x->in_off += m->data_len;
+		x->in_bytes -= m->data_len;
 		x->in_head = m->next;
 		m->next = NULL;
 		m->nb_segs = 1;
@@ -211,6 +213,17 @@ static bool xconn_save_ctx(struct sb_worker *w, struct sb_xconn *x)
 	return true;
 }
 
+void sb_xconn_window(struct sb_worker *w, struct sb_xconn *x)
+{
+	uint32_t budget = w->tcp->rcv_space;
+
+	if (x->conn == NULL || (x->flags & SB_XC_F_CLOSING))
+		return;
+	sb_conn_set_rcv_space(w, x->conn, (x->flags & SB_XC_F_SHAPED) || x->in_bytes >= budget
+						  ? 0
+						  : budget - x->in_bytes);
+}
+
 void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
@@ -244,4 +257,5 @@ void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
 	if (!(x->flags & SB_XC_F_CLOSING) && sb_xml_busy(&x->xml) && !xconn_save_ctx(w, x))
 		sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 						   SB_C2S_SERR_RESOURCE_CONSTRAINT));
+	sb_xconn_window(w, x);
 }

@@ -56,6 +56,7 @@ struct sb_xconn {
 	uint8_t flags;                 /* SB_XC_F_* */
 	uint8_t auth_seen;             /* c2s.auth_failures already charged to the address */
 	uint32_t gen;                  /* generation of this object's handle */
+	uint32_t in_bytes;             /* bytes in the input list: what the window gives back */
 	int32_t shaper_tokens;         /* bytes the client may still send now */
 	uint32_t shaper_ms;            /* last refill */
 	struct sb_xconn *prev, *next;  /* the worker's bound list (replay after restart) */
@@ -101,6 +102,10 @@ int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg);
  * KICK); owns m. */
 void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m);
 
+/* The worker is stopping: every bound stream gets <system-shutdown/> and a
+ * close (RFC 6120 §4.9.3.20). */
+void sb_xmpp_shutdown(struct sb_worker *w);
+
 /* Once per loop turn: login deadlines, blocked stanzas, and the replay of
  * bound sessions to a newly attached sb-control. Bounded. */
 void sb_xmpp_turn(struct sb_worker *w, uint64_t now_us);
@@ -110,6 +115,10 @@ void sb_xconn_act(struct sb_worker *w, struct sb_xconn *x, enum sb_c2s_action ac
 
 /* c2s_glue.c: send bytes on x (copied into mbufs). */
 void sb_xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len);
+
+/* c2s_glue.c: the receive window: the input budget (tcp.rcv_space) less
+ * what is buffered, 0 while shaped. Paused input thus closes the window. */
+void sb_xconn_window(struct sb_worker *w, struct sb_xconn *x);
 
 /* c2s_glue.c: feed what is buffered, as far as the c2s state allows. */
 void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x);

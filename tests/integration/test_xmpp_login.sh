@@ -22,4 +22,13 @@ it_xmpp login nobody@switchboard.test 'x' SCRAM-SHA-256 --expect-fail || it_fail
 logins=$(it_counter xmpp_logins)
 [ "$logins" -eq 3 ] || it_fail "xmpp_logins is $logins, expected 3"
 [ "$(it_route_counter auth_plain_bad)" -eq 1 ] || it_fail "PLAIN refusal not counted"
+it_step "stopping the dataplane tells a bound stream system-shutdown"
+ready="$SB_RUN/ready"
+ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/xmpp_raw.py" shutdown \
+	alice 'pa ss-wörd' "$ready" &
+raw=$!
+for i in $(seq 100); do [ -f "$ready" ] && break; kill -0 $raw 2>/dev/null || break; sleep 0.1; done
+[ -f "$ready" ] || it_fail "the raw client did not bind"
+kill -TERM "$(cat "$SB_RUN/dataplane.pid")"
+wait $raw || it_fail "no system-shutdown"
 echo "PASS"

@@ -26,7 +26,52 @@ CASES = {
 }
 
 
+def recv_until(s, needle, seconds):
+    got = b""
+    deadline = time.monotonic() + seconds
+    while needle not in got and time.monotonic() < deadline:
+        try:
+            b = s.recv(65536)
+        except socket.timeout:
+            continue
+        if not b:
+            break
+        got += b
+    return got
+
+
+def shutdown(user, password, ready):
+    """Log in with PLAIN on a raw stream, bind, signal readiness, then wait
+    for the gateway's <system-shutdown/> when it is stopped."""
+    import base64
+    s = socket.create_connection((HOST, PORT), timeout=1)
+    s.sendall(HEADER)
+    recv_until(s, b"</stream:features>", 10)
+    cred = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode())
+    s.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + cred +
+              b"</auth>")
+    if b"<success" not in recv_until(s, b"success", 10):
+        print("FAIL: PLAIN login refused", file=sys.stderr)
+        sys.exit(1)
+    s.sendall(HEADER)
+    recv_until(s, b"</stream:features>", 10)
+    s.sendall(b"<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>")
+    if b"<jid>" not in recv_until(s, b"</iq>", 10):
+        print("FAIL: bind", file=sys.stderr)
+        sys.exit(1)
+    open(ready, "w").write("ready\n")
+    got = recv_until(s, b"system-shutdown", 30)
+    if b"system-shutdown" not in got:
+        print("FAIL: no <system-shutdown/> when the gateway stopped: %r" % got[-200:],
+              file=sys.stderr)
+        sys.exit(1)
+    print("raw shutdown: <system-shutdown/> received")
+
+
 def main():
+    if sys.argv[1] == "shutdown":
+        shutdown(sys.argv[2], sys.argv[3], sys.argv[4])
+        return
     case = sys.argv[1]
     payload, want = CASES[case]
     s = socket.create_connection((HOST, PORT), timeout=10)
