@@ -11,7 +11,6 @@
  * running and the new instance re-attaches (attach.c).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -28,6 +27,7 @@
 #include "cli/cmd_user.h"
 #include "cli/server.h"
 #include "config.h"
+#include "config_cli.h"
 #include "config_eal.h"
 #include "shard.h"
 #include "store/store_lmdb.h"
@@ -38,31 +38,6 @@ static void ctl_on_signal(int sig)
 {
 	(void)sig;
 	ctl_quit = true;
-}
-
-static void ctl_load_config(int argc, char **argv, struct sb_config *cfg)
-{
-	struct sb_config_error err = { 0 };
-	int opt;
-
-	sb_config_defaults(cfg);
-	while ((opt = getopt(argc, argv, "c:s:h")) != -1) {
-		int rc = 0;
-
-		if (opt == 'c')
-			rc = sb_config_load(cfg, optarg, &err);
-		else if (opt == 's')
-			rc = sb_config_override(cfg, optarg, &err);
-		else {
-			fprintf(stderr, "usage: %s [-c FILE] [-s section.key=value]...\n", argv[0]);
-			exit(opt == 'h' ? 0 : 2);
-		}
-		if (rc < 0) {
-			fprintf(stderr, "sb-control: config%s%.0u: %s\n", err.line ? " line " : "",
-				err.line, err.msg);
-			exit(2);
-		}
-	}
 }
 
 static void ctl_write_pidfile(const char *path)
@@ -209,7 +184,13 @@ int main(int argc, char **argv)
 	unsigned n_shards;
 	int rc, status = 1;
 
-	ctl_load_config(argc, argv, &cfg);
+	static char msg[65536];
+
+	rc = sb_config_cli(&cfg, argc, argv, "sb-control", NULL, msg, sizeof(msg));
+	if (rc >= 0) {
+		fputs(msg, rc == 0 ? stdout : stderr);
+		return rc;
+	}
 	n_shards = (unsigned)cfg.control_shards;
 	if (sb_eal_args_secondary(&eal, argv[0], &cfg) < 0) {
 		fprintf(stderr, "sb-control: EAL arguments too long\n");

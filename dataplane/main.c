@@ -7,7 +7,6 @@
  * state and answering telemetry. It runs whether or not sb-control does.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "app/app.h"
 
 #include "config.h"
+#include "config_cli.h"
 #include "config_eal.h"
 #include "idle.h"
 #include "impair.h"
@@ -47,56 +47,6 @@ static void dp_on_signal(int sig)
 {
 	(void)sig;
 	dp_quit = true;
-}
-
-static void dp_usage(const char *prog)
-{
-	fprintf(stderr,
-		"usage: %s [-c FILE] [-s section.key=value]...\n"
-		"  -c FILE   configuration file (default: built-in defaults)\n"
-		"  -s K=V    override one key, e.g. -s control.shards=2\n"
-		"  -p        print the effective configuration and exit\n",
-		prog);
-}
-
-/* Configuration from defaults, file and overrides. Exits on error: nothing
- * has started yet, and a clear message is all an operator needs. */
-static void dp_load_config(int argc, char **argv, struct sb_config *cfg)
-{
-	struct sb_config_error err = { 0 };
-	bool print = false;
-	int opt;
-
-	sb_config_defaults(cfg);
-	while ((opt = getopt(argc, argv, "c:s:ph")) != -1) {
-		int rc = 0;
-
-		if (opt == 'c')
-			rc = sb_config_load(cfg, optarg, &err);
-		else if (opt == 's')
-			rc = sb_config_override(cfg, optarg, &err);
-		else if (opt == 'p')
-			print = true;
-		else {
-			dp_usage(argv[0]);
-			exit(opt == 'h' ? 0 : 2);
-		}
-		if (rc < 0) {
-			if (err.line)
-				fprintf(stderr, "sb-dataplane: config line %u: %s\n", err.line,
-					err.msg);
-			else
-				fprintf(stderr, "sb-dataplane: config: %s\n", err.msg);
-			exit(2);
-		}
-	}
-	if (print) {
-		static char buf[65536];
-
-		sb_config_dump(cfg, buf, sizeof(buf));
-		fputs(buf, stdout);
-		exit(0);
-	}
 }
 
 static void dp_write_pidfile(const char *path)
@@ -230,7 +180,13 @@ int main(int argc, char **argv)
 	bool tx_csum = false;
 	uint16_t port;
 
-	dp_load_config(argc, argv, &cfg);
+	static char msg[65536];
+	int rc = sb_config_cli(&cfg, argc, argv, "sb-dataplane", NULL, msg, sizeof(msg));
+
+	if (rc >= 0) {
+		fputs(msg, rc == 0 ? stdout : stderr);
+		return rc;
+	}
 	if (sb_eal_args_primary(&eal, argv[0], &cfg) < 0) {
 		fprintf(stderr, "sb-dataplane: EAL arguments too long\n");
 		return 2;
