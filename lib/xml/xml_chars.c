@@ -119,3 +119,28 @@ int xml_match_done(const struct sb_xml_ctx *c)
 			return (int)j;
 	return -1;
 }
+
+/* Encode code point cp (a valid XML Char) as UTF-8 into out; returns 1..4. */
+size_t xml_utf8_put(uint32_t cp, uint8_t out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (uint8_t)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (uint8_t)(0xC0u | (cp >> 6));
+		out[1] = (uint8_t)(0x80u | (cp & 0x3Fu));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (uint8_t)(0xE0u | (cp >> 12));
+		out[1] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+		out[2] = (uint8_t)(0x80u | (cp & 0x3Fu));
+		return 3;
+	}
+	out[0] = (uint8_t)(0xF0u | (cp >> 18));
+	out[1] = (uint8_t)(0x80u | ((cp >> 12) & 0x3Fu));
+	out[2] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+	out[3] = (uint8_t)(0x80u | (cp & 0x3Fu));
+	return 4;
+}

@@ -14,29 +14,6 @@
 
 #include "xml_priv.h"
 
-static size_t put_utf8(uint32_t cp, uint8_t *out)
-{
-	if (cp < 0x80) {
-		out[0] = (uint8_t)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (uint8_t)(0xC0u | (cp >> 6));
-		out[1] = (uint8_t)(0x80u | (cp & 0x3Fu));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (uint8_t)(0xE0u | (cp >> 12));
-		out[1] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
-		out[2] = (uint8_t)(0x80u | (cp & 0x3Fu));
-		return 3;
-	}
-	out[0] = (uint8_t)(0xF0u | (cp >> 18));
-	out[1] = (uint8_t)(0x80u | ((cp >> 12) & 0x3Fu));
-	out[2] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
-	out[3] = (uint8_t)(0x80u | (cp & 0x3Fu));
-	return 4;
-}
 
 /* Parse the reference at raw[0] == '&'; returns its length and sets *cp, or
  * 0 if it is not one the tokenizer accepts. */
@@ -107,7 +84,7 @@ int sb_xml_value_decode(const uint8_t *raw, size_t len, uint8_t *out, size_t cap
 		k = parse_ref(raw + i, len - i, &cp);
 		if (k == 0)
 			return -EINVAL;
-		w = put_utf8(cp, tmp);
+		w = xml_utf8_put(cp, tmp);
 		if (o + w > cap)
 			return -ENOSPC;
 		memcpy(out + o, tmp, w);

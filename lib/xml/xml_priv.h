@@ -168,4 +168,7 @@ size_t xml_value_hash_run(struct sb_xml_ctx *c, const uint8_t *p, size_t i, size
 /* A reference inside an attribute value decoded to cp. */
 void xml_attr_ref_char(struct sb_xml_ctx *c, uint32_t cp);
 
+/* xml_chars.c: UTF-8 encoding of a code point; returns its length 1..4. */
+size_t xml_utf8_put(uint32_t cp, uint8_t out[4]);
+
 #endif

@@ -16,29 +16,6 @@
 #define STREAM_QNAME "stream:stream"
 #define STREAM_QNAME_LEN 13u
 
-static size_t utf8_encode(uint32_t cp, uint8_t out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (uint8_t)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (uint8_t)(0xC0u | (cp >> 6));
-		out[1] = (uint8_t)(0x80u | (cp & 0x3Fu));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (uint8_t)(0xE0u | (cp >> 12));
-		out[1] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
-		out[2] = (uint8_t)(0x80u | (cp & 0x3Fu));
-		return 3;
-	}
-	out[0] = (uint8_t)(0xF0u | (cp >> 18));
-	out[1] = (uint8_t)(0x80u | ((cp >> 12) & 0x3Fu));
-	out[2] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
-	out[3] = (uint8_t)(0x80u | (cp & 0x3Fu));
-	return 4;
-}
 
 static bool bytes_eq(const uint8_t *a, size_t alen, const char *b)
 {
@@ -64,7 +41,7 @@ static enum sb_xml_status name_char(struct sb_xml_ctx *c, const struct sb_xml_li
 	} else if (!xml_name_cp(cp)) {
 		return SB_XML_ERR_NAME;
 	}
-	k = utf8_encode(cp, enc);
+	k = xml_utf8_put(cp, enc);
 	if (c->tok_len + k > lim->max_name_bytes)
 		return SB_XML_ERR_LIMIT_NAME;
 	if (used + c->tok_len + k > cap)
@@ -577,7 +554,7 @@ enum sb_xml_status xml_etag_step(struct sb_xml *x, struct sb_xml_ctx *c, struct 
 		if (x->state == XS_ETAG_START && !xml_name_start_cp(cp))
 			return SB_XML_ERR_NAME;
 		x->state = XS_ETAG_NAME;
-		k = utf8_encode(cp, enc);
+		k = xml_utf8_put(cp, enc);
 		if (c->tok_len + k > want_len || memcmp(want + c->tok_len, enc, k) != 0)
 			return SB_XML_ERR_TAG_MISMATCH;
 		c->tok_len = (uint16_t)(c->tok_len + k);
