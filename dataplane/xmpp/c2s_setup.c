@@ -73,6 +73,11 @@ int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 		return rc;
 	if (RAND_bytes(env->cfg.fake_secret, sizeof(env->cfg.fake_secret)) != 1)
 		return -EIO;
+	env->cfg.preauth_bytes_max = (uint32_t)cfg->xmpp_preauth_bytes;
+	env->cfg.preauth_elements_max = (uint16_t)cfg->xmpp_preauth_elements;
+	env->cfg.max_auth_attempts = (uint8_t)cfg->xmpp_auth_attempts;
+	env->cfg.legacy_session = cfg->xmpp_legacy_session;
+	env->cfg.fake_iterations = (uint32_t)cfg->auth_scram_iterations;
 	sb_xml_limits_default(&xw->lim);
 	xw->elem_cap = (uint32_t)cfg->xmpp_max_stanza_bytes;
 	xw->elem = rte_malloc_socket("sb_xmpp_elem", xw->elem_cap, 0, socket);
