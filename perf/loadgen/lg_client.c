@@ -244,7 +244,8 @@ unsigned sb_lg_open_some(struct sb_lg *lg)
 
 	if (due > lg->n_conns)
 		due = lg->n_conns;
-	while (lg->next_open < due && n < SB_LG_OPEN_PER_TURN && lg->opening < SB_LG_OPENING_MAX) {
+	while (lg->next_open < due && n < SB_LG_OPEN_PER_TURN && lg->opening < SB_LG_OPENING_MAX &&
+	       (lg->xmpp == NULL || sb_lg_xmpp_may_open(lg))) {
 		if (lg_open_one(lg, lg->next_open) == -ENOBUFS) {
 			/* Pool or table full: retrying would only spin. */
 			lg->next_open = lg->n_conns;

@@ -73,6 +73,7 @@ struct sb_lg_xmpp {
 	char password[128];
 	struct sb_lg_xmpp_totals tot;
 	uint32_t pending;         /* established, login neither done nor failed */
+	uint32_t logins_max;      /* pending + TCP opening, at most */
 	uint64_t sent_due;        /* xmpp-msg: messages sent by the rate so far */
 	uint32_t cursor;          /* xmpp-msg: next connection to send from */
 	struct sb_lg_hist login_ns;
@@ -95,6 +96,7 @@ int sb_lg_xmpp_create(struct sb_lg *lg, const struct sb_config *cfg, bool msg_mo
 	xm->msg_mode = msg_mode;
 	xm->users = cfg->loadgen_xmpp_users ? (uint32_t)cfg->loadgen_xmpp_users : lg->n_conns;
 	xm->msg_rate = cfg->loadgen_xmpp_msg_rate;
+	xm->logins_max = (uint32_t)cfg->loadgen_xmpp_logins_max;
 	if (strcmp(cfg->loadgen_xmpp_mech, "SCRAM-SHA-1") == 0)
 		xm->scram = true;
 	else if (strcmp(cfg->loadgen_xmpp_mech, "PLAIN") != 0)
@@ -541,6 +543,11 @@ void sb_lg_xmpp_bye(struct sb_lg *lg, uint32_t idx)
 		return;
 	xc->st = LG_X_BYE;
 	lg_xsend(lg, idx, bye, sizeof(bye) - 1);
+}
+
+bool sb_lg_xmpp_may_open(const struct sb_lg *lg)
+{
+	return lg->xmpp->pending + lg->opening < lg->xmpp->logins_max;
 }
 
 bool sb_lg_xmpp_settled(const struct sb_lg *lg)

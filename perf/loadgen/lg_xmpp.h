@@ -52,6 +52,10 @@ void sb_lg_xmpp_on_close(struct sb_lg *lg, uint32_t idx);
 /* Our orderly end: send </stream:stream> before the FIN. */
 void sb_lg_xmpp_bye(struct sb_lg *lg, uint32_t idx);
 
+/* Whether one more login may start: at most loadgen.xmpp_logins_max in
+ * progress, TCP opening included (a login flood measures queueing). */
+bool sb_lg_xmpp_may_open(const struct sb_lg *lg);
+
 /* Every connection either logged in or failed (none still negotiating). */
 bool sb_lg_xmpp_settled(const struct sb_lg *lg);
 
