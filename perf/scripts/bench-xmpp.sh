@@ -17,11 +17,13 @@
 #   msg    LG_CONNS [200] connections as LG_CONNS/2 pairs log in, then send
 #          XMPP_MSG_RATE [2000] chat messages/s in all for LG_HOLD_S [10] s:
 #          delivered/s, end-to-end latency percentiles, loss
+#   mem    the gateway's heap with c2s off and on at two tcp.max_conns:
+#          bytes per connection slot of the XMPP pools
 #   -s     further overrides for sb-loadgen
 # Environment: SB_BUILD [build], XMPP_USERS [LG_CONNS] (accounts; with fewer
 #   than the connections, logins cycle through them and SCRAM's client keys
 #   are cached per user), SB_BENCH_RUN [/run/sb-bench-xmpp], SB_BENCH_HUGE_MB
-#   [1024], MEMIF_RSIZE [12], GW_EXTRA, CTL_EXTRA (more overrides, space
+#   [1024], GW_MAX_CONNS [65536], MEMIF_RSIZE [12], GW_EXTRA, CTL_EXTRA (more overrides, space
 #   separated). Exits non-zero when the loadgen's run failed.
 set -euo pipefail
 
@@ -29,7 +31,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:-}
 [ $# -gt 0 ] && shift
 case "$mode" in
-login | msg) ;;
+login | msg | mem) ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 [ "$(id -u)" -eq 0 ] || { echo "bench-xmpp: must run as root (hugepages)" >&2; exit 1; }
@@ -54,6 +56,8 @@ users=${XMPP_USERS:-$conns}
 rate=${LG_RATE:-500}
 msg_rate=${XMPP_MSG_RATE:-2000}
 huge=${SB_BENCH_HUGE_MB:-1024}
+# SYN cookies only past the table size: the ordinary open path is measured.
+gw_max=${GW_MAX_CONNS:-65536}
 
 for b in "$build/dataplane/sb-dataplane" "$build/control/sb-control" "$build/control/sbctl" \
 	 "$build/perf/loadgen/sb-loadgen"; do
@@ -88,18 +92,53 @@ gw_extra=()
 for kv in ${GW_EXTRA:-}; do gw_extra+=(-s "$kv"); done
 ctl_extra=()
 for kv in ${CTL_EXTRA:-}; do ctl_extra+=(-s "$kv"); done
-"$build/dataplane/sb-dataplane" -s "eal.file_prefix=$prefix" -s eal.lcores=0-1 \
-	-s "port0.vdev=net_memif0,role=server,$memif" -s "port0.ipv4=$gw_ip/15" \
-	-s xmpp.c2s_port=5222 -s "xmpp.domain=$domain" -s "dataplane.pidfile=$run/gw.pid" \
-	"${gw_extra[@]}" >"$run/gw.log" 2>&1 </dev/null &
-gw_pid=$!
-for i in $(seq 150); do
-	grep -q 'sb.main: running' "$run/gw.log" && break
-	kill -0 "$gw_pid" 2>/dev/null || { cat "$run/gw.log" >&2; exit 1; }
-	sleep 0.2
-done
-grep -q 'sb.main: running' "$run/gw.log" || { echo "bench-xmpp: gateway did not start" >&2; exit 1; }
+# gw_start [-s key=value]...: the gateway, running when this returns.
+gw_start() {
+	"$build/dataplane/sb-dataplane" -s "eal.file_prefix=$prefix" -s eal.lcores=0-1 \
+		-s "port0.vdev=net_memif0,role=server,$memif" -s "port0.ipv4=$gw_ip/15" \
+		-s xmpp.c2s_port=5222 -s "xmpp.domain=$domain" -s "dataplane.pidfile=$run/gw.pid" \
+		-s "tcp.max_conns=$gw_max" -s "tcp.syn_cookie_threshold=$gw_max" \
+		"${gw_extra[@]}" "$@" >"$run/gw.log" 2>&1 </dev/null &
+	gw_pid=$!
+	for i in $(seq 150); do
+		grep -q 'sb.main: running' "$run/gw.log" && break
+		kill -0 "$gw_pid" 2>/dev/null || { cat "$run/gw.log" >&2; exit 1; }
+		sleep 0.2
+	done
+	grep -q 'sb.main: running' "$run/gw.log" ||
+		{ echo "bench-xmpp: gateway did not start" >&2; exit 1; }
+}
 
+# mem: the gateway's hugepage heap in use (telemetry /eal/heap_info) with
+# c2s off and on, at two table sizes: the slope of the difference is what
+# the XMPP pools (xconn, JID) cost per connection slot; the per-lcore
+# buffers and the login-time pools (auth contexts, partial stanzas) are the
+# constant part.
+if [ "$mode" = mem ]; then
+	heap() {
+		echo /eal/heap_info,0 | timeout 10 dpdk-telemetry.py -f "$prefix" 2>/dev/null |
+			tail -n 1 | /usr/bin/python3 -c \
+			'import json, sys; print(json.load(sys.stdin)["/eal/heap_info"]["Alloc_size"])'
+	}
+	declare -A h
+	for n in 65536 262144; do
+		for p in 0 5222; do
+			gw_max=$n
+			gw_start -s "xmpp.c2s_port=$p"
+			h[$n,$p]=$(heap)
+			stop_pid "$gw_pid"
+			gw_pid=""
+			echo "gateway heap: tcp.max_conns=$n xmpp.c2s_port=$p: ${h[$n,$p]} bytes"
+		done
+	done
+	awk -v a="${h[65536,0]}" -v b="${h[65536,5222]}" -v c="${h[262144,0]}" \
+		-v d="${h[262144,5222]}" 'BEGIN { s = ((d - c) - (b - a)) / (262144 - 65536);
+		printf "XMPP per connection slot: %.1f bytes; fixed: %.0f bytes; TCP per slot: " \
+		"%.1f bytes\n", s, (b - a) - s * 65536, (c - a) / (262144 - 65536) }'
+	exit 0
+fi
+
+gw_start
 rm -rf "$run/store"
 mkdir -p "$run/store"
 "$build/control/sb-control" -s "eal.file_prefix=$prefix" -s "control.socket=$run/sb.sock" \
