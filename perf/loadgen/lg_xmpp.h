@@ -38,6 +38,7 @@ struct sb_lg_xmpp_totals {
 	uint64_t msg_reorder;  /* sequence number below the one expected */
 	uint64_t msg_gap;      /* messages skipped over by a later sequence number */
 	uint64_t msg_bad;      /* a <message/> without our body */
+	uint64_t msg_throttled; /* turns that sent nothing: a quarter of the mbufs left */
 	uint64_t clean_close;  /* the server's </stream:stream> after ours */
 };
 
