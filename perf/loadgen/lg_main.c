@@ -387,8 +387,8 @@ int main(int argc, char **argv)
 
 	lg_load_config(argc, argv, &cfg);
 	if (lg_mode_parse(cfg.loadgen_mode, &mode, &mem_only) < 0) {
-		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo, churn, mem, xmpp-login or "
-			"xmpp-msg\n");
+		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo, churn, mem, "
+			"xmpp-login or xmpp-msg\n");
 		return 2;
 	}
 	if (lg_eal_args(&eal, argv[0], &cfg) < 0 || rte_eal_init(eal.argc, eal.argv) < 0) {

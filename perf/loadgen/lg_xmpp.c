@@ -236,7 +236,8 @@ static void lg_send_auth(struct sb_lg *lg, uint32_t idx)
 	}
 	xc->st = LG_X_SASL;
 	lg_xsendf_len(lg, idx, buf,
-		      snprintf(buf, sizeof(buf), "<auth xmlns='" LG_NS_SASL "' mechanism='%s'>%s</auth>",
+		      snprintf(buf, sizeof(buf),
+			       "<auth xmlns='" LG_NS_SASL "' mechanism='%s'>%s</auth>",
 			       xm->scram ? "SCRAM-SHA-1" : "PLAIN", b64));
 }
 
@@ -279,8 +280,9 @@ static void lg_on_challenge(struct sb_lg *lg, uint32_t idx, const uint8_t *e, si
 		return;
 	}
 	xc->st = LG_X_SASL_FINAL;
-	lg_xsendf_len(lg, idx, buf, snprintf(buf, sizeof(buf),
-					     "<response xmlns='" LG_NS_SASL "'>%s</response>", b64));
+	lg_xsendf_len(lg, idx, buf,
+		      snprintf(buf, sizeof(buf), "<response xmlns='" LG_NS_SASL "'>%s</response>",
+			       b64));
 }
 
 /* <success/>: check the server's proof (SCRAM), then restart the stream

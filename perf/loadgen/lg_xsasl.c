@@ -36,7 +36,10 @@ static int lg_sfm_parse(const char *sfm, size_t len, const char **r, size_t *r_l
 	*r = p + 2;
 	*r_len = (size_t)(q - p - 2);
 	p = q + 1;
-	if (end - p < 2 || memcmp(p, "s=", 2) != 0 || (q = memchr(p, ',', (size_t)(end - p))) == NULL)
+	if (end - p < 2 || memcmp(p, "s=", 2) != 0)
+		return -EINVAL;
+	q = memchr(p, ',', (size_t)(end - p));
+	if (q == NULL)
 		return -EINVAL;
 	*s = p + 2;
 	*s_len = (size_t)(q - p - 2);
