@@ -6,8 +6,10 @@
  * and closes once the echo is back; in echo mode each has at most one
  * message outstanding, whose bytes follow a pattern of (connection,
  * sequence, offset) so a wrong, lost or reordered byte is caught, and whose
- * round trip goes into a histogram. Callbacks run on the one worker, so
- * the client keeps its state in one static pointer.
+ * round trip goes into a histogram. In the XMPP modes the connections
+ * belong to a second application whose open and data callbacks are
+ * lg_xmpp.c's, with the same close accounting. Callbacks run on the one
+ * worker, so the client keeps its state in one static pointer.
  */
 #include <errno.h>
 #include <string.h>

@@ -3,8 +3,9 @@
  * sb-loadgen's state: one worker (the main lcore) running the dataplane's
  * own TCP stack in active-open mode, a table of the connections it drives,
  * and what it measures. lg_client.c opens connections at the configured
- * rate and runs the client application (hold or echo); lg_main.c owns EAL,
- * the port, the loop and the report.
+ * rate and runs the client application (hold, echo, churn), lg_xmpp.c the
+ * XMPP one (xmpp-login, xmpp-msg); lg_main.c owns EAL, the port, the loop
+ * and the report.
  *
  * Connection k (0 <= k < conns) always uses the same tuple: source address
  * src + k / SB_LG_PORTS_PER_ADDR, source port 1024 + k % SB_LG_PORTS_PER_ADDR,
