@@ -88,9 +88,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-gw_extra=()
+# Limits meant for clients on the Internet would measure themselves here
+# (one source address, thousands of logins, hundreds of sessions per
+# account, 100 KB/s per connection): the per-address connection rate, the
+# per-connection shaper, failed-login bans, resources per account are lifted
+# when this build has them (sb-dataplane -p lists its keys).
+lifts=()
+known=$("$build/dataplane/sb-dataplane" -p 2>/dev/null || true)
+for kv in xmpp.conn_rate_per_addr=1000000 xmpp.conn_burst_per_addr=1000000 \
+	  xmpp.shaper_bytes_per_s=1073741824 xmpp.shaper_burst_bytes=1073741824 \
+	  xmpp.ban_after_failures=1000000 control.max_resources=1000; do
+	if grep -q "^${kv%%=*} = " <<<"$known"; then lifts+=(-s "$kv"); fi
+done
+gw_extra=("${lifts[@]}")
 for kv in ${GW_EXTRA:-}; do gw_extra+=(-s "$kv"); done
-ctl_extra=()
+ctl_extra=("${lifts[@]}")
 for kv in ${CTL_EXTRA:-}; do ctl_extra+=(-s "$kv"); done
 # gw_start [-s key=value]...: the gateway, running when this returns.
 gw_start() {
