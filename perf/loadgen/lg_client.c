@@ -6,8 +6,10 @@
  * and closes once the echo is back; in echo mode each has at most one
  * message outstanding, whose bytes follow a pattern of (connection,
  * sequence, offset) so a wrong, lost or reordered byte is caught, and whose
- * round trip goes into a histogram. Callbacks run on the one worker, so
- * the client keeps its state in one static pointer.
+ * round trip goes into a histogram. In the XMPP modes the connections
+ * belong to a second application whose open and data callbacks are
+ * lg_xmpp.c's, with the same close accounting. Callbacks run on the one
+ * worker, so the client keeps its state in one static pointer.
  */
 #include <errno.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include "app/app.h"
+#include "lg_xmpp.h"
 #include "loadgen.h"
 #include "tcp/conn.h"
 #include "worker.h"
@@ -67,6 +70,8 @@ static int lg_send_msg(struct sb_lg *lg, uint32_t idx)
 /* Our orderly close of an open connection; on_close counts it as closed. */
 static void lg_close_one(struct sb_lg *lg, struct sb_lg_conn *lc)
 {
+	if (lg->xmpp != NULL)
+		sb_lg_xmpp_bye(lg, (uint32_t)lc->c->app_data);
 	lc->state = SB_LG_C_CLOSING;
 	lg->open--;
 	lg->closing++;
@@ -151,7 +156,8 @@ static void lg_on_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_even
 	struct sb_lg_conn *lc = lg_conn_of(lg, c);
 
 	(void)w;
-	(void)why;
+	if (lg->xmpp != NULL)
+		sb_lg_xmpp_on_close(lg, (uint32_t)c->app_data);
 	if (lc->state == SB_LG_C_OPENING) {
 		lg->opening--;
 		lg->tot.connect_fail++;
@@ -173,6 +179,35 @@ const struct sb_app_ops sb_lg_client_ops = {
 	.name = "loadgen-client",
 	.on_accept = lg_on_open,
 	.on_data = lg_on_data,
+	.on_writable = lg_on_writable,
+	.on_peer_fin = lg_on_peer_fin,
+	.on_close = lg_on_close,
+};
+
+static void lg_x_on_open(struct sb_worker *w, struct sb_conn *c)
+{
+	struct sb_lg *lg = lg_self;
+	struct sb_lg_conn *lc = lg_conn_of(lg, c);
+
+	(void)w;
+	lc->state = SB_LG_C_OPEN;
+	lg->opening--;
+	lg->open++;
+	lg->tot.established++;
+	sb_lg_xmpp_on_open(lg, (uint32_t)c->app_data);
+}
+
+static void lg_x_on_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+{
+	(void)w;
+	sb_lg_xmpp_on_data(lg_self, (uint32_t)c->app_data, m);
+}
+
+/* The XMPP client: its own open and data handling, the same close accounting. */
+const struct sb_app_ops sb_lg_xmpp_ops = {
+	.name = "loadgen-xmpp",
+	.on_accept = lg_x_on_open,
+	.on_data = lg_x_on_data,
 	.on_writable = lg_on_writable,
 	.on_peer_fin = lg_on_peer_fin,
 	.on_close = lg_on_close,
@@ -211,7 +246,8 @@ unsigned sb_lg_open_some(struct sb_lg *lg)
 
 	if (due > lg->n_conns)
 		due = lg->n_conns;
-	while (lg->next_open < due && n < SB_LG_OPEN_PER_TURN && lg->opening < SB_LG_OPENING_MAX) {
+	while (lg->next_open < due && n < SB_LG_OPEN_PER_TURN && lg->opening < SB_LG_OPENING_MAX &&
+	       (lg->xmpp == NULL || sb_lg_xmpp_may_open(lg))) {
 		if (lg_open_one(lg, lg->next_open) == -ENOBUFS) {
 			/* Pool or table full: retrying would only spin. */
 			lg->next_open = lg->n_conns;
@@ -269,6 +305,8 @@ unsigned sb_lg_close_some(struct sb_lg *lg)
 bool sb_lg_all_settled(const struct sb_lg *lg)
 {
 	if (lg->mode == SB_LG_MODE_CHURN && (lg->open != 0 || lg->closing != 0))
+		return false;
+	if (lg->xmpp != NULL && !sb_lg_xmpp_settled(lg))
 		return false;
 	return lg->next_open >= lg->n_conns && lg->opening == 0;
 }

@@ -25,6 +25,7 @@
 #include "app/app.h"
 #include "config.h"
 #include "impair.h"
+#include "lg_xmpp.h"
 #include "loadgen.h"
 #include "lg_report.h"
 #include "net/net.h"
@@ -35,8 +36,8 @@
 
 static volatile bool lg_quit;
 
-/* The loadgen's application table: its client is the only application. */
-static const struct sb_app_ops *const lg_apps[] = { &sb_lg_client_ops };
+/* The loadgen's application table: the echo client (0) and the XMPP client (1). */
+static const struct sb_app_ops *const lg_apps[] = { &sb_lg_client_ops, &sb_lg_xmpp_ops };
 
 static void lg_on_signal(int sig)
 {
@@ -142,6 +143,10 @@ static int lg_mode_parse(const char *s, enum sb_lg_mode *mode, bool *mem_only)
 		*mode = SB_LG_MODE_ECHO;
 	else if (strcmp(s, "churn") == 0)
 		*mode = SB_LG_MODE_CHURN;
+	else if (strcmp(s, "xmpp-login") == 0)
+		*mode = SB_LG_MODE_XMPP_LOGIN;
+	else if (strcmp(s, "xmpp-msg") == 0)
+		*mode = SB_LG_MODE_XMPP_MSG;
 	else
 		return -EINVAL;
 	return 0;
@@ -245,6 +250,8 @@ static unsigned lg_turn(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst
 		work += sb_lg_open_some(lg);
 	if (lg->mode == SB_LG_MODE_ECHO && lg->msg_interval_us != 0)
 		work += sb_lg_echo_some(lg);
+	if (lg->mode == SB_LG_MODE_XMPP_MSG)
+		work += sb_lg_xmpp_send_some(lg, lg->msg_start_us, lg->msg_stop_us);
 	sb_tcp_io_timers(w, w->now_us);
 	if (unlikely(w->impair != NULL))
 		sb_impair_tx(w, now_tsc);
@@ -270,6 +277,20 @@ static void lg_drain(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst,
 	}
 }
 
+/* xmpp-msg: every user is logged in; the last initial presence needs a
+ * moment to reach the control plane (messages to a user not yet available
+ * are not delivered to it, RFC 6121 §8.5.2.2.1), then messages flow for
+ * hold_s, then those in flight have drain_ms to arrive. Returns the end. */
+static uint64_t lg_msg_window(struct sb_lg *lg, const struct sb_config *cfg,
+			      uint64_t deadline_us)
+{
+	uint64_t now_us = lg->w->now_us;
+
+	lg->msg_start_us = now_us + 500000u;
+	lg->msg_stop_us = RTE_MIN(deadline_us, lg->msg_start_us + cfg->loadgen_hold_s * 1000000u);
+	return RTE_MIN(deadline_us, lg->msg_stop_us + cfg->loadgen_xmpp_drain_ms * 1000u);
+}
+
 /* Open, then hold or echo, until done, a signal, or the hard cap; then close. */
 static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadline_us)
 {
@@ -289,6 +310,8 @@ static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadl
 			/* Churn is over when the last connection is: nothing to hold. */
 			end_us = lg->mode == SB_LG_MODE_CHURN ? w->now_us :
 				 RTE_MIN(deadline_us, w->now_us + cfg->loadgen_hold_s * 1000000u);
+			if (lg->mode == SB_LG_MODE_XMPP_MSG)
+				end_us = lg_msg_window(lg, cfg, deadline_us);
 			sb_lg_report_mark(&rep, lg, w->now_us);
 		}
 		sb_lg_report_tick(&rep, lg, w->now_us);
@@ -307,9 +330,11 @@ static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadl
 	return sb_lg_report_ok(lg, &rep);
 }
 
-static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_worker *w)
+static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_worker *w,
+		    enum sb_lg_mode mode)
 {
 	memset(lg, 0, sizeof(*lg));
+	lg->mode = mode;
 	lg->w = w;
 	lg->n_conns = (uint32_t)cfg->loadgen_conns;
 	lg->rate = cfg->loadgen_rate;
@@ -322,6 +347,14 @@ static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_wor
 	lg->tsc_hz = rte_get_tsc_hz();
 	lg->app_id = 0;
 	sb_lg_hist_reset(&lg->lat_ns);
+	if (lg->mode == SB_LG_MODE_XMPP_LOGIN || lg->mode == SB_LG_MODE_XMPP_MSG) {
+		lg->app_id = 1;
+		if (sb_lg_xmpp_create(lg, cfg, lg->mode == SB_LG_MODE_XMPP_MSG) < 0) {
+			fprintf(stderr, "sb-loadgen: xmpp: bad loadgen.xmpp_* settings (xmpp-msg "
+				"needs an even number of connections, one user each)\n");
+			return -EINVAL;
+		}
+	}
 	if ((uint64_t)lg->n_conns > (uint64_t)lg->src_count * SB_LG_PORTS_PER_ADDR) {
 		fprintf(stderr, "sb-loadgen: %u connections need %u source addresses (have %u)\n",
 			lg->n_conns,
@@ -354,7 +387,8 @@ int main(int argc, char **argv)
 
 	lg_load_config(argc, argv, &cfg);
 	if (lg_mode_parse(cfg.loadgen_mode, &mode, &mem_only) < 0) {
-		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo, churn or mem\n");
+		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo, churn, mem, "
+			"xmpp-login or xmpp-msg\n");
 		return 2;
 	}
 	if (lg_eal_args(&eal, argv[0], &cfg) < 0 || rte_eal_init(eal.argc, eal.argv) < 0) {
@@ -378,9 +412,8 @@ int main(int argc, char **argv)
 	if (!mem_only && sb_port_start(port, 1, pool, &cfg, &tx_csum) < 0)
 		goto out;
 	lg_worker_init(w, port, &cfg, stats, pool);
-	if (lg_setup(&lg, &cfg, w) < 0)
+	if (lg_setup(&lg, &cfg, w, mode) < 0)
 		goto out;
-	lg.mode = mode;
 	rc = lg_tcp_init(w, &cfg, lg.n_conns, tx_csum, &mem);
 	sb_lg_report_mem(&mem, rc);
 	if (rc < 0 || mem_only) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lg_report.h"
+#include "lg_xmpp.h"
 #include "tcp/conn.h"
 #include "worker.h"
 
@@ -15,6 +16,8 @@ static const char *const lg_mode_name[SB_LG_MODE_MAX] = {
 	[SB_LG_MODE_HOLD] = "hold",
 	[SB_LG_MODE_ECHO] = "echo",
 	[SB_LG_MODE_CHURN] = "churn",
+	[SB_LG_MODE_XMPP_LOGIN] = "xmpp-login",
+	[SB_LG_MODE_XMPP_MSG] = "xmpp-msg",
 };
 
 static uint64_t lg_errors(const struct sb_lg *lg)
@@ -24,7 +27,8 @@ static uint64_t lg_errors(const struct sb_lg *lg)
 
 	return t->connect_fail + t->dropped + t->open_err + t->echo_bad + t->send_err +
 	       w->ctr[SB_DP_CTR_mbuf_alloc_fail] + w->ctr[SB_DP_CTR_drop_tx_full] +
-	       w->tcp->ctx.cnt[SB_TCP_CNT_PARSE_BAD_CSUM];
+	       w->tcp->ctx.cnt[SB_TCP_CNT_PARSE_BAD_CSUM] +
+	       (lg->xmpp != NULL ? sb_lg_xmpp_errors(lg) : 0);
 }
 
 static void lg_snap(struct sb_lg_snap *s, const struct sb_lg *lg, uint64_t now_us)
@@ -152,6 +156,8 @@ void sb_lg_report_end(struct sb_lg_report *r, const struct sb_lg *lg, uint64_t n
 	printf(" open_at_end=%u closed=%" PRIu64 " close_s=%.3f", r->open_at_end, lg->tot.closed,
 	       (double)(fin.us - e->us) / 1e6);
 	lg_print_errors(lg, &fin);
+	if (lg->xmpp != NULL)
+		sb_lg_xmpp_report(lg, open_us, lg->msg_stop_us - lg->msg_start_us);
 	printf(" result=%s%s\n", sb_lg_report_ok(lg, r) ? "ok" : "fail",
 	       interrupted ? " (interrupted)" : "");
 	fflush(stdout);
@@ -162,6 +168,8 @@ bool sb_lg_report_ok(const struct sb_lg *lg, const struct sb_lg_report *r)
 	bool closed_all = lg->tot.closed == lg->n_conns && lg->open == 0 && lg->closing == 0;
 
 	if (lg->tot.established != lg->n_conns || lg_errors(lg) != 0)
+		return false;
+	if (lg->xmpp != NULL && !sb_lg_xmpp_ok(lg))
 		return false;
 	/* Churn: every connection lived its whole life, one echo each. */
 	if (lg->mode == SB_LG_MODE_CHURN)

@@ -3,8 +3,9 @@
  * sb-loadgen's state: one worker (the main lcore) running the dataplane's
  * own TCP stack in active-open mode, a table of the connections it drives,
  * and what it measures. lg_client.c opens connections at the configured
- * rate and runs the client application (hold or echo); lg_main.c owns EAL,
- * the port, the loop and the report.
+ * rate and runs the client application (hold, echo, churn), lg_xmpp.c the
+ * XMPP one (xmpp-login, xmpp-msg); lg_main.c owns EAL, the port, the loop
+ * and the report.
  *
  * Connection k (0 <= k < conns) always uses the same tuple: source address
  * src + k / SB_LG_PORTS_PER_ADDR, source port 1024 + k % SB_LG_PORTS_PER_ADDR,
@@ -21,6 +22,7 @@
 struct sb_conn;
 struct sb_worker;
 struct sb_app_ops;
+struct sb_lg_xmpp;
 
 #define SB_LG_PORT_FIRST 1024u
 #define SB_LG_PORTS_PER_ADDR (65536u - SB_LG_PORT_FIRST)
@@ -32,6 +34,8 @@ enum sb_lg_mode {
 	SB_LG_MODE_HOLD = 0, /* open, then keep idle */
 	SB_LG_MODE_ECHO,     /* open, then send messages and time their echo */
 	SB_LG_MODE_CHURN,    /* open, one message and its echo, close: the whole life cycle */
+	SB_LG_MODE_XMPP_LOGIN, /* open, log in over c2s XMPP, hold, </stream:stream> */
+	SB_LG_MODE_XMPP_MSG,   /* as xmpp-login, then chat messages between pairs, timed */
 	SB_LG_MODE_MAX,
 };
 
@@ -96,10 +100,14 @@ struct sb_lg {
 	struct sb_lg_totals tot;
 	struct sb_lg_hist lat_ns;  /* echo round trips */
 	struct sb_lg_conn *conns;
+	struct sb_lg_xmpp *xmpp;   /* xmpp modes (lg_xmpp.c), else NULL */
+	uint64_t msg_start_us;     /* xmpp-msg: the sending window */
+	uint64_t msg_stop_us;
 };
 
-/* The client application (lg_client.c). */
+/* The client applications (lg_client.c): echo/hold/churn, and XMPP. */
 extern const struct sb_app_ops sb_lg_client_ops;
+extern const struct sb_app_ops sb_lg_xmpp_ops;
 
 /* Bind the client to lg (one loadgen per process). */
 void sb_lg_client_bind(struct sb_lg *lg);

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * sb-loadgen's XMPP client (modes xmpp-login and xmpp-msg): over each TCP
+ * connection it speaks plaintext c2s (RFC 6120) -- stream header, SASL
+ * PLAIN (RFC 4616) or SCRAM-SHA-1 (RFC 5802, client side), stream restart,
+ * resource binding with a server-generated resource (RFC 6120 §7.6),
+ * initial presence -- then, in xmpp-msg mode, one-to-one chat messages
+ * between the two users of a pair (connections 2i and 2i+1) whose body
+ * carries a sequence number and the send time, so the receiver measures
+ * end-to-end latency and counts loss and reordering. Replies are split into
+ * top-level elements by lib/xml and looked at minimally.
+ */
+#ifndef SB_LG_XMPP_H
+#define SB_LG_XMPP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lg_hist.h"
+
+struct sb_config;
+struct sb_conn;
+struct sb_lg;
+struct sb_worker;
+struct rte_mbuf;
+
+/* Counters of the XMPP scenario (totals since start). */
+struct sb_lg_xmpp_totals {
+	uint64_t login_ok;     /* bound and initial presence sent */
+	uint64_t login_fail;   /* SASL failure, bind error, or the stream ended first */
+	uint64_t sasl_fail;    /* <failure/> from the server */
+	uint64_t bad_server;   /* SCRAM server signature or nonce wrong, unexpected reply */
+	uint64_t stream_err;   /* <stream:error/> or an early </stream:stream> */
+	uint64_t xml_err;      /* the server's bytes did not tokenize, or overflowed rx */
+	uint64_t pbkdf2_runs;  /* SaltedPassword computed (the rest came from the cache) */
+	uint64_t msgs_tx;
+	uint64_t msgs_rx;
+	uint64_t msg_reorder;  /* sequence number below the one expected */
+	uint64_t msg_gap;      /* messages skipped over by a later sequence number */
+	uint64_t msg_bad;      /* a <message/> without our body */
+	uint64_t msg_throttled; /* turns that sent nothing: a quarter of the mbufs left */
+	uint64_t clean_close;  /* the server's </stream:stream> after ours */
+};
+
+/* Allocate and configure the XMPP state of lg (mode xmpp-login or xmpp-msg). */
+int sb_lg_xmpp_create(struct sb_lg *lg, const struct sb_config *cfg, bool msg_mode);
+
+/* TCP callbacks of the XMPP client (lg_client.c's application table). */
+void sb_lg_xmpp_on_open(struct sb_lg *lg, uint32_t idx);
+void sb_lg_xmpp_on_data(struct sb_lg *lg, uint32_t idx, struct rte_mbuf *m);
+/* The connection is gone: a login still in progress failed. */
+void sb_lg_xmpp_on_close(struct sb_lg *lg, uint32_t idx);
+/* Our orderly end: send </stream:stream> before the FIN. */
+void sb_lg_xmpp_bye(struct sb_lg *lg, uint32_t idx);
+
+/* Whether one more login may start: at most loadgen.xmpp_logins_max in
+ * progress, TCP opening included (a login flood measures queueing). */
+bool sb_lg_xmpp_may_open(const struct sb_lg *lg);
+
+/* Every connection either logged in or failed (none still negotiating). */
+bool sb_lg_xmpp_settled(const struct sb_lg *lg);
+
+/* xmpp-msg: send what the total rate allows by now between start_us and
+ * stop_us; returns messages sent. */
+unsigned sb_lg_xmpp_send_some(struct sb_lg *lg, uint64_t start_us, uint64_t stop_us);
+
+/* Errors that make the run fail; messages sent but never received. */
+uint64_t sb_lg_xmpp_errors(const struct sb_lg *lg);
+uint64_t sb_lg_xmpp_lost(const struct sb_lg *lg);
+
+/* The summary's XMPP part (key=value pairs, no newline); whether the
+ * scenario met its goal: every login done, and no message lost. */
+void sb_lg_xmpp_report(const struct sb_lg *lg, uint64_t open_us, uint64_t send_us);
+bool sb_lg_xmpp_ok(const struct sb_lg *lg);
+
+#endif

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Integration test `loadgen-xmpp` (suite integration, root): sb-loadgen's
+# XMPP client against the gateway over memif (perf/scripts/bench-xmpp.sh).
+# 300 SCRAM-SHA-1 logins and 100 PLAIN ones must all succeed and close
+# cleanly; 50 pairs exchange 3000 messages with none lost; and logins with a
+# wrong password must all fail (the run reports it and exits non-zero), so
+# the check can fail. Bounded to about a minute.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+export SB_BENCH_RUN=${SB_BENCH_RUN:-/run/sb-test-xmpp-lg}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+fail() { echo "FAIL: $*"; cat "$out"; exit 1; }
+field() { grep '^summary:' "$out" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+
+echo "== 300 logins, SCRAM-SHA-1"
+LG_CONNS=300 LG_RATE=300 LG_HOLD_S=1 timeout 120 "$here/bench-xmpp.sh" login >"$out" 2>&1 ||
+	fail "SCRAM logins"
+[ "$(field logins)" = 300 ] && [ "$(field clean_close)" = 300 ] || fail "SCRAM: not 300 logins"
+[ "$(field pbkdf2_runs)" = 300 ] || fail "SCRAM: one PBKDF2 per user expected"
+grep '^summary:' "$out" | tr ' ' '\n' | grep -E '^(logins_per_s|login_ms_p99)='
+
+echo "== 100 logins, PLAIN, 20 users (sessions of one user side by side)"
+LG_CONNS=100 XMPP_USERS=20 XMPP_MECH=PLAIN LG_RATE=200 LG_HOLD_S=1 timeout 120 \
+	"$here/bench-xmpp.sh" login >"$out" 2>&1 || fail "PLAIN logins"
+[ "$(field logins)" = 100 ] && [ "$(field mech)" = PLAIN ] || fail "PLAIN: not 100 logins"
+
+echo "== 50 pairs, 3000 messages"
+LG_CONNS=100 LG_RATE=500 LG_HOLD_S=3 XMPP_MSG_RATE=1000 timeout 120 "$here/bench-xmpp.sh" msg \
+	>"$out" 2>&1 || fail "messages"
+[ "$(field lost)" = 0 ] && [ "$(field xmsgs_rx)" = "$(field xmsgs_tx)" ] || fail "messages lost"
+[ "$(field xmsgs_rx)" -ge 2900 ] || fail "too few messages: $(field xmsgs_rx)"
+grep '^summary:' "$out" | tr ' ' '\n' | grep -E '^(xmsg_per_s|lat_us_p50|lat_us_p99)='
+
+echo "== wrong password: every login must fail"
+if LG_CONNS=20 LG_RATE=100 LG_HOLD_S=0 timeout 120 "$here/bench-xmpp.sh" login \
+	-s loadgen.xmpp_password=wrong >"$out" 2>&1; then
+	fail "a run with a wrong password passed"
+fi
+[ "$(field logins)" = 0 ] && [ "$(field sasl_fail)" = 20 ] || fail "wrong password not refused"
+echo "PASS"
