@@ -81,7 +81,11 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	r->domain_len = strlen(users->domain);
 	memcpy(r->domain, users->domain, r->domain_len + 1);
 	sb_shard_pool_ops(&r->pool, sh->msg_pool);
-	return 0;
+	rc = sb_router_backlog_init(r, sh->n_workers, (uint32_t)cfg->control_backlog);
+	if (rc < 0)
+		fprintf(stderr, "sb-control: shard %u backlog: %s (fatal)\n", sh->index,
+			strerror(-rc));
+	return rc;
 }
 
 static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb_attach *a,

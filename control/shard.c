@@ -113,8 +113,12 @@ static void shard_handle(struct sb_shard *sh, unsigned w, struct sb_msg *m, uint
 static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 {
 	void *burst[SB_SHARD_BURST];
-	unsigned total = 0;
+	unsigned total = 0, flushed = 0;
 
+	if (sh->router.backlog_total > 0)
+		flushed = sb_router_flush(sh);
+	if (sb_router_congested(&sh->router))
+		return flushed; /* let the stanza rings fill: backpressure upstream */
 	for (unsigned w = 0; w < sh->n_workers; w++) {
 		unsigned n = rte_ring_sc_dequeue_burst(sh->up[w], burst, SB_SHARD_BURST, NULL);
 
@@ -123,7 +127,7 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 		total += n;
 	}
 	sh->stats->msgs_in += total;
-	return total;
+	return total + flushed;
 }
 
 static void shard_heartbeat(struct sb_shard *sh, uint64_t now_tsc)

@@ -92,6 +92,8 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	w->stats->queue_id = w->queue_id;
 	w->ctr = w->stats->ctr;
 	w->pkt_pool = pkt_pool;
+	/* A quarter of the pool stays for receiving (worker.c). */
+	w->mbuf_reserve = (uint32_t)(cfg->dataplane_mbufs_per_worker / 4);
 	w->quit = &dp_quit;
 	w->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	w->start_tsc = sh->shm->dp_start_tsc;

@@ -4,6 +4,7 @@
  * contents. Time is read once per turn; every step is bounded (one RX burst,
  * one bounded drain per ring); what the turn produced leaves in one TX burst.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -39,6 +40,7 @@ int sb_worker_main(void *arg)
 	struct sb_worker *w = arg;
 	struct rte_mbuf *pkts[256];
 	uint16_t burst = RTE_MIN(w->burst, (uint16_t)RTE_DIM(pkts));
+	uint32_t turn = 0;
 
 	while (!*w->quit) {
 		uint64_t now_tsc = rte_rdtsc();
@@ -54,7 +56,19 @@ int sb_worker_main(void *arg)
 		for (uint16_t i = 0; i < n; i++)
 			sb_eth_input(w, pkts[i]);
 
-		work = n + sb_ctl_link_poll(w, now_tsc);
+		/* Deliveries from sb-control become send-queue mbufs. When the
+		 * pool runs low they wait in their rings (sb-control counts a
+		 * full ring), so that receiving, and the ACKs that free send
+		 * queues, always find mbufs: else the worker could starve
+		 * itself of the very ACKs that would free them. */
+		if ((turn++ & 31) == 0) /* the count walks every lcore cache */
+			w->mbufs_low = rte_mempool_avail_count(w->pkt_pool) < w->mbuf_reserve;
+		if (likely(!w->mbufs_low))
+			work = n + sb_ctl_link_poll(w, now_tsc);
+		else {
+			SB_CTR_INC(w, deliveries_deferred);
+			work = n;
+		}
 		sb_tcp_io_timers(w, w->now_us);
 		if (w->xmpp != NULL)
 			sb_xmpp_turn(w, w->now_us);

@@ -62,6 +62,8 @@ struct sb_worker {
 	uint64_t tsc_per_us;
 	uint64_t start_tsc;
 	uint64_t stats_next_tsc;        /* next copy of lib/tcp's counters to shm */
+	uint32_t mbuf_reserve;          /* below this many free mbufs, take no deliveries */
+	bool mbufs_low;                 /* the pool is below mbuf_reserve (checked every 32 turns) */
 	struct sb_shm *shm;
 	struct sb_shm_worker *stats;
 	struct rte_mempool *pkt_pool;

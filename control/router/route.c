@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ring.h>
@@ -32,26 +33,75 @@ const char *const sb_route_ctr_names[SB_ROUTE_CTR_MAX] = {
 #undef SB_ROUTE_CTR
 };
 
+int sb_router_backlog_init(struct sb_router *r, unsigned n_workers, uint32_t cap)
+{
+	for (unsigned w = 0; w < n_workers; w++) {
+		r->backlog[w].q = calloc(cap, sizeof(r->backlog[w].q[0]));
+		if (r->backlog[w].q == NULL)
+			return -ENOMEM;
+		r->backlog[w].cap = cap;
+	}
+	r->backlog_high = cap / 2;
+	return 0;
+}
+
+static int route_enqueue(struct sb_shard *sh, unsigned w, struct sb_msg *m)
+{
+	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
+	if (rte_ring_sp_enqueue(sh->down[w], m) != 0) {
+		sb_msg_set_owner(m, SB_MSG_OWNER_CONTROL);
+		return -ENOBUFS;
+	}
+	sh->stats->msgs_out++;
+	return 0;
+}
+
 int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 {
+	struct sb_router *r = &sh->router;
+	struct sb_route_backlog *b;
+
 	if (w >= sh->n_workers) {
-		SB_ROUTE_INC(&sh->router, msg_bad);
-		sb_msg_free_chain(m, &sh->router.pool);
+		SB_ROUTE_INC(r, msg_bad);
+		sb_msg_free_chain(m, &r->pool);
 		return -EINVAL;
 	}
 	m->worker = (uint16_t)w;
 	m->shard = sh->index;
 	m->epoch = sh->epoch;
-	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
-	if (rte_ring_sp_enqueue(sh->down[w], m) != 0) {
-		sb_msg_set_owner(m, SB_MSG_OWNER_CONTROL);
+	b = &r->backlog[w];
+	/* Behind a backlog, never overtake it: order per worker is kept. */
+	if (b->n == 0 && route_enqueue(sh, w, m) == 0)
+		return 0;
+	if (b->n == b->cap) {
 		sh->stats->ring_full++;
-		SB_ROUTE_INC(&sh->router, ring_full);
-		sb_msg_free_chain(m, &sh->router.pool);
+		SB_ROUTE_INC(r, ring_full);
+		sb_msg_free_chain(m, &r->pool);
 		return -ENOBUFS;
 	}
-	sh->stats->msgs_out++;
+	b->q[(b->head + b->n) % b->cap] = m;
+	b->n++;
+	r->backlog_total++;
+	SB_ROUTE_INC(r, backlogged);
 	return 0;
+}
+
+unsigned sb_router_flush(struct sb_shard *sh)
+{
+	struct sb_router *r = &sh->router;
+	unsigned moved = 0;
+
+	for (unsigned w = 0; w < sh->n_workers && r->backlog_total > 0; w++) {
+		struct sb_route_backlog *b = &r->backlog[w];
+
+		while (b->n > 0 && route_enqueue(sh, w, b->q[b->head]) == 0) {
+			b->head = (b->head + 1) % b->cap;
+			b->n--;
+			r->backlog_total--;
+			moved++;
+		}
+	}
+	return moved;
 }
 
 /* A JID payload, checked against the object it came in. */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "msg.h"
+#include "shm.h"
 #include "session.h"
 
 struct sb_shard;
@@ -27,6 +28,14 @@ enum sb_route_ctr {
 
 extern const char *const sb_route_ctr_names[SB_ROUTE_CTR_MAX];
 
+/* Messages for one worker that found its ring full, in order. */
+struct sb_route_backlog {
+	struct sb_msg **q;
+	uint32_t head;
+	uint32_t n;
+	uint32_t cap;
+};
+
 struct sb_router {
 	struct sb_session_table sessions;
 	struct sb_store *store;          /* accounts; NULL in unit tests */
@@ -34,6 +43,13 @@ struct sb_router {
 	size_t domain_len;
 	struct sb_msg_pool_ops pool;
 	bool refuse_conflict;            /* control.bind_conflict = refuse */
+	/* Backpressure: a full delivery ring parks messages here, and while
+	 * the backlog is above half its size the shard stops reading the
+	 * stanza rings, so the dataplane's rings fill and its clients' TCP
+	 * windows close. Only a full backlog drops (counted ring_full). */
+	struct sb_route_backlog backlog[SB_MAX_WORKERS];
+	uint32_t backlog_total;
+	uint32_t backlog_high;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];
 };
 
@@ -47,8 +63,21 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m);
 void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m);
 void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m);
 
-/* Send m down to worker w (owner tags handled); frees it when the ring is
- * full. Returns 0 or -ENOBUFS. */
+/* Send m down to worker w (owner tags handled), through the backlog when
+ * the ring is full; frees it only when the backlog is full too. Returns 0
+ * or -ENOBUFS. */
 int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m);
+
+/* Size the backlogs: cap messages per worker. 0 or -ENOMEM. */
+int sb_router_backlog_init(struct sb_router *r, unsigned n_workers, uint32_t cap);
+
+/* Move what fits from the backlogs to the rings. Returns messages moved. */
+unsigned sb_router_flush(struct sb_shard *sh);
+
+/* Whether the shard should stop reading the stanza rings for now. */
+static inline bool sb_router_congested(const struct sb_router *r)
+{
+	return r->backlog_total > r->backlog_high;
+}
 
 #endif

@@ -256,6 +256,53 @@ int sb_conn_send(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 	return 0;
 }
 
+int sb_conn_send_bytes(struct sb_worker *w, struct sb_conn *c, const void *p, uint32_t len)
+{
+	struct sb_tcp_worker *t = w->tcp;
+	const uint8_t *src = p;
+	struct rte_mbuf *tail = c->snd_tail;
+	uint32_t left = len;
+
+	if (c->flags & (SB_CONN_F_DEAD | SB_CONN_F_TW | SB_CONN_F_CLOSE))
+		return -EPIPE;
+	if (c->snd_queued + len > t->snd_queue_max + t->rcv_space)
+		return -ENOBUFS;
+	/* Appending behind bytes already sent is safe: frames copy their
+	 * payload, and the core names bytes by offset from SND.UNA. */
+	while (left > 0) {
+		uint16_t room = tail != NULL ? rte_pktmbuf_tailroom(tail) : 0;
+		uint16_t n;
+
+		if (room == 0) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(w->pkt_pool);
+
+			if (m == NULL) {
+				SB_CTR_INC(w, mbuf_alloc_fail);
+				break;
+			}
+			if (tail != NULL)
+				tail->next = m;
+			else
+				c->snd_head = m;
+			tail = c->snd_tail = m;
+			continue;
+		}
+		n = (uint16_t)RTE_MIN(left, (uint32_t)room);
+		memcpy(rte_pktmbuf_mtod_offset(tail, uint8_t *, tail->data_len), src, n);
+		tail->data_len = (uint16_t)(tail->data_len + n);
+		tail->pkt_len = tail->data_len;
+		src += n;
+		left -= n;
+	}
+	c->snd_queued += len - left;
+	if (len - left > 0) {
+		sb_tcp_post_add(t, c, 0);
+		if (!t->in_core && !t->in_post)
+			sb_tcp_post(w);
+	}
+	return left == 0 ? 0 : -ENOMEM;
+}
+
 void sb_conn_set_rcv_space(struct sb_worker *w, struct sb_conn *c, uint32_t bytes)
 {
 	c->rcv_space_pending = bytes;

@@ -156,6 +156,12 @@ struct sb_conn *sb_conn_connect(struct sb_worker *w, uint32_t laddr_be, uint32_t
  * sb_conn_snd_space()). */
 int sb_conn_send(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m);
 
+/* Copy len bytes to c's send queue: into the room left in the last queued
+ * mbuf first, then new ones, so a stream of small messages does not hold
+ * one 2 KiB mbuf each. Same limits and errors as sb_conn_send(), plus
+ * -ENOMEM when the pool is empty (what was copied stays queued). */
+int sb_conn_send_bytes(struct sb_worker *w, struct sb_conn *c, const void *p, uint32_t len);
+
 /* Bytes the application may still queue before reaching the limit. */
 uint32_t sb_conn_snd_space(const struct sb_worker *w, const struct sb_conn *c);
 

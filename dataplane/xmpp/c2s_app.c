@@ -95,7 +95,7 @@ static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 	else
 		x->in_head = m;
 	x->in_tail = m;
-	x->in_bytes += m->data_len;
+	x->in_bytes += m->buf_len;
 	if (!sb_c2s_limits_charge(w, x, m->data_len, w->now_us / 1000) &&
 	    !(x->flags & SB_XC_F_SHAPED) && w->xmpp->n_shaped < RTE_DIM(w->xmpp->shaped)) {
 		/* Over its byte rate: keep the bytes, close the window, and

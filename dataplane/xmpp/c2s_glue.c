@@ -19,34 +19,12 @@
 #include "worker.h"
 #include "xconn.h"
 
-/* Send len bytes on x's connection, copied into pooled mbufs. A client
- * that lets its send queue fill is closed: it is not reading. */
+/* Send len bytes on x's connection, packed into the send queue's mbufs. A
+ * client that lets its queue fill is closed: it is not reading. */
 static void xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len)
 {
-	struct rte_mbuf *head = NULL;
-
-	while (len > 0) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(w->pkt_pool);
-		uint16_t n;
-
-		if (m == NULL) {
-			SB_CTR_INC(w, mbuf_alloc_fail);
-			break;
-		}
-		n = (uint16_t)RTE_MIN(len, (size_t)rte_pktmbuf_tailroom(m));
-		memcpy(rte_pktmbuf_append(m, n), p, n);
-		p += n;
-		len -= n;
-		if (head == NULL)
-			head = m;
-		else if (rte_pktmbuf_chain(head, m) < 0) {
-			rte_pktmbuf_free(m);
-			break;
-		}
-	}
-	if (len > 0 || head == NULL || sb_conn_send(w, x->conn, head) < 0) {
+	if (sb_conn_send_bytes(w, x->conn, p, (uint32_t)len) < 0) {
 		SB_CTR_INC(w, xmpp_slow_reader);
-		rte_pktmbuf_free(head);
 		x->flags |= SB_XC_F_CLOSING;
 		sb_conn_close(w, x->conn);
 	}
@@ -67,12 +45,11 @@ static void xconn_consume(struct sb_xconn *x, uint64_t off)
 
 		if (left < m->data_len) {
 			rte_pktmbuf_adj(m, (uint16_t)left);
-			x->in_bytes -= (uint32_t)left;
 			x->in_off = off;
 			return;
 		}
 		x->in_off += m->data_len;
-		x->in_bytes -= m->data_len;
+		x->in_bytes -= m->buf_len;
 		x->in_head = m->next;
 		m->next = NULL;
 		m->nb_segs = 1;
@@ -215,13 +192,19 @@ static bool xconn_save_ctx(struct sb_worker *w, struct sb_xconn *x)
 
 void sb_xconn_window(struct sb_worker *w, struct sb_xconn *x)
 {
-	uint32_t budget = w->tcp->rcv_space;
+	uint32_t budget = w->xmpp->input_budget;
+	/* Under pool pressure only connections between stanzas are stopped:
+	 * one in the middle of a stanza needs its remaining bytes to finish
+	 * it and give its mbufs back. */
+	bool shut = (x->flags & SB_XC_F_SHAPED) || x->in_bytes >= budget ||
+		    (w->mbufs_low && !sb_xml_busy(&x->xml));
 
 	if (x->conn == NULL || (x->flags & SB_XC_F_CLOSING))
 		return;
-	sb_conn_set_rcv_space(w, x->conn, (x->flags & SB_XC_F_SHAPED) || x->in_bytes >= budget
-						  ? 0
-						  : budget - x->in_bytes);
+	/* Buffered input is charged by the mbufs it holds, not its bytes: a
+	 * client sending tiny segments pins a whole mbuf with each, and the
+	 * pool is what must not run dry (receiving depends on it). */
+	sb_conn_set_rcv_space(w, x->conn, shut ? 0 : budget - x->in_bytes);
 }
 
 void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
@@ -254,8 +237,18 @@ void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
 		}
 		sb_xconn_act(w, x, xconn_event(w, x, &ev));
 	}
-	if (!(x->flags & SB_XC_F_CLOSING) && sb_xml_busy(&x->xml) && !xconn_save_ctx(w, x))
-		sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
-						   SB_C2S_SERR_RESOURCE_CONSTRAINT));
+	if (!(x->flags & SB_XC_F_CLOSING) && sb_xml_busy(&x->xml)) {
+		if (!xconn_save_ctx(w, x)) {
+			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+							   SB_C2S_SERR_RESOURCE_CONSTRAINT));
+		} else if (x->in_bytes >= xw->input_budget) {
+			/* A stanza that does not fit the input budget even though
+			 * it is within the size limit: sent in tiny segments, each
+			 * pinning an mbuf. It could never complete. */
+			SB_CTR_INC(w, xmpp_fragmented);
+			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+							   SB_C2S_SERR_POLICY_VIOLATION));
+		}
+	}
 	sb_xconn_window(w, x);
 }

@@ -105,6 +105,7 @@ int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 	env->aux_free = app_aux_free;
 	env->cb_arg = xw->aux_pool;
 	xw->login_timeout_ms = cfg->xmpp_login_timeout_s * 1000;
+	xw->input_budget = (uint32_t)cfg->xmpp_input_budget;
 	xw->msg_ops = w->msg_ops;
 	return sb_wheel_init(&xw->wheel, xw->slots, 3, w->now_us / 1000);
 }

@@ -56,7 +56,7 @@ struct sb_xconn {
 	uint8_t flags;                 /* SB_XC_F_* */
 	uint8_t auth_seen;             /* c2s.auth_failures already charged to the address */
 	uint32_t gen;                  /* generation of this object's handle */
-	uint32_t in_bytes;             /* bytes in the input list: what the window gives back */
+	uint32_t in_bytes;             /* buffer bytes (mbuf sizes) held in the input list */
 	int32_t shaper_tokens;         /* bytes the client may still send now */
 	uint32_t shaper_ms;            /* last refill */
 	struct sb_xconn *prev, *next;  /* the worker's bound list (replay after restart) */
@@ -85,6 +85,7 @@ struct sb_xmpp_worker {
 	uint32_t n_shaped;
 	struct sb_xconn *shaped[4096];   /* paused by the shaper, refilled each turn */
 	uint64_t login_timeout_ms;
+	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
 	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
 	uint32_t elem_cap;
 	uint8_t *route;                  /* a ROUTE stanza: elem_cap + SB_C2S_ROUTE_EXTRA */
