@@ -9,7 +9,6 @@
  * share this one. Every phase is bounded by loadgen.duration_s.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,7 @@
 
 #include "app/app.h"
 #include "config.h"
+#include "config_cli.h"
 #include "impair.h"
 #include "lg_xmpp.h"
 #include "loadgen.h"
@@ -45,50 +45,10 @@ static void lg_on_signal(int sig)
 	lg_quit = true;
 }
 
-static void lg_usage(const char *prog)
-{
-	fprintf(stderr,
-		"usage: %s [-c FILE] [-s section.key=value]... [-p]\n"
-		"  the [loadgen] keys choose the scenario, e.g.\n"
-		"  -s loadgen.mode=echo -s loadgen.conns=1000 -s loadgen.msg_bytes=64\n"
-		"  [tcp], [dataplane] and [impair] keys apply to the loadgen's own stack\n",
-		prog);
-}
-
-static void lg_load_config(int argc, char **argv, struct sb_config *cfg)
-{
-	struct sb_config_error err = { 0 };
-	bool print = false;
-	int opt;
-
-	sb_config_defaults(cfg);
-	while ((opt = getopt(argc, argv, "c:s:ph")) != -1) {
-		int rc = 0;
-
-		if (opt == 'c')
-			rc = sb_config_load(cfg, optarg, &err);
-		else if (opt == 's')
-			rc = sb_config_override(cfg, optarg, &err);
-		else if (opt == 'p')
-			print = true;
-		else {
-			lg_usage(argv[0]);
-			exit(opt == 'h' ? 0 : 2);
-		}
-		if (rc < 0) {
-			fprintf(stderr, "sb-loadgen: config%s: %s\n", err.line ? " line" : "",
-				err.msg);
-			exit(2);
-		}
-	}
-	if (print) {
-		static char buf[65536];
-
-		sb_config_dump(cfg, buf, sizeof(buf));
-		fputs(buf, stdout);
-		exit(0);
-	}
-}
+static const char lg_usage_extra[] =
+	"  the [loadgen] keys choose the scenario, e.g.\n"
+	"  -s loadgen.mode=echo -s loadgen.conns=1000 -s loadgen.msg_bytes=64\n"
+	"  [tcp], [dataplane] and [impair] keys apply to the loadgen's own stack\n";
 
 /* EAL: its own prefix, its own lcores, no PCI device ever, its vdev. */
 struct lg_eal {
@@ -385,7 +345,13 @@ int main(int argc, char **argv)
 	int rc = 1;
 	uint16_t port;
 
-	lg_load_config(argc, argv, &cfg);
+	static char msg[65536];
+	int cli = sb_config_cli(&cfg, argc, argv, "sb-loadgen", lg_usage_extra, msg, sizeof(msg));
+
+	if (cli >= 0) {
+		fputs(msg, cli == 0 ? stdout : stderr);
+		return cli;
+	}
 	if (lg_mode_parse(cfg.loadgen_mode, &mode, &mem_only) < 0) {
 		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo, churn, mem, "
 			"xmpp-login or xmpp-msg\n");
