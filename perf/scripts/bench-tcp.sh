@@ -65,27 +65,8 @@ done
 "$top/scripts/hugepages.sh" "$huge"
 
 mkdir -p "$run"
-gw_pid=""
-ctl_pid=""
-lg_pid=""
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-}
-cleanup() {
-	stop_pid "$lg_pid"
-	stop_pid "$ctl_pid"
-	stop_pid "$gw_pid"
-	rm -f /dev/hugepages/"$prefix"map_* /dev/hugepages/"$lg_prefix"map_*
-	rm -rf /var/run/dpdk/"$prefix" /var/run/dpdk/"$lg_prefix" "$run/store" "$run/sb.sock"
-}
-trap cleanup EXIT
+. "$top/perf/scripts/bench-lib.sh"
+trap bench_cleanup EXIT
 
 lg=("$build/perf/loadgen/sb-loadgen" -s "loadgen.file_prefix=$lg_prefix"
     -s "loadgen.vdev=net_memif0,role=client,$memif" -s "loadgen.dst_ip=$gw_ip/15"
