@@ -92,9 +92,10 @@ static void status_tcp(struct sb_out *o, const struct sb_shm *shm)
 	for (unsigned w = 0; w < shm->n_workers; w++)
 		sb_out_printf(o,
 			      "tcp worker %u conns %" PRIu64 " half_open %" PRIu64
-			      " time_wait %" PRIu64 "\n",
+			      " time_wait %" PRIu64 " established %" PRIu64 "\n",
 			      w, shm->workers[w].tcp_conns, shm->workers[w].tcp_half_open,
-			      shm->workers[w].tcp_time_wait);
+			      shm->workers[w].tcp_time_wait,
+			      shm->workers[w].ctr[SB_DP_CTR_tcp_established]);
 	sb_out_printf(o, "tcp counters (sum over workers)\n");
 	for (unsigned c = 0; c < SB_SHM_TCP_MAX; c++) {
 		uint64_t sum = 0;

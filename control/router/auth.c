@@ -37,7 +37,7 @@ void sb_router_auth(struct sb_shard *sh, struct sb_msg *m)
 
 	if (m->len < sizeof(*a) || sizeof(*a) + a->user_len + a->pass_len > m->len ||
 	    m->next != NULL) {
-		SB_ROUTE_INC(r, msg_bad);
+		SB_ROUTE_INC(r, malformed);
 		sb_msg_free_chain(m, &r->pool);
 		return;
 	}

@@ -62,7 +62,7 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	struct sb_route_backlog *b;
 
 	if (w >= sh->n_workers) {
-		SB_ROUTE_INC(r, msg_bad);
+		SB_ROUTE_INC(r, malformed);
 		sb_msg_free_chain(m, &r->pool);
 		return -EINVAL;
 	}
@@ -139,7 +139,7 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 	int rc;
 
 	if (j == NULL) {
-		SB_ROUTE_INC(r, msg_bad);
+		SB_ROUTE_INC(r, malformed);
 		sb_msg_free_chain(m, &r->pool);
 		return;
 	}
@@ -191,7 +191,7 @@ void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m)
 	const struct sb_msg_jid *j = route_jid(m);
 
 	if (j == NULL)
-		SB_ROUTE_INC(r, msg_bad);
+		SB_ROUTE_INC(r, malformed);
 	else if (sb_session_unbind(&r->sessions, j->jid, j->len, j->bare_len, m->conn,
 				   m->conn_gen) == 0)
 		SB_ROUTE_INC(r, unbinds);

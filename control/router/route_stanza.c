@@ -241,7 +241,7 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 
 	SB_ROUTE_INC(r, stanzas_in);
 	if (route_parse(m, &in) < 0) {
-		SB_ROUTE_INC(r, msg_bad);
+		SB_ROUTE_INC(r, malformed);
 		goto free;
 	}
 	if (in.st.to_len == 0) {

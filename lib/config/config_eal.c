@@ -53,7 +53,12 @@ int sb_eal_args_primary(struct sb_eal_args *a, const char *prog, const struct sb
 
 	memset(a, 0, sizeof(*a));
 	rc |= eal_push(a, prog);
-	rc |= eal_pushf(a, "-l", cfg->eal_lcores);
+	/* A mapping such as "0@0,1@1,2@1" (several lcores on one core, e.g.
+	 * two workers on a small box) needs --lcores; a plain list is -l. */
+	if (strpbrk(cfg->eal_lcores, "@(") != NULL)
+		rc |= eal_pushf(a, "--lcores=", cfg->eal_lcores);
+	else
+		rc |= eal_pushf(a, "-l", cfg->eal_lcores);
 	rc |= eal_pushf(a, "--file-prefix=", cfg->eal_file_prefix);
 	rc |= eal_push(a, "--proc-type=primary");
 	if (cfg->port0_pci[0] != '\0')

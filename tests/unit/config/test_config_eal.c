@@ -60,6 +60,21 @@ static void test_primary_pci_allow_list(void **state)
 		assert_null(strstr(a.argv[i], "--vdev"));
 }
 
+static void test_lcore_mapping(void **state)
+{
+	static struct sb_config c;
+	static struct sb_eal_args a;
+	struct sb_config_error e;
+
+	(void)state;
+	sb_config_defaults(&c);
+	assert_int_equal(sb_eal_args_primary(&a, "x", &c), 0);
+	assert_true(has_arg(&a, "-l0-1"));
+	assert_int_equal(sb_config_override(&c, "eal.lcores=0@0,1@1,2@1", &e), 0);
+	assert_int_equal(sb_eal_args_primary(&a, "x", &c), 0);
+	assert_true(has_arg(&a, "--lcores=0@0,1@1,2@1"));
+}
+
 static void test_secondary_shares_prefix(void **state)
 {
 	static struct sb_config c;
@@ -97,6 +112,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_primary_defaults_no_pci),
 		cmocka_unit_test(test_primary_pci_allow_list),
+		cmocka_unit_test(test_lcore_mapping),
 		cmocka_unit_test(test_secondary_shares_prefix),
 		cmocka_unit_test(test_too_many_args),
 	};
