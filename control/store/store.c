@@ -9,6 +9,10 @@
 
 #include "store.h"
 
+/* The management thread (sbctl) and the shard threads (logins) share one
+ * store: counters are bumped atomically so none is lost between them. */
+#define STORE_INC(st, name) __atomic_fetch_add(&(st)->ctr.name, 1, __ATOMIC_RELAXED)
+
 static const char *const store_ctr_names[SB_STORE_CTR_MAX] = {
 #define SB_STORE_CTR(name, help) #name,
 #include "store_counters.def"
@@ -122,12 +126,12 @@ static int store_check_user(struct sb_store *st, const struct sb_jid *user)
 	size_t len;
 
 	if (user->local_len == 0 || user->resource_len != 0) {
-		st->ctr.bad_jid++;
+		STORE_INC(st, bad_jid);
 		return -EINVAL;
 	}
 	sb_jid_bare(user, &len);
 	if (len > SB_STORE_KEY_MAX) {
-		st->ctr.key_too_long++;
+		STORE_INC(st, key_too_long);
 		return -ENAMETOOLONG;
 	}
 	return 0;
@@ -137,15 +141,15 @@ static int store_check_user(struct sb_store *st, const struct sb_jid *user)
 static int store_backend_err(struct sb_store *st, int rc)
 {
 	if (rc == -EEXIST)
-		st->ctr.acct_exists++;
+		STORE_INC(st, acct_exists);
 	else if (rc == -ENOENT)
-		st->ctr.acct_missing++;
+		STORE_INC(st, acct_missing);
 	else if (rc == -ENOSPC)
-		st->ctr.store_full++;
+		STORE_INC(st, store_full);
 	else if (rc == -EBADMSG)
-		st->ctr.bad_record++;
+		STORE_INC(st, bad_record);
 	else
-		st->ctr.store_errors++;
+		STORE_INC(st, store_errors);
 	return rc;
 }
 
@@ -167,7 +171,7 @@ static int store_derive(struct sb_store *st, const char *password, size_t len,
 		acct.n_creds = SB_SCRAM_MECH_MAX;
 		rc = sb_store_account_pack(&acct, rec);
 	} else if (rc != -EIO) {
-		st->ctr.bad_password++;
+		STORE_INC(st, bad_password);
 		/* -ENOSPC is kept for a full store: say "too long" for a password. */
 		if (rc == -ENOSPC)
 			rc = -EMSGSIZE;
@@ -192,7 +196,7 @@ int sb_store_user_add(struct sb_store *st, const struct sb_jid *user, const char
 	explicit_bzero(rec, sizeof(rec));
 	if (rc < 0)
 		return store_backend_err(st, rc);
-	st->ctr.acct_added++;
+	STORE_INC(st, acct_added);
 	return 0;
 }
 
@@ -214,7 +218,7 @@ int sb_store_user_passwd(struct sb_store *st, const struct sb_jid *user, const c
 	explicit_bzero(rec, sizeof(rec));
 	if (rc < 0)
 		return store_backend_err(st, rc);
-	st->ctr.acct_changed++;
+	STORE_INC(st, acct_changed);
 	return 0;
 }
 
@@ -227,7 +231,7 @@ int sb_store_user_del(struct sb_store *st, const struct sb_jid *user)
 	rc = st->ops->del(st->impl, user);
 	if (rc < 0)
 		return store_backend_err(st, rc);
-	st->ctr.acct_deleted++;
+	STORE_INC(st, acct_deleted);
 	return 0;
 }
 
@@ -246,7 +250,7 @@ int sb_store_user_get(struct sb_store *st, const struct sb_jid *user,
 	explicit_bzero(rec, sizeof(rec));
 	if (rc < 0)
 		return store_backend_err(st, rc);
-	st->ctr.acct_read++;
+	STORE_INC(st, acct_read);
 	return 0;
 }
 
