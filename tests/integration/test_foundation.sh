@@ -27,6 +27,14 @@ it_ping 3
 after=$(it_counter icmp_echo)
 [ "$after" -ge $((before + 3)) ] || it_fail "icmp_echo went from $before to $after, expected +3"
 
+it_step "the same counters over DPDK telemetry"
+tel=$(echo /sb/counters | timeout 10 dpdk-telemetry.py -f "$SB_PREFIX" 2>/dev/null | tail -1)
+echo "$tel" | grep -q "\"icmp_echo\": $after" || it_fail "telemetry /sb/counters lacks icmp_echo $after: $tel"
+for cmd in /sb/tcp /sb/c2s; do
+	echo "$cmd" | timeout 10 dpdk-telemetry.py -f "$SB_PREFIX" 2>/dev/null | grep -q "\"$cmd\"" ||
+		it_fail "telemetry $cmd missing"
+done
+
 it_step "sbctl status shows both processes and a heartbeat on every ring"
 for i in $(seq 25); do rings_fresh 2.0 && break; sleep 0.2; done
 rings_fresh 2.0 || { $SBCTL status; it_fail "not every ring has a fresh heartbeat"; }
