@@ -31,7 +31,7 @@ void sb_router_auth(struct sb_shard *sh, struct sb_msg *m)
 {
 	struct sb_router *r = &sh->router;
 	struct sb_msg_auth *a = (struct sb_msg_auth *)m->payload;
-	static __thread struct sb_store_account acct;
+	struct sb_store_account *acct = &r->acct;
 	const struct sb_scram_creds *creds;
 	int rc;
 
@@ -41,13 +41,13 @@ void sb_router_auth(struct sb_shard *sh, struct sb_msg *m)
 		sb_msg_free_chain(m, &r->pool);
 		return;
 	}
-	rc = auth_lookup(r, a, &acct);
+	rc = auth_lookup(r, a, acct);
 	if (a->flags & SB_MSG_AUTH_PLAIN) {
 		char *pass = a->data + a->user_len;
 
-		creds = rc == 0 ? sb_store_account_creds(&acct, SB_SCRAM_SHA256) : NULL;
+		creds = rc == 0 ? sb_store_account_creds(acct, SB_SCRAM_SHA256) : NULL;
 		if (creds == NULL)
-			creds = rc == 0 ? sb_store_account_creds(&acct, SB_SCRAM_SHA1) : NULL;
+			creds = rc == 0 ? sb_store_account_creds(acct, SB_SCRAM_SHA1) : NULL;
 		rc = creds != NULL && sb_scram_plain_verify(creds, pass, a->pass_len) == SB_SCRAM_OK
 			     ? 0
 			     : -EACCES;
@@ -60,7 +60,7 @@ void sb_router_auth(struct sb_shard *sh, struct sb_msg *m)
 		m->len = 0;
 	} else {
 		creds = rc == 0 && a->mech < SB_SCRAM_MECH_MAX
-				? sb_store_account_creds(&acct, (enum sb_scram_mech)a->mech)
+				? sb_store_account_creds(acct, (enum sb_scram_mech)a->mech)
 				: NULL;
 		if (creds != NULL) {
 			sb_scram_credentials_pack(creds, m->payload);
@@ -72,7 +72,7 @@ void sb_router_auth(struct sb_shard *sh, struct sb_msg *m)
 			SB_ROUTE_INC(r, auth_unknown);
 		}
 	}
-	explicit_bzero(&acct, sizeof(acct));
+	explicit_bzero(acct, sizeof(*acct));
 	m->kind = SB_MSG_AUTH_RESP;
 	m->status = (int16_t)rc;
 	m->total_len = m->len;

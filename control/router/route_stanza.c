@@ -16,16 +16,9 @@
 #include "shard.h"
 #include "xmpp_error.h"
 
-#define JID_MAX 3072
+#define JID_MAX SB_ROUTE_JID_MAX
 
-struct route_in {
-	struct sb_msg_stanza st;
-	char to[JID_MAX];
-	char from[JID_MAX];
-	char id[1024];
-};
-
-static int route_parse(const struct sb_msg *m, struct route_in *in)
+static int route_parse(const struct sb_msg *m, struct sb_route_in *in)
 {
 	size_t off = sizeof(in->st);
 
@@ -55,11 +48,11 @@ static const char *const kind_names[SB_STANZA_KIND_MAX] = {
 
 /* Answer the sender with an error stanza (RFC 6120 §8.3) built here; the
  * original content is not echoed back. */
-static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struct route_in *in,
+static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struct sb_route_in *in,
 			const char *cond, enum sb_route_ctr c)
 {
 	struct sb_router *r = &sh->router;
-	static __thread char body[16 * 1024];
+	char *body = r->err_body;
 	const char *from = in->st.to_len ? in->to : r->domain;
 	size_t from_len = in->st.to_len ? in->st.to_len : r->domain_len;
 	struct sb_msg_stanza st = { .kind = in->st.kind, .type = SB_STYPE_ERROR };
@@ -81,7 +74,7 @@ static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struc
 		SB_ROUTE_INC(r, dropped_error);
 		return;
 	}
-	n = sb_xmpp_error_write(&spec, body, sizeof(body));
+	n = sb_xmpp_error_write(&spec, body, sizeof(r->err_body));
 	e = r->pool.alloc(r->pool.arg);
 	if (e == NULL || n < 0) {
 		SB_ROUTE_INC(r, pool_empty);
@@ -178,7 +171,7 @@ static unsigned route_to_user(struct sb_shard *sh, struct sb_msg *m, struct sb_s
 /* The <priority/> of a presence stanza (RFC 6121 §4.7.2.3): an integer
  * -128..127, 0 when absent or malformed. The dataplane validated the XML;
  * a plain search of the first bytes is enough for this one child. */
-static int16_t route_priority(const struct sb_msg *m, const struct route_in *in)
+static int16_t route_priority(const struct sb_msg *m, const struct sb_route_in *in)
 {
 	char buf[1024];
 	size_t off = sizeof(in->st) + in->st.to_len + in->st.from_len + in->st.id_len;
@@ -210,7 +203,7 @@ static int16_t route_priority(const struct sb_msg *m, const struct route_in *in)
 
 /* Presence to the server: the sender's availability (RFC 6121 §4.2, §4.5). */
 static void route_own_presence(struct sb_router *r, const struct sb_msg *m,
-			       const struct route_in *in)
+			       const struct sb_route_in *in)
 {
 	struct sb_session *s = sb_session_find(&r->sessions, in->from, in->st.from_len,
 					       in->st.from_bare_len);
@@ -223,7 +216,7 @@ static void route_own_presence(struct sb_router *r, const struct sb_msg *m,
 	}
 }
 
-static bool route_local(const struct sb_router *r, const struct route_in *in)
+static bool route_local(const struct sb_router *r, const struct sb_route_in *in)
 {
 	const char *at = memchr(in->to, '@', in->st.to_bare_len);
 	const char *dom = at ? at + 1 : in->to;
@@ -235,49 +228,49 @@ static bool route_local(const struct sb_router *r, const struct route_in *in)
 void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 {
 	struct sb_router *r = &sh->router;
-	static __thread struct route_in in;
+	struct sb_route_in *in = &r->in;
 	struct sb_session_user *u;
 	struct sb_session *s;
 
 	SB_ROUTE_INC(r, stanzas_in);
-	if (route_parse(m, &in) < 0) {
+	if (route_parse(m, in) < 0) {
 		SB_ROUTE_INC(r, malformed);
 		goto free;
 	}
-	if (in.st.to_len == 0) {
+	if (in->st.to_len == 0) {
 		/* For the sender's own account (RFC 6120 §10.3.3): presence
 		 * sets its availability; an iq get/set asks for a service
 		 * (roster, ...) this release does not offer yet. */
-		if (in.st.kind == SB_STANZA_PRESENCE)
-			route_own_presence(r, m, &in);
-		else if (in.st.kind == SB_STANZA_IQ &&
-			 (in.st.type == SB_STYPE_GET || in.st.type == SB_STYPE_SET))
-			route_error(sh, m, &in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
+		if (in->st.kind == SB_STANZA_PRESENCE)
+			route_own_presence(r, m, in);
+		else if (in->st.kind == SB_STANZA_IQ &&
+			 (in->st.type == SB_STYPE_GET || in->st.type == SB_STYPE_SET))
+			route_error(sh, m, in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
 		goto free;
 	}
-	if (!route_local(r, &in)) {
-		route_error(sh, m, &in, "remote-server-not-found", SB_ROUTE_CTR_err_remote);
+	if (!route_local(r, in)) {
+		route_error(sh, m, in, "remote-server-not-found", SB_ROUTE_CTR_err_remote);
 		goto free;
 	}
-	if (in.st.to_len > in.st.to_bare_len) {
-		s = sb_session_find(&r->sessions, in.to, in.st.to_len, in.st.to_bare_len);
+	if (in->st.to_len > in->st.to_bare_len) {
+		s = sb_session_find(&r->sessions, in->to, in->st.to_len, in->st.to_bare_len);
 		if (s != NULL) {
 			route_deliver(sh, m, s);
 			return;
 		}
-		if (in.st.kind != SB_STANZA_MESSAGE)
+		if (in->st.kind != SB_STANZA_MESSAGE)
 			goto none;
-	} else if (in.st.kind == SB_STANZA_IQ) {
+	} else if (in->st.kind == SB_STANZA_IQ) {
 		goto none;
 	}
-	u = sb_session_user_find(&r->sessions, in.to, in.st.to_bare_len);
+	u = sb_session_user_find(&r->sessions, in->to, in->st.to_bare_len);
 	if (route_to_user(sh, m, u) > 0)
 		return;
 none:
-	if (in.st.kind == SB_STANZA_PRESENCE)
+	if (in->st.kind == SB_STANZA_PRESENCE)
 		SB_ROUTE_INC(r, dropped_presence);
 	else
-		route_error(sh, m, &in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
+		route_error(sh, m, in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
 free:
 	sb_msg_free_chain(m, &r->pool);
 }

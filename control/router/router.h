@@ -15,9 +15,9 @@
 #include "msg.h"
 #include "shm.h"
 #include "session.h"
+#include "store/store.h"
 
 struct sb_shard;
-struct sb_store;
 
 enum sb_route_ctr {
 #define SB_ROUTE_CTR(name, help) SB_ROUTE_CTR_##name,
@@ -36,6 +36,17 @@ struct sb_route_backlog {
 	uint32_t cap;
 };
 
+#define SB_ROUTE_JID_MAX 3072
+#define SB_ROUTE_ID_MAX 1024
+
+/* A stanza's routing fields, read out of its chain. */
+struct sb_route_in {
+	struct sb_msg_stanza st;
+	char to[SB_ROUTE_JID_MAX];
+	char from[SB_ROUTE_JID_MAX];
+	char id[SB_ROUTE_ID_MAX];
+};
+
 struct sb_router {
 	struct sb_session_table sessions;
 	struct sb_store *store;          /* accounts; NULL in unit tests */
@@ -50,6 +61,10 @@ struct sb_router {
 	struct sb_route_backlog backlog[SB_MAX_WORKERS];
 	uint32_t backlog_total;
 	uint32_t backlog_high;
+	/* Working memory of this shard's thread (state passed, never static). */
+	struct sb_route_in in;
+	char err_body[16 * 1024];
+	struct sb_store_account acct;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];
 };
 

@@ -111,7 +111,7 @@ void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
 	const struct sb_c2s_stanza *st = &xw->env.res.stanza;
-	static __thread char to[SB_JID_FULL_MAX + 1];
+	char *to = xw->to_buf;
 	size_t to_len = 0, to_bare_len = 0;
 	unsigned shard;
 	struct sb_msg *m;
@@ -126,7 +126,7 @@ void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x)
 			x->flags |= SB_XC_F_AVAILABLE;
 	}
 	if (st->to != NULL) {
-		to_len = sb_jid_format(st->to, false, to, sizeof(to));
+		to_len = sb_jid_format(st->to, false, to, sizeof(xw->to_buf));
 		to_bare_len = sb_jid_format(st->to, true, NULL, 0);
 		shard = (unsigned)(sb_jid_bare_hash(st->to) % w->n_shards);
 	} else {

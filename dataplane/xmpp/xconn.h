@@ -89,6 +89,7 @@ struct sb_xmpp_worker {
 	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
 	uint32_t elem_cap;
 	uint8_t *route;                  /* a ROUTE stanza: elem_cap + SB_C2S_ROUTE_EXTRA */
+	char to_buf[SB_JID_FULL_MAX + 1]; /* a ROUTE stanza's recipient, formatted */
 	uint8_t out[SB_C2S_OUT_MIN * 4];
 	uint32_t replay_done;            /* bound sessions replayed so far this epoch */
 	uintptr_t pool_lo[8], pool_hi[8]; /* the xconn pool's memory, to check handles */

@@ -5,6 +5,7 @@
 #   control/    no dataplane/ header
 #   fast path   (fast_path_files.txt) no malloc/free, mutexes, printf,
 #               logging, gettimeofday or sleeping
+#   processes   no thread-local statics (state travels in sb_worker/sb_shard)
 #   everywhere  no strcpy, strcat, sprintf, gets
 # Prints every violation as file:line: rule, and fails if there is one.
 set -uo pipefail
@@ -42,6 +43,8 @@ check "fast path: no heap" '\b(malloc|calloc|realloc|free|rte_malloc|rte_zmalloc
 check "fast path: no locks" '\b(pthread_mutex_\w+|pthread_rwlock_\w+|rte_spinlock_lock|sem_wait)\s*\(' "${fast_files[@]}"
 check "fast path: no output or logging" '\b(printf|fprintf|puts|SB_LOG|RTE_LOG|rte_log)\s*\(' "${fast_files[@]}"
 check "fast path: no sleeping or wall clock" '\b(sleep|usleep|nanosleep|gettimeofday|clock_gettime|time)\s*\(' "${fast_files[@]}"
+mapfile -t proc_files < <(find dataplane control -name '*.[ch]' | sort)
+check "per-lcore/per-shard state is passed explicitly, not thread-local" '\bstatic\s+(__thread|_Thread_local)\b' "${proc_files[@]}"
 check "unbounded string copy" '\b(strcpy|strcat|sprintf|vsprintf|gets)\s*\(' "${all_files[@]}"
 
 if [ $bad -ne 0 ]; then
