@@ -29,6 +29,7 @@
 #include "config.h"
 #include "config_cli.h"
 #include "config_eal.h"
+#include "router/auth_pool.h"
 #include "shard.h"
 #include "store/store_lmdb.h"
 
@@ -57,11 +58,14 @@ static void ctl_write_pidfile(const char *path)
 
 /* A shard's router: its session table, the store, the domain. */
 static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
-			   const struct sb_cmd_user *users, const struct sb_config *cfg)
+			   const struct sb_cmd_user *users, struct sb_auth_pool *auth,
+			   const struct sb_config *cfg)
 {
 	struct sb_router *r = &sh->router;
 	int rc;
 
+	r->auth = auth;
+	cds_wfcq_init(&r->auth_done_head, &r->auth_done_tail);
 	rc = sb_session_table_init(&r->sessions, (uint32_t)cfg->control_session_buckets,
 				   (uint32_t)cfg->control_max_sessions);
 	if (rc < 0) {
@@ -90,7 +94,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 
 static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb_attach *a,
 			    struct sb_store *store, const struct sb_cmd_user *users,
-			    const struct sb_config *cfg)
+			    struct sb_auth_pool *auth, const struct sb_config *cfg)
 {
 	for (unsigned s = 0; s < n; s++) {
 		struct sb_shard *sh = &shards[s];
@@ -112,7 +116,7 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		sb_idle_init(&sh->idle, (uint32_t)cfg->dataplane_idle_polls,
 			     (uint32_t)cfg->dataplane_idle_sleep_max_us);
 		sh->quit = &ctl_quit;
-		rc = ctl_router_init(sh, store, users, cfg);
+		rc = ctl_router_init(sh, store, users, auth, cfg);
 		if (rc < 0)
 			return rc;
 		rc = pthread_create(&sh->thread, NULL, sb_shard_main, sh);
@@ -181,6 +185,7 @@ int main(int argc, char **argv)
 	static struct sb_eal_args eal;
 	static struct sb_attach at;
 	static struct sb_shard shards[SB_MAX_SHARDS];
+	static struct sb_auth_pool auth;
 	static struct sb_cmd_user users;
 	struct sb_store store = { 0 };
 	struct sb_cli_server srv;
@@ -222,7 +227,13 @@ int main(int argc, char **argv)
 	signal(SIGINT, ctl_on_signal);
 	signal(SIGTERM, ctl_on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	if (ctl_start_shards(shards, n_shards, &at, &store, &users, &cfg) < 0) {
+	if (cfg.control_auth_threads > 0 &&
+	    sb_auth_pool_start(&auth, (unsigned)cfg.control_auth_threads,
+			       (uint32_t)cfg.control_auth_queue, &store, &ctl_quit) < 0) {
+		fprintf(stderr, "sb-control: PLAIN check threads: cannot start (fatal)\n");
+		ctl_quit = true;
+	} else if (ctl_start_shards(shards, n_shards, &at, &store, &users,
+				    cfg.control_auth_threads > 0 ? &auth : NULL, &cfg) < 0) {
 		ctl_quit = true;
 	} else {
 		srv.shards = shards;
@@ -238,6 +249,8 @@ int main(int argc, char **argv)
 	for (unsigned s = 0; s < n_shards; s++)
 		if (shards[s].thread)
 			pthread_join(shards[s].thread, NULL);
+	if (auth.n > 0)
+		sb_auth_pool_stop(&auth);
 	sb_cli_server_close(&srv);
 	if (cfg.control_pidfile[0] != '\0')
 		unlink(cfg.control_pidfile);

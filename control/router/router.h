@@ -12,12 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <urcu/wfcqueue.h>
+
 #include "msg.h"
 #include "shm.h"
 #include "session.h"
 #include "store/store.h"
 
 struct sb_shard;
+struct sb_auth_pool;
 
 enum sb_route_ctr {
 #define SB_ROUTE_CTR(name, help) SB_ROUTE_CTR_##name,
@@ -65,6 +68,10 @@ struct sb_router {
 	struct sb_route_in in;
 	char err_body[16 * 1024];
 	struct sb_store_account acct;
+	/* PLAIN checks off this thread (auth_pool.h); NULL: inline. */
+	struct sb_auth_pool *auth;
+	struct cds_wfcq_head auth_done_head;
+	struct cds_wfcq_tail auth_done_tail;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];
 };
 
@@ -72,6 +79,12 @@ struct sb_router {
 
 /* auth.c */
 void sb_router_auth(struct sb_shard *sh, struct sb_msg *m);
+/* Check a PLAIN request against the store (any thread); wipes the password.
+ * 0 or -EACCES. acct is the caller's scratch. */
+int sb_auth_plain_check(struct sb_store *store, struct sb_msg *m, struct sb_store_account *acct);
+/* Turn an AUTH_REQ into its AUTH_RESP with status rc and send it (shard);
+ * plain: it was a PLAIN check (the payload's flags may be overwritten). */
+void sb_router_auth_reply(struct sb_shard *sh, struct sb_msg *m, bool plain, int rc);
 
 /* route.c */
 void sb_router_bind(struct sb_shard *sh, struct sb_msg *m);
