@@ -5,6 +5,7 @@
  * Ring depth is read with rte_ring_count(), which is safe from any thread.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -75,16 +76,29 @@ static void status_rings(struct sb_out *o, const struct sb_attach *a, uint64_t n
 	}
 }
 
-static void status_counters(struct sb_out *o, const struct sb_shm *shm)
+/* One block of counters: array `offset` bytes into each of n records of
+ * `stride` bytes (a worker's or a shard's), summed, printed by name. */
+static void status_sums(struct sb_out *o, const char *title, const void *base, size_t stride,
+			unsigned n, size_t offset, const char *const *names, unsigned n_ctr)
 {
-	sb_out_printf(o, "counters (dataplane, sum over workers)\n");
-	for (unsigned c = 0; c < SB_DP_CTR_MAX; c++) {
+	sb_out_printf(o, "%s\n", title);
+	for (unsigned c = 0; c < n_ctr; c++) {
 		uint64_t sum = 0;
 
-		for (unsigned w = 0; w < shm->n_workers; w++)
-			sum += shm->workers[w].ctr[c];
-		sb_out_printf(o, "  %-22s %" PRIu64 "\n", sb_dp_counter_names[c], sum);
+		for (unsigned i = 0; i < n; i++)
+			sum += ((const uint64_t *)((const char *)base + i * stride + offset))[c];
+		sb_out_printf(o, "  %-22s %" PRIu64 "\n", names[c], sum);
 	}
+}
+
+#define STATUS_WORKERS(shm, field) \
+	(shm)->workers, sizeof((shm)->workers[0]), (shm)->n_workers, \
+		offsetof(struct sb_shm_worker, field)
+
+static void status_counters(struct sb_out *o, const struct sb_shm *shm)
+{
+	status_sums(o, "counters (dataplane, sum over workers)", STATUS_WORKERS(shm, ctr),
+		    sb_dp_counter_names, SB_DP_CTR_MAX);
 }
 
 static void status_tcp(struct sb_out *o, const struct sb_shm *shm)
@@ -96,26 +110,14 @@ static void status_tcp(struct sb_out *o, const struct sb_shm *shm)
 			      w, shm->workers[w].tcp_conns, shm->workers[w].tcp_half_open,
 			      shm->workers[w].tcp_time_wait,
 			      shm->workers[w].ctr[SB_DP_CTR_tcp_established]);
-	sb_out_printf(o, "tcp counters (sum over workers)\n");
-	for (unsigned c = 0; c < SB_SHM_TCP_MAX; c++) {
-		uint64_t sum = 0;
-
-		for (unsigned w = 0; w < shm->n_workers; w++)
-			sum += shm->workers[w].tcp_ctr[c];
-		sb_out_printf(o, "  %-22s %" PRIu64 "\n", sb_tcp_counter_names[c], sum);
-	}
+	status_sums(o, "tcp counters (sum over workers)", STATUS_WORKERS(shm, tcp_ctr),
+		    sb_tcp_counter_names, SB_SHM_TCP_MAX);
 }
 
 static void status_c2s(struct sb_out *o, const struct sb_shm *shm)
 {
-	sb_out_printf(o, "c2s counters (lib/xmpp, sum over workers)\n");
-	for (unsigned c = 0; c < SB_SHM_C2S_MAX; c++) {
-		uint64_t sum = 0;
-
-		for (unsigned w = 0; w < shm->n_workers; w++)
-			sum += shm->workers[w].c2s_ctr[c];
-		sb_out_printf(o, "  %-22s %" PRIu64 "\n", sb_c2s_counter_names[c], sum);
-	}
+	status_sums(o, "c2s counters (lib/xmpp, sum over workers)", STATUS_WORKERS(shm, c2s_ctr),
+		    sb_c2s_counter_names, SB_SHM_C2S_MAX);
 }
 
 /* Per-shard XMPP routing: sessions and the router's counters. Read from
@@ -128,14 +130,8 @@ static void status_router(struct sb_out *o, const struct sb_shard *shards, unsig
 		sb_out_printf(o, "xmpp shard %u users %u sessions %u\n", s, r->sessions.users,
 			      r->sessions.sessions);
 	}
-	sb_out_printf(o, "xmpp routing counters (sum over shards)\n");
-	for (unsigned c = 0; c < SB_ROUTE_CTR_MAX; c++) {
-		uint64_t sum = 0;
-
-		for (unsigned s = 0; s < n; s++)
-			sum += shards[s].router.ctr[c];
-		sb_out_printf(o, "  %-22s %" PRIu64 "\n", sb_route_ctr_names[c], sum);
-	}
+	status_sums(o, "xmpp routing counters (sum over shards)", shards, sizeof(shards[0]), n,
+		    offsetof(struct sb_shard, router.ctr), sb_route_ctr_names, SB_ROUTE_CTR_MAX);
 }
 
 void sb_status_write(struct sb_out *o, const struct sb_attach *a, const struct sb_shard *shards,

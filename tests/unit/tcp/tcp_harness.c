@@ -377,3 +377,19 @@ void h_connect(struct h *h)
 	assert_int_equal(h->e[0].tcb.state, SB_TCPS_ESTABLISHED);
 	assert_int_equal(h->e[1].tcb.state, SB_TCPS_ESTABLISHED);
 }
+
+struct h H;
+
+int h_setup(void **state)
+{
+	(void)state;
+	h_init(&H, NULL, NULL);
+	return 0;
+}
+
+int h_teardown(void **state)
+{
+	(void)state;
+	h_fini(&H);
+	return 0;
+}

@@ -70,6 +70,12 @@ struct h {
 
 void h_init(struct h *h, const struct sb_tcp_cfg *cfg0, const struct sb_tcp_cfg *cfg1);
 void h_fini(struct h *h);
+
+/* The harness every test file drives, and cmocka fixtures that give each
+ * test a fresh one with default settings on both sides. */
+extern struct h H;
+int h_setup(void **state);
+int h_teardown(void **state);
 /* test config: defaults with small, round numbers */
 void h_cfg(struct sb_tcp_cfg *cfg);
 /* queue n bytes of a pattern at end i and tell the core */

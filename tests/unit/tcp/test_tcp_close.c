@@ -17,22 +17,6 @@
 #include "tcp_harness.h"
 #include "tcp_seq.h"
 
-static struct h H;
-
-static int setup(void **state)
-{
-	(void)state;
-	h_init(&H, NULL, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_fini(&H);
-	return 0;
-}
-
 static void expect_flags(int i, uint32_t k, uint8_t flags, uint32_t seq, uint32_t ack)
 {
 	struct sb_tcp_seg s;
@@ -286,20 +270,20 @@ static void test_tw_reuse_by_sequence_without_timestamps(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_orderly_close_all_states, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_simultaneous_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fin_follows_queued_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_fin_retransmitted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_sends_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_time_wait_tcb_ignores_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fin_wait_2_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tw_record_acks_retransmitted_fin, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_tw_record_ignores_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tw_reused_by_newer_syn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tw_old_syn_only_acked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tw_reuse_by_sequence_without_timestamps, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_orderly_close_all_states, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_simultaneous_close, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_fin_follows_queued_data, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_fin_retransmitted, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_abort_sends_rst, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_tcb_ignores_rst, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_fin_wait_2_limit, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_tw_record_acks_retransmitted_fin, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_tw_record_ignores_rst, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_tw_reused_by_newer_syn, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_tw_old_syn_only_acked, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_tw_reuse_by_sequence_without_timestamps, h_setup,
+						h_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

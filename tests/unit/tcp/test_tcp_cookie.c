@@ -96,8 +96,7 @@ static void test_iss_keyed_and_clocked(void **state)
 
 static void test_cookie_handshake(void **state)
 {
-	static struct h H;
-	struct sb_tcp_seg s;
+		struct sb_tcp_seg s;
 
 	(void)state;
 	h_init(&H, NULL, NULL);
@@ -133,8 +132,7 @@ static void test_cookie_handshake(void **state)
 
 static void test_forged_cookie_ack_reset(void **state)
 {
-	static struct h H;
-	struct sb_tcp_seg s;
+		struct sb_tcp_seg s;
 
 	(void)state;
 	h_init(&H, NULL, NULL);

@@ -15,22 +15,6 @@
 
 #include "tcp_harness.h"
 
-static struct h H;
-
-static int setup(void **state)
-{
-	(void)state;
-	h_init(&H, NULL, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_fini(&H);
-	return 0;
-}
-
 static void expect_seg(int i, uint32_t k, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
 {
 	struct sb_tcp_seg s;
@@ -608,39 +592,39 @@ static void test_data_after_peer_fin_ignored(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_active_open_syn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_passive_open_synack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_handshake_completes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_options_off_when_peer_lacks_them, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_refused_by_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_simultaneous_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_data_both_ways, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delayed_ack_every_second_segment, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_ooo_held_and_sacked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ooo_hole_filled_releases, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ooo_overlap_held_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ooo_limit_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rst_exact_resets, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rst_in_window_challenged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rst_out_of_window_dropped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syn_in_established_challenged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_challenge_ack_rate_limited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_paws_rejects_old_timestamp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_paws_forgets_after_24_days, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ack_for_unsent_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_of_window_data_acked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syn_sent_bad_ack_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_synack_lost_syn_retransmitted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fin_out_of_order_waits_for_hole, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_bare_fin_after_hole_remembered, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_syn_rcvd_resends_synack_on_dup_syn, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_syn_rcvd_bad_ack_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_data_after_peer_fin_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_active_open_syn, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_passive_open_synack, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_handshake_completes, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_options_off_when_peer_lacks_them, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_refused_by_rst, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_simultaneous_open, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_data_both_ways, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_delayed_ack_every_second_segment, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_held_and_sacked, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_hole_filled_releases, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_overlap_held_once, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_limit_counted, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_rst_exact_resets, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_rst_in_window_challenged, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_rst_out_of_window_dropped, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_in_established_challenged, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_ack_rate_limited, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_paws_rejects_old_timestamp, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_paws_forgets_after_24_days, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ack_for_unsent_data, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_window_data_acked, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_sent_bad_ack_rst, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_synack_lost_syn_retransmitted, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_fin_out_of_order_waits_for_hole, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_bare_fin_after_hole_remembered, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_rcvd_resends_synack_on_dup_syn, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_rcvd_bad_ack_rst, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_data_after_peer_fin_ignored, h_setup, h_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

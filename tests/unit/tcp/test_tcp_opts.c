@@ -184,8 +184,7 @@ static void test_bad_flag_combinations(void **state)
  * the connection. */
 static void test_malformed_segment_counted_and_dropped(void **state)
 {
-	static struct h H;
-	struct h_seg *s;
+		struct h_seg *s;
 	uint32_t rcv_nxt;
 
 	(void)state;

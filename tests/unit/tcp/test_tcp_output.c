@@ -16,22 +16,6 @@
 
 #include "tcp_harness.h"
 
-static struct h H;
-
-static int setup(void **state)
-{
-	(void)state;
-	h_init(&H, NULL, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_fini(&H);
-	return 0;
-}
-
 static void expect_data(int i, uint32_t k, uint32_t seq, uint32_t len)
 {
 	struct sb_tcp_seg s;
@@ -296,19 +280,19 @@ static void test_send_after_close_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fast_retransmit_after_three_dupacks, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sack_picks_second_hole, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newreno_partial_ack_without_sack, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_zero_window_persist_probe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mss_option_clamps_segments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tiny_mss_raised_and_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_mss_option_means_536, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cwnd_limits_initial_flight, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_burst_limit_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_window_scaled_by_peer_shift, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_send_after_close_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_retransmit_after_three_dupacks, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_sack_picks_second_hole, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_newreno_partial_ack_without_sack, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_zero_window_persist_probe, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_mss_option_clamps_segments, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_tiny_mss_raised_and_counted, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_no_mss_option_means_536, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_cwnd_limits_initial_flight, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_burst_limit_counted, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_window_scaled_by_peer_shift, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_send_after_close_refused, h_setup, h_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,22 +17,6 @@
 
 #include "tcp_harness.h"
 
-static struct h H;
-
-static int setup(void **state)
-{
-	(void)state;
-	h_init(&H, NULL, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_fini(&H);
-	return 0;
-}
-
 static uint64_t cnt(int i, enum sb_tcp_cnt c)
 {
 	return H.e[i].ctx.cnt[c];
@@ -175,12 +159,12 @@ static void test_not_connected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_in_flight_resent_smaller, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_never_raises, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quoted_seq_outside_window_ignored, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_floor_clamps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_connected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_in_flight_resent_smaller, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_never_raises, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_quoted_seq_outside_window_ignored, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_floor_clamps, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_not_connected, h_setup, h_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,22 +22,6 @@
 
 #define UNA0 1001001u /* A's SND.UNA after warm_up() */
 
-static struct h H;
-
-static int setup(void **state)
-{
-	(void)state;
-	h_init(&H, NULL, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_fini(&H);
-	return 0;
-}
-
 static uint64_t cnt(int i, enum sb_tcp_cnt c)
 {
 	return H.e[i].ctx.cnt[c];
@@ -390,20 +374,20 @@ static void test_probe_ack_showing_hole_starts_recovery(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_data_carrying_dupacks_start_recovery, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_one_ack_repairs_several_holes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limited_transmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_retransmission_found_without_timer, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_data_carrying_dupacks_start_recovery, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_one_ack_repairs_several_holes, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_limited_transmit, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_retransmission_found_without_timer, h_setup,
+						h_teardown),
 		cmocka_unit_test_setup_teardown(test_receiver_keeps_more_ranges_than_it_reports,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sack_blocks_shrink_data_segments, setup,
-						teardown),
+						h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_sack_blocks_shrink_data_segments, h_setup,
+						h_teardown),
 		cmocka_unit_test_setup_teardown(test_tail_loss_probe_then_early_retransmit,
-						setup, teardown),
+						h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_ack_showing_hole_starts_recovery,
-						setup, teardown),
+						h_setup, h_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,22 +15,6 @@
 
 #include "tcp_harness.h"
 
-static struct h H;
-
-static int setup(void **state)
-{
-	(void)state;
-	h_init(&H, NULL, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_fini(&H);
-	return 0;
-}
-
 /* Advances ms - 1, asserts silence, then 1 more and asserts n segments. */
 static void expect_after(int i, uint32_t ms, uint32_t n)
 {
@@ -249,17 +233,17 @@ static void test_timer_expiry_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_rto_backoff_doubles_and_caps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rto_recovers_after_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syn_retries_exhausted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rtt_estimator, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_syn_sets_rto_to_3s, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delayed_ack_timer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keepalive_probes_then_close, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keepalive_answered_restarts_idle, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_keepalive_deferred_by_traffic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timer_expiry_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rto_backoff_doubles_and_caps, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_rto_recovers_after_ack, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_retries_exhausted, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_rtt_estimator, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_syn_sets_rto_to_3s, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_delayed_ack_timer, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive_probes_then_close, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive_answered_restarts_idle, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive_deferred_by_traffic, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_timer_expiry_bounded, h_setup, h_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
