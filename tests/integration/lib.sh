@@ -7,10 +7,13 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 it_name=${IT_NAME:?set IT_NAME before sourcing lib.sh}
 
-export SB_NS="sbit-$it_name"
-export SB_PREFIX="sbit$it_name"
-export SB_TAP="sbit${it_name:0:8}"
-export SB_RUN="/tmp/sbit-$it_name"
+# SB_IT_TAG (at most 2 characters) keeps two checkouts' runs of one test
+# apart on one machine: namespace, prefix, TAP and run folder all carry it.
+it_tag=${SB_IT_TAG:-}
+export SB_NS="sbit-$it_tag$it_name"
+export SB_PREFIX="sbit$it_tag$it_name"
+export SB_TAP="sbit$it_tag${it_name:0:8}"
+export SB_RUN="/tmp/sbit-$it_tag$it_name"
 export SB_BUILD=${SB_BUILD:-$top/build}
 export SB_STORE="$SB_RUN/store"   # each test its own accounts, removed with $SB_RUN
 export SB_HOST_IP=198.18.0.1
