@@ -159,8 +159,9 @@ static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
 	return 0;
 }
 
-/* Management loop: the sbctl socket, our liveness stamp every 100 ms, and
- * the dataplane's liveness. */
+/* Management loop: the sbctl socket and the dataplane's liveness. Ours is
+ * judged by the dataplane from our shards' progress (dataplane/ring/
+ * ctl_watch.h), so nothing here can starve it. */
 static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
 {
 	while (!ctl_quit) {
@@ -169,7 +170,6 @@ static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
 		if (rc < 0)
 			fprintf(stderr, "sb-control: management socket: %s (continuing)\n",
 				strerror(-rc));
-		__atomic_store_n(&a->shm->ctl_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
 		if (!sb_attach_dataplane_alive(a)) {
 			fprintf(stderr, "sb-control: sb-dataplane (pid %d) is gone; exiting\n",
 				a->shm->dp_pid);

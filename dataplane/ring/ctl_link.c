@@ -139,9 +139,8 @@ unsigned sb_ctl_link_poll(struct sb_worker *w, uint64_t now_tsc)
 
 bool sb_ctl_link_attached(const struct sb_worker *w, uint64_t now_tsc)
 {
-	uint64_t alive = __atomic_load_n(&w->shm->ctl_alive_tsc, __ATOMIC_ACQUIRE);
-
-	return alive != 0 && now_tsc - alive < SB_CTL_ALIVE_INTERVALS * w->hb_interval_tsc;
+	(void)now_tsc;
+	return __atomic_load_n(&w->shm->ctl_live, __ATOMIC_ACQUIRE) != 0;
 }
 
 void sb_ctl_link_heartbeat(struct sb_worker *w, uint64_t now_tsc)

@@ -19,21 +19,20 @@
 #include "worker.h"
 #include "xconn.h"
 
-/* Send len bytes on x's connection, packed into the send queue's mbufs. A
- * client that lets its queue fill is closed: it is not reading. */
-static void xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len)
+void sb_xconn_slow_reader(struct sb_worker *w, struct sb_xconn *x)
 {
-	if (sb_conn_send_bytes(w, x->conn, p, (uint32_t)len) < 0) {
-		SB_CTR_INC(w, xmpp_slow_reader);
-		x->flags |= SB_XC_F_CLOSING;
-		sb_conn_close(w, x->conn);
-	}
+	SB_CTR_INC(w, xmpp_slow_reader);
+	x->flags |= SB_XC_F_CLOSING;
+	sb_conn_close(w, x->conn);
 }
 
+/* Bytes are packed into the send queue's mbufs. A client that lets its
+ * queue fill is closed: it is not reading. */
 void sb_xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len)
 {
-	if (!(x->flags & SB_XC_F_CLOSING) && len > 0)
-		xconn_write(w, x, p, len);
+	if (!(x->flags & SB_XC_F_CLOSING) && len > 0 &&
+	    sb_conn_send_bytes(w, x->conn, p, (uint32_t)len) < 0)
+		sb_xconn_slow_reader(w, x);
 }
 
 /* Release input bytes before stream offset off. */
