@@ -79,7 +79,8 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
 	w->msg_pool = sh->msg_pool;
-	sb_ctl_link_pool_ops(&w->msg_ops, sh->msg_pool);
+	sb_ctl_link_pool_ops(w);
+	w->msg_reserve = (uint32_t)(cfg->rings_msgs / 4);
 	w->n_shards = sh->shm->n_shards;
 	for (unsigned s = 0; s < w->n_shards; s++) {
 		w->up[s] = sh->up[idx][s];
@@ -192,6 +193,10 @@ int main(int argc, char **argv)
 	if (rc >= 0) {
 		fputs(msg, rc == 0 ? stdout : stderr);
 		return rc;
+	}
+	if (sb_msg_stanza_limits_check(cfg.xmpp_max_stanza_bytes, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "sb-dataplane: config: %s\n", msg);
+		return 2;
 	}
 	if (sb_eal_args_primary(&eal, argv[0], &cfg) < 0) {
 		fprintf(stderr, "sb-dataplane: EAL arguments too long\n");

@@ -10,6 +10,7 @@
  * holder before the hand-over, and SB_MSG_OWNER_FREE before the put.
  */
 #include <rte_branch_prediction.h>
+#include <rte_common.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
@@ -21,10 +22,13 @@
 
 static struct sb_msg *link_pool_alloc(void *arg)
 {
+	struct sb_worker *w = arg;
 	struct sb_msg *m;
 
-	if (rte_mempool_get(arg, (void **)&m) != 0)
+	if (rte_mempool_get(w->msg_pool, (void **)&m) != 0)
 		return NULL;
+	if (w->msg_budget > 0)
+		w->msg_budget--;
 	m->next = NULL;
 	m->owner = SB_MSG_OWNER_DATAPLANE;
 	return m;
@@ -32,15 +36,34 @@ static struct sb_msg *link_pool_alloc(void *arg)
 
 static void link_pool_free(void *arg, struct sb_msg *m)
 {
+	struct sb_worker *w = arg;
+
 	m->owner = SB_MSG_OWNER_FREE;
-	rte_mempool_put(arg, m);
+	rte_mempool_put(w->msg_pool, m);
 }
 
-void sb_ctl_link_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp)
+void sb_ctl_link_pool_ops(struct sb_worker *w)
 {
-	ops->alloc = link_pool_alloc;
-	ops->free = link_pool_free;
-	ops->arg = mp;
+	w->msg_ops.alloc = link_pool_alloc;
+	w->msg_ops.free = link_pool_free;
+	w->msg_ops.arg = w;
+}
+
+/* Counting the pool walks every lcore's cache, so it is done once per
+ * SB_CTL_MSG_BUDGET allocations, not per message. */
+bool sb_ctl_link_msgs_low(struct sb_worker *w)
+{
+	unsigned avail;
+
+	if (likely(w->msg_budget > 0))
+		return false;
+	avail = rte_mempool_avail_count(w->msg_pool);
+	if (avail <= w->msg_reserve) {
+		SB_CTR_INC(w, msgs_low);
+		return true;
+	}
+	w->msg_budget = RTE_MIN(avail - w->msg_reserve, SB_CTL_MSG_BUDGET);
+	return false;
 }
 
 static void link_free(struct sb_worker *w, struct sb_msg *m)

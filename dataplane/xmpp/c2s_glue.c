@@ -15,6 +15,7 @@
 #include <rte_mempool.h>
 
 #include "app/app.h"
+#include "ring/ctl_link.h"
 #include "tcp/conn.h"
 #include "worker.h"
 #include "xconn.h"
@@ -225,6 +226,12 @@ void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
 
 		if (p == NULL)
 			break;
+		if (sb_ctl_link_msgs_low(w)) {
+			/* A stanza read now might find no object to travel in:
+			 * leave it in TCP until the pool recovers. */
+			sb_xconn_pool_wait(w, x);
+			break;
+		}
 		xw->lim.max_stanza_bytes = (uint32_t)RTE_MIN(max, (size_t)xw->elem_cap);
 		st = sb_xml_feed(&x->xml, &xw->ctx, &xw->lim, p, n, &ev, &used);
 		if (st == SB_XML_NEED_MORE)

@@ -274,9 +274,42 @@ static void ring_retry(struct sb_worker *w, unsigned s, uint64_t now_tsc)
 	}
 }
 
+void sb_xconn_pool_wait(struct sb_worker *w, struct sb_xconn *x)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+
+	SB_CTR_INC(w, xmpp_pool_blocked);
+	x->flags |= SB_XC_F_BLOCKED;
+	sb_xlist_push(&xw->waiting[SB_XC_POOL_WAIT], (void *const *)xw->xtab, SB_XC_WAIT_LINK,
+		      x->idx);
+}
+
+/* The pool has room again: let the connections waiting for it read. */
+static void ring_pool_resume(struct sb_worker *w)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xlist *l = &xw->waiting[SB_XC_POOL_WAIT];
+
+	for (unsigned budget = RING_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
+		struct sb_xconn *x;
+
+		if (sb_ctl_link_msgs_low(w))
+			return;
+		x = xw->xtab[l->head];
+		sb_xlist_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
+		x->flags &= (uint8_t)~SB_XC_F_BLOCKED;
+		if (x->conn != NULL)
+			sb_xconn_pump(w, x);
+		else
+			sb_xconn_linger(w, x);
+	}
+}
+
 void sb_xconn_ring_turn(struct sb_worker *w, uint64_t now_tsc)
 {
 	for (unsigned s = 0; s < w->n_shards; s++)
 		if (w->xmpp->waiting[s].n > 0)
 			ring_retry(w, s, now_tsc);
+	if (w->xmpp->waiting[SB_XC_POOL_WAIT].n > 0)
+		ring_pool_resume(w);
 }

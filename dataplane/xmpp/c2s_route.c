@@ -63,16 +63,15 @@ void sb_xconn_wait_error(struct sb_worker *w, struct sb_xconn *x, const struct s
 	char *id = (char *)xw->elem, *buf = (char *)xw->route;
 	int n;
 
-	if (sb_msg_read(m, 0, &h, sizeof(h)) != sizeof(h) || h.kind == 0 ||
-	    h.kind >= SB_STANZA_KIND_MAX || h.to_len > SB_JID_FULL_MAX || h.id_len > xw->elem_cap ||
+	if (sb_msg_stanza_read(m, &h) < 0 || h.id_len > xw->elem_cap ||
 	    h.kind == SB_STANZA_PRESENCE || h.type == SB_STYPE_ERROR)
 		return;
 	sb_msg_read(m, sizeof(h), to, h.to_len);
-	sb_msg_read(m, sizeof(h) + h.to_len + h.from_len, id, h.id_len);
+	sb_msg_read(m, sb_msg_stanza_bytes_off(&h) + h.id_off, id, h.id_len);
 	e.kind = route_kind_name[h.kind];
 	e.from = h.to_len ? to : cfg->domain;
 	e.from_len = h.to_len ? h.to_len : cfg->domain_len;
-	e.id = id;
+	e.id = h.id_len ? id : NULL;
 	e.id_len = h.id_len;
 	e.to = sb_c2s_full_jid(&x->c2s, &e.to_len);
 	n = sb_xmpp_error_write(&e, buf, xw->elem_cap + SB_C2S_ROUTE_EXTRA);
@@ -92,7 +91,8 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const 
 		.to_bare_len = (uint16_t)to_bare_len,
 		.from_len = x->c2s.jid_len,
 		.from_bare_len = x->c2s.bare_len,
-		.id_len = (uint16_t)st->id_len,
+		.id_off = st->id ? (uint32_t)(st->id - st->bytes) : 0,
+		.id_len = (uint32_t)st->id_len,
 		.bytes_len = (uint32_t)st->len,
 	};
 	struct sb_msg *m = w->msg_ops.alloc(w->msg_ops.arg);
@@ -105,7 +105,6 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const 
 	if (sb_msg_append(m, &h, sizeof(h), &w->msg_ops) < 0 ||
 	    sb_msg_append(m, to, to_len, &w->msg_ops) < 0 ||
 	    sb_msg_append(m, x->c2s.jid, x->c2s.jid_len, &w->msg_ops) < 0 ||
-	    sb_msg_append(m, st->id, st->id_len, &w->msg_ops) < 0 ||
 	    sb_msg_append(m, st->bytes, st->len, &w->msg_ops) < 0) {
 		sb_msg_free_chain(m, &w->msg_ops);
 		return NULL;
@@ -159,8 +158,7 @@ void sb_xconn_deliver(struct sb_worker *w, struct sb_xconn *x, const struct sb_m
 
 	if (x->flags & SB_XC_F_CLOSING)
 		return;
-	if (sb_msg_read(m, 0, &h, sizeof(h)) != sizeof(h) ||
-	    sizeof(h) + h.to_len + h.from_len + h.id_len + h.bytes_len != m->total_len) {
+	if (sb_msg_stanza_read(m, &h) < 0) {
 		SB_CTR_INC(w, msg_bad);
 		return;
 	}
@@ -168,7 +166,7 @@ void sb_xconn_deliver(struct sb_worker *w, struct sb_xconn *x, const struct sb_m
 		sb_xconn_slow_reader(w, x);
 		return;
 	}
-	skip = sizeof(h) + h.to_len + h.from_len + h.id_len;
+	skip = sb_msg_stanza_bytes_off(&h);
 	for (const struct sb_msg *o = m; o != NULL && !(x->flags & SB_XC_F_CLOSING); o = o->next) {
 		if (skip >= o->len) {
 			skip -= o->len;

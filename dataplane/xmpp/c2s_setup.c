@@ -30,6 +30,10 @@ static void app_aux_free(void *arg, void *obj)
 	rte_mempool_put(arg, obj);
 }
 
+/* lib/msg sizes stanza messages for what lib/xmpp may add to an element. */
+_Static_assert(SB_C2S_ROUTE_EXTRA <= SB_MSG_STANZA_GROWTH, "stamping outgrows lib/msg's limits");
+_Static_assert(SB_JID_FULL_MAX <= SB_MSG_JID_MAX, "a JID outgrows lib/msg's limits");
+
 /* Number every connection object: its index is its handle. */
 static void app_index_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 {

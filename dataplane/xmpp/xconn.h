@@ -71,6 +71,8 @@ struct sb_xconn {
 	struct sb_wheel_timer login_timer;
 };
 
+#define SB_XC_POOL_WAIT SB_MAX_SHARDS /* waiting[] index of the message pool's list */
+
 #define SB_XC_BOUND_LINK offsetof(struct sb_xconn, bound_link)
 #define SB_XC_WAIT_LINK offsetof(struct sb_xconn, wait_link)
 #define SB_XC_SHAPE_LINK offsetof(struct sb_xconn, shape_link)
@@ -93,7 +95,9 @@ struct sb_xmpp_worker {
 	uint32_t replay_epoch;           /* the epoch replay_next walks for */
 	uint32_t gen_next;
 	uint32_t ctl_epoch;              /* epoch the bound sessions were last sent to */
-	struct sb_xlist waiting[SB_MAX_SHARDS]; /* connections waiting for ring room, per shard */
+	/* Connections waiting for ring room, per shard; the last list holds
+	 * those waiting for the message pool (SB_XC_POOL_WAIT). */
+	struct sb_xlist waiting[SB_MAX_SHARDS + 1];
 	struct sb_xlist shaped;          /* paused by the shaper, refilled each turn */
 	uint32_t lingering;              /* closed connections still owing sb-control a message */
 	struct sb_wheel wheel;           /* login deadlines, 1 ms ticks */
@@ -154,7 +158,12 @@ int sb_xconn_send(struct sb_worker *w, struct sb_xconn *x, unsigned shard, struc
  * still owes sb-control (a parked message, the UNBIND), then release it. */
 void sb_xconn_linger(struct sb_worker *w, struct sb_xconn *x);
 
-/* c2s_ring.c: once per turn, retry parked messages in order. Bounded. */
+/* c2s_ring.c: pause x until the message pool is above sb-control's
+ * reserve again (sb_ctl_link_msgs_low). */
+void sb_xconn_pool_wait(struct sb_worker *w, struct sb_xconn *x);
+
+/* c2s_ring.c: once per turn, retry parked messages in order and resume
+ * connections that waited for the pool. Bounded. */
 void sb_xconn_ring_turn(struct sb_worker *w, uint64_t now_tsc);
 
 /* c2s_app.c: return x to its pool; late replies for it no longer match. */
