@@ -439,6 +439,17 @@ enum sb_c2s_action sb_c2s_shutdown(struct sb_c2s *c, struct sb_c2s_env *env,
 	return c2s_finish(c, env, c2s_stream_error(c, env, why));
 }
 
+enum sb_c2s_action sb_c2s_shutdown_text(struct sb_c2s *c, struct sb_c2s_env *env,
+					enum sb_c2s_stream_err why, const char *text)
+{
+	enum sb_c2s_action act;
+
+	env->err_text = text;
+	act = sb_c2s_shutdown(c, env, why);
+	env->err_text = NULL;
+	return act;
+}
+
 static bool is_ws(uint8_t ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';

@@ -309,6 +309,7 @@ struct sb_c2s_env {
 	int (*random)(void *arg, uint8_t *buf, size_t len);
 	void *cb_arg;
 	bool out_overflow;              /* private: a write did not fit (counted, closes) */
+	const char *err_text;           /* private: <text/> of the next stream error */
 	bool scratch_secret;            /* private: scratch holds a PLAIN password until the
 					 * next call, which wipes it */
 	uint64_t ctr[SB_C2S_CTR_MAX];
@@ -375,6 +376,12 @@ enum sb_c2s_action sb_c2s_xml_error(struct sb_c2s *c, struct sb_c2s_env *env,
  * connection-timeout, conflict, ...); CLOSE. */
 enum sb_c2s_action sb_c2s_shutdown(struct sb_c2s *c, struct sb_c2s_env *env,
 				   enum sb_c2s_stream_err why);
+
+/* The same with a human-readable <text/> saying why (RFC 6120 §4.9.2), for
+ * the limits a well-behaved client can run into (rate limits, bans): the
+ * user is told, not just disconnected. text is plain ASCII, not escaped. */
+enum sb_c2s_action sb_c2s_shutdown_text(struct sb_c2s *c, struct sb_c2s_env *env,
+					enum sb_c2s_stream_err why, const char *text);
 
 /* Release what c holds (the aux object) when the glue tears the connection
  * down, whatever the state. Idempotent. */

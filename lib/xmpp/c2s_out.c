@@ -166,7 +166,13 @@ enum sb_c2s_action c2s_stream_error(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (e != SB_C2S_SERR_NONE && (unsigned)e < SB_C2S_SERR_MAX) {
 		c2s_puts(env, "<stream:error><");
 		c2s_puts(env, serr_names[e]);
-		c2s_puts(env, " xmlns='" C2S_NS_STREAMS "'/></stream:error>");
+		c2s_puts(env, " xmlns='" C2S_NS_STREAMS "'/>");
+		if (env->err_text != NULL) {
+			c2s_puts(env, "<text xmlns='" C2S_NS_STREAMS "' xml:lang='en'>");
+			c2s_put_esc(env, env->err_text, strlen(env->err_text));
+			c2s_puts(env, "</text>");
+		}
+		c2s_puts(env, "</stream:error>");
 	}
 	c2s_puts(env, "</stream:stream>");
 	sb_c2s_release(c, env);
