@@ -146,6 +146,8 @@ static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
 			why);
 		return rc;
 	}
+	/* Unknown users get fake credentials with the count real ones get. */
+	store->fake_iterations = (uint32_t)cfg->auth_scram_iterations;
 	rc = sb_cmd_user_init(users, store, cfg->xmpp_domain, cfg->auth_scram_iterations, why,
 			      sizeof(why));
 	if (rc < 0) {

@@ -67,7 +67,6 @@ struct sb_router {
 	/* Working memory of this shard's thread (state passed, never static). */
 	struct sb_route_in in;
 	char err_body[16 * 1024];
-	struct sb_store_account acct;
 	/* PLAIN checks off this thread (auth_pool.h); NULL: inline. */
 	struct sb_auth_pool *auth;
 	struct cds_wfcq_head auth_done_head;
@@ -79,9 +78,9 @@ struct sb_router {
 
 /* auth.c */
 void sb_router_auth(struct sb_shard *sh, struct sb_msg *m);
-/* Check a PLAIN request against the store (any thread); wipes the password.
- * 0 or -EACCES. acct is the caller's scratch. */
-int sb_auth_plain_check(struct sb_store *store, struct sb_msg *m, struct sb_store_account *acct);
+/* Check a PLAIN request against the store (any thread), with equal work for
+ * unknown users; wipes the password. 0 or -EACCES. */
+int sb_auth_plain_check(struct sb_store *store, struct sb_msg *m);
 /* Turn an AUTH_REQ into its AUTH_RESP with status rc and send it (shard);
  * plain: it was a PLAIN check (the payload's flags may be overwritten). */
 void sb_router_auth_reply(struct sb_shard *sh, struct sb_msg *m, bool plain, int rc);
