@@ -25,6 +25,7 @@
 
 #include "attach.h"
 #include "cli/cmd_user.h"
+#include "cli/commands.h"
 #include "cli/server.h"
 #include "config.h"
 #include "config_cli.h"
@@ -161,8 +162,8 @@ static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
 	return 0;
 }
 
-/* Management loop: the sbctl socket, our liveness stamp every 100 ms, and
- * the dataplane's liveness. */
+/* Management loop: the sbctl socket (never held by one client: server.h),
+ * our liveness stamp every 100 ms, and the dataplane's liveness. */
 static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
 {
 	while (!ctl_quit) {
@@ -189,8 +190,9 @@ int main(int argc, char **argv)
 	static struct sb_shard shards[SB_MAX_SHARDS];
 	static struct sb_auth_pool auth;
 	static struct sb_cmd_user users;
+	static struct sb_cli_server srv;
+	static struct sb_cli_commands cmds;
 	struct sb_store store = { 0 };
-	struct sb_cli_server srv;
 	char why[256];
 	unsigned n_shards;
 	int rc, status = 1;
@@ -220,7 +222,9 @@ int main(int argc, char **argv)
 	}
 	if (ctl_open_store(&store, &users, &cfg) < 0)
 		goto detach;
-	rc = sb_cli_server_open(&srv, cfg.control_socket, &at, &users);
+	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .server = &srv };
+	rc = sb_cli_server_open(&srv, cfg.control_socket, SB_CLI_SOCKET_MODE, sb_cli_commands_run,
+				&cmds);
 	if (rc < 0) {
 		fprintf(stderr, "sb-control: socket %s: %s (fatal)\n", cfg.control_socket,
 			strerror(-rc));
@@ -238,8 +242,8 @@ int main(int argc, char **argv)
 				    cfg.control_auth_threads > 0 ? &auth : NULL, &cfg) < 0) {
 		ctl_quit = true;
 	} else {
-		srv.shards = shards;
-		srv.n_shards = n_shards;
+		cmds.shards = shards;
+		cmds.n_shards = n_shards;
 		ctl_write_pidfile(cfg.control_pidfile);
 		fprintf(stderr,
 			"sb-control: attached (epoch %u, %u shards, %llu objects reclaimed), "
