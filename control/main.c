@@ -57,6 +57,27 @@ static void ctl_write_pidfile(const char *path)
 	fclose(f);
 }
 
+/* The running shards, for the account-change hook. */
+struct ctl_shards {
+	struct sb_shard *shards;
+	unsigned n;
+};
+
+/* cmd_user.h's hook: the shard that owns user ends its sessions (kick.c),
+ * the owner the dataplane picks (hash of the bare JID % shards). */
+static int ctl_account_changed(void *arg, const struct sb_jid *user,
+			       enum sb_cmd_user_change what)
+{
+	const struct ctl_shards *cs = arg;
+	size_t len;
+	const char *bare = sb_jid_bare(user, &len);
+	uint64_t s = sb_jid_bare_hash_str(bare, len) % cs->n;
+
+	return sb_router_kick_post(&cs->shards[s].router, bare, len,
+				   what == SB_CMD_USER_DELETED ? SB_MSG_KICK_ACCOUNT_DELETED
+							       : SB_MSG_KICK_PASSWORD_CHANGED);
+}
+
 /* A shard's router: its session table, the store, the domain. */
 static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			   const struct sb_cmd_user *users, struct sb_auth_pool *auth,
@@ -67,6 +88,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 
 	r->auth = auth;
 	cds_wfcq_init(&r->auth_done_head, &r->auth_done_tail);
+	sb_router_kick_init(r);
 	rc = sb_session_table_init(&r->sessions, (uint32_t)cfg->control_session_buckets,
 				   (uint32_t)cfg->control_max_sessions);
 	if (rc < 0) {
@@ -192,6 +214,7 @@ int main(int argc, char **argv)
 	static struct sb_cmd_user users;
 	static struct sb_cli_server srv;
 	static struct sb_cli_commands cmds;
+	static struct ctl_shards live;
 	struct sb_store store = { 0 };
 	char why[256];
 	unsigned n_shards;
@@ -244,6 +267,9 @@ int main(int argc, char **argv)
 	} else {
 		cmds.shards = shards;
 		cmds.n_shards = n_shards;
+		live = (struct ctl_shards){ .shards = shards, .n = n_shards };
+		users.changed = ctl_account_changed;
+		users.changed_arg = &live;
 		ctl_write_pidfile(cfg.control_pidfile);
 		fprintf(stderr,
 			"sb-control: attached (epoch %u, %u shards, %llu objects reclaimed), "
