@@ -9,6 +9,8 @@ check the gateway answers with the expected stream error and closes.
                                              <system-shutdown/> when stopped
   xmpp_raw.py kicked USER PW READY COND      bind, write READY, expect the
                                              stream error COND and the close
+  xmpp_raw.py salt USER                      SCRAM-SHA-256 client-first; print
+                                             the salt and iteration count
 Exit 0 when the named condition arrived and the connection was closed.
 """
 import socket
@@ -106,9 +108,32 @@ def kicked(user, password, ready, cond):
     print("raw kicked: <%s/> and closed" % cond)
 
 
+def salt(user):
+    """Print what server-first-message reveals about USER: salt, iterations."""
+    import base64
+    import re
+    s = socket.create_connection((HOST, PORT), timeout=1)
+    s.sendall(HEADER)
+    recv_until(s, b"</stream:features>", 10)
+    first = b"n,,n=" + user.encode() + b",r=fyko+d2lbbFgONRv9qkxdawL"
+    s.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>" +
+              base64.b64encode(first) + b"</auth>")
+    got = recv_until(s, b"</challenge>", 10)
+    m = re.search(rb"<challenge[^>]*>([^<]*)</challenge>", got)
+    if m is None:
+        print("FAIL: no SCRAM challenge for %s: %r" % (user, got[-200:]), file=sys.stderr)
+        sys.exit(1)
+    attrs = dict(a.split("=", 1) for a in base64.b64decode(m.group(1)).decode().split(","))
+    print("salt=%s salt_bytes=%d i=%s" % (attrs["s"], len(base64.b64decode(attrs["s"])),
+                                          attrs["i"]))
+
+
 def main():
     if sys.argv[1] == "shutdown":
         shutdown(sys.argv[2], sys.argv[3], sys.argv[4])
+        return
+    if sys.argv[1] == "salt":
+        salt(sys.argv[2])
         return
     if sys.argv[1] == "kicked":
         kicked(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
