@@ -20,8 +20,10 @@
  * sb_store_user_passwd(), which derive the credentials and wipe what they
  * derived them from.
  *
- * Threading: the backend decides; the LMDB one may be called from one thread
- * at a time per struct sb_store (today sb-control's management thread).
+ * Threading: the backend decides. The LMDB one takes writes from one thread
+ * (sb-control's management thread) and reads from any thread (shards and
+ * PLAIN threads look credentials up), each read its own transaction;
+ * counters are bumped atomically.
  */
 #ifndef SB_STORE_H
 #define SB_STORE_H
