@@ -288,9 +288,13 @@ void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m)
 				SB_CTR_INC(w, xmpp_stale_reply);
 			break;
 		case SB_MSG_KICK:
+			/* The reason (lib/msg's enum sb_msg_kick) picks the error. */
 			SB_CTR_INC(w, xmpp_kicked);
-			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
-							   SB_C2S_SERR_CONFLICT));
+			sb_xconn_act(w, x, sb_c2s_shutdown(
+				&x->c2s, &w->xmpp->env,
+				m->status == SB_MSG_KICK_ACCOUNT_DELETED    ? SB_C2S_SERR_NOT_AUTHORIZED
+				: m->status == SB_MSG_KICK_PASSWORD_CHANGED ? SB_C2S_SERR_RESET
+									    : SB_C2S_SERR_CONFLICT));
 			break;
 		default:
 			SB_CTR_INC(w, msg_bad);

@@ -124,6 +124,7 @@ enum sb_c2s_stream_err {
 	SB_C2S_SERR_NOT_AUTHORIZED,        /* §4.9.3.12 */
 	SB_C2S_SERR_NOT_WELL_FORMED,       /* §4.9.3.13 */
 	SB_C2S_SERR_POLICY_VIOLATION,      /* §4.9.3.14 */
+	SB_C2S_SERR_RESET,                 /* §4.9.3.16: credentials changed */
 	SB_C2S_SERR_RESOURCE_CONSTRAINT,   /* §4.9.3.17 */
 	SB_C2S_SERR_RESTRICTED_XML,        /* §4.9.3.18 */
 	SB_C2S_SERR_SYSTEM_SHUTDOWN,       /* §4.9.3.20 */

@@ -142,6 +142,7 @@ static const char *const serr_names[SB_C2S_SERR_MAX] = {
 	[SB_C2S_SERR_NOT_AUTHORIZED] = "not-authorized",
 	[SB_C2S_SERR_NOT_WELL_FORMED] = "not-well-formed",
 	[SB_C2S_SERR_POLICY_VIOLATION] = "policy-violation",
+	[SB_C2S_SERR_RESET] = "reset",
 	[SB_C2S_SERR_RESOURCE_CONSTRAINT] = "resource-constraint",
 	[SB_C2S_SERR_RESTRICTED_XML] = "restricted-xml",
 	[SB_C2S_SERR_SYSTEM_SHUTDOWN] = "system-shutdown",

@@ -5,6 +5,12 @@ check the gateway answers with the expected stream error and closes.
 
   xmpp_raw.py CASE        CASE: malformed, doctype, entity-bomb, comment,
                           pi, huge, bad-utf8
+  xmpp_raw.py shutdown USER PW READY         bind, write READY, expect
+                                             <system-shutdown/> when stopped
+  xmpp_raw.py kicked USER PW READY COND      bind, write READY, expect the
+                                             stream error COND and the close
+  xmpp_raw.py salt USER                      SCRAM-SHA-256 client-first; print
+                                             the salt and iteration count
 Exit 0 when the named condition arrived and the connection was closed.
 """
 import socket
@@ -40,9 +46,8 @@ def recv_until(s, needle, seconds):
     return got
 
 
-def shutdown(user, password, ready):
-    """Log in with PLAIN on a raw stream, bind, signal readiness, then wait
-    for the gateway's <system-shutdown/> when it is stopped."""
+def login_bind(user, password, ready):
+    """Log in with PLAIN on a raw stream, bind, and signal readiness."""
     import base64
     s = socket.create_connection((HOST, PORT), timeout=1)
     s.sendall(HEADER)
@@ -60,6 +65,26 @@ def shutdown(user, password, ready):
         print("FAIL: bind", file=sys.stderr)
         sys.exit(1)
     open(ready, "w").write("ready\n")
+    return s
+
+
+def closed(s, seconds):
+    """True once the peer has closed the connection (EOF or reset)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if not s.recv(65536):
+                return True
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            return True
+    return False
+
+
+def shutdown(user, password, ready):
+    """Wait for the gateway's <system-shutdown/> when it is stopped."""
+    s = login_bind(user, password, ready)
     got = recv_until(s, b"system-shutdown", 30)
     if b"system-shutdown" not in got:
         print("FAIL: no <system-shutdown/> when the gateway stopped: %r" % got[-200:],
@@ -68,9 +93,50 @@ def shutdown(user, password, ready):
     print("raw shutdown: <system-shutdown/> received")
 
 
+def kicked(user, password, ready, cond):
+    """Wait for the stream error cond (an account change) and the close."""
+    s = login_bind(user, password, ready)
+    want = b"<" + cond.encode() + b" xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+    got = recv_until(s, b"</stream:stream>", 60)
+    if b"<stream:error>" + want not in got:
+        print("FAIL: expected the stream error <%s/>, got %r" % (cond, got[-300:]),
+              file=sys.stderr)
+        sys.exit(1)
+    if not closed(s, 10):
+        print("FAIL: <%s/> arrived but the connection stayed open" % cond, file=sys.stderr)
+        sys.exit(1)
+    print("raw kicked: <%s/> and closed" % cond)
+
+
+def salt(user):
+    """Print what server-first-message reveals about USER: salt, iterations."""
+    import base64
+    import re
+    s = socket.create_connection((HOST, PORT), timeout=1)
+    s.sendall(HEADER)
+    recv_until(s, b"</stream:features>", 10)
+    first = b"n,,n=" + user.encode() + b",r=fyko+d2lbbFgONRv9qkxdawL"
+    s.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>" +
+              base64.b64encode(first) + b"</auth>")
+    got = recv_until(s, b"</challenge>", 10)
+    m = re.search(rb"<challenge[^>]*>([^<]*)</challenge>", got)
+    if m is None:
+        print("FAIL: no SCRAM challenge for %s: %r" % (user, got[-200:]), file=sys.stderr)
+        sys.exit(1)
+    attrs = dict(a.split("=", 1) for a in base64.b64decode(m.group(1)).decode().split(","))
+    print("salt=%s salt_bytes=%d i=%s" % (attrs["s"], len(base64.b64decode(attrs["s"])),
+                                          attrs["i"]))
+
+
 def main():
     if sys.argv[1] == "shutdown":
         shutdown(sys.argv[2], sys.argv[3], sys.argv[4])
+        return
+    if sys.argv[1] == "salt":
+        salt(sys.argv[2])
+        return
+    if sys.argv[1] == "kicked":
+        kicked(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
         return
     case = sys.argv[1]
     payload, want = CASES[case]
