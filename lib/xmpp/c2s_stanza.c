@@ -4,7 +4,8 @@
  * address normalised with lib/jid (an invalid one is a jid-malformed stanza
  * error, §8.3.3.8), the iqs the dataplane answers itself (XEP-0199 ping to
  * the server, the legacy session request, a second bind, other iqs to the
- * server: service-unavailable, §8.4), and the rewrite that stamps from with
+ * server: service-unavailable, §8.4), the refusal of qualified address
+ * attributes (c:from, §8.1) and of an invalid presence priority, and the rewrite that stamps from with
  * the bound full JID (§8.1.2.1: the server stamps it; a from the client
  * sent is removed, every other byte is kept as received).
  */
@@ -243,6 +244,8 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	enum sb_c2s_action act;
 	uint8_t kind, type;
 	bool has_to = (h->to.flags & SB_XML_SPAN_PRESENT) != 0, to_domain = false;
+	int8_t prio = 0;
+	int given = 0;
 	long n;
 
 	if (!c2s_ns_is(e, &h->ns, C2S_NS_CLIENT))
@@ -263,6 +266,15 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	type = type_of(e);
 	if (kind == SB_C2S_KIND_MESSAGE)
 		type = message_type(type);
+	if (h->flags & SB_XML_HDR_F_PREFIXED_ADDR) {
+		/* c:from='victim' next to the stamped from: a parser that
+		 * matches attributes by local name would see the victim as the
+		 * sender. RFC 6120 §8.1 defines the addresses as unqualified
+		 * attributes; a qualified one is a schema violation (§8.3.3.1).
+		 * A duplicate unqualified one never gets here (XML 1.0 §3.1). */
+		return stanza_error(c, env, e, type, "modify", "bad-request",
+				    SB_C2S_CTR_PREFIXED_ADDR);
+	}
 	if (!type_allowed(kind, type) ||
 	    (kind == SB_C2S_KIND_IQ && !(h->id.flags & SB_XML_SPAN_PRESENT)))
 		return stanza_error(c, env, e, type, "modify", "bad-request",
@@ -277,5 +289,19 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (kind == SB_C2S_KIND_IQ && (!has_to || to_domain) &&
 	    local_iq(c, env, e, type, to_domain, &act))
 		return act;
-	return route(c, env, e, kind, type, has_to);
+	if (kind == SB_C2S_KIND_PRESENCE) {
+		/* RFC 6121 §4.7.2.3 makes it one xs:byte; anything else breaks
+		 * the schema (RFC 6120 §8.3.3.1), and the presence is not
+		 * processed: neither broadcast nor taken as availability. */
+		given = c2s_presence_priority(e, &prio);
+		if (given < 0)
+			return stanza_error(c, env, e, type, "modify", "bad-request",
+					    SB_C2S_CTR_BAD_PRIORITY);
+	}
+	act = route(c, env, e, kind, type, has_to);
+	if (act == SB_C2S_ACT_ROUTE) {
+		env->res.stanza.priority = prio;
+		env->res.stanza.has_priority = given > 0;
+	}
+	return act;
 }
