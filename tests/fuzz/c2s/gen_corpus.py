@@ -47,6 +47,8 @@ BOUND = {
         "<presence to='bob@example.com' type='subscribe'/><presence type='unavailable'/>",
     "nested_payload": OPEN + BIND + "<message to='bob@example.com'><a xmlns='urn:a'>"
         "<b xmlns:p='urn:p' p:c='1'><p:d/></b><p:e xmlns:p='urn:q'/></a></message>",
+    "ns_name_odd_chars": OPEN + BIND + "<message xmlns:c='jabber:amp|le.com/r' to='bob@example.com'>"
+        "<c:b xmlns:d='a&#x7C;b&#10;c'>x</c:b></message>",
     "close": OPEN + BIND + "<message to='bob@example.com'/></stream:stream>",
 }
 
