@@ -91,6 +91,7 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const 
 		.to_bare_len = (uint16_t)to_bare_len,
 		.from_len = x->c2s.jid_len,
 		.from_bare_len = x->c2s.bare_len,
+		.priority = st->priority,
 		.id_off = st->id ? (uint32_t)(st->id - st->bytes) : 0,
 		.id_len = (uint32_t)st->id_len,
 		.bytes_len = (uint32_t)st->len,
