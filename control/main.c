@@ -148,6 +148,7 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		rc = ctl_router_init(sh, store, users, auth, cfg);
 		if (rc < 0)
 			return rc;
+		sb_shard_link_init(sh);
 		rc = pthread_create(&sh->thread, NULL, sb_shard_main, sh);
 		if (rc != 0) {
 			fprintf(stderr, "sb-control: shard %u thread: %s (fatal)\n", s, strerror(rc));

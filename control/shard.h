@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "idle.h"
+#include "msg_link.h"
 #include "router/router.h"
 #include "shm.h"
 
@@ -32,7 +33,7 @@ struct sb_shard {
 	uint32_t epoch;
 	uint64_t hb_interval_tsc;
 	uint64_t hb_next_tsc;
-	uint64_t hb_seq;
+	struct sb_msg_link link;               /* our end of the ring pairs */
 	struct sb_idle idle;
 	struct sb_router router;
 	volatile bool *quit;
@@ -41,6 +42,10 @@ struct sb_shard {
 
 /* Pool access for lib/msg's chain helpers, from a shard thread. */
 void sb_shard_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp);
+
+/* Set up sh->link (rings, counters, the router's handlers); after the
+ * router's pool ops are set. */
+void sb_shard_link_init(struct sb_shard *sh);
 
 /* Thread body; arg is the struct sb_shard. */
 void *sb_shard_main(void *arg);

@@ -79,7 +79,6 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
 	w->msg_pool = sh->msg_pool;
-	sb_ctl_link_pool_ops(w);
 	w->msg_reserve = (uint32_t)(cfg->rings_msgs / 4);
 	w->n_shards = sh->shm->n_shards;
 	for (unsigned s = 0; s < w->n_shards; s++) {
@@ -99,6 +98,7 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	w->quit = &dp_quit;
 	w->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	w->start_tsc = sh->shm->dp_start_tsc;
+	sb_ctl_link_init(w);
 }
 
 /* A worker's TCP state: table, pools, wheel, listeners. Logs what failed. */

@@ -16,6 +16,7 @@
 
 #include "idle.h"
 #include "msg.h"
+#include "msg_link.h"
 #include "shm.h"
 
 struct rte_mbuf;
@@ -51,12 +52,12 @@ struct sb_worker {
 	/* Rings to and from sb-control; heartbeats. */
 	struct rte_mempool *msg_pool;
 	struct sb_msg_pool_ops msg_ops;       /* msg_pool for lib/msg's chain helpers */
+	struct sb_msg_link link;              /* our end of the rings to every shard */
 	struct rte_ring *up[SB_MAX_SHARDS];   /* this worker -> shard s */
 	struct rte_ring *down[SB_MAX_SHARDS]; /* shard s -> this worker */
 	uint32_t n_shards;
 	uint64_t hb_next_tsc;
 	uint64_t hb_interval_tsc;
-	uint64_t hb_seq;
 	uint32_t msg_budget;            /* message objects this worker may take before recounting */
 	uint32_t msg_reserve;           /* objects of the pool left to sb-control */
 

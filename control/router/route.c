@@ -47,13 +47,7 @@ int sb_router_backlog_init(struct sb_router *r, unsigned n_workers, uint32_t cap
 
 static int route_enqueue(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 {
-	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
-	if (rte_ring_sp_enqueue(sh->down[w], m) != 0) {
-		sb_msg_set_owner(m, SB_MSG_OWNER_CONTROL);
-		return -ENOBUFS;
-	}
-	sh->stats->msgs_out++;
-	return 0;
+	return sb_msg_link_send(&sh->link, w, m);
 }
 
 /* Double a backlog's capacity. A message that reached the shard is never
@@ -87,8 +81,6 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 		sb_msg_free_chain(m, &r->pool);
 		return -EINVAL;
 	}
-	m->worker = (uint16_t)w;
-	m->shard = sh->index;
 	m->epoch = sh->epoch;
 	b = &r->backlog[w];
 	/* Behind a backlog, never overtake it: order per worker is kept. */

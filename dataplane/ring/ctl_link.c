@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Heartbeats through every (worker, shard) ring pair, both ways. A worker's
- * heartbeat goes up, sb-control echoes it down, and the worker records the
- * round trip; sb-control's heartbeat comes down and the worker echoes it up.
- * This proves each ring is being consumed, which a liveness stamp alone does
- * not, and its RTT is the first thing to read when queues back up.
- *
- * Ownership of pool objects follows lib/msg/msg.h: the tag is written by the
- * holder before the hand-over, and SB_MSG_OWNER_FREE before the put.
+ * The worker's end of the rings: a struct sb_msg_link (lib/msg/msg_link.h,
+ * the same code as the control shards' end) over this worker's up and down
+ * rings, the shared pool accounted against the part kept for sb-control,
+ * and heartbeats through every (worker, shard) pair: their round trip is
+ * the first thing to read when queues back up. Applications register the
+ * message kinds they handle on w->link; nothing here knows them.
  */
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -18,7 +16,6 @@
 
 #include "ctl_link.h"
 #include "msg.h"
-#include "xmpp/xconn.h"
 
 static struct sb_msg *link_pool_alloc(void *arg)
 {
@@ -66,22 +63,42 @@ bool sb_ctl_link_msgs_low(struct sb_worker *w)
 	return false;
 }
 
-static void link_free(struct sb_worker *w, struct sb_msg *m)
+static int link_ring_enqueue(void *arg, unsigned shard, struct sb_msg *m)
 {
-	m->owner = SB_MSG_OWNER_FREE;
-	rte_mempool_put(w->msg_pool, m);
+	struct sb_worker *w = arg;
+
+	return rte_ring_sp_enqueue(w->up[shard], m);
 }
 
-/* Hand m to shard s; on failure m stays ours and the caller frees it. */
-static int link_enqueue(struct sb_worker *w, unsigned s, struct sb_msg *m)
+static unsigned link_ring_dequeue(void *arg, unsigned shard, struct sb_msg **out, unsigned n)
 {
-	m->owner = SB_MSG_OWNER_RING;
-	if (unlikely(rte_ring_sp_enqueue(w->up[s], m) != 0)) {
-		m->owner = SB_MSG_OWNER_DATAPLANE;
-		SB_CTR_INC(w, ring_full);
-		return -1;
-	}
-	return 0;
+	struct sb_worker *w = arg;
+
+	return rte_ring_sc_dequeue_burst(w->down[shard], (void **)out, n, NULL);
+}
+
+void sb_ctl_link_init(struct sb_worker *w)
+{
+	struct sb_msg_link *l = &w->link;
+	const struct sb_msg_link_ring ring = {
+		.enqueue = link_ring_enqueue,
+		.dequeue = link_ring_dequeue,
+		.arg = w,
+	};
+
+	sb_ctl_link_pool_ops(w);
+	sb_msg_link_init(l, SB_MSG_OWNER_DATAPLANE, w->index, w->index + 1u, w->n_shards, &ring,
+			 &w->msg_ops);
+	l->ctr = (struct sb_msg_link_ctr){
+		.full = &w->ctr[SB_DP_CTR_ring_full],
+		.received = &w->ctr[SB_DP_CTR_ring_deq],
+		.bad = &w->ctr[SB_DP_CTR_msg_bad],
+		.unhandled = &w->ctr[SB_DP_CTR_msg_bad],
+		.echoed = &w->ctr[SB_DP_CTR_hb_echoed],
+		.rtt_samples = &w->ctr[SB_DP_CTR_hb_rtt_samples],
+	};
+	l->rtt_tsc = w->stats->hb_rtt_tsc;
+	l->rtt_last_tsc = w->stats->hb_last_tsc;
 }
 
 int sb_ctl_link_send(struct sb_worker *w, unsigned shard, struct sb_msg *m, uint64_t now_tsc)
@@ -90,73 +107,15 @@ int sb_ctl_link_send(struct sb_worker *w, unsigned shard, struct sb_msg *m, uint
 		SB_CTR_INC(w, no_control);
 		return -ENOTCONN;
 	}
-	m->shard = (uint16_t)shard;
-	m->worker = w->index;
-	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
-	if (unlikely(rte_ring_sp_enqueue(w->up[shard], m) != 0)) {
-		sb_msg_set_owner(m, SB_MSG_OWNER_DATAPLANE);
-		SB_CTR_INC(w, ring_full);
-		return -ENOBUFS;
-	}
-	return 0;
-}
-
-static void link_handle(struct sb_worker *w, unsigned s, struct sb_msg *m, uint64_t now_tsc)
-{
-	sb_msg_set_owner(m, SB_MSG_OWNER_DATAPLANE);
-	if (unlikely(sb_msg_decode(m, w->index + 1u, w->n_shards) != SB_MSG_OK ||
-		     m->worker != w->index || m->shard != s)) {
-		SB_CTR_INC(w, msg_bad);
-		sb_msg_free_chain(m, &w->msg_ops);
-		return;
-	}
-	if (m->kind != SB_MSG_HEARTBEAT) {
-		if (w->xmpp != NULL) {
-			sb_xmpp_from_control(w, m);
-			return;
-		}
-		SB_CTR_INC(w, msg_bad);
-		sb_msg_free_chain(m, &w->msg_ops);
-		return;
-	}
-	switch (m->kind) {
-	case SB_MSG_HEARTBEAT:
-		if (m->flags & SB_MSG_F_FROM_CONTROL) {
-			/* sb-control's probe: send it back up the paired ring. */
-			m->flags |= SB_MSG_F_REPLY;
-			if (link_enqueue(w, s, m) == 0)
-				SB_CTR_INC(w, hb_echoed);
-			else
-				link_free(w, m);
-			return;
-		}
-		if (m->flags & SB_MSG_F_REPLY) {
-			w->stats->hb_rtt_tsc[s] = now_tsc - m->t0_tsc;
-			w->stats->hb_last_tsc[s] = now_tsc;
-			SB_CTR_INC(w, hb_rtt_samples);
-		}
-		link_free(w, m);
-		return;
-	default:
-		SB_CTR_INC(w, msg_bad);
-		link_free(w, m);
-		return;
-	}
+	return sb_msg_link_send(&w->link, shard, m);
 }
 
 unsigned sb_ctl_link_poll(struct sb_worker *w, uint64_t now_tsc)
 {
-	void *burst[SB_CTL_LINK_BURST];
 	unsigned total = 0;
 
-	for (unsigned s = 0; s < w->n_shards; s++) {
-		unsigned n = rte_ring_sc_dequeue_burst(w->down[s], burst, SB_CTL_LINK_BURST, NULL);
-
-		for (unsigned i = 0; i < n; i++)
-			link_handle(w, s, burst[i], now_tsc);
-		total += n;
-	}
-	SB_CTR_ADD(w, ring_deq, total);
+	for (unsigned s = 0; s < w->n_shards; s++)
+		total += sb_msg_link_poll(&w->link, s, SB_CTL_LINK_BURST, now_tsc);
 	return total;
 }
 
@@ -168,6 +127,7 @@ bool sb_ctl_link_attached(const struct sb_worker *w, uint64_t now_tsc)
 
 void sb_ctl_link_heartbeat(struct sb_worker *w, uint64_t now_tsc)
 {
+	uint32_t epoch;
 	unsigned shards;
 
 	if (now_tsc < w->hb_next_tsc)
@@ -180,18 +140,15 @@ void sb_ctl_link_heartbeat(struct sb_worker *w, uint64_t now_tsc)
 		return;
 	}
 	shards = __atomic_load_n(&w->shm->ctl_shards, __ATOMIC_ACQUIRE);
+	epoch = __atomic_load_n(&w->shm->ctl_epoch, __ATOMIC_RELAXED);
 	for (unsigned s = 0; s < shards && s < w->n_shards; s++) {
-		struct sb_msg *m;
+		int rc = sb_msg_link_probe(&w->link, s, now_tsc, epoch);
 
-		if (unlikely(rte_mempool_get(w->msg_pool, (void **)&m) != 0)) {
+		if (rc == 0) {
+			SB_CTR_INC(w, hb_sent);
+		} else if (rc == -ENOMEM) {
 			SB_CTR_INC(w, msg_alloc_fail);
 			return;
 		}
-		sb_msg_encode(m, SB_MSG_HEARTBEAT, w->index, (uint16_t)s, 0, ++w->hb_seq, now_tsc);
-		m->epoch = __atomic_load_n(&w->shm->ctl_epoch, __ATOMIC_RELAXED);
-		if (link_enqueue(w, s, m) == 0)
-			SB_CTR_INC(w, hb_sent);
-		else
-			link_free(w, m);
 	}
 }

@@ -14,6 +14,10 @@
 
 #define SB_CTL_LINK_BURST 32 /* messages per ring per loop turn: bounded work */
 
+/* Set up w->link over w's rings, pool and counters; applications then
+ * register their message kinds with sb_msg_link_register(&w->link, ...). */
+void sb_ctl_link_init(struct sb_worker *w);
+
 /* Drain the down rings; returns the number of messages handled. */
 unsigned sb_ctl_link_poll(struct sb_worker *w, uint64_t now_tsc);
 

@@ -307,6 +307,12 @@ void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m)
 	sb_msg_free_chain(m, &w->msg_ops);
 }
 
+void sb_xmpp_link_handler(void *ctx, unsigned shard, struct sb_msg *m)
+{
+	(void)shard;
+	sb_xmpp_from_control(ctx, m);
+}
+
 static void app_login_expired(struct sb_wheel_timer *t, void *arg)
 {
 	struct sb_worker *w = arg;

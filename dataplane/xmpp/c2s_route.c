@@ -100,7 +100,7 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const 
 
 	if (m == NULL)
 		return NULL;
-	sb_msg_encode(m, SB_MSG_STANZA, w->index, 0, 0, ++w->hb_seq, rte_rdtsc());
+	sb_msg_encode(m, SB_MSG_STANZA, w->index, 0, 0, 0, rte_rdtsc());
 	m->conn = sb_xconn_handle(x);
 	m->conn_gen = x->gen;
 	if (sb_msg_append(m, &h, sizeof(h), &w->msg_ops) < 0 ||

@@ -34,6 +34,11 @@ static void app_aux_free(void *arg, void *obj)
 _Static_assert(SB_C2S_ROUTE_EXTRA <= SB_MSG_STANZA_GROWTH, "stamping outgrows lib/msg's limits");
 _Static_assert(SB_JID_FULL_MAX <= SB_MSG_JID_MAX, "a JID outgrows lib/msg's limits");
 
+/* What sb-control sends the c2s application (c2s_app.c handles them). */
+static const enum sb_msg_kind app_kinds[] = {
+	SB_MSG_AUTH_RESP, SB_MSG_BIND_RESP, SB_MSG_DELIVER, SB_MSG_KICK,
+};
+
 /* Number every connection object: its index is its handle. */
 static void app_index_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 {
@@ -117,5 +122,7 @@ int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 	xw->login_timeout_ms = cfg->xmpp_login_timeout_s * 1000;
 	xw->input_budget = (uint32_t)cfg->xmpp_input_budget;
 	xw->msg_ops = w->msg_ops;
+	for (unsigned k = 0; k < RTE_DIM(app_kinds); k++)
+		sb_msg_link_register(&w->link, app_kinds[k], sb_xmpp_link_handler, w);
 	return sb_wheel_init(&xw->wheel, xw->slots, 3, w->now_us / 1000);
 }

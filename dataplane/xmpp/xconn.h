@@ -119,6 +119,9 @@ int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg);
  * KICK); owns m. */
 void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m);
 
+/* The same as registered on the worker's link (ctx: the worker). */
+void sb_xmpp_link_handler(void *ctx, unsigned shard, struct sb_msg *m);
+
 /* The worker is stopping: every bound stream gets <system-shutdown/> and a
  * close (RFC 6120 §4.9.3.20). */
 void sb_xmpp_shutdown(struct sb_worker *w);

@@ -74,7 +74,7 @@ struct sb_msg {
 	uint32_t conn_gen;  /* generation of `conn`: a reused handle never matches */
 	uint32_t total_len; /* payload bytes of the whole chain */
 	uint64_t conn;      /* the dataplane's connection handle, opaque to sb-control */
-	uint64_t seq;       /* per-origin sequence number */
+	uint64_t seq;       /* heartbeats: the prober's sequence number; 0 otherwise */
 	uint64_t t0_tsc;    /* originator's TSC when sent (one host, one TSC) */
 	struct sb_msg *next; /* continuation of a payload longer than one object */
 	uint8_t payload[];

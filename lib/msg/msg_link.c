@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * See msg_link.h. Runs on the fast path of both processes: no allocation
+ * beyond the message pool, no locks, no output; every refusal is counted.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "msg_link.h"
+
+#define LINK_COUNT(l, name) do { if ((l)->ctr.name != NULL) (*(l)->ctr.name)++; } while (0)
+
+void sb_msg_link_init(struct sb_msg_link *l, uint8_t owner, uint16_t self, unsigned n_workers,
+		      unsigned n_shards, const struct sb_msg_link_ring *ring,
+		      const struct sb_msg_pool_ops *pool)
+{
+	memset(l, 0, sizeof(*l));
+	l->owner = owner;
+	l->control = owner == SB_MSG_OWNER_CONTROL;
+	l->self = self;
+	l->n_workers = n_workers;
+	l->n_shards = n_shards;
+	l->ring = *ring;
+	l->pool = *pool;
+}
+
+int sb_msg_link_register(struct sb_msg_link *l, enum sb_msg_kind kind, sb_msg_link_handler fn,
+			 void *ctx)
+{
+	if (kind <= SB_MSG_HEARTBEAT || kind >= SB_MSG_KIND_MAX)
+		return -EINVAL; /* heartbeats are the link's own */
+	l->handler[kind] = fn;
+	l->handler_ctx[kind] = ctx;
+	return 0;
+}
+
+int sb_msg_link_send(struct sb_msg_link *l, unsigned p, struct sb_msg *m)
+{
+	m->worker = l->control ? (uint16_t)p : l->self;
+	m->shard = l->control ? l->self : (uint16_t)p;
+	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
+	if (l->ring.enqueue(l->ring.arg, p, m) != 0) {
+		sb_msg_set_owner(m, (enum sb_msg_owner)l->owner);
+		LINK_COUNT(l, full);
+		return -ENOBUFS;
+	}
+	LINK_COUNT(l, sent);
+	return 0;
+}
+
+/* A heartbeat: a peer's probe goes back, our own ends here. */
+static void link_heartbeat(struct sb_msg_link *l, unsigned p, struct sb_msg *m, uint64_t now_tsc)
+{
+	bool ours = ((m->flags & SB_MSG_F_FROM_CONTROL) != 0) == l->control;
+
+	if (!ours) {
+		m->flags |= SB_MSG_F_REPLY;
+		if (sb_msg_link_send(l, p, m) == 0) {
+			LINK_COUNT(l, echoed);
+			return;
+		}
+	} else if (m->flags & SB_MSG_F_REPLY) {
+		if (l->rtt_tsc != NULL)
+			l->rtt_tsc[p] = now_tsc - m->t0_tsc;
+		if (l->rtt_last_tsc != NULL)
+			l->rtt_last_tsc[p] = now_tsc;
+		LINK_COUNT(l, rtt_samples);
+	}
+	sb_msg_free_chain(m, &l->pool);
+}
+
+static bool link_addressed_to_us(const struct sb_msg_link *l, unsigned p, const struct sb_msg *m)
+{
+	unsigned workers = l->control ? l->n_workers : l->self + 1u;
+	unsigned shards = l->control ? l->self + 1u : l->n_shards;
+
+	return sb_msg_decode(m, workers, shards) == SB_MSG_OK &&
+	       m->worker == (l->control ? p : l->self) && m->shard == (l->control ? l->self : p);
+}
+
+unsigned sb_msg_link_poll(struct sb_msg_link *l, unsigned p, unsigned burst, uint64_t now_tsc)
+{
+	struct sb_msg *in[64];
+	unsigned n;
+
+	if (burst > sizeof(in) / sizeof(in[0]))
+		burst = sizeof(in) / sizeof(in[0]);
+	n = l->ring.dequeue(l->ring.arg, p, in, burst);
+	for (unsigned i = 0; i < n; i++) {
+		struct sb_msg *m = in[i];
+
+		sb_msg_set_owner(m, (enum sb_msg_owner)l->owner);
+		if (!link_addressed_to_us(l, p, m)) {
+			LINK_COUNT(l, bad);
+			sb_msg_free_chain(m, &l->pool);
+		} else if (m->kind == SB_MSG_HEARTBEAT) {
+			link_heartbeat(l, p, m, now_tsc);
+		} else if (l->handler[m->kind] != NULL) {
+			l->handler[m->kind](l->handler_ctx[m->kind], p, m);
+		} else {
+			LINK_COUNT(l, unhandled);
+			sb_msg_free_chain(m, &l->pool);
+		}
+	}
+	if (l->ctr.received != NULL)
+		*l->ctr.received += n;
+	return n;
+}
+
+int sb_msg_link_probe(struct sb_msg_link *l, unsigned p, uint64_t now_tsc, uint32_t epoch)
+{
+	struct sb_msg *m = l->pool.alloc(l->pool.arg);
+
+	if (m == NULL)
+		return -ENOMEM;
+	sb_msg_encode(m, SB_MSG_HEARTBEAT, 0, 0, 0, ++l->probe_seq, now_tsc);
+	m->owner = l->owner;
+	m->flags = l->control ? SB_MSG_F_FROM_CONTROL : 0;
+	m->epoch = epoch;
+	if (sb_msg_link_send(l, p, m) < 0) {
+		sb_msg_free_chain(m, &l->pool);
+		return -ENOBUFS;
+	}
+	return 0;
+}
