@@ -548,3 +548,43 @@ struct dp_sock *dp_c2s_login(struct dp_h *h, const char *user)
 	assert_true(dp_sock_saw(s, "/r</jid>"));
 	return s;
 }
+
+void dp_c2s_chats(struct dp_h *h, struct dp_sock *s, unsigned first, unsigned n, size_t pad)
+{
+	static char body[1024], buf[1200];
+
+	assert_true(pad < sizeof(body) - 16);
+	for (unsigned i = first; i < first + n; i++) {
+		int len = snprintf(body, sizeof(body), "[%u]", i);
+
+		memset(body + len, 'x', pad);
+		body[(size_t)len + pad] = '\0';
+		len = snprintf(buf, sizeof(buf),
+			       "<message to='bob@%s' type='chat'><body>%s</body></message>",
+			       h->cfg.xmpp_domain, body);
+		assert_true(len > 0 && (size_t)len < sizeof(buf));
+		dp_send(h, s, buf, (size_t)len);
+		dp_advance(h, 50);
+	}
+}
+
+unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
+{
+	static char bytes[2048];
+	struct sb_msg *m;
+	unsigned n = 0;
+
+	while ((m = dp_ctl_take(h)) != NULL) {
+		char tag[24];
+		size_t len;
+
+		assert_int_equal(m->kind, SB_MSG_STANZA);
+		len = sb_msg_read(m, 0, bytes, sizeof(bytes));
+		snprintf(tag, sizeof(tag), "<body>[%u]", first + n);
+		if (memmem(bytes, len, tag, strlen(tag)) == NULL)
+			fail_msg("expected chat %u, got '%.*s'", first + n, (int)len, bytes);
+		dp_msg_free(h, m);
+		n++;
+	}
+	return n;
+}

@@ -140,6 +140,15 @@ void dp_msg_free(struct dp_h *h, struct sb_msg *m);
  * sb-control's answers come from the test. Returns the bound client. */
 struct dp_sock *dp_c2s_login(struct dp_h *h, const char *user);
 
+/* Send n chat messages to bob, numbered from first: bodies "[first]xxx…",
+ * "[first+1]xxx…", each about pad bytes long and in a TCP segment of its
+ * own (the delayed ACK is let out between them). */
+void dp_c2s_chats(struct dp_h *h, struct dp_sock *s, unsigned first, unsigned n, size_t pad);
+
+/* Take the stanzas waiting on the up rings, asserting they are the
+ * numbered chats from `first` on, in order; returns how many. */
+unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first);
+
 /* Whether s received `needle` (a byte string) anywhere. */
 bool dp_sock_saw(const struct dp_sock *s, const char *needle);
 
