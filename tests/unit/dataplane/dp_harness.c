@@ -588,3 +588,19 @@ unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
 	}
 	return n;
 }
+
+struct dp_sock *dp_c2s_window_shut(struct dp_h *h, unsigned n, unsigned *ret_routed)
+{
+	struct dp_sock *s;
+
+	h->gw->xmpp->input_budget = 16384; /* the window, from the first byte on */
+	dp_ctl_attach(h, 1);
+	s = dp_c2s_login(h, "alice");
+	h->gw->mbufs_low = true;
+	/* A stanza per segment, so that the connection is between stanzas
+	 * after each one: what was advertised is read, then no more. */
+	dp_c2s_chats(h, s, 0, n, 800);
+	dp_advance(h, 1000);
+	*ret_routed = dp_ctl_take_chats(h, 0);
+	return s;
+}

@@ -149,6 +149,12 @@ void dp_c2s_chats(struct dp_h *h, struct dp_sock *s, unsigned first, unsigned n,
  * numbered chats from `first` on, in order; returns how many. */
 unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first);
 
+/* A bound client of a worker short of mbufs (gw->mbufs_low), with a
+ * 16 KiB input budget, that sent n numbered chats of 800 bytes: those
+ * inside the window already advertised are routed (taken off the rings,
+ * checked, counted in *ret_routed), the rest wait on the client's side. */
+struct dp_sock *dp_c2s_window_shut(struct dp_h *h, unsigned n, unsigned *ret_routed);
+
 /* Whether s received `needle` (a byte string) anywhere. */
 bool dp_sock_saw(const struct dp_sock *s, const char *needle);
 

@@ -30,13 +30,7 @@ static void test_window_reopens_after_mbufs_low(void **state)
 	struct dp_sock *s;
 
 	(void)state;
-	h->gw->xmpp->input_budget = 16384;
-	dp_ctl_attach(h, 1);
-	s = dp_c2s_login(h, "alice");
-	h->gw->mbufs_low = true;
-	dp_c2s_chats(h, s, 0, 40, 800);
-	dp_advance(h, 1000);
-	routed = dp_ctl_take_chats(h, 0);
+	s = dp_c2s_window_shut(h, 40, &routed);
 	assert_true(routed < 40);
 
 	h->gw->mbufs_low = false;

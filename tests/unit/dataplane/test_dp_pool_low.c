@@ -63,15 +63,7 @@ static void test_mbufs_low_closes_window(void **state)
 	struct dp_sock *s;
 
 	(void)state;
-	h->gw->xmpp->input_budget = 16384; /* the window, from the first byte on */
-	dp_ctl_attach(h, 1);
-	s = dp_c2s_login(h, "alice");
-	h->gw->mbufs_low = true;
-	/* Two windows' worth, a stanza per segment so that the connection is
-	 * between stanzas after each: what was advertised is read, then no more. */
-	dp_c2s_chats(h, s, 0, 40, 800);
-	dp_advance(h, 1000);
-	routed = dp_ctl_take_chats(h, 0);
+	s = dp_c2s_window_shut(h, 40, &routed);
 	assert_true(routed > 0);
 	assert_true(routed < 40);
 	assert_true(s->c->snd_queued > 0);
