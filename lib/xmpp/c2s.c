@@ -379,6 +379,9 @@ static enum sb_c2s_stream_err xml_err_map(enum sb_xml_status st, enum sb_c2s_ctr
 	case SB_XML_ERR_STREAM_NS:
 		*ctr = SB_C2S_CTR_XML_NAMESPACE;
 		return SB_C2S_SERR_INVALID_NAMESPACE;
+	case SB_XML_ERR_STREAM_PREFIX:
+		*ctr = SB_C2S_CTR_XML_STREAM_PREFIX;
+		return SB_C2S_SERR_BAD_NAMESPACE_PREFIX;
 	case SB_XML_ERR_LIMIT_STANZA:
 	case SB_XML_ERR_LIMIT_DEPTH:
 	case SB_XML_ERR_LIMIT_ATTRS:

@@ -116,6 +116,7 @@ enum sb_c2s_action {
 enum sb_c2s_stream_err {
 	SB_C2S_SERR_NONE = 0,
 	SB_C2S_SERR_BAD_FORMAT,            /* §4.9.3.1 */
+	SB_C2S_SERR_BAD_NAMESPACE_PREFIX,  /* §4.9.3.2: a stanza used a stream-level prefix */
 	SB_C2S_SERR_CONFLICT,              /* §4.9.3.3: replaced by a new session */
 	SB_C2S_SERR_CONNECTION_TIMEOUT,    /* §4.9.3.4 */
 	SB_C2S_SERR_HOST_UNKNOWN,          /* §4.9.3.6 */
@@ -198,6 +199,9 @@ struct sb_c2s_stanza {
 	size_t child_ns_len;
 	uint8_t kind;              /* enum sb_c2s_kind */
 	uint8_t type;              /* enum sb_c2s_type */
+	int8_t priority;           /* presence: <priority/>, -128..127; 0 when absent
+				    * (RFC 6121 §4.7.2.3); an invalid one never routes */
+	bool has_priority;         /* presence: the <priority/> element was given */
 	char child[SB_XML_HDR_NAME_BYTES]; /* local name of the first child ("" if none) */
 };
 

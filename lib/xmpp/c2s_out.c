@@ -134,6 +134,7 @@ void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env)
 static const char *const serr_names[SB_C2S_SERR_MAX] = {
 	[SB_C2S_SERR_NONE] = "none",
 	[SB_C2S_SERR_BAD_FORMAT] = "bad-format",
+	[SB_C2S_SERR_BAD_NAMESPACE_PREFIX] = "bad-namespace-prefix",
 	[SB_C2S_SERR_CONFLICT] = "conflict",
 	[SB_C2S_SERR_CONNECTION_TIMEOUT] = "connection-timeout",
 	[SB_C2S_SERR_HOST_UNKNOWN] = "host-unknown",
