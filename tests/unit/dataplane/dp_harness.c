@@ -5,6 +5,7 @@
  * Each harness numbers its workers and pools afresh (h->id), so tests of
  * one binary never meet each other's objects by name.
  */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,6 +45,17 @@
 static struct dp_h *dp_cur;
 static unsigned dp_next_id;
 
+/* EAL leaves its runtime folder behind even with --no-shconf: remove it,
+ * so that test runs do not pile up folders under /var/run/dpdk. */
+static char dp_runtime_dir[PATH_MAX];
+
+static void dp_eal_exit(void)
+{
+	rte_eal_cleanup();
+	if (dp_runtime_dir[0] != '\0')
+		rmdir(dp_runtime_dir);
+}
+
 void dp_eal_init(const char *test_name)
 {
 	static bool done;
@@ -59,6 +71,8 @@ void dp_eal_init(const char *test_name)
 	snprintf(prefix, sizeof(prefix), "--file-prefix=sbt_%s_%d", test_name, (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
 		fail_msg("EAL init: %s", rte_strerror(rte_errno));
+	snprintf(dp_runtime_dir, sizeof(dp_runtime_dir), "%s", rte_eal_get_runtime_dir());
+	atexit(dp_eal_exit);
 	done = true;
 }
 
