@@ -87,10 +87,14 @@ class Wire:
         except xml.parsers.expat.ExpatError as e:
             fail("the gateway wrote bytes that are not namespace-well-formed here: %s" % e)
 
-    def pump(self, seconds):
-        """Read for up to seconds; False once the connection is closed."""
+    def pump(self, seconds, until_stanza=False):
+        """Read for up to seconds (until_stanza: or until a new stanza is
+        in the inbox); False once the connection is closed."""
         deadline = time.monotonic() + seconds
+        had = len(self.inbox)
         while not self.closed and time.monotonic() < deadline:
+            if until_stanza and len(self.inbox) > had:
+                break
             self.sock.settimeout(max(0.01, deadline - time.monotonic()))
             try:
                 b = self.sock.recv(1 << 16)
@@ -105,6 +109,8 @@ class Wire:
         return not self.closed
 
     def wait(self, pred, seconds, what):
+        # Bounds are generous: a loaded machine is slow, not wrong.
+        seconds *= 3
         """The first stanza of the inbox matching pred, removed from it."""
         deadline = time.monotonic() + seconds
         while True:
@@ -114,7 +120,7 @@ class Wire:
             left = deadline - time.monotonic()
             if left <= 0 or (self.closed and not self.pump(0)):
                 fail("%s: not received in %.0f s (closed=%s)" % (what, seconds, self.closed))
-            self.pump(min(left, 0.5))
+            self.pump(min(left, 0.5), until_stanza=True)
 
     def send(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
@@ -124,8 +130,10 @@ class Wire:
         self.send(HEADER)
         self.wait(lambda s: s.name == NS_STREAM + " features", 10, "stream features")
 
-    def login(self, user, password, bind=True):
-        self.restart()
+    def login(self, user, password, bind=True, opened=False):
+        """PLAIN login; opened: the stream header was sent already."""
+        if not opened:
+            self.restart()
         cred = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode())
         self.send(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + cred +
                   b"</auth>")
