@@ -228,8 +228,8 @@ void sb_xconn_window(struct sb_worker *w, struct sb_xconn *x)
 	/* Under pool pressure only connections between stanzas are stopped:
 	 * one in the middle of a stanza needs its remaining bytes to finish
 	 * it and give its mbufs back. */
-	bool shut = (x->flags & SB_XC_F_SHAPED) || x->in_bytes >= budget ||
-		    (w->mbufs_low && !sb_xml_busy(&x->xml));
+	bool low = w->mbufs_low && !sb_xml_busy(&x->xml);
+	bool shut = (x->flags & SB_XC_F_SHAPED) || x->in_bytes >= budget || low;
 
 	if (x->conn == NULL || (x->flags & SB_XC_F_CLOSING))
 		return;
@@ -237,6 +237,11 @@ void sb_xconn_window(struct sb_worker *w, struct sb_xconn *x)
 	 * client sending tiny segments pins a whole mbuf with each, and the
 	 * pool is what must not run dry (receiving depends on it). */
 	sb_conn_set_rcv_space(w, x->conn, shut ? 0 : budget - x->in_bytes);
+	/* A window shut for the pool is reopened when the pool recovers
+	 * (sb_xconn_ring_turn): the client, only probing a zero window, sends
+	 * nothing that would bring us back here. */
+	if (low && !(x->flags & SB_XC_F_BLOCKED))
+		sb_xconn_pool_wait(w, x);
 }
 
 void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)

@@ -284,7 +284,8 @@ void sb_xconn_pool_wait(struct sb_worker *w, struct sb_xconn *x)
 		      x->idx);
 }
 
-/* The pool has room again: let the connections waiting for it read. */
+/* The pools have room again: let the connections waiting for them read
+ * (the pump reopens their windows). */
 static void ring_pool_resume(struct sb_worker *w)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
@@ -293,7 +294,7 @@ static void ring_pool_resume(struct sb_worker *w)
 	for (unsigned budget = RING_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
 		struct sb_xconn *x;
 
-		if (sb_ctl_link_msgs_low(w))
+		if (w->mbufs_low || sb_ctl_link_msgs_low(w))
 			return;
 		x = xw->xtab[l->head];
 		sb_xlist_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);

@@ -162,7 +162,8 @@ int sb_xconn_send(struct sb_worker *w, struct sb_xconn *x, unsigned shard, struc
 void sb_xconn_linger(struct sb_worker *w, struct sb_xconn *x);
 
 /* c2s_ring.c: pause x until the message pool is above sb-control's
- * reserve again (sb_ctl_link_msgs_low). */
+ * reserve (sb_ctl_link_msgs_low) and the mbuf pool above its own
+ * (w->mbufs_low) again. */
 void sb_xconn_pool_wait(struct sb_worker *w, struct sb_xconn *x);
 
 /* c2s_ring.c: once per turn, retry parked messages in order and resume

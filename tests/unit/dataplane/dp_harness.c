@@ -289,6 +289,7 @@ struct dp_h *dp_new(const struct dp_opts *o)
 	}
 	h->gw->msg_reserve = (uint32_t)(h->cfg.rings_msgs / 4);
 	h->gw->hb_interval_tsc = 1000;
+	sb_ctl_link_init(h->gw);
 	dp_cur = h;
 	dp_tcp(h, h->gw, dp_gw_apps, (uint8_t)RTE_DIM(dp_gw_apps));
 	dp_tcp(h, h->peer, dp_peer_apps, (uint8_t)RTE_DIM(dp_peer_apps));

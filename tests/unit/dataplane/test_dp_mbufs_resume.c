@@ -4,13 +4,12 @@
  * mbufs ran low (test_dp_pool_low.c) must get a window again once they are
  * back, and read the rest of what its client sent, in order.
  *
- * Known failure (registered with should_fail in meson.build): nothing
- * reopens such a window today. sb_xconn_window() is only called again on
- * input, on a control reply or on a ring/pool retry for that connection;
- * a client that only sends, with a zero window, sends no input but
- * zero-window probes, which TCP answers without delivering. The
- * connection stalls for good. When the dataplane is fixed, meson reports
- * this test as an unexpected pass: remove should_fail then.
+ * A client that only sends, facing a zero window, sends nothing but
+ * zero-window probes, which TCP answers without delivering: nothing on the
+ * connection itself would bring the glue back to it. The glue therefore
+ * lists such a connection with those waiting for a pool, and reopens its
+ * window when the pool recovers (c2s_ring.c). Before that fix the
+ * connection stalled for good here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
