@@ -210,8 +210,12 @@ static unsigned lg_turn(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst
 		work += sb_lg_open_some(lg);
 	if (lg->mode == SB_LG_MODE_ECHO && lg->msg_interval_us != 0)
 		work += sb_lg_echo_some(lg);
+	/* Receiving first: a full burst means more is waiting in the ring, and
+	 * a loadgen that sends while its receive ring overflows is the slow
+	 * reader the gateway closes, not the gateway under test. */
 	if (lg->mode == SB_LG_MODE_XMPP_MSG)
-		work += sb_lg_xmpp_send_some(lg, lg->msg_start_us, lg->msg_stop_us);
+		work += n == burst ? sb_lg_xmpp_rx_first(lg, lg->msg_start_us, lg->msg_stop_us) :
+		        sb_lg_xmpp_send_some(lg, lg->msg_start_us, lg->msg_stop_us);
 	if (lg->xmpp != NULL)
 		work += sb_lg_xmpp_keepalive_some(lg, lg->open_start_us);
 	sb_tcp_io_timers(w, w->now_us);

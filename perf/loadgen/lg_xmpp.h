@@ -46,6 +46,7 @@ struct sb_lg_xmpp_totals {
 	uint64_t msg_blocked;  /* sends put off: the connection's send queue was full
 				* (the gateway's TCP window closed), so it sends later */
 	uint64_t msg_throttled; /* turns that sent nothing: a quarter of the mbufs left */
+	uint64_t msg_rx_first; /* turns that sent nothing: a full receive burst was waiting */
 	uint64_t bounced;      /* stanzas of type='error' received, by condition below */
 	uint64_t bounce_cond[SB_LG_XMPP_CONDS];
 	uint64_t keepalives;   /* whitespace keepalives sent (RFC 6120 §4.6.1) */
@@ -81,6 +82,9 @@ bool sb_lg_xmpp_drained(const struct sb_lg *lg);
 /* Whitespace keepalives (loadgen.xmpp_keepalive_s): one per bound session
  * per interval, counted from since_us; returns how many were sent. */
 unsigned sb_lg_xmpp_keepalive_some(struct sb_lg *lg, uint64_t since_us);
+
+/* xmpp-msg: a turn that sends nothing so that receiving keeps up (counted). */
+unsigned sb_lg_xmpp_rx_first(struct sb_lg *lg, uint64_t start_us, uint64_t stop_us);
 
 /* Errors that make the run fail; messages sent but never received. */
 uint64_t sb_lg_xmpp_errors(const struct sb_lg *lg);

@@ -188,6 +188,15 @@ unsigned sb_lg_xmpp_send_some(struct sb_lg *lg, uint64_t start_us, uint64_t stop
 	return sent;
 }
 
+unsigned sb_lg_xmpp_rx_first(struct sb_lg *lg, uint64_t start_us, uint64_t stop_us)
+{
+	uint64_t now_us = lg->w->now_us;
+
+	if (now_us >= start_us && now_us < stop_us)
+		lg->xmpp->tot.msg_rx_first++;
+	return 0;
+}
+
 unsigned sb_lg_xmpp_keepalive_some(struct sb_lg *lg, uint64_t since_us)
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
@@ -279,12 +288,12 @@ void lg_xmsg_report(const struct sb_lg *lg, uint64_t send_us)
 	printf(" offered=%" PRIu64 " offered_per_s=%.0f xmsgs_tx=%" PRIu64 " unsent=%" PRIu64
 	       " xmsgs_rx=%" PRIu64 " xmsg_per_s=%.0f lost=%" PRIu64 " gaps=%" PRIu64
 	       " reorder=%" PRIu64 " dup=%" PRIu64 " msg_bad=%" PRIu64 " blocked_sends=%" PRIu64
-	       " throttled_turns=%" PRIu64,
+	       " throttled_turns=%" PRIu64 " rx_first_turns=%" PRIu64,
 	       xm->offered, send_us ? (double)xm->offered * 1e6 / (double)send_us : 0.0,
 	       t->msgs_tx, xm->offered > t->msgs_tx ? xm->offered - t->msgs_tx : 0, t->msgs_rx,
 	       send_us ? (double)t->msgs_rx_window * 1e6 / (double)send_us : 0.0,
 	       sb_lg_xmpp_lost(lg), t->msg_gap, t->msg_reorder, t->msg_dup, t->msg_bad,
-	       t->msg_blocked, t->msg_throttled);
+	       t->msg_blocked, t->msg_throttled, t->msg_rx_first);
 	printf(" drain_msgs=%" PRIu64 " drain_ms_p50=%.2f drain_ms_p99=%.2f drain_ms_max=%.2f",
 	       d->n, (double)sb_lg_hist_quantile(d, 0.5) / 1e6,
 	       (double)sb_lg_hist_quantile(d, 0.99) / 1e6, (double)sb_lg_hist_quantile(d, 1.0) / 1e6);
