@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -28,16 +27,9 @@
 #include "lg_xmpp_priv.h"
 #include "lg_xsasl.h"
 #include "loadgen.h"
-#include "scram.h"
 #include "tcp/conn.h"
 #include "worker.h"
 #include "xml.h"
-
-#define LG_NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
-
-static const char lg_stream_hdr_fmt[] =
-	"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-	"xmlns:stream='http://etherx.jabber.org/streams' to='%s' version='1.0'>";
 
 int sb_lg_xmpp_create(struct sb_lg *lg, const struct sb_config *cfg, bool msg_mode)
 {
@@ -127,8 +119,7 @@ static void lg_send_header(struct sb_lg *lg, uint32_t idx)
 {
 	char buf[LG_X_OUT_BYTES];
 
-	lg_xsendf_len(lg, idx, buf, snprintf(buf, sizeof(buf), lg_stream_hdr_fmt,
-					     lg->xmpp->domain));
+	lg_xsendf_len(lg, idx, buf, sb_lg_xp_header(buf, sizeof(buf), lg->xmpp->domain));
 }
 
 /* The login failed: count it once, and close (the peer's answer is moot). */
@@ -163,82 +154,42 @@ void sb_lg_xmpp_on_open(struct sb_lg *lg, uint32_t idx)
 	lg_send_header(lg, idx);
 }
 
-/* <auth/>: PLAIN carries the credentials (RFC 4616 §2: authzid empty),
- * SCRAM the client-first-message. */
 static void lg_send_auth(struct sb_lg *lg, uint32_t idx)
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
 	struct lg_xconn *xc = &xm->xc[idx];
-	char user[LG_X_USER_BYTES], msg[256], b64[360], buf[LG_X_OUT_BYTES];
-	uint8_t rnd[18];
+	char user[LG_X_USER_BYTES], buf[LG_X_OUT_BYTES];
 	int n;
 
 	lg_xuser(xm, idx, user, sizeof(user));
-	if (xm->scram) {
-		if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
-		    sb_scram_b64_encode(rnd, sizeof(rnd), xc->cnonce, sizeof(xc->cnonce)) < 0) {
-			lg_fail(lg, idx, &xm->tot.bad_server);
-			return;
-		}
-		n = sb_lg_scram_first(msg, sizeof(msg), user, xc->cnonce);
-	} else {
-		n = snprintf(msg, sizeof(msg), "%c%s%c%s", 0, user, 0, xm->password);
-		if (n >= (int)sizeof(msg))
-			n = -1;
-	}
-	if (n < 0 || sb_scram_b64_encode((const uint8_t *)msg, (size_t)n, b64, sizeof(b64)) < 0) {
+	n = sb_lg_xp_auth(buf, sizeof(buf), xm->scram, user, xm->password, xc->cnonce);
+	if (n < 0) {
 		lg_fail(lg, idx, &xm->tot.bad_server);
 		return;
 	}
 	xc->st = LG_X_SASL;
-	lg_xsendf_len(lg, idx, buf,
-		      snprintf(buf, sizeof(buf),
-			       "<auth xmlns='" LG_NS_SASL "' mechanism='%s'>%s</auth>",
-			       xm->scram ? "SCRAM-SHA-1" : "PLAIN", b64));
-}
-
-/* Character data of a simple element <x ...>TEXT</x>, base64-decoded into out. */
-static int lg_b64_content(const uint8_t *e, size_t len, char *out, size_t cap)
-{
-	const uint8_t *gt = memchr(e, '>', len), *lt;
-	int n;
-
-	if (gt == NULL || gt[-1] == '/')
-		return 0; /* empty element: empty payload */
-	for (lt = e + len - 1; lt > gt && *lt != '<'; lt--)
-		;
-	if (lt <= gt + 1)
-		return 0;
-	n = sb_scram_b64_decode((const char *)gt + 1, (size_t)(lt - gt - 1), (uint8_t *)out,
-				cap - 1);
-	if (n < 0)
-		return -EINVAL;
-	out[n] = '\0';
-	return n;
+	lg_xsendf_len(lg, idx, buf, n);
 }
 
 static void lg_on_challenge(struct sb_lg *lg, uint32_t idx, const uint8_t *e, size_t len)
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
 	struct lg_xconn *xc = &xm->xc[idx];
-	char user[LG_X_USER_BYTES], sfm[256], cfm[256], b64[360], buf[LG_X_OUT_BYTES];
+	char user[LG_X_USER_BYTES], buf[LG_X_OUT_BYTES];
 	bool ran = false;
-	int n = lg_b64_content(e, len, sfm, sizeof(sfm));
+	int n;
 
 	lg_xuser(xm, idx, user, sizeof(user));
-	if (n > 0)
-		n = sb_lg_scram_final(&xm->ucache[idx % xm->users], user, xm->password, xc->cnonce,
-				      sfm, (size_t)n, cfm, sizeof(cfm), xc->ssig, &ran);
+	n = sb_lg_xp_response(buf, sizeof(buf), &xm->ucache[idx % xm->users], user, xm->password,
+			      xc->cnonce, e, len, xc->ssig, &ran);
 	if (ran)
 		xm->tot.pbkdf2_runs++;
-	if (n <= 0 || sb_scram_b64_encode((const uint8_t *)cfm, (size_t)n, b64, sizeof(b64)) < 0) {
+	if (n < 0) {
 		lg_fail(lg, idx, &xm->tot.bad_server);
 		return;
 	}
 	xc->st = LG_X_SASL_FINAL;
-	lg_xsendf_len(lg, idx, buf,
-		      snprintf(buf, sizeof(buf), "<response xmlns='" LG_NS_SASL "'>%s</response>",
-			       b64));
+	lg_xsendf_len(lg, idx, buf, n);
 }
 
 /* <success/>: check the server's proof (SCRAM), then restart the stream
@@ -247,13 +198,8 @@ static bool lg_on_success(struct sb_lg *lg, uint32_t idx, const uint8_t *e, size
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
 	struct lg_xconn *xc = &xm->xc[idx];
-	char sfinal[128];
-	int n;
-
 	if (xm->scram) {
-		n = lg_b64_content(e, len, sfinal, sizeof(sfinal));
-		if (xc->st != LG_X_SASL_FINAL || n <= 0 ||
-		    !sb_lg_scram_verify(xc->ssig, sfinal, (size_t)n)) {
+		if (xc->st != LG_X_SASL_FINAL || !sb_lg_xp_success_ok(xc->ssig, e, len)) {
 			lg_fail(lg, idx, &xm->tot.bad_server);
 			return false;
 		}
@@ -282,13 +228,12 @@ static void lg_login_done(struct sb_lg *lg, uint32_t idx)
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
 	struct lg_xconn *xc = &xm->xc[idx];
-	static const char presence[] = "<presence/>";
 
 	xc->st = LG_X_READY;
 	xm->pending--;
 	xm->tot.login_ok++;
 	/* Initial presence (RFC 6121 §4.2): the session becomes available. */
-	lg_xsend(lg, idx, presence, sizeof(presence) - 1);
+	lg_xsend(lg, idx, sb_lg_xp_presence, strlen(sb_lg_xp_presence));
 	sb_lg_hist_add(&xm->login_ns, lg_ns_since(lg, xc->login_tsc));
 }
 
@@ -299,8 +244,6 @@ static bool lg_on_element(struct sb_lg *lg, uint32_t idx, const struct sb_xml_he
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
 	struct lg_xconn *xc = &xm->xc[idx];
-	static const char bind[] = "<iq type='set' id='b1'><bind "
-				   "xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>";
 
 	if (xc->st >= LG_X_READY && lg_attr_is(e, base, &h->type, "error")) {
 		lg_xmsg_on_bounce(lg, e, len);
@@ -342,7 +285,7 @@ static bool lg_on_element(struct sb_lg *lg, uint32_t idx, const struct sb_xml_he
 		if (strcmp(h->name, "features") != 0)
 			break;
 		xc->st = LG_X_BIND;
-		lg_xsend(lg, idx, bind, sizeof(bind) - 1);
+		lg_xsend(lg, idx, sb_lg_xp_bind, strlen(sb_lg_xp_bind));
 		return true;
 	case LG_X_BIND:
 		if (strcmp(h->name, "iq") != 0 || !lg_attr_is(e, base, &h->id, "b1"))

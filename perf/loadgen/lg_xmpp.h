@@ -17,15 +17,13 @@
 #include <stdint.h>
 
 #include "lg_hist.h"
+#include "lg_xproto.h"
 
 struct sb_config;
 struct sb_conn;
 struct sb_lg;
 struct sb_worker;
 struct rte_mbuf;
-
-/* The defined stanza error conditions of RFC 6120 §8.3.3, and one for any other. */
-#define SB_LG_XMPP_CONDS 23u
 
 /* Counters of the XMPP scenario (totals since start). */
 struct sb_lg_xmpp_totals {
@@ -48,7 +46,7 @@ struct sb_lg_xmpp_totals {
 	uint64_t msg_throttled; /* turns that sent nothing: a quarter of the mbufs left */
 	uint64_t msg_rx_first; /* turns that sent nothing: a full receive burst was waiting */
 	uint64_t bounced;      /* stanzas of type='error' received, by condition below */
-	uint64_t bounce_cond[SB_LG_XMPP_CONDS];
+	uint64_t bounce_cond[SB_LG_XP_CONDS]; /* lg_xproto.h's conditions */
 	uint64_t keepalives;   /* whitespace keepalives sent (RFC 6120 §4.6.1) */
 	uint64_t clean_close;  /* the server's </stream:stream> after ours */
 };

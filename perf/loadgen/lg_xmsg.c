@@ -13,7 +13,6 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -28,52 +27,12 @@
 #define LG_X_SEND_PER_TURN 512u
 #define LG_X_KA_PER_TURN 1024u  /* keepalives per loop turn: bounds one turn's work */
 
-/* RFC 6120 §8.3.3, in its order; the last slot counts anything else. */
-static const char *const lg_conds[SB_LG_XMPP_CONDS] = {
-	"bad-request", "conflict", "feature-not-implemented", "forbidden", "gone",
-	"internal-server-error", "item-not-found", "jid-malformed", "not-acceptable",
-	"not-allowed", "not-authorized", "policy-violation", "recipient-unavailable",
-	"redirect", "registration-required", "remote-server-not-found",
-	"remote-server-timeout", "resource-constraint", "service-unavailable",
-	"subscription-required", "undefined-condition", "unexpected-request", "other",
-};
-
-/* The defined condition among the children of <error/> (RFC 6120 §8.3.2:
- * one condition element, maybe a <text/> and application elements). */
-static unsigned lg_cond_of(const uint8_t *e, size_t len)
-{
-	const uint8_t *end = e + len, *p = memmem(e, len, "<error", 6);
-
-	while (p != NULL && (p = memchr(p + 1, '<', (size_t)(end - p - 1))) != NULL) {
-		const uint8_t *q = p + 1;
-		size_t n = 0;
-
-		if (*q == '/')
-			continue;
-		while (q + n < end && q[n] != ' ' && q[n] != '/' && q[n] != '>')
-			n++;
-		for (unsigned i = 0; i + 1 < SB_LG_XMPP_CONDS; i++)
-			if (strlen(lg_conds[i]) == n && memcmp(q, lg_conds[i], n) == 0)
-				return i;
-	}
-	return SB_LG_XMPP_CONDS - 1;
-}
-
 void lg_xmsg_on_bounce(struct sb_lg *lg, const uint8_t *e, size_t len)
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
 
 	xm->tot.bounced++;
-	xm->tot.bounce_cond[lg_cond_of(e, len)]++;
-}
-
-static uint64_t lg_parse_u64(const uint8_t **p, const uint8_t *end)
-{
-	uint64_t v = 0;
-
-	while (*p < end && **p >= '0' && **p <= '9')
-		v = v * 10u + (uint64_t)(*(*p)++ - '0');
-	return v;
+	xm->tot.bounce_cond[sb_lg_xp_cond(e, len)]++;
 }
 
 /* Sequence bookkeeping of one receiver: in order, a jump (gap), a skipped
@@ -98,23 +57,10 @@ static void lg_seq(struct sb_lg_xmpp *xm, struct lg_xconn *xc, uint64_t seq)
 void lg_xmsg_on_message(struct sb_lg *lg, uint32_t idx, const uint8_t *e, size_t len)
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
-	const uint8_t *b = memmem(e, len, "<body>", 6), *end = e + len, *p;
 	uint64_t seq, tsc;
 	bool in_window = lg->w->now_us < lg->msg_stop_us;
 
-	if (b == NULL) {
-		xm->tot.msg_bad++;
-		return;
-	}
-	p = b + 6;
-	seq = lg_parse_u64(&p, end);
-	if (p == end || *p != ' ') {
-		xm->tot.msg_bad++;
-		return;
-	}
-	p++;
-	tsc = lg_parse_u64(&p, end);
-	if (p == end || *p != '<' || tsc == 0) {
+	if (sb_lg_xp_chat_parse(e, len, &seq, &tsc) < 0) {
 		xm->tot.msg_bad++;
 		return;
 	}
@@ -136,10 +82,8 @@ static bool lg_send_one(struct sb_lg *lg, uint32_t idx)
 	int n;
 
 	lg_xuser(xm, idx ^ 1u, peer, sizeof(peer));
-	n = snprintf(buf, sizeof(buf),
-		     "<message to='%s@%s' type='chat'><body>%" PRIu32 " %" PRIu64
-		     "</body></message>", peer, xm->domain, xc->tx_seq, rte_rdtsc());
-	if (n < 0 || (size_t)n >= sizeof(buf) || c == NULL)
+	n = sb_lg_xp_chat(buf, sizeof(buf), peer, xm->domain, xc->tx_seq, rte_rdtsc());
+	if (n < 0 || c == NULL)
 		return false;
 	/* A full queue is TCP's backpressure: try this sender again later. */
 	if (sb_conn_snd_space(lg->w, c) < (uint32_t)n) {
@@ -257,7 +201,8 @@ uint64_t sb_lg_xmpp_lost(const struct sb_lg *lg)
 
 		lost += xm->xc[i].gaps_open + (sent > got ? sent - got : 0u);
 	}
-	return lost;
+	/* A bounced message never arrives either: counted as bounced, not lost. */
+	return lost > xm->tot.bounced ? lost - xm->tot.bounced : 0;
 }
 
 static void lg_print_bounces(const struct sb_lg_xmpp_totals *t)
@@ -265,10 +210,10 @@ static void lg_print_bounces(const struct sb_lg_xmpp_totals *t)
 	const char *sep = "";
 
 	printf(" bounced=%" PRIu64 " bounced_by=", t->bounced);
-	for (unsigned i = 0; i < SB_LG_XMPP_CONDS; i++) {
+	for (unsigned i = 0; i < SB_LG_XP_CONDS; i++) {
 		if (t->bounce_cond[i] == 0)
 			continue;
-		printf("%s%s:%" PRIu64, sep, lg_conds[i], t->bounce_cond[i]);
+		printf("%s%s:%" PRIu64, sep, sb_lg_xp_cond_name[i], t->bounce_cond[i]);
 		sep = ",";
 	}
 	if (*sep == '\0')
