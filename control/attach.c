@@ -124,7 +124,6 @@ int sb_attach(struct sb_attach *a, unsigned n_shards, char *why, size_t why_len)
 	shm->ctl_epoch = a->epoch;
 	shm->ctl_shards = n_shards;
 	__atomic_store_n(&shm->ctl_pid, (int32_t)getpid(), __ATOMIC_RELEASE);
-	__atomic_store_n(&shm->ctl_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -132,7 +131,6 @@ void sb_detach(struct sb_attach *a)
 {
 	if (a->shm == NULL)
 		return;
-	__atomic_store_n(&a->shm->ctl_alive_tsc, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&a->shm->ctl_shards, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&a->shm->ctl_pid, 0, __ATOMIC_RELEASE);
 }

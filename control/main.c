@@ -85,6 +85,12 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	r->domain_len = strlen(users->domain);
 	memcpy(r->domain, users->domain, r->domain_len + 1);
 	sb_shard_pool_ops(&r->pool, sh->msg_pool);
+	rc = sb_router_buffers_init(r, cfg->xmpp_max_stanza_bytes);
+	if (rc < 0) {
+		fprintf(stderr, "sb-control: shard %u buffers: %s (fatal)\n", sh->index,
+			strerror(-rc));
+		return rc;
+	}
 	rc = sb_router_backlog_init(r, sh->n_workers, (uint32_t)cfg->control_backlog);
 	if (rc < 0)
 		fprintf(stderr, "sb-control: shard %u backlog: %s (fatal)\n", sh->index,
@@ -159,8 +165,9 @@ static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
 	return 0;
 }
 
-/* Management loop: the sbctl socket, our liveness stamp every 100 ms, and
- * the dataplane's liveness. */
+/* Management loop: the sbctl socket and the dataplane's liveness. Ours is
+ * judged by the dataplane from our shards' progress (dataplane/ring/
+ * ctl_watch.h), so nothing here can starve it. */
 static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
 {
 	while (!ctl_quit) {
@@ -169,7 +176,6 @@ static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
 		if (rc < 0)
 			fprintf(stderr, "sb-control: management socket: %s (continuing)\n",
 				strerror(-rc));
-		__atomic_store_n(&a->shm->ctl_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
 		if (!sb_attach_dataplane_alive(a)) {
 			fprintf(stderr, "sb-control: sb-dataplane (pid %d) is gone; exiting\n",
 				a->shm->dp_pid);
@@ -199,6 +205,10 @@ int main(int argc, char **argv)
 	if (rc >= 0) {
 		fputs(msg, rc == 0 ? stdout : stderr);
 		return rc;
+	}
+	if (sb_msg_stanza_limits_check(cfg.xmpp_max_stanza_bytes, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "sb-control: config: %s\n", msg);
+		return 2;
 	}
 	n_shards = (unsigned)cfg.control_shards;
 	if (sb_eal_args_secondary(&eal, argv[0], &cfg) < 0) {

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "port.h"
 #include "ring/ctl_link.h"
+#include "ring/ctl_watch.h"
 #include "shared.h"
 #include "tcp/conn.h"
 #include "telemetry.h"
@@ -78,7 +79,8 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
 	w->msg_pool = sh->msg_pool;
-	sb_ctl_link_pool_ops(&w->msg_ops, sh->msg_pool);
+	sb_ctl_link_pool_ops(w);
+	w->msg_reserve = (uint32_t)(cfg->rings_msgs / 4);
 	w->n_shards = sh->shm->n_shards;
 	for (unsigned s = 0; s < w->n_shards; s++) {
 		w->up[s] = sh->up[idx][s];
@@ -156,15 +158,17 @@ static void dp_publish_port(struct sb_shm *shm, uint16_t port, unsigned n_queues
 	sb_port_publish(port, p);
 }
 
-/* The main lcore's slow loop: liveness stamp every 100 ms, port state every
- * second. Sleeping is right here: nothing on this lcore is latency-bound. */
-static void dp_main_loop(struct sb_shm *shm, uint16_t port)
+/* The main lcore's slow loop: our liveness stamp and the verdict on
+ * sb-control's every 100 ms, port state every second. Sleeping is right
+ * here: nothing on this lcore is latency-bound. */
+static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t port)
 {
 	const struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
 	unsigned turns = 0;
 
 	while (!dp_quit) {
 		__atomic_store_n(&shm->dp_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
+		sb_ctl_watch_tick(cw, rte_rdtsc() / (rte_get_tsc_hz() / 1000));
 		if (turns++ % 10 == 0)
 			sb_port_publish(port, &shm->ports[0]);
 		nanosleep(&tick, NULL);
@@ -176,6 +180,7 @@ int main(int argc, char **argv)
 	static struct sb_config cfg;
 	static struct sb_eal_args eal;
 	struct sb_dp_shared sh;
+	struct sb_ctl_watch watch;
 	struct sb_worker *workers;
 	struct rte_mempool *pkt_pool;
 	unsigned n_workers = 0, lcore, idx = 0;
@@ -188,6 +193,10 @@ int main(int argc, char **argv)
 	if (rc >= 0) {
 		fputs(msg, rc == 0 ? stdout : stderr);
 		return rc;
+	}
+	if (sb_msg_stanza_limits_check(cfg.xmpp_max_stanza_bytes, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "sb-dataplane: config: %s\n", msg);
+		return 2;
 	}
 	if (sb_eal_args_primary(&eal, argv[0], &cfg) < 0) {
 		fprintf(stderr, "sb-dataplane: EAL arguments too long\n");
@@ -254,7 +263,8 @@ int main(int argc, char **argv)
 		rte_eal_remote_launch(sb_worker_main, &workers[idx++], lcore);
 	SB_LOG(main, INFO, "running: %u workers, %u control shards, port %u, pid %d", n_workers,
 	       sh.shm->n_shards, port, (int)getpid());
-	dp_main_loop(sh.shm, port);
+	sb_ctl_watch_init(&watch, &sh, n_workers, cfg.control_stall_ms);
+	dp_main_loop(sh.shm, &watch, port);
 
 	SB_LOG(main, INFO, "stopping");
 	rte_eal_mp_wait_lcore();

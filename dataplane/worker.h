@@ -57,6 +57,8 @@ struct sb_worker {
 	uint64_t hb_next_tsc;
 	uint64_t hb_interval_tsc;
 	uint64_t hb_seq;
+	uint32_t msg_budget;            /* message objects this worker may take before recounting */
+	uint32_t msg_reserve;           /* objects of the pool left to sb-control */
 
 	/* Cold. */
 	uint64_t tsc_per_us;

@@ -146,10 +146,10 @@ void sb_status_write(struct sb_out *o, const struct sb_attach *a, const struct s
 		      shm->n_shards, (double)(now_tsc - shm->dp_alive_tsc) / hz);
 	sb_out_printf(o,
 		      "control pid %d epoch %u shards %u attaches %" PRIu64
-		      " reclaimed %" PRIu64 " msg_pool in_use %u/%u\n",
+		      " reclaimed %" PRIu64 " msg_pool in_use %u/%u live %u lost %" PRIu64 "\n",
 		      (int)getpid(), shm->ctl_epoch, shm->ctl_shards, shm->ctl_attaches,
 		      shm->ctl_reclaimed, rte_mempool_in_use_count(a->msg_pool),
-		      a->msg_pool->size);
+		      a->msg_pool->size, shm->ctl_live, shm->ctl_lost);
 	status_ports(o, shm);
 	for (unsigned w = 0; w < shm->n_workers; w++)
 		sb_out_printf(o, "worker %u lcore %u port %u queue %u\n", w,

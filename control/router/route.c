@@ -56,6 +56,27 @@ static int route_enqueue(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	return 0;
 }
 
+/* Double a backlog's capacity. A message that reached the shard is never
+ * dropped for want of room: the backlog only grows past its configured
+ * size by what one burst of stanzas fans out to, because the shard stops
+ * reading its up rings above backlog_high (sb_router_congested). This runs
+ * only past that size, so the allocation is off the steady path. */
+static int route_backlog_grow(struct sb_route_backlog *b)
+{
+	uint32_t cap = b->cap * 2;
+	struct sb_msg **q = malloc(sizeof(q[0]) * cap);
+
+	if (q == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < b->n; i++)
+		q[i] = b->q[(b->head + i) % b->cap];
+	free(b->q);
+	b->q = q;
+	b->head = 0;
+	b->cap = cap;
+	return 0;
+}
+
 int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 {
 	struct sb_router *r = &sh->router;
@@ -73,7 +94,7 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	/* Behind a backlog, never overtake it: order per worker is kept. */
 	if (b->n == 0 && route_enqueue(sh, w, m) == 0)
 		return 0;
-	if (b->n == b->cap) {
+	if (b->n == b->cap && route_backlog_grow(b) < 0) {
 		sh->stats->ring_full++;
 		SB_ROUTE_INC(r, ring_full);
 		sb_msg_free_chain(m, &r->pool);

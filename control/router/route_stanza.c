@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -18,24 +19,25 @@
 
 #define JID_MAX SB_ROUTE_JID_MAX
 
+int sb_router_buffers_init(struct sb_router *r, uint64_t max_stanza_bytes)
+{
+	/* The error stanza names both JIDs and repeats the id; the rest of it
+	 * is a few hundred bytes of markup. */
+	r->err_cap = (size_t)max_stanza_bytes + 2u * SB_ROUTE_JID_MAX + 1024u;
+	r->in.id_cap = (size_t)max_stanza_bytes;
+	r->in.id = malloc(r->in.id_cap + 1u);
+	r->err_body = malloc(r->err_cap);
+	return r->in.id != NULL && r->err_body != NULL ? 0 : -ENOMEM;
+}
+
 static int route_parse(const struct sb_msg *m, struct sb_route_in *in)
 {
-	size_t off = sizeof(in->st);
-
-	if (sb_msg_read(m, 0, &in->st, sizeof(in->st)) != sizeof(in->st))
+	if (sb_msg_stanza_read(m, &in->st) < 0 || in->st.from_len == 0 ||
+	    in->st.id_len > in->id_cap)
 		return -EINVAL;
-	if (in->st.kind == 0 || in->st.kind >= SB_STANZA_KIND_MAX ||
-	    in->st.to_len >= JID_MAX || in->st.from_len >= JID_MAX || in->st.from_len == 0 ||
-	    in->st.id_len >= sizeof(in->id) || in->st.to_bare_len > in->st.to_len ||
-	    in->st.from_bare_len > in->st.from_len ||
-	    off + in->st.to_len + in->st.from_len + in->st.id_len + in->st.bytes_len !=
-		    m->total_len)
-		return -EINVAL;
-	sb_msg_read(m, off, in->to, in->st.to_len);
-	off += in->st.to_len;
-	sb_msg_read(m, off, in->from, in->st.from_len);
-	off += in->st.from_len;
-	sb_msg_read(m, off, in->id, in->st.id_len);
+	sb_msg_read(m, sizeof(in->st), in->to, in->st.to_len);
+	sb_msg_read(m, sizeof(in->st) + in->st.to_len, in->from, in->st.from_len);
+	sb_msg_read(m, sb_msg_stanza_bytes_off(&in->st) + in->st.id_off, in->id, in->st.id_len);
 	in->to[in->st.to_len] = in->from[in->st.from_len] = in->id[in->st.id_len] = '\0';
 	return 0;
 }
@@ -74,7 +76,7 @@ static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struc
 		SB_ROUTE_INC(r, dropped_error);
 		return;
 	}
-	n = sb_xmpp_error_write(&spec, body, sizeof(r->err_body));
+	n = sb_xmpp_error_write(&spec, body, r->err_cap);
 	e = r->pool.alloc(r->pool.arg);
 	if (e == NULL || n < 0) {
 		SB_ROUTE_INC(r, pool_empty);
@@ -90,12 +92,10 @@ static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struc
 	st.to_bare_len = in->st.from_bare_len;
 	st.from_len = (uint16_t)from_len;
 	st.from_bare_len = (uint16_t)from_len;
-	st.id_len = in->st.id_len;
 	st.bytes_len = (uint32_t)n;
 	if (sb_msg_append(e, &st, sizeof(st), &r->pool) < 0 ||
 	    sb_msg_append(e, in->from, in->st.from_len, &r->pool) < 0 ||
 	    sb_msg_append(e, from, from_len, &r->pool) < 0 ||
-	    sb_msg_append(e, in->id, in->st.id_len, &r->pool) < 0 ||
 	    sb_msg_append(e, body, (size_t)n, &r->pool) < 0) {
 		SB_ROUTE_INC(r, pool_empty);
 		sb_msg_free_chain(e, &r->pool);
@@ -174,7 +174,7 @@ static unsigned route_to_user(struct sb_shard *sh, struct sb_msg *m, struct sb_s
 static int16_t route_priority(const struct sb_msg *m, const struct sb_route_in *in)
 {
 	char buf[1024];
-	size_t off = sizeof(in->st) + in->st.to_len + in->st.from_len + in->st.id_len;
+	size_t off = sb_msg_stanza_bytes_off(&in->st);
 	size_t n = sb_msg_read(m, off, buf, RTE_MIN(sizeof(buf) - 1, (size_t)in->st.bytes_len));
 	const char *p;
 	long v = 0;

@@ -39,15 +39,17 @@ struct sb_route_backlog {
 	uint32_t cap;
 };
 
-#define SB_ROUTE_JID_MAX 3072
-#define SB_ROUTE_ID_MAX 1024
+#define SB_ROUTE_JID_MAX (SB_MSG_JID_MAX + 1)
 
-/* A stanza's routing fields, read out of its chain. */
+/* A stanza's routing fields, read out of its chain. The id is as long as
+ * the stanza allows (xmpp.max_stanza_bytes): its buffer is sized from that
+ * key by sb_router_buffers_init(). */
 struct sb_route_in {
 	struct sb_msg_stanza st;
 	char to[SB_ROUTE_JID_MAX];
 	char from[SB_ROUTE_JID_MAX];
-	char id[SB_ROUTE_ID_MAX];
+	char *id;
+	size_t id_cap;   /* bytes id holds before its NUL */
 };
 
 struct sb_router {
@@ -60,13 +62,14 @@ struct sb_router {
 	/* Backpressure: a full delivery ring parks messages here, and while
 	 * the backlog is above half its size the shard stops reading the
 	 * stanza rings, so the dataplane's rings fill and its clients' TCP
-	 * windows close. Only a full backlog drops (counted ring_full). */
+	 * windows close. A backlog past its size grows (route.c). */
 	struct sb_route_backlog backlog[SB_MAX_WORKERS];
 	uint32_t backlog_total;
 	uint32_t backlog_high;
 	/* Working memory of this shard's thread (state passed, never static). */
 	struct sb_route_in in;
-	char err_body[16 * 1024];
+	char *err_body;                  /* an error stanza: any id, two JIDs */
+	size_t err_cap;
 	struct sb_store_account acct;
 	/* PLAIN checks off this thread (auth_pool.h); NULL: inline. */
 	struct sb_auth_pool *auth;
@@ -92,9 +95,12 @@ void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m);
 void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m);
 
 /* Send m down to worker w (owner tags handled), through the backlog when
- * the ring is full; frees it only when the backlog is full too. Returns 0
- * or -ENOBUFS. */
+ * the ring is full. Returns 0, or -ENOBUFS (counted ring_full, m freed)
+ * only when memory for a larger backlog cannot be had. */
 int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m);
+
+/* Size the working buffers for stanzas of max_stanza_bytes. 0 or -ENOMEM. */
+int sb_router_buffers_init(struct sb_router *r, uint64_t max_stanza_bytes);
 
 /* Size the backlogs: cap messages per worker. 0 or -ENOMEM. */
 int sb_router_backlog_init(struct sb_router *r, unsigned n_workers, uint32_t cap);

@@ -10,6 +10,7 @@
  * holder before the hand-over, and SB_MSG_OWNER_FREE before the put.
  */
 #include <rte_branch_prediction.h>
+#include <rte_common.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
@@ -21,10 +22,13 @@
 
 static struct sb_msg *link_pool_alloc(void *arg)
 {
+	struct sb_worker *w = arg;
 	struct sb_msg *m;
 
-	if (rte_mempool_get(arg, (void **)&m) != 0)
+	if (rte_mempool_get(w->msg_pool, (void **)&m) != 0)
 		return NULL;
+	if (w->msg_budget > 0)
+		w->msg_budget--;
 	m->next = NULL;
 	m->owner = SB_MSG_OWNER_DATAPLANE;
 	return m;
@@ -32,15 +36,34 @@ static struct sb_msg *link_pool_alloc(void *arg)
 
 static void link_pool_free(void *arg, struct sb_msg *m)
 {
+	struct sb_worker *w = arg;
+
 	m->owner = SB_MSG_OWNER_FREE;
-	rte_mempool_put(arg, m);
+	rte_mempool_put(w->msg_pool, m);
 }
 
-void sb_ctl_link_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp)
+void sb_ctl_link_pool_ops(struct sb_worker *w)
 {
-	ops->alloc = link_pool_alloc;
-	ops->free = link_pool_free;
-	ops->arg = mp;
+	w->msg_ops.alloc = link_pool_alloc;
+	w->msg_ops.free = link_pool_free;
+	w->msg_ops.arg = w;
+}
+
+/* Counting the pool walks every lcore's cache, so it is done once per
+ * SB_CTL_MSG_BUDGET allocations, not per message. */
+bool sb_ctl_link_msgs_low(struct sb_worker *w)
+{
+	unsigned avail;
+
+	if (likely(w->msg_budget > 0))
+		return false;
+	avail = rte_mempool_avail_count(w->msg_pool);
+	if (avail <= w->msg_reserve) {
+		SB_CTR_INC(w, msgs_low);
+		return true;
+	}
+	w->msg_budget = RTE_MIN(avail - w->msg_reserve, SB_CTL_MSG_BUDGET);
+	return false;
 }
 
 static void link_free(struct sb_worker *w, struct sb_msg *m)
@@ -139,9 +162,8 @@ unsigned sb_ctl_link_poll(struct sb_worker *w, uint64_t now_tsc)
 
 bool sb_ctl_link_attached(const struct sb_worker *w, uint64_t now_tsc)
 {
-	uint64_t alive = __atomic_load_n(&w->shm->ctl_alive_tsc, __ATOMIC_ACQUIRE);
-
-	return alive != 0 && now_tsc - alive < SB_CTL_ALIVE_INTERVALS * w->hb_interval_tsc;
+	(void)now_tsc;
+	return __atomic_load_n(&w->shm->ctl_live, __ATOMIC_ACQUIRE) != 0;
 }
 
 void sb_ctl_link_heartbeat(struct sb_worker *w, uint64_t now_tsc)

@@ -24,9 +24,16 @@ void sb_ctl_link_heartbeat(struct sb_worker *w, uint64_t now_tsc);
  * -ENOTCONN when sb-control is not attached, -ENOBUFS when the ring is full. */
 int sb_ctl_link_send(struct sb_worker *w, unsigned shard, struct sb_msg *m, uint64_t now_tsc);
 
-/* lib/msg's pool access over the shared message pool. */
-struct rte_mempool;
-void sb_ctl_link_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp);
+#define SB_CTL_MSG_BUDGET 256u /* allocations between two counts of the pool */
+
+/* lib/msg's pool access over the shared message pool, in w->msg_ops. */
+void sb_ctl_link_pool_ops(struct sb_worker *w);
+
+/* Whether the shared message pool is down to the part kept for sb-control
+ * (w->msg_reserve). The XMPP glue stops taking stanzas in then, so that a
+ * stanza once read always finds objects to travel in, and sb-control the
+ * objects it needs to answer and deliver. */
+bool sb_ctl_link_msgs_low(struct sb_worker *w);
 
 /* Whether sb-control refreshed its liveness stamp recently enough. */
 bool sb_ctl_link_attached(const struct sb_worker *w, uint64_t now_tsc);

@@ -25,30 +25,25 @@ static struct sb_xconn *app_xconn(const struct sb_conn *c)
 	return (struct sb_xconn *)(uintptr_t)c->app_data;
 }
 
+static void *const *app_tab(const struct sb_xmpp_worker *xw)
+{
+	return (void *const *)xw->xtab;
+}
+
 static void app_list_add(struct sb_xmpp_worker *xw, struct sb_xconn *x)
 {
-	x->prev = NULL;
-	x->next = xw->bound;
-	if (xw->bound != NULL)
-		xw->bound->prev = x;
-	xw->bound = x;
+	sb_xlist_push(&xw->bound, app_tab(xw), SB_XC_BOUND_LINK, x->idx);
 	x->flags |= SB_XC_F_LISTED;
-	xw->n_bound++;
 }
 
 static void app_list_del(struct sb_xmpp_worker *xw, struct sb_xconn *x)
 {
 	if (!(x->flags & SB_XC_F_LISTED))
 		return;
-	if (x->prev != NULL)
-		x->prev->next = x->next;
-	else
-		xw->bound = x->next;
-	if (x->next != NULL)
-		x->next->prev = x->prev;
+	if (xw->replay_next == x->idx)
+		xw->replay_next = x->bound_link.next; /* the replay walks on past it */
+	sb_xlist_del(&xw->bound, app_tab(xw), SB_XC_BOUND_LINK, x->idx);
 	x->flags &= (uint8_t)~SB_XC_F_LISTED;
-	xw->n_bound--;
-	xw->replay_done = 0; /* positions moved: the next replay starts over */
 }
 
 static void app_accept(struct sb_worker *w, struct sb_conn *c)
@@ -66,9 +61,7 @@ static void app_accept(struct sb_worker *w, struct sb_conn *c)
 		return;
 	}
 	memset(x, 0, offsetof(struct sb_xconn, gen));
-	x->prev = x->next = NULL;
 	x->conn = c;
-	x->gen++;
 	x->in_bytes = 0;
 	x->shaper_tokens = (int32_t)xw->limits.shaper_burst;
 	x->shaper_ms = (uint32_t)(w->now_us / 1000);
@@ -80,29 +73,49 @@ static void app_accept(struct sb_worker *w, struct sb_conn *c)
 	SB_CTR_INC(w, xmpp_accepted);
 }
 
-static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+/* Keep m in x's input list. A segment small enough to fit the room left in
+ * the last mbuf is copied there and its own mbuf freed at once: a client
+ * sending tiny segments then holds about one mbuf per 2 KiB it sends, not
+ * one per segment (the pool is what must not run dry). */
+static void app_keep(struct sb_xconn *x, struct rte_mbuf *m)
 {
-	struct sb_xconn *x = app_xconn(c);
+	struct rte_mbuf *t = x->in_tail;
 
-	if (x == NULL || (x->flags & SB_XC_F_CLOSING)) {
+	if (t != NULL && m->data_len <= rte_pktmbuf_tailroom(t) && rte_mbuf_refcnt_read(t) == 1) {
+		memcpy(rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len),
+		       rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+		t->data_len = (uint16_t)(t->data_len + m->data_len);
+		t->pkt_len = t->data_len;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	/* The glue hands over single-segment mbufs; keep them as they are. */
 	m->next = NULL;
-	if (x->in_tail != NULL)
-		x->in_tail->next = m;
+	if (t != NULL)
+		t->next = m;
 	else
 		x->in_head = m;
 	x->in_tail = m;
 	x->in_bytes += m->buf_len;
-	if (!sb_c2s_limits_charge(w, x, m->data_len, w->now_us / 1000) &&
-	    !(x->flags & SB_XC_F_SHAPED) && w->xmpp->n_shaped < RTE_DIM(w->xmpp->shaped)) {
+}
+
+static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xconn *x = app_xconn(c);
+	uint16_t len = m->data_len;
+
+	if (x == NULL || (x->flags & SB_XC_F_CLOSING)) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	app_keep(x, m);
+	if (!sb_c2s_limits_charge(w, x, len, w->now_us / 1000) && !(x->flags & SB_XC_F_SHAPED)) {
 		/* Over its byte rate: keep the bytes, close the window, and
 		 * let sb_xmpp_turn() reopen both when the bucket refills. */
 		SB_CTR_INC(w, xmpp_shaped);
 		x->flags |= SB_XC_F_SHAPED;
-		w->xmpp->shaped[w->xmpp->n_shaped++] = x;
+		sb_xlist_push(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
 		sb_xconn_window(w, x);
 		return;
 	}
@@ -135,8 +148,6 @@ static void app_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event 
 	(void)why;
 	if (x == NULL)
 		return;
-	if (x->flags & SB_XC_F_LISTED)
-		sb_xconn_unbind(w, x);
 	app_list_del(xw, x);
 	sb_wheel_cancel(&xw->wheel, &x->login_timer);
 	while ((m = x->in_head) != NULL) {
@@ -144,25 +155,34 @@ static void app_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event 
 		m->next = NULL;
 		rte_pktmbuf_free(m);
 	}
-	if (x->ctx != NULL)
+	x->in_tail = NULL;
+	if (x->ctx != NULL) {
 		rte_mempool_put(xw->ctx_pool, x->ctx);
-	if (x->flags & SB_XC_F_SHAPED) {
-		for (uint32_t i = 0; i < xw->n_shaped; i++)
-			if (xw->shaped[i] == x)
-				xw->shaped[i] = xw->shaped[--xw->n_shaped];
+		x->ctx = NULL;
 	}
-	if (x->blocked != NULL) {
-		for (uint32_t i = 0; i < xw->n_blocked; i++)
-			if (xw->blocked[i] == x)
-				xw->blocked[i] = xw->blocked[--xw->n_blocked];
-		sb_msg_free_chain(x->blocked, &w->msg_ops);
+	if (x->flags & SB_XC_F_SHAPED) {
+		sb_xlist_del(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
+		x->flags &= (uint8_t)~SB_XC_F_SHAPED;
 	}
 	sb_c2s_release(&x->c2s, &xw->env);
-	if (x->jid != NULL)
-		rte_mempool_put(xw->jid_pool, x->jid);
-	x->gen++; /* late replies for this connection no longer match */
+	x->flags |= SB_XC_F_CLOSING;
 	x->conn = NULL;
 	c->app_data = 0;
+	/* What x still owes sb-control (a parked stanza, an UNBIND) is sent
+	 * before the object is reused. */
+	xw->lingering++;
+	sb_xconn_linger(w, x);
+}
+
+void sb_xconn_release(struct sb_worker *w, struct sb_xconn *x)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+
+	if (x->jid != NULL) {
+		rte_mempool_put(xw->jid_pool, x->jid);
+		x->jid = NULL;
+	}
+	x->gen++; /* late replies for this connection no longer match */
 	rte_mempool_put(xw->xconn_pool, x);
 }
 
@@ -176,24 +196,22 @@ const struct sb_app_ops sb_app_c2s = {
 };
 
 /* The connection a control reply names, or NULL when the handle is not
- * one of our objects or its connection has gone since. */
+ * one of our objects or its connection has gone since. O(1). */
 static struct sb_xconn *app_from_handle(struct sb_worker *w, const struct sb_msg *m)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
-	uintptr_t p = (uintptr_t)m->conn;
-	bool ours = false;
+	struct sb_xconn *x;
 
-	for (unsigned i = 0; i < xw->n_pool_ranges; i++)
-		ours |= p >= xw->pool_lo[i] && p + sizeof(struct sb_xconn) <= xw->pool_hi[i];
-	if (!ours || p % _Alignof(struct sb_xconn) != 0) {
+	if (m->conn >= xw->xtab_n) {
 		SB_CTR_INC(w, xmpp_bad_handle);
 		return NULL;
 	}
-	if (((struct sb_xconn *)p)->gen != m->conn_gen || ((struct sb_xconn *)p)->conn == NULL) {
+	x = xw->xtab[m->conn];
+	if (x->gen != m->conn_gen || x->conn == NULL) {
 		SB_CTR_INC(w, xmpp_stale_reply);
 		return NULL;
 	}
-	return (struct sb_xconn *)p;
+	return x;
 }
 
 static void app_auth_resp(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
@@ -277,71 +295,46 @@ static void app_login_expired(struct sb_wheel_timer *t, void *arg)
 					   SB_C2S_SERR_CONNECTION_TIMEOUT));
 }
 
-/* Retry stanzas held for ring room, oldest first. */
-static void app_unblock(struct sb_worker *w, uint64_t now_tsc)
-{
-	struct sb_xmpp_worker *xw = w->xmpp;
-
-	while (xw->n_blocked > 0) {
-		struct sb_xconn *x = xw->blocked[0];
-
-		int rc = sb_ctl_link_send(w, x->blocked_shard, x->blocked, now_tsc);
-
-		if (rc == -ENOBUFS)
-			return;
-		if (rc < 0) {
-			/* sb-control went away meanwhile: lost with a counter,
-			 * like any stanza in flight to a dead process. */
-			SB_CTR_INC(w, xmpp_ctl_unavailable);
-			sb_msg_free_chain(x->blocked, &w->msg_ops);
-		} else {
-			SB_CTR_INC(w, xmpp_routed);
-		}
-		x->blocked = NULL;
-		x->flags &= (uint8_t)~SB_XC_F_BLOCKED;
-		xw->blocked[0] = xw->blocked[--xw->n_blocked];
-		sb_xconn_pump(w, x);
-	}
-}
-
 /* A new sb-control knows no session: tell it about every bound one
- * (DESIGN.md: a control-plane restart is invisible to users). */
+ * (DESIGN.md: a control-plane restart is invisible to users). The walk
+ * keeps its place across turns; a session leaving the list moves it on. */
 static void app_replay(struct sb_worker *w, uint64_t now_tsc)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
 	uint32_t epoch = __atomic_load_n(&w->shm->ctl_epoch, __ATOMIC_ACQUIRE);
-	uint32_t i = 0, budget = 256;
-	struct sb_xconn *x;
+	uint32_t budget = 256;
 
 	if (epoch == xw->ctl_epoch || !sb_ctl_link_attached(w, now_tsc))
 		return;
-	for (x = xw->bound; x != NULL && i < xw->replay_done; x = x->next)
-		i++;
-	for (; x != NULL && budget > 0; x = x->next, budget--) {
+	if (xw->replay_epoch != epoch) {
+		xw->replay_epoch = epoch;
+		xw->replay_next = xw->bound.head;
+	}
+	while (xw->replay_next != SB_XLIST_NONE && budget-- > 0) {
+		struct sb_xconn *x = xw->xtab[xw->replay_next];
+
 		if (sb_xconn_replay(w, x) < 0)
 			return; /* ring full: the rest next turn */
-		xw->replay_done++;
+		xw->replay_next = x->bound_link.next;
 		SB_CTR_INC(w, xmpp_replayed);
 	}
-	if (x == NULL) {
+	if (xw->replay_next == SB_XLIST_NONE)
 		xw->ctl_epoch = epoch;
-		xw->replay_done = 0;
-	}
 }
 
 /* Clients the shaper paused whose bucket has refilled read again. */
 static void app_unshape(struct sb_worker *w, uint64_t now_ms)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
+	uint32_t i = xw->shaped.head;
 
-	for (uint32_t i = 0; i < xw->n_shaped;) {
-		struct sb_xconn *x = xw->shaped[i];
+	while (i != SB_XLIST_NONE) {
+		struct sb_xconn *x = xw->xtab[i];
 
-		if (!sb_c2s_limits_refill(w, x, now_ms)) {
-			i++;
+		i = x->shape_link.next;
+		if (!sb_c2s_limits_refill(w, x, now_ms))
 			continue;
-		}
-		xw->shaped[i] = xw->shaped[--xw->n_shaped];
+		sb_xlist_del(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
 		x->flags &= (uint8_t)~SB_XC_F_SHAPED;
 		sb_xconn_pump(w, x);
 	}
@@ -352,21 +345,22 @@ void sb_xmpp_turn(struct sb_worker *w, uint64_t now_us)
 	struct sb_xmpp_worker *xw = w->xmpp;
 	uint64_t now_tsc = rte_rdtsc();
 
-	if (xw->n_shaped > 0)
+	if (xw->shaped.n > 0)
 		app_unshape(w, now_us / 1000);
 	sb_wheel_advance(&xw->wheel, now_us / 1000, app_login_expired, w, 64);
-	if (xw->n_blocked > 0)
-		app_unblock(w, now_tsc);
+	sb_xconn_ring_turn(w, now_tsc);
 	app_replay(w, now_tsc);
 }
 
 void sb_xmpp_shutdown(struct sb_worker *w)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
-	struct sb_xconn *x, *next;
+	uint32_t i = xw->bound.head;
 
-	for (x = xw->bound; x != NULL; x = next) {
-		next = x->next;
+	while (i != SB_XLIST_NONE) {
+		struct sb_xconn *x = xw->xtab[i];
+
+		i = x->bound_link.next;
 		if (!(x->flags & SB_XC_F_CLOSING))
 			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 							   SB_C2S_SERR_SYSTEM_SHUTDOWN));

@@ -15,25 +15,25 @@
 #include <rte_mempool.h>
 
 #include "app/app.h"
+#include "ring/ctl_link.h"
 #include "tcp/conn.h"
 #include "worker.h"
 #include "xconn.h"
 
-/* Send len bytes on x's connection, packed into the send queue's mbufs. A
- * client that lets its queue fill is closed: it is not reading. */
-static void xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len)
+void sb_xconn_slow_reader(struct sb_worker *w, struct sb_xconn *x)
 {
-	if (sb_conn_send_bytes(w, x->conn, p, (uint32_t)len) < 0) {
-		SB_CTR_INC(w, xmpp_slow_reader);
-		x->flags |= SB_XC_F_CLOSING;
-		sb_conn_close(w, x->conn);
-	}
+	SB_CTR_INC(w, xmpp_slow_reader);
+	x->flags |= SB_XC_F_CLOSING;
+	sb_conn_close(w, x->conn);
 }
 
+/* Bytes are packed into the send queue's mbufs. A client that lets its
+ * queue fill is closed: it is not reading. */
 void sb_xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len)
 {
-	if (!(x->flags & SB_XC_F_CLOSING) && len > 0)
-		xconn_write(w, x, p, len);
+	if (!(x->flags & SB_XC_F_CLOSING) && len > 0 &&
+	    sb_conn_send_bytes(w, x->conn, p, (uint32_t)len) < 0)
+		sb_xconn_slow_reader(w, x);
 }
 
 /* Release input bytes before stream offset off. */
@@ -226,6 +226,12 @@ void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
 
 		if (p == NULL)
 			break;
+		if (sb_ctl_link_msgs_low(w)) {
+			/* A stanza read now might find no object to travel in:
+			 * leave it in TCP until the pool recovers. */
+			sb_xconn_pool_wait(w, x);
+			break;
+		}
 		xw->lim.max_stanza_bytes = (uint32_t)RTE_MIN(max, (size_t)xw->elem_cap);
 		st = sb_xml_feed(&x->xml, &xw->ctx, &xw->lim, p, n, &ev, &used);
 		if (st == SB_XML_NEED_MORE)

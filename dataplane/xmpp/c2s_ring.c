@@ -1,27 +1,34 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The dataplane's XMPP requests to sb-control and its answers: credential
- * lookups and PLAIN checks, binds and unbinds, stanzas to route, and what
- * comes back (AUTH_RESP, BIND_RESP, DELIVER, KICK). A request goes to the
- * shard that owns the user, hash(bare JID) % shards (lib/jid); a stanza to
- * the shard that owns its recipient.
+ * The dataplane's XMPP requests to sb-control: credential lookups and PLAIN
+ * checks, binds and unbinds, stanzas to route. A request goes to the shard
+ * that owns the user, hash(bare JID) % shards (lib/jid); a stanza to the
+ * shard that owns its recipient.
  *
- * Without sb-control, logins and binds are refused with a stream error and
- * stanzas get a type='wait' error back (RFC 6120 §8.3.2): the connection
- * stays up and the client retries. A full ring pauses the connection's
- * input until the stanza fits (sb_xmpp_turn retries).
+ * Every request gets to sb-control while it lives. A full ring parks the
+ * message on its connection (`pending`), puts the connection on the
+ * shard's waiting list and pauses its input, so the client's TCP window
+ * closes; sb_xconn_ring_turn() retries the lists in order. Only when
+ * sb-control is really gone is a request answered here: logins and binds
+ * with a stream error, stanzas with a type='wait' error (RFC 6120 §8.3.2).
+ *
+ * A connection that closes after a BIND_REQ went up owes sb-control an
+ * UNBIND, whatever the bind's state: its object lingers, off the TCP
+ * connection, until that UNBIND (and any stanza parked before it) is on a
+ * ring, so no session is ever left behind in sb-control.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
 #include "worker.h"
 #include "xconn.h"
+
+#define RING_TURN_BUDGET 256u /* parked messages retried per shard per turn */
 
 static unsigned ring_shard_of(const struct sb_worker *w, const char *bare, size_t len)
 {
@@ -37,28 +44,61 @@ static struct sb_msg *ring_msg(struct sb_worker *w, const struct sb_xconn *x,
 		SB_CTR_INC(w, msg_alloc_fail);
 		return NULL;
 	}
-	sb_msg_encode(m, kind, w->index, 0, 0, ++w->hb_seq, rte_rdtsc());
+	sb_msg_encode(m, kind, w->index, 0, 0, 0, rte_rdtsc());
 	m->conn = sb_xconn_handle(x);
 	m->conn_gen = x->gen;
 	return m;
-}
-
-/* Send or give up: the caller's fallback runs when 0 is not returned. */
-static int ring_send(struct sb_worker *w, unsigned shard, struct sb_msg *m)
-{
-	int rc = sb_ctl_link_send(w, shard, m, rte_rdtsc());
-
-	if (rc < 0) {
-		SB_CTR_INC(w, xmpp_ctl_unavailable);
-		sb_msg_free_chain(m, &w->msg_ops);
-	}
-	return rc;
 }
 
 static void ring_refuse(struct sb_worker *w, struct sb_xconn *x)
 {
 	sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
 					   SB_C2S_SERR_RESOURCE_CONSTRAINT));
+}
+
+/* sb-control is gone: answer what m asked for, then free it. */
+static void ring_unanswerable(struct sb_worker *w, struct sb_xconn *x, struct sb_msg *m)
+{
+	SB_CTR_INC(w, xmpp_ctl_unavailable);
+	if (x->conn != NULL && !(x->flags & SB_XC_F_CLOSING)) {
+		if (m->kind == SB_MSG_STANZA)
+			sb_xconn_wait_error(w, x, m);
+		else if (m->kind == SB_MSG_AUTH_REQ || m->kind == SB_MSG_BIND_REQ)
+			ring_refuse(w, x);
+	}
+	/* An UNBIND needs no answer: the next sb-control learns the bound
+	 * sessions from the replay, which no longer lists this one. */
+	sb_msg_free_chain(m, &w->msg_ops);
+}
+
+static void ring_park(struct sb_worker *w, struct sb_xconn *x, unsigned shard, struct sb_msg *m)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+
+	x->pending = m;
+	x->pending_shard = (uint16_t)shard;
+	x->flags |= SB_XC_F_BLOCKED;
+	sb_xlist_push(&xw->waiting[shard], (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
+	SB_CTR_INC(w, xmpp_ring_blocked);
+}
+
+int sb_xconn_send(struct sb_worker *w, struct sb_xconn *x, unsigned shard, struct sb_msg *m)
+{
+	int rc;
+
+	/* Behind a parked message of the same shard nothing may overtake. */
+	if (w->xmpp->waiting[shard].n > 0)
+		rc = -ENOBUFS;
+	else
+		rc = sb_ctl_link_send(w, shard, m, rte_rdtsc());
+	if (rc == 0)
+		return 0;
+	if (rc == -ENOBUFS) {
+		ring_park(w, x, shard, m);
+		return 0;
+	}
+	ring_unanswerable(w, x, m);
+	return rc;
 }
 
 void sb_xconn_auth_request(struct sb_worker *w, struct sb_xconn *x, bool plain)
@@ -70,11 +110,10 @@ void sb_xconn_auth_request(struct sb_worker *w, struct sb_xconn *x, bool plain)
 		.user_len = (uint16_t)res->bare_len,
 		.pass_len = plain ? (uint16_t)res->passwd_len : 0,
 	};
-	struct sb_msg *m = ring_msg(w, x, SB_MSG_AUTH_REQ);
+	struct sb_msg *m;
 
-	if (m == NULL || sizeof(a) + a.user_len + a.pass_len > SB_MSG_PAYLOAD_MAX) {
-		if (m != NULL)
-			sb_msg_free_chain(m, &w->msg_ops);
+	if (sizeof(a) + a.user_len + a.pass_len > SB_MSG_PAYLOAD_MAX ||
+	    (m = ring_msg(w, x, SB_MSG_AUTH_REQ)) == NULL) {
 		ring_refuse(w, x);
 		return;
 	}
@@ -83,17 +122,22 @@ void sb_xconn_auth_request(struct sb_worker *w, struct sb_xconn *x, bool plain)
 	if (plain)
 		memcpy(m->payload + sizeof(a) + a.user_len, res->passwd, a.pass_len);
 	m->len = m->total_len = (uint32_t)(sizeof(a) + a.user_len + a.pass_len);
-	if (ring_send(w, ring_shard_of(w, res->bare, res->bare_len), m) < 0)
-		ring_refuse(w, x);
+	sb_xconn_send(w, x, ring_shard_of(w, res->bare, res->bare_len), m);
 }
 
-/* A JID message (BIND_REQ, UNBIND) for x's JID. */
+static size_t ring_bare_len(const char *jid, size_t len)
+{
+	const char *slash = memchr(jid, '/', len);
+
+	return slash ? (size_t)(slash - jid) : len;
+}
+
+/* A JID message (BIND_REQ, UNBIND) for jid. */
 static struct sb_msg *ring_jid_msg(struct sb_worker *w, const struct sb_xconn *x,
-				   enum sb_msg_kind kind, const char *jid, size_t len,
-				   size_t bare_len)
+				   enum sb_msg_kind kind, const char *jid, size_t len)
 {
 	struct sb_msg *m = ring_msg(w, x, kind);
-	struct sb_msg_jid j = { .len = (uint16_t)len, .bare_len = (uint16_t)bare_len };
+	struct sb_msg_jid j = { .len = (uint16_t)len, .bare_len = (uint16_t)ring_bare_len(jid, len) };
 
 	if (m == NULL)
 		return NULL;
@@ -107,8 +151,6 @@ void sb_xconn_bind_request(struct sb_worker *w, struct sb_xconn *x)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
 	const struct sb_c2s_result *res = &xw->env.res;
-	const char *slash = memchr(res->jid, '/', res->jid_len);
-	size_t bare_len = slash ? (size_t)(slash - res->jid) : res->jid_len;
 	struct sb_msg *m;
 
 	if (res->jid_len >= SB_XCONN_JID_MAX) {
@@ -124,24 +166,15 @@ void sb_xconn_bind_request(struct sb_worker *w, struct sb_xconn *x)
 	}
 	memcpy(x->jid, res->jid, res->jid_len);
 	x->jid[res->jid_len] = '\0';
-	m = ring_jid_msg(w, x, SB_MSG_BIND_REQ, x->jid, res->jid_len, bare_len);
-	if (m == NULL || ring_send(w, ring_shard_of(w, x->jid, bare_len), m) < 0)
+	m = ring_jid_msg(w, x, SB_MSG_BIND_REQ, x->jid, res->jid_len);
+	if (m == NULL) {
 		ring_refuse(w, x);
-}
-
-void sb_xconn_unbind(struct sb_worker *w, struct sb_xconn *x)
-{
-	/* The bound JID is ours (x->jid), whatever state the stream is in. */
-	const char *jid = x->jid;
-	size_t len = strlen(jid);
-	const char *slash = memchr(jid, '/', len);
-	size_t bare_len = slash ? (size_t)(slash - jid) : len;
-	struct sb_msg *m;
-
-	m = ring_jid_msg(w, x, SB_MSG_UNBIND, jid, len, bare_len);
-	/* Without sb-control the replay of the next one leaves this out. */
-	if (m != NULL)
-		ring_send(w, ring_shard_of(w, jid, bare_len), m);
+		return;
+	}
+	/* From here sb-control may hold a session for x: whatever becomes of
+	 * the bind, the connection's end must be reported. */
+	x->flags |= SB_XC_F_UNBIND;
+	sb_xconn_send(w, x, ring_shard_of(w, x->jid, ring_bare_len(x->jid, res->jid_len)), m);
 }
 
 /* Replay a bound session to a new sb-control. -ENOBUFS: try again later. */
@@ -153,7 +186,7 @@ int sb_xconn_replay(struct sb_worker *w, struct sb_xconn *x)
 	int rc;
 
 	sb_c2s_bare_jid(&x->c2s, &bare_len);
-	m = ring_jid_msg(w, x, SB_MSG_BIND_REQ, jid, len, bare_len);
+	m = ring_jid_msg(w, x, SB_MSG_BIND_REQ, jid, len);
 	if (m == NULL)
 		return -ENOBUFS;
 	m->flags |= SB_MSG_F_REPLAY;
@@ -163,4 +196,120 @@ int sb_xconn_replay(struct sb_worker *w, struct sb_xconn *x)
 	if (rc < 0)
 		sb_msg_free_chain(m, &w->msg_ops);
 	return rc;
+}
+
+/* A closed connection's next message for sb-control in x->pending: its
+ * parked one, else the UNBIND it owes, built now. 1: there is one, 0: x owes
+ * nothing more, -ENOBUFS: the UNBIND is owed but the pool is dry. */
+static int ring_owed(struct sb_worker *w, struct sb_xconn *x)
+{
+	size_t len;
+
+	if (x->pending != NULL)
+		return 1;
+	if (!(x->flags & SB_XC_F_UNBIND) || x->jid == NULL)
+		return 0;
+	len = strlen(x->jid);
+	x->pending_shard = (uint16_t)ring_shard_of(w, x->jid, ring_bare_len(x->jid, len));
+	x->pending = ring_jid_msg(w, x, SB_MSG_UNBIND, x->jid, len);
+	if (x->pending == NULL)
+		return -ENOBUFS;
+	x->flags &= (uint8_t)~SB_XC_F_UNBIND;
+	return 1;
+}
+
+void sb_xconn_linger(struct sb_worker *w, struct sb_xconn *x)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	int rc;
+
+	while (!(x->flags & SB_XC_F_BLOCKED) && (rc = ring_owed(w, x)) != 0) {
+		struct sb_msg *m = x->pending;
+
+		if (rc < 0) {
+			/* Wait for a pool object on the list of the shard
+			 * the UNBIND goes to, like a full ring. */
+			x->flags |= SB_XC_F_BLOCKED;
+			sb_xlist_push(&xw->waiting[x->pending_shard], (void *const *)xw->xtab,
+				      SB_XC_WAIT_LINK, x->idx);
+			return;
+		}
+		x->pending = NULL;
+		sb_xconn_send(w, x, x->pending_shard, m);
+	}
+	if (x->flags & SB_XC_F_BLOCKED)
+		return; /* parked: sb_xconn_ring_turn() comes back here */
+	xw->lingering--;
+	sb_xconn_release(w, x);
+}
+
+/* Retry the connections parked on shard s's list, oldest first. */
+static void ring_retry(struct sb_worker *w, unsigned s, uint64_t now_tsc)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xlist *l = &xw->waiting[s];
+
+	for (unsigned budget = RING_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
+		struct sb_xconn *x = xw->xtab[l->head];
+		struct sb_msg *m;
+		int rc;
+
+		if (ring_owed(w, x) < 0)
+			return; /* the pool is still dry */
+		m = x->pending;
+		rc = sb_ctl_link_send(w, s, m, now_tsc);
+		if (rc == -ENOBUFS)
+			return;
+		sb_xlist_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
+		x->pending = NULL;
+		x->flags &= (uint8_t)~SB_XC_F_BLOCKED;
+		if (rc < 0)
+			ring_unanswerable(w, x, m);
+		else if (m->kind == SB_MSG_STANZA)
+			SB_CTR_INC(w, xmpp_routed);
+		if (x->conn != NULL)
+			sb_xconn_pump(w, x);
+		else
+			sb_xconn_linger(w, x);
+	}
+}
+
+void sb_xconn_pool_wait(struct sb_worker *w, struct sb_xconn *x)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+
+	SB_CTR_INC(w, xmpp_pool_blocked);
+	x->flags |= SB_XC_F_BLOCKED;
+	sb_xlist_push(&xw->waiting[SB_XC_POOL_WAIT], (void *const *)xw->xtab, SB_XC_WAIT_LINK,
+		      x->idx);
+}
+
+/* The pool has room again: let the connections waiting for it read. */
+static void ring_pool_resume(struct sb_worker *w)
+{
+	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xlist *l = &xw->waiting[SB_XC_POOL_WAIT];
+
+	for (unsigned budget = RING_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
+		struct sb_xconn *x;
+
+		if (sb_ctl_link_msgs_low(w))
+			return;
+		x = xw->xtab[l->head];
+		sb_xlist_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
+		x->flags &= (uint8_t)~SB_XC_F_BLOCKED;
+		if (x->conn != NULL)
+			sb_xconn_pump(w, x);
+		else
+			sb_xconn_linger(w, x);
+	}
+}
+
+void sb_xconn_ring_turn(struct sb_worker *w, uint64_t now_tsc)
+{
+	for (unsigned s = 0; s < w->n_shards; s++)
+		if (w->xmpp->waiting[s].n > 0)
+			ring_retry(w, s, now_tsc);
+	if (w->xmpp->waiting[SB_XC_POOL_WAIT].n > 0)
+		ring_pool_resume(w);
 }

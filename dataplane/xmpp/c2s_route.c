@@ -12,6 +12,7 @@
 #include <rte_mbuf.h>
 
 #include "ring/ctl_link.h"
+#include "tcp/conn.h"
 #include "worker.h"
 #include "xconn.h"
 #include "xmpp_error.h"
@@ -41,35 +42,39 @@ static const uint8_t route_type[SB_C2S_T_MAX] = {
 	[SB_C2S_T_OTHER] = SB_STYPE_OTHER,
 };
 
-static const char *const route_kind_name[SB_C2S_KIND_MAX] = {
-	[SB_C2S_KIND_MESSAGE] = "message",
-	[SB_C2S_KIND_PRESENCE] = "presence",
-	[SB_C2S_KIND_IQ] = "iq",
+static const char *const route_kind_name[SB_STANZA_KIND_MAX] = {
+	[SB_STANZA_MESSAGE] = "message",
+	[SB_STANZA_PRESENCE] = "presence",
+	[SB_STANZA_IQ] = "iq",
 };
 
-/* sb-control is away: tell the sender to wait and retry (RFC 6120 §8.3.2);
- * presence and errors are dropped as RFC 6120 §8.3.1 asks. */
-static void route_wait_error(struct sb_worker *w, struct sb_xconn *x, const char *to,
-			     size_t to_len)
+/* sb-control is gone: tell the sender to wait and retry (RFC 6120 §8.3.2)
+ * the stanza m carried; presence and errors are dropped as RFC 6120 §8.3.1
+ * asks. */
+void sb_xconn_wait_error(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
 {
-	const struct sb_c2s_stanza *st = &w->xmpp->env.res.stanza;
-	const struct sb_c2s_config *cfg = &w->xmpp->env.cfg;
-	struct sb_xmpp_error e = {
-		.kind = route_kind_name[st->kind],
-		.from = to_len ? to : cfg->domain,
-		.from_len = to_len ? to_len : cfg->domain_len,
-		.id = (const char *)st->id,
-		.id_len = st->id_len,
-		.type = "wait",
-		.condition = "service-unavailable",
-	};
-	char buf[8192];
+	struct sb_xmpp_worker *xw = w->xmpp;
+	const struct sb_c2s_config *cfg = &xw->env.cfg;
+	struct sb_msg_stanza h;
+	struct sb_xmpp_error e = { .type = "wait", .condition = "service-unavailable" };
+	char to[SB_JID_FULL_MAX + 1];
+	/* The stanza has been packed: the element and route buffers are free,
+	 * and big enough for any id the size limit lets in. */
+	char *id = (char *)xw->elem, *buf = (char *)xw->route;
 	int n;
 
-	if (st->kind == SB_C2S_KIND_PRESENCE || st->type == SB_C2S_T_ERROR)
+	if (sb_msg_stanza_read(m, &h) < 0 || h.id_len > xw->elem_cap ||
+	    h.kind == SB_STANZA_PRESENCE || h.type == SB_STYPE_ERROR)
 		return;
+	sb_msg_read(m, sizeof(h), to, h.to_len);
+	sb_msg_read(m, sb_msg_stanza_bytes_off(&h) + h.id_off, id, h.id_len);
+	e.kind = route_kind_name[h.kind];
+	e.from = h.to_len ? to : cfg->domain;
+	e.from_len = h.to_len ? h.to_len : cfg->domain_len;
+	e.id = h.id_len ? id : NULL;
+	e.id_len = h.id_len;
 	e.to = sb_c2s_full_jid(&x->c2s, &e.to_len);
-	n = sb_xmpp_error_write(&e, buf, sizeof(buf));
+	n = sb_xmpp_error_write(&e, buf, xw->elem_cap + SB_C2S_ROUTE_EXTRA);
 	if (n > 0)
 		sb_xconn_write(w, x, (const uint8_t *)buf, (size_t)n);
 }
@@ -86,7 +91,8 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const 
 		.to_bare_len = (uint16_t)to_bare_len,
 		.from_len = x->c2s.jid_len,
 		.from_bare_len = x->c2s.bare_len,
-		.id_len = (uint16_t)st->id_len,
+		.id_off = st->id ? (uint32_t)(st->id - st->bytes) : 0,
+		.id_len = (uint32_t)st->id_len,
 		.bytes_len = (uint32_t)st->len,
 	};
 	struct sb_msg *m = w->msg_ops.alloc(w->msg_ops.arg);
@@ -99,7 +105,6 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const 
 	if (sb_msg_append(m, &h, sizeof(h), &w->msg_ops) < 0 ||
 	    sb_msg_append(m, to, to_len, &w->msg_ops) < 0 ||
 	    sb_msg_append(m, x->c2s.jid, x->c2s.jid_len, &w->msg_ops) < 0 ||
-	    sb_msg_append(m, st->id, st->id_len, &w->msg_ops) < 0 ||
 	    sb_msg_append(m, st->bytes, st->len, &w->msg_ops) < 0) {
 		sb_msg_free_chain(m, &w->msg_ops);
 		return NULL;
@@ -115,7 +120,6 @@ void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x)
 	size_t to_len = 0, to_bare_len = 0;
 	unsigned shard;
 	struct sb_msg *m;
-	int rc;
 
 	if (st->kind == SB_C2S_KIND_PRESENCE && st->to == NULL) {
 		/* The session's availability (RFC 6121 §4.2, §4.5): kept here
@@ -134,45 +138,42 @@ void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x)
 	}
 	m = route_pack(w, x, to, to_len, to_bare_len);
 	if (m == NULL) {
+		/* The pump stops reading before the pool's reserve is reached
+		 * (msgs_low), so this is sb-control holding all of it. */
 		SB_CTR_INC(w, msg_alloc_fail);
-		route_wait_error(w, x, to, to_len);
 		return;
 	}
-	rc = sb_ctl_link_send(w, shard, m, rte_rdtsc());
-	if (rc == 0) {
+	if (sb_xconn_send(w, x, shard, m) == 0 && !(x->flags & SB_XC_F_BLOCKED))
 		SB_CTR_INC(w, xmpp_routed);
-		return;
-	}
-	if (rc == -ENOBUFS && xw->n_blocked < RTE_DIM(xw->blocked)) {
-		/* Ring full: hold the stanza and stop reading this client. */
-		SB_CTR_INC(w, xmpp_ring_blocked);
-		x->blocked = m;
-		x->blocked_shard = (uint16_t)shard;
-		x->flags |= SB_XC_F_BLOCKED;
-		xw->blocked[xw->n_blocked++] = x;
-		return;
-	}
-	SB_CTR_INC(w, xmpp_ctl_unavailable);
-	sb_msg_free_chain(m, &w->msg_ops);
-	route_wait_error(w, x, to, to_len);
 }
 
-/* Write a DELIVER's stanza bytes to x. */
+/* Write a DELIVER's stanza bytes to x, object by object of the chain: the
+ * bytes are copied once, from the message into the send queue. A client
+ * whose queue cannot take the whole stanza is not reading: it is closed
+ * rather than sent a partial stanza. */
 void sb_xconn_deliver(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
 	struct sb_msg_stanza h;
-	size_t off;
+	size_t skip;
 
-	if (sb_msg_read(m, 0, &h, sizeof(h)) != sizeof(h) || h.bytes_len > xw->elem_cap) {
+	if (x->flags & SB_XC_F_CLOSING)
+		return;
+	if (sb_msg_stanza_read(m, &h) < 0) {
 		SB_CTR_INC(w, msg_bad);
 		return;
 	}
-	off = sizeof(h) + h.to_len + h.from_len + h.id_len;
-	if (sb_msg_read(m, off, xw->elem, h.bytes_len) != h.bytes_len) {
-		SB_CTR_INC(w, msg_bad);
+	if (sb_conn_snd_space(w, x->conn) < h.bytes_len) {
+		sb_xconn_slow_reader(w, x);
 		return;
 	}
-	sb_xconn_write(w, x, xw->elem, h.bytes_len);
+	skip = sb_msg_stanza_bytes_off(&h);
+	for (const struct sb_msg *o = m; o != NULL && !(x->flags & SB_XC_F_CLOSING); o = o->next) {
+		if (skip >= o->len) {
+			skip -= o->len;
+			continue;
+		}
+		sb_xconn_write(w, x, o->payload + skip, o->len - skip);
+		skip = 0;
+	}
 	SB_CTR_INC(w, xmpp_delivered);
 }

@@ -30,19 +30,21 @@ static void app_aux_free(void *arg, void *obj)
 	rte_mempool_put(arg, obj);
 }
 
-/* Remember where the connection objects live, to check handles. */
-static void app_pool_range(struct rte_mempool *mp, void *arg, struct rte_mempool_memhdr *hdr,
-			   unsigned idx)
+/* lib/msg sizes stanza messages for what lib/xmpp may add to an element. */
+_Static_assert(SB_C2S_ROUTE_EXTRA <= SB_MSG_STANZA_GROWTH, "stamping outgrows lib/msg's limits");
+_Static_assert(SB_JID_FULL_MAX <= SB_MSG_JID_MAX, "a JID outgrows lib/msg's limits");
+
+/* Number every connection object: its index is its handle. */
+static void app_index_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 {
 	struct sb_xmpp_worker *xw = arg;
+	struct sb_xconn *x = obj;
 
 	(void)mp;
-	(void)idx;
-	if (xw->n_pool_ranges < RTE_DIM(xw->pool_lo)) {
-		xw->pool_lo[xw->n_pool_ranges] = (uintptr_t)hdr->addr;
-		xw->pool_hi[xw->n_pool_ranges] = (uintptr_t)hdr->addr + hdr->len;
-		xw->n_pool_ranges++;
-	}
+	x->idx = idx;
+	x->gen = 0;
+	xw->xtab[idx] = x;
+	xw->xtab_n = RTE_MAX(xw->xtab_n, idx + 1);
 }
 
 static struct rte_mempool *app_pool(const char *what, unsigned idx, unsigned n, unsigned size,
@@ -92,7 +94,15 @@ int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 	if (xw->elem == NULL || xw->route == NULL || xw->xconn_pool == NULL ||
 	    xw->ctx_pool == NULL || xw->aux_pool == NULL || xw->jid_pool == NULL)
 		return -ENOMEM;
-	rte_mempool_mem_iter(xw->xconn_pool, app_pool_range, xw);
+	xw->xtab = rte_zmalloc_socket("sb_xmpp_xtab", sizeof(xw->xtab[0]) * conns,
+				      RTE_CACHE_LINE_SIZE, socket);
+	if (xw->xtab == NULL || rte_mempool_obj_iter(xw->xconn_pool, app_index_obj, xw) != conns)
+		return -ENOMEM;
+	sb_xlist_init(&xw->bound);
+	sb_xlist_init(&xw->shaped);
+	for (unsigned s = 0; s < RTE_DIM(xw->waiting); s++)
+		sb_xlist_init(&xw->waiting[s]);
+	xw->replay_next = SB_XLIST_NONE;
 	rc = sb_c2s_limits_init(&xw->limits, cfg, socket);
 	if (rc < 0)
 		return rc;

@@ -20,12 +20,15 @@
 #define SB_DP_XCONN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "c2s.h"
 #include "c2s_limits.h"
 #include "msg.h"
+#include "shm.h"
 #include "wheel.h"
+#include "xlist.h"
 #include "xml.h"
 
 struct rte_mbuf;
@@ -38,30 +41,41 @@ struct sb_config;
 
 #define SB_XC_F_CLOSING 0x01u  /* a stream error or close was sent: ignore input */
 #define SB_XC_F_LISTED 0x02u   /* on the worker's bound list */
-#define SB_XC_F_BLOCKED 0x04u  /* a stanza waits for room on its ring: input paused */
+#define SB_XC_F_BLOCKED 0x04u  /* `pending` waits for room on its ring: input paused */
 #define SB_XC_F_AVAILABLE 0x08u /* sent available presence: replayed with the session */
 #define SB_XC_F_SHAPED 0x10u    /* over its byte rate: input paused, window closed */
+#define SB_XC_F_UNBIND 0x20u    /* a BIND_REQ went up: sb-control is owed an UNBIND */
 
 struct sb_xconn {
 	struct sb_c2s c2s;
 	struct sb_xml xml;
-	struct sb_conn *conn;
+	struct sb_conn *conn;          /* NULL once TCP is gone (see sb_xconn_linger) */
 	struct rte_mbuf *in_head;      /* received, not consumed: first byte at in_off */
 	struct rte_mbuf *in_tail;
 	uint64_t in_off;               /* stream offset of in_head's first byte */
 	struct sb_xml_ctx *ctx;        /* tokenizer working state of a split stanza */
 	char *jid;                     /* bound full JID (pool object), NULL before */
-	struct sb_msg *blocked;        /* stanza waiting for ring room */
-	uint16_t blocked_shard;
+	struct sb_msg *pending;        /* a request or stanza waiting for ring room */
+	uint16_t pending_shard;
 	uint8_t flags;                 /* SB_XC_F_* */
 	uint8_t auth_seen;             /* c2s.auth_failures already charged to the address */
+	/* Kept across reuse of the object (accept clears only what is above). */
 	uint32_t gen;                  /* generation of this object's handle */
+	uint32_t idx;                  /* index in the worker's table: the handle */
 	uint32_t in_bytes;             /* buffer bytes (mbuf sizes) held in the input list */
 	int32_t shaper_tokens;         /* bytes the client may still send now */
 	uint32_t shaper_ms;            /* last refill */
-	struct sb_xconn *prev, *next;  /* the worker's bound list (replay after restart) */
+	struct sb_xlink bound_link;    /* the worker's bound list (replay after restart) */
+	struct sb_xlink wait_link;     /* the ring-room list of pending_shard */
+	struct sb_xlink shape_link;    /* the shaper's paused list */
 	struct sb_wheel_timer login_timer;
 };
+
+#define SB_XC_POOL_WAIT SB_MAX_SHARDS /* waiting[] index of the message pool's list */
+
+#define SB_XC_BOUND_LINK offsetof(struct sb_xconn, bound_link)
+#define SB_XC_WAIT_LINK offsetof(struct sb_xconn, wait_link)
+#define SB_XC_SHAPE_LINK offsetof(struct sb_xconn, shape_link)
 
 /* Per-worker XMPP state. */
 struct sb_xmpp_worker {
@@ -70,20 +84,24 @@ struct sb_xmpp_worker {
 	struct sb_xml_limits lim;
 	struct sb_c2s_scratch scratch;
 	struct rte_mempool *xconn_pool;
+	struct sb_xconn **xtab;          /* every connection object, by index */
+	uint32_t xtab_n;
 	struct rte_mempool *ctx_pool;    /* saved struct sb_xml_ctx */
 	struct rte_mempool *aux_pool;    /* struct sb_c2s_aux */
 	struct rte_mempool *jid_pool;    /* SB_XCONN_JID_MAX bytes */
 	struct sb_msg_pool_ops msg_ops;
-	struct sb_xconn *bound;          /* bound sessions (replayed to a new sb-control) */
-	uint32_t n_bound;
+	struct sb_xlist bound;           /* bound sessions (replayed to a new sb-control) */
+	uint32_t replay_next;            /* the next bound session to replay, by index */
+	uint32_t replay_epoch;           /* the epoch replay_next walks for */
 	uint32_t gen_next;
 	uint32_t ctl_epoch;              /* epoch the bound sessions were last sent to */
-	uint32_t n_blocked;
-	struct sb_xconn *blocked[256];   /* connections waiting for ring room */
+	/* Connections waiting for ring room, per shard; the last list holds
+	 * those waiting for the message pool (SB_XC_POOL_WAIT). */
+	struct sb_xlist waiting[SB_MAX_SHARDS + 1];
+	struct sb_xlist shaped;          /* paused by the shaper, refilled each turn */
+	uint32_t lingering;              /* closed connections still owing sb-control a message */
 	struct sb_wheel wheel;           /* login deadlines, 1 ms ticks */
 	struct sb_c2s_limits limits;
-	uint32_t n_shaped;
-	struct sb_xconn *shaped[4096];   /* paused by the shaper, refilled each turn */
 	uint64_t login_timeout_ms;
 	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
 	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
@@ -91,9 +109,6 @@ struct sb_xmpp_worker {
 	uint8_t *route;                  /* a ROUTE stanza: elem_cap + SB_C2S_ROUTE_EXTRA */
 	char to_buf[SB_JID_FULL_MAX + 1]; /* a ROUTE stanza's recipient, formatted */
 	uint8_t out[SB_C2S_OUT_MIN * 4];
-	uint32_t replay_done;            /* bound sessions replayed so far this epoch */
-	uintptr_t pool_lo[8], pool_hi[8]; /* the xconn pool's memory, to check handles */
-	unsigned n_pool_ranges;
 	struct sb_wheel_timer *slots[SB_WHEEL_STORAGE(3)];
 };
 
@@ -118,6 +133,9 @@ void sb_xconn_act(struct sb_worker *w, struct sb_xconn *x, enum sb_c2s_action ac
 /* c2s_glue.c: send bytes on x (copied into mbufs). */
 void sb_xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len);
 
+/* c2s_glue.c: x stopped reading (its send queue is full): counted, closed. */
+void sb_xconn_slow_reader(struct sb_worker *w, struct sb_xconn *x);
+
 /* c2s_glue.c: the receive window: the input budget (tcp.rcv_space) less
  * what is buffered, 0 while shaped. Paused input thus closes the window. */
 void sb_xconn_window(struct sb_worker *w, struct sb_xconn *x);
@@ -128,18 +146,44 @@ void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x);
 /* c2s_ring.c: requests to the control plane for an action. */
 void sb_xconn_auth_request(struct sb_worker *w, struct sb_xconn *x, bool plain);
 void sb_xconn_bind_request(struct sb_worker *w, struct sb_xconn *x);
-void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x);
-void sb_xconn_unbind(struct sb_worker *w, struct sb_xconn *x);
 /* A bound session to a new sb-control; -ENOBUFS/-ENOTCONN: try later. */
 int sb_xconn_replay(struct sb_worker *w, struct sb_xconn *x);
+
+/* c2s_ring.c: hand m (for x) to shard, or park it on x until the ring has
+ * room (input paused). 0: sent or parked. -ENOTCONN: sb-control is gone,
+ * m is freed and its request answered here. */
+int sb_xconn_send(struct sb_worker *w, struct sb_xconn *x, unsigned shard, struct sb_msg *m);
+
+/* c2s_ring.c: x's TCP connection is gone (x->conn is NULL); send what it
+ * still owes sb-control (a parked message, the UNBIND), then release it. */
+void sb_xconn_linger(struct sb_worker *w, struct sb_xconn *x);
+
+/* c2s_ring.c: pause x until the message pool is above sb-control's
+ * reserve again (sb_ctl_link_msgs_low). */
+void sb_xconn_pool_wait(struct sb_worker *w, struct sb_xconn *x);
+
+/* c2s_ring.c: once per turn, retry parked messages in order and resume
+ * connections that waited for the pool. Bounded. */
+void sb_xconn_ring_turn(struct sb_worker *w, uint64_t now_tsc);
+
+/* c2s_app.c: return x to its pool; late replies for it no longer match. */
+void sb_xconn_release(struct sb_worker *w, struct sb_xconn *x);
+
+/* c2s_route.c: route the stanza lib/xmpp stamped (env.res.stanza). */
+void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x);
+
+/* c2s_route.c: answer the stanza m carried with a type='wait' error:
+ * sb-control is gone. */
+void sb_xconn_wait_error(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m);
 
 /* c2s_route.c: write a DELIVER's stanza to x. */
 void sb_xconn_deliver(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m);
 
-/* The control plane's handle for x. */
+/* The control plane's handle for x: its index in the worker's table, with
+ * x->gen beside it in the message. Checked in O(1) at any table size. */
 static inline uint64_t sb_xconn_handle(const struct sb_xconn *x)
 {
-	return (uint64_t)(uintptr_t)x;
+	return x->idx;
 }
 
 #endif

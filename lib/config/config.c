@@ -355,3 +355,16 @@ size_t sb_config_dump(const struct sb_config *cfg, char *buf, size_t size)
 	}
 	return used;
 }
+
+int sb_config_check(const struct sb_config *cfg, struct sb_config_error *err)
+{
+	/* A stanza is read whole before its bytes are released: the budget
+	 * must hold the largest one while the next arrives. */
+	if (cfg->xmpp_input_budget < 2 * cfg->xmpp_max_stanza_bytes)
+		return cfg_fail(err, 0,
+				"xmpp.input_budget (%llu) must be at least twice "
+				"xmpp.max_stanza_bytes (%llu)",
+				(unsigned long long)cfg->xmpp_input_budget,
+				(unsigned long long)cfg->xmpp_max_stanza_bytes);
+	return 0;
+}

@@ -59,6 +59,11 @@ int sb_config_load(struct sb_config *cfg, const char *path, struct sb_config_err
 int sb_config_override(struct sb_config *cfg, const char *assignment,
 		       struct sb_config_error *err);
 
+/* Relations between keys that no single key's range can express (for
+ * example xmpp.input_budget must hold two stanzas of xmpp.max_stanza_bytes).
+ * 0, or -EINVAL with err filled. */
+int sb_config_check(const struct sb_config *cfg, struct sb_config_error *err);
+
 /* Write every key as "section.key = value" lines into buf (for sbctl and
  * logs). Returns the length it needed, like snprintf. */
 size_t sb_config_dump(const struct sb_config *cfg, char *buf, size_t size);

@@ -49,6 +49,10 @@ int sb_config_cli(struct sb_config *cfg, int argc, char **argv, const char *prog
 			return 2;
 		}
 	}
+	if (sb_config_check(cfg, &err) < 0) {
+		snprintf(out, out_len, "%s: config: %s\n", prog, err.msg);
+		return 2;
+	}
 	if (print) {
 		sb_config_dump(cfg, out, out_len);
 		return 0;

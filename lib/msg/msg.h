@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define SB_MSG_MAGIC 0x5342u /* "SB" */
-#define SB_MSG_VERSION 2u
+#define SB_MSG_VERSION 3u
 #define SB_MSG_OBJ_SIZE 2048u /* bytes per pool object, header included */
 
 enum sb_msg_kind {
@@ -73,7 +73,7 @@ struct sb_msg {
 _Static_assert(sizeof(struct sb_msg) == 64, "sb_msg header is part of the ring ABI");
 
 #define SB_MSG_PAYLOAD_MAX (SB_MSG_OBJ_SIZE - sizeof(struct sb_msg))
-#define SB_MSG_CHAIN_MAX 64u /* objects in one chain: a 120 KiB payload at most */
+#define SB_MSG_CHAIN_MAX 576u /* objects in one chain: 1.09 MiB, a 1 MiB stanza stamped */
 
 /* SB_MSG_AUTH_REQ payload: the user and, for PLAIN, the password to verify
  * (the control plane runs PBKDF2 so the dataplane never stalls on it). */
@@ -127,7 +127,8 @@ enum sb_msg_stanza_type {
 
 /* SB_MSG_STANZA payload: what routing needs, then the stanza bytes exactly
  * as the recipient gets them (from= already stamped by the dataplane). The
- * bytes continue in `next` objects when they do not fit. */
+ * bytes continue in `next` objects when they do not fit. The id is not
+ * copied: it is named by its place in the bytes. */
 struct sb_msg_stanza {
 	uint8_t kind;        /* enum sb_msg_stanza_kind */
 	uint8_t type;        /* enum sb_msg_stanza_type */
@@ -135,11 +136,39 @@ struct sb_msg_stanza {
 	uint16_t to_bare_len;
 	uint16_t from_len;   /* the sender's full JID */
 	uint16_t from_bare_len;
-	uint16_t id_len;     /* raw id attribute */
+	int16_t priority;    /* presence: <priority/> (RFC 6121 §4.7.2.3), else 0 */
+	uint32_t id_off;     /* raw id attribute value: offset in the stanza bytes */
+	uint32_t id_len;     /* 0: no id */
 	uint32_t bytes_len;  /* stanza bytes, over the whole chain */
-	/* to, from, id, then the stanza bytes */
+	/* to, from, then the stanza bytes */
 	char data[];
 };
+
+/* The limits a stanza message must hold, all derived from the one
+ * configuration key xmpp.max_stanza_bytes: the dataplane stamps at most
+ * SB_MSG_STANZA_GROWTH bytes onto an element it accepted, and the JIDs are
+ * at most SB_MSG_JID_MAX bytes each. */
+#define SB_MSG_JID_MAX 3071u
+#define SB_MSG_STANZA_GROWTH (SB_MSG_JID_MAX * 6u + 16u)
+
+/* Payload bytes of the largest STANZA/DELIVER chain for elements of at most
+ * max_stanza_bytes. */
+size_t sb_msg_stanza_max_payload(uint64_t max_stanza_bytes);
+
+/* Whether chains can carry stanzas of max_stanza_bytes: 0, or -E2BIG with
+ * the reason in why. Both processes refuse a configuration that fails. */
+int sb_msg_stanza_limits_check(uint64_t max_stanza_bytes, char *why, size_t why_len);
+
+/* Read and check m's struct sb_msg_stanza against its chain: lengths add
+ * up to total_len, the id lies inside the bytes, JIDs within bounds.
+ * 0 or -EINVAL. */
+int sb_msg_stanza_read(const struct sb_msg *m, struct sb_msg_stanza *h);
+
+/* Chain offset of the stanza bytes of a message whose header is h. */
+static inline size_t sb_msg_stanza_bytes_off(const struct sb_msg_stanza *h)
+{
+	return sizeof(*h) + h->to_len + h->from_len;
+}
 
 enum sb_msg_status {
 	SB_MSG_OK = 0,

@@ -25,7 +25,7 @@
 #define SB_RING_NAME_MAX 32
 
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
-#define SB_SHM_VERSION 3u
+#define SB_SHM_VERSION 4u
 
 #define SB_MAX_WORKERS 64
 #define SB_MAX_SHARDS 64
@@ -110,23 +110,21 @@ struct sb_shm {
 
 	/* Written by the dataplane's main lcore. */
 	uint64_t dp_alive_tsc __attribute__((aligned(SB_CACHE_LINE)));
+	uint32_t ctl_live;         /* epoch of a live sb-control, 0: none (ctl_watch.h) */
+	uint32_t reserved0;
+	uint64_t ctl_lost;         /* times sb-control was found gone or stalled */
 	struct sb_shm_port ports[SB_MAX_PORTS];
 
 	/* Written by sb-control's management thread. */
 	int32_t ctl_pid __attribute__((aligned(SB_CACHE_LINE)));
 	uint32_t ctl_epoch;        /* bumped on every attach */
 	uint32_t ctl_shards;       /* shard threads running (<= n_shards) */
-	uint64_t ctl_alive_tsc;    /* refreshed every 100 ms while attached */
 	uint64_t ctl_attaches;     /* sb-control attaches since the dataplane started */
 	uint64_t ctl_reclaimed;    /* pool objects a dead sb-control held, freed on attach */
 
 	struct sb_shm_worker workers[SB_MAX_WORKERS];
 	struct sb_shm_shard shards[SB_MAX_SHARDS];
 };
-
-/* The dataplane counts sb-control as attached while ctl_alive_tsc is younger
- * than this many heartbeat intervals. */
-#define SB_CTL_ALIVE_INTERVALS 3
 
 /* Names of the dataplane counters, indexed by enum sb_dp_counter. */
 extern const char *const sb_dp_counter_names[SB_DP_CTR_MAX];
