@@ -237,10 +237,13 @@ if [ "$mode" = overload ]; then
 	# R: given, or what a short overloaded run delivered (not part of the figures).
 	r=${XMPP_RATE_R:-}
 	if [ -z "$r" ]; then
+		# Its own source addresses: the measured run's tuples must not
+		# meet connections the gateway still holds from the probe.
 		run_loadgen msg "${XMPP_PROBE_RATE:-300000}" 5 -s loadgen.xmpp_drain_ms=10000 \
-			-s "tcp.snd_queue_max=${LG_SNDQ:-16384}" "$@"
+			-s "tcp.snd_queue_max=${LG_SNDQ:-16384}" -s loadgen.src_ip=198.19.128.1/15 "$@"
 		wait "$lg_pid" || true
 		lg_pid=""
+		for i in $(seq 300); do [ "$(sessions)" -eq 0 ] && break; sleep 0.2; done
 		r=$(summary_val xmsg_per_s)
 		cp "$run/lg.log" "$run/lg-probe.log"
 		echo "probe: $(grep '^summary:' "$run/lg.log" | tr ' ' '\n' |
