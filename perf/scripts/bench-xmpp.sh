@@ -272,7 +272,7 @@ for i in $(seq $(( (conns / rate + hold_s + 60) * 10 ))); do
 	kill -0 "$lg_pid" 2>/dev/null || break
 	if awk '$1 ~ /^[0-9.]+$/ && NF == 8 { n = $2 } END { exit !(n > 0) }' "$run/lg.log" &&
 	   [ "$(sessions)" -ge "$conns" ]; then
-		mem_report "$conns"
+		[ "$mode" = login ] && mem_report "$conns"
 		break
 	fi
 	sleep 0.2
