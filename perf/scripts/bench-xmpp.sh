@@ -225,7 +225,8 @@ run_loadgen() {
 		-s "loadgen.xmpp_domain=$domain" -s "loadgen.xmpp_password=$password" \
 		-s "loadgen.xmpp_msg_rate=$r" -s "loadgen.src_count=$src_count" \
 		-s "loadgen.xmpp_keepalive_s=$keepalive_s" \
-		-s "loadgen.duration_s=$((conns / rate + h + drain_ms / 1000 + 60))" "$@" \
+		-s "loadgen.close_s=$((conns / rate + 10))" \
+		-s "loadgen.duration_s=$((2 * conns / rate + h + drain_ms / 1000 + 60))" "$@" \
 		>"$run/lg.log" 2>&1 </dev/null &
 	lg_pid=$!
 }
