@@ -25,7 +25,11 @@
 #include "worker.h"
 
 #define LG_X_SEND_PER_TURN 512u
-#define LG_X_KA_PER_TURN 1024u  /* keepalives per loop turn: bounds one turn's work */
+/* Keepalives per loop turn: each is a segment on the memif TX ring, which
+ * also carries the logins and the ACKs; a pass over a million sessions at
+ * 1024 a turn overflowed it. The turns per second are many more than
+ * sessions / interval / 32 needs. */
+#define LG_X_KA_PER_TURN 32u
 
 void lg_xmsg_on_bounce(struct sb_lg *lg, const uint8_t *e, size_t len)
 {
