@@ -225,8 +225,8 @@ run_loadgen() {
 		-s "loadgen.xmpp_domain=$domain" -s "loadgen.xmpp_password=$password" \
 		-s "loadgen.xmpp_msg_rate=$r" -s "loadgen.src_count=$src_count" \
 		-s "loadgen.xmpp_keepalive_s=$keepalive_s" \
-		-s "loadgen.close_s=$((conns / rate + 10))" \
-		-s "loadgen.duration_s=$((2 * conns / rate + h + drain_ms / 1000 + 60))" "$@" \
+		-s "loadgen.close_s=$((2 * conns / rate + 10))" \
+		-s "loadgen.duration_s=$((4 * conns / rate + h + drain_ms / 1000 + 60))" "$@" \
 		>"$run/lg.log" 2>&1 </dev/null &
 	lg_pid=$!
 }
@@ -268,7 +268,7 @@ cc0=$(cpu_ticks "$ctl_pid")
 run_loadgen "$lg_mode" "$lg_rate" "$hold_s" "$@"
 t0=$(date +%s.%N)
 # While held: sessions bound in sb-control, and the memory of everything.
-for i in $(seq $(( (conns / rate + hold_s + 60) * 10 ))); do
+for i in $(seq $(( (4 * conns / rate + hold_s + 60) * 5 ))); do
 	grep -q '^summary:' "$run/lg.log" && break
 	kill -0 "$lg_pid" 2>/dev/null || break
 	if awk '$1 ~ /^[0-9.]+$/ && NF == 8 { n = $2 } END { exit !(n > 0) }' "$run/lg.log" &&
