@@ -287,6 +287,9 @@ static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadl
 			if (lg->mode == SB_LG_MODE_XMPP_MSG)
 				end_us = lg_msg_window(lg, cfg, deadline_us);
 			sb_lg_report_mark(&rep, lg, w->now_us);
+			/* Scripts take their held-state readings on this line. */
+			printf("settled: %u open, holding\n", lg->open);
+			fflush(stdout);
 		}
 		if (lg_drained(lg))
 			break;

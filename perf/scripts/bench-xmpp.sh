@@ -271,9 +271,11 @@ t0=$(date +%s.%N)
 for i in $(seq $(( (4 * conns / rate + hold_s + 60) * 5 ))); do
 	grep -q '^summary:' "$run/lg.log" && break
 	kill -0 "$lg_pid" 2>/dev/null || break
-	if awk '$1 ~ /^[0-9.]+$/ && NF == 8 { n = $2 } END { exit !(n > 0) }' "$run/lg.log" &&
-	   [ "$(sessions)" -ge "$conns" ]; then
-		[ "$mode" = login ] && mem_report "$conns"
+	# Every connection settled (the loadgen's "settled:" line): the
+	# sessions bound now are what the hold keeps.
+	if grep -q '^settled:' "$run/lg.log"; then
+		n=$(sessions)
+		[ "$mode" = login ] && [ "$n" -gt 0 ] && mem_report "$n"
 		break
 	fi
 	sleep 0.2
