@@ -48,6 +48,7 @@ struct sb_lg_xmpp_totals {
 	uint64_t bounced;      /* stanzas of type='error' received, by condition below */
 	uint64_t bounce_cond[SB_LG_XP_CONDS]; /* lg_xproto.h's conditions */
 	uint64_t keepalives;   /* whitespace keepalives sent (RFC 6120 §4.6.1) */
+	uint64_t ka_deferred;  /* turns that put keepalives off: half the mbufs in use */
 	uint64_t clean_close;  /* the server's </stream:stream> after ours */
 };
 

@@ -153,6 +153,13 @@ unsigned sb_lg_xmpp_keepalive_some(struct sb_lg *lg, uint64_t since_us)
 
 	if (xm->ka_interval_us == 0 || now_us < since_us)
 		return 0;
+	/* Each keepalive may take an mbuf until it is acknowledged: below half
+	 * the pool they wait, or a pass over millions of sessions empties it
+	 * and the loadgen can no longer receive the ACKs that would refill it. */
+	if (rte_mempool_avail_count(lg->w->pkt_pool) < lg->w->pkt_pool->size / 2) {
+		xm->tot.ka_deferred++;
+		return 0;
+	}
 	/* One pass over the table per interval: every session gets one space. */
 	due = (now_us - since_us) * lg->n_conns / xm->ka_interval_us;
 	while (xm->ka_done < due && looked < LG_X_KA_PER_TURN) {
@@ -231,7 +238,8 @@ void lg_xmsg_report(const struct sb_lg *lg, uint64_t send_us)
 	const struct sb_lg_hist *d = &xm->drain_ns;
 
 	if (!xm->msg_mode) {
-		printf(" keepalives=%" PRIu64, t->keepalives);
+		printf(" keepalives=%" PRIu64 " keepalive_deferred_turns=%" PRIu64, t->keepalives,
+		       t->ka_deferred);
 		return;
 	}
 	printf(" offered=%" PRIu64 " offered_per_s=%.0f xmsgs_tx=%" PRIu64 " unsent=%" PRIu64
