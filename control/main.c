@@ -25,6 +25,7 @@
 
 #include "attach.h"
 #include "cli/cmd_user.h"
+#include "cli/commands.h"
 #include "cli/server.h"
 #include "config.h"
 #include "config_cli.h"
@@ -56,6 +57,27 @@ static void ctl_write_pidfile(const char *path)
 	fclose(f);
 }
 
+/* The running shards, for the account-change hook. */
+struct ctl_shards {
+	struct sb_shard *shards;
+	unsigned n;
+};
+
+/* cmd_user.h's hook: the shard that owns user ends its sessions (kick.c),
+ * the owner the dataplane picks (hash of the bare JID % shards). */
+static int ctl_account_changed(void *arg, const struct sb_jid *user,
+			       enum sb_cmd_user_change what)
+{
+	const struct ctl_shards *cs = arg;
+	size_t len;
+	const char *bare = sb_jid_bare(user, &len);
+	uint64_t s = sb_jid_bare_hash_str(bare, len) % cs->n;
+
+	return sb_router_kick_post(&cs->shards[s].router, bare, len,
+				   what == SB_CMD_USER_DELETED ? SB_MSG_KICK_ACCOUNT_DELETED
+							       : SB_MSG_KICK_PASSWORD_CHANGED);
+}
+
 /* A shard's router: its session table, the store, the domain. */
 static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			   const struct sb_cmd_user *users, struct sb_auth_pool *auth,
@@ -66,6 +88,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 
 	r->auth = auth;
 	cds_wfcq_init(&r->auth_done_head, &r->auth_done_tail);
+	sb_router_kick_init(r);
 	rc = sb_session_table_init(&r->sessions, (uint32_t)cfg->control_session_buckets,
 				   (uint32_t)cfg->control_max_sessions);
 	if (rc < 0) {
@@ -152,6 +175,8 @@ static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
 			why);
 		return rc;
 	}
+	/* Unknown users get fake credentials with the count real ones get. */
+	store->fake_iterations = (uint32_t)cfg->auth_scram_iterations;
 	rc = sb_cmd_user_init(users, store, cfg->xmpp_domain, cfg->auth_scram_iterations, why,
 			      sizeof(why));
 	if (rc < 0) {
@@ -165,9 +190,10 @@ static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
 	return 0;
 }
 
-/* Management loop: the sbctl socket and the dataplane's liveness. Ours is
- * judged by the dataplane from our shards' progress (dataplane/ring/
- * ctl_watch.h), so nothing here can starve it. */
+/* Management loop: the sbctl socket (never held by one client: server.h)
+ * and the dataplane's liveness. Ours is judged by the dataplane from our
+ * shards' progress (dataplane/ring/ctl_watch.h), so nothing here can starve
+ * it. */
 static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
 {
 	while (!ctl_quit) {
@@ -193,8 +219,10 @@ int main(int argc, char **argv)
 	static struct sb_shard shards[SB_MAX_SHARDS];
 	static struct sb_auth_pool auth;
 	static struct sb_cmd_user users;
+	static struct sb_cli_server srv;
+	static struct sb_cli_commands cmds;
+	static struct ctl_shards live;
 	struct sb_store store = { 0 };
-	struct sb_cli_server srv;
 	char why[256];
 	unsigned n_shards;
 	int rc, status = 1;
@@ -228,7 +256,9 @@ int main(int argc, char **argv)
 	}
 	if (ctl_open_store(&store, &users, &cfg) < 0)
 		goto detach;
-	rc = sb_cli_server_open(&srv, cfg.control_socket, &at, &users);
+	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .server = &srv };
+	rc = sb_cli_server_open(&srv, cfg.control_socket, SB_CLI_SOCKET_MODE, sb_cli_commands_run,
+				&cmds);
 	if (rc < 0) {
 		fprintf(stderr, "sb-control: socket %s: %s (fatal)\n", cfg.control_socket,
 			strerror(-rc));
@@ -246,8 +276,11 @@ int main(int argc, char **argv)
 				    cfg.control_auth_threads > 0 ? &auth : NULL, &cfg) < 0) {
 		ctl_quit = true;
 	} else {
-		srv.shards = shards;
-		srv.n_shards = n_shards;
+		cmds.shards = shards;
+		cmds.n_shards = n_shards;
+		live = (struct ctl_shards){ .shards = shards, .n = n_shards };
+		users.changed = ctl_account_changed;
+		users.changed_arg = &live;
 		ctl_write_pidfile(cfg.control_pidfile);
 		fprintf(stderr,
 			"sb-control: attached (epoch %u, %u shards, %llu objects reclaimed), "

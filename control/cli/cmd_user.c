@@ -140,6 +140,17 @@ static void user_error(const struct sb_cmd_user *cu, int rc, const struct sb_jid
 	}
 }
 
+/* End the sessions of a deleted or re-keyed account (cmd_user.h); a
+ * failure is one more line after "ok": the change itself is done. */
+static void user_changed(struct sb_cmd_user *cu, const struct sb_jid *user,
+			 enum sb_cmd_user_change what, struct sb_out *o)
+{
+	int rc = cu->changed != NULL ? cu->changed(cu->changed_arg, user, what) : 0;
+
+	if (rc < 0)
+		sb_out_printf(o, "warning: its sessions were not ended: %s\n", strerror(-rc));
+}
+
 /* add and passwd: "<jid> <password>", the password being the rest. */
 static void user_set(struct sb_cmd_user *cu, const char *args, bool create, struct sb_out *o)
 {
@@ -178,6 +189,9 @@ static void user_set(struct sb_cmd_user *cu, const char *args, bool create, stru
 	sb_jid_bare(&user, &bare_len);
 	sb_out_printf(o, "ok\n%s %.*s (shard %u)\n", create ? "added" : "password changed for",
 		      (int)bare_len, user.buf, sb_store_shard_of(cu->store->n_shards, &user));
+	/* RFC 6120 §4.9.3.16: sessions opened with the old password end. */
+	if (!create)
+		user_changed(cu, &user, SB_CMD_USER_PASSWORD_CHANGED, o);
 }
 
 /* Resolve the single JID argument of del and show. */
@@ -210,6 +224,7 @@ static void user_del(struct sb_cmd_user *cu, const char *args, struct sb_out *o)
 	}
 	sb_jid_bare(&user, &len);
 	sb_out_printf(o, "ok\ndeleted %.*s\n", (int)len, user.buf);
+	user_changed(cu, &user, SB_CMD_USER_DELETED, o);
 }
 
 static void user_time(char *buf, size_t size, uint64_t t_s)

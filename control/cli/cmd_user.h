@@ -19,8 +19,22 @@
 #define SB_CMD_USER_LIST_DEFAULT 100u
 #define SB_CMD_USER_LIST_MAX 10000u
 
+/* What happened to an account, for its live sessions. */
+enum sb_cmd_user_change {
+	SB_CMD_USER_DELETED,          /* sessions end with <not-authorized/> */
+	SB_CMD_USER_PASSWORD_CHANGED, /* sessions end with <reset/> */
+	SB_CMD_USER_CHANGE_MAX
+};
+
+/* Called after a successful del or passwd, to end the account's sessions;
+ * returns 0 or a negative errno (the reply then says they were not ended). */
+typedef int (*sb_cmd_user_changed_fn)(void *arg, const struct sb_jid *user,
+				      enum sb_cmd_user_change what);
+
 struct sb_cmd_user {
 	struct sb_store *store;
+	sb_cmd_user_changed_fn changed; /* NULL until the shards run */
+	void *changed_arg;
 	uint32_t iterations;          /* auth.scram_iterations */
 	uint16_t domain_len;
 	char domain[SB_JID_PART_MAX + 1]; /* xmpp.domain, normalised */

@@ -7,49 +7,32 @@
  * at 4096 iterations) would stall a dataplane lcore; and not on the shard
  * thread either, which would stall routing: auth_pool.c's threads do it
  * (control.auth_threads), inline only when there are none. The password is
- * wiped from the shared object as soon as it is read. An unknown user
- * answers -ENOENT and the dataplane fails it exactly like a wrong password.
+ * wiped from the shared object as soon as it is read.
+ *
+ * Unknown users cost and look the same as real ones (RFC 5802 §9, no
+ * account enumeration): SCRAM lookups answer status 0 with fake credentials from
+ * the store's per-deployment secret (stable salt, real iteration count), so
+ * the exchange fails only at the proof; PLAIN runs its PBKDF2 against such
+ * fakes too (store.h, sb_store_plain_check()).
  */
 #include <errno.h>
 #include <string.h>
 
-#include "jid.h"
 #include "auth_pool.h"
 #include "router.h"
 #include "scram.h"
 #include "shard.h"
 #include "store/store.h"
 
-static int auth_lookup(struct sb_router *r, const struct sb_msg_auth *a,
-		       struct sb_store_account *acct)
-{
-	struct sb_jid jid;
-
-	if (r->store == NULL || sb_jid_parse(&jid, a->data, a->user_len) < 0)
-		return -ENOENT;
-	return sb_store_user_get(r->store, &jid, acct);
-}
-
-int sb_auth_plain_check(struct sb_store *store, struct sb_msg *m, struct sb_store_account *acct)
+int sb_auth_plain_check(struct sb_store *store, struct sb_msg *m)
 {
 	struct sb_msg_auth *a = (struct sb_msg_auth *)m->payload;
-	const struct sb_scram_creds *creds = NULL;
 	char *pass = a->data + a->user_len;
-	struct sb_jid jid;
-	int rc = -ENOENT;
+	int rc = -EACCES;
 
-	if (store != NULL && sb_jid_parse(&jid, a->data, a->user_len) == 0)
-		rc = sb_store_user_get(store, &jid, acct);
-	if (rc == 0) {
-		creds = sb_store_account_creds(acct, SB_SCRAM_SHA256);
-		if (creds == NULL)
-			creds = sb_store_account_creds(acct, SB_SCRAM_SHA1);
-	}
-	rc = creds != NULL && sb_scram_plain_verify(creds, pass, a->pass_len) == SB_SCRAM_OK
-		     ? 0
-		     : -EACCES;
+	if (store != NULL)
+		rc = sb_store_plain_check(store, a->data, a->user_len, pass, a->pass_len);
 	explicit_bzero(pass, a->pass_len);
-	explicit_bzero(acct, sizeof(*acct));
 	a->pass_len = 0;
 	return rc;
 }
@@ -71,13 +54,37 @@ void sb_router_auth_reply(struct sb_shard *sh, struct sb_msg *m, bool plain, int
 	sb_router_send(sh, m->worker, m);
 }
 
+/* SCRAM: the stored credentials of the requested mechanism, or fake ones. */
+static void auth_scram(struct sb_shard *sh, struct sb_msg *m)
+{
+	struct sb_router *r = &sh->router;
+	struct sb_msg_auth *a = (struct sb_msg_auth *)m->payload;
+	struct sb_scram_creds creds;
+	int rc = -ENOENT;
+
+	if (r->store != NULL && a->mech < SB_SCRAM_MECH_MAX)
+		rc = sb_store_user_creds(r->store, a->data, a->user_len,
+					 (enum sb_scram_mech)a->mech, &creds);
+	if (rc >= 0) {
+		sb_scram_credentials_pack(&creds, m->payload);
+		m->len = SB_SCRAM_CREDS_RECORD_LEN;
+		if (rc == 0)
+			SB_ROUTE_INC(r, auth_lookups);
+		else
+			SB_ROUTE_INC(r, auth_unknown);
+		rc = 0;
+	} else {
+		m->len = 0;
+		SB_ROUTE_INC(r, auth_unknown);
+	}
+	explicit_bzero(&creds, sizeof(creds));
+	sb_router_auth_reply(sh, m, false, rc);
+}
+
 void sb_router_auth(struct sb_shard *sh, struct sb_msg *m)
 {
 	struct sb_router *r = &sh->router;
 	struct sb_msg_auth *a = (struct sb_msg_auth *)m->payload;
-	struct sb_store_account *acct = &r->acct;
-	const struct sb_scram_creds *creds;
-	int rc;
 
 	if (m->len < sizeof(*a) || sizeof(*a) + a->user_len + a->pass_len > m->len ||
 	    m->next != NULL) {
@@ -88,24 +95,8 @@ void sb_router_auth(struct sb_shard *sh, struct sb_msg *m)
 	if (a->flags & SB_MSG_AUTH_PLAIN) {
 		if (r->auth != NULL && sb_auth_pool_submit(r->auth, sh, m) == 0)
 			return; /* sb_router_auth_done() sends the answer */
-		sb_router_auth_reply(sh, m, true, sb_auth_plain_check(r->store, m, acct));
+		sb_router_auth_reply(sh, m, true, sb_auth_plain_check(r->store, m));
 		return;
 	}
-	rc = auth_lookup(r, a, acct);
-	{
-		creds = rc == 0 && a->mech < SB_SCRAM_MECH_MAX
-				? sb_store_account_creds(acct, (enum sb_scram_mech)a->mech)
-				: NULL;
-		if (creds != NULL) {
-			sb_scram_credentials_pack(creds, m->payload);
-			m->len = SB_SCRAM_CREDS_RECORD_LEN;
-			SB_ROUTE_INC(r, auth_lookups);
-		} else {
-			rc = -ENOENT;
-			m->len = 0;
-			SB_ROUTE_INC(r, auth_unknown);
-		}
-	}
-	explicit_bzero(acct, sizeof(*acct));
-	sb_router_auth_reply(sh, m, false, rc);
+	auth_scram(sh, m);
 }

@@ -14,11 +14,8 @@
 static void *auth_thread(void *arg)
 {
 	struct sb_auth_pool *p = arg;
-	struct sb_store_account *acct = malloc(sizeof(*acct));
 	struct sb_idle idle;
 
-	if (acct == NULL)
-		return NULL;
 	sb_idle_init(&idle, 64, 1000);
 	while (!*p->quit) {
 		struct cds_wfcq_node *n = cds_wfcq_dequeue_blocking(&p->head, &p->tail);
@@ -30,14 +27,13 @@ static void *auth_thread(void *arg)
 		}
 		sb_idle_turn(&idle, 1);
 		job = caa_container_of(n, struct sb_auth_job, node);
-		job->rc = sb_auth_plain_check(p->store, job->m, acct);
+		job->rc = sb_auth_plain_check(p->store, job->m);
 		/* A dequeued node keeps a stale next: re-initialise before the
 		 * second queue (liburcu requires a fresh node per enqueue). */
 		cds_wfcq_node_init(&job->node);
 		cds_wfcq_enqueue(&job->sh->router.auth_done_head, &job->sh->router.auth_done_tail,
 				 &job->node);
 	}
-	free(acct);
 	return NULL;
 }
 

@@ -168,42 +168,8 @@ static unsigned route_to_user(struct sb_shard *sh, struct sb_msg *m, struct sb_s
 	return n;
 }
 
-/* The <priority/> of a presence stanza (RFC 6121 §4.7.2.3): an integer
- * -128..127, 0 when absent or malformed. The dataplane validated the XML;
- * a plain search of the first bytes is enough for this one child. */
-static int16_t route_priority(const struct sb_msg *m, const struct sb_route_in *in)
-{
-	char buf[1024];
-	size_t off = sb_msg_stanza_bytes_off(&in->st);
-	size_t n = sb_msg_read(m, off, buf, RTE_MIN(sizeof(buf) - 1, (size_t)in->st.bytes_len));
-	const char *p;
-	long v = 0;
-	int neg = 0;
-
-	buf[n] = '\0';
-	p = strstr(buf, "<priority>");
-	if (p == NULL)
-		return 0;
-	p += strlen("<priority>");
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	if (*p < '0' || *p > '9')
-		return 0;
-	while (*p >= '0' && *p <= '9' && v < 1000)
-		v = v * 10 + (*p++ - '0');
-	v = neg ? -v : v;
-	if (v > 127)
-		v = 127;
-	if (v < -128)
-		v = -128;
-	return (int16_t)v;
-}
-
 /* Presence to the server: the sender's availability (RFC 6121 §4.2, §4.5). */
-static void route_own_presence(struct sb_router *r, const struct sb_msg *m,
-			       const struct sb_route_in *in)
+static void route_own_presence(struct sb_router *r, const struct sb_route_in *in)
 {
 	struct sb_session *s = sb_session_find(&r->sessions, in->from, in->st.from_len,
 					       in->st.from_bare_len);
@@ -211,7 +177,7 @@ static void route_own_presence(struct sb_router *r, const struct sb_msg *m,
 	if (s != NULL) {
 		s->available = in->st.type != SB_STYPE_UNAVAILABLE;
 		if (s->available)
-			s->priority = route_priority(m, in);
+			s->priority = in->st.priority; /* parsed by lib/xmpp */
 		SB_ROUTE_INC(r, presence_state);
 	}
 }
@@ -242,7 +208,7 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 		 * sets its availability; an iq get/set asks for a service
 		 * (roster, ...) this release does not offer yet. */
 		if (in->st.kind == SB_STANZA_PRESENCE)
-			route_own_presence(r, m, in);
+			route_own_presence(r, in);
 		else if (in->st.kind == SB_STANZA_IQ &&
 			 (in->st.type == SB_STYPE_GET || in->st.type == SB_STYPE_SET))
 			route_error(sh, m, in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);

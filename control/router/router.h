@@ -21,6 +21,10 @@
 
 struct sb_shard;
 struct sb_auth_pool;
+struct sb_kick_job;
+
+#define SB_KICK_PENDING_MAX 4096u /* account changes queued per shard */
+#define SB_KICK_BURST 16u         /* requests one loop turn handles */
 
 enum sb_route_ctr {
 #define SB_ROUTE_CTR(name, help) SB_ROUTE_CTR_##name,
@@ -70,11 +74,15 @@ struct sb_router {
 	struct sb_route_in in;
 	char *err_body;                  /* an error stanza: any id, two JIDs */
 	size_t err_cap;
-	struct sb_store_account acct;
 	/* PLAIN checks off this thread (auth_pool.h); NULL: inline. */
 	struct sb_auth_pool *auth;
 	struct cds_wfcq_head auth_done_head;
 	struct cds_wfcq_tail auth_done_tail;
+	/* Account changes from the management thread (kick.c). */
+	struct cds_wfcq_head kick_head;
+	struct cds_wfcq_tail kick_tail;
+	struct sb_kick_job *kick_held;   /* a request waiting for pool room */
+	uint32_t kick_pending;           /* atomic: posted, not yet done */
 	uint64_t ctr[SB_ROUTE_CTR_MAX];
 };
 
@@ -82,12 +90,22 @@ struct sb_router {
 
 /* auth.c */
 void sb_router_auth(struct sb_shard *sh, struct sb_msg *m);
-/* Check a PLAIN request against the store (any thread); wipes the password.
- * 0 or -EACCES. acct is the caller's scratch. */
-int sb_auth_plain_check(struct sb_store *store, struct sb_msg *m, struct sb_store_account *acct);
+/* Check a PLAIN request against the store (any thread), with equal work for
+ * unknown users; wipes the password. 0 or -EACCES. */
+int sb_auth_plain_check(struct sb_store *store, struct sb_msg *m);
 /* Turn an AUTH_REQ into its AUTH_RESP with status rc and send it (shard);
  * plain: it was a PLAIN check (the payload's flags may be overwritten). */
 void sb_router_auth_reply(struct sb_shard *sh, struct sb_msg *m, bool plain, int rc);
+
+/* kick.c: end every session of an account (sbctl user del / passwd). */
+void sb_router_kick_init(struct sb_router *r);
+/* Any thread: queue "kick every session of bare[0..len) with status" (enum
+ * sb_msg_kick) for the shard that owns r. 0, -EBUSY past
+ * SB_KICK_PENDING_MAX (counted kick_queue_full), -ENOMEM, -EINVAL. */
+int sb_router_kick_post(struct sb_router *r, const char *bare, size_t len, int16_t status);
+/* Shard thread: send the KICKs of up to SB_KICK_BURST queued requests.
+ * Returns the requests done. */
+unsigned sb_router_kick_drain(struct sb_shard *sh);
 
 /* route.c */
 void sb_router_bind(struct sb_shard *sh, struct sb_msg *m);

@@ -48,7 +48,8 @@ static void sbctl_usage(const char *prog)
 static int sbctl_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 5, .tv_usec = 0 };
+	/* Generous: some commands derive keys (PBKDF2) on a busy machine. */
+	struct timeval tv = { .tv_sec = 30, .tv_usec = 0 };
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -81,7 +82,8 @@ static ssize_t sbctl_read_reply(int fd, char *buf, size_t size)
 		ssize_t n = read(fd, buf + len, size - 1 - len);
 
 		if (n < 0) {
-			fprintf(stderr, "sbctl: reading the reply: %s\n", strerror(errno));
+			fprintf(stderr, "sbctl: reading the reply: %s\n",
+			errno == EAGAIN ? "no answer within 30 s" : strerror(errno));
 			return -1;
 		}
 		if (n == 0)

@@ -254,6 +254,78 @@ int sb_store_user_get(struct sb_store *st, const struct sb_jid *user,
 	return 0;
 }
 
+/* RFC 5802 §9: the same salt for the same name on every attempt, from one
+ * secret for the whole deployment, in the shape of a real record. */
+static int store_fake(struct sb_store *st, const char *bare, size_t len, enum sb_scram_mech mech,
+		      struct sb_scram_creds *out)
+{
+	int rc = sb_scram_credentials_fake(mech, st->fake_secret, sizeof(st->fake_secret), bare,
+					   len, out);
+
+	if (rc < 0)
+		return rc;
+	out->iterations = st->fake_iterations >= SB_SCRAM_ITER_MIN &&
+					  st->fake_iterations <= SB_SCRAM_ITER_MAX
+				  ? st->fake_iterations
+				  : SB_SCRAM_ITER_MIN;
+	STORE_INC(st, fake_creds);
+	return 0;
+}
+
+/* The stored credentials of the first of mechs[0..n) the account has, or
+ * NULL (no account, or none of them). acct is the caller's scratch. */
+static const struct sb_scram_creds *store_find(struct sb_store *st, const char *bare, size_t len,
+					       const enum sb_scram_mech *mechs, unsigned n,
+					       struct sb_store_account *acct)
+{
+	const struct sb_scram_creds *c = NULL;
+	struct sb_jid user;
+
+	memset(acct, 0, sizeof(*acct));
+	if (sb_jid_parse(&user, bare, len) < 0 || sb_store_user_get(st, &user, acct) < 0)
+		return NULL;
+	for (unsigned i = 0; i < n && c == NULL; i++)
+		c = sb_store_account_creds(acct, mechs[i]);
+	return c;
+}
+
+int sb_store_user_creds(struct sb_store *st, const char *bare, size_t len,
+			enum sb_scram_mech mech, struct sb_scram_creds *out)
+{
+	struct sb_store_account acct;
+	const struct sb_scram_creds *c = store_find(st, bare, len, &mech, 1, &acct);
+	int rc = 0;
+
+	if (c != NULL)
+		*out = *c;
+	else
+		rc = store_fake(st, bare, len, mech, out) == 0 ? 1 : -EIO;
+	explicit_bzero(&acct, sizeof(acct));
+	return rc;
+}
+
+int sb_store_plain_check(struct sb_store *st, const char *bare, size_t len, const char *pass,
+			 size_t pass_len)
+{
+	/* Every account has SCRAM-SHA-256 (store_derive), so a fake of that
+	 * mechanism costs what checking a real account costs. */
+	static const enum sb_scram_mech pref[] = { SB_SCRAM_SHA256, SB_SCRAM_SHA1 };
+	struct sb_store_account acct;
+	const struct sb_scram_creds *c = store_find(st, bare, len, pref, 2, &acct);
+	struct sb_scram_creds fake;
+	enum sb_scram_result r = SB_SCRAM_ERR_CREDS;
+
+	if (c != NULL || store_fake(st, bare, len, SB_SCRAM_SHA256, &fake) == 0)
+		r = sb_scram_plain_verify(c != NULL ? c : &fake, pass, pass_len);
+	if (r == SB_SCRAM_OK || r == SB_SCRAM_ERR_PROOF)
+		STORE_INC(st, plain_derived);
+	if (c == NULL)
+		r = SB_SCRAM_ERR_PROOF; /* random keys never match; never let a fake pass */
+	explicit_bzero(&acct, sizeof(acct));
+	explicit_bzero(&fake, sizeof(fake));
+	return r == SB_SCRAM_OK ? 0 : -EACCES;
+}
+
 int sb_store_user_list(struct sb_store *st, unsigned max, sb_store_list_fn fn, void *arg)
 {
 	int rc = st->ops->list(st->impl, max, fn, arg);
@@ -282,5 +354,5 @@ void sb_store_close(struct sb_store *st)
 {
 	if (st->ops != NULL && st->impl != NULL)
 		st->ops->close(st->impl);
-	memset(st, 0, sizeof(*st));
+	explicit_bzero(st, sizeof(*st));
 }

@@ -20,8 +20,10 @@
  * sb_store_user_passwd(), which derive the credentials and wipe what they
  * derived them from.
  *
- * Threading: the backend decides; the LMDB one may be called from one thread
- * at a time per struct sb_store (today sb-control's management thread).
+ * Threading: the backend decides. The LMDB one takes writes from one thread
+ * (sb-control's management thread) and reads from any thread (shards and
+ * PLAIN threads look credentials up), each read its own transaction;
+ * counters are bumped atomically.
  */
 #ifndef SB_STORE_H
 #define SB_STORE_H
@@ -36,6 +38,11 @@
  * backend so that an account can move between them. */
 #define SB_STORE_KEY_MAX 511u
 #define SB_STORE_SHARDS_MAX 64u
+
+/* The deployment's fake-credential secret (RFC 5802 §9): drawn once from the
+ * CSPRNG when the store is created and kept with it, so an unknown user's
+ * fake salt is the same on every connection, worker and restart. */
+#define SB_STORE_SECRET_LEN 32u
 
 /* Account record: header, then n_creds lib/scram records. */
 #define SB_STORE_ACCOUNT_VERSION 1u
@@ -94,6 +101,13 @@ struct sb_store {
 	const struct sb_store_ops *ops;
 	void *impl;
 	unsigned n_shards;
+	/* Iteration count of the fake credentials: the caller sets it to
+	 * auth.scram_iterations, the count new accounts get, so a fake looks
+	 * like a real account (SB_SCRAM_ITER_MIN until then). */
+	uint32_t fake_iterations;
+	/* Filled by the backend at open from what it persists (see
+	 * SB_STORE_SECRET_LEN); never leaves sb-control. */
+	uint8_t fake_secret[SB_STORE_SECRET_LEN];
 	struct sb_store_counters ctr;
 };
 
@@ -128,6 +142,24 @@ int sb_store_user_del(struct sb_store *st, const struct sb_jid *user);
  * error. */
 int sb_store_user_get(struct sb_store *st, const struct sb_jid *user,
 		      struct sb_store_account *out);
+
+/* Credentials of mech for the bare JID bare[0..len) as a login sees them:
+ * the stored ones, or for an unknown user (or an account without mech)
+ * stand-ins from sb_scram_credentials_fake() keyed by the deployment
+ * secret, with SB_SCRAM_SALT_DEFAULT bytes of salt and fake_iterations
+ * rounds, the shape of a real account. Returns 0 (stored), 1 (fake, counted
+ * as fake_creds) or -EIO/-EINVAL if not even a fake could be built. Any
+ * thread. */
+int sb_store_user_creds(struct sb_store *st, const char *bare, size_t len,
+			enum sb_scram_mech mech, struct sb_scram_creds *out);
+
+/* Check a PLAIN password for bare[0..len) with the same work whether the
+ * user exists or not: one PBKDF2 derivation against the stored SCRAM-SHA-256
+ * credentials (SCRAM-SHA-1 if there are none), or against fake ones of the
+ * same shape for an unknown user, so the answer's timing does not tell
+ * (counted as plain_derived). Returns 0 or -EACCES. Any thread. */
+int sb_store_plain_check(struct sb_store *st, const char *bare, size_t len, const char *pass,
+			 size_t pass_len);
 
 /* Visit at most max accounts (see sb_store_list_fn). Returns the number
  * visited or a negative errno. */

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 
 #include <lmdb.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "store_lmdb.h"
 
@@ -27,6 +29,7 @@ struct lmdb_shard {
 
 struct lmdb_store {
 	unsigned n_shards;
+	uint8_t secret[SB_STORE_SECRET_LEN]; /* shard 0's meta "fake_secret" */
 	struct lmdb_shard shard[];
 };
 
@@ -154,8 +157,42 @@ static int lmdb_layout(MDB_txn *txn, MDB_dbi meta, unsigned j, unsigned n, char 
 	return 0;
 }
 
+/* The deployment's fake-credential secret (store.h), kept in shard 0's meta
+ * database: read it, or draw and write it into a fresh store. It lives in
+ * the same 0600 files as the keys it protects. */
+static int lmdb_secret(MDB_txn *txn, MDB_dbi meta, uint8_t out[SB_STORE_SECRET_LEN],
+		       char *why, size_t why_len, const char *dir)
+{
+	MDB_val k = { .mv_size = 11, .mv_data = (void *)(uintptr_t)"fake_secret" };
+	MDB_val v;
+	int rc = mdb_get(txn, meta, &k, &v);
+
+	if (rc == MDB_NOTFOUND) {
+		if (RAND_bytes(out, SB_STORE_SECRET_LEN) != 1) {
+			lmdb_why(why, why_len, "%s: no randomness for the fake-credential secret",
+				 dir);
+			return -EIO;
+		}
+		v = (MDB_val){ .mv_size = SB_STORE_SECRET_LEN, .mv_data = out };
+		rc = mdb_put(txn, meta, &k, &v, MDB_NOOVERWRITE);
+		if (rc == 0)
+			return 0;
+	}
+	if (rc != 0) {
+		lmdb_why(why, why_len, "%s: fake_secret record: %s", dir, mdb_strerror(rc));
+		return lmdb_errno(rc);
+	}
+	if (v.mv_size != SB_STORE_SECRET_LEN) {
+		lmdb_why(why, why_len, "%s: fake_secret record of %zu bytes (another store version?)",
+			 dir, v.mv_size);
+		return -EPROTO;
+	}
+	memcpy(out, v.mv_data, SB_STORE_SECRET_LEN);
+	return 0;
+}
+
 static int lmdb_open_dbs(struct lmdb_shard *sh, unsigned j, unsigned n, const char *dir,
-			 char *why, size_t why_len)
+			 uint8_t *secret, char *why, size_t why_len)
 {
 	MDB_txn *txn = NULL;
 	MDB_dbi meta;
@@ -173,6 +210,8 @@ static int lmdb_open_dbs(struct lmdb_shard *sh, unsigned j, unsigned n, const ch
 		return lmdb_errno(rc);
 	}
 	err = lmdb_layout(txn, meta, j, n, why, why_len, dir);
+	if (err == 0 && secret != NULL)
+		err = lmdb_secret(txn, meta, secret, why, why_len, dir);
 	if (err < 0) {
 		mdb_txn_abort(txn);
 		return err;
@@ -186,7 +225,7 @@ static int lmdb_open_dbs(struct lmdb_shard *sh, unsigned j, unsigned n, const ch
 }
 
 static int lmdb_open_shard(struct lmdb_shard *sh, const char *path, unsigned j, unsigned n,
-			   uint64_t map_bytes, char *why, size_t why_len)
+			   uint64_t map_bytes, uint8_t *secret, char *why, size_t why_len)
 {
 	char dir[PATH_MAX];
 	int dead = 0, rc, len;
@@ -215,7 +254,7 @@ static int lmdb_open_shard(struct lmdb_shard *sh, const char *path, unsigned j, 
 		lmdb_why(why, why_len, "%s: %s", dir, mdb_strerror(rc));
 		return lmdb_errno(rc);
 	}
-	return lmdb_open_dbs(sh, j, n, dir, why, why_len);
+	return lmdb_open_dbs(sh, j, n, dir, secret, why, why_len);
 }
 
 static void lmdb_close(void *impl)
@@ -225,6 +264,7 @@ static void lmdb_close(void *impl)
 	for (unsigned j = 0; j < l->n_shards; j++)
 		if (l->shard[j].env != NULL)
 			mdb_env_close(l->shard[j].env);
+	OPENSSL_cleanse(l->secret, sizeof(l->secret));
 	free(l);
 }
 
@@ -427,7 +467,8 @@ int sb_store_lmdb_open(struct sb_store *st, const char *path, unsigned n_shards,
 	}
 	l->n_shards = n_shards;
 	for (unsigned j = 0; j < n_shards; j++) {
-		rc = lmdb_open_shard(&l->shard[j], path, j, n_shards, map_bytes, why, why_len);
+		rc = lmdb_open_shard(&l->shard[j], path, j, n_shards, map_bytes,
+				     j == 0 ? l->secret : NULL, why, why_len);
 		if (rc < 0) {
 			lmdb_close(l);
 			return rc;
@@ -436,5 +477,7 @@ int sb_store_lmdb_open(struct sb_store *st, const char *path, unsigned n_shards,
 	st->ops = &lmdb_ops;
 	st->impl = l;
 	st->n_shards = n_shards;
+	st->fake_iterations = SB_SCRAM_ITER_MIN;
+	memcpy(st->fake_secret, l->secret, sizeof(st->fake_secret));
 	return 0;
 }

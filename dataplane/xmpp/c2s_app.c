@@ -46,18 +46,36 @@ static void app_list_del(struct sb_xmpp_worker *xw, struct sb_xconn *x)
 	x->flags &= (uint8_t)~SB_XC_F_LISTED;
 }
 
+/* Refuse a new connection with a stream error saying why (RFC 6120
+ * §4.9.1.2: our stream header first), then close. Nothing is kept for it:
+ * the stream state lives on the stack for these few bytes. */
+static void app_refuse(struct sb_worker *w, struct sb_conn *c, enum sb_c2s_stream_err e,
+		       const char *why)
+{
+	struct sb_c2s_env *env = &w->xmpp->env;
+	struct sb_c2s tmp;
+
+	sb_c2s_start(&tmp, env);
+	sb_c2s_shutdown_text(&tmp, env, e, why);
+	if (env->out_len > 0 && sb_conn_send_bytes(w, c, env->out, (uint32_t)env->out_len) == 0)
+		SB_CTR_INC(w, xmpp_refused_told);
+	sb_conn_close(w, c);
+}
+
 static void app_accept(struct sb_worker *w, struct sb_conn *c)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
 	struct sb_xconn *x;
 
-	if (!sb_c2s_limits_accept(w, c->tuple.raddr, w->now_us / 1000)) {
-		sb_conn_close(w, c);
+	const char *why = sb_c2s_limits_accept(w, c->tuple.raddr, w->now_us / 1000);
+
+	if (why != NULL) {
+		app_refuse(w, c, SB_C2S_SERR_POLICY_VIOLATION, why);
 		return;
 	}
 	if (rte_mempool_get(xw->xconn_pool, (void **)&x) != 0) {
 		SB_CTR_INC(w, xmpp_accept_full);
-		sb_conn_close(w, c);
+		app_refuse(w, c, SB_C2S_SERR_RESOURCE_CONSTRAINT, "the server is full: try later");
 		return;
 	}
 	memset(x, 0, offsetof(struct sb_xconn, gen));
@@ -270,9 +288,13 @@ void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m)
 				SB_CTR_INC(w, xmpp_stale_reply);
 			break;
 		case SB_MSG_KICK:
+			/* The reason (lib/msg's enum sb_msg_kick) picks the error. */
 			SB_CTR_INC(w, xmpp_kicked);
-			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
-							   SB_C2S_SERR_CONFLICT));
+			sb_xconn_act(w, x, sb_c2s_shutdown(
+				&x->c2s, &w->xmpp->env,
+				m->status == SB_MSG_KICK_ACCOUNT_DELETED    ? SB_C2S_SERR_NOT_AUTHORIZED
+				: m->status == SB_MSG_KICK_PASSWORD_CHANGED ? SB_C2S_SERR_RESET
+									    : SB_C2S_SERR_CONFLICT));
 			break;
 		default:
 			SB_CTR_INC(w, msg_bad);

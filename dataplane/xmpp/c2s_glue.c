@@ -129,30 +129,62 @@ void sb_xconn_act(struct sb_worker *w, struct sb_xconn *x, enum sb_c2s_action ac
 	}
 }
 
-/* One tokenizer event: copy the element out, release its bytes, and hand
- * it to lib/xmpp. */
+/* Stream bytes [from, to) contiguous: a pointer into the mbuf that holds
+ * them all (the usual case: a stanza that came in one segment), else a
+ * copy in the worker's element buffer. */
+static const uint8_t *xconn_span(const struct sb_xconn *x, uint64_t from, uint64_t to,
+				 uint8_t *buf, size_t cap, size_t *len)
+{
+	uint64_t skip = from - x->in_off;
+
+	for (const struct rte_mbuf *m = x->in_head; m != NULL; m = m->next) {
+		if (skip >= m->data_len) {
+			skip -= m->data_len;
+			continue;
+		}
+		if (skip + (to - from) <= m->data_len) {
+			*len = (size_t)(to - from);
+			return rte_pktmbuf_mtod_offset(m, const uint8_t *, skip);
+		}
+		break;
+	}
+	*len = xconn_gather(x, from, to, buf, cap);
+	return buf;
+}
+
+/* One tokenizer event: hand the element to lib/xmpp (in place when it is
+ * contiguous), then release its bytes. */
 static enum sb_c2s_action xconn_event(struct sb_worker *w, struct sb_xconn *x,
 				      const struct sb_xml_event *ev)
 {
 	struct sb_xmpp_worker *xw = w->xmpp;
-	size_t len = 0;
+	enum sb_c2s_action act;
+	const uint8_t *p;
+	size_t len;
 
-	if (ev->type == SB_XML_EV_STREAM_OPEN || ev->type == SB_XML_EV_ELEMENT)
-		len = xconn_gather(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap);
-	xconn_consume(x, ev->end_off);
 	switch (ev->type) {
 	case SB_XML_EV_STREAM_OPEN:
-		return sb_c2s_stream_open(&x->c2s, &xw->env, ev->hdr, xw->elem, len, ev->start_off);
+		p = xconn_span(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap, &len);
+		act = sb_c2s_stream_open(&x->c2s, &xw->env, ev->hdr, p, len, ev->start_off);
+		break;
 	case SB_XML_EV_ELEMENT:
 		SB_CTR_INC(w, xmpp_elements);
-		return sb_c2s_element(&x->c2s, &xw->env, ev->hdr, xw->elem, len, ev->start_off);
+		p = xconn_span(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap, &len);
+		act = sb_c2s_element(&x->c2s, &xw->env, ev->hdr, p, len, ev->start_off);
+		break;
 	case SB_XML_EV_STREAM_CLOSE:
-		return sb_c2s_stream_close(&x->c2s, &xw->env);
+		act = sb_c2s_stream_close(&x->c2s, &xw->env);
+		break;
 	default:
 		SB_CTR_INC(w, xmpp_keepalives);
 		xw->env.out_len = 0;
-		return SB_C2S_ACT_NONE;
+		act = SB_C2S_ACT_NONE;
+		break;
 	}
+	/* lib/xmpp keeps nothing pointing into the element past the call
+	 * (what it routes is in env->route): its bytes can go. */
+	xconn_consume(x, ev->end_off);
+	return act;
 }
 
 static bool xconn_paused(const struct sb_xconn *x)

@@ -48,7 +48,7 @@ static struct sb_addr_slot *limits_slot(struct sb_c2s_limits *l, uint32_t addr, 
 	return s;
 }
 
-bool sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
+const char *sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
 {
 	struct sb_c2s_limits *l = &w->xmpp->limits;
 	struct sb_addr_slot *s = limits_slot(l, addr_be, now_ms);
@@ -57,7 +57,7 @@ bool sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms
 
 	if (s->banned_until_s != 0 && (uint32_t)(now_ms / 1000) < s->banned_until_s) {
 		SB_CTR_INC(w, xmpp_banned);
-		return false;
+		return "too many failed logins from your address: try again later";
 	}
 	if (add > 0) {
 		s->tokens = (uint16_t)RTE_MIN(s->tokens + add, (uint64_t)l->conn_burst);
@@ -65,10 +65,10 @@ bool sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms
 	}
 	if (s->tokens == 0) {
 		SB_CTR_INC(w, xmpp_conn_rate_limited);
-		return false;
+		return "too many new connections from your address: retry in a few seconds";
 	}
 	s->tokens--;
-	return true;
+	return NULL;
 }
 
 void sb_c2s_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)

@@ -45,8 +45,9 @@ struct sb_c2s_limits {
 
 int sb_c2s_limits_init(struct sb_c2s_limits *l, const struct sb_config *cfg, int socket);
 
-/* At accept: may a connection from addr_be go on? Counts the refusal. */
-bool sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms);
+/* At accept: may a connection from addr_be go on? NULL if so, else why not
+ * (the <text/> of the stream error the client gets); counts the refusal. */
+const char *sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms);
 
 /* A SASL attempt from addr_be failed; bans the address at the threshold. */
 void sb_c2s_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms);

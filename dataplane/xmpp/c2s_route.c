@@ -91,6 +91,7 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const 
 		.to_bare_len = (uint16_t)to_bare_len,
 		.from_len = x->c2s.jid_len,
 		.from_bare_len = x->c2s.bare_len,
+		.priority = st->priority,
 		.id_off = st->id ? (uint32_t)(st->id - st->bytes) : 0,
 		.id_len = (uint32_t)st->id_len,
 		.bytes_len = (uint32_t)st->len,
@@ -149,8 +150,8 @@ void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x)
 
 /* Write a DELIVER's stanza bytes to x, object by object of the chain: the
  * bytes are copied once, from the message into the send queue. A client
- * whose queue cannot take the whole stanza is not reading: it is closed
- * rather than sent a partial stanza. */
+ * whose queue cannot take the whole stanza is not reading: it gets a
+ * stream error rather than a partial stanza. */
 void sb_xconn_deliver(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
 {
 	struct sb_msg_stanza h;
@@ -163,7 +164,15 @@ void sb_xconn_deliver(struct sb_worker *w, struct sb_xconn *x, const struct sb_m
 		return;
 	}
 	if (sb_conn_snd_space(w, x->conn) < h.bytes_len) {
-		sb_xconn_slow_reader(w, x);
+		/* The client is not reading what is sent to it: it is told
+		 * so (the send queue takes a little past its limit for this)
+		 * and closed. The stanza that did not fit is counted lost;
+		 * stream management (XEP-0198) is what recovers it. */
+		sb_xconn_act(w, x, sb_c2s_shutdown_text(&x->c2s, &w->xmpp->env,
+							SB_C2S_SERR_POLICY_VIOLATION,
+							"not reading fast enough"));
+		SB_CTR_INC(w, xmpp_slow_reader);
+		SB_CTR_INC(w, xmpp_deliver_lost);
 		return;
 	}
 	skip = sb_msg_stanza_bytes_off(&h);

@@ -18,6 +18,7 @@
 #ifndef SB_MSG_H
 #define SB_MSG_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,8 +35,17 @@ enum sb_msg_kind {
 	SB_MSG_UNBIND,        /* worker -> shard: struct sb_msg_jid, the session ended */
 	SB_MSG_STANZA,        /* worker -> shard: struct sb_msg_stanza, to route */
 	SB_MSG_DELIVER,       /* shard -> worker: stanza bytes to write on `conn` */
-	SB_MSG_KICK,          /* shard -> worker: close `conn` (status: why) */
+	SB_MSG_KICK,          /* shard -> worker: close `conn` (status: enum sb_msg_kick) */
 	SB_MSG_KIND_MAX,
+};
+
+/* SB_MSG_KICK status: why a session ends, which decides the stream error
+ * the client gets (RFC 6120 §4.9.3). Negative errno values, so that the
+ * status field keeps one convention; an unknown value is read as conflict. */
+enum sb_msg_kick {
+	SB_MSG_KICK_CONFLICT = -EEXIST,       /* replaced by a newer session: <conflict/> */
+	SB_MSG_KICK_ACCOUNT_DELETED = -ENOENT, /* sbctl user del: <not-authorized/> */
+	SB_MSG_KICK_PASSWORD_CHANGED = -EACCES, /* sbctl user passwd: <reset/> (§4.9.3.16) */
 };
 
 enum sb_msg_owner {

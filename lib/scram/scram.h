@@ -37,6 +37,7 @@ enum sb_scram_mech {
 #define SB_SCRAM_ITER_MIN 4096u       /* RFC 7677 §4: at least 4096 */
 #define SB_SCRAM_ITER_MAX 1000000u    /* bounds the CPU one login attempt may cost */
 #define SB_SCRAM_USER_MAX 255u        /* normalised username, octets */
+#define SB_SCRAM_FAKE_NAME_MAX 3071u  /* what fake credentials may be keyed on: a JID */
 #define SB_SCRAM_PASS_MAX 1023u       /* password, octets, before and after SASLprep */
 #define SB_SCRAM_CLIENT_MSG_MAX 512u  /* client-first / client-final message, octets */
 #define SB_SCRAM_CNONCE_MAX 128u      /* client nonce, printable octets */
@@ -176,7 +177,8 @@ int sb_scram_credentials_new(enum sb_scram_mech mech, const char *password, size
 /* Stand-in credentials for a user that does not exist (RFC 5802 §9 on
  * username enumeration): the salt is HMAC(secret, username), so repeated
  * attempts see the same salt, and the keys are random, so no proof
- * matches. secret is a per-deployment key. iterations is set to
+ * matches. secret is a per-deployment key; user is the name looked up (a
+ * username or a bare JID, at most SB_SCRAM_FAKE_NAME_MAX octets). iterations is set to
  * SB_SCRAM_ITER_MIN: a deployment that creates accounts with another count
  * sets out->iterations to it, or the count gives the fake away. Returns 0,
  * -EINVAL or -EIO. */

@@ -155,7 +155,7 @@ int sb_scram_credentials_fake(enum sb_scram_mech mech, const uint8_t *secret, si
 	const char *name = sb_scram_mech_name(mech);
 	size_t hl = scram_hash_len(mech);
 
-	if (name == NULL || user_len > SB_SCRAM_USER_MAX)
+	if (name == NULL || user_len > SB_SCRAM_FAKE_NAME_MAX)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	out->mech = (uint8_t)mech;

@@ -57,6 +57,7 @@ static const char *const xml_status_names[SB_XML_ERR_MAX] = {
 	[SB_XML_ERR_ENCODING] = "unsupported-encoding",
 	[SB_XML_ERR_STREAM_NAME] = "bad-stream-element",
 	[SB_XML_ERR_STREAM_NS] = "bad-stream-namespace",
+	[SB_XML_ERR_STREAM_PREFIX] = "stream-prefix-in-stanza",
 	[SB_XML_ERR_LIMIT_STANZA] = "limit-stanza-bytes",
 	[SB_XML_ERR_LIMIT_DEPTH] = "limit-depth",
 	[SB_XML_ERR_LIMIT_ATTRS] = "limit-attributes",

@@ -84,6 +84,8 @@ enum sb_xml_status {
 	/* stream shape (RFC 6120 §4.7, §4.8.5) */
 	SB_XML_ERR_STREAM_NAME,    /* root is not <stream:stream>, or is empty */
 	SB_XML_ERR_STREAM_NS,      /* stream prefix not bound to the streams namespace */
+	/* bad-namespace-prefix: a stanza must carry its own declarations */
+	SB_XML_ERR_STREAM_PREFIX,  /* inside a stanza, a prefix only the stream header binds */
 	/* policy-violation: struct sb_xml_limits and ctx capacities */
 	SB_XML_ERR_LIMIT_STANZA,   /* element (or stream header) longer than max_stanza_bytes */
 	SB_XML_ERR_LIMIT_DEPTH,    /* nesting deeper than max_depth */
@@ -127,6 +129,13 @@ struct sb_xml_ns {
 	uint8_t src;             /* enum sb_xml_ns_src */
 };
 
+/* struct sb_xml_header.flags: the top-level element has a prefixed attribute
+ * whose local name is from, to, id or type (say c:from). The tokenizer
+ * accepts it (it is namespace-well-formed); a router must not, since
+ * parsers that match attributes by local name would read it as the address
+ * (lib/xmpp refuses such stanzas). */
+#define SB_XML_HDR_F_PREFIXED_ADDR 0x01u
+
 /* Parsed header of the stream header or of a top-level element. Local names
  * are copied (NUL-terminated; *_len is the real length, and a name longer than
  * SB_XML_HDR_NAME_BYTES - 1 is truncated in the copy only). */
@@ -135,6 +144,7 @@ struct sb_xml_header {
 	char child_name[SB_XML_HDR_NAME_BYTES]; /* local name of the first child */
 	uint16_t name_len;
 	uint16_t child_name_len;                /* 0: the element has no child */
+	uint8_t flags;                          /* SB_XML_HDR_F_* */
 	struct sb_xml_ns ns;
 	struct sb_xml_ns child_ns;
 	struct sb_xml_span type, to, from, id;

@@ -121,6 +121,20 @@ static uint8_t attr_classify(const uint8_t *name, size_t len, uint16_t pfx, bool
 	}
 }
 
+/* Local names of the routing attributes (RFC 6120 §8.1): a prefixed one on
+ * a top-level element is flagged in the header (SB_XML_HDR_F_PREFIXED_ADDR). */
+static bool addr_local(const uint8_t *local, size_t n)
+{
+	switch (n) {
+	case 2:
+		return memcmp(local, "to", 2) == 0 || memcmp(local, "id", 2) == 0;
+	case 4:
+		return memcmp(local, "from", 4) == 0 || memcmp(local, "type", 4) == 0;
+	default:
+		return false;
+	}
+}
+
 static enum sb_xml_status attr_name_end(struct sb_xml *x, struct sb_xml_ctx *c,
 					const struct sb_xml_limits *lim)
 {
@@ -143,6 +157,9 @@ static enum sb_xml_status attr_name_end(struct sb_xml *x, struct sb_xml_ctx *c,
 	c->attr_pfx[c->nattrs] = c->tok_pfx;
 	c->nattrs++;
 	c->attr_kind = attr_classify(name, len, c->tok_pfx, x->depth <= 1);
+	if (c->tok_pfx != 0 && x->depth == 1 && c->attr_kind != XA_XMLNS_PFX &&
+	    addr_local(name + c->tok_pfx, (size_t)(len - c->tok_pfx)))
+		c->hdr.flags |= SB_XML_HDR_F_PREFIXED_ADDR;
 	return SB_XML_NEED_MORE;
 }
 
@@ -289,10 +306,15 @@ static enum sb_xml_status attr_value_end(struct sb_xml *x, struct sb_xml_ctx *c,
 }
 
 /* Resolve a prefix (plen 0: the default namespace) for an element; *hash
- * gets the namespace name's hash for a prefix. */
+ * gets the namespace name's hash for a prefix. A prefix bound only on the
+ * stream header resolves where stream_ok (the stream header itself, and the
+ * name of a top-level element: stream:error, db:result); anywhere else in a
+ * stanza it is SB_XML_ERR_STREAM_PREFIX, because a stanza routed into another
+ * stream must carry its own declarations (that stream never saw ours). The
+ * default namespace is exempt: it is jabber:client in every c2s stream. */
 static enum sb_xml_status ns_resolve(const struct sb_xml *x, const struct sb_xml_ctx *c,
-				     const uint8_t *pfx, size_t plen, struct sb_xml_ns *out,
-				     uint64_t *hash)
+				     const uint8_t *pfx, size_t plen, bool stream_ok,
+				     struct sb_xml_ns *out, uint64_t *hash)
 {
 	for (unsigned i = c->nns; i-- > 0;) {
 		size_t start = i ? c->ns[i - 1].pfx_end : 0;
@@ -320,7 +342,7 @@ static enum sb_xml_status ns_resolve(const struct sb_xml *x, const struct sb_xml
 	} else {
 		return SB_XML_ERR_UNBOUND_PREFIX; /* Namespaces in XML 1.0 §5 */
 	}
-	return SB_XML_NEED_MORE;
+	return (plen == 0 || stream_ok) ? SB_XML_NEED_MORE : SB_XML_ERR_STREAM_PREFIX;
 }
 
 /* Every attribute prefix must be bound (xml is bound by definition), and
@@ -332,6 +354,7 @@ static enum sb_xml_status attrs_resolve(const struct sb_xml *x, const struct sb_
 	uint64_t hash[SB_XML_ATTRS_MAX];
 	struct sb_xml_ns ns;
 	size_t start = 0;
+	enum sb_xml_status r;
 
 	for (unsigned a = 0; a < c->nattrs; start = c->attr_end[a], a++) {
 		const uint8_t *name = c->attr_names + start;
@@ -340,10 +363,14 @@ static enum sb_xml_status attrs_resolve(const struct sb_xml *x, const struct sb_
 		hash[a] = 0;
 		if (plen == 0 || bytes_eq(name, plen, "xmlns"))
 			continue;
-		if (bytes_eq(name, plen, "xml"))
+		if (bytes_eq(name, plen, "xml")) {
 			hash[a] = hash_str(XML_NS_XML);
-		else if (ns_resolve(x, c, name, plen, &ns, &hash[a]) != SB_XML_NEED_MORE)
-			return SB_XML_ERR_UNBOUND_PREFIX;
+		} else {
+			/* stream-level prefixes: on the stream header only */
+			r = ns_resolve(x, c, name, plen, x->depth == 0, &ns, &hash[a]);
+			if (r != SB_XML_NEED_MORE)
+				return r;
+		}
 		for (unsigned b = 0, bstart = 0; b < a; bstart = c->attr_end[b], b++) {
 			size_t blen = c->attr_end[b] - bstart, bpfx = c->attr_pfx[b];
 
@@ -416,7 +443,7 @@ static enum sb_xml_status stag_end(struct sb_xml *x, struct sb_xml_ctx *c, struc
 		return stream_open(x, c, s);
 	len = c->name_end[idx] - start;
 	pfx = c->name_pfx[idx];
-	r = ns_resolve(x, c, c->names + start, pfx ? pfx - 1 : 0, &ns, &hash);
+	r = ns_resolve(x, c, c->names + start, pfx ? pfx - 1 : 0, level == 2, &ns, &hash);
 	if (r == SB_XML_NEED_MORE)
 		r = attrs_resolve(x, c);
 	if (r != SB_XML_NEED_MORE)

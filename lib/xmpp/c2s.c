@@ -379,6 +379,9 @@ static enum sb_c2s_stream_err xml_err_map(enum sb_xml_status st, enum sb_c2s_ctr
 	case SB_XML_ERR_STREAM_NS:
 		*ctr = SB_C2S_CTR_XML_NAMESPACE;
 		return SB_C2S_SERR_INVALID_NAMESPACE;
+	case SB_XML_ERR_STREAM_PREFIX:
+		*ctr = SB_C2S_CTR_XML_STREAM_PREFIX;
+		return SB_C2S_SERR_BAD_NAMESPACE_PREFIX;
 	case SB_XML_ERR_LIMIT_STANZA:
 	case SB_XML_ERR_LIMIT_DEPTH:
 	case SB_XML_ERR_LIMIT_ATTRS:
@@ -437,6 +440,17 @@ enum sb_c2s_action sb_c2s_shutdown(struct sb_c2s *c, struct sb_c2s_env *env,
 			memset(c->stream_id, 0, sizeof(c->stream_id));
 	}
 	return c2s_finish(c, env, c2s_stream_error(c, env, why));
+}
+
+enum sb_c2s_action sb_c2s_shutdown_text(struct sb_c2s *c, struct sb_c2s_env *env,
+					enum sb_c2s_stream_err why, const char *text)
+{
+	enum sb_c2s_action act;
+
+	env->err_text = text;
+	act = sb_c2s_shutdown(c, env, why);
+	env->err_text = NULL;
+	return act;
 }
 
 static bool is_ws(uint8_t ch)

@@ -116,6 +116,7 @@ enum sb_c2s_action {
 enum sb_c2s_stream_err {
 	SB_C2S_SERR_NONE = 0,
 	SB_C2S_SERR_BAD_FORMAT,            /* §4.9.3.1 */
+	SB_C2S_SERR_BAD_NAMESPACE_PREFIX,  /* §4.9.3.2: a stanza used a stream-level prefix */
 	SB_C2S_SERR_CONFLICT,              /* §4.9.3.3: replaced by a new session */
 	SB_C2S_SERR_CONNECTION_TIMEOUT,    /* §4.9.3.4 */
 	SB_C2S_SERR_HOST_UNKNOWN,          /* §4.9.3.6 */
@@ -124,6 +125,7 @@ enum sb_c2s_stream_err {
 	SB_C2S_SERR_NOT_AUTHORIZED,        /* §4.9.3.12 */
 	SB_C2S_SERR_NOT_WELL_FORMED,       /* §4.9.3.13 */
 	SB_C2S_SERR_POLICY_VIOLATION,      /* §4.9.3.14 */
+	SB_C2S_SERR_RESET,                 /* §4.9.3.16: credentials changed */
 	SB_C2S_SERR_RESOURCE_CONSTRAINT,   /* §4.9.3.17 */
 	SB_C2S_SERR_RESTRICTED_XML,        /* §4.9.3.18 */
 	SB_C2S_SERR_SYSTEM_SHUTDOWN,       /* §4.9.3.20 */
@@ -197,6 +199,9 @@ struct sb_c2s_stanza {
 	size_t child_ns_len;
 	uint8_t kind;              /* enum sb_c2s_kind */
 	uint8_t type;              /* enum sb_c2s_type */
+	int8_t priority;           /* presence: <priority/>, -128..127; 0 when absent
+				    * (RFC 6121 §4.7.2.3); an invalid one never routes */
+	bool has_priority;         /* presence: the <priority/> element was given */
 	char child[SB_XML_HDR_NAME_BYTES]; /* local name of the first child ("" if none) */
 };
 
@@ -309,6 +314,7 @@ struct sb_c2s_env {
 	int (*random)(void *arg, uint8_t *buf, size_t len);
 	void *cb_arg;
 	bool out_overflow;              /* private: a write did not fit (counted, closes) */
+	const char *err_text;           /* private: <text/> of the next stream error */
 	bool scratch_secret;            /* private: scratch holds a PLAIN password until the
 					 * next call, which wipes it */
 	uint64_t ctr[SB_C2S_CTR_MAX];
@@ -375,6 +381,12 @@ enum sb_c2s_action sb_c2s_xml_error(struct sb_c2s *c, struct sb_c2s_env *env,
  * connection-timeout, conflict, ...); CLOSE. */
 enum sb_c2s_action sb_c2s_shutdown(struct sb_c2s *c, struct sb_c2s_env *env,
 				   enum sb_c2s_stream_err why);
+
+/* The same with a human-readable <text/> saying why (RFC 6120 §4.9.2), for
+ * the limits a well-behaved client can run into (rate limits, bans): the
+ * user is told, not just disconnected. text is plain ASCII, not escaped. */
+enum sb_c2s_action sb_c2s_shutdown_text(struct sb_c2s *c, struct sb_c2s_env *env,
+					enum sb_c2s_stream_err why, const char *text);
 
 /* Release what c holds (the aux object) when the glue tears the connection
  * down, whatever the state. Idempotent. */

@@ -134,6 +134,7 @@ void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env)
 static const char *const serr_names[SB_C2S_SERR_MAX] = {
 	[SB_C2S_SERR_NONE] = "none",
 	[SB_C2S_SERR_BAD_FORMAT] = "bad-format",
+	[SB_C2S_SERR_BAD_NAMESPACE_PREFIX] = "bad-namespace-prefix",
 	[SB_C2S_SERR_CONFLICT] = "conflict",
 	[SB_C2S_SERR_CONNECTION_TIMEOUT] = "connection-timeout",
 	[SB_C2S_SERR_HOST_UNKNOWN] = "host-unknown",
@@ -142,6 +143,7 @@ static const char *const serr_names[SB_C2S_SERR_MAX] = {
 	[SB_C2S_SERR_NOT_AUTHORIZED] = "not-authorized",
 	[SB_C2S_SERR_NOT_WELL_FORMED] = "not-well-formed",
 	[SB_C2S_SERR_POLICY_VIOLATION] = "policy-violation",
+	[SB_C2S_SERR_RESET] = "reset",
 	[SB_C2S_SERR_RESOURCE_CONSTRAINT] = "resource-constraint",
 	[SB_C2S_SERR_RESTRICTED_XML] = "restricted-xml",
 	[SB_C2S_SERR_SYSTEM_SHUTDOWN] = "system-shutdown",
@@ -166,7 +168,13 @@ enum sb_c2s_action c2s_stream_error(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (e != SB_C2S_SERR_NONE && (unsigned)e < SB_C2S_SERR_MAX) {
 		c2s_puts(env, "<stream:error><");
 		c2s_puts(env, serr_names[e]);
-		c2s_puts(env, " xmlns='" C2S_NS_STREAMS "'/></stream:error>");
+		c2s_puts(env, " xmlns='" C2S_NS_STREAMS "'/>");
+		if (env->err_text != NULL) {
+			c2s_puts(env, "<text xmlns='" C2S_NS_STREAMS "' xml:lang='en'>");
+			c2s_put_esc(env, env->err_text, strlen(env->err_text));
+			c2s_puts(env, "</text>");
+		}
+		c2s_puts(env, "</stream:error>");
 	}
 	c2s_puts(env, "</stream:stream>");
 	sb_c2s_release(c, env);

@@ -94,6 +94,10 @@ enum sb_c2s_action c2s_sasl_element(struct sb_c2s *c, struct sb_c2s_env *env,
 /* c2s_bind.c */
 enum sb_c2s_action c2s_bind_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				    const struct c2s_elem *e);
+/* c2s_presence.c: the <priority/> of a presence (RFC 6121 §4.7.2.3) into
+ * *prio (0 when absent). Returns 1 when given, 0 when absent, -EINVAL when
+ * it is not one xs:byte (-128..127) or is given twice. */
+int c2s_presence_priority(const struct c2s_elem *e, int8_t *prio);
 /* c2s_stanza.c */
 enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				      const struct c2s_elem *e);

@@ -4,9 +4,11 @@
  * address normalised with lib/jid (an invalid one is a jid-malformed stanza
  * error, §8.3.3.8), the iqs the dataplane answers itself (XEP-0199 ping to
  * the server, the legacy session request, a second bind, other iqs to the
- * server: service-unavailable, §8.4), and the rewrite that stamps from with
- * the bound full JID (§8.1.2.1: the server stamps it; a from the client
- * sent is removed, every other byte is kept as received).
+ * server: service-unavailable, §8.4), the refusal of qualified address
+ * attributes (c:from, §8.1) and of an invalid presence priority, and the
+ * rewrite that stamps from with the bound full JID (§8.1.2.1: the server
+ * stamps it; a from the client sent is removed, every other byte is kept
+ * as received).
  */
 #include <string.h>
 
@@ -230,6 +232,44 @@ static enum sb_c2s_action route(struct sb_c2s *c, struct sb_c2s_env *env, const 
 	return SB_C2S_ACT_ROUTE;
 }
 
+/* A presence carries the fields the control plane routes on (priority). */
+static enum sb_c2s_action route_presence(struct sb_c2s *c, struct sb_c2s_env *env,
+					 const struct c2s_elem *e, uint8_t type, bool has_to)
+{
+	int8_t prio;
+	int given = c2s_presence_priority(e, &prio);
+	enum sb_c2s_action act;
+
+	/* RFC 6121 §4.7.2.3 makes it one xs:byte; anything else breaks the
+	 * schema (RFC 6120 §8.3.3.1), and the presence is not processed:
+	 * neither broadcast nor taken as availability. */
+	if (given < 0)
+		return stanza_error(c, env, e, type, "modify", "bad-request",
+				    SB_C2S_CTR_BAD_PRIORITY);
+	act = route(c, env, e, SB_C2S_KIND_PRESENCE, type, has_to);
+	if (act == SB_C2S_ACT_ROUTE) {
+		env->res.stanza.priority = prio;
+		env->res.stanza.has_priority = given > 0;
+	}
+	return act;
+}
+
+/* message, presence or iq in jabber:client; SB_C2S_KIND_MAX otherwise. */
+static uint8_t kind_of(const struct c2s_elem *e)
+{
+	const struct sb_xml_header *h = e->hdr;
+
+	if (!c2s_ns_is(e, &h->ns, C2S_NS_CLIENT))
+		return SB_C2S_KIND_MAX;
+	if (c2s_name_is(h->name, h->name_len, "message"))
+		return SB_C2S_KIND_MESSAGE;
+	if (c2s_name_is(h->name, h->name_len, "presence"))
+		return SB_C2S_KIND_PRESENCE;
+	if (c2s_name_is(h->name, h->name_len, "iq"))
+		return SB_C2S_KIND_IQ;
+	return SB_C2S_KIND_MAX;
+}
+
 static bool is_domain(const struct sb_c2s_env *env, const struct sb_jid *j)
 {
 	return j->local_len == 0 && j->resource_len == 0 && j->domain_len == env->cfg.domain_len &&
@@ -241,20 +281,10 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 {
 	const struct sb_xml_header *h = e->hdr;
 	enum sb_c2s_action act;
-	uint8_t kind, type;
+	uint8_t kind = kind_of(e), type;
 	bool has_to = (h->to.flags & SB_XML_SPAN_PRESENT) != 0, to_domain = false;
 	long n;
 
-	if (!c2s_ns_is(e, &h->ns, C2S_NS_CLIENT))
-		kind = SB_C2S_KIND_MAX;
-	else if (c2s_name_is(h->name, h->name_len, "message"))
-		kind = SB_C2S_KIND_MESSAGE;
-	else if (c2s_name_is(h->name, h->name_len, "presence"))
-		kind = SB_C2S_KIND_PRESENCE;
-	else if (c2s_name_is(h->name, h->name_len, "iq"))
-		kind = SB_C2S_KIND_IQ;
-	else
-		kind = SB_C2S_KIND_MAX;
 	if (kind == SB_C2S_KIND_MAX) {
 		/* §4.9.3.24; XEP-0198 and other nonzas are not offered. */
 		c2s_count(env, SB_C2S_CTR_UNSUPPORTED_STANZA);
@@ -263,6 +293,15 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	type = type_of(e);
 	if (kind == SB_C2S_KIND_MESSAGE)
 		type = message_type(type);
+	if (h->flags & SB_XML_HDR_F_PREFIXED_ADDR) {
+		/* c:from='victim' next to the stamped from: a parser that
+		 * matches attributes by local name would see the victim as the
+		 * sender. RFC 6120 §8.1 defines the addresses as unqualified
+		 * attributes; a qualified one is a schema violation (§8.3.3.1).
+		 * A duplicate unqualified one never gets here (XML 1.0 §3.1). */
+		return stanza_error(c, env, e, type, "modify", "bad-request",
+				    SB_C2S_CTR_PREFIXED_ADDR);
+	}
 	if (!type_allowed(kind, type) ||
 	    (kind == SB_C2S_KIND_IQ && !(h->id.flags & SB_XML_SPAN_PRESENT)))
 		return stanza_error(c, env, e, type, "modify", "bad-request",
@@ -277,5 +316,7 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (kind == SB_C2S_KIND_IQ && (!has_to || to_domain) &&
 	    local_iq(c, env, e, type, to_domain, &act))
 		return act;
+	if (kind == SB_C2S_KIND_PRESENCE)
+		return route_presence(c, env, e, type, has_to);
 	return route(c, env, e, kind, type, has_to);
 }

@@ -80,6 +80,21 @@ $SBCTL user del bob | grep -q "^deleted bob@switchboard.test" || it_fail "del di
 fails $SBCTL user show bob >/dev/null
 $SBCTL user list | grep -q "^(2 of 2 accounts)$" || it_fail "list after del is not 2 accounts"
 
+# salt USER: "salt=… salt_bytes=… i=…" from a SCRAM-SHA-256 server-first.
+salt() {
+	ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/xmpp_raw.py" salt "$1"
+}
+
+it_step "an unknown user's SCRAM salt: stable, shaped like a real one (RFC 5802 §9)"
+ghost1=$(salt ghost) || it_fail "no challenge for an unknown user"
+ghost2=$(salt ghost) || it_fail "no challenge for an unknown user"
+real=$(salt alice) || it_fail "no challenge for alice"
+other=$(salt phantom) || it_fail "no challenge for another unknown user"
+echo "ghost: $ghost1 / alice: $real"
+[ "$ghost1" = "$ghost2" ] || it_fail "the fake salt changed between connections: $ghost1 $ghost2"
+[ "$ghost1" != "$other" ] || it_fail "two unknown users got one salt"
+[ "${ghost1#* }" = "${real#* }" ] || it_fail "fake salt shape '${ghost1#* }' differs from '${real#* }'"
+
 it_step "SIGKILL sb-control"
 ctl_pid=$(cat "$SB_RUN/control.pid")
 kill -KILL "$ctl_pid"
@@ -107,6 +122,7 @@ echo "$list" | grep -qx "carol@switchboard.test" || it_fail "carol lost across t
 echo "$list" | grep -q "bob@" && it_fail "bob came back after del and restart"
 [ "$(echo "$after")" = "$($SBCTL user show alice | grep '^changed')" ] ||
 	it_fail "alice's record changed across the restart"
+[ "$(salt ghost)" = "$ghost1" ] || it_fail "the fake salt changed across the restart"
 stats=$($SBCTL user stats)
 echo "$stats" | head -4
 echo "$stats" | grep -q "^shard 1 accounts " || it_fail "user stats lacks shard 1"

@@ -3,7 +3,8 @@
 # Abuse limits, enforced before any XML is parsed: a burst of new
 # connections from one address beyond xmpp.conn_burst_per_addr is refused,
 # and an address that fails to log in xmpp.ban_after_failures times is
-# banned (even with the right password) for xmpp.ban_s. Also: a connection
+# banned (even with the right password) for xmpp.ban_s; a refused client is
+# told why (policy-violation with a <text/>). Also: a connection
 # that never logs in is closed with connection-timeout.
 IT_NAME=xlimits
 . "$(dirname "$0")/lib.sh"
@@ -34,32 +35,33 @@ echo "$out"
 echo "$out" | grep -q "timeout=True" || it_fail "no connection-timeout stream error"
 [ "$(it_counter xmpp_login_timeout)" -ge 1 ] || it_fail "xmpp_login_timeout did not move"
 
-it_step "a burst of new connections from one address is cut at the burst size"
+it_step "a burst of new connections from one address is cut at the burst size, each told why"
 ip netns exec "$SB_NS" ip addr add 198.18.0.3/24 dev "$SB_TAP"
-out=$(ip netns exec "$SB_NS" /usr/bin/python3 - <<'PY'
-import socket
-socks, refused = [], 0
-for i in range(14):
-    s = socket.socket()
-    s.bind(("198.18.0.3", 0))
-    s.settimeout(5)
-    s.connect(("198.18.0.2", 5222))
-    socks.append(s)
-for s in socks:
-    s.sendall(b"<stream:stream to='switchboard.test' version='1.0' xmlns='jabber:client' "
-              b"xmlns:stream='http://etherx.jabber.org/streams'>")
-for s in socks:
-    try:
-        refused += s.recv(4096) == b""
-    except (ConnectionResetError, socket.timeout):
-        refused += 1
-print("refused %d of %d" % (refused, len(socks)))
+out=$(ip netns exec "$SB_NS" /usr/bin/python3 - "$top/tests/integration" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from xmpp_wire import Wire, NS_STREAM, HEADER
+
+conns = [Wire(src="198.18.0.3", timeout=5) for i in range(14)]
+told = accepted = 0
+for w in conns:
+    w.send(HEADER)
+    w.pump(3)
+    err = [s for s in w.inbox if s.name == NS_STREAM + " error"]
+    if err and err[0].child("policy-violation") is not None and err[0].child("text") is not None \
+            and w.closed:
+        told += 1
+        print("refused: " + err[0].child("text").text)
+    elif any(s.name == NS_STREAM + " features" for s in w.inbox):
+        accepted += 1
+print("refused %d of %d, accepted %d" % (told, len(conns), accepted))
 PY
 )
 echo "$out"
-refused=$(echo "$out" | awk '{ print $2 }')
-[ "$refused" -ge 6 ] || it_fail "only $refused of 14 refused with a burst of 8"
+refused=$(echo "$out" | awk '/^refused [0-9]/ { print $2 }')
+[ "$refused" -ge 6 ] || it_fail "only $refused of 14 refused with a stream error and its text, burst 8"
 [ "$(it_counter xmpp_conn_rate_limited)" -ge 6 ] || it_fail "xmpp_conn_rate_limited did not move"
+[ "$(it_counter xmpp_refused_told)" -ge 6 ] || it_fail "xmpp_refused_told did not move"
 
 it_step "three failed logins ban the address"
 for i in 1 2 3; do

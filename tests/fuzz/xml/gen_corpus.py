@@ -47,6 +47,10 @@ SEEDS = {
     "bad_dup_by_namespace": "<message xmlns:p='urn:x' xmlns:q='urn:&#x78;' p:a='1' q:a='2'/>",
     "bad_reserved_ns": "<message xmlns='http://www.w3.org/2000/xmlns/'/>",
     "bad_reserved_prefix_ns": "<m xmlns:p='http://www.w3.org/XML/1998/namespace'/>",
+    # issue 14: a stanza must declare its own prefixes; qualified addresses
+    "bad_stream_prefix_child": "<message to='b@d'><stream:x/></message>",
+    "bad_stream_prefix_attr": "<message stream:a='1'><body>x</body></message>",
+    "prefixed_addr": "<message xmlns:c='jabber:client' to='b@d' c:from='v@d/r'/>",
     # found by libFuzzer: a namespace name holding the oracle's separator
     "regress_ns_separator": "<stream:features><mechanisms xmlns='urn:ietf:params:|ml:ns:xmpp-sasl'>"
                             "<mechanism>PLAIN</mechanism></mechanisms></stream:features>",
@@ -61,6 +65,8 @@ RAW = {
     "raw_bad_enc": "<?xml version='1.0' encoding='ISO-8859-1'?>" + HDR[21:],
     "raw_bad_version": "<?xml version='1.1'?>" + HDR[21:],
     "raw_bom": "\ufeff" + HDR,
+    "raw_bad_extra_prefix": "<stream:stream xmlns='jabber:client' xmlns:x='urn:a' "
+              "xmlns:stream='http://etherx.jabber.org/streams'><message to='bob@d'><x:y/></message>",
     "raw_db": "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' "
               "xmlns:stream='http://etherx.jabber.org/streams'><db:result to='a'>k</db:result>",
 }

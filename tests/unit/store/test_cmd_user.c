@@ -227,6 +227,52 @@ static void test_stats_and_unknown(void **state)
 			    "stats)\n");
 }
 
+/* What the account-change hook saw. */
+struct changes {
+	unsigned n;
+	enum sb_cmd_user_change last;
+	char bare[64];
+	int rc;
+};
+
+static int record_change(void *arg, const struct sb_jid *user, enum sb_cmd_user_change what)
+{
+	struct changes *c = arg;
+	size_t len;
+	const char *bare = sb_jid_bare(user, &len);
+
+	c->n++;
+	c->last = what;
+	snprintf(c->bare, sizeof(c->bare), "%.*s", (int)len, bare);
+	return c->rc;
+}
+
+/* Issue 14 finding 7: del and passwd end the account's sessions (through
+ * the hook main.c points at the owning shard); failures change nothing. */
+static void test_changes_end_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct changes c = { 0 };
+
+	f->cu.changed = record_change;
+	f->cu.changed_arg = &c;
+	assert_true(starts_with(run(f, "add alice pw1"), "ok\n"));
+	assert_int_equal(c.n, 0);
+	assert_true(starts_with(run(f, "passwd alice pw2"), "ok\n"));
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.last, SB_CMD_USER_PASSWORD_CHANGED);
+	assert_string_equal(c.bare, "alice@example.org");
+	assert_true(starts_with(run(f, "passwd nobody pw2"), "error: "));
+	assert_true(starts_with(run(f, "del nobody"), "error: "));
+	assert_int_equal(c.n, 1);
+	c.rc = -EBUSY;
+	assert_string_equal(run(f, "del Alice"), "ok\ndeleted alice@example.org\n"
+						 "warning: its sessions were not ended: "
+						 "Device or resource busy\n");
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.last, SB_CMD_USER_DELETED);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -238,6 +284,7 @@ int main(void)
 		T(test_passwd_del_show),
 		T(test_list),
 		T(test_stats_and_unknown),
+		T(test_changes_end_sessions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

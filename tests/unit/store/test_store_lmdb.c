@@ -498,6 +498,84 @@ static void test_record_codec(void **state)
 	assert_int_equal(sb_store_account_pack(&a, rec), -EINVAL);
 }
 
+/* RFC 5802 §9: an unknown user's fake salt is the same across two opens of
+ * the store (the secret is persisted, not drawn per start), differs between
+ * users and mechanisms, and has a real account's shape. */
+static void test_fake_creds_stable(void **state)
+{
+	struct fx *f = *state;
+	struct sb_scram_creds a, a2, b, a1, real;
+
+	fx_open(f, 2, MAP_BYTES);
+	f->st.fake_iterations = 10000;
+	assert_int_equal(sb_store_user_add(&f->st, jid("real@example.com"), "pw", 2, 10000, 1), 0);
+	assert_int_equal(sb_store_user_creds(&f->st, "real@example.com", 16, SB_SCRAM_SHA256,
+					     &real), 0);
+	assert_int_equal(sb_store_user_creds(&f->st, "ghost@example.com", 17, SB_SCRAM_SHA256, &a),
+			 1);
+	assert_int_equal(sb_store_user_creds(&f->st, "ghost@example.com", 17, SB_SCRAM_SHA1, &a1),
+			 1);
+	assert_int_equal(sb_store_user_creds(&f->st, "other@example.com", 17, SB_SCRAM_SHA256, &b),
+			 1);
+	assert_int_equal(f->st.ctr.fake_creds, 3);
+	/* The shape of a real record: salt length, iteration count, mechanism. */
+	assert_int_equal(a.salt_len, real.salt_len);
+	assert_int_equal(a.iterations, real.iterations);
+	assert_int_equal(a.mech, SB_SCRAM_SHA256);
+	assert_memory_not_equal(a.salt, b.salt, SB_SCRAM_SALT_DEFAULT);
+	assert_memory_not_equal(a.salt, a1.salt, SB_SCRAM_SALT_DEFAULT);
+	sb_store_close(&f->st);
+	fx_open(f, 2, MAP_BYTES);
+	f->st.fake_iterations = 10000;
+	assert_int_equal(sb_store_user_creds(&f->st, "ghost@example.com", 17, SB_SCRAM_SHA256,
+					     &a2), 1);
+	assert_int_equal(a2.salt_len, a.salt_len);
+	assert_memory_equal(a2.salt, a.salt, SB_SCRAM_SALT_DEFAULT);
+	/* The keys are random: no proof can match a fake. */
+	assert_memory_not_equal(a2.stored_key, a.stored_key, 32);
+}
+
+/* A second store (another deployment) has another secret. */
+static void test_fake_secret_per_deployment(void **state)
+{
+	struct fx *f = *state;
+	struct fx g = { .dir = "/tmp/sb-store-test-XXXXXX" };
+	struct sb_scram_creds a, b;
+	char why[256];
+
+	assert_non_null(mkdtemp(g.dir));
+	fx_open(f, 1, MAP_BYTES);
+	assert_int_equal(sb_store_lmdb_open(&g.st, g.dir, 1, MAP_BYTES, why, sizeof(why)), 0);
+	assert_memory_not_equal(f->st.fake_secret, g.st.fake_secret, SB_STORE_SECRET_LEN);
+	assert_int_equal(sb_store_user_creds(&f->st, "ghost@example.com", 17, SB_SCRAM_SHA1, &a), 1);
+	assert_int_equal(sb_store_user_creds(&g.st, "ghost@example.com", 17, SB_SCRAM_SHA1, &b), 1);
+	assert_memory_not_equal(a.salt, b.salt, SB_SCRAM_SALT_DEFAULT);
+	sb_store_close(&g.st);
+	nftw(g.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* PLAIN does one PBKDF2 per check whether the user exists or not (counted
+ * by the store, not timed), and a fake never lets anyone in. */
+static void test_plain_equal_work(void **state)
+{
+	struct fx *f = *state;
+
+	fx_open(f, 1, MAP_BYTES);
+	assert_int_equal(add(f, "alice@example.com", "pencil", 1), 0);
+	assert_int_equal(sb_store_plain_check(&f->st, "alice@example.com", 17, "pencil", 6), 0);
+	assert_int_equal(f->st.ctr.plain_derived, 1);
+	assert_int_equal(sb_store_plain_check(&f->st, "alice@example.com", 17, "crayon", 6),
+			 -EACCES);
+	assert_int_equal(f->st.ctr.plain_derived, 2);
+	assert_int_equal(sb_store_plain_check(&f->st, "ghost@example.com", 17, "pencil", 6),
+			 -EACCES);
+	assert_int_equal(f->st.ctr.plain_derived, 3);
+	assert_int_equal(f->st.ctr.fake_creds, 1);
+	/* Not even a malformed name skips the derivation. */
+	assert_int_equal(sb_store_plain_check(&f->st, "a/b@@", 5, "pencil", 6), -EACCES);
+	assert_int_equal(f->st.ctr.plain_derived, 4);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -517,6 +595,9 @@ int main(void)
 		T(test_bad_keys),
 		T(test_bad_passwords),
 		T(test_no_password_on_disk),
+		T(test_fake_creds_stable),
+		T(test_fake_secret_per_deployment),
+		T(test_plain_equal_work),
 		cmocka_unit_test(test_record_codec),
 	};
 

@@ -162,6 +162,60 @@ static void test_stream_extra_prefix(void **state)
 	assert_int_equal(run.ev[1].ns_src, SB_XML_NS_STREAM_EXTRA);
 }
 
+/* The stanza-local prefix rule (lib/xml/README.md, Namespaces): whatever a
+ * stanza declares itself resolves at any depth inside it. */
+static void test_stanza_own_prefixes(void **state)
+{
+	const struct h_rec *e = body("<message xmlns:p='urn:a' p:k='v'><p:x><p:y q:z='1' "
+				     "xmlns:q='urn:q'/></p:x><b><q:c xmlns:q='urn:c'/></b>"
+				     "</message>", 1);
+
+	(void)state;
+	assert_string_equal(e->child, "x");
+	assert_int_equal(e->child_ns_src, SB_XML_NS_SPAN);
+	assert_string_equal(e->child_ns, "urn:a");
+	assert_int_equal(e->hdr_flags, 0);
+}
+
+/* The stream header's extra prefix, declared again inside the stanza, is
+ * the stanza's own binding: accepted, and resolved to the stanza's value. */
+static void test_stream_prefix_redeclared_in_stanza(void **state)
+{
+	(void)state;
+	h_feed_all(&run, "<stream:stream xmlns='jabber:client' xmlns:x='urn:a' "
+			 "xmlns:stream='http://etherx.jabber.org/streams'>"
+			 "<message><x:y xmlns:x='urn:b'/></message>"
+			 "<stream:error><x xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+			 "</stream:error>");
+	assert_int_equal(run.st, SB_XML_NEED_MORE);
+	assert_int_equal(run.nev, 3);
+	assert_string_equal(run.ev[1].child_ns, "urn:b");
+	assert_int_equal(run.ev[2].ns_src, SB_XML_NS_STREAMS);
+}
+
+/* A prefixed from/to/id/type on a top-level element is well-formed XML and
+ * is accepted, but flagged for the router (RFC 6120 §8.1). */
+static void test_prefixed_address_flagged(void **state)
+{
+	static const char *const flagged[] = {
+		"<message xmlns:c='jabber:client' to='b@d' c:from='v@d/r'/>",
+		"<message xmlns:c='urn:x' c:to='v@d'/>",
+		"<iq xmlns:c='urn:x' type='get' id='1' c:id='2'/>",
+		"<presence xmlns:c='urn:x' c:type='unavailable'/>",
+	};
+	static const char *const clean[] = {
+		"<message xmlns:from='urn:x' from:a='1'/>",
+		"<message xmlns:c='urn:x' c:fro='1' c:tox='2' c:i='3'/>",
+		"<message><b xmlns:c='urn:x' c:from='v@d'/></message>",
+		"<message xml:lang='en' to='b@d' from='a@d' id='1' type='chat'/>",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(flagged) / sizeof(flagged[0]); i++)
+		assert_int_equal(body(flagged[i], 1)->hdr_flags, SB_XML_HDR_F_PREFIXED_ADDR);
+	for (size_t i = 0; i < sizeof(clean) / sizeof(clean[0]); i++)
+		assert_int_equal(body(clean[i], 1)->hdr_flags, 0);
+}
+
 static void test_entities_in_attr(void **state)
 {
 	const struct h_rec *e = body("<message id='a&amp;b&lt;&gt;&apos;&quot;'/>", 1);
@@ -427,6 +481,9 @@ int main(void)
 		cmocka_unit_test(test_self_closing_nonza),
 		cmocka_unit_test(test_stream_prefixed_element),
 		cmocka_unit_test(test_stream_extra_prefix),
+		cmocka_unit_test(test_stanza_own_prefixes),
+		cmocka_unit_test(test_stream_prefix_redeclared_in_stanza),
+		cmocka_unit_test(test_prefixed_address_flagged),
 		cmocka_unit_test(test_entities_in_attr),
 		cmocka_unit_test(test_plain_attr_not_escaped),
 		cmocka_unit_test(test_attr_whitespace_normalised),

@@ -17,6 +17,9 @@
 #include "xml_harness.h"
 
 #define S H_STREAM
+/* a stream header that declares one more prefix, x (RFC 6120 §4.8.4) */
+#define SX "<stream:stream xmlns='jabber:client' xmlns:x='urn:a' " \
+	   "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>"
 
 struct reject_case {
 	const char *name;
@@ -54,8 +57,29 @@ static const struct reject_case cases[] = {
 	  "q:a='2'/>", SB_XML_ERR_DUP_ATTR, ">" },
 	{ "dup_attr_namespace_normalised_ws", S "<m xmlns:p='a\r\nb' xmlns:q='a\tb'><n p:a='1' "
 	  "q:a='2'/></m>", SB_XML_ERR_DUP_ATTR, "></m>" },
-	{ "dup_attr_stream_namespace", S "<m xmlns:s='http://etherx.jabber.org/streams' s:a='1' "
-	  "stream:a='2'/>", SB_XML_ERR_DUP_ATTR, ">" },
+	{ "dup_attr_stream_namespace", S "<m xmlns:s='http://etherx.jabber.org/streams' "
+	  "xmlns:stream='http://etherx.jabber.org/streams' s:a='1' stream:a='2'/>",
+	  SB_XML_ERR_DUP_ATTR, ">" },
+	/* A stanza must carry its own prefix declarations: one bound only on
+	 * the stream header would be unbound in the recipient's stream. */
+	{ "stream_prefix_child", S "<message to='b@d'><stream:x/></message>",
+	  SB_XML_ERR_STREAM_PREFIX, "></message>" },
+	{ "stream_prefix_attr_on_stanza", S "<message stream:a='1'/>", SB_XML_ERR_STREAM_PREFIX,
+	  ">" },
+	{ "extra_prefix_child", SX "<message to='bob@d'><x:y/></message>",
+	  SB_XML_ERR_STREAM_PREFIX, "></message>" },
+	{ "extra_prefix_deep", SX "<message to='bob@d'><a><b><x:y>t</x:y></b></a></message>",
+	  SB_XML_ERR_STREAM_PREFIX, ">t<" },
+	{ "extra_prefix_attr_on_stanza", SX "<message to='bob@d' x:a='1'/>",
+	  SB_XML_ERR_STREAM_PREFIX, ">" },
+	{ "extra_prefix_attr_on_child", SX "<message to='bob@d'><body x:a='1'>h</body></message>",
+	  SB_XML_ERR_STREAM_PREFIX, ">h<" },
+	/* the binding is popped when its element closes */
+	{ "prefix_out_of_scope", S "<message><a xmlns:p='urn:a'/><p:b/></message>",
+	  SB_XML_ERR_UNBOUND_PREFIX, "></message>" },
+	{ "prefix_of_previous_stanza", S "<message xmlns:p='urn:a'/><message><p:b/></message>",
+	  SB_XML_ERR_UNBOUND_PREFIX, "></message>" },
+	{ "xmlns_prefix_on_child", S "<message><xmlns:a/></message>", SB_XML_ERR_NS_DECL, "/>" },
 	{ "lt_in_attr", S "<message id='a<b'/>", SB_XML_ERR_LT_IN_ATTR, "<b'/>" },
 	/* '<' inside an 8-byte word of the value that holds no other delimiter */
 	{ "lt_in_long_attr", S "<message id='abcdefgh<ijklmnop'/>", SB_XML_ERR_LT_IN_ATTR,

@@ -67,6 +67,7 @@ static void record(struct h_run *r, const char *in, const struct sb_xml_event *e
 	span_str(e->version, in, &ev->hdr->version);
 	span_str(e->lang, in, &ev->hdr->lang);
 	e->id_flags = ev->hdr->id.flags;
+	e->hdr_flags = ev->hdr->flags;
 }
 
 void h_feed(struct h_run *r, const char *in, size_t len, size_t chunk, size_t cut,

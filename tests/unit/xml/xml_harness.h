@@ -28,6 +28,7 @@ struct h_rec {
 	char ns[H_STR], child_ns[H_STR];
 	char type_attr[H_STR], to[H_STR], from[H_STR], id[H_STR], version[H_STR], lang[H_STR];
 	uint32_t id_flags;
+	uint8_t hdr_flags;      /* SB_XML_HDR_F_* */
 };
 
 struct h_run {

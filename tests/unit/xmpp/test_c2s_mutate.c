@@ -3,9 +3,11 @@
  * lib/xmpp under mutated input: a few thousand deterministic mutations of
  * realistic transcripts, fed in random chunk sizes with random answers to
  * the asynchronous actions. Whatever the client sends, every stream the
- * server writes is well-formed XML (checked with expat), every routed
- * stanza is well-formed and starts with the stamped from and carries no
- * other from, and every aux object goes back to the pool.
+ * server writes is namespace-well-formed XML (checked with expat), every
+ * routed stanza is namespace-well-formed on its own (it declares every
+ * prefix it uses) and starts with the stamped from and carries no other
+ * attribute whose local name is from, and every aux object goes back to
+ * the pool.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include "c2s_harness.h"
 
 #define ITERATIONS 20000
+#define NS_SEP '\x01' /* expanded names: not an XML Char, so in no namespace name */
 
 static const char *const base[] = {
 	H_OPEN "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
@@ -39,6 +42,16 @@ static const char *const base[] = {
 	"<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>AGp1bGlldABzZWNyZXQ=</response>"
 	H_OPEN "<iq type='set' id='b2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>"
 	"<message to='a@b/c' from = \"x\"\n id='z'/><presence type='unavailable'/>",
+	/* issue 14's shapes: prefixes from the header, qualified addresses */
+	H_OPEN "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+	"AGp1bGlldABzZWNyZXQ=</auth>"
+	"<stream:stream xmlns='jabber:client' xmlns:x='urn:a' "
+	"xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>"
+	"<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>"
+	"<message to='bob@example.com'><x:y xmlns:x='urn:b' x:a='1'/></message>"
+	"<message xmlns:c='jabber:client' to='bob@example.com' c:from='v@example.com/r'/>"
+	"<presence><priority>-1</priority><x:p xmlns:x='urn:p'/></presence>"
+	"<message to='bob@example.com'><x:y/></message>",
 };
 
 static const char interesting[] = "<>/='\"&;:@ \n\t#x0123abcdefmoistuvAZ";
@@ -96,7 +109,7 @@ static void check_output(const char *s)
 	while (*s) {
 		const char *end = strstr(s + 1, decl);
 		size_t n = end ? (size_t)(end - s) : strlen(s);
-		XML_Parser p = XML_ParserCreate(NULL);
+		XML_Parser p = XML_ParserCreateNS(NULL, NS_SEP);
 
 		if (XML_Parse(p, s, (int)n, 0) != XML_STATUS_OK) {
 			fprintf(stderr, "server output not well-formed (%s): %.*s\n",
@@ -120,9 +133,12 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
 	(void)name;
 	if (rc->from_attr == NULL)
 		return;
-	for (int i = 0; atts[i] != NULL; i += 2)
-		if (strcmp(atts[i], "from") == 0)
+	for (int i = 0; atts[i] != NULL; i += 2) {
+		const char *local = strrchr(atts[i], NS_SEP);
+
+		if (strcmp(local ? local + 1 : atts[i], "from") == 0)
 			rc->from_count++;
+	}
 	rc->from_attr = NULL; /* only the stanza element itself */
 }
 
@@ -164,7 +180,7 @@ static void on_route(struct h_conn *h)
 	sp = strchr(h->routed, ' ');
 	assert_non_null(sp);
 	assert_memory_equal(sp, prefix, strlen(prefix));
-	p = XML_ParserCreate(NULL);
+	p = XML_ParserCreateNS(NULL, NS_SEP);
 	XML_SetUserData(p, &rc);
 	XML_SetStartElementHandler(p, on_start);
 	if (XML_Parse(p, h->routed, (int)h->routed_len, 1) != XML_STATUS_OK) {

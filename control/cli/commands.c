@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * See commands.h.
+ */
+#include <string.h>
+
+#include "cmd_user.h"
+#include "commands.h"
+#include "server.h"
+#include "status.h"
+
+void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
+{
+	struct sb_cli_commands *cc = arg;
+
+	if (strcmp(req, "status") == 0) {
+		sb_out_printf(o, "ok\n");
+		sb_status_write(o, cc->attach, cc->shards, cc->n_shards);
+		if (cc->server != NULL)
+			sb_cli_server_counters(cc->server, o);
+	} else if (strcmp(req, "ping") == 0) {
+		sb_out_printf(o, "ok\npong\n");
+	} else if (strncmp(req, "user", 4) == 0 && (req[4] == ' ' || req[4] == '\0')) {
+		sb_cmd_user_run(cc->users, req + 4 + (req[4] == ' '), o);
+	} else {
+		/* Only the first word: the rest may be a mistyped password. */
+		size_t w = strcspn(req, " ");
+
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user)\n",
+			      (int)(w > 64 ? 64 : w), req);
+	}
+}
