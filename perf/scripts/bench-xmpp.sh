@@ -95,7 +95,7 @@ trap bench_cleanup EXIT
 # when this build has them (sb-dataplane -p lists its keys).
 lifts=()
 known=$("$build/dataplane/sb-dataplane" -p 2>/dev/null || true)
-for kv in xmpp.conn_rate_per_addr=1000000 xmpp.conn_burst_per_addr=1000000 \
+for kv in xmpp.conn_rate_per_addr=1000000 xmpp.conn_burst_per_addr=65535 \
 	  xmpp.shaper_bytes_per_s=1073741824 xmpp.shaper_burst_bytes=1073741824 \
 	  xmpp.ban_after_failures=1000000 control.max_resources=1000; do
 	if grep -q "^${kv%%=*} = " <<<"$known"; then lifts+=(-s "$kv"); fi
