@@ -210,8 +210,14 @@ static unsigned lg_turn(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst
 		work += sb_lg_open_some(lg);
 	if (lg->mode == SB_LG_MODE_ECHO && lg->msg_interval_us != 0)
 		work += sb_lg_echo_some(lg);
+	/* Receiving first: a full burst means more is waiting in the ring, and
+	 * a loadgen that sends while its receive ring overflows is the slow
+	 * reader the gateway closes, not the gateway under test. */
 	if (lg->mode == SB_LG_MODE_XMPP_MSG)
-		work += sb_lg_xmpp_send_some(lg, lg->msg_start_us, lg->msg_stop_us);
+		work += n == burst ? sb_lg_xmpp_rx_first(lg, lg->msg_start_us, lg->msg_stop_us) :
+		        sb_lg_xmpp_send_some(lg, lg->msg_start_us, lg->msg_stop_us);
+	if (lg->xmpp != NULL)
+		work += sb_lg_xmpp_keepalive_some(lg, lg->open_start_us);
 	sb_tcp_io_timers(w, w->now_us);
 	if (unlikely(w->impair != NULL))
 		sb_impair_tx(w, now_tsc);
@@ -240,7 +246,8 @@ static void lg_drain(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst,
 /* xmpp-msg: every user is logged in; the last initial presence needs a
  * moment to reach the control plane (messages to a user not yet available
  * are not delivered to it, RFC 6121 §8.5.2.2.1), then messages flow for
- * hold_s, then those in flight have drain_ms to arrive. Returns the end. */
+ * hold_s, then those in flight have at most drain_ms to arrive (the run
+ * ends as soon as all have, lg_drained). Returns the latest end. */
 static uint64_t lg_msg_window(struct sb_lg *lg, const struct sb_config *cfg,
 			      uint64_t deadline_us)
 {
@@ -249,6 +256,13 @@ static uint64_t lg_msg_window(struct sb_lg *lg, const struct sb_config *cfg,
 	lg->msg_start_us = now_us + 500000u;
 	lg->msg_stop_us = RTE_MIN(deadline_us, lg->msg_start_us + cfg->loadgen_hold_s * 1000000u);
 	return RTE_MIN(deadline_us, lg->msg_stop_us + cfg->loadgen_xmpp_drain_ms * 1000u);
+}
+
+/* xmpp-msg: the sending window is over and every message sent arrived. */
+static bool lg_drained(const struct sb_lg *lg)
+{
+	return lg->mode == SB_LG_MODE_XMPP_MSG && lg->msg_stop_us != 0 &&
+	       lg->w->now_us >= lg->msg_stop_us && sb_lg_xmpp_drained(lg);
 }
 
 /* Open, then hold or echo, until done, a signal, or the hard cap; then close. */
@@ -273,7 +287,12 @@ static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadl
 			if (lg->mode == SB_LG_MODE_XMPP_MSG)
 				end_us = lg_msg_window(lg, cfg, deadline_us);
 			sb_lg_report_mark(&rep, lg, w->now_us);
+			/* Scripts take their held-state readings on this line. */
+			printf("settled: %u open, holding\n", lg->open);
+			fflush(stdout);
 		}
+		if (lg_drained(lg))
+			break;
 		sb_lg_report_tick(&rep, lg, w->now_us);
 		if (work == 0)
 			SB_CTR_INC(w, loop_idle);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "lg_hist.h"
+#include "lg_xproto.h"
 
 struct sb_config;
 struct sb_conn;
@@ -33,12 +34,21 @@ struct sb_lg_xmpp_totals {
 	uint64_t stream_err;   /* <stream:error/> or an early </stream:stream> */
 	uint64_t xml_err;      /* the server's bytes did not tokenize, or overflowed rx */
 	uint64_t pbkdf2_runs;  /* SaltedPassword computed (the rest came from the cache) */
-	uint64_t msgs_tx;
-	uint64_t msgs_rx;
-	uint64_t msg_reorder;  /* sequence number below the one expected */
-	uint64_t msg_gap;      /* messages skipped over by a later sequence number */
+	uint64_t msgs_tx;      /* queued on the loadgen's TCP connection */
+	uint64_t msgs_rx;      /* every message received, duplicates included */
+	uint64_t msgs_rx_window; /* of which while the senders were still sending */
+	uint64_t msg_reorder;  /* out of order: a skipped sequence number arriving late */
+	uint64_t msg_dup;      /* a sequence number seen before */
+	uint64_t msg_gap;      /* sequence numbers skipped over (some may arrive late) */
 	uint64_t msg_bad;      /* a <message/> without our body */
+	uint64_t msg_blocked;  /* sends put off: the connection's send queue was full
+				* (the gateway's TCP window closed), so it sends later */
 	uint64_t msg_throttled; /* turns that sent nothing: a quarter of the mbufs left */
+	uint64_t msg_rx_first; /* turns that sent nothing: a full receive burst was waiting */
+	uint64_t bounced;      /* stanzas of type='error' received, by condition below */
+	uint64_t bounce_cond[SB_LG_XP_CONDS]; /* lg_xproto.h's conditions */
+	uint64_t keepalives;   /* whitespace keepalives sent (RFC 6120 §4.6.1) */
+	uint64_t ka_deferred;  /* turns that put keepalives off: half the mbufs in use */
 	uint64_t clean_close;  /* the server's </stream:stream> after ours */
 };
 
@@ -64,12 +74,24 @@ bool sb_lg_xmpp_settled(const struct sb_lg *lg);
  * stop_us; returns messages sent. */
 unsigned sb_lg_xmpp_send_some(struct sb_lg *lg, uint64_t start_us, uint64_t stop_us);
 
+/* xmpp-msg: every message sent has arrived or come back as an error: the
+ * drain after the sending window is over. */
+bool sb_lg_xmpp_drained(const struct sb_lg *lg);
+
+/* Whitespace keepalives (loadgen.xmpp_keepalive_s): one per bound session
+ * per interval, counted from since_us; returns how many were sent. */
+unsigned sb_lg_xmpp_keepalive_some(struct sb_lg *lg, uint64_t since_us);
+
+/* xmpp-msg: a turn that sends nothing so that receiving keeps up (counted). */
+unsigned sb_lg_xmpp_rx_first(struct sb_lg *lg, uint64_t start_us, uint64_t stop_us);
+
 /* Errors that make the run fail; messages sent but never received. */
 uint64_t sb_lg_xmpp_errors(const struct sb_lg *lg);
 uint64_t sb_lg_xmpp_lost(const struct sb_lg *lg);
 
 /* The summary's XMPP part (key=value pairs, no newline); whether the
- * scenario met its goal: every login done, and no message lost. */
+ * scenario met its goal: every login done, no message lost, bounced,
+ * duplicated or out of order. */
 void sb_lg_xmpp_report(const struct sb_lg *lg, uint64_t open_us, uint64_t send_us);
 bool sb_lg_xmpp_ok(const struct sb_lg *lg);
 

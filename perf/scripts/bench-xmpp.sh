@@ -8,15 +8,24 @@
 # process is stopped by its PID; the prefixes' hugepage and runtime files and
 # the store are removed, also on failure.
 #
-# usage: bench-xmpp.sh login|msg [-s section.key=value]...
+# usage: bench-xmpp.sh login|msg|overload [-s section.key=value]...
 #   login  LG_CONNS [2000] connections at LG_RATE [500]/s, each logs in
 #          (XMPP_MECH [SCRAM-SHA-1] or PLAIN), binds, sends initial presence,
-#          is held LG_HOLD_S [5] s and closed with </stream:stream>:
-#          logins/s and login latency; sb-control's VmRSS before and with
-#          every session bound
+#          is held LG_HOLD_S [5] s with a whitespace keepalive every
+#          XMPP_KEEPALIVE_S [20] s and closed with </stream:stream>: logins/s
+#          and login latency; with every session bound, the memory of both
+#          gateway processes (hugepages mapped, VmRSS) and of the loadgen,
+#          and bytes per session from those
 #   msg    LG_CONNS [200] connections as LG_CONNS/2 pairs log in, then send
 #          XMPP_MSG_RATE [2000] chat messages/s in all for LG_HOLD_S [10] s:
 #          delivered/s, end-to-end latency percentiles, loss
+#   overload  the sustainable rate R (XMPP_RATE_R, or measured: a 5 s msg
+#          run offered XMPP_PROBE_RATE [300000]/s, R = what it delivered, at
+#          most XMPP_RATE_R_MAX [100000], what one loadgen core can carry 3x),
+#          then 3 x R offered for LG_HOLD_S [60] s and a drain of at most
+#          XMPP_DRAIN_MS [60000] ms: offered and delivered rates, latency
+#          while overloaded, then lost, bounced (by condition), out of
+#          order, duplicated; ok only with none of those
 #   mem    the gateway's heap with c2s off and on at two tcp.max_conns:
 #          bytes per connection slot of the XMPP pools
 #   -s     further overrides for sb-loadgen
@@ -24,22 +33,26 @@
 #   than the connections, logins cycle through them and SCRAM's client keys
 #   are cached per user), SB_BENCH_RUN [/run/sb-bench-xmpp], SB_BENCH_HUGE_MB
 #   [1024], GW_MAX_CONNS [65536], MEMIF_RSIZE [12], GW_EXTRA, CTL_EXTRA (more overrides, space
-#   separated). Exits non-zero when the loadgen's run failed.
+#   separated), SB_IT_TAG (suffix of the prefixes and the run folder). The
+#   loadgen gets LG_CONNS / 64512 source addresses, rounded up. Exits
+#   non-zero when the loadgen's run failed.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:-}
 [ $# -gt 0 ] && shift
 case "$mode" in
-login | msg | mem) ;;
+login | msg | overload | mem) ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 [ "$(id -u)" -eq 0 ] || { echo "bench-xmpp: must run as root (hugepages)" >&2; exit 1; }
 
 build=${SB_BUILD:-$top/build}
-run=${SB_BENCH_RUN:-/run/sb-bench-xmpp}
-prefix=sbbenchx
-lg_prefix=sbbenchxlg
+# SB_IT_TAG keeps two checkouts' runs apart (prefixes, run folder, memif socket).
+tag=${SB_IT_TAG:-}
+run=${SB_BENCH_RUN:-/run/sb-bench-xmpp$tag}
+prefix=sbbenchx$tag
+lg_prefix=sbbenchxlg$tag
 memif="socket=$run/memif.sock,rsize=${MEMIF_RSIZE:-12}"
 gw_ip=198.18.0.1
 domain=switchboard.test
@@ -48,6 +61,9 @@ mech=${XMPP_MECH:-SCRAM-SHA-1}
 if [ "$mode" = login ]; then
 	conns=${LG_CONNS:-2000}
 	hold_s=${LG_HOLD_S:-5}
+elif [ "$mode" = overload ]; then
+	conns=${LG_CONNS:-200}
+	hold_s=${LG_HOLD_S:-60}
 else
 	conns=${LG_CONNS:-200}
 	hold_s=${LG_HOLD_S:-10}
@@ -55,6 +71,10 @@ fi
 users=${XMPP_USERS:-$conns}
 rate=${LG_RATE:-500}
 msg_rate=${XMPP_MSG_RATE:-2000}
+drain_ms=${XMPP_DRAIN_MS:-60000}
+keepalive_s=${XMPP_KEEPALIVE_S:-20}
+# Connection k uses source address k / 64512 (ports 1024..65535 on each).
+src_count=$(( (conns + 64511) / 64512 ))
 huge=${SB_BENCH_HUGE_MB:-1024}
 # SYN cookies only past the table size: the ordinary open path is measured.
 gw_max=${GW_MAX_CONNS:-65536}
@@ -76,7 +96,7 @@ trap bench_cleanup EXIT
 # when this build has them (sb-dataplane -p lists its keys).
 lifts=()
 known=$("$build/dataplane/sb-dataplane" -p 2>/dev/null || true)
-for kv in xmpp.conn_rate_per_addr=1000000 xmpp.conn_burst_per_addr=1000000 \
+for kv in xmpp.conn_rate_per_addr=1000000 xmpp.conn_burst_per_addr=65535 \
 	  xmpp.shaper_bytes_per_s=1073741824 xmpp.shaper_burst_bytes=1073741824 \
 	  xmpp.ban_after_failures=1000000 control.max_resources=1000; do
 	if grep -q "^${kv%%=*} = " <<<"$known"; then lifts+=(-s "$kv"); fi
@@ -155,34 +175,113 @@ done
 echo "accounts: $users created in $(awk -v a="$t0" -v b="$(date +%s.%N)" \
 	'BEGIN { printf "%.1f", b - a }') s (not timed in the figures)"
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+kb_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 sessions() { "${sbctl[@]}" status | awk '/^xmpp shard/ { s += $7 } END { print s + 0 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-rss0=$(rss_kb "$ctl_pid")
+# mem_snap NAME: hugepages mapped (HugetlbPages: the gateway's whole DPDK
+# memory, which sb-control maps too and is counted once) and VmRSS of each
+# process, in kB, into mem_NAME_*; the box's HugePages_Total - Free as well.
+mem_snap() {
+	local n=$1
+	eval "mem_${n}_gwhuge=$(kb_of "$gw_pid" HugetlbPages)"
+	eval "mem_${n}_gwrss=$(kb_of "$gw_pid" VmRSS)"
+	eval "mem_${n}_ctlrss=$(kb_of "$ctl_pid" VmRSS)"
+	eval "mem_${n}_box=$(awk '/^HugePages_Total/ { t = $2 } /^HugePages_Free/ { f = $2 }
+		/^Hugepagesize/ { s = $2 } END { print (t - f) * s }' /proc/meminfo)"
+}
+# mem_report N: the figures with N sessions bound against those before the logins.
+mem_report() {
+	local n=$1 lghuge=0 lgrss=0
+	mem_snap held
+	if [ -n "$lg_pid" ] && kill -0 "$lg_pid" 2>/dev/null; then
+		lghuge=$(kb_of "$lg_pid" HugetlbPages)
+		lgrss=$(kb_of "$lg_pid" VmRSS)
+	fi
+	awk -v n="$n" -v gh0="$mem_idle_gwhuge" -v gh1="$mem_held_gwhuge" \
+	    -v gr0="$mem_idle_gwrss" -v gr1="$mem_held_gwrss" -v cr0="$mem_idle_ctlrss" \
+	    -v cr1="$mem_held_ctlrss" -v b0="$mem_idle_box" -v b1="$mem_held_box" \
+	    -v lh="$lghuge" -v lr="$lgrss" 'BEGIN {
+		printf "memory with %d sessions bound (kB; before the logins -> now):\n", n
+		printf "  sb-dataplane hugepages mapped  %10d -> %10d\n", gh0, gh1
+		printf "  sb-dataplane VmRSS             %10d -> %10d\n", gr0, gr1
+		printf "  sb-control VmRSS               %10d -> %10d\n", cr0, cr1
+		printf "  box hugepages in use (all)     %10d -> %10d\n", b0, b1
+		printf "  sb-loadgen hugepages %d, VmRSS %d (not the gateway'"'"'s)\n", lh, lr
+		t = gh1 + gr1 + cr1; d = (gh1 - gh0) + (gr1 - gr0) + (cr1 - cr0)
+		printf "  gateway total %.1f MiB = %.0f bytes per session, everything counted " \
+		       "(pools sized at start included); growth with the logins %.0f bytes per " \
+		       "session; sb-control alone %.0f bytes per session of growth\n",
+		       t / 1024, t * 1024 / n, d * 1024 / n, (cr1 - cr0) * 1024 / n }'
+}
+
+# run_loadgen MODE RATE HOLD_S [-s k=v]...: one loadgen run in the background.
+run_loadgen() {
+	local m=$1 r=$2 h=$3
+	shift 3
+	"$build/perf/loadgen/sb-loadgen" -s "loadgen.file_prefix=$lg_prefix" \
+		-s "loadgen.vdev=net_memif0,role=client,$memif" -s "loadgen.dst_ip=$gw_ip/15" \
+		-s loadgen.lcores=0@0 -s loadgen.dst_port=5222 -s "loadgen.mode=xmpp-$m" \
+		-s "loadgen.conns=$conns" -s "loadgen.rate=$rate" -s "loadgen.hold_s=$h" \
+		-s "loadgen.xmpp_users=$users" -s "loadgen.xmpp_mech=$mech" \
+		-s "loadgen.xmpp_domain=$domain" -s "loadgen.xmpp_password=$password" \
+		-s "loadgen.xmpp_msg_rate=$r" -s "loadgen.src_count=$src_count" \
+		-s "loadgen.xmpp_keepalive_s=$keepalive_s" \
+		-s "loadgen.close_s=$((2 * conns / rate + 10))" \
+		-s "loadgen.duration_s=$((4 * conns / rate + h + drain_ms / 1000 + 60))" "$@" \
+		>"$run/lg.log" 2>&1 </dev/null &
+	lg_pid=$!
+}
+summary_val() { sed -n 's/^summary:.* '"$1"'=\([^ ]*\).*/\1/p' "$run/lg.log"; }
+
+lg_mode=$mode
+lg_rate=$msg_rate
+if [ "$mode" = overload ]; then
+	# R: given, or what a short overloaded run delivered (not part of the figures).
+	r=${XMPP_RATE_R:-}
+	if [ -z "$r" ]; then
+		# Its own source addresses: the measured run's tuples must not
+		# meet connections the gateway still holds from the probe.
+		run_loadgen msg "${XMPP_PROBE_RATE:-300000}" 5 -s loadgen.xmpp_drain_ms=10000 \
+			-s "tcp.snd_queue_max=${LG_SNDQ:-16384}" -s loadgen.src_ip=198.19.128.1/15 "$@"
+		wait "$lg_pid" || true
+		lg_pid=""
+		for i in $(seq 300); do [ "$(sessions)" -eq 0 ] && break; sleep 0.2; done
+		r=$(summary_val xmsg_per_s)
+		cp "$run/lg.log" "$run/lg-probe.log"
+		echo "probe: $(grep '^summary:' "$run/lg.log" | tr ' ' '\n' |
+			grep -E '^(offered_per_s|xmsg_per_s|lost|unsent|bounced|bounced_by|result)=' |
+			tr '\n' ' ')(log: $run/lg-probe.log)"
+		[ -n "$r" ] && [ "${r%.*}" -gt 0 ] ||
+			{ echo "bench-xmpp: probe run delivered nothing" >&2; grep -v '^EAL' "$run/lg.log" >&2; exit 1; }
+	fi
+	# One loadgen core both offers 3 x R and reads everything delivered:
+	# past about 300,000/s in all it becomes the slow reader the gateway
+	# closes (docs/BENCHMARKS.md), so a measured R is capped.
+	r_max=${XMPP_RATE_R_MAX:-100000}
+	[ -z "${XMPP_RATE_R:-}" ] && [ "${r%.*}" -gt "$r_max" ] && r=$r_max
+	lg_rate=$(( ${r%.*} * 3 ))
+	lg_mode=msg
+	echo "overload: R = ${r%.*} msgs/s sustainable; offering 3 x R = $lg_rate msgs/s for" \
+	     "$hold_s s, then a drain of at most $drain_ms ms"
+	# The loadgen's send queues stay below what its memif ring and pool
+	# hold (200 x 16 KiB), so the gateway, not the loadgen, is what is full.
+	set -- -s "loadgen.xmpp_drain_ms=$drain_ms" -s "tcp.snd_queue_max=${LG_SNDQ:-16384}" "$@"
+fi
+
+mem_snap idle
 cg0=$(cpu_ticks "$gw_pid")
 cc0=$(cpu_ticks "$ctl_pid")
-
-"$build/perf/loadgen/sb-loadgen" -s "loadgen.file_prefix=$lg_prefix" \
-	-s "loadgen.vdev=net_memif0,role=client,$memif" -s "loadgen.dst_ip=$gw_ip/15" \
-	-s loadgen.lcores=0@0 -s loadgen.dst_port=5222 -s "loadgen.mode=xmpp-$mode" \
-	-s "loadgen.conns=$conns" -s "loadgen.rate=$rate" -s "loadgen.hold_s=$hold_s" \
-	-s "loadgen.xmpp_users=$users" -s "loadgen.xmpp_mech=$mech" \
-	-s "loadgen.xmpp_domain=$domain" -s "loadgen.xmpp_password=$password" \
-	-s "loadgen.xmpp_msg_rate=$msg_rate" -s "loadgen.src_count=1" \
-	-s "loadgen.duration_s=$((conns / rate + hold_s + 60))" "$@" \
-	>"$run/lg.log" 2>&1 </dev/null &
-lg_pid=$!
+run_loadgen "$lg_mode" "$lg_rate" "$hold_s" "$@"
 t0=$(date +%s.%N)
-# While held: sessions bound in sb-control and its resident memory.
-for i in $(seq $(( (conns / rate + hold_s + 60) * 10 ))); do
+# While held: sessions bound in sb-control, and the memory of everything.
+for i in $(seq $(( (4 * conns / rate + hold_s + 60) * 5 ))); do
 	grep -q '^summary:' "$run/lg.log" && break
 	kill -0 "$lg_pid" 2>/dev/null || break
-	if awk '$1 ~ /^[0-9.]+$/ && NF == 8 { n = $2 } END { exit !(n > 0) }' "$run/lg.log" &&
-	   [ "$(sessions)" -ge "$conns" ]; then
-		rss1=$(rss_kb "$ctl_pid")
-		echo "sb-control with $conns sessions bound: VmRSS ${rss0} kB -> ${rss1} kB" \
-		     "($(awk -v a="$rss0" -v b="$rss1" -v n="$conns" \
-			'BEGIN { printf "%.0f", (b - a) * 1024 / n }') bytes per session)"
+	# Every connection settled (the loadgen's "settled:" line): the
+	# sessions bound now are what the hold keeps.
+	if grep -q '^settled:' "$run/lg.log"; then
+		n=$(sessions)
+		[ "$mode" = login ] && [ "$n" -gt 0 ] && mem_report "$n"
 		break
 	fi
 	sleep 0.2
@@ -197,6 +296,16 @@ awk -v g="$((cg1 - cg0))" -v c="$((cc1 - cc0))" -v hz="$(getconf CLK_TCK)" -v a=
 	-v b="$t1" 'BEGIN { printf "CPU over the run (%.1f s wall): sb-dataplane %.2f s, " \
 	"sb-control %.2f s\n", b - a, g / hz, c / hz }'
 grep -v '^EAL' "$run/lg.log"
+if [ "$mode" = overload ]; then
+	grep '^summary:' "$run/lg.log" | tr ' ' '\n' | grep -E '^(offered_per_s|xmsg_per_s|lat_us_p50|lat_us_p99|lat_us_p999|lat_us_max|xmsgs_tx|unsent|xmsgs_rx|drain_msgs|drain_ms_p99|lost|bounced|bounced_by|reorder|dup|gaps|blocked_sends|throttled_turns|rx_first_turns|tx_full|mbuf_fail|send_err|result)=' |
+		sed 's/^/  /'
+fi
+if [ "$mode" != login ]; then
+	echo "gateway counters after the run:"
+	"${sbctl[@]}" status 2>/dev/null | grep -oE '(xmpp_ctl_unavailable|no_control|ring_full|xmpp_ring_blocked|backlogged|hb_echoed|hb_sent|mbuf_alloc_fail|drop_tx_full|deliveries_deferred|xmpp_slow_reader|msg_bad|xmpp_bad_handle)[ =:]+[0-9]+' |
+		sort | uniq | tr '\n' ' '
+	echo
+fi
 echo "sb-control after: $("${sbctl[@]}" status | grep -E '^xmpp shard' | head -4 | tr '\n' ';')"
 "${sbctl[@]}" status > "${SB_BENCH_STATUS:-/dev/null}" 2>&1 || true
 exit "$rc"

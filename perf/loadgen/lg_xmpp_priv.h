@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * State shared by the two halves of sb-loadgen's XMPP client: lg_xmpp.c
+ * (login, stream parsing) and lg_xmsg.c (chat messages between pairs,
+ * bounces, whitespace keepalives, their report). One connection's receive
+ * tail lives in one arena (rxbuf, rx_cap bytes per connection) rather than
+ * inside struct lg_xconn: logins only need room for the longest server
+ * element of a login, so a million idle sessions do not pay for the
+ * message mode's larger tail.
+ */
+#ifndef SB_LG_XMPP_PRIV_H
+#define SB_LG_XMPP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lg_hist.h"
+#include "lg_xmpp.h"
+#include "xml.h"
+
+struct sb_lg_scram_user;
+
+#define LG_X_OUT_BYTES 512u
+#define LG_X_USER_BYTES 64u
+#define LG_X_RX_MSG_BYTES 2048u   /* xmpp-msg: room for one message and a bounce */
+#define LG_X_RX_LOGIN_BYTES 512u  /* xmpp-login: the stream features (~300 bytes) fit */
+
+enum lg_xstate {
+	LG_X_NONE = 0,
+	LG_X_FEATURES,  /* stream header sent, waiting for <stream:features/> */
+	LG_X_SASL,      /* <auth/> sent: <challenge/> (SCRAM) or <success/> (PLAIN) next */
+	LG_X_SASL_FINAL, /* SCRAM <response/> sent: <success/> with v= next */
+	LG_X_FEATURES2, /* restarted after SASL: features with <bind/> next */
+	LG_X_BIND,      /* bind iq sent */
+	LG_X_READY,     /* bound, initial presence sent */
+	LG_X_BYE,       /* our </stream:stream> sent */
+	LG_X_FAILED,
+	LG_X_MAX,
+};
+
+/* One connection's XMPP side. */
+struct lg_xconn {
+	struct sb_xml x;          /* tokenizer state at rx[0] (an element boundary) */
+	uint64_t login_tsc;       /* TCP established */
+	uint32_t tx_seq;          /* messages sent */
+	uint32_t rx_seq;          /* next sequence number expected from the peer */
+	uint32_t gaps_open;       /* skipped sequence numbers not seen since */
+	uint16_t rx_len;
+	uint8_t st;               /* enum lg_xstate */
+	uint8_t ssig[20];         /* SCRAM: the ServerSignature expected */
+	char cnonce[25];          /* SCRAM: our nonce, base64 of 18 random bytes */
+};
+
+struct sb_lg_xmpp {
+	bool msg_mode;
+	bool scram;
+	uint32_t users;
+	uint64_t msg_rate;
+	char domain[128];
+	char prefix[32];
+	char password[128];
+	struct sb_lg_xmpp_totals tot;
+	uint32_t pending;         /* established, login neither done nor failed */
+	uint32_t logins_max;      /* pending + TCP opening, at most */
+	uint32_t rx_cap;          /* bytes of rxbuf per connection */
+	uint64_t offered;         /* xmpp-msg: messages the rate asked for so far */
+	uint32_t cursor;          /* xmpp-msg: next connection to send from */
+	uint64_t ka_interval_us;  /* whitespace keepalive per session (0: none) */
+	uint64_t ka_done;         /* keepalive slots passed so far */
+	uint32_t ka_cursor;
+	struct sb_lg_hist login_ns;
+	struct sb_lg_hist drain_ns; /* xmpp-msg: latency of what arrived after the window */
+	struct sb_xml_limits lim;
+	struct sb_xml_ctx ctx;    /* shared: only used inside one feed loop */
+	struct lg_xconn *xc;
+	uint8_t *rxbuf;
+	struct sb_lg_scram_user *ucache;
+};
+
+static inline uint8_t *lg_rx(const struct sb_lg_xmpp *xm, uint32_t idx)
+{
+	return xm->rxbuf + (uint64_t)idx * xm->rx_cap;
+}
+
+/* lg_xmpp.c: connection idx's user name; send s on it (counted on failure). */
+void lg_xuser(const struct sb_lg_xmpp *xm, uint32_t idx, char *out, size_t cap);
+int lg_xsend(struct sb_lg *lg, uint32_t idx, const char *s, size_t len);
+uint64_t lg_ns_since(const struct sb_lg *lg, uint64_t tsc);
+
+/* lg_xmsg.c: a <message/> (or an error stanza) received on a bound session. */
+void lg_xmsg_on_message(struct sb_lg *lg, uint32_t idx, const uint8_t *e, size_t len);
+/* Any stanza of type='error' (RFC 6120 §8.3): counted by its condition. */
+void lg_xmsg_on_bounce(struct sb_lg *lg, const uint8_t *e, size_t len);
+/* The message part of the summary. */
+void lg_xmsg_report(const struct sb_lg *lg, uint64_t send_us);
+
+#endif
