@@ -92,6 +92,8 @@ void tcp_keep_reset(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
 bool tcp_sack_update(struct sb_tcb *tcb, const struct sb_tcp_opts *o);
 void tcp_sack_trim(struct sb_tcb *tcb);
 bool tcp_sack_next_hole(const struct sb_tcb *tcb, uint32_t from, struct sb_tcp_range *ret);
+void tcp_ooo_uncharge(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
+void tcp_ooo_forget(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
 bool tcp_ooo_add(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
 		 uint32_t skip, uint32_t start, uint32_t len);
 uint32_t tcp_sack_blocks(const struct sb_tcb *tcb, struct sb_tcp_range *out, uint32_t max);

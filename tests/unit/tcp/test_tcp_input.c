@@ -364,26 +364,6 @@ static void test_syn_in_established_challenged(void **state)
 	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_RX_SYN_CHALLENGED], 1);
 }
 
-static void test_challenge_ack_rate_limited(void **state)
-{
-	struct sb_tcp_cfg c;
-	struct sb_tcp_seg s;
-	uint32_t k;
-
-	(void)state;
-	h_fini(&H);
-	h_cfg(&c);
-	c.challenge_acks_per_s = 2;
-	h_init(&H, NULL, &c);
-	h_connect(&H);
-	s = base_seg(1);
-	s.flags = SB_TCP_SYN;
-	for (k = 0; k < 5; k++)
-		h_inject(&H, 1, &s);
-	assert_int_equal(H.e[1].nout, 2);
-	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_CHALLENGE_ACK_LIMITED], 3);
-}
-
 static void test_paws_rejects_old_timestamp(void **state)
 {
 	struct sb_tcp_seg s;
@@ -610,7 +590,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rst_in_window_challenged, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_rst_out_of_window_dropped, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_in_established_challenged, h_setup, h_teardown),
-		cmocka_unit_test_setup_teardown(test_challenge_ack_rate_limited, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_paws_rejects_old_timestamp, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_paws_forgets_after_24_days, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ack_for_unsent_data, h_setup, h_teardown),
