@@ -74,6 +74,11 @@ _Static_assert(sizeof(struct sb_tw_rec) <= 64, "a TIME-WAIT record must stay one
 #define SB_TCP_LISTEN_MAX 8
 #define SB_TCP_POST_MAX 512 /* connections touched by one core call batch */
 #define SB_TCP_TIMERS_PER_TURN 128
+/* Out-of-order pieces up to this size are copied rather than pinning the
+ * received mbuf: pinned, a piece this small would keep a 2304-byte buffer
+ * for a ninth of it or less, while the copy costs four cache lines
+ * (lib/tcp/README.md). */
+#define SB_TCP_OOO_COPY_MAX 256u
 
 struct sb_tcp_listener {
 	uint16_t port_be; /* network order */
@@ -137,7 +142,7 @@ void sb_tcp_post(struct sb_worker *w);
 void sb_tcp_post_add(struct sb_tcp_worker *t, struct sb_conn *c, uint8_t flags);
 
 /* Free every send and out-of-order mbuf of c. */
-void sb_conn_drop_buffers(struct sb_conn *c);
+void sb_conn_drop_buffers(struct sb_worker *w, struct sb_conn *c);
 
 /* --- the application's calls (never from inside lib/tcp; deferred if so) --- */
 
