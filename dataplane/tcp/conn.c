@@ -31,6 +31,9 @@ void sb_tcp_cfg_from_config(const struct sb_config *cfg, struct sb_tcp_cfg *tc)
 	tc->wscale = true;
 	tc->ooo_pieces_worker_max =
 		(uint32_t)(cfg->dataplane_mbufs_per_worker * cfg->tcp_ooo_pool_pct / 100u);
+	tc->ooo_pieces_src_max = tc->ooo_pieces_worker_max * (uint32_t)cfg->tcp_ooo_src_pct / 100u;
+	if (tc->ooo_pieces_src_max > UINT16_MAX)
+		tc->ooo_pieces_src_max = UINT16_MAX; /* the buckets count in 16 bits */
 	tc->rto_min_us = (uint32_t)cfg->tcp_rto_min_ms * 1000u;
 	tc->msl_ms = (uint32_t)cfg->tcp_msl_ms;
 	tc->keep_idle_ms = (uint32_t)cfg->tcp_keepalive_idle_s * 1000u;
@@ -122,6 +125,28 @@ static void conn_free_list(struct rte_mbuf *m)
 	}
 }
 
+static uint32_t conn_src_bucket(const struct sb_conn *c)
+{
+	return (rte_be_to_cpu_32(c->tuple.raddr) * 2654435761u) >> 24; /* 256 buckets */
+}
+
+void sb_conn_ooo_src_prepare(struct sb_tcp_worker *t, const struct sb_conn *c)
+{
+	uint32_t max = t->ctx.cfg.ooo_pieces_src_max, used = t->ooo_src[conn_src_bucket(c)];
+
+	t->ctx.ooo_src_left = max == 0 ? UINT32_MAX : (used >= max ? 0 : max - used);
+}
+
+void sb_conn_ooo_settle(struct sb_tcp_worker *t, struct sb_conn *c)
+{
+	uint16_t *b = &t->ooo_src[conn_src_bucket(c)];
+
+	if (c->ooo_charged == c->tcb.ooo_pieces)
+		return;
+	*b = (uint16_t)(*b - RTE_MIN(*b, c->ooo_charged) + c->tcb.ooo_pieces);
+	c->ooo_charged = c->tcb.ooo_pieces;
+}
+
 /* Free the held out-of-order pieces: the core has forgotten them. */
 static void conn_drop_ooo(struct sb_worker *w, struct sb_conn *c)
 {
@@ -150,6 +175,7 @@ static void conn_free(struct sb_worker *w, struct sb_conn *c)
 		sb_tcp_abort(&t->ctx, &c->tcb, w->now_us);
 		t->in_core = false;
 	}
+	sb_conn_ooo_settle(t, c);
 	sb_conn_drop_buffers(w, c);
 	if (rte_hash_del_key(t->table, &c->tuple) < 0)
 		SB_CTR_INC(w, tcp_table_inconsistent);
@@ -173,6 +199,7 @@ static void conn_to_time_wait(struct sb_worker *w, struct sb_conn *c)
 	}
 	tw->tuple = c->tuple;
 	sb_tcp_tw_init(&t->ctx, &tw->tw, &c->tcb);
+	sb_conn_ooo_settle(t, c);
 	sb_conn_drop_buffers(w, c);
 	rte_hash_add_key_data(t->table, &tw->tuple, tw);
 	t->conns--;
@@ -223,6 +250,7 @@ static void conn_post_one(struct sb_worker *w, struct sb_conn *c, uint64_t now_u
 		app->on_peer_fin(w, c);
 	}
 	conn_post_core(w, c, now_us);
+	sb_conn_ooo_settle(w->tcp, c);
 	if (c->flags & SB_CONN_F_POST)
 		return; /* the core posted it again: finish it on that entry */
 	if (c->flags & SB_CONN_F_DEAD) {

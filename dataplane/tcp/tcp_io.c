@@ -178,10 +178,15 @@ void sb_tcp_io_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off, u
 	if (rte_hash_lookup_data(t->table, &t->cur_tuple, &data) >= 0) {
 		struct sb_tcb *tcb = data;
 
-		if (tcb->state == SB_TCPS_TW_RECORD)
+		if (tcb->state == SB_TCPS_TW_RECORD) {
 			io_tw_input(w, data, &seg);
-		else
+		} else {
+			struct sb_conn *c = container_of(tcb, struct sb_conn, tcb);
+
+			sb_conn_ooo_src_prepare(t, c);
 			sb_tcp_input(&t->ctx, tcb, &seg, w->now_us);
+			sb_conn_ooo_settle(t, c); /* freed only by the post list below */
+		}
 	} else {
 		io_listen_input(w, &seg, 0);
 	}

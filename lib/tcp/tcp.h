@@ -113,6 +113,10 @@ struct sb_tcp_cfg {
 	 * (sb_tcp_set_rcv_space), and the worker's pieces ooo_pieces_worker_max. */
 	uint32_t ooo_piece_bytes;
 	uint32_t ooo_pieces_worker_max;
+	/* Pieces the connections of one source address may hold together
+	 * (0: no such limit). The caller keeps the count per address and
+	 * passes what is left in ctx->ooo_src_left before sb_tcp_input(). */
+	uint32_t ooo_pieces_src_max;
 	uint8_t burst_max;         /* segments per output call */
 };
 
@@ -135,6 +139,8 @@ struct sb_tcp_ctx {
 	uint32_t ooo_pieces;    /* pieces held by all connections: sum of tcb->ooo_pieces */
 	uint32_t cookie_until_s; /* cookie ACKs are accepted before this second (0: never) */
 	bool ooo_refuse;        /* set by the caller: the buffer pool is low, hold nothing */
+	uint32_t ooo_src_left;  /* set by the caller: pieces the segment's source address may
+				 * still have held (UINT32_MAX, the initial value: no limit) */
 	uint8_t key[16];        /* SipHash key for ISNs and cookies */
 	uint8_t txbuf[SB_TCP_TXBUF];
 	uint64_t cnt[SB_TCP_CNT_MAX];

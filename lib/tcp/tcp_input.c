@@ -37,6 +37,7 @@ int sb_tcp_ctx_init(struct sb_tcp_ctx *ctx, const struct sb_tcp_cfg *cfg,
 	    ctx->cfg.rto_init_us == 0 || ctx->cfg.rto_max_us < ctx->cfg.rto_min_us ||
 	    ctx->cfg.init_cwnd_segs == 0)
 		return -EINVAL;
+	ctx->ooo_src_left = UINT32_MAX;
 	ctx->ops = ops;
 	ctx->user = user;
 	ctx->wheel = wheel;

@@ -11,8 +11,8 @@
  * Held data is memory the peer chooses to pin (a one-byte piece can keep a
  * whole packet buffer), so every piece is charged a whole buffer
  * (cfg.ooo_piece_bytes) against the receive space the application set, and
- * counted against the worker's cap; nothing is held while the caller's pool
- * is low. The charge is returned when the ranges empty or the TCB ends.
+ * counted against the worker's cap and its source address's share (which
+ * the caller keeps); nothing is held while the caller's pool is low. The charge is returned when the ranges empty or the TCB ends.
  * The ranges are reported as SACK blocks, the most recently changed first
  * (RFC 2018 §4).
  *
@@ -95,6 +95,8 @@ static enum sb_tcp_cnt ooo_refusal(const struct sb_tcp_ctx *ctx, const struct sb
 		return SB_TCP_CNT_RX_OOO_POOL_LOW;
 	if (ctx->ooo_pieces + np > ctx->cfg.ooo_pieces_worker_max)
 		return SB_TCP_CNT_RX_OOO_WORKER_CAP;
+	if (np > ctx->ooo_src_left)
+		return SB_TCP_CNT_RX_OOO_SRC_SHARE;
 	if ((uint64_t)pieces * ctx->cfg.ooo_piece_bytes > tcb->rcv_space)
 		return SB_TCP_CNT_RX_OOO_SHARE;
 	if (n > SB_TCP_OOO_MAX || pieces > ctx->cfg.ooo_pieces_max)
@@ -144,6 +146,8 @@ bool tcp_ooo_add(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp
 	tcb->ooo_n = (uint8_t)n;
 	tcb->ooo_pieces = (uint8_t)(tcb->ooo_pieces + np);
 	ctx->ooo_pieces += np;
+	if (ctx->ooo_src_left != UINT32_MAX)
+		ctx->ooo_src_left -= np;
 	tcb->ooo_last = (uint8_t)idx;
 	return true;
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Out-of-order flood (issue 14, finding 1), reusable by any test.
 
-From one address, open COUNT TCP connections to HOST:PORT with hand-made
+From one address (--src, or the route's), open COUNT TCP connections to HOST:PORT with hand-made
 segments (scapy builds them, raw sockets carry them), and on each skip byte
 ISN+1 and send SEGMENTS one-byte segments at ISN+2, ISN+3, ... so that the
 receiver is asked to hold every one of them out of order. The connections
@@ -30,21 +30,19 @@ import time
 
 from scapy.all import IP, TCP, Raw, raw  # Debian python3-scapy
 
-NFT_TABLE = "sb_ooo_flood"
-
-
-def nft(script):
-    subprocess.run(["nft", "-f", "-"], input=script.encode(), check=True)
+def nft_table(sport):
+    return "sb_ooo_flood_%d" % sport  # one per instance: several may run at once
 
 
 def nft_drop_rst(sport_lo, sport_hi):
-    nft("table inet %s {\n chain out {\n  type filter hook output priority 0;\n"
-        "  tcp sport %d-%d tcp flags & rst == rst drop\n }\n}\n"
-        % (NFT_TABLE, sport_lo, sport_hi))
+    script = ("table inet %s {\n chain out {\n  type filter hook output priority 0;\n"
+              "  tcp sport %d-%d tcp flags & rst == rst drop\n }\n}\n"
+              % (nft_table(sport_lo), sport_lo, sport_hi))
+    subprocess.run(["nft", "-f", "-"], input=script.encode(), check=True)
 
 
-def nft_remove():
-    subprocess.run(["nft", "delete", "table", "inet", NFT_TABLE],
+def nft_remove(sport):
+    subprocess.run(["nft", "delete", "table", "inet", nft_table(sport)],
                    stderr=subprocess.DEVNULL, check=False)
 
 
@@ -69,7 +67,7 @@ def local_addr(host):
 class Flood:
     def __init__(self, a):
         self.a = a
-        self.src = local_addr(a.host)
+        self.src = a.src or local_addr(a.host)
         self.tx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
         self.rx = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
         self.rx.setblocking(False)
@@ -100,7 +98,7 @@ class Flood:
                 except BlockingIOError:
                     break
                 ip = IP(data)
-                if TCP not in ip or ip.src != self.a.host:
+                if TCP not in ip or ip.src != self.a.host or ip.dst != self.src:
                     continue
                 t = ip[TCP]
                 if t.sport != self.a.port or t.dport not in self.isn or t.dport in self.peer:
@@ -163,6 +161,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--host", default="198.18.0.2")
     p.add_argument("--port", type=int, default=7)
+    p.add_argument("--src", default="", help="source address (one of the namespace's)")
     p.add_argument("--count", type=int, default=750)
     p.add_argument("--segments", type=int, default=48)
     p.add_argument("--sport", type=int, default=20000,
@@ -175,7 +174,7 @@ def main():
     if not (1 <= a.count <= 2000 and 1 <= a.segments <= 64):
         sys.exit("ooo_flood: --count 1..2000, --segments 1..64")
     deadline = time.monotonic() + a.timeout
-    nft_remove()
+    nft_remove(a.sport)
     nft_drop_rst(a.sport, a.sport + a.count - 1)
     f = Flood(a)
     try:
@@ -190,7 +189,7 @@ def main():
             f.drain(0.2)
         f.reset_all()
     finally:
-        nft_remove()
+        nft_remove(a.sport)
     if len(f.peer) < a.min_open:
         sys.exit("ooo_flood: only %d of %d connections opened" % (len(f.peer), a.count))
 

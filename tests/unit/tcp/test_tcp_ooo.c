@@ -110,6 +110,19 @@ static void test_ooo_worker_cap(void **state)
 	assert_int_equal(ctx->ooo_pieces, 1);
 }
 
+/* The share of one source address, which the caller counts across its
+ * connections and passes in ooo_src_left. */
+static void test_ooo_source_share(void **state)
+{
+	(void)state;
+	start(4096);
+	H.e[1].ctx.ooo_src_left = 3;
+	flood_one_conn();
+	assert_int_equal(H.e[1].nheld, 3);
+	assert_int_equal(H.e[1].ctx.ooo_src_left, 0);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_RX_OOO_SRC_SHARE], 45);
+}
+
 static void test_ooo_refused_when_pool_low(void **state)
 {
 	(void)state;
@@ -177,6 +190,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ooo_charged_by_buffer_against_rcv_space,
 						h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_worker_cap, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ooo_source_share, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ooo_refused_when_pool_low, h_setup,
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_kept_after_close, h_setup, h_teardown),
