@@ -12,7 +12,8 @@
  * whole packet buffer), so every piece is charged a whole buffer
  * (cfg.ooo_piece_bytes) against the receive space the application set, and
  * counted against the worker's cap and its source address's share (which
- * the caller keeps); nothing is held while the caller's pool is low. The charge is returned when the ranges empty or the TCB ends.
+ * the caller keeps); nothing is held while the caller's pool is low. The
+ * charge is returned when the ranges empty or the TCB ends.
  * The ranges are reported as SACK blocks, the most recently changed first
  * (RFC 2018 §4).
  *

@@ -134,7 +134,8 @@ static void test_challenge_budget_randomised(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_challenge_ack_one_per_gap, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_ack_one_per_gap, h_setup,
+						h_teardown),
 		cmocka_unit_test_setup_teardown(test_challenge_ack_count_does_not_leak, h_setup,
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_challenge_budget_randomised, h_setup,
