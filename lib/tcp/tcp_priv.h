@@ -64,6 +64,14 @@ static inline uint32_t tcp_seg_max(const struct sb_tcb *tcb)
 	return tcb->snd_mss - ((2u + 8u * n + 3u) & ~3u);
 }
 
+/* The buffer bytes a connection's held out-of-order pieces may be charged:
+ * its receive space in full-size segments (our MSS), a buffer each. */
+static inline uint64_t tcp_ooo_share_bytes(const struct sb_tcp_ctx *ctx,
+					   const struct sb_tcb *tcb)
+{
+	return (uint64_t)tcb->rcv_space * ctx->cfg.ooo_piece_bytes / ctx->cfg.mss;
+}
+
 /* tcp_opts.c: a 20-byte header plus o's options (NULL: none) into b, which
  * holds SB_TCP_TXBUF bytes; returns the header length */
 size_t tcp_hdr_write(uint8_t *b, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,

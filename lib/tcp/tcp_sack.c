@@ -10,7 +10,10 @@
  * retransmission, holding without bound would cost us memory per connection.
  * Held data is memory the peer chooses to pin (a one-byte piece can keep a
  * whole packet buffer), so every piece is charged a whole buffer
- * (cfg.ooo_piece_bytes) against the receive space the application set, and
+ * (cfg.ooo_piece_bytes) against the receive space the application set, in
+ * buffers: as many as that space takes in full-size segments, so a peer
+ * sending one-byte segments pins no more than one sending a full window,
+ * and a full window of real data is never refused. Each piece is also
  * counted against the worker's cap and its source address's share (which
  * the caller keeps); nothing is held while the caller's pool is low. The
  * charge is returned when the ranges empty or the TCB ends.
@@ -98,7 +101,7 @@ static enum sb_tcp_cnt ooo_refusal(const struct sb_tcp_ctx *ctx, const struct sb
 		return SB_TCP_CNT_RX_OOO_WORKER_CAP;
 	if (np > ctx->ooo_src_left)
 		return SB_TCP_CNT_RX_OOO_SRC_SHARE;
-	if ((uint64_t)pieces * ctx->cfg.ooo_piece_bytes > tcb->rcv_space)
+	if ((uint64_t)pieces * ctx->cfg.ooo_piece_bytes > tcp_ooo_share_bytes(ctx, tcb))
 		return SB_TCP_CNT_RX_OOO_SHARE;
 	if (n > SB_TCP_OOO_MAX || pieces > ctx->cfg.ooo_pieces_max)
 		return SB_TCP_CNT_RX_OOO_FULL;

@@ -66,15 +66,17 @@ static void start(uint32_t worker_max)
 	h_connect(&H);
 }
 
-/* The connection's receive space (65535 by default) buys 28 buffers of
- * 2304 bytes: the 48 pieces do not all fit, however small. */
+/* A piece costs a whole buffer however small it is: the receive space buys
+ * as many as it takes full-size segments (MSS 1012 here), so a 20 KiB space
+ * holds 20 one-byte pieces, as many as 20 full segments. */
 static void test_ooo_charged_by_buffer_against_rcv_space(void **state)
 {
 	const struct sb_tcp_ctx *ctx = &H.e[1].ctx;
-	uint32_t fit = 65535u / 2304u;
+	uint32_t fit = 20;
 
 	(void)state;
 	start(4096);
+	sb_tcp_set_rcv_space(&H.e[1].ctx, &H.e[1].tcb, 20u * 1012u, H.now_us);
 	flood_one_conn();
 	assert_int_equal(H.e[1].nheld, fit);
 	assert_int_equal(held_bytes(&H.e[1]), fit);
@@ -82,7 +84,7 @@ static void test_ooo_charged_by_buffer_against_rcv_space(void **state)
 	assert_int_equal(H.e[1].tcb.ooo_pieces, fit);
 	assert_int_equal(ctx->ooo_pieces, fit);
 	/* a smaller space the application sets is a smaller share */
-	sb_tcp_set_rcv_space(&H.e[1].ctx, &H.e[1].tcb, 3 * 2304, H.now_us);
+	sb_tcp_set_rcv_space(&H.e[1].ctx, &H.e[1].tcb, 3u * 1012u, H.now_us);
 	send_at(60, 1);
 	assert_int_equal(H.e[1].nheld, fit);
 	/* the hole filled, everything goes up in order and the charge is returned */
