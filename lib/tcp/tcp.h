@@ -110,8 +110,7 @@ struct sb_tcp_cfg {
 	/* Out-of-order memory. Each held piece is charged ooo_piece_bytes (the
 	 * caller's buffer for one piece, however few bytes it carries): a
 	 * connection's charge must fit the receive space its application set
-	 * (sb_tcp_set_rcv_space) counted in buffers of full-size segments (at
-	 * most space / mss pieces), and the worker's pieces
+	 * (sb_tcp_set_rcv_space), and the worker's pieces
 	 * ooo_pieces_worker_max. */
 	uint32_t ooo_piece_bytes;
 	uint32_t ooo_pieces_worker_max;

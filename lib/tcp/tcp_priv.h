@@ -65,11 +65,12 @@ static inline uint32_t tcp_seg_max(const struct sb_tcb *tcb)
 }
 
 /* The buffer bytes a connection's held out-of-order pieces may be charged:
- * its receive space in full-size segments (our MSS), a buffer each. */
+ * the receive space its application set. */
 static inline uint64_t tcp_ooo_share_bytes(const struct sb_tcp_ctx *ctx,
 					   const struct sb_tcb *tcb)
 {
-	return (uint64_t)tcb->rcv_space * ctx->cfg.ooo_piece_bytes / ctx->cfg.mss;
+	(void)ctx;
+	return tcb->rcv_space;
 }
 
 /* tcp_opts.c: a 20-byte header plus o's options (NULL: none) into b, which

@@ -10,10 +10,7 @@
  * retransmission, holding without bound would cost us memory per connection.
  * Held data is memory the peer chooses to pin (a one-byte piece can keep a
  * whole packet buffer), so every piece is charged a whole buffer
- * (cfg.ooo_piece_bytes) against the receive space the application set, in
- * buffers: as many as that space takes in full-size segments, so a peer
- * sending one-byte segments pins no more than one sending a full window,
- * and a full window of real data is never refused. Each piece is also
+ * (cfg.ooo_piece_bytes) against the receive space the application set, and
  * counted against the worker's cap and its source address's share (which
  * the caller keeps); nothing is held while the caller's pool is low. The
  * charge is returned when the ranges empty or the TCB ends.

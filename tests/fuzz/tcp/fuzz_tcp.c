@@ -220,7 +220,7 @@ static void fz_held_ok(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb,
 	fz_check(f->nheld <= tcb->ooo_pieces);
 	fz_check(tcb->ooo_n > 0 || tcb->ooo_pieces == 0);
 	fz_check(tcb->ooo_pieces <= ctx->cfg.ooo_pieces_max);
-	fz_check((uint64_t)tcb->ooo_pieces * ctx->cfg.mss <= tcb->rcv_space);
+	fz_check((uint64_t)tcb->ooo_pieces * ctx->cfg.ooo_piece_bytes <= tcb->rcv_space);
 	fz_check(ctx->ooo_pieces == tcb->ooo_pieces); /* one connection per world */
 	fz_check(ctx->ooo_pieces <= ctx->cfg.ooo_pieces_worker_max);
 }
