@@ -11,7 +11,7 @@ packages=(
 	libssl-dev liburcu-dev libcmocka-dev libnuma-dev liblmdb-dev libexpat1-dev
 	libidn2-dev libicu-dev
 	# tests and demo
-	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev
+	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev python3-scapy nftables
 )
 
 missing=()

@@ -26,7 +26,14 @@ void sb_tcp_cfg_from_config(const struct sb_config *cfg, struct sb_tcp_cfg *tc)
 	tc->mss = (uint16_t)cfg->tcp_mss;
 	tc->rcv_space = (uint32_t)cfg->tcp_rcv_space;
 	tc->rcv_wscale = (uint8_t)cfg->tcp_rcv_wscale;
-	tc->wscale = cfg->tcp_rcv_wscale != 0;
+	/* RFC 7323 §2.2: answer a window-scale option whenever it is offered,
+	 * shift 0 included, so that the peer may scale its own window. */
+	tc->wscale = true;
+	tc->ooo_pieces_worker_max =
+		(uint32_t)(cfg->dataplane_mbufs_per_worker * cfg->tcp_ooo_pool_pct / 100u);
+	tc->ooo_pieces_src_max = tc->ooo_pieces_worker_max * (uint32_t)cfg->tcp_ooo_src_pct / 100u;
+	if (tc->ooo_pieces_src_max > UINT16_MAX)
+		tc->ooo_pieces_src_max = UINT16_MAX; /* the buckets count in 16 bits */
 	tc->rto_min_us = (uint32_t)cfg->tcp_rto_min_ms * 1000u;
 	tc->msl_ms = (uint32_t)cfg->tcp_msl_ms;
 	tc->keep_idle_ms = (uint32_t)cfg->tcp_keepalive_idle_s * 1000u;
@@ -44,6 +51,7 @@ int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32
 		.hash_func = rte_hash_crc,
 		.socket_id = (int)rte_lcore_to_socket_id(w->lcore_id),
 	};
+	struct sb_tcp_cfg tc;
 	uint8_t key[16];
 	int rc;
 
@@ -74,7 +82,10 @@ int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32
 	t->max_conns = max_conns;
 	t->apps = apps;
 	t->n_apps = n_apps;
-	return sb_tcp_ctx_init(&t->ctx, cfg, &sb_tcp_glue_ops, w, &t->wheel, key);
+	tc = *cfg;
+	if (w->pkt_pool != NULL)
+		tc.ooo_piece_bytes = w->pkt_pool->elt_size; /* the buffer a piece may pin */
+	return sb_tcp_ctx_init(&t->ctx, &tc, &sb_tcp_glue_ops, w, &t->wheel, key);
 }
 
 int sb_tcp_listen(struct sb_tcp_worker *t, uint16_t port_be, uint8_t app)
@@ -114,11 +125,42 @@ static void conn_free_list(struct rte_mbuf *m)
 	}
 }
 
-void sb_conn_drop_buffers(struct sb_conn *c)
+static uint32_t conn_src_bucket(const struct sb_conn *c)
+{
+	return (rte_be_to_cpu_32(c->tuple.raddr) * 2654435761u) >> 24; /* 256 buckets */
+}
+
+void sb_conn_ooo_src_prepare(struct sb_tcp_worker *t, const struct sb_conn *c)
+{
+	uint32_t max = t->ctx.cfg.ooo_pieces_src_max, used = t->ooo_src[conn_src_bucket(c)];
+
+	t->ctx.ooo_src_left = max == 0 ? UINT32_MAX : (used >= max ? 0 : max - used);
+}
+
+void sb_conn_ooo_settle(struct sb_tcp_worker *t, struct sb_conn *c)
+{
+	uint16_t *b = &t->ooo_src[conn_src_bucket(c)];
+
+	if (c->ooo_charged == c->tcb.ooo_pieces)
+		return;
+	*b = (uint16_t)(*b - RTE_MIN(*b, c->ooo_charged) + c->tcb.ooo_pieces);
+	c->ooo_charged = c->tcb.ooo_pieces;
+}
+
+/* Free the held out-of-order pieces: the core has forgotten them. */
+static void conn_drop_ooo(struct sb_worker *w, struct sb_conn *c)
+{
+	for (const struct rte_mbuf *m = c->ooo; m != NULL; m = m->next)
+		w->ctr[SB_DP_CTR_tcp_ooo_mbufs]--;
+	conn_free_list(c->ooo);
+	c->ooo = NULL;
+}
+
+void sb_conn_drop_buffers(struct sb_worker *w, struct sb_conn *c)
 {
 	conn_free_list(c->snd_head);
-	conn_free_list(c->ooo);
-	c->snd_head = c->snd_tail = c->ooo = NULL;
+	conn_drop_ooo(w, c);
+	c->snd_head = c->snd_tail = NULL;
 	c->snd_queued = 0;
 }
 
@@ -126,7 +168,15 @@ static void conn_free(struct sb_worker *w, struct sb_conn *c)
 {
 	struct sb_tcp_worker *t = w->tcp;
 
-	sb_conn_drop_buffers(c);
+	/* Dead by the glue's hand (no mbuf for received bytes): the core
+	 * still has timers armed and held ranges charged. */
+	if (c->tcb.state != SB_TCPS_CLOSED) {
+		t->in_core = true;
+		sb_tcp_abort(&t->ctx, &c->tcb, w->now_us);
+		t->in_core = false;
+	}
+	sb_conn_ooo_settle(t, c);
+	sb_conn_drop_buffers(w, c);
 	if (rte_hash_del_key(t->table, &c->tuple) < 0)
 		SB_CTR_INC(w, tcp_table_inconsistent);
 	if (c->tcb.state == SB_TCPS_SYN_RECEIVED && t->half_open > 0)
@@ -149,7 +199,8 @@ static void conn_to_time_wait(struct sb_worker *w, struct sb_conn *c)
 	}
 	tw->tuple = c->tuple;
 	sb_tcp_tw_init(&t->ctx, &tw->tw, &c->tcb);
-	sb_conn_drop_buffers(c);
+	sb_conn_ooo_settle(t, c);
+	sb_conn_drop_buffers(w, c);
 	rte_hash_add_key_data(t->table, &tw->tuple, tw);
 	t->conns--;
 	t->time_wait++;
@@ -176,6 +227,7 @@ static void conn_post_core(struct sb_worker *w, struct sb_conn *c, uint64_t now_
 	if ((c->flags & SB_CONN_F_CLOSE) && !(c->flags & SB_CONN_F_DEAD)) {
 		c->flags &= (uint8_t)~SB_CONN_F_CLOSE;
 		sb_tcp_close(&t->ctx, &c->tcb, now_us);
+		conn_drop_ooo(w, c); /* nobody will read them: the core forgot them */
 	}
 	t->in_core = false;
 }
@@ -198,6 +250,7 @@ static void conn_post_one(struct sb_worker *w, struct sb_conn *c, uint64_t now_u
 		app->on_peer_fin(w, c);
 	}
 	conn_post_core(w, c, now_us);
+	sb_conn_ooo_settle(w->tcp, c);
 	if (c->flags & SB_CONN_F_POST)
 		return; /* the core posted it again: finish it on that entry */
 	if (c->flags & SB_CONN_F_DEAD) {

@@ -52,6 +52,7 @@ struct sb_conn {
 	uint8_t flags;                  /* SB_CONN_F_* */
 	uint8_t why;                    /* enum sb_tcp_event that ended it */
 	uint8_t half_open;              /* counted in sb_tcp_worker.half_open */
+	uint16_t ooo_charged;           /* its out-of-order pieces in ooo_src[] */
 	/* Bytes in the send list (from SND.UNA). Those not yet announced to
 	 * the core are snd_queued - sb_tcp_snd_queued(&tcb). */
 	uint32_t snd_queued;
@@ -74,6 +75,14 @@ _Static_assert(sizeof(struct sb_tw_rec) <= 64, "a TIME-WAIT record must stay one
 #define SB_TCP_LISTEN_MAX 8
 #define SB_TCP_POST_MAX 512 /* connections touched by one core call batch */
 #define SB_TCP_TIMERS_PER_TURN 128
+/* Out-of-order pieces up to this size are copied rather than pinning the
+ * received mbuf: pinned, a piece this small would keep a 2304-byte buffer
+ * for a ninth of it or less, while the copy costs four cache lines
+ * (lib/tcp/README.md). */
+#define SB_TCP_OOO_COPY_MAX 256u
+/* Out-of-order pieces are counted per source address in this many hashed
+ * buckets: addresses that share one share its limit (never more). */
+#define SB_TCP_OOO_SRC_BUCKETS 256u
 
 struct sb_tcp_listener {
 	uint16_t port_be; /* network order */
@@ -107,6 +116,8 @@ struct sb_tcp_worker {
 	struct rte_mbuf *cur_m;
 	struct sb_tcp_tuple cur_tuple;
 	bool cur_consumed;               /* cur_m was handed on; do not free it */
+	/* Out-of-order pieces held per source address bucket (conn.c). */
+	uint16_t ooo_src[SB_TCP_OOO_SRC_BUCKETS];
 	/* Connections to post-process once the core returns. */
 	uint32_t n_post;
 	struct sb_conn *post[SB_TCP_POST_MAX];
@@ -136,8 +147,13 @@ void sb_tcp_post(struct sb_worker *w);
 /* Queue c for post-processing. */
 void sb_tcp_post_add(struct sb_tcp_worker *t, struct sb_conn *c, uint8_t flags);
 
+/* Before a core call for c: what c's source address may still hold out of
+ * order (ctx.ooo_src_left); after it: c's pieces brought into the count. */
+void sb_conn_ooo_src_prepare(struct sb_tcp_worker *t, const struct sb_conn *c);
+void sb_conn_ooo_settle(struct sb_tcp_worker *t, struct sb_conn *c);
+
 /* Free every send and out-of-order mbuf of c. */
-void sb_conn_drop_buffers(struct sb_conn *c);
+void sb_conn_drop_buffers(struct sb_worker *w, struct sb_conn *c);
 
 /* --- the application's calls (never from inside lib/tcp; deferred if so) --- */
 

@@ -92,7 +92,12 @@ static void io_listen_input(struct sb_worker *w, const struct sb_tcp_seg *seg, u
 		t->half_open++;
 		return;
 	}
-	if ((f & (SB_TCP_ACK | SB_TCP_SYN)) == SB_TCP_ACK) {
+	if ((f & (SB_TCP_ACK | SB_TCP_SYN)) == SB_TCP_ACK &&
+	    !sb_tcp_cookies_live(&t->ctx, w->now_us)) {
+		/* no cookie out: no connection to allocate (RFC 4987 §3.6) */
+		t->ctx.cnt[SB_TCP_CNT_COOKIE_NONE_SENT]++;
+		SB_CTR_INC(w, tcp_stray_ack);
+	} else if ((f & (SB_TCP_ACK | SB_TCP_SYN)) == SB_TCP_ACK) {
 		c = io_conn_new(w, l, t->cur_m);
 		if (c != NULL && sb_tcp_cookie_accept(&t->ctx, &c->tcb, &t->cur_tuple, seg,
 						      w->now_us) == 0)
@@ -168,14 +173,20 @@ void sb_tcp_io_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off, u
 	}
 	t->cur_m = m;
 	t->cur_consumed = false;
+	t->ctx.ooo_refuse = w->mbufs_low; /* hold nothing out of order while the pool is low */
 	t->in_core = true;
 	if (rte_hash_lookup_data(t->table, &t->cur_tuple, &data) >= 0) {
 		struct sb_tcb *tcb = data;
 
-		if (tcb->state == SB_TCPS_TW_RECORD)
+		if (tcb->state == SB_TCPS_TW_RECORD) {
 			io_tw_input(w, data, &seg);
-		else
+		} else {
+			struct sb_conn *c = container_of(tcb, struct sb_conn, tcb);
+
+			sb_conn_ooo_src_prepare(t, c);
 			sb_tcp_input(&t->ctx, tcb, &seg, w->now_us);
+			sb_conn_ooo_settle(t, c); /* freed only by the post list below */
+		}
 	} else {
 		io_listen_input(w, &seg, 0);
 	}

@@ -166,20 +166,79 @@ static void glue_deliver(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg
 	w->tcp->apps[c->app]->on_data(w, c, m);
 }
 
+/* Whether held piece m may take more bytes in its own buffer. */
+static bool ooo_writable(const struct rte_mbuf *m)
+{
+	return RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1;
+}
+
+/* A small piece goes into the room of the held piece it touches: after the
+ * one that ends at seq, or before the one that starts at seq + len. The
+ * core only ever adds a piece that extends a range or opens a new one, so
+ * a peer sending one-byte segments fills one buffer, not one each. */
+static bool ooo_coalesce(struct sb_conn *c, const uint8_t *src, uint32_t len, uint32_t seq)
+{
+	struct rte_mbuf *m = c->ooo, *prev = NULL;
+	uint8_t *dst;
+
+	while (m != NULL && sb_seq_lt(OOO_SEQ(m), seq)) {
+		prev = m;
+		m = m->next;
+	}
+	if (prev != NULL && OOO_SEQ(prev) + prev->data_len == seq && ooo_writable(prev) &&
+	    rte_pktmbuf_tailroom(prev) >= len) {
+		dst = rte_pktmbuf_mtod_offset(prev, uint8_t *, prev->data_len);
+		prev->data_len = (uint16_t)(prev->data_len + len);
+		prev->pkt_len = prev->data_len;
+		memcpy(dst, src, len);
+		return true;
+	}
+	if (m != NULL && seq + len == OOO_SEQ(m) && ooo_writable(m) &&
+	    rte_pktmbuf_headroom(m) >= len) {
+		dst = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)len);
+		memcpy(dst, src, len);
+		OOO_SEQ(m) = seq;
+		return true;
+	}
+	return false;
+}
+
+/* Out-of-order pieces: the core has charged each one a whole buffer
+ * against the connection's receive space and the worker's cap. Pieces up
+ * to SB_TCP_OOO_COPY_MAX bytes are copied (into a neighbour's room when
+ * there is one) so that the received mbuf goes straight back to the pool;
+ * bigger ones keep their mbuf, as in-order data does. */
 static void glue_hold(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg, uint32_t skip,
 		      uint32_t len, uint32_t seq)
 {
 	struct sb_worker *w = user;
 	struct sb_conn *c = CONN_OF(tcb);
-	struct rte_mbuf *m = ops_take(w, seg, skip, len);
+	struct rte_mbuf *m;
 	struct rte_mbuf **pp = &c->ooo;
 
+	if (len <= SB_TCP_OOO_COPY_MAX && ooo_coalesce(c, seg->payload + skip, len, seq)) {
+		SB_CTR_INC(w, tcp_ooo_coalesced);
+		return;
+	}
+	if (len <= SB_TCP_OOO_COPY_MAX) {
+		m = rte_pktmbuf_alloc(w->pkt_pool);
+		if (m != NULL && rte_pktmbuf_append(m, (uint16_t)len) != NULL) {
+			memcpy(rte_pktmbuf_mtod(m, uint8_t *), seg->payload + skip, len);
+			SB_CTR_INC(w, tcp_rx_copies);
+		} else {
+			rte_pktmbuf_free(m);
+			m = NULL;
+		}
+	} else {
+		m = ops_take(w, seg, skip, len);
+	}
 	if (unlikely(m == NULL)) {
 		SB_CTR_INC(w, tcp_rx_lost);
 		sb_tcp_post_add(w->tcp, c, SB_CONN_F_DEAD);
 		c->why = SB_TCP_EV_RESET;
 		return;
 	}
+	SB_CTR_INC(w, tcp_ooo_mbufs);
 	OOO_SEQ(m) = seq;
 	while (*pp != NULL && sb_seq_lt(OOO_SEQ(*pp), seq))
 		pp = &(*pp)->next;
@@ -197,6 +256,7 @@ static void glue_release(void *user, struct sb_tcb *tcb, uint32_t end_seq)
 
 		c->ooo = m->next;
 		m->next = NULL;
+		w->ctr[SB_DP_CTR_tcp_ooo_mbufs]--;
 		SB_CTR_ADD(w, tcp_rx_bytes, m->data_len);
 		w->tcp->apps[c->app]->on_data(w, c, m);
 	}

@@ -130,11 +130,13 @@ struct sb_tcb {
 	uint8_t dupacks;
 	uint8_t rxtshift;        /* retransmissions (or persist probes) in a row */
 	uint8_t keep_probes;
-	uint8_t ooo_n;
+	uint8_t ooo_n : 4;
+	uint8_t ooo_last : 4;    /* range changed last: the first SACK block (RFC 2018 §4) */
 	uint8_t sacked_n;
-	uint8_t ooo_pieces;      /* pieces the caller holds for us */
-	uint8_t ooo_last;        /* range changed last: the first SACK block (RFC 2018 §4) */
-	uint8_t reserved;
+	uint8_t ooo_pieces;      /* pieces charged since the ranges were last empty: the
+				  * caller holds at most these, each within
+				  * cfg.ooo_piece_bytes, and they count in ctx->ooo_pieces */
+	uint16_t challenge_t16;  /* last challenge ACK, in 16 ms units of the core's clock */
 	struct sb_tcp_range ooo[SB_TCP_OOO_MAX];       /* sorted, disjoint, above rcv_nxt */
 	struct sb_tcp_range sacked[SB_TCP_SACKED_MAX]; /* sorted, disjoint, above snd_una */
 };

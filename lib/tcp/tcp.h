@@ -64,7 +64,8 @@ struct sb_tcp_ops {
 	void (*deliver)(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
 			uint32_t skip, uint32_t len);
 	/* keep seg->payload[skip, skip + len), sequence number seq, for later;
-	 * pieces never overlap one another */
+	 * pieces never overlap one another. The core has charged the piece
+	 * cfg.ooo_piece_bytes: the caller must not use more buffer for it */
 	void (*hold)(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg, uint32_t skip,
 		     uint32_t len, uint32_t seq);
 	/* every held piece below end_seq is now in order: deliver them by
@@ -99,8 +100,24 @@ struct sb_tcp_cfg {
 	uint32_t fin_wait_2_ms;    /* FIN-WAIT-2 without a FIN from the peer */
 	uint32_t persist_min_ms;
 	uint32_t persist_max_ms;
-	uint32_t challenge_acks_per_s; /* RFC 5961 §7 */
+	/* RFC 5961 §7: challenge ACKs per worker and second, on average; each
+	 * second's budget is drawn from [n/2, 3n/2) with a keyed hash, so that
+	 * the count an observer sees does not tell what other connections drew
+	 * (the CVE-2016-5696 side channel) */
+	uint32_t challenge_acks_per_s;
+	uint32_t challenge_gap_ms; /* per connection: one challenge ACK per gap at most */
 	uint8_t ooo_pieces_max;    /* held pieces per connection */
+	/* Out-of-order memory. Each held piece is charged ooo_piece_bytes (the
+	 * caller's buffer for one piece, however few bytes it carries): a
+	 * connection's charge must fit the receive space its application set
+	 * (sb_tcp_set_rcv_space), and the worker's pieces
+	 * ooo_pieces_worker_max. */
+	uint32_t ooo_piece_bytes;
+	uint32_t ooo_pieces_worker_max;
+	/* Pieces the connections of one source address may hold together
+	 * (0: no such limit). The caller keeps the count per address and
+	 * passes what is left in ctx->ooo_src_left before sb_tcp_input(). */
+	uint32_t ooo_pieces_src_max;
 	uint8_t burst_max;         /* segments per output call */
 };
 
@@ -119,7 +136,12 @@ struct sb_tcp_ctx {
 	uint64_t now_us;        /* set by every entry point */
 	uint32_t now_ms;
 	uint32_t challenge_sec; /* second the challenge ACK budget belongs to */
-	uint32_t challenge_n;
+	uint32_t challenge_n;   /* challenge ACKs left in that second */
+	uint32_t ooo_pieces;    /* pieces held by all connections: sum of tcb->ooo_pieces */
+	uint32_t cookie_until_s; /* cookie ACKs are accepted before this second (0: never) */
+	bool ooo_refuse;        /* set by the caller: the buffer pool is low, hold nothing */
+	uint32_t ooo_src_left;  /* set by the caller: pieces the segment's source address may
+				 * still have held (UINT32_MAX, the initial value: no limit) */
 	uint8_t key[16];        /* SipHash key for ISNs and cookies */
 	uint8_t txbuf[SB_TCP_TXBUF];
 	uint64_t cnt[SB_TCP_CNT_MAX];
@@ -187,9 +209,14 @@ void sb_tcp_reply_rst(struct sb_tcp_ctx *ctx, const struct sb_tcp_seg *seg);
 /* --- tcp_output.c --- */
 /* The caller appended len bytes to the send queue. -EPIPE after close. */
 int sb_tcp_send(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t len, uint64_t now_us);
-/* Orderly close: FIN after the queued data (RFC 9293 §3.10.4). */
+/* Orderly close: FIN after the queued data (RFC 9293 §3.10.4). From here on
+ * no received byte is delivered or held (the application will read none):
+ * in-order data is acknowledged and dropped, out-of-order data refused, and
+ * the held pieces are forgotten (RFC 2018 §8 reneging: the peer keeps its
+ * data until it is ACKed): the caller frees them. */
 int sb_tcp_close(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint64_t now_us);
-/* Abort: RST to the peer when synchronized, TCB CLOSED, no event. */
+/* Abort: RST to the peer when synchronized, TCB CLOSED, no event. Held
+ * pieces are forgotten: the caller frees them. */
 void sb_tcp_abort(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint64_t now_us);
 /* The caller can take `bytes` more; opening a closed window sends an update. */
 void sb_tcp_set_rcv_space(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t bytes,
@@ -205,6 +232,12 @@ void sb_tcp_output(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
  * not in a data-sending state. Every outcome is counted (ICMP_PMTU_*). */
 int sb_tcp_pmtu(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t quoted_seq, uint32_t mtu,
 		uint64_t now_us);
+/* Whether a cookie ACK can be valid now: cookies were sent within their
+ * lifetime (RFC 4987 §3.6). Lets the caller skip allocating for stray ACKs. */
+static inline bool sb_tcp_cookies_live(const struct sb_tcp_ctx *ctx, uint64_t now_us)
+{
+	return ctx->cookie_until_s != 0 && (uint32_t)(now_us / 1000000u) < ctx->cookie_until_s;
+}
 /* Bytes queued by the caller and not yet acknowledged. */
 uint32_t sb_tcp_snd_queued(const struct sb_tcb *tcb);
 

@@ -192,6 +192,8 @@ void sb_tcp_cookie_synack(struct sb_tcp_ctx *ctx, const struct sb_tcp_tuple *tu,
 	tx.hdr_len = (uint32_t)tcp_hdr_write(ctx->txbuf, cookie, syn->seq + 1,
 					     SB_TCP_SYN | SB_TCP_ACK, (uint16_t)wnd, &o);
 	tcp_count(ctx, SB_TCP_CNT_COOKIE_SENT);
+	/* a cookie stays valid for two 64 s periods (sb_tcp_cookie_decode) */
+	ctx->cookie_until_s = (uint32_t)(now_us / 1000000u) + 2u * 64u + 1u;
 	ctx->ops->emit(ctx->user, NULL, &tx);
 }
 
@@ -203,6 +205,12 @@ int sb_tcp_cookie_accept(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 	uint32_t iss = ack->ack - 1;
 
 	tcp_set_time(ctx, now_us);
+	/* RFC 4987 §3.6: a cookie ACK is taken only while cookies are being
+	 * sent; otherwise any ACK is a guess at a 24-bit hash, for free. */
+	if (!sb_tcp_cookies_live(ctx, now_us)) {
+		tcp_count(ctx, SB_TCP_CNT_COOKIE_NONE_SENT);
+		return -EACCES;
+	}
 	if ((ack->flags & (SB_TCP_SYN | SB_TCP_RST | SB_TCP_ACK)) != SB_TCP_ACK ||
 	    sb_tcp_cookie_decode(ctx->key, tu, ack->seq - 1, iss, (uint32_t)(now_us / 1000000u),
 				 &d) != 0) {

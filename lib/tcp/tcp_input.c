@@ -37,6 +37,7 @@ int sb_tcp_ctx_init(struct sb_tcp_ctx *ctx, const struct sb_tcp_cfg *cfg,
 	    ctx->cfg.rto_init_us == 0 || ctx->cfg.rto_max_us < ctx->cfg.rto_min_us ||
 	    ctx->cfg.init_cwnd_segs == 0)
 		return -EINVAL;
+	ctx->ooo_src_left = UINT32_MAX;
 	ctx->ops = ops;
 	ctx->user = user;
 	ctx->wheel = wheel;
@@ -498,7 +499,7 @@ static bool rcv_inorder(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct
 		memmove(tcb->ooo, tcb->ooo + 1, tcb->ooo_n * sizeof(tcb->ooo[0]));
 		tcb->ooo_last = tcb->ooo_last ? (uint8_t)(tcb->ooo_last - 1) : 0;
 		if (tcb->ooo_n == 0) {
-			tcb->ooo_pieces = 0;
+			tcp_ooo_uncharge(ctx, tcb);
 			if (tcb->flags & SB_TF_OOO_FIN) {
 				tcb->flags &= (uint16_t)~SB_TF_OOO_FIN;
 				return true;
@@ -508,6 +509,26 @@ static bool rcv_inorder(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct
 		if (!sb_seq_lt(cur, end))
 			return false;
 	}
+}
+
+/* Text after the application's close: nothing is delivered or held, since
+ * nobody will read it. In-order bytes are acknowledged and dropped (the
+ * peer must get its FIN through), out-of-order ones refused. */
+static void rcv_closed(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t data_seq,
+		       uint32_t len, bool fin, uint32_t *ev)
+{
+	tcb->flags |= SB_TF_ACKNOW;
+	if (data_seq != tcb->rcv_nxt) {
+		if (len > 0)
+			tcp_count(ctx, SB_TCP_CNT_RX_OOO_CLOSED);
+		return;
+	}
+	if (len > 0) {
+		tcp_count(ctx, SB_TCP_CNT_RX_DATA_CLOSED);
+		tcb->rcv_nxt += len;
+	}
+	if (fin)
+		rcv_fin(ctx, tcb, ev);
 }
 
 /* §3.10.7.4 seventh and eighth checks: segment text and FIN. */
@@ -544,6 +565,10 @@ static void rcv_text(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb
 		tcp_count(ctx, SB_TCP_CNT_RX_ZERO_WINDOW_DROP);
 		tcb->flags |= SB_TF_ACKNOW;
 	}
+	if (tcb->flags & SB_TF_FIN_QUEUED) {
+		rcv_closed(ctx, tcb, data_seq, len, fin, ev);
+		return;
+	}
 	if (data_seq != tcb->rcv_nxt) {
 		/* A FIN beyond a hole is remembered only where it ends the data
 		 * held; anywhere else the peer will send it again. */
@@ -570,6 +595,17 @@ static void rcv_text(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb
 		rcv_fin(ctx, tcb, ev);
 }
 
+/* RFC 9293 §3.10.7.4, TIME-WAIT: only a retransmission of the peer's FIN
+ * (ending exactly at RCV.NXT) restarts 2MSL; any other FIN is answered
+ * but must not keep the connection alive. */
+static void tw_fin(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp_seg *seg)
+{
+	if (seg->seq + seg->len + 1u == tcb->rcv_nxt)
+		tcp_timer_set(ctx, tcb, SB_TT_KEEP, 2u * ctx->cfg.msl_ms);
+	else
+		tcp_count(ctx, SB_TCP_CNT_TW_FIN_BAD_SEQ);
+}
+
 /* PAWS, acceptability, RST and SYN checks (§3.10.7.4 first to fourth).
  * Returns true when the segment goes no further; *ev may carry RESET. */
 static bool input_checks(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
@@ -592,7 +628,7 @@ static bool input_checks(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struc
 		tcp_count(ctx, SB_TCP_CNT_RX_NOT_ACCEPTABLE);
 		tcb->flags |= SB_TF_ACKNOW;
 		if (tcb->state == SB_TCPS_TIME_WAIT && (f & SB_TCP_FIN))
-			tcp_timer_set(ctx, tcb, SB_TT_KEEP, 2u * ctx->cfg.msl_ms);
+			tw_fin(ctx, tcb, seg);
 		return true;
 	}
 	if ((f & SB_TCP_RST) && tcb->state == SB_TCPS_TIME_WAIT) {

@@ -69,9 +69,12 @@ void sb_tcp_cfg_default(struct sb_tcp_cfg *cfg)
 	cfg->persist_min_ms = 200;
 	cfg->persist_max_ms = 60000;
 	cfg->challenge_acks_per_s = 1000;
+	cfg->challenge_gap_ms = 500; /* Linux's tcp_invalid_ratelimit */
 	/* a whole default window (65535 bytes) of full-size segments can be
 	 * held behind one hole: a lower limit turns reordering into loss */
 	cfg->ooo_pieces_max = 48;
+	cfg->ooo_piece_bytes = 2304; /* a 2 KiB mbuf with its header and headroom */
+	cfg->ooo_pieces_worker_max = 4096;
 	cfg->burst_max = 32;
 }
 

@@ -105,20 +105,47 @@ void sb_tcp_reply_rst(struct sb_tcp_ctx *ctx, const struct sb_tcp_seg *seg)
 	}
 }
 
-/* RFC 5961 §7: at most challenge_acks_per_s per worker and second. */
+/* RFC 5961 §7 with the CVE-2016-5696 lesson (Linux, 2016): a budget shared
+ * by every connection is a side channel, because an off-path attacker who
+ * spends it and counts what is left learns whether another connection
+ * answered a guessed RST or SYN. So each connection first has its own limit
+ * (one per challenge_gap_ms, checked before the shared budget is touched,
+ * so probing one connection cannot spend it), and the shared budget, left
+ * as a flood guard, is redrawn every second from [n/2, 3n/2) with a keyed
+ * hash the attacker cannot predict. */
+static uint32_t challenge_budget(const struct sb_tcp_ctx *ctx, uint32_t sec)
+{
+	uint32_t n = ctx->cfg.challenge_acks_per_s;
+	struct {
+		uint32_t sec;
+		uint32_t tag;
+	} in = {sec, 0x63616b31u};
+
+	if (n < 2)
+		return n;
+	return n / 2 + (uint32_t)(sb_tcp_siphash(ctx->key, &in, sizeof(in)) % n);
+}
+
 void tcp_challenge_ack(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
 {
 	uint32_t sec = (uint32_t)(ctx->now_us / 1000000u);
+	uint16_t t16 = (uint16_t)(ctx->now_ms >> 4);
+	uint16_t gap16 = (uint16_t)(ctx->cfg.challenge_gap_ms >> 4);
 
-	if (sec != ctx->challenge_sec) {
-		ctx->challenge_sec = sec;
-		ctx->challenge_n = 0;
+	if (tcb->challenge_t16 != 0 && (uint16_t)(t16 - tcb->challenge_t16) < gap16) {
+		tcp_count(ctx, SB_TCP_CNT_CHALLENGE_ACK_CONN_LIMITED);
+		return;
 	}
-	if (ctx->challenge_n >= ctx->cfg.challenge_acks_per_s) {
+	if (sec + 1u != ctx->challenge_sec) {
+		ctx->challenge_sec = sec + 1u; /* 0: no second drawn yet */
+		ctx->challenge_n = challenge_budget(ctx, sec);
+	}
+	if (ctx->challenge_n == 0) {
 		tcp_count(ctx, SB_TCP_CNT_CHALLENGE_ACK_LIMITED);
 		return;
 	}
-	ctx->challenge_n++;
+	ctx->challenge_n--;
+	tcb->challenge_t16 = t16 != 0 ? t16 : 1; /* 0 means never */
 	tcp_xmit(ctx, tcb, tcb->snd_nxt, 0, SB_TCP_ACK);
 }
 
@@ -145,6 +172,10 @@ void tcp_events_fire(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t ev)
 {
 	uint32_t e;
 
+	/* The caller frees whatever it still holds once the TCB is done. */
+	if (ev & ~(TCP_EV(SB_TCP_EV_CONNECTED) | TCP_EV(SB_TCP_EV_ACCEPTED) |
+		   TCP_EV(SB_TCP_EV_PEER_FIN)))
+		tcp_ooo_forget(ctx, tcb);
 	for (e = 0; e < SB_TCP_EV_MAX; e++) {
 		if (!(ev & TCP_EV(e)))
 			continue;
@@ -411,6 +442,7 @@ int sb_tcp_close(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint64_t now_us)
 	}
 	tcb->flags |= SB_TF_FIN_QUEUED;
 	tcb->tmask &= (uint8_t)~SB_TT_KEEP;
+	tcp_ooo_forget(ctx, tcb);
 	sb_tcp_output(ctx, tcb);
 	return 0;
 }
@@ -422,6 +454,7 @@ void sb_tcp_abort(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint64_t now_us)
 	if (tcb->state >= SB_TCPS_SYN_RECEIVED && tcb->state <= SB_TCPS_CLOSE_WAIT)
 		tcp_xmit(ctx, tcb, tcb->snd_nxt, 0, SB_TCP_RST | SB_TCP_ACK);
 	tcp_timers_stop(ctx, tcb);
+	tcp_ooo_forget(ctx, tcb);
 	tcb->state = SB_TCPS_CLOSED;
 }
 

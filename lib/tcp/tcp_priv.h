@@ -64,6 +64,15 @@ static inline uint32_t tcp_seg_max(const struct sb_tcb *tcb)
 	return tcb->snd_mss - ((2u + 8u * n + 3u) & ~3u);
 }
 
+/* The buffer bytes a connection's held out-of-order pieces may be charged:
+ * the receive space its application set. */
+static inline uint64_t tcp_ooo_share_bytes(const struct sb_tcp_ctx *ctx,
+					   const struct sb_tcb *tcb)
+{
+	(void)ctx;
+	return tcb->rcv_space;
+}
+
 /* tcp_opts.c: a 20-byte header plus o's options (NULL: none) into b, which
  * holds SB_TCP_TXBUF bytes; returns the header length */
 size_t tcp_hdr_write(uint8_t *b, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
@@ -92,6 +101,8 @@ void tcp_keep_reset(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
 bool tcp_sack_update(struct sb_tcb *tcb, const struct sb_tcp_opts *o);
 void tcp_sack_trim(struct sb_tcb *tcb);
 bool tcp_sack_next_hole(const struct sb_tcb *tcb, uint32_t from, struct sb_tcp_range *ret);
+void tcp_ooo_uncharge(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
+void tcp_ooo_forget(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb);
 bool tcp_ooo_add(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
 		 uint32_t skip, uint32_t start, uint32_t len);
 uint32_t tcp_sack_blocks(const struct sb_tcb *tcb, struct sb_tcp_range *out, uint32_t max);

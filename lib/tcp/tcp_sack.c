@@ -5,9 +5,15 @@
  * Receiver: out-of-order bytes are held by the caller; the TCB keeps up to
  * SB_TCP_OOO_MAX disjoint ranges above RCV.NXT. A new segment is cut into the
  * pieces no range covers yet, so the caller never holds a byte twice, and it
- * is refused whole (counted) when it would need a fourth range or more held
+ * is refused whole (counted) when it would need a fifth range or more held
  * pieces than the configured limit: refusing costs the peer one
  * retransmission, holding without bound would cost us memory per connection.
+ * Held data is memory the peer chooses to pin (a one-byte piece can keep a
+ * whole packet buffer), so every piece is charged a whole buffer
+ * (cfg.ooo_piece_bytes) against the receive space the application set, and
+ * counted against the worker's cap and its source address's share (which
+ * the caller keeps); nothing is held while the caller's pool is low. The
+ * charge is returned when the ranges empty or the TCB ends.
  * The ranges are reported as SACK blocks, the most recently changed first
  * (RFC 2018 §4).
  *
@@ -61,6 +67,44 @@ static uint32_t range_insert(struct sb_tcp_range *a, uint32_t n, uint32_t cap,
 	return m;
 }
 
+/* The connection's pieces leave the worker's count (its ranges are empty). */
+void tcp_ooo_uncharge(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	ctx->ooo_pieces -= tcb->ooo_pieces <= ctx->ooo_pieces ? tcb->ooo_pieces : ctx->ooo_pieces;
+	tcb->ooo_pieces = 0;
+}
+
+/* Forget every held range (close, abort, terminal event): the caller frees
+ * the pieces. RFC 2018 §8 lets a receiver renege: the sender keeps all data
+ * until it is cumulatively ACKed. */
+void tcp_ooo_forget(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb)
+{
+	tcp_ooo_uncharge(ctx, tcb);
+	tcb->ooo_n = 0;
+	tcb->ooo_last = 0;
+	tcb->flags &= (uint16_t)~SB_TF_OOO_FIN;
+}
+
+/* The counter that refuses np more pieces needing n ranges, or
+ * SB_TCP_CNT_MAX when they may be held. */
+static enum sb_tcp_cnt ooo_refusal(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb,
+				   uint32_t np, uint32_t n)
+{
+	uint32_t pieces = tcb->ooo_pieces + np;
+
+	if (ctx->ooo_refuse)
+		return SB_TCP_CNT_RX_OOO_POOL_LOW;
+	if (ctx->ooo_pieces + np > ctx->cfg.ooo_pieces_worker_max)
+		return SB_TCP_CNT_RX_OOO_WORKER_CAP;
+	if (np > ctx->ooo_src_left)
+		return SB_TCP_CNT_RX_OOO_SRC_SHARE;
+	if ((uint64_t)pieces * ctx->cfg.ooo_piece_bytes > tcp_ooo_share_bytes(ctx, tcb))
+		return SB_TCP_CNT_RX_OOO_SHARE;
+	if (n > SB_TCP_OOO_MAX || pieces > ctx->cfg.ooo_pieces_max)
+		return SB_TCP_CNT_RX_OOO_FULL;
+	return SB_TCP_CNT_MAX;
+}
+
 bool tcp_ooo_add(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
 		 uint32_t skip, uint32_t start, uint32_t len)
 {
@@ -68,6 +112,7 @@ bool tcp_ooo_add(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp
 	struct sb_tcp_range r = {start, start + len};
 	uint32_t i, np = 0, cur = start, n, idx = 0;
 	struct sb_tcp_range tmp[SB_TCP_OOO_MAX];
+	enum sb_tcp_cnt why;
 
 	for (i = 0; i < tcb->ooo_n; i++) {
 		const struct sb_tcp_range *o = &tcb->ooo[i];
@@ -88,8 +133,9 @@ bool tcp_ooo_add(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp
 	}
 	memcpy(tmp, tcb->ooo, sizeof(tmp));
 	n = range_insert(tmp, tcb->ooo_n, SB_TCP_OOO_MAX, r, &idx);
-	if (n > SB_TCP_OOO_MAX || tcb->ooo_pieces + np > ctx->cfg.ooo_pieces_max) {
-		tcp_count(ctx, SB_TCP_CNT_RX_OOO_FULL);
+	why = ooo_refusal(ctx, tcb, np, n);
+	if (why != SB_TCP_CNT_MAX) {
+		tcp_count(ctx, why);
 		return false;
 	}
 	for (i = 0; i < np; i++) {
@@ -100,6 +146,9 @@ bool tcp_ooo_add(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb_tcp
 	memcpy(tcb->ooo, tmp, sizeof(tmp));
 	tcb->ooo_n = (uint8_t)n;
 	tcb->ooo_pieces = (uint8_t)(tcb->ooo_pieces + np);
+	ctx->ooo_pieces += np;
+	if (ctx->ooo_src_left != UINT32_MAX)
+		ctx->ooo_src_left -= np;
 	tcb->ooo_last = (uint8_t)idx;
 	return true;
 }

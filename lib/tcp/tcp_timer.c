@@ -436,8 +436,13 @@ enum sb_tcp_tw_verdict sb_tcp_tw_input(struct sb_tcp_ctx *ctx, struct sb_tcp_tw 
 		return SB_TCP_TW_DROP;
 	}
 	if (seg->flags & SB_TCP_FIN) {
-		/* a retransmitted FIN: our last ACK was lost; restart 2*MSL */
-		tw->expire_ms = ctx->now_ms + 2u * ctx->cfg.msl_ms;
+		/* Only the peer's FIN again (our last ACK was lost) restarts
+		 * 2*MSL (RFC 9293 §3.10.7.4); any other FIN is answered, but
+		 * one forged packet a minute must not hold the record forever. */
+		if (seg->seq + seg->len + 1u == tw->rcv_nxt)
+			tw->expire_ms = ctx->now_ms + 2u * ctx->cfg.msl_ms;
+		else
+			tcp_count(ctx, SB_TCP_CNT_TW_FIN_BAD_SEQ);
 		tw_ack(ctx, tw);
 		return SB_TCP_TW_ACKED;
 	}

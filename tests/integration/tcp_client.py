@@ -9,6 +9,9 @@ with one line saying why, when what came back is not what was sent.
   many      N concurrent connections: all open, each exchanges a message,
             all close
   synflood  K raw SYNs from spoofed sources in 198.18.0.0/24 (no state kept)
+  rounds    one connection: echo round trips of M bytes, each checked and
+            each within --round-timeout, while --hold-file exists (at most
+            K rounds)
 """
 import argparse
 import asyncio
@@ -120,6 +123,28 @@ async def run_many(a):
           % (sum(done), time.monotonic() - t0))
 
 
+async def run_rounds(a):
+    t0 = time.monotonic()
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(a.host, a.port), 10)
+    n = 0
+    while n < a.count and time.monotonic() - t0 < a.timeout:
+        if n > 0 and a.hold_file and not os.path.exists(a.hold_file):
+            break
+        msg = pattern(n, a.msg)
+        writer.write(msg)
+        await writer.drain()
+        try:
+            back = await asyncio.wait_for(reader.readexactly(a.msg), a.round_timeout)
+        except asyncio.TimeoutError:
+            raise RuntimeError("round %d: no echo within %.1f s" % (n, a.round_timeout))
+        if back != msg:
+            raise RuntimeError("round %d: echo differs" % n)
+        n += 1
+        await asyncio.sleep(0.01)
+    writer.close()
+    print("rounds: %d echo round trips byte-exact in %.1f s" % (n, time.monotonic() - t0))
+
+
 def csum(data):
     if len(data) % 2:
         data += b"\0"
@@ -151,7 +176,7 @@ def run_synflood(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["echo", "many", "synflood"])
+    p.add_argument("mode", choices=["echo", "many", "synflood", "rounds"])
     p.add_argument("--host", default="198.18.0.2")
     p.add_argument("--port", type=int, default=7)
     p.add_argument("--conns", type=int, default=10)
@@ -163,6 +188,7 @@ def main():
     p.add_argument("--hold", type=float, default=0)
     p.add_argument("--hold-file", default="")
     p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--round-timeout", type=float, default=5)
     a = p.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = min(hard, max(soft, a.conns + 1024))
@@ -172,6 +198,8 @@ def main():
             asyncio.run(run_echo(a))
         elif a.mode == "many":
             asyncio.run(run_many(a))
+        elif a.mode == "rounds":
+            asyncio.run(run_rounds(a))
         else:
             run_synflood(a)
     except Exception as e:  # one clear line for the test log

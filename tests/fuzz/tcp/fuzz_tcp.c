@@ -13,12 +13,21 @@
  * (sb_tcp_pmtu, MTU 500 + 8 * that byte, quoting the segment's ACK field as
  * our sequence number) against the established connection, and afterwards
  * the clock
- * runs until every timer has fired. The ops check every promise the core
- * makes to the glue (offsets inside the send queue, pieces inside the
- * segment, acks bounded, nothing after a terminal event), and TCB invariants
- * are checked after every step; a broken one abort()s. Sequence numbers of
- * the established connection are fixed (ours from 1001, the peer's from
- * 5001) so seeds can aim inside the window.
+ * runs until every timer has fired. The IP header's reserved flag bit says
+ * the caller's pool is low for that segment (ctx.ooo_refuse), and TOS bit 3
+ * has the application close the established connection after its first
+ * segment. The ops check every promise the core makes to the glue (offsets
+ * inside the send queue, pieces inside the segment and inside the receive
+ * window, disjoint, released contiguously from RCV.NXT, acks bounded,
+ * nothing delivered or held after the application's close, nothing after a
+ * terminal event), and invariants are checked after every step; a broken
+ * one abort()s: the TCB's own; the held-data accounting (the pieces held
+ * tile the TCB's ranges exactly, their count stays within the connection's
+ * charge, which fits its receive space and the worker's cap); a TIME-WAIT
+ * deadline that only the peer's FIN again may extend; a cookie accepted only
+ * while cookies were being sent. Sequence numbers of the established
+ * connection are fixed (ours from 1001, the peer's from 5001) so seeds can
+ * aim inside the window.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,11 +38,21 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FZ_SEG_MAX 8u
+#define FZ_SEG_MAX 64u
+#define FZ_HELD_MAX 64u
+#define FZ_WORKER_PIECES 20u /* small, so that the worker's cap is reached */
+
+struct fz_piece {
+	uint32_t seq;
+	uint32_t len;
+};
 
 struct fz {
 	uint32_t queued;  /* bytes in the send queue */
-	uint32_t held;    /* bytes held out of order */
+	uint32_t nheld;   /* pieces held out of order, as the glue keeps them */
+	struct fz_piece held[FZ_HELD_MAX];
+	uint64_t now_us;
+	uint64_t cookie_us; /* when the last cookie SYN-ACK went out (0: never) */
 	struct sb_tcb *gone;
 };
 
@@ -50,6 +69,8 @@ static void fz_emit(void *user, struct sb_tcb *tcb, const struct sb_tcp_tx *tx)
 
 	fz_check(tx->hdr_len >= 20 && tx->hdr_len <= 60 && tx->hdr_len % 4 == 0);
 	fz_check(tcb != NULL || tx->data_len == 0);
+	if (tcb == NULL && (tx->hdr[13] & (SB_TCP_SYN | SB_TCP_ACK)) == (SB_TCP_SYN | SB_TCP_ACK))
+		f->cookie_us = f->now_us; /* a listener's only state-free SYN-ACK */
 	fz_check(tx->data_len == 0 || (uint64_t)tx->data_off + tx->data_len <= f->queued);
 	/* what we emit must parse back */
 	memset(&s, 0, sizeof(s));
@@ -57,31 +78,58 @@ static void fz_emit(void *user, struct sb_tcb *tcb, const struct sb_tcp_tx *tx)
 	fz_check(s.seq == tx->seq);
 }
 
+/* The right edge of what the receiver may take: what it advertised. */
+static uint32_t fz_rcv_edge(const struct sb_tcb *tcb)
+{
+	return sb_seq_max(tcb->rcv_adv, tcb->rcv_nxt);
+}
+
 static void fz_deliver(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg,
 		       uint32_t skip, uint32_t len)
 {
 	(void)user;
-	(void)tcb;
 	fz_check((uint64_t)skip + len <= seg->len && len > 0);
+	/* no byte accepted outside the receive window */
+	fz_check(sb_seq_leq(tcb->rcv_nxt + len, fz_rcv_edge(tcb)));
+	fz_check(!(tcb->flags & SB_TF_FIN_QUEUED)); /* nobody reads after close */
 }
 
 static void fz_hold(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg, uint32_t skip,
 		    uint32_t len, uint32_t seq)
 {
 	struct fz *f = user;
+	uint32_t i;
 
 	fz_check((uint64_t)skip + len <= seg->len && len > 0);
-	fz_check(seq != tcb->rcv_nxt);
-	f->held += len;
+	fz_check(sb_seq_gt(seq, tcb->rcv_nxt));
+	fz_check(sb_seq_leq(seq + len, fz_rcv_edge(tcb)));
+	fz_check(!(tcb->flags & SB_TF_FIN_QUEUED));
+	for (i = 0; i < f->nheld; i++)
+		fz_check(sb_seq_leq(seq + len, f->held[i].seq) ||
+			 sb_seq_geq(seq, f->held[i].seq + f->held[i].len));
+	fz_check(f->nheld < FZ_HELD_MAX);
+	f->held[f->nheld++] = (struct fz_piece){seq, len};
 }
 
 static void fz_release(void *user, struct sb_tcb *tcb, uint32_t end_seq)
 {
 	struct fz *f = user;
-	uint32_t n = end_seq - tcb->rcv_nxt;
+	uint32_t next = tcb->rcv_nxt, i;
+	bool found = true;
 
-	fz_check(n <= f->held + 64000u);
-	f->held = n > f->held ? 0 : f->held - n;
+	/* released pieces run contiguously from RCV.NXT to end_seq */
+	while (found && sb_seq_lt(next, end_seq)) {
+		found = false;
+		for (i = 0; i < f->nheld; i++) {
+			if (f->held[i].seq != next)
+				continue;
+			next += f->held[i].len;
+			f->held[i] = f->held[--f->nheld];
+			found = true;
+			break;
+		}
+	}
+	fz_check(next == end_seq);
 }
 
 static void fz_acked(void *user, struct sb_tcb *tcb, uint32_t bytes)
@@ -99,6 +147,11 @@ static void fz_event(void *user, struct sb_tcb *tcb, enum sb_tcp_event ev)
 
 	fz_check(ev < SB_TCP_EV_MAX);
 	fz_check(f->gone != tcb); /* nothing after a terminal event */
+	if (ev >= SB_TCP_EV_TIME_WAIT) {
+		/* the core forgot its ranges: the glue frees the pieces */
+		fz_check(tcb->ooo_n == 0 && tcb->ooo_pieces == 0);
+		f->nheld = 0;
+	}
 	if (ev >= SB_TCP_EV_CLOSED)
 		f->gone = tcb;
 }
@@ -151,6 +204,27 @@ static void fz_invariants(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb
 	fz_check(tcb->tmask == 0 || sb_wheel_timer_armed(&tcb->timer));
 }
 
+/* Held-data accounting: the glue's pieces tile the TCB's ranges, and the
+ * charge stays within the connection's share and the worker's cap. */
+static void fz_held_ok(const struct sb_tcp_ctx *ctx, const struct sb_tcb *tcb,
+		       const struct fz *f)
+{
+	uint64_t in_ranges = 0, held = 0;
+	uint32_t i;
+
+	for (i = 0; i < tcb->ooo_n; i++)
+		in_ranges += tcb->ooo[i].end - tcb->ooo[i].start;
+	for (i = 0; i < f->nheld; i++)
+		held += f->held[i].len;
+	fz_check(held == in_ranges);
+	fz_check(f->nheld <= tcb->ooo_pieces);
+	fz_check(tcb->ooo_n > 0 || tcb->ooo_pieces == 0);
+	fz_check(tcb->ooo_pieces <= ctx->cfg.ooo_pieces_max);
+	fz_check((uint64_t)tcb->ooo_pieces * ctx->cfg.ooo_piece_bytes <= tcb->rcv_space);
+	fz_check(ctx->ooo_pieces == tcb->ooo_pieces); /* one connection per world */
+	fz_check(ctx->ooo_pieces <= ctx->cfg.ooo_pieces_worker_max);
+}
+
 static const uint8_t fz_key[16] = {7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
 struct fz_world {
@@ -167,6 +241,7 @@ static void fz_world_init(struct fz_world *w, uint64_t now_us, bool sack)
 	sb_tcp_cfg_default(&cfg);
 	cfg.keep_idle_ms = 1000;
 	cfg.sack = sack;
+	cfg.ooo_pieces_worker_max = FZ_WORKER_PIECES;
 	memset(&w->f, 0, sizeof(w->f));
 	sb_wheel_init(&w->wheel, w->slots, 3, now_us / 1000);
 	fz_check(sb_tcp_ctx_init(&w->ctx, &cfg, &fz_ops, &w->f, &w->wheel, fz_key) == 0);
@@ -212,6 +287,7 @@ struct fz_pkt {
 	struct sb_tcp_seg seg;
 	uint32_t gap_ms; /* clock step before this segment (IP ID) */
 	uint32_t pmtu;   /* 0, or an ICMP frag-needed MTU to apply first (IP frag byte) */
+	bool pool_low;   /* the caller's pool is low (IP reserved flag) */
 };
 
 /* Returns the packet's total length (0: not an IPv4/TCP packet we accept);
@@ -234,6 +310,7 @@ static size_t fz_ipv4(const uint8_t *d, size_t n, struct fz_pkt *p, bool *ok)
 	*ok = sb_tcp_parse(d + ihl, tot - ihl, &p->seg) == SB_TCP_PARSE_OK;
 	p->gap_ms = (uint32_t)d[4] << 8 | d[5];
 	p->pmtu = d[7] != 0 ? 500u + 8u * d[7] : 0;
+	p->pool_low = (d[6] & 0x80) != 0;
 	return tot;
 }
 
@@ -253,9 +330,19 @@ static void fz_listen_one(struct fz_world *w, struct sb_tcb *tcb, const struct s
 			sb_tcp_cookie_synack(&w->ctx, &tu, seg, now_us);
 		else
 			fz_check(sb_tcp_accept_syn(&w->ctx, tcb, seg, 777, now_us) == 0);
-	} else if (!(cookies && sb_tcp_cookie_accept(&w->ctx, tcb, &tu, seg, now_us) == 0)) {
+	} else if (cookies && sb_tcp_cookie_accept(&w->ctx, tcb, &tu, seg, now_us) == 0) {
+		/* RFC 4987 §3.6: only while cookies go out (two 64 s periods) */
+		fz_check(w->f.cookie_us != 0 && now_us - w->f.cookie_us <= 129000000ull);
+	} else {
 		sb_tcp_reply_rst(&w->ctx, seg);
 	}
+}
+
+/* The time and the pool as the glue sets them before a core call. */
+static void fz_step(struct fz_world *w, const struct fz_pkt *p, uint64_t now_us)
+{
+	w->f.now_us = now_us;
+	w->ctx.ooo_refuse = p->pool_low;
 }
 
 static void fz_listener(const struct fz_pkt *p, uint32_t n, uint64_t now_us, bool cookies)
@@ -271,17 +358,59 @@ static void fz_listener(const struct fz_pkt *p, uint32_t n, uint64_t now_us, boo
 		sb_tcp_timers_run(&w.ctx, now_us, 100000);
 		if (w.f.gone != NULL)
 			break;
+		fz_step(&w, &p[i], now_us);
 		fz_listen_one(&w, &tcb, &p[i].seg, now_us, cookies);
-		if (w.f.gone == NULL)
-			fz_invariants(&w.ctx, &tcb);
+		if (w.f.gone != NULL)
+			break;
+		fz_invariants(&w.ctx, &tcb);
+		if (tcb.state != SB_TCPS_CLOSED)
+			fz_held_ok(&w.ctx, &tcb, &w.f);
 	}
 	if (tcb.state != SB_TCPS_CLOSED && w.f.gone == NULL)
 		sb_tcp_timers_run(&w.ctx, now_us + 300000000ull, 100000);
 }
 
+/* The TIME-WAIT record meets a segment; false once a new SYN took the
+ * tuple. Only the peer's FIN again may push 2MSL out (RFC 9293
+ * §3.10.7.4): any other segment leaves the deadline where it was. */
+static bool fz_tw_one(struct fz_world *w, struct sb_tcp_tw *tw, const struct sb_tcp_seg *seg,
+		      uint64_t now_us)
+{
+	uint32_t iss = 0, before = tw->expire_ms;
+	bool peer_fin = (seg->flags & SB_TCP_FIN) && seg->seq + seg->len + 1u == tw->rcv_nxt;
+
+	if (sb_tcp_tw_input(&w->ctx, tw, seg, now_us, &iss) == SB_TCP_TW_REUSE) {
+		sb_tcp_tw_cancel(&w->ctx, tw);
+		return false;
+	}
+	fz_check(tw->expire_ms == before || peer_fin);
+	return true;
+}
+
+/* One segment for the established connection (after an ICMP, if any);
+ * the application closes after it when asked. */
+static void fz_conn_one(struct fz_world *w, struct sb_tcb *tcb, const struct fz_pkt *p,
+			uint64_t now_us, bool close_now)
+{
+	if (p->pmtu != 0) {
+		(void)sb_tcp_pmtu(&w->ctx, tcb, p->seg.ack, p->pmtu, now_us);
+		fz_invariants(&w->ctx, tcb);
+	}
+	sb_tcp_input(&w->ctx, tcb, &p->seg, now_us);
+	if (w->f.gone != NULL)
+		return;
+	if (close_now && tcb->state != SB_TCPS_CLOSED && tcb->state != SB_TCPS_TIME_WAIT &&
+	    sb_tcp_close(&w->ctx, tcb, now_us) == 0)
+		w->f.nheld = 0; /* the core forgot them: the glue frees them */
+	fz_invariants(&w->ctx, tcb);
+	if (tcb->state != SB_TCPS_CLOSED)
+		fz_held_ok(&w->ctx, tcb, &w->f);
+}
+
 /* The established connection meets each segment; once it is in TIME-WAIT
  * it is swapped for a record, which meets the rest. */
-static void fz_established(const struct fz_pkt *p, uint32_t n, uint64_t now_us, bool sack)
+static void fz_established(const struct fz_pkt *p, uint32_t n, uint64_t now_us, bool sack,
+			   bool close_first)
 {
 	static struct fz_world w;
 	static struct sb_tcb tcb;
@@ -293,33 +422,22 @@ static void fz_established(const struct fz_pkt *p, uint32_t n, uint64_t now_us, 
 	fz_establish(&w, &tcb, now_us);
 	fz_check(tcb.state == SB_TCPS_ESTABLISHED);
 	fz_invariants(&w.ctx, &tcb);
+	fz_held_ok(&w.ctx, &tcb, &w.f);
 	sb_wheel_timer_init(&tw.timer);
 	for (i = 0; i < n && w.f.gone == NULL; i++) {
 		now_us += 1000u + (uint64_t)p[i].gap_ms * 1000u;
 		sb_tcp_timers_run(&w.ctx, now_us, 100000);
 		if (w.f.gone != NULL)
 			break;
+		fz_step(&w, &p[i], now_us);
 		if (tw_live) {
-			uint32_t iss = 0;
-
-			if (sb_tcp_tw_input(&w.ctx, &tw, &p[i].seg, now_us, &iss) ==
-			    SB_TCP_TW_REUSE) {
-				sb_tcp_tw_cancel(&w.ctx, &tw);
-				tw_live = false;
-			}
+			tw_live = fz_tw_one(&w, &tw, &p[i].seg, now_us);
 			continue;
 		}
 		if (tcb.state == SB_TCPS_CLOSED)
 			break;
-		if (p[i].pmtu != 0) {
-			(void)sb_tcp_pmtu(&w.ctx, &tcb, p[i].seg.ack, p[i].pmtu, now_us);
-			fz_invariants(&w.ctx, &tcb);
-		}
-		sb_tcp_input(&w.ctx, &tcb, &p[i].seg, now_us);
-		if (w.f.gone != NULL)
-			break;
-		fz_invariants(&w.ctx, &tcb);
-		if (tcb.state == SB_TCPS_TIME_WAIT) {
+		fz_conn_one(&w, &tcb, &p[i], now_us, close_first && i == 0);
+		if (w.f.gone == NULL && tcb.state == SB_TCPS_TIME_WAIT) {
 			sb_tcp_tw_init(&w.ctx, &tw, &tcb);
 			tcb.state = SB_TCPS_CLOSED;
 			tw_live = true;
@@ -355,7 +473,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* the first IP header's TOS byte picks variants, so one seed reaches all */
 	fz_listener(pkt, n, now_us, (data[1] & 1) != 0);
-	fz_established(pkt, n, now_us, (data[1] & 2) == 0);
+	fz_established(pkt, n, now_us, (data[1] & 2) == 0, (data[1] & 8) != 0);
 	if (data[1] & 4) { /* every segment twice: duplicates and retransmissions */
 		static struct fz_pkt dup[2 * FZ_SEG_MAX];
 		uint32_t i;
@@ -365,7 +483,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dup[2 * i + 1] = pkt[i];
 			dup[2 * i + 1].gap_ms = 0;
 		}
-		fz_established(dup, 2 * n, now_us, true);
+		fz_established(dup, 2 * n, now_us, true, false);
 	}
 	return 0;
 }

@@ -158,3 +158,36 @@ for name in ('dupack_sack', 'data_fills_hole', 'fin_in_order'):
     for frag in (1, 61, 255):
         with open(os.path.join(OUT, '%s_pmtu%d' % (name, frag)), 'wb') as f:
             f.write(ipv4(seeds[name], frag=frag))
+# Issue 14 triggers. Out-of-order flood: byte 5001 skipped, 48 one-byte
+# segments at 5002..5049 (the share and the worker's cap refuse most), then
+# the hole filled; also with the pool low (IP reserved flag, frag 0x8000) on
+# every other segment, and with the application closing after the first
+# segment (TOS bit 3).
+flood = [ipv4(tcp(5002 + k, 1001, ACK, o=opts(ts=TS), data=b'x'), gap_ms=0) for k in range(48)]
+fill = ipv4(tcp(5001, 1001, ACK, o=opts(ts=TS), data=b'h'), gap_ms=0)
+triggers = {
+    'ooo_flood_48': flood + [fill],
+    'ooo_flood_48_pool_low': [ipv4(tcp(5002 + k, 1001, ACK, o=opts(ts=TS), data=b'x'), gap_ms=0,
+                                   frag=0x8000 if k % 2 else 0) for k in range(48)] + [fill],
+    # TIME-WAIT: a FIN that is not the peer's FIN again must not restart
+    # 2MSL. With TOS bit 3 we close after the first ACK (which opens the
+    # window for the rest of our data), the peer ACKs data and FIN, sends
+    # its FIN, then a stray FIN, then its FIN again.
+    'tw_fin_stray': [
+        ipv4(tcp(5001, 1001, ACK, o=opts(ts=TS))),
+        ipv4(tcp(5001, 11002, ACK, wnd=8000, o=opts(ts=TS)), gap_ms=10),
+        ipv4(tcp(5001, 11002, FIN | ACK, o=opts(ts=TS)), gap_ms=10),
+        ipv4(tcp(7777, 11002, FIN | ACK, o=opts(ts=TS)), gap_ms=30000),
+        ipv4(tcp(5001, 11002, FIN | ACK, o=opts(ts=TS)), gap_ms=20000),
+    ],
+    # an ACK at the listener with no cookie sent (TOS 1: cookies on)
+    'cookie_ack_stray': [ipv4(tcp(9001, 0x00abcdef, ACK))],
+    'cookie_ack_after_syn': [ipv4(tcp(9000, 0, SYN, o=SYN_OPTS)),
+                             ipv4(tcp(9001, 0x00abcdef, ACK), gap_ms=65000)],
+}
+for name, pkts in triggers.items():
+    for tos in (0, 1, 8, 9):
+        first = bytearray(pkts[0])
+        first[1] = tos
+        with open(os.path.join(OUT, '%s_tos%d' % (name, tos)), 'wb') as f:
+            f.write(bytes(first) + b''.join(pkts[1:]))

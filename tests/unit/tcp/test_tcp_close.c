@@ -196,6 +196,60 @@ static void test_tw_record_acks_retransmitted_fin(void **state)
 	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_CONN_TW_EXPIRED], 1);
 }
 
+/* RFC 9293 §3.10.7.4: only the peer's FIN again restarts 2MSL. A FIN at
+ * any other sequence is answered, but one such packet a minute must not
+ * keep the record alive forever. */
+static void test_tw_record_stray_fin_keeps_deadline(void **state)
+{
+	struct sb_tcp_seg s;
+	uint32_t k;
+
+	(void)state;
+	server_in_time_wait();
+	memset(&s, 0, sizeof(s));
+	s.flags = SB_TCP_FIN | SB_TCP_ACK;
+	s.ack = 0xfffff002u;
+	s.opt.present = SB_TCP_OPT_TS;
+	s.opt.tsval = H.e[1].tw.ts_recent;
+	for (k = 0; k < 2; k++) {
+		h_advance_ms(&H, 25000);
+		s.seq = 1000002u + 1000u * k; /* past the peer's FIN: not a retransmission */
+		h_inject(&H, 1, &s);
+		assert_true(H.e[1].tw_live);
+	}
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_TW_FIN_BAD_SEQ], 2);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_TW_ACK], 2); /* still answered */
+	h_advance_ms(&H, 10000); /* 60 s after entering TIME-WAIT */
+	assert_false(H.e[1].tw_live);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_CONN_TW_EXPIRED], 1);
+}
+
+/* The same rule for a TIME-WAIT that kept its full TCB. */
+static void test_time_wait_tcb_stray_fin_keeps_deadline(void **state)
+{
+	struct sb_tcp_seg s;
+
+	(void)state;
+	h_connect(&H);
+	sb_tcp_close(&H.e[0].ctx, &H.e[0].tcb, H.now_us);
+	h_pump(&H);
+	sb_tcp_close(&H.e[1].ctx, &H.e[1].tcb, H.now_us);
+	h_pump(&H);
+	assert_int_equal(H.e[0].tcb.state, SB_TCPS_TIME_WAIT);
+	memset(&s, 0, sizeof(s));
+	s.flags = SB_TCP_FIN | SB_TCP_ACK;
+	s.seq = H.e[0].tcb.rcv_nxt - 500u; /* old bytes and a FIN: not the peer's FIN */
+	s.ack = H.e[0].tcb.snd_nxt;
+	s.opt.present = SB_TCP_OPT_TS;
+	s.opt.tsval = H.e[0].tcb.ts_recent + 1;
+	h_advance_ms(&H, 50000);
+	h_inject(&H, 0, &s);
+	assert_int_equal(H.e[0].ctx.cnt[SB_TCP_CNT_TW_FIN_BAD_SEQ], 1);
+	h_advance_ms(&H, 10000);
+	assert_int_equal(H.e[0].tcb.state, SB_TCPS_CLOSED);
+	assert_int_equal(H.e[0].ctx.cnt[SB_TCP_CNT_CONN_TW_EXPIRED], 1);
+}
+
 static void test_tw_record_ignores_rst(void **state)
 {
 	struct sb_tcp_seg s;
@@ -278,6 +332,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_wait_tcb_ignores_rst, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_limit, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_tw_record_acks_retransmitted_fin, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_tw_record_stray_fin_keeps_deadline, h_setup,
+						h_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_tcb_stray_fin_keeps_deadline, h_setup,
 						h_teardown),
 		cmocka_unit_test_setup_teardown(test_tw_record_ignores_rst, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_tw_reused_by_newer_syn, h_setup, h_teardown),

@@ -4,6 +4,7 @@
  * ISNs, SYN cookies (RFC 4987 §3.6) encoded and checked, and a complete
  * handshake through a listener that keeps no state until the final ACK.
  */
+#include <endian.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -138,6 +139,11 @@ static void test_forged_cookie_ack_reset(void **state)
 	h_init(&H, NULL, NULL);
 	H.e[1].cookies = true;
 	memset(&s, 0, sizeof(s));
+	s.flags = SB_TCP_SYN;
+	s.seq = 4999;
+	h_inject(&H, 1, &s); /* cookies are being sent */
+	h_drop(&H, 1, 0);
+	memset(&s, 0, sizeof(s));
 	s.flags = SB_TCP_ACK;
 	s.seq = 5000;
 	s.ack = 0x12345678;
@@ -147,6 +153,68 @@ static void test_forged_cookie_ack_reset(void **state)
 	h_peek(&H, 1, 0, &s);
 	assert_int_equal(s.flags, SB_TCP_RST);
 	assert_int_equal(s.seq, 0x12345678);
+	h_fini(&H);
+}
+
+/* An ACK carrying a cookie that would be valid for this tuple and time. */
+static void valid_cookie_ack(struct sb_tcp_seg *s, uint32_t peer_isn)
+{
+	struct sb_tcp_cookie_data d = {.mss = 536, .wscale = 0xff};
+	struct sb_tcp_tuple t = {
+		.laddr = H.e[1].addr, .raddr = H.e[0].addr,
+		.lport = htobe16(H.e[1].port), .rport = htobe16(H.e[0].port),
+	};
+
+	memset(s, 0, sizeof(*s));
+	s->flags = SB_TCP_ACK;
+	s->seq = peer_isn + 1;
+	s->ack = sb_tcp_cookie_encode(H.e[1].ctx.key, &t, peer_isn,
+				      (uint32_t)(H.now_us / 1000000u), &d) + 1;
+	s->wnd = 1000;
+}
+
+/* RFC 4987 §3.6: an ACK is taken as a cookie only while cookies are being
+ * sent; otherwise a lucky (or stolen) guess would open a connection that
+ * no SYN ever asked for. */
+static void test_cookie_ack_refused_when_none_sent(void **state)
+{
+	struct sb_tcp_seg s;
+
+	(void)state;
+	h_init(&H, NULL, NULL);
+	H.e[1].cookies = true;
+	valid_cookie_ack(&s, 7000);
+	h_inject(&H, 1, &s);
+	assert_int_equal(H.e[1].tcb.state, SB_TCPS_CLOSED);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_COOKIE_NONE_SENT], 1);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_COOKIE_OK], 0);
+	h_peek(&H, 1, 0, &s);
+	assert_int_equal(s.flags, SB_TCP_RST);
+	h_drop(&H, 1, 0);
+	/* once a cookie went out, the same kind of ACK is taken */
+	memset(&s, 0, sizeof(s));
+	s.flags = SB_TCP_SYN;
+	s.seq = 6999;
+	h_inject(&H, 1, &s);
+	h_drop(&H, 1, 0);
+	valid_cookie_ack(&s, 7000);
+	h_inject(&H, 1, &s);
+	assert_int_equal(H.e[1].tcb.state, SB_TCPS_ESTABLISHED);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_COOKIE_OK], 1);
+	h_fini(&H);
+	/* and refused again once the last cookie's lifetime is over */
+	h_init(&H, NULL, NULL);
+	H.e[1].cookies = true;
+	memset(&s, 0, sizeof(s));
+	s.flags = SB_TCP_SYN;
+	s.seq = 6999;
+	h_inject(&H, 1, &s);
+	h_drop(&H, 1, 0);
+	H.now_us += 130ull * 1000000u;
+	valid_cookie_ack(&s, 8000);
+	h_inject(&H, 1, &s);
+	assert_int_equal(H.e[1].tcb.state, SB_TCPS_CLOSED);
+	assert_int_equal(H.e[1].ctx.cnt[SB_TCP_CNT_COOKIE_NONE_SENT], 1);
 	h_fini(&H);
 }
 
@@ -160,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_iss_keyed_and_clocked),
 		cmocka_unit_test(test_cookie_handshake),
 		cmocka_unit_test(test_forged_cookie_ack_reset),
+		cmocka_unit_test(test_cookie_ack_refused_when_none_sent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
