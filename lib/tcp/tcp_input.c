@@ -220,8 +220,14 @@ static bool seg_acceptable(const struct sb_tcb *tcb, const struct sb_tcp_seg *se
 
 	if (wnd == 0)
 		return seg->seq == lo; /* allowance for ACKs, RSTs and a bare FIN */
+	/* A zero-length segment at the right edge is accepted too (Linux and
+	 * the BSDs do the same): a sender that has filled our window sends its
+	 * pure ACKs at SEG.SEQ = RCV.NXT + RCV.WND, and refusing them throws
+	 * its acknowledgments away. With our data unacknowledged, its data
+	 * waiting behind a hole and our application's window closed, neither
+	 * side would move again (found by the tcp_impaired test). */
 	if (slen == 0)
-		return sb_seq_in(seg->seq, lo, lo + wnd);
+		return sb_seq_in(seg->seq, lo, lo + wnd + 1);
 	return sb_seq_in(seg->seq, lo, lo + wnd) || sb_seq_in(seg->seq + slen - 1, lo, lo + wnd);
 }
 

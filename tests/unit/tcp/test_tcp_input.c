@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "tcp_harness.h"
+#include "tcp_seq.h"
 
 static void expect_seg(int i, uint32_t k, uint8_t flags, uint32_t seq, uint32_t ack, uint32_t len)
 {
@@ -472,6 +473,29 @@ static void test_out_of_window_data_acked(void **state)
 	assert_int_equal(H.e[1].rcvd_len, 0);
 }
 
+/* A pure ACK at the right edge of our window (the peer has filled it) is
+ * acceptable, and what it acknowledges counts: refused, it left both ends
+ * of a connection waiting for each other (tcp_impaired). */
+static void test_pure_ack_at_window_edge(void **state)
+{
+	struct sb_tcp_seg s;
+	struct sb_tcb *t = &H.e[0].tcb;
+
+	(void)state;
+	h_connect(&H);
+	assert_int_equal(h_send(&H, 0, 3000), 0);
+	assert_true(sb_seq_gt(t->rcv_adv, t->rcv_nxt));
+	s = base_seg(0);
+	s.seq = t->rcv_adv; /* RCV.NXT + RCV.WND */
+	s.ack = t->snd_nxt;
+	h_inject(&H, 0, &s);
+	assert_int_equal(H.e[0].ctx.cnt[SB_TCP_CNT_RX_NOT_ACCEPTABLE], 0);
+	assert_int_equal(t->snd_una, t->snd_nxt);
+	s.seq = t->rcv_adv + 1; /* one past the edge: still refused */
+	h_inject(&H, 0, &s);
+	assert_int_equal(H.e[0].ctx.cnt[SB_TCP_CNT_RX_NOT_ACCEPTABLE], 1);
+}
+
 static void test_syn_sent_bad_ack_rst(void **state)
 {
 	struct sb_tcp_seg s;
@@ -632,6 +656,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_paws_forgets_after_24_days, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_ack_for_unsent_data, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_window_data_acked, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_pure_ack_at_window_edge, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_bad_ack_rst, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_synack_lost_syn_retransmitted, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_out_of_order_waits_for_hole, h_setup,
