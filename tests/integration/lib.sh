@@ -101,3 +101,22 @@ it_user_add() {
 it_route_counter() {
 	$SBCTL status | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'
 }
+
+# it_ooo_flood SRC SPORT COUNT PORT HOLD LOG: tests/integration/ooo_flood.py
+# from SRC inside the namespace (48 one-byte segments past a hole on each of
+# COUNT connections, held open while HOLD exists), in the background.
+it_ooo_flood() {
+	ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/ooo_flood.py" \
+		--host "$SB_GW_IP" --port "$4" --src "$1" --sport "$2" --count "$3" --segments 48 \
+		--hold-file "$5" --min-open $(($3 * 9 / 10)) --timeout 140 >"$6" 2>&1 &
+}
+
+# it_wait_flood LOG: wait until the flood writing LOG has sent everything.
+it_wait_flood() {
+	for _ in $(seq 1400); do
+		grep -q "^ooo_flood:" "$1" 2>/dev/null && break
+		sleep 0.1
+	done
+	cat "$1"
+	grep -q "^ooo_flood: [0-9]* connections" "$1" || it_fail "the flood in $1 did not complete"
+}

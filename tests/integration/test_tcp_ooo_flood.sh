@@ -28,25 +28,16 @@ it_tcp_client rounds --msg 1000 --count 100000 --hold-file "$hold" --round-timeo
 	--timeout 150 &
 bystander=$!
 sleep 0.5
-flood() { # flood SRC SPORT COUNT
-	ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/ooo_flood.py" \
-		--host "$SB_GW_IP" --port 7 --src "$1" --sport "$2" --count "$3" --segments 48 \
-		--hold-file "$hold" --min-open $(($3 * 9 / 10)) --timeout 140 >"$flood_log.$2" 2>&1
-}
-flood "$SB_HOST_IP" 20000 750 &
+it_ooo_flood "$SB_HOST_IP" 20000 750 7 "$hold" "$flood_log.20000"
 floods=$!
 for i in 1 2 3 4; do
 	ip -n "$SB_NS" addr add "198.18.0.$((10 + i))/24" dev "$SB_TAP"
-	flood "198.18.0.$((10 + i))" $((21000 + 1000 * i)) 200 &
+	it_ooo_flood "198.18.0.$((10 + i))" $((21000 + 1000 * i)) 200 7 "$hold" \
+		"$flood_log.$((21000 + 1000 * i))"
 	floods="$floods $!"
 done
 for f in 20000 22000 23000 24000 25000; do
-	for _ in $(seq 1400); do
-		grep -q "^ooo_flood:" "$flood_log.$f" 2>/dev/null && break
-		sleep 0.1
-	done
-	cat "$flood_log.$f"
-	grep -q "^ooo_flood: [0-9]* connections" "$flood_log.$f" || it_fail "flood $f did not complete"
+	it_wait_flood "$flood_log.$f"
 done
 
 it_step "while the flood's connections stay open: ping, new connections"

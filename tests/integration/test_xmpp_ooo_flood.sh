@@ -45,21 +45,12 @@ for _ in $(seq 300); do [ -e "$hold.chat" ] && break; sleep 0.1; done
 [ -e "$hold.chat" ] || { cat "$SB_RUN/chat.log"; it_fail "the chatting clients did not log in"; }
 floods=""
 for i in 0 1 2 3 4; do
-	src="198.18.0.$((10 + i))"
-	ip -n "$SB_NS" addr add "$src/24" dev "$SB_TAP"
-	ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/ooo_flood.py" \
-		--host "$SB_GW_IP" --port 5222 --src "$src" --sport $((20000 + 1000 * i)) --count 150 \
-		--segments 48 --hold-file "$hold" --min-open 135 --timeout 140 \
-		>"$flood_log.$i" 2>&1 &
+	ip -n "$SB_NS" addr add "198.18.0.$((10 + i))/24" dev "$SB_TAP"
+	it_ooo_flood "198.18.0.$((10 + i))" $((20000 + 1000 * i)) 150 5222 "$hold" "$flood_log.$i"
 	floods="$floods $!"
 done
 for i in 0 1 2 3 4; do
-	for _ in $(seq 1400); do
-		grep -q "^ooo_flood:" "$flood_log.$i" 2>/dev/null && break
-		sleep 0.1
-	done
-	cat "$flood_log.$i"
-	grep -q "^ooo_flood: [0-9]* connections" "$flood_log.$i" || it_fail "flood $i did not complete"
+	it_wait_flood "$flood_log.$i"
 done
 it_ping 3
 it_xmpp login carol@switchboard.test secret-c PLAIN || it_fail "a new login failed during the flood"
