@@ -517,24 +517,12 @@ static bool rcv_inorder(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct
 	}
 }
 
-/* Text after the application's close: nothing is delivered or held, since
- * nobody will read it. In-order bytes are acknowledged and dropped (the
- * peer must get its FIN through), out-of-order ones refused. */
-static void rcv_closed(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t data_seq,
-		       uint32_t len, bool fin, uint32_t *ev)
+/* Out-of-order text after the application's close: refused, not held. */
+static void rcv_closed(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, uint32_t len)
 {
 	tcb->flags |= SB_TF_ACKNOW;
-	if (data_seq != tcb->rcv_nxt) {
-		if (len > 0)
-			tcp_count(ctx, SB_TCP_CNT_RX_OOO_CLOSED);
-		return;
-	}
-	if (len > 0) {
-		tcp_count(ctx, SB_TCP_CNT_RX_DATA_CLOSED);
-		tcb->rcv_nxt += len;
-	}
-	if (fin)
-		rcv_fin(ctx, tcb, ev);
+	if (len > 0)
+		tcp_count(ctx, SB_TCP_CNT_RX_OOO_CLOSED);
 }
 
 /* §3.10.7.4 seventh and eighth checks: segment text and FIN. */
@@ -571,8 +559,11 @@ static void rcv_text(struct sb_tcp_ctx *ctx, struct sb_tcb *tcb, const struct sb
 		tcp_count(ctx, SB_TCP_CNT_RX_ZERO_WINDOW_DROP);
 		tcb->flags |= SB_TF_ACKNOW;
 	}
-	if (tcb->flags & SB_TF_FIN_QUEUED) {
-		rcv_closed(ctx, tcb, data_seq, len, fin, ev);
+	if ((tcb->flags & SB_TF_FIN_QUEUED) && data_seq != tcb->rcv_nxt) {
+		/* After the application's close nothing is held out of order;
+		 * in-order bytes still go to it (a half-closed peer's last
+		 * words, such as </stream:stream>, are still read). */
+		rcv_closed(ctx, tcb, len);
 		return;
 	}
 	if (data_seq != tcb->rcv_nxt) {

@@ -14,7 +14,9 @@
 # 140 s.
 IT_NAME=tcpooo
 . "$(dirname "$0")/lib.sh"
-export SB_EXTRA="tcp.echo_port=7"
+# The echo service's window follows its send space: 64 KiB here, so that a
+# connection's own share (28 pieces) is reached before the 48-piece ceiling.
+export SB_EXTRA="tcp.echo_port=7 tcp.snd_queue_max=65536"
 hold="$SB_RUN/flood.hold"
 flood_log="$SB_RUN/flood.log"
 

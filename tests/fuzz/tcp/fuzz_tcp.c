@@ -91,7 +91,6 @@ static void fz_deliver(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *
 	fz_check((uint64_t)skip + len <= seg->len && len > 0);
 	/* no byte accepted outside the receive window */
 	fz_check(sb_seq_leq(tcb->rcv_nxt + len, fz_rcv_edge(tcb)));
-	fz_check(!(tcb->flags & SB_TF_FIN_QUEUED)); /* nobody reads after close */
 }
 
 static void fz_hold(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg *seg, uint32_t skip,
