@@ -323,3 +323,19 @@ void h_login(struct h_conn *h)
 	assert_true(sb_c2s_bound(&h->c));
 	h_since(h);
 }
+
+struct h_conn *h_new(void)
+{
+	struct h_conn *h = calloc(1, sizeof(*h));
+
+	assert_non_null(h);
+	h_init(h);
+	return h;
+}
+
+void h_free(struct h_conn *h)
+{
+	sb_c2s_release(&h->c, &h->env);
+	assert_int_equal(h->aux_in_use, 0);
+	free(h);
+}

@@ -67,6 +67,11 @@ struct h_conn {
 
 /* New connection with default config (domain example.com) and start(). */
 void h_init(struct h_conn *h);
+
+/* The fixture every c2s test file uses: a fresh connection (h_init), and
+ * its end, which checks that nothing it borrowed is still held. */
+struct h_conn *h_new(void);
+void h_free(struct h_conn *h);
 /* Queue client bytes and feed as far as possible. */
 void h_send(struct h_conn *h, const char *s);
 /* The server's output since the previous h_since() call (NUL-terminated,

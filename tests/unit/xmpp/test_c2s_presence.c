@@ -23,8 +23,7 @@ static struct h_conn *h;
 static int setup(void **state)
 {
 	(void)state;
-	h = calloc(1, sizeof(*h));
-	h_init(h);
+	h = h_new();
 	h_login(h);
 	return 0;
 }
@@ -32,9 +31,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	sb_c2s_release(&h->c, &h->env);
-	assert_int_equal(h->aux_in_use, 0);
-	free(h);
+	h_free(h);
 	return 0;
 }
 
