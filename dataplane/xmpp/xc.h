@@ -3,7 +3,7 @@
  * The dataplane's XMPP client connections: lib/xml and lib/xmpp driven by
  * the TCP glue, with the control plane reached over the rings.
  *
- * A TCP connection of the c2s listener carries one struct sb_xconn (its
+ * A TCP connection of the c2s listener carries one struct sb_xc_conn (its
  * app_data): the stream's tokenizer and c2s state, the received bytes not
  * yet consumed (a partial stanza stays in the mbufs it arrived in), and the
  * handle the control plane uses to address it: the object's address plus a
@@ -16,19 +16,19 @@
  * and the bound JID. An idle bound session holds: the TCP connection, this
  * struct and its JID; see docs/BENCHMARKS.md for the bytes.
  */
-#ifndef SB_DP_XCONN_H
-#define SB_DP_XCONN_H
+#ifndef SB_DP_XC_H
+#define SB_DP_XC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "c2s.h"
-#include "c2s_limits.h"
+#include "xc_limits.h"
 #include "msg.h"
 #include "shm.h"
 #include "wheel.h"
-#include "xlist.h"
+#include "xc_list.h"
 #include "xml.h"
 
 struct rte_mbuf;
@@ -37,7 +37,7 @@ struct sb_conn;
 struct sb_worker;
 struct sb_config;
 
-#define SB_XCONN_JID_MAX 256u /* bytes of a bound full JID kept here (with its NUL) */
+#define SB_XC_JID_MAX 256u /* bytes of a bound full JID kept here (with its NUL) */
 
 #define SB_XC_F_CLOSING 0x01u  /* a stream error or close was sent: ignore input */
 #define SB_XC_F_LISTED 0x02u   /* on the worker's bound list */
@@ -46,10 +46,10 @@ struct sb_config;
 #define SB_XC_F_SHAPED 0x10u    /* over its byte rate: input paused, window closed */
 #define SB_XC_F_UNBIND 0x20u    /* a BIND_REQ went up: sb-control is owed an UNBIND */
 
-struct sb_xconn {
+struct sb_xc_conn {
 	struct sb_c2s c2s;
 	struct sb_xml xml;
-	struct sb_conn *conn;          /* NULL once TCP is gone (see sb_xconn_linger) */
+	struct sb_conn *conn;          /* NULL once TCP is gone (see sb_xc_linger) */
 	struct rte_mbuf *in_head;      /* received, not consumed: first byte at in_off */
 	struct rte_mbuf *in_tail;
 	uint64_t in_off;               /* stream offset of in_head's first byte */
@@ -65,43 +65,43 @@ struct sb_xconn {
 	uint32_t in_bytes;             /* buffer bytes (mbuf sizes) held in the input list */
 	int32_t shaper_tokens;         /* bytes the client may still send now */
 	uint32_t shaper_ms;            /* last refill */
-	struct sb_xlink bound_link;    /* the worker's bound list (replay after restart) */
-	struct sb_xlink wait_link;     /* the ring-room list of pending_shard */
-	struct sb_xlink shape_link;    /* the shaper's paused list */
+	struct sb_xc_node bound_link;    /* the worker's bound list (replay after restart) */
+	struct sb_xc_node wait_link;     /* the ring-room list of pending_shard */
+	struct sb_xc_node shape_link;    /* the shaper's paused list */
 	struct sb_wheel_timer login_timer;
 };
 
 #define SB_XC_POOL_WAIT SB_MAX_SHARDS /* waiting[] index of the message pool's list */
 
-#define SB_XC_BOUND_LINK offsetof(struct sb_xconn, bound_link)
-#define SB_XC_WAIT_LINK offsetof(struct sb_xconn, wait_link)
-#define SB_XC_SHAPE_LINK offsetof(struct sb_xconn, shape_link)
+#define SB_XC_BOUND_LINK offsetof(struct sb_xc_conn, bound_link)
+#define SB_XC_WAIT_LINK offsetof(struct sb_xc_conn, wait_link)
+#define SB_XC_SHAPE_LINK offsetof(struct sb_xc_conn, shape_link)
 
 /* Per-worker XMPP state. */
-struct sb_xmpp_worker {
+struct sb_xc_worker {
 	struct sb_c2s_env env;
 	struct sb_xml_ctx ctx;           /* the tokenizer's working state, shared */
 	struct sb_xml_limits lim;
 	struct sb_c2s_scratch scratch;
-	struct rte_mempool *xconn_pool;
-	struct sb_xconn **xtab;          /* every connection object, by index */
+	struct rte_mempool *conn_pool;
+	struct sb_xc_conn **xtab;          /* every connection object, by index */
 	uint32_t xtab_n;
 	struct rte_mempool *ctx_pool;    /* saved struct sb_xml_ctx */
 	struct rte_mempool *aux_pool;    /* struct sb_c2s_aux */
-	struct rte_mempool *jid_pool;    /* SB_XCONN_JID_MAX bytes */
+	struct rte_mempool *jid_pool;    /* SB_XC_JID_MAX bytes */
 	struct sb_msg_pool_ops msg_ops;
-	struct sb_xlist bound;           /* bound sessions (replayed to a new sb-control) */
+	struct sb_xc_list bound;           /* bound sessions (replayed to a new sb-control) */
 	uint32_t replay_next;            /* the next bound session to replay, by index */
 	uint32_t replay_epoch;           /* the epoch replay_next walks for */
 	uint32_t gen_next;
 	uint32_t ctl_epoch;              /* epoch the bound sessions were last sent to */
 	/* Connections waiting for ring room, per shard; the last list holds
 	 * those waiting for the message pool (SB_XC_POOL_WAIT). */
-	struct sb_xlist waiting[SB_MAX_SHARDS + 1];
-	struct sb_xlist shaped;          /* paused by the shaper, refilled each turn */
+	struct sb_xc_list waiting[SB_MAX_SHARDS + 1];
+	struct sb_xc_list shaped;          /* paused by the shaper, refilled each turn */
 	uint32_t lingering;              /* closed connections still owing sb-control a message */
 	struct sb_wheel wheel;           /* login deadlines, 1 ms ticks */
-	struct sb_c2s_limits limits;
+	struct sb_xc_limits limits;
 	uint64_t login_timeout_ms;
 	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
 	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
@@ -113,79 +113,79 @@ struct sb_xmpp_worker {
 };
 
 /* Create worker w's XMPP state from the configuration. 0 or negative errno. */
-int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg);
+int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg);
 
 /* Handle a message from a control shard (AUTH_RESP, BIND_RESP, DELIVER,
  * KICK); owns m. */
-void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m);
+void sb_xc_from_control(struct sb_worker *w, struct sb_msg *m);
 
 /* The same as registered on the worker's link (ctx: the worker). */
-void sb_xmpp_link_handler(void *ctx, unsigned shard, struct sb_msg *m);
+void sb_xc_link_handler(void *ctx, unsigned shard, struct sb_msg *m);
 
 /* The worker is stopping: every bound stream gets <system-shutdown/> and a
  * close (RFC 6120 §4.9.3.20). */
-void sb_xmpp_shutdown(struct sb_worker *w);
+void sb_xc_shutdown(struct sb_worker *w);
 
 /* Once per loop turn: login deadlines, blocked stanzas, and the replay of
  * bound sessions to a newly attached sb-control. Bounded. */
-void sb_xmpp_turn(struct sb_worker *w, uint64_t now_us);
+void sb_xc_turn(struct sb_worker *w, uint64_t now_us);
 
-/* c2s_glue.c: act on what lib/xmpp returned; used by the ring side too. */
-void sb_xconn_act(struct sb_worker *w, struct sb_xconn *x, enum sb_c2s_action act);
+/* xc_glue.c: act on what lib/xmpp returned; used by the ring side too. */
+void sb_xc_act(struct sb_worker *w, struct sb_xc_conn *x, enum sb_c2s_action act);
 
-/* c2s_glue.c: send bytes on x (copied into mbufs). */
-void sb_xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len);
+/* xc_glue.c: send bytes on x (copied into mbufs). */
+void sb_xc_write(struct sb_worker *w, struct sb_xc_conn *x, const uint8_t *p, size_t len);
 
-/* c2s_glue.c: x stopped reading (its send queue is full): counted, closed. */
-void sb_xconn_slow_reader(struct sb_worker *w, struct sb_xconn *x);
+/* xc_glue.c: x stopped reading (its send queue is full): counted, closed. */
+void sb_xc_slow_reader(struct sb_worker *w, struct sb_xc_conn *x);
 
-/* c2s_glue.c: the receive window: the input budget (tcp.rcv_space) less
+/* xc_glue.c: the receive window: the input budget (tcp.rcv_space) less
  * what is buffered, 0 while shaped. Paused input thus closes the window. */
-void sb_xconn_window(struct sb_worker *w, struct sb_xconn *x);
+void sb_xc_window(struct sb_worker *w, struct sb_xc_conn *x);
 
-/* c2s_glue.c: feed what is buffered, as far as the c2s state allows. */
-void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x);
+/* xc_glue.c: feed what is buffered, as far as the c2s state allows. */
+void sb_xc_pump(struct sb_worker *w, struct sb_xc_conn *x);
 
-/* c2s_ring.c: requests to the control plane for an action. */
-void sb_xconn_auth_request(struct sb_worker *w, struct sb_xconn *x, bool plain);
-void sb_xconn_bind_request(struct sb_worker *w, struct sb_xconn *x);
+/* xc_ctl.c: requests to the control plane for an action. */
+void sb_xc_auth_request(struct sb_worker *w, struct sb_xc_conn *x, bool plain);
+void sb_xc_bind_request(struct sb_worker *w, struct sb_xc_conn *x);
 /* A bound session to a new sb-control; -ENOBUFS/-ENOTCONN: try later. */
-int sb_xconn_replay(struct sb_worker *w, struct sb_xconn *x);
+int sb_xc_replay(struct sb_worker *w, struct sb_xc_conn *x);
 
-/* c2s_ring.c: hand m (for x) to shard, or park it on x until the ring has
+/* xc_ctl.c: hand m (for x) to shard, or park it on x until the ring has
  * room (input paused). 0: sent or parked. -ENOTCONN: sb-control is gone,
  * m is freed and its request answered here. */
-int sb_xconn_send(struct sb_worker *w, struct sb_xconn *x, unsigned shard, struct sb_msg *m);
+int sb_xc_send(struct sb_worker *w, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m);
 
-/* c2s_ring.c: x's TCP connection is gone (x->conn is NULL); send what it
+/* xc_ctl.c: x's TCP connection is gone (x->conn is NULL); send what it
  * still owes sb-control (a parked message, the UNBIND), then release it. */
-void sb_xconn_linger(struct sb_worker *w, struct sb_xconn *x);
+void sb_xc_linger(struct sb_worker *w, struct sb_xc_conn *x);
 
-/* c2s_ring.c: pause x until the message pool is above sb-control's
+/* xc_ctl.c: pause x until the message pool is above sb-control's
  * reserve (sb_ctl_link_msgs_low) and the mbuf pool above its own
  * (w->mbufs_low) again. */
-void sb_xconn_pool_wait(struct sb_worker *w, struct sb_xconn *x);
+void sb_xc_pool_wait(struct sb_worker *w, struct sb_xc_conn *x);
 
-/* c2s_ring.c: once per turn, retry parked messages in order and resume
+/* xc_ctl.c: once per turn, retry parked messages in order and resume
  * connections that waited for the pool. Bounded. */
-void sb_xconn_ring_turn(struct sb_worker *w, uint64_t now_tsc);
+void sb_xc_ctl_turn(struct sb_worker *w, uint64_t now_tsc);
 
-/* c2s_app.c: return x to its pool; late replies for it no longer match. */
-void sb_xconn_release(struct sb_worker *w, struct sb_xconn *x);
+/* xc_app.c: return x to its pool; late replies for it no longer match. */
+void sb_xc_release(struct sb_worker *w, struct sb_xc_conn *x);
 
-/* c2s_route.c: route the stanza lib/xmpp stamped (env.res.stanza). */
-void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x);
+/* xc_route.c: route the stanza lib/xmpp stamped (env.res.stanza). */
+void sb_xc_route(struct sb_worker *w, struct sb_xc_conn *x);
 
-/* c2s_route.c: answer the stanza m carried with a type='wait' error:
+/* xc_route.c: answer the stanza m carried with a type='wait' error:
  * sb-control is gone. */
-void sb_xconn_wait_error(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m);
+void sb_xc_wait_error(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m);
 
-/* c2s_route.c: write a DELIVER's stanza to x. */
-void sb_xconn_deliver(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m);
+/* xc_route.c: write a DELIVER's stanza to x. */
+void sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m);
 
 /* The control plane's handle for x: its index in the worker's table, with
  * x->gen beside it in the message. Checked in O(1) at any table size. */
-static inline uint64_t sb_xconn_handle(const struct sb_xconn *x)
+static inline uint64_t sb_xc_handle(const struct sb_xc_conn *x)
 {
 	return x->idx;
 }
