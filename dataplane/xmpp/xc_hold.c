@@ -47,11 +47,25 @@ static void hold_arm(struct sb_worker *w, struct sb_xc_conn *x)
 
 void sb_xc_slow_reader(struct sb_worker *w, struct sb_xc_conn *x)
 {
-	x->flags |= SB_XC_F_CLOSING;
 	if (x->conn == NULL || (x->conn->flags & SB_CONN_F_DEAD))
 		return; /* already going */
-	SB_CTR_INC(w, xmpp_slow_reader);
+	/* A stream already closing is only not waited for any more. */
+	if (!(x->flags & SB_XC_F_CLOSING))
+		SB_CTR_INC(w, xmpp_slow_reader);
+	x->flags |= SB_XC_F_CLOSING;
 	sb_conn_abort(w, x->conn);
+}
+
+/* Whether x, over a share, is the one to reset: over its own always;
+ * over the worker's only if it holds at least the average of those that
+ * hold, so the pool's pressure falls on the readers furthest behind and
+ * not on whoever got the next stanza. */
+static bool hold_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
+{
+	if (x->held_objs > xw->hold_conn_max)
+		return true;
+	return xw->held_objs > xw->hold_worker_max &&
+	       (uint64_t)x->held_objs * xw->holders >= xw->held_objs;
 }
 
 void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
@@ -62,10 +76,12 @@ void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
 
 	(void)h;
 	m->held = NULL;
-	if (x->held_tail != NULL)
+	if (x->held_tail != NULL) {
 		x->held_tail->held = m;
-	else
+	} else {
 		x->held_head = m;
+		xw->holders++;
+	}
 	x->held_tail = m;
 	x->held_objs = (uint16_t)RTE_MIN((uint32_t)x->held_objs + n, (uint32_t)UINT16_MAX);
 	xw->held_objs += n;
@@ -75,7 +91,7 @@ void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
 	/* Over its share the reader is too far behind to wait for; the held
 	 * chains stay until the close returns them (a bounded overshoot:
 	 * what sb-control sent before it learns of the close). */
-	if (x->held_objs > xw->hold_conn_max || xw->held_objs > xw->hold_worker_max) {
+	if (hold_over_share(xw, x)) {
 		sb_xc_slow_reader(w, x);
 		return;
 	}
@@ -89,8 +105,10 @@ static struct sb_msg *hold_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	uint16_t n = hold_objs(m);
 
 	x->held_head = m->held;
-	if (x->held_head == NULL)
+	if (x->held_head == NULL) {
 		x->held_tail = NULL;
+		xw->holders--;
+	}
 	m->held = NULL;
 	x->held_objs = (uint16_t)(x->held_objs > n ? x->held_objs - n : 0);
 	xw->held_objs -= RTE_MIN(xw->held_objs, (uint32_t)n);
