@@ -8,9 +8,13 @@
  * linked through sb_msg.held) and written, in order, as ACKs free room
  * (on_writable). Later DELIVERs queue behind it so order holds.
  *
+ * All the held stanzas of a worker have a share of the message pool
+ * (xmpp.hold_pool_pct): past it the worker stops taking more from
+ * sb-control, which then backs up to the senders (hold_pressure).
+ *
  * A reader that makes no progress for xmpp.slow_reader_ms, or whose held
- * stanzas outgrow their share (xmpp.hold_bytes per connection, a part of
- * the message pool per worker), is not reading: its connection is reset
+ * stanzas outgrow its own share (xmpp.hold_bytes), is not reading: its
+ * connection is reset
  * (an orderly close would wait on the window it keeps shut) and counted.
  * What it held is not lost: once the connection's UNBIND is on the ring,
  * each held DELIVER goes back to sb-control as a STANZA flagged
@@ -56,16 +60,21 @@ void sb_xc_slow_reader(struct sb_worker *w, struct sb_xc_conn *x)
 	sb_conn_abort(w, x->conn);
 }
 
-/* Whether x, over a share, is the one to reset: over its own always;
- * over the worker's only if it holds at least the average of those that
- * hold, so the pool's pressure falls on the readers furthest behind and
- * not on whoever got the next stanza. */
-static bool hold_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
+/* The worker's share of the pool: past it the worker stops taking
+ * messages from sb-control (w->ctl_paused) until its readers drain below
+ * three quarters of it. What sb-control cannot send waits in its backlog,
+ * whose high mark stops it reading the senders' stanzas: the senders'
+ * TCP windows close. Overload thus slows everyone to the pace of the
+ * readers, and nobody is reset for being merely slow. */
+static void hold_pressure(struct sb_worker *w, const struct sb_xc_worker *xw)
 {
-	if (x->held_objs > xw->hold_conn_max)
-		return true;
-	return xw->held_objs > xw->hold_worker_max &&
-	       (uint64_t)x->held_objs * xw->holders >= xw->held_objs;
+	if (xw->held_objs > xw->hold_worker_max) {
+		if (!w->ctl_paused)
+			SB_CTR_INC(w, xmpp_hold_paused);
+		w->ctl_paused = true;
+	} else if (xw->held_objs <= xw->hold_worker_max / 4 * 3) {
+		w->ctl_paused = false;
+	}
 }
 
 void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
@@ -76,22 +85,21 @@ void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
 
 	(void)h;
 	m->held = NULL;
-	if (x->held_tail != NULL) {
+	if (x->held_tail != NULL)
 		x->held_tail->held = m;
-	} else {
+	else
 		x->held_head = m;
-		xw->holders++;
-	}
 	x->held_tail = m;
 	x->held_objs = (uint16_t)RTE_MIN((uint32_t)x->held_objs + n, (uint32_t)UINT16_MAX);
 	xw->held_objs += n;
 	SB_CTR_INC(w, xmpp_deliver_held);
 	if (x->conn == NULL)
 		return; /* closed: returned after its UNBIND (sb_xc_linger) */
-	/* Over its share the reader is too far behind to wait for; the held
-	 * chains stay until the close returns them (a bounded overshoot:
+	/* Over its own share the reader is too far behind to wait for; the
+	 * held chains stay until the close returns them (a bounded overshoot:
 	 * what sb-control sent before it learns of the close). */
-	if (hold_over_share(xw, x)) {
+	hold_pressure(w, xw);
+	if (x->held_objs > xw->hold_conn_max) {
 		sb_xc_slow_reader(w, x);
 		return;
 	}
@@ -99,19 +107,19 @@ void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
 		hold_arm(w, x);
 }
 
-static struct sb_msg *hold_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+static struct sb_msg *hold_pop(struct sb_worker *w, struct sb_xc_worker *xw,
+			       struct sb_xc_conn *x)
 {
 	struct sb_msg *m = x->held_head;
 	uint16_t n = hold_objs(m);
 
 	x->held_head = m->held;
-	if (x->held_head == NULL) {
+	if (x->held_head == NULL)
 		x->held_tail = NULL;
-		xw->holders--;
-	}
 	m->held = NULL;
 	x->held_objs = (uint16_t)(x->held_objs > n ? x->held_objs - n : 0);
 	xw->held_objs -= RTE_MIN(xw->held_objs, (uint32_t)n);
+	hold_pressure(w, xw);
 	return m;
 }
 
@@ -128,7 +136,7 @@ void sb_xc_hold_flush(struct sb_worker *w, struct sb_xc_conn *x)
 		(void)sb_msg_stanza_read(x->held_head, &h);
 		if (!sb_xc_deliver_fits(w, x, &h))
 			break;
-		m = hold_pop(xw, x);
+		m = hold_pop(w, xw, x);
 		sb_xc_deliver_write(w, x, m, &h);
 		sb_msg_free_chain(m, &w->msg_ops);
 		moved = true;
@@ -164,7 +172,7 @@ struct sb_msg *sb_xc_hold_return(struct sb_worker *w, struct sb_xc_conn *x)
 {
 	if (x->held_head == NULL)
 		return NULL;
-	return hold_relabel(w, hold_pop(w->xmpp, x));
+	return hold_relabel(w, hold_pop(w, w->xmpp, x));
 }
 
 /* Send returned messages parked on the worker, oldest first. */
