@@ -51,9 +51,9 @@ static void test_days_left(void **state)
 	assert_int_equal(sb_tls_server_days_left(srv, 0, now, &days), 0);
 	assert_true(days == 29 || days == 30);
 	assert_int_equal(sb_tls_server_days_left(srv, 1, now, &days), 0);
-	assert_int_equal(days, -1); /* expired yesterday */
-	assert_int_equal(sb_tls_server_days_left(srv, 1, now - 3 * 86400 + 3600, &days), 0);
-	assert_int_equal(days, 1);  /* as seen three days ago: 1 day 23 hours left */
+	assert_int_equal(days, -1); /* expired 12 hours ago: rounded down */
+	assert_int_equal(sb_tls_server_days_left(srv, 1, now - 3 * 86400, &days), 0);
+	assert_int_equal(days, 2);  /* as seen three days ago: 2 days 12 hours left */
 	assert_int_equal(sb_tls_server_days_left(srv, 2, now, &days), -ENOENT);
 	sb_tls_server_put(srv);
 }

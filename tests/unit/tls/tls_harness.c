@@ -100,9 +100,9 @@ void th_pki_make(struct th_pki *pki)
 	for (unsigned i = 0; i < 3; i++) {
 		EVP_PKEY *k;
 		X509 *x;
-		/* expired.test: valid from 10 days ago until yesterday */
+		/* expired.test: valid from 10 days ago until 12 hours ago */
 		long from = i == 2 ? -86400L * 10 : -3600;
-		long to = i == 2 ? -86400L : 86400L * 30;
+		long to = i == 2 ? -43200L : 86400L * 30;
 
 		snprintf(pki->key[i], sizeof(pki->key[i]), "%s/%s.key", pki->dir, names[i]);
 		snprintf(pki->cert[i], sizeof(pki->cert[i]), "%s/%s.pem", pki->dir, names[i]);

@@ -23,7 +23,7 @@ struct th_pki {
 	char key[3][128];
 };
 
-/* Make a CA and three leaves (the third expired yesterday) under mkdtemp. */
+/* Make a CA and three leaves (the third expired 12 hours ago) under mkdtemp. */
 void th_pki_make(struct th_pki *pki);
 void th_pki_remove(struct th_pki *pki);
 
