@@ -85,6 +85,11 @@ struct sb_tls_worker {
 	EVP_CIPHER *aead[SB_TLS_SUITE_MAX];     /* fetched once: no implicit fetch per record */
 	EVP_CIPHER_CTX *enc[SB_TLS_SUITE_MAX];
 	EVP_CIPHER_CTX *dec[SB_TLS_SUITE_MAX];
+	/* The key each context holds now: a record under the same key (a
+	 * burst on one connection) sets only the nonce, skipping the key
+	 * schedule (about 180 ns of AES-GCM's ~450 per small record). */
+	uint8_t enc_key[SB_TLS_SUITE_MAX][32];
+	uint8_t dec_key[SB_TLS_SUITE_MAX][32];
 	EVP_KDF_CTX *kdf;                       /* "TLS13-KDF", reused for every derivation */
 	EVP_CIPHER *ticket_cipher;              /* AES-256-CBC for session tickets */
 	uint64_t now_s;                         /* wall clock, seconds: ticket key epochs */

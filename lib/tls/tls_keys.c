@@ -95,6 +95,8 @@ void sb_tls_worker_fini(struct sb_tls_worker *w)
 		w->enc[i] = w->dec[i] = NULL;
 		w->aead[i] = NULL;
 	}
+	OPENSSL_cleanse(w->enc_key, sizeof(w->enc_key));
+	OPENSSL_cleanse(w->dec_key, sizeof(w->dec_key));
 	EVP_CIPHER_free(w->ticket_cipher);
 	EVP_KDF_CTX_free(w->kdf);
 	w->ticket_cipher = NULL;
@@ -160,6 +162,24 @@ int tls_dir_update(struct sb_tls_worker *w, unsigned suite, struct sb_tls_dir *d
 		rc = tls_dir_set(w, suite, d, next);
 	OPENSSL_cleanse(next, sizeof(next));
 	return rc;
+}
+
+int tls_ctx_key(EVP_CIPHER_CTX *ctx, uint8_t held[32], const uint8_t *key, unsigned key_len,
+		const uint8_t nonce[12], int enc)
+{
+	const uint8_t *k = key;
+	int ok;
+
+	/* Only equality matters here, not timing: both keys are ours. */
+	if (memcmp(held, key, key_len) == 0)
+		k = NULL;
+	ok = enc ? EVP_EncryptInit_ex2(ctx, NULL, k, nonce, NULL)
+		 : EVP_DecryptInit_ex2(ctx, NULL, k, nonce, NULL);
+	if (ok && k != NULL)
+		memcpy(held, key, key_len);
+	else if (!ok)
+		memset(held, 0, 32);
+	return ok;
 }
 
 void sb_tls_conn_wipe(struct sb_tls_conn *c)

@@ -71,6 +71,10 @@ int tls_dir_set(struct sb_tls_worker *w, unsigned suite, struct sb_tls_dir *d,
 		const uint8_t *secret);
 /* The next generation of a direction's secret (RFC 8446 §7.2), rekeyed. */
 int tls_dir_update(struct sb_tls_worker *w, unsigned suite, struct sb_tls_dir *d);
+/* Key (if it is not the one already in) and nonce into a worker context.
+ * 1 on success, like EVP. */
+int tls_ctx_key(EVP_CIPHER_CTX *ctx, uint8_t held[32], const uint8_t *key, unsigned key_len,
+		const uint8_t nonce[12], int enc);
 /* Suite index of an IANA id, or -1. */
 int tls_suite_of(uint16_t id);
 

@@ -76,7 +76,8 @@ static bool rec_decrypt(struct sb_tls_worker *w, struct sb_tls_conn *c, const ui
 
 	rec_nonce(&c->rx, nonce);
 	/* The whole header as received is the additional data (§5.2). */
-	if (!EVP_DecryptInit_ex2(ctx, NULL, c->rx.key, nonce, NULL) ||
+	if (!tls_ctx_key(ctx, w->dec_key[c->suite], c->rx.key, tls_suites[c->suite].key_len, nonce,
+			 0) ||
 	    !EVP_DecryptUpdate(ctx, NULL, &n, in, SB_TLS_REC_HDR) ||
 	    !EVP_DecryptUpdate(ctx, out, &n, in + SB_TLS_REC_HDR, (int)ctlen) ||
 	    !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, SB_TLS_TAG,

@@ -41,7 +41,8 @@ static long seal_one(struct sb_tls_worker *w, struct sb_tls_conn *c, uint8_t typ
 		nonce[i] = c->tx.iv[i];
 	for (unsigned i = 0; i < 8; i++)
 		nonce[4 + i] ^= (uint8_t)(c->tx.seq >> (56 - 8 * i));
-	if (!EVP_EncryptInit_ex2(ctx, NULL, c->tx.key, nonce, NULL) ||
+	if (!tls_ctx_key(ctx, w->enc_key[c->suite], c->tx.key, tls_suites[c->suite].key_len, nonce,
+			 1) ||
 	    !EVP_EncryptUpdate(ctx, NULL, &l, out, SB_TLS_REC_HDR))
 		goto fail;
 	if (n > 0) {

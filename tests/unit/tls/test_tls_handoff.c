@@ -105,6 +105,30 @@ static void test_handoff_chacha(void **state)
 	handoff_suite(*state, "TLS_CHACHA20_POLY1305_SHA256", SB_TLS_CHACHA20_POLY1305_SHA256);
 }
 
+/* Two sessions on one worker, records in turn: the worker's contexts
+ * switch keys between them (and keep a key within a burst). */
+static void test_two_sessions_interleaved(void **state)
+{
+	struct fx *f = *state;
+	SSL_CTX *cctx = th_client_ctx(&f->pki, TLS1_3_VERSION, NULL);
+	struct th_client c[2];
+	struct sb_tls_conn conn[2];
+
+	for (unsigned j = 0; j < 2; j++) {
+		th_client_new(&c[j], cctx, "switchboard.test");
+		th_establish(&f->w, f->srv, &c[j], &conn[j]);
+	}
+	for (unsigned i = 0; i < 50; i++) {
+		unsigned j = (i / 3) & 1; /* bursts of three, then the other */
+
+		th_client_sends(&f->w, &conn[j], &c[j], j ? "to-one" : "to-zero", j ? 6 : 7);
+		th_server_sends(&f->w, &conn[j], &c[j], j ? "from-one" : "from-zero", j ? 8 : 9);
+	}
+	for (unsigned j = 0; j < 2; j++)
+		th_client_free(&c[j]);
+	SSL_CTX_free(cctx);
+}
+
 /* Client data sent right behind its Finished stays in the read BIO and
  * comes back as leftover bytes, at receive sequence number 0. */
 static void test_pipelined_client_data(void **state)
@@ -320,6 +344,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handoff_aes128, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_aes256, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_chacha, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_sessions_interleaved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_client_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls12_keeps_ssl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sni, setup, teardown),
