@@ -227,5 +227,11 @@ enum sb_tls_rec_result sb_tls_rec_open(struct sb_tls_worker *w, struct sb_tls_co
 		return rec_fatal(w, c, AD_BAD_RECORD_MAC, SB_TLS_CNT_REC_BAD_MAC);
 	c->rx.seq++;
 	w->cnt[SB_TLS_CNT_REC_IN]++;
+	/* §5.5 binds the peer's key too: ask it to move on when it has not
+	 * by itself (once per key: the count passes the limit once). */
+	if (c->rx.seq == w->rekey_records) {
+		sb_tls_conn_key_update(c, true);
+		w->cnt[SB_TLS_CNT_REC_KU_ASKED]++;
+	}
 	return rec_inner(w, c, out, rlen - SB_TLS_TAG, ret_out_len);
 }

@@ -207,6 +207,57 @@ static void test_tls12_keeps_ssl(void **state)
 	SSL_CTX_free(cctx);
 }
 
+/* TLS 1.2 renegotiation asked by the client is refused and counted. */
+static void test_tls12_renegotiation_refused(void **state)
+{
+	struct fx *f = *state;
+	SSL_CTX *cctx = th_client_ctx(&f->pki, TLS1_2_VERSION, NULL);
+	struct th_client c;
+	struct sb_tls_ssl *s = sb_tls_ssl_new(&f->w, f->srv);
+	uint8_t buf[4096];
+	size_t n;
+	int rc;
+
+	th_client_new(&c, cctx, "switchboard.test");
+	assert_int_equal(th_handshake(&f->w, &c, s), SB_TLS_HS_DONE);
+	assert_int_equal(SSL_renegotiate(c.ssl), 1);
+	assert_true(SSL_do_handshake(c.ssl) <= 0); /* ClientHello out, waits */
+	n = th_from_client(&c, buf, sizeof(buf));
+	assert_true(n > 0);
+	sb_tls_ssl_input(&f->w, s, buf, n);
+	assert_int_equal(sb_tls_ssl_read(&f->w, s, buf, sizeof(buf)), 0);
+	assert_int_equal(f->w.cnt[SB_TLS_CNT_HS_RENEG_REFUSED], 1);
+	th_to_client(s, &c); /* the no_renegotiation alert */
+	rc = SSL_do_handshake(c.ssl);
+	assert_true(rc <= 0);
+	assert_int_equal(SSL_get_error(c.ssl, rc), SSL_ERROR_SSL);
+	sb_tls_ssl_free(&f->w, s);
+	th_client_free(&c);
+	SSL_CTX_free(cctx);
+}
+
+/* A client's max_fragment_length (RFC 6066 §4) bounds our records after
+ * the hand-off. */
+static void test_max_fragment_length(void **state)
+{
+	struct fx *f = *state;
+	SSL_CTX *cctx = th_client_ctx(&f->pki, TLS1_3_VERSION, NULL);
+	struct th_client c;
+	struct sb_tls_conn conn;
+	char msg[2000];
+
+	th_client_new(&c, cctx, "switchboard.test");
+	assert_int_equal(SSL_set_tlsext_max_fragment_length(c.ssl,
+							   TLSEXT_max_fragment_length_512), 1);
+	th_establish(&f->w, f->srv, &c, &conn);
+	assert_int_equal(conn.tx_frag_max, 512);
+	memset(msg, 'f', sizeof(msg));
+	th_server_sends(&f->w, &conn, &c, msg, sizeof(msg)); /* the client would refuse more */
+	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_OUT], 4);
+	th_client_free(&c);
+	SSL_CTX_free(cctx);
+}
+
 /* SNI picks the domain's certificate; the verifying client accepts it. */
 static void test_sni(void **state)
 {
@@ -347,6 +398,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_sessions_interleaved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_client_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls12_keeps_ssl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls12_renegotiation_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_fragment_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sni, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sni_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alpn, setup, teardown),

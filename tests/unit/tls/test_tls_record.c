@@ -170,6 +170,22 @@ static void test_key_update_limit(void **state)
 	assert_true(f->w.cnt[SB_TLS_CNT_REC_KU_LIMIT] >= 6);
 }
 
+/* The client's key at the usage limit: we ask it to update (a KeyUpdate
+ * with update_requested rides on our next records) and it does. */
+static void test_key_update_asked(void **state)
+{
+	struct fx *f = *state;
+
+	for (unsigned i = 0; i < 6; i++)
+		th_client_sends(&f->w, &f->conn, &f->c, "up", 2);
+	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_ASKED], 1);
+	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_IN], 0);
+	th_server_sends(&f->w, &f->conn, &f->c, "down", 4);
+	th_client_sends(&f->w, &f->conn, &f->c, "up", 2); /* libssl answers first */
+	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_IN], 1);
+	assert_int_equal(f->conn.rx.seq, 1);
+}
+
 /* Our close_notify: the client sees a clean end (SSL_ERROR_ZERO_RETURN). */
 static void test_close_notify_ours(void **state)
 {
@@ -415,6 +431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_update_not_requested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_update_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_update_limit, setup_rekey3, teardown),
+		cmocka_unit_test_setup_teardown(test_key_update_asked, setup_rekey3, teardown),
 		cmocka_unit_test_setup_teardown(test_close_notify_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_notify_theirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
