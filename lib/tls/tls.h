@@ -150,6 +150,17 @@ const char *sb_tls_server_domain(const struct sb_tls_server *srv, unsigned i);
 int sb_tls_server_days_left(const struct sb_tls_server *srv, unsigned i, time_t now,
 			    int *ret_days);
 
+/* From the configuration (tls_config.c): xmpp.domain's certificate
+ * (tls.cert_file/tls.key_file, or <tls.cert_dir>/<domain>.pem and .key),
+ * then every name of tls.domains from tls.cert_dir; suites, groups, minimum
+ * version and ticket epoch from [tls]; ALPN xmpp-client selected. NULL with
+ * err naming the file that failed. */
+struct sb_config;
+struct sb_tls_server *sb_tls_server_from_config(const struct sb_config *cfg,
+						const struct sb_tls_server *prev,
+						struct sb_tls_error *err);
+void sb_tls_worker_opts_from_config(const struct sb_config *cfg, struct sb_tls_worker_opts *o);
+
 /* ------------------------------------------------------------- handshake */
 
 /* A connection while libssl owns it: in its handshake, or for good if it

@@ -360,6 +360,10 @@ struct sb_c2s_env {
  * fake secret is zero: set it from configuration. */
 int sb_c2s_config_default(struct sb_c2s_config *cfg, const char *domain, size_t len);
 
+/* xmpp.tls's value ("required", "optional", "off") as enum
+ * sb_c2s_tls_policy, or -EINVAL. */
+int sb_c2s_tls_policy_parse(const char *s);
+
 /* Counter name for telemetry ("sasl_success", ...); NULL past the end. */
 const char *sb_c2s_ctr_name(enum sb_c2s_ctr id);
 

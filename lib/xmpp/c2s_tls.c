@@ -6,7 +6,23 @@
  * completion, after STARTTLS or on a direct-TLS connection (XEP-0368). The
  * TLS itself is lib/tls's and the glue's: this file only decides.
  */
+#include <errno.h>
+
 #include "c2s_priv.h"
+
+int sb_c2s_tls_policy_parse(const char *s)
+{
+	static const char *const names[SB_C2S_TLS_POLICY_MAX] = {
+		[SB_C2S_TLS_OFF] = "off",
+		[SB_C2S_TLS_OPTIONAL] = "optional",
+		[SB_C2S_TLS_REQUIRED] = "required",
+	};
+
+	for (int i = 0; i < SB_C2S_TLS_POLICY_MAX; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -EINVAL;
+}
 
 enum sb_c2s_action c2s_tls_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				   const struct c2s_elem *e)

@@ -10,10 +10,12 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "tls_harness.h"
 #include "tls_priv.h"
 
@@ -136,6 +138,42 @@ static void test_rfc8448_keys(void **state)
 	sb_tls_worker_fini(&w);
 }
 
+/* [tls] keys to a server: the primary from cert_file/key_file or from
+ * cert_dir, the others from cert_dir; a missing file is named. */
+static void test_from_config(void **state)
+{
+	struct sb_config cfg;
+	struct sb_tls_error err;
+	struct sb_tls_server *srv;
+	struct sb_tls_worker_opts wo;
+
+	(void)state;
+	sb_config_defaults(&cfg);
+	snprintf(cfg.tls_cert_file, sizeof(cfg.tls_cert_file), "%s", pki.cert[0]);
+	snprintf(cfg.tls_key_file, sizeof(cfg.tls_key_file), "%s", pki.key[0]);
+	snprintf(cfg.tls_cert_dir, sizeof(cfg.tls_cert_dir), "%s", pki.dir);
+	snprintf(cfg.tls_domains, sizeof(cfg.tls_domains), " other.test  expired.test ");
+	srv = sb_tls_server_from_config(&cfg, NULL, &err);
+	assert_non_null(srv);
+	assert_int_equal(sb_tls_server_domains(srv), 3);
+	assert_string_equal(sb_tls_server_domain(srv, 0), "switchboard.test");
+	assert_string_equal(sb_tls_server_domain(srv, 2), "expired.test");
+	sb_tls_server_put(srv);
+	/* the primary from the folder too */
+	cfg.tls_cert_file[0] = cfg.tls_key_file[0] = '\0';
+	cfg.tls_domains[0] = '\0';
+	srv = sb_tls_server_from_config(&cfg, NULL, &err);
+	assert_non_null(srv);
+	assert_int_equal(sb_tls_server_domains(srv), 1);
+	sb_tls_server_put(srv);
+	snprintf(cfg.tls_domains, sizeof(cfg.tls_domains), "missing.test");
+	assert_null(sb_tls_server_from_config(&cfg, NULL, &err));
+	assert_non_null(strstr(err.msg, "missing.test.pem"));
+	sb_tls_worker_opts_from_config(&cfg, &wo);
+	assert_int_equal(wo.hs_max, 1024);
+	assert_int_equal(wo.rekey_records, 1u << 24);
+}
+
 static void test_counter_table(void **state)
 {
 	(void)state;
@@ -151,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_add_domain_refusals),
 		cmocka_unit_test(test_bad_lists),
 		cmocka_unit_test(test_rfc8448_keys),
+		cmocka_unit_test(test_from_config),
 		cmocka_unit_test(test_counter_table),
 	};
 

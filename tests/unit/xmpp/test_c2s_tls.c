@@ -240,6 +240,15 @@ static void test_tls_done_bad_state(void **state)
 	assert_false(sb_c2s_encrypted(&h->c));
 }
 
+static void test_policy_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(sb_c2s_tls_policy_parse("required"), SB_C2S_TLS_REQUIRED);
+	assert_int_equal(sb_c2s_tls_policy_parse("optional"), SB_C2S_TLS_OPTIONAL);
+	assert_int_equal(sb_c2s_tls_policy_parse("off"), SB_C2S_TLS_OFF);
+	assert_true(sb_c2s_tls_policy_parse("Required") < 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -250,6 +259,7 @@ int main(void)
 		T(test_starttls_then_login), T(test_plaintext_after_starttls_not_parsed),
 		T(test_starttls_when_off), T(test_starttls_twice), T(test_starttls_inside_sasl),
 		T(test_plain_needs_tls), T(test_direct_tls), T(test_tls_done_bad_state),
+		cmocka_unit_test(test_policy_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
