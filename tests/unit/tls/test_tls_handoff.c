@@ -105,6 +105,26 @@ static void test_handoff_chacha(void **state)
 	handoff_suite(*state, "TLS_CHACHA20_POLY1305_SHA256", SB_TLS_CHACHA20_POLY1305_SHA256);
 }
 
+/* A HelloRetryRequest (the client's first key share is for a group we do
+ * not take) adds records before the keys change: the counts still give
+ * the right sequence numbers. */
+static void test_handoff_after_hello_retry(void **state)
+{
+	struct fx *f = *state;
+	SSL_CTX *cctx = th_client_ctx(&f->pki, TLS1_3_VERSION, NULL);
+	struct th_client c;
+	struct sb_tls_conn conn;
+
+	assert_int_equal(SSL_CTX_set1_groups_list(cctx, "P-384:P-256"), 1);
+	th_client_new(&c, cctx, "switchboard.test");
+	th_establish(&f->w, f->srv, &c, &conn);
+	assert_int_equal(SSL_get_negotiated_group(c.ssl), NID_X9_62_prime256v1);
+	th_client_sends(&f->w, &conn, &c, "after-hrr", 9);
+	th_server_sends(&f->w, &conn, &c, "ok", 2);
+	th_client_free(&c);
+	SSL_CTX_free(cctx);
+}
+
 /* Two sessions on one worker, records in turn: the worker's contexts
  * switch keys between them (and keep a key within a burst). */
 static void test_two_sessions_interleaved(void **state)
@@ -395,6 +415,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handoff_aes128, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_aes256, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_chacha, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handoff_after_hello_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_sessions_interleaved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined_client_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls12_keeps_ssl, setup, teardown),
