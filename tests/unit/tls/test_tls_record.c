@@ -406,6 +406,21 @@ static void test_need_more(void **state)
 	assert_int_equal(plen, 6);
 }
 
+/* Decryption in place (out = in + 5), as the dataplane does over its
+ * gather buffer. */
+static void test_open_in_place(void **state)
+{
+	struct fx *f = *state;
+	size_t n, used, plen;
+
+	assert_int_equal(SSL_write(f->c.ssl, "in-place-bytes", 14), 14);
+	n = th_from_client(&f->c, f->wire, sizeof(f->wire));
+	assert_int_equal(sb_tls_rec_open(&f->w, &f->conn, f->wire, n, &used, f->wire + 5,
+					 sizeof(f->wire) - 5, &plen), SB_TLS_REC_DATA);
+	assert_int_equal(plen, 14);
+	assert_memory_equal(f->wire + 5, "in-place-bytes", 14);
+}
+
 /* A peer that only ever sends KeyUpdates is cut off. */
 static void test_key_update_flood(void **state)
 {
@@ -444,6 +459,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_update_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_need_more, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_update_flood, setup, teardown),
 	};
 
