@@ -10,7 +10,8 @@
  *    keeps its key) and interleaved over two (re-keyed every record);
  *  - heap bytes per idle session, counted with CRYPTO_set_mem_functions:
  *    the server's libssl object after a TLS 1.3 handshake (released
- *    buffers), the same for TLS 1.2, and what is left after the hand-off.
+ *    buffers), the same for TLS 1.2, and what is left after the hand-off;
+ *    and per handshake in progress (what the handshake cap multiplies).
  * The certificate comes from scripts/tls-dev-ca.sh (path in argv[1]).
  * Usage: bench_tls TLS_DEV_CA_SCRIPT [scale]   (scale 1: make bench's
  * short form; 10: the figures of docs/BENCHMARKS.md)
@@ -321,6 +322,41 @@ static void bench_memory(struct sb_tls_worker *w, struct sb_tls_server *srv, SSL
 	SSL_CTX_set_max_proto_version(cctx, TLS1_3_VERSION);
 }
 
+/* Heap of MEM_SESSIONS handshakes in progress: the server has sent its
+ * flight (ServerHello .. Finished) and waits for the client's Finished;
+ * this is what the handshake cap multiplies. */
+static void bench_memory_handshaking(struct sb_tls_worker *w, struct sb_tls_server *srv,
+				     SSL_CTX *cctx)
+{
+	static struct sb_tls_ssl *s[MEM_SESSIONS];
+	static uint8_t buf[16384];
+	struct client c[MEM_SESSIONS];
+	long long base = heap_bytes;
+
+	for (unsigned i = 0; i < MEM_SESSIONS; i++)
+		client_new(&c[i], cctx, NULL);
+	for (unsigned i = 0; i < MEM_SESSIONS; i++) {
+		int n;
+
+		SSL_do_handshake(c[i].ssl);
+		n = BIO_read(c[i].wbio, buf, sizeof(buf));
+		s[i] = sb_tls_ssl_new(w, srv);
+		sb_tls_ssl_input(w, s[i], buf, (size_t)n);
+		if (sb_tls_ssl_handshake(w, s[i]) != SB_TLS_HS_AGAIN)
+			die("handshake should be waiting for the client");
+		while (sb_tls_ssl_output(s[i], buf, sizeof(buf)) > 0)
+			;
+	}
+	/* The ClientHello made the clients grow too: count only the servers
+	 * by freeing the clients first. */
+	for (unsigned i = 0; i < MEM_SESSIONS; i++)
+		client_free(&c[i]);
+	printf("tls-memory: TLS 1.3 handshake in progress (server flight sent): %lld B per "
+	       "connection\n", (heap_bytes - base) / MEM_SESSIONS);
+	for (unsigned i = 0; i < MEM_SESSIONS; i++)
+		sb_tls_ssl_free(w, s[i]);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/sb-bench-tls-XXXXXX", cmd[512], cert[128], key[128], ca[128];
@@ -352,6 +388,7 @@ int main(int argc, char **argv)
 
 	bench_memory(&w, srv, cctx, TLS1_3_VERSION);
 	bench_memory(&w, srv, cctx, TLS1_2_VERSION);
+	bench_memory_handshaking(&w, srv, cctx);
 	bench_handshakes(&w, srv, cctx, 200 * scale);
 	bench_records(&w, srv, cctx, "TLS_AES_128_GCM_SHA256", 100000 * scale);
 	bench_records(&w, srv, cctx, "TLS_AES_256_GCM_SHA384", 100000 * scale);
