@@ -145,6 +145,12 @@ int sb_tls_server_add_domain(struct sb_tls_server *srv, const char *domain,
 void sb_tls_server_put(struct sb_tls_server *srv);
 unsigned sb_tls_server_domains(const struct sb_tls_server *srv);
 const char *sb_tls_server_domain(const struct sb_tls_server *srv, unsigned i);
+/* tls-server-end-point channel binding data of domain i (RFC 5929 §4.1:
+ * the certificate hashed with its signature's hash, SHA-256 at least),
+ * for SCRAM -PLUS. -ENOENT for a bad index. */
+#define SB_TLS_ENDPOINT_MAX 64u
+int sb_tls_server_endpoint(const struct sb_tls_server *srv, unsigned i,
+			   uint8_t out[SB_TLS_ENDPOINT_MAX], size_t *ret_len);
 /* Whole days from now until domain i's certificate expires; negative once it
  * has (so -1 means expired less than a day ago). -ENOENT for a bad index. */
 int sb_tls_server_days_left(const struct sb_tls_server *srv, unsigned i, time_t now,
@@ -218,7 +224,7 @@ struct sb_tls_conn {
 	uint8_t ku_in_row;              /* peer KeyUpdates since its last data */
 	uint8_t hs_len;                 /* bytes of a handshake message split across records */
 	uint8_t hs_frag[4];             /* ... only a KeyUpdate is legal: 4 + 1 bytes */
-	uint8_t pad;
+	uint8_t domain;                 /* index of the server domain (SNI) it was made with */
 	uint16_t tx_frag_max;           /* our plaintext per record: 2^14 or max_fragment_length */
 	uint8_t exporter[SB_TLS_EXPORTER_LEN]; /* tls-exporter (RFC 9266); wipe after SASL */
 };

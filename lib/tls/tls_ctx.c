@@ -225,6 +225,24 @@ struct sb_tls_server *sb_tls_server_new(const struct sb_tls_server_opts *opts,
 	return srv;
 }
 
+/* RFC 5929 §4.1 through OpenSSL's own rule (X509_digest_sig: the
+ * signature's hash, SHA-256 in place of MD5 and SHA-1). */
+static int tls_endpoint(SSL_CTX *ctx, struct tls_domain *d)
+{
+	X509 *cert = SSL_CTX_get0_certificate(ctx);
+	ASN1_OCTET_STRING *h = cert ? X509_digest_sig(cert, NULL, NULL) : NULL;
+	int len = h ? ASN1_STRING_length(h) : -1;
+
+	if (len <= 0 || len > (int)sizeof(d->endpoint)) {
+		ASN1_OCTET_STRING_free(h);
+		return -EINVAL;
+	}
+	memcpy(d->endpoint, ASN1_STRING_get0_data(h), (size_t)len);
+	d->endpoint_len = (uint8_t)len;
+	ASN1_OCTET_STRING_free(h);
+	return 0;
+}
+
 int sb_tls_server_add_domain(struct sb_tls_server *srv, const char *domain,
 			     const char *cert_pem, const char *key_pem, struct sb_tls_error *err)
 {
@@ -261,7 +279,12 @@ int sb_tls_server_add_domain(struct sb_tls_server *srv, const char *domain,
 		tls_err(err, "tls: key does not match the certificate of", domain);
 		goto fail;
 	}
-	d = &srv->dom[srv->n_domains++];
+	d = &srv->dom[srv->n_domains];
+	if (tls_endpoint(ctx, d) < 0) {
+		tls_err(err, "tls: cannot hash the certificate of", domain);
+		goto fail;
+	}
+	srv->n_domains++;
 	snprintf(d->name, sizeof(d->name), "%s", domain);
 	d->ctx = ctx;
 	return 0;
@@ -287,6 +310,26 @@ unsigned sb_tls_server_domains(const struct sb_tls_server *srv)
 const char *sb_tls_server_domain(const struct sb_tls_server *srv, unsigned i)
 {
 	return i < srv->n_domains ? srv->dom[i].name : NULL;
+}
+
+int sb_tls_server_endpoint(const struct sb_tls_server *srv, unsigned i,
+			   uint8_t out[SB_TLS_ENDPOINT_MAX], size_t *ret_len)
+{
+	if (i >= srv->n_domains)
+		return -ENOENT;
+	memcpy(out, srv->dom[i].endpoint, srv->dom[i].endpoint_len);
+	*ret_len = srv->dom[i].endpoint_len;
+	return 0;
+}
+
+unsigned tls_domain_of(const struct sb_tls_server *srv, const SSL *ssl)
+{
+	const SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+
+	for (unsigned i = 0; i < srv->n_domains; i++)
+		if (srv->dom[i].ctx == ctx)
+			return i;
+	return 0;
 }
 
 int sb_tls_server_days_left(const struct sb_tls_server *srv, unsigned i, time_t now,

@@ -61,6 +61,7 @@ int sb_tls_ssl_handoff(struct sb_tls_worker *w, struct sb_tls_ssl *s, struct sb_
 	}
 	memset(conn, 0, sizeof(*conn));
 	conn->suite = (uint8_t)suite;
+	conn->domain = (uint8_t)tls_domain_of(s->srv, s->ssl);
 	conn->tx_frag_max = tls_frag_max(s->ssl);
 	/* The exporter reads the exporter master secret inside the SSL object:
 	 * compute it now or never (RFC 9266 §2). */

@@ -24,6 +24,8 @@ extern const struct tls_suite_info tls_suites[SB_TLS_SUITE_MAX];
 struct tls_domain {
 	char name[SB_TLS_DOMAIN_LEN + 1];
 	SSL_CTX *ctx;
+	uint8_t endpoint_len;
+	uint8_t endpoint[SB_TLS_ENDPOINT_MAX]; /* tls-server-end-point, RFC 5929 §4.1 */
 };
 
 struct sb_tls_server {
@@ -57,6 +59,8 @@ struct sb_tls_ssl {
 	bool failed;
 };
 
+/* tls_ctx.c: index of the domain whose context ssl uses now. */
+unsigned tls_domain_of(const struct sb_tls_server *srv, const SSL *ssl);
 /* tls_ctx.c: the callbacks each SSL_CTX is given. */
 int tls_ticket_cb(SSL *ssl, unsigned char key_name[16], unsigned char *iv,
 		  EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/pem.h>
 
 #include "config.h"
 #include "tls_harness.h"
@@ -57,6 +58,35 @@ static void test_days_left(void **state)
 	assert_int_equal(sb_tls_server_days_left(srv, 1, now - 3 * 86400, &days), 0);
 	assert_int_equal(days, 2);  /* as seen three days ago: 2 days 12 hours left */
 	assert_int_equal(sb_tls_server_days_left(srv, 2, now, &days), -ENOENT);
+	sb_tls_server_put(srv);
+}
+
+/* tls-server-end-point (RFC 5929 §4.1): SHA-256 of the DER certificate
+ * for our ECDSA-with-SHA256 certificates. */
+static void test_endpoint(void **state)
+{
+	struct sb_tls_error err;
+	struct sb_tls_server *srv = sb_tls_server_new(NULL, NULL, &err);
+	uint8_t got[SB_TLS_ENDPOINT_MAX], want[EVP_MAX_MD_SIZE];
+	unsigned want_len = 0;
+	size_t len = 0;
+	FILE *f = fopen(pki.cert[1], "r");
+	X509 *cert = PEM_read_X509(f, NULL, NULL, NULL);
+
+	(void)state;
+	fclose(f);
+	assert_int_equal(sb_tls_server_add_domain(srv, "switchboard.test", pki.cert[0], pki.key[0],
+						  &err), 0);
+	assert_int_equal(sb_tls_server_add_domain(srv, "other.test", pki.cert[1], pki.key[1],
+						  &err), 0);
+	assert_int_equal(X509_digest(cert, EVP_sha256(), want, &want_len), 1);
+	assert_int_equal(sb_tls_server_endpoint(srv, 1, got, &len), 0);
+	assert_int_equal(len, 32);
+	assert_memory_equal(got, want, 32);
+	assert_int_equal(sb_tls_server_endpoint(srv, 0, got, &len), 0);
+	assert_memory_not_equal(got, want, 32);
+	assert_int_equal(sb_tls_server_endpoint(srv, 2, got, &len), -ENOENT);
+	X509_free(cert);
 	sb_tls_server_put(srv);
 }
 
@@ -186,6 +216,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_days_left),
+		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_add_domain_refusals),
 		cmocka_unit_test(test_bad_lists),
 		cmocka_unit_test(test_rfc8448_keys),

@@ -298,6 +298,7 @@ static void test_sni(void **state)
 		X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn,
 					  sizeof(cn));
 		assert_true(strcasecmp(cn, names[i]) == 0);
+		assert_int_equal(conn.domain, i == 1 ? 0 : 1); /* the domain it was made with */
 		X509_free(peer);
 		th_client_free(&c);
 	}
