@@ -37,7 +37,7 @@
 #include "shared.h"
 #include "tcp/conn.h"
 #include "telemetry.h"
-#include "xmpp/xconn.h"
+#include "xmpp/xc.h"
 #include "worker.h"
 
 RTE_LOG_REGISTER(sb_logtype_main, sb.main, INFO);
@@ -130,7 +130,7 @@ static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool cs
 	if (cfg->tcp_discard_port != 0)
 		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)cfg->tcp_discard_port), SB_APP_DISCARD);
 	if (cfg->xmpp_c2s_port != 0) {
-		rc = sb_xmpp_worker_init(w, cfg);
+		rc = sb_xc_worker_init(w, cfg);
 		if (rc < 0) {
 			SB_LOG(main, ERR, "worker %u XMPP state (domain '%s'): %s", w->index,
 			       cfg->xmpp_domain, strerror(-rc));

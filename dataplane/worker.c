@@ -17,7 +17,7 @@
 #include "pktio.h"
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
-#include "xmpp/xconn.h"
+#include "xmpp/xc.h"
 #include "worker.h"
 
 /* Publish what sbctl and telemetry read about TCP; every 100 ms is fresh
@@ -71,7 +71,7 @@ int sb_worker_main(void *arg)
 		}
 		sb_tcp_io_timers(w, w->now_us);
 		if (w->xmpp != NULL)
-			sb_xmpp_turn(w, w->now_us);
+			sb_xc_turn(w, w->now_us);
 		sb_ctl_link_heartbeat(w, now_tsc);
 		if (unlikely(w->impair != NULL))
 			sb_impair_tx(w, now_tsc);
@@ -90,7 +90,7 @@ int sb_worker_main(void *arg)
 		sb_idle_turn(&w->idle, work);
 	}
 	if (w->xmpp != NULL)
-		sb_xmpp_shutdown(w);
+		sb_xc_shutdown(w);
 	sb_pktio_flush(w);
 	rte_pktmbuf_free_bulk(w->tx, w->tx_n); /* what the stopping device did not take */
 	w->tx_n = 0;

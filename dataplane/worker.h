@@ -23,7 +23,7 @@ struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
 struct sb_impair;
-struct sb_xmpp_worker;
+struct sb_xc_worker;
 struct sb_tcp_worker;
 
 #define SB_TX_BURST 64
@@ -45,7 +45,7 @@ struct sb_worker {
 	uint64_t now_us;                /* this turn's time, from the TSC */
 	struct sb_tcp_worker *tcp;      /* connections, timers, listeners */
 	struct sb_impair *impair;       /* test-only link impairment, NULL when off */
-	struct sb_xmpp_worker *xmpp;    /* XMPP streams, NULL when xmpp.c2s_port is 0 */
+	struct sb_xc_worker *xmpp;    /* XMPP streams, NULL when xmpp.c2s_port is 0 */
 	struct rte_mbuf *tx[SB_TX_BURST];
 	struct sb_idle idle;
 

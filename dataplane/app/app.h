@@ -40,7 +40,7 @@ struct sb_app_ops {
 
 extern const struct sb_app_ops sb_app_echo;
 extern const struct sb_app_ops sb_app_discard;
-extern const struct sb_app_ops sb_app_c2s;
+extern const struct sb_app_ops sb_xc_app;
 extern const struct sb_app_ops *const sb_apps[SB_APP_MAX];
 
 #endif

@@ -124,7 +124,7 @@ gw_start() {
 
 # mem: the gateway's hugepage heap in use (telemetry /eal/heap_info) with
 # c2s off and on, at two table sizes: the slope of the difference is what
-# the XMPP pools (xconn, JID) cost per connection slot; the per-lcore
+# the XMPP pools (xc_conn, JID) cost per connection slot; the per-lcore
 # buffers and the login-time pools (auth contexts, partial stanzas) are the
 # constant part.
 if [ "$mode" = mem ]; then

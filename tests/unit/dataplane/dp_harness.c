@@ -35,7 +35,7 @@
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
 #include "worker.h"
-#include "xmpp/xconn.h"
+#include "xmpp/xc.h"
 
 #define DP_APP_REC SB_APP_MAX /* the recording application, after the gateway's */
 #define DP_RUN_MAX 100000u    /* turns of dp_run before it calls the wire stuck */
@@ -153,7 +153,7 @@ static const struct sb_app_ops dp_rec_app = {
 static const struct sb_app_ops *const dp_gw_apps[] = {
 	[SB_APP_ECHO] = &sb_app_echo,
 	[SB_APP_DISCARD] = &sb_app_discard,
-	[SB_APP_C2S] = &sb_app_c2s,
+	[SB_APP_C2S] = &sb_xc_app,
 	[DP_APP_REC] = &dp_rec_app,
 };
 static const struct sb_app_ops *const dp_peer_apps[] = { &dp_rec_app };
@@ -296,7 +296,7 @@ struct dp_h *dp_new(const struct dp_opts *o)
 	sb_tcp_listen(h->gw->tcp, rte_cpu_to_be_16(DP_PORT_ECHO), SB_APP_ECHO);
 	sb_tcp_listen(h->gw->tcp, rte_cpu_to_be_16(DP_PORT_REC), DP_APP_REC);
 	if (o->c2s) {
-		assert_int_equal(sb_xmpp_worker_init(h->gw, &h->cfg), 0);
+		assert_int_equal(sb_xc_worker_init(h->gw, &h->cfg), 0);
 		sb_tcp_listen(h->gw->tcp, rte_cpu_to_be_16(DP_PORT_C2S), SB_APP_C2S);
 	}
 	return h;
@@ -312,9 +312,9 @@ static void dp_free_tcp(struct sb_worker *w)
 
 static void dp_free_xmpp(struct sb_worker *w)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 
-	rte_mempool_free(xw->xconn_pool);
+	rte_mempool_free(xw->conn_pool);
 	rte_mempool_free(xw->ctx_pool);
 	rte_mempool_free(xw->aux_pool);
 	rte_mempool_free(xw->jid_pool);
@@ -379,7 +379,7 @@ void dp_run(struct dp_h *h)
 		sb_tcp_io_timers(h->gw, h->now_us);
 		sb_tcp_io_timers(h->peer, h->now_us);
 		if (h->gw->xmpp != NULL)
-			sb_xmpp_turn(h->gw, h->now_us);
+			sb_xc_turn(h->gw, h->now_us);
 		if (moved == 0 && h->gw->tx_n == 0 && h->peer->tx_n == 0)
 			return;
 	}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The c2s pump (dataplane/xmpp/c2s_glue.c) across segment boundaries: a
+ * The c2s pump (dataplane/xmpp/xc_glue.c) across segment boundaries: a
  * stream header and a SASL PLAIN <auth/> sent in two TCP segments, split
  * at every byte, and once a byte per segment, must give exactly what the
  * unsplit bytes give: the same bytes back to the client, one AUTH_REQ to
@@ -21,7 +21,7 @@
 #include "dp_harness.h"
 #include "tcp/conn.h"
 #include "worker.h"
-#include "xmpp/xconn.h"
+#include "xmpp/xc.h"
 
 /* "\0juliet\0secret" */
 #define AUTH "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" \
@@ -111,11 +111,11 @@ static struct dp_h *setup_c2s(void)
 
 static void teardown_c2s(struct dp_h *h)
 {
-	struct sb_xmpp_worker *xw = h->gw->xmpp;
+	struct sb_xc_worker *xw = h->gw->xmpp;
 
 	/* Every connection closed: all objects back in their pools. */
 	assert_int_equal(h->gw->tcp->conns, 0);
-	assert_int_equal(rte_mempool_avail_count(xw->xconn_pool), h->cfg.tcp_max_conns);
+	assert_int_equal(rte_mempool_avail_count(xw->conn_pool), h->cfg.tcp_max_conns);
 	assert_int_equal(rte_mempool_avail_count(xw->ctx_pool), h->cfg.xmpp_partial_stanzas);
 	assert_int_equal(rte_mempool_avail_count(xw->aux_pool), h->cfg.xmpp_auth_contexts);
 	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Handles of the control plane (dataplane/xmpp/c2s_app.c): a reply names
+ * Handles of the control plane (dataplane/xmpp/xc_app.c): a reply names
  * a connection by (index into the worker's table, generation). A reply
  * with an index outside the table is counted as xmpp_bad_handle, one with
  * a generation that is not the object's current one as xmpp_stale_reply;
@@ -18,7 +18,7 @@
 
 #include "dp_harness.h"
 #include "worker.h"
-#include "xmpp/xconn.h"
+#include "xmpp/xc.h"
 
 #define PLAIN_AUTH "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" \
 		   "AGp1bGlldABzZWNyZXQ=</auth>"
@@ -98,7 +98,7 @@ static void test_reply_after_close(void **state)
 	struct dp_h *h = setup();
 	struct sb_msg req;
 	struct dp_sock *s = waiting_login(h, &req);
-	struct sb_xconn *x = h->gw->xmpp->xtab[req.conn];
+	struct sb_xc_conn *x = h->gw->xmpp->xtab[req.conn];
 
 	(void)state;
 	assert_int_equal(x->gen, req.conn_gen);
@@ -110,7 +110,7 @@ static void test_reply_after_close(void **state)
 	dp_ctl_reply(h, req.shard, SB_MSG_AUTH_RESP, req.conn, req.conn_gen, 0, NULL, 0);
 	assert_int_equal(DP_CTR(h, xmpp_stale_reply), 1);
 	assert_false(dp_sock_saw(s, "<success"));
-	assert_int_equal(rte_mempool_avail_count(h->gw->xmpp->xconn_pool), h->cfg.tcp_max_conns);
+	assert_int_equal(rte_mempool_avail_count(h->gw->xmpp->conn_pool), h->cfg.tcp_max_conns);
 	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
 	dp_free(h);
 }

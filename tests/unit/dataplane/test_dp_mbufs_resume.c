@@ -8,7 +8,7 @@
  * zero-window probes, which TCP answers without delivering: nothing on the
  * connection itself would bring the glue back to it. The glue therefore
  * lists such a connection with those waiting for a pool, and reopens its
- * window when the pool recovers (c2s_ring.c). Before that fix the
+ * window when the pool recovers (xc_ctl.c). Before that fix the
  * connection stalled for good here.
  */
 #include <setjmp.h>
@@ -20,7 +20,7 @@
 #include "dp_harness.h"
 #include "tcp/conn.h"
 #include "worker.h"
-#include "xmpp/xconn.h"
+#include "xmpp/xc.h"
 
 static void test_window_reopens_after_mbufs_low(void **state)
 {

@@ -20,7 +20,7 @@
 #include "dp_harness.h"
 #include "tcp/conn.h"
 #include "worker.h"
-#include "xmpp/xconn.h"
+#include "xmpp/xc.h"
 
 static void test_message_pool_at_reserve(void **state)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Replay after a control-plane restart (dataplane/xmpp/c2s_app.c): when
+ * Replay after a control-plane restart (dataplane/xmpp/xc_app.c): when
  * shm->ctl_epoch changes and sb-control is live (shm->ctl_live), every
  * bound session goes up once as a BIND_REQ with SB_MSG_F_REPLAY, naming
  * its connection and full JID; never while sb-control is away, never twice
@@ -20,7 +20,7 @@
 
 #include "dp_harness.h"
 #include "worker.h"
-#include "xmpp/xconn.h"
+#include "xmpp/xc.h"
 
 #define USERS 3
 
@@ -34,7 +34,7 @@ static unsigned take_replays(struct dp_h *h, unsigned seen[USERS])
 
 	while ((m = dp_ctl_take(h)) != NULL) {
 		const struct sb_msg_jid *j = (const struct sb_msg_jid *)m->payload;
-		const struct sb_xconn *x;
+		const struct sb_xc_conn *x;
 
 		assert_int_equal(m->kind, SB_MSG_BIND_REQ);
 		assert_true(m->flags & SB_MSG_F_REPLAY);

@@ -8,7 +8,7 @@
  * Every request gets to sb-control while it lives. A full ring parks the
  * message on its connection (`pending`), puts the connection on the
  * shard's waiting list and pauses its input, so the client's TCP window
- * closes; sb_xconn_ring_turn() retries the lists in order. Only when
+ * closes; sb_xc_ctl_turn() retries the lists in order. Only when
  * sb-control is really gone is a request answered here: logins and binds
  * with a stream error, stanzas with a type='wait' error (RFC 6120 §8.3.2).
  *
@@ -26,16 +26,16 @@
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
 #include "worker.h"
-#include "xconn.h"
+#include "xc.h"
 
-#define RING_TURN_BUDGET 256u /* parked messages retried per shard per turn */
+#define CTL_TURN_BUDGET 256u /* parked messages retried per shard per turn */
 
-static unsigned ring_shard_of(const struct sb_worker *w, const char *bare, size_t len)
+static unsigned ctl_shard_of(const struct sb_worker *w, const char *bare, size_t len)
 {
 	return (unsigned)(sb_jid_bare_hash_str(bare, len) % w->n_shards);
 }
 
-static struct sb_msg *ring_msg(struct sb_worker *w, const struct sb_xconn *x,
+static struct sb_msg *ctl_msg(struct sb_worker *w, const struct sb_xc_conn *x,
 			       enum sb_msg_kind kind)
 {
 	struct sb_msg *m = w->msg_ops.alloc(w->msg_ops.arg);
@@ -45,44 +45,44 @@ static struct sb_msg *ring_msg(struct sb_worker *w, const struct sb_xconn *x,
 		return NULL;
 	}
 	sb_msg_encode(m, kind, w->index, 0, 0, 0, rte_rdtsc());
-	m->conn = sb_xconn_handle(x);
+	m->conn = sb_xc_handle(x);
 	m->conn_gen = x->gen;
 	return m;
 }
 
-static void ring_refuse(struct sb_worker *w, struct sb_xconn *x)
+static void ctl_refuse(struct sb_worker *w, struct sb_xc_conn *x)
 {
-	sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
+	sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
 					   SB_C2S_SERR_RESOURCE_CONSTRAINT));
 }
 
 /* sb-control is gone: answer what m asked for, then free it. */
-static void ring_unanswerable(struct sb_worker *w, struct sb_xconn *x, struct sb_msg *m)
+static void ctl_unanswerable(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m)
 {
 	SB_CTR_INC(w, xmpp_ctl_unavailable);
 	if (x->conn != NULL && !(x->flags & SB_XC_F_CLOSING)) {
 		if (m->kind == SB_MSG_STANZA)
-			sb_xconn_wait_error(w, x, m);
+			sb_xc_wait_error(w, x, m);
 		else if (m->kind == SB_MSG_AUTH_REQ || m->kind == SB_MSG_BIND_REQ)
-			ring_refuse(w, x);
+			ctl_refuse(w, x);
 	}
 	/* An UNBIND needs no answer: the next sb-control learns the bound
 	 * sessions from the replay, which no longer lists this one. */
 	sb_msg_free_chain(m, &w->msg_ops);
 }
 
-static void ring_park(struct sb_worker *w, struct sb_xconn *x, unsigned shard, struct sb_msg *m)
+static void ctl_park(struct sb_worker *w, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 
 	x->pending = m;
 	x->pending_shard = (uint16_t)shard;
 	x->flags |= SB_XC_F_BLOCKED;
-	sb_xlist_push(&xw->waiting[shard], (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
+	sb_xc_list_push(&xw->waiting[shard], (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
 	SB_CTR_INC(w, xmpp_ring_blocked);
 }
 
-int sb_xconn_send(struct sb_worker *w, struct sb_xconn *x, unsigned shard, struct sb_msg *m)
+int sb_xc_send(struct sb_worker *w, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m)
 {
 	int rc;
 
@@ -94,14 +94,14 @@ int sb_xconn_send(struct sb_worker *w, struct sb_xconn *x, unsigned shard, struc
 	if (rc == 0)
 		return 0;
 	if (rc == -ENOBUFS) {
-		ring_park(w, x, shard, m);
+		ctl_park(w, x, shard, m);
 		return 0;
 	}
-	ring_unanswerable(w, x, m);
+	ctl_unanswerable(w, x, m);
 	return rc;
 }
 
-void sb_xconn_auth_request(struct sb_worker *w, struct sb_xconn *x, bool plain)
+void sb_xc_auth_request(struct sb_worker *w, struct sb_xc_conn *x, bool plain)
 {
 	const struct sb_c2s_result *res = &w->xmpp->env.res;
 	struct sb_msg_auth a = {
@@ -113,8 +113,8 @@ void sb_xconn_auth_request(struct sb_worker *w, struct sb_xconn *x, bool plain)
 	struct sb_msg *m;
 
 	if (sizeof(a) + a.user_len + a.pass_len > SB_MSG_PAYLOAD_MAX ||
-	    (m = ring_msg(w, x, SB_MSG_AUTH_REQ)) == NULL) {
-		ring_refuse(w, x);
+	    (m = ctl_msg(w, x, SB_MSG_AUTH_REQ)) == NULL) {
+		ctl_refuse(w, x);
 		return;
 	}
 	memcpy(m->payload, &a, sizeof(a));
@@ -122,10 +122,10 @@ void sb_xconn_auth_request(struct sb_worker *w, struct sb_xconn *x, bool plain)
 	if (plain)
 		memcpy(m->payload + sizeof(a) + a.user_len, res->passwd, a.pass_len);
 	m->len = m->total_len = (uint32_t)(sizeof(a) + a.user_len + a.pass_len);
-	sb_xconn_send(w, x, ring_shard_of(w, res->bare, res->bare_len), m);
+	sb_xc_send(w, x, ctl_shard_of(w, res->bare, res->bare_len), m);
 }
 
-static size_t ring_bare_len(const char *jid, size_t len)
+static size_t ctl_bare_len(const char *jid, size_t len)
 {
 	const char *slash = memchr(jid, '/', len);
 
@@ -133,11 +133,11 @@ static size_t ring_bare_len(const char *jid, size_t len)
 }
 
 /* A JID message (BIND_REQ, UNBIND) for jid. */
-static struct sb_msg *ring_jid_msg(struct sb_worker *w, const struct sb_xconn *x,
+static struct sb_msg *ctl_jid_msg(struct sb_worker *w, const struct sb_xc_conn *x,
 				   enum sb_msg_kind kind, const char *jid, size_t len)
 {
-	struct sb_msg *m = ring_msg(w, x, kind);
-	struct sb_msg_jid j = { .len = (uint16_t)len, .bare_len = (uint16_t)ring_bare_len(jid, len) };
+	struct sb_msg *m = ctl_msg(w, x, kind);
+	struct sb_msg_jid j = { .len = (uint16_t)len, .bare_len = (uint16_t)ctl_bare_len(jid, len) };
 
 	if (m == NULL)
 		return NULL;
@@ -147,38 +147,38 @@ static struct sb_msg *ring_jid_msg(struct sb_worker *w, const struct sb_xconn *x
 	return m;
 }
 
-void sb_xconn_bind_request(struct sb_worker *w, struct sb_xconn *x)
+void sb_xc_bind_request(struct sb_worker *w, struct sb_xc_conn *x)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	const struct sb_c2s_result *res = &xw->env.res;
 	struct sb_msg *m;
 
-	if (res->jid_len >= SB_XCONN_JID_MAX) {
+	if (res->jid_len >= SB_XC_JID_MAX) {
 		SB_CTR_INC(w, xmpp_jid_too_long);
-		sb_xconn_act(w, x, sb_c2s_bind_result(&x->c2s, &xw->env, SB_C2S_BIND_NOT_ALLOWED,
+		sb_xc_act(w, x, sb_c2s_bind_result(&x->c2s, &xw->env, SB_C2S_BIND_NOT_ALLOWED,
 						      NULL, 0));
 		return;
 	}
 	if (x->jid == NULL && rte_mempool_get(xw->jid_pool, (void **)&x->jid) != 0) {
 		x->jid = NULL;
-		ring_refuse(w, x);
+		ctl_refuse(w, x);
 		return;
 	}
 	memcpy(x->jid, res->jid, res->jid_len);
 	x->jid[res->jid_len] = '\0';
-	m = ring_jid_msg(w, x, SB_MSG_BIND_REQ, x->jid, res->jid_len);
+	m = ctl_jid_msg(w, x, SB_MSG_BIND_REQ, x->jid, res->jid_len);
 	if (m == NULL) {
-		ring_refuse(w, x);
+		ctl_refuse(w, x);
 		return;
 	}
 	/* From here sb-control may hold a session for x: whatever becomes of
 	 * the bind, the connection's end must be reported. */
 	x->flags |= SB_XC_F_UNBIND;
-	sb_xconn_send(w, x, ring_shard_of(w, x->jid, ring_bare_len(x->jid, res->jid_len)), m);
+	sb_xc_send(w, x, ctl_shard_of(w, x->jid, ctl_bare_len(x->jid, res->jid_len)), m);
 }
 
 /* Replay a bound session to a new sb-control. -ENOBUFS: try again later. */
-int sb_xconn_replay(struct sb_worker *w, struct sb_xconn *x)
+int sb_xc_replay(struct sb_worker *w, struct sb_xc_conn *x)
 {
 	size_t len, bare_len;
 	const char *jid = sb_c2s_full_jid(&x->c2s, &len);
@@ -186,131 +186,138 @@ int sb_xconn_replay(struct sb_worker *w, struct sb_xconn *x)
 	int rc;
 
 	sb_c2s_bare_jid(&x->c2s, &bare_len);
-	m = ring_jid_msg(w, x, SB_MSG_BIND_REQ, jid, len);
+	m = ctl_jid_msg(w, x, SB_MSG_BIND_REQ, jid, len);
 	if (m == NULL)
 		return -ENOBUFS;
 	m->flags |= SB_MSG_F_REPLAY;
 	if (x->flags & SB_XC_F_AVAILABLE)
 		((struct sb_msg_jid *)m->payload)->flags |= SB_MSG_JID_AVAILABLE;
-	rc = sb_ctl_link_send(w, ring_shard_of(w, jid, bare_len), m, rte_rdtsc());
+	rc = sb_ctl_link_send(w, ctl_shard_of(w, jid, bare_len), m, rte_rdtsc());
 	if (rc < 0)
 		sb_msg_free_chain(m, &w->msg_ops);
 	return rc;
 }
 
 /* A closed connection's next message for sb-control in x->pending: its
- * parked one, else the UNBIND it owes, built now. 1: there is one, 0: x owes
- * nothing more, -ENOBUFS: the UNBIND is owed but the pool is dry. */
-static int ring_owed(struct sb_worker *w, struct sb_xconn *x)
+ * parked one, else the UNBIND it owes, built now, else a held DELIVER given
+ * back (after the UNBIND, so sb-control routes it past the gone session).
+ * 1: there is one, 0: x owes nothing more, -ENOBUFS: the UNBIND is owed but
+ * the pool is dry. */
+static int ctl_owed(struct sb_worker *w, struct sb_xc_conn *x)
 {
 	size_t len;
 
 	if (x->pending != NULL)
 		return 1;
-	if (!(x->flags & SB_XC_F_UNBIND) || x->jid == NULL)
-		return 0;
-	len = strlen(x->jid);
-	x->pending_shard = (uint16_t)ring_shard_of(w, x->jid, ring_bare_len(x->jid, len));
-	x->pending = ring_jid_msg(w, x, SB_MSG_UNBIND, x->jid, len);
+	if ((x->flags & SB_XC_F_UNBIND) && x->jid != NULL) {
+		len = strlen(x->jid);
+		x->pending_shard = (uint16_t)ctl_shard_of(w, x->jid, ctl_bare_len(x->jid, len));
+		x->pending = ctl_jid_msg(w, x, SB_MSG_UNBIND, x->jid, len);
+		if (x->pending == NULL)
+			return -ENOBUFS;
+		x->flags &= (uint8_t)~SB_XC_F_UNBIND;
+		return 1;
+	}
+	x->pending = sb_xc_hold_return(w, x);
 	if (x->pending == NULL)
-		return -ENOBUFS;
-	x->flags &= (uint8_t)~SB_XC_F_UNBIND;
+		return 0;
+	x->pending_shard = x->pending->shard;
 	return 1;
 }
 
-void sb_xconn_linger(struct sb_worker *w, struct sb_xconn *x)
+void sb_xc_linger(struct sb_worker *w, struct sb_xc_conn *x)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	int rc;
 
-	while (!(x->flags & SB_XC_F_BLOCKED) && (rc = ring_owed(w, x)) != 0) {
+	while (!(x->flags & SB_XC_F_BLOCKED) && (rc = ctl_owed(w, x)) != 0) {
 		struct sb_msg *m = x->pending;
 
 		if (rc < 0) {
 			/* Wait for a pool object on the list of the shard
 			 * the UNBIND goes to, like a full ring. */
 			x->flags |= SB_XC_F_BLOCKED;
-			sb_xlist_push(&xw->waiting[x->pending_shard], (void *const *)xw->xtab,
+			sb_xc_list_push(&xw->waiting[x->pending_shard], (void *const *)xw->xtab,
 				      SB_XC_WAIT_LINK, x->idx);
 			return;
 		}
 		x->pending = NULL;
-		sb_xconn_send(w, x, x->pending_shard, m);
+		sb_xc_send(w, x, x->pending_shard, m);
 	}
 	if (x->flags & SB_XC_F_BLOCKED)
-		return; /* parked: sb_xconn_ring_turn() comes back here */
+		return; /* parked: sb_xc_ctl_turn() comes back here */
 	xw->lingering--;
-	sb_xconn_release(w, x);
+	sb_xc_release(w, x);
 }
 
 /* Retry the connections parked on shard s's list, oldest first. */
-static void ring_retry(struct sb_worker *w, unsigned s, uint64_t now_tsc)
+static void ctl_retry(struct sb_worker *w, unsigned s, uint64_t now_tsc)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
-	struct sb_xlist *l = &xw->waiting[s];
+	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_list *l = &xw->waiting[s];
 
-	for (unsigned budget = RING_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
-		struct sb_xconn *x = xw->xtab[l->head];
+	for (unsigned budget = CTL_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
+		struct sb_xc_conn *x = xw->xtab[l->head];
 		struct sb_msg *m;
 		int rc;
 
-		if (ring_owed(w, x) < 0)
+		if (ctl_owed(w, x) < 0)
 			return; /* the pool is still dry */
 		m = x->pending;
 		rc = sb_ctl_link_send(w, s, m, now_tsc);
 		if (rc == -ENOBUFS)
 			return;
-		sb_xlist_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
+		sb_xc_list_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
 		x->pending = NULL;
 		x->flags &= (uint8_t)~SB_XC_F_BLOCKED;
 		if (rc < 0)
-			ring_unanswerable(w, x, m);
+			ctl_unanswerable(w, x, m);
 		else if (m->kind == SB_MSG_STANZA)
 			SB_CTR_INC(w, xmpp_routed);
 		if (x->conn != NULL)
-			sb_xconn_pump(w, x);
+			sb_xc_pump(w, x);
 		else
-			sb_xconn_linger(w, x);
+			sb_xc_linger(w, x);
 	}
 }
 
-void sb_xconn_pool_wait(struct sb_worker *w, struct sb_xconn *x)
+void sb_xc_pool_wait(struct sb_worker *w, struct sb_xc_conn *x)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 
 	SB_CTR_INC(w, xmpp_pool_blocked);
 	x->flags |= SB_XC_F_BLOCKED;
-	sb_xlist_push(&xw->waiting[SB_XC_POOL_WAIT], (void *const *)xw->xtab, SB_XC_WAIT_LINK,
+	sb_xc_list_push(&xw->waiting[SB_XC_POOL_WAIT], (void *const *)xw->xtab, SB_XC_WAIT_LINK,
 		      x->idx);
 }
 
 /* The pools have room again: let the connections waiting for them read
  * (the pump reopens their windows). */
-static void ring_pool_resume(struct sb_worker *w)
+static void ctl_pool_resume(struct sb_worker *w)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
-	struct sb_xlist *l = &xw->waiting[SB_XC_POOL_WAIT];
+	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_list *l = &xw->waiting[SB_XC_POOL_WAIT];
 
-	for (unsigned budget = RING_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
-		struct sb_xconn *x;
+	for (unsigned budget = CTL_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
+		struct sb_xc_conn *x;
 
 		if (w->mbufs_low || sb_ctl_link_msgs_low(w))
 			return;
 		x = xw->xtab[l->head];
-		sb_xlist_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
+		sb_xc_list_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
 		x->flags &= (uint8_t)~SB_XC_F_BLOCKED;
 		if (x->conn != NULL)
-			sb_xconn_pump(w, x);
+			sb_xc_pump(w, x);
 		else
-			sb_xconn_linger(w, x);
+			sb_xc_linger(w, x);
 	}
 }
 
-void sb_xconn_ring_turn(struct sb_worker *w, uint64_t now_tsc)
+void sb_xc_ctl_turn(struct sb_worker *w, uint64_t now_tsc)
 {
 	for (unsigned s = 0; s < w->n_shards; s++)
 		if (w->xmpp->waiting[s].n > 0)
-			ring_retry(w, s, now_tsc);
+			ctl_retry(w, s, now_tsc);
 	if (w->xmpp->waiting[SB_XC_POOL_WAIT].n > 0)
-		ring_pool_resume(w);
+		ctl_pool_resume(w);
 }

@@ -14,7 +14,7 @@
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
 #include "worker.h"
-#include "xconn.h"
+#include "xc.h"
 #include "xmpp_error.h"
 
 static const uint8_t route_kind[SB_C2S_KIND_MAX] = {
@@ -51,9 +51,9 @@ static const char *const route_kind_name[SB_STANZA_KIND_MAX] = {
 /* sb-control is gone: tell the sender to wait and retry (RFC 6120 §8.3.2)
  * the stanza m carried; presence and errors are dropped as RFC 6120 §8.3.1
  * asks. */
-void sb_xconn_wait_error(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
+void sb_xc_wait_error(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	const struct sb_c2s_config *cfg = &xw->env.cfg;
 	struct sb_msg_stanza h;
 	struct sb_xmpp_error e = { .type = "wait", .condition = "service-unavailable" };
@@ -76,11 +76,11 @@ void sb_xconn_wait_error(struct sb_worker *w, struct sb_xconn *x, const struct s
 	e.to = sb_c2s_full_jid(&x->c2s, &e.to_len);
 	n = sb_xmpp_error_write(&e, buf, xw->elem_cap + SB_C2S_ROUTE_EXTRA);
 	if (n > 0)
-		sb_xconn_write(w, x, (const uint8_t *)buf, (size_t)n);
+		sb_xc_write(w, x, (const uint8_t *)buf, (size_t)n);
 }
 
 /* Pack the ROUTE result into a message chain; NULL when the pool is dry. */
-static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const char *to,
+static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xc_conn *x, const char *to,
 				 size_t to_len, size_t to_bare_len)
 {
 	const struct sb_c2s_stanza *st = &w->xmpp->env.res.stanza;
@@ -95,13 +95,16 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const 
 		.id_off = st->id ? (uint32_t)(st->id - st->bytes) : 0,
 		.id_len = (uint32_t)st->id_len,
 		.bytes_len = (uint32_t)st->len,
+		.from_worker = (uint16_t)w->index,
+		.from_gen = x->gen,
+		.from_conn = sb_xc_handle(x),
 	};
 	struct sb_msg *m = w->msg_ops.alloc(w->msg_ops.arg);
 
 	if (m == NULL)
 		return NULL;
 	sb_msg_encode(m, SB_MSG_STANZA, w->index, 0, 0, 0, rte_rdtsc());
-	m->conn = sb_xconn_handle(x);
+	m->conn = sb_xc_handle(x);
 	m->conn_gen = x->gen;
 	if (sb_msg_append(m, &h, sizeof(h), &w->msg_ops) < 0 ||
 	    sb_msg_append(m, to, to_len, &w->msg_ops) < 0 ||
@@ -113,9 +116,9 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xconn *x, const 
 	return m;
 }
 
-void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x)
+void sb_xc_route(struct sb_worker *w, struct sb_xc_conn *x)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	const struct sb_c2s_stanza *st = &xw->env.res.stanza;
 	char *to = xw->to_buf;
 	size_t to_len = 0, to_bare_len = 0;
@@ -144,45 +147,51 @@ void sb_xconn_route(struct sb_worker *w, struct sb_xconn *x)
 		SB_CTR_INC(w, msg_alloc_fail);
 		return;
 	}
-	if (sb_xconn_send(w, x, shard, m) == 0 && !(x->flags & SB_XC_F_BLOCKED))
+	if (sb_xc_send(w, x, shard, m) == 0 && !(x->flags & SB_XC_F_BLOCKED))
 		SB_CTR_INC(w, xmpp_routed);
 }
 
-/* Write a DELIVER's stanza bytes to x, object by object of the chain: the
- * bytes are copied once, from the message into the send queue. A client
- * whose queue cannot take the whole stanza is not reading: it gets a
- * stream error rather than a partial stanza. */
-void sb_xconn_deliver(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
+bool sb_xc_deliver_fits(struct sb_worker *w, const struct sb_xc_conn *x,
+			const struct sb_msg_stanza *h)
 {
-	struct sb_msg_stanza h;
-	size_t skip;
+	uint32_t space = sb_conn_snd_space(w, x->conn);
 
-	if (x->flags & SB_XC_F_CLOSING)
-		return;
-	if (sb_msg_stanza_read(m, &h) < 0) {
-		SB_CTR_INC(w, msg_bad);
-		return;
-	}
-	if (sb_conn_snd_space(w, x->conn) < h.bytes_len) {
-		/* The client is not reading what is sent to it: it is told
-		 * so (the send queue takes a little past its limit for this)
-		 * and closed. The stanza that did not fit is counted lost;
-		 * stream management (XEP-0198) is what recovers it. */
-		sb_xconn_act(w, x, sb_c2s_shutdown_text(&x->c2s, &w->xmpp->env,
-							SB_C2S_SERR_POLICY_VIOLATION,
-							"not reading fast enough"));
-		SB_CTR_INC(w, xmpp_slow_reader);
-		SB_CTR_INC(w, xmpp_deliver_lost);
-		return;
-	}
-	skip = sb_msg_stanza_bytes_off(&h);
+	return space >= h->bytes_len || space >= w->tcp->snd_queue_max;
+}
+
+void sb_xc_deliver_write(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m,
+			 const struct sb_msg_stanza *h)
+{
+	size_t skip = sb_msg_stanza_bytes_off(h);
+
 	for (const struct sb_msg *o = m; o != NULL && !(x->flags & SB_XC_F_CLOSING); o = o->next) {
 		if (skip >= o->len) {
 			skip -= o->len;
 			continue;
 		}
-		sb_xconn_write(w, x, o->payload + skip, o->len - skip);
+		sb_xc_write(w, x, o->payload + skip, o->len - skip);
 		skip = 0;
 	}
 	SB_CTR_INC(w, xmpp_delivered);
+}
+
+/* A DELIVER for live, bound x: written at once when nothing is held and
+ * the send queue takes it; else held behind the others (xc_hold.c), so a
+ * slow reader delays its own stanzas and loses none. A closing x holds
+ * them for the return that follows its close. */
+bool sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m)
+{
+	struct sb_msg_stanza h;
+
+	if (sb_msg_stanza_read(m, &h) < 0) {
+		SB_CTR_INC(w, msg_bad);
+		return false;
+	}
+	if (x->held_head == NULL && !(x->flags & SB_XC_F_CLOSING) &&
+	    sb_xc_deliver_fits(w, x, &h)) {
+		sb_xc_deliver_write(w, x, m, &h);
+		return false;
+	}
+	sb_xc_hold(w, x, m, &h);
+	return true;
 }

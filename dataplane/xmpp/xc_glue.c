@@ -18,26 +18,19 @@
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
 #include "worker.h"
-#include "xconn.h"
-
-void sb_xconn_slow_reader(struct sb_worker *w, struct sb_xconn *x)
-{
-	SB_CTR_INC(w, xmpp_slow_reader);
-	x->flags |= SB_XC_F_CLOSING;
-	sb_conn_close(w, x->conn);
-}
+#include "xc.h"
 
 /* Bytes are packed into the send queue's mbufs. A client that lets its
  * queue fill is closed: it is not reading. */
-void sb_xconn_write(struct sb_worker *w, struct sb_xconn *x, const uint8_t *p, size_t len)
+void sb_xc_write(struct sb_worker *w, struct sb_xc_conn *x, const uint8_t *p, size_t len)
 {
 	if (!(x->flags & SB_XC_F_CLOSING) && len > 0 &&
 	    sb_conn_send_bytes(w, x->conn, p, (uint32_t)len) < 0)
-		sb_xconn_slow_reader(w, x);
+		sb_xc_slow_reader(w, x);
 }
 
 /* Release input bytes before stream offset off. */
-static void xconn_consume(struct sb_xconn *x, uint64_t off)
+static void glue_consume(struct sb_xc_conn *x, uint64_t off)
 {
 	while (x->in_head != NULL && x->in_off < off) {
 		struct rte_mbuf *m = x->in_head;
@@ -63,7 +56,7 @@ static void xconn_consume(struct sb_xconn *x, uint64_t off)
 }
 
 /* Copy stream bytes [from, to) out of the input list. */
-static size_t xconn_gather(const struct sb_xconn *x, uint64_t from, uint64_t to, uint8_t *dst,
+static size_t glue_gather(const struct sb_xc_conn *x, uint64_t from, uint64_t to, uint8_t *dst,
 			   size_t cap)
 {
 	uint64_t skip = from - x->in_off;
@@ -84,31 +77,31 @@ static size_t xconn_gather(const struct sb_xconn *x, uint64_t from, uint64_t to,
 	return got;
 }
 
-static void xconn_close_now(struct sb_worker *w, struct sb_xconn *x)
+static void glue_close_now(struct sb_worker *w, struct sb_xc_conn *x)
 {
 	x->flags |= SB_XC_F_CLOSING;
-	xconn_consume(x, UINT64_MAX);
+	glue_consume(x, UINT64_MAX);
 	sb_conn_close(w, x->conn);
 }
 
-void sb_xconn_act(struct sb_worker *w, struct sb_xconn *x, enum sb_c2s_action act)
+void sb_xc_act(struct sb_worker *w, struct sb_xc_conn *x, enum sb_c2s_action act)
 {
 	struct sb_c2s_env *env = &w->xmpp->env;
 
 	/* Failed logins count against the client's address (bans). */
 	while (x->auth_seen < x->c2s.auth_failures) {
 		x->auth_seen++;
-		sb_c2s_limits_auth_failed(w, x->conn->tuple.raddr, w->now_us / 1000);
+		sb_xc_limits_auth_failed(w, x->conn->tuple.raddr, w->now_us / 1000);
 	}
-	sb_xconn_write(w, x, env->out, env->out_len);
+	sb_xc_write(w, x, env->out, env->out_len);
 	switch (act) {
 	case SB_C2S_ACT_NONE:
 		break;
 	case SB_C2S_ACT_AUTH_LOOKUP:
-		sb_xconn_auth_request(w, x, false);
+		sb_xc_auth_request(w, x, false);
 		break;
 	case SB_C2S_ACT_AUTH_PLAIN_VERIFY:
-		sb_xconn_auth_request(w, x, true);
+		sb_xc_auth_request(w, x, true);
 		break;
 	case SB_C2S_ACT_RESTART:
 		/* RFC 6120 §6.4.6: a new stream from the next byte on. */
@@ -117,14 +110,14 @@ void sb_xconn_act(struct sb_worker *w, struct sb_xconn *x, enum sb_c2s_action ac
 		SB_CTR_INC(w, xmpp_logins);
 		break;
 	case SB_C2S_ACT_BIND_REQUEST:
-		sb_xconn_bind_request(w, x);
+		sb_xc_bind_request(w, x);
 		break;
 	case SB_C2S_ACT_ROUTE:
-		sb_xconn_route(w, x);
+		sb_xc_route(w, x);
 		break;
 	case SB_C2S_ACT_CLOSE:
 	default:
-		xconn_close_now(w, x);
+		glue_close_now(w, x);
 		break;
 	}
 }
@@ -132,7 +125,7 @@ void sb_xconn_act(struct sb_worker *w, struct sb_xconn *x, enum sb_c2s_action ac
 /* Stream bytes [from, to) contiguous: a pointer into the mbuf that holds
  * them all (the usual case: a stanza that came in one segment), else a
  * copy in the worker's element buffer. */
-static const uint8_t *xconn_span(const struct sb_xconn *x, uint64_t from, uint64_t to,
+static const uint8_t *glue_span(const struct sb_xc_conn *x, uint64_t from, uint64_t to,
 				 uint8_t *buf, size_t cap, size_t *len)
 {
 	uint64_t skip = from - x->in_off;
@@ -148,28 +141,28 @@ static const uint8_t *xconn_span(const struct sb_xconn *x, uint64_t from, uint64
 		}
 		break;
 	}
-	*len = xconn_gather(x, from, to, buf, cap);
+	*len = glue_gather(x, from, to, buf, cap);
 	return buf;
 }
 
 /* One tokenizer event: hand the element to lib/xmpp (in place when it is
  * contiguous), then release its bytes. */
-static enum sb_c2s_action xconn_event(struct sb_worker *w, struct sb_xconn *x,
+static enum sb_c2s_action glue_event(struct sb_worker *w, struct sb_xc_conn *x,
 				      const struct sb_xml_event *ev)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	enum sb_c2s_action act;
 	const uint8_t *p;
 	size_t len;
 
 	switch (ev->type) {
 	case SB_XML_EV_STREAM_OPEN:
-		p = xconn_span(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap, &len);
+		p = glue_span(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap, &len);
 		act = sb_c2s_stream_open(&x->c2s, &xw->env, ev->hdr, p, len, ev->start_off);
 		break;
 	case SB_XML_EV_ELEMENT:
 		SB_CTR_INC(w, xmpp_elements);
-		p = xconn_span(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap, &len);
+		p = glue_span(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap, &len);
 		act = sb_c2s_element(&x->c2s, &xw->env, ev->hdr, p, len, ev->start_off);
 		break;
 	case SB_XML_EV_STREAM_CLOSE:
@@ -183,18 +176,18 @@ static enum sb_c2s_action xconn_event(struct sb_worker *w, struct sb_xconn *x,
 	}
 	/* lib/xmpp keeps nothing pointing into the element past the call
 	 * (what it routes is in env->route): its bytes can go. */
-	xconn_consume(x, ev->end_off);
+	glue_consume(x, ev->end_off);
 	return act;
 }
 
-static bool xconn_paused(const struct sb_xconn *x)
+static bool glue_paused(const struct sb_xc_conn *x)
 {
 	return (x->flags & (SB_XC_F_CLOSING | SB_XC_F_BLOCKED | SB_XC_F_SHAPED)) ||
 	       sb_c2s_waiting(&x->c2s);
 }
 
 /* The next unfed bytes: a pointer into the input list and their count. */
-static const uint8_t *xconn_next_bytes(const struct sb_xconn *x, size_t *n)
+static const uint8_t *glue_next_bytes(const struct sb_xc_conn *x, size_t *n)
 {
 	uint64_t skip = sb_xml_offset(&x->xml) - x->in_off;
 
@@ -211,7 +204,7 @@ static const uint8_t *xconn_next_bytes(const struct sb_xconn *x, size_t *n)
 
 /* Keep the tokenizer's working state of a split stanza with the
  * connection; false when the pool is empty. */
-static bool xconn_save_ctx(struct sb_worker *w, struct sb_xconn *x)
+static bool glue_save_ctx(struct sb_worker *w, struct sb_xc_conn *x)
 {
 	if (x->ctx == NULL && rte_mempool_get(w->xmpp->ctx_pool, (void **)&x->ctx) != 0) {
 		x->ctx = NULL;
@@ -222,7 +215,7 @@ static bool xconn_save_ctx(struct sb_worker *w, struct sb_xconn *x)
 	return true;
 }
 
-void sb_xconn_window(struct sb_worker *w, struct sb_xconn *x)
+void sb_xc_window(struct sb_worker *w, struct sb_xc_conn *x)
 {
 	uint32_t budget = w->xmpp->input_budget;
 	/* Under pool pressure only connections between stanzas are stopped:
@@ -238,27 +231,27 @@ void sb_xconn_window(struct sb_worker *w, struct sb_xconn *x)
 	 * pool is what must not run dry (receiving depends on it). */
 	sb_conn_set_rcv_space(w, x->conn, shut ? 0 : budget - x->in_bytes);
 	/* A window shut for the pool is reopened when the pool recovers
-	 * (sb_xconn_ring_turn): the client, only probing a zero window, sends
+	 * (sb_xc_ctl_turn): the client, only probing a zero window, sends
 	 * nothing that would bring us back here. */
 	if (low && !(x->flags & SB_XC_F_BLOCKED))
-		sb_xconn_pool_wait(w, x);
+		sb_xc_pool_wait(w, x);
 }
 
-void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
+void sb_xc_pump(struct sb_worker *w, struct sb_xc_conn *x)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	struct sb_xml_event ev;
 
-	if (xconn_paused(x))
+	if (glue_paused(x))
 		return;
 	if (x->ctx != NULL) {
 		memcpy(&xw->ctx, x->ctx, sizeof(xw->ctx));
 		rte_mempool_put(xw->ctx_pool, x->ctx);
 		x->ctx = NULL;
 	}
-	while (!xconn_paused(x)) {
+	while (!glue_paused(x)) {
 		size_t n, used = 0, max = sb_c2s_max_element(&x->c2s, &xw->env);
-		const uint8_t *p = xconn_next_bytes(x, &n);
+		const uint8_t *p = glue_next_bytes(x, &n);
 		enum sb_xml_status st;
 
 		if (p == NULL)
@@ -266,7 +259,7 @@ void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
 		if (sb_ctl_link_msgs_low(w)) {
 			/* A stanza read now might find no object to travel in:
 			 * leave it in TCP until the pool recovers. */
-			sb_xconn_pool_wait(w, x);
+			sb_xc_pool_wait(w, x);
 			break;
 		}
 		xw->lim.max_stanza_bytes = (uint32_t)RTE_MIN(max, (size_t)xw->elem_cap);
@@ -275,23 +268,23 @@ void sb_xconn_pump(struct sb_worker *w, struct sb_xconn *x)
 			continue;
 		if (st >= SB_XML_ERR_FIRST) {
 			SB_CTR_INC(w, xmpp_xml_errors);
-			sb_xconn_act(w, x, sb_c2s_xml_error(&x->c2s, &xw->env, st));
+			sb_xc_act(w, x, sb_c2s_xml_error(&x->c2s, &xw->env, st));
 			return;
 		}
-		sb_xconn_act(w, x, xconn_event(w, x, &ev));
+		sb_xc_act(w, x, glue_event(w, x, &ev));
 	}
 	if (!(x->flags & SB_XC_F_CLOSING) && sb_xml_busy(&x->xml)) {
-		if (!xconn_save_ctx(w, x)) {
-			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+		if (!glue_save_ctx(w, x)) {
+			sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 							   SB_C2S_SERR_RESOURCE_CONSTRAINT));
 		} else if (x->in_bytes >= xw->input_budget) {
 			/* A stanza that does not fit the input budget even though
 			 * it is within the size limit: sent in tiny segments, each
 			 * pinning an mbuf. It could never complete. */
 			SB_CTR_INC(w, xmpp_fragmented);
-			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+			sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 							   SB_C2S_SERR_POLICY_VIOLATION));
 		}
 	}
-	sb_xconn_window(w, x);
+	sb_xc_window(w, x);
 }

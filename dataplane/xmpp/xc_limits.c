@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * See c2s_limits.h. All state is the worker's own; time comes from the
+ * See xc_limits.h. All state is the worker's own; time comes from the
  * loop's clock (milliseconds for buckets, seconds for bans).
  */
 #include <errno.h>
@@ -10,12 +10,12 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
-#include "c2s_limits.h"
+#include "xc_limits.h"
 #include "config.h"
 #include "worker.h"
-#include "xconn.h"
+#include "xc.h"
 
-int sb_c2s_limits_init(struct sb_c2s_limits *l, const struct sb_config *cfg, int socket)
+int sb_xc_limits_init(struct sb_xc_limits *l, const struct sb_config *cfg, int socket)
 {
 	uint32_t n = rte_align32pow2((uint32_t)cfg->xmpp_addr_table);
 
@@ -34,7 +34,7 @@ int sb_c2s_limits_init(struct sb_c2s_limits *l, const struct sb_config *cfg, int
 }
 
 /* The slot of addr, taken over if another address holds it. */
-static struct sb_addr_slot *limits_slot(struct sb_c2s_limits *l, uint32_t addr, uint64_t now_ms)
+static struct sb_addr_slot *limits_slot(struct sb_xc_limits *l, uint32_t addr, uint64_t now_ms)
 {
 	struct sb_addr_slot *s = &l->slots[rte_hash_crc_4byte(addr, 0x5342) & l->mask];
 
@@ -48,9 +48,9 @@ static struct sb_addr_slot *limits_slot(struct sb_c2s_limits *l, uint32_t addr, 
 	return s;
 }
 
-const char *sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
+const char *sb_xc_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
 {
-	struct sb_c2s_limits *l = &w->xmpp->limits;
+	struct sb_xc_limits *l = &w->xmpp->limits;
 	struct sb_addr_slot *s = limits_slot(l, addr_be, now_ms);
 	uint32_t elapsed = (uint32_t)now_ms - s->refill_ms;
 	uint64_t add = (uint64_t)elapsed * l->conn_rate / 1000;
@@ -71,9 +71,9 @@ const char *sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t
 	return NULL;
 }
 
-void sb_c2s_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
+void sb_xc_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
 {
-	struct sb_c2s_limits *l = &w->xmpp->limits;
+	struct sb_xc_limits *l = &w->xmpp->limits;
 	struct sb_addr_slot *s = limits_slot(l, addr_be, now_ms);
 
 	SB_CTR_INC(w, xmpp_auth_failures);
@@ -84,9 +84,9 @@ void sb_c2s_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t n
 	}
 }
 
-bool sb_c2s_limits_refill(struct sb_worker *w, struct sb_xconn *x, uint64_t now_ms)
+bool sb_xc_limits_refill(struct sb_worker *w, struct sb_xc_conn *x, uint64_t now_ms)
 {
-	const struct sb_c2s_limits *l = &w->xmpp->limits;
+	const struct sb_xc_limits *l = &w->xmpp->limits;
 	uint64_t add = (uint64_t)((uint32_t)now_ms - x->shaper_ms) * l->shaper_rate / 1000;
 
 	if (add > 0) {
@@ -97,9 +97,9 @@ bool sb_c2s_limits_refill(struct sb_worker *w, struct sb_xconn *x, uint64_t now_
 	return x->shaper_tokens > 0;
 }
 
-bool sb_c2s_limits_charge(struct sb_worker *w, struct sb_xconn *x, uint32_t len, uint64_t now_ms)
+bool sb_xc_limits_charge(struct sb_worker *w, struct sb_xc_conn *x, uint32_t len, uint64_t now_ms)
 {
-	sb_c2s_limits_refill(w, x, now_ms);
+	sb_xc_limits_refill(w, x, now_ms);
 	x->shaper_tokens -= (int32_t)RTE_MIN(len, (uint32_t)INT32_MAX);
 	return x->shaper_tokens > 0;
 }

@@ -16,7 +16,7 @@
 
 #include "config.h"
 #include "worker.h"
-#include "xconn.h"
+#include "xc.h"
 
 static void *app_aux_alloc(void *arg)
 {
@@ -34,7 +34,7 @@ static void app_aux_free(void *arg, void *obj)
 _Static_assert(SB_C2S_ROUTE_EXTRA <= SB_MSG_STANZA_GROWTH, "stamping outgrows lib/msg's limits");
 _Static_assert(SB_JID_FULL_MAX <= SB_MSG_JID_MAX, "a JID outgrows lib/msg's limits");
 
-/* What sb-control sends the c2s application (c2s_app.c handles them). */
+/* What sb-control sends the c2s application (xc_app.c handles them). */
 static const enum sb_msg_kind app_kinds[] = {
 	SB_MSG_AUTH_RESP, SB_MSG_BIND_RESP, SB_MSG_DELIVER, SB_MSG_KICK,
 };
@@ -42,8 +42,8 @@ static const enum sb_msg_kind app_kinds[] = {
 /* Number every connection object: its index is its handle. */
 static void app_index_obj(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 {
-	struct sb_xmpp_worker *xw = arg;
-	struct sb_xconn *x = obj;
+	struct sb_xc_worker *xw = arg;
+	struct sb_xc_conn *x = obj;
 
 	(void)mp;
 	x->idx = idx;
@@ -62,11 +62,11 @@ static struct rte_mempool *app_pool(const char *what, unsigned idx, unsigned n, 
 				  RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
 }
 
-int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg)
+int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 {
 	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
 	unsigned conns = (unsigned)cfg->tcp_max_conns;
-	struct sb_xmpp_worker *xw;
+	struct sb_xc_worker *xw;
 	struct sb_c2s_env *env;
 	int rc;
 
@@ -90,25 +90,25 @@ int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 	xw->elem = rte_malloc_socket("sb_xmpp_elem", xw->elem_cap, 0, socket);
 	xw->route = rte_malloc_socket("sb_xmpp_route", xw->elem_cap + SB_C2S_ROUTE_EXTRA, 0,
 				      socket);
-	xw->xconn_pool = app_pool("xconn", w->index, conns, sizeof(struct sb_xconn), socket);
+	xw->conn_pool = app_pool("xc_conn", w->index, conns, sizeof(struct sb_xc_conn), socket);
 	xw->ctx_pool = app_pool("xctx", w->index, (unsigned)cfg->xmpp_partial_stanzas,
 				sizeof(struct sb_xml_ctx), socket);
 	xw->aux_pool = app_pool("xaux", w->index, (unsigned)cfg->xmpp_auth_contexts,
 				sizeof(struct sb_c2s_aux), socket);
-	xw->jid_pool = app_pool("xjid", w->index, conns, SB_XCONN_JID_MAX, socket);
-	if (xw->elem == NULL || xw->route == NULL || xw->xconn_pool == NULL ||
+	xw->jid_pool = app_pool("xjid", w->index, conns, SB_XC_JID_MAX, socket);
+	if (xw->elem == NULL || xw->route == NULL || xw->conn_pool == NULL ||
 	    xw->ctx_pool == NULL || xw->aux_pool == NULL || xw->jid_pool == NULL)
 		return -ENOMEM;
 	xw->xtab = rte_zmalloc_socket("sb_xmpp_xtab", sizeof(xw->xtab[0]) * conns,
 				      RTE_CACHE_LINE_SIZE, socket);
-	if (xw->xtab == NULL || rte_mempool_obj_iter(xw->xconn_pool, app_index_obj, xw) != conns)
+	if (xw->xtab == NULL || rte_mempool_obj_iter(xw->conn_pool, app_index_obj, xw) != conns)
 		return -ENOMEM;
-	sb_xlist_init(&xw->bound);
-	sb_xlist_init(&xw->shaped);
+	sb_xc_list_init(&xw->bound);
+	sb_xc_list_init(&xw->shaped);
 	for (unsigned s = 0; s < RTE_DIM(xw->waiting); s++)
-		sb_xlist_init(&xw->waiting[s]);
-	xw->replay_next = SB_XLIST_NONE;
-	rc = sb_c2s_limits_init(&xw->limits, cfg, socket);
+		sb_xc_list_init(&xw->waiting[s]);
+	xw->replay_next = SB_XC_LIST_NONE;
+	rc = sb_xc_limits_init(&xw->limits, cfg, socket);
 	if (rc < 0)
 		return rc;
 	env->out = xw->out;
@@ -121,8 +121,11 @@ int sb_xmpp_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 	env->cb_arg = xw->aux_pool;
 	xw->login_timeout_ms = cfg->xmpp_login_timeout_s * 1000;
 	xw->input_budget = (uint32_t)cfg->xmpp_input_budget;
+	xw->slow_reader_ms = (uint32_t)cfg->xmpp_slow_reader_ms;
+	xw->hold_conn_max = (uint32_t)RTE_MIN(cfg->xmpp_hold_bytes / SB_MSG_PAYLOAD_MAX + 1, (uint64_t)UINT16_MAX - 1);
+	xw->hold_worker_max = (uint32_t)(cfg->rings_msgs * cfg->xmpp_hold_pool_pct / 100);
 	xw->msg_ops = w->msg_ops;
 	for (unsigned k = 0; k < RTE_DIM(app_kinds); k++)
-		sb_msg_link_register(&w->link, app_kinds[k], sb_xmpp_link_handler, w);
+		sb_msg_link_register(&w->link, app_kinds[k], sb_xc_link_handler, w);
 	return sb_wheel_init(&xw->wheel, xw->slots, 3, w->now_us / 1000);
 }

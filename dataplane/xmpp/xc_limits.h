@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 struct sb_worker;
-struct sb_xconn;
+struct sb_xc_conn;
 struct sb_config;
 
 struct sb_addr_slot {
@@ -32,7 +32,7 @@ struct sb_addr_slot {
 	uint32_t banned_until_s;
 };
 
-struct sb_c2s_limits {
+struct sb_xc_limits {
 	struct sb_addr_slot *slots;
 	uint32_t mask;
 	uint32_t conn_rate;     /* per second */
@@ -43,20 +43,20 @@ struct sb_c2s_limits {
 	uint32_t ban_s;
 };
 
-int sb_c2s_limits_init(struct sb_c2s_limits *l, const struct sb_config *cfg, int socket);
+int sb_xc_limits_init(struct sb_xc_limits *l, const struct sb_config *cfg, int socket);
 
 /* At accept: may a connection from addr_be go on? NULL if so, else why not
  * (the <text/> of the stream error the client gets); counts the refusal. */
-const char *sb_c2s_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms);
+const char *sb_xc_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms);
 
 /* A SASL attempt from addr_be failed; bans the address at the threshold. */
-void sb_c2s_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms);
+void sb_xc_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms);
 
 /* Charge len received bytes to x's shaper. False: over budget, pause it. */
-bool sb_c2s_limits_charge(struct sb_worker *w, struct sb_xconn *x, uint32_t len,
+bool sb_xc_limits_charge(struct sb_worker *w, struct sb_xc_conn *x, uint32_t len,
 			  uint64_t now_ms);
 
 /* Refill x's shaper; true once it may read again. */
-bool sb_c2s_limits_refill(struct sb_worker *w, struct sb_xconn *x, uint64_t now_ms);
+bool sb_xc_limits_refill(struct sb_worker *w, struct sb_xc_conn *x, uint64_t now_ms);
 
 #endif

@@ -18,31 +18,31 @@
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
 #include "worker.h"
-#include "xconn.h"
+#include "xc.h"
 
-static struct sb_xconn *app_xconn(const struct sb_conn *c)
+static struct sb_xc_conn *app_xc(const struct sb_conn *c)
 {
-	return (struct sb_xconn *)(uintptr_t)c->app_data;
+	return (struct sb_xc_conn *)(uintptr_t)c->app_data;
 }
 
-static void *const *app_tab(const struct sb_xmpp_worker *xw)
+static void *const *app_tab(const struct sb_xc_worker *xw)
 {
 	return (void *const *)xw->xtab;
 }
 
-static void app_list_add(struct sb_xmpp_worker *xw, struct sb_xconn *x)
+static void app_list_add(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	sb_xlist_push(&xw->bound, app_tab(xw), SB_XC_BOUND_LINK, x->idx);
+	sb_xc_list_push(&xw->bound, app_tab(xw), SB_XC_BOUND_LINK, x->idx);
 	x->flags |= SB_XC_F_LISTED;
 }
 
-static void app_list_del(struct sb_xmpp_worker *xw, struct sb_xconn *x)
+static void app_list_del(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	if (!(x->flags & SB_XC_F_LISTED))
 		return;
 	if (xw->replay_next == x->idx)
 		xw->replay_next = x->bound_link.next; /* the replay walks on past it */
-	sb_xlist_del(&xw->bound, app_tab(xw), SB_XC_BOUND_LINK, x->idx);
+	sb_xc_list_del(&xw->bound, app_tab(xw), SB_XC_BOUND_LINK, x->idx);
 	x->flags &= (uint8_t)~SB_XC_F_LISTED;
 }
 
@@ -64,27 +64,27 @@ static void app_refuse(struct sb_worker *w, struct sb_conn *c, enum sb_c2s_strea
 
 static void app_accept(struct sb_worker *w, struct sb_conn *c)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
-	struct sb_xconn *x;
+	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_conn *x;
 
-	const char *why = sb_c2s_limits_accept(w, c->tuple.raddr, w->now_us / 1000);
+	const char *why = sb_xc_limits_accept(w, c->tuple.raddr, w->now_us / 1000);
 
 	if (why != NULL) {
 		app_refuse(w, c, SB_C2S_SERR_POLICY_VIOLATION, why);
 		return;
 	}
-	if (rte_mempool_get(xw->xconn_pool, (void **)&x) != 0) {
+	if (rte_mempool_get(xw->conn_pool, (void **)&x) != 0) {
 		SB_CTR_INC(w, xmpp_accept_full);
 		app_refuse(w, c, SB_C2S_SERR_RESOURCE_CONSTRAINT, "the server is full: try later");
 		return;
 	}
-	memset(x, 0, offsetof(struct sb_xconn, gen));
+	memset(x, 0, offsetof(struct sb_xc_conn, gen));
 	x->conn = c;
 	x->in_bytes = 0;
 	x->shaper_tokens = (int32_t)xw->limits.shaper_burst;
 	x->shaper_ms = (uint32_t)(w->now_us / 1000);
-	sb_wheel_timer_init(&x->login_timer);
-	sb_wheel_arm(&xw->wheel, &x->login_timer, w->now_us / 1000 + xw->login_timeout_ms);
+	sb_wheel_timer_init(&x->deadline);
+	sb_wheel_arm(&xw->wheel, &x->deadline, w->now_us / 1000 + xw->login_timeout_ms);
 	sb_xml_init(&x->xml);
 	sb_c2s_start(&x->c2s, &xw->env);
 	c->app_data = (uint64_t)(uintptr_t)x;
@@ -95,7 +95,7 @@ static void app_accept(struct sb_worker *w, struct sb_conn *c)
  * the last mbuf is copied there and its own mbuf freed at once: a client
  * sending tiny segments then holds about one mbuf per 2 KiB it sends, not
  * one per segment (the pool is what must not run dry). */
-static void app_keep(struct sb_xconn *x, struct rte_mbuf *m)
+static void app_keep(struct sb_xc_conn *x, struct rte_mbuf *m)
 {
 	struct rte_mbuf *t = x->in_tail;
 
@@ -119,8 +119,8 @@ static void app_keep(struct sb_xconn *x, struct rte_mbuf *m)
 
 static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
-	struct sb_xconn *x = app_xconn(c);
+	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_conn *x = app_xc(c);
 	uint16_t len = m->data_len;
 
 	if (x == NULL || (x->flags & SB_XC_F_CLOSING)) {
@@ -128,28 +128,30 @@ static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 		return;
 	}
 	app_keep(x, m);
-	if (!sb_c2s_limits_charge(w, x, len, w->now_us / 1000) && !(x->flags & SB_XC_F_SHAPED)) {
+	if (!sb_xc_limits_charge(w, x, len, w->now_us / 1000) && !(x->flags & SB_XC_F_SHAPED)) {
 		/* Over its byte rate: keep the bytes, close the window, and
-		 * let sb_xmpp_turn() reopen both when the bucket refills. */
+		 * let sb_xc_turn() reopen both when the bucket refills. */
 		SB_CTR_INC(w, xmpp_shaped);
 		x->flags |= SB_XC_F_SHAPED;
-		sb_xlist_push(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
-		sb_xconn_window(w, x);
+		sb_xc_list_push(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
+		sb_xc_window(w, x);
 		return;
 	}
-	sb_xconn_pump(w, x);
-	sb_xconn_window(w, x); /* also when the pump was paused */
+	sb_xc_pump(w, x);
+	sb_xc_window(w, x); /* also when the pump was paused */
 }
 
 static void app_writable(struct sb_worker *w, struct sb_conn *c)
 {
-	(void)w;
-	(void)c;
+	struct sb_xc_conn *x = app_xc(c);
+
+	if (x != NULL && x->held_head != NULL)
+		sb_xc_hold_flush(w, x);
 }
 
 static void app_peer_fin(struct sb_worker *w, struct sb_conn *c)
 {
-	struct sb_xconn *x = app_xconn(c);
+	struct sb_xc_conn *x = app_xc(c);
 
 	/* TCP ended without </stream:stream>: nothing more can be said. */
 	if (x != NULL)
@@ -159,15 +161,15 @@ static void app_peer_fin(struct sb_worker *w, struct sb_conn *c)
 
 static void app_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
-	struct sb_xconn *x = app_xconn(c);
+	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_conn *x = app_xc(c);
 	struct rte_mbuf *m;
 
 	(void)why;
 	if (x == NULL)
 		return;
 	app_list_del(xw, x);
-	sb_wheel_cancel(&xw->wheel, &x->login_timer);
+	sb_wheel_cancel(&xw->wheel, &x->deadline);
 	while ((m = x->in_head) != NULL) {
 		x->in_head = m->next;
 		m->next = NULL;
@@ -179,7 +181,7 @@ static void app_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event 
 		x->ctx = NULL;
 	}
 	if (x->flags & SB_XC_F_SHAPED) {
-		sb_xlist_del(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
+		sb_xc_list_del(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
 		x->flags &= (uint8_t)~SB_XC_F_SHAPED;
 	}
 	sb_c2s_release(&x->c2s, &xw->env);
@@ -189,22 +191,22 @@ static void app_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event 
 	/* What x still owes sb-control (a parked stanza, an UNBIND) is sent
 	 * before the object is reused. */
 	xw->lingering++;
-	sb_xconn_linger(w, x);
+	sb_xc_linger(w, x);
 }
 
-void sb_xconn_release(struct sb_worker *w, struct sb_xconn *x)
+void sb_xc_release(struct sb_worker *w, struct sb_xc_conn *x)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 
 	if (x->jid != NULL) {
 		rte_mempool_put(xw->jid_pool, x->jid);
 		x->jid = NULL;
 	}
 	x->gen++; /* late replies for this connection no longer match */
-	rte_mempool_put(xw->xconn_pool, x);
+	rte_mempool_put(xw->conn_pool, x);
 }
 
-const struct sb_app_ops sb_app_c2s = {
+const struct sb_app_ops sb_xc_app = {
 	.name = "c2s",
 	.on_accept = app_accept,
 	.on_data = app_data,
@@ -215,10 +217,10 @@ const struct sb_app_ops sb_app_c2s = {
 
 /* The connection a control reply names, or NULL when the handle is not
  * one of our objects or its connection has gone since. O(1). */
-static struct sb_xconn *app_from_handle(struct sb_worker *w, const struct sb_msg *m)
+static struct sb_xc_conn *app_from_handle(struct sb_worker *w, const struct sb_msg *m)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
-	struct sb_xconn *x;
+	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_conn *x;
 
 	if (m->conn >= xw->xtab_n) {
 		SB_CTR_INC(w, xmpp_bad_handle);
@@ -232,27 +234,27 @@ static struct sb_xconn *app_from_handle(struct sb_worker *w, const struct sb_msg
 	return x;
 }
 
-static void app_auth_resp(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
+static void app_auth_resp(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m)
 {
 	struct sb_c2s_env *env = &w->xmpp->env;
 	struct sb_scram_creds creds;
 
 	if (x->c2s.state == SB_C2S_S_SASL_VERIFY) {
-		sb_xconn_act(w, x, sb_c2s_plain_result(&x->c2s, env, m->status == 0));
+		sb_xc_act(w, x, sb_c2s_plain_result(&x->c2s, env, m->status == 0));
 	} else if (x->c2s.state == SB_C2S_S_SASL_LOOKUP) {
 		bool have = m->status == 0 && m->len >= SB_SCRAM_CREDS_RECORD_LEN &&
 			    sb_scram_credentials_unpack(&creds, m->payload, m->len) == 0;
 
-		sb_xconn_act(w, x, sb_c2s_credentials(&x->c2s, env, have ? &creds : NULL));
+		sb_xc_act(w, x, sb_c2s_credentials(&x->c2s, env, have ? &creds : NULL));
 		explicit_bzero(&creds, sizeof(creds));
 	} else {
 		SB_CTR_INC(w, xmpp_stale_reply);
 	}
 }
 
-static void app_bind_resp(struct sb_worker *w, struct sb_xconn *x, const struct sb_msg *m)
+static void app_bind_resp(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	enum sb_c2s_bind_status st = m->status == 0	    ? SB_C2S_BIND_OK
 				     : m->status == -EEXIST ? SB_C2S_BIND_CONFLICT
 							    : SB_C2S_BIND_RESOURCE_LIMIT;
@@ -261,18 +263,56 @@ static void app_bind_resp(struct sb_worker *w, struct sb_xconn *x, const struct 
 		SB_CTR_INC(w, xmpp_stale_reply);
 		return;
 	}
-	sb_xconn_act(w, x, sb_c2s_bind_result(&x->c2s, &xw->env, st, x->jid, strlen(x->jid)));
+	sb_xc_act(w, x, sb_c2s_bind_result(&x->c2s, &xw->env, st, x->jid, strlen(x->jid)));
 	if (sb_c2s_bound(&x->c2s)) {
 		SB_CTR_INC(w, xmpp_binds);
-		sb_wheel_cancel(&xw->wheel, &x->login_timer);
+		sb_wheel_cancel(&xw->wheel, &x->deadline);
 		app_list_add(xw, x);
 	}
 }
 
-void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m)
+/* A DELIVER: to its live connection; held on a closed one that still owes
+ * sb-control its UNBIND; else returned at once (the UNBIND went first). */
+static bool app_deliver(struct sb_worker *w, struct sb_msg *m)
 {
-	struct sb_xconn *x = app_from_handle(w, m);
+	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_conn *x;
 
+	if (m->conn >= xw->xtab_n) {
+		SB_CTR_INC(w, xmpp_bad_handle);
+		return false;
+	}
+	x = xw->xtab[m->conn];
+	if (x->gen == m->conn_gen && x->conn != NULL) {
+		if (sb_c2s_bound(&x->c2s) || (x->flags & SB_XC_F_CLOSING))
+			return sb_xc_deliver(w, x, m); /* closing: held, returned */
+		SB_CTR_INC(w, xmpp_stale_reply);
+		return false;
+	}
+	if (x->gen == m->conn_gen && (x->pending != NULL || (x->flags & SB_XC_F_UNBIND))) {
+		struct sb_msg_stanza h;
+
+		if (sb_msg_stanza_read(m, &h) < 0) {
+			SB_CTR_INC(w, msg_bad);
+			return false;
+		}
+		sb_xc_hold(w, x, m, &h);
+		return true;
+	}
+	sb_xc_hold_return_late(w, m);
+	return true;
+}
+
+void sb_xc_from_control(struct sb_worker *w, struct sb_msg *m)
+{
+	struct sb_xc_conn *x;
+
+	if (m->kind == SB_MSG_DELIVER) {
+		if (!app_deliver(w, m))
+			sb_msg_free_chain(m, &w->msg_ops);
+		return;
+	}
+	x = app_from_handle(w, m);
 	if (x != NULL) {
 		switch (m->kind) {
 		case SB_MSG_AUTH_RESP:
@@ -281,16 +321,10 @@ void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m)
 		case SB_MSG_BIND_RESP:
 			app_bind_resp(w, x, m);
 			break;
-		case SB_MSG_DELIVER:
-			if (sb_c2s_bound(&x->c2s))
-				sb_xconn_deliver(w, x, m);
-			else
-				SB_CTR_INC(w, xmpp_stale_reply);
-			break;
 		case SB_MSG_KICK:
 			/* The reason (lib/msg's enum sb_msg_kick) picks the error. */
 			SB_CTR_INC(w, xmpp_kicked);
-			sb_xconn_act(w, x, sb_c2s_shutdown(
+			sb_xc_act(w, x, sb_c2s_shutdown(
 				&x->c2s, &w->xmpp->env,
 				m->status == SB_MSG_KICK_ACCOUNT_DELETED    ? SB_C2S_SERR_NOT_AUTHORIZED
 				: m->status == SB_MSG_KICK_PASSWORD_CHANGED ? SB_C2S_SERR_RESET
@@ -303,23 +337,27 @@ void sb_xmpp_from_control(struct sb_worker *w, struct sb_msg *m)
 	}
 	/* Input held while waiting for this answer can flow again. */
 	if (x != NULL && x->conn != NULL)
-		sb_xconn_pump(w, x);
+		sb_xc_pump(w, x);
 	sb_msg_free_chain(m, &w->msg_ops);
 }
 
-void sb_xmpp_link_handler(void *ctx, unsigned shard, struct sb_msg *m)
+void sb_xc_link_handler(void *ctx, unsigned shard, struct sb_msg *m)
 {
 	(void)shard;
-	sb_xmpp_from_control(ctx, m);
+	sb_xc_from_control(ctx, m);
 }
 
-static void app_login_expired(struct sb_wheel_timer *t, void *arg)
+static void app_deadline(struct sb_wheel_timer *t, void *arg)
 {
 	struct sb_worker *w = arg;
-	struct sb_xconn *x = container_of(t, struct sb_xconn, login_timer);
+	struct sb_xc_conn *x = container_of(t, struct sb_xc_conn, deadline);
 
+	if (sb_c2s_bound(&x->c2s)) {
+		sb_xc_hold_expired(w, x);
+		return;
+	}
 	SB_CTR_INC(w, xmpp_login_timeout);
-	sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
+	sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
 					   SB_C2S_SERR_CONNECTION_TIMEOUT));
 }
 
@@ -328,7 +366,7 @@ static void app_login_expired(struct sb_wheel_timer *t, void *arg)
  * keeps its place across turns; a session leaving the list moves it on. */
 static void app_replay(struct sb_worker *w, uint64_t now_tsc)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	uint32_t epoch = __atomic_load_n(&w->shm->ctl_epoch, __ATOMIC_ACQUIRE);
 	uint32_t budget = 256;
 
@@ -338,59 +376,61 @@ static void app_replay(struct sb_worker *w, uint64_t now_tsc)
 		xw->replay_epoch = epoch;
 		xw->replay_next = xw->bound.head;
 	}
-	while (xw->replay_next != SB_XLIST_NONE && budget-- > 0) {
-		struct sb_xconn *x = xw->xtab[xw->replay_next];
+	while (xw->replay_next != SB_XC_LIST_NONE && budget-- > 0) {
+		struct sb_xc_conn *x = xw->xtab[xw->replay_next];
 
-		if (sb_xconn_replay(w, x) < 0)
+		if (sb_xc_replay(w, x) < 0)
 			return; /* ring full: the rest next turn */
 		xw->replay_next = x->bound_link.next;
 		SB_CTR_INC(w, xmpp_replayed);
 	}
-	if (xw->replay_next == SB_XLIST_NONE)
+	if (xw->replay_next == SB_XC_LIST_NONE)
 		xw->ctl_epoch = epoch;
 }
 
 /* Clients the shaper paused whose bucket has refilled read again. */
 static void app_unshape(struct sb_worker *w, uint64_t now_ms)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	uint32_t i = xw->shaped.head;
 
-	while (i != SB_XLIST_NONE) {
-		struct sb_xconn *x = xw->xtab[i];
+	while (i != SB_XC_LIST_NONE) {
+		struct sb_xc_conn *x = xw->xtab[i];
 
 		i = x->shape_link.next;
-		if (!sb_c2s_limits_refill(w, x, now_ms))
+		if (!sb_xc_limits_refill(w, x, now_ms))
 			continue;
-		sb_xlist_del(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
+		sb_xc_list_del(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
 		x->flags &= (uint8_t)~SB_XC_F_SHAPED;
-		sb_xconn_pump(w, x);
+		sb_xc_pump(w, x);
 	}
 }
 
-void sb_xmpp_turn(struct sb_worker *w, uint64_t now_us)
+void sb_xc_turn(struct sb_worker *w, uint64_t now_us)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	uint64_t now_tsc = rte_rdtsc();
 
 	if (xw->shaped.n > 0)
 		app_unshape(w, now_us / 1000);
-	sb_wheel_advance(&xw->wheel, now_us / 1000, app_login_expired, w, 64);
-	sb_xconn_ring_turn(w, now_tsc);
+	sb_wheel_advance(&xw->wheel, now_us / 1000, app_deadline, w, 64);
+	sb_xc_ctl_turn(w, now_tsc);
+	if (xw->ret_head != NULL)
+		sb_xc_hold_returns_turn(w, now_tsc);
 	app_replay(w, now_tsc);
 }
 
-void sb_xmpp_shutdown(struct sb_worker *w)
+void sb_xc_shutdown(struct sb_worker *w)
 {
-	struct sb_xmpp_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = w->xmpp;
 	uint32_t i = xw->bound.head;
 
-	while (i != SB_XLIST_NONE) {
-		struct sb_xconn *x = xw->xtab[i];
+	while (i != SB_XC_LIST_NONE) {
+		struct sb_xc_conn *x = xw->xtab[i];
 
 		i = x->bound_link.next;
 		if (!(x->flags & SB_XC_F_CLOSING))
-			sb_xconn_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+			sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 							   SB_C2S_SERR_SYSTEM_SHUTDOWN));
 	}
 }

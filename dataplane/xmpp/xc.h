@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The dataplane's XMPP client connections: lib/xml and lib/xmpp driven by
+ * the TCP glue, with the control plane reached over the rings.
+ *
+ * A TCP connection of the c2s listener carries one struct sb_xc_conn (its
+ * app_data): the stream's tokenizer and c2s state, the received bytes not
+ * yet consumed (a partial stanza stays in the mbufs it arrived in), and the
+ * handle the control plane uses to address it: the object's address plus a
+ * generation that changes every time the object is reused, so a late reply
+ * for a closed connection never reaches its successor.
+ *
+ * Objects that exist only part of the time come from per-worker pools: the
+ * tokenizer's working state while a stanza is split across reads
+ * (xmpp.partial_stanzas), the SASL state during login (xmpp.auth_contexts),
+ * and the bound JID. An idle bound session holds: the TCP connection, this
+ * struct and its JID; see docs/BENCHMARKS.md for the bytes.
+ */
+#ifndef SB_DP_XC_H
+#define SB_DP_XC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "c2s.h"
+#include "xc_limits.h"
+#include "msg.h"
+#include "shm.h"
+#include "wheel.h"
+#include "xc_list.h"
+#include "xml.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+struct sb_conn;
+struct sb_worker;
+struct sb_config;
+
+#define SB_XC_JID_MAX 256u /* bytes of a bound full JID kept here (with its NUL) */
+
+#define SB_XC_F_CLOSING 0x01u  /* a stream error or close was sent: ignore input */
+#define SB_XC_F_LISTED 0x02u   /* on the worker's bound list */
+#define SB_XC_F_BLOCKED 0x04u  /* `pending` waits for room on its ring: input paused */
+#define SB_XC_F_AVAILABLE 0x08u /* sent available presence: replayed with the session */
+#define SB_XC_F_SHAPED 0x10u    /* over its byte rate: input paused, window closed */
+#define SB_XC_F_UNBIND 0x20u    /* a BIND_REQ went up: sb-control is owed an UNBIND */
+
+struct sb_xc_conn {
+	struct sb_c2s c2s;
+	struct sb_xml xml;
+	struct sb_conn *conn;          /* NULL once TCP is gone (see sb_xc_linger) */
+	struct rte_mbuf *in_head;      /* received, not consumed: first byte at in_off */
+	struct rte_mbuf *in_tail;
+	uint64_t in_off;               /* stream offset of in_head's first byte */
+	struct sb_xml_ctx *ctx;        /* tokenizer working state of a split stanza */
+	char *jid;                     /* bound full JID (pool object), NULL before */
+	struct sb_msg *pending;        /* a request or stanza waiting for ring room */
+	/* DELIVERs the send queue could not take yet, oldest first, linked
+	 * through sb_msg.held (xc_hold.c). */
+	struct sb_msg *held_head;
+	struct sb_msg *held_tail;
+	uint16_t pending_shard;
+	uint16_t held_objs;            /* message objects in the held chains */
+	uint8_t flags;                 /* SB_XC_F_* */
+	uint8_t auth_seen;             /* c2s.auth_failures already charged to the address */
+	/* Kept across reuse of the object (accept clears only what is above). */
+	uint32_t gen;                  /* generation of this object's handle */
+	uint32_t idx;                  /* index in the worker's table: the handle */
+	uint32_t in_bytes;             /* buffer bytes (mbuf sizes) held in the input list */
+	int32_t shaper_tokens;         /* bytes the client may still send now */
+	uint32_t shaper_ms;            /* last refill */
+	struct sb_xc_node bound_link;    /* the worker's bound list (replay after restart) */
+	struct sb_xc_node wait_link;     /* the ring-room list of pending_shard */
+	struct sb_xc_node shape_link;    /* the shaper's paused list */
+	/* Before bind, the login deadline; after, the deadline for held
+	 * DELIVERs to make progress (xmpp.slow_reader_ms). */
+	struct sb_wheel_timer deadline;
+};
+
+#define SB_XC_POOL_WAIT SB_MAX_SHARDS /* waiting[] index of the message pool's list */
+
+#define SB_XC_BOUND_LINK offsetof(struct sb_xc_conn, bound_link)
+#define SB_XC_WAIT_LINK offsetof(struct sb_xc_conn, wait_link)
+#define SB_XC_SHAPE_LINK offsetof(struct sb_xc_conn, shape_link)
+
+/* Per-worker XMPP state. */
+struct sb_xc_worker {
+	struct sb_c2s_env env;
+	struct sb_xml_ctx ctx;           /* the tokenizer's working state, shared */
+	struct sb_xml_limits lim;
+	struct sb_c2s_scratch scratch;
+	struct rte_mempool *conn_pool;
+	struct sb_xc_conn **xtab;          /* every connection object, by index */
+	uint32_t xtab_n;
+	struct rte_mempool *ctx_pool;    /* saved struct sb_xml_ctx */
+	struct rte_mempool *aux_pool;    /* struct sb_c2s_aux */
+	struct rte_mempool *jid_pool;    /* SB_XC_JID_MAX bytes */
+	struct sb_msg_pool_ops msg_ops;
+	struct sb_xc_list bound;           /* bound sessions (replayed to a new sb-control) */
+	uint32_t replay_next;            /* the next bound session to replay, by index */
+	uint32_t replay_epoch;           /* the epoch replay_next walks for */
+	uint32_t gen_next;
+	uint32_t ctl_epoch;              /* epoch the bound sessions were last sent to */
+	/* Connections waiting for ring room, per shard; the last list holds
+	 * those waiting for the message pool (SB_XC_POOL_WAIT). */
+	struct sb_xc_list waiting[SB_MAX_SHARDS + 1];
+	struct sb_xc_list shaped;          /* paused by the shaper, refilled each turn */
+	uint32_t lingering;              /* closed connections still owing sb-control a message */
+	struct sb_wheel wheel;           /* login and slow-reader deadlines, 1 ms ticks */
+	/* Held DELIVERs (xc_hold.c): message objects held on this worker, and
+	 * the limits per connection and per worker (a share of the pool). */
+	uint32_t held_objs;
+	uint32_t holders;                /* connections holding any */
+	uint32_t hold_conn_max;
+	uint32_t hold_worker_max;
+	uint32_t slow_reader_ms;
+	/* Returned DELIVERs whose connection was already released, waiting
+	 * for ring room (linked through sb_msg.held). */
+	struct sb_msg *ret_head;
+	struct sb_msg *ret_tail;
+	struct sb_xc_limits limits;
+	uint64_t login_timeout_ms;
+	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
+	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
+	uint32_t elem_cap;
+	uint8_t *route;                  /* a ROUTE stanza: elem_cap + SB_C2S_ROUTE_EXTRA */
+	char to_buf[SB_JID_FULL_MAX + 1]; /* a ROUTE stanza's recipient, formatted */
+	uint8_t out[SB_C2S_OUT_MIN * 4];
+	struct sb_wheel_timer *slots[SB_WHEEL_STORAGE(3)];
+};
+
+/* Create worker w's XMPP state from the configuration. 0 or negative errno. */
+int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg);
+
+/* Handle a message from a control shard (AUTH_RESP, BIND_RESP, DELIVER,
+ * KICK); owns m. */
+void sb_xc_from_control(struct sb_worker *w, struct sb_msg *m);
+
+/* The same as registered on the worker's link (ctx: the worker). */
+void sb_xc_link_handler(void *ctx, unsigned shard, struct sb_msg *m);
+
+/* The worker is stopping: every bound stream gets <system-shutdown/> and a
+ * close (RFC 6120 §4.9.3.20). */
+void sb_xc_shutdown(struct sb_worker *w);
+
+/* Once per loop turn: login deadlines, blocked stanzas, and the replay of
+ * bound sessions to a newly attached sb-control. Bounded. */
+void sb_xc_turn(struct sb_worker *w, uint64_t now_us);
+
+/* xc_glue.c: act on what lib/xmpp returned; used by the ring side too. */
+void sb_xc_act(struct sb_worker *w, struct sb_xc_conn *x, enum sb_c2s_action act);
+
+/* xc_glue.c: send bytes on x (copied into mbufs). */
+void sb_xc_write(struct sb_worker *w, struct sb_xc_conn *x, const uint8_t *p, size_t len);
+
+/* xc_hold.c: x stopped reading (held DELIVERs made no progress for
+ * xmpp.slow_reader_ms, or outgrew their share): counted and reset; what it
+ * holds goes back to sb-control once the UNBIND is sent (sb_xc_linger). */
+void sb_xc_slow_reader(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_hold.c: keep DELIVER m (header h) for x until its send queue has
+ * room; owns m. */
+void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
+		const struct sb_msg_stanza *h);
+
+/* xc_hold.c: write held DELIVERs while the send queue takes them (ACKs
+ * freed room). */
+void sb_xc_hold_flush(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_hold.c: the next held DELIVER of closed x, re-labelled a returned
+ * STANZA for sb-control to route again; NULL when none is left. */
+struct sb_msg *sb_xc_hold_return(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_hold.c: return DELIVER m, whose connection is already released (its
+ * UNBIND went up before), to sb-control; owns m. */
+void sb_xc_hold_return_late(struct sb_worker *w, struct sb_msg *m);
+
+/* xc_hold.c: once per turn, send the late returns still waiting for ring
+ * room. Bounded. */
+void sb_xc_hold_returns_turn(struct sb_worker *w, uint64_t now_tsc);
+
+/* xc_hold.c: x's deadline expired after bind: held DELIVERs made no
+ * progress. */
+void sb_xc_hold_expired(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_glue.c: the receive window: the input budget (tcp.rcv_space) less
+ * what is buffered, 0 while shaped. Paused input thus closes the window. */
+void sb_xc_window(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_glue.c: feed what is buffered, as far as the c2s state allows. */
+void sb_xc_pump(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_ctl.c: requests to the control plane for an action. */
+void sb_xc_auth_request(struct sb_worker *w, struct sb_xc_conn *x, bool plain);
+void sb_xc_bind_request(struct sb_worker *w, struct sb_xc_conn *x);
+/* A bound session to a new sb-control; -ENOBUFS/-ENOTCONN: try later. */
+int sb_xc_replay(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_ctl.c: hand m (for x) to shard, or park it on x until the ring has
+ * room (input paused). 0: sent or parked. -ENOTCONN: sb-control is gone,
+ * m is freed and its request answered here. */
+int sb_xc_send(struct sb_worker *w, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m);
+
+/* xc_ctl.c: x's TCP connection is gone (x->conn is NULL); send what it
+ * still owes sb-control (a parked message, the UNBIND), then release it. */
+void sb_xc_linger(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_ctl.c: pause x until the message pool is above sb-control's
+ * reserve (sb_ctl_link_msgs_low) and the mbuf pool above its own
+ * (w->mbufs_low) again. */
+void sb_xc_pool_wait(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_ctl.c: once per turn, retry parked messages in order and resume
+ * connections that waited for the pool. Bounded. */
+void sb_xc_ctl_turn(struct sb_worker *w, uint64_t now_tsc);
+
+/* xc_app.c: return x to its pool; late replies for it no longer match. */
+void sb_xc_release(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_route.c: route the stanza lib/xmpp stamped (env.res.stanza). */
+void sb_xc_route(struct sb_worker *w, struct sb_xc_conn *x);
+
+/* xc_route.c: answer the stanza m carried with a type='wait' error:
+ * sb-control is gone. */
+void sb_xc_wait_error(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m);
+
+/* xc_route.c: write a DELIVER's stanza to x, or hold it while x's send
+ * queue is full. True when m was kept (held), false when the caller still
+ * owns it. */
+bool sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m);
+
+/* xc_route.c: whether x's send queue takes DELIVER h's stanza now (an
+ * empty queue takes any: a stanza is never held for being large). */
+bool sb_xc_deliver_fits(struct sb_worker *w, const struct sb_xc_conn *x,
+			const struct sb_msg_stanza *h);
+
+/* xc_route.c: write the stanza bytes of DELIVER m (header h) to x. */
+void sb_xc_deliver_write(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m,
+			 const struct sb_msg_stanza *h);
+
+/* The control plane's handle for x: its index in the worker's table, with
+ * x->gen beside it in the message. Checked in O(1) at any table size. */
+static inline uint64_t sb_xc_handle(const struct sb_xc_conn *x)
+{
+	return x->idx;
+}
+
+#endif
