@@ -51,9 +51,8 @@ static const char *const route_kind_name[SB_STANZA_KIND_MAX] = {
 /* sb-control is gone: tell the sender to wait and retry (RFC 6120 §8.3.2)
  * the stanza m carried; presence and errors are dropped as RFC 6120 §8.3.1
  * asks. */
-void sb_xc_wait_error(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m)
+void sb_xc_wait_error(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
 {
-	struct sb_xc_worker *xw = w->xmpp;
 	const struct sb_c2s_config *cfg = &xw->env.cfg;
 	struct sb_msg_stanza h;
 	struct sb_xmpp_error e = { .type = "wait", .condition = "service-unavailable" };
@@ -76,14 +75,15 @@ void sb_xc_wait_error(struct sb_worker *w, struct sb_xc_conn *x, const struct sb
 	e.to = sb_c2s_full_jid(&x->c2s, &e.to_len);
 	n = sb_xmpp_error_write(&e, buf, xw->elem_cap + SB_C2S_ROUTE_EXTRA);
 	if (n > 0)
-		sb_xc_write(w, x, (const uint8_t *)buf, (size_t)n);
+		sb_xc_write(xw, x, (const uint8_t *)buf, (size_t)n);
 }
 
 /* Pack the ROUTE result into a message chain; NULL when the pool is dry. */
-static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xc_conn *x, const char *to,
+static struct sb_msg *route_pack(struct sb_xc_worker *xw, struct sb_xc_conn *x, const char *to,
 				 size_t to_len, size_t to_bare_len)
 {
-	const struct sb_c2s_stanza *st = &w->xmpp->env.res.stanza;
+	struct sb_worker *w = xw->w;
+	const struct sb_c2s_stanza *st = &xw->env.res.stanza;
 	struct sb_msg_stanza h = {
 		.kind = route_kind[st->kind],
 		.type = route_type[st->type],
@@ -113,9 +113,9 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xc_conn *x, cons
 	return m;
 }
 
-void sb_xc_route(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_route(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	const struct sb_c2s_stanza *st = &xw->env.res.stanza;
 	char *to = xw->to_buf;
 	size_t to_len = 0, to_bare_len = 0;
@@ -137,14 +137,14 @@ void sb_xc_route(struct sb_worker *w, struct sb_xc_conn *x)
 	} else {
 		shard = (unsigned)(sb_jid_bare_hash_str(x->c2s.jid, x->c2s.bare_len) % w->n_shards);
 	}
-	m = route_pack(w, x, to, to_len, to_bare_len);
+	m = route_pack(xw, x, to, to_len, to_bare_len);
 	if (m == NULL) {
 		/* The pump stops reading before the pool's reserve is reached
 		 * (msgs_low), so this is sb-control holding all of it. */
 		SB_CTR_INC(w, msg_alloc_fail);
 		return;
 	}
-	if (sb_xc_send(w, x, shard, m) == 0 && !(x->flags & SB_XC_F_BLOCKED))
+	if (sb_xc_send(xw, x, shard, m) == 0 && !(x->flags & SB_XC_F_BLOCKED))
 		SB_CTR_INC(w, xmpp_routed);
 }
 
@@ -152,8 +152,9 @@ void sb_xc_route(struct sb_worker *w, struct sb_xc_conn *x)
  * bytes are copied once, from the message into the send queue. A client
  * whose queue cannot take the whole stanza is not reading: it gets a
  * stream error rather than a partial stanza. */
-void sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m)
+void sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
 {
+	struct sb_worker *w = xw->w;
 	struct sb_msg_stanza h;
 	size_t skip;
 
@@ -168,7 +169,7 @@ void sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_ms
 		 * so (the send queue takes a little past its limit for this)
 		 * and closed. The stanza that did not fit is counted lost;
 		 * stream management (XEP-0198) is what recovers it. */
-		sb_xc_act(w, x, sb_c2s_shutdown_text(&x->c2s, &w->xmpp->env,
+		sb_xc_act(xw, x, sb_c2s_shutdown_text(&x->c2s, &xw->env,
 							SB_C2S_SERR_POLICY_VIOLATION,
 							"not reading fast enough"));
 		SB_CTR_INC(w, xmpp_slow_reader);
@@ -181,7 +182,7 @@ void sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_ms
 			skip -= o->len;
 			continue;
 		}
-		sb_xc_write(w, x, o->payload + skip, o->len - skip);
+		sb_xc_write(xw, x, o->payload + skip, o->len - skip);
 		skip = 0;
 	}
 	SB_CTR_INC(w, xmpp_delivered);

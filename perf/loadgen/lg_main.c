@@ -37,7 +37,6 @@
 static volatile bool lg_quit;
 
 /* The loadgen's application table: the echo client (0) and the XMPP client (1). */
-static const struct sb_app_ops *const lg_apps[] = { &sb_lg_client_ops, &sb_lg_xmpp_ops };
 
 static void lg_on_signal(int sig)
 {
@@ -120,8 +119,6 @@ static void lg_worker_init(struct sb_worker *w, uint16_t port, const struct sb_c
 	w->port_id = port;
 	w->burst = (uint16_t)cfg->dataplane_burst;
 	w->ipv4_be = rte_cpu_to_be_32(cfg->loadgen_src_ip.addr);
-	w->ipv4_count = (uint32_t)cfg->loadgen_src_count;
-	w->nexthop_be = rte_cpu_to_be_32(cfg->loadgen_dst_ip.addr);
 	rte_eth_macaddr_get(port, &w->mac);
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
@@ -136,9 +133,10 @@ static void lg_worker_init(struct sb_worker *w, uint16_t port, const struct sb_c
 /* The stack for conns connections, and what it costs: the same code and
  * pools as the gateway's, so the heap's growth across its creation is the
  * gateway's memory per connection slot too. */
-static int lg_tcp_init(struct sb_worker *w, const struct sb_config *cfg, uint32_t conns,
+static int lg_tcp_init(struct sb_lg *lg, const struct sb_config *cfg, uint32_t conns,
 		       bool tx_csum, struct sb_lg_mem *mem)
 {
+	struct sb_worker *w = lg->w;
 	struct rte_malloc_socket_stats before, after;
 	int socket = (int)rte_socket_id();
 	struct sb_tcp_cfg tc;
@@ -153,9 +151,14 @@ static int lg_tcp_init(struct sb_worker *w, const struct sb_config *cfg, uint32_
 	w->tcp->syn_cookie_threshold = (uint32_t)cfg->tcp_syn_cookie_threshold;
 	w->tcp->tx_csum_offload = tx_csum;
 	sb_tcp_cfg_from_config(cfg, &tc);
-	rc = sb_tcp_worker_init(w, &tc, conns, (uint32_t)cfg->tcp_tw_max, 0, lg_apps,
-				(uint8_t)RTE_DIM(lg_apps));
+	rc = sb_tcp_worker_init(w, &tc, conns, (uint32_t)cfg->tcp_tw_max, 0);
 	rte_malloc_get_socket_stats(socket, &after);
+	if (rc == 0) {
+		int id = sb_tcp_app_add(w->tcp, lg->xmpp != NULL ? &sb_lg_xmpp_ops :
+				        &sb_lg_client_ops, lg);
+
+		lg->app_id = (uint8_t)id; /* the first application: cannot fail */
+	}
 	mem->slots = conns;
 	mem->tw_slots = (uint32_t)cfg->tcp_tw_max;
 	mem->heap_bytes = after.heap_allocsz_bytes - before.heap_allocsz_bytes;
@@ -163,12 +166,13 @@ static int lg_tcp_init(struct sb_worker *w, const struct sb_config *cfg, uint32_
 }
 
 /* Wait for the link, then ask for the gateway's MAC every 200 ms until it answers. */
-static int lg_resolve(struct sb_worker *w, uint64_t timeout_us)
+static int lg_resolve(struct sb_lg *lg, uint64_t timeout_us)
 {
+	struct sb_worker *w = lg->w;
 	struct rte_mbuf *pkts[64];
 	uint64_t next_us = 0;
 
-	while (!lg_quit && !w->nexthop_known) {
+	while (!lg_quit && !lg->nexthop_known) {
 		struct rte_eth_link link = { 0 };
 
 		w->now_us = (rte_rdtsc() - w->start_tsc) / w->tsc_per_us;
@@ -178,7 +182,7 @@ static int lg_resolve(struct sb_worker *w, uint64_t timeout_us)
 		 * would only count as a TX drop. */
 		rte_eth_link_get_nowait(w->port_id, &link);
 		if (link.link_status == RTE_ETH_LINK_UP && w->now_us >= next_us) {
-			sb_arp_request(w, w->nexthop_be);
+			sb_arp_request(w, lg->dst_be);
 			next_us = w->now_us + 200000;
 		}
 		for (uint16_t i = 0, n = rte_eth_rx_burst(w->port_id, 0, pkts, RTE_DIM(pkts));
@@ -187,7 +191,7 @@ static int lg_resolve(struct sb_worker *w, uint64_t timeout_us)
 		sb_pktio_flush(w);
 		rte_delay_us_sleep(1000);
 	}
-	return w->nexthop_known ? 0 : -EINTR;
+	return lg->nexthop_known ? 0 : -EINTR;
 }
 
 /* One loop turn: receive, drive the scenario, timers, send. Returns work done. */
@@ -309,6 +313,25 @@ static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadl
 	return sb_lg_report_ok(lg, &rep);
 }
 
+/* The net layer's questions (struct sb_net_hooks): our source addresses
+ * are a range, and the one neighbour we need is the gateway. */
+static bool lg_owns(void *ctx, uint32_t addr_be)
+{
+	const struct sb_lg *lg = ctx;
+
+	return rte_be_to_cpu_32(addr_be) - lg->src_host < lg->src_count;
+}
+
+static void lg_arp_reply(void *ctx, uint32_t ip_be, const struct rte_ether_addr *mac)
+{
+	struct sb_lg *lg = ctx;
+
+	if (ip_be == lg->dst_be) {
+		rte_ether_addr_copy(mac, &lg->nexthop_mac);
+		lg->nexthop_known = true;
+	}
+}
+
 static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_worker *w,
 		    enum sb_lg_mode mode)
 {
@@ -324,10 +347,9 @@ static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_wor
 	lg->msg_bytes = (uint16_t)cfg->loadgen_msg_bytes;
 	lg->msg_interval_us = cfg->loadgen_msg_rate ? 1000000u / cfg->loadgen_msg_rate : 0;
 	lg->tsc_hz = rte_get_tsc_hz();
-	lg->app_id = 0;
 	sb_lg_hist_reset(&lg->lat_ns);
+	w->net = (struct sb_net_hooks){ .owns = lg_owns, .arp_reply = lg_arp_reply, .ctx = lg };
 	if (lg->mode == SB_LG_MODE_XMPP_LOGIN || lg->mode == SB_LG_MODE_XMPP_MSG) {
-		lg->app_id = 1;
 		if (sb_lg_xmpp_create(lg, cfg, lg->mode == SB_LG_MODE_XMPP_MSG) < 0) {
 			fprintf(stderr, "sb-loadgen: xmpp: bad loadgen.xmpp_* settings (xmpp-msg "
 				"needs an even number of connections, one user each)\n");
@@ -345,7 +367,6 @@ static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_wor
 				RTE_CACHE_LINE_SIZE);
 	if (lg->conns == NULL)
 		return -ENOMEM;
-	sb_lg_client_bind(lg);
 	return 0;
 }
 
@@ -399,7 +420,7 @@ int main(int argc, char **argv)
 	lg_worker_init(w, port, &cfg, stats, pool);
 	if (lg_setup(&lg, &cfg, w, mode) < 0)
 		goto out;
-	rc = lg_tcp_init(w, &cfg, lg.n_conns, tx_csum, &mem);
+	rc = lg_tcp_init(&lg, &cfg, lg.n_conns, tx_csum, &mem);
 	sb_lg_report_mem(&mem, rc);
 	if (rc < 0 || mem_only) {
 		rc = rc < 0 ? 1 : 0;
@@ -409,7 +430,7 @@ int main(int argc, char **argv)
 		goto out;
 	/* The hard cap counts from start-up, ARP included. */
 	cap_us = cfg.loadgen_duration_s * 1000000u;
-	rc = lg_resolve(w, RTE_MIN(cap_us, cfg.loadgen_arp_timeout_ms * 1000u));
+	rc = lg_resolve(&lg, RTE_MIN(cap_us, cfg.loadgen_arp_timeout_ms * 1000u));
 	if (rc < 0) {
 		fprintf(stderr, "sb-loadgen: no ARP answer from the gateway (%s)\n", strerror(-rc));
 		rc = 1;
