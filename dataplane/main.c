@@ -31,6 +31,7 @@
 #include "idle.h"
 #include "impair.h"
 #include "log.h"
+#include "pktio.h"
 #include "port.h"
 #include "ring/ctl_link.h"
 #include "ring/ctl_watch.h"
@@ -97,6 +98,7 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	w->quit = &dp_quit;
 	w->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	w->start_tsc = sh->shm->dp_start_tsc;
+	sb_pktio_init(w);
 	sb_ctl_link_init(w);
 }
 

@@ -13,7 +13,6 @@
 
 #include "app/app.h"
 #include "idle.h"
-#include "impair.h"
 #include "net/net.h"
 #include "pktio.h"
 #include "ring/ctl_link.h"
@@ -60,10 +59,7 @@ int sb_worker_main(void *arg)
 
 		w->now_us = (now_tsc - w->start_tsc) / w->tsc_per_us;
 
-		n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, burst);
-		SB_CTR_ADD(w, rx_pkts, n);
-		if (unlikely(w->impair != NULL))
-			n = sb_impair_rx(w, pkts, n, burst, now_tsc);
+		n = w->io.rx(w, pkts, burst, now_tsc);
 		for (uint16_t i = 0; i < n; i++)
 			sb_eth_input(w, pkts[i]);
 
@@ -83,9 +79,7 @@ int sb_worker_main(void *arg)
 		sb_tcp_io_timers(w, w->now_us);
 		worker_apps_turn(w);
 		sb_ctl_link_heartbeat(w, now_tsc);
-		if (unlikely(w->impair != NULL))
-			sb_impair_tx(w, now_tsc);
-		sb_pktio_flush(w);
+		w->io.flush(w, now_tsc);
 		if (now_tsc >= w->stats_next_tsc)
 			worker_publish(w, now_tsc);
 

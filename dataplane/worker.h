@@ -23,9 +23,19 @@ struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
 struct sb_impair;
+struct sb_worker;
 struct sb_tcp_worker;
 
 #define SB_TX_BURST 64
+
+/* Frames in and out of a worker, chosen once at start-up: the port's own
+ * (sb_pktio_init) or a test impairment around them (sb_impair_create). */
+struct sb_pktio {
+	/* Up to cap received frames into pkts; returns how many. */
+	uint16_t (*rx)(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t cap, uint64_t now_tsc);
+	/* Send what the turn queued in w->tx. */
+	void (*flush)(struct sb_worker *w, uint64_t now_tsc);
+};
 
 /* What L2/L3 input (net/) asks of the program above it; each may be NULL.
  * The gateway has one address and needs no neighbour; a load generator
@@ -51,7 +61,8 @@ struct sb_worker {
 	struct sb_net_hooks net;        /* more addresses, neighbours: the program's */
 	uint64_t now_us;                /* this turn's time, from the TSC */
 	struct sb_tcp_worker *tcp;      /* connections, timers, listeners */
-	struct sb_impair *impair;       /* test-only link impairment, NULL when off */
+	struct sb_pktio io;             /* receive and flush (pktio.c, impair.c) */
+	struct sb_impair *impair;       /* test-only link impairment's state, NULL when off */
 	struct rte_mbuf *tx[SB_TX_BURST];
 	struct sb_idle idle;
 

@@ -128,6 +128,7 @@ static void lg_worker_init(struct sb_worker *w, uint16_t port, const struct sb_c
 	w->quit = &lg_quit;
 	w->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	w->start_tsc = rte_rdtsc();
+	sb_pktio_init(w);
 }
 
 /* The stack for conns connections, and what it costs: the same code and
@@ -203,10 +204,7 @@ static unsigned lg_turn(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst
 	uint16_t n;
 
 	w->now_us = (now_tsc - w->start_tsc) / w->tsc_per_us;
-	n = rte_eth_rx_burst(w->port_id, 0, pkts, burst);
-	SB_CTR_ADD(w, rx_pkts, n);
-	if (unlikely(w->impair != NULL))
-		n = sb_impair_rx(w, pkts, n, burst, now_tsc);
+	n = w->io.rx(w, pkts, burst, now_tsc);
 	for (uint16_t i = 0; i < n; i++)
 		sb_eth_input(w, pkts[i]);
 	work = n;
@@ -223,9 +221,7 @@ static unsigned lg_turn(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst
 	if (lg->xmpp != NULL)
 		work += sb_lg_xmpp_keepalive_some(lg, lg->open_start_us);
 	sb_tcp_io_timers(w, w->now_us);
-	if (unlikely(w->impair != NULL))
-		sb_impair_tx(w, now_tsc);
-	sb_pktio_flush(w);
+	w->io.flush(w, now_tsc);
 	return work;
 }
 

@@ -206,6 +206,7 @@ static struct sb_worker *dp_worker(struct dp_h *h, unsigned k, uint32_t ip)
 	w->pkt_pool = h->pkt_pool;
 	w->quit = &h->quit;
 	w->tsc_per_us = 1;
+	sb_pktio_init(w);
 	return w;
 }
 
