@@ -25,6 +25,7 @@
 #include "config.h"
 #include "config_cli.h"
 #include "impair.h"
+#include "lg_keys.h"
 #include "lg_xmpp.h"
 #include "loadgen.h"
 #include "lg_report.h"
@@ -70,22 +71,23 @@ static int lg_eal_push(struct lg_eal *a, const char *opt, const char *val)
 	return 0;
 }
 
-static int lg_eal_args(struct lg_eal *a, const char *prog, const struct sb_config *cfg)
+static int lg_eal_args(struct lg_eal *a, const char *prog, const struct sb_config *cfg,
+		       const struct sb_lg_keys *lk)
 {
 	char mem[24];
 	int rc = 0;
 
 	memset(a, 0, sizeof(*a));
 	rc |= lg_eal_push(a, prog, "");
-	rc |= lg_eal_push(a, "--lcores=", cfg->loadgen_lcores);
-	rc |= lg_eal_push(a, "--file-prefix=", cfg->loadgen_file_prefix);
+	rc |= lg_eal_push(a, "--lcores=", lk->loadgen_lcores);
+	rc |= lg_eal_push(a, "--file-prefix=", lk->loadgen_file_prefix);
 	rc |= lg_eal_push(a, "--proc-type=primary", "");
 	rc |= lg_eal_push(a, "--no-pci", "");
 	rc |= lg_eal_push(a, "--no-telemetry", "");
 	/* Nothing attaches to the loadgen: unlinked hugepage files cannot
 	 * be left behind by a killed run. */
 	rc |= lg_eal_push(a, "--huge-unlink", "");
-	rc |= lg_eal_push(a, "--vdev=", cfg->loadgen_vdev);
+	rc |= lg_eal_push(a, "--vdev=", lk->loadgen_vdev);
 	if (cfg->eal_mem_mb != 0) {
 		snprintf(mem, sizeof(mem), "%llu", (unsigned long long)cfg->eal_mem_mb);
 		rc |= lg_eal_push(a, "-m", mem);
@@ -112,13 +114,14 @@ static int lg_mode_parse(const char *s, enum sb_lg_mode *mode, bool *mem_only)
 }
 
 static void lg_worker_init(struct sb_worker *w, uint16_t port, const struct sb_config *cfg,
-			   struct sb_shm_worker *stats, struct rte_mempool *pool)
+			   const struct sb_lg_keys *lk, struct sb_shm_worker *stats,
+			   struct rte_mempool *pool)
 {
 	memset(w, 0, sizeof(*w));
 	w->lcore_id = rte_lcore_id();
 	w->port_id = port;
 	w->burst = (uint16_t)cfg->dataplane_burst;
-	w->ipv4_be = rte_cpu_to_be_32(cfg->loadgen_src_ip.addr);
+	w->ipv4_be = rte_cpu_to_be_32(lk->loadgen_src_ip.addr);
 	rte_eth_macaddr_get(port, &w->mac);
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
@@ -248,7 +251,7 @@ static void lg_drain(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst,
  * are not delivered to it, RFC 6121 §8.5.2.2.1), then messages flow for
  * hold_s, then those in flight have at most drain_ms to arrive (the run
  * ends as soon as all have, lg_drained). Returns the latest end. */
-static uint64_t lg_msg_window(struct sb_lg *lg, const struct sb_config *cfg,
+static uint64_t lg_msg_window(struct sb_lg *lg, const struct sb_lg_keys *cfg,
 			      uint64_t deadline_us)
 {
 	uint64_t now_us = lg->w->now_us;
@@ -266,7 +269,7 @@ static bool lg_drained(const struct sb_lg *lg)
 }
 
 /* Open, then hold or echo, until done, a signal, or the hard cap; then close. */
-static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadline_us)
+static bool lg_run(struct sb_lg *lg, const struct sb_lg_keys *cfg, uint64_t deadline_us)
 {
 	struct sb_worker *w = lg->w;
 	struct rte_mbuf *pkts[256];
@@ -328,7 +331,7 @@ static void lg_arp_reply(void *ctx, uint32_t ip_be, const struct rte_ether_addr 
 	}
 }
 
-static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_worker *w,
+static int lg_setup(struct sb_lg *lg, const struct sb_lg_keys *cfg, struct sb_worker *w,
 		    enum sb_lg_mode mode)
 {
 	memset(lg, 0, sizeof(*lg));
@@ -369,6 +372,8 @@ static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_wor
 int main(int argc, char **argv)
 {
 	static struct sb_config cfg;
+	static struct sb_lg_keys lk;
+	struct sb_config_ext ext;
 	static struct sb_lg lg;
 	static struct lg_eal eal;
 	struct sb_worker *w;
@@ -382,20 +387,24 @@ int main(int argc, char **argv)
 	uint16_t port;
 
 	static char msg[65536];
-	int cli = sb_config_cli(&cfg, argc, argv, "sb-loadgen", lg_usage_extra, msg, sizeof(msg));
+	int cli;
+
+	sb_lg_keys_ext(&ext, &lk);
+	cli = sb_config_cli_ext(&cfg, &ext, argc, argv, "sb-loadgen", lg_usage_extra, msg,
+				sizeof(msg));
 
 	if (cli >= 0) {
 		fputs(msg, cli == 0 ? stdout : stderr);
 		return cli;
 	}
-	if (lg_mode_parse(cfg.loadgen_mode, &mode, &mem_only) < 0) {
+	if (lg_mode_parse(lk.loadgen_mode, &mode, &mem_only) < 0) {
 		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo, churn, mem, "
 			"xmpp-login or xmpp-msg\n");
 		return 2;
 	}
-	if (lg_eal_args(&eal, argv[0], &cfg) < 0 || rte_eal_init(eal.argc, eal.argv) < 0) {
+	if (lg_eal_args(&eal, argv[0], &cfg, &lk) < 0 || rte_eal_init(eal.argc, eal.argv) < 0) {
 		fprintf(stderr, "sb-loadgen: EAL init failed (hugepages? prefix '%s' in use?)\n",
-			cfg.loadgen_file_prefix);
+			lk.loadgen_file_prefix);
 		return 1;
 	}
 	signal(SIGINT, lg_on_signal);
@@ -413,8 +422,8 @@ int main(int argc, char **argv)
 	}
 	if (!mem_only && sb_port_start(port, 1, pool, &cfg, &tx_csum) < 0)
 		goto out;
-	lg_worker_init(w, port, &cfg, stats, pool);
-	if (lg_setup(&lg, &cfg, w, mode) < 0)
+	lg_worker_init(w, port, &cfg, &lk, stats, pool);
+	if (lg_setup(&lg, &lk, w, mode) < 0)
 		goto out;
 	rc = lg_tcp_init(&lg, &cfg, lg.n_conns, tx_csum, &mem);
 	sb_lg_report_mem(&mem, rc);
@@ -425,14 +434,14 @@ int main(int argc, char **argv)
 	if (sb_impair_create(w, &cfg) < 0)
 		goto out;
 	/* The hard cap counts from start-up, ARP included. */
-	cap_us = cfg.loadgen_duration_s * 1000000u;
-	rc = lg_resolve(&lg, RTE_MIN(cap_us, cfg.loadgen_arp_timeout_ms * 1000u));
+	cap_us = lk.loadgen_duration_s * 1000000u;
+	rc = lg_resolve(&lg, RTE_MIN(cap_us, lk.loadgen_arp_timeout_ms * 1000u));
 	if (rc < 0) {
 		fprintf(stderr, "sb-loadgen: no ARP answer from the gateway (%s)\n", strerror(-rc));
 		rc = 1;
 		goto out;
 	}
-	rc = lg_run(&lg, &cfg, cap_us) ? 0 : 1;
+	rc = lg_run(&lg, &lk, cap_us) ? 0 : 1;
 out:
 	if (!mem_only && port < RTE_MAX_ETHPORTS)
 		sb_port_stop(port);
