@@ -29,7 +29,7 @@ static void worker_publish(struct sb_worker *w, uint64_t now_tsc)
 	w->stats->tcp_conns = t->conns;
 	w->stats->tcp_half_open = t->half_open;
 	w->stats->tcp_time_wait = t->time_wait;
-	memcpy(w->stats->tcp_ctr, t->ctx.cnt, sizeof(w->stats->tcp_ctr));
+	memcpy(w->stats->ctr + SB_DP_SLOT_TCP, t->ctx.cnt, sizeof(t->ctx.cnt));
 	for (unsigned i = 0; i < t->n_apps; i++)
 		if (t->apps[i].ops->on_publish != NULL)
 			t->apps[i].ops->on_publish(t->apps[i].ctx, w);

@@ -17,6 +17,7 @@
 #include "idle.h"
 #include "msg.h"
 #include "msg_link.h"
+#include "dp_counters.h"
 #include "shm.h"
 
 struct rte_mbuf;

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "c2s.h"
+#include "dp_counters.h"
 #include "xc_limits.h"
 #include "msg.h"
 #include "shm.h"
@@ -76,6 +77,12 @@ struct sb_xc_conn {
 #define SB_XC_BOUND_LINK offsetof(struct sb_xc_conn, bound_link)
 #define SB_XC_WAIT_LINK offsetof(struct sb_xc_conn, wait_link)
 #define SB_XC_SHAPE_LINK offsetof(struct sb_xc_conn, shape_link)
+
+/* lib/xmpp's counters in the worker's slots (dp_counters.h), published by
+ * on_publish and described by counters.c. */
+#define SB_XC_CTR_SLOT SB_DP_SLOT_APPS
+_Static_assert(SB_XC_CTR_SLOT + SB_C2S_CTR_MAX <= SB_SHM_WORKER_CTRS,
+	       "c2s counters exceed the worker's counter slots");
 
 /* Per-worker XMPP state. */
 struct sb_xc_worker {

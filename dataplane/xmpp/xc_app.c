@@ -400,7 +400,7 @@ static void app_publish(void *ctx, struct sb_worker *w)
 {
 	const struct sb_xc_worker *xw = ctx;
 
-	memcpy(w->stats->c2s_ctr, xw->env.ctr, sizeof(w->stats->c2s_ctr));
+	memcpy(w->stats->ctr + SB_XC_CTR_SLOT, xw->env.ctr, sizeof(xw->env.ctr));
 }
 
 const struct sb_app_ops sb_xc_app = {

@@ -115,7 +115,7 @@ void dp_read(struct dp_h *h, struct dp_sock *s, uint32_t n);
 /* Orderly close from the peer; runs until the gateway has let go. */
 void dp_close(struct dp_h *h, struct dp_sock *s);
 
-/* Counter `name` of the gateway worker (lib/msg/dp_counters.def). */
+/* Counter `name` of the gateway worker (dataplane/dp_counters.def). */
 #define DP_CTR(h, name) ((h)->gw->ctr[SB_DP_CTR_##name])
 
 /* --- the test as sb-control --- */

@@ -120,7 +120,7 @@ static void test_priority_invalid(void **state)
 			fail_msg("routed: %s", bad[i]);
 		assert_non_null(strstr(h_since(h), "<presence type='error' from='example.com' "));
 	}
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_BAD_PRIORITY], sizeof(bad) / sizeof(bad[0]));
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stanza_bad_priority], sizeof(bad) / sizeof(bad[0]));
 	assert_false(h->closed);
 }
 
