@@ -26,21 +26,7 @@
 #define OPEN_X "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:x='urn:a' " \
 	       "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE((void)0) /* h, setup, teardown (c2s_harness.h) */
 
 /* Log in as juliet/balcony with hdr as both stream headers. */
 static void login_with(const char *hdr)

@@ -18,22 +18,7 @@
 
 #define STANZAS_NS "urn:ietf:params:xml:ns:xmpp-stanzas"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	h_login(h);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE(h_login(h)) /* h, setup, teardown (c2s_harness.h) */
 
 /* Send one presence; true if it was routed (h->stanza then holds it). */
 static bool send(const char *presence)

@@ -20,23 +20,7 @@
 		   "</stream:error></stream:stream>"
 #define PLAIN_OK "\0juliet\0secret"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	h_send(h, H_OPEN);
-	h_since(h);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE(h_send(h, H_OPEN); h_since(h)) /* h, setup, teardown (c2s_harness.h) */
 
 static void plain(const char *msg, size_t len)
 {

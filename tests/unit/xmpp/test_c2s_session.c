@@ -22,21 +22,7 @@
 #define STANZAS_NS "urn:ietf:params:xml:ns:xmpp-stanzas"
 #define ME "juliet@example.com/balcony"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE((void)0) /* h, setup, teardown (c2s_harness.h) */
 
 /* Open, authenticate, restart: ready to bind. */
 static void to_bind(void)

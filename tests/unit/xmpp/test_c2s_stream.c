@@ -23,21 +23,7 @@
 #define SERR(cond) "<stream:error><" cond " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>" \
 		   "</stream:error></stream:stream>"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE((void)0) /* h, setup, teardown (c2s_harness.h) */
 
 static void open_with(const char *attrs)
 {
