@@ -30,10 +30,10 @@ int sb_router_buffers_init(struct sb_router *r, uint64_t max_stanza_bytes)
 	return r->in.id != NULL && r->err_body != NULL ? 0 : -ENOMEM;
 }
 
-static int route_parse(const struct sb_msg *m, struct sb_route_in *in)
+static int route_parse(const struct sb_msg *m, struct sb_route_in *in, unsigned n_workers)
 {
 	if (sb_msg_stanza_read(m, &in->st) < 0 || in->st.from_len == 0 ||
-	    in->st.id_len > in->id_cap)
+	    in->st.id_len > in->id_cap || in->st.from_worker >= n_workers)
 		return -EINVAL;
 	sb_msg_read(m, sizeof(in->st), in->to, in->st.to_len);
 	sb_msg_read(m, sizeof(in->st) + in->st.to_len, in->from, in->st.from_len);
@@ -49,8 +49,9 @@ static const char *const kind_names[SB_STANZA_KIND_MAX] = {
 };
 
 /* Answer the sender with an error stanza (RFC 6120 §8.3) built here; the
- * original content is not echoed back. */
-static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struct sb_route_in *in,
+ * original content is not echoed back. The sender's connection is the one
+ * the stanza header names: a returned stanza's message was re-addressed. */
+static void route_error(struct sb_shard *sh, const struct sb_route_in *in,
 			const char *cond, enum sb_route_ctr c)
 {
 	struct sb_router *r = &sh->router;
@@ -84,10 +85,10 @@ static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struc
 			sb_msg_free_chain(e, &r->pool);
 		return;
 	}
-	sb_msg_encode(e, SB_MSG_DELIVER, m->worker, sh->index, 0, 0, 0);
+	sb_msg_encode(e, SB_MSG_DELIVER, in->st.from_worker, sh->index, 0, 0, 0);
 	e->owner = SB_MSG_OWNER_CONTROL;
-	e->conn = m->conn;
-	e->conn_gen = m->conn_gen;
+	e->conn = in->st.from_conn;
+	e->conn_gen = in->st.from_gen;
 	st.to_len = in->st.from_len;
 	st.to_bare_len = in->st.from_bare_len;
 	st.from_len = (uint16_t)from_len;
@@ -102,7 +103,7 @@ static void route_error(struct sb_shard *sh, const struct sb_msg *m, const struc
 		return;
 	}
 	r->ctr[c]++;
-	sb_router_send(sh, m->worker, e);
+	sb_router_send(sh, in->st.from_worker, e);
 }
 
 /* A copy of chain m (for a second recipient); NULL when the pool is empty. */
@@ -182,6 +183,14 @@ static void route_own_presence(struct sb_router *r, const struct sb_route_in *in
 	}
 }
 
+/* Whether m was given back by session s's own connection. Its UNBIND is
+ * ahead of it on the ring, so this only guards against a loop. */
+static bool route_returned_by(const struct sb_msg *m, const struct sb_session *s)
+{
+	return (m->flags & SB_MSG_F_RETURNED) && s->worker == m->worker && s->conn == m->conn &&
+	       s->conn_gen == m->conn_gen;
+}
+
 static bool route_local(const struct sb_router *r, const struct sb_route_in *in)
 {
 	const char *at = memchr(in->to, '@', in->st.to_bare_len);
@@ -199,7 +208,9 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 	struct sb_session *s;
 
 	SB_ROUTE_INC(r, stanzas_in);
-	if (route_parse(m, in) < 0) {
+	if (m->flags & SB_MSG_F_RETURNED)
+		SB_ROUTE_INC(r, returned);
+	if (route_parse(m, in, sh->n_workers) < 0) {
 		SB_ROUTE_INC(r, malformed);
 		goto free;
 	}
@@ -211,16 +222,16 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 			route_own_presence(r, in);
 		else if (in->st.kind == SB_STANZA_IQ &&
 			 (in->st.type == SB_STYPE_GET || in->st.type == SB_STYPE_SET))
-			route_error(sh, m, in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
+			route_error(sh, in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
 		goto free;
 	}
 	if (!route_local(r, in)) {
-		route_error(sh, m, in, "remote-server-not-found", SB_ROUTE_CTR_err_remote);
+		route_error(sh, in, "remote-server-not-found", SB_ROUTE_CTR_err_remote);
 		goto free;
 	}
 	if (in->st.to_len > in->st.to_bare_len) {
 		s = sb_session_find(&r->sessions, in->to, in->st.to_len, in->st.to_bare_len);
-		if (s != NULL) {
+		if (s != NULL && !route_returned_by(m, s)) {
 			route_deliver(sh, m, s);
 			return;
 		}
@@ -236,7 +247,7 @@ none:
 	if (in->st.kind == SB_STANZA_PRESENCE)
 		SB_ROUTE_INC(r, dropped_presence);
 	else
-		route_error(sh, m, in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
+		route_error(sh, in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
 free:
 	sb_msg_free_chain(m, &r->pool);
 }

@@ -376,6 +376,17 @@ void sb_conn_close(struct sb_worker *w, struct sb_conn *c)
 		sb_tcp_post(w);
 }
 
+void sb_conn_abort(struct sb_worker *w, struct sb_conn *c)
+{
+	if (c->flags & SB_CONN_F_DEAD)
+		return;
+	/* conn_free() sends the RST: the core still thinks it is open. */
+	c->why = SB_TCP_EV_RESET;
+	sb_tcp_post_add(w->tcp, c, SB_CONN_F_DEAD);
+	if (!w->tcp->in_core && !w->tcp->in_post)
+		sb_tcp_post(w);
+}
+
 struct sb_conn *sb_conn_connect(struct sb_worker *w, uint32_t laddr_be, uint32_t raddr_be,
 				uint16_t lport_be,
 				uint16_t rport_be, const struct rte_ether_addr *dmac, uint8_t app,

@@ -198,6 +198,11 @@ void sb_conn_set_rcv_space(struct sb_worker *w, struct sb_conn *c, uint32_t byte
 /* Orderly close after the queued data. */
 void sb_conn_close(struct sb_worker *w, struct sb_conn *c);
 
+/* Reset c now (RST to the peer, queued bytes dropped): for a peer that
+ * stopped reading, whose orderly close could wait on its window forever.
+ * on_close follows with SB_TCP_EV_RESET. */
+void sb_conn_abort(struct sb_worker *w, struct sb_conn *c);
+
 /* --- tcp_io.c: input from the IPv4 layer --- */
 
 /* m holds an IPv4 packet carrying TCP at l4_off; takes ownership. */

@@ -57,7 +57,12 @@ struct sb_xc_conn {
 	struct sb_xml_ctx *ctx;        /* tokenizer working state of a split stanza */
 	char *jid;                     /* bound full JID (pool object), NULL before */
 	struct sb_msg *pending;        /* a request or stanza waiting for ring room */
+	/* DELIVERs the send queue could not take yet, oldest first, linked
+	 * through sb_msg.held (xc_hold.c). */
+	struct sb_msg *held_head;
+	struct sb_msg *held_tail;
 	uint16_t pending_shard;
+	uint16_t held_objs;            /* message objects in the held chains */
 	uint8_t flags;                 /* SB_XC_F_* */
 	uint8_t auth_seen;             /* c2s.auth_failures already charged to the address */
 	/* Kept across reuse of the object (accept clears only what is above). */
@@ -69,7 +74,9 @@ struct sb_xc_conn {
 	struct sb_xc_node bound_link;    /* the worker's bound list (replay after restart) */
 	struct sb_xc_node wait_link;     /* the ring-room list of pending_shard */
 	struct sb_xc_node shape_link;    /* the shaper's paused list */
-	struct sb_wheel_timer login_timer;
+	/* Before bind, the login deadline; after, the deadline for held
+	 * DELIVERs to make progress (xmpp.slow_reader_ms). */
+	struct sb_wheel_timer deadline;
 };
 
 #define SB_XC_POOL_WAIT SB_MAX_SHARDS /* waiting[] index of the message pool's list */
@@ -108,7 +115,18 @@ struct sb_xc_worker {
 	struct sb_xc_list waiting[SB_MAX_SHARDS + 1];
 	struct sb_xc_list shaped;          /* paused by the shaper, refilled each turn */
 	uint32_t lingering;              /* closed connections still owing sb-control a message */
-	struct sb_wheel wheel;           /* login deadlines, 1 ms ticks */
+	struct sb_wheel wheel;           /* login and slow-reader deadlines, 1 ms ticks */
+	/* Held DELIVERs (xc_hold.c): message objects held on this worker, and
+	 * the limits per connection and per worker (a share of the pool). */
+	uint32_t held_objs;
+	uint32_t holders;                /* connections holding any */
+	uint32_t hold_conn_max;
+	uint32_t hold_worker_max;
+	uint32_t slow_reader_ms;
+	/* Returned DELIVERs whose connection was already released, waiting
+	 * for ring room (linked through sb_msg.held). */
+	struct sb_msg *ret_head;
+	struct sb_msg *ret_tail;
 	struct sb_xc_limits limits;
 	uint64_t login_timeout_ms;
 	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
@@ -134,10 +152,10 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m);
 void sb_xc_link_handler(void *ctx, unsigned shard, struct sb_msg *m);
 
 /* sb_xc_app's worker hooks (xc_app.c): on_turn, once per loop turn, runs
- * login deadlines, blocked stanzas and the replay of bound sessions to a
- * newly attached sb-control (bounded); on_stop gives every bound stream
- * <system-shutdown/> and a close (RFC 6120 §4.9.3.20); on_publish copies
- * lib/xmpp's counters to shared memory. */
+ * deadlines, blocked stanzas, returned stanzas and the replay of bound
+ * sessions to a newly attached sb-control (bounded); on_stop gives every
+ * bound stream <system-shutdown/> and a close (RFC 6120 §4.9.3.20);
+ * on_publish copies lib/xmpp's counters to shared memory. */
 
 /* xc_glue.c: act on what lib/xmpp returned; used by the ring side too. */
 void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action act);
@@ -145,8 +163,35 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 /* xc_glue.c: send bytes on x (copied into mbufs). */
 void sb_xc_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p, size_t len);
 
-/* xc_glue.c: x stopped reading (its send queue is full): counted, closed. */
+/* xc_hold.c: x stopped reading (held DELIVERs made no progress for
+ * xmpp.slow_reader_ms, or outgrew their share): counted and reset; what it
+ * holds goes back to sb-control once the UNBIND is sent (sb_xc_linger). */
 void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_hold.c: keep DELIVER m (header h) for x until its send queue has
+ * room; owns m. */
+void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
+		const struct sb_msg_stanza *h);
+
+/* xc_hold.c: write held DELIVERs while the send queue takes them (ACKs
+ * freed room). */
+void sb_xc_hold_flush(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_hold.c: the next held DELIVER of closed x, re-labelled a returned
+ * STANZA for sb-control to route again; NULL when none is left. */
+struct sb_msg *sb_xc_hold_return(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_hold.c: return DELIVER m, whose connection is already released (its
+ * UNBIND went up before), to sb-control; owns m. */
+void sb_xc_hold_return_late(struct sb_xc_worker *xw, struct sb_msg *m);
+
+/* xc_hold.c: once per turn, send the late returns still waiting for ring
+ * room. Bounded. */
+void sb_xc_hold_returns_turn(struct sb_xc_worker *xw, uint64_t now_tsc);
+
+/* xc_hold.c: x's deadline expired after bind: held DELIVERs made no
+ * progress. */
+void sb_xc_hold_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_glue.c: the receive window: the input budget (tcp.rcv_space) less
  * what is buffered, 0 while shaped. Paused input thus closes the window. */
@@ -189,8 +234,19 @@ void sb_xc_route(struct sb_xc_worker *xw, struct sb_xc_conn *x);
  * sb-control is gone. */
 void sb_xc_wait_error(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m);
 
-/* xc_route.c: write a DELIVER's stanza to x. */
-void sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m);
+/* xc_route.c: write a DELIVER's stanza to x, or hold it while x's send
+ * queue is full. True when m was kept (held), false when the caller still
+ * owns it. */
+bool sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m);
+
+/* xc_route.c: whether x's send queue takes DELIVER h's stanza now (an
+ * empty queue takes any: a stanza is never held for being large). */
+bool sb_xc_deliver_fits(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
+			const struct sb_msg_stanza *h);
+
+/* xc_route.c: write the stanza bytes of DELIVER m (header h) to x. */
+void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m,
+			 const struct sb_msg_stanza *h);
 
 /* The control plane's handle for x: its index in the worker's table, with
  * x->gen beside it in the message. Checked in O(1) at any table size. */

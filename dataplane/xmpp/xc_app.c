@@ -84,8 +84,8 @@ static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
 	x->in_bytes = 0;
 	x->shaper_tokens = (int32_t)xw->limits.shaper_burst;
 	x->shaper_ms = (uint32_t)(w->now_us / 1000);
-	sb_wheel_timer_init(&x->login_timer);
-	sb_wheel_arm(&xw->wheel, &x->login_timer, w->now_us / 1000 + xw->login_timeout_ms);
+	sb_wheel_timer_init(&x->deadline);
+	sb_wheel_arm(&xw->wheel, &x->deadline, w->now_us / 1000 + xw->login_timeout_ms);
 	sb_xml_init(&x->xml);
 	sb_c2s_start(&x->c2s, &xw->env);
 	c->app_data = (uint64_t)(uintptr_t)x;
@@ -144,9 +144,12 @@ static void app_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct r
 
 static void app_writable(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
-	(void)ctx;
+	struct sb_xc_worker *xw = ctx;
+	struct sb_xc_conn *x = app_xc(c);
+
 	(void)w;
-	(void)c;
+	if (x != NULL && x->held_head != NULL)
+		sb_xc_hold_flush(xw, x);
 }
 
 static void app_peer_fin(void *ctx, struct sb_worker *w, struct sb_conn *c)
@@ -171,7 +174,7 @@ static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb
 	if (x == NULL)
 		return;
 	app_list_del(xw, x);
-	sb_wheel_cancel(&xw->wheel, &x->login_timer);
+	sb_wheel_cancel(&xw->wheel, &x->deadline);
 	while ((m = x->in_head) != NULL) {
 		x->in_head = m->next;
 		m->next = NULL;
@@ -258,16 +261,54 @@ static void app_bind_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const s
 	sb_xc_act(xw, x, sb_c2s_bind_result(&x->c2s, &xw->env, st, x->jid, strlen(x->jid)));
 	if (sb_c2s_bound(&x->c2s)) {
 		SB_CTR_INC(w, xmpp_binds);
-		sb_wheel_cancel(&xw->wheel, &x->login_timer);
+		sb_wheel_cancel(&xw->wheel, &x->deadline);
 		app_list_add(xw, x);
 	}
+}
+
+/* A DELIVER: to its live connection; held on a closed one that still owes
+ * sb-control its UNBIND; else returned at once (the UNBIND went first). */
+static bool app_deliver(struct sb_xc_worker *xw, struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	struct sb_xc_conn *x;
+
+	if (m->conn >= xw->xtab_n) {
+		SB_CTR_INC(w, xmpp_bad_handle);
+		return false;
+	}
+	x = xw->xtab[m->conn];
+	if (x->gen == m->conn_gen && x->conn != NULL) {
+		if (sb_c2s_bound(&x->c2s) || (x->flags & SB_XC_F_CLOSING))
+			return sb_xc_deliver(xw, x, m); /* closing: held, returned */
+		SB_CTR_INC(w, xmpp_stale_reply);
+		return false;
+	}
+	if (x->gen == m->conn_gen && (x->pending != NULL || (x->flags & SB_XC_F_UNBIND))) {
+		struct sb_msg_stanza h;
+
+		if (sb_msg_stanza_read(m, &h) < 0) {
+			SB_CTR_INC(w, msg_bad);
+			return false;
+		}
+		sb_xc_hold(xw, x, m, &h);
+		return true;
+	}
+	sb_xc_hold_return_late(xw, m);
+	return true;
 }
 
 void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 {
 	struct sb_worker *w = xw->w;
-	struct sb_xc_conn *x = app_from_handle(xw, m);
+	struct sb_xc_conn *x;
 
+	if (m->kind == SB_MSG_DELIVER) {
+		if (!app_deliver(xw, m))
+			sb_msg_free_chain(m, &w->msg_ops);
+		return;
+	}
+	x = app_from_handle(xw, m);
 	if (x != NULL) {
 		switch (m->kind) {
 		case SB_MSG_AUTH_RESP:
@@ -275,12 +316,6 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 			break;
 		case SB_MSG_BIND_RESP:
 			app_bind_resp(xw, x, m);
-			break;
-		case SB_MSG_DELIVER:
-			if (sb_c2s_bound(&x->c2s))
-				sb_xc_deliver(xw, x, m);
-			else
-				SB_CTR_INC(w, xmpp_stale_reply);
 			break;
 		case SB_MSG_KICK:
 			/* The reason (lib/msg's enum sb_msg_kick) picks the error. */
@@ -308,12 +343,16 @@ void sb_xc_link_handler(void *ctx, unsigned shard, struct sb_msg *m)
 	sb_xc_from_control(ctx, m);
 }
 
-static void app_login_expired(struct sb_wheel_timer *t, void *arg)
+static void app_deadline(struct sb_wheel_timer *t, void *arg)
 {
 	struct sb_xc_worker *xw = arg;
 	struct sb_worker *w = xw->w;
-	struct sb_xc_conn *x = container_of(t, struct sb_xc_conn, login_timer);
+	struct sb_xc_conn *x = container_of(t, struct sb_xc_conn, deadline);
 
+	if (sb_c2s_bound(&x->c2s)) {
+		sb_xc_hold_expired(xw, x);
+		return;
+	}
 	SB_CTR_INC(w, xmpp_login_timeout);
 	sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 					   SB_C2S_SERR_CONNECTION_TIMEOUT));
@@ -373,8 +412,10 @@ static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 
 	if (xw->shaped.n > 0)
 		app_unshape(xw, now_us / 1000);
-	sb_wheel_advance(&xw->wheel, now_us / 1000, app_login_expired, xw, 64);
+	sb_wheel_advance(&xw->wheel, now_us / 1000, app_deadline, xw, 64);
 	sb_xc_ctl_turn(xw, now_tsc);
+	if (xw->ret_head != NULL)
+		sb_xc_hold_returns_turn(xw, now_tsc);
 	app_replay(xw, now_tsc);
 }
 

@@ -204,22 +204,29 @@ int sb_xc_replay(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 }
 
 /* A closed connection's next message for sb-control in x->pending: its
- * parked one, else the UNBIND it owes, built now. 1: there is one, 0: x owes
- * nothing more, -ENOBUFS: the UNBIND is owed but the pool is dry. */
+ * parked one, else the UNBIND it owes, built now, else a held DELIVER given
+ * back (after the UNBIND, so sb-control routes it past the gone session).
+ * 1: there is one, 0: x owes nothing more, -ENOBUFS: the UNBIND is owed but
+ * the pool is dry. */
 static int ctl_owed(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	size_t len;
 
 	if (x->pending != NULL)
 		return 1;
-	if (!(x->flags & SB_XC_F_UNBIND) || x->jid == NULL)
-		return 0;
-	len = strlen(x->jid);
-	x->pending_shard = (uint16_t)ctl_shard_of(xw, x->jid, ctl_bare_len(x->jid, len));
-	x->pending = ctl_jid_msg(xw, x, SB_MSG_UNBIND, x->jid, len);
+	if ((x->flags & SB_XC_F_UNBIND) && x->jid != NULL) {
+		len = strlen(x->jid);
+		x->pending_shard = (uint16_t)ctl_shard_of(xw, x->jid, ctl_bare_len(x->jid, len));
+		x->pending = ctl_jid_msg(xw, x, SB_MSG_UNBIND, x->jid, len);
+		if (x->pending == NULL)
+			return -ENOBUFS;
+		x->flags &= (uint8_t)~SB_XC_F_UNBIND;
+		return 1;
+	}
+	x->pending = sb_xc_hold_return(xw, x);
 	if (x->pending == NULL)
-		return -ENOBUFS;
-	x->flags &= (uint8_t)~SB_XC_F_UNBIND;
+		return 0;
+	x->pending_shard = x->pending->shard;
 	return 1;
 }
 

@@ -20,14 +20,6 @@
 #include "worker.h"
 #include "xc.h"
 
-void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x)
-{
-	struct sb_worker *w = xw->w;
-	SB_CTR_INC(w, xmpp_slow_reader);
-	x->flags |= SB_XC_F_CLOSING;
-	sb_conn_close(w, x->conn);
-}
-
 /* Bytes are packed into the send queue's mbufs. A client that lets its
  * queue fill is closed: it is not reading. */
 void sb_xc_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p, size_t len)

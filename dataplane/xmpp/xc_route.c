@@ -95,6 +95,9 @@ static struct sb_msg *route_pack(struct sb_xc_worker *xw, struct sb_xc_conn *x, 
 		.id_off = st->id ? (uint32_t)(st->id - st->bytes) : 0,
 		.id_len = (uint32_t)st->id_len,
 		.bytes_len = (uint32_t)st->len,
+		.from_worker = (uint16_t)w->index,
+		.from_gen = x->gen,
+		.from_conn = sb_xc_handle(x),
 	};
 	struct sb_msg *m = w->msg_ops.alloc(w->msg_ops.arg);
 
@@ -148,35 +151,21 @@ void sb_xc_route(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 		SB_CTR_INC(w, xmpp_routed);
 }
 
-/* Write a DELIVER's stanza bytes to x, object by object of the chain: the
- * bytes are copied once, from the message into the send queue. A client
- * whose queue cannot take the whole stanza is not reading: it gets a
- * stream error rather than a partial stanza. */
-void sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
+bool sb_xc_deliver_fits(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
+			const struct sb_msg_stanza *h)
 {
 	struct sb_worker *w = xw->w;
-	struct sb_msg_stanza h;
-	size_t skip;
+	uint32_t space = sb_conn_snd_space(w, x->conn);
 
-	if (x->flags & SB_XC_F_CLOSING)
-		return;
-	if (sb_msg_stanza_read(m, &h) < 0) {
-		SB_CTR_INC(w, msg_bad);
-		return;
-	}
-	if (sb_conn_snd_space(w, x->conn) < h.bytes_len) {
-		/* The client is not reading what is sent to it: it is told
-		 * so (the send queue takes a little past its limit for this)
-		 * and closed. The stanza that did not fit is counted lost;
-		 * stream management (XEP-0198) is what recovers it. */
-		sb_xc_act(xw, x, sb_c2s_shutdown_text(&x->c2s, &xw->env,
-							SB_C2S_SERR_POLICY_VIOLATION,
-							"not reading fast enough"));
-		SB_CTR_INC(w, xmpp_slow_reader);
-		SB_CTR_INC(w, xmpp_deliver_lost);
-		return;
-	}
-	skip = sb_msg_stanza_bytes_off(&h);
+	return space >= h->bytes_len || space >= w->tcp->snd_queue_max;
+}
+
+void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m,
+			 const struct sb_msg_stanza *h)
+{
+	struct sb_worker *w = xw->w;
+	size_t skip = sb_msg_stanza_bytes_off(h);
+
 	for (const struct sb_msg *o = m; o != NULL && !(x->flags & SB_XC_F_CLOSING); o = o->next) {
 		if (skip >= o->len) {
 			skip -= o->len;
@@ -186,4 +175,26 @@ void sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct s
 		skip = 0;
 	}
 	SB_CTR_INC(w, xmpp_delivered);
+}
+
+/* A DELIVER for live, bound x: written at once when nothing is held and
+ * the send queue takes it; else held behind the others (xc_hold.c), so a
+ * slow reader delays its own stanzas and loses none. A closing x holds
+ * them for the return that follows its close. */
+bool sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	struct sb_msg_stanza h;
+
+	if (sb_msg_stanza_read(m, &h) < 0) {
+		SB_CTR_INC(w, msg_bad);
+		return false;
+	}
+	if (x->held_head == NULL && !(x->flags & SB_XC_F_CLOSING) &&
+	    sb_xc_deliver_fits(xw, x, &h)) {
+		sb_xc_deliver_write(xw, x, m, &h);
+		return false;
+	}
+	sb_xc_hold(xw, x, m, &h);
+	return true;
 }

@@ -122,6 +122,9 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg, struct s
 	env->cb_arg = xw->aux_pool;
 	xw->login_timeout_ms = cfg->xmpp_login_timeout_s * 1000;
 	xw->input_budget = (uint32_t)cfg->xmpp_input_budget;
+	xw->slow_reader_ms = (uint32_t)cfg->xmpp_slow_reader_ms;
+	xw->hold_conn_max = (uint32_t)RTE_MIN(cfg->xmpp_hold_bytes / SB_MSG_PAYLOAD_MAX + 1, (uint64_t)UINT16_MAX - 1);
+	xw->hold_worker_max = (uint32_t)(cfg->rings_msgs * cfg->xmpp_hold_pool_pct / 100);
 	xw->msg_ops = w->msg_ops;
 	for (unsigned k = 0; k < RTE_DIM(app_kinds); k++)
 		sb_msg_link_register(&w->link, app_kinds[k], sb_xc_link_handler, xw);

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define SB_MSG_MAGIC 0x5342u /* "SB" */
-#define SB_MSG_VERSION 3u
+#define SB_MSG_VERSION 4u
 #define SB_MSG_OBJ_SIZE 2048u /* bytes per pool object, header included */
 
 enum sb_msg_kind {
@@ -59,6 +59,8 @@ enum sb_msg_owner {
 #define SB_MSG_F_REPLY 0x01u /* heartbeat echo: return it to its origin */
 #define SB_MSG_F_FROM_CONTROL 0x02u /* originated by sb-control (else the dataplane) */
 #define SB_MSG_F_REPLAY 0x04u /* BIND_REQ re-sent after a control restart: no reply */
+#define SB_MSG_F_RETURNED 0x08u /* STANZA: a DELIVER its recipient's connection closed
+                                  * before taking it, given back to be routed again */
 
 struct sb_msg {
 	uint16_t magic;     /* SB_MSG_MAGIC */
@@ -74,7 +76,10 @@ struct sb_msg {
 	uint32_t conn_gen;  /* generation of `conn`: a reused handle never matches */
 	uint32_t total_len; /* payload bytes of the whole chain */
 	uint64_t conn;      /* the dataplane's connection handle, opaque to sb-control */
-	uint64_t seq;       /* heartbeats: the prober's sequence number; 0 otherwise */
+	union {
+		uint64_t seq;       /* heartbeats: the prober's sequence number; 0 otherwise */
+		struct sb_msg *held; /* a DELIVER its recipient's worker holds: the next one */
+	};
 	uint64_t t0_tsc;    /* originator's TSC when sent (one host, one TSC) */
 	struct sb_msg *next; /* continuation of a payload longer than one object */
 	uint8_t payload[];
@@ -150,6 +155,13 @@ struct sb_msg_stanza {
 	uint32_t id_off;     /* raw id attribute value: offset in the stanza bytes */
 	uint32_t id_len;     /* 0: no id */
 	uint32_t bytes_len;  /* stanza bytes, over the whole chain */
+	/* The sender's connection (the dataplane's handle, worker and
+	 * generation): where an error for this stanza goes, also after the
+	 * message was re-addressed to its recipient and given back. */
+	uint16_t from_worker;
+	uint16_t reserved;
+	uint32_t from_gen;
+	uint64_t from_conn;
 	/* to, from, then the stanza bytes */
 	char data[];
 };

@@ -40,8 +40,11 @@ class Stanza:
 
 
 class Wire:
-    def __init__(self, host=HOST, port=PORT, timeout=10, src=None):
+    def __init__(self, host=HOST, port=PORT, timeout=10, src=None, rcvbuf=None):
         self.sock = socket.socket()
+        if rcvbuf:
+            # Before connect, so the window the SYN offers is this small.
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         if src:
             self.sock.bind((src, 0))
         self.sock.settimeout(timeout)

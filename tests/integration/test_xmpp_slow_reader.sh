@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# A recipient that reads slowly loses nothing (dataplane/xmpp/xc_hold.c).
+# bob has two resources; alice sends 1 KB chats to bob's first one, whose
+# socket buffer is 4 KB and who stops reading:
+#  1. bob/1 reads again after 1.5 s: every chat arrives, in order, and the
+#     gateway held what his send queue could not take (xmpp_deliver_held);
+#  2. bob/1 never reads again: after xmpp.slow_reader_ms without progress
+#     the gateway resets him, and what it held for him goes back to
+#     sb-control and on to bob/2 (RFC 6121 §8.5.3.2.1), in order; only the
+#     chats already in bob/1's TCP send queue are missing (what XEP-0198
+#     recovers). alice gets no error.
+IT_NAME=xslow
+. "$(dirname "$0")/lib.sh"
+export SB_EXTRA="xmpp.slow_reader_ms=4000 tcp.snd_queue_max=16384"
+
+it_step "start"
+it_start
+it_user_add alice secret-a
+it_user_add bob secret-b
+
+it_step "a slow reader, then a stalled one"
+ip netns exec "$SB_NS" /usr/bin/python3 - "$top/tests/integration" <<'PY' || it_fail "slow reader"
+import re, select, sys, time
+sys.path.insert(0, sys.argv[1])
+from xmpp_wire import Wire, fail
+
+N = 200
+PAD = "x" * 900
+alice = Wire().login("alice", "secret-a")
+bob1 = Wire(rcvbuf=4096).login("bob", "secret-b")
+bob2 = Wire().login("bob", "secret-b")
+num = re.compile(r"^\[(\d+)\]")
+
+def chats(w):
+    got = []
+    for st in list(w.inbox):
+        if st.name.endswith(" message") and st.child("body") is not None:
+            m = num.match(st.child("body").text)
+            if m:
+                got.append(int(m.group(1)))
+                w.inbox.remove(st)
+    return got
+
+def burst(first):
+    for i in range(first, first + N):
+        alice.send("<message to='%s' type='chat' id='m%d'><body>[%d]%s</body></message>"
+                   % (bob1.jid, i, i, PAD))
+
+def errors(w):
+    w.pump(0.5)
+    return [st for st in w.inbox if st.attrs.get("type") == "error"]
+
+# 1: slow, then reading again.
+burst(0)
+time.sleep(1.5)
+got = []
+deadline = time.monotonic() + 30
+while len(got) < N and time.monotonic() < deadline:
+    bob1.pump(0.5)
+    got += chats(bob1)
+if got != list(range(N)):
+    fail("bob/1 got %d chats, expected 0..%d in order (first gap near %s)"
+         % (len(got), N - 1, next((i for i, v in enumerate(got) if v != i), None)))
+print("slow reader: all %d chats in order after a 1.5 s stall" % N)
+
+# 2: stalled for good: bob/1 reads nothing until the gateway resets him
+# (polled without reading, which would be progress).
+burst(N)
+p = select.poll()
+p.register(bob1.sock, select.POLLERR | select.POLLHUP)
+t0 = time.monotonic()
+if not p.poll(4000 * 6):
+    fail("bob/1 was not reset within %.0f s of not reading" % (time.monotonic() - t0))
+print("bob/1 reset %.1f s after the burst" % (time.monotonic() - t0))
+got1 = []
+while bob1.pump(0.5):
+    got1 += chats(bob1)
+got1 += chats(bob1)
+got2 = []
+deadline = time.monotonic() + 30
+while (not got2 or got2[-1] != 2 * N - 1) and time.monotonic() < deadline:
+    bob2.pump(0.5)
+    got2 += chats(bob2)
+if not got2 or got2 != list(range(got2[0], 2 * N)):
+    fail("bob/2 got %r..., expected a run ending at %d in order" % (got2[:5], 2 * N - 1))
+if got1 != list(range(N, N + len(got1))):
+    fail("bob/1's last chats out of order: %r" % got1[:5])
+gap = got2[0] - (N + len(got1))
+if gap < 0 or gap > (16384 + 2 * 4096) // 900 + 4:   # send queue + his window
+    fail("between bob/1's last (%d) and bob/2's first (%d): %d chats, more than his send "
+         "queue held" % (N + len(got1) - 1, got2[0], gap))
+if errors(alice):
+    fail("alice got an error: %r" % errors(alice)[0].attrs)
+print("stalled reader: reset; bob/1 read %d, %d were in his send queue, %d returned to bob/2 "
+      "in order; alice got no error" % (len(got1), gap, len(got2)))
+PY
+
+held=$(it_counter xmpp_deliver_held)
+returned=$(it_counter xmpp_deliver_returned)
+slow=$(it_counter xmpp_slow_reader)
+echo "gateway: xmpp_deliver_held $held, xmpp_deliver_returned $returned, xmpp_slow_reader $slow;" \
+	"sb-control: returned $(it_route_counter returned)"
+[ "${held:-0}" -gt 0 ] || it_fail "nothing was held"
+[ "${slow:-0}" -eq 1 ] || it_fail "expected exactly one slow reader, got $slow"
+[ "${returned:-0}" -gt 0 ] || it_fail "nothing was returned"
+[ "$(it_route_counter returned)" -eq "$returned" ] || it_fail "sb-control routed a different count"
+echo "PASS"
