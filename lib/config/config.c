@@ -17,15 +17,10 @@
 #include <unistd.h>
 
 static const struct sb_config_key cfg_keys[] = {
-#define SB_CFG_U64(s, k, d, lo, hi, h) SB_CONFIG_KEY_U64(struct sb_config, s, k, d, lo, hi)
-#define SB_CFG_STR(s, k, d, h) SB_CONFIG_KEY_STR(struct sb_config, s, k, d)
-#define SB_CFG_BOOL(s, k, d, h) SB_CONFIG_KEY_BOOL(struct sb_config, s, k, d)
-#define SB_CFG_IPV4(s, k, d, h) SB_CONFIG_KEY_IPV4(struct sb_config, s, k, d)
+#define SB_CONFIG_KEYS_OF struct sb_config
+#include "config_def_keys.h"
 #include "config_keys.def"
-#undef SB_CFG_U64
-#undef SB_CFG_STR
-#undef SB_CFG_BOOL
-#undef SB_CFG_IPV4
+#include "config_def_end.h"
 };
 
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -54,8 +54,8 @@ struct sb_config_key {
 
 /* Keys a program adds for itself (perf/loadgen's [loadgen]): it declares
  * them in a .def of its own, with the SB_CFG_* lines config_keys.def uses,
- * expands that once into its struct (SB_CONFIG_FIELD_*) and once into a
- * key table (SB_CONFIG_KEY_*), and hands both over with sb_config_extend()
+ * expands that once into its struct (between config_def_fields.h and
+ * config_def_end.h) and once into a key table (config_def_keys.h), and hands both over with sb_config_extend()
  * or sb_config_cli_ext(). From then on files, overrides and dumps treat its
  * keys like the shared ones; the shared keys stay what every process reads. */
 #define SB_CONFIG_EXT_KEYS_MAX 64
@@ -66,15 +66,9 @@ struct sb_config_ext {
 };
 
 struct sb_config {
-#define SB_CFG_U64(s, k, d, lo, hi, h) SB_CONFIG_FIELD_U64(s, k)
-#define SB_CFG_STR(s, k, d, h) SB_CONFIG_FIELD_STR(s, k)
-#define SB_CFG_BOOL(s, k, d, h) SB_CONFIG_FIELD_BOOL(s, k)
-#define SB_CFG_IPV4(s, k, d, h) SB_CONFIG_FIELD_IPV4(s, k)
+#include "config_def_fields.h"
 #include "config_keys.def"
-#undef SB_CFG_U64
-#undef SB_CFG_STR
-#undef SB_CFG_BOOL
-#undef SB_CFG_IPV4
+#include "config_def_end.h"
 	const struct sb_config_ext *ext; /* a program's own keys, or NULL */
 };
 

@@ -5,15 +5,10 @@
 #include "lg_keys.h"
 
 static const struct sb_config_key lg_key_table[] = {
-#define SB_CFG_U64(s, k, d, lo, hi, h) SB_CONFIG_KEY_U64(struct sb_lg_keys, s, k, d, lo, hi)
-#define SB_CFG_STR(s, k, d, h) SB_CONFIG_KEY_STR(struct sb_lg_keys, s, k, d)
-#define SB_CFG_BOOL(s, k, d, h) SB_CONFIG_KEY_BOOL(struct sb_lg_keys, s, k, d)
-#define SB_CFG_IPV4(s, k, d, h) SB_CONFIG_KEY_IPV4(struct sb_lg_keys, s, k, d)
+#define SB_CONFIG_KEYS_OF struct sb_lg_keys
+#include "config_def_keys.h"
 #include "lg_keys.def"
-#undef SB_CFG_U64
-#undef SB_CFG_STR
-#undef SB_CFG_BOOL
-#undef SB_CFG_IPV4
+#include "config_def_end.h"
 };
 
 _Static_assert(sizeof(lg_key_table) / sizeof(lg_key_table[0]) <= SB_CONFIG_EXT_KEYS_MAX,

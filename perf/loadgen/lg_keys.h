@@ -12,15 +12,9 @@
 #include "config.h"
 
 struct sb_lg_keys {
-#define SB_CFG_U64(s, k, d, lo, hi, h) SB_CONFIG_FIELD_U64(s, k)
-#define SB_CFG_STR(s, k, d, h) SB_CONFIG_FIELD_STR(s, k)
-#define SB_CFG_BOOL(s, k, d, h) SB_CONFIG_FIELD_BOOL(s, k)
-#define SB_CFG_IPV4(s, k, d, h) SB_CONFIG_FIELD_IPV4(s, k)
+#include "config_def_fields.h"
 #include "lg_keys.def"
-#undef SB_CFG_U64
-#undef SB_CFG_STR
-#undef SB_CFG_BOOL
-#undef SB_CFG_IPV4
+#include "config_def_end.h"
 };
 
 /* The extension over keys: lib/config fills *keys from files, overrides
