@@ -125,6 +125,8 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 			    struct sb_store *store, const struct sb_cmd_user *users,
 			    struct sb_auth_pool *auth, const struct sb_config *cfg)
 {
+	if (sb_shard_counters_describe(a->shm) < 0)
+		return -ENOSPC;
 	for (unsigned s = 0; s < n; s++) {
 		struct sb_shard *sh = &shards[s];
 		char name[16];

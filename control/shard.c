@@ -10,6 +10,7 @@
  * corrupt it).
  */
 #include <errno.h>
+#include <stddef.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -96,11 +97,11 @@ void sb_shard_link_init(struct sb_shard *sh)
 	sb_msg_link_init(l, SB_MSG_OWNER_CONTROL, sh->index, sh->n_workers,
 			 sh->shm->n_shards, &ring, &sh->router.pool);
 	l->ctr = (struct sb_msg_link_ctr){
-		.sent = &sh->stats->msgs_out,
-		.full = &sh->stats->ring_full,
-		.received = &sh->stats->msgs_in,
-		.bad = &sh->stats->msgs_bad,
-		.unhandled = &sh->stats->msgs_bad,
+		.sent = &sh->stats->ctr[SB_SHARD_CTR_msgs_out],
+		.full = &sh->stats->ctr[SB_SHARD_CTR_ring_full],
+		.received = &sh->stats->ctr[SB_SHARD_CTR_msgs_in],
+		.bad = &sh->stats->ctr[SB_SHARD_CTR_msgs_bad],
+		.unhandled = &sh->stats->ctr[SB_SHARD_CTR_msgs_bad],
 	};
 	l->rtt_tsc = sh->stats->hb_rtt_tsc;
 	l->rtt_last_tsc = sh->stats->hb_last_tsc;
@@ -135,6 +136,24 @@ static void shard_heartbeat(struct sb_shard *sh, uint64_t now_tsc)
 			return;
 }
 
+static const struct sb_ctr_desc shard_ctr_desc[SB_SHARD_CTR_MAX] = {
+#define SB_CTR(name, help) SB_CTR_DESC(SB_SHARD_CTR_, name, help)
+#include "shard_counters.def"
+#undef SB_CTR
+};
+
+int sb_shard_counters_describe(struct sb_shm *shm)
+{
+	int rc;
+
+	sb_shm_dir_reset(&shm->shard_dir);
+	rc = sb_shm_dir_add(&shm->shard_dir, "shard", shard_ctr_desc, SB_SHARD_CTR_MAX,
+			    offsetof(struct sb_shm_shard, ctr));
+	if (rc == 0)
+		sb_shm_dir_publish(&shm->shard_dir);
+	return rc;
+}
+
 void *sb_shard_main(void *arg)
 {
 	struct sb_shard *sh = arg;
@@ -145,9 +164,10 @@ void *sb_shard_main(void *arg)
 
 		shard_heartbeat(sh, now_tsc);
 		if (work != 0)
-			sh->stats->loop_busy++;
+			SB_SHARD_INC(sh, loop_busy);
 		else
-			sh->stats->loop_idle++;
+			SB_SHARD_INC(sh, loop_idle);
+		sh->stats->turns++;
 		sb_idle_turn(&sh->idle, work);
 	}
 	return NULL;

@@ -22,6 +22,18 @@ struct rte_ring;
 
 #define SB_SHARD_BURST 32 /* messages per ring per turn: bounded work */
 
+/* The shard's counters (shard_counters.def), in struct sb_shm_shard.ctr. */
+enum sb_shard_ctr {
+#define SB_CTR(name, help) SB_SHARD_CTR_##name,
+#include "shard_counters.def"
+#undef SB_CTR
+	SB_SHARD_CTR_MAX,
+};
+
+_Static_assert(SB_SHARD_CTR_MAX <= SB_SHM_SHARD_CTRS, "shard counters exceed SB_SHM_SHARD_CTRS");
+
+#define SB_SHARD_INC(sh, name) ((sh)->stats->ctr[SB_SHARD_CTR_##name]++)
+
 struct sb_shard {
 	uint16_t index;
 	uint16_t n_workers;
@@ -46,6 +58,10 @@ void sb_shard_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp);
 /* Set up sh->link (rings, counters, the router's handlers); after the
  * router's pool ops are set. */
 void sb_shard_link_init(struct sb_shard *sh);
+
+/* Describe the shard counters in shm->shard_dir (the group sbctl prints
+ * them under: "shard"); before the shard threads start. 0 or -ENOSPC. */
+int sb_shard_counters_describe(struct sb_shm *shm);
 
 /* Thread body; arg is the struct sb_shard. */
 void *sb_shard_main(void *arg);

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "impair.h"
+#include "pktio.h"
 #include "worker.h"
 
 static int impair_line_init(struct sb_impair_line *l, uint32_t cap, int socket)
@@ -23,6 +24,10 @@ static int impair_line_init(struct sb_impair_line *l, uint32_t cap, int socket)
 	l->n = 0;
 	return l->slots == NULL ? -ENOMEM : 0;
 }
+
+static uint16_t impair_rx(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t cap,
+			  uint64_t now_tsc);
+static void impair_flush(struct sb_worker *w, uint64_t now_tsc);
 
 int sb_impair_create(struct sb_worker *w, const struct sb_config *cfg)
 {
@@ -47,6 +52,8 @@ int sb_impair_create(struct sb_worker *w, const struct sb_config *cfg)
 	    impair_line_init(&im->tx, (uint32_t)cfg->impair_queue, socket) < 0)
 		return -ENOMEM;
 	w->impair = im;
+	w->io.rx = impair_rx;
+	w->io.flush = impair_flush;
 	return 0;
 }
 
@@ -119,17 +126,22 @@ static uint16_t impair_out(struct sb_impair_line *l, struct rte_mbuf **out, uint
 	return got;
 }
 
-uint16_t sb_impair_rx(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t cap,
-		      uint64_t now_tsc)
+/* The port's receive, then the RX line: what is due comes out. */
+static uint16_t impair_rx(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t cap,
+			  uint64_t now_tsc)
 {
+	uint16_t n = sb_pktio_rx_port(w, pkts, cap);
+
 	for (uint16_t i = 0; i < n; i++)
 		impair_in(w, &w->impair->rx, pkts[i], now_tsc);
 	return impair_out(&w->impair->rx, pkts, cap, now_tsc);
 }
 
-void sb_impair_tx(struct sb_worker *w, uint64_t now_tsc)
+/* The turn's output through the TX line, then the port's flush. */
+static void impair_flush(struct sb_worker *w, uint64_t now_tsc)
 {
 	for (uint16_t i = 0; i < w->tx_n; i++)
 		impair_in(w, &w->impair->tx, w->tx[i], now_tsc);
 	w->tx_n = impair_out(&w->impair->tx, w->tx, SB_TX_BURST, now_tsc);
+	sb_pktio_flush(w);
 }

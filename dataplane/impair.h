@@ -4,8 +4,10 @@
  * reordering on the worker's own RX and TX paths, like netem or VPP's nsim.
  * It exists because a test must be able to put a bad network between a
  * kernel TCP and ours on any machine, including kernels built without
- * sch_netem. Off unless a config key under [impair] is set; when off the
- * loop pays one predictable branch per burst.
+ * sch_netem. Off unless a config key under [impair] is set. It is a
+ * wrapper, not a branch: when on, sb_impair_create() replaces the worker's
+ * receive and flush (w->io) with its own, which call the port's around the
+ * delay lines; the loop itself has no test path.
  */
 #ifndef SB_DP_IMPAIR_H
 #define SB_DP_IMPAIR_H
@@ -36,16 +38,10 @@ struct sb_impair {
 	struct sb_impair_line tx;
 };
 
-/* Build w's impairment from its config; NULL (and 0) when none is set. */
+/* Build w's impairment from its config and wrap w->io (set by
+ * sb_pktio_init before) with it; w->impair stays NULL and w->io untouched
+ * when no key is set. 0 or -ENOMEM. */
 struct sb_config;
 int sb_impair_create(struct sb_worker *w, const struct sb_config *cfg);
-
-/* RX: take the n packets in pkts, give back up to cap that are due now.
- * Returns how many are in pkts. */
-uint16_t sb_impair_rx(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t n, uint16_t cap,
-		      uint64_t now_tsc);
-
-/* TX: run w->tx through the impairment; w->tx then holds what is due. */
-void sb_impair_tx(struct sb_worker *w, uint64_t now_tsc);
 
 #endif

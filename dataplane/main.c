@@ -31,6 +31,7 @@
 #include "idle.h"
 #include "impair.h"
 #include "log.h"
+#include "pktio.h"
 #include "port.h"
 #include "ring/ctl_link.h"
 #include "ring/ctl_watch.h"
@@ -74,7 +75,6 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	w->queue_id = (uint16_t)idx;
 	w->burst = (uint16_t)cfg->dataplane_burst;
 	w->ipv4_be = rte_cpu_to_be_32(cfg->port0_ipv4.addr);
-	w->ipv4_count = 1;
 	rte_eth_macaddr_get(port, &w->mac);
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
@@ -98,7 +98,19 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	w->quit = &dp_quit;
 	w->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	w->start_tsc = sh->shm->dp_start_tsc;
+	sb_pktio_init(w);
 	sb_ctl_link_init(w);
+}
+
+/* An application with its context on port; the few listeners fit
+ * SB_TCP_APPS_MAX and SB_TCP_LISTEN_MAX by construction. */
+static void dp_listen(struct sb_tcp_worker *t, uint64_t port, const struct sb_app_ops *ops,
+		      void *ctx)
+{
+	int id = sb_tcp_app_add(t, ops, ctx);
+
+	if (id >= 0)
+		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)port), (uint8_t)id);
 }
 
 /* A worker's TCP state: table, pools, wheel, listeners. Logs what failed. */
@@ -119,24 +131,26 @@ static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool cs
 	t->tx_csum_offload = csum_offload;
 	sb_tcp_cfg_from_config(cfg, &tc);
 	rc = sb_tcp_worker_init(w, &tc, (uint32_t)cfg->tcp_max_conns, (uint32_t)cfg->tcp_tw_max,
-				0, sb_apps, SB_APP_MAX);
+				0);
 	if (rc < 0) {
 		SB_LOG(main, ERR, "worker %u TCP state (%llu connections): %s", w->index,
 		       (unsigned long long)cfg->tcp_max_conns, strerror(-rc));
 		return rc;
 	}
 	if (cfg->tcp_echo_port != 0)
-		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)cfg->tcp_echo_port), SB_APP_ECHO);
+		dp_listen(t, cfg->tcp_echo_port, &sb_app_echo, NULL);
 	if (cfg->tcp_discard_port != 0)
-		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)cfg->tcp_discard_port), SB_APP_DISCARD);
+		dp_listen(t, cfg->tcp_discard_port, &sb_app_discard, NULL);
 	if (cfg->xmpp_c2s_port != 0) {
-		rc = sb_xc_worker_init(w, cfg);
+		struct sb_xc_worker *xw;
+
+		rc = sb_xc_worker_init(w, cfg, &xw);
 		if (rc < 0) {
 			SB_LOG(main, ERR, "worker %u XMPP state (domain '%s'): %s", w->index,
 			       cfg->xmpp_domain, strerror(-rc));
 			return rc;
 		}
-		sb_tcp_listen(t, rte_cpu_to_be_16((uint16_t)cfg->xmpp_c2s_port), SB_APP_C2S);
+		dp_listen(t, cfg->xmpp_c2s_port, &sb_xc_app, xw);
 	}
 	return 0;
 }

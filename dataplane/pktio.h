@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Packet output for one worker: replies are queued in the worker's TX array
- * and sent in one burst per loop turn, so a turn costs one tx_burst however
- * many packets it answers.
+ * Packet input and output for one worker: replies are queued in the
+ * worker's TX array and sent in one burst per loop turn, so a turn costs one
+ * tx_burst however many packets it answers. The loop receives and flushes
+ * through w->io (struct sb_pktio), chosen at start-up.
  */
 #ifndef SB_DP_PKTIO_H
 #define SB_DP_PKTIO_H
@@ -32,6 +33,19 @@ static inline void sb_pktio_flush(struct sb_worker *w)
 	}
 	w->tx_n = (uint16_t)(n - sent);
 }
+
+/* One receive burst from w's queue, counted. */
+static inline uint16_t sb_pktio_rx_port(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t cap)
+{
+	uint16_t n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, cap);
+
+	SB_CTR_ADD(w, rx_pkts, n);
+	return n;
+}
+
+/* w->io as the port's own receive and flush (pktio.c); a test impairment
+ * wraps them afterwards (sb_impair_create). */
+void sb_pktio_init(struct sb_worker *w);
 
 /* Queue m for sending; takes ownership. */
 static inline void sb_pktio_send(struct sb_worker *w, struct rte_mbuf *m)

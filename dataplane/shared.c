@@ -15,6 +15,7 @@
 #include <rte_memzone.h>
 #include <rte_ring.h>
 
+#include "counters.h"
 #include "log.h"
 #include "msg.h"
 #include "shared.h"
@@ -80,6 +81,10 @@ int sb_dp_shared_create(struct sb_dp_shared *sh, const struct sb_config *cfg,
 	shm->dp_start_tsc = rte_rdtsc();
 	shm->hb_interval_tsc = shm->tsc_hz / 1000 * cfg->rings_heartbeat_ms;
 	sh->shm = shm;
+	if (sb_dp_counters_describe(shm) < 0) {
+		SB_LOG(shared, ERR, "counter directory: more than %d counters", SB_SHM_DIR_MAX);
+		return -ENOSPC;
+	}
 
 	sh->msg_pool = rte_mempool_create(SB_MSG_POOL_NAME, (unsigned)cfg->rings_msgs,
 					  SB_MSG_OBJ_SIZE, 32, 0, NULL, NULL, shared_msg_init,

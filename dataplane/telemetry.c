@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_telemetry.h>
 
+#include "counters.h"
 #include "telemetry.h"
 
 /* Telemetry callbacks take no context argument, so the one shm pointer is
@@ -16,21 +18,25 @@
 static const struct sb_shm *telemetry_shm;
 
 
-/* One dictionary of a per-worker counter array in shared memory, summed. */
-static void telemetry_sum(struct rte_tel_data *d, size_t offset, const char *const *names,
-			  unsigned n)
+/* One dictionary of the counters of `group`, by the workers' directory:
+ * summed over the workers, or worker w's alone (w >= 0). */
+static void telemetry_group(struct rte_tel_data *d, const char *group, long w)
 {
+	const struct sb_shm_ctr_dir *dir = &telemetry_shm->worker_dir;
+	unsigned n = sb_shm_dir_count(dir);
+
 	rte_tel_data_start_dict(d);
-	for (unsigned c = 0; c < n; c++) {
-		uint64_t sum = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct sb_shm_ctr_entry *e = &dir->e[i];
 
-		for (unsigned w = 0; w < telemetry_shm->n_workers; w++) {
-			const uint64_t *arr =
-				(const uint64_t *)((const char *)&telemetry_shm->workers[w] + offset);
-
-			sum += arr[c];
-		}
-		rte_tel_data_add_dict_u64(d, names[c], sum);
+		if (strcmp(e->group, group) != 0)
+			continue;
+		rte_tel_data_add_dict_u64(d, e->name,
+					  w < 0 ? sb_shm_ctr_sum(e, telemetry_shm->workers,
+								 sizeof(telemetry_shm->workers[0]),
+								 telemetry_shm->n_workers)
+						: sb_shm_ctr_sum(e, &telemetry_shm->workers[w],
+								 sizeof(telemetry_shm->workers[0]), 1));
 	}
 }
 
@@ -38,7 +44,7 @@ static int telemetry_counters(const char *cmd, const char *params, struct rte_te
 {
 	(void)cmd;
 	(void)params;
-	telemetry_sum(d, offsetof(struct sb_shm_worker, ctr), sb_dp_counter_names, SB_DP_CTR_MAX);
+	telemetry_group(d, SB_DP_GROUP_DATAPLANE, -1);
 	return 0;
 }
 
@@ -46,8 +52,7 @@ static int telemetry_tcp(const char *cmd, const char *params, struct rte_tel_dat
 {
 	(void)cmd;
 	(void)params;
-	telemetry_sum(d, offsetof(struct sb_shm_worker, tcp_ctr), sb_tcp_counter_names,
-		      SB_SHM_TCP_MAX);
+	telemetry_group(d, SB_DP_GROUP_TCP, -1);
 	return 0;
 }
 
@@ -55,8 +60,7 @@ static int telemetry_c2s(const char *cmd, const char *params, struct rte_tel_dat
 {
 	(void)cmd;
 	(void)params;
-	telemetry_sum(d, offsetof(struct sb_shm_worker, c2s_ctr), sb_c2s_counter_names,
-		      SB_SHM_C2S_MAX);
+	telemetry_group(d, SB_DP_GROUP_C2S, -1);
 	return 0;
 }
 
@@ -71,10 +75,7 @@ static int telemetry_worker(const char *cmd, const char *params, struct rte_tel_
 	w = strtoul(params, &end, 10);
 	if (*end != '\0' || w >= telemetry_shm->n_workers)
 		return -EINVAL;
-	rte_tel_data_start_dict(d);
-	for (unsigned c = 0; c < SB_DP_CTR_MAX; c++)
-		rte_tel_data_add_dict_u64(d, sb_dp_counter_names[c],
-					  telemetry_shm->workers[w].ctr[c]);
+	telemetry_group(d, SB_DP_GROUP_DATAPLANE, (long)w);
 	return 0;
 }
 

@@ -11,13 +11,12 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "app/app.h"
 #include "idle.h"
-#include "impair.h"
 #include "net/net.h"
 #include "pktio.h"
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
-#include "xmpp/xc.h"
 #include "worker.h"
 
 /* Publish what sbctl and telemetry read about TCP; every 100 ms is fresh
@@ -30,9 +29,20 @@ static void worker_publish(struct sb_worker *w, uint64_t now_tsc)
 	w->stats->tcp_conns = t->conns;
 	w->stats->tcp_half_open = t->half_open;
 	w->stats->tcp_time_wait = t->time_wait;
-	memcpy(w->stats->tcp_ctr, t->ctx.cnt, sizeof(w->stats->tcp_ctr));
-	if (w->xmpp != NULL)
-		memcpy(w->stats->c2s_ctr, w->xmpp->env.ctr, sizeof(w->stats->c2s_ctr));
+	memcpy(w->stats->ctr + SB_DP_SLOT_TCP, t->ctx.cnt, sizeof(t->ctx.cnt));
+	for (unsigned i = 0; i < t->n_apps; i++)
+		if (t->apps[i].ops->on_publish != NULL)
+			t->apps[i].ops->on_publish(t->apps[i].ctx, w);
+}
+
+/* The applications' own per-turn work (login deadlines, parked messages). */
+static void worker_apps_turn(struct sb_worker *w)
+{
+	const struct sb_tcp_worker *t = w->tcp;
+
+	for (unsigned i = 0; i < t->n_apps; i++)
+		if (t->apps[i].ops->on_turn != NULL)
+			t->apps[i].ops->on_turn(t->apps[i].ctx, w, w->now_us);
 }
 
 int sb_worker_main(void *arg)
@@ -49,10 +59,7 @@ int sb_worker_main(void *arg)
 
 		w->now_us = (now_tsc - w->start_tsc) / w->tsc_per_us;
 
-		n = rte_eth_rx_burst(w->port_id, w->queue_id, pkts, burst);
-		SB_CTR_ADD(w, rx_pkts, n);
-		if (unlikely(w->impair != NULL))
-			n = sb_impair_rx(w, pkts, n, burst, now_tsc);
+		n = w->io.rx(w, pkts, burst, now_tsc);
 		for (uint16_t i = 0; i < n; i++)
 			sb_eth_input(w, pkts[i]);
 
@@ -70,12 +77,9 @@ int sb_worker_main(void *arg)
 			work = n;
 		}
 		sb_tcp_io_timers(w, w->now_us);
-		if (w->xmpp != NULL)
-			sb_xc_turn(w, w->now_us);
+		worker_apps_turn(w);
 		sb_ctl_link_heartbeat(w, now_tsc);
-		if (unlikely(w->impair != NULL))
-			sb_impair_tx(w, now_tsc);
-		sb_pktio_flush(w);
+		w->io.flush(w, now_tsc);
 		if (now_tsc >= w->stats_next_tsc)
 			worker_publish(w, now_tsc);
 
@@ -89,8 +93,9 @@ int sb_worker_main(void *arg)
 		}
 		sb_idle_turn(&w->idle, work);
 	}
-	if (w->xmpp != NULL)
-		sb_xc_shutdown(w);
+	for (unsigned i = 0; i < w->tcp->n_apps; i++)
+		if (w->tcp->apps[i].ops->on_stop != NULL)
+			w->tcp->apps[i].ops->on_stop(w->tcp->apps[i].ctx, w);
 	sb_pktio_flush(w);
 	rte_pktmbuf_free_bulk(w->tx, w->tx_n); /* what the stopping device did not take */
 	w->tx_n = 0;

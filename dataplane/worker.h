@@ -17,16 +17,37 @@
 #include "idle.h"
 #include "msg.h"
 #include "msg_link.h"
+#include "dp_counters.h"
 #include "shm.h"
 
 struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
 struct sb_impair;
-struct sb_xc_worker;
+struct sb_worker;
 struct sb_tcp_worker;
 
 #define SB_TX_BURST 64
+
+/* Frames in and out of a worker, chosen once at start-up: the port's own
+ * (sb_pktio_init) or a test impairment around them (sb_impair_create). */
+struct sb_pktio {
+	/* Up to cap received frames into pkts; returns how many. */
+	uint16_t (*rx)(struct sb_worker *w, struct rte_mbuf **pkts, uint16_t cap, uint64_t now_tsc);
+	/* Send what the turn queued in w->tx. */
+	void (*flush)(struct sb_worker *w, uint64_t now_tsc);
+};
+
+/* What L2/L3 input (net/) asks of the program above it; each may be NULL.
+ * The gateway has one address and needs no neighbour; a load generator
+ * owns a range of source addresses and learns the gateway's MAC. */
+struct sb_net_hooks {
+	/* Whether addr_be, other than ipv4_be, is ours too. */
+	bool (*owns)(void *ctx, uint32_t addr_be);
+	/* An ARP reply to one of our addresses: ip_be is at mac. */
+	void (*arp_reply)(void *ctx, uint32_t ip_be, const struct rte_ether_addr *mac);
+	void *ctx;
+};
 
 struct sb_worker {
 	/* Hot: touched every loop turn. */
@@ -36,16 +57,13 @@ struct sb_worker {
 	uint16_t burst;
 	uint16_t tx_n;
 	uint32_t ipv4_be;               /* our (first) address, network byte order */
-	uint32_t ipv4_count;            /* consecutive addresses from ipv4_be that are ours */
 	struct rte_ether_addr mac;
 	uint16_t ip_id;                 /* IPv4 identification of our datagrams */
-	bool nexthop_known;             /* nexthop_mac learned from an ARP reply */
-	uint32_t nexthop_be;            /* where active opens go (the load generator) */
-	struct rte_ether_addr nexthop_mac;
+	struct sb_net_hooks net;        /* more addresses, neighbours: the program's */
 	uint64_t now_us;                /* this turn's time, from the TSC */
 	struct sb_tcp_worker *tcp;      /* connections, timers, listeners */
-	struct sb_impair *impair;       /* test-only link impairment, NULL when off */
-	struct sb_xc_worker *xmpp;    /* XMPP streams, NULL when xmpp.c2s_port is 0 */
+	struct sb_pktio io;             /* receive and flush (pktio.c, impair.c) */
+	struct sb_impair *impair;       /* test-only link impairment's state, NULL when off */
 	struct rte_mbuf *tx[SB_TX_BURST];
 	struct sb_idle idle;
 
@@ -77,10 +95,11 @@ struct sb_worker {
 	volatile bool *quit;
 } __rte_cache_aligned;
 
-/* Whether addr_be is one of w's addresses (the load generator owns a range). */
+/* Whether addr_be is one of w's addresses: ipv4_be, or one the program
+ * claims through its hook (the load generator owns a range). */
 static inline bool sb_worker_owns(const struct sb_worker *w, uint32_t addr_be)
 {
-	return rte_be_to_cpu_32(addr_be) - rte_be_to_cpu_32(w->ipv4_be) < w->ipv4_count;
+	return addr_be == w->ipv4_be || (w->net.owns != NULL && w->net.owns(w->net.ctx, addr_be));
 }
 
 #define SB_CTR_INC(w, name) ((w)->ctr[SB_DP_CTR_##name]++)

@@ -17,9 +17,9 @@
 #include "server.h"
 
 const char *const sb_cli_ctr_names[SB_CLI_CTR_MAX] = {
-#define SB_CLI_CTR(name, help) [SB_CLI_CTR_##name] = #name,
+#define SB_CTR(name, help) [SB_CLI_CTR_##name] = #name,
 #include "server_counters.def"
-#undef SB_CLI_CTR
+#undef SB_CTR
 };
 
 static uint64_t server_now_ms(void)

@@ -32,9 +32,9 @@
 #define SB_CLI_SOCKET_MODE 0660 /* operators in the socket's group, not everyone */
 
 enum sb_cli_ctr {
-#define SB_CLI_CTR(name, help) SB_CLI_CTR_##name,
+#define SB_CTR(name, help) SB_CLI_CTR_##name,
 #include "server_counters.def"
-#undef SB_CLI_CTR
+#undef SB_CTR
 	SB_CLI_CTR_MAX
 };
 

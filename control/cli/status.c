@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stddef.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -77,7 +78,7 @@ static void status_rings(struct sb_out *o, const struct sb_attach *a, uint64_t n
 }
 
 /* One block of counters: array `offset` bytes into each of n records of
- * `stride` bytes (a worker's or a shard's), summed, printed by name. */
+ * `stride` bytes, summed, printed by name. */
 static void status_sums(struct sb_out *o, const char *title, const void *base, size_t stride,
 			unsigned n, size_t offset, const char *const *names, unsigned n_ctr)
 {
@@ -91,14 +92,34 @@ static void status_sums(struct sb_out *o, const char *title, const void *base, s
 	}
 }
 
-#define STATUS_WORKERS(shm, field) \
-	(shm)->workers, sizeof((shm)->workers[0]), (shm)->n_workers, \
-		offsetof(struct sb_shm_worker, field)
+/* The workers' counters of `group`, named by the dataplane's directory in
+ * shared memory, summed over the workers. */
+static void status_group(struct sb_out *o, const char *title, const struct sb_shm *shm,
+			 const char *group)
+{
+	const struct sb_shm_ctr_dir *dir = &shm->worker_dir;
+	unsigned n = sb_shm_dir_count(dir);
+
+	sb_out_printf(o, "%s\n", title);
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(dir->e[i].group, group) == 0)
+			sb_out_printf(o, "  %-22s %" PRIu64 "\n", dir->e[i].name,
+				      sb_shm_ctr_sum(&dir->e[i], shm->workers, sizeof(shm->workers[0]),
+						     shm->n_workers));
+}
+
+/* Worker w's counter group/name, 0 when the directory has none. */
+static uint64_t status_worker_ctr(const struct sb_shm *shm, unsigned w, const char *group,
+				  const char *name)
+{
+	const struct sb_shm_ctr_entry *e = sb_shm_dir_find(&shm->worker_dir, group, name);
+
+	return e == NULL ? 0 : sb_shm_ctr_sum(e, &shm->workers[w], sizeof(shm->workers[0]), 1);
+}
 
 static void status_counters(struct sb_out *o, const struct sb_shm *shm)
 {
-	status_sums(o, "counters (dataplane, sum over workers)", STATUS_WORKERS(shm, ctr),
-		    sb_dp_counter_names, SB_DP_CTR_MAX);
+	status_group(o, "counters (dataplane, sum over workers)", shm, "dataplane");
 }
 
 static void status_tcp(struct sb_out *o, const struct sb_shm *shm)
@@ -109,15 +130,26 @@ static void status_tcp(struct sb_out *o, const struct sb_shm *shm)
 			      " time_wait %" PRIu64 " established %" PRIu64 "\n",
 			      w, shm->workers[w].tcp_conns, shm->workers[w].tcp_half_open,
 			      shm->workers[w].tcp_time_wait,
-			      shm->workers[w].ctr[SB_DP_CTR_tcp_established]);
-	status_sums(o, "tcp counters (sum over workers)", STATUS_WORKERS(shm, tcp_ctr),
-		    sb_tcp_counter_names, SB_SHM_TCP_MAX);
+			      status_worker_ctr(shm, w, "dataplane", "tcp_established"));
+	status_group(o, "tcp counters (sum over workers)", shm, "tcp");
 }
 
 static void status_c2s(struct sb_out *o, const struct sb_shm *shm)
 {
-	status_sums(o, "c2s counters (lib/xmpp, sum over workers)", STATUS_WORKERS(shm, c2s_ctr),
-		    sb_c2s_counter_names, SB_SHM_C2S_MAX);
+	status_group(o, "c2s counters (lib/xmpp, sum over workers)", shm, "c2s");
+}
+
+/* Shard s's ring counters, named by the shards' directory. */
+static void status_shard(struct sb_out *o, const struct sb_shm *shm, unsigned s)
+{
+	const struct sb_shm_ctr_dir *dir = &shm->shard_dir;
+	unsigned n = sb_shm_dir_count(dir);
+
+	sb_out_printf(o, "shard %u", s);
+	for (unsigned i = 0; i < n; i++)
+		sb_out_printf(o, " %s %" PRIu64, dir->e[i].name,
+			      sb_shm_ctr_sum(&dir->e[i], &shm->shards[s], sizeof(shm->shards[0]), 1));
+	sb_out_printf(o, "\n");
 }
 
 /* Per-shard XMPP routing: sessions and the router's counters. Read from
@@ -155,14 +187,8 @@ void sb_status_write(struct sb_out *o, const struct sb_attach *a, const struct s
 		sb_out_printf(o, "worker %u lcore %u port %u queue %u\n", w,
 			      shm->workers[w].lcore_id, shm->workers[w].port_id,
 			      shm->workers[w].queue_id);
-	for (unsigned s = 0; s < shm->ctl_shards; s++) {
-		const struct sb_shm_shard *st = &shm->shards[s];
-
-		sb_out_printf(o,
-			      "shard %u msgs_in %" PRIu64 " msgs_out %" PRIu64 " msgs_bad %" PRIu64
-			      " ring_full %" PRIu64 "\n",
-			      s, st->msgs_in, st->msgs_out, st->msgs_bad, st->ring_full);
-	}
+	for (unsigned s = 0; s < shm->ctl_shards; s++)
+		status_shard(o, shm, s);
 	status_rings(o, a, now_tsc);
 	status_counters(o, shm);
 	status_tcp(o, shm);

@@ -28,9 +28,9 @@
 #include "shard.h"
 
 const char *const sb_route_ctr_names[SB_ROUTE_CTR_MAX] = {
-#define SB_ROUTE_CTR(name, help) [SB_ROUTE_CTR_##name] = #name,
+#define SB_CTR(name, help) [SB_ROUTE_CTR_##name] = #name,
 #include "route_counters.def"
-#undef SB_ROUTE_CTR
+#undef SB_CTR
 };
 
 int sb_router_backlog_init(struct sb_router *r, unsigned n_workers, uint32_t cap)
@@ -87,7 +87,7 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	if (b->n == 0 && route_enqueue(sh, w, m) == 0)
 		return 0;
 	if (b->n == b->cap && route_backlog_grow(b) < 0) {
-		sh->stats->ring_full++;
+		sh->stats->ctr[SB_SHARD_CTR_ring_full]++;
 		SB_ROUTE_INC(r, ring_full);
 		sb_msg_free_chain(m, &r->pool);
 		return -ENOBUFS;

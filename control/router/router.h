@@ -27,9 +27,9 @@ struct sb_kick_job;
 #define SB_KICK_BURST 16u         /* requests one loop turn handles */
 
 enum sb_route_ctr {
-#define SB_ROUTE_CTR(name, help) SB_ROUTE_CTR_##name,
+#define SB_CTR(name, help) SB_ROUTE_CTR_##name,
 #include "route_counters.def"
-#undef SB_ROUTE_CTR
+#undef SB_CTR
 	SB_ROUTE_CTR_MAX,
 };
 

@@ -14,9 +14,9 @@
 #define STORE_INC(st, name) __atomic_fetch_add(&(st)->ctr.name, 1, __ATOMIC_RELAXED)
 
 static const char *const store_ctr_names[SB_STORE_CTR_MAX] = {
-#define SB_STORE_CTR(name, help) #name,
+#define SB_CTR(name, help) #name,
 #include "store_counters.def"
-#undef SB_STORE_CTR
+#undef SB_CTR
 };
 
 const char *sb_store_ctr_name(enum sb_store_ctr c)

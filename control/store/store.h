@@ -60,9 +60,9 @@ struct sb_store_account {
 
 /* Counters of the generic layer; single writer (the caller's thread). */
 struct sb_store_counters {
-#define SB_STORE_CTR(name, help) uint64_t name;
+#define SB_CTR(name, help) uint64_t name;
 #include "store_counters.def"
-#undef SB_STORE_CTR
+#undef SB_CTR
 };
 
 /* Space and occupancy of one shard's part of the store. */
@@ -189,9 +189,9 @@ int sb_store_account_unpack(struct sb_store_account *acct, const uint8_t *rec, s
 
 /* Counter names and values in declaration order, for sbctl; n < SB_STORE_CTR_MAX. */
 enum sb_store_ctr {
-#define SB_STORE_CTR(name, help) SB_STORE_CTR_##name,
+#define SB_CTR(name, help) SB_STORE_CTR_##name,
 #include "store_counters.def"
-#undef SB_STORE_CTR
+#undef SB_CTR
 	SB_STORE_CTR_MAX
 };
 const char *sb_store_ctr_name(enum sb_store_ctr c);

@@ -9,26 +9,30 @@
 #include "tcp/conn.h"
 #include "worker.h"
 
-static void discard_nop(struct sb_worker *w, struct sb_conn *c)
+static void discard_nop(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	(void)ctx;
 	(void)w;
 	(void)c;
 }
 
-static void discard_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+static void discard_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 {
+	(void)ctx;
 	(void)c;
 	SB_CTR_ADD(w, app_discarded, rte_pktmbuf_pkt_len(m));
 	rte_pktmbuf_free(m);
 }
 
-static void discard_peer_fin(struct sb_worker *w, struct sb_conn *c)
+static void discard_peer_fin(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	(void)ctx;
 	sb_conn_close(w, c);
 }
 
-static void discard_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
+static void discard_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
 {
+	(void)ctx;
 	(void)w;
 	(void)c;
 	(void)why;

@@ -17,13 +17,21 @@ static void echo_window(struct sb_worker *w, struct sb_conn *c)
 	sb_conn_set_rcv_space(w, c, sb_conn_snd_space(w, c));
 }
 
-static void echo_accept(struct sb_worker *w, struct sb_conn *c)
+static void echo_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	(void)ctx;
 	echo_window(w, c);
 }
 
-static void echo_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+static void echo_writable(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	(void)ctx;
+	echo_window(w, c);
+}
+
+static void echo_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+{
+	(void)ctx;
 	if (sb_conn_send(w, c, m) < 0) {
 		/* Only a peer sending past our advertised window gets here. */
 		SB_CTR_INC(w, app_overflow);
@@ -34,13 +42,15 @@ static void echo_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m
 	echo_window(w, c);
 }
 
-static void echo_peer_fin(struct sb_worker *w, struct sb_conn *c)
+static void echo_peer_fin(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	(void)ctx;
 	sb_conn_close(w, c);
 }
 
-static void echo_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
+static void echo_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
 {
+	(void)ctx;
 	(void)w;
 	(void)c;
 	(void)why;
@@ -50,7 +60,7 @@ const struct sb_app_ops sb_app_echo = {
 	.name = "echo",
 	.on_accept = echo_accept,
 	.on_data = echo_data,
-	.on_writable = echo_window,
+	.on_writable = echo_writable,
 	.on_peer_fin = echo_peer_fin,
 	.on_close = echo_close,
 };

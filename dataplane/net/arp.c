@@ -35,11 +35,10 @@ void sb_arp_input(struct sb_worker *w, struct rte_mbuf *m)
 		goto drop;
 	}
 	if (ah->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
-		/* The one neighbour an active opener needs: its next hop. */
-		if (ah->arp_data.arp_sip == w->nexthop_be) {
-			rte_ether_addr_copy(&ah->arp_data.arp_sha, &w->nexthop_mac);
-			w->nexthop_known = true;
-		}
+		/* Neighbours are the program's business (an active opener
+		 * needs its next hop's MAC). */
+		if (w->net.arp_reply != NULL)
+			w->net.arp_reply(w->net.ctx, ah->arp_data.arp_sip, &ah->arp_data.arp_sha);
 		SB_CTR_INC(w, arp_replies_rx);
 		goto drop;
 	}

@@ -14,7 +14,6 @@
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
-#include <rte_hash.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -39,18 +38,17 @@ static uint32_t icmp_plateau_below(uint32_t len)
 	return 68;
 }
 
-/* A destination unreachable: find the connection the quoted datagram
- * belongs to. Counted under lib/tcp's ICMP_* counters. */
+/* A destination unreachable quoting one of our TCP segments goes to the
+ * TCP glue, as its input does (sb_tcp_io_icmp_unreach); the glue finds the
+ * connection and counts under lib/tcp's ICMP_* counters. Anything else
+ * quoted is not ours to judge. */
 static void icmp_unreach(struct sb_worker *w, const struct rte_mbuf *m, uint16_t l4_off,
 			 const struct rte_icmp_hdr *ic)
 {
-	struct sb_tcp_worker *t = w->tcp;
-	uint32_t off = (uint32_t)l4_off + sizeof(*ic), ihl, mtu;
+	uint32_t off = (uint32_t)l4_off + sizeof(*ic), ihl, mtu = 0;
 	const struct rte_ipv4_hdr *q;
 	const uint8_t *th;
 	struct sb_tcp_tuple tu;
-	struct sb_tcb *tcb;
-	void *data;
 
 	q = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, off);
 	if (rte_pktmbuf_data_len(m) < off + sizeof(*q) ||
@@ -58,7 +56,7 @@ static void icmp_unreach(struct sb_worker *w, const struct rte_mbuf *m, uint16_t
 	    (ihl = (uint32_t)(q->version_ihl & 0x0f) * 4) < sizeof(*q) ||
 	    rte_pktmbuf_data_len(m) < off + ihl + ICMP_QUOTE_TCP_BYTES ||
 	    !sb_worker_owns(w, q->src_addr)) {
-		t->ctx.cnt[SB_TCP_CNT_ICMP_BAD_QUOTE]++;
+		sb_tcp_io_icmp_unreach(w, NULL, 0, 0);
 		return;
 	}
 	th = rte_pktmbuf_mtod_offset(m, const uint8_t *, off + ihl);
@@ -66,24 +64,13 @@ static void icmp_unreach(struct sb_worker *w, const struct rte_mbuf *m, uint16_t
 	tu.raddr = q->dst_addr;
 	memcpy(&tu.lport, th, 2);
 	memcpy(&tu.rport, th + 2, 2);
-	if (rte_hash_lookup_data(t->table, &tu, &data) < 0 ||
-	    ((struct sb_tcb *)data)->state == SB_TCPS_TW_RECORD) {
-		t->ctx.cnt[SB_TCP_CNT_ICMP_NO_CONN]++;
-		return;
+	if (ic->icmp_code == ICMP_UNREACH_FRAG_NEEDED) {
+		mtu = rte_be_to_cpu_16(ic->icmp_seq_nb);
+		if (mtu < 68) /* RFC 791: every link carries 68 */
+			mtu = icmp_plateau_below(rte_be_to_cpu_16(q->total_length));
 	}
-	tcb = data;
-	if (ic->icmp_code != ICMP_UNREACH_FRAG_NEEDED) {
-		t->ctx.cnt[SB_TCP_CNT_ICMP_UNREACH]++;
-		return;
-	}
-	mtu = rte_be_to_cpu_16(ic->icmp_seq_nb);
-	if (mtu < 68) /* RFC 791: every link carries 68 */
-		mtu = icmp_plateau_below(rte_be_to_cpu_16(q->total_length));
-	t->in_core = true;
-	sb_tcp_pmtu(&t->ctx, tcb, rte_be_to_cpu_32(*(const unaligned_uint32_t *)(th + 4)), mtu,
-		    w->now_us);
-	t->in_core = false;
-	sb_tcp_post(w);
+	sb_tcp_io_icmp_unreach(w, &tu, rte_be_to_cpu_32(*(const unaligned_uint32_t *)(th + 4)),
+			       mtu);
 }
 
 void sb_icmp_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off, uint16_t l4_off)

@@ -20,7 +20,7 @@ void sb_ipv4_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off);
 void sb_icmp_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off, uint16_t l4_off);
 
 /* Broadcast an ARP request for tip_be from our first address; the reply
- * fills w->nexthop_mac when tip_be is w->nexthop_be. Returns 0 or -ENOBUFS. */
+ * goes to w->net.arp_reply. Returns 0 or -ENOBUFS. */
 int sb_arp_request(struct sb_worker *w, uint32_t tip_be);
 
 /* Turn the frame around: swap Ethernet addresses, source = our MAC. */

@@ -55,8 +55,7 @@ static bool watch_rings_waiting(const struct sb_ctl_watch *cw, unsigned s)
 static bool watch_shard_alive(struct sb_ctl_watch *cw, unsigned s, uint64_t now_ms)
 {
 	const struct sb_shm_shard *st = &cw->sh->shm->shards[s];
-	uint64_t turns = __atomic_load_n(&st->loop_busy, __ATOMIC_RELAXED) +
-			 __atomic_load_n(&st->loop_idle, __ATOMIC_RELAXED);
+	uint64_t turns = __atomic_load_n(&st->turns, __ATOMIC_RELAXED);
 
 	if (turns != cw->turns[s] || !watch_rings_waiting(cw, s)) {
 		cw->turns[s] = turns;

@@ -40,8 +40,7 @@ void sb_tcp_cfg_from_config(const struct sb_config *cfg, struct sb_tcp_cfg *tc)
 }
 
 int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32_t max_conns,
-		       uint32_t tw_max, uint64_t now_us, const struct sb_app_ops *const *apps,
-		       uint8_t n_apps)
+		       uint32_t tw_max, uint64_t now_us)
 {
 	struct sb_tcp_worker *t = w->tcp;
 	char name[RTE_HASH_NAMESIZE];
@@ -80,17 +79,23 @@ int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32
 		memcpy(key + i, &r, 8);
 	}
 	t->max_conns = max_conns;
-	t->apps = apps;
-	t->n_apps = n_apps;
 	tc = *cfg;
 	if (w->pkt_pool != NULL)
 		tc.ooo_piece_bytes = w->pkt_pool->elt_size; /* the buffer a piece may pin */
 	return sb_tcp_ctx_init(&t->ctx, &tc, &sb_tcp_glue_ops, w, &t->wheel, key);
 }
 
+int sb_tcp_app_add(struct sb_tcp_worker *t, const struct sb_app_ops *ops, void *ctx)
+{
+	if (t->n_apps == SB_TCP_APPS_MAX)
+		return -ENOSPC;
+	t->apps[t->n_apps] = (struct sb_tcp_app){ .ops = ops, .ctx = ctx };
+	return t->n_apps++;
+}
+
 int sb_tcp_listen(struct sb_tcp_worker *t, uint16_t port_be, uint8_t app)
 {
-	if (app >= t->n_apps || t->apps[app] == NULL)
+	if (app >= t->n_apps)
 		return -EINVAL;
 	if (t->n_listen == SB_TCP_LISTEN_MAX)
 		return -ENOSPC;
@@ -234,30 +239,30 @@ static void conn_post_core(struct sb_worker *w, struct sb_conn *c, uint64_t now_
 
 static void conn_post_one(struct sb_worker *w, struct sb_conn *c, uint64_t now_us)
 {
-	const struct sb_app_ops *app = w->tcp->apps[c->app];
+	const struct sb_tcp_app *app = &w->tcp->apps[c->app];
 
 	c->flags &= (uint8_t)~SB_CONN_F_POST;
 	if (c->flags & SB_CONN_F_ACCEPTED) {
 		c->flags &= (uint8_t)~SB_CONN_F_ACCEPTED;
-		app->on_accept(w, c);
+		app->ops->on_accept(app->ctx, w, c);
 	}
 	if (c->flags & SB_CONN_F_WRITABLE) {
 		c->flags &= (uint8_t)~SB_CONN_F_WRITABLE;
-		app->on_writable(w, c);
+		app->ops->on_writable(app->ctx, w, c);
 	}
 	if (c->flags & SB_CONN_F_PEER_FIN) {
 		c->flags &= (uint8_t)~SB_CONN_F_PEER_FIN;
-		app->on_peer_fin(w, c);
+		app->ops->on_peer_fin(app->ctx, w, c);
 	}
 	conn_post_core(w, c, now_us);
 	sb_conn_ooo_settle(w->tcp, c);
 	if (c->flags & SB_CONN_F_POST)
 		return; /* the core posted it again: finish it on that entry */
 	if (c->flags & SB_CONN_F_DEAD) {
-		app->on_close(w, c, (enum sb_tcp_event)c->why);
+		app->ops->on_close(app->ctx, w, c, (enum sb_tcp_event)c->why);
 		conn_free(w, c);
 	} else if (c->flags & SB_CONN_F_TW) {
-		app->on_close(w, c, SB_TCP_EV_TIME_WAIT);
+		app->ops->on_close(app->ctx, w, c, SB_TCP_EV_TIME_WAIT);
 		conn_to_time_wait(w, c);
 	}
 }

@@ -48,7 +48,7 @@ struct sb_conn {
 	struct sb_tcb tcb;              /* first: container_of from the wheel */
 	struct sb_tcp_tuple tuple;      /* network order, as hashed */
 	struct rte_ether_addr peer_mac; /* next hop, learned from the SYN */
-	uint8_t app;                    /* enum sb_app_id */
+	uint8_t app;                    /* index in sb_tcp_worker.apps */
 	uint8_t flags;                  /* SB_CONN_F_* */
 	uint8_t why;                    /* enum sb_tcp_event that ended it */
 	uint8_t half_open;              /* counted in sb_tcp_worker.half_open */
@@ -84,9 +84,17 @@ _Static_assert(sizeof(struct sb_tw_rec) <= 64, "a TIME-WAIT record must stay one
  * buckets: addresses that share one share its limit (never more). */
 #define SB_TCP_OOO_SRC_BUCKETS 256u
 
+#define SB_TCP_APPS_MAX 8
+
 struct sb_tcp_listener {
 	uint16_t port_be; /* network order */
-	uint8_t app;
+	uint8_t app;      /* index in sb_tcp_worker.apps */
+};
+
+/* An application on this worker: its callbacks and its own context. */
+struct sb_tcp_app {
+	const struct sb_app_ops *ops;
+	void *ctx;
 };
 
 /* Per-worker TCP state. */
@@ -109,9 +117,10 @@ struct sb_tcp_worker {
 	bool in_post;                    /* walking the post list: append, do not recurse */
 	bool tx_csum_offload;
 	struct sb_tcp_listener listen[SB_TCP_LISTEN_MAX];
-	/* Applications by id (a connection's `app`): the gateway's services, or
-	 * the load generator's own client. */
-	const struct sb_app_ops *const *apps;
+	/* Applications by id (a connection's `app`), as registered with
+	 * sb_tcp_app_add: the gateway's services, or the load generator's own
+	 * client. */
+	struct sb_tcp_app apps[SB_TCP_APPS_MAX];
 	/* The segment being processed, for replies that have no connection. */
 	struct rte_mbuf *cur_m;
 	struct sb_tcp_tuple cur_tuple;
@@ -130,14 +139,16 @@ struct sb_config;
 /* lib/tcp's settings from the [tcp] section of the configuration. */
 void sb_tcp_cfg_from_config(const struct sb_config *cfg, struct sb_tcp_cfg *tc);
 
-/* Create worker w's table, pools and wheel; connections are driven by
- * apps[0..n_apps). Returns 0 or a negative errno. */
+/* Create worker w's table, pools and wheel. Returns 0 or a negative errno. */
 int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32_t max_conns,
-		       uint32_t tw_max, uint64_t now_us, const struct sb_app_ops *const *apps,
-		       uint8_t n_apps);
+		       uint32_t tw_max, uint64_t now_us);
 
-/* Add a listener on port_be for application app. -ENOSPC past SB_TCP_LISTEN_MAX,
- * -EINVAL for an unknown app. */
+/* Register an application: its callbacks get ctx first. Returns its id
+ * (for sb_tcp_listen and sb_conn_connect), or -ENOSPC past SB_TCP_APPS_MAX. */
+int sb_tcp_app_add(struct sb_tcp_worker *t, const struct sb_app_ops *ops, void *ctx);
+
+/* Add a listener on port_be for application id app. -ENOSPC past
+ * SB_TCP_LISTEN_MAX, -EINVAL for an unknown app. */
 int sb_tcp_listen(struct sb_tcp_worker *t, uint16_t port_be, uint8_t app);
 
 /* Process the post list: application notifications, deferred sends and
@@ -158,7 +169,7 @@ void sb_conn_drop_buffers(struct sb_worker *w, struct sb_conn *c);
 /* --- the application's calls (never from inside lib/tcp; deferred if so) --- */
 
 /* Active open from laddr_be:lport_be (one of ours) to raddr_be:rport_be through the
- * next hop dmac, driven by application app; on_accept runs once it is
+ * next hop dmac, driven by application id app; on_accept runs once it is
  * established. Returns the connection, or NULL with *ret_err set: -EADDRINUSE
  * (tuple taken), -ENOBUFS (tcp.max_conns or the pool). */
 struct sb_conn *sb_conn_connect(struct sb_worker *w, uint32_t laddr_be, uint32_t raddr_be,
@@ -196,6 +207,14 @@ void sb_conn_abort(struct sb_worker *w, struct sb_conn *c);
 
 /* m holds an IPv4 packet carrying TCP at l4_off; takes ownership. */
 void sb_tcp_io_input(struct sb_worker *w, struct rte_mbuf *m, uint16_t l3_off, uint16_t l4_off);
+
+/* ICMP destination unreachable (net/icmp.c) quoting a TCP segment of ours:
+ * tu its tuple as we sent it, seq its sequence number, mtu the next-hop MTU
+ * of a "fragmentation needed" (0: another code, a soft error, RFC 1122
+ * §4.2.3.9). tu NULL: the quote was malformed or not ours. Counted under
+ * lib/tcp's ICMP_* counters. */
+void sb_tcp_io_icmp_unreach(struct sb_worker *w, const struct sb_tcp_tuple *tu, uint32_t seq,
+			    uint32_t mtu);
 
 /* Run due timers (bounded) and post-process. */
 void sb_tcp_io_timers(struct sb_worker *w, uint64_t now_us);

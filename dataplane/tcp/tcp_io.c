@@ -206,3 +206,29 @@ void sb_tcp_io_timers(struct sb_worker *w, uint64_t now_us)
 	t->in_core = false;
 	sb_tcp_post(w);
 }
+
+void sb_tcp_io_icmp_unreach(struct sb_worker *w, const struct sb_tcp_tuple *tu, uint32_t seq,
+			    uint32_t mtu)
+{
+	struct sb_tcp_worker *t = w->tcp;
+	void *data;
+
+	if (tu == NULL) {
+		t->ctx.cnt[SB_TCP_CNT_ICMP_BAD_QUOTE]++;
+		return;
+	}
+	if (rte_hash_lookup_data(t->table, tu, &data) < 0 ||
+	    ((struct sb_tcb *)data)->state == SB_TCPS_TW_RECORD) {
+		t->ctx.cnt[SB_TCP_CNT_ICMP_NO_CONN]++;
+		return;
+	}
+	if (mtu == 0) {
+		t->ctx.cnt[SB_TCP_CNT_ICMP_UNREACH]++;
+		return;
+	}
+	/* lib/tcp checks seq against the window (RFC 5927 §4.1). */
+	t->in_core = true;
+	sb_tcp_pmtu(&t->ctx, data, seq, mtu, w->now_us);
+	t->in_core = false;
+	sb_tcp_post(w);
+}

@@ -25,6 +25,14 @@
 #define OOO_SEQ(m) ((m)->hash.usr) /* sequence number of a held piece */
 
 /* Copy len bytes starting off bytes into c's send list into dst. */
+/* In-order bytes to the connection's application, with its context. */
+static inline void ops_deliver(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+{
+	const struct sb_tcp_app *a = &w->tcp->apps[c->app];
+
+	a->ops->on_data(a->ctx, w, c, m);
+}
+
 static void ops_copy_send(const struct sb_conn *c, uint32_t off, uint32_t len, uint8_t *dst)
 {
 	const struct rte_mbuf *s = c->snd_head;
@@ -163,7 +171,7 @@ static void glue_deliver(void *user, struct sb_tcb *tcb, const struct sb_tcp_seg
 		return;
 	}
 	SB_CTR_ADD(w, tcp_rx_bytes, len);
-	w->tcp->apps[c->app]->on_data(w, c, m);
+	ops_deliver(w, c, m);
 }
 
 /* Whether held piece m may take more bytes in its own buffer. */
@@ -258,7 +266,7 @@ static void glue_release(void *user, struct sb_tcb *tcb, uint32_t end_seq)
 		m->next = NULL;
 		w->ctr[SB_DP_CTR_tcp_ooo_mbufs]--;
 		SB_CTR_ADD(w, tcp_rx_bytes, m->data_len);
-		w->tcp->apps[c->app]->on_data(w, c, m);
+		ops_deliver(w, c, m);
 	}
 }
 

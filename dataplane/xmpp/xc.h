@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "c2s.h"
+#include "dp_counters.h"
 #include "xc_limits.h"
 #include "msg.h"
 #include "shm.h"
@@ -84,8 +85,15 @@ struct sb_xc_conn {
 #define SB_XC_WAIT_LINK offsetof(struct sb_xc_conn, wait_link)
 #define SB_XC_SHAPE_LINK offsetof(struct sb_xc_conn, shape_link)
 
+/* lib/xmpp's counters in the worker's slots (dp_counters.h), published by
+ * on_publish and described by counters.c. */
+#define SB_XC_CTR_SLOT SB_DP_SLOT_APPS
+_Static_assert(SB_XC_CTR_SLOT + SB_C2S_CTR_MAX <= SB_SHM_WORKER_CTRS,
+	       "c2s counters exceed the worker's counter slots");
+
 /* Per-worker XMPP state. */
 struct sb_xc_worker {
+	struct sb_worker *w;             /* the worker below us: TCP, counters, the link */
 	struct sb_c2s_env env;
 	struct sb_xml_ctx ctx;           /* the tokenizer's working state, shared */
 	struct sb_xml_limits lim;
@@ -129,113 +137,114 @@ struct sb_xc_worker {
 	struct sb_wheel_timer *slots[SB_WHEEL_STORAGE(3)];
 };
 
-/* Create worker w's XMPP state from the configuration. 0 or negative errno. */
-int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg);
+/* Create worker w's XMPP state from the configuration into *out and
+ * register its message kinds on w's control link; the caller then adds
+ * sb_xc_app with *out as its context to w's TCP listener. 0 or negative
+ * errno. */
+int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg, struct sb_xc_worker **out);
 
 /* Handle a message from a control shard (AUTH_RESP, BIND_RESP, DELIVER,
  * KICK); owns m. */
-void sb_xc_from_control(struct sb_worker *w, struct sb_msg *m);
+void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m);
 
-/* The same as registered on the worker's link (ctx: the worker). */
+/* The same as registered on the worker's link (ctx: the struct sb_xc_worker). */
 void sb_xc_link_handler(void *ctx, unsigned shard, struct sb_msg *m);
 
-/* The worker is stopping: every bound stream gets <system-shutdown/> and a
- * close (RFC 6120 §4.9.3.20). */
-void sb_xc_shutdown(struct sb_worker *w);
-
-/* Once per loop turn: login deadlines, blocked stanzas, and the replay of
- * bound sessions to a newly attached sb-control. Bounded. */
-void sb_xc_turn(struct sb_worker *w, uint64_t now_us);
+/* sb_xc_app's worker hooks (xc_app.c): on_turn, once per loop turn, runs
+ * deadlines, blocked stanzas, returned stanzas and the replay of bound
+ * sessions to a newly attached sb-control (bounded); on_stop gives every
+ * bound stream <system-shutdown/> and a close (RFC 6120 §4.9.3.20);
+ * on_publish copies lib/xmpp's counters to shared memory. */
 
 /* xc_glue.c: act on what lib/xmpp returned; used by the ring side too. */
-void sb_xc_act(struct sb_worker *w, struct sb_xc_conn *x, enum sb_c2s_action act);
+void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action act);
 
 /* xc_glue.c: send bytes on x (copied into mbufs). */
-void sb_xc_write(struct sb_worker *w, struct sb_xc_conn *x, const uint8_t *p, size_t len);
+void sb_xc_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p, size_t len);
 
 /* xc_hold.c: x stopped reading (held DELIVERs made no progress for
  * xmpp.slow_reader_ms, or outgrew their share): counted and reset; what it
  * holds goes back to sb-control once the UNBIND is sent (sb_xc_linger). */
-void sb_xc_slow_reader(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_hold.c: keep DELIVER m (header h) for x until its send queue has
  * room; owns m. */
-void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
+void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 		const struct sb_msg_stanza *h);
 
 /* xc_hold.c: write held DELIVERs while the send queue takes them (ACKs
  * freed room). */
-void sb_xc_hold_flush(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_hold_flush(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_hold.c: the next held DELIVER of closed x, re-labelled a returned
  * STANZA for sb-control to route again; NULL when none is left. */
-struct sb_msg *sb_xc_hold_return(struct sb_worker *w, struct sb_xc_conn *x);
+struct sb_msg *sb_xc_hold_return(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_hold.c: return DELIVER m, whose connection is already released (its
  * UNBIND went up before), to sb-control; owns m. */
-void sb_xc_hold_return_late(struct sb_worker *w, struct sb_msg *m);
+void sb_xc_hold_return_late(struct sb_xc_worker *xw, struct sb_msg *m);
 
 /* xc_hold.c: once per turn, send the late returns still waiting for ring
  * room. Bounded. */
-void sb_xc_hold_returns_turn(struct sb_worker *w, uint64_t now_tsc);
+void sb_xc_hold_returns_turn(struct sb_xc_worker *xw, uint64_t now_tsc);
 
 /* xc_hold.c: x's deadline expired after bind: held DELIVERs made no
  * progress. */
-void sb_xc_hold_expired(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_hold_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_glue.c: the receive window: the input budget (tcp.rcv_space) less
  * what is buffered, 0 while shaped. Paused input thus closes the window. */
-void sb_xc_window(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_window(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_glue.c: feed what is buffered, as far as the c2s state allows. */
-void sb_xc_pump(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_pump(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_ctl.c: requests to the control plane for an action. */
-void sb_xc_auth_request(struct sb_worker *w, struct sb_xc_conn *x, bool plain);
-void sb_xc_bind_request(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_auth_request(struct sb_xc_worker *xw, struct sb_xc_conn *x, bool plain);
+void sb_xc_bind_request(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 /* A bound session to a new sb-control; -ENOBUFS/-ENOTCONN: try later. */
-int sb_xc_replay(struct sb_worker *w, struct sb_xc_conn *x);
+int sb_xc_replay(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_ctl.c: hand m (for x) to shard, or park it on x until the ring has
  * room (input paused). 0: sent or parked. -ENOTCONN: sb-control is gone,
  * m is freed and its request answered here. */
-int sb_xc_send(struct sb_worker *w, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m);
+int sb_xc_send(struct sb_xc_worker *xw, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m);
 
 /* xc_ctl.c: x's TCP connection is gone (x->conn is NULL); send what it
  * still owes sb-control (a parked message, the UNBIND), then release it. */
-void sb_xc_linger(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_linger(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_ctl.c: pause x until the message pool is above sb-control's
  * reserve (sb_ctl_link_msgs_low) and the mbuf pool above its own
  * (w->mbufs_low) again. */
-void sb_xc_pool_wait(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_pool_wait(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_ctl.c: once per turn, retry parked messages in order and resume
  * connections that waited for the pool. Bounded. */
-void sb_xc_ctl_turn(struct sb_worker *w, uint64_t now_tsc);
+void sb_xc_ctl_turn(struct sb_xc_worker *xw, uint64_t now_tsc);
 
 /* xc_app.c: return x to its pool; late replies for it no longer match. */
-void sb_xc_release(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_release(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_route.c: route the stanza lib/xmpp stamped (env.res.stanza). */
-void sb_xc_route(struct sb_worker *w, struct sb_xc_conn *x);
+void sb_xc_route(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_route.c: answer the stanza m carried with a type='wait' error:
  * sb-control is gone. */
-void sb_xc_wait_error(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m);
+void sb_xc_wait_error(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m);
 
 /* xc_route.c: write a DELIVER's stanza to x, or hold it while x's send
  * queue is full. True when m was kept (held), false when the caller still
  * owns it. */
-bool sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m);
+bool sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m);
 
 /* xc_route.c: whether x's send queue takes DELIVER h's stanza now (an
  * empty queue takes any: a stanza is never held for being large). */
-bool sb_xc_deliver_fits(struct sb_worker *w, const struct sb_xc_conn *x,
+bool sb_xc_deliver_fits(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
 			const struct sb_msg_stanza *h);
 
 /* xc_route.c: write the stanza bytes of DELIVER m (header h) to x. */
-void sb_xc_deliver_write(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m,
+void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m,
 			 const struct sb_msg_stanza *h);
 
 /* The control plane's handle for x: its index in the worker's table, with

@@ -49,10 +49,11 @@ static void app_list_del(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 /* Refuse a new connection with a stream error saying why (RFC 6120
  * §4.9.1.2: our stream header first), then close. Nothing is kept for it:
  * the stream state lives on the stack for these few bytes. */
-static void app_refuse(struct sb_worker *w, struct sb_conn *c, enum sb_c2s_stream_err e,
+static void app_refuse(struct sb_xc_worker *xw, struct sb_conn *c, enum sb_c2s_stream_err e,
 		       const char *why)
 {
-	struct sb_c2s_env *env = &w->xmpp->env;
+	struct sb_worker *w = xw->w;
+	struct sb_c2s_env *env = &xw->env;
 	struct sb_c2s tmp;
 
 	sb_c2s_start(&tmp, env);
@@ -62,20 +63,20 @@ static void app_refuse(struct sb_worker *w, struct sb_conn *c, enum sb_c2s_strea
 	sb_conn_close(w, c);
 }
 
-static void app_accept(struct sb_worker *w, struct sb_conn *c)
+static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = ctx;
 	struct sb_xc_conn *x;
 
-	const char *why = sb_xc_limits_accept(w, c->tuple.raddr, w->now_us / 1000);
+	const char *why = sb_xc_limits_accept(xw, c->tuple.raddr, w->now_us / 1000);
 
 	if (why != NULL) {
-		app_refuse(w, c, SB_C2S_SERR_POLICY_VIOLATION, why);
+		app_refuse(xw, c, SB_C2S_SERR_POLICY_VIOLATION, why);
 		return;
 	}
 	if (rte_mempool_get(xw->conn_pool, (void **)&x) != 0) {
 		SB_CTR_INC(w, xmpp_accept_full);
-		app_refuse(w, c, SB_C2S_SERR_RESOURCE_CONSTRAINT, "the server is full: try later");
+		app_refuse(xw, c, SB_C2S_SERR_RESOURCE_CONSTRAINT, "the server is full: try later");
 		return;
 	}
 	memset(x, 0, offsetof(struct sb_xc_conn, gen));
@@ -117,9 +118,9 @@ static void app_keep(struct sb_xc_conn *x, struct rte_mbuf *m)
 	x->in_bytes += m->buf_len;
 }
 
-static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+static void app_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = ctx;
 	struct sb_xc_conn *x = app_xc(c);
 	uint16_t len = m->data_len;
 
@@ -128,43 +129,47 @@ static void app_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 		return;
 	}
 	app_keep(x, m);
-	if (!sb_xc_limits_charge(w, x, len, w->now_us / 1000) && !(x->flags & SB_XC_F_SHAPED)) {
+	if (!sb_xc_limits_charge(xw, x, len, w->now_us / 1000) && !(x->flags & SB_XC_F_SHAPED)) {
 		/* Over its byte rate: keep the bytes, close the window, and
 		 * let sb_xc_turn() reopen both when the bucket refills. */
 		SB_CTR_INC(w, xmpp_shaped);
 		x->flags |= SB_XC_F_SHAPED;
 		sb_xc_list_push(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
-		sb_xc_window(w, x);
+		sb_xc_window(xw, x);
 		return;
 	}
-	sb_xc_pump(w, x);
-	sb_xc_window(w, x); /* also when the pump was paused */
+	sb_xc_pump(xw, x);
+	sb_xc_window(xw, x); /* also when the pump was paused */
 }
 
-static void app_writable(struct sb_worker *w, struct sb_conn *c)
+static void app_writable(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	struct sb_xc_worker *xw = ctx;
 	struct sb_xc_conn *x = app_xc(c);
 
+	(void)w;
 	if (x != NULL && x->held_head != NULL)
-		sb_xc_hold_flush(w, x);
+		sb_xc_hold_flush(xw, x);
 }
 
-static void app_peer_fin(struct sb_worker *w, struct sb_conn *c)
+static void app_peer_fin(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
 	struct sb_xc_conn *x = app_xc(c);
 
+	(void)ctx;
 	/* TCP ended without </stream:stream>: nothing more can be said. */
 	if (x != NULL)
 		x->flags |= SB_XC_F_CLOSING;
 	sb_conn_close(w, c);
 }
 
-static void app_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
+static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = ctx;
 	struct sb_xc_conn *x = app_xc(c);
 	struct rte_mbuf *m;
 
+	(void)w;
 	(void)why;
 	if (x == NULL)
 		return;
@@ -191,13 +196,11 @@ static void app_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event 
 	/* What x still owes sb-control (a parked stanza, an UNBIND) is sent
 	 * before the object is reused. */
 	xw->lingering++;
-	sb_xc_linger(w, x);
+	sb_xc_linger(xw, x);
 }
 
-void sb_xc_release(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_release(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	struct sb_xc_worker *xw = w->xmpp;
-
 	if (x->jid != NULL) {
 		rte_mempool_put(xw->jid_pool, x->jid);
 		x->jid = NULL;
@@ -206,20 +209,11 @@ void sb_xc_release(struct sb_worker *w, struct sb_xc_conn *x)
 	rte_mempool_put(xw->conn_pool, x);
 }
 
-const struct sb_app_ops sb_xc_app = {
-	.name = "c2s",
-	.on_accept = app_accept,
-	.on_data = app_data,
-	.on_writable = app_writable,
-	.on_peer_fin = app_peer_fin,
-	.on_close = app_close,
-};
-
 /* The connection a control reply names, or NULL when the handle is not
  * one of our objects or its connection has gone since. O(1). */
-static struct sb_xc_conn *app_from_handle(struct sb_worker *w, const struct sb_msg *m)
+static struct sb_xc_conn *app_from_handle(struct sb_xc_worker *xw, const struct sb_msg *m)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	struct sb_xc_conn *x;
 
 	if (m->conn >= xw->xtab_n) {
@@ -234,27 +228,28 @@ static struct sb_xc_conn *app_from_handle(struct sb_worker *w, const struct sb_m
 	return x;
 }
 
-static void app_auth_resp(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m)
+static void app_auth_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
 {
-	struct sb_c2s_env *env = &w->xmpp->env;
+	struct sb_worker *w = xw->w;
+	struct sb_c2s_env *env = &xw->env;
 	struct sb_scram_creds creds;
 
 	if (x->c2s.state == SB_C2S_S_SASL_VERIFY) {
-		sb_xc_act(w, x, sb_c2s_plain_result(&x->c2s, env, m->status == 0));
+		sb_xc_act(xw, x, sb_c2s_plain_result(&x->c2s, env, m->status == 0));
 	} else if (x->c2s.state == SB_C2S_S_SASL_LOOKUP) {
 		bool have = m->status == 0 && m->len >= SB_SCRAM_CREDS_RECORD_LEN &&
 			    sb_scram_credentials_unpack(&creds, m->payload, m->len) == 0;
 
-		sb_xc_act(w, x, sb_c2s_credentials(&x->c2s, env, have ? &creds : NULL));
+		sb_xc_act(xw, x, sb_c2s_credentials(&x->c2s, env, have ? &creds : NULL));
 		explicit_bzero(&creds, sizeof(creds));
 	} else {
 		SB_CTR_INC(w, xmpp_stale_reply);
 	}
 }
 
-static void app_bind_resp(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m)
+static void app_bind_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	enum sb_c2s_bind_status st = m->status == 0	    ? SB_C2S_BIND_OK
 				     : m->status == -EEXIST ? SB_C2S_BIND_CONFLICT
 							    : SB_C2S_BIND_RESOURCE_LIMIT;
@@ -263,7 +258,7 @@ static void app_bind_resp(struct sb_worker *w, struct sb_xc_conn *x, const struc
 		SB_CTR_INC(w, xmpp_stale_reply);
 		return;
 	}
-	sb_xc_act(w, x, sb_c2s_bind_result(&x->c2s, &xw->env, st, x->jid, strlen(x->jid)));
+	sb_xc_act(xw, x, sb_c2s_bind_result(&x->c2s, &xw->env, st, x->jid, strlen(x->jid)));
 	if (sb_c2s_bound(&x->c2s)) {
 		SB_CTR_INC(w, xmpp_binds);
 		sb_wheel_cancel(&xw->wheel, &x->deadline);
@@ -273,9 +268,9 @@ static void app_bind_resp(struct sb_worker *w, struct sb_xc_conn *x, const struc
 
 /* A DELIVER: to its live connection; held on a closed one that still owes
  * sb-control its UNBIND; else returned at once (the UNBIND went first). */
-static bool app_deliver(struct sb_worker *w, struct sb_msg *m)
+static bool app_deliver(struct sb_xc_worker *xw, struct sb_msg *m)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	struct sb_xc_conn *x;
 
 	if (m->conn >= xw->xtab_n) {
@@ -285,7 +280,7 @@ static bool app_deliver(struct sb_worker *w, struct sb_msg *m)
 	x = xw->xtab[m->conn];
 	if (x->gen == m->conn_gen && x->conn != NULL) {
 		if (sb_c2s_bound(&x->c2s) || (x->flags & SB_XC_F_CLOSING))
-			return sb_xc_deliver(w, x, m); /* closing: held, returned */
+			return sb_xc_deliver(xw, x, m); /* closing: held, returned */
 		SB_CTR_INC(w, xmpp_stale_reply);
 		return false;
 	}
@@ -296,36 +291,37 @@ static bool app_deliver(struct sb_worker *w, struct sb_msg *m)
 			SB_CTR_INC(w, msg_bad);
 			return false;
 		}
-		sb_xc_hold(w, x, m, &h);
+		sb_xc_hold(xw, x, m, &h);
 		return true;
 	}
-	sb_xc_hold_return_late(w, m);
+	sb_xc_hold_return_late(xw, m);
 	return true;
 }
 
-void sb_xc_from_control(struct sb_worker *w, struct sb_msg *m)
+void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 {
+	struct sb_worker *w = xw->w;
 	struct sb_xc_conn *x;
 
 	if (m->kind == SB_MSG_DELIVER) {
-		if (!app_deliver(w, m))
+		if (!app_deliver(xw, m))
 			sb_msg_free_chain(m, &w->msg_ops);
 		return;
 	}
-	x = app_from_handle(w, m);
+	x = app_from_handle(xw, m);
 	if (x != NULL) {
 		switch (m->kind) {
 		case SB_MSG_AUTH_RESP:
-			app_auth_resp(w, x, m);
+			app_auth_resp(xw, x, m);
 			break;
 		case SB_MSG_BIND_RESP:
-			app_bind_resp(w, x, m);
+			app_bind_resp(xw, x, m);
 			break;
 		case SB_MSG_KICK:
 			/* The reason (lib/msg's enum sb_msg_kick) picks the error. */
 			SB_CTR_INC(w, xmpp_kicked);
-			sb_xc_act(w, x, sb_c2s_shutdown(
-				&x->c2s, &w->xmpp->env,
+			sb_xc_act(xw, x, sb_c2s_shutdown(
+				&x->c2s, &xw->env,
 				m->status == SB_MSG_KICK_ACCOUNT_DELETED    ? SB_C2S_SERR_NOT_AUTHORIZED
 				: m->status == SB_MSG_KICK_PASSWORD_CHANGED ? SB_C2S_SERR_RESET
 									    : SB_C2S_SERR_CONFLICT));
@@ -337,7 +333,7 @@ void sb_xc_from_control(struct sb_worker *w, struct sb_msg *m)
 	}
 	/* Input held while waiting for this answer can flow again. */
 	if (x != NULL && x->conn != NULL)
-		sb_xc_pump(w, x);
+		sb_xc_pump(xw, x);
 	sb_msg_free_chain(m, &w->msg_ops);
 }
 
@@ -349,24 +345,25 @@ void sb_xc_link_handler(void *ctx, unsigned shard, struct sb_msg *m)
 
 static void app_deadline(struct sb_wheel_timer *t, void *arg)
 {
-	struct sb_worker *w = arg;
+	struct sb_xc_worker *xw = arg;
+	struct sb_worker *w = xw->w;
 	struct sb_xc_conn *x = container_of(t, struct sb_xc_conn, deadline);
 
 	if (sb_c2s_bound(&x->c2s)) {
-		sb_xc_hold_expired(w, x);
+		sb_xc_hold_expired(xw, x);
 		return;
 	}
 	SB_CTR_INC(w, xmpp_login_timeout);
-	sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
+	sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 					   SB_C2S_SERR_CONNECTION_TIMEOUT));
 }
 
 /* A new sb-control knows no session: tell it about every bound one
  * (DESIGN.md: a control-plane restart is invisible to users). The walk
  * keeps its place across turns; a session leaving the list moves it on. */
-static void app_replay(struct sb_worker *w, uint64_t now_tsc)
+static void app_replay(struct sb_xc_worker *xw, uint64_t now_tsc)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	uint32_t epoch = __atomic_load_n(&w->shm->ctl_epoch, __ATOMIC_ACQUIRE);
 	uint32_t budget = 256;
 
@@ -379,7 +376,7 @@ static void app_replay(struct sb_worker *w, uint64_t now_tsc)
 	while (xw->replay_next != SB_XC_LIST_NONE && budget-- > 0) {
 		struct sb_xc_conn *x = xw->xtab[xw->replay_next];
 
-		if (sb_xc_replay(w, x) < 0)
+		if (sb_xc_replay(xw, x) < 0)
 			return; /* ring full: the rest next turn */
 		xw->replay_next = x->bound_link.next;
 		SB_CTR_INC(w, xmpp_replayed);
@@ -389,48 +386,72 @@ static void app_replay(struct sb_worker *w, uint64_t now_tsc)
 }
 
 /* Clients the shaper paused whose bucket has refilled read again. */
-static void app_unshape(struct sb_worker *w, uint64_t now_ms)
+static void app_unshape(struct sb_xc_worker *xw, uint64_t now_ms)
 {
-	struct sb_xc_worker *xw = w->xmpp;
 	uint32_t i = xw->shaped.head;
 
 	while (i != SB_XC_LIST_NONE) {
 		struct sb_xc_conn *x = xw->xtab[i];
 
 		i = x->shape_link.next;
-		if (!sb_xc_limits_refill(w, x, now_ms))
+		if (!sb_xc_limits_refill(xw, x, now_ms))
 			continue;
 		sb_xc_list_del(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
 		x->flags &= (uint8_t)~SB_XC_F_SHAPED;
-		sb_xc_pump(w, x);
+		sb_xc_pump(xw, x);
 	}
 }
 
-void sb_xc_turn(struct sb_worker *w, uint64_t now_us)
+/* Once per worker loop turn (struct sb_app_ops.on_turn). */
+static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = ctx;
 	uint64_t now_tsc = rte_rdtsc();
 
+	(void)w;
+
 	if (xw->shaped.n > 0)
-		app_unshape(w, now_us / 1000);
-	sb_wheel_advance(&xw->wheel, now_us / 1000, app_deadline, w, 64);
-	sb_xc_ctl_turn(w, now_tsc);
+		app_unshape(xw, now_us / 1000);
+	sb_wheel_advance(&xw->wheel, now_us / 1000, app_deadline, xw, 64);
+	sb_xc_ctl_turn(xw, now_tsc);
 	if (xw->ret_head != NULL)
-		sb_xc_hold_returns_turn(w, now_tsc);
-	app_replay(w, now_tsc);
+		sb_xc_hold_returns_turn(xw, now_tsc);
+	app_replay(xw, now_tsc);
 }
 
-void sb_xc_shutdown(struct sb_worker *w)
+/* The worker stops: bound sessions are told why (on_stop). */
+static void app_stop(void *ctx, struct sb_worker *w)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_xc_worker *xw = ctx;
 	uint32_t i = xw->bound.head;
 
+	(void)w;
 	while (i != SB_XC_LIST_NONE) {
 		struct sb_xc_conn *x = xw->xtab[i];
 
 		i = x->bound_link.next;
 		if (!(x->flags & SB_XC_F_CLOSING))
-			sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+			sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 							   SB_C2S_SERR_SYSTEM_SHUTDOWN));
 	}
 }
+
+/* lib/xmpp's counters to where sbctl and telemetry read them (on_publish). */
+static void app_publish(void *ctx, struct sb_worker *w)
+{
+	const struct sb_xc_worker *xw = ctx;
+
+	memcpy(w->stats->ctr + SB_XC_CTR_SLOT, xw->env.ctr, sizeof(xw->env.ctr));
+}
+
+const struct sb_app_ops sb_xc_app = {
+	.name = "c2s",
+	.on_accept = app_accept,
+	.on_data = app_data,
+	.on_writable = app_writable,
+	.on_peer_fin = app_peer_fin,
+	.on_close = app_close,
+	.on_turn = app_turn,
+	.on_publish = app_publish,
+	.on_stop = app_stop,
+};

@@ -30,14 +30,16 @@
 
 #define CTL_TURN_BUDGET 256u /* parked messages retried per shard per turn */
 
-static unsigned ctl_shard_of(const struct sb_worker *w, const char *bare, size_t len)
+static unsigned ctl_shard_of(const struct sb_xc_worker *xw, const char *bare, size_t len)
 {
+	struct sb_worker *w = xw->w;
 	return (unsigned)(sb_jid_bare_hash_str(bare, len) % w->n_shards);
 }
 
-static struct sb_msg *ctl_msg(struct sb_worker *w, const struct sb_xc_conn *x,
+static struct sb_msg *ctl_msg(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
 			       enum sb_msg_kind kind)
 {
+	struct sb_worker *w = xw->w;
 	struct sb_msg *m = w->msg_ops.alloc(w->msg_ops.arg);
 
 	if (m == NULL) {
@@ -50,30 +52,31 @@ static struct sb_msg *ctl_msg(struct sb_worker *w, const struct sb_xc_conn *x,
 	return m;
 }
 
-static void ctl_refuse(struct sb_worker *w, struct sb_xc_conn *x)
+static void ctl_refuse(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &w->xmpp->env,
+	sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 					   SB_C2S_SERR_RESOURCE_CONSTRAINT));
 }
 
 /* sb-control is gone: answer what m asked for, then free it. */
-static void ctl_unanswerable(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m)
+static void ctl_unanswerable(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m)
 {
+	struct sb_worker *w = xw->w;
 	SB_CTR_INC(w, xmpp_ctl_unavailable);
 	if (x->conn != NULL && !(x->flags & SB_XC_F_CLOSING)) {
 		if (m->kind == SB_MSG_STANZA)
-			sb_xc_wait_error(w, x, m);
+			sb_xc_wait_error(xw, x, m);
 		else if (m->kind == SB_MSG_AUTH_REQ || m->kind == SB_MSG_BIND_REQ)
-			ctl_refuse(w, x);
+			ctl_refuse(xw, x);
 	}
 	/* An UNBIND needs no answer: the next sb-control learns the bound
 	 * sessions from the replay, which no longer lists this one. */
 	sb_msg_free_chain(m, &w->msg_ops);
 }
 
-static void ctl_park(struct sb_worker *w, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m)
+static void ctl_park(struct sb_xc_worker *xw, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 
 	x->pending = m;
 	x->pending_shard = (uint16_t)shard;
@@ -82,28 +85,29 @@ static void ctl_park(struct sb_worker *w, struct sb_xc_conn *x, unsigned shard, 
 	SB_CTR_INC(w, xmpp_ring_blocked);
 }
 
-int sb_xc_send(struct sb_worker *w, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m)
+int sb_xc_send(struct sb_xc_worker *xw, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m)
 {
+	struct sb_worker *w = xw->w;
 	int rc;
 
 	/* Behind a parked message of the same shard nothing may overtake. */
-	if (w->xmpp->waiting[shard].n > 0)
+	if (xw->waiting[shard].n > 0)
 		rc = -ENOBUFS;
 	else
 		rc = sb_ctl_link_send(w, shard, m, rte_rdtsc());
 	if (rc == 0)
 		return 0;
 	if (rc == -ENOBUFS) {
-		ctl_park(w, x, shard, m);
+		ctl_park(xw, x, shard, m);
 		return 0;
 	}
-	ctl_unanswerable(w, x, m);
+	ctl_unanswerable(xw, x, m);
 	return rc;
 }
 
-void sb_xc_auth_request(struct sb_worker *w, struct sb_xc_conn *x, bool plain)
+void sb_xc_auth_request(struct sb_xc_worker *xw, struct sb_xc_conn *x, bool plain)
 {
-	const struct sb_c2s_result *res = &w->xmpp->env.res;
+	const struct sb_c2s_result *res = &xw->env.res;
 	struct sb_msg_auth a = {
 		.mech = res->mech,
 		.flags = plain ? SB_MSG_AUTH_PLAIN : 0,
@@ -113,8 +117,8 @@ void sb_xc_auth_request(struct sb_worker *w, struct sb_xc_conn *x, bool plain)
 	struct sb_msg *m;
 
 	if (sizeof(a) + a.user_len + a.pass_len > SB_MSG_PAYLOAD_MAX ||
-	    (m = ctl_msg(w, x, SB_MSG_AUTH_REQ)) == NULL) {
-		ctl_refuse(w, x);
+	    (m = ctl_msg(xw, x, SB_MSG_AUTH_REQ)) == NULL) {
+		ctl_refuse(xw, x);
 		return;
 	}
 	memcpy(m->payload, &a, sizeof(a));
@@ -122,7 +126,7 @@ void sb_xc_auth_request(struct sb_worker *w, struct sb_xc_conn *x, bool plain)
 	if (plain)
 		memcpy(m->payload + sizeof(a) + a.user_len, res->passwd, a.pass_len);
 	m->len = m->total_len = (uint32_t)(sizeof(a) + a.user_len + a.pass_len);
-	sb_xc_send(w, x, ctl_shard_of(w, res->bare, res->bare_len), m);
+	sb_xc_send(xw, x, ctl_shard_of(xw, res->bare, res->bare_len), m);
 }
 
 static size_t ctl_bare_len(const char *jid, size_t len)
@@ -133,10 +137,10 @@ static size_t ctl_bare_len(const char *jid, size_t len)
 }
 
 /* A JID message (BIND_REQ, UNBIND) for jid. */
-static struct sb_msg *ctl_jid_msg(struct sb_worker *w, const struct sb_xc_conn *x,
+static struct sb_msg *ctl_jid_msg(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
 				   enum sb_msg_kind kind, const char *jid, size_t len)
 {
-	struct sb_msg *m = ctl_msg(w, x, kind);
+	struct sb_msg *m = ctl_msg(xw, x, kind);
 	struct sb_msg_jid j = { .len = (uint16_t)len, .bare_len = (uint16_t)ctl_bare_len(jid, len) };
 
 	if (m == NULL)
@@ -147,52 +151,53 @@ static struct sb_msg *ctl_jid_msg(struct sb_worker *w, const struct sb_xc_conn *
 	return m;
 }
 
-void sb_xc_bind_request(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_bind_request(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	const struct sb_c2s_result *res = &xw->env.res;
 	struct sb_msg *m;
 
 	if (res->jid_len >= SB_XC_JID_MAX) {
 		SB_CTR_INC(w, xmpp_jid_too_long);
-		sb_xc_act(w, x, sb_c2s_bind_result(&x->c2s, &xw->env, SB_C2S_BIND_NOT_ALLOWED,
+		sb_xc_act(xw, x, sb_c2s_bind_result(&x->c2s, &xw->env, SB_C2S_BIND_NOT_ALLOWED,
 						      NULL, 0));
 		return;
 	}
 	if (x->jid == NULL && rte_mempool_get(xw->jid_pool, (void **)&x->jid) != 0) {
 		x->jid = NULL;
-		ctl_refuse(w, x);
+		ctl_refuse(xw, x);
 		return;
 	}
 	memcpy(x->jid, res->jid, res->jid_len);
 	x->jid[res->jid_len] = '\0';
-	m = ctl_jid_msg(w, x, SB_MSG_BIND_REQ, x->jid, res->jid_len);
+	m = ctl_jid_msg(xw, x, SB_MSG_BIND_REQ, x->jid, res->jid_len);
 	if (m == NULL) {
-		ctl_refuse(w, x);
+		ctl_refuse(xw, x);
 		return;
 	}
 	/* From here sb-control may hold a session for x: whatever becomes of
 	 * the bind, the connection's end must be reported. */
 	x->flags |= SB_XC_F_UNBIND;
-	sb_xc_send(w, x, ctl_shard_of(w, x->jid, ctl_bare_len(x->jid, res->jid_len)), m);
+	sb_xc_send(xw, x, ctl_shard_of(xw, x->jid, ctl_bare_len(x->jid, res->jid_len)), m);
 }
 
 /* Replay a bound session to a new sb-control. -ENOBUFS: try again later. */
-int sb_xc_replay(struct sb_worker *w, struct sb_xc_conn *x)
+int sb_xc_replay(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
+	struct sb_worker *w = xw->w;
 	size_t len, bare_len;
 	const char *jid = sb_c2s_full_jid(&x->c2s, &len);
 	struct sb_msg *m;
 	int rc;
 
 	sb_c2s_bare_jid(&x->c2s, &bare_len);
-	m = ctl_jid_msg(w, x, SB_MSG_BIND_REQ, jid, len);
+	m = ctl_jid_msg(xw, x, SB_MSG_BIND_REQ, jid, len);
 	if (m == NULL)
 		return -ENOBUFS;
 	m->flags |= SB_MSG_F_REPLAY;
 	if (x->flags & SB_XC_F_AVAILABLE)
 		((struct sb_msg_jid *)m->payload)->flags |= SB_MSG_JID_AVAILABLE;
-	rc = sb_ctl_link_send(w, ctl_shard_of(w, jid, bare_len), m, rte_rdtsc());
+	rc = sb_ctl_link_send(w, ctl_shard_of(xw, jid, bare_len), m, rte_rdtsc());
 	if (rc < 0)
 		sb_msg_free_chain(m, &w->msg_ops);
 	return rc;
@@ -203,7 +208,7 @@ int sb_xc_replay(struct sb_worker *w, struct sb_xc_conn *x)
  * back (after the UNBIND, so sb-control routes it past the gone session).
  * 1: there is one, 0: x owes nothing more, -ENOBUFS: the UNBIND is owed but
  * the pool is dry. */
-static int ctl_owed(struct sb_worker *w, struct sb_xc_conn *x)
+static int ctl_owed(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	size_t len;
 
@@ -211,26 +216,25 @@ static int ctl_owed(struct sb_worker *w, struct sb_xc_conn *x)
 		return 1;
 	if ((x->flags & SB_XC_F_UNBIND) && x->jid != NULL) {
 		len = strlen(x->jid);
-		x->pending_shard = (uint16_t)ctl_shard_of(w, x->jid, ctl_bare_len(x->jid, len));
-		x->pending = ctl_jid_msg(w, x, SB_MSG_UNBIND, x->jid, len);
+		x->pending_shard = (uint16_t)ctl_shard_of(xw, x->jid, ctl_bare_len(x->jid, len));
+		x->pending = ctl_jid_msg(xw, x, SB_MSG_UNBIND, x->jid, len);
 		if (x->pending == NULL)
 			return -ENOBUFS;
 		x->flags &= (uint8_t)~SB_XC_F_UNBIND;
 		return 1;
 	}
-	x->pending = sb_xc_hold_return(w, x);
+	x->pending = sb_xc_hold_return(xw, x);
 	if (x->pending == NULL)
 		return 0;
 	x->pending_shard = x->pending->shard;
 	return 1;
 }
 
-void sb_xc_linger(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_linger(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	struct sb_xc_worker *xw = w->xmpp;
 	int rc;
 
-	while (!(x->flags & SB_XC_F_BLOCKED) && (rc = ctl_owed(w, x)) != 0) {
+	while (!(x->flags & SB_XC_F_BLOCKED) && (rc = ctl_owed(xw, x)) != 0) {
 		struct sb_msg *m = x->pending;
 
 		if (rc < 0) {
@@ -242,18 +246,18 @@ void sb_xc_linger(struct sb_worker *w, struct sb_xc_conn *x)
 			return;
 		}
 		x->pending = NULL;
-		sb_xc_send(w, x, x->pending_shard, m);
+		sb_xc_send(xw, x, x->pending_shard, m);
 	}
 	if (x->flags & SB_XC_F_BLOCKED)
 		return; /* parked: sb_xc_ctl_turn() comes back here */
 	xw->lingering--;
-	sb_xc_release(w, x);
+	sb_xc_release(xw, x);
 }
 
 /* Retry the connections parked on shard s's list, oldest first. */
-static void ctl_retry(struct sb_worker *w, unsigned s, uint64_t now_tsc)
+static void ctl_retry(struct sb_xc_worker *xw, unsigned s, uint64_t now_tsc)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	struct sb_xc_list *l = &xw->waiting[s];
 
 	for (unsigned budget = CTL_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
@@ -261,7 +265,7 @@ static void ctl_retry(struct sb_worker *w, unsigned s, uint64_t now_tsc)
 		struct sb_msg *m;
 		int rc;
 
-		if (ctl_owed(w, x) < 0)
+		if (ctl_owed(xw, x) < 0)
 			return; /* the pool is still dry */
 		m = x->pending;
 		rc = sb_ctl_link_send(w, s, m, now_tsc);
@@ -271,19 +275,19 @@ static void ctl_retry(struct sb_worker *w, unsigned s, uint64_t now_tsc)
 		x->pending = NULL;
 		x->flags &= (uint8_t)~SB_XC_F_BLOCKED;
 		if (rc < 0)
-			ctl_unanswerable(w, x, m);
+			ctl_unanswerable(xw, x, m);
 		else if (m->kind == SB_MSG_STANZA)
 			SB_CTR_INC(w, xmpp_routed);
 		if (x->conn != NULL)
-			sb_xc_pump(w, x);
+			sb_xc_pump(xw, x);
 		else
-			sb_xc_linger(w, x);
+			sb_xc_linger(xw, x);
 	}
 }
 
-void sb_xc_pool_wait(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_pool_wait(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 
 	SB_CTR_INC(w, xmpp_pool_blocked);
 	x->flags |= SB_XC_F_BLOCKED;
@@ -293,9 +297,9 @@ void sb_xc_pool_wait(struct sb_worker *w, struct sb_xc_conn *x)
 
 /* The pools have room again: let the connections waiting for them read
  * (the pump reopens their windows). */
-static void ctl_pool_resume(struct sb_worker *w)
+static void ctl_pool_resume(struct sb_xc_worker *xw)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	struct sb_xc_list *l = &xw->waiting[SB_XC_POOL_WAIT];
 
 	for (unsigned budget = CTL_TURN_BUDGET; l->n > 0 && budget > 0; budget--) {
@@ -307,17 +311,18 @@ static void ctl_pool_resume(struct sb_worker *w)
 		sb_xc_list_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
 		x->flags &= (uint8_t)~SB_XC_F_BLOCKED;
 		if (x->conn != NULL)
-			sb_xc_pump(w, x);
+			sb_xc_pump(xw, x);
 		else
-			sb_xc_linger(w, x);
+			sb_xc_linger(xw, x);
 	}
 }
 
-void sb_xc_ctl_turn(struct sb_worker *w, uint64_t now_tsc)
+void sb_xc_ctl_turn(struct sb_xc_worker *xw, uint64_t now_tsc)
 {
+	struct sb_worker *w = xw->w;
 	for (unsigned s = 0; s < w->n_shards; s++)
-		if (w->xmpp->waiting[s].n > 0)
-			ctl_retry(w, s, now_tsc);
-	if (w->xmpp->waiting[SB_XC_POOL_WAIT].n > 0)
-		ctl_pool_resume(w);
+		if (xw->waiting[s].n > 0)
+			ctl_retry(xw, s, now_tsc);
+	if (xw->waiting[SB_XC_POOL_WAIT].n > 0)
+		ctl_pool_resume(xw);
 }

@@ -22,11 +22,12 @@
 
 /* Bytes are packed into the send queue's mbufs. A client that lets its
  * queue fill is closed: it is not reading. */
-void sb_xc_write(struct sb_worker *w, struct sb_xc_conn *x, const uint8_t *p, size_t len)
+void sb_xc_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p, size_t len)
 {
+	struct sb_worker *w = xw->w;
 	if (!(x->flags & SB_XC_F_CLOSING) && len > 0 &&
 	    sb_conn_send_bytes(w, x->conn, p, (uint32_t)len) < 0)
-		sb_xc_slow_reader(w, x);
+		sb_xc_slow_reader(xw, x);
 }
 
 /* Release input bytes before stream offset off. */
@@ -77,31 +78,33 @@ static size_t glue_gather(const struct sb_xc_conn *x, uint64_t from, uint64_t to
 	return got;
 }
 
-static void glue_close_now(struct sb_worker *w, struct sb_xc_conn *x)
+static void glue_close_now(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
+	struct sb_worker *w = xw->w;
 	x->flags |= SB_XC_F_CLOSING;
 	glue_consume(x, UINT64_MAX);
 	sb_conn_close(w, x->conn);
 }
 
-void sb_xc_act(struct sb_worker *w, struct sb_xc_conn *x, enum sb_c2s_action act)
+void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action act)
 {
-	struct sb_c2s_env *env = &w->xmpp->env;
+	struct sb_worker *w = xw->w;
+	struct sb_c2s_env *env = &xw->env;
 
 	/* Failed logins count against the client's address (bans). */
 	while (x->auth_seen < x->c2s.auth_failures) {
 		x->auth_seen++;
-		sb_xc_limits_auth_failed(w, x->conn->tuple.raddr, w->now_us / 1000);
+		sb_xc_limits_auth_failed(xw, x->conn->tuple.raddr, w->now_us / 1000);
 	}
-	sb_xc_write(w, x, env->out, env->out_len);
+	sb_xc_write(xw, x, env->out, env->out_len);
 	switch (act) {
 	case SB_C2S_ACT_NONE:
 		break;
 	case SB_C2S_ACT_AUTH_LOOKUP:
-		sb_xc_auth_request(w, x, false);
+		sb_xc_auth_request(xw, x, false);
 		break;
 	case SB_C2S_ACT_AUTH_PLAIN_VERIFY:
-		sb_xc_auth_request(w, x, true);
+		sb_xc_auth_request(xw, x, true);
 		break;
 	case SB_C2S_ACT_RESTART:
 		/* RFC 6120 §6.4.6: a new stream from the next byte on. */
@@ -110,14 +113,14 @@ void sb_xc_act(struct sb_worker *w, struct sb_xc_conn *x, enum sb_c2s_action act
 		SB_CTR_INC(w, xmpp_logins);
 		break;
 	case SB_C2S_ACT_BIND_REQUEST:
-		sb_xc_bind_request(w, x);
+		sb_xc_bind_request(xw, x);
 		break;
 	case SB_C2S_ACT_ROUTE:
-		sb_xc_route(w, x);
+		sb_xc_route(xw, x);
 		break;
 	case SB_C2S_ACT_CLOSE:
 	default:
-		glue_close_now(w, x);
+		glue_close_now(xw, x);
 		break;
 	}
 }
@@ -147,10 +150,10 @@ static const uint8_t *glue_span(const struct sb_xc_conn *x, uint64_t from, uint6
 
 /* One tokenizer event: hand the element to lib/xmpp (in place when it is
  * contiguous), then release its bytes. */
-static enum sb_c2s_action glue_event(struct sb_worker *w, struct sb_xc_conn *x,
+static enum sb_c2s_action glue_event(struct sb_xc_worker *xw, struct sb_xc_conn *x,
 				      const struct sb_xml_event *ev)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	enum sb_c2s_action act;
 	const uint8_t *p;
 	size_t len;
@@ -204,20 +207,22 @@ static const uint8_t *glue_next_bytes(const struct sb_xc_conn *x, size_t *n)
 
 /* Keep the tokenizer's working state of a split stanza with the
  * connection; false when the pool is empty. */
-static bool glue_save_ctx(struct sb_worker *w, struct sb_xc_conn *x)
+static bool glue_save_ctx(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	if (x->ctx == NULL && rte_mempool_get(w->xmpp->ctx_pool, (void **)&x->ctx) != 0) {
+	struct sb_worker *w = xw->w;
+	if (x->ctx == NULL && rte_mempool_get(xw->ctx_pool, (void **)&x->ctx) != 0) {
 		x->ctx = NULL;
 		SB_CTR_INC(w, xmpp_partial_full);
 		return false;
 	}
-	memcpy(x->ctx, &w->xmpp->ctx, sizeof(*x->ctx));
+	memcpy(x->ctx, &xw->ctx, sizeof(*x->ctx));
 	return true;
 }
 
-void sb_xc_window(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_window(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	uint32_t budget = w->xmpp->input_budget;
+	struct sb_worker *w = xw->w;
+	uint32_t budget = xw->input_budget;
 	/* Under pool pressure only connections between stanzas are stopped:
 	 * one in the middle of a stanza needs its remaining bytes to finish
 	 * it and give its mbufs back. */
@@ -234,12 +239,12 @@ void sb_xc_window(struct sb_worker *w, struct sb_xc_conn *x)
 	 * (sb_xc_ctl_turn): the client, only probing a zero window, sends
 	 * nothing that would bring us back here. */
 	if (low && !(x->flags & SB_XC_F_BLOCKED))
-		sb_xc_pool_wait(w, x);
+		sb_xc_pool_wait(xw, x);
 }
 
-void sb_xc_pump(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_pump(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	struct sb_xml_event ev;
 
 	if (glue_paused(x))
@@ -259,7 +264,7 @@ void sb_xc_pump(struct sb_worker *w, struct sb_xc_conn *x)
 		if (sb_ctl_link_msgs_low(w)) {
 			/* A stanza read now might find no object to travel in:
 			 * leave it in TCP until the pool recovers. */
-			sb_xc_pool_wait(w, x);
+			sb_xc_pool_wait(xw, x);
 			break;
 		}
 		xw->lim.max_stanza_bytes = (uint32_t)RTE_MIN(max, (size_t)xw->elem_cap);
@@ -268,23 +273,23 @@ void sb_xc_pump(struct sb_worker *w, struct sb_xc_conn *x)
 			continue;
 		if (st >= SB_XML_ERR_FIRST) {
 			SB_CTR_INC(w, xmpp_xml_errors);
-			sb_xc_act(w, x, sb_c2s_xml_error(&x->c2s, &xw->env, st));
+			sb_xc_act(xw, x, sb_c2s_xml_error(&x->c2s, &xw->env, st));
 			return;
 		}
-		sb_xc_act(w, x, glue_event(w, x, &ev));
+		sb_xc_act(xw, x, glue_event(xw, x, &ev));
 	}
 	if (!(x->flags & SB_XC_F_CLOSING) && sb_xml_busy(&x->xml)) {
-		if (!glue_save_ctx(w, x)) {
-			sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+		if (!glue_save_ctx(xw, x)) {
+			sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 							   SB_C2S_SERR_RESOURCE_CONSTRAINT));
 		} else if (x->in_bytes >= xw->input_budget) {
 			/* A stanza that does not fit the input budget even though
 			 * it is within the size limit: sent in tiny segments, each
 			 * pinning an mbuf. It could never complete. */
 			SB_CTR_INC(w, xmpp_fragmented);
-			sb_xc_act(w, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+			sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env,
 							   SB_C2S_SERR_POLICY_VIOLATION));
 		}
 	}
-	sb_xc_window(w, x);
+	sb_xc_window(xw, x);
 }

@@ -41,16 +41,17 @@ static uint16_t hold_objs(const struct sb_msg *m)
 	return n;
 }
 
-static void hold_arm(struct sb_worker *w, struct sb_xc_conn *x)
+static void hold_arm(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 
 	sb_wheel_cancel(&xw->wheel, &x->deadline);
 	sb_wheel_arm(&xw->wheel, &x->deadline, w->now_us / 1000 + xw->slow_reader_ms);
 }
 
-void sb_xc_slow_reader(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
+	struct sb_worker *w = xw->w;
 	if (x->conn == NULL || (x->conn->flags & SB_CONN_F_DEAD))
 		return; /* already going */
 	/* A stream already closing is only not waited for any more. */
@@ -66,8 +67,10 @@ void sb_xc_slow_reader(struct sb_worker *w, struct sb_xc_conn *x)
  * whose high mark stops it reading the senders' stanzas: the senders'
  * TCP windows close. Overload thus slows everyone to the pace of the
  * readers, and nobody is reset for being merely slow. */
-static void hold_pressure(struct sb_worker *w, const struct sb_xc_worker *xw)
+static void hold_pressure(const struct sb_xc_worker *xw)
 {
+	struct sb_worker *w = xw->w;
+
 	if (xw->held_objs > xw->hold_worker_max) {
 		if (!w->ctl_paused)
 			SB_CTR_INC(w, xmpp_hold_paused);
@@ -77,10 +80,10 @@ static void hold_pressure(struct sb_worker *w, const struct sb_xc_worker *xw)
 	}
 }
 
-void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
+void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 		const struct sb_msg_stanza *h)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	uint16_t n = hold_objs(m);
 
 	(void)h;
@@ -98,17 +101,16 @@ void sb_xc_hold(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m,
 	/* Over its own share the reader is too far behind to wait for; the
 	 * held chains stay until the close returns them (a bounded overshoot:
 	 * what sb-control sent before it learns of the close). */
-	hold_pressure(w, xw);
+	hold_pressure(xw);
 	if (x->held_objs > xw->hold_conn_max) {
-		sb_xc_slow_reader(w, x);
+		sb_xc_slow_reader(xw, x);
 		return;
 	}
 	if (x->held_head == m)
-		hold_arm(w, x);
+		hold_arm(xw, x);
 }
 
-static struct sb_msg *hold_pop(struct sb_worker *w, struct sb_xc_worker *xw,
-			       struct sb_xc_conn *x)
+static struct sb_msg *hold_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	struct sb_msg *m = x->held_head;
 	uint16_t n = hold_objs(m);
@@ -119,13 +121,13 @@ static struct sb_msg *hold_pop(struct sb_worker *w, struct sb_xc_worker *xw,
 	m->held = NULL;
 	x->held_objs = (uint16_t)(x->held_objs > n ? x->held_objs - n : 0);
 	xw->held_objs -= RTE_MIN(xw->held_objs, (uint32_t)n);
-	hold_pressure(w, xw);
+	hold_pressure(xw);
 	return m;
 }
 
-void sb_xc_hold_flush(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_hold_flush(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	bool moved = false;
 
 	while (x->held_head != NULL && x->conn != NULL && !(x->flags & SB_XC_F_CLOSING)) {
@@ -134,10 +136,10 @@ void sb_xc_hold_flush(struct sb_worker *w, struct sb_xc_conn *x)
 
 		/* Checked when it arrived (sb_xc_deliver). */
 		(void)sb_msg_stanza_read(x->held_head, &h);
-		if (!sb_xc_deliver_fits(w, x, &h))
+		if (!sb_xc_deliver_fits(xw, x, &h))
 			break;
-		m = hold_pop(w, xw, x);
-		sb_xc_deliver_write(w, x, m, &h);
+		m = hold_pop(xw, x);
+		sb_xc_deliver_write(xw, x, m, &h);
 		sb_msg_free_chain(m, &w->msg_ops);
 		moved = true;
 	}
@@ -145,20 +147,21 @@ void sb_xc_hold_flush(struct sb_worker *w, struct sb_xc_conn *x)
 		return;
 	/* Progress: the reader gets a new deadline for what is left. */
 	if (x->held_head != NULL)
-		hold_arm(w, x);
+		hold_arm(xw, x);
 	else
 		sb_wheel_cancel(&xw->wheel, &x->deadline);
 }
 
-void sb_xc_hold_expired(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_hold_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	if (x->held_head != NULL)
-		sb_xc_slow_reader(w, x);
+		sb_xc_slow_reader(xw, x);
 }
 
 /* Re-label a DELIVER as a returned STANZA for the shard that routed it. */
-static struct sb_msg *hold_relabel(struct sb_worker *w, struct sb_msg *m)
+static struct sb_msg *hold_relabel(struct sb_xc_worker *xw, struct sb_msg *m)
 {
+	struct sb_worker *w = xw->w;
 	m->kind = SB_MSG_STANZA;
 	m->flags = (uint8_t)((m->flags & ~SB_MSG_F_FROM_CONTROL) | SB_MSG_F_RETURNED);
 	m->worker = (uint16_t)w->index;
@@ -168,17 +171,17 @@ static struct sb_msg *hold_relabel(struct sb_worker *w, struct sb_msg *m)
 	return m;
 }
 
-struct sb_msg *sb_xc_hold_return(struct sb_worker *w, struct sb_xc_conn *x)
+struct sb_msg *sb_xc_hold_return(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	if (x->held_head == NULL)
 		return NULL;
-	return hold_relabel(w, hold_pop(w, w->xmpp, x));
+	return hold_relabel(xw, hold_pop(xw, x));
 }
 
 /* Send returned messages parked on the worker, oldest first. */
-void sb_xc_hold_returns_turn(struct sb_worker *w, uint64_t now_tsc)
+void sb_xc_hold_returns_turn(struct sb_xc_worker *xw, uint64_t now_tsc)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 
 	for (unsigned budget = 256; xw->ret_head != NULL && budget > 0; budget--) {
 		struct sb_msg *m = xw->ret_head;
@@ -197,16 +200,14 @@ void sb_xc_hold_returns_turn(struct sb_worker *w, uint64_t now_tsc)
 	}
 }
 
-void sb_xc_hold_return_late(struct sb_worker *w, struct sb_msg *m)
+void sb_xc_hold_return_late(struct sb_xc_worker *xw, struct sb_msg *m)
 {
-	struct sb_xc_worker *xw = w->xmpp;
-
-	hold_relabel(w, m);
+	hold_relabel(xw, m);
 	m->held = NULL;
 	if (xw->ret_tail != NULL)
 		xw->ret_tail->held = m;
 	else
 		xw->ret_head = m;
 	xw->ret_tail = m;
-	sb_xc_hold_returns_turn(w, rte_rdtsc());
+	sb_xc_hold_returns_turn(xw, rte_rdtsc());
 }

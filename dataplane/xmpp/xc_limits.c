@@ -48,9 +48,10 @@ static struct sb_addr_slot *limits_slot(struct sb_xc_limits *l, uint32_t addr, u
 	return s;
 }
 
-const char *sb_xc_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
+const char *sb_xc_limits_accept(struct sb_xc_worker *xw, uint32_t addr_be, uint64_t now_ms)
 {
-	struct sb_xc_limits *l = &w->xmpp->limits;
+	struct sb_worker *w = xw->w;
+	struct sb_xc_limits *l = &xw->limits;
 	struct sb_addr_slot *s = limits_slot(l, addr_be, now_ms);
 	uint32_t elapsed = (uint32_t)now_ms - s->refill_ms;
 	uint64_t add = (uint64_t)elapsed * l->conn_rate / 1000;
@@ -71,9 +72,10 @@ const char *sb_xc_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t 
 	return NULL;
 }
 
-void sb_xc_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms)
+void sb_xc_limits_auth_failed(struct sb_xc_worker *xw, uint32_t addr_be, uint64_t now_ms)
 {
-	struct sb_xc_limits *l = &w->xmpp->limits;
+	struct sb_worker *w = xw->w;
+	struct sb_xc_limits *l = &xw->limits;
 	struct sb_addr_slot *s = limits_slot(l, addr_be, now_ms);
 
 	SB_CTR_INC(w, xmpp_auth_failures);
@@ -84,9 +86,9 @@ void sb_xc_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t no
 	}
 }
 
-bool sb_xc_limits_refill(struct sb_worker *w, struct sb_xc_conn *x, uint64_t now_ms)
+bool sb_xc_limits_refill(struct sb_xc_worker *xw, struct sb_xc_conn *x, uint64_t now_ms)
 {
-	const struct sb_xc_limits *l = &w->xmpp->limits;
+	const struct sb_xc_limits *l = &xw->limits;
 	uint64_t add = (uint64_t)((uint32_t)now_ms - x->shaper_ms) * l->shaper_rate / 1000;
 
 	if (add > 0) {
@@ -97,9 +99,9 @@ bool sb_xc_limits_refill(struct sb_worker *w, struct sb_xc_conn *x, uint64_t now
 	return x->shaper_tokens > 0;
 }
 
-bool sb_xc_limits_charge(struct sb_worker *w, struct sb_xc_conn *x, uint32_t len, uint64_t now_ms)
+bool sb_xc_limits_charge(struct sb_xc_worker *xw, struct sb_xc_conn *x, uint32_t len, uint64_t now_ms)
 {
-	sb_xc_limits_refill(w, x, now_ms);
+	sb_xc_limits_refill(xw, x, now_ms);
 	x->shaper_tokens -= (int32_t)RTE_MIN(len, (uint32_t)INT32_MAX);
 	return x->shaper_tokens > 0;
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct sb_worker;
+struct sb_xc_worker;
 struct sb_xc_conn;
 struct sb_config;
 
@@ -47,16 +48,16 @@ int sb_xc_limits_init(struct sb_xc_limits *l, const struct sb_config *cfg, int s
 
 /* At accept: may a connection from addr_be go on? NULL if so, else why not
  * (the <text/> of the stream error the client gets); counts the refusal. */
-const char *sb_xc_limits_accept(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms);
+const char *sb_xc_limits_accept(struct sb_xc_worker *xw, uint32_t addr_be, uint64_t now_ms);
 
 /* A SASL attempt from addr_be failed; bans the address at the threshold. */
-void sb_xc_limits_auth_failed(struct sb_worker *w, uint32_t addr_be, uint64_t now_ms);
+void sb_xc_limits_auth_failed(struct sb_xc_worker *xw, uint32_t addr_be, uint64_t now_ms);
 
 /* Charge len received bytes to x's shaper. False: over budget, pause it. */
-bool sb_xc_limits_charge(struct sb_worker *w, struct sb_xc_conn *x, uint32_t len,
+bool sb_xc_limits_charge(struct sb_xc_worker *xw, struct sb_xc_conn *x, uint32_t len,
 			  uint64_t now_ms);
 
 /* Refill x's shaper; true once it may read again. */
-bool sb_xc_limits_refill(struct sb_worker *w, struct sb_xc_conn *x, uint64_t now_ms);
+bool sb_xc_limits_refill(struct sb_xc_worker *xw, struct sb_xc_conn *x, uint64_t now_ms);
 
 #endif

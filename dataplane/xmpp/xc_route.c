@@ -51,9 +51,8 @@ static const char *const route_kind_name[SB_STANZA_KIND_MAX] = {
 /* sb-control is gone: tell the sender to wait and retry (RFC 6120 §8.3.2)
  * the stanza m carried; presence and errors are dropped as RFC 6120 §8.3.1
  * asks. */
-void sb_xc_wait_error(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m)
+void sb_xc_wait_error(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
 {
-	struct sb_xc_worker *xw = w->xmpp;
 	const struct sb_c2s_config *cfg = &xw->env.cfg;
 	struct sb_msg_stanza h;
 	struct sb_xmpp_error e = { .type = "wait", .condition = "service-unavailable" };
@@ -76,14 +75,15 @@ void sb_xc_wait_error(struct sb_worker *w, struct sb_xc_conn *x, const struct sb
 	e.to = sb_c2s_full_jid(&x->c2s, &e.to_len);
 	n = sb_xmpp_error_write(&e, buf, xw->elem_cap + SB_C2S_ROUTE_EXTRA);
 	if (n > 0)
-		sb_xc_write(w, x, (const uint8_t *)buf, (size_t)n);
+		sb_xc_write(xw, x, (const uint8_t *)buf, (size_t)n);
 }
 
 /* Pack the ROUTE result into a message chain; NULL when the pool is dry. */
-static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xc_conn *x, const char *to,
+static struct sb_msg *route_pack(struct sb_xc_worker *xw, struct sb_xc_conn *x, const char *to,
 				 size_t to_len, size_t to_bare_len)
 {
-	const struct sb_c2s_stanza *st = &w->xmpp->env.res.stanza;
+	struct sb_worker *w = xw->w;
+	const struct sb_c2s_stanza *st = &xw->env.res.stanza;
 	struct sb_msg_stanza h = {
 		.kind = route_kind[st->kind],
 		.type = route_type[st->type],
@@ -116,9 +116,9 @@ static struct sb_msg *route_pack(struct sb_worker *w, struct sb_xc_conn *x, cons
 	return m;
 }
 
-void sb_xc_route(struct sb_worker *w, struct sb_xc_conn *x)
+void sb_xc_route(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	struct sb_xc_worker *xw = w->xmpp;
+	struct sb_worker *w = xw->w;
 	const struct sb_c2s_stanza *st = &xw->env.res.stanza;
 	char *to = xw->to_buf;
 	size_t to_len = 0, to_bare_len = 0;
@@ -140,28 +140,30 @@ void sb_xc_route(struct sb_worker *w, struct sb_xc_conn *x)
 	} else {
 		shard = (unsigned)(sb_jid_bare_hash_str(x->c2s.jid, x->c2s.bare_len) % w->n_shards);
 	}
-	m = route_pack(w, x, to, to_len, to_bare_len);
+	m = route_pack(xw, x, to, to_len, to_bare_len);
 	if (m == NULL) {
 		/* The pump stops reading before the pool's reserve is reached
 		 * (msgs_low), so this is sb-control holding all of it. */
 		SB_CTR_INC(w, msg_alloc_fail);
 		return;
 	}
-	if (sb_xc_send(w, x, shard, m) == 0 && !(x->flags & SB_XC_F_BLOCKED))
+	if (sb_xc_send(xw, x, shard, m) == 0 && !(x->flags & SB_XC_F_BLOCKED))
 		SB_CTR_INC(w, xmpp_routed);
 }
 
-bool sb_xc_deliver_fits(struct sb_worker *w, const struct sb_xc_conn *x,
+bool sb_xc_deliver_fits(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
 			const struct sb_msg_stanza *h)
 {
+	struct sb_worker *w = xw->w;
 	uint32_t space = sb_conn_snd_space(w, x->conn);
 
 	return space >= h->bytes_len || space >= w->tcp->snd_queue_max;
 }
 
-void sb_xc_deliver_write(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m,
+void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m,
 			 const struct sb_msg_stanza *h)
 {
+	struct sb_worker *w = xw->w;
 	size_t skip = sb_msg_stanza_bytes_off(h);
 
 	for (const struct sb_msg *o = m; o != NULL && !(x->flags & SB_XC_F_CLOSING); o = o->next) {
@@ -169,7 +171,7 @@ void sb_xc_deliver_write(struct sb_worker *w, struct sb_xc_conn *x, const struct
 			skip -= o->len;
 			continue;
 		}
-		sb_xc_write(w, x, o->payload + skip, o->len - skip);
+		sb_xc_write(xw, x, o->payload + skip, o->len - skip);
 		skip = 0;
 	}
 	SB_CTR_INC(w, xmpp_delivered);
@@ -179,8 +181,9 @@ void sb_xc_deliver_write(struct sb_worker *w, struct sb_xc_conn *x, const struct
  * the send queue takes it; else held behind the others (xc_hold.c), so a
  * slow reader delays its own stanzas and loses none. A closing x holds
  * them for the return that follows its close. */
-bool sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m)
+bool sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m)
 {
+	struct sb_worker *w = xw->w;
 	struct sb_msg_stanza h;
 
 	if (sb_msg_stanza_read(m, &h) < 0) {
@@ -188,10 +191,10 @@ bool sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, struct sb_msg *m)
 		return false;
 	}
 	if (x->held_head == NULL && !(x->flags & SB_XC_F_CLOSING) &&
-	    sb_xc_deliver_fits(w, x, &h)) {
-		sb_xc_deliver_write(w, x, m, &h);
+	    sb_xc_deliver_fits(xw, x, &h)) {
+		sb_xc_deliver_write(xw, x, m, &h);
 		return false;
 	}
-	sb_xc_hold(w, x, m, &h);
+	sb_xc_hold(xw, x, m, &h);
 	return true;
 }

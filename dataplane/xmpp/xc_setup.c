@@ -62,7 +62,7 @@ static struct rte_mempool *app_pool(const char *what, unsigned idx, unsigned n, 
 				  RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
 }
 
-int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg)
+int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg, struct sb_xc_worker **out)
 {
 	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
 	unsigned conns = (unsigned)cfg->tcp_max_conns;
@@ -73,7 +73,8 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 	xw = rte_zmalloc_socket("sb_xmpp", sizeof(*xw), RTE_CACHE_LINE_SIZE, socket);
 	if (xw == NULL)
 		return -ENOMEM;
-	w->xmpp = xw;
+	*out = xw;
+	xw->w = w;
 	env = &xw->env;
 	rc = sb_c2s_config_default(&env->cfg, cfg->xmpp_domain, strlen(cfg->xmpp_domain));
 	if (rc < 0)
@@ -126,6 +127,6 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 	xw->hold_worker_max = (uint32_t)(cfg->rings_msgs * cfg->xmpp_hold_pool_pct / 100);
 	xw->msg_ops = w->msg_ops;
 	for (unsigned k = 0; k < RTE_DIM(app_kinds); k++)
-		sb_msg_link_register(&w->link, app_kinds[k], sb_xc_link_handler, w);
+		sb_msg_link_register(&w->link, app_kinds[k], sb_xc_link_handler, xw);
 	return sb_wheel_init(&xw->wheel, xw->slots, 3, w->now_us / 1000);
 }

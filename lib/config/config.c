@@ -12,38 +12,42 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum cfg_type { CFG_U64, CFG_STR, CFG_BOOL, CFG_IPV4, CFG_TYPE_MAX };
-
-struct cfg_key {
-	const char *section;
-	const char *key;
-	enum cfg_type type;
-	size_t offset;
-	const char *def;     /* default, as text for STR/IPV4 */
-	uint64_t def_u64;    /* default for U64/BOOL */
-	uint64_t min, max;
-};
-
-static const struct cfg_key cfg_keys[] = {
-#define SB_CFG_U64(s, k, d, lo, hi, h) \
-	{ #s, #k, CFG_U64, offsetof(struct sb_config, s##_##k), NULL, (d), (lo), (hi) },
-#define SB_CFG_STR(s, k, d, h) \
-	{ #s, #k, CFG_STR, offsetof(struct sb_config, s##_##k), (d), 0, 0, 0 },
-#define SB_CFG_BOOL(s, k, d, h) \
-	{ #s, #k, CFG_BOOL, offsetof(struct sb_config, s##_##k), NULL, (d), 0, 1 },
-#define SB_CFG_IPV4(s, k, d, h) \
-	{ #s, #k, CFG_IPV4, offsetof(struct sb_config, s##_##k), (d), 0, 0, 0 },
+static const struct sb_config_key cfg_keys[] = {
+#define SB_CONFIG_KEYS_OF struct sb_config
+#include "config_def_keys.h"
 #include "config_keys.def"
-#undef SB_CFG_U64
-#undef SB_CFG_STR
-#undef SB_CFG_BOOL
-#undef SB_CFG_IPV4
+#include "config_def_end.h"
 };
 
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+/* The key tables of cfg: the shared one, then the program's own. */
+struct cfg_table {
+	const struct sb_config_key *keys;
+	size_t n;
+	char *base;
+	size_t first;        /* index of keys[0] across both tables */
+};
+
+static unsigned cfg_tables(const struct sb_config *cfg, struct cfg_table t[2])
+{
+	t[0] = (struct cfg_table){ cfg_keys, CFG_NKEYS, (char *)(uintptr_t)cfg, 0 };
+	if (cfg->ext == NULL)
+		return 1;
+	t[1] = (struct cfg_table){ cfg->ext->keys, cfg->ext->n, cfg->ext->base, CFG_NKEYS };
+	return 2;
+}
+
+/* A key found: its descriptor, its value, its index across the tables. */
+struct cfg_ref {
+	const struct sb_config_key *k;
+	char *field;
+	size_t idx;
+};
 
 static int cfg_fail(struct sb_config_error *err, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -61,25 +65,38 @@ static int cfg_fail(struct sb_config_error *err, unsigned line, const char *fmt,
 	return -EINVAL;
 }
 
-static const struct cfg_key *cfg_find(const char *section, size_t slen, const char *key,
-				      size_t klen)
+static bool cfg_eq(const char *name, const char *s, size_t len)
 {
-	for (size_t i = 0; i < CFG_NKEYS; i++) {
-		const struct cfg_key *k = &cfg_keys[i];
-
-		if (strlen(k->section) == slen && memcmp(k->section, section, slen) == 0 &&
-		    strlen(k->key) == klen && memcmp(k->key, key, klen) == 0)
-			return k;
-	}
-	return NULL;
+	return strlen(name) == len && memcmp(name, s, len) == 0;
 }
 
-static bool cfg_section_known(const char *section, size_t slen)
+static bool cfg_find(const struct sb_config *cfg, const char *section, size_t slen,
+		     const char *key, size_t klen, struct cfg_ref *out)
 {
-	for (size_t i = 0; i < CFG_NKEYS; i++)
-		if (strlen(cfg_keys[i].section) == slen &&
-		    memcmp(cfg_keys[i].section, section, slen) == 0)
-			return true;
+	struct cfg_table t[2];
+	unsigned n = cfg_tables(cfg, t);
+
+	for (unsigned j = 0; j < n; j++)
+		for (size_t i = 0; i < t[j].n; i++) {
+			const struct sb_config_key *k = &t[j].keys[i];
+
+			if (cfg_eq(k->section, section, slen) && cfg_eq(k->key, key, klen)) {
+				*out = (struct cfg_ref){ k, t[j].base + k->offset, t[j].first + i };
+				return true;
+			}
+		}
+	return false;
+}
+
+static bool cfg_section_known(const struct sb_config *cfg, const char *section, size_t slen)
+{
+	struct cfg_table t[2];
+	unsigned n = cfg_tables(cfg, t);
+
+	for (unsigned j = 0; j < n; j++)
+		for (size_t i = 0; i < t[j].n; i++)
+			if (cfg_eq(t[j].keys[i].section, section, slen))
+				return true;
 	return false;
 }
 
@@ -108,16 +125,15 @@ static int cfg_parse_bool(const char *v, bool *out)
 	return 0;
 }
 
-/* Store the text value v into cfg for key k. */
-static int cfg_assign(struct sb_config *cfg, const struct cfg_key *k, const char *v,
+/* Store the text value v of key k into its field. */
+static int cfg_assign(char *field, const struct sb_config_key *k, const char *v,
 		      struct sb_config_error *err, unsigned line)
 {
-	char *field = (char *)cfg + k->offset;
 	unsigned long long n;
 	char *end;
 
 	switch (k->type) {
-	case CFG_U64:
+	case SB_CONFIG_U64:
 		if (*v == '\0' || *v == '-')
 			return cfg_fail(err, line, "%s.%s: '%s' is not a non-negative integer",
 					k->section, k->key, v);
@@ -132,42 +148,59 @@ static int cfg_assign(struct sb_config *cfg, const struct cfg_key *k, const char
 					(unsigned long long)k->max);
 		memcpy(field, &(uint64_t){ n }, sizeof(uint64_t));
 		return 0;
-	case CFG_STR:
+	case SB_CONFIG_STR:
 		if (strlen(v) >= SB_CONFIG_STR_MAX)
 			return cfg_fail(err, line, "%s.%s: value longer than %d bytes", k->section,
 					k->key, SB_CONFIG_STR_MAX - 1);
 		snprintf(field, SB_CONFIG_STR_MAX, "%s", v);
 		return 0;
-	case CFG_BOOL:
+	case SB_CONFIG_BOOL:
 		if (cfg_parse_bool(v, (bool *)field) < 0)
 			return cfg_fail(err, line, "%s.%s: '%s' is not a boolean", k->section,
 					k->key, v);
 		return 0;
-	case CFG_IPV4:
+	case SB_CONFIG_IPV4:
 		if (cfg_parse_ipv4(v, (struct sb_config_ipv4 *)field) < 0)
 			return cfg_fail(err, line, "%s.%s: '%s' is not an address a.b.c.d/len",
 					k->section, k->key, v);
 		return 0;
-	case CFG_TYPE_MAX:
-		break;
 	}
 	return cfg_fail(err, line, "%s.%s: internal type error", k->section, k->key);
+}
+
+static void cfg_table_defaults(const struct sb_config_key *keys, size_t n, char *base)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sb_config_key *k = &keys[i];
+
+		if (k->type == SB_CONFIG_U64)
+			memcpy(base + k->offset, &k->def_u64, sizeof(uint64_t));
+		else if (k->type == SB_CONFIG_BOOL)
+			*(bool *)(base + k->offset) = k->def_u64 != 0;
+		else
+			cfg_assign(base + k->offset, k, k->def, NULL, 0);
+	}
 }
 
 void sb_config_defaults(struct sb_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < CFG_NKEYS; i++) {
-		const struct cfg_key *k = &cfg_keys[i];
+	cfg_table_defaults(cfg_keys, CFG_NKEYS, (char *)cfg);
+}
 
-		if (k->type == CFG_U64) {
-			memcpy((char *)cfg + k->offset, &k->def_u64, sizeof(uint64_t));
-		} else if (k->type == CFG_BOOL) {
-			*(bool *)((char *)cfg + k->offset) = k->def_u64 != 0;
-		} else {
-			cfg_assign(cfg, k, k->def, NULL, 0);
-		}
+int sb_config_extend(struct sb_config *cfg, const struct sb_config_ext *ext)
+{
+	if (ext->n > SB_CONFIG_EXT_KEYS_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < ext->n; i++) {
+		const char *sec = ext->keys[i].section;
+
+		if (cfg_section_known(cfg, sec, strlen(sec)) && cfg->ext != ext)
+			return -EEXIST;
 	}
+	cfg->ext = ext;
+	cfg_table_defaults(ext->keys, ext->n, ext->base);
+	return 0;
 }
 
 /* Trim ASCII blanks on both sides of [s, s+len); returns the new start. */
@@ -190,7 +223,8 @@ static int cfg_parse_assignment(struct sb_config *cfg, const char *sec, size_t s
 	const char *key, *val;
 	size_t klen, vlen;
 	char vbuf[SB_CONFIG_STR_MAX + 1];
-	const struct cfg_key *k;
+	const struct sb_config_key *k;
+	struct cfg_ref r;
 
 	if (eq == NULL)
 		return cfg_fail(err, line, "expected 'key = value'");
@@ -200,28 +234,28 @@ static int cfg_parse_assignment(struct sb_config *cfg, const char *sec, size_t s
 	val = cfg_trim(eq + 1, &vlen);
 	if (slen == 0)
 		return cfg_fail(err, line, "key '%.*s' outside any [section]", (int)klen, key);
-	k = cfg_find(sec, slen, key, klen);
-	if (k == NULL)
+	if (!cfg_find(cfg, sec, slen, key, klen, &r))
 		return cfg_fail(err, line, "unknown key '%.*s' in [%.*s]", (int)klen, key,
 				(int)slen, sec);
+	k = r.k;
 	if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"')
 		val++, vlen -= 2;
 	if (vlen > SB_CONFIG_STR_MAX)
 		return cfg_fail(err, line, "%s.%s: value too long", k->section, k->key);
 	if (seen != NULL) {
-		if (seen[k - cfg_keys])
+		if (seen[r.idx])
 			return cfg_fail(err, line, "%s.%s given twice", k->section, k->key);
-		seen[k - cfg_keys] = true;
+		seen[r.idx] = true;
 	}
 	memcpy(vbuf, val, vlen);
 	vbuf[vlen] = '\0';
-	return cfg_assign(cfg, k, vbuf, err, line);
+	return cfg_assign(r.field, k, vbuf, err, line);
 }
 
 int sb_config_parse(struct sb_config *cfg, const char *text, size_t len,
 		    struct sb_config_error *err)
 {
-	bool seen[CFG_NKEYS] = { false };
+	bool seen[CFG_NKEYS + SB_CONFIG_EXT_KEYS_MAX] = { false };
 	const char *sec = "";
 	size_t slen = 0;
 	unsigned line = 0;
@@ -252,7 +286,7 @@ int sb_config_parse(struct sb_config *cfg, const char *text, size_t len,
 				return cfg_fail(err, line, "unterminated section header");
 			slen = llen - 2;
 			sec = cfg_trim(s + 1, &slen);
-			if (!cfg_section_known(sec, slen))
+			if (!cfg_section_known(cfg, sec, slen))
 				return cfg_fail(err, line, "unknown section [%.*s]", (int)slen, sec);
 			continue;
 		}
@@ -316,43 +350,49 @@ const char *sb_config_ipv4_str(uint32_t addr, char buf[16])
 	return buf;
 }
 
+/* One key as "section.key = value\n" at buf + used (like snprintf). */
+static size_t cfg_dump_key(const struct sb_config_key *k, const char *field, char *buf,
+			   size_t size, size_t used)
+{
+	char *out = buf + (used < size ? used : size);
+	size_t room = used < size ? size - used : 0;
+	char a[16];
+	uint64_t u;
+	int n;
+
+	switch (k->type) {
+	case SB_CONFIG_U64:
+		memcpy(&u, field, sizeof(u));
+		n = snprintf(out, room, "%s.%s = %llu\n", k->section, k->key, (unsigned long long)u);
+		break;
+	case SB_CONFIG_BOOL:
+		n = snprintf(out, room, "%s.%s = %s\n", k->section, k->key,
+			     *(const bool *)field ? "true" : "false");
+		break;
+	case SB_CONFIG_IPV4: {
+		const struct sb_config_ipv4 *ip = (const void *)field;
+
+		n = snprintf(out, room, "%s.%s = %s/%u\n", k->section, k->key,
+			     sb_config_ipv4_str(ip->addr, a), ip->prefix);
+		break;
+	}
+	default:
+		n = snprintf(out, room, "%s.%s = \"%s\"\n", k->section, k->key, field);
+		break;
+	}
+	return n > 0 ? (size_t)n : 0;
+}
+
 size_t sb_config_dump(const struct sb_config *cfg, char *buf, size_t size)
 {
+	struct cfg_table t[2];
+	unsigned nt = cfg_tables(cfg, t);
 	size_t used = 0;
 
-	for (size_t i = 0; i < CFG_NKEYS; i++) {
-		const struct cfg_key *k = &cfg_keys[i];
-		const char *field = (const char *)cfg + k->offset;
-		char a[16];
-		uint64_t u;
-		int n;
-
-		switch (k->type) {
-		case CFG_U64:
-			memcpy(&u, field, sizeof(u));
-			n = snprintf(buf + (used < size ? used : size), used < size ? size - used : 0,
-				     "%s.%s = %llu\n", k->section, k->key, (unsigned long long)u);
-			break;
-		case CFG_BOOL:
-			n = snprintf(buf + (used < size ? used : size), used < size ? size - used : 0,
-				     "%s.%s = %s\n", k->section, k->key,
-				     *(const bool *)field ? "true" : "false");
-			break;
-		case CFG_IPV4: {
-			const struct sb_config_ipv4 *ip = (const void *)field;
-
-			n = snprintf(buf + (used < size ? used : size), used < size ? size - used : 0,
-				     "%s.%s = %s/%u\n", k->section, k->key,
-				     sb_config_ipv4_str(ip->addr, a), ip->prefix);
-			break;
-		}
-		default:
-			n = snprintf(buf + (used < size ? used : size), used < size ? size - used : 0,
-				     "%s.%s = \"%s\"\n", k->section, k->key, field);
-			break;
-		}
-		used += n > 0 ? (size_t)n : 0;
-	}
+	for (unsigned j = 0; j < nt; j++)
+		for (size_t i = 0; i < t[j].n; i++)
+			used += cfg_dump_key(&t[j].keys[i], t[j].base + t[j].keys[i].offset, buf,
+					     size, used);
 	return used;
 }
 

@@ -25,16 +25,51 @@ struct sb_config_ipv4 {
 	uint8_t prefix;  /* 0..32 */
 };
 
+/* A key's field in its struct, from the SB_CFG_* line that declares it. */
+#define SB_CONFIG_FIELD_U64(s, k) uint64_t s##_##k;
+#define SB_CONFIG_FIELD_STR(s, k) char s##_##k[SB_CONFIG_STR_MAX];
+#define SB_CONFIG_FIELD_BOOL(s, k) bool s##_##k;
+#define SB_CONFIG_FIELD_IPV4(s, k) struct sb_config_ipv4 s##_##k;
+
+enum sb_config_type { SB_CONFIG_U64, SB_CONFIG_STR, SB_CONFIG_BOOL, SB_CONFIG_IPV4 };
+
+/* One key: its name, where its value lives in its struct, default, range. */
+struct sb_config_key {
+	const char *section;
+	const char *key;
+	enum sb_config_type type;
+	size_t offset;
+	const char *def;     /* default, as text for STR/IPV4 */
+	uint64_t def_u64;    /* default for U64/BOOL */
+	uint64_t min, max;
+};
+
+/* A key's descriptor, for struct T, from the SB_CFG_* line that declares it. */
+#define SB_CONFIG_KEY_U64(T, s, k, d, lo, hi) \
+	{ #s, #k, SB_CONFIG_U64, offsetof(T, s##_##k), NULL, (d), (lo), (hi) },
+#define SB_CONFIG_KEY_STR(T, s, k, d) { #s, #k, SB_CONFIG_STR, offsetof(T, s##_##k), (d), 0, 0, 0 },
+#define SB_CONFIG_KEY_BOOL(T, s, k, d) \
+	{ #s, #k, SB_CONFIG_BOOL, offsetof(T, s##_##k), NULL, (d), 0, 1 },
+#define SB_CONFIG_KEY_IPV4(T, s, k, d) { #s, #k, SB_CONFIG_IPV4, offsetof(T, s##_##k), (d), 0, 0, 0 },
+
+/* Keys a program adds for itself (perf/loadgen's [loadgen]): it declares
+ * them in a .def of its own, with the SB_CFG_* lines config_keys.def uses,
+ * expands that once into its struct (between config_def_fields.h and
+ * config_def_end.h) and once into a key table (config_def_keys.h), and hands both over with sb_config_extend()
+ * or sb_config_cli_ext(). From then on files, overrides and dumps treat its
+ * keys like the shared ones; the shared keys stay what every process reads. */
+#define SB_CONFIG_EXT_KEYS_MAX 64
+struct sb_config_ext {
+	const struct sb_config_key *keys;
+	size_t n;
+	void *base;          /* the program's struct the offsets point into */
+};
+
 struct sb_config {
-#define SB_CFG_U64(s, k, d, lo, hi, h) uint64_t s##_##k;
-#define SB_CFG_STR(s, k, d, h) char s##_##k[SB_CONFIG_STR_MAX];
-#define SB_CFG_BOOL(s, k, d, h) bool s##_##k;
-#define SB_CFG_IPV4(s, k, d, h) struct sb_config_ipv4 s##_##k;
+#include "config_def_fields.h"
 #include "config_keys.def"
-#undef SB_CFG_U64
-#undef SB_CFG_STR
-#undef SB_CFG_BOOL
-#undef SB_CFG_IPV4
+#include "config_def_end.h"
+	const struct sb_config_ext *ext; /* a program's own keys, or NULL */
 };
 
 struct sb_config_error {
@@ -42,8 +77,14 @@ struct sb_config_error {
 	char msg[192];
 };
 
-/* Fill cfg with every key's default. Defaults are valid by construction. */
+/* Fill cfg with every key's default. Defaults are valid by construction.
+ * Drops any extension. */
 void sb_config_defaults(struct sb_config *cfg);
+
+/* Add a program's own keys to cfg (ext must outlive cfg) and set them to
+ * their defaults. 0, -E2BIG past SB_CONFIG_EXT_KEYS_MAX keys, or -EEXIST
+ * when one of them names a shared key or a section of the shared ones. */
+int sb_config_extend(struct sb_config *cfg, const struct sb_config_ext *ext);
 
 /* Apply text (a whole config file) on top of cfg. Returns 0, or -EINVAL with
  * err filled; cfg may then be partly updated and should be discarded. */

@@ -23,11 +23,22 @@ static int cli_usage(const char *prog, const char *extra, char *out, size_t len,
 int sb_config_cli(struct sb_config *cfg, int argc, char **argv, const char *prog,
 		  const char *extra_usage, char *out, size_t out_len)
 {
+	return sb_config_cli_ext(cfg, NULL, argc, argv, prog, extra_usage, out, out_len);
+}
+
+int sb_config_cli_ext(struct sb_config *cfg, const struct sb_config_ext *ext, int argc,
+		      char **argv, const char *prog, const char *extra_usage, char *out,
+		      size_t out_len)
+{
 	struct sb_config_error err = { 0 };
 	bool print = false;
 	int opt;
 
 	sb_config_defaults(cfg);
+	if (ext != NULL && sb_config_extend(cfg, ext) < 0) {
+		snprintf(out, out_len, "%s: config: its own keys clash with the shared ones\n", prog);
+		return 2;
+	}
 	optind = 1;
 	while ((opt = getopt(argc, argv, "+c:s:ph")) != -1) {
 		int rc = 0;

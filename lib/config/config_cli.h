@@ -21,4 +21,11 @@
 int sb_config_cli(struct sb_config *cfg, int argc, char **argv, const char *prog,
 		  const char *extra_usage, char *out, size_t out_len);
 
+/* The same for a program with keys of its own (ext, see sb_config_extend):
+ * they take their defaults first, then the file and overrides like the
+ * shared ones, and -p prints them after them. */
+int sb_config_cli_ext(struct sb_config *cfg, const struct sb_config_ext *ext, int argc,
+		      char **argv, const char *prog, const char *extra_usage, char *out,
+		      size_t out_len);
+
 #endif

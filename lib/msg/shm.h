@@ -9,6 +9,15 @@
  * changing under them (64-bit aligned loads are atomic on every platform DPDK
  * supports; a sum of counters may be a few packets stale).
  *
+ * Counters are not laid out here: a worker's record holds an array of
+ * SB_SHM_WORKER_CTRS slots, a shard's one of SB_SHM_SHARD_CTRS, and a
+ * directory says what each slot is (group, name, help, offset). The
+ * dataplane writes the workers' directory once at start, before its
+ * workers run; sb-control writes the shards' when it attaches. Readers
+ * (sbctl status, DPDK telemetry) print from the directories, so a counter
+ * added to a module's .def (lib/ctr's shape) shows up without this file,
+ * SB_SHM_VERSION or the other process changing.
+ *
  * The rings, by name (printf formats, worker then shard):
  *   SB_RING_UP_FMT   worker w -> shard s  (stanzas, heartbeats; SPSC)
  *   SB_RING_DOWN_FMT shard s  -> worker w (deliveries, heartbeats; SPSC)
@@ -16,7 +25,10 @@
 #ifndef SB_SHM_H
 #define SB_SHM_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "ctr.h"
 
 #define SB_SHM_NAME "sb_shm"
 #define SB_MSG_POOL_NAME "sb_msg_pool"
@@ -25,34 +37,37 @@
 #define SB_RING_NAME_MAX 32
 
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
-#define SB_SHM_VERSION 4u
+#define SB_SHM_VERSION 5u
 
 #define SB_MAX_WORKERS 64
 #define SB_MAX_SHARDS 64
 #define SB_MAX_PORTS 4
 #define SB_CACHE_LINE 64
 
-/* lib/tcp's counters, mirrored per worker (names: sb_tcp_counter_names). */
-enum sb_shm_tcp_counter {
-#define SB_TCP_CNT(name, help) SB_SHM_TCP_##name,
-#include "tcp_counters.def"
-#undef SB_TCP_CNT
-	SB_SHM_TCP_MAX,
+#define SB_SHM_WORKER_CTRS 512 /* counter slots per worker (dataplane, tcp, c2s: ~250 used) */
+#define SB_SHM_SHARD_CTRS 64   /* counter slots per control shard */
+#define SB_SHM_DIR_MAX 640     /* directory entries, per directory */
+#define SB_SHM_CTR_GROUP_MAX 16
+#define SB_SHM_CTR_NAME_MAX 48
+#define SB_SHM_CTR_HELP_MAX 128
+
+/* One counter as readers find it: the group it is printed under, its name
+ * and help, and where it lives: `offset` bytes into each record (struct
+ * sb_shm_worker for the workers' directory, struct sb_shm_shard for the
+ * shards'), a uint64_t. */
+struct sb_shm_ctr_entry {
+	char group[SB_SHM_CTR_GROUP_MAX];
+	char name[SB_SHM_CTR_NAME_MAX];
+	char help[SB_SHM_CTR_HELP_MAX];
+	uint32_t offset;
+	uint32_t reserved;
 };
 
-/* lib/xmpp's c2s counters, mirrored per worker (names: sb_c2s_counter_names). */
-enum sb_shm_c2s_counter {
-#define C2S_CTR(id, name) SB_SHM_C2S_##id,
-#include "c2s_counters.def"
-#undef C2S_CTR
-	SB_SHM_C2S_MAX,
-};
-
-enum sb_dp_counter {
-#define SB_DP_CTR(name, help) SB_DP_CTR_##name,
-#include "dp_counters.def"
-#undef SB_DP_CTR
-	SB_DP_CTR_MAX,
+/* Written by one writer before its readers may look: n last (release). */
+struct sb_shm_ctr_dir {
+	uint32_t n;              /* entries readers may use */
+	uint32_t pending;        /* entries written, not yet published */
+	struct sb_shm_ctr_entry e[SB_SHM_DIR_MAX];
 };
 
 /* Written by the dataplane's main lcore once a second. */
@@ -71,7 +86,6 @@ struct sb_shm_port {
 
 /* Written only by worker w. */
 struct sb_shm_worker {
-	uint64_t ctr[SB_DP_CTR_MAX];
 	uint32_t lcore_id;
 	uint16_t port_id;
 	uint16_t queue_id;
@@ -79,20 +93,21 @@ struct sb_shm_worker {
 	 * back down, in TSC cycles; 0 until the first one returns. */
 	uint64_t hb_rtt_tsc[SB_MAX_SHARDS];
 	uint64_t hb_last_tsc[SB_MAX_SHARDS]; /* when the last one returned */
-	/* TCP: gauges, and the core's counters copied every 100 ms. */
+	/* TCP gauges, copied every 100 ms. */
 	uint64_t tcp_conns;
 	uint64_t tcp_half_open;
 	uint64_t tcp_time_wait;
-	uint64_t tcp_ctr[SB_SHM_TCP_MAX];
-	uint64_t c2s_ctr[SB_SHM_C2S_MAX];   /* lib/xmpp's, copied with tcp_ctr */
+	/* Counters, as the workers' directory describes them: the worker's
+	 * own written in place, the libraries' copied every 100 ms. */
+	uint64_t ctr[SB_SHM_WORKER_CTRS] __attribute__((aligned(SB_CACHE_LINE)));
 } __attribute__((aligned(SB_CACHE_LINE)));
 
 /* Written only by control shard s (a thread of sb-control). */
 struct sb_shm_shard {
 	uint64_t hb_rtt_tsc[SB_MAX_WORKERS];  /* shard-originated: down and back up */
 	uint64_t hb_last_tsc[SB_MAX_WORKERS];
-	uint64_t msgs_in, msgs_out, msgs_bad, ring_full;
-	uint64_t loop_busy, loop_idle;
+	uint64_t turns;          /* loop turns: the shard's progress (dataplane/ring/ctl_watch.c) */
+	uint64_t ctr[SB_SHM_SHARD_CTRS]; /* as the shards' directory describes them */
 } __attribute__((aligned(SB_CACHE_LINE)));
 
 struct sb_shm {
@@ -124,11 +139,33 @@ struct sb_shm {
 
 	struct sb_shm_worker workers[SB_MAX_WORKERS];
 	struct sb_shm_shard shards[SB_MAX_SHARDS];
+
+	struct sb_shm_ctr_dir worker_dir; /* by the dataplane, before its workers start */
+	struct sb_shm_ctr_dir shard_dir;  /* by sb-control, on attach, before its shards start */
 };
 
-/* Names of the dataplane counters, indexed by enum sb_dp_counter. */
-extern const char *const sb_dp_counter_names[SB_DP_CTR_MAX];
-extern const char *const sb_tcp_counter_names[SB_SHM_TCP_MAX];
-extern const char *const sb_c2s_counter_names[SB_SHM_C2S_MAX];
+/* Start d afresh (its writer only, before publishing it). */
+void sb_shm_dir_reset(struct sb_shm_ctr_dir *d);
+
+/* Describe n counters of group, the first at first_offset bytes into each
+ * record and the others after it, one uint64_t each. Names and help longer
+ * than the entry are cut. 0, or -ENOSPC past SB_SHM_DIR_MAX. Entries become
+ * visible to readers with sb_shm_dir_publish(). */
+int sb_shm_dir_add(struct sb_shm_ctr_dir *d, const char *group, const struct sb_ctr_desc *desc,
+		   unsigned n, size_t first_offset);
+
+/* Make the entries added so far visible (release). */
+void sb_shm_dir_publish(struct sb_shm_ctr_dir *d);
+
+/* Entries readers may use (acquire). */
+unsigned sb_shm_dir_count(const struct sb_shm_ctr_dir *d);
+
+/* The entry of group/name, or NULL. */
+const struct sb_shm_ctr_entry *sb_shm_dir_find(const struct sb_shm_ctr_dir *d, const char *group,
+					       const char *name);
+
+/* Entry e's counter summed over n records of stride bytes from base. */
+uint64_t sb_shm_ctr_sum(const struct sb_shm_ctr_entry *e, const void *base, size_t stride,
+			unsigned n);
 
 #endif

@@ -25,15 +25,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctr.h"
 #include "tcb-t.h"
 #include "wheel.h"
 
+/* lib/tcp's counters (tcp_counters.def, lib/ctr's shape). Their names are
+ * upper case, as sbctl has always printed them. */
 enum sb_tcp_cnt {
-#define SB_TCP_CNT(n, d) SB_TCP_CNT_##n,
+#define SB_CTR(n, d) SB_TCP_CNT_##n,
 #include "tcp_counters.def"
-#undef SB_TCP_CNT
+#undef SB_CTR
 	SB_TCP_CNT_MAX,
 };
+
+/* Names and help of the counters, by enum sb_tcp_cnt (tcp_counters.c). */
+extern const struct sb_ctr_desc sb_tcp_ctr_desc[SB_TCP_CNT_MAX];
 
 enum sb_tcp_event {
 	SB_TCP_EV_CONNECTED = 0, /* active open completed */

@@ -13,15 +13,15 @@
 
 #include "c2s_priv.h"
 
-static const char *const ctr_names[SB_C2S_CTR_MAX] = {
-#define C2S_CTR(id, name) [SB_C2S_CTR_##id] = name,
+const struct sb_ctr_desc sb_c2s_ctr_desc[SB_C2S_CTR_MAX] = {
+#define SB_CTR(name, help) SB_CTR_DESC(SB_C2S_CTR_, name, help)
 #include "c2s_counters.def"
-#undef C2S_CTR
+#undef SB_CTR
 };
 
 const char *sb_c2s_ctr_name(enum sb_c2s_ctr id)
 {
-	return (unsigned)id < SB_C2S_CTR_MAX ? ctr_names[id] : NULL;
+	return (unsigned)id < SB_C2S_CTR_MAX ? sb_c2s_ctr_desc[id].name : NULL;
 }
 
 static const char *const state_names[SB_C2S_S_MAX] = {
@@ -169,7 +169,7 @@ enum sb_c2s_action c2s_finish(struct sb_c2s *c, struct sb_c2s_env *env, enum sb_
 {
 	if (!env->out_overflow)
 		return act;
-	c2s_count(env, SB_C2S_CTR_OUT_OVERFLOW);
+	c2s_count(env, SB_C2S_CTR_out_overflow);
 	env->out_len = 0;
 	env->out_overflow = false;
 	memset(&env->res, 0, sizeof(env->res));
@@ -185,7 +185,7 @@ enum sb_c2s_action sb_c2s_start(struct sb_c2s *c, struct sb_c2s_env *env)
 	c2s_begin(env);
 	memset(c, 0, sizeof(*c));
 	c->state = SB_C2S_S_STREAM;
-	c2s_count(env, SB_C2S_CTR_STARTED);
+	c2s_count(env, SB_C2S_CTR_started);
 	return SB_C2S_ACT_NONE;
 }
 
@@ -201,11 +201,11 @@ static bool preauth_exceeded(struct sb_c2s *c, struct sb_c2s_env *env, size_t le
 	c->preauth_bytes = len > UINT32_MAX - c->preauth_bytes ? UINT32_MAX
 							       : c->preauth_bytes + (uint32_t)len;
 	if (c->preauth_elements > env->cfg.preauth_elements_max) {
-		c2s_count(env, SB_C2S_CTR_PREAUTH_ELEMENTS);
+		c2s_count(env, SB_C2S_CTR_preauth_elements_exceeded);
 		return true;
 	}
 	if (c->preauth_bytes > env->cfg.preauth_bytes_max) {
-		c2s_count(env, SB_C2S_CTR_PREAUTH_BYTES);
+		c2s_count(env, SB_C2S_CTR_preauth_bytes_exceeded);
 		return true;
 	}
 	return false;
@@ -228,13 +228,13 @@ static enum sb_c2s_stream_err check_to(struct sb_c2s_env *env, const struct c2s_
 	long n = c2s_span_value(e, &e->hdr->to, env->scratch->text, sizeof(env->scratch->text));
 
 	if (!(e->hdr->to.flags & SB_XML_SPAN_PRESENT)) {
-		c2s_count(env, SB_C2S_CTR_ERR_NO_TO);
+		c2s_count(env, SB_C2S_CTR_err_no_to);
 		return SB_C2S_SERR_HOST_UNKNOWN;
 	}
 	if (n < 0 || sb_jid_parse(j, env->scratch->text, (size_t)n) < 0 || j->local_len != 0 ||
 	    j->resource_len != 0 || j->domain_len != env->cfg.domain_len ||
 	    memcmp(j->buf, env->cfg.domain, j->domain_len) != 0) {
-		c2s_count(env, SB_C2S_CTR_ERR_HOST_UNKNOWN);
+		c2s_count(env, SB_C2S_CTR_err_host_unknown);
 		return SB_C2S_SERR_HOST_UNKNOWN;
 	}
 	return SB_C2S_SERR_NONE;
@@ -268,20 +268,20 @@ static enum sb_c2s_action open_checked(struct sb_c2s *c, struct sb_c2s_env *env,
 	enum sb_c2s_stream_err err;
 
 	if (c2s_random(env, c->stream_id, sizeof(c->stream_id)) != 0) {
-		c2s_count(env, SB_C2S_CTR_RANDOM_FAILED);
+		c2s_count(env, SB_C2S_CTR_random_failed);
 		memset(c->stream_id, 0, sizeof(c->stream_id));
 		return c2s_stream_error(c, env, SB_C2S_SERR_INTERNAL_SERVER_ERROR);
 	}
 	/* §4.8.2: the content namespace of a c2s stream is jabber:client. */
 	if (e->hdr->ns.src != SB_XML_NS_SPAN || !c2s_ns_is(e, &e->hdr->ns, C2S_NS_CLIENT)) {
-		c2s_count(env, SB_C2S_CTR_ERR_NAMESPACE);
+		c2s_count(env, SB_C2S_CTR_err_namespace);
 		return c2s_stream_error(c, env, SB_C2S_SERR_INVALID_NAMESPACE);
 	}
 	err = check_to(env, e);
 	if (err != SB_C2S_SERR_NONE)
 		return c2s_stream_error(c, env, err);
 	if (!version_ok(e)) {
-		c2s_count(env, SB_C2S_CTR_ERR_VERSION);
+		c2s_count(env, SB_C2S_CTR_err_version);
 		return c2s_stream_error(c, env, SB_C2S_SERR_UNSUPPORTED_VERSION);
 	}
 	if (preauth_exceeded(c, env, e->len))
@@ -289,10 +289,10 @@ static enum sb_c2s_action open_checked(struct sb_c2s *c, struct sb_c2s_env *env,
 	c2s_put_stream_header(c, env);
 	c2s_put_features(c, env);
 	if (c->state == SB_C2S_S_STREAM_AUTHED) {
-		c2s_count(env, SB_C2S_CTR_STREAM_RESTARTED);
+		c2s_count(env, SB_C2S_CTR_stream_restarted);
 		c->state = SB_C2S_S_BIND;
 	} else {
-		c2s_count(env, SB_C2S_CTR_STREAM_OPENED);
+		c2s_count(env, SB_C2S_CTR_stream_opened);
 		c->state = SB_C2S_S_SASL;
 	}
 	return SB_C2S_ACT_NONE;
@@ -306,7 +306,7 @@ enum sb_c2s_action sb_c2s_stream_open(struct sb_c2s *c, struct sb_c2s_env *env,
 
 	c2s_begin(env);
 	if (c->state != SB_C2S_S_STREAM && c->state != SB_C2S_S_STREAM_AUTHED) {
-		c2s_count(env, SB_C2S_CTR_BAD_STATE_CALL);
+		c2s_count(env, SB_C2S_CTR_bad_state_call);
 		if (c->state == SB_C2S_S_CLOSED)
 			return SB_C2S_ACT_CLOSE;
 		return c2s_finish(c, env, c2s_stream_error(c, env, SB_C2S_SERR_INTERNAL_SERVER_ERROR));
@@ -323,11 +323,11 @@ enum sb_c2s_action sb_c2s_element(struct sb_c2s *c, struct sb_c2s_env *env,
 
 	c2s_begin(env);
 	if (c->state == SB_C2S_S_CLOSED) {
-		c2s_count(env, SB_C2S_CTR_BAD_STATE_CALL);
+		c2s_count(env, SB_C2S_CTR_bad_state_call);
 		return SB_C2S_ACT_CLOSE;
 	}
 	if (sb_c2s_waiting(c)) {
-		c2s_count(env, SB_C2S_CTR_WHILE_WAITING);
+		c2s_count(env, SB_C2S_CTR_element_while_waiting);
 		return c2s_finish(c, env, c2s_stream_error(c, env, SB_C2S_SERR_POLICY_VIOLATION));
 	}
 	if (preauth_exceeded(c, env, len))
@@ -345,7 +345,7 @@ enum sb_c2s_action sb_c2s_element(struct sb_c2s *c, struct sb_c2s_env *env,
 		act = c2s_stanza_element(c, env, &e);
 		break;
 	default:
-		c2s_count(env, SB_C2S_CTR_BAD_STATE_CALL);
+		c2s_count(env, SB_C2S_CTR_bad_state_call);
 		act = c2s_stream_error(c, env, SB_C2S_SERR_INTERNAL_SERVER_ERROR);
 		break;
 	}
@@ -357,7 +357,7 @@ enum sb_c2s_action sb_c2s_stream_close(struct sb_c2s *c, struct sb_c2s_env *env)
 	c2s_begin(env);
 	if (c->state == SB_C2S_S_CLOSED)
 		return SB_C2S_ACT_CLOSE;
-	c2s_count(env, SB_C2S_CTR_CLIENT_CLOSED);
+	c2s_count(env, SB_C2S_CTR_client_closed);
 	/* RFC 6120 §4.4: answer the close with ours, then close TCP. */
 	return c2s_finish(c, env, c2s_stream_error(c, env, SB_C2S_SERR_NONE));
 }
@@ -370,20 +370,20 @@ static enum sb_c2s_stream_err xml_err_map(enum sb_xml_status st, enum sb_c2s_ctr
 	case SB_XML_ERR_COMMENT:
 	case SB_XML_ERR_PI:
 	case SB_XML_ERR_ENTITY:
-		*ctr = SB_C2S_CTR_XML_RESTRICTED;
+		*ctr = SB_C2S_CTR_xml_restricted;
 		return SB_C2S_SERR_RESTRICTED_XML;
 	case SB_XML_ERR_ENCODING:
-		*ctr = SB_C2S_CTR_XML_ENCODING;
+		*ctr = SB_C2S_CTR_xml_encoding;
 		return SB_C2S_SERR_UNSUPPORTED_ENCODING;
 	case SB_XML_ERR_TEXT_AT_STREAM:
 	case SB_XML_ERR_STREAM_NAME:
-		*ctr = SB_C2S_CTR_XML_BAD_FORMAT;
+		*ctr = SB_C2S_CTR_xml_bad_format;
 		return SB_C2S_SERR_BAD_FORMAT;
 	case SB_XML_ERR_STREAM_NS:
-		*ctr = SB_C2S_CTR_XML_NAMESPACE;
+		*ctr = SB_C2S_CTR_xml_namespace;
 		return SB_C2S_SERR_INVALID_NAMESPACE;
 	case SB_XML_ERR_STREAM_PREFIX:
-		*ctr = SB_C2S_CTR_XML_STREAM_PREFIX;
+		*ctr = SB_C2S_CTR_xml_stream_prefix_in_stanza;
 		return SB_C2S_SERR_BAD_NAMESPACE_PREFIX;
 	case SB_XML_ERR_LIMIT_STANZA:
 	case SB_XML_ERR_LIMIT_DEPTH:
@@ -391,10 +391,10 @@ static enum sb_c2s_stream_err xml_err_map(enum sb_xml_status st, enum sb_c2s_ctr
 	case SB_XML_ERR_LIMIT_VALUE:
 	case SB_XML_ERR_LIMIT_NAME:
 	case SB_XML_ERR_LIMIT_NS:
-		*ctr = SB_C2S_CTR_XML_LIMIT;
+		*ctr = SB_C2S_CTR_xml_limit;
 		return SB_C2S_SERR_POLICY_VIOLATION;
 	default:
-		*ctr = SB_C2S_CTR_XML_NOT_WELL_FORMED;
+		*ctr = SB_C2S_CTR_xml_not_well_formed;
 		return SB_C2S_SERR_NOT_WELL_FORMED;
 	}
 }
@@ -410,7 +410,7 @@ enum sb_c2s_action sb_c2s_xml_error(struct sb_c2s *c, struct sb_c2s_env *env,
 		return SB_C2S_ACT_CLOSE;
 	if (st == SB_XML_ERR_AFTER_CLOSE) {
 		/* Our close was already sent in answer to the client's. */
-		c2s_count(env, SB_C2S_CTR_XML_AFTER_CLOSE);
+		c2s_count(env, SB_C2S_CTR_xml_after_close);
 		sb_c2s_release(c, env);
 		c->state = SB_C2S_S_CLOSED;
 		return SB_C2S_ACT_CLOSE;
@@ -433,10 +433,10 @@ enum sb_c2s_action sb_c2s_shutdown(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (c->state == SB_C2S_S_CLOSED)
 		return SB_C2S_ACT_CLOSE;
 	switch (why) {
-	case SB_C2S_SERR_SYSTEM_SHUTDOWN: c2s_count(env, SB_C2S_CTR_SHUTDOWN_SYSTEM); break;
-	case SB_C2S_SERR_CONNECTION_TIMEOUT: c2s_count(env, SB_C2S_CTR_SHUTDOWN_TIMEOUT); break;
-	case SB_C2S_SERR_CONFLICT: c2s_count(env, SB_C2S_CTR_SHUTDOWN_CONFLICT); break;
-	default: c2s_count(env, SB_C2S_CTR_SHUTDOWN_OTHER); break;
+	case SB_C2S_SERR_SYSTEM_SHUTDOWN: c2s_count(env, SB_C2S_CTR_shutdown_system); break;
+	case SB_C2S_SERR_CONNECTION_TIMEOUT: c2s_count(env, SB_C2S_CTR_shutdown_timeout); break;
+	case SB_C2S_SERR_CONFLICT: c2s_count(env, SB_C2S_CTR_shutdown_conflict); break;
+	default: c2s_count(env, SB_C2S_CTR_shutdown_other); break;
 	}
 	if (c->state == SB_C2S_S_STREAM || c->state == SB_C2S_S_STREAM_AUTHED) {
 		if (c2s_random(env, c->stream_id, sizeof(c->stream_id)) != 0)

@@ -83,6 +83,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctr.h"
 #include "jid.h"
 #include "scram.h"
 #include "xml.h"
@@ -320,9 +321,9 @@ struct sb_c2s_scratch {
 };
 
 enum sb_c2s_ctr {
-#define C2S_CTR(id, name) SB_C2S_CTR_##id,
+#define SB_CTR(name, help) SB_C2S_CTR_##name,
 #include "c2s_counters.def"
-#undef C2S_CTR
+#undef SB_CTR
 	SB_C2S_CTR_MAX
 };
 
@@ -366,6 +367,9 @@ int sb_c2s_tls_policy_parse(const char *s);
 
 /* Counter name for telemetry ("sasl_success", ...); NULL past the end. */
 const char *sb_c2s_ctr_name(enum sb_c2s_ctr id);
+
+/* Names and help of the counters, by enum sb_c2s_ctr (c2s.c). */
+extern const struct sb_ctr_desc sb_c2s_ctr_desc[SB_C2S_CTR_MAX];
 
 /* Names of stream errors / states for diagnostics. */
 const char *sb_c2s_stream_err_name(enum sb_c2s_stream_err e);

@@ -83,7 +83,7 @@ static bool build_jid(struct sb_c2s *c, struct sb_c2s_env *env, long rlen)
 		static const char hex[] = "0123456789abcdef";
 
 		if (c2s_random(env, rnd, sizeof(rnd)) != 0) {
-			c2s_count(env, SB_C2S_CTR_RANDOM_FAILED);
+			c2s_count(env, SB_C2S_CTR_random_failed);
 			return false;
 		}
 		for (size_t i = 0; i < sizeof(rnd); i++) {
@@ -93,7 +93,7 @@ static bool build_jid(struct sb_c2s *c, struct sb_c2s_env *env, long rlen)
 		rlen = 2 * sizeof(rnd);
 		n = head + (size_t)rlen;
 		c->flags |= SB_C2S_F_GENERATED;
-		c2s_count(env, SB_C2S_CTR_BIND_GENERATED);
+		c2s_count(env, SB_C2S_CTR_bind_resource_generated);
 	} else {
 		c->flags &= (uint8_t)~SB_C2S_F_GENERATED;
 	}
@@ -115,11 +115,11 @@ static enum sb_c2s_action bind(struct sb_c2s *c, struct sb_c2s_env *env, const s
 	bool has_id = c2s_span_raw(e, &e->hdr->id, &id, &id_len);
 	long rlen;
 
-	c2s_count(env, SB_C2S_CTR_BIND_REQUEST);
+	c2s_count(env, SB_C2S_CTR_bind_request);
 	rlen = resource_of(env, e);
 	if (rlen < 0 || !has_id || id_len > SB_C2S_BIND_ID_MAX || !build_jid(c, env, rlen)) {
 		/* §7.7.2.1: a resource we cannot accept is bad-request. */
-		c2s_count(env, SB_C2S_CTR_BIND_BAD_REQUEST);
+		c2s_count(env, SB_C2S_CTR_bind_bad_request);
 		put_bind_error(env, e, "modify", "bad-request");
 		return SB_C2S_ACT_NONE;
 	}
@@ -148,12 +148,12 @@ enum sb_c2s_action c2s_bind_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (!c2s_ns_is(e, &h->ns, C2S_NS_CLIENT) || !c2s_name_is(h->name, h->name_len, "iq") ||
 	    !c2s_name_is(h->child_name, h->child_name_len, "bind") ||
 	    !c2s_ns_is(e, &h->child_ns, C2S_NS_BIND) || c->aux == NULL) {
-		c2s_count(env, SB_C2S_CTR_NOT_AUTHORIZED);
+		c2s_count(env, SB_C2S_CTR_not_authorized);
 		return c2s_stream_error(c, env, SB_C2S_SERR_NOT_AUTHORIZED);
 	}
 	tn = c2s_span_value(e, &h->type, type, sizeof(type));
 	if (tn != 3 || memcmp(type, "set", 3) != 0) {
-		c2s_count(env, SB_C2S_CTR_BIND_BAD_REQUEST);
+		c2s_count(env, SB_C2S_CTR_bind_bad_request);
 		put_bind_error(env, e, "modify", "bad-request");
 		return SB_C2S_ACT_NONE;
 	}
@@ -175,8 +175,8 @@ static enum sb_c2s_action bind_refused(struct sb_c2s *c, struct sb_c2s_env *env,
 		[SB_C2S_BIND_RESOURCE_LIMIT] = { "wait", "resource-constraint" },
 	};
 
-	c2s_count(env, st == SB_C2S_BIND_CONFLICT ? SB_C2S_CTR_BIND_CONFLICT
-						  : SB_C2S_CTR_BIND_REFUSED);
+	c2s_count(env, st == SB_C2S_BIND_CONFLICT ? SB_C2S_CTR_bind_conflict
+						  : SB_C2S_CTR_bind_refused);
 	c2s_puts(env, "<iq type='error'");
 	put_saved_id(env, c->aux);
 	c2s_puts(env, "><error type='");
@@ -197,7 +197,7 @@ enum sb_c2s_action sb_c2s_bind_result(struct sb_c2s *c, struct sb_c2s_env *env,
 
 	c2s_begin(env);
 	if (c->state != SB_C2S_S_BIND_WAIT || c->aux == NULL) {
-		c2s_count(env, SB_C2S_CTR_BAD_STATE_CALL);
+		c2s_count(env, SB_C2S_CTR_bad_state_call);
 		return c->state == SB_C2S_S_CLOSED ? SB_C2S_ACT_CLOSE : SB_C2S_ACT_NONE;
 	}
 	if (st != SB_C2S_BIND_OK)
@@ -206,7 +206,7 @@ enum sb_c2s_action sb_c2s_bind_result(struct sb_c2s *c, struct sb_c2s_env *env,
 	slash = jid != NULL && len <= UINT16_MAX ? memchr(jid, '/', len) : NULL;
 	if (slash == NULL || slash == jid || (size_t)(slash - jid) + 1 >= len) {
 		/* The glue must hand back a full JID: a bug, not the client's. */
-		c2s_count(env, SB_C2S_CTR_BAD_STATE_CALL);
+		c2s_count(env, SB_C2S_CTR_bad_state_call);
 		return c2s_finish(c, env,
 				  c2s_stream_error(c, env, SB_C2S_SERR_INTERNAL_SERVER_ERROR));
 	}
@@ -221,6 +221,6 @@ enum sb_c2s_action sb_c2s_bind_result(struct sb_c2s *c, struct sb_c2s_env *env,
 	c->bare_len = (uint16_t)(slash - jid);
 	c2s_aux_put(c, env);
 	c->state = SB_C2S_S_BOUND;
-	c2s_count(env, SB_C2S_CTR_BIND_OK);
+	c2s_count(env, SB_C2S_CTR_bind_ok);
 	return c2s_finish(c, env, SB_C2S_ACT_NONE);
 }

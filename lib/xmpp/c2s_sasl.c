@@ -15,9 +15,9 @@ static const struct {
 	uint8_t mech;
 	enum sb_c2s_ctr ctr;
 } mech_tab[] = {
-	{ "PLAIN", SB_C2S_MECH_PLAIN, SB_C2S_CTR_SASL_PLAIN },
-	{ "SCRAM-SHA-1", SB_C2S_MECH_SCRAM_SHA1, SB_C2S_CTR_SASL_SCRAM_SHA1 },
-	{ "SCRAM-SHA-256", SB_C2S_MECH_SCRAM_SHA256, SB_C2S_CTR_SASL_SCRAM_SHA256 },
+	{ "PLAIN", SB_C2S_MECH_PLAIN, SB_C2S_CTR_sasl_plain },
+	{ "SCRAM-SHA-1", SB_C2S_MECH_SCRAM_SHA1, SB_C2S_CTR_sasl_scram_sha1 },
+	{ "SCRAM-SHA-256", SB_C2S_MECH_SCRAM_SHA256, SB_C2S_CTR_sasl_scram_sha256 },
 };
 
 static void put_sasl(struct sb_c2s_env *env, const char *name, const uint8_t *data, size_t n)
@@ -47,7 +47,7 @@ static enum sb_c2s_action fail(struct sb_c2s *c, struct sb_c2s_env *env, const c
 	if (c->auth_failures < UINT8_MAX)
 		c->auth_failures++;
 	if (c->auth_failures >= env->cfg.max_auth_attempts) {
-		c2s_count(env, SB_C2S_CTR_SASL_MAX_ATTEMPTS);
+		c2s_count(env, SB_C2S_CTR_sasl_max_attempts);
 		return c2s_stream_error(c, env, SB_C2S_SERR_POLICY_VIOLATION);
 	}
 	return SB_C2S_ACT_NONE;
@@ -58,20 +58,20 @@ static enum sb_c2s_action fail_scram(struct sb_c2s *c, struct sb_c2s_env *env,
 {
 	switch (r) {
 	case SB_SCRAM_ERR_AUTHZID:
-		return fail(c, env, "invalid-authzid", SB_C2S_CTR_SASL_FAIL_AUTHZID);
+		return fail(c, env, "invalid-authzid", SB_C2S_CTR_sasl_fail_invalid_authzid);
 	case SB_SCRAM_ERR_MALFORMED:
 	case SB_SCRAM_ERR_TOO_LONG:
 	case SB_SCRAM_ERR_EXTENSION:
 	case SB_SCRAM_ERR_CB_NOT_SUPPORTED:
 	case SB_SCRAM_ERR_STATE:
-		return fail(c, env, "malformed-request", SB_C2S_CTR_SASL_FAIL_MALFORMED);
+		return fail(c, env, "malformed-request", SB_C2S_CTR_sasl_fail_malformed_request);
 	case SB_SCRAM_ERR_CREDS:
 	case SB_SCRAM_ERR_INTERNAL:
-		return fail(c, env, "temporary-auth-failure", SB_C2S_CTR_SASL_FAIL_TEMPORARY);
+		return fail(c, env, "temporary-auth-failure", SB_C2S_CTR_sasl_fail_temporary);
 	default:
 		/* USERNAME, CB_MISMATCH, NONCE, PROOF: one answer, so that a bad
 		 * name cannot be told from a bad password (RFC 6120 §6.5.10). */
-		return fail(c, env, "not-authorized", SB_C2S_CTR_SASL_FAIL_NOT_AUTHORIZED);
+		return fail(c, env, "not-authorized", SB_C2S_CTR_sasl_fail_not_authorized);
 	}
 }
 
@@ -140,7 +140,7 @@ static int payload(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_el
 	/* The first markup must be the end tag: no child, no reference, no
 	 * CDATA in base64 text. */
 	if (t >= e->len || e->p[t] != '<' || t + 1 >= e->len || e->p[t + 1] != '/') {
-		*act = fail(c, env, "incorrect-encoding", SB_C2S_CTR_SASL_FAIL_ENCODING);
+		*act = fail(c, env, "incorrect-encoding", SB_C2S_CTR_sasl_fail_incorrect_encoding);
 		return -1;
 	}
 	if (t == s)
@@ -152,7 +152,7 @@ static int payload(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_el
 	w = sb_scram_b64_decode((const char *)e->p + s, t - s, env->scratch->sasl,
 				sizeof(env->scratch->sasl));
 	if (w < 0) {
-		*act = fail(c, env, "incorrect-encoding", SB_C2S_CTR_SASL_FAIL_ENCODING);
+		*act = fail(c, env, "incorrect-encoding", SB_C2S_CTR_sasl_fail_incorrect_encoding);
 		return -1;
 	}
 	*n = (size_t)w;
@@ -166,22 +166,22 @@ static enum sb_c2s_action auth(struct sb_c2s *c, struct sb_c2s_env *env, const s
 	enum sb_c2s_action act = SB_C2S_ACT_NONE;
 	int have;
 
-	c2s_count(env, SB_C2S_CTR_SASL_AUTH);
+	c2s_count(env, SB_C2S_CTR_sasl_auth);
 	if (c->state != SB_C2S_S_SASL) /* a second <auth/> inside an exchange */
-		return fail(c, env, "malformed-request", SB_C2S_CTR_SASL_FAIL_MALFORMED);
+		return fail(c, env, "malformed-request", SB_C2S_CTR_sasl_fail_malformed_request);
 	if (!c2s_attr_raw(e, "mechanism", &mv, &mn))
-		return fail(c, env, "invalid-mechanism", SB_C2S_CTR_SASL_FAIL_MECHANISM);
+		return fail(c, env, "invalid-mechanism", SB_C2S_CTR_sasl_fail_invalid_mechanism);
 	for (i = 0; i < sizeof(mech_tab) / sizeof(mech_tab[0]); i++)
 		if (strlen(mech_tab[i].name) == mn && memcmp(mech_tab[i].name, mv, mn) == 0)
 			break;
 	if (i == sizeof(mech_tab) / sizeof(mech_tab[0]) ||
 	    !(env->cfg.mechs & SB_C2S_MECH_BIT(mech_tab[i].mech)))
-		return fail(c, env, "invalid-mechanism", SB_C2S_CTR_SASL_FAIL_MECHANISM);
+		return fail(c, env, "invalid-mechanism", SB_C2S_CTR_sasl_fail_invalid_mechanism);
 	c2s_count(env, mech_tab[i].ctr);
 	/* PLAIN sends the password itself: not offered, and refused, on a
 	 * stream without TLS unless the operator allows it (§6.5.4). */
 	if (mech_tab[i].mech == SB_C2S_MECH_PLAIN && !c2s_plain_ok(c, env))
-		return fail(c, env, "encryption-required", SB_C2S_CTR_SASL_FAIL_ENCRYPTION);
+		return fail(c, env, "encryption-required", SB_C2S_CTR_sasl_fail_encryption_required);
 	c->mech = mech_tab[i].mech;
 	have = payload(c, env, e, &n, &act);
 	if (have < 0)
@@ -189,9 +189,9 @@ static enum sb_c2s_action auth(struct sb_c2s *c, struct sb_c2s_env *env, const s
 	if (c->aux == NULL) {
 		c->aux = env->aux_alloc(env->cb_arg);
 		if (c->aux == NULL) {
-			c2s_count(env, SB_C2S_CTR_AUX_EMPTY);
+			c2s_count(env, SB_C2S_CTR_aux_pool_empty);
 			return fail(c, env, "temporary-auth-failure",
-				    SB_C2S_CTR_SASL_FAIL_TEMPORARY);
+				    SB_C2S_CTR_sasl_fail_temporary);
 		}
 	}
 	memset(c->aux, 0, sizeof(*c->aux));
@@ -209,7 +209,7 @@ static enum sb_c2s_action auth(struct sb_c2s *c, struct sb_c2s_env *env, const s
 static enum sb_c2s_action authed(struct sb_c2s *c, struct sb_c2s_env *env)
 {
 	sb_scram_server_reset(&c->aux->u.scram);
-	c2s_count(env, SB_C2S_CTR_SASL_SUCCESS);
+	c2s_count(env, SB_C2S_CTR_sasl_success);
 	c->flags |= SB_C2S_F_AUTHED;
 	c->flags &= (uint8_t)~SB_C2S_F_HDR_SENT;
 	c->state = SB_C2S_S_STREAM_AUTHED;
@@ -225,13 +225,13 @@ static enum sb_c2s_action response(struct sb_c2s *c, struct sb_c2s_env *env,
 	int have;
 
 	if (c->state == SB_C2S_S_SASL)
-		return fail(c, env, "malformed-request", SB_C2S_CTR_SASL_FAIL_MALFORMED);
+		return fail(c, env, "malformed-request", SB_C2S_CTR_sasl_fail_malformed_request);
 	have = payload(c, env, e, &n, &act);
 	if (have < 0)
 		return act;
 	if (c->state == SB_C2S_S_SASL_INITIAL) {
 		if (have == 0)
-			return fail(c, env, "malformed-request", SB_C2S_CTR_SASL_FAIL_MALFORMED);
+			return fail(c, env, "malformed-request", SB_C2S_CTR_sasl_fail_malformed_request);
 		return initial(c, env, env->scratch->sasl, n);
 	}
 	r = sb_scram_server_final(&c->aux->u.scram, (const char *)env->scratch->sasl, n,
@@ -255,7 +255,7 @@ enum sb_c2s_action c2s_sasl_element(struct sb_c2s *c, struct sb_c2s_env *env,
 		return act;
 	if (!c2s_ns_is(e, &h->ns, C2S_NS_SASL)) {
 		/* §6.4 / §4.9.3.12: nothing but SASL before authentication. */
-		c2s_count(env, SB_C2S_CTR_NOT_AUTHORIZED);
+		c2s_count(env, SB_C2S_CTR_not_authorized);
 		return c2s_stream_error(c, env, SB_C2S_SERR_NOT_AUTHORIZED);
 	}
 	if (c2s_name_is(h->name, h->name_len, "auth"))
@@ -263,8 +263,8 @@ enum sb_c2s_action c2s_sasl_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (c2s_name_is(h->name, h->name_len, "response"))
 		return response(c, env, e);
 	if (c2s_name_is(h->name, h->name_len, "abort")) /* §6.4.4 */
-		return fail(c, env, "aborted", SB_C2S_CTR_SASL_ABORTED);
-	c2s_count(env, SB_C2S_CTR_NOT_AUTHORIZED);
+		return fail(c, env, "aborted", SB_C2S_CTR_sasl_aborted);
+	c2s_count(env, SB_C2S_CTR_not_authorized);
 	return c2s_stream_error(c, env, SB_C2S_SERR_NOT_AUTHORIZED);
 }
 
@@ -275,7 +275,7 @@ static bool expect_state(struct sb_c2s *c, struct sb_c2s_env *env, uint8_t state
 	c2s_begin(env);
 	if (c->state == state && c->aux != NULL)
 		return true;
-	c2s_count(env, SB_C2S_CTR_BAD_STATE_CALL);
+	c2s_count(env, SB_C2S_CTR_bad_state_call);
 	*act = c->state == SB_C2S_S_CLOSED ? SB_C2S_ACT_CLOSE : SB_C2S_ACT_NONE;
 	return false;
 }
@@ -293,12 +293,12 @@ enum sb_c2s_action sb_c2s_credentials(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (creds == NULL) {
 		/* RFC 5802 §9: an unknown user gets a stable fake salt and fails
 		 * at the proof, like a wrong password. */
-		c2s_count(env, SB_C2S_CTR_SASL_UNKNOWN_USER);
+		c2s_count(env, SB_C2S_CTR_sasl_unknown_user);
 		if (sb_scram_credentials_fake((enum sb_scram_mech)c->mech, env->cfg.fake_secret,
 					      sizeof(env->cfg.fake_secret), c->aux->user.name,
 					      c->aux->user.len, &fake) != 0)
 			return c2s_finish(c, env, fail(c, env, "temporary-auth-failure",
-						       SB_C2S_CTR_SASL_FAIL_TEMPORARY));
+						       SB_C2S_CTR_sasl_fail_temporary));
 		fake.iterations = env->cfg.fake_iterations;
 		creds = &fake;
 	}
@@ -321,7 +321,7 @@ enum sb_c2s_action sb_c2s_plain_result(struct sb_c2s *c, struct sb_c2s_env *env,
 		return act;
 	if (!ok)
 		return c2s_finish(c, env, fail(c, env, "not-authorized",
-					       SB_C2S_CTR_SASL_FAIL_NOT_AUTHORIZED));
+					       SB_C2S_CTR_sasl_fail_not_authorized));
 	c2s_puts(env, "<success xmlns='" C2S_NS_SASL "'/>");
 	return c2s_finish(c, env, authed(c, env));
 }

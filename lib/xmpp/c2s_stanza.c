@@ -70,7 +70,7 @@ static enum sb_c2s_action stanza_error(const struct sb_c2s *c, struct sb_c2s_env
 {
 	/* §8.3.1: never answer an error with an error. */
 	if (type == SB_C2S_T_ERROR) {
-		c2s_count(env, SB_C2S_CTR_ERROR_NOT_ANSWERED);
+		c2s_count(env, SB_C2S_CTR_error_stanza_not_answered);
 		return SB_C2S_ACT_NONE;
 	}
 	c2s_count(env, ctr);
@@ -91,7 +91,7 @@ static bool local_iq(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_
 	if (type == SB_C2S_T_GET && c2s_name_is(child, cl, "ping") &&
 	    c2s_ns_is(e, &h->child_ns, C2S_NS_PING)) {
 		/* XEP-0199 §4.2: the server answers with an empty result. */
-		c2s_count(env, SB_C2S_CTR_PING_LOCAL);
+		c2s_count(env, SB_C2S_CTR_ping_local);
 		c2s_put_iq_result_open(c, env, e, to_domain);
 		c2s_puts(env, "/>");
 		return true;
@@ -99,7 +99,7 @@ static bool local_iq(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_
 	if (type == SB_C2S_T_SET && env->cfg.legacy_session && c2s_name_is(child, cl, "session") &&
 	    c2s_ns_is(e, &h->child_ns, C2S_NS_SESSION)) {
 		/* RFC 3921 §3 / draft-cridland-xmpp-session: a no-op result. */
-		c2s_count(env, SB_C2S_CTR_SESSION);
+		c2s_count(env, SB_C2S_CTR_session);
 		c2s_put_iq_result_open(c, env, e, true);
 		c2s_puts(env, "/>");
 		return true;
@@ -107,13 +107,13 @@ static bool local_iq(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_
 	if (c2s_name_is(child, cl, "bind") && c2s_ns_is(e, &h->child_ns, C2S_NS_BIND)) {
 		/* One resource per stream (§7.6.2.2). */
 		*act = stanza_error(c, env, e, type, "cancel", "not-allowed",
-				    SB_C2S_CTR_NOT_ALLOWED);
+				    SB_C2S_CTR_stanza_not_allowed);
 		return true;
 	}
 	if (to_domain && !env->cfg.route_server_iq &&
 	    (type == SB_C2S_T_GET || type == SB_C2S_T_SET)) {
 		*act = stanza_error(c, env, e, type, "cancel", "service-unavailable",
-				    SB_C2S_CTR_SERVICE_UNAVAILABLE);
+				    SB_C2S_CTR_stanza_service_unavailable);
 		return true;
 	}
 	return false;
@@ -204,7 +204,7 @@ static enum sb_c2s_action route(struct sb_c2s *c, struct sb_c2s_env *env, const 
 				uint8_t kind, uint8_t type, bool has_to)
 {
 	static const enum sb_c2s_ctr ctr[SB_C2S_KIND_MAX] = {
-		SB_C2S_CTR_ROUTED_MESSAGE, SB_C2S_CTR_ROUTED_PRESENCE, SB_C2S_CTR_ROUTED_IQ,
+		SB_C2S_CTR_routed_message, SB_C2S_CTR_routed_presence, SB_C2S_CTR_routed_iq,
 	};
 	const struct sb_xml_header *h = e->hdr;
 	struct sb_c2s_stanza *s = &env->res.stanza;
@@ -213,10 +213,10 @@ static enum sb_c2s_action route(struct sb_c2s *c, struct sb_c2s_env *env, const 
 	if (!stamp(c, env, e, &rw)) {
 		memset(s, 0, sizeof(*s));
 		return stanza_error(c, env, e, type, "wait", "resource-constraint",
-				    SB_C2S_CTR_ROUTE_OVERFLOW);
+				    SB_C2S_CTR_route_overflow);
 	}
 	if (h->from.flags & SB_XML_SPAN_PRESENT)
-		c2s_count(env, SB_C2S_CTR_FROM_REPLACED);
+		c2s_count(env, SB_C2S_CTR_from_replaced);
 	s->id = moved_span(e, &rw, &h->id, s->bytes, &s->id_len);
 	s->to = has_to ? &env->scratch->jid : NULL;
 	s->kind = kind;
@@ -245,7 +245,7 @@ static enum sb_c2s_action route_presence(struct sb_c2s *c, struct sb_c2s_env *en
 	 * neither broadcast nor taken as availability. */
 	if (given < 0)
 		return stanza_error(c, env, e, type, "modify", "bad-request",
-				    SB_C2S_CTR_BAD_PRIORITY);
+				    SB_C2S_CTR_stanza_bad_priority);
 	act = route(c, env, e, SB_C2S_KIND_PRESENCE, type, has_to);
 	if (act == SB_C2S_ACT_ROUTE) {
 		env->res.stanza.priority = prio;
@@ -287,7 +287,7 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 
 	if (kind == SB_C2S_KIND_MAX) {
 		/* §4.9.3.24; XEP-0198 and other nonzas are not offered. */
-		c2s_count(env, SB_C2S_CTR_UNSUPPORTED_STANZA);
+		c2s_count(env, SB_C2S_CTR_unsupported_stanza_type);
 		return c2s_stream_error(c, env, SB_C2S_SERR_UNSUPPORTED_STANZA);
 	}
 	type = type_of(e);
@@ -300,17 +300,17 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 		 * attributes; a qualified one is a schema violation (§8.3.3.1).
 		 * A duplicate unqualified one never gets here (XML 1.0 §3.1). */
 		return stanza_error(c, env, e, type, "modify", "bad-request",
-				    SB_C2S_CTR_PREFIXED_ADDR);
+				    SB_C2S_CTR_stanza_prefixed_address);
 	}
 	if (!type_allowed(kind, type) ||
 	    (kind == SB_C2S_KIND_IQ && !(h->id.flags & SB_XML_SPAN_PRESENT)))
 		return stanza_error(c, env, e, type, "modify", "bad-request",
-				    SB_C2S_CTR_BAD_REQUEST);
+				    SB_C2S_CTR_stanza_bad_request);
 	if (has_to) {
 		n = c2s_span_value(e, &h->to, env->scratch->text, sizeof(env->scratch->text));
 		if (n < 0 || sb_jid_parse(&env->scratch->jid, env->scratch->text, (size_t)n) < 0)
 			return stanza_error(c, env, e, type, "modify", "jid-malformed",
-					    SB_C2S_CTR_JID_MALFORMED);
+					    SB_C2S_CTR_stanza_jid_malformed);
 		to_domain = is_domain(env, &env->scratch->jid);
 	}
 	if (kind == SB_C2S_KIND_IQ && (!has_to || to_domain) &&

@@ -33,7 +33,7 @@ enum sb_c2s_action c2s_tls_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (c2s_name_is(h->name, h->name_len, "starttls") && c->state == SB_C2S_S_SASL &&
 	    env->cfg.tls_policy != SB_C2S_TLS_OFF && !(c->flags & SB_C2S_F_TLS)) {
 		c2s_puts(env, "<proceed xmlns='" C2S_NS_TLS "'/>");
-		c2s_count(env, SB_C2S_CTR_STARTTLS);
+		c2s_count(env, SB_C2S_CTR_starttls);
 		c->state = SB_C2S_S_TLS_WAIT;
 		c->flags &= (uint8_t)~SB_C2S_F_HDR_SENT;
 		return SB_C2S_ACT_STARTTLS;
@@ -41,7 +41,7 @@ enum sb_c2s_action c2s_tls_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	/* §5.4.2.2: not offered (policy off, already encrypted), inside a
 	 * SASL exchange, or not <starttls/> at all: <failure/>, close the
 	 * stream and the connection. */
-	c2s_count(env, SB_C2S_CTR_STARTTLS_REFUSED);
+	c2s_count(env, SB_C2S_CTR_starttls_refused);
 	c2s_puts(env, "<failure xmlns='" C2S_NS_TLS "'/>");
 	return c2s_stream_error(c, env, SB_C2S_SERR_NONE);
 }
@@ -53,7 +53,7 @@ bool c2s_tls_gate(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_ele
 
 	if (env->cfg.tls_policy != SB_C2S_TLS_REQUIRED || (c->flags & SB_C2S_F_TLS))
 		return false;
-	c2s_count(env, SB_C2S_CTR_TLS_REQUIRED);
+	c2s_count(env, SB_C2S_CTR_tls_required_refused);
 	/* §6.5.4: the SASL answer a client understands, then the stream
 	 * error (§4.9.3.14) that ends it: no SASL before TLS. */
 	if (c2s_ns_is(e, &h->ns, C2S_NS_SASL) && c2s_name_is(h->name, h->name_len, "auth"))
@@ -74,10 +74,10 @@ enum sb_c2s_action sb_c2s_tls_done(struct sb_c2s *c, struct sb_c2s_env *env)
 	if (c->state == SB_C2S_S_TLS_WAIT || direct) {
 		c->flags |= SB_C2S_F_TLS;
 		c->state = SB_C2S_S_STREAM; /* §5.4.3.3: the client opens a new stream */
-		c2s_count(env, SB_C2S_CTR_TLS_ESTABLISHED);
+		c2s_count(env, SB_C2S_CTR_tls_established);
 		return SB_C2S_ACT_NONE;
 	}
-	c2s_count(env, SB_C2S_CTR_BAD_STATE_CALL);
+	c2s_count(env, SB_C2S_CTR_bad_state_call);
 	if (c->state == SB_C2S_S_CLOSED)
 		return SB_C2S_ACT_CLOSE;
 	return c2s_finish(c, env, c2s_stream_error(c, env, SB_C2S_SERR_INTERNAL_SERVER_ERROR));

@@ -8,8 +8,8 @@
  * sequence, offset) so a wrong, lost or reordered byte is caught, and whose
  * round trip goes into a histogram. In the XMPP modes the connections
  * belong to a second application whose open and data callbacks are
- * lg_xmpp.c's, with the same close accounting. Callbacks run on the one
- * worker, so the client keeps its state in one static pointer.
+ * lg_xmpp.c's, with the same close accounting. Both are registered with
+ * the struct sb_lg as their context (lg_main.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -23,13 +23,6 @@
 #include "loadgen.h"
 #include "tcp/conn.h"
 #include "worker.h"
-
-static struct sb_lg *lg_self;
-
-void sb_lg_client_bind(struct sb_lg *lg)
-{
-	lg_self = lg;
-}
 
 static inline uint8_t lg_pattern(uint32_t idx, uint32_t seq, uint32_t off)
 {
@@ -78,9 +71,9 @@ static void lg_close_one(struct sb_lg *lg, struct sb_lg_conn *lc)
 	sb_conn_close(lg->w, lc->c);
 }
 
-static void lg_on_open(struct sb_worker *w, struct sb_conn *c)
+static void lg_on_open(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
-	struct sb_lg *lg = lg_self;
+	struct sb_lg *lg = ctx;
 	struct sb_lg_conn *lc = lg_conn_of(lg, c);
 	uint32_t idx = (uint32_t)c->app_data;
 
@@ -98,9 +91,9 @@ static void lg_on_open(struct sb_worker *w, struct sb_conn *c)
 	lc->next_us = w->now_us + (uint64_t)idx * 7919u % lg->msg_interval_us;
 }
 
-static void lg_on_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+static void lg_on_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 {
-	struct sb_lg *lg = lg_self;
+	struct sb_lg *lg = ctx;
 	struct sb_lg_conn *lc = lg_conn_of(lg, c);
 	uint32_t idx = (uint32_t)c->app_data;
 	uint32_t len = rte_pktmbuf_data_len(m);
@@ -136,23 +129,26 @@ static void lg_on_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *
 		lg_send_msg(lg, idx);
 }
 
-static void lg_on_writable(struct sb_worker *w, struct sb_conn *c)
+static void lg_on_writable(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	(void)ctx;
 	(void)w;
 	(void)c;
 }
 
-static void lg_on_peer_fin(struct sb_worker *w, struct sb_conn *c)
+static void lg_on_peer_fin(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	struct sb_lg *lg = ctx;
+
 	/* The gateway never closes first in these scenarios: count it. */
-	if (lg_conn_of(lg_self, c)->state != SB_LG_C_CLOSING)
-		lg_self->tot.dropped++;
+	if (lg_conn_of(lg, c)->state != SB_LG_C_CLOSING)
+		lg->tot.dropped++;
 	sb_conn_close(w, c);
 }
 
-static void lg_on_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
+static void lg_on_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
 {
-	struct sb_lg *lg = lg_self;
+	struct sb_lg *lg = ctx;
 	struct sb_lg_conn *lc = lg_conn_of(lg, c);
 
 	(void)w;
@@ -184,9 +180,9 @@ const struct sb_app_ops sb_lg_client_ops = {
 	.on_close = lg_on_close,
 };
 
-static void lg_x_on_open(struct sb_worker *w, struct sb_conn *c)
+static void lg_x_on_open(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
-	struct sb_lg *lg = lg_self;
+	struct sb_lg *lg = ctx;
 	struct sb_lg_conn *lc = lg_conn_of(lg, c);
 
 	(void)w;
@@ -197,10 +193,10 @@ static void lg_x_on_open(struct sb_worker *w, struct sb_conn *c)
 	sb_lg_xmpp_on_open(lg, (uint32_t)c->app_data);
 }
 
-static void lg_x_on_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+static void lg_x_on_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 {
 	(void)w;
-	sb_lg_xmpp_on_data(lg_self, (uint32_t)c->app_data, m);
+	sb_lg_xmpp_on_data(ctx, (uint32_t)c->app_data, m);
 }
 
 /* The XMPP client: its own open and data handling, the same close accounting. */
@@ -225,7 +221,7 @@ static int lg_open_one(struct sb_lg *lg, uint32_t idx)
 
 	lc->state = SB_LG_C_OPENING;
 	lg->opening++;
-	c = sb_conn_connect(w, saddr, lg->dst_be, sport, lg->dport_be, &w->nexthop_mac,
+	c = sb_conn_connect(w, saddr, lg->dst_be, sport, lg->dport_be, &lg->nexthop_mac,
 			    lg->app_id, &err);
 	if (c == NULL) {
 		lc->state = SB_LG_C_GONE;

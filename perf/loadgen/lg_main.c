@@ -25,6 +25,7 @@
 #include "config.h"
 #include "config_cli.h"
 #include "impair.h"
+#include "lg_keys.h"
 #include "lg_xmpp.h"
 #include "loadgen.h"
 #include "lg_report.h"
@@ -37,7 +38,6 @@
 static volatile bool lg_quit;
 
 /* The loadgen's application table: the echo client (0) and the XMPP client (1). */
-static const struct sb_app_ops *const lg_apps[] = { &sb_lg_client_ops, &sb_lg_xmpp_ops };
 
 static void lg_on_signal(int sig)
 {
@@ -71,22 +71,23 @@ static int lg_eal_push(struct lg_eal *a, const char *opt, const char *val)
 	return 0;
 }
 
-static int lg_eal_args(struct lg_eal *a, const char *prog, const struct sb_config *cfg)
+static int lg_eal_args(struct lg_eal *a, const char *prog, const struct sb_config *cfg,
+		       const struct sb_lg_keys *lk)
 {
 	char mem[24];
 	int rc = 0;
 
 	memset(a, 0, sizeof(*a));
 	rc |= lg_eal_push(a, prog, "");
-	rc |= lg_eal_push(a, "--lcores=", cfg->loadgen_lcores);
-	rc |= lg_eal_push(a, "--file-prefix=", cfg->loadgen_file_prefix);
+	rc |= lg_eal_push(a, "--lcores=", lk->loadgen_lcores);
+	rc |= lg_eal_push(a, "--file-prefix=", lk->loadgen_file_prefix);
 	rc |= lg_eal_push(a, "--proc-type=primary", "");
 	rc |= lg_eal_push(a, "--no-pci", "");
 	rc |= lg_eal_push(a, "--no-telemetry", "");
 	/* Nothing attaches to the loadgen: unlinked hugepage files cannot
 	 * be left behind by a killed run. */
 	rc |= lg_eal_push(a, "--huge-unlink", "");
-	rc |= lg_eal_push(a, "--vdev=", cfg->loadgen_vdev);
+	rc |= lg_eal_push(a, "--vdev=", lk->loadgen_vdev);
 	if (cfg->eal_mem_mb != 0) {
 		snprintf(mem, sizeof(mem), "%llu", (unsigned long long)cfg->eal_mem_mb);
 		rc |= lg_eal_push(a, "-m", mem);
@@ -113,15 +114,14 @@ static int lg_mode_parse(const char *s, enum sb_lg_mode *mode, bool *mem_only)
 }
 
 static void lg_worker_init(struct sb_worker *w, uint16_t port, const struct sb_config *cfg,
-			   struct sb_shm_worker *stats, struct rte_mempool *pool)
+			   const struct sb_lg_keys *lk, struct sb_shm_worker *stats,
+			   struct rte_mempool *pool)
 {
 	memset(w, 0, sizeof(*w));
 	w->lcore_id = rte_lcore_id();
 	w->port_id = port;
 	w->burst = (uint16_t)cfg->dataplane_burst;
-	w->ipv4_be = rte_cpu_to_be_32(cfg->loadgen_src_ip.addr);
-	w->ipv4_count = (uint32_t)cfg->loadgen_src_count;
-	w->nexthop_be = rte_cpu_to_be_32(cfg->loadgen_dst_ip.addr);
+	w->ipv4_be = rte_cpu_to_be_32(lk->loadgen_src_ip.addr);
 	rte_eth_macaddr_get(port, &w->mac);
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
@@ -131,14 +131,16 @@ static void lg_worker_init(struct sb_worker *w, uint16_t port, const struct sb_c
 	w->quit = &lg_quit;
 	w->tsc_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, (uint64_t)1);
 	w->start_tsc = rte_rdtsc();
+	sb_pktio_init(w);
 }
 
 /* The stack for conns connections, and what it costs: the same code and
  * pools as the gateway's, so the heap's growth across its creation is the
  * gateway's memory per connection slot too. */
-static int lg_tcp_init(struct sb_worker *w, const struct sb_config *cfg, uint32_t conns,
+static int lg_tcp_init(struct sb_lg *lg, const struct sb_config *cfg, uint32_t conns,
 		       bool tx_csum, struct sb_lg_mem *mem)
 {
+	struct sb_worker *w = lg->w;
 	struct rte_malloc_socket_stats before, after;
 	int socket = (int)rte_socket_id();
 	struct sb_tcp_cfg tc;
@@ -153,9 +155,14 @@ static int lg_tcp_init(struct sb_worker *w, const struct sb_config *cfg, uint32_
 	w->tcp->syn_cookie_threshold = (uint32_t)cfg->tcp_syn_cookie_threshold;
 	w->tcp->tx_csum_offload = tx_csum;
 	sb_tcp_cfg_from_config(cfg, &tc);
-	rc = sb_tcp_worker_init(w, &tc, conns, (uint32_t)cfg->tcp_tw_max, 0, lg_apps,
-				(uint8_t)RTE_DIM(lg_apps));
+	rc = sb_tcp_worker_init(w, &tc, conns, (uint32_t)cfg->tcp_tw_max, 0);
 	rte_malloc_get_socket_stats(socket, &after);
+	if (rc == 0) {
+		int id = sb_tcp_app_add(w->tcp, lg->xmpp != NULL ? &sb_lg_xmpp_ops :
+				        &sb_lg_client_ops, lg);
+
+		lg->app_id = (uint8_t)id; /* the first application: cannot fail */
+	}
 	mem->slots = conns;
 	mem->tw_slots = (uint32_t)cfg->tcp_tw_max;
 	mem->heap_bytes = after.heap_allocsz_bytes - before.heap_allocsz_bytes;
@@ -163,12 +170,13 @@ static int lg_tcp_init(struct sb_worker *w, const struct sb_config *cfg, uint32_
 }
 
 /* Wait for the link, then ask for the gateway's MAC every 200 ms until it answers. */
-static int lg_resolve(struct sb_worker *w, uint64_t timeout_us)
+static int lg_resolve(struct sb_lg *lg, uint64_t timeout_us)
 {
+	struct sb_worker *w = lg->w;
 	struct rte_mbuf *pkts[64];
 	uint64_t next_us = 0;
 
-	while (!lg_quit && !w->nexthop_known) {
+	while (!lg_quit && !lg->nexthop_known) {
 		struct rte_eth_link link = { 0 };
 
 		w->now_us = (rte_rdtsc() - w->start_tsc) / w->tsc_per_us;
@@ -178,7 +186,7 @@ static int lg_resolve(struct sb_worker *w, uint64_t timeout_us)
 		 * would only count as a TX drop. */
 		rte_eth_link_get_nowait(w->port_id, &link);
 		if (link.link_status == RTE_ETH_LINK_UP && w->now_us >= next_us) {
-			sb_arp_request(w, w->nexthop_be);
+			sb_arp_request(w, lg->dst_be);
 			next_us = w->now_us + 200000;
 		}
 		for (uint16_t i = 0, n = rte_eth_rx_burst(w->port_id, 0, pkts, RTE_DIM(pkts));
@@ -187,7 +195,7 @@ static int lg_resolve(struct sb_worker *w, uint64_t timeout_us)
 		sb_pktio_flush(w);
 		rte_delay_us_sleep(1000);
 	}
-	return w->nexthop_known ? 0 : -EINTR;
+	return lg->nexthop_known ? 0 : -EINTR;
 }
 
 /* One loop turn: receive, drive the scenario, timers, send. Returns work done. */
@@ -199,10 +207,7 @@ static unsigned lg_turn(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst
 	uint16_t n;
 
 	w->now_us = (now_tsc - w->start_tsc) / w->tsc_per_us;
-	n = rte_eth_rx_burst(w->port_id, 0, pkts, burst);
-	SB_CTR_ADD(w, rx_pkts, n);
-	if (unlikely(w->impair != NULL))
-		n = sb_impair_rx(w, pkts, n, burst, now_tsc);
+	n = w->io.rx(w, pkts, burst, now_tsc);
 	for (uint16_t i = 0; i < n; i++)
 		sb_eth_input(w, pkts[i]);
 	work = n;
@@ -219,9 +224,7 @@ static unsigned lg_turn(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst
 	if (lg->xmpp != NULL)
 		work += sb_lg_xmpp_keepalive_some(lg, lg->open_start_us);
 	sb_tcp_io_timers(w, w->now_us);
-	if (unlikely(w->impair != NULL))
-		sb_impair_tx(w, now_tsc);
-	sb_pktio_flush(w);
+	w->io.flush(w, now_tsc);
 	return work;
 }
 
@@ -248,7 +251,7 @@ static void lg_drain(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst,
  * are not delivered to it, RFC 6121 §8.5.2.2.1), then messages flow for
  * hold_s, then those in flight have at most drain_ms to arrive (the run
  * ends as soon as all have, lg_drained). Returns the latest end. */
-static uint64_t lg_msg_window(struct sb_lg *lg, const struct sb_config *cfg,
+static uint64_t lg_msg_window(struct sb_lg *lg, const struct sb_lg_keys *cfg,
 			      uint64_t deadline_us)
 {
 	uint64_t now_us = lg->w->now_us;
@@ -266,7 +269,7 @@ static bool lg_drained(const struct sb_lg *lg)
 }
 
 /* Open, then hold or echo, until done, a signal, or the hard cap; then close. */
-static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadline_us)
+static bool lg_run(struct sb_lg *lg, const struct sb_lg_keys *cfg, uint64_t deadline_us)
 {
 	struct sb_worker *w = lg->w;
 	struct rte_mbuf *pkts[256];
@@ -309,7 +312,26 @@ static bool lg_run(struct sb_lg *lg, const struct sb_config *cfg, uint64_t deadl
 	return sb_lg_report_ok(lg, &rep);
 }
 
-static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_worker *w,
+/* The net layer's questions (struct sb_net_hooks): our source addresses
+ * are a range, and the one neighbour we need is the gateway. */
+static bool lg_owns(void *ctx, uint32_t addr_be)
+{
+	const struct sb_lg *lg = ctx;
+
+	return rte_be_to_cpu_32(addr_be) - lg->src_host < lg->src_count;
+}
+
+static void lg_arp_reply(void *ctx, uint32_t ip_be, const struct rte_ether_addr *mac)
+{
+	struct sb_lg *lg = ctx;
+
+	if (ip_be == lg->dst_be) {
+		rte_ether_addr_copy(mac, &lg->nexthop_mac);
+		lg->nexthop_known = true;
+	}
+}
+
+static int lg_setup(struct sb_lg *lg, const struct sb_lg_keys *cfg, struct sb_worker *w,
 		    enum sb_lg_mode mode)
 {
 	memset(lg, 0, sizeof(*lg));
@@ -324,10 +346,9 @@ static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_wor
 	lg->msg_bytes = (uint16_t)cfg->loadgen_msg_bytes;
 	lg->msg_interval_us = cfg->loadgen_msg_rate ? 1000000u / cfg->loadgen_msg_rate : 0;
 	lg->tsc_hz = rte_get_tsc_hz();
-	lg->app_id = 0;
 	sb_lg_hist_reset(&lg->lat_ns);
+	w->net = (struct sb_net_hooks){ .owns = lg_owns, .arp_reply = lg_arp_reply, .ctx = lg };
 	if (lg->mode == SB_LG_MODE_XMPP_LOGIN || lg->mode == SB_LG_MODE_XMPP_MSG) {
-		lg->app_id = 1;
 		if (sb_lg_xmpp_create(lg, cfg, lg->mode == SB_LG_MODE_XMPP_MSG) < 0) {
 			fprintf(stderr, "sb-loadgen: xmpp: bad loadgen.xmpp_* settings (xmpp-msg "
 				"needs an even number of connections, one user each)\n");
@@ -345,13 +366,14 @@ static int lg_setup(struct sb_lg *lg, const struct sb_config *cfg, struct sb_wor
 				RTE_CACHE_LINE_SIZE);
 	if (lg->conns == NULL)
 		return -ENOMEM;
-	sb_lg_client_bind(lg);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static struct sb_config cfg;
+	static struct sb_lg_keys lk;
+	struct sb_config_ext ext;
 	static struct sb_lg lg;
 	static struct lg_eal eal;
 	struct sb_worker *w;
@@ -365,20 +387,24 @@ int main(int argc, char **argv)
 	uint16_t port;
 
 	static char msg[65536];
-	int cli = sb_config_cli(&cfg, argc, argv, "sb-loadgen", lg_usage_extra, msg, sizeof(msg));
+	int cli;
+
+	sb_lg_keys_ext(&ext, &lk);
+	cli = sb_config_cli_ext(&cfg, &ext, argc, argv, "sb-loadgen", lg_usage_extra, msg,
+				sizeof(msg));
 
 	if (cli >= 0) {
 		fputs(msg, cli == 0 ? stdout : stderr);
 		return cli;
 	}
-	if (lg_mode_parse(cfg.loadgen_mode, &mode, &mem_only) < 0) {
+	if (lg_mode_parse(lk.loadgen_mode, &mode, &mem_only) < 0) {
 		fprintf(stderr, "sb-loadgen: loadgen.mode must be hold, echo, churn, mem, "
 			"xmpp-login or xmpp-msg\n");
 		return 2;
 	}
-	if (lg_eal_args(&eal, argv[0], &cfg) < 0 || rte_eal_init(eal.argc, eal.argv) < 0) {
+	if (lg_eal_args(&eal, argv[0], &cfg, &lk) < 0 || rte_eal_init(eal.argc, eal.argv) < 0) {
 		fprintf(stderr, "sb-loadgen: EAL init failed (hugepages? prefix '%s' in use?)\n",
-			cfg.loadgen_file_prefix);
+			lk.loadgen_file_prefix);
 		return 1;
 	}
 	signal(SIGINT, lg_on_signal);
@@ -396,10 +422,10 @@ int main(int argc, char **argv)
 	}
 	if (!mem_only && sb_port_start(port, 1, pool, &cfg, &tx_csum) < 0)
 		goto out;
-	lg_worker_init(w, port, &cfg, stats, pool);
-	if (lg_setup(&lg, &cfg, w, mode) < 0)
+	lg_worker_init(w, port, &cfg, &lk, stats, pool);
+	if (lg_setup(&lg, &lk, w, mode) < 0)
 		goto out;
-	rc = lg_tcp_init(w, &cfg, lg.n_conns, tx_csum, &mem);
+	rc = lg_tcp_init(&lg, &cfg, lg.n_conns, tx_csum, &mem);
 	sb_lg_report_mem(&mem, rc);
 	if (rc < 0 || mem_only) {
 		rc = rc < 0 ? 1 : 0;
@@ -408,14 +434,14 @@ int main(int argc, char **argv)
 	if (sb_impair_create(w, &cfg) < 0)
 		goto out;
 	/* The hard cap counts from start-up, ARP included. */
-	cap_us = cfg.loadgen_duration_s * 1000000u;
-	rc = lg_resolve(w, RTE_MIN(cap_us, cfg.loadgen_arp_timeout_ms * 1000u));
+	cap_us = lk.loadgen_duration_s * 1000000u;
+	rc = lg_resolve(&lg, RTE_MIN(cap_us, lk.loadgen_arp_timeout_ms * 1000u));
 	if (rc < 0) {
 		fprintf(stderr, "sb-loadgen: no ARP answer from the gateway (%s)\n", strerror(-rc));
 		rc = 1;
 		goto out;
 	}
-	rc = lg_run(&lg, &cfg, cap_us) ? 0 : 1;
+	rc = lg_run(&lg, &lk, cap_us) ? 0 : 1;
 out:
 	if (!mem_only && port < RTE_MAX_ETHPORTS)
 		sb_port_stop(port);

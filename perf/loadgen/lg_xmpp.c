@@ -22,7 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "config.h"
+#include "lg_keys.h"
 #include "lg_xmpp.h"
 #include "lg_xmpp_priv.h"
 #include "lg_xsasl.h"
@@ -31,7 +31,7 @@
 #include "worker.h"
 #include "xml.h"
 
-int sb_lg_xmpp_create(struct sb_lg *lg, const struct sb_config *cfg, bool msg_mode)
+int sb_lg_xmpp_create(struct sb_lg *lg, const struct sb_lg_keys *cfg, bool msg_mode)
 {
 	struct sb_lg_xmpp *xm = calloc(1, sizeof(*xm));
 

@@ -19,7 +19,7 @@
 #include "lg_hist.h"
 #include "lg_xproto.h"
 
-struct sb_config;
+struct sb_lg_keys;
 struct sb_conn;
 struct sb_lg;
 struct sb_worker;
@@ -53,7 +53,7 @@ struct sb_lg_xmpp_totals {
 };
 
 /* Allocate and configure the XMPP state of lg (mode xmpp-login or xmpp-msg). */
-int sb_lg_xmpp_create(struct sb_lg *lg, const struct sb_config *cfg, bool msg_mode);
+int sb_lg_xmpp_create(struct sb_lg *lg, const struct sb_lg_keys *cfg, bool msg_mode);
 
 /* TCP callbacks of the XMPP client (lg_client.c's application table). */
 void sb_lg_xmpp_on_open(struct sb_lg *lg, uint32_t idx);

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ether.h>
+
 #include "lg_hist.h"
 
 struct sb_conn;
@@ -86,7 +88,9 @@ struct sb_lg {
 	uint16_t msg_bytes;
 	uint64_t msg_interval_us;  /* 0: next message as soon as the echo is back */
 	uint64_t tsc_hz;
-	uint8_t app_id;            /* index of the client in the application table */
+	uint8_t app_id;            /* the client's id in the TCP application table */
+	bool nexthop_known;        /* nexthop_mac learned from an ARP reply */
+	struct rte_ether_addr nexthop_mac; /* the gateway's (dst_be's) MAC */
 
 	uint64_t open_start_us;    /* first connect */
 	uint64_t all_open_us;      /* every connection settled (0: not yet) */
@@ -108,9 +112,6 @@ struct sb_lg {
 /* The client applications (lg_client.c): echo/hold/churn, and XMPP. */
 extern const struct sb_app_ops sb_lg_client_ops;
 extern const struct sb_app_ops sb_lg_xmpp_ops;
-
-/* Bind the client to lg (one loadgen per process). */
-void sb_lg_client_bind(struct sb_lg *lg);
 
 /* Open what the rate allows by now; returns the connections opened. */
 unsigned sb_lg_open_some(struct sb_lg *lg);

@@ -97,6 +97,26 @@ it_user_add() {
 	echo "$2" | $SBCTL user add "$1" - >/dev/null || it_fail "sbctl user add $1"
 }
 
+# it_pair_ready: accounts alice and bob, both logged in on their own client
+# process, which holds its streams until "$go" exists and then chats
+# (xmpp_client.py pair). Sets pair (its pid) and go; fails if the logins do
+# not happen within 30 s.
+it_pair_ready() {
+	local ready="$SB_RUN/ready"
+	it_user_add alice secret-a
+	it_user_add bob secret-b
+	go="$SB_RUN/go"
+	it_xmpp pair alice@switchboard.test secret-a bob@switchboard.test secret-b \
+		--ready "$ready" --go "$go" --timeout 120 &
+	pair=$!
+	for _ in $(seq 150); do
+		[ -f "$ready" ] && break
+		kill -0 $pair 2>/dev/null || break
+		sleep 0.2
+	done
+	[ -f "$ready" ] || it_fail "the clients did not log in"
+}
+
 # it_route_counter NAME: a control-plane routing counter from sbctl status.
 it_route_counter() {
 	$SBCTL status | awk -v n="$1" '$1 == n { v = $2 } END { print v + 0 }'

@@ -9,15 +9,7 @@ IT_NAME=xbad
 
 it_step "start, two clients logged in"
 it_start
-it_user_add alice secret-a
-it_user_add bob secret-b
-ready="$SB_RUN/ready"
-go="$SB_RUN/go"
-it_xmpp pair alice@switchboard.test secret-a bob@switchboard.test secret-b \
-	--ready "$ready" --go "$go" --timeout 120 &
-pair=$!
-for i in $(seq 150); do [ -f "$ready" ] && break; kill -0 $pair 2>/dev/null || break; sleep 0.2; done
-[ -f "$ready" ] || it_fail "the clients did not log in"
+it_pair_ready
 
 for c in malformed doctype entity-bomb comment pi huge bad-utf8; do
 	it_step "bad input: $c"

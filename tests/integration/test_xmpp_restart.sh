@@ -9,15 +9,7 @@ IT_NAME=xrestart
 
 it_step "start, two clients logged in and chatting"
 it_start
-it_user_add alice secret-a
-it_user_add bob secret-b
-ready="$SB_RUN/ready"
-go="$SB_RUN/go"
-it_xmpp pair alice@switchboard.test secret-a bob@switchboard.test secret-b \
-	--ready "$ready" --go "$go" --timeout 120 &
-pair=$!
-for i in $(seq 150); do [ -f "$ready" ] && break; kill -0 $pair 2>/dev/null || break; sleep 0.2; done
-[ -f "$ready" ] || it_fail "the clients did not log in"
+it_pair_ready
 accepted=$(it_counter xmpp_accepted)
 
 it_step "SIGKILL sb-control and start a new one"

@@ -7,7 +7,6 @@
  * an overlong request gets an error; every case moves its counter.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,9 +24,10 @@
 #include <cmocka.h>
 
 #include "server.h"
+#include "tmpdir.h"
 
 struct fx {
-	char dir[64];
+	char dir[SB_TEST_TMPDIR_MAX];
 	char path[96];
 	struct sb_cli_server srv;
 	unsigned dispatched;
@@ -44,22 +44,13 @@ static void fx_dispatch(void *arg, const char *req, struct sb_out *o)
 		sb_out_printf(o, "error: unknown command '%s'\n", req);
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sb-cli-test-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (sb_test_tmpdir_make(f->dir, "cli-test") < 0)
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/run/sb.sock", f->dir);
 	f->srv.fd = -1;
@@ -72,7 +63,7 @@ static int fx_teardown(void **state)
 	struct fx *f = *state;
 
 	sb_cli_server_close(&f->srv);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	sb_test_tmpdir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -37,12 +37,8 @@
 #include "worker.h"
 #include "xmpp/xc.h"
 
-#define DP_APP_REC SB_APP_MAX /* the recording application, after the gateway's */
 #define DP_RUN_MAX 100000u    /* turns of dp_run before it calls the wire stuck */
 
-/* The application callbacks have no context argument (issue 15, part 1):
- * the harness in use is found here. One harness at a time per process. */
-static struct dp_h *dp_cur;
 static unsigned dp_next_id;
 
 /* EAL leaves its runtime folder behind even with --no-shconf: remove it,
@@ -87,9 +83,9 @@ static void rec_window(struct sb_worker *w, struct dp_sock *s)
 		sb_conn_set_rcv_space(w, s->c, s->held >= s->rcv_limit ? 0 : s->rcv_limit - s->held);
 }
 
-static void rec_accept(struct sb_worker *w, struct sb_conn *c)
+static void rec_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
-	struct dp_h *h = dp_cur;
+	struct dp_h *h = ctx;
 	struct dp_sock *s = dp_sock_of(c);
 
 	if (s == NULL) { /* a passive open on the gateway's DP_PORT_REC */
@@ -103,10 +99,11 @@ static void rec_accept(struct sb_worker *w, struct sb_conn *c)
 	rec_window(w, s);
 }
 
-static void rec_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
+static void rec_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 {
 	struct dp_sock *s = dp_sock_of(c);
 
+	(void)ctx;
 	for (struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
 		uint32_t n = seg->data_len;
 		uint32_t keep = s->rx_len >= DP_RX_MAX ? 0 : RTE_MIN(n, DP_RX_MAX - s->rx_len);
@@ -119,22 +116,25 @@ static void rec_data(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 	rec_window(w, s);
 }
 
-static void rec_writable(struct sb_worker *w, struct sb_conn *c)
+static void rec_writable(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	(void)ctx;
 	(void)w;
 	dp_sock_of(c)->writable++;
 }
 
-static void rec_peer_fin(struct sb_worker *w, struct sb_conn *c)
+static void rec_peer_fin(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
+	(void)ctx;
 	dp_sock_of(c)->peer_fin = true;
 	sb_conn_close(w, c);
 }
 
-static void rec_close(struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
+static void rec_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why)
 {
 	struct dp_sock *s = dp_sock_of(c);
 
+	(void)ctx;
 	(void)w;
 	(void)why;
 	s->closed = true;
@@ -150,13 +150,23 @@ static const struct sb_app_ops dp_rec_app = {
 	.on_close = rec_close,
 };
 
-static const struct sb_app_ops *const dp_gw_apps[] = {
-	[SB_APP_ECHO] = &sb_app_echo,
-	[SB_APP_DISCARD] = &sb_app_discard,
-	[SB_APP_C2S] = &sb_xc_app,
-	[DP_APP_REC] = &dp_rec_app,
-};
-static const struct sb_app_ops *const dp_peer_apps[] = { &dp_rec_app };
+/* The peer opens every connection from an address of its own: DP_SOCKS
+ * of them from DP_PEER_IP (struct sb_net_hooks). */
+static bool dp_peer_owns(void *ctx, uint32_t addr_be)
+{
+	(void)ctx;
+	return rte_be_to_cpu_32(addr_be) - DP_PEER_IP < DP_SOCKS;
+}
+
+/* Application app with context ctx listening on port of worker w, as
+ * dataplane/main.c registers them. */
+static void dp_listen(struct sb_worker *w, uint16_t port, const struct sb_app_ops *app, void *ctx)
+{
+	int id = sb_tcp_app_add(w->tcp, app, ctx);
+
+	assert_true(id >= 0);
+	assert_int_equal(sb_tcp_listen(w->tcp, rte_cpu_to_be_16(port), (uint8_t)id), 0);
+}
 
 /* A ring port: frames sent on it go to `tx`, frames received come from `rx`. */
 static uint16_t dp_port(struct dp_h *h, const char *what, struct rte_ring *rx, struct rte_ring *tx)
@@ -177,7 +187,7 @@ static uint16_t dp_port(struct dp_h *h, const char *what, struct rte_ring *rx, s
 }
 
 /* A worker as dataplane/main.c sets one up, on port `k` of the harness. */
-static struct sb_worker *dp_worker(struct dp_h *h, unsigned k, uint32_t ip, uint32_t n_ip)
+static struct sb_worker *dp_worker(struct dp_h *h, unsigned k, uint32_t ip)
 {
 	struct sb_worker *w = rte_zmalloc("dp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
 
@@ -186,7 +196,6 @@ static struct sb_worker *dp_worker(struct dp_h *h, unsigned k, uint32_t ip, uint
 	w->port_id = h->port[k];
 	w->burst = 32;
 	w->ipv4_be = rte_cpu_to_be_32(ip);
-	w->ipv4_count = n_ip;
 	w->mac = (struct rte_ether_addr){ { 0x02, 0, 0, 0, (uint8_t)h->id, (uint8_t)(k + 1) } };
 	sb_idle_init(&w->idle, 1, 0);
 	w->msg_pool = h->msg_pool;
@@ -197,11 +206,11 @@ static struct sb_worker *dp_worker(struct dp_h *h, unsigned k, uint32_t ip, uint
 	w->pkt_pool = h->pkt_pool;
 	w->quit = &h->quit;
 	w->tsc_per_us = 1;
+	sb_pktio_init(w);
 	return w;
 }
 
-static void dp_tcp(struct dp_h *h, struct sb_worker *w, const struct sb_app_ops *const *apps,
-		   uint8_t n_apps)
+static void dp_tcp(struct dp_h *h, struct sb_worker *w)
 {
 	struct sb_tcp_cfg tc;
 	struct sb_tcp_worker *t = rte_zmalloc("dp_tcp", sizeof(*t), RTE_CACHE_LINE_SIZE);
@@ -213,7 +222,7 @@ static void dp_tcp(struct dp_h *h, struct sb_worker *w, const struct sb_app_ops 
 	t->syn_cookie_threshold = (uint32_t)h->cfg.tcp_syn_cookie_threshold;
 	sb_tcp_cfg_from_config(&h->cfg, &tc);
 	assert_int_equal(sb_tcp_worker_init(w, &tc, (uint32_t)h->cfg.tcp_max_conns,
-					    (uint32_t)h->cfg.tcp_tw_max, 0, apps, n_apps), 0);
+					    (uint32_t)h->cfg.tcp_tw_max, 0), 0);
 }
 
 /* The defaults of every key, with the pools sized for a test. */
@@ -280,8 +289,9 @@ struct dp_h *dp_new(const struct dp_opts *o)
 	dp_pools(h);
 	h->port[0] = dp_port(h, "gw", h->wire[1], h->wire[0]);
 	h->port[1] = dp_port(h, "peer", h->wire[0], h->wire[1]);
-	h->gw = dp_worker(h, 0, DP_GW_IP, 1);
-	h->peer = dp_worker(h, 1, DP_PEER_IP, DP_SOCKS);
+	h->gw = dp_worker(h, 0, DP_GW_IP);
+	h->peer = dp_worker(h, 1, DP_PEER_IP);
+	h->peer->net.owns = dp_peer_owns;
 	h->gw->n_shards = DP_SHARDS;
 	for (unsigned s = 0; s < DP_SHARDS; s++) {
 		h->gw->up[s] = h->up[s];
@@ -290,14 +300,14 @@ struct dp_h *dp_new(const struct dp_opts *o)
 	h->gw->msg_reserve = (uint32_t)(h->cfg.rings_msgs / 4);
 	h->gw->hb_interval_tsc = 1000;
 	sb_ctl_link_init(h->gw);
-	dp_cur = h;
-	dp_tcp(h, h->gw, dp_gw_apps, (uint8_t)RTE_DIM(dp_gw_apps));
-	dp_tcp(h, h->peer, dp_peer_apps, (uint8_t)RTE_DIM(dp_peer_apps));
-	sb_tcp_listen(h->gw->tcp, rte_cpu_to_be_16(DP_PORT_ECHO), SB_APP_ECHO);
-	sb_tcp_listen(h->gw->tcp, rte_cpu_to_be_16(DP_PORT_REC), DP_APP_REC);
+	dp_tcp(h, h->gw);
+	dp_tcp(h, h->peer);
+	h->peer_app = (uint8_t)sb_tcp_app_add(h->peer->tcp, &dp_rec_app, h);
+	dp_listen(h->gw, DP_PORT_ECHO, &sb_app_echo, NULL);
+	dp_listen(h->gw, DP_PORT_REC, &dp_rec_app, h);
 	if (o->c2s) {
-		assert_int_equal(sb_xc_worker_init(h->gw, &h->cfg), 0);
-		sb_tcp_listen(h->gw->tcp, rte_cpu_to_be_16(DP_PORT_C2S), SB_APP_C2S);
+		assert_int_equal(sb_xc_worker_init(h->gw, &h->cfg, &h->xw), 0);
+		dp_listen(h->gw, DP_PORT_C2S, &sb_xc_app, h->xw);
 	}
 	return h;
 }
@@ -310,10 +320,8 @@ static void dp_free_tcp(struct sb_worker *w)
 	rte_free(w->tcp);
 }
 
-static void dp_free_xmpp(struct sb_worker *w)
+static void dp_free_xmpp(struct sb_xc_worker *xw)
 {
-	struct sb_xc_worker *xw = w->xmpp;
-
 	rte_mempool_free(xw->conn_pool);
 	rte_mempool_free(xw->ctx_pool);
 	rte_mempool_free(xw->aux_pool);
@@ -329,8 +337,8 @@ void dp_free(struct dp_h *h)
 {
 	struct rte_mbuf *m;
 
-	if (h->gw->xmpp != NULL)
-		dp_free_xmpp(h->gw);
+	if (h->xw != NULL)
+		dp_free_xmpp(h->xw);
 	dp_free_tcp(h->gw);
 	dp_free_tcp(h->peer);
 	for (unsigned k = 0; k < 2; k++) {
@@ -352,7 +360,6 @@ void dp_free(struct dp_h *h)
 	free(h->socks);
 	free(h->gw_socks);
 	free(h);
-	dp_cur = NULL;
 }
 
 /* Frames waiting at worker w's port go through its input path. */
@@ -378,8 +385,12 @@ void dp_run(struct dp_h *h)
 		moved = dp_rx(h->peer) + dp_rx(h->gw);
 		sb_tcp_io_timers(h->gw, h->now_us);
 		sb_tcp_io_timers(h->peer, h->now_us);
-		if (h->gw->xmpp != NULL)
-			sb_xc_turn(h->gw, h->now_us);
+		for (unsigned i = 0; i < h->gw->tcp->n_apps; i++) {
+			const struct sb_tcp_app *a = &h->gw->tcp->apps[i];
+
+			if (a->ops->on_turn != NULL)
+				a->ops->on_turn(a->ctx, h->gw, h->now_us);
+		}
 		if (moved == 0 && h->gw->tx_n == 0 && h->peer->tx_n == 0)
 			return;
 	}
@@ -412,7 +423,7 @@ struct dp_sock *dp_connect(struct dp_h *h, uint16_t dport)
 	 * stays out of the way. */
 	s->c = sb_conn_connect(h->peer, rte_cpu_to_be_32(DP_PEER_IP + k),
 			       rte_cpu_to_be_32(DP_GW_IP), rte_cpu_to_be_16((uint16_t)(20000 + k)),
-			       rte_cpu_to_be_16(dport), &h->gw->mac, 0, &err);
+			       rte_cpu_to_be_16(dport), &h->gw->mac, h->peer_app, &err);
 	assert_int_equal(err, 0);
 	assert_non_null(s->c);
 	s->c->app_data = (uint64_t)(uintptr_t)s;
@@ -608,7 +619,7 @@ struct dp_sock *dp_c2s_window_shut(struct dp_h *h, unsigned n, unsigned *ret_rou
 {
 	struct dp_sock *s;
 
-	h->gw->xmpp->input_budget = 16384; /* the window, from the first byte on */
+	h->xw->input_budget = 16384; /* the window, from the first byte on */
 	dp_ctl_attach(h, 1);
 	s = dp_c2s_login(h, "alice");
 	h->gw->mbufs_low = true;

@@ -29,6 +29,7 @@ struct rte_mempool;
 struct rte_ring;
 struct sb_conn;
 struct sb_worker;
+struct sb_xc_worker;
 
 #define DP_SHARDS 2u
 #define DP_SOCKS 512u          /* peer connections one harness can hold */
@@ -72,6 +73,8 @@ struct dp_h {
 	uint16_t port[2];               /* ring ports of gw and peer */
 	struct sb_worker *gw;
 	struct sb_worker *peer;
+	struct sb_xc_worker *xw;        /* the gateway's c2s state (dp_opts.c2s), else NULL */
+	uint8_t peer_app;               /* the recording application's id on the peer */
 	uint64_t now_us;
 	unsigned id;                    /* this harness's number in the process */
 	unsigned n_socks;
@@ -112,7 +115,7 @@ void dp_read(struct dp_h *h, struct dp_sock *s, uint32_t n);
 /* Orderly close from the peer; runs until the gateway has let go. */
 void dp_close(struct dp_h *h, struct dp_sock *s);
 
-/* Counter `name` of the gateway worker (lib/msg/dp_counters.def). */
+/* Counter `name` of the gateway worker (dataplane/dp_counters.def). */
 #define DP_CTR(h, name) ((h)->gw->ctr[SB_DP_CTR_##name])
 
 /* --- the test as sb-control --- */

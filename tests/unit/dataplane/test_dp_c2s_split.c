@@ -104,14 +104,14 @@ static struct dp_h *setup_c2s(void)
 {
 	struct dp_h *h = dp_new(&(struct dp_opts){ .c2s = true });
 
-	h->gw->xmpp->env.random = fixed_random;
+	h->xw->env.random = fixed_random;
 	dp_ctl_attach(h, 1);
 	return h;
 }
 
 static void teardown_c2s(struct dp_h *h)
 {
-	struct sb_xc_worker *xw = h->gw->xmpp;
+	struct sb_xc_worker *xw = h->xw;
 
 	/* Every connection closed: all objects back in their pools. */
 	assert_int_equal(h->gw->tcp->conns, 0);

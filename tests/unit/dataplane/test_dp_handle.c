@@ -55,7 +55,7 @@ static struct dp_h *setup(void)
 static void test_index_out_of_range(void **state)
 {
 	struct dp_h *h = setup();
-	uint32_t n = h->gw->xmpp->xtab_n;
+	uint32_t n = h->xw->xtab_n;
 
 	(void)state;
 	assert_int_equal(n, h->cfg.tcp_max_conns);
@@ -76,7 +76,7 @@ static void test_stale_generation_ignored(void **state)
 	uint32_t before = s->rx_len;
 
 	(void)state;
-	assert_true(req.conn < h->gw->xmpp->xtab_n);
+	assert_true(req.conn < h->xw->xtab_n);
 	dp_ctl_reply(h, req.shard, SB_MSG_AUTH_RESP, req.conn, req.conn_gen + 1, 0, NULL, 0);
 	dp_ctl_reply(h, req.shard, SB_MSG_KICK, req.conn, req.conn_gen - 1, 0, NULL, 0);
 	assert_int_equal(DP_CTR(h, xmpp_stale_reply), 2);
@@ -98,7 +98,7 @@ static void test_reply_after_close(void **state)
 	struct dp_h *h = setup();
 	struct sb_msg req;
 	struct dp_sock *s = waiting_login(h, &req);
-	struct sb_xc_conn *x = h->gw->xmpp->xtab[req.conn];
+	struct sb_xc_conn *x = h->xw->xtab[req.conn];
 
 	(void)state;
 	assert_int_equal(x->gen, req.conn_gen);
@@ -110,7 +110,7 @@ static void test_reply_after_close(void **state)
 	dp_ctl_reply(h, req.shard, SB_MSG_AUTH_RESP, req.conn, req.conn_gen, 0, NULL, 0);
 	assert_int_equal(DP_CTR(h, xmpp_stale_reply), 1);
 	assert_false(dp_sock_saw(s, "<success"));
-	assert_int_equal(rte_mempool_avail_count(h->gw->xmpp->conn_pool), h->cfg.tcp_max_conns);
+	assert_int_equal(rte_mempool_avail_count(h->xw->conn_pool), h->cfg.tcp_max_conns);
 	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
 	dp_free(h);
 }

@@ -29,7 +29,7 @@
 /* The one bound session's object. */
 static struct sb_xc_conn *bound_xc(struct dp_h *h)
 {
-	struct sb_xc_worker *xw = h->gw->xmpp;
+	struct sb_xc_worker *xw = h->xw;
 
 	assert_int_equal(xw->bound.n, 1);
 	return xw->xtab[xw->bound.head];
@@ -121,7 +121,7 @@ static void test_slow_reader_held_then_flushed(void **state)
 	for (unsigned i = 0; i < n; i++)
 		assert_int_equal(nums[i], i);
 	assert_null(x->held_head);
-	assert_int_equal(h->gw->xmpp->held_objs, 0);
+	assert_int_equal(h->xw->held_objs, 0);
 	assert_false(h->gw->ctl_paused);
 	assert_int_equal(DP_CTR(h, xmpp_delivered), N_MSGS);
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 0);
@@ -170,7 +170,7 @@ static void test_stalled_reader_reset_and_returned(void **state)
 		deliver(h, x, i);
 	assert_non_null(x->held_head);
 	/* No progress for xmpp.slow_reader_ms: reset, not waited on. */
-	dp_advance(h, h->gw->xmpp->slow_reader_ms - 10);
+	dp_advance(h, h->xw->slow_reader_ms - 10);
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 0);
 	dp_advance(h, 20);
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 1);
@@ -188,7 +188,7 @@ static void test_stalled_reader_reset_and_returned(void **state)
 	assert_true(N_MSGS - n_ret >= n_got);
 	assert_true(N_MSGS - n_ret - n_got <= h->cfg.tcp_snd_queue_max / PAD + 1);
 	assert_int_equal(DP_CTR(h, xmpp_deliver_lost), 0);
-	assert_int_equal(h->gw->xmpp->held_objs, 0);
+	assert_int_equal(h->xw->held_objs, 0);
 	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
 	dp_free(h);
 }
@@ -201,7 +201,7 @@ static void test_share_exceeded_resets(void **state)
 	unsigned ret[N_MSGS];
 
 	(void)state;
-	h->gw->xmpp->hold_conn_max = 8; /* objects: a few stanzas */
+	h->xw->hold_conn_max = 8; /* objects: a few stanzas */
 	for (unsigned i = 0; i < N_MSGS && !s->closed; i++)
 		deliver(h, x, i);
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 1);
@@ -218,7 +218,7 @@ static void test_worker_share_pauses_the_link(void **state)
 {
 	struct dp_sock *bob_s, *carol_s;
 	struct dp_h *h = slow_bob(&bob_s);
-	struct sb_xc_worker *xw = h->gw->xmpp;
+	struct sb_xc_worker *xw = h->xw;
 	struct sb_xc_conn *bob = bound_xc(h), *carol;
 
 	(void)state;

@@ -39,8 +39,8 @@ static unsigned take_replays(struct dp_h *h, unsigned seen[USERS])
 		assert_int_equal(m->kind, SB_MSG_BIND_REQ);
 		assert_true(m->flags & SB_MSG_F_REPLAY);
 		/* The handle names the connection the JID is bound on. */
-		assert_true(m->conn < h->gw->xmpp->xtab_n);
-		x = h->gw->xmpp->xtab[m->conn];
+		assert_true(m->conn < h->xw->xtab_n);
+		x = h->xw->xtab[m->conn];
 		assert_int_equal(x->gen, m->conn_gen);
 		assert_non_null(x->jid);
 		assert_int_equal(j->len, strlen(x->jid));

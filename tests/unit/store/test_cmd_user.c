@@ -7,7 +7,6 @@
  * password or a secret.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,22 +20,16 @@
 #include "cli/cmd_user.h"
 #include "cli/out.h"
 #include "store/store_lmdb.h"
+#include "store_fx.h"
+#include "tmpdir.h"
 
 struct fx {
-	char dir[64];
+	char dir[SB_TEST_TMPDIR_MAX];
 	struct sb_store st;
 	struct sb_cmd_user cu;
 	char buf[8192];
 	struct sb_out o;
 };
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int fx_setup(void **state)
 {
@@ -45,8 +38,7 @@ static int fx_setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sb-cmd-user-test-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (sb_test_tmpdir_make(f->dir, "cmd-user-test") < 0)
 		return -1;
 	if (sb_store_lmdb_open(&f->st, f->dir, 2, 4u << 20, why, sizeof(why)) < 0)
 		return -1;
@@ -61,8 +53,7 @@ static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
-	sb_store_close(&f->st);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	store_fx_close(&f->st, f->dir);
 	free(f);
 	return 0;
 }

@@ -25,22 +25,16 @@
 
 #include "store/store.h"
 #include "store/store_lmdb.h"
+#include "store_fx.h"
+#include "tmpdir.h"
 
 #define MAP_BYTES (4u << 20)
 #define ITER SB_SCRAM_ITER_MIN
 
 struct fx {
-	char dir[64];
+	char dir[SB_TEST_TMPDIR_MAX];
 	struct sb_store st;
 };
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int fx_setup(void **state)
 {
@@ -48,8 +42,7 @@ static int fx_setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sb-store-test-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (sb_test_tmpdir_make(f->dir, "store-test") < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -59,8 +52,7 @@ static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
-	sb_store_close(&f->st);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	store_fx_close(&f->st, f->dir);
 	free(f);
 	return 0;
 }
@@ -539,19 +531,18 @@ static void test_fake_creds_stable(void **state)
 static void test_fake_secret_per_deployment(void **state)
 {
 	struct fx *f = *state;
-	struct fx g = { .dir = "/tmp/sb-store-test-XXXXXX" };
+	struct fx g = { 0 };
 	struct sb_scram_creds a, b;
 	char why[256];
 
-	assert_non_null(mkdtemp(g.dir));
+	assert_int_equal(sb_test_tmpdir_make(g.dir, "store-test"), 0);
 	fx_open(f, 1, MAP_BYTES);
 	assert_int_equal(sb_store_lmdb_open(&g.st, g.dir, 1, MAP_BYTES, why, sizeof(why)), 0);
 	assert_memory_not_equal(f->st.fake_secret, g.st.fake_secret, SB_STORE_SECRET_LEN);
 	assert_int_equal(sb_store_user_creds(&f->st, "ghost@example.com", 17, SB_SCRAM_SHA1, &a), 1);
 	assert_int_equal(sb_store_user_creds(&g.st, "ghost@example.com", 17, SB_SCRAM_SHA1, &b), 1);
 	assert_memory_not_equal(a.salt, b.salt, SB_SCRAM_SALT_DEFAULT);
-	sb_store_close(&g.st);
-	nftw(g.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	store_fx_close(&g.st, g.dir);
 }
 
 /* PLAIN does one PBKDF2 per check whether the user exists or not (counted

@@ -378,6 +378,32 @@ void h_connect(struct h *h)
 	assert_int_equal(h->e[1].tcb.state, SB_TCPS_ESTABLISHED);
 }
 
+void h_warm_up(struct h *h)
+{
+	h_connect(h);
+	h_send(h, 0, 1000);
+	h_pump(h);
+	h_advance_ms(h, 40);
+	h_pump(h);
+	assert_int_equal(h->e[0].tcb.snd_una, H_UNA0);
+}
+
+void h_check_stream(const struct h *h, int to, uint32_t n)
+{
+	assert_int_equal(h->e[to].rcvd_len, n);
+	for (uint32_t k = 0; k < n; k++)
+		assert_int_equal(h->e[to].rcvd[k], h_pattern(1 - to, k));
+}
+
+void h_expect_data(struct h *h, int i, uint32_t k, uint32_t seq, uint32_t len)
+{
+	struct sb_tcp_seg s;
+
+	h_peek(h, i, k, &s);
+	assert_int_equal(s.seq, seq);
+	assert_int_equal(s.len, len);
+}
+
 struct h H;
 
 int h_setup(void **state)

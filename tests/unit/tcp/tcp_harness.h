@@ -98,4 +98,15 @@ void h_connect(struct h *h);
 /* byte k of the test pattern sent by end i */
 uint8_t h_pattern(int i, uint32_t k);
 
+#define H_UNA0 1001001u /* A's SND.UNA after h_warm_up() */
+/* h_connect, then one round trip of 1000 bytes from A, acknowledged: the
+ * SYN's window is never scaled, so the first ACK after the handshake
+ * changes SND.WND; after this the window and cwnd are known and the next
+ * ACK can be a duplicate. */
+void h_warm_up(struct h *h);
+/* end `to` received exactly n bytes, the other end's pattern in order */
+void h_check_stream(const struct h *h, int to, uint32_t n);
+/* end i's k-th segment on the wire carries len bytes at seq */
+void h_expect_data(struct h *h, int i, uint32_t k, uint32_t seq, uint32_t len);
+
 #endif /* TCP_HARNESS_H */

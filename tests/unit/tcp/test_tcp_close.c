@@ -27,6 +27,17 @@ static void expect_flags(int i, uint32_t k, uint8_t flags, uint32_t seq, uint32_
 	assert_int_equal(s.ack, ack);
 }
 
+/* A closes first, B after: A ends in TIME-WAIT with its full TCB. */
+static void to_time_wait(void)
+{
+	h_connect(&H);
+	sb_tcp_close(&H.e[0].ctx, &H.e[0].tcb, H.now_us);
+	h_pump(&H);
+	sb_tcp_close(&H.e[1].ctx, &H.e[1].tcb, H.now_us);
+	h_pump(&H);
+	assert_int_equal(H.e[0].tcb.state, SB_TCPS_TIME_WAIT);
+}
+
 static void test_orderly_close_all_states(void **state)
 {
 	struct sb_tcb *a = &H.e[0].tcb, *b = &H.e[1].tcb;
@@ -131,12 +142,7 @@ static void test_time_wait_tcb_ignores_rst(void **state)
 	struct sb_tcp_seg s;
 
 	(void)state;
-	h_connect(&H);
-	sb_tcp_close(&H.e[0].ctx, &H.e[0].tcb, H.now_us);
-	h_pump(&H);
-	sb_tcp_close(&H.e[1].ctx, &H.e[1].tcb, H.now_us);
-	h_pump(&H);
-	assert_int_equal(H.e[0].tcb.state, SB_TCPS_TIME_WAIT);
+	to_time_wait();
 	memset(&s, 0, sizeof(s));
 	s.flags = SB_TCP_RST;
 	s.seq = H.e[0].tcb.rcv_nxt;
@@ -230,12 +236,7 @@ static void test_time_wait_tcb_stray_fin_keeps_deadline(void **state)
 	struct sb_tcp_seg s;
 
 	(void)state;
-	h_connect(&H);
-	sb_tcp_close(&H.e[0].ctx, &H.e[0].tcb, H.now_us);
-	h_pump(&H);
-	sb_tcp_close(&H.e[1].ctx, &H.e[1].tcb, H.now_us);
-	h_pump(&H);
-	assert_int_equal(H.e[0].tcb.state, SB_TCPS_TIME_WAIT);
+	to_time_wait();
 	memset(&s, 0, sizeof(s));
 	s.flags = SB_TCP_FIN | SB_TCP_ACK;
 	s.seq = H.e[0].tcb.rcv_nxt - 500u; /* old bytes and a FIN: not the peer's FIN */

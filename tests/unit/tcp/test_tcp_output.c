@@ -16,43 +16,13 @@
 
 #include "tcp_harness.h"
 
-static void expect_data(int i, uint32_t k, uint32_t seq, uint32_t len)
-{
-	struct sb_tcp_seg s;
-
-	h_peek(&H, i, k, &s);
-	assert_int_equal(s.seq, seq);
-	assert_int_equal(s.len, len);
-}
-
-static void check_stream(int to, uint32_t n)
-{
-	uint32_t k;
-
-	assert_int_equal(H.e[to].rcvd_len, n);
-	for (k = 0; k < n; k++)
-		assert_int_equal(H.e[to].rcvd[k], h_pattern(1 - to, k));
-}
-
-/* One round trip of data first: the SYN's window is never scaled, so the
- * first ACK after the handshake changes SND.WND and is no duplicate. */
-static void warm_up(void)
-{
-	h_connect(&H);
-	h_send(&H, 0, 1000);
-	h_pump(&H);
-	h_advance_ms(&H, 40);
-	h_pump(&H);
-	assert_int_equal(H.e[0].tcb.snd_una, 1001001);
-}
-
 static void test_fast_retransmit_after_three_dupacks(void **state)
 {
 	struct sb_tcb *a = &H.e[0].tcb;
 	uint32_t k;
 
 	(void)state;
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 6000);
 	assert_int_equal(H.e[0].nout, 6);
 	h_drop(&H, 0, 0);
@@ -64,7 +34,7 @@ static void test_fast_retransmit_after_three_dupacks(void **state)
 	assert_int_equal(H.e[0].nout, 0);
 	h_deliver(&H, 1, 0); /* third duplicate */
 	assert_int_equal(H.e[0].nout, 1);
-	expect_data(0, 0, 1001001, 1000);
+	h_expect_data(&H, 0, 0, 1001001, 1000);
 	assert_int_equal(H.e[0].ctx.cnt[SB_TCP_CNT_TX_FAST_REXMT], 1);
 	assert_true(a->flags & SB_TF_RECOVERY);
 	assert_int_equal(a->ssthresh, 3000);
@@ -75,7 +45,7 @@ static void test_fast_retransmit_after_three_dupacks(void **state)
 	assert_int_equal(a->cwnd, 3000);
 	assert_int_equal(H.e[0].nout, 1);
 	h_pump(&H);
-	check_stream(1, 7000);
+	h_check_stream(&H, 1, 7000);
 	assert_false(a->flags & SB_TF_RECOVERY);
 	assert_int_equal(a->cwnd, 2000); /* RFC 6582 full ACK: min(ssthresh, flight + SMSS) */
 	assert_int_equal(a->snd_una, 1007001);
@@ -86,7 +56,7 @@ static void test_sack_picks_second_hole(void **state)
 	uint32_t k;
 
 	(void)state;
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 6000);
 	h_drop(&H, 0, 2); /* [1003001, 1004001) */
 	h_drop(&H, 0, 0); /* [1001001, 1002001) */
@@ -96,14 +66,14 @@ static void test_sack_picks_second_hole(void **state)
 	for (k = 0; k < 3; k++)
 		h_deliver(&H, 1, 0);
 	assert_int_equal(H.e[0].nout, 1);
-	expect_data(0, 0, 1001001, 1000);
+	h_expect_data(&H, 0, 0, 1001001, 1000);
 	h_deliver(&H, 1, 0); /* fourth dupack: the SACK scoreboard shows the next hole */
 	assert_int_equal(H.e[0].nout, 2);
-	expect_data(0, 1, 1003001, 1000);
+	h_expect_data(&H, 0, 1, 1003001, 1000);
 	assert_int_equal(H.e[0].ctx.cnt[SB_TCP_CNT_TX_SACK_REXMT], 1);
 	assert_int_equal(H.e[0].ctx.cnt[SB_TCP_CNT_TX_REXMT_TIMEOUT], 0);
 	h_pump(&H);
-	check_stream(1, 7000);
+	h_check_stream(&H, 1, 7000);
 }
 
 static void test_newreno_partial_ack_without_sack(void **state)
@@ -116,7 +86,7 @@ static void test_newreno_partial_ack_without_sack(void **state)
 	h_cfg(&c);
 	c.sack = false;
 	h_init(&H, &c, NULL);
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 6000);
 	h_drop(&H, 0, 2);
 	h_drop(&H, 0, 0);
@@ -125,13 +95,13 @@ static void test_newreno_partial_ack_without_sack(void **state)
 	for (k = 0; k < 4; k++)
 		h_deliver(&H, 1, 0);
 	assert_int_equal(H.e[0].nout, 1); /* no SACK: only the first hole */
-	expect_data(0, 0, 1001001, 1000);
+	h_expect_data(&H, 0, 0, 1001001, 1000);
 	h_deliver(&H, 0, 0);
 	h_deliver(&H, 1, 0); /* partial ACK up to the second hole */
 	assert_true(H.e[0].tcb.flags & SB_TF_RECOVERY);
-	expect_data(0, 0, 1003001, 1000);
+	h_expect_data(&H, 0, 0, 1003001, 1000);
 	h_pump(&H);
-	check_stream(1, 7000);
+	h_check_stream(&H, 1, 7000);
 	assert_false(H.e[0].tcb.flags & SB_TF_RECOVERY);
 }
 
@@ -158,7 +128,7 @@ static void test_zero_window_persist_probe(void **state)
 	assert_int_equal(H.e[0].nout, 0);
 	h_advance_ms(&H, 1);
 	assert_int_equal(H.e[0].nout, 1);
-	expect_data(0, 0, 1004001, 1); /* one byte past the closed window */
+	h_expect_data(&H, 0, 0, 1004001, 1); /* one byte past the closed window */
 	h_deliver(&H, 0, 0);
 	h_peek(&H, 1, 0, &s);
 	assert_int_equal(s.ack, 1004001); /* not accepted */
@@ -178,7 +148,7 @@ static void test_zero_window_persist_probe(void **state)
 	h_pump(&H);
 	h_advance_ms(&H, 40);
 	h_pump(&H);
-	check_stream(1, 6000);
+	h_check_stream(&H, 1, 6000);
 	assert_false(H.e[0].tcb.flags & SB_TF_PERSIST);
 }
 
@@ -194,8 +164,8 @@ static void test_mss_option_clamps_segments(void **state)
 	h_connect(&H);
 	assert_int_equal(H.e[0].tcb.snd_mss, 588);
 	h_send(&H, 0, 1000);
-	expect_data(0, 0, 1000001, 588);
-	expect_data(0, 1, 1000589, 412);
+	h_expect_data(&H, 0, 0, 1000001, 588);
+	h_expect_data(&H, 0, 1, 1000589, 412);
 }
 
 static void test_tiny_mss_raised_and_counted(void **state)
@@ -237,7 +207,7 @@ static void test_cwnd_limits_initial_flight(void **state)
 	h_pump(&H);
 	h_advance_ms(&H, 40);
 	h_pump(&H);
-	check_stream(1, 20000);
+	h_check_stream(&H, 1, 20000);
 }
 
 static void test_burst_limit_counted(void **state)

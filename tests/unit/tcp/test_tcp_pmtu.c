@@ -17,39 +17,16 @@
 
 #include "tcp_harness.h"
 
+/* h_warm_up with the harness's MSS, which these tests lower. */
+static void warm_up(void)
+{
+	h_warm_up(&H);
+	assert_int_equal(H.e[0].tcb.snd_mss, 1000);
+}
+
 static uint64_t cnt(int i, enum sb_tcp_cnt c)
 {
 	return H.e[i].ctx.cnt[c];
-}
-
-static void check_stream(int to, uint32_t n)
-{
-	uint32_t k;
-
-	assert_int_equal(H.e[to].rcvd_len, n);
-	for (k = 0; k < n; k++)
-		assert_int_equal(H.e[to].rcvd[k], h_pattern(1 - to, k));
-}
-
-static void expect_data(int i, uint32_t k, uint32_t seq, uint32_t len)
-{
-	struct sb_tcp_seg s;
-
-	h_peek(&H, i, k, &s);
-	assert_int_equal(s.seq, seq);
-	assert_int_equal(s.len, len);
-}
-
-/* 1000 bytes acknowledged, so the window and cwnd are known. */
-static void warm_up(void)
-{
-	h_connect(&H);
-	h_send(&H, 0, 1000);
-	h_pump(&H);
-	h_advance_ms(&H, 40);
-	h_pump(&H);
-	assert_int_equal(H.e[0].tcb.snd_una, 1001001);
-	assert_int_equal(H.e[0].tcb.snd_mss, 1000);
 }
 
 static void test_in_flight_resent_smaller(void **state)
@@ -70,24 +47,24 @@ static void test_in_flight_resent_smaller(void **state)
 	assert_int_equal(a->cwnd, cwnd); /* not congestion */
 	assert_int_equal(H.e[0].nout, 3 + 5);
 	for (k = 0; k < 4; k++)
-		expect_data(0, 3 + k, una + k * 648, 648);
-	expect_data(0, 7, una + 4 * 648, 3000 - 4 * 648);
+		h_expect_data(&H, 0, 3 + k, una + k * 648, 648);
+	h_expect_data(&H, 0, 7, una + 4 * 648, 3000 - 4 * 648);
 	/* the three big ones never arrive: the router dropped them */
 	for (k = 0; k < 3; k++)
 		h_drop(&H, 0, 0);
 	h_pump(&H);
 	h_advance_ms(&H, 40);
 	h_pump(&H);
-	check_stream(1, 4000);
+	h_check_stream(&H, 1, 4000);
 	assert_int_equal(a->snd_una, a->snd_max);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_REXMT_TIMEOUT), 0);
 	/* new data goes out at the new size too */
 	h_send(&H, 0, 1000);
 	assert_int_equal(H.e[0].nout, 2);
-	expect_data(0, 0, a->snd_una, 648);
-	expect_data(0, 1, a->snd_una + 648, 352);
+	h_expect_data(&H, 0, 0, a->snd_una, 648);
+	h_expect_data(&H, 0, 1, a->snd_una + 648, 352);
 	h_pump(&H);
-	check_stream(1, 5000);
+	h_check_stream(&H, 1, 5000);
 }
 
 static void test_never_raises(void **state)
@@ -140,9 +117,9 @@ static void test_floor_clamps(void **state)
 	assert_int_equal(sb_tcp_pmtu(&H.e[0].ctx, a, a->snd_una, 68, H.now_us), -EALREADY);
 	assert_int_equal(a->snd_mss, SB_TCP_PMTU_MIN - 40 - 12);
 	h_send(&H, 0, 600);
-	expect_data(0, 0, a->snd_una, 524);
+	h_expect_data(&H, 0, 0, a->snd_una, 524);
 	h_pump(&H);
-	check_stream(1, 1600);
+	h_check_stream(&H, 1, 1600);
 }
 
 static void test_not_connected(void **state)

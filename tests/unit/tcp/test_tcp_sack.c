@@ -20,20 +20,11 @@
 
 #include "tcp_harness.h"
 
-#define UNA0 1001001u /* A's SND.UNA after warm_up() */
+#define UNA0 1001001u /* A's SND.UNA after h_warm_up(&H) */
 
 static uint64_t cnt(int i, enum sb_tcp_cnt c)
 {
 	return H.e[i].ctx.cnt[c];
-}
-
-static void expect_data(int i, uint32_t k, uint32_t seq, uint32_t len)
-{
-	struct sb_tcp_seg s;
-
-	h_peek(&H, i, k, &s);
-	assert_int_equal(s.seq, seq);
-	assert_int_equal(s.len, len);
 }
 
 /* end i has a segment of len bytes at seq on the wire */
@@ -47,25 +38,6 @@ static bool has_data(int i, uint32_t seq, uint32_t len)
 			return true;
 	}
 	return false;
-}
-
-static void check_stream(int to, uint32_t n)
-{
-	uint32_t k;
-
-	assert_int_equal(H.e[to].rcvd_len, n);
-	for (k = 0; k < n; k++)
-		assert_int_equal(H.e[to].rcvd[k], h_pattern(1 - to, k));
-}
-
-static void warm_up(void)
-{
-	h_connect(&H);
-	h_send(&H, 0, 1000);
-	h_pump(&H);
-	h_advance_ms(&H, 40);
-	h_pump(&H);
-	assert_int_equal(H.e[0].tcb.snd_una, UNA0);
 }
 
 /* A segment from B to A acknowledging SND.UNA, SACKing blocks[0..n), with
@@ -108,7 +80,7 @@ static void test_data_carrying_dupacks_start_recovery(void **state)
 	uint32_t k;
 
 	(void)state;
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 6000);
 	drop_all(0);
 	/* B echoes: every ACK carries data, and SACKs one more segment */
@@ -129,7 +101,7 @@ static void test_one_ack_repairs_several_holes(void **state)
 	uint32_t k;
 
 	(void)state;
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 8000);
 	/* holes at +0, +2000 and +4000 */
 	for (k = 0; k < 8; k++) {
@@ -152,14 +124,14 @@ static void test_one_ack_repairs_several_holes(void **state)
 	/* pipe = 8000 - 5000 SACKed - 2000 lost not resent + 1000 resent:
 	 * room for both other holes in the same call */
 	assert_int_equal(H.e[0].nout, 3);
-	expect_data(0, 0, UNA0, 1000);
-	expect_data(0, 1, UNA0 + 2000, 1000);
-	expect_data(0, 2, UNA0 + 4000, 1000);
+	h_expect_data(&H, 0, 0, UNA0, 1000);
+	h_expect_data(&H, 0, 1, UNA0 + 2000, 1000);
+	h_expect_data(&H, 0, 2, UNA0 + 4000, 1000);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_SACK_REXMT), 2);
 	h_pump(&H);
 	h_advance_ms(&H, 40);
 	h_pump(&H);
-	check_stream(1, 9000);
+	h_check_stream(&H, 1, 9000);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_REXMT_TIMEOUT), 0);
 	assert_false(a->flags & SB_TF_RECOVERY);
 }
@@ -171,18 +143,18 @@ static void test_limited_transmit(void **state)
 	uint32_t cwnd;
 
 	(void)state;
-	warm_up();
+	h_warm_up(&H);
 	cwnd = a->cwnd;
 	h_send(&H, 0, cwnd + 3000); /* the window's worth goes, 3000 wait */
 	assert_int_equal(H.e[0].nout, cwnd / 1000);
 	drop_all(0);
 	inject_ack(0, &b, 1);
 	assert_int_equal(H.e[0].nout, 1); /* RFC 3042: one new segment */
-	expect_data(0, 0, UNA0 + cwnd, 1000);
+	h_expect_data(&H, 0, 0, UNA0 + cwnd, 1000);
 	b.end += 1000;
 	inject_ack(0, &b, 1);
 	assert_int_equal(H.e[0].nout, 2);
-	expect_data(0, 1, UNA0 + cwnd + 1000, 1000);
+	h_expect_data(&H, 0, 1, UNA0 + cwnd + 1000, 1000);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_LIMITED), 2);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_FAST_REXMT), 0);
 	assert_int_equal(a->cwnd, cwnd); /* the window itself did not grow */
@@ -222,11 +194,11 @@ static void test_lost_retransmission_found_without_timer(void **state)
 	struct sb_tcb *a = &H.e[0].tcb;
 
 	(void)state;
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 30000);
 	/* the first segment and its fast retransmission are both lost */
 	pump_dropping(UNA0, 2);
-	check_stream(1, 31000);
+	h_check_stream(&H, 1, 31000);
 	assert_int_equal(cnt(1, SB_TCP_CNT_RX_OOO_FULL), 0);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_FAST_REXMT), 1);
 	assert_true(cnt(0, SB_TCP_CNT_TX_REXMT_LOST) >= 1);
@@ -241,7 +213,7 @@ static void test_receiver_keeps_more_ranges_than_it_reports(void **state)
 	uint32_t k;
 
 	(void)state;
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 2 * SB_TCP_OOO_MAX * 1000);
 	/* every other segment lost: SB_TCP_OOO_MAX disjoint ranges */
 	for (k = 0; k < SB_TCP_OOO_MAX; k++) {
@@ -258,7 +230,7 @@ static void test_receiver_keeps_more_ranges_than_it_reports(void **state)
 	h_pump(&H);
 	h_advance_ms(&H, 40);
 	h_pump(&H);
-	check_stream(1, 1000 + 2 * SB_TCP_OOO_MAX * 1000);
+	h_check_stream(&H, 1, 1000 + 2 * SB_TCP_OOO_MAX * 1000);
 }
 
 /* RFC 9293 §3.7.1: options come out of the MSS, SACK blocks included. */
@@ -268,7 +240,7 @@ static void test_sack_blocks_shrink_data_segments(void **state)
 	uint32_t k, n;
 
 	(void)state;
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 3000);
 	h_drop(&H, 0, 0);
 	h_deliver(&H, 0, 0); /* B now holds one range: one SACK block */
@@ -290,8 +262,8 @@ static void test_sack_blocks_shrink_data_segments(void **state)
 	h_pump(&H);
 	h_advance_ms(&H, 300);
 	h_pump(&H);
-	check_stream(1, 4000);
-	check_stream(0, 2000);
+	h_check_stream(&H, 1, 4000);
+	h_check_stream(&H, 0, 2000);
 }
 
 /* A lost tail: no duplicate ACK can come. The probe (RFC 8985 §7) at
@@ -308,7 +280,7 @@ static void test_tail_loss_probe_then_early_retransmit(void **state)
 	c.tlp = true;
 	h_init(&H, &c, &c);
 	a = &H.e[0].tcb;
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 4000);
 	h_deliver(&H, 0, 0);
 	h_deliver(&H, 0, 0);
@@ -320,13 +292,13 @@ static void test_tail_loss_probe_then_early_retransmit(void **state)
 	h_advance_ms(&H, 10);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_TLP), 1);
 	assert_int_equal(H.e[0].nout, 1);
-	expect_data(0, 0, UNA0 + 3000, 1000); /* no new data: the last segment */
+	h_expect_data(&H, 0, 0, UNA0 + 3000, 1000); /* no new data: the last segment */
 	h_deliver(&H, 0, 0);
 	h_deliver(&H, 1, 0); /* its SACK: one duplicate, two segments out */
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_EARLY_REXMT), 1);
-	expect_data(0, 0, UNA0 + 2000, 1000);
+	h_expect_data(&H, 0, 0, UNA0 + 2000, 1000);
 	h_pump(&H);
-	check_stream(1, 5000);
+	h_check_stream(&H, 1, 5000);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_REXMT_TIMEOUT), 0);
 }
 
@@ -343,7 +315,7 @@ static void test_probe_ack_showing_hole_starts_recovery(void **state)
 	h_cfg(&c);
 	c.tlp = true;
 	h_init(&H, &c, &c);
-	warm_up();
+	h_warm_up(&H);
 	h_send(&H, 0, 4000);
 	h_drop(&H, 0, 0);    /* +0 */
 	h_deliver(&H, 0, 0); /* +1000 arrives */
@@ -358,7 +330,7 @@ static void test_probe_ack_showing_hole_starts_recovery(void **state)
 		h_advance_ms(&H, 1);
 	assert_true(k < 2 * (H.e[0].tcb.srtt_us / 1000 + 1) + 1);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_TLP), 1);
-	expect_data(0, 0, UNA0 + 3000, 1000);
+	h_expect_data(&H, 0, 0, UNA0 + 3000, 1000);
 	h_deliver(&H, 0, 0);
 	h_deliver(&H, 1, 0); /* second duplicate: still under DupThresh */
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_TLP_RECOVERY), 1);
@@ -367,7 +339,7 @@ static void test_probe_ack_showing_hole_starts_recovery(void **state)
 	h_pump(&H);
 	h_advance_ms(&H, 40);
 	h_pump(&H);
-	check_stream(1, 5000);
+	h_check_stream(&H, 1, 5000);
 	assert_int_equal(cnt(0, SB_TCP_CNT_TX_REXMT_TIMEOUT), 0);
 }
 

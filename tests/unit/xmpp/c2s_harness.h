@@ -72,6 +72,25 @@ void h_init(struct h_conn *h);
  * its end, which checks that nothing it borrowed is still held. */
 struct h_conn *h_new(void);
 void h_free(struct h_conn *h);
+
+/* A test file's fixture, in one line: its connection `h`, fresh for every
+ * test through cmocka's setup (which then runs the statements given, e.g.
+ * a login) and teardown. */
+#define H_FIXTURE(...) \
+	static struct h_conn *h; \
+	static int setup(void **state) \
+	{ \
+		(void)state; \
+		h = h_new(); \
+		__VA_ARGS__; \
+		return 0; \
+	} \
+	static int teardown(void **state) \
+	{ \
+		(void)state; \
+		h_free(h); \
+		return 0; \
+	}
 /* Queue client bytes and feed as far as possible. */
 void h_send(struct h_conn *h, const char *s);
 /* The server's output since the previous h_since() call (NUL-terminated,

@@ -26,21 +26,7 @@
 #define OPEN_X "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:x='urn:a' " \
 	       "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE((void)0) /* h, setup, teardown (c2s_harness.h) */
 
 /* Log in as juliet/balcony with hdr as both stream headers. */
 static void login_with(const char *hdr)
@@ -68,7 +54,7 @@ static void test_stream_extra_prefix_in_stanza(void **state)
 	assert_false(h_saw(h, SB_C2S_ACT_ROUTE));
 	assert_true(h->closed);
 	assert_int_equal(h->stream_err, SB_C2S_SERR_BAD_NAMESPACE_PREFIX);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_XML_STREAM_PREFIX], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_xml_stream_prefix_in_stanza], 1);
 }
 
 static void test_stream_extra_prefix_on_attribute(void **state)
@@ -117,7 +103,7 @@ static void test_prefixed_from_refused(void **state)
 			    "'/></error></message>");
 	assert_false(h_saw(h, SB_C2S_ACT_ROUTE));
 	assert_false(h->closed);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_PREFIXED_ADDR], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stanza_prefixed_address], 1);
 	/* the stream stays usable */
 	h_send(h, "<message to='bob@example.com' id='s2'/>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_ROUTE);
@@ -141,7 +127,7 @@ static void test_prefixed_to_id_type_refused(void **state)
 		assert_non_null(strstr(h_since(h), "<bad-request xmlns='" STANZAS_NS "'/>"));
 		assert_false(h_saw(h, SB_C2S_ACT_ROUTE));
 	}
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_PREFIXED_ADDR], 4);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stanza_prefixed_address], 4);
 	assert_false(h->closed);
 }
 
@@ -154,7 +140,7 @@ static void test_prefixed_from_on_error_dropped(void **state)
 	h_send(h, "<message xmlns:c='urn:x' type='error' to='bob@example.com' c:from='v@e'/>");
 	assert_string_equal(h_since(h), "");
 	assert_false(h_saw(h, SB_C2S_ACT_ROUTE));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_ERROR_NOT_ANSWERED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_error_stanza_not_answered], 1);
 }
 
 /* Two unqualified froms are not well-formed XML (XML 1.0 §3.1). */
@@ -176,7 +162,7 @@ static void test_prefixed_payload_attribute_routed(void **state)
 	h_send(h, "<message to='bob@example.com' xmlns:c='urn:x' c:fromage='brie'>"
 		  "<c:item c:from='a@b' c:to='c@d'/></message>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_ROUTE);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_PREFIXED_ADDR], 0);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stanza_prefixed_address], 0);
 }
 
 int main(void)

@@ -18,22 +18,7 @@
 
 #define STANZAS_NS "urn:ietf:params:xml:ns:xmpp-stanzas"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	h_login(h);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE(h_login(h)) /* h, setup, teardown (c2s_harness.h) */
 
 /* Send one presence; true if it was routed (h->stanza then holds it). */
 static bool send(const char *presence)
@@ -120,7 +105,7 @@ static void test_priority_invalid(void **state)
 			fail_msg("routed: %s", bad[i]);
 		assert_non_null(strstr(h_since(h), "<presence type='error' from='example.com' "));
 	}
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_BAD_PRIORITY], sizeof(bad) / sizeof(bad[0]));
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stanza_bad_priority], sizeof(bad) / sizeof(bad[0]));
 	assert_false(h->closed);
 }
 

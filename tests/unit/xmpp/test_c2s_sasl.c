@@ -20,23 +20,7 @@
 		   "</stream:error></stream:stream>"
 #define PLAIN_OK "\0juliet\0secret"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	h_send(h, H_OPEN);
-	h_since(h);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE(h_send(h, H_OPEN); h_since(h)) /* h, setup, teardown (c2s_harness.h) */
 
 static void plain(const char *msg, size_t len)
 {
@@ -63,7 +47,7 @@ static void test_plain_success(void **state)
 	assert_null(memmem(h->scratch.sasl, sizeof(h->scratch.sasl), "secret", 6));
 	assert_string_equal(h_since(h), "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_RESTART);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_SUCCESS], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_success], 1);
 	/* RFC 6120 §6.4.6: new stream, new id, post-auth features. */
 	assert_int_equal(sb_c2s_max_element(&h->c, &h->env), SIZE_MAX);
 	h_send(h, H_OPEN);
@@ -76,7 +60,7 @@ static void test_plain_success(void **state)
 				  "</session></stream:features>"));
 	assert_null(strstr(s, "mechanisms"));
 	assert_int_equal(h->c.state, SB_C2S_S_BIND);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_STREAM_RESTARTED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stream_restarted], 1);
 }
 
 static void test_plain_no_legacy_session(void **state)
@@ -115,7 +99,7 @@ static void test_plain_authzid(void **state)
 	plain(other, sizeof(other) - 1);
 	assert_string_equal(h_since(h), FAILURE("invalid-authzid"));
 	assert_false(h_saw(h, SB_C2S_ACT_AUTH_PLAIN_VERIFY));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_FAIL_AUTHZID], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_fail_invalid_authzid], 1);
 	plain(self, sizeof(self) - 1);
 	assert_int_equal(h_last(h), SB_C2S_ACT_AUTH_PLAIN_VERIFY);
 	assert_string_equal(h->user, "juliet");
@@ -154,7 +138,7 @@ static void test_scram_sha1(void **state)
 	(void)state;
 	assert_true(h_scram(h, SB_SCRAM_SHA1, "juliet", "secret", "secret"));
 	assert_string_equal(h->user, "juliet");
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_SCRAM_SHA1], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_scram_sha1], 1);
 	assert_int_equal(h->c.state, SB_C2S_S_STREAM_AUTHED);
 	assert_int_equal(h->aux_in_use, 1); /* the username waits for binding */
 }
@@ -165,7 +149,7 @@ static void test_scram_sha256(void **state)
 	assert_true(h_scram(h, SB_SCRAM_SHA256, "Juliet", "secret", "secret"));
 	assert_string_equal(h->user, "juliet");
 	assert_string_equal(h->bare, "juliet@example.com");
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_SCRAM_SHA256], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_scram_sha256], 1);
 	h_send(h, H_OPEN);
 	assert_int_equal(h->c.state, SB_C2S_S_BIND);
 }
@@ -186,7 +170,7 @@ static void test_scram_unknown_user(void **state)
 	(void)state;
 	assert_false(h_scram(h, SB_SCRAM_SHA1, "ghost", "secret", NULL));
 	assert_string_equal(h_since(h), FAILURE("not-authorized"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_UNKNOWN_USER], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_unknown_user], 1);
 	/* The challenge looked real and its salt is stable per user (RFC 5802
 	 * §9): compare the s= of two attempts. */
 	h_auth(h, "SCRAM-SHA-1", "n,,n=ghost,r=abc", 16);
@@ -227,7 +211,7 @@ static void test_max_attempts(void **state)
 	assert_string_equal(h_since(h), FAILURE("not-authorized") SERR("policy-violation"));
 	assert_int_equal(h_last(h), SB_C2S_ACT_CLOSE);
 	assert_int_equal(h->stream_err, SB_C2S_SERR_POLICY_VIOLATION);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_MAX_ATTEMPTS], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_max_attempts], 1);
 }
 
 static void test_invalid_mechanism(void **state)
@@ -238,7 +222,7 @@ static void test_invalid_mechanism(void **state)
 	h->env.cfg.mechs &= (uint8_t)~SB_C2S_MECH_BIT(SB_C2S_MECH_PLAIN);
 	plain(PLAIN_OK, sizeof(PLAIN_OK) - 1);
 	assert_string_equal(h_since(h), FAILURE("invalid-mechanism"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_FAIL_MECHANISM], 2);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_fail_invalid_mechanism], 2);
 	assert_false(h_saw(h, SB_C2S_ACT_AUTH_PLAIN_VERIFY));
 }
 
@@ -250,7 +234,7 @@ static void test_bad_base64(void **state)
 	h_send(h, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
 		  "<x/></auth>");
 	assert_string_equal(h_since(h), FAILURE("incorrect-encoding"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_FAIL_ENCODING], 2);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_fail_incorrect_encoding], 2);
 }
 
 static void test_abort(void **state)
@@ -307,7 +291,7 @@ static void test_element_while_waiting(void **state)
 			 SB_C2S_ACT_CLOSE);
 	h->out[h->env.out_len] = 0;
 	assert_string_equal((char *)h->out, SERR("policy-violation"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_WHILE_WAITING], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_element_while_waiting], 1);
 	assert_int_equal(h->aux_in_use, 0);
 	/* the late verdict finds a closed connection */
 	assert_int_equal(sb_c2s_plain_result(&h->c, &h->env, true), SB_C2S_ACT_CLOSE);
@@ -320,7 +304,7 @@ static void test_answer_out_of_state(void **state)
 	assert_int_equal(sb_c2s_plain_result(&h->c, &h->env, true), SB_C2S_ACT_NONE);
 	assert_int_equal(sb_c2s_credentials(&h->c, &h->env, NULL), SB_C2S_ACT_NONE);
 	assert_int_equal(h->env.out_len, 0);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_BAD_STATE_CALL], 2);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_bad_state_call], 2);
 	assert_int_equal(h->c.state, SB_C2S_S_SASL);
 }
 
@@ -330,7 +314,7 @@ static void test_pool_empty(void **state)
 	h->pool_empty = true;
 	plain(PLAIN_OK, sizeof(PLAIN_OK) - 1);
 	assert_string_equal(h_since(h), FAILURE("temporary-auth-failure"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_AUX_EMPTY], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_aux_pool_empty], 1);
 }
 
 static void test_release_while_waiting(void **state)

@@ -22,21 +22,7 @@
 #define STANZAS_NS "urn:ietf:params:xml:ns:xmpp-stanzas"
 #define ME "juliet@example.com/balcony"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE((void)0) /* h, setup, teardown (c2s_harness.h) */
 
 /* Open, authenticate, restart: ready to bind. */
 static void to_bind(void)
@@ -77,7 +63,7 @@ static void test_bind_resource(void **state)
 	assert_int_equal(n, 18);
 	assert_memory_equal(j, "juliet@example.com", n);
 	assert_int_equal(h->aux_in_use, 0);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_BIND_OK], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_bind_ok], 1);
 }
 
 static void test_bind_generated(void **state)
@@ -89,7 +75,7 @@ static void test_bind_generated(void **state)
 	assert_int_equal(h_last(h), SB_C2S_ACT_BIND_REQUEST);
 	assert_string_equal(h->jid, "juliet@example.com/a0a1a2a3a4a5a6a7");
 	assert_true(h->env.res.generated);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_BIND_GENERATED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_bind_resource_generated], 1);
 	h_bind(h, SB_C2S_BIND_OK, h->jid);
 	assert_non_null(strstr(h_since(h), "<jid>juliet@example.com/a0a1a2a3a4a5a6a7</jid>"));
 }
@@ -115,7 +101,7 @@ static void test_bind_conflict_then_retry(void **state)
 	assert_string_equal(h_since(h), "<iq type='error' id='b1'><error type='cancel'><conflict "
 			    "xmlns='" STANZAS_NS "'/></error></iq>");
 	assert_int_equal(h->c.state, SB_C2S_S_BIND);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_BIND_CONFLICT], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_bind_conflict], 1);
 	h_send(h, "<iq type='set' id='b3'><bind xmlns='" BIND_NS "'><resource>garden</resource>"
 		  "</bind></iq>");
 	assert_string_equal(h->jid, "juliet@example.com/garden");
@@ -150,7 +136,7 @@ static void test_bind_bad_resource(void **state)
 	assert_non_null(strstr(h_since(h), "bad-request"));
 	h_send(h, "<iq type='set'><bind xmlns='" BIND_NS "'/></iq>");
 	assert_non_null(strstr(h_since(h), "bad-request"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_BIND_BAD_REQUEST], 4);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_bind_bad_request], 4);
 	assert_int_equal(h->c.state, SB_C2S_S_BIND);
 }
 
@@ -185,7 +171,7 @@ static void test_session(void **state)
 		  "</iq>");
 	assert_string_equal(h_since(h), "<iq type='result' id='s1' from='example.com' to='" ME
 			    "'/>");
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SESSION], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_session], 1);
 	assert_false(h_saw(h, SB_C2S_ACT_ROUTE));
 }
 
@@ -198,7 +184,7 @@ static void test_ping(void **state)
 			    "'/>");
 	h_send(h, "<iq type=\"get\" id=\"a'b\"><ping xmlns=\"urn:xmpp:ping\"/></iq>");
 	assert_string_equal(h_since(h), "<iq type='result' id=\"a'b\" to='" ME "'/>");
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_PING_LOCAL], 2);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_ping_local], 2);
 	assert_false(h_saw(h, SB_C2S_ACT_ROUTE));
 }
 
@@ -219,7 +205,7 @@ static void test_message_routed(void **state)
 	assert_string_equal(h->stanza.child, "body");
 	assert_int_equal(h->stanza.child_ns_len, 13);
 	assert_memory_equal(h->stanza.child_ns, "jabber:client", 13);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_ROUTED_MESSAGE], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_routed_message], 1);
 }
 
 static void test_forged_from(void **state)
@@ -236,7 +222,7 @@ static void test_forged_from(void **state)
 	assert_string_equal(h->routed_id, "p");
 	h_send(h, "<message id='m3' from='a@b'\n><body/></message>");
 	assert_string_equal(h->routed, "<message from='" ME "' id='m3'\n><body/></message>");
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_FROM_REPLACED], 3);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_from_replaced], 3);
 	assert_null(h->stanza.to);
 }
 
@@ -252,7 +238,7 @@ static void test_jid_malformed(void **state)
 	assert_false(h->closed);
 	h_send(h, "<presence to='a@b@c'/>");
 	assert_non_null(strstr(h_since(h), "<presence type='error' from='example.com'"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_JID_MALFORMED], 2);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stanza_jid_malformed], 2);
 }
 
 static void test_error_not_answered(void **state)
@@ -262,7 +248,7 @@ static void test_error_not_answered(void **state)
 	h_send(h, "<message type='error' to='@bad' id='e'/>");
 	assert_string_equal(h_since(h), "");
 	assert_false(h_saw(h, SB_C2S_ACT_ROUTE));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_ERROR_NOT_ANSWERED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_error_stanza_not_answered], 1);
 }
 
 static void test_iq_to_server(void **state)
@@ -274,7 +260,7 @@ static void test_iq_to_server(void **state)
 	assert_string_equal(h_since(h), "<iq type='error' id='v1' from='example.com' to='" ME
 			    "'><error type='cancel'><service-unavailable xmlns='" STANZAS_NS
 			    "'/></error></iq>");
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SERVICE_UNAVAILABLE], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stanza_service_unavailable], 1);
 	assert_false(h_saw(h, SB_C2S_ACT_ROUTE));
 	/* configured to route them instead */
 	h->env.cfg.route_server_iq = true;
@@ -319,7 +305,7 @@ static void test_iq_rules(void **state)
 	assert_non_null(strstr(h_since(h), "id='x'"));
 	h_send(h, "<presence type='bogus'/>");
 	assert_non_null(strstr(h_since(h), "<presence type='error'"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_BAD_REQUEST], 3);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stanza_bad_request], 3);
 	h_send(h, "<message type='weird' to='romeo@example.com'/>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_ROUTE);
 	assert_int_equal(h->stanza.type, SB_C2S_T_OTHER);
@@ -344,7 +330,7 @@ static void test_presence_routed(void **state)
 	assert_int_equal(h->stanza.type, SB_C2S_T_NONE);
 	h_send(h, "<presence type='subscribe' to='romeo@example.com'/>");
 	assert_int_equal(h->stanza.type, SB_C2S_T_SUBSCRIBE);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_ROUTED_PRESENCE], 2);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_routed_presence], 2);
 }
 
 static void test_unsupported_element(void **state)
@@ -363,7 +349,7 @@ static void test_route_overflow(void **state)
 	h->env.route_cap = 40;
 	h_send(h, "<message to='romeo@example.com' id='big'><body>0123456789</body></message>");
 	assert_non_null(strstr(h_since(h), "<resource-constraint xmlns='" STANZAS_NS "'/>"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_ROUTE_OVERFLOW], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_route_overflow], 1);
 	assert_false(h_saw(h, SB_C2S_ACT_ROUTE));
 }
 
@@ -374,7 +360,7 @@ static void test_out_overflow(void **state)
 	h->env.out_cap = 60; /* below SB_C2S_OUT_MIN on purpose */
 	h_send(h, "<iq type='get' id='p1' to='example.com'><ping xmlns='urn:xmpp:ping'/></iq>");
 	assert_true(h->closed);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_OUT_OVERFLOW], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_out_overflow], 1);
 	assert_int_equal(h->stream_err, SB_C2S_SERR_INTERNAL_SERVER_ERROR);
 }
 
@@ -385,7 +371,7 @@ static void test_kicked(void **state)
 	assert_int_equal(sb_c2s_shutdown(&h->c, &h->env, SB_C2S_SERR_CONFLICT), SB_C2S_ACT_CLOSE);
 	h->out[h->env.out_len] = 0;
 	assert_string_equal((char *)h->out, SERR("conflict"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SHUTDOWN_CONFLICT], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_shutdown_conflict], 1);
 }
 
 static void test_full_transcript_one_chunk(void **state)

@@ -23,21 +23,7 @@
 #define SERR(cond) "<stream:error><" cond " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>" \
 		   "</stream:error></stream:stream>"
 
-static struct h_conn *h;
-
-static int setup(void **state)
-{
-	(void)state;
-	h = h_new();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_free(h);
-	return 0;
-}
+H_FIXTURE((void)0) /* h, setup, teardown (c2s_harness.h) */
 
 static void open_with(const char *attrs)
 {
@@ -58,7 +44,7 @@ static void test_open_features(void **state)
 			    "</mechanism></mechanisms></stream:features>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_NONE);
 	assert_int_equal(h->c.state, SB_C2S_S_SASL);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_STREAM_OPENED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_stream_opened], 1);
 }
 
 static void test_open_mechs_config(void **state)
@@ -95,7 +81,7 @@ static void test_open_wrong_to(void **state)
 	(void)state;
 	open_with("xmlns='jabber:client' to='example.org' version='1.0'");
 	expect_error("host-unknown", SB_C2S_SERR_HOST_UNKNOWN);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_ERR_HOST_UNKNOWN], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_err_host_unknown], 1);
 }
 
 static void test_open_to_not_domain(void **state)
@@ -110,7 +96,7 @@ static void test_open_no_to(void **state)
 	(void)state;
 	open_with("xmlns='jabber:client' version='1.0'");
 	expect_error("host-unknown", SB_C2S_SERR_HOST_UNKNOWN);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_ERR_NO_TO], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_err_no_to], 1);
 }
 
 static void test_open_wrong_ns(void **state)
@@ -118,7 +104,7 @@ static void test_open_wrong_ns(void **state)
 	(void)state;
 	open_with("xmlns='jabber:server' to='example.com' version='1.0'");
 	expect_error("invalid-namespace", SB_C2S_SERR_INVALID_NAMESPACE);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_ERR_NAMESPACE], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_err_namespace], 1);
 }
 
 static void test_open_no_ns(void **state)
@@ -133,7 +119,7 @@ static void test_open_version_missing(void **state)
 	(void)state;
 	open_with("xmlns='jabber:client' to='example.com'");
 	expect_error("unsupported-version", SB_C2S_SERR_UNSUPPORTED_VERSION);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_ERR_VERSION], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_err_version], 1);
 }
 
 static void test_open_version_2(void **state)
@@ -168,7 +154,7 @@ static void test_close(void **state)
 	assert_string_equal(h_since(h), "</stream:stream>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_CLOSE);
 	assert_int_equal(h->stream_err, SB_C2S_SERR_NONE);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_CLIENT_CLOSED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_client_closed], 1);
 	/* Anything after: refused without output. */
 	assert_int_equal(sb_c2s_stream_close(&h->c, &h->env), SB_C2S_ACT_CLOSE);
 	assert_int_equal(h->env.out_len, 0);
@@ -196,27 +182,27 @@ static void test_xml_comment(void **state)
 {
 	(void)state;
 	after_open("<!-- hi -->", "restricted-xml", SB_C2S_SERR_RESTRICTED_XML,
-		   SB_C2S_CTR_XML_RESTRICTED);
+		   SB_C2S_CTR_xml_restricted);
 }
 
 static void test_xml_entity(void **state)
 {
 	(void)state;
 	after_open("<message><body>&nbsp;</body></message>", "restricted-xml",
-		   SB_C2S_SERR_RESTRICTED_XML, SB_C2S_CTR_XML_RESTRICTED);
+		   SB_C2S_SERR_RESTRICTED_XML, SB_C2S_CTR_xml_restricted);
 }
 
 static void test_xml_mismatch(void **state)
 {
 	(void)state;
 	after_open("<message><a></b></message>", "not-well-formed", SB_C2S_SERR_NOT_WELL_FORMED,
-		   SB_C2S_CTR_XML_NOT_WELL_FORMED);
+		   SB_C2S_CTR_xml_not_well_formed);
 }
 
 static void test_xml_text_at_stream(void **state)
 {
 	(void)state;
-	after_open("hello", "bad-format", SB_C2S_SERR_BAD_FORMAT, SB_C2S_CTR_XML_BAD_FORMAT);
+	after_open("hello", "bad-format", SB_C2S_SERR_BAD_FORMAT, SB_C2S_CTR_xml_bad_format);
 }
 
 static void test_xml_limit(void **state)
@@ -224,7 +210,7 @@ static void test_xml_limit(void **state)
 	(void)state;
 	h->lim.max_depth = 3;
 	after_open("<message><a><b><c/></b></a></message>", "policy-violation",
-		   SB_C2S_SERR_POLICY_VIOLATION, SB_C2S_CTR_XML_LIMIT);
+		   SB_C2S_SERR_POLICY_VIOLATION, SB_C2S_CTR_xml_limit);
 }
 
 static void test_xml_error_in_header(void **state)
@@ -254,14 +240,14 @@ static void test_stanza_before_auth(void **state)
 {
 	(void)state;
 	after_open("<message to='romeo@example.com'><body>hi</body></message>", "not-authorized",
-		   SB_C2S_SERR_NOT_AUTHORIZED, SB_C2S_CTR_NOT_AUTHORIZED);
+		   SB_C2S_SERR_NOT_AUTHORIZED, SB_C2S_CTR_not_authorized);
 }
 
 static void test_iq_before_auth(void **state)
 {
 	(void)state;
 	after_open("<iq type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq>", "not-authorized",
-		   SB_C2S_SERR_NOT_AUTHORIZED, SB_C2S_CTR_NOT_AUTHORIZED);
+		   SB_C2S_SERR_NOT_AUTHORIZED, SB_C2S_CTR_not_authorized);
 }
 
 static void test_preauth_elements(void **state)
@@ -273,12 +259,12 @@ static void test_preauth_elements(void **state)
 	for (int i = 0; i < 4; i++)
 		h_send(h, "<abort xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
 	assert_false(h->closed);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_ABORTED], 4);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_aborted], 4);
 	h_since(h);
 	h_send(h, "<abort xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
 	assert_string_equal(h_since(h), SERR("policy-violation"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_PREAUTH_ELEMENTS], 1);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_ABORTED], 4);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_preauth_elements_exceeded], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_aborted], 4);
 }
 
 static void test_preauth_bytes(void **state)
@@ -295,7 +281,7 @@ static void test_preauth_bytes(void **state)
 	h_since(h);
 	h_send(h, big);
 	assert_string_equal(h_since(h), SERR("policy-violation"));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_PREAUTH_BYTES], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_preauth_bytes_exceeded], 1);
 	assert_int_equal(sb_c2s_max_element(&h->c, &h->env), 0);
 }
 
@@ -308,7 +294,7 @@ static void test_shutdown(void **state)
 			 SB_C2S_ACT_CLOSE);
 	assert_int_equal(h->env.out_len, strlen(SERR("system-shutdown")));
 	assert_memory_equal(h->env.out, SERR("system-shutdown"), h->env.out_len);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SHUTDOWN_SYSTEM], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_shutdown_system], 1);
 	assert_int_equal(h->c.state, SB_C2S_S_CLOSED);
 }
 
@@ -350,7 +336,7 @@ static void test_random_failure(void **state)
 	h_send(h, H_OPEN);
 	assert_true(h->closed);
 	assert_int_equal(h->stream_err, SB_C2S_SERR_INTERNAL_SERVER_ERROR);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_RANDOM_FAILED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_random_failed], 1);
 }
 
 static void test_split_bytes(void **state)
@@ -431,7 +417,7 @@ static void test_split_every_chunk(void **state)
 static void test_names(void **state)
 {
 	(void)state;
-	assert_string_equal(sb_c2s_ctr_name(SB_C2S_CTR_SASL_SUCCESS), "sasl_success");
+	assert_string_equal(sb_c2s_ctr_name(SB_C2S_CTR_sasl_success), "sasl_success");
 	assert_null(sb_c2s_ctr_name(SB_C2S_CTR_MAX));
 	for (int i = 0; i < SB_C2S_CTR_MAX; i++)
 		assert_non_null(sb_c2s_ctr_name((enum sb_c2s_ctr)i));

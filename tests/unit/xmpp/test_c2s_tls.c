@@ -93,7 +93,7 @@ static void test_required_refuses_sasl(void **state)
 	assert_false(h_saw(h, SB_C2S_ACT_AUTH_PLAIN_VERIFY));
 	assert_int_equal(h_last(h), SB_C2S_ACT_CLOSE);
 	assert_int_equal(h->stream_err, SB_C2S_SERR_POLICY_VIOLATION);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_TLS_REQUIRED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_tls_required_refused], 1);
 }
 
 static void test_required_refuses_stanza(void **state)
@@ -120,7 +120,7 @@ static void test_starttls_then_login(void **state)
 	assert_false(sb_c2s_encrypted(&h->c));
 	h_tls_done(h, true);
 	assert_true(sb_c2s_encrypted(&h->c));
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_TLS_ESTABLISHED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_tls_established], 1);
 	h_send(h, H_OPEN);
 	s = h_since(h);
 	assert_non_null(strstr(s, "<stream:stream"));
@@ -162,7 +162,7 @@ static void test_starttls_when_off(void **state)
 	s = h_since(h);
 	assert_string_equal(s, "<failure xmlns='" NS_TLS "'/></stream:stream>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_CLOSE);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_STARTTLS_REFUSED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_starttls_refused], 1);
 }
 
 /* Twice: the second, on the encrypted stream, is refused. */
@@ -188,7 +188,7 @@ static void test_starttls_inside_sasl(void **state)
 	assert_int_equal(h->c.state, SB_C2S_S_SASL_INITIAL);
 	h_send(h, STARTTLS);
 	assert_int_equal(h_last(h), SB_C2S_ACT_CLOSE);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_STARTTLS_REFUSED], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_starttls_refused], 1);
 }
 
 /* PLAIN without TLS not allowed: not offered, refused with
@@ -205,7 +205,7 @@ static void test_plain_needs_tls(void **state)
 	assert_string_equal(h_since(h), "<failure xmlns='" H_NS_SASL "'><encryption-required/>"
 					"</failure>");
 	assert_int_equal(h_last(h), SB_C2S_ACT_NONE);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_SASL_FAIL_ENCRYPTION], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_fail_encryption_required], 1);
 	assert_true(h_scram(h, SB_SCRAM_SHA256, "juliet", "secret", "secret"));
 }
 
@@ -236,7 +236,7 @@ static void test_tls_done_bad_state(void **state)
 	open_stream(SB_C2S_TLS_OPTIONAL, true);
 	h_tls_done(h, false);
 	assert_int_equal(h_last(h), SB_C2S_ACT_CLOSE);
-	assert_int_equal(h->env.ctr[SB_C2S_CTR_BAD_STATE_CALL], 1);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_bad_state_call], 1);
 	assert_false(sb_c2s_encrypted(&h->c));
 }
 
