@@ -70,7 +70,7 @@ int sb_worker_main(void *arg)
 		 * itself of the very ACKs that would free them. */
 		if ((turn++ & 31) == 0) /* the count walks every lcore cache */
 			w->mbufs_low = rte_mempool_avail_count(w->pkt_pool) < w->mbuf_reserve;
-		if (likely(!w->mbufs_low && !w->ctl_paused))
+		if (likely(!w->mbufs_low))
 			work = n + sb_ctl_link_poll(w, now_tsc);
 		else {
 			SB_CTR_INC(w, deliveries_deferred);

@@ -85,8 +85,6 @@ struct sb_worker {
 	uint64_t stats_next_tsc;        /* next copy of lib/tcp's counters to shm */
 	uint32_t mbuf_reserve;          /* below this many free mbufs, take no deliveries */
 	bool mbufs_low;                 /* the pool is below mbuf_reserve (checked every 32 turns) */
-	bool ctl_paused;                /* an application holds too much of what the control
-	                                 * link gave it: take nothing more until it drains */
 	struct sb_shm *shm;
 	struct sb_shm_worker *stats;
 	struct rte_mempool *pkt_pool;

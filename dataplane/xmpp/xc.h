@@ -119,6 +119,7 @@ struct sb_xc_worker {
 	/* Held DELIVERs (xc_hold.c): message objects held on this worker, and
 	 * the limits per connection and per worker (a share of the pool). */
 	uint32_t held_objs;
+	uint32_t holders;                /* connections holding any */
 	uint32_t hold_conn_max;
 	uint32_t hold_worker_max;
 	uint32_t slow_reader_ms;

@@ -8,13 +8,10 @@
  * linked through sb_msg.held) and written, in order, as ACKs free room
  * (on_writable). Later DELIVERs queue behind it so order holds.
  *
- * All the held stanzas of a worker have a share of the message pool
- * (xmpp.hold_pool_pct): past it the worker stops taking more from
- * sb-control, which then backs up to the senders (hold_pressure).
- *
  * A reader that makes no progress for xmpp.slow_reader_ms, or whose held
- * stanzas outgrow its own share (xmpp.hold_bytes), is not reading: its
- * connection is reset
+ * stanzas outgrow their share (xmpp.hold_bytes per connection; past the
+ * worker's part of the message pool, xmpp.hold_pool_pct, the readers
+ * furthest behind), is not reading: its connection is reset
  * (an orderly close would wait on the window it keeps shut) and counted.
  * What it held is not lost: once the connection's UNBIND is on the ring,
  * each held DELIVER goes back to sb-control as a STANZA flagged
@@ -61,23 +58,18 @@ void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	sb_conn_abort(w, x->conn);
 }
 
-/* The worker's share of the pool: past it the worker stops taking
- * messages from sb-control (w->ctl_paused) until its readers drain below
- * three quarters of it. What sb-control cannot send waits in its backlog,
- * whose high mark stops it reading the senders' stanzas: the senders'
- * TCP windows close. Overload thus slows everyone to the pace of the
- * readers, and nobody is reset for being merely slow. */
-static void hold_pressure(const struct sb_xc_worker *xw)
+/* Whether x, over a share, is the one to reset: over its own always;
+ * over the worker's only if it holds at least the average of those that
+ * hold, so the pool's pressure falls on the readers furthest behind and
+ * not on whoever got the next stanza. (Pausing the control link instead
+ * was tried: under 4.5 x overload it stalled both processes; see
+ * docs/BENCHMARKS.md.) */
+static bool hold_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 {
-	struct sb_worker *w = xw->w;
-
-	if (xw->held_objs > xw->hold_worker_max) {
-		if (!w->ctl_paused)
-			SB_CTR_INC(w, xmpp_hold_paused);
-		w->ctl_paused = true;
-	} else if (xw->held_objs <= xw->hold_worker_max / 4 * 3) {
-		w->ctl_paused = false;
-	}
+	if (x->held_objs > xw->hold_conn_max)
+		return true;
+	return xw->held_objs > xw->hold_worker_max &&
+	       (uint64_t)x->held_objs * xw->holders >= xw->held_objs;
 }
 
 void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
@@ -88,10 +80,12 @@ void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 
 	(void)h;
 	m->held = NULL;
-	if (x->held_tail != NULL)
+	if (x->held_tail != NULL) {
 		x->held_tail->held = m;
-	else
+	} else {
 		x->held_head = m;
+		xw->holders++;
+	}
 	x->held_tail = m;
 	x->held_objs = (uint16_t)RTE_MIN((uint32_t)x->held_objs + n, (uint32_t)UINT16_MAX);
 	xw->held_objs += n;
@@ -101,8 +95,7 @@ void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 	/* Over its own share the reader is too far behind to wait for; the
 	 * held chains stay until the close returns them (a bounded overshoot:
 	 * what sb-control sent before it learns of the close). */
-	hold_pressure(xw);
-	if (x->held_objs > xw->hold_conn_max) {
+	if (hold_over_share(xw, x)) {
 		sb_xc_slow_reader(xw, x);
 		return;
 	}
@@ -116,12 +109,13 @@ static struct sb_msg *hold_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	uint16_t n = hold_objs(m);
 
 	x->held_head = m->held;
-	if (x->held_head == NULL)
+	if (x->held_head == NULL) {
 		x->held_tail = NULL;
+		xw->holders--;
+	}
 	m->held = NULL;
 	x->held_objs = (uint16_t)(x->held_objs > n ? x->held_objs - n : 0);
 	xw->held_objs -= RTE_MIN(xw->held_objs, (uint32_t)n);
-	hold_pressure(xw);
 	return m;
 }
 

@@ -122,7 +122,7 @@ static void test_slow_reader_held_then_flushed(void **state)
 		assert_int_equal(nums[i], i);
 	assert_null(x->held_head);
 	assert_int_equal(h->xw->held_objs, 0);
-	assert_false(h->gw->ctl_paused);
+	assert_int_equal(h->xw->holders, 0);
 	assert_int_equal(DP_CTR(h, xmpp_delivered), N_MSGS);
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 0);
 	assert_int_equal(DP_CTR(h, xmpp_deliver_returned), 0);
@@ -211,41 +211,38 @@ static void test_share_exceeded_resets(void **state)
 	dp_free(h);
 }
 
-/* Past the worker's share of the pool, nobody is reset for being slow:
- * the worker stops taking messages from sb-control (whose backlog then
- * closes the senders' windows) until its readers drain. */
-static void test_worker_share_pauses_the_link(void **state)
+/* Over the worker's share, the reset falls on the reader furthest behind,
+ * not on whoever receives the next stanza. */
+static void test_worker_share_resets_the_largest(void **state)
 {
 	struct dp_sock *bob_s, *carol_s;
 	struct dp_h *h = slow_bob(&bob_s);
 	struct sb_xc_worker *xw = h->xw;
 	struct sb_xc_conn *bob = bound_xc(h), *carol;
+	unsigned ret[N_MSGS];
 
 	(void)state;
 	carol_s = dp_c2s_login(h, "carol");
 	carol_s->rcv_limit = 2048;
 	carol = xw->xtab[xw->bound.tail];
 	assert_ptr_not_equal(carol, bob);
-	xw->hold_worker_max = 16;
-	for (unsigned i = 0; i < 40; i++)
+	for (unsigned i = 0; i < 60; i++)
 		deliver(h, bob, i);
-	assert_true(xw->held_objs > 0 && xw->held_objs <= 16);
-	assert_false(h->gw->ctl_paused);
-	for (unsigned i = 0; i < 60 && !h->gw->ctl_paused; i++)
+	for (unsigned i = 0; i < 42; i++)
 		deliver(h, carol, i);
-	assert_true(h->gw->ctl_paused);
-	assert_int_equal(DP_CTR(h, xmpp_hold_paused), 1);
+	assert_non_null(bob->held_head);
+	assert_non_null(carol->held_head);
+	assert_int_equal(xw->holders, 2);
+	assert_true(bob->held_objs > carol->held_objs);
+	xw->hold_worker_max = xw->held_objs - 1; /* over it from here on */
+	deliver(h, carol, 42);
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 0);
-	assert_false(bob_s->closed);
 	assert_false(carol_s->closed);
-	/* They read: the share drains and the link resumes. */
-	for (unsigned turn = 0; turn < 100 && h->gw->ctl_paused; turn++) {
-		dp_read(h, bob_s, bob_s->held);
-		dp_read(h, carol_s, carol_s->held);
-		dp_advance(h, 5);
-	}
-	assert_false(h->gw->ctl_paused);
-	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 0);
+	deliver(h, bob, 60);
+	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 1);
+	assert_true(bob_s->closed);
+	assert_false(carol_s->closed);
+	assert_true(take_returned(h, ret, N_MSGS) > 0);
 	dp_free(h);
 }
 
@@ -276,7 +273,7 @@ int main(void)
 		cmocka_unit_test(test_slow_reader_held_then_flushed),
 		cmocka_unit_test(test_stalled_reader_reset_and_returned),
 		cmocka_unit_test(test_share_exceeded_resets),
-		cmocka_unit_test(test_worker_share_pauses_the_link),
+		cmocka_unit_test(test_worker_share_resets_the_largest),
 		cmocka_unit_test(test_deliver_after_release_returned),
 	};
 
