@@ -115,8 +115,24 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 		return rc;
 	}
 	rc = sb_router_backlog_init(r, sh->n_workers, (uint32_t)cfg->control_backlog);
-	if (rc < 0)
+	if (rc < 0) {
 		fprintf(stderr, "sb-control: shard %u backlog: %s (fatal)\n", sh->index,
+			strerror(-rc));
+		return rc;
+	}
+	{
+		const struct sb_im_limits lim = {
+			.roster_max_items = (uint32_t)cfg->im_roster_max_items,
+			.roster_item_bytes = (uint32_t)cfg->im_roster_item_bytes,
+			.offline_quota = (uint32_t)cfg->im_offline_quota,
+			.commit_tsc = cfg->im_offline_commit_us * rte_get_tsc_hz() / 1000000u,
+			.commit_batch = (uint32_t)cfg->im_offline_commit_batch,
+		};
+
+		rc = sb_im_init(&r->im, &lim, cfg->xmpp_max_stanza_bytes);
+	}
+	if (rc < 0)
+		fprintf(stderr, "sb-control: shard %u IM buffers: %s (fatal)\n", sh->index,
 			strerror(-rc));
 	return rc;
 }
@@ -127,7 +143,6 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 {
 	for (unsigned s = 0; s < n; s++) {
 		struct sb_shard *sh = &shards[s];
-		char name[16];
 		int rc;
 
 		memset(sh, 0, sizeof(*sh));
@@ -149,7 +164,16 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		if (rc < 0)
 			return rc;
 		sb_shard_link_init(sh);
-		rc = pthread_create(&sh->thread, NULL, sb_shard_main, sh);
+	}
+	if (sb_im_connect(shards, n) < 0) {
+		fprintf(stderr, "sb-control: inter-shard rings: out of memory (fatal)\n");
+		return -ENOMEM;
+	}
+	for (unsigned s = 0; s < n; s++) {
+		struct sb_shard *sh = &shards[s];
+		char name[16];
+		int rc = pthread_create(&sh->thread, NULL, sb_shard_main, sh);
+
 		if (rc != 0) {
 			fprintf(stderr, "sb-control: shard %u thread: %s (fatal)\n", s, strerror(rc));
 			return -rc;

@@ -84,6 +84,10 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg)
 	env->cfg.preauth_elements_max = (uint16_t)cfg->xmpp_preauth_elements;
 	env->cfg.max_auth_attempts = (uint8_t)cfg->xmpp_auth_attempts;
 	env->cfg.legacy_session = cfg->xmpp_legacy_session;
+	/* sb-control answers iqs to the domain (disco, version, time) and
+	 * keeps roster versions (control/im). */
+	env->cfg.route_server_iq = true;
+	env->cfg.roster_versioning = true;
 	env->cfg.fake_iterations = (uint32_t)cfg->auth_scram_iterations;
 	sb_xml_limits_default(&xw->lim);
 	xw->elem_cap = (uint32_t)cfg->xmpp_max_stanza_bytes;

@@ -274,6 +274,7 @@ struct sb_c2s_config {
 	bool legacy_session;            /* advertise <session><optional/></session> */
 	uint8_t conflict_policy;        /* enum sb_c2s_conflict_policy */
 	bool route_server_iq;           /* route iqs to the domain instead of refusing */
+	bool roster_versioning;         /* offer urn:xmpp:features:rosterver after auth */
 	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
 	uint32_t fake_iterations;       /* iteration count unknown users are given */
 };
