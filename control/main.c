@@ -137,6 +137,42 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	return rc;
 }
 
+/* The predecessor's unfinished chains (recover.h), each to the shard that
+ * routes it: a stanza to its recipient's (its sender's without a to), as
+ * the dataplane picks; an answer to any shard (each has a ring to every
+ * worker). */
+static void ctl_hand_recovered(struct sb_shard *shards, unsigned n, const struct sb_recover *rc)
+{
+	for (uint32_t i = 0; i < rc->n; i++) {
+		struct sb_msg *m = rc->heads[i];
+		struct sb_msg_stanza st;
+		char bare[SB_MSG_JID_MAX + 1];
+		unsigned s = 0;
+		struct sb_shard *sh;
+
+		if (m->kind == SB_MSG_STANZA && sb_msg_stanza_read(m, &st) == 0) {
+			/* to, then from, right after the header */
+			size_t len = st.to_len ? st.to_bare_len : st.from_bare_len;
+
+			sb_msg_read(m, sizeof(st), bare, len);
+			s = (unsigned)(sb_jid_bare_hash_str(bare, len) % n);
+		}
+		sh = &shards[s];
+		if (sh->recovered == NULL)
+			sh->recovered = calloc(rc->n, sizeof(sh->recovered[0]));
+		if (sh->recovered == NULL) {
+			m->owner = SB_MSG_OWNER_FREE;
+			sh->router.pool.free(sh->router.pool.arg, m);
+			continue;
+		}
+		sh->recovered[sh->n_recovered++] = m;
+	}
+	if (rc->n > 0)
+		fprintf(stderr, "sb-control: %u unfinished stanzas of the previous sb-control "
+				"to route again (%llu chains unreadable)\n",
+			rc->n, (unsigned long long)rc->bad_chains);
+}
+
 static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb_attach *a,
 			    struct sb_store *store, const struct sb_cmd_user *users,
 			    struct sb_auth_pool *auth, const struct sb_config *cfg)
@@ -169,6 +205,7 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		fprintf(stderr, "sb-control: inter-shard rings: out of memory (fatal)\n");
 		return -ENOMEM;
 	}
+	ctl_hand_recovered(shards, n, &a->recovered);
 	for (unsigned s = 0; s < n; s++) {
 		struct sb_shard *sh = &shards[s];
 		char name[16];

@@ -10,6 +10,7 @@
  * corrupt it).
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -136,9 +137,30 @@ static void shard_heartbeat(struct sb_shard *sh, uint64_t now_tsc)
 			return;
 }
 
+/* What the predecessor left (recover.h): answers go out, stanzas are
+ * routed again, oldest first, before anything newer is read. */
+static void shard_recovered(struct sb_shard *sh)
+{
+	for (uint32_t i = 0; i < sh->n_recovered; i++) {
+		struct sb_msg *m = sh->recovered[i];
+
+		if (m->kind == SB_MSG_DELIVER) {
+			sb_router_send(sh, m->worker, m);
+		} else {
+			SB_IM_INC(&sh->router.im, offline_recovered);
+			sb_router_stanza(sh, m);
+		}
+	}
+	free(sh->recovered);
+	sh->recovered = NULL;
+	sh->n_recovered = 0;
+}
+
 void *sb_shard_main(void *arg)
 {
 	struct sb_shard *sh = arg;
+
+	shard_recovered(sh);
 
 	while (!*sh->quit) {
 		uint64_t now_tsc = rte_rdtsc();
