@@ -52,6 +52,7 @@ struct sb_im_limits {
 enum sb_im_xop {
 	SB_IM_X_INBOUND = 1,  /* a stanza for a user of the receiving shard */
 	SB_IM_X_OUTBOUND,     /* a subscription stanza of a user of the receiving shard */
+	SB_IM_X_BROADCAST,    /* a presence for a list of the receiving shard's users */
 };
 
 struct sb_im_xslot {

@@ -129,6 +129,8 @@ static void im_dispatch(struct sb_shard *sh, struct sb_msg *m, uint32_t op)
 {
 	if (op == SB_IM_X_OUTBOUND)
 		im_sub_outbound(sh, m);
+	else if (op == SB_IM_X_BROADCAST)
+		im_broadcast_in(sh, m);
 	else
 		sb_im_inbound(sh, m);
 }
@@ -284,13 +286,20 @@ ssize_t im_bytes(struct sb_shard *sh, const struct sb_msg *m, const struct sb_ro
 }
 
 /* The bytes b[0..n) with " to='to'" inserted after the element name. */
-void im_put_with_to(struct imx_out *o, const char *b, size_t n, const char *to, size_t to_len)
+size_t im_to_off(const char *b, size_t n)
 {
 	size_t i = 1;
 
 	while (i < n && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' &&
 	       b[i] != '>' && b[i] != '/')
 		i++;
+	return i;
+}
+
+void im_put_with_to(struct imx_out *o, const char *b, size_t n, const char *to, size_t to_len)
+{
+	size_t i = im_to_off(b, n);
+
 	imx_put(o, b, i);
 	imx_attr_put(o, "to", to, to_len);
 	imx_put(o, b + i, n - i);

@@ -97,18 +97,26 @@ static void pres_broadcast(struct sb_shard *sh, const struct sb_session *s, cons
 		SB_IM_INC(im, store_errors);
 		sb_roster_init(&r);
 	}
-	for (uint32_t i = 0; i < r.n; i++) {
-		const struct sb_roster_item *it = &r.items[i];
+	/* One message per shard holding contacts, one per worker there. */
+	im_broadcast_contacts(sh, s, &r, type, b, n);
+	{
+		struct sb_session *v[SB_MSG_MULTI_MAX];
+		unsigned k = 0;
 
-		if (it->flags & SB_ROSTER_F_GONE)
-			continue;
-		if (it->sub == SB_SUB_FROM || it->sub == SB_SUB_BOTH)
-			pres_send_to(sh, b, n, type, s->jid, s->jid_len, s->bare_len, it->jid,
-				     it->jid_len);
+		for (struct sb_session *o = u ? u->res : NULL; o != NULL; o = o->next) {
+			if (o == skip || !o->available)
+				continue;
+			v[k++] = o;
+			if (k == SB_MSG_MULTI_MAX) {
+				im_deliver_multi(sh, v, k, type, s->jid, s->jid_len, s->bare_len, b, n,
+						 im_to_off(b, n));
+				k = 0;
+			}
+		}
+		if (k > 0)
+			im_deliver_multi(sh, v, k, type, s->jid, s->jid_len, s->bare_len, b, n,
+					 im_to_off(b, n));
 	}
-	for (struct sb_session *o = u ? u->res : NULL; o != NULL; o = o->next)
-		if (o != skip && o->available)
-			pres_to_session(sh, o, b, n, type, s->jid, s->jid_len, s->bare_len);
 	for (uint32_t i = 0; probes && i < r.n; i++) {
 		const struct sb_roster_item *it = &r.items[i];
 		static const char probe[] = "<presence type='probe'/>";

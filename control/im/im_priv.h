@@ -42,6 +42,24 @@ void im_result_open(struct imx_out *o, const struct sb_route_in *in);
 ssize_t im_bytes(struct sb_shard *sh, const struct sb_msg *m, const struct sb_route_in *in);
 void im_put_with_to(struct imx_out *o, const char *b, size_t n, const char *to, size_t to_len);
 
+/* im_fanout.c */
+/* bytes (a presence without to; to_off: where each recipient's to goes)
+ * to the sessions v[0..n): one DELIVER_MULTI per worker and per
+ * SB_MSG_MULTI_MAX sessions, not one message per recipient. */
+void im_deliver_multi(struct sb_shard *sh, struct sb_session *const *v, unsigned n, uint8_t type,
+		      const char *from, size_t from_len, size_t from_bare_len, const char *bytes,
+		      size_t len, size_t to_off);
+/* Broadcast bytes (from the session s's full JID, without to) to the
+ * available resources of every contact with a subscription from (from,
+ * both) of roster r: one inter-shard message per shard holding contacts,
+ * then one delivery message per worker there. */
+void im_broadcast_contacts(struct sb_shard *sh, const struct sb_session *s,
+			   const struct sb_roster *r, uint8_t type, const char *bytes, size_t len);
+/* The receiving end of im_broadcast_contacts (SB_IM_X_BROADCAST). */
+void im_broadcast_in(struct sb_shard *sh, struct sb_msg *m);
+/* Where " to='…'" goes in presence bytes: after the element name. */
+size_t im_to_off(const char *b, size_t n);
+
 /* im_roster.c */
 /* Push item (of user bare) to every interested resource (RFC 6121
  * §2.1.6), or only to session only. */

@@ -182,6 +182,12 @@ void sb_xc_wait_error(struct sb_worker *w, struct sb_xc_conn *x, const struct sb
 
 /* xc_route.c: write a DELIVER's stanza to x. */
 void sb_xc_deliver(struct sb_worker *w, struct sb_xc_conn *x, const struct sb_msg *m);
+/* A DELIVER_MULTI: its stanza to each connection it names that is still
+ * bound, with that connection's full JID as `to`. m stays the caller's. */
+void sb_xc_deliver_multi(struct sb_worker *w, const struct sb_msg *m);
+/* The connection a control-plane handle names, or NULL (counted
+ * xmpp_bad_handle or xmpp_stale_reply). */
+struct sb_xc_conn *sb_xc_by_handle(struct sb_worker *w, uint64_t conn, uint32_t gen);
 
 /* The control plane's handle for x: its index in the worker's table, with
  * x->gen beside it in the message. Checked in O(1) at any table size. */

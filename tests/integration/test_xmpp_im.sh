@@ -32,6 +32,8 @@ it_im subscribe bob@$D pw-bob carol@$D pw-carol || it_fail "subscribe"
 it_step "presence broadcast, unavailable on a dropped connection"
 it_im drop bob@$D pw-bob carol@$D pw-carol || it_fail "drop"
 [ "$(it_route_counter presence_lost)" -ge 1 ] || it_fail "presence_lost not counted"
+# Broadcasts went as one message per worker with a recipient list.
+[ "$(it_route_counter fanout_msgs)" -ge 1 ] || it_fail "no DELIVER_MULTI was sent"
 
 it_step "100 offline messages"
 it_im offline-send dave@$D pw-dave erin@$D 100 || it_fail "offline-send"
