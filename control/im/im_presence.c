@@ -345,6 +345,25 @@ static void sub_commit(struct sb_shard *sh, const char *bare, size_t len, struct
 		im_roster_push(sh, bare, len, r, it, NULL);
 }
 
+/* The user's roster and the contact's item in it (NULL: none, or a
+ * tombstone) with its state. 0, or -1 (counted) if the roster cannot be
+ * read. */
+static int sub_load(struct sb_shard *sh, const char *user, size_t ulen, const char *contact,
+		    size_t clen, struct sb_roster *ro, struct sb_roster_item **it,
+		    struct sb_sub_state *st)
+{
+	if (sb_store_roster_load(sh->router.store, user, ulen, ro) < 0) {
+		SB_IM_INC(&sh->router.im, store_errors);
+		return -1;
+	}
+	*it = sb_roster_find(ro, contact, clen);
+	if (*it != NULL && ((*it)->flags & SB_ROSTER_F_GONE))
+		*it = NULL;
+	*st = *it != NULL ? (struct sb_sub_state){ (*it)->sub, (*it)->flags }
+			  : (struct sb_sub_state){ SB_SUB_NONE, 0 };
+	return 0;
+}
+
 /* Outbound processing on the sender's shard (RFC 6121 A.2). */
 void im_sub_outbound(struct sb_shard *sh, struct sb_msg *m)
 {
@@ -368,15 +387,8 @@ void im_sub_outbound(struct sb_shard *sh, struct sb_msg *m)
 	clen = in->st.to_bare_len;
 	imx_content(&el, &cs, &ce);
 	SB_IM_INC(im, sub_out);
-	if (sb_store_roster_load(r->store, user, ulen, &ro) < 0) {
-		SB_IM_INC(im, store_errors);
+	if (sub_load(sh, user, ulen, contact, clen, &ro, &it, &st) < 0)
 		goto free;
-	}
-	it = sb_roster_find(&ro, contact, clen);
-	if (it != NULL && (it->flags & SB_ROSTER_F_GONE))
-		it = NULL;
-	if (it != NULL)
-		st = (struct sb_sub_state){ it->sub, it->flags };
 	if (it == NULL && in->st.type == SB_STYPE_SUBSCRIBE &&
 	    im_roster_live(&ro) >= im->lim.roster_max_items) {
 		SB_IM_INC(im, roster_full);
@@ -483,15 +495,8 @@ void im_sub_inbound(struct sb_shard *sh, struct sb_msg *m, const struct sb_route
 		im_sub_send(sh, user, ulen, contact, clen, "unsubscribed", NULL, 0);
 		goto free;
 	}
-	if (sb_store_roster_load(r->store, user, ulen, &ro) < 0) {
-		SB_IM_INC(im, store_errors);
+	if (sub_load(sh, user, ulen, contact, clen, &ro, &it, &st) < 0)
 		goto free;
-	}
-	it = sb_roster_find(&ro, contact, clen);
-	if (it != NULL && (it->flags & SB_ROSTER_F_GONE))
-		it = NULL;
-	if (it != NULL)
-		st = (struct sb_sub_state){ it->sub, it->flags };
 	if (it == NULL && type == SB_STYPE_SUBSCRIBE &&
 	    im_roster_live(&ro) >= im->lim.roster_max_items) {
 		/* A flood of requests from many JIDs stops at the limit. */

@@ -13,36 +13,6 @@ static bool is_ws(uint8_t c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* p[i] is '<' of a start tag: the index after its '>'. */
-static size_t tag_end(const uint8_t *p, size_t i, size_t len, bool *empty)
-{
-	uint8_t q = 0;
-
-	for (i++; i < len; i++) {
-		if (q != 0) {
-			if (p[i] == q)
-				q = 0;
-		} else if (p[i] == '\'' || p[i] == '"') {
-			q = p[i];
-		} else if (p[i] == '>') {
-			*empty = p[i - 1] == '/';
-			return i + 1;
-		}
-	}
-	*empty = true;
-	return len;
-}
-
-static size_t find(const uint8_t *p, size_t i, size_t len, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	for (; i + n <= len; i++)
-		if (p[i] == (uint8_t)lit[0] && memcmp(p + i, lit, n) == 0)
-			return i;
-	return len;
-}
-
 int imx_open(struct imx_el *e, const uint8_t *p, size_t len)
 {
 	size_t i = 1;
@@ -55,46 +25,13 @@ int imx_open(struct imx_el *e, const uint8_t *p, size_t len)
 	e->p = p;
 	e->len = len;
 	e->name_len = i - 1;
-	e->stag_end = tag_end(p, 0, len, &e->empty);
+	e->stag_end = sb_xml_walk_tag_end(p, 0, len, &e->empty);
 	return e->name_len > 0 ? 0 : -EINVAL;
 }
 
 bool imx_attr(const struct imx_el *e, const char *name, const uint8_t **v, size_t *vl)
 {
-	size_t n = strlen(name), i = 1 + e->name_len, end = e->stag_end;
-	const uint8_t *p = e->p;
-
-	while (i < end) {
-		size_t ns, ne;
-		uint8_t q;
-
-		while (i < end && is_ws(p[i]))
-			i++;
-		if (i >= end || p[i] == '>' || p[i] == '/')
-			return false;
-		ns = i;
-		while (i < end && p[i] != '=' && !is_ws(p[i]))
-			i++;
-		ne = i;
-		while (i < end && p[i] != '\'' && p[i] != '"')
-			i++;
-		if (i >= end)
-			return false;
-		q = p[i++];
-		{
-			size_t vs = i;
-
-			while (i < end && p[i] != q)
-				i++;
-			if (ne - ns == n && memcmp(p + ns, name, n) == 0) {
-				*v = p + vs;
-				*vl = i - vs;
-				return true;
-			}
-		}
-		i++;
-	}
-	return false;
+	return sb_xml_walk_attr(e->p, e->stag_end, name, v, vl);
 }
 
 int imx_attr_text(const struct imx_el *e, const char *name, char *out, size_t cap)
@@ -130,17 +67,17 @@ bool imx_child(const struct imx_el *parent, size_t *pos, struct imx_el *child)
 			continue;
 		}
 		if (p[i + 1] == '!') {
-			i = find(p, i, len, "]]>") + 3;
+			i = sb_xml_walk_find(p, i, len, "]]>") + 3;
 		} else if (p[i + 1] == '/') {
 			if (depth == 0)
 				return false; /* the parent's end tag */
-			i = tag_end(p, i, len, &empty);
+			i = sb_xml_walk_tag_end(p, i, len, &empty);
 			if (--depth == 0) {
 				done = true;
 				break;
 			}
 		} else {
-			size_t e = tag_end(p, i, len, &empty);
+			size_t e = sb_xml_walk_tag_end(p, i, len, &empty);
 
 			if (depth == 0)
 				start = i;
@@ -197,7 +134,7 @@ int imx_text(const struct imx_el *e, char *out, size_t cap)
 		return -ENOSPC;
 	for (i = s; i < end;) {
 		if (e->p[i] == '<' && i + 1 < end && e->p[i + 1] == '!') {
-			size_t ce = find(e->p, i + 9, end, "]]>");
+			size_t ce = sb_xml_walk_find(e->p, i + 9, end, "]]>");
 
 			if (ce - (i + 9) > cap - 1 - o)
 				return -ENOSPC;
