@@ -117,7 +117,10 @@ int sb_attach(struct sb_attach *a, unsigned n_shards, char *why, size_t why_len)
 	rc = attach_rings(a, why, why_len);
 	if (rc < 0)
 		return rc;
-	rte_mempool_obj_iter(a->msg_pool, attach_reclaim_one, a);
+	if (sb_recover_scan(a->msg_pool, shm->n_workers, shm->n_shards, &a->recovered) == 0)
+		a->reclaimed = a->recovered.reclaimed;
+	else
+		rte_mempool_obj_iter(a->msg_pool, attach_reclaim_one, a);
 	a->epoch = shm->ctl_epoch + 1;
 	shm->ctl_reclaimed += a->reclaimed;
 	shm->ctl_attaches++;

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "recover.h"
 #include "shm.h"
 
 struct rte_mempool;
@@ -23,6 +24,7 @@ struct sb_attach {
 	struct rte_ring *down[SB_MAX_WORKERS][SB_MAX_SHARDS];
 	uint32_t epoch;        /* this attach's epoch */
 	uint64_t reclaimed;    /* objects freed that a dead sb-control held */
+	struct sb_recover recovered; /* its unfinished chains, for the shards */
 };
 
 /* Returns 0, -ENOENT (no dataplane shared state: is sb-dataplane running?),

@@ -115,10 +115,62 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 		return rc;
 	}
 	rc = sb_router_backlog_init(r, sh->n_workers, (uint32_t)cfg->control_backlog);
-	if (rc < 0)
+	if (rc < 0) {
 		fprintf(stderr, "sb-control: shard %u backlog: %s (fatal)\n", sh->index,
 			strerror(-rc));
+		return rc;
+	}
+	{
+		const struct sb_im_limits lim = {
+			.roster_max_items = (uint32_t)cfg->im_roster_max_items,
+			.roster_item_bytes = (uint32_t)cfg->im_roster_item_bytes,
+			.offline_quota = (uint32_t)cfg->im_offline_quota,
+			.commit_tsc = cfg->im_offline_commit_us * rte_get_tsc_hz() / 1000000u,
+			.commit_batch = (uint32_t)cfg->im_offline_commit_batch,
+		};
+
+		rc = sb_im_init(&r->im, &lim, cfg->xmpp_max_stanza_bytes);
+	}
+	if (rc < 0)
+		fprintf(stderr, "sb-control: shard %u IM buffers: %s (fatal)\n", sh->index,
+			strerror(-rc));
 	return rc;
+}
+
+/* The predecessor's unfinished chains (recover.h), each to the shard that
+ * routes it: a stanza to its recipient's (its sender's without a to), as
+ * the dataplane picks; an answer to any shard (each has a ring to every
+ * worker). */
+static void ctl_hand_recovered(struct sb_shard *shards, unsigned n, const struct sb_recover *rc)
+{
+	for (uint32_t i = 0; i < rc->n; i++) {
+		struct sb_msg *m = rc->heads[i];
+		struct sb_msg_stanza st;
+		char bare[SB_MSG_JID_MAX + 1];
+		unsigned s = 0;
+		struct sb_shard *sh;
+
+		if (m->kind == SB_MSG_STANZA && sb_msg_stanza_read(m, &st) == 0) {
+			/* to, then from, right after the header */
+			size_t len = st.to_len ? st.to_bare_len : st.from_bare_len;
+
+			sb_msg_read(m, sizeof(st), bare, len);
+			s = (unsigned)(sb_jid_bare_hash_str(bare, len) % n);
+		}
+		sh = &shards[s];
+		if (sh->recovered == NULL)
+			sh->recovered = calloc(rc->n, sizeof(sh->recovered[0]));
+		if (sh->recovered == NULL) {
+			m->owner = SB_MSG_OWNER_FREE;
+			sh->router.pool.free(sh->router.pool.arg, m);
+			continue;
+		}
+		sh->recovered[sh->n_recovered++] = m;
+	}
+	if (rc->n > 0)
+		fprintf(stderr, "sb-control: %u unfinished stanzas of the previous sb-control "
+				"to route again (%llu chains unreadable)\n",
+			rc->n, (unsigned long long)rc->bad_chains);
 }
 
 static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb_attach *a,
@@ -129,7 +181,6 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		return -ENOSPC;
 	for (unsigned s = 0; s < n; s++) {
 		struct sb_shard *sh = &shards[s];
-		char name[16];
 		int rc;
 
 		memset(sh, 0, sizeof(*sh));
@@ -151,7 +202,17 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		if (rc < 0)
 			return rc;
 		sb_shard_link_init(sh);
-		rc = pthread_create(&sh->thread, NULL, sb_shard_main, sh);
+	}
+	if (sb_im_connect(shards, n) < 0) {
+		fprintf(stderr, "sb-control: inter-shard rings: out of memory (fatal)\n");
+		return -ENOMEM;
+	}
+	ctl_hand_recovered(shards, n, &a->recovered);
+	for (unsigned s = 0; s < n; s++) {
+		struct sb_shard *sh = &shards[s];
+		char name[16];
+		int rc = pthread_create(&sh->thread, NULL, sb_shard_main, sh);
+
 		if (rc != 0) {
 			fprintf(stderr, "sb-control: shard %u thread: %s (fatal)\n", s, strerror(rc));
 			return -rc;

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -119,6 +120,7 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 		flushed = sb_router_flush(sh);
 	flushed += sb_router_auth_done(sh);
 	flushed += sb_router_kick_drain(sh);
+	flushed += sb_im_poll(sh, now_tsc);
 	if (sb_router_congested(&sh->router))
 		return flushed; /* let the stanza rings fill: backpressure upstream */
 	for (unsigned w = 0; w < sh->n_workers; w++)
@@ -154,9 +156,30 @@ int sb_shard_counters_describe(struct sb_shm *shm)
 	return rc;
 }
 
+/* What the predecessor left (recover.h): answers go out, stanzas are
+ * routed again, oldest first, before anything newer is read. */
+static void shard_recovered(struct sb_shard *sh)
+{
+	for (uint32_t i = 0; i < sh->n_recovered; i++) {
+		struct sb_msg *m = sh->recovered[i];
+
+		if (m->kind == SB_MSG_DELIVER) {
+			sb_router_send(sh, m->worker, m);
+		} else {
+			SB_IM_INC(&sh->router.im, offline_recovered);
+			sb_router_stanza(sh, m);
+		}
+	}
+	free(sh->recovered);
+	sh->recovered = NULL;
+	sh->n_recovered = 0;
+}
+
 void *sb_shard_main(void *arg)
 {
 	struct sb_shard *sh = arg;
+
+	shard_recovered(sh);
 
 	while (!*sh->quit) {
 		uint64_t now_tsc = rte_rdtsc();

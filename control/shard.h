@@ -49,6 +49,10 @@ struct sb_shard {
 	struct sb_idle idle;
 	struct sb_router router;
 	volatile bool *quit;
+	/* A killed predecessor's unfinished chains for this shard (recover.h),
+	 * handled before the first ring is read. */
+	struct sb_msg **recovered;
+	uint32_t n_recovered;
 	pthread_t thread;
 } __attribute__((aligned(64)));
 

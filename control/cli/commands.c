@@ -2,8 +2,10 @@
  *
  * See commands.h.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "cmd_im.h"
 #include "cmd_user.h"
 #include "commands.h"
 #include "server.h"
@@ -22,11 +24,18 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		sb_out_printf(o, "ok\npong\n");
 	} else if (strncmp(req, "user", 4) == 0 && (req[4] == ' ' || req[4] == '\0')) {
 		sb_cmd_user_run(cc->users, req + 4 + (req[4] == ' '), o);
+	} else if (strncmp(req, "roster ", 7) == 0 || strncmp(req, "offline ", 8) == 0 ||
+		   strncmp(req, "store ", 6) == 0) {
+		size_t w = strcspn(req, " ");
+		char cmd[8];
+
+		snprintf(cmd, sizeof(cmd), "%.*s", (int)w, req);
+		sb_cmd_im_run(cc->users, cmd, req + w + 1, o);
 	} else {
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user, roster, offline, store)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }

@@ -164,6 +164,8 @@ static void status_router(struct sb_out *o, const struct sb_shard *shards, unsig
 	}
 	status_sums(o, "xmpp routing counters (sum over shards)", shards, sizeof(shards[0]), n,
 		    offsetof(struct sb_shard, router.ctr), sb_route_ctr_names, SB_ROUTE_CTR_MAX);
+	status_sums(o, "im counters (sum over shards)", shards, sizeof(shards[0]), n,
+		    offsetof(struct sb_shard, router.im.ctr), sb_im_ctr_names, SB_IM_CTR_MAX);
 }
 
 void sb_status_write(struct sb_out *o, const struct sb_attach *a, const struct sb_shard *shards,

@@ -186,6 +186,8 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 		if (s != NULL) {
 			s->available = (j->flags & SB_MSG_JID_AVAILABLE) != 0;
 			s->priority = j->priority;
+			if (s->available)
+				sb_im_session_replayed(sh, s);
 		}
 		SB_ROUTE_INC(r, binds_replayed);
 		sb_msg_free_chain(m, &r->pool);
@@ -203,6 +205,15 @@ void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m)
 	struct sb_router *r = &sh->router;
 	const struct sb_msg_jid *j = route_jid(m);
 
+	if (j != NULL) {
+		struct sb_session *s = sb_session_find(&r->sessions, j->jid, j->len, j->bare_len);
+
+		/* RFC 6121 §4.5.2: a session that ends without unavailable
+		 * presence (closed, reset, timed out) is broadcast as if it
+		 * had sent it. */
+		if (s != NULL && s->conn == m->conn && s->conn_gen == m->conn_gen)
+			sb_im_session_gone(sh, s);
+	}
 	if (j == NULL)
 		SB_ROUTE_INC(r, malformed);
 	else if (sb_session_unbind(&r->sessions, j->jid, j->len, j->bare_len, m->conn,

@@ -30,10 +30,10 @@ int sb_router_buffers_init(struct sb_router *r, uint64_t max_stanza_bytes)
 	return r->in.id != NULL && r->err_body != NULL ? 0 : -ENOMEM;
 }
 
-static int route_parse(const struct sb_msg *m, struct sb_route_in *in, unsigned n_workers)
+int sb_router_parse(const struct sb_msg *m, struct sb_route_in *in)
 {
 	if (sb_msg_stanza_read(m, &in->st) < 0 || in->st.from_len == 0 ||
-	    in->st.id_len > in->id_cap || in->st.from_worker >= n_workers)
+	    in->st.id_len > in->id_cap)
 		return -EINVAL;
 	sb_msg_read(m, sizeof(in->st), in->to, in->st.to_len);
 	sb_msg_read(m, sizeof(in->st) + in->st.to_len, in->from, in->st.from_len);
@@ -51,8 +51,8 @@ static const char *const kind_names[SB_STANZA_KIND_MAX] = {
 /* Answer the sender with an error stanza (RFC 6120 §8.3) built here; the
  * original content is not echoed back. The sender's connection is the one
  * the stanza header names: a returned stanza's message was re-addressed. */
-static void route_error(struct sb_shard *sh, const struct sb_route_in *in,
-			const char *cond, enum sb_route_ctr c)
+void sb_router_error(struct sb_shard *sh, const struct sb_route_in *in,
+		     const char *etype, const char *cond, enum sb_route_ctr c)
 {
 	struct sb_router *r = &sh->router;
 	char *body = r->err_body;
@@ -67,12 +67,16 @@ static void route_error(struct sb_shard *sh, const struct sb_route_in *in,
 		.to_len = in->st.from_len,
 		.id = in->st.id_len ? in->id : NULL,
 		.id_len = in->st.id_len,
-		.type = "cancel",
+		.type = etype,
 		.condition = cond,
 	};
 	struct sb_msg *e;
 	int n;
 
+	if (in->st.from_worker >= sh->n_workers) {
+		SB_ROUTE_INC(r, malformed); /* names no worker: nowhere to answer */
+		return;
+	}
 	if (in->st.type == SB_STYPE_ERROR) {
 		SB_ROUTE_INC(r, dropped_error);
 		return;
@@ -107,7 +111,7 @@ static void route_error(struct sb_shard *sh, const struct sb_route_in *in,
 }
 
 /* A copy of chain m (for a second recipient); NULL when the pool is empty. */
-static struct sb_msg *route_copy(struct sb_router *r, const struct sb_msg *m)
+struct sb_msg *sb_router_copy(struct sb_router *r, const struct sb_msg *m)
 {
 	struct sb_msg *c = r->pool.alloc(r->pool.arg);
 	uint8_t buf[1024];
@@ -129,7 +133,7 @@ static struct sb_msg *route_copy(struct sb_router *r, const struct sb_msg *m)
 	return c;
 }
 
-static void route_deliver(struct sb_shard *sh, struct sb_msg *m, const struct sb_session *s)
+void sb_router_deliver(struct sb_shard *sh, struct sb_msg *m, const struct sb_session *s)
 {
 	m->kind = SB_MSG_DELIVER;
 	m->conn = s->conn;
@@ -140,7 +144,7 @@ static void route_deliver(struct sb_shard *sh, struct sb_msg *m, const struct sb
 
 /* Deliver to every available resource of the highest non-negative priority
  * (RFC 6121 §8.5.2.1.1). Returns how many got it; m is consumed when > 0. */
-static unsigned route_to_user(struct sb_shard *sh, struct sb_msg *m, struct sb_session_user *u)
+unsigned sb_router_to_user(struct sb_shard *sh, struct sb_msg *m, struct sb_session_user *u)
 {
 	struct sb_session *best[16];
 	unsigned n = 0;
@@ -156,31 +160,17 @@ static unsigned route_to_user(struct sb_shard *sh, struct sb_msg *m, struct sb_s
 			best[n++] = s;
 	}
 	for (unsigned i = 1; i < n; i++) {
-		struct sb_msg *c = route_copy(&sh->router, m);
+		struct sb_msg *c = sb_router_copy(&sh->router, m);
 
 		if (c == NULL) {
 			SB_ROUTE_INC(&sh->router, pool_empty);
 			break;
 		}
-		route_deliver(sh, c, best[i]);
+		sb_router_deliver(sh, c, best[i]);
 	}
 	if (n > 0)
-		route_deliver(sh, m, best[0]);
+		sb_router_deliver(sh, m, best[0]);
 	return n;
-}
-
-/* Presence to the server: the sender's availability (RFC 6121 §4.2, §4.5). */
-static void route_own_presence(struct sb_router *r, const struct sb_route_in *in)
-{
-	struct sb_session *s = sb_session_find(&r->sessions, in->from, in->st.from_len,
-					       in->st.from_bare_len);
-
-	if (s != NULL) {
-		s->available = in->st.type != SB_STYPE_UNAVAILABLE;
-		if (s->available)
-			s->priority = in->st.priority; /* parsed by lib/xmpp */
-		SB_ROUTE_INC(r, presence_state);
-	}
 }
 
 /* Whether m was given back by session s's own connection. Its UNBIND is
@@ -200,6 +190,23 @@ static bool route_local(const struct sb_router *r, const struct sb_route_in *in)
 	return dlen == r->domain_len && memcmp(dom, r->domain, dlen) == 0;
 }
 
+static bool route_is_sub(uint8_t type)
+{
+	return type == SB_STYPE_SUBSCRIBE || type == SB_STYPE_SUBSCRIBED ||
+	       type == SB_STYPE_UNSUBSCRIBE || type == SB_STYPE_UNSUBSCRIBED ||
+	       type == SB_STYPE_PROBE;
+}
+
+/* Presence to a local JID that is not a subscription stanza: directed
+ * presence (RFC 6121 §4.6), delivered to the full JID's session or to
+ * every available resource of the bare JID (§8.5.2.1.1 for presence). */
+static void route_presence(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)
+{
+	SB_IM_INC(&sh->router.im, presence_directed);
+	sb_im_send_inbound(sh, m);
+	(void)in;
+}
+
 void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 {
 	struct sb_router *r = &sh->router;
@@ -210,44 +217,59 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 	SB_ROUTE_INC(r, stanzas_in);
 	if (m->flags & SB_MSG_F_RETURNED)
 		SB_ROUTE_INC(r, returned);
-	if (route_parse(m, in, sh->n_workers) < 0) {
+	if (sb_router_parse(m, in) < 0) {
 		SB_ROUTE_INC(r, malformed);
 		goto free;
 	}
 	if (in->st.to_len == 0) {
 		/* For the sender's own account (RFC 6120 §10.3.3): presence
-		 * sets its availability; an iq get/set asks for a service
-		 * (roster, ...) this release does not offer yet. */
-		if (in->st.kind == SB_STANZA_PRESENCE)
-			route_own_presence(r, in);
-		else if (in->st.kind == SB_STANZA_IQ &&
-			 (in->st.type == SB_STYPE_GET || in->st.type == SB_STYPE_SET))
-			route_error(sh, in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
+		 * is its availability and broadcast, an iq asks the server
+		 * on the account's behalf (roster, disco). */
+		if (in->st.kind == SB_STANZA_PRESENCE) {
+			sb_im_presence_own(sh, m, in);
+			return;
+		}
+		if (in->st.kind == SB_STANZA_IQ) {
+			sb_im_iq(sh, m, in);
+			return;
+		}
 		goto free;
 	}
 	if (!route_local(r, in)) {
-		route_error(sh, in, "remote-server-not-found", SB_ROUTE_CTR_err_remote);
+		sb_router_error(sh, in, "cancel", "remote-server-not-found",
+				SB_ROUTE_CTR_err_remote);
 		goto free;
+	}
+	if (in->st.kind == SB_STANZA_PRESENCE && route_is_sub(in->st.type)) {
+		sb_im_presence_sub(sh, m, in);
+		return;
 	}
 	if (in->st.to_len > in->st.to_bare_len) {
 		s = sb_session_find(&r->sessions, in->to, in->st.to_len, in->st.to_bare_len);
 		if (s != NULL && !route_returned_by(m, s)) {
-			route_deliver(sh, m, s);
+			sb_router_deliver(sh, m, s);
 			return;
 		}
-		if (in->st.kind != SB_STANZA_MESSAGE)
+		if (in->st.kind == SB_STANZA_IQ)
 			goto none;
 	} else if (in->st.kind == SB_STANZA_IQ) {
-		goto none;
+		/* To the domain or an account: the server answers. */
+		sb_im_iq(sh, m, in);
+		return;
+	}
+	if (in->st.kind == SB_STANZA_PRESENCE) {
+		route_presence(sh, m, in);
+		return;
 	}
 	u = sb_session_user_find(&r->sessions, in->to, in->st.to_bare_len);
-	if (route_to_user(sh, m, u) > 0)
+	if (sb_router_to_user(sh, m, u) > 0)
 		return;
+	if (in->st.kind == SB_STANZA_MESSAGE) {
+		sb_im_offline(sh, m, in);
+		return;
+	}
 none:
-	if (in->st.kind == SB_STANZA_PRESENCE)
-		SB_ROUTE_INC(r, dropped_presence);
-	else
-		route_error(sh, in, "service-unavailable", SB_ROUTE_CTR_err_unavailable);
+	sb_router_error(sh, in, "cancel", "service-unavailable", SB_ROUTE_CTR_err_unavailable);
 free:
 	sb_msg_free_chain(m, &r->pool);
 }

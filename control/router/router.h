@@ -16,6 +16,7 @@
 
 #include "msg.h"
 #include "shm.h"
+#include "im/im.h"
 #include "session.h"
 #include "store/store.h"
 
@@ -83,6 +84,8 @@ struct sb_router {
 	struct cds_wfcq_tail kick_tail;
 	struct sb_kick_job *kick_held;   /* a request waiting for pool room */
 	uint32_t kick_pending;           /* atomic: posted, not yet done */
+	/* The RFC 6121 core (control/im). */
+	struct sb_im im;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];
 };
 
@@ -116,6 +119,21 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m);
  * the ring is full. Returns 0, or -ENOBUFS (counted ring_full, m freed)
  * only when memory for a larger backlog cannot be had. */
 int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m);
+
+/* route_stanza.c, for control/im. */
+/* Read m's routing fields into in. 0 or -EINVAL. */
+int sb_router_parse(const struct sb_msg *m, struct sb_route_in *in);
+/* Hand m to session s (relabelled DELIVER). */
+void sb_router_deliver(struct sb_shard *sh, struct sb_msg *m, const struct sb_session *s);
+/* A copy of chain m; NULL when the pool is empty. */
+struct sb_msg *sb_router_copy(struct sb_router *r, const struct sb_msg *m);
+/* Answer the sender of m (in) with a stanza error of etype ("cancel",
+ * "wait", "modify") and condition cond, counted as c; never for an error. */
+void sb_router_error(struct sb_shard *sh, const struct sb_route_in *in,
+		     const char *etype, const char *cond, enum sb_route_ctr c);
+/* Every available resource of the highest non-negative priority (RFC 6121
+ * §8.5.2.1.1) gets m; returns how many (m consumed when > 0). */
+unsigned sb_router_to_user(struct sb_shard *sh, struct sb_msg *m, struct sb_session_user *u);
 
 /* Size the working buffers for stanzas of max_stanza_bytes. 0 or -ENOMEM. */
 int sb_router_buffers_init(struct sb_router *r, uint64_t max_stanza_bytes);

@@ -40,7 +40,7 @@ void sb_session_table_free(struct sb_session_table *t)
 			while (s != NULL) {
 				struct sb_session *sn = s->next;
 
-				free(s);
+				sb_session_free(s);
 				s = sn;
 			}
 			free(u);
@@ -175,7 +175,7 @@ int sb_session_unbind(struct sb_session_table *t, const char *jid, size_t len, s
 		if (s->jid_len == len && memcmp(s->jid, jid, len) == 0 && s->conn == conn &&
 		    s->conn_gen == gen) {
 			*pp = s->next;
-			free(s);
+			sb_session_free(s);
 			t->sessions--;
 			if (u->res == NULL)
 				session_user_drop(t, u);
@@ -187,5 +187,7 @@ int sb_session_unbind(struct sb_session_table *t, const char *jid, size_t len, s
 
 void sb_session_free(struct sb_session *s)
 {
+	if (s != NULL)
+		free(s->pres);
 	free(s);
 }

@@ -23,6 +23,9 @@ struct sb_session {
 	uint16_t worker;
 	int16_t priority;          /* RFC 6121 §4.7.2.3 */
 	bool available;            /* initial presence sent (RFC 6121 §4.2) */
+	bool roster_requested;     /* an interested resource (RFC 6121 §2.1.6) */
+	uint32_t pres_len;
+	char *pres;                /* its last broadcast presence, for probes (heap) */
 	uint16_t jid_len;          /* full JID */
 	uint16_t bare_len;
 	char jid[];                /* full JID, NUL-terminated */
@@ -68,6 +71,7 @@ int sb_session_bind(struct sb_session_table *t, const char *jid, size_t len, siz
 int sb_session_unbind(struct sb_session_table *t, const char *jid, size_t len, size_t bare_len,
 		      uint64_t conn, uint32_t gen);
 
+/* Free a session unlinked from the table (its presence copy too). */
 void sb_session_free(struct sb_session *s);
 
 #endif

@@ -5,6 +5,7 @@
  * changes, and the counters. Backends only move bytes (store.h).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
@@ -324,6 +325,26 @@ int sb_store_plain_check(struct sb_store *st, const char *bare, size_t len, cons
 	explicit_bzero(&acct, sizeof(acct));
 	explicit_bzero(&fake, sizeof(fake));
 	return r == SB_SCRAM_OK ? 0 : -EACCES;
+}
+
+int sb_store_user_exists(struct sb_store *st, const char *bare, size_t len)
+{
+	struct sb_jid *user = malloc(sizeof(*user));
+	uint8_t rec[SB_STORE_ACCOUNT_REC_MAX];
+	size_t rl;
+	int rc;
+
+	if (user == NULL)
+		return -ENOMEM;
+	if (sb_jid_parse(user, bare, len) < 0 || user->local_len == 0 || user->resource_len != 0) {
+		free(user);
+		return 0;
+	}
+	rc = st->ops->get(st->impl, user, rec, sizeof(rec), &rl);
+	free(user);
+	if (rc == -ENOENT)
+		return 0;
+	return rc == 0 ? 1 : rc;
 }
 
 int sb_store_user_list(struct sb_store *st, unsigned max, sb_store_list_fn fn, void *arg)

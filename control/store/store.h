@@ -77,6 +77,27 @@ struct sb_store_shard_info {
  * during the call. Return 0 to continue, anything else to stop. */
 typedef int (*sb_store_list_fn)(void *arg, const char *bare, size_t len);
 
+/* The kinds of IM records (store_im.h), each its own keyspace. */
+enum sb_store_kind {
+	SB_STORE_ROSTER,  /* bare JID -> the user's roster record */
+	SB_STORE_SUBREQ,  /* bare JID, 0, contact -> a pending inbound subscription request */
+	SB_STORE_OFFLINE, /* bare JID, 0, be64 seq -> an offline message */
+	SB_STORE_KIND_MAX,
+};
+
+/* One put (val != NULL) or delete (val == NULL) of a kv_write batch. */
+struct sb_store_op {
+	enum sb_store_kind kind;
+	const void *key;
+	size_t klen;
+	const void *val;
+	size_t vlen;
+};
+
+/* A record handed to a kv_get/kv_scan visitor; 0 to go on, else stop. */
+typedef int (*sb_store_kv_fn)(void *arg, const uint8_t *key, size_t klen, const uint8_t *val,
+			      size_t vlen);
+
 /* What a backend implements. user is a normalised bare JID with a localpart
  * whose bare length the generic layer has checked against SB_STORE_KEY_MAX.
  * Every operation returns 0 or a negative errno: -EEXIST (put of an existing
@@ -95,6 +116,20 @@ struct sb_store_ops {
 	int (*count)(void *impl, uint64_t *n);
 	int (*shard_info)(void *impl, unsigned shard, struct sb_store_shard_info *out);
 	void (*close)(void *impl);
+	/* The IM data (store_im.h), as key/value records of a kind in the
+	 * shard that owns the user. kv_write applies n puts and deletes in
+	 * one atomic transaction and returns only once it is durable (a
+	 * delete of a missing key is not an error); kv_get and kv_scan call
+	 * fn with bytes valid only during the call; kv_scan visits keys
+	 * starting with prefix in byte order, at most max, and returns how
+	 * many it visited; kv_stats counts a kind's records and their bytes. */
+	int (*kv_write)(void *impl, unsigned shard, const struct sb_store_op *ops, unsigned n);
+	int (*kv_get)(void *impl, unsigned shard, enum sb_store_kind kind, const void *key,
+		      size_t klen, sb_store_kv_fn fn, void *arg);
+	int (*kv_scan)(void *impl, unsigned shard, enum sb_store_kind kind, const void *prefix,
+		       size_t plen, unsigned max, sb_store_kv_fn fn, void *arg);
+	int (*kv_stats)(void *impl, unsigned shard, enum sb_store_kind kind, uint64_t *items,
+			uint64_t *bytes);
 };
 
 struct sb_store {
@@ -142,6 +177,10 @@ int sb_store_user_del(struct sb_store *st, const struct sb_jid *user);
  * error. */
 int sb_store_user_get(struct sb_store *st, const struct sb_jid *user,
 		      struct sb_store_account *out);
+
+/* Whether an account exists for the bare JID bare[0..len): 1, 0, or a
+ * negative errno (the store failed). Any thread. */
+int sb_store_user_exists(struct sb_store *st, const char *bare, size_t len);
 
 /* Credentials of mech for the bare JID bare[0..len) as a login sees them:
  * the stored ones, or for an unknown user (or an account without mech)

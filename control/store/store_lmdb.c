@@ -22,9 +22,16 @@
 #define LMDB_LAYOUT_VERSION 1u
 #define LMDB_LAYOUT_LEN 8u
 
+static const char *const lmdb_kind_names[SB_STORE_KIND_MAX] = {
+	[SB_STORE_ROSTER] = "roster",
+	[SB_STORE_SUBREQ] = "subreq",
+	[SB_STORE_OFFLINE] = "offline",
+};
+
 struct lmdb_shard {
 	MDB_env *env;
 	MDB_dbi accounts;
+	MDB_dbi kind[SB_STORE_KIND_MAX];
 };
 
 struct lmdb_store {
@@ -203,6 +210,8 @@ static int lmdb_open_dbs(struct lmdb_shard *sh, unsigned j, unsigned n, const ch
 		rc = mdb_dbi_open(txn, "accounts", MDB_CREATE, &sh->accounts);
 	if (rc == 0)
 		rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &meta);
+	for (unsigned k = 0; rc == 0 && k < SB_STORE_KIND_MAX; k++)
+		rc = mdb_dbi_open(txn, lmdb_kind_names[k], MDB_CREATE, &sh->kind[k]);
 	if (rc != 0) {
 		if (txn != NULL)
 			mdb_txn_abort(txn);
@@ -244,7 +253,7 @@ static int lmdb_open_shard(struct lmdb_shard *sh, const char *path, unsigned j, 
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(sh->env, (size_t)map_bytes);
 	if (rc == 0)
-		rc = mdb_env_set_maxdbs(sh->env, 2);
+		rc = mdb_env_set_maxdbs(sh->env, 2 + SB_STORE_KIND_MAX);
 	if (rc == 0)
 		rc = mdb_env_open(sh->env, dir, 0, 0600);
 	/* A kill -9'd sb-control leaves its reader slot in lock.mdb. */
@@ -435,6 +444,103 @@ static int lmdb_shard_info(void *impl, unsigned shard, struct sb_store_shard_inf
 	return 0;
 }
 
+static int lmdb_kv_write(void *impl, unsigned shard, const struct sb_store_op *ops, unsigned n)
+{
+	struct lmdb_store *l = impl;
+	struct lmdb_shard *sh = &l->shard[shard];
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(sh->env, NULL, 0, &txn);
+
+	if (rc != 0)
+		return lmdb_errno(rc);
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		MDB_val k = { .mv_size = ops[i].klen, .mv_data = (void *)(uintptr_t)ops[i].key };
+		MDB_val v = { .mv_size = ops[i].vlen, .mv_data = (void *)(uintptr_t)ops[i].val };
+
+		if (ops[i].val != NULL) {
+			rc = mdb_put(txn, sh->kind[ops[i].kind], &k, &v, 0);
+		} else {
+			rc = mdb_del(txn, sh->kind[ops[i].kind], &k, NULL);
+			rc = rc == MDB_NOTFOUND ? 0 : rc;
+		}
+	}
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return lmdb_errno(rc);
+	}
+	/* The environment is opened without MDB_NOSYNC: commit returns after
+	 * fsync. */
+	return lmdb_errno(mdb_txn_commit(txn));
+}
+
+static int lmdb_kv_get(void *impl, unsigned shard, enum sb_store_kind kind, const void *key,
+		       size_t klen, sb_store_kv_fn fn, void *arg)
+{
+	struct lmdb_store *l = impl;
+	struct lmdb_shard *sh = &l->shard[shard];
+	MDB_val k = { .mv_size = klen, .mv_data = (void *)(uintptr_t)key }, v;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(sh->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc != 0)
+		return lmdb_errno(rc);
+	rc = mdb_get(txn, sh->kind[kind], &k, &v);
+	if (rc == 0)
+		fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+	mdb_txn_abort(txn);
+	return lmdb_errno(rc);
+}
+
+static int lmdb_kv_scan(void *impl, unsigned shard, enum sb_store_kind kind, const void *prefix,
+			size_t plen, unsigned max, sb_store_kv_fn fn, void *arg)
+{
+	struct lmdb_store *l = impl;
+	struct lmdb_shard *sh = &l->shard[shard];
+	MDB_val k = { .mv_size = plen, .mv_data = (void *)(uintptr_t)prefix }, v;
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn;
+	unsigned n = 0;
+	int rc = mdb_txn_begin(sh->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc != 0)
+		return lmdb_errno(rc);
+	rc = mdb_cursor_open(txn, sh->kind[kind], &cur);
+	if (rc == 0)
+		rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
+			      : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0 && n < max && k.mv_size >= plen && memcmp(k.mv_data, prefix, plen) == 0) {
+		n++;
+		if (fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc == 0 || rc == MDB_NOTFOUND ? (int)n : lmdb_errno(rc);
+}
+
+static int lmdb_kv_stats(void *impl, unsigned shard, enum sb_store_kind kind, uint64_t *items,
+			 uint64_t *bytes)
+{
+	struct lmdb_store *l = impl;
+	struct lmdb_shard *sh = &l->shard[shard];
+	MDB_txn *txn;
+	MDB_stat s;
+	int rc = mdb_txn_begin(sh->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc != 0)
+		return lmdb_errno(rc);
+	rc = mdb_stat(txn, sh->kind[kind], &s);
+	mdb_txn_abort(txn);
+	if (rc == 0) {
+		*items = s.ms_entries;
+		*bytes = (s.ms_branch_pages + s.ms_leaf_pages + s.ms_overflow_pages) *
+			 (uint64_t)s.ms_psize;
+	}
+	return lmdb_errno(rc);
+}
+
 static const struct sb_store_ops lmdb_ops = {
 	.name = "lmdb",
 	.put = lmdb_put,
@@ -445,6 +551,10 @@ static const struct sb_store_ops lmdb_ops = {
 	.count = lmdb_count,
 	.shard_info = lmdb_shard_info,
 	.close = lmdb_close,
+	.kv_write = lmdb_kv_write,
+	.kv_get = lmdb_kv_get,
+	.kv_scan = lmdb_kv_scan,
+	.kv_stats = lmdb_kv_stats,
 };
 
 int sb_store_lmdb_open(struct sb_store *st, const char *path, unsigned n_shards,

@@ -248,6 +248,15 @@ bool sb_xc_deliver_fits(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
 void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m,
 			 const struct sb_msg_stanza *h);
 
+/* xc_route.c: a DELIVER_MULTI: its stanza to each connection it names that
+ * is still bound, with that connection's full JID as `to`. m stays the
+ * caller's. */
+void sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m);
+
+/* The connection a control-plane handle names, or NULL (counted
+ * xmpp_bad_handle or xmpp_stale_reply). */
+struct sb_xc_conn *sb_xc_by_handle(struct sb_xc_worker *xw, uint64_t conn, uint32_t gen);
+
 /* The control plane's handle for x: its index in the worker's table, with
  * x->gen beside it in the message. Checked in O(1) at any table size. */
 static inline uint64_t sb_xc_handle(const struct sb_xc_conn *x)

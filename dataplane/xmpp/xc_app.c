@@ -211,21 +211,26 @@ void sb_xc_release(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 
 /* The connection a control reply names, or NULL when the handle is not
  * one of our objects or its connection has gone since. O(1). */
-static struct sb_xc_conn *app_from_handle(struct sb_xc_worker *xw, const struct sb_msg *m)
+struct sb_xc_conn *sb_xc_by_handle(struct sb_xc_worker *xw, uint64_t conn, uint32_t gen)
 {
 	struct sb_worker *w = xw->w;
 	struct sb_xc_conn *x;
 
-	if (m->conn >= xw->xtab_n) {
+	if (conn >= xw->xtab_n) {
 		SB_CTR_INC(w, xmpp_bad_handle);
 		return NULL;
 	}
-	x = xw->xtab[m->conn];
-	if (x->gen != m->conn_gen || x->conn == NULL) {
+	x = xw->xtab[conn];
+	if (x->gen != gen || x->conn == NULL) {
 		SB_CTR_INC(w, xmpp_stale_reply);
 		return NULL;
 	}
 	return x;
+}
+
+static struct sb_xc_conn *app_from_handle(struct sb_xc_worker *xw, const struct sb_msg *m)
+{
+	return sb_xc_by_handle(xw, m->conn, m->conn_gen);
 }
 
 static void app_auth_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
@@ -303,6 +308,12 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 	struct sb_worker *w = xw->w;
 	struct sb_xc_conn *x;
 
+	if (m->kind == SB_MSG_DELIVER_MULTI) {
+		/* It names its connections inside (xc_route.c). */
+		sb_xc_deliver_multi(xw, m);
+		sb_msg_free_chain(m, &w->msg_ops);
+		return;
+	}
 	if (m->kind == SB_MSG_DELIVER) {
 		if (!app_deliver(xw, m))
 			sb_msg_free_chain(m, &w->msg_ops);

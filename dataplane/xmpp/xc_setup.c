@@ -36,7 +36,7 @@ _Static_assert(SB_JID_FULL_MAX <= SB_MSG_JID_MAX, "a JID outgrows lib/msg's limi
 
 /* What sb-control sends the c2s application (xc_app.c handles them). */
 static const enum sb_msg_kind app_kinds[] = {
-	SB_MSG_AUTH_RESP, SB_MSG_BIND_RESP, SB_MSG_DELIVER, SB_MSG_KICK,
+	SB_MSG_AUTH_RESP, SB_MSG_BIND_RESP, SB_MSG_DELIVER, SB_MSG_KICK, SB_MSG_DELIVER_MULTI,
 };
 
 /* Number every connection object: its index is its handle. */
@@ -85,6 +85,10 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg, struct s
 	env->cfg.preauth_elements_max = (uint16_t)cfg->xmpp_preauth_elements;
 	env->cfg.max_auth_attempts = (uint8_t)cfg->xmpp_auth_attempts;
 	env->cfg.legacy_session = cfg->xmpp_legacy_session;
+	/* sb-control answers iqs to the domain (disco, version, time) and
+	 * keeps roster versions (control/im). */
+	env->cfg.route_server_iq = true;
+	env->cfg.roster_versioning = true;
 	env->cfg.fake_iterations = (uint32_t)cfg->auth_scram_iterations;
 	sb_xml_limits_default(&xw->lim);
 	xw->elem_cap = (uint32_t)cfg->xmpp_max_stanza_bytes;

@@ -36,6 +36,7 @@ enum sb_msg_kind {
 	SB_MSG_STANZA,        /* worker -> shard: struct sb_msg_stanza, to route */
 	SB_MSG_DELIVER,       /* shard -> worker: stanza bytes to write on `conn` */
 	SB_MSG_KICK,          /* shard -> worker: close `conn` (status: enum sb_msg_kick) */
+	SB_MSG_DELIVER_MULTI, /* shard -> worker: struct sb_msg_multi: one stanza, many connections */
 	SB_MSG_KIND_MAX,
 };
 
@@ -191,6 +192,33 @@ static inline size_t sb_msg_stanza_bytes_off(const struct sb_msg_stanza *h)
 {
 	return sizeof(*h) + h->to_len + h->from_len;
 }
+
+/* SB_MSG_DELIVER_MULTI payload: one stanza for n connections of one worker
+ * (a presence broadcast: one message per worker, not per recipient). Then
+ * n struct sb_msg_target, then a DELIVER's payload (struct sb_msg_stanza
+ * with to_len 0, from, bytes). Each connection gets the bytes with
+ * " to='<its bound full JID>'" inserted at byte to_off. */
+#define SB_MSG_MULTI_MAX 64u /* targets per message: fits the room a `to` would take */
+struct sb_msg_multi {
+	uint32_t n;          /* 1..SB_MSG_MULTI_MAX */
+	uint32_t to_off;     /* in the stanza bytes, <= bytes_len */
+};
+
+struct sb_msg_target {
+	uint64_t conn;       /* handle, as in struct sb_msg */
+	uint32_t conn_gen;
+	uint32_t reserved;
+};
+
+/* Chain offset of the stanza part of a DELIVER_MULTI with n targets. */
+static inline size_t sb_msg_multi_stanza_off(uint32_t n)
+{
+	return sizeof(struct sb_msg_multi) + (size_t)n * sizeof(struct sb_msg_target);
+}
+
+/* Read and check a DELIVER_MULTI: its header, and the stanza header after
+ * the targets against the chain (as sb_msg_stanza_read). 0 or -EINVAL. */
+int sb_msg_multi_read(const struct sb_msg *m, struct sb_msg_multi *mh, struct sb_msg_stanza *h);
 
 enum sb_msg_status {
 	SB_MSG_OK = 0,

@@ -30,15 +30,30 @@ int sb_msg_stanza_limits_check(uint64_t max_stanza_bytes, char *why, size_t why_
 	return -E2BIG;
 }
 
-int sb_msg_stanza_read(const struct sb_msg *m, struct sb_msg_stanza *h)
+/* The stanza header at chain offset base, checked against the chain. */
+static int stanza_read_at(const struct sb_msg *m, size_t base, struct sb_msg_stanza *h)
 {
-	if (sb_msg_read(m, 0, h, sizeof(*h)) != sizeof(*h))
+	if (sb_msg_read(m, base, h, sizeof(*h)) != sizeof(*h))
 		return -EINVAL;
 	if (h->kind == 0 || h->kind >= SB_STANZA_KIND_MAX || h->type >= SB_STYPE_MAX ||
 	    h->to_len > SB_MSG_JID_MAX || h->from_len > SB_MSG_JID_MAX ||
 	    h->to_bare_len > h->to_len || h->from_bare_len > h->from_len ||
 	    (uint64_t)h->id_off + h->id_len > h->bytes_len ||
-	    sb_msg_stanza_bytes_off(h) + (uint64_t)h->bytes_len != m->total_len)
+	    base + sb_msg_stanza_bytes_off(h) + (uint64_t)h->bytes_len != m->total_len)
+		return -EINVAL;
+	return 0;
+}
+
+int sb_msg_stanza_read(const struct sb_msg *m, struct sb_msg_stanza *h)
+{
+	return stanza_read_at(m, 0, h);
+}
+
+int sb_msg_multi_read(const struct sb_msg *m, struct sb_msg_multi *mh, struct sb_msg_stanza *h)
+{
+	if (sb_msg_read(m, 0, mh, sizeof(*mh)) != sizeof(*mh) || mh->n == 0 ||
+	    mh->n > SB_MSG_MULTI_MAX || stanza_read_at(m, sb_msg_multi_stanza_off(mh->n), h) < 0 ||
+	    h->to_len != 0 || mh->to_off > h->bytes_len)
 		return -EINVAL;
 	return 0;
 }

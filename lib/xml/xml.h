@@ -277,4 +277,15 @@ const char *sb_xml_status_str(enum sb_xml_status st);
  * a well-formed value (not what the tokenizer accepted). */
 int sb_xml_value_decode(const uint8_t *raw, size_t len, uint8_t *out, size_t cap);
 
+/* Walks over an element the tokenizer accepted (xml_walk.c); each is
+ * bounded by len. p[i] is the '<' of a start tag: the index after its
+ * '>' (len if none), and whether it was an empty-element tag. */
+size_t sb_xml_walk_tag_end(const uint8_t *p, size_t i, size_t len, bool *empty);
+/* The index of the first lit at or after i, or len. */
+size_t sb_xml_walk_find(const uint8_t *p, size_t i, size_t len, const char *lit);
+/* The raw value of the unprefixed attribute name of the start tag at p[0]
+ * (the first len bytes hold it), or false. */
+bool sb_xml_walk_attr(const uint8_t *p, size_t len, const char *name, const uint8_t **val,
+		      size_t *n);
+
 #endif

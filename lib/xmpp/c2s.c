@@ -456,69 +456,13 @@ enum sb_c2s_action sb_c2s_shutdown_text(struct sb_c2s *c, struct sb_c2s_env *env
 	return act;
 }
 
-static bool is_ws(uint8_t ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-}
-
-/* The tokenizer has validated the start tag, so this scan only needs the
- * XML 1.0 §3.1 shape: Name (S Attribute)* S? ('>' | '/>'). */
+/* The tokenizer has validated the start tag (lib/xml's walks). */
 bool c2s_attr_raw(const struct c2s_elem *e, const char *name, const uint8_t **val, size_t *n)
 {
-	const uint8_t *p = e->p;
-	size_t len = e->len, i = 1, want = strlen(name);
-
-	while (i < len && !is_ws(p[i]) && p[i] != '/' && p[i] != '>')
-		i++;
-	for (;;) {
-		size_t ns, ne, vs;
-		uint8_t q;
-
-		while (i < len && is_ws(p[i]))
-			i++;
-		if (i >= len || p[i] == '/' || p[i] == '>')
-			return false;
-		ns = i;
-		while (i < len && p[i] != '=' && !is_ws(p[i]))
-			i++;
-		ne = i;
-		while (i < len && p[i] != '\'' && p[i] != '"')
-			i++;
-		if (i >= len)
-			return false;
-		q = p[i];
-		vs = ++i;
-		while (i < len && p[i] != q)
-			i++;
-		if (i >= len)
-			return false;
-		if (ne - ns == want && memcmp(p + ns, name, want) == 0) {
-			*val = p + vs;
-			*n = i - vs;
-			return true;
-		}
-		i++;
-	}
+	return sb_xml_walk_attr(e->p, e->len, name, val, n);
 }
 
-/* Offset one past the '>' of the element's start tag, and whether the
- * start tag was an empty-element tag. */
 size_t c2s_stag_end(const struct c2s_elem *e, bool *empty)
 {
-	const uint8_t *p = e->p;
-	uint8_t q = 0;
-
-	for (size_t i = 1; i < e->len; i++) {
-		if (q != 0) {
-			if (p[i] == q)
-				q = 0;
-		} else if (p[i] == '\'' || p[i] == '"') {
-			q = p[i];
-		} else if (p[i] == '>') {
-			*empty = p[i - 1] == '/';
-			return i + 1;
-		}
-	}
-	*empty = true;
-	return e->len;
+	return sb_xml_walk_tag_end(e->p, 0, e->len, empty);
 }

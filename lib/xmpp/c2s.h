@@ -307,6 +307,7 @@ struct sb_c2s_config {
 	bool route_server_iq;           /* route iqs to the domain instead of refusing */
 	uint8_t tls_policy;             /* enum sb_c2s_tls_policy */
 	bool plain_without_tls;         /* offer/accept PLAIN on an unencrypted stream */
+	bool roster_versioning;         /* offer urn:xmpp:features:rosterver after auth */
 	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
 	uint32_t fake_iterations;       /* iteration count unknown users are given */
 };

@@ -137,6 +137,9 @@ void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env)
 		c2s_puts(env, "<bind xmlns='" C2S_NS_BIND "'/>");
 		if (env->cfg.legacy_session)
 			c2s_puts(env, "<session xmlns='" C2S_NS_SESSION "'><optional/></session>");
+		/* RFC 6121 §2.6.1: the control plane keeps roster versions. */
+		if (env->cfg.roster_versioning)
+			c2s_puts(env, "<ver xmlns='urn:xmpp:features:rosterver'/>");
 	}
 	c2s_puts(env, "</stream:features>");
 }

@@ -18,39 +18,6 @@ static bool is_ws(uint8_t ch)
 	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
-/* p[i] is '<' of a start or empty-element tag: index one past its '>', and
- * whether it was an empty-element tag. Quotes are skipped, since a value may
- * hold '>'. */
-static size_t tag_end(const uint8_t *p, size_t i, size_t len, bool *empty)
-{
-	uint8_t q = 0;
-
-	for (i++; i < len; i++) {
-		if (q != 0) {
-			if (p[i] == q)
-				q = 0;
-		} else if (p[i] == '\'' || p[i] == '"') {
-			q = p[i];
-		} else if (p[i] == '>') {
-			*empty = p[i - 1] == '/';
-			return i + 1;
-		}
-	}
-	*empty = true;
-	return len;
-}
-
-/* Index of the first occurrence of lit at or after i, or len. */
-static size_t find(const uint8_t *p, size_t i, size_t len, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	for (; i + n <= len; i++)
-		if (p[i] == (uint8_t)lit[0] && memcmp(p + i, lit, n) == 0)
-			return i;
-	return len;
-}
-
 /* The value of an xs:byte as XML Schema 1.0 Part 2 §3.3.13 reads it:
  * whitespace collapsed, optional sign, decimal digits (leading zeros
  * allowed), -128..127. Fed one character at a time. */
@@ -120,14 +87,14 @@ static size_t priority_content(const uint8_t *p, size_t i, size_t len, struct c2
 			i = ref_char(p, i, len, &cp);
 			byte_char(b, cp);
 		} else if (p[i] == '<' && i + 1 < len && p[i + 1] == '!') {
-			e = find(p, i + 9, len, "]]>"); /* <![CDATA[ ... ]]> */
+			e = sb_xml_walk_find(p, i + 9, len, "]]>"); /* <![CDATA[ ... ]]> */
 			for (i += 9; i < e; i++)
 				byte_char(b, p[i]);
 			i = e + 3;
 		} else if (p[i] == '<') {
 			if (i + 1 < len && p[i + 1] != '/')
 				b->state = -1; /* <priority> has character data only */
-			return tag_end(p, i, len, &empty);
+			return sb_xml_walk_tag_end(p, i, len, &empty);
 		} else {
 			byte_char(b, p[i] < 0x80 ? p[i] : 0xFFFF);
 			i++;
@@ -185,11 +152,11 @@ int c2s_presence_priority(const struct c2s_elem *e, int8_t *prio)
 		}
 		if (p[i + 1] == '/') {
 			depth--;
-			i = tag_end(p, i, len, &empty);
+			i = sb_xml_walk_tag_end(p, i, len, &empty);
 		} else if (p[i + 1] == '!') {
-			i = find(p, i, len, "]]>") + 3;
+			i = sb_xml_walk_find(p, i, len, "]]>") + 3;
 		} else {
-			end = tag_end(p, i, len, &empty);
+			end = sb_xml_walk_tag_end(p, i, len, &empty);
 			if (depth == 1 && is_priority(p, i, end, client)) {
 				/* RFC 6121 §4.7.2.3: one element, an xs:byte */
 				memset(&b, 0, sizeof(b));

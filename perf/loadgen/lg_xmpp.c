@@ -40,6 +40,7 @@ int sb_lg_xmpp_create(struct sb_lg *lg, const struct sb_lg_keys *cfg, bool msg_m
 	xm->msg_mode = msg_mode;
 	xm->users = cfg->loadgen_xmpp_users ? (uint32_t)cfg->loadgen_xmpp_users : lg->n_conns;
 	xm->msg_rate = cfg->loadgen_xmpp_msg_rate;
+	xm->roster = cfg->loadgen_xmpp_roster;
 	xm->logins_max = (uint32_t)cfg->loadgen_xmpp_logins_max;
 	if (strcmp(cfg->loadgen_xmpp_mech, "SCRAM-SHA-1") == 0)
 		xm->scram = true;
@@ -232,7 +233,10 @@ static void lg_login_done(struct sb_lg *lg, uint32_t idx)
 	xc->st = LG_X_READY;
 	xm->pending--;
 	xm->tot.login_ok++;
-	/* Initial presence (RFC 6121 §4.2): the session becomes available. */
+	/* What a client does first: its roster (RFC 6121 §2.2), then initial
+	 * presence (§4.2), which makes the session available. */
+	if (xm->roster)
+		lg_xsend(lg, idx, sb_lg_xp_roster_get, strlen(sb_lg_xp_roster_get));
 	lg_xsend(lg, idx, sb_lg_xp_presence, strlen(sb_lg_xp_presence));
 	sb_lg_hist_add(&xm->login_ns, lg_ns_since(lg, xc->login_tsc));
 }

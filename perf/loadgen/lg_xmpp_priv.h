@@ -54,6 +54,7 @@ struct lg_xconn {
 struct sb_lg_xmpp {
 	bool msg_mode;
 	bool scram;
+	bool roster;              /* a roster get before the initial presence */
 	uint32_t users;
 	uint64_t msg_rate;
 	char domain[128];

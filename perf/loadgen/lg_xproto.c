@@ -21,6 +21,7 @@
 const char sb_lg_xp_bind[] =
 	"<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>";
 const char sb_lg_xp_presence[] = "<presence/>";
+const char sb_lg_xp_roster_get[] = "<iq type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>";
 
 /* RFC 6120 §8.3.3, in its order; the last slot counts anything else. */
 const char *const sb_lg_xp_cond_name[SB_LG_XP_CONDS] = {

@@ -22,6 +22,7 @@ struct sb_lg_scram_user;
 
 extern const char sb_lg_xp_bind[];     /* the bind iq, id 'b1' */
 extern const char sb_lg_xp_presence[]; /* initial presence */
+extern const char sb_lg_xp_roster_get[]; /* RFC 6121 §2.2 roster get */
 
 /* The stream header to domain into out; its length or -E2BIG. */
 int sb_lg_xp_header(char *out, size_t cap, const char *domain);

@@ -130,6 +130,60 @@ static void test_chain_append_read_free(void **state)
 	assert_true(chain_freed >= 3);
 }
 
+/* A DELIVER_MULTI: header, targets, then a DELIVER's payload without to. */
+static void multi_build(struct sb_msg *m, uint32_t n, uint32_t to_off, uint16_t to_len)
+{
+	const struct sb_msg_pool_ops ops = { chain_alloc, chain_free, pool };
+	struct sb_msg_multi mh = { .n = n, .to_off = to_off };
+	struct sb_msg_stanza st = { .kind = SB_STANZA_PRESENCE, .to_len = to_len,
+				    .from_len = 5, .from_bare_len = 3, .bytes_len = 11 };
+
+	assert_int_equal(sb_msg_encode(m, SB_MSG_DELIVER_MULTI, 0, 0, 0, 0, 0), 0);
+	assert_int_equal(sb_msg_append(m, &mh, sizeof(mh), &ops), 0);
+	for (uint32_t i = 0; i < n; i++) {
+		struct sb_msg_target t = { .conn = i, .conn_gen = 7 };
+
+		assert_int_equal(sb_msg_append(m, &t, sizeof(t), &ops), 0);
+	}
+	assert_int_equal(sb_msg_append(m, &st, sizeof(st), &ops), 0);
+	assert_int_equal(sb_msg_append(m, "ab@x/r", 5u + to_len, &ops), 0);
+	assert_int_equal(sb_msg_append(m, "<presence/>", 11, &ops), 0);
+}
+
+static void test_multi_read(void **state)
+{
+	struct sb_msg *m = (struct sb_msg *)obj;
+	struct sb_msg_multi mh;
+	struct sb_msg_stanza st;
+	struct sb_msg_target t;
+
+	(void)state;
+	multi_build(m, 3, 9, 0);
+	assert_int_equal(sb_msg_multi_read(m, &mh, &st), 0);
+	assert_int_equal(mh.n, 3);
+	assert_int_equal(mh.to_off, 9);
+	assert_int_equal(st.bytes_len, 11);
+	sb_msg_read(m, sizeof(mh) + 2 * sizeof(t), &t, sizeof(t));
+	assert_int_equal(t.conn, 2);
+	assert_int_equal(t.conn_gen, 7);
+	multi_build(m, SB_MSG_MULTI_MAX, 0, 0);
+	assert_int_equal(sb_msg_multi_read(m, &mh, &st), 0);
+	/* no targets, too many, a to, an insertion point past the end */
+	multi_build(m, 0, 0, 0);
+	assert_int_equal(sb_msg_multi_read(m, &mh, &st), -EINVAL);
+	multi_build(m, SB_MSG_MULTI_MAX + 1, 0, 0);
+	assert_int_equal(sb_msg_multi_read(m, &mh, &st), -EINVAL);
+	multi_build(m, 1, 0, 1);
+	assert_int_equal(sb_msg_multi_read(m, &mh, &st), -EINVAL);
+	multi_build(m, 1, 12, 0);
+	assert_int_equal(sb_msg_multi_read(m, &mh, &st), -EINVAL);
+	/* a chain shorter than its header says */
+	multi_build(m, 2, 0, 0);
+	m->total_len--;
+	m->len--;
+	assert_int_equal(sb_msg_multi_read(m, &mh, &st), -EINVAL);
+}
+
 static void test_total_len_checked(void **state)
 {
 	struct sb_msg *m = (struct sb_msg *)obj;
@@ -158,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_chain_append_read_free),
 		cmocka_unit_test(test_total_len_checked),
+		cmocka_unit_test(test_multi_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

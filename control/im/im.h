@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The RFC 6121 instant-messaging core of a control shard: roster (§2),
+ * presence subscriptions (§3, the state machine in sub.h), presence
+ * broadcast and probes (§4), offline messages (XEP-0160 with XEP-0203
+ * delay) and the server's own answers (XEP-0030, XEP-0092, XEP-0202).
+ *
+ * Where work runs. The dataplane sends a stanza to the shard of its
+ * recipient, or of its sender when it has no `to`. Everything about a user
+ * (roster, sessions, offline queue) is on that user's shard, so work that
+ * spans two users crosses between shards by the inter-shard rings
+ * (xshard.c): a subscription stanza is first handled as outbound on the
+ * sender's shard (its roster, its push), then as inbound on the contact's;
+ * a broadcast presence goes from the sender's shard to each contact's.
+ * Nothing here takes a lock: each shard touches only its own users.
+ *
+ * Storage is the store interface (store/store_im.h): rosters are read
+ * and written per change, offline messages are written in group commits
+ * (offline.c has the durability guarantee).
+ */
+#ifndef SB_CTL_IM_H
+#define SB_CTL_IM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+struct sb_shard;
+struct sb_session;
+struct sb_route_in;
+
+enum sb_im_ctr {
+#define SB_IM_CTR(name, help) SB_IM_CTR_##name,
+#include "im_counters.def"
+#undef SB_IM_CTR
+	SB_IM_CTR_MAX,
+};
+
+extern const char *const sb_im_ctr_names[SB_IM_CTR_MAX];
+
+struct sb_im_limits {
+	uint32_t roster_max_items;
+	uint32_t roster_item_bytes;
+	uint32_t offline_quota;
+	uint64_t commit_tsc;        /* im.offline_commit_us in TSC cycles */
+	uint32_t commit_batch;
+};
+
+/* Operations on the inter-shard rings. */
+enum sb_im_xop {
+	SB_IM_X_INBOUND = 1,  /* a stanza for a user of the receiving shard */
+	SB_IM_X_OUTBOUND,     /* a subscription stanza of a user of the receiving shard */
+	SB_IM_X_BROADCAST,    /* a presence for a list of the receiving shard's users */
+};
+
+struct sb_im_xslot {
+	struct sb_msg *m;
+	uint32_t op;
+};
+
+/* One single-producer single-consumer ring from shard s to this one. */
+struct sb_im_xring {
+	uint32_t head __attribute__((aligned(64))); /* consumer */
+	uint32_t tail __attribute__((aligned(64))); /* producer */
+	uint32_t mask;
+	struct sb_im_xslot slot[];
+};
+
+/* What a ring to a peer did not take, in order. */
+struct sb_im_xbacklog {
+	struct sb_im_xslot *q;
+	uint32_t head, n, cap;
+};
+
+/* One offline message waiting for its group commit: the chain itself is
+ * kept (not freed) until the commit, so a killed sb-control leaves it
+ * tagged in the shared pool for the next one to find (offline.c). */
+struct sb_im_pending {
+	struct sb_msg *m;
+	uint64_t seq;
+	uint32_t key_len;
+	uint32_t rec_len;
+	uint8_t *rec;       /* key, then record: malloc'd */
+};
+
+struct sb_im {
+	struct sb_im_limits lim;
+	struct sb_shard *peers;          /* every shard, indexed by shard */
+	unsigned n_shards;
+	struct sb_im_xring *in[64];      /* from shard s (NULL for self) */
+	struct sb_im_xbacklog out[64];   /* to shard s, when its ring is full */
+	uint32_t out_total;
+	/* Group commit of offline messages. */
+	struct sb_im_pending *batch;
+	uint32_t batch_n;
+	uint64_t batch_deadline_tsc;
+	/* A stanza's bytes read out of its chain, and one being built; each
+	 * xmpp.max_stanza_bytes and room for what is added. */
+	char *buf;
+	char *obuf;
+	size_t buf_cap;
+	uint64_t push_id;               /* ids of roster pushes */
+	uint64_t ctr[SB_IM_CTR_MAX];
+};
+
+#define SB_IM_INC(im, name) ((im)->ctr[SB_IM_CTR_##name]++)
+
+/* Set up a shard's IM state; 0 or -ENOMEM. The xrings are wired by
+ * sb_im_connect() once every shard is set up. */
+int sb_im_init(struct sb_im *im, const struct sb_im_limits *lim, uint64_t max_stanza_bytes);
+int sb_im_connect(struct sb_shard *shards, unsigned n);
+
+/* Per loop turn: inter-shard rings in and out, the offline commit when
+ * due. Returns the work done. */
+unsigned sb_im_poll(struct sb_shard *sh, uint64_t now_tsc);
+
+/* Entry points from the router (route_stanza.c); each owns m. */
+/* An iq with no to (the account's own), to the domain, or to a user's
+ * bare JID: answered here. */
+void sb_im_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+/* Presence with no to: availability, broadcast, initial presence work. */
+void sb_im_presence_own(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+/* Presence of a subscription type or probe to a local user, from the
+ * dataplane (the sender is a local user). */
+void sb_im_presence_sub(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+/* A message for a user with no available resource (RFC 6121 §8.5.2.2):
+ * stored, or answered. */
+void sb_im_offline(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+/* A session ended (UNBIND): unavailable broadcast if it was available;
+ * s is still in the table, and freed by the caller. */
+void sb_im_session_gone(struct sb_shard *sh, struct sb_session *s);
+
+/* A session replayed as available after a control restart: its presence
+ * for probes is rebuilt from what the replay carries (priority). */
+void sb_im_session_replayed(struct sb_shard *sh, struct sb_session *s);
+
+/* Send a stanza chain (STANZA layout, to/from set) to its recipient's
+ * shard as inbound. Owns m. */
+void sb_im_send_inbound(struct sb_shard *sh, struct sb_msg *m);
+/* Inbound handling of a stanza for a local user (from this or another
+ * shard). Owns m. */
+void sb_im_inbound(struct sb_shard *sh, struct sb_msg *m);
+
+/* Offline commit now (shutdown, tests). */
+void sb_im_offline_commit(struct sb_shard *sh);
+
+#endif

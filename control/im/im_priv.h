@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * What the files of control/im share among themselves.
+ */
+#ifndef SB_IM_PRIV_H
+#define SB_IM_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "im.h"
+#include "im_xml.h"
+#include "msg.h"
+#include "store/store_im.h"
+
+struct sb_shard;
+struct sb_session;
+struct sb_session_user;
+struct sb_route_in;
+
+#define IM_NS_ROSTER "jabber:iq:roster"
+#define IM_NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
+#define IM_NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+#define IM_NS_VERSION "jabber:iq:version"
+#define IM_NS_TIME "urn:xmpp:time"
+#define IM_NS_CLIENT "jabber:client"
+
+/* im_core.c */
+void im_xsend(struct sb_shard *sh, unsigned d, struct sb_msg *m, uint32_t op);
+unsigned im_bare_shard(const struct sb_shard *sh, const char *bare, size_t len);
+struct sb_msg *im_chain(struct sb_shard *sh, enum sb_msg_kind kind, uint8_t skind, uint8_t type,
+			const char *to, size_t to_len, size_t to_bare_len, const char *from,
+			size_t from_len, size_t from_bare_len, const void *bytes, size_t n);
+void im_deliver_bytes(struct sb_shard *sh, const struct sb_session *s, uint8_t skind, uint8_t type,
+		      const char *from, size_t from_len, size_t from_bare_len, const void *bytes,
+		      size_t n);
+void im_reply(struct sb_shard *sh, const struct sb_msg *m, const struct sb_route_in *in,
+	      const void *bytes, size_t n);
+/* "<iq type='result' from=… to=… id=…" (no closing '>') answering in. */
+void im_result_open(struct imx_out *o, const struct sb_route_in *in);
+ssize_t im_bytes(struct sb_shard *sh, const struct sb_msg *m, const struct sb_route_in *in);
+void im_put_with_to(struct imx_out *o, const char *b, size_t n, const char *to, size_t to_len);
+
+/* im_fanout.c */
+/* bytes (a presence without to; to_off: where each recipient's to goes)
+ * to the sessions v[0..n): one DELIVER_MULTI per worker and per
+ * SB_MSG_MULTI_MAX sessions, not one message per recipient. */
+void im_deliver_multi(struct sb_shard *sh, struct sb_session *const *v, unsigned n, uint8_t type,
+		      const char *from, size_t from_len, size_t from_bare_len, const char *bytes,
+		      size_t len, size_t to_off);
+/* Broadcast bytes (from the session s's full JID, without to) to the
+ * available resources of every contact with a subscription from (from,
+ * both) of roster r: one inter-shard message per shard holding contacts,
+ * then one delivery message per worker there. */
+void im_broadcast_contacts(struct sb_shard *sh, const struct sb_session *s,
+			   const struct sb_roster *r, uint8_t type, const char *bytes, size_t len);
+/* The receiving end of im_broadcast_contacts (SB_IM_X_BROADCAST). */
+void im_broadcast_in(struct sb_shard *sh, struct sb_msg *m);
+/* Where " to='…'" goes in presence bytes: after the element name. */
+size_t im_to_off(const char *b, size_t n);
+
+/* im_roster.c */
+/* Push item (of user bare) to every interested resource (RFC 6121
+ * §2.1.6), or only to session only. */
+void im_roster_push(struct sb_shard *sh, const char *bare, size_t len, const struct sb_roster *r,
+		    const struct sb_roster_item *it, const struct sb_session *only);
+void im_roster_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+		  const struct imx_el *query);
+/* Items the user has (shown or with subscription state), tombstones aside. */
+unsigned im_roster_live(const struct sb_roster *r);
+
+/* im_presence.c */
+void im_sub_outbound(struct sb_shard *sh, struct sb_msg *m);
+void im_sub_inbound(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+void im_probe_inbound(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+void im_presence_inbound(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+/* Send a subscription stanza of type from bare user to bare contact, as
+ * the user's server does after its outbound processing (bare-JID stamped). */
+void im_sub_send(struct sb_shard *sh, const char *user, size_t ulen, const char *contact,
+		 size_t clen, const char *type, const char *inner, size_t inner_len);
+
+/* im_offline.c */
+/* The user's initial presence from s: stored messages to s. */
+void im_offline_deliver(struct sb_shard *sh, const struct sb_session *s);
+
+/* im_disco.c */
+void im_disco_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+		 const struct imx_el *child, bool to_server);
+
+#endif
