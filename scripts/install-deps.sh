@@ -12,6 +12,7 @@ packages=(
 	libidn2-dev libicu-dev
 	# tests and demo
 	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev python3-scapy nftables
+	openssl # the development CA of make run (scripts/tls-dev-ca.sh)
 )
 
 missing=()

@@ -8,6 +8,7 @@ SB_CONF=${SB_CONF:-$top/etc/switchboard.conf}
 SB_BUILD=${SB_BUILD:-$top/build}
 SB_HOST_IP=${SB_HOST_IP:-198.18.0.1}
 SB_GW_IP=${SB_GW_IP:-198.18.0.2}
+SB_DOMAIN=${SB_DOMAIN:-switchboard.test}
 
 sb_bin() {
 	case "$1" in

@@ -11,7 +11,8 @@
 #   SB_NS [sb0]  SB_PREFIX [sb]  SB_RUN [/run/switchboard]  SB_TAP [sbtap0]
 #   SB_CONF [etc/switchboard.conf]  SB_BUILD [build]  SB_HOST_IP [198.18.0.1]
 #   SB_GW_IP [198.18.0.2]  SB_STORE (store.path)  SB_EXTRA (more -s overrides,
-#   space separated)
+#   space separated)  SB_DOMAIN [switchboard.test] (the development
+#   certificate's name; scripts/tls-dev-ca.sh makes it once in $SB_RUN/tls)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,12 +37,17 @@ if ip netns list | grep -qw "$SB_NS"; then
 fi
 
 mkdir -p "$SB_RUN"
+# A development CA and a certificate for the domain, made once per run
+# folder; the gateway is pointed at them, clients trust ca.pem.
+tls_dir="$SB_RUN/tls"
+tls_ca=$(scripts/tls-dev-ca.sh "$tls_dir" "$SB_DOMAIN" | tail -1)
 ip netns add "$SB_NS"
 ip netns exec "$SB_NS" ip link set lo up
 
 overrides=(-s "eal.file_prefix=$SB_PREFIX" -s "port0.vdev=net_tap0,iface=$SB_TAP"
 	   -s "port0.ipv4=$SB_GW_IP/24" -s "dataplane.pidfile=$SB_RUN/dataplane.pid"
-	   -s "control.socket=$SB_RUN/sb.sock" -s "control.pidfile=$SB_RUN/control.pid")
+	   -s "control.socket=$SB_RUN/sb.sock" -s "control.pidfile=$SB_RUN/control.pid"
+	   -s "tls.cert_file=$tls_dir/$SB_DOMAIN.pem" -s "tls.key_file=$tls_dir/$SB_DOMAIN.key")
 [ -n "${SB_STORE:-}" ] && overrides+=(-s "store.path=$SB_STORE")
 for kv in ${SB_EXTRA:-}; do overrides+=(-s "$kv"); done
 printf '%s\n' "${overrides[@]}" | grep -v '^-s$' > "$SB_RUN/overrides"
@@ -61,3 +67,4 @@ ip netns exec "$SB_NS" ip link set "$SB_TAP" up
 
 scripts/sb-control-start.sh
 echo "sb-up: gateway $SB_GW_IP is up (dataplane pid $(cat "$SB_RUN/dataplane.pid"), control pid $(cat "$SB_RUN/control.pid"))"
+echo "sb-up: development CA for $SB_DOMAIN: $tls_ca (clients verify the gateway with it)"

@@ -9,8 +9,9 @@
  * (on_writable). Later DELIVERs queue behind it so order holds.
  *
  * A reader that makes no progress for xmpp.slow_reader_ms, or whose held
- * stanzas outgrow their share (xmpp.hold_bytes per connection, a part of
- * the message pool per worker), is not reading: its connection is reset
+ * stanzas outgrow their share (xmpp.hold_bytes per connection; past the
+ * worker's part of the message pool, xmpp.hold_pool_pct, the readers
+ * furthest behind), is not reading: its connection is reset
  * (an orderly close would wait on the window it keeps shut) and counted.
  * What it held is not lost: once the connection's UNBIND is on the ring,
  * each held DELIVER goes back to sb-control as a STANZA flagged
@@ -60,7 +61,9 @@ void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 /* Whether x, over a share, is the one to reset: over its own always;
  * over the worker's only if it holds at least the average of those that
  * hold, so the pool's pressure falls on the readers furthest behind and
- * not on whoever got the next stanza. */
+ * not on whoever got the next stanza. (Pausing the control link instead
+ * was tried: under 4.5 x overload it stalled both processes; see
+ * docs/BENCHMARKS.md.) */
 static bool hold_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 {
 	if (x->held_objs > xw->hold_conn_max)
@@ -89,8 +92,8 @@ void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 	SB_CTR_INC(w, xmpp_deliver_held);
 	if (x->conn == NULL)
 		return; /* closed: returned after its UNBIND (sb_xc_linger) */
-	/* Over its share the reader is too far behind to wait for; the held
-	 * chains stay until the close returns them (a bounded overshoot:
+	/* Over its own share the reader is too far behind to wait for; the
+	 * held chains stay until the close returns them (a bounded overshoot:
 	 * what sb-control sent before it learns of the close). */
 	if (hold_over_share(xw, x)) {
 		sb_xc_slow_reader(xw, x);

@@ -396,6 +396,34 @@ size_t sb_config_dump(const struct sb_config *cfg, char *buf, size_t size)
 	return used;
 }
 
+static bool one_of(const char *v, const char *a, const char *b, const char *c)
+{
+	return strcmp(v, a) == 0 || strcmp(v, b) == 0 || (c != NULL && strcmp(v, c) == 0);
+}
+
+/* The TLS keys that only make sense together. Whether the files exist is
+ * the loader's business (lib/tls reports which one failed). */
+static int check_tls(const struct sb_config *cfg, struct sb_config_error *err)
+{
+	if (!one_of(cfg->xmpp_tls, "required", "optional", "off"))
+		return cfg_fail(err, 0, "xmpp.tls '%s': use required, optional or off",
+				cfg->xmpp_tls);
+	if (!one_of(cfg->tls_min_version, "1.2", "1.3", NULL))
+		return cfg_fail(err, 0, "tls.min_version '%s': use 1.2 or 1.3",
+				cfg->tls_min_version);
+	if (strcmp(cfg->xmpp_tls, "off") != 0 && cfg->tls_cert_dir[0] == '\0' &&
+	    (cfg->tls_cert_file[0] == '\0' || cfg->tls_key_file[0] == '\0'))
+		return cfg_fail(err, 0, "xmpp.tls = %s needs tls.cert_file and tls.key_file "
+				"(or tls.cert_dir)", cfg->xmpp_tls);
+	if (cfg->tls_domains[0] != '\0' && cfg->tls_cert_dir[0] == '\0')
+		return cfg_fail(err, 0, "tls.domains needs tls.cert_dir");
+	if (strcmp(cfg->xmpp_tls, "off") != 0 && cfg->tls_direct_port != 0 &&
+	    cfg->tls_direct_port == cfg->xmpp_c2s_port)
+		return cfg_fail(err, 0, "tls.direct_port and xmpp.c2s_port are both %llu",
+				(unsigned long long)cfg->tls_direct_port);
+	return 0;
+}
+
 int sb_config_check(const struct sb_config *cfg, struct sb_config_error *err)
 {
 	/* A stanza is read whole before its bytes are released: the budget
@@ -406,5 +434,5 @@ int sb_config_check(const struct sb_config *cfg, struct sb_config_error *err)
 				"xmpp.max_stanza_bytes (%llu)",
 				(unsigned long long)cfg->xmpp_input_budget,
 				(unsigned long long)cfg->xmpp_max_stanza_bytes);
-	return 0;
+	return check_tls(cfg, err);
 }

@@ -36,6 +36,7 @@ static const char *const state_names[SB_C2S_S_MAX] = {
 	[SB_C2S_S_BIND] = "bind",
 	[SB_C2S_S_BIND_WAIT] = "bind-wait",
 	[SB_C2S_S_BOUND] = "bound",
+	[SB_C2S_S_TLS_WAIT] = "tls-wait",
 	[SB_C2S_S_CLOSED] = "closed",
 };
 
@@ -67,6 +68,8 @@ int sb_c2s_config_default(struct sb_c2s_config *cfg, const char *domain, size_t 
 	cfg->legacy_session = true;
 	cfg->conflict_policy = SB_C2S_CONFLICT_KICK_OLD;
 	cfg->fake_iterations = SB_SCRAM_ITER_MIN;
+	cfg->tls_policy = SB_C2S_TLS_OFF;
+	cfg->plain_without_tls = true;
 	return 0;
 }
 

@@ -40,9 +40,28 @@
  *                                bytes (from stamped) are in env->route
  *   SB_C2S_ACT_CLOSE             after sending, close the TCP connection; the
  *                                state is CLOSED and every later call is refused
+ *   SB_C2S_ACT_STARTTLS          <proceed/> is in env->out (RFC 6120 §5.4.2.3):
+ *                                send it in clear, then run the TLS handshake
+ *                                on every byte that follows, those already
+ *                                received after <starttls/> included (they go
+ *                                to TLS, never to the tokenizer: plaintext a
+ *                                client slips in after <starttls/> fails the
+ *                                handshake instead of reaching the stream).
+ *                                On success sb_xml_init() the tokenizer, feed
+ *                                it the decrypted bytes and call
+ *                                sb_c2s_tls_done(); on failure close TCP
+ *                                (§5.4.3.2)
+ *
+ * TLS (RFC 6120 §5, XEP-0368): cfg.tls_policy says whether STARTTLS is
+ * offered (OPTIONAL) or the only thing a client may do before TLS
+ * (REQUIRED: SASL and everything else are refused with <policy-violation/>,
+ * <auth/> first getting <encryption-required/>). A direct-TLS connection
+ * calls sb_c2s_tls_done() right after sb_c2s_start(), once its handshake
+ * is done. PLAIN is offered and accepted on an unencrypted stream only if
+ * cfg.plain_without_tls.
  *
  * Waiting (sb_c2s_waiting() true, between AUTH_LOOKUP / AUTH_PLAIN_VERIFY /
- * BIND_REQUEST and the matching answer): the glue should stop feeding the
+ * BIND_REQUEST / STARTTLS and the matching answer): the glue should stop feeding the
  * tokenizer for this connection and leave further bytes in their mbufs
  * (backpressure through the TCP window), so that a client pipelining after
  * its bind request is served in order. An element delivered anyway is
@@ -94,6 +113,7 @@ enum sb_c2s_state {
 	SB_C2S_S_BIND,            /* post-auth features sent, waiting for the bind iq */
 	SB_C2S_S_BIND_WAIT,       /* BIND_REQUEST issued, waiting for sb_c2s_bind_result() */
 	SB_C2S_S_BOUND,           /* session: stanzas are routed */
+	SB_C2S_S_TLS_WAIT,        /* <proceed/> sent: waiting for the TLS handshake */
 	SB_C2S_S_CLOSED,          /* closing or closed: every call returns CLOSE */
 	SB_C2S_S_MAX
 };
@@ -101,6 +121,7 @@ enum sb_c2s_state {
 #define SB_C2S_F_HDR_SENT 0x01u  /* our stream header for the current stream is out */
 #define SB_C2S_F_AUTHED 0x02u    /* SASL succeeded */
 #define SB_C2S_F_GENERATED 0x04u /* the pending/bound resource was server-generated */
+#define SB_C2S_F_TLS 0x08u       /* the stream runs over TLS (STARTTLS or direct) */
 
 enum sb_c2s_action {
 	SB_C2S_ACT_NONE = 0,
@@ -110,7 +131,16 @@ enum sb_c2s_action {
 	SB_C2S_ACT_BIND_REQUEST,
 	SB_C2S_ACT_ROUTE,
 	SB_C2S_ACT_CLOSE,
+	SB_C2S_ACT_STARTTLS,
 	SB_C2S_ACT_MAX
+};
+
+/* xmpp.tls: what an unencrypted c2s stream may do (RFC 6120 §5.3.1). */
+enum sb_c2s_tls_policy {
+	SB_C2S_TLS_OFF = 0,    /* STARTTLS not offered, refused if asked */
+	SB_C2S_TLS_OPTIONAL,   /* offered; SASL allowed without it */
+	SB_C2S_TLS_REQUIRED,   /* offered with <required/>; nothing else before it */
+	SB_C2S_TLS_POLICY_MAX
 };
 
 /* Stream error conditions we send (RFC 6120 §4.9.3). */
@@ -275,6 +305,8 @@ struct sb_c2s_config {
 	bool legacy_session;            /* advertise <session><optional/></session> */
 	uint8_t conflict_policy;        /* enum sb_c2s_conflict_policy */
 	bool route_server_iq;           /* route iqs to the domain instead of refusing */
+	uint8_t tls_policy;             /* enum sb_c2s_tls_policy */
+	bool plain_without_tls;         /* offer/accept PLAIN on an unencrypted stream */
 	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
 	uint32_t fake_iterations;       /* iteration count unknown users are given */
 };
@@ -323,10 +355,15 @@ struct sb_c2s_env {
 
 /* Defaults: our mechanisms all on, 3 attempts, 8192 bytes / 32 elements
  * before auth, legacy session on, KICK_OLD, iqs to the domain refused,
- * fake_iterations SB_SCRAM_ITER_MIN. domain is parsed and normalised with
+ * fake_iterations SB_SCRAM_ITER_MIN, TLS off and PLAIN allowed without it
+ * (the dataplane sets both from xmpp.tls and xmpp.plain_without_tls). domain is parsed and normalised with
  * lib/jid; returns 0, -EINVAL (not a bare domain) or -ENAMETOOLONG. The
  * fake secret is zero: set it from configuration. */
 int sb_c2s_config_default(struct sb_c2s_config *cfg, const char *domain, size_t len);
+
+/* xmpp.tls's value ("required", "optional", "off") as enum
+ * sb_c2s_tls_policy, or -EINVAL. */
+int sb_c2s_tls_policy_parse(const char *s);
 
 /* Counter name for telemetry ("sasl_success", ...); NULL past the end. */
 const char *sb_c2s_ctr_name(enum sb_c2s_ctr id);
@@ -381,6 +418,12 @@ enum sb_c2s_action sb_c2s_stream_close(struct sb_c2s *c, struct sb_c2s_env *env)
 enum sb_c2s_action sb_c2s_xml_error(struct sb_c2s *c, struct sb_c2s_env *env,
 				    enum sb_xml_status st);
 
+/* The TLS handshake completed: after SB_C2S_ACT_STARTTLS (the client now
+ * opens a new stream, RFC 6120 §5.4.3.3), or on a direct-TLS connection
+ * before any byte (XEP-0368). Writes nothing; NONE. In any other state it
+ * is a glue error: counted, and the stream is closed. */
+enum sb_c2s_action sb_c2s_tls_done(struct sb_c2s *c, struct sb_c2s_env *env);
+
 /* Close from our side with a stream error (system-shutdown,
  * connection-timeout, conflict, ...); CLOSE. */
 enum sb_c2s_action sb_c2s_shutdown(struct sb_c2s *c, struct sb_c2s_env *env,
@@ -405,7 +448,13 @@ size_t sb_c2s_max_element(const struct sb_c2s *c, const struct sb_c2s_env *env);
 static inline bool sb_c2s_waiting(const struct sb_c2s *c)
 {
 	return c->state == SB_C2S_S_SASL_LOOKUP || c->state == SB_C2S_S_SASL_VERIFY ||
-	       c->state == SB_C2S_S_BIND_WAIT;
+	       c->state == SB_C2S_S_BIND_WAIT || c->state == SB_C2S_S_TLS_WAIT;
+}
+
+/* True once the stream runs over TLS. */
+static inline bool sb_c2s_encrypted(const struct sb_c2s *c)
+{
+	return (c->flags & SB_C2S_F_TLS) != 0;
 }
 
 /* True once a resource is bound: stanzas are routed. */

@@ -112,11 +112,21 @@ void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env)
 		{ SB_C2S_MECH_PLAIN, "PLAIN" },
 	};
 
+	bool tls_offer = env->cfg.tls_policy != SB_C2S_TLS_OFF && !(c->flags & SB_C2S_F_TLS);
+
 	c2s_puts(env, "<stream:features>");
-	if (!(c->flags & SB_C2S_F_AUTHED)) {
+	/* RFC 6120 §5.3.1: STARTTLS until the stream is encrypted; when it is
+	 * mandatory, it is the only feature (no mechanisms to try first). */
+	if (tls_offer && env->cfg.tls_policy == SB_C2S_TLS_REQUIRED) {
+		c2s_puts(env, "<starttls xmlns='" C2S_NS_TLS "'><required/></starttls>");
+	} else if (!(c->flags & SB_C2S_F_AUTHED)) {
+		if (tls_offer)
+			c2s_puts(env, "<starttls xmlns='" C2S_NS_TLS "'/>");
 		c2s_puts(env, "<mechanisms xmlns='" C2S_NS_SASL "'>");
 		for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 			if (!(env->cfg.mechs & SB_C2S_MECH_BIT(order[i].mech)))
+				continue;
+			if (order[i].mech == SB_C2S_MECH_PLAIN && !c2s_plain_ok(c, env))
 				continue;
 			c2s_puts(env, "<mechanism>");
 			c2s_puts(env, order[i].name);

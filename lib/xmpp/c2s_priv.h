@@ -15,6 +15,7 @@
 #include "c2s.h"
 
 #define C2S_NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
+#define C2S_NS_TLS "urn:ietf:params:xml:ns:xmpp-tls"
 #define C2S_NS_BIND "urn:ietf:params:xml:ns:xmpp-bind"
 #define C2S_NS_SESSION "urn:ietf:params:xml:ns:xmpp-session"
 #define C2S_NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -87,6 +88,19 @@ void c2s_begin(struct sb_c2s_env *env);
 enum sb_c2s_action c2s_finish(struct sb_c2s *c, struct sb_c2s_env *env, enum sb_c2s_action act);
 int c2s_random(struct sb_c2s_env *env, uint8_t *buf, size_t n);
 void c2s_aux_put(struct sb_c2s *c, struct sb_c2s_env *env);
+
+/* c2s_tls.c: an element in the TLS namespace before authentication, and
+ * the REQUIRED gate: c2s_tls_gate() answers an element that may not come
+ * before TLS (returns true with *act set) or lets it through (false). */
+enum sb_c2s_action c2s_tls_element(struct sb_c2s *c, struct sb_c2s_env *env,
+				   const struct c2s_elem *e);
+bool c2s_tls_gate(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_elem *e,
+		  enum sb_c2s_action *act);
+/* PLAIN may be offered and used on this stream (TLS, or allowed without). */
+static inline bool c2s_plain_ok(const struct sb_c2s *c, const struct sb_c2s_env *env)
+{
+	return (c->flags & SB_C2S_F_TLS) || env->cfg.plain_without_tls;
+}
 
 /* c2s_sasl.c */
 enum sb_c2s_action c2s_sasl_element(struct sb_c2s *c, struct sb_c2s_env *env,

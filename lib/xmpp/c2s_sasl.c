@@ -178,6 +178,10 @@ static enum sb_c2s_action auth(struct sb_c2s *c, struct sb_c2s_env *env, const s
 	    !(env->cfg.mechs & SB_C2S_MECH_BIT(mech_tab[i].mech)))
 		return fail(c, env, "invalid-mechanism", SB_C2S_CTR_sasl_fail_invalid_mechanism);
 	c2s_count(env, mech_tab[i].ctr);
+	/* PLAIN sends the password itself: not offered, and refused, on a
+	 * stream without TLS unless the operator allows it (§6.5.4). */
+	if (mech_tab[i].mech == SB_C2S_MECH_PLAIN && !c2s_plain_ok(c, env))
+		return fail(c, env, "encryption-required", SB_C2S_CTR_sasl_fail_encryption_required);
 	c->mech = mech_tab[i].mech;
 	have = payload(c, env, e, &n, &act);
 	if (have < 0)
@@ -243,7 +247,12 @@ enum sb_c2s_action c2s_sasl_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				    const struct c2s_elem *e)
 {
 	const struct sb_xml_header *h = e->hdr;
+	enum sb_c2s_action act;
 
+	if (c2s_ns_is(e, &h->ns, C2S_NS_TLS))
+		return c2s_tls_element(c, env, e);
+	if (c2s_tls_gate(c, env, e, &act))
+		return act;
 	if (!c2s_ns_is(e, &h->ns, C2S_NS_SASL)) {
 		/* §6.4 / §4.9.3.12: nothing but SASL before authentication. */
 		c2s_count(env, SB_C2S_CTR_not_authorized);

@@ -19,8 +19,10 @@
  *  3. A's own output, stream by stream, parses the same way.
  * Input: byte 0 bit 0 selects a scripted login (the data then starts at
  * the restarted stream's header, so the fuzzer controls its declarations
- * and the bind); byte 1 is the chunk size (0: one chunk); the rest is A's
- * stream.
+ * and the bind); bits 1 and 2 set A's TLS policy (1: optional, 2 or 3:
+ * required; STARTTLS's handshake then completes at once, as if the bytes
+ * after <starttls/> had been its own) and bit 3 forbids PLAIN without TLS;
+ * byte 1 is the chunk size (0: one chunk); the rest is A's stream.
  */
 #include <expat.h>
 #include <stdbool.h>
@@ -230,6 +232,13 @@ static void answer(struct fz_conn *f)
 		case SB_C2S_S_SASL_VERIFY:
 			record(f, sb_c2s_plain_result(&f->c, &f->env, true));
 			break;
+		case SB_C2S_S_TLS_WAIT: /* the handshake succeeds: a new stream */
+			sb_xml_init(&f->x);
+			f->own_used = false;
+			record(f, sb_c2s_tls_done(&f->c, &f->env));
+			if (!sb_c2s_encrypted(&f->c))
+				abort();
+			break;
 		default: /* BIND_WAIT: grant the JID asked for */
 			if (r->jid_len >= sizeof(f->jid))
 				abort();
@@ -377,6 +386,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	chunk = data[1];
 	conn_init(&fz_a, fz_sent_a);
+	fz_a.env.cfg.tls_policy = (data[0] >> 1) & 3 ? (((data[0] >> 1) & 3) == 1
+							   ? SB_C2S_TLS_OPTIONAL
+							   : SB_C2S_TLS_REQUIRED)
+						  : SB_C2S_TLS_OFF;
+	fz_a.env.cfg.plain_without_tls = !(data[0] & 8);
 	b = XML_ParserCreateNS(NULL, FZ_NS_SEP);
 	XML_SetUserData(b, &rc);
 	XML_SetElementHandler(b, rc_start, rc_end);

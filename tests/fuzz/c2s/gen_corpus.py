@@ -65,6 +65,18 @@ RAW = {
         "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>",
 }
 
+# TLS policy in the flags byte (bits 1-2: 1 optional, 2 required; bit 3:
+# no PLAIN without TLS): STARTTLS, the new stream, then a login
+STARTTLS = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+TLS = {
+    "tls_optional_starttls_login": (2, OPEN + STARTTLS + OPEN + AUTH + OPEN + BIND +
+        "<message to='bob@example.com'><body>over tls</body></message>"),
+    "tls_required_skips_starttls": (4, OPEN + AUTH),
+    "tls_required_starttls_twice": (4 | 8, OPEN + STARTTLS + OPEN + STARTTLS),
+    "tls_off_starttls": (0, OPEN + STARTTLS),
+    "tls_plain_refused_then_starttls": (2 | 8, OPEN + AUTH + STARTTLS + OPEN + AUTH + OPEN + BIND),
+}
+
 CHUNKS = {"": 0, "_c1": 1, "_c7": 7, "_c61": 61}
 
 
@@ -81,6 +93,9 @@ def main():
                     continue
                 with open(os.path.join(out, name + suffix), "wb") as f:
                     f.write(bytes([flags, chunk]) + text.encode())
+    for name, (flags, text) in TLS.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(bytes([flags, 0]) + text.encode())
 
 
 if __name__ == "__main__":

@@ -181,6 +181,38 @@ static void test_dump_roundtrip(void **state)
 	assert_memory_equal(&a.control_shards, &b.control_shards, sizeof(a.control_shards));
 }
 
+/* The [tls] keys and xmpp.tls: defaults pass; relations between keys are
+ * checked by sb_config_check with the key named in the message. */
+static void test_tls_keys(void **state)
+{
+	struct sb_config c;
+	struct sb_config_error err;
+
+	(void)state;
+	sb_config_defaults(&c);
+	assert_string_equal(c.xmpp_tls, "off");
+	assert_int_equal(c.tls_direct_port, 5223);
+	assert_int_equal(sb_config_check(&c, &err), 0);
+	assert_int_equal(parse(&c, "[xmpp]\ntls = required\n", &err), 0);
+	assert_int_equal(sb_config_check(&c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "tls.cert_file"));
+	assert_int_equal(parse(&c, "[xmpp]\ntls = required\n[tls]\ncert_file = /a.pem\n"
+				   "key_file = /a.key\n", &err), 0);
+	assert_int_equal(sb_config_check(&c, &err), 0);
+	assert_int_equal(parse(&c, "[xmpp]\ntls = sometimes\n", &err), 0);
+	assert_int_equal(sb_config_check(&c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "xmpp.tls"));
+	assert_int_equal(parse(&c, "[tls]\nmin_version = 1.1\n", &err), 0);
+	assert_int_equal(sb_config_check(&c, &err), -EINVAL);
+	assert_int_equal(parse(&c, "[tls]\ndomains = a.test b.test\n", &err), 0);
+	assert_int_equal(sb_config_check(&c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "tls.cert_dir"));
+	assert_int_equal(parse(&c, "[xmpp]\ntls = optional\nc2s_port = 5223\n[tls]\n"
+				   "cert_dir = /etc/sb\n", &err), 0);
+	assert_int_equal(sb_config_check(&c, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "direct_port"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_override),
 		cmocka_unit_test(test_load_file_and_missing),
 		cmocka_unit_test(test_dump_roundtrip),
+		cmocka_unit_test(test_tls_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

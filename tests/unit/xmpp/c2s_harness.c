@@ -201,6 +201,18 @@ bool h_saw(const struct h_conn *h, enum sb_c2s_action a)
 	return false;
 }
 
+void h_tls_done(struct h_conn *h, bool drop_pending)
+{
+	/* Like the glue: the tokenizer starts over on the decrypted stream,
+	 * and what the client had sent after <starttls/> went to the TLS
+	 * handshake, never to the tokenizer. */
+	sb_xml_init(&h->x);
+	if (drop_pending)
+		h->in_pos = h->in_len;
+	record(h, sb_c2s_tls_done(&h->c, &h->env));
+	pump(h);
+}
+
 void h_credentials(struct h_conn *h, const struct sb_scram_creds *creds)
 {
 	record(h, sb_c2s_credentials(&h->c, &h->env, creds));

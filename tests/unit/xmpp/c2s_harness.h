@@ -100,6 +100,12 @@ const char *h_since(struct h_conn *h);
 enum sb_c2s_action h_last(const struct h_conn *h);
 bool h_saw(const struct h_conn *h, enum sb_c2s_action a);
 
+/* The TLS handshake after STARTTLS (or before anything, for direct TLS)
+ * completed: tokenizer reset, sb_c2s_tls_done(), feeding resumes. With
+ * drop_pending, bytes queued but not fed are discarded (they were the
+ * handshake's). */
+void h_tls_done(struct h_conn *h, bool drop_pending);
+
 /* Answers to the asynchronous actions; each resumes feeding. */
 void h_credentials(struct h_conn *h, const struct sb_scram_creds *creds);
 void h_plain(struct h_conn *h, bool ok);
