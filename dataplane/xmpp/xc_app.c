@@ -128,7 +128,10 @@ static void app_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct r
 		rte_pktmbuf_free(m);
 		return;
 	}
-	app_keep(x, m);
+	if (x->tls != NULL)
+		sb_xc_tls_keep(xw, x, m); /* ciphertext: opened by the pump */
+	else
+		app_keep(x, m);
 	if (!sb_xc_limits_charge(xw, x, len, w->now_us / 1000) && !(x->flags & SB_XC_F_SHAPED)) {
 		/* Over its byte rate: keep the bytes, close the window, and
 		 * let sb_xc_turn() reopen both when the bucket refills. */
@@ -181,6 +184,8 @@ static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb
 		rte_pktmbuf_free(m);
 	}
 	x->in_tail = NULL;
+	if (x->tls != NULL)
+		sb_xc_tls_release(xw, x);
 	if (x->ctx != NULL) {
 		rte_mempool_put(xw->ctx_pool, x->ctx);
 		x->ctx = NULL;
@@ -261,6 +266,9 @@ static void app_bind_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const s
 	sb_xc_act(xw, x, sb_c2s_bind_result(&x->c2s, &xw->env, st, x->jid, strlen(x->jid)));
 	if (sb_c2s_bound(&x->c2s)) {
 		SB_CTR_INC(w, xmpp_binds);
+		/* SASL is over: the channel binding value is not needed again. */
+		if (x->tls != NULL)
+			explicit_bzero(x->tls->rec.exporter, sizeof(x->tls->rec.exporter));
 		sb_wheel_cancel(&xw->wheel, &x->deadline);
 		app_list_add(xw, x);
 	}
@@ -410,6 +418,7 @@ static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 
 	(void)w;
 
+	sb_xc_tls_turn(xw, now_us);
 	if (xw->shaped.n > 0)
 		app_unshape(xw, now_us / 1000);
 	sb_wheel_advance(&xw->wheel, now_us / 1000, app_deadline, xw, 64);
@@ -442,6 +451,7 @@ static void app_publish(void *ctx, struct sb_worker *w)
 	const struct sb_xc_worker *xw = ctx;
 
 	memcpy(w->stats->ctr + SB_XC_CTR_SLOT, xw->env.ctr, sizeof(xw->env.ctr));
+	memcpy(w->stats->ctr + SB_XC_TLS_SLOT, xw->tls.ctr, sizeof(xw->tls.ctr));
 }
 
 const struct sb_app_ops sb_xc_app = {

@@ -20,13 +20,18 @@
 #include "worker.h"
 #include "xc.h"
 
-/* Bytes are packed into the send queue's mbufs. A client that lets its
- * queue fill is closed: it is not reading. */
+/* Bytes are packed into the send queue's mbufs (sealed into records over
+ * TLS). A client that lets its queue fill is closed: it is not reading. */
 void sb_xc_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p, size_t len)
 {
 	struct sb_worker *w = xw->w;
-	if (!(x->flags & SB_XC_F_CLOSING) && len > 0 &&
-	    sb_conn_send_bytes(w, x->conn, p, (uint32_t)len) < 0)
+	int rc;
+
+	if ((x->flags & SB_XC_F_CLOSING) || len == 0)
+		return;
+	rc = x->tls != NULL ? sb_xc_tls_write(xw, x, p, len)
+			    : sb_conn_send_bytes(w, x->conn, p, (uint32_t)len);
+	if (rc < 0 && rc != -EPIPE)
 		sb_xc_slow_reader(xw, x);
 }
 
@@ -78,9 +83,12 @@ static size_t glue_gather(const struct sb_xc_conn *x, uint64_t from, uint64_t to
 	return got;
 }
 
-static void glue_close_now(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+void sb_xc_close_now(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	struct sb_worker *w = xw->w;
+
+	if (x->tls != NULL && !(x->flags & SB_XC_F_CLOSING))
+		sb_xc_tls_shutdown(xw, x); /* close_notify before the FIN (RFC 8446 §6.1) */
 	x->flags |= SB_XC_F_CLOSING;
 	glue_consume(x, UINT64_MAX);
 	sb_conn_close(w, x->conn);
@@ -112,6 +120,12 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 		x->in_off = 0;
 		SB_CTR_INC(w, xmpp_logins);
 		break;
+	case SB_C2S_ACT_STARTTLS:
+		/* <proceed/> went in clear above; every byte from here on,
+		 * those already received after <starttls/> included, is TLS. */
+		if (sb_xc_tls_start(xw, x))
+			(void)sb_xc_tls_input(xw, x);
+		break;
 	case SB_C2S_ACT_BIND_REQUEST:
 		sb_xc_bind_request(xw, x);
 		break;
@@ -120,7 +134,7 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 		break;
 	case SB_C2S_ACT_CLOSE:
 	default:
-		glue_close_now(xw, x);
+		sb_xc_close_now(xw, x);
 		break;
 	}
 }
@@ -247,6 +261,10 @@ void sb_xc_pump(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	struct sb_worker *w = xw->w;
 	struct sb_xml_event ev;
 
+	/* Over TLS: the handshake, or whole records opened onto the input
+	 * list; the tokenizer below reads only plaintext. */
+	if (x->tls != NULL && !sb_xc_tls_input(xw, x))
+		return;
 	if (glue_paused(x))
 		return;
 	if (x->ctx != NULL) {

@@ -306,7 +306,7 @@ struct dp_h *dp_new(const struct dp_opts *o)
 	dp_listen(h->gw, DP_PORT_ECHO, &sb_app_echo, NULL);
 	dp_listen(h->gw, DP_PORT_REC, &dp_rec_app, h);
 	if (o->c2s) {
-		assert_int_equal(sb_xc_worker_init(h->gw, &h->cfg, &h->xw), 0);
+		assert_int_equal(sb_xc_worker_init(h->gw, &h->cfg, NULL, &h->xw), 0);
 		dp_listen(h->gw, DP_PORT_C2S, &sb_xc_app, h->xw);
 	}
 	return h;
