@@ -4,6 +4,9 @@
 run inside the test's namespace against the gateway's c2s port. Every mode
 is bounded in time and exits non-zero with one line saying what went wrong.
 
+  [--tls-ca CA] before the mode: STARTTLS required and the server verified
+  against CA (switchboard.test's name checked)
+
   login  JID PASSWORD MECH [--expect-fail]   log in, bind, ping the server
   chat   JID_A PW_A JID_B PW_B               A sends B a message; B checks body,
                                              id and from; an unknown user gets
@@ -28,6 +31,7 @@ import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 
 HOST, PORT = "198.18.0.2", 5222
+TLS_CA = None  # --tls-ca FILE: STARTTLS required, the server verified with FILE
 logging.basicConfig(level=logging.ERROR)
 
 
@@ -43,6 +47,8 @@ class Client(slixmpp.ClientXMPP):
         self["feature_mechanisms"].unencrypted_plain = True
         self["feature_mechanisms"].unencrypted_scram = True
         self.register_plugin("xep_0199")
+        if TLS_CA is not None:
+            self.ca_certs = TLS_CA
         self.started = asyncio.Event()
         self.auth_failed = asyncio.Event()
         self.inbox = asyncio.Queue()
@@ -56,7 +62,8 @@ class Client(slixmpp.ClientXMPP):
         self.started.set()
 
     def go(self):
-        self.connect(address=(HOST, PORT), disable_starttls=True, force_starttls=False)
+        tls = TLS_CA is not None
+        self.connect(address=(HOST, PORT), disable_starttls=not tls, force_starttls=tls)
 
 
 async def wait_started(c, timeout=15):
@@ -247,6 +254,7 @@ async def mode_recv(a):
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--tls-ca", help="STARTTLS required, the server's certificate verified with this CA")
     sub = p.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("login")
     s.add_argument("jid"); s.add_argument("password"); s.add_argument("mech")
@@ -266,6 +274,8 @@ def main():
     s.add_argument("--expect-from", required=True); s.add_argument("--expect-body", required=True)
     s.add_argument("--ready", required=True); s.add_argument("--timeout", type=float, default=20)
     a = p.parse_args()
+    global TLS_CA
+    TLS_CA = a.tls_ca
     coro = {"login": mode_login, "chat": mode_chat, "ring": mode_ring, "pair": mode_pair,
             "send": mode_send, "recv": mode_recv}[a.mode]
     loop = asyncio.new_event_loop()
