@@ -252,6 +252,12 @@ int main(int argc, char **argv)
 	if (cfg.xmpp_c2s_port != 0 && strcmp(cfg.xmpp_tls, "off") != 0) {
 		struct sb_tls_error terr;
 
+		if (cfg.xmpp_input_budget < SB_XC_TLS_BUDGET_MIN) {
+			SB_LOG(main, ERR, "xmpp.tls = %s needs xmpp.input_budget >= %u (a whole "
+					  "record beside a partial stanza)", cfg.xmpp_tls,
+			       SB_XC_TLS_BUDGET_MIN);
+			goto fail;
+		}
 		tls_srv = sb_tls_server_from_config(&cfg, NULL, &terr);
 		if (tls_srv == NULL) {
 			SB_LOG(main, ERR, "xmpp.tls = %s: %s", cfg.xmpp_tls, terr.msg);

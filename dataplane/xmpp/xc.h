@@ -114,6 +114,9 @@ _Static_assert(SB_XC_TLS_SLOT + SB_TLS_CTR_MAX <= SB_SHM_WORKER_CTRS,
 /* Per-worker TLS buffers: handshake output and the rest behind a client's
  * Finished (up to SB_TLS_HS_IN_MAX), one gathered record, sealed output. */
 #define SB_XC_TLS_BUF (SB_TLS_HS_IN_MAX + SB_TLS_REC_IN_MAX)
+/* xmpp.input_budget's floor with TLS on: a record's ciphertext in mbufs
+ * plus the plaintext of a partial stanza. */
+#define SB_XC_TLS_BUDGET_MIN 65536u
 
 /* Per-worker XMPP state. */
 struct sb_xc_worker {

@@ -71,6 +71,10 @@ static int app_tls_init(struct sb_xc_worker *xw, const struct sb_config *cfg, un
 	struct sb_tls_worker_opts o;
 	int rc;
 
+	/* A whole record must fit the input budget beside a partial stanza,
+	 * or a client sending full-size records would wait on a shut window. */
+	if (cfg->xmpp_input_budget < SB_XC_TLS_BUDGET_MIN)
+		return -EINVAL;
 	sb_tls_worker_opts_from_config(cfg, &o);
 	rc = sb_tls_worker_init(&xw->tls, &o);
 	if (rc < 0)

@@ -56,6 +56,16 @@ static void tls_ct_consume(struct sb_xc_conn *x, size_t n)
 		t->ct_tail = NULL;
 }
 
+/* Ciphertext bytes held, up to cap (a walk of a few mbufs: one record). */
+static size_t tls_ct_len(const struct sb_xc_tls *t, size_t cap)
+{
+	size_t n = 0;
+
+	for (const struct rte_mbuf *m = t->ct_head; m != NULL && n < cap; m = m->next)
+		n += m->data_len;
+	return n;
+}
+
 /* Copy up to cap bytes from the front of the ciphertext list. */
 static size_t tls_ct_gather(const struct sb_xc_tls *t, uint8_t *dst, size_t cap)
 {
@@ -181,9 +191,21 @@ bool sb_xc_tls_start(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	return true;
 }
 
+/* As for plaintext (xc_app.c): a segment that fits the last mbuf's room is
+ * copied there, so tiny segments do not pin an mbuf each. */
 void sb_xc_tls_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct rte_mbuf *m)
 {
+	struct rte_mbuf *t = x->tls->ct_tail;
+
 	(void)xw;
+	if (t != NULL && m->data_len <= rte_pktmbuf_tailroom(t) && rte_mbuf_refcnt_read(t) == 1) {
+		memcpy(rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len),
+		       rte_pktmbuf_mtod(m, const uint8_t *), m->data_len);
+		t->data_len = (uint16_t)(t->data_len + m->data_len);
+		t->pkt_len = t->data_len;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	tls_ct_append(x->tls, m);
 	x->in_bytes += m->buf_len;
 }
@@ -287,8 +309,10 @@ static bool tls_open_records(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 		size = sb_tls_rec_size(buf);
 		if (size == 0)
 			size = SB_TLS_REC_HDR;
-		else if (tls_ct_gather(t, buf, size) < size)
-			return true; /* the record is not complete yet */
+		else if (tls_ct_len(t, size) < size)
+			return true; /* the record is not complete yet: copy nothing */
+		else
+			tls_ct_gather(t, buf, size);
 		r = sb_tls_rec_open(&xw->tls, &t->rec, buf, size, &used, buf + SB_TLS_REC_HDR,
 				    SB_XC_TLS_BUF - SB_TLS_REC_HDR, &out_len);
 		switch (r) {
