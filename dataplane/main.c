@@ -152,6 +152,8 @@ static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool cs
 			return rc;
 		}
 		dp_listen(t, cfg->xmpp_c2s_port, &sb_xc_app, xw);
+		if (tls_srv != NULL && cfg->tls_direct_port != 0)
+			dp_listen(t, cfg->tls_direct_port, &sb_xc_app_direct, xw);
 	}
 	return 0;
 }

@@ -63,21 +63,22 @@ static void app_refuse(struct sb_xc_worker *xw, struct sb_conn *c, enum sb_c2s_s
 	sb_conn_close(w, c);
 }
 
-static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
+/* A new connection's object, or NULL when refused (told why, closed). */
+static struct sb_xc_conn *app_open(struct sb_xc_worker *xw, struct sb_worker *w,
+				   struct sb_conn *c)
 {
-	struct sb_xc_worker *xw = ctx;
 	struct sb_xc_conn *x;
 
 	const char *why = sb_xc_limits_accept(xw, c->tuple.raddr, w->now_us / 1000);
 
 	if (why != NULL) {
 		app_refuse(xw, c, SB_C2S_SERR_POLICY_VIOLATION, why);
-		return;
+		return NULL;
 	}
 	if (rte_mempool_get(xw->conn_pool, (void **)&x) != 0) {
 		SB_CTR_INC(w, xmpp_accept_full);
 		app_refuse(xw, c, SB_C2S_SERR_RESOURCE_CONSTRAINT, "the server is full: try later");
-		return;
+		return NULL;
 	}
 	memset(x, 0, offsetof(struct sb_xc_conn, gen));
 	x->conn = c;
@@ -90,6 +91,24 @@ static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
 	sb_c2s_start(&x->c2s, &xw->env);
 	c->app_data = (uint64_t)(uintptr_t)x;
 	SB_CTR_INC(w, xmpp_accepted);
+	return x;
+}
+
+static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
+{
+	(void)app_open(ctx, w, c);
+}
+
+/* Direct TLS (XEP-0368): the handshake from the first byte; the stream
+ * starts once it is done (sb_c2s_tls_done in xc_tls.c). A refusal at the
+ * handshake cap closes the connection (counted): the client retries. */
+static void app_accept_direct(void *ctx, struct sb_worker *w, struct sb_conn *c)
+{
+	struct sb_xc_worker *xw = ctx;
+	struct sb_xc_conn *x = app_open(xw, w, c);
+
+	if (x != NULL && sb_xc_tls_start(xw, x))
+		SB_CTR_INC(w, xmpp_tls_direct);
 }
 
 /* Keep m in x's input list. A segment small enough to fit the room left in
@@ -464,4 +483,15 @@ const struct sb_app_ops sb_xc_app = {
 	.on_turn = app_turn,
 	.on_publish = app_publish,
 	.on_stop = app_stop,
+};
+
+/* The same connections on tls.direct_port; the worker hooks run once, with
+ * sb_xc_app's registration. */
+const struct sb_app_ops sb_xc_app_direct = {
+	.name = "c2s-tls",
+	.on_accept = app_accept_direct,
+	.on_data = app_data,
+	.on_writable = app_writable,
+	.on_peer_fin = app_peer_fin,
+	.on_close = app_close,
 };

@@ -5,7 +5,8 @@
 # and switchboard.test's name; two clients chat over TLS; openssl s_client
 # negotiates STARTTLS with -verify_return_error; garbage instead of a
 # ClientHello closes the connection and is counted; SASL before STARTTLS gets
-# <encryption-required/> and <policy-violation/>.
+# <encryption-required/> and <policy-violation/>. Direct TLS (XEP-0368) on
+# port 5223: slixmpp logs in, s_client gets ALPN xmpp-client and features.
 IT_NAME=xtls
 export SB_EXTRA="xmpp.tls=required"
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +35,19 @@ out=$(echo | ip netns exec "$SB_NS" timeout 20 openssl s_client -connect "$SB_GW
 	-CAfile "$ca" -verify_return_error 2>&1) || { echo "$out" | tail -20; it_fail "s_client"; }
 echo "$out" | grep -q "Verify return code: 0 (ok)" || it_fail "s_client did not verify"
 echo "$out" | grep -E "^(New|Protocol|    Protocol)" | head -2
+
+it_step "direct TLS (XEP-0368) on tls.direct_port 5223"
+it_xmpp --tls-ca "$ca" --direct-tls login alice@switchboard.test secret-a SCRAM-SHA-256 ||
+	it_fail "login over direct TLS"
+hdr="<?xml version='1.0'?><stream:stream to='switchboard.test' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+out=$( (printf '%s' "$hdr"; sleep 2) | ip netns exec "$SB_NS" timeout 20 openssl s_client \
+	-connect "$SB_GW_IP:5223" -alpn xmpp-client -servername switchboard.test -CAfile "$ca" \
+	-verify_return_error 2>&1) || true
+echo "$out" | grep -q "Verify return code: 0 (ok)" || { echo "$out" | tail -20; it_fail "direct TLS: s_client did not verify"; }
+echo "$out" | grep -q "ALPN protocol: xmpp-client" || it_fail "direct TLS: ALPN xmpp-client not selected"
+echo "$out" | grep -q "<mechanisms" || it_fail "direct TLS: no stream features over TLS"
+echo "$out" | grep -q "<starttls" && it_fail "direct TLS: STARTTLS offered on an encrypted stream"
+[ "$(it_counter xmpp_tls_direct)" -ge 2 ] || it_fail "xmpp_tls_direct not counted"
 
 it_step "garbage instead of a ClientHello: closed, counted"
 failed0=$(it_counter xmpp_tls_hs_failed)

@@ -5,7 +5,8 @@ run inside the test's namespace against the gateway's c2s port. Every mode
 is bounded in time and exits non-zero with one line saying what went wrong.
 
   [--tls-ca CA] before the mode: STARTTLS required and the server verified
-  against CA (switchboard.test's name checked)
+  against CA (switchboard.test's name checked); [--tls-ca CA --direct-tls]:
+  direct TLS (XEP-0368) on port 5223 instead
 
   login  JID PASSWORD MECH [--expect-fail]   log in, bind, ping the server
   chat   JID_A PW_A JID_B PW_B               A sends B a message; B checks body,
@@ -32,6 +33,8 @@ from slixmpp.exceptions import IqError, IqTimeout
 
 HOST, PORT = "198.18.0.2", 5222
 TLS_CA = None  # --tls-ca FILE: STARTTLS required, the server verified with FILE
+TLS_DIRECT = False  # --direct-tls: TLS from the first byte on DIRECT_PORT (XEP-0368)
+DIRECT_PORT = 5223
 logging.basicConfig(level=logging.ERROR)
 
 
@@ -63,6 +66,10 @@ class Client(slixmpp.ClientXMPP):
 
     def go(self):
         tls = TLS_CA is not None
+        if TLS_DIRECT:
+            self.connect(address=(HOST, DIRECT_PORT), use_ssl=True, disable_starttls=True,
+                         force_starttls=False)
+            return
         self.connect(address=(HOST, PORT), disable_starttls=not tls, force_starttls=tls)
 
 
@@ -255,6 +262,7 @@ async def mode_recv(a):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--tls-ca", help="STARTTLS required, the server's certificate verified with this CA")
+    p.add_argument("--direct-tls", action="store_true", help="direct TLS on port 5223 (with --tls-ca)")
     sub = p.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("login")
     s.add_argument("jid"); s.add_argument("password"); s.add_argument("mech")
@@ -274,8 +282,9 @@ def main():
     s.add_argument("--expect-from", required=True); s.add_argument("--expect-body", required=True)
     s.add_argument("--ready", required=True); s.add_argument("--timeout", type=float, default=20)
     a = p.parse_args()
-    global TLS_CA
+    global TLS_CA, TLS_DIRECT
     TLS_CA = a.tls_ca
+    TLS_DIRECT = a.direct_tls
     coro = {"login": mode_login, "chat": mode_chat, "ring": mode_ring, "pair": mode_pair,
             "send": mode_send, "recv": mode_recv}[a.mode]
     loop = asyncio.new_event_loop()
