@@ -63,21 +63,30 @@ static void app_refuse(struct sb_xc_worker *xw, struct sb_conn *c, enum sb_c2s_s
 	sb_conn_close(w, c);
 }
 
-/* A new connection's object, or NULL when refused (told why, closed). */
+/* A new connection's object, or NULL when refused (told why, closed; on
+ * the direct-TLS port only closed: a client there expects a ServerHello,
+ * and a stream error in clear would be garbage to it). */
 static struct sb_xc_conn *app_open(struct sb_xc_worker *xw, struct sb_worker *w,
-				   struct sb_conn *c)
+				   struct sb_conn *c, bool direct)
 {
 	struct sb_xc_conn *x;
 
 	const char *why = sb_xc_limits_accept(xw, c->tuple.raddr, w->now_us / 1000);
 
 	if (why != NULL) {
-		app_refuse(xw, c, SB_C2S_SERR_POLICY_VIOLATION, why);
+		if (direct)
+			sb_conn_close(w, c);
+		else
+			app_refuse(xw, c, SB_C2S_SERR_POLICY_VIOLATION, why);
 		return NULL;
 	}
 	if (rte_mempool_get(xw->conn_pool, (void **)&x) != 0) {
 		SB_CTR_INC(w, xmpp_accept_full);
-		app_refuse(xw, c, SB_C2S_SERR_RESOURCE_CONSTRAINT, "the server is full: try later");
+		if (direct)
+			sb_conn_close(w, c);
+		else
+			app_refuse(xw, c, SB_C2S_SERR_RESOURCE_CONSTRAINT,
+				   "the server is full: try later");
 		return NULL;
 	}
 	memset(x, 0, offsetof(struct sb_xc_conn, gen));
@@ -96,7 +105,7 @@ static struct sb_xc_conn *app_open(struct sb_xc_worker *xw, struct sb_worker *w,
 
 static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
-	(void)app_open(ctx, w, c);
+	(void)app_open(ctx, w, c, false);
 }
 
 /* Direct TLS (XEP-0368): the handshake from the first byte; the stream
@@ -105,7 +114,7 @@ static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
 static void app_accept_direct(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
 	struct sb_xc_worker *xw = ctx;
-	struct sb_xc_conn *x = app_open(xw, w, c);
+	struct sb_xc_conn *x = app_open(xw, w, c, true);
 
 	if (x != NULL && sb_xc_tls_start(xw, x))
 		SB_CTR_INC(w, xmpp_tls_direct);

@@ -6,13 +6,15 @@
  * the tokenizer; after the hand-off, records cut into small segments are
  * gathered and opened into the input the tokenizer reads (a SASL <auth/>
  * reaches sb-control intact), the answers come back sealed, close_notify is
- * answered; garbage instead of a ClientHello closes the connection and is
+ * answered, a full-size record over a dozen segments is gathered whole;
+ * garbage instead of a ClientHello closes the connection and is
  * counted; every TLS object goes back to its pool.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -145,6 +147,7 @@ static void test_starttls_login(void **state)
 	char hdr[512];
 	struct sb_msg *m;
 	struct tc t;
+	char *big;
 	int rc = -1;
 
 	tc_starttls(f, &t);
@@ -177,6 +180,25 @@ static void test_starttls_login(void **state)
 	assert_non_null(strstr(t.plain, "<success"));
 	assert_int_equal(h->xw->env.ctr[SB_C2S_CTR_tls_established], 1);
 
+	/* The restarted stream, then a full-size record (2^14 bytes of
+	 * whitespace keepalive, over a dozen segments), then a bind: the
+	 * record is gathered whole and the stream goes on behind it. */
+	tc_write(h, &t, hdr, 1460);
+	big = malloc(SB_TLS_PLAIN_MAX + 1);
+	assert_non_null(big);
+	memset(big, ' ', SB_TLS_PLAIN_MAX);
+	big[SB_TLS_PLAIN_MAX] = '\0';
+	tc_write(h, &t, big, 1460);
+	free(big);
+	tc_write(h, &t, "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>",
+		 1460);
+	m = dp_ctl_take(h);
+	assert_non_null(m);
+	assert_int_equal(m->kind, SB_MSG_BIND_REQ);
+	dp_msg_free(h, m);
+	tc_read(&t);
+	assert_non_null(strstr(t.plain, "urn:ietf:params:xml:ns:xmpp-bind")); /* new features */
+
 	/* close_notify: answered with ours, then the connection closes. */
 	SSL_shutdown(t.cl.ssl);
 	tc_push(h, &t, 1460);
@@ -189,6 +211,7 @@ static void test_starttls_login(void **state)
 	dp_advance(h, 100);
 	th_client_free(&t.cl);
 	assert_int_equal(rte_mempool_avail_count(h->xw->tls_pool), pool);
+	dp_ctl_drain(h); /* the UNBIND owed for the bind request */
 }
 
 static void test_garbage_hello(void **state)
