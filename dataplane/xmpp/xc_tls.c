@@ -446,6 +446,8 @@ void sb_xc_tls_release(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	struct sb_xc_tls *t = x->tls;
 
 	tls_ct_free(x);
+	if (t->state == SB_XC_TLS_SSL)
+		SB_CTR_INC(xw->w, xmpp_tls_12_released);
 	if (t->ssl != NULL)
 		sb_tls_ssl_free(&xw->tls, t->ssl);
 	sb_tls_conn_wipe(&t->rec);

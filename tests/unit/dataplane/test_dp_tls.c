@@ -116,7 +116,7 @@ static void tc_write(struct dp_h *h, struct tc *t, const char *p, size_t seg)
 
 /* Stream, features with a required STARTTLS, then <starttls/> with the
  * ClientHello right behind it in one segment (pipelined). */
-static void tc_starttls(struct fx *f, struct tc *t)
+static void tc_starttls(struct fx *f, struct tc *t, SSL_CTX *cctx)
 {
 	char buf[2048];
 	int n = dp_stream_header(f->h, buf, sizeof(buf));
@@ -127,7 +127,7 @@ static void tc_starttls(struct fx *f, struct tc *t)
 	t->s = dp_connect(f->h, DP_PORT_C2S);
 	dp_send(f->h, t->s, buf, (size_t)n);
 	assert_true(dp_sock_saw(t->s, "<required/></starttls>"));
-	th_client_new(&t->cl, f->cctx, "switchboard.test");
+	th_client_new(&t->cl, cctx, "switchboard.test");
 	assert_int_equal(SSL_do_handshake(t->cl.ssl), -1);
 	memcpy(buf, STARTTLS, sizeof(STARTTLS) - 1);
 	hello = th_from_client(&t->cl, (uint8_t *)buf + sizeof(STARTTLS) - 1,
@@ -139,6 +139,18 @@ static void tc_starttls(struct fx *f, struct tc *t)
 	t->seen = (uint32_t)(p - (const char *)t->s->rx) + sizeof(PROCEED) - 1;
 }
 
+static int tc_handshake(struct dp_h *h, struct tc *t)
+{
+	int rc = -1;
+
+	for (int turn = 0; turn < 10 && rc != 1; turn++) {
+		tc_pull(t);
+		rc = SSL_do_handshake(t->cl.ssl);
+		tc_push(h, t, 1460);
+	}
+	return rc;
+}
+
 static void test_starttls_login(void **state)
 {
 	struct fx *f = *state;
@@ -148,15 +160,11 @@ static void test_starttls_login(void **state)
 	struct sb_msg *m;
 	struct tc t;
 	char *big;
-	int rc = -1;
+	int rc;
 
-	tc_starttls(f, &t);
+	tc_starttls(f, &t, f->cctx);
 	assert_int_equal(DP_CTR(h, xmpp_tls_started), 1);
-	for (int turn = 0; turn < 10 && rc != 1; turn++) {
-		tc_pull(&t);
-		rc = SSL_do_handshake(t.cl.ssl);
-		tc_push(h, &t, 1460);
-	}
+	rc = tc_handshake(h, &t);
 	assert_int_equal(rc, 1);
 	assert_int_equal(SSL_get_verify_result(t.cl.ssl), X509_V_OK);
 	assert_int_equal(DP_CTR(h, xmpp_tls_done_13), 1);
@@ -214,6 +222,38 @@ static void test_starttls_login(void **state)
 	dp_ctl_drain(h); /* the UNBIND owed for the bind request */
 }
 
+/* TLS 1.2 (tls.min_version 1.2): no hand-off, libssl keeps the session;
+ * the stream runs over it the same way. */
+static void test_tls12(void **state)
+{
+	struct fx *f = *state;
+	struct dp_h *h = f->h;
+	unsigned pool = rte_mempool_avail_count(h->xw->tls_pool);
+	SSL_CTX *c12 = th_client_ctx(&f->pki, TLS1_2_VERSION, NULL);
+	uint64_t done12 = DP_CTR(h, xmpp_tls_done_12);
+	char hdr[512];
+	struct tc t;
+
+	tc_starttls(f, &t, c12);
+	assert_int_equal(tc_handshake(h, &t), 1);
+	assert_int_equal(SSL_version(t.cl.ssl), TLS1_2_VERSION);
+	assert_int_equal(DP_CTR(h, xmpp_tls_done_12), done12 + 1);
+	/* The SSL is kept, but no longer counts against the handshake cap;
+	 * kept sessions are xmpp_tls_done_12 - xmpp_tls_12_released. */
+	assert_int_equal(h->xw->tls.hs_live, 0);
+	dp_stream_header(h, hdr, sizeof(hdr));
+	tc_write(h, &t, hdr, 100);
+	tc_read(&t);
+	assert_non_null(strstr(t.plain, "<mechanisms"));
+	assert_null(strstr(t.plain, "starttls"));
+	dp_close(h, t.s);
+	dp_advance(h, 100);
+	th_client_free(&t.cl);
+	SSL_CTX_free(c12);
+	assert_int_equal(rte_mempool_avail_count(h->xw->tls_pool), pool);
+	assert_int_equal(DP_CTR(h, xmpp_tls_12_released), DP_CTR(h, xmpp_tls_done_12));
+}
+
 static void test_garbage_hello(void **state)
 {
 	struct fx *f = *state;
@@ -262,6 +302,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_starttls_login),
+		cmocka_unit_test(test_tls12),
 		cmocka_unit_test(test_garbage_hello),
 		cmocka_unit_test(test_required),
 	};
