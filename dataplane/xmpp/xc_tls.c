@@ -94,9 +94,8 @@ static void tls_ct_free(struct sb_xc_conn *x)
 }
 
 /* Plaintext onto the input list: into the last mbuf's room, then new ones.
- * -ENOMEM when the pool is empty (the caller pauses; nothing is lost: the
- * record is opened again only once, so the caller keeps what did not fit
- * by not opening further records). */
+ * -ENOMEM when the pool is empty: a verified record cannot be opened twice
+ * (its sequence number is spent), so the caller closes the connection. */
 static int tls_plain_append(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p,
 			    size_t len)
 {
@@ -364,7 +363,8 @@ static bool tls_ssl_records(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 				break;
 		}
 		n = sb_tls_ssl_read(&xw->tls, t->ssl, xw->tls_buf, SB_TLS_PLAIN_MAX);
-		(void)tls_ssl_flush(xw, x);
+		if (n <= 0)
+			(void)tls_ssl_flush(xw, x); /* an alert; the buffer is free again */
 		if (n == 0)
 			return true;
 		if (n < 0) {
@@ -378,6 +378,7 @@ static bool tls_ssl_records(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 			SB_CTR_INC(w, xmpp_tls_no_mbuf);
 			return tls_dead(xw, x);
 		}
+		(void)tls_ssl_flush(xw, x); /* after the copy: it reuses tls_buf */
 	}
 }
 
