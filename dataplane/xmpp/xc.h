@@ -199,9 +199,13 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 /* xc_glue.c: close x now (after what is queued; over TLS, close_notify first). */
 void sb_xc_close_now(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
-/* xc_tls.c: after <proceed/>: take a handshake object, move the bytes
- * received after <starttls/> to it. False: refused (counted), x closed. */
-bool sb_xc_tls_start(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+/* xc_tls.c: a TLS object with a handshake begun, or NULL when the pool
+ * or the handshake cap refuses (counted). */
+struct sb_xc_tls *sb_xc_tls_take(struct sb_xc_worker *xw);
+/* xc_tls.c: run x over t from now on (after <proceed/> was written in
+ * clear, or at accept for direct TLS): the bytes received after
+ * <starttls/> move to the handshake, the tokenizer restarts. */
+void sb_xc_tls_start(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_xc_tls *t);
 /* xc_tls.c: received ciphertext m for x. */
 void sb_xc_tls_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct rte_mbuf *m);
 /* xc_tls.c: run the handshake or open records into x's plaintext input

@@ -115,9 +115,17 @@ static void app_accept_direct(void *ctx, struct sb_worker *w, struct sb_conn *c)
 {
 	struct sb_xc_worker *xw = ctx;
 	struct sb_xc_conn *x = app_open(xw, w, c, true);
+	struct sb_xc_tls *t;
 
-	if (x != NULL && sb_xc_tls_start(xw, x))
-		SB_CTR_INC(w, xmpp_tls_direct);
+	if (x == NULL)
+		return;
+	t = sb_xc_tls_take(xw);
+	if (t == NULL) {
+		sb_xc_close_now(xw, x); /* refused, counted: the client retries */
+		return;
+	}
+	sb_xc_tls_start(xw, x, t);
+	SB_CTR_INC(w, xmpp_tls_direct);
 }
 
 /* Keep m in x's input list. A segment small enough to fit the room left in

@@ -94,6 +94,28 @@ void sb_xc_close_now(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	sb_conn_close(w, x->conn);
 }
 
+/* <starttls/> accepted by lib/xmpp: the TLS object is taken first, so
+ * that a refusal (pool, handshake cap) is answered with <failure/> and a
+ * close (RFC 6120 §5.4.2.2) instead of the <proceed/> lib/xmpp wrote. On
+ * success <proceed/> goes in clear; every byte after it, those already
+ * received behind <starttls/> included, is TLS. */
+static void glue_starttls(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	static const char failure[] = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+				      "</stream:stream>";
+	struct sb_c2s_env *env = &xw->env;
+	struct sb_xc_tls *t = sb_xc_tls_take(xw);
+
+	if (t == NULL) {
+		sb_xc_write(xw, x, (const uint8_t *)failure, sizeof(failure) - 1);
+		sb_xc_close_now(xw, x);
+		return;
+	}
+	sb_xc_write(xw, x, env->out, env->out_len);
+	sb_xc_tls_start(xw, x, t);
+	(void)sb_xc_tls_input(xw, x);
+}
+
 void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action act)
 {
 	struct sb_worker *w = xw->w;
@@ -103,6 +125,10 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 	while (x->auth_seen < x->c2s.auth_failures) {
 		x->auth_seen++;
 		sb_xc_limits_auth_failed(xw, x->conn->tuple.raddr, w->now_us / 1000);
+	}
+	if (act == SB_C2S_ACT_STARTTLS) {
+		glue_starttls(xw, x);
+		return;
 	}
 	sb_xc_write(xw, x, env->out, env->out_len);
 	switch (act) {
@@ -119,12 +145,6 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 		sb_xml_init(&x->xml);
 		x->in_off = 0;
 		SB_CTR_INC(w, xmpp_logins);
-		break;
-	case SB_C2S_ACT_STARTTLS:
-		/* <proceed/> went in clear above; every byte from here on,
-		 * those already received after <starttls/> included, is TLS. */
-		if (sb_xc_tls_start(xw, x))
-			(void)sb_xc_tls_input(xw, x);
 		break;
 	case SB_C2S_ACT_BIND_REQUEST:
 		sb_xc_bind_request(xw, x);

@@ -159,15 +159,14 @@ static bool tls_dead(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	return false;
 }
 
-bool sb_xc_tls_start(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+struct sb_xc_tls *sb_xc_tls_take(struct sb_xc_worker *xw)
 {
 	struct sb_worker *w = xw->w;
 	struct sb_xc_tls *t;
 
 	if (xw->tls_pool == NULL || rte_mempool_get(xw->tls_pool, (void **)&t) != 0) {
 		SB_CTR_INC(w, xmpp_tls_refused_pool);
-		sb_xc_close_now(xw, x);
-		return false;
+		return NULL;
 	}
 	memset(t, 0, sizeof(*t));
 	t->ssl = sb_tls_ssl_new(&xw->tls, xw->tls_srv);
@@ -175,10 +174,14 @@ bool sb_xc_tls_start(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 		/* The handshake cap (or ENOMEM): the client retries later. */
 		rte_mempool_put(xw->tls_pool, t);
 		SB_CTR_INC(w, xmpp_tls_refused_cap);
-		sb_xc_close_now(xw, x);
-		return false;
+		return NULL;
 	}
 	t->state = SB_XC_TLS_HS;
+	return t;
+}
+
+void sb_xc_tls_start(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_xc_tls *t)
+{
 	/* §5.4.2.3: whatever followed <starttls/> is TLS, never XML. */
 	t->ct_head = x->in_head;
 	t->ct_tail = x->in_tail;
@@ -186,8 +189,7 @@ bool sb_xc_tls_start(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	x->tls = t;
 	sb_xml_init(&x->xml);
 	x->in_off = 0;
-	SB_CTR_INC(w, xmpp_tls_started);
-	return true;
+	SB_CTR_INC(xw->w, xmpp_tls_started);
 }
 
 /* As for plaintext (xc_app.c): a segment that fits the last mbuf's room is

@@ -9,7 +9,8 @@
  * reaches sb-control intact), the answers come back sealed, close_notify is
  * answered, a full-size record over a dozen segments is gathered whole;
  * garbage instead of a ClientHello closes the connection and is
- * counted; every TLS object goes back to its pool.
+ * counted; at the handshake cap <starttls/> gets <failure/>; every TLS
+ * object goes back to its pool.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -284,6 +285,30 @@ static void test_garbage_hello(void **state)
 	assert_int_equal(h->xw->tls.hs_live, 0);
 }
 
+/* At the handshake cap <starttls/> gets <failure/> instead of <proceed/>
+ * (RFC 6120 §5.4.2.2) and the connection closes; counted. */
+static void test_cap(void **state)
+{
+	struct fx *f = *state;
+	struct dp_h *h = f->h;
+	uint64_t refused = DP_CTR(h, xmpp_tls_refused_cap);
+	uint32_t hs_max = h->xw->tls.hs_max;
+	char hdr[512];
+	struct dp_sock *s = dp_connect(h, DP_PORT_C2S);
+
+	h->xw->tls.hs_max = h->xw->tls.hs_live; /* full */
+	dp_send(h, s, hdr, (size_t)dp_stream_header(h, hdr, sizeof(hdr)));
+	dp_send(h, s, STARTTLS, sizeof(STARTTLS) - 1);
+	dp_advance(h, 100);
+	h->xw->tls.hs_max = hs_max;
+	assert_true(dp_sock_saw(s, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
+	assert_false(dp_sock_saw(s, "<proceed"));
+	assert_int_equal(DP_CTR(h, xmpp_tls_refused_cap), refused + 1);
+	assert_true(s->peer_fin);
+	dp_close(h, s);
+	dp_advance(h, 100);
+}
+
 /* SASL before STARTTLS under xmpp.tls=required: refused, and no TLS
  * object is ever taken for a plaintext connection. */
 static void test_required(void **state)
@@ -311,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_starttls_login),
 		cmocka_unit_test(test_tls12),
 		cmocka_unit_test(test_garbage_hello),
+		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_required),
 	};
 
