@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # STARTTLS on the c2s port (issue 16), with xmpp.tls=required: slixmpp logs
 # in over TLS verifying the run folder's development CA (scripts/tls-dev-ca.sh)
-# and switchboard.test's name; two clients chat over TLS; openssl s_client
+# and switchboard.test's name; two clients chat over TLS (a 40,000-byte body:
+# several records each way); openssl s_client
 # negotiates STARTTLS with -verify_return_error; garbage instead of a
 # ClientHello closes the connection and is counted; SASL before STARTTLS gets
 # <encryption-required/> and <policy-violation/>. Direct TLS (XEP-0368) on
@@ -24,7 +25,8 @@ for mech in SCRAM-SHA-256 PLAIN; do
 done
 
 it_step "two clients chat over TLS"
-it_xmpp --tls-ca "$ca" chat alice@switchboard.test secret-a bob@switchboard.test secret-b ||
+it_xmpp --tls-ca "$ca" chat alice@switchboard.test secret-a bob@switchboard.test secret-b \
+	--big 40000 ||
 	it_fail "chat over TLS"
 done13=$(it_counter xmpp_tls_done_13)
 [ "$done13" -ge 4 ] || it_fail "xmpp_tls_done_13 is $done13, expected at least 4"

@@ -9,9 +9,10 @@ is bounded in time and exits non-zero with one line saying what went wrong.
   direct TLS (XEP-0368) on port 5223 instead
 
   login  JID PASSWORD MECH [--expect-fail]   log in, bind, ping the server
-  chat   JID_A PW_A JID_B PW_B               A sends B a message; B checks body,
+  chat   JID_A PW_A JID_B PW_B [--big N]     A sends B a message; B checks body,
                                              id and from; an unknown user gets
-                                             service-unavailable back
+                                             service-unavailable back; --big: then
+                                             an N-byte body arrives intact
   ring   N PREFIX PASSWORD                   N clients in a ring each send one
                                              message to the next; all N arrive
   hold   JID PW FILE                         log in, write FILE, exchange messages
@@ -149,6 +150,14 @@ async def mode_chat(a):
     if err is None or err["type"] != "error" or err["error"]["condition"] != "service-unavailable":
         fail("unknown user: expected service-unavailable, got %s" % err)
     print("chat: unknown user -> service-unavailable")
+    if a.big:
+        # a stanza of several TLS records each way (2^14 bytes per record)
+        body = "".join(chr(0x41 + i % 26) for i in range(a.big))
+        ca.make_message(mto=a.jid_b, mbody=body, mtype="chat").send()
+        got = await recv(cb)
+        if got is None or got["body"] != body:
+            fail("a %d-byte body did not arrive intact" % a.big)
+        print("chat: a %d-byte body arrived intact" % a.big)
     ca.disconnect()
     cb.disconnect()
 
@@ -269,6 +278,7 @@ def main():
     s.add_argument("--expect-fail", action="store_true")
     s = sub.add_parser("chat")
     s.add_argument("jid_a"); s.add_argument("pw_a"); s.add_argument("jid_b"); s.add_argument("pw_b")
+    s.add_argument("--big", type=int, default=0, help="also send a body of this many bytes")
     s = sub.add_parser("ring")
     s.add_argument("n", type=int); s.add_argument("prefix"); s.add_argument("password")
     s = sub.add_parser("pair")
