@@ -11,6 +11,7 @@
 #include "counters.h"
 #include "dp_counters.h"
 #include "tcp.h"
+#include "tls.h"
 #include "xmpp/xc.h"
 
 static const struct sb_ctr_desc dp_ctr_desc[SB_DP_CTR_MAX] = {
@@ -34,6 +35,9 @@ int sb_dp_counters_describe(struct sb_shm *shm)
 	if (rc == 0)
 		rc = sb_shm_dir_add(d, SB_DP_GROUP_C2S, sb_c2s_ctr_desc, SB_C2S_CTR_MAX,
 				    DP_SLOT_OFFSET(SB_XC_CTR_SLOT));
+	if (rc == 0)
+		rc = sb_shm_dir_add(d, SB_DP_GROUP_TLS, sb_tls_ctr_desc, SB_TLS_CTR_MAX,
+				    DP_SLOT_OFFSET(SB_XC_TLS_SLOT));
 	if (rc == 0)
 		sb_shm_dir_publish(d);
 	return rc;

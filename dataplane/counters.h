@@ -11,6 +11,7 @@
 #define SB_DP_GROUP_DATAPLANE "dataplane" /* dp_counters.def */
 #define SB_DP_GROUP_TCP "tcp"             /* lib/tcp/tcp_counters.def */
 #define SB_DP_GROUP_C2S "c2s"             /* lib/xmpp/c2s_counters.def */
+#define SB_DP_GROUP_TLS "tls"             /* lib/tls/tls_counters.def */
 
 /* Write shm->worker_dir. 0, or -ENOSPC when the counters outgrow
  * SB_SHM_DIR_MAX entries. */

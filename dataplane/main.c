@@ -114,7 +114,8 @@ static void dp_listen(struct sb_tcp_worker *t, uint64_t port, const struct sb_ap
 }
 
 /* A worker's TCP state: table, pools, wheel, listeners. Logs what failed. */
-static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool csum_offload)
+static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool csum_offload,
+		       struct sb_tls_server *tls_srv)
 {
 	struct sb_tcp_cfg tc;
 	struct sb_tcp_worker *t;
@@ -144,13 +145,15 @@ static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool cs
 	if (cfg->xmpp_c2s_port != 0) {
 		struct sb_xc_worker *xw;
 
-		rc = sb_xc_worker_init(w, cfg, &xw);
+		rc = sb_xc_worker_init(w, cfg, tls_srv, &xw);
 		if (rc < 0) {
 			SB_LOG(main, ERR, "worker %u XMPP state (domain '%s'): %s", w->index,
 			       cfg->xmpp_domain, strerror(-rc));
 			return rc;
 		}
 		dp_listen(t, cfg->xmpp_c2s_port, &sb_xc_app, xw);
+		if (tls_srv != NULL && cfg->tls_direct_port != 0)
+			dp_listen(t, cfg->tls_direct_port, &sb_xc_app_direct, xw);
 	}
 	return 0;
 }
@@ -198,6 +201,7 @@ int main(int argc, char **argv)
 	struct sb_worker *workers;
 	struct rte_mempool *pkt_pool;
 	unsigned n_workers = 0, lcore, idx = 0;
+	struct sb_tls_server *tls_srv = NULL;
 	bool tx_csum = false;
 	uint16_t port;
 
@@ -245,6 +249,23 @@ int main(int argc, char **argv)
 		goto fail;
 	if (sb_port_start(port, (uint16_t)n_workers, pkt_pool, &cfg, &tx_csum) < 0)
 		goto fail;
+	/* One TLS server for every worker (read-only, reference counted):
+	 * tickets a worker issues resume on any other. */
+	if (cfg.xmpp_c2s_port != 0 && strcmp(cfg.xmpp_tls, "off") != 0) {
+		struct sb_tls_error terr;
+
+		if (cfg.xmpp_input_budget < SB_XC_TLS_BUDGET_MIN) {
+			SB_LOG(main, ERR, "xmpp.tls = %s needs xmpp.input_budget >= %u (a whole "
+					  "record beside a partial stanza)", cfg.xmpp_tls,
+			       SB_XC_TLS_BUDGET_MIN);
+			goto fail;
+		}
+		tls_srv = sb_tls_server_from_config(&cfg, NULL, &terr);
+		if (tls_srv == NULL) {
+			SB_LOG(main, ERR, "xmpp.tls = %s: %s", cfg.xmpp_tls, terr.msg);
+			goto fail;
+		}
+	}
 	workers = rte_zmalloc("sb_workers", sizeof(*workers) * n_workers, RTE_CACHE_LINE_SIZE);
 	if (workers == NULL) {
 		SB_LOG(main, ERR, "out of memory for %u workers", n_workers);
@@ -252,7 +273,7 @@ int main(int argc, char **argv)
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		dp_worker_init(&workers[idx], idx, lcore, port, &cfg, &sh, pkt_pool);
-		if (dp_tcp_init(&workers[idx], &cfg, tx_csum) < 0)
+		if (dp_tcp_init(&workers[idx], &cfg, tx_csum, tls_srv) < 0)
 			goto fail;
 		if (sb_impair_create(&workers[idx], &cfg) < 0) {
 			SB_LOG(main, ERR, "worker %u: no memory for the impairment lines", idx);

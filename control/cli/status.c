@@ -137,6 +137,7 @@ static void status_tcp(struct sb_out *o, const struct sb_shm *shm)
 static void status_c2s(struct sb_out *o, const struct sb_shm *shm)
 {
 	status_group(o, "c2s counters (lib/xmpp, sum over workers)", shm, "c2s");
+	status_group(o, "tls counters (lib/tls, sum over workers)", shm, "tls");
 }
 
 /* Shard s's ring counters, named by the shards' directory. */

@@ -48,5 +48,6 @@ struct sb_app_ops {
 extern const struct sb_app_ops sb_app_echo;
 extern const struct sb_app_ops sb_app_discard;
 extern const struct sb_app_ops sb_xc_app;
+extern const struct sb_app_ops sb_xc_app_direct; /* direct TLS, XEP-0368 */
 
 #endif

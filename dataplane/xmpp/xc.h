@@ -28,6 +28,7 @@
 #include "xc_limits.h"
 #include "msg.h"
 #include "shm.h"
+#include "tls.h"
 #include "wheel.h"
 #include "xc_list.h"
 #include "xml.h"
@@ -47,6 +48,22 @@ struct sb_config;
 #define SB_XC_F_SHAPED 0x10u    /* over its byte rate: input paused, window closed */
 #define SB_XC_F_UNBIND 0x20u    /* a BIND_REQ went up: sb-control is owed an UNBIND */
 
+/* A connection's TLS (xc_tls.c), from a per-worker pool; plaintext
+ * sessions have none. */
+enum sb_xc_tls_state {
+	SB_XC_TLS_HS,   /* handshake in libssl (ssl set) */
+	SB_XC_TLS_REC,  /* TLS 1.3 handed off: our record layer (rec) */
+	SB_XC_TLS_SSL,  /* TLS 1.2: libssl keeps the session (ssl set) */
+};
+
+struct sb_xc_tls {
+	struct sb_tls_conn rec;        /* TLS 1.3 after the hand-off */
+	struct sb_tls_ssl *ssl;        /* handshake in progress, or TLS 1.2 for good */
+	struct rte_mbuf *ct_head;      /* ciphertext received, not yet opened */
+	struct rte_mbuf *ct_tail;
+	uint8_t state;                 /* enum sb_xc_tls_state */
+};
+
 struct sb_xc_conn {
 	struct sb_c2s c2s;
 	struct sb_xml xml;
@@ -57,6 +74,7 @@ struct sb_xc_conn {
 	struct sb_xml_ctx *ctx;        /* tokenizer working state of a split stanza */
 	char *jid;                     /* bound full JID (pool object), NULL before */
 	struct sb_msg *pending;        /* a request or stanza waiting for ring room */
+	struct sb_xc_tls *tls;         /* NULL: plaintext (in_head is then what TCP gave) */
 	/* DELIVERs the send queue could not take yet, oldest first, linked
 	 * through sb_msg.held (xc_hold.c). */
 	struct sb_msg *held_head;
@@ -88,8 +106,17 @@ struct sb_xc_conn {
 /* lib/xmpp's counters in the worker's slots (dp_counters.h), published by
  * on_publish and described by counters.c. */
 #define SB_XC_CTR_SLOT SB_DP_SLOT_APPS
-_Static_assert(SB_XC_CTR_SLOT + SB_C2S_CTR_MAX <= SB_SHM_WORKER_CTRS,
-	       "c2s counters exceed the worker's counter slots");
+/* lib/tls's counters follow. */
+#define SB_XC_TLS_SLOT (SB_XC_CTR_SLOT + SB_C2S_CTR_MAX)
+_Static_assert(SB_XC_TLS_SLOT + SB_TLS_CTR_MAX <= SB_SHM_WORKER_CTRS,
+	       "c2s and TLS counters exceed the worker's counter slots");
+
+/* Per-worker TLS buffers: handshake output and the rest behind a client's
+ * Finished (up to SB_TLS_HS_IN_MAX), one gathered record, sealed output. */
+#define SB_XC_TLS_BUF (SB_TLS_HS_IN_MAX + SB_TLS_REC_IN_MAX)
+/* xmpp.input_budget's floor with TLS on: a record's ciphertext in mbufs
+ * plus the plaintext of a partial stanza. */
+#define SB_XC_TLS_BUDGET_MIN 65536u
 
 /* Per-worker XMPP state. */
 struct sb_xc_worker {
@@ -128,6 +155,14 @@ struct sb_xc_worker {
 	struct sb_msg *ret_head;
 	struct sb_msg *ret_tail;
 	struct sb_xc_limits limits;
+	/* TLS (xc_tls.c): NULL server when xmpp.tls is off. */
+	struct sb_tls_server *tls_srv;   /* shared, read-only; built once in main.c */
+	struct rte_mempool *tls_pool;    /* struct sb_xc_tls, one per connection at most */
+	uint8_t *tls_buf;                /* SB_XC_TLS_BUF bytes */
+	uint8_t *tls_plain;              /* a delivered stanza gathered into one record */
+	uint32_t tls_plain_cap;
+	uint64_t tls_clock_s;            /* last second the ticket clock was set */
+	struct sb_tls_worker tls;
 	uint64_t login_timeout_ms;
 	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
 	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
@@ -139,10 +174,12 @@ struct sb_xc_worker {
 };
 
 /* Create worker w's XMPP state from the configuration into *out and
- * register its message kinds on w's control link; the caller then adds
+ * register its message kinds on w's control link (tls_srv: the shared TLS
+ * server when xmpp.tls is not off, else NULL); the caller then adds
  * sb_xc_app with *out as its context to w's TCP listener. 0 or negative
  * errno. */
-int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg, struct sb_xc_worker **out);
+int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
+		      struct sb_tls_server *tls_srv, struct sb_xc_worker **out);
 
 /* Handle a message from a control shard (AUTH_RESP, BIND_RESP, DELIVER,
  * KICK); owns m. */
@@ -160,7 +197,31 @@ void sb_xc_link_handler(void *ctx, unsigned shard, struct sb_msg *m);
 /* xc_glue.c: act on what lib/xmpp returned; used by the ring side too. */
 void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action act);
 
-/* xc_glue.c: send bytes on x (copied into mbufs). */
+/* xc_glue.c: close x now (after what is queued; over TLS, close_notify first). */
+void sb_xc_close_now(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_tls.c: a TLS object with a handshake begun, or NULL when the pool
+ * or the handshake cap refuses (counted). */
+struct sb_xc_tls *sb_xc_tls_take(struct sb_xc_worker *xw);
+/* xc_tls.c: run x over t from now on (after <proceed/> was written in
+ * clear, or at accept for direct TLS): the bytes received after
+ * <starttls/> move to the handshake, the tokenizer restarts. */
+void sb_xc_tls_start(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_xc_tls *t);
+/* xc_tls.c: received ciphertext m for x. */
+void sb_xc_tls_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct rte_mbuf *m);
+/* xc_tls.c: run the handshake or open records into x's plaintext input
+ * list. False when x was closed. */
+bool sb_xc_tls_input(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+/* xc_tls.c: seal plaintext into records on x's send queue. <0: x cannot take it. */
+int sb_xc_tls_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p, size_t len);
+/* xc_tls.c: our close_notify before a graceful close. */
+void sb_xc_tls_shutdown(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+/* xc_tls.c: x's TLS back to the pool (TCP is gone). */
+void sb_xc_tls_release(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+/* xc_tls.c: once a second, the ticket key clock. */
+void sb_xc_tls_turn(struct sb_xc_worker *xw, uint64_t now_us);
+
+/* xc_glue.c: send bytes on x (copied into mbufs; sealed over TLS). */
 void sb_xc_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p, size_t len);
 
 /* xc_hold.c: x stopped reading (held DELIVERs made no progress for

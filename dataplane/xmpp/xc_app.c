@@ -63,21 +63,31 @@ static void app_refuse(struct sb_xc_worker *xw, struct sb_conn *c, enum sb_c2s_s
 	sb_conn_close(w, c);
 }
 
-static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
+/* A new connection's object, or NULL when refused (told why, closed; on
+ * the direct-TLS port only closed: a client there expects a ServerHello,
+ * and a stream error in clear would be garbage to it). */
+static struct sb_xc_conn *app_open(struct sb_xc_worker *xw, struct sb_worker *w,
+				   struct sb_conn *c, bool direct)
 {
-	struct sb_xc_worker *xw = ctx;
 	struct sb_xc_conn *x;
 
 	const char *why = sb_xc_limits_accept(xw, c->tuple.raddr, w->now_us / 1000);
 
 	if (why != NULL) {
-		app_refuse(xw, c, SB_C2S_SERR_POLICY_VIOLATION, why);
-		return;
+		if (direct)
+			sb_conn_close(w, c);
+		else
+			app_refuse(xw, c, SB_C2S_SERR_POLICY_VIOLATION, why);
+		return NULL;
 	}
 	if (rte_mempool_get(xw->conn_pool, (void **)&x) != 0) {
 		SB_CTR_INC(w, xmpp_accept_full);
-		app_refuse(xw, c, SB_C2S_SERR_RESOURCE_CONSTRAINT, "the server is full: try later");
-		return;
+		if (direct)
+			sb_conn_close(w, c);
+		else
+			app_refuse(xw, c, SB_C2S_SERR_RESOURCE_CONSTRAINT,
+				   "the server is full: try later");
+		return NULL;
 	}
 	memset(x, 0, offsetof(struct sb_xc_conn, gen));
 	x->conn = c;
@@ -90,6 +100,32 @@ static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
 	sb_c2s_start(&x->c2s, &xw->env);
 	c->app_data = (uint64_t)(uintptr_t)x;
 	SB_CTR_INC(w, xmpp_accepted);
+	return x;
+}
+
+static void app_accept(void *ctx, struct sb_worker *w, struct sb_conn *c)
+{
+	(void)app_open(ctx, w, c, false);
+}
+
+/* Direct TLS (XEP-0368): the handshake from the first byte; the stream
+ * starts once it is done (sb_c2s_tls_done in xc_tls.c). A refusal at the
+ * handshake cap closes the connection (counted): the client retries. */
+static void app_accept_direct(void *ctx, struct sb_worker *w, struct sb_conn *c)
+{
+	struct sb_xc_worker *xw = ctx;
+	struct sb_xc_conn *x = app_open(xw, w, c, true);
+	struct sb_xc_tls *t;
+
+	if (x == NULL)
+		return;
+	t = sb_xc_tls_take(xw);
+	if (t == NULL) {
+		sb_xc_close_now(xw, x); /* refused, counted: the client retries */
+		return;
+	}
+	sb_xc_tls_start(xw, x, t);
+	SB_CTR_INC(w, xmpp_tls_direct);
 }
 
 /* Keep m in x's input list. A segment small enough to fit the room left in
@@ -128,7 +164,10 @@ static void app_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct r
 		rte_pktmbuf_free(m);
 		return;
 	}
-	app_keep(x, m);
+	if (x->tls != NULL)
+		sb_xc_tls_keep(xw, x, m); /* ciphertext: opened by the pump */
+	else
+		app_keep(x, m);
 	if (!sb_xc_limits_charge(xw, x, len, w->now_us / 1000) && !(x->flags & SB_XC_F_SHAPED)) {
 		/* Over its byte rate: keep the bytes, close the window, and
 		 * let sb_xc_turn() reopen both when the bucket refills. */
@@ -181,6 +220,8 @@ static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb
 		rte_pktmbuf_free(m);
 	}
 	x->in_tail = NULL;
+	if (x->tls != NULL)
+		sb_xc_tls_release(xw, x);
 	if (x->ctx != NULL) {
 		rte_mempool_put(xw->ctx_pool, x->ctx);
 		x->ctx = NULL;
@@ -266,6 +307,9 @@ static void app_bind_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const s
 	sb_xc_act(xw, x, sb_c2s_bind_result(&x->c2s, &xw->env, st, x->jid, strlen(x->jid)));
 	if (sb_c2s_bound(&x->c2s)) {
 		SB_CTR_INC(w, xmpp_binds);
+		/* SASL is over: the channel binding value is not needed again. */
+		if (x->tls != NULL)
+			explicit_bzero(x->tls->rec.exporter, sizeof(x->tls->rec.exporter));
 		sb_wheel_cancel(&xw->wheel, &x->deadline);
 		app_list_add(xw, x);
 	}
@@ -421,6 +465,7 @@ static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 
 	(void)w;
 
+	sb_xc_tls_turn(xw, now_us);
 	if (xw->shaped.n > 0)
 		app_unshape(xw, now_us / 1000);
 	sb_wheel_advance(&xw->wheel, now_us / 1000, app_deadline, xw, 64);
@@ -453,6 +498,7 @@ static void app_publish(void *ctx, struct sb_worker *w)
 	const struct sb_xc_worker *xw = ctx;
 
 	memcpy(w->stats->ctr + SB_XC_CTR_SLOT, xw->env.ctr, sizeof(xw->env.ctr));
+	memcpy(w->stats->ctr + SB_XC_TLS_SLOT, xw->tls.ctr, sizeof(xw->tls.ctr));
 }
 
 const struct sb_app_ops sb_xc_app = {
@@ -465,4 +511,15 @@ const struct sb_app_ops sb_xc_app = {
 	.on_turn = app_turn,
 	.on_publish = app_publish,
 	.on_stop = app_stop,
+};
+
+/* The same connections on tls.direct_port; the worker hooks run once, with
+ * sb_xc_app's registration. */
+const struct sb_app_ops sb_xc_app_direct = {
+	.name = "c2s-tls",
+	.on_accept = app_accept_direct,
+	.on_data = app_data,
+	.on_writable = app_writable,
+	.on_peer_fin = app_peer_fin,
+	.on_close = app_close,
 };

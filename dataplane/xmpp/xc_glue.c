@@ -20,13 +20,18 @@
 #include "worker.h"
 #include "xc.h"
 
-/* Bytes are packed into the send queue's mbufs. A client that lets its
- * queue fill is closed: it is not reading. */
+/* Bytes are packed into the send queue's mbufs (sealed into records over
+ * TLS). A client that lets its queue fill is closed: it is not reading. */
 void sb_xc_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p, size_t len)
 {
 	struct sb_worker *w = xw->w;
-	if (!(x->flags & SB_XC_F_CLOSING) && len > 0 &&
-	    sb_conn_send_bytes(w, x->conn, p, (uint32_t)len) < 0)
+	int rc;
+
+	if ((x->flags & SB_XC_F_CLOSING) || len == 0)
+		return;
+	rc = x->tls != NULL ? sb_xc_tls_write(xw, x, p, len)
+			    : sb_conn_send_bytes(w, x->conn, p, (uint32_t)len);
+	if (rc < 0 && rc != -EPIPE)
 		sb_xc_slow_reader(xw, x);
 }
 
@@ -78,12 +83,37 @@ static size_t glue_gather(const struct sb_xc_conn *x, uint64_t from, uint64_t to
 	return got;
 }
 
-static void glue_close_now(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+void sb_xc_close_now(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	struct sb_worker *w = xw->w;
+
+	if (x->tls != NULL && !(x->flags & SB_XC_F_CLOSING))
+		sb_xc_tls_shutdown(xw, x); /* close_notify before the FIN (RFC 8446 §6.1) */
 	x->flags |= SB_XC_F_CLOSING;
 	glue_consume(x, UINT64_MAX);
 	sb_conn_close(w, x->conn);
+}
+
+/* <starttls/> accepted by lib/xmpp: the TLS object is taken first, so
+ * that a refusal (pool, handshake cap) is answered with <failure/> and a
+ * close (RFC 6120 §5.4.2.2) instead of the <proceed/> lib/xmpp wrote. On
+ * success <proceed/> goes in clear; every byte after it, those already
+ * received behind <starttls/> included, is TLS. */
+static void glue_starttls(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	static const char failure[] = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+				      "</stream:stream>";
+	struct sb_c2s_env *env = &xw->env;
+	struct sb_xc_tls *t = sb_xc_tls_take(xw);
+
+	if (t == NULL) {
+		sb_xc_write(xw, x, (const uint8_t *)failure, sizeof(failure) - 1);
+		sb_xc_close_now(xw, x);
+		return;
+	}
+	sb_xc_write(xw, x, env->out, env->out_len);
+	sb_xc_tls_start(xw, x, t);
+	(void)sb_xc_tls_input(xw, x);
 }
 
 void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action act)
@@ -95,6 +125,10 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 	while (x->auth_seen < x->c2s.auth_failures) {
 		x->auth_seen++;
 		sb_xc_limits_auth_failed(xw, x->conn->tuple.raddr, w->now_us / 1000);
+	}
+	if (act == SB_C2S_ACT_STARTTLS) {
+		glue_starttls(xw, x);
+		return;
 	}
 	sb_xc_write(xw, x, env->out, env->out_len);
 	switch (act) {
@@ -120,7 +154,7 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 		break;
 	case SB_C2S_ACT_CLOSE:
 	default:
-		glue_close_now(xw, x);
+		sb_xc_close_now(xw, x);
 		break;
 	}
 }
@@ -247,6 +281,10 @@ void sb_xc_pump(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	struct sb_worker *w = xw->w;
 	struct sb_xml_event ev;
 
+	/* Over TLS: the handshake, or whole records opened onto the input
+	 * list; the tokenizer below reads only plaintext. */
+	if (x->tls != NULL && !sb_xc_tls_input(xw, x))
+		return;
 	if (glue_paused(x))
 		return;
 	if (x->ctx != NULL) {

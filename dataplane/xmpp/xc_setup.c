@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -62,7 +63,34 @@ static struct rte_mempool *app_pool(const char *what, unsigned idx, unsigned n, 
 				  RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
 }
 
-int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg, struct sb_xc_worker **out)
+/* TLS state for STARTTLS: the worker's crypto context, a pool of per-
+ * connection TLS objects (one per connection at most) and the buffers. */
+static int app_tls_init(struct sb_xc_worker *xw, const struct sb_config *cfg, unsigned conns,
+			int socket)
+{
+	struct sb_tls_worker_opts o;
+	int rc;
+
+	/* A whole record must fit the input budget beside a partial stanza,
+	 * or a client sending full-size records would wait on a shut window. */
+	if (cfg->xmpp_input_budget < SB_XC_TLS_BUDGET_MIN)
+		return -EINVAL;
+	sb_tls_worker_opts_from_config(cfg, &o);
+	rc = sb_tls_worker_init(&xw->tls, &o);
+	if (rc < 0)
+		return rc;
+	xw->tls_pool = app_pool("xtls", xw->w->index, conns, sizeof(struct sb_xc_tls), socket);
+	xw->tls_buf = rte_malloc_socket("sb_xmpp_tls", SB_XC_TLS_BUF, 0, socket);
+	xw->tls_plain_cap = xw->elem_cap + SB_C2S_ROUTE_EXTRA;
+	xw->tls_plain = rte_malloc_socket("sb_xmpp_tls_plain", xw->tls_plain_cap, 0, socket);
+	if (xw->tls_pool == NULL || xw->tls_buf == NULL || xw->tls_plain == NULL)
+		return -ENOMEM;
+	sb_tls_worker_set_time(&xw->tls, (uint64_t)time(NULL));
+	return 0;
+}
+
+int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
+		      struct sb_tls_server *tls_srv, struct sb_xc_worker **out)
 {
 	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
 	unsigned conns = (unsigned)cfg->tcp_max_conns;
@@ -90,6 +118,12 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg, struct s
 	env->cfg.route_server_iq = true;
 	env->cfg.roster_versioning = true;
 	env->cfg.fake_iterations = (uint32_t)cfg->auth_scram_iterations;
+	rc = sb_c2s_tls_policy_parse(cfg->xmpp_tls);
+	if (rc < 0)
+		return rc;
+	/* No server (no certificate loaded): STARTTLS is not offered. */
+	env->cfg.tls_policy = tls_srv != NULL ? (uint8_t)rc : SB_C2S_TLS_OFF;
+	env->cfg.plain_without_tls = cfg->xmpp_plain_without_tls;
 	sb_xml_limits_default(&xw->lim);
 	xw->elem_cap = (uint32_t)cfg->xmpp_max_stanza_bytes;
 	xw->elem = rte_malloc_socket("sb_xmpp_elem", xw->elem_cap, 0, socket);
@@ -113,6 +147,12 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg, struct s
 	for (unsigned s = 0; s < RTE_DIM(xw->waiting); s++)
 		sb_xc_list_init(&xw->waiting[s]);
 	xw->replay_next = SB_XC_LIST_NONE;
+	xw->tls_srv = tls_srv;
+	if (tls_srv != NULL) {
+		rc = app_tls_init(xw, cfg, conns, socket);
+		if (rc < 0)
+			return rc;
+	}
 	rc = sb_xc_limits_init(&xw->limits, cfg, socket);
 	if (rc < 0)
 		return rc;

@@ -37,16 +37,20 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
-enum sb_tls_cnt {
-#define SB_TLS_CNT(name, help) SB_TLS_CNT_##name,
+#include "ctr.h"
+
+enum sb_tls_ctr {
+#define SB_CTR(name, help) SB_TLS_CTR_##name,
 #include "tls_counters.def"
-#undef SB_TLS_CNT
-	SB_TLS_CNT_MAX
+#undef SB_CTR
+	SB_TLS_CTR_MAX
 };
 
-/* Name and help text of counter i (for telemetry), NULL past the end. */
-const char *sb_tls_cnt_name(unsigned i);
-const char *sb_tls_cnt_help(unsigned i);
+/* Descriptions of the counters (lib/ctr's shape), indexed by enum sb_tls_ctr:
+ * the dataplane copies them into the counter directory in shared memory. */
+extern const struct sb_ctr_desc sb_tls_ctr_desc[SB_TLS_CTR_MAX];
+/* Name of counter i, NULL past the end. */
+const char *sb_tls_ctr_name(unsigned i);
 
 /* The TLS 1.3 cipher suites the record layer implements (RFC 8446 §B.4). */
 enum sb_tls_suite {
@@ -96,7 +100,7 @@ struct sb_tls_worker {
 	uint64_t rekey_records;
 	uint32_t hs_max;
 	uint32_t hs_live;
-	uint64_t cnt[SB_TLS_CNT_MAX];
+	uint64_t ctr[SB_TLS_CTR_MAX];
 };
 
 int sb_tls_worker_init(struct sb_tls_worker *w, const struct sb_tls_worker_opts *opts);

@@ -107,18 +107,18 @@ static int tls_servername_cb(SSL *ssl, int *alert, void *arg)
 
 	(void)alert;
 	if (name == NULL) {
-		s->w->cnt[SB_TLS_CNT_SNI_NONE]++;
+		s->w->ctr[SB_TLS_CTR_sni_none]++;
 		return SSL_TLSEXT_ERR_NOACK;
 	}
 	for (unsigned i = 0; i < srv->n_domains; i++) {
 		if (strcasecmp(name, srv->dom[i].name) == 0) {
 			if (i > 0 && SSL_set_SSL_CTX(ssl, srv->dom[i].ctx) == NULL)
 				return SSL_TLSEXT_ERR_ALERT_FATAL;
-			s->w->cnt[SB_TLS_CNT_SNI_MATCH]++;
+			s->w->ctr[SB_TLS_CTR_sni_match]++;
 			return SSL_TLSEXT_ERR_OK;
 		}
 	}
-	s->w->cnt[SB_TLS_CNT_SNI_UNKNOWN]++;
+	s->w->ctr[SB_TLS_CTR_sni_unknown]++;
 	return SSL_TLSEXT_ERR_NOACK;
 }
 
@@ -135,10 +135,10 @@ static int tls_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outle
 	if (SSL_select_next_proto(&sel, outlen, xmpp, sizeof(xmpp) - 1, in, inlen) ==
 	    OPENSSL_NPN_NEGOTIATED) {
 		*out = sel;
-		s->w->cnt[SB_TLS_CNT_ALPN_XMPP]++;
+		s->w->ctr[SB_TLS_CTR_alpn_xmpp]++;
 		return SSL_TLSEXT_ERR_OK;
 	}
-	s->w->cnt[SB_TLS_CNT_ALPN_REFUSED]++;
+	s->w->ctr[SB_TLS_CTR_alpn_refused]++;
 	return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 

@@ -56,7 +56,7 @@ int sb_tls_ssl_handoff(struct sb_tls_worker *w, struct sb_tls_ssl *s, struct sb_
 	if (unread > rest_cap)
 		return -ENOSPC;
 	if (tls_handoff_check(s, &suite) < 0) {
-		w->cnt[SB_TLS_CNT_HS_HANDOFF_FAILED]++;
+		w->ctr[SB_TLS_CTR_hs_handoff_failed]++;
 		return -EPROTO;
 	}
 	memset(conn, 0, sizeof(*conn));
@@ -72,7 +72,7 @@ int sb_tls_ssl_handoff(struct sb_tls_worker *w, struct sb_tls_ssl *s, struct sb_
 		rc = tls_dir_set(w, (unsigned)suite, &conn->tx, s->cap.server_secret);
 	if (rc < 0) {
 		sb_tls_conn_wipe(conn);
-		w->cnt[SB_TLS_CNT_HS_HANDOFF_FAILED]++;
+		w->ctr[SB_TLS_CTR_hs_handoff_failed]++;
 		return rc;
 	}
 	conn->rx.seq = s->cap.rx_records;
@@ -83,7 +83,7 @@ int sb_tls_ssl_handoff(struct sb_tls_worker *w, struct sb_tls_ssl *s, struct sb_
 	s->ssl = NULL;
 	s->rbio = s->wbio = NULL;
 	OPENSSL_cleanse(&s->cap, sizeof(s->cap));
-	w->cnt[SB_TLS_CNT_HS_HANDOFF]++;
+	w->ctr[SB_TLS_CTR_hs_handoff]++;
 	return 0;
 }
 
@@ -104,11 +104,11 @@ int sb_tls_ssl_read(struct sb_tls_worker *w, struct sb_tls_ssl *s, uint8_t *out,
 	case SSL_ERROR_ZERO_RETURN:
 		/* Answer the close_notify; the caller sends the output. */
 		SSL_shutdown(s->ssl);
-		w->cnt[SB_TLS_CNT_REC_CLOSE_NOTIFY]++;
+		w->ctr[SB_TLS_CTR_rec_close_notify]++;
 		return -ECONNRESET;
 	default:
 		ERR_clear_error();
-		w->cnt[SB_TLS_CNT_REC_ALERT_FATAL]++;
+		w->ctr[SB_TLS_CTR_rec_alert_fatal]++;
 		return -EPROTO;
 	}
 }
@@ -123,7 +123,7 @@ int sb_tls_ssl_write(struct sb_tls_worker *w, struct sb_tls_ssl *s, const uint8_
 		len = INT32_MAX;
 	if (SSL_write_ex(s->ssl, in, len, &n) != 1) {
 		ERR_clear_error();
-		w->cnt[SB_TLS_CNT_REC_CRYPTO_ERR]++;
+		w->ctr[SB_TLS_CTR_rec_crypto_err]++;
 		return -EPROTO;
 	}
 	return (int)n;

@@ -30,7 +30,7 @@ static void tls_msg_cb(int write_p, int version, int content_type, const void *b
 	 * attempt; SSL_OP_NO_RENEGOTIATION refuses it, this counts it. */
 	if (content_type == SSL3_RT_HANDSHAKE && !write_p && s->done && len > 0 &&
 	    ((const uint8_t *)buf)[0] == SSL3_MT_CLIENT_HELLO)
-		s->w->cnt[SB_TLS_CNT_HS_RENEG_REFUSED]++;
+		s->w->ctr[SB_TLS_CTR_hs_reneg_refused]++;
 	if (content_type != SSL3_RT_HEADER)
 		return;
 	if (write_p)
@@ -44,7 +44,7 @@ struct sb_tls_ssl *sb_tls_ssl_new(struct sb_tls_worker *w, struct sb_tls_server 
 	struct sb_tls_ssl *s;
 
 	if (w->hs_live >= w->hs_max) {
-		w->cnt[SB_TLS_CNT_HS_REFUSED_CAP]++;
+		w->ctr[SB_TLS_CTR_hs_refused_cap]++;
 		return NULL;
 	}
 	if (srv->n_domains == 0 || (s = OPENSSL_zalloc(sizeof(*s))) == NULL)
@@ -69,11 +69,11 @@ struct sb_tls_ssl *sb_tls_ssl_new(struct sb_tls_worker *w, struct sb_tls_server 
 	s->srv = srv;
 	s->counted_live = true;
 	w->hs_live++;
-	w->cnt[SB_TLS_CNT_HS_STARTED]++;
+	w->ctr[SB_TLS_CTR_hs_started]++;
 	return s;
 nomem:
 	ERR_clear_error();
-	w->cnt[SB_TLS_CNT_HS_NOMEM]++;
+	w->ctr[SB_TLS_CTR_hs_nomem]++;
 	return NULL;
 }
 
@@ -111,7 +111,7 @@ size_t sb_tls_ssl_input(struct sb_tls_worker *w, struct sb_tls_ssl *s, const uin
 	unread = BIO_ctrl_pending(s->rbio);
 	room = unread < SB_TLS_HS_IN_MAX ? SB_TLS_HS_IN_MAX - unread : 0;
 	if (len > room) {
-		w->cnt[SB_TLS_CNT_HS_INPUT_CAP]++;
+		w->ctr[SB_TLS_CTR_hs_input_cap]++;
 		len = room;
 	}
 	if (len == 0)
@@ -132,10 +132,10 @@ enum sb_tls_hs_result sb_tls_ssl_handshake(struct sb_tls_worker *w, struct sb_tl
 	if (rc == 1) {
 		s->done = true;
 		tls_release_live(w, s);
-		w->cnt[SSL_version(s->ssl) == TLS1_3_VERSION ? SB_TLS_CNT_HS_DONE_13
-							     : SB_TLS_CNT_HS_DONE_12]++;
+		w->ctr[SSL_version(s->ssl) == TLS1_3_VERSION ? SB_TLS_CTR_hs_done_13
+							     : SB_TLS_CTR_hs_done_12]++;
 		if (SSL_session_reused(s->ssl))
-			w->cnt[SB_TLS_CNT_HS_RESUMED]++;
+			w->ctr[SB_TLS_CTR_hs_resumed]++;
 		return SB_TLS_HS_DONE;
 	}
 	switch (SSL_get_error(s->ssl, rc)) {
@@ -147,7 +147,7 @@ enum sb_tls_hs_result sb_tls_ssl_handshake(struct sb_tls_worker *w, struct sb_tl
 		ERR_clear_error();
 		s->failed = true;
 		tls_release_live(w, s);
-		w->cnt[SB_TLS_CNT_HS_FAILED]++;
+		w->ctr[SB_TLS_CTR_hs_failed]++;
 		return SB_TLS_HS_FAILED;
 	}
 }

@@ -21,25 +21,15 @@ const struct tls_suite_info tls_suites[SB_TLS_SUITE_MAX] = {
 	[SB_TLS_CHACHA20_POLY1305_SHA256] = {0x1303, 32, 32, "ChaCha20-Poly1305", "SHA256"},
 };
 
-static const char *const cnt_names[SB_TLS_CNT_MAX] = {
-#define SB_TLS_CNT(name, help) #name,
+const struct sb_ctr_desc sb_tls_ctr_desc[SB_TLS_CTR_MAX] = {
+#define SB_CTR(name, help) SB_CTR_DESC(SB_TLS_CTR_, name, help)
 #include "tls_counters.def"
-#undef SB_TLS_CNT
-};
-static const char *const cnt_help[SB_TLS_CNT_MAX] = {
-#define SB_TLS_CNT(name, help) help,
-#include "tls_counters.def"
-#undef SB_TLS_CNT
+#undef SB_CTR
 };
 
-const char *sb_tls_cnt_name(unsigned i)
+const char *sb_tls_ctr_name(unsigned i)
 {
-	return i < SB_TLS_CNT_MAX ? cnt_names[i] : NULL;
-}
-
-const char *sb_tls_cnt_help(unsigned i)
-{
-	return i < SB_TLS_CNT_MAX ? cnt_help[i] : NULL;
+	return i < SB_TLS_CTR_MAX ? sb_tls_ctr_desc[i].name : NULL;
 }
 
 int tls_suite_of(uint16_t id)
@@ -127,7 +117,7 @@ int tls_hkdf_label(struct sb_tls_worker *w, const char *digest, const uint8_t *s
 	*q = OSSL_PARAM_construct_end();
 	EVP_KDF_CTX_reset(w->kdf);
 	if (EVP_KDF_derive(w->kdf, out, out_len, p) <= 0) {
-		w->cnt[SB_TLS_CNT_REC_CRYPTO_ERR]++;
+		w->ctr[SB_TLS_CTR_rec_crypto_err]++;
 		return -EIO;
 	}
 	return 0;

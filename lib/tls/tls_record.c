@@ -56,9 +56,9 @@ static void rec_nonce(const struct sb_tls_dir *d, uint8_t n[12])
 }
 
 static enum sb_tls_rec_result rec_fatal(struct sb_tls_worker *w, struct sb_tls_conn *c,
-					uint8_t alert, enum sb_tls_cnt why)
+					uint8_t alert, enum sb_tls_ctr why)
 {
-	w->cnt[why]++;
+	w->ctr[why]++;
 	c->alert = alert;
 	c->flags |= SB_TLS_F_ALERT_OWED | SB_TLS_F_RX_CLOSED;
 	return SB_TLS_REC_FATAL;
@@ -99,20 +99,20 @@ static enum sb_tls_rec_result rec_handshake(struct sb_tls_worker *w, struct sb_t
 	size_t have = c->hs_len;
 
 	if (plen == 0)
-		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CNT_REC_EMPTY_HS);
+		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_empty_hs);
 	memcpy(msg, c->hs_frag, have);
 	if (have + plen > KU_MSG_LEN) {
 		if (have == 0 && p[0] != HS_KEY_UPDATE)
-			return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CNT_REC_HS_BAD);
-		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CNT_REC_HS_DECODE);
+			return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_hs_bad);
+		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_hs_decode);
 	}
 	memcpy(msg + have, p, plen);
 	have += plen;
 	if (msg[0] != HS_KEY_UPDATE)
-		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CNT_REC_HS_BAD);
+		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_hs_bad);
 	/* uint24 length: exactly 1 */
 	if ((have > 1 && msg[1] != 0) || (have > 2 && msg[2] != 0) || (have > 3 && msg[3] != 1))
-		return rec_fatal(w, c, AD_DECODE_ERROR, SB_TLS_CNT_REC_HS_DECODE);
+		return rec_fatal(w, c, AD_DECODE_ERROR, SB_TLS_CTR_rec_hs_decode);
 	if (have < KU_MSG_LEN) {
 		memcpy(c->hs_frag, msg, have);
 		c->hs_len = (uint8_t)have;
@@ -120,18 +120,18 @@ static enum sb_tls_rec_result rec_handshake(struct sb_tls_worker *w, struct sb_t
 	}
 	c->hs_len = 0;
 	if (msg[4] > 1)
-		return rec_fatal(w, c, AD_ILLEGAL_PARAMETER, SB_TLS_CNT_REC_KU_BAD_VALUE);
+		return rec_fatal(w, c, AD_ILLEGAL_PARAMETER, SB_TLS_CTR_rec_ku_bad_value);
 	/* Each one costs us a key derivation and, if requested, a record:
 	 * a peer that sends nothing else is cut off. */
 	if (++c->ku_in_row > SB_TLS_KU_IN_MAX)
-		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CNT_REC_KU_FLOOD);
+		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_ku_flood);
 	if (tls_dir_update(w, c->suite, &c->rx) < 0)
-		return rec_fatal(w, c, AD_INTERNAL_ERROR, SB_TLS_CNT_REC_CRYPTO_ERR);
-	w->cnt[SB_TLS_CNT_REC_KU_IN]++;
+		return rec_fatal(w, c, AD_INTERNAL_ERROR, SB_TLS_CTR_rec_crypto_err);
+	w->ctr[SB_TLS_CTR_rec_ku_in]++;
 	if (msg[4] == 1) {
 		/* Several requests while we were silent get one answer (§4.6.3). */
 		c->flags |= SB_TLS_F_KU_OWED;
-		w->cnt[SB_TLS_CNT_REC_KU_REQUESTED]++;
+		w->ctr[SB_TLS_CTR_rec_ku_requested]++;
 	}
 	return SB_TLS_REC_CONTROL;
 }
@@ -144,19 +144,19 @@ static enum sb_tls_rec_result rec_alert(struct sb_tls_worker *w, struct sb_tls_c
 {
 	if (plen != 2)
 		return rec_fatal(w, c, plen == 0 ? AD_UNEXPECTED_MESSAGE : AD_DECODE_ERROR,
-				 plen == 0 ? SB_TLS_CNT_REC_EMPTY_HS : SB_TLS_CNT_REC_ALERT_LEN);
+				 plen == 0 ? SB_TLS_CTR_rec_empty_hs : SB_TLS_CTR_rec_alert_len);
 	if (p[1] == AD_CLOSE_NOTIFY) {
-		w->cnt[SB_TLS_CNT_REC_CLOSE_NOTIFY]++;
+		w->ctr[SB_TLS_CTR_rec_close_notify]++;
 		c->flags |= SB_TLS_F_RX_CLOSED;
 		if (!(c->flags & SB_TLS_F_TX_CLOSED))
 			c->flags |= SB_TLS_F_CLOSE_OWED;
 		return SB_TLS_REC_CLOSED;
 	}
 	if (p[1] == AD_USER_CANCELED) {
-		w->cnt[SB_TLS_CNT_REC_USER_CANCELED]++;
+		w->ctr[SB_TLS_CTR_rec_user_canceled]++;
 		return SB_TLS_REC_CONTROL;
 	}
-	w->cnt[SB_TLS_CNT_REC_ALERT_FATAL]++;
+	w->ctr[SB_TLS_CTR_rec_alert_fatal]++;
 	c->flags |= SB_TLS_F_RX_CLOSED | SB_TLS_F_TX_CLOSED;
 	return SB_TLS_REC_FATAL;
 }
@@ -169,27 +169,27 @@ static enum sb_tls_rec_result rec_inner(struct sb_tls_worker *w, struct sb_tls_c
 	uint8_t type;
 
 	if (ptlen > SB_TLS_PLAIN_MAX + 1)
-		return rec_fatal(w, c, AD_RECORD_OVERFLOW, SB_TLS_CNT_REC_OVERFLOW);
+		return rec_fatal(w, c, AD_RECORD_OVERFLOW, SB_TLS_CTR_rec_overflow);
 	while (i > 0 && out[i - 1] == 0)
 		i--;
 	if (i == 0)
-		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CNT_REC_NO_TYPE);
+		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_no_type);
 	type = out[--i];
 	/* Handshake messages may not be interleaved with other types (§5.1). */
 	if (c->hs_len > 0 && type != CT_HANDSHAKE)
-		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CNT_REC_HS_DECODE);
+		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_hs_decode);
 	switch (type) {
 	case CT_APPDATA:
 		c->ku_in_row = 0;
 		*ret_out_len = i;
-		w->cnt[SB_TLS_CNT_REC_IN_BYTES] += i;
+		w->ctr[SB_TLS_CTR_rec_in_bytes] += i;
 		return SB_TLS_REC_DATA;
 	case CT_HANDSHAKE:
 		return rec_handshake(w, c, out, i);
 	case CT_ALERT:
 		return rec_alert(w, c, out, i);
 	default:
-		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CNT_REC_INNER_BAD);
+		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_inner_bad);
 	}
 }
 
@@ -202,36 +202,36 @@ enum sb_tls_rec_result sb_tls_rec_open(struct sb_tls_worker *w, struct sb_tls_co
 	*ret_used = 0;
 	*ret_out_len = 0;
 	if (c->flags & SB_TLS_F_RX_CLOSED) {
-		w->cnt[SB_TLS_CNT_REC_AFTER_CLOSE]++;
+		w->ctr[SB_TLS_CTR_rec_after_close]++;
 		return SB_TLS_REC_FATAL;
 	}
 	if (len < SB_TLS_REC_HDR)
 		return SB_TLS_REC_NEED_MORE;
 	if (in[0] != CT_APPDATA)
-		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CNT_REC_BAD_TYPE);
+		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_bad_type);
 	rlen = (size_t)in[3] << 8 | in[4];
 	if (rlen > SB_TLS_CIPHER_MAX)
-		return rec_fatal(w, c, AD_RECORD_OVERFLOW, SB_TLS_CNT_REC_OVERFLOW);
+		return rec_fatal(w, c, AD_RECORD_OVERFLOW, SB_TLS_CTR_rec_overflow);
 	if (len < SB_TLS_REC_HDR + rlen)
 		return SB_TLS_REC_NEED_MORE;
 	*ret_used = SB_TLS_REC_HDR + rlen;
 	if (rlen < SB_TLS_TAG + 1)
-		return rec_fatal(w, c, AD_BAD_RECORD_MAC, SB_TLS_CNT_REC_BAD_MAC);
+		return rec_fatal(w, c, AD_BAD_RECORD_MAC, SB_TLS_CTR_rec_bad_mac);
 	if (out_cap < rlen - SB_TLS_TAG)
-		return rec_fatal(w, c, AD_INTERNAL_ERROR, SB_TLS_CNT_REC_CRYPTO_ERR);
+		return rec_fatal(w, c, AD_INTERNAL_ERROR, SB_TLS_CTR_rec_crypto_err);
 	/* §5.3: the sequence number must not wrap; KeyUpdate resets it long
 	 * before, so only a peer that never updates gets here. */
 	if (c->rx.seq == UINT64_MAX)
-		return rec_fatal(w, c, AD_INTERNAL_ERROR, SB_TLS_CNT_REC_SEQ_WRAP);
+		return rec_fatal(w, c, AD_INTERNAL_ERROR, SB_TLS_CTR_rec_seq_wrap);
 	if (!rec_decrypt(w, c, in, rlen, out))
-		return rec_fatal(w, c, AD_BAD_RECORD_MAC, SB_TLS_CNT_REC_BAD_MAC);
+		return rec_fatal(w, c, AD_BAD_RECORD_MAC, SB_TLS_CTR_rec_bad_mac);
 	c->rx.seq++;
-	w->cnt[SB_TLS_CNT_REC_IN]++;
+	w->ctr[SB_TLS_CTR_rec_in]++;
 	/* §5.5 binds the peer's key too: ask it to move on when it has not
 	 * by itself (once per key: the count passes the limit once). */
 	if (c->rx.seq == w->rekey_records) {
 		sb_tls_conn_key_update(c, true);
-		w->cnt[SB_TLS_CNT_REC_KU_ASKED]++;
+		w->ctr[SB_TLS_CTR_rec_ku_asked]++;
 	}
 	return rec_inner(w, c, out, rlen - SB_TLS_TAG, ret_out_len);
 }

@@ -60,10 +60,10 @@ static long seal_one(struct sb_tls_worker *w, struct sb_tls_conn *c, uint8_t typ
 	    !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, SB_TLS_TAG, o))
 		goto fail;
 	c->tx.seq++;
-	w->cnt[SB_TLS_CNT_REC_OUT]++;
+	w->ctr[SB_TLS_CTR_rec_out]++;
 	return (long)(SB_TLS_REC_HDR + rlen);
 fail:
-	w->cnt[SB_TLS_CNT_REC_CRYPTO_ERR]++;
+	w->ctr[SB_TLS_CTR_rec_crypto_err]++;
 	return -EIO;
 }
 
@@ -75,7 +75,7 @@ static long seal_alert(struct sb_tls_worker *w, struct sb_tls_conn *c, uint8_t l
 
 	c->flags |= SB_TLS_F_TX_CLOSED;
 	if (n > 0)
-		w->cnt[SB_TLS_CNT_REC_ALERT_OUT]++;
+		w->ctr[SB_TLS_CTR_rec_alert_out]++;
 	return n;
 }
 
@@ -89,7 +89,7 @@ static long seal_key_update(struct sb_tls_worker *w, struct sb_tls_conn *c, bool
 	if (n < 0 || tls_dir_update(w, c->suite, &c->tx) < 0)
 		return -EIO;
 	c->flags &= (uint8_t)~(SB_TLS_F_KU_OWED | SB_TLS_F_KU_WANTED | SB_TLS_F_KU_REQUEST);
-	w->cnt[SB_TLS_CNT_REC_KU_OUT]++;
+	w->ctr[SB_TLS_CTR_rec_ku_out]++;
 	return n;
 }
 
@@ -131,7 +131,7 @@ long sb_tls_rec_seal(struct sb_tls_worker *w, struct sb_tls_conn *c, const uint8
 				return seal_failed(c);
 			off += (size_t)n;
 			if (limit)
-				w->cnt[SB_TLS_CNT_REC_KU_LIMIT]++;
+				w->ctr[SB_TLS_CTR_rec_ku_limit]++;
 		}
 		if (chunk == 0 || cap - off <= SB_TLS_REC_OVERHEAD)
 			break;
@@ -144,7 +144,7 @@ long sb_tls_rec_seal(struct sb_tls_worker *w, struct sb_tls_conn *c, const uint8
 			return seal_failed(c);
 		off += (size_t)n;
 		used += chunk;
-		w->cnt[SB_TLS_CNT_REC_OUT_BYTES] += chunk;
+		w->ctr[SB_TLS_CTR_rec_out_bytes] += chunk;
 	}
 	*ret_used = used;
 	if ((c->flags & SB_TLS_F_CLOSE_OWED) && used == len &&

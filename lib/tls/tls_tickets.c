@@ -75,7 +75,7 @@ int tls_ticket_cb(SSL *ssl, unsigned char key_name[16], unsigned char *iv,
 		    RAND_bytes(iv, EVP_CIPHER_get_iv_length(w->ticket_cipher)) == 1 &&
 		    ticket_keys_apply(w, &k, iv, cctx, hctx, 1) == 0) {
 			memcpy(key_name, k.name, sizeof(k.name));
-			w->cnt[SB_TLS_CNT_TICKET_ISSUED]++;
+			w->ctr[SB_TLS_CTR_ticket_issued]++;
 			rc = 1;
 		}
 		goto out;
@@ -87,14 +87,14 @@ int tls_ticket_cb(SSL *ssl, unsigned char key_name[16], unsigned char *iv,
 			continue;
 		if (ticket_keys_apply(w, &k, iv, cctx, hctx, 0) < 0)
 			goto out;
-		w->cnt[back == 0 ? SB_TLS_CNT_TICKET_CURRENT : SB_TLS_CNT_TICKET_RENEW]++;
+		w->ctr[back == 0 ? SB_TLS_CTR_ticket_current : SB_TLS_CTR_ticket_renew]++;
 		/* Always 2 (issue a new ticket): a TLS 1.3 client should not use a
 		 * ticket twice (RFC 8446 §C.4), so it needs a fresh one from every
 		 * resumption, and libssl sends none after a plain 1. */
 		rc = 2;
 		goto out;
 	}
-	w->cnt[SB_TLS_CNT_TICKET_UNKNOWN]++;
+	w->ctr[SB_TLS_CTR_ticket_unknown]++;
 	rc = 0;
 out:
 	OPENSSL_cleanse(&k, sizeof(k));

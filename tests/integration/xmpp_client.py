@@ -4,10 +4,15 @@
 run inside the test's namespace against the gateway's c2s port. Every mode
 is bounded in time and exits non-zero with one line saying what went wrong.
 
+  [--tls-ca CA] before the mode: STARTTLS required and the server verified
+  against CA (switchboard.test's name checked); [--tls-ca CA --direct-tls]:
+  direct TLS (XEP-0368) on port 5223 instead
+
   login  JID PASSWORD MECH [--expect-fail]   log in, bind, ping the server
-  chat   JID_A PW_A JID_B PW_B               A sends B a message; B checks body,
+  chat   JID_A PW_A JID_B PW_B [--big N]     A sends B a message; B checks body,
                                              id and from; an unknown user gets
-                                             service-unavailable back
+                                             service-unavailable back; --big: then
+                                             an N-byte body arrives intact
   ring   N PREFIX PASSWORD                   N clients in a ring each send one
                                              message to the next; all N arrive
   hold   JID PW FILE                         log in, write FILE, exchange messages
@@ -28,6 +33,9 @@ import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
 
 HOST, PORT = "198.18.0.2", 5222
+TLS_CA = None  # --tls-ca FILE: STARTTLS required, the server verified with FILE
+TLS_DIRECT = False  # --direct-tls: TLS from the first byte on DIRECT_PORT (XEP-0368)
+DIRECT_PORT = 5223
 logging.basicConfig(level=logging.ERROR)
 
 
@@ -43,6 +51,8 @@ class Client(slixmpp.ClientXMPP):
         self["feature_mechanisms"].unencrypted_plain = True
         self["feature_mechanisms"].unencrypted_scram = True
         self.register_plugin("xep_0199")
+        if TLS_CA is not None:
+            self.ca_certs = TLS_CA
         self.started = asyncio.Event()
         self.auth_failed = asyncio.Event()
         self.inbox = asyncio.Queue()
@@ -56,7 +66,12 @@ class Client(slixmpp.ClientXMPP):
         self.started.set()
 
     def go(self):
-        self.connect(address=(HOST, PORT), disable_starttls=True, force_starttls=False)
+        tls = TLS_CA is not None
+        if TLS_DIRECT:
+            self.connect(address=(HOST, DIRECT_PORT), use_ssl=True, disable_starttls=True,
+                         force_starttls=False)
+            return
+        self.connect(address=(HOST, PORT), disable_starttls=not tls, force_starttls=tls)
 
 
 async def wait_started(c, timeout=15):
@@ -135,6 +150,14 @@ async def mode_chat(a):
     if err is None or err["type"] != "error" or err["error"]["condition"] != "service-unavailable":
         fail("unknown user: expected service-unavailable, got %s" % err)
     print("chat: unknown user -> service-unavailable")
+    if a.big:
+        # a stanza of several TLS records each way (2^14 bytes per record)
+        body = "".join(chr(0x41 + i % 26) for i in range(a.big))
+        ca.make_message(mto=a.jid_b, mbody=body, mtype="chat").send()
+        got = await recv(cb)
+        if got is None or got["body"] != body:
+            fail("a %d-byte body did not arrive intact" % a.big)
+        print("chat: a %d-byte body arrived intact" % a.big)
     ca.disconnect()
     cb.disconnect()
 
@@ -247,12 +270,15 @@ async def mode_recv(a):
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--tls-ca", help="STARTTLS required, the server's certificate verified with this CA")
+    p.add_argument("--direct-tls", action="store_true", help="direct TLS on port 5223 (with --tls-ca)")
     sub = p.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("login")
     s.add_argument("jid"); s.add_argument("password"); s.add_argument("mech")
     s.add_argument("--expect-fail", action="store_true")
     s = sub.add_parser("chat")
     s.add_argument("jid_a"); s.add_argument("pw_a"); s.add_argument("jid_b"); s.add_argument("pw_b")
+    s.add_argument("--big", type=int, default=0, help="also send a body of this many bytes")
     s = sub.add_parser("ring")
     s.add_argument("n", type=int); s.add_argument("prefix"); s.add_argument("password")
     s = sub.add_parser("pair")
@@ -266,6 +292,9 @@ def main():
     s.add_argument("--expect-from", required=True); s.add_argument("--expect-body", required=True)
     s.add_argument("--ready", required=True); s.add_argument("--timeout", type=float, default=20)
     a = p.parse_args()
+    global TLS_CA, TLS_DIRECT
+    TLS_CA = a.tls_ca
+    TLS_DIRECT = a.direct_tls
     coro = {"login": mode_login, "chat": mode_chat, "ring": mode_ring, "pair": mode_pair,
             "send": mode_send, "recv": mode_recv}[a.mode]
     loop = asyncio.new_event_loop()

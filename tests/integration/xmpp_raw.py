@@ -11,6 +11,11 @@ check the gateway answers with the expected stream error and closes.
                                              stream error COND and the close
   xmpp_raw.py salt USER                      SCRAM-SHA-256 client-first; print
                                              the salt and iteration count
+  xmpp_raw.py starttls-garbage             <starttls/>, <proceed/>, then bytes
+                                             that are no ClientHello: closed
+  xmpp_raw.py sasl-before-tls               PLAIN <auth/> on a stream whose TLS
+                                             is required: <encryption-required/>
+                                             and <policy-violation/>, closed
 Exit 0 when the named condition arrived and the connection was closed.
 
   xmpp_raw.py namespaces ATTACKER APW VICTIM VPW DOMAIN
@@ -253,7 +258,47 @@ def namespaces(attacker, apw, victim, vpw, domain):
         s.close()
 
 
+def starttls_garbage():
+    """Garbage where the ClientHello belongs: the handshake fails, the
+    gateway closes (an alert first, at most)."""
+    s = socket.create_connection((HOST, PORT), timeout=1)
+    s.sendall(HEADER)
+    feats = recv_until(s, b"</stream:features>", 10)
+    if b"<starttls" not in feats:
+        fail("STARTTLS not offered: %r" % feats[-300:])
+    s.sendall(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    if b"<proceed" not in recv_until(s, b"<proceed", 10):
+        fail("no <proceed/>")
+    s.sendall(b"GET / HTTP/1.1\r\nHost: switchboard.test\r\n\r\n" + b"\x00" * 64)
+    if not closed(s, 10):
+        fail("the connection stayed open after garbage instead of a ClientHello")
+    print("raw starttls-garbage: <proceed/>, then closed")
+
+
+def sasl_before_tls():
+    """xmpp.tls=required: SASL before STARTTLS is refused (RFC 6120 §6.5.4)."""
+    s = socket.create_connection((HOST, PORT), timeout=1)
+    s.sendall(HEADER)
+    feats = recv_until(s, b"</stream:features>", 10)
+    if b"<required/>" not in feats:
+        fail("STARTTLS not offered as required: %r" % feats[-300:])
+    s.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+              b"AGFsaWNlAHNlY3JldC1h</auth>")
+    got = recv_until(s, b"policy-violation", 10)
+    if b"<encryption-required/>" not in got or b"policy-violation" not in got:
+        fail("expected <encryption-required/> and <policy-violation/>: %r" % got[-300:])
+    if not closed(s, 10):
+        fail("the connection was not closed")
+    print("raw sasl-before-tls: <encryption-required/>, <policy-violation/>, closed")
+
+
 def main():
+    if sys.argv[1] == "starttls-garbage":
+        starttls_garbage()
+        return
+    if sys.argv[1] == "sasl-before-tls":
+        sasl_before_tls()
+        return
     if sys.argv[1] == "shutdown":
         shutdown(sys.argv[2], sys.argv[3], sys.argv[4])
         return

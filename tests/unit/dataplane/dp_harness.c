@@ -239,6 +239,11 @@ static void dp_config(struct dp_h *h, const struct dp_opts *o)
 	h->cfg.rings_msgs = o->msgs != 0 ? o->msgs : 1024;
 	h->cfg.rings_size = o->ring_size != 0 ? o->ring_size : 256;
 	h->cfg.dataplane_mbufs_per_worker = o->mbufs != 0 ? o->mbufs : 2048;
+	if (o->tls != NULL) {
+		snprintf(h->cfg.xmpp_tls, sizeof(h->cfg.xmpp_tls), "%s", o->tls);
+		snprintf(h->cfg.tls_cert_file, sizeof(h->cfg.tls_cert_file), "%s", o->tls_cert);
+		snprintf(h->cfg.tls_key_file, sizeof(h->cfg.tls_key_file), "%s", o->tls_key);
+	}
 }
 
 static void dp_pools(struct dp_h *h)
@@ -306,7 +311,16 @@ struct dp_h *dp_new(const struct dp_opts *o)
 	dp_listen(h->gw, DP_PORT_ECHO, &sb_app_echo, NULL);
 	dp_listen(h->gw, DP_PORT_REC, &dp_rec_app, h);
 	if (o->c2s) {
-		assert_int_equal(sb_xc_worker_init(h->gw, &h->cfg, &h->xw), 0);
+		struct sb_tls_server *srv = NULL;
+
+		if (o->tls != NULL) {
+			struct sb_tls_error err;
+
+			srv = sb_tls_server_from_config(&h->cfg, NULL, &err);
+			if (srv == NULL)
+				fail_msg("TLS server: %s", err.msg);
+		}
+		assert_int_equal(sb_xc_worker_init(h->gw, &h->cfg, srv, &h->xw), 0);
 		dp_listen(h->gw, DP_PORT_C2S, &sb_xc_app, h->xw);
 	}
 	return h;
@@ -322,6 +336,13 @@ static void dp_free_tcp(struct sb_worker *w)
 
 static void dp_free_xmpp(struct sb_xc_worker *xw)
 {
+	if (xw->tls_srv != NULL) {
+		sb_tls_worker_fini(&xw->tls);
+		sb_tls_server_put(xw->tls_srv);
+		rte_mempool_free(xw->tls_pool);
+		rte_free(xw->tls_buf);
+		rte_free(xw->tls_plain);
+	}
 	rte_mempool_free(xw->conn_pool);
 	rte_mempool_free(xw->ctx_pool);
 	rte_mempool_free(xw->aux_pool);
@@ -520,13 +541,18 @@ bool dp_sock_saw(const struct dp_sock *s, const char *needle)
 	return memmem(s->rx, s->rx_len, needle, strlen(needle)) != NULL;
 }
 
+int dp_stream_header(const struct dp_h *h, char *buf, size_t cap)
+{
+	return snprintf(buf, cap,
+			"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+			"xmlns:stream='http://etherx.jabber.org/streams' to='%s' version='1.0'>",
+			h->cfg.xmpp_domain);
+}
+
 static void dp_stream_open(struct dp_h *h, struct dp_sock *s)
 {
 	char hdr[256];
-	int n = snprintf(hdr, sizeof(hdr),
-			 "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-			 "xmlns:stream='http://etherx.jabber.org/streams' to='%s' version='1.0'>",
-			 h->cfg.xmpp_domain);
+	int n = dp_stream_header(h, hdr, sizeof(hdr));
 
 	dp_send(h, s, hdr, (size_t)n);
 }

@@ -60,6 +60,11 @@ struct dp_opts {
 	unsigned msgs;          /* objects of the message pool */
 	unsigned ring_size;     /* control ring capacity (a power of two) */
 	unsigned mbufs;
+	/* STARTTLS on the c2s listener: xmpp.tls's value ("optional",
+	 * "required"; NULL: off) with this certificate chain and key. */
+	const char *tls;
+	const char *tls_cert;
+	const char *tls_key;
 };
 
 struct dp_h {
@@ -157,6 +162,10 @@ unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first);
  * inside the window already advertised are routed (taken off the rings,
  * checked, counted in *ret_routed), the rest wait on the client's side. */
 struct dp_sock *dp_c2s_window_shut(struct dp_h *h, unsigned n, unsigned *ret_routed);
+
+/* The stream header to the gateway's domain (a new stream after
+ * STARTTLS or SASL goes through the caller's TLS). */
+int dp_stream_header(const struct dp_h *h, char *buf, size_t cap);
 
 /* Whether s received `needle` (a byte string) anywhere. */
 bool dp_sock_saw(const struct dp_sock *s, const char *needle);

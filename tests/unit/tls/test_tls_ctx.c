@@ -207,9 +207,9 @@ static void test_from_config(void **state)
 static void test_counter_table(void **state)
 {
 	(void)state;
-	assert_string_equal(sb_tls_cnt_name(SB_TLS_CNT_HS_STARTED), "HS_STARTED");
-	assert_non_null(sb_tls_cnt_help(SB_TLS_CNT_MAX - 1));
-	assert_null(sb_tls_cnt_name(SB_TLS_CNT_MAX));
+	assert_string_equal(sb_tls_ctr_name(SB_TLS_CTR_hs_started), "hs_started");
+	assert_non_null(sb_tls_ctr_desc[SB_TLS_CTR_MAX - 1].help);
+	assert_null(sb_tls_ctr_name(SB_TLS_CTR_MAX));
 }
 
 int main(void)

@@ -85,7 +85,7 @@ static void handoff_suite(struct fx *f, const char *suite_name, enum sb_tls_suit
 	/* 40000 bytes: three records each way, 2^14 at most in each */
 	assert_int_equal(th_client_sends(&f->w, &conn, &c, big, sizeof(big)), 3);
 	th_server_sends(&f->w, &conn, &c, big, sizeof(big));
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_HS_HANDOFF], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_hs_handoff], 1);
 	th_client_free(&c);
 	SSL_CTX_free(cctx);
 }
@@ -207,7 +207,7 @@ static void test_tls12_keeps_ssl(void **state)
 	assert_false(sb_tls_ssl_is_tls13(s));
 	assert_int_equal(sb_tls_ssl_handoff(&f->w, s, &conn, rest, sizeof(rest), &rest_len),
 			 -EPROTONOSUPPORT);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_HS_DONE_12], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_hs_done_12], 1);
 	assert_int_equal(SSL_write(c.ssl, "hello12", 7), 7);
 	n = th_from_client(&c, buf, sizeof(buf));
 	assert_int_equal(sb_tls_ssl_input(&f->w, s, buf, n), n);
@@ -246,7 +246,7 @@ static void test_tls12_renegotiation_refused(void **state)
 	assert_true(n > 0);
 	sb_tls_ssl_input(&f->w, s, buf, n);
 	assert_int_equal(sb_tls_ssl_read(&f->w, s, buf, sizeof(buf)), 0);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_HS_RENEG_REFUSED], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_hs_reneg_refused], 1);
 	th_to_client(s, &c); /* the no_renegotiation alert */
 	rc = SSL_do_handshake(c.ssl);
 	assert_true(rc <= 0);
@@ -273,7 +273,7 @@ static void test_max_fragment_length(void **state)
 	assert_int_equal(conn.tx_frag_max, 512);
 	memset(msg, 'f', sizeof(msg));
 	th_server_sends(&f->w, &conn, &c, msg, sizeof(msg)); /* the client would refuse more */
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_OUT], 4);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_out], 4);
 	th_client_free(&c);
 	SSL_CTX_free(cctx);
 }
@@ -302,7 +302,7 @@ static void test_sni(void **state)
 		X509_free(peer);
 		th_client_free(&c);
 	}
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_SNI_MATCH], 3);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_sni_match], 3);
 	SSL_CTX_free(cctx);
 }
 
@@ -318,7 +318,7 @@ static void test_sni_unknown(void **state)
 	th_client_new(&c, cctx, "nobody.test");
 	assert_int_equal(th_handshake(&f->w, &c, s), SB_TLS_HS_FAILED);
 	assert_int_equal(SSL_get_verify_result(c.ssl), X509_V_ERR_HOSTNAME_MISMATCH);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_SNI_UNKNOWN], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_sni_unknown], 1);
 	sb_tls_ssl_free(&f->w, s);
 	th_client_free(&c);
 	SSL_CTX_free(cctx);
@@ -346,7 +346,7 @@ static void test_alpn(void **state)
 	SSL_set_alpn_protos(c.ssl, (const unsigned char *)"\x02h2", 3);
 	s = sb_tls_ssl_new(&f->w, srv);
 	assert_int_equal(th_handshake(&f->w, &c, s), SB_TLS_HS_FAILED);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_ALPN_REFUSED], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_alpn_refused], 1);
 	sb_tls_ssl_free(&f->w, s);
 	th_client_free(&c);
 	sb_tls_server_put(srv);
@@ -364,7 +364,7 @@ static void test_garbage_client_hello(void **state)
 	assert_int_equal(sb_tls_ssl_input(&f->w, s, (const uint8_t *)junk, sizeof(junk) - 1),
 			 sizeof(junk) - 1);
 	assert_int_equal(sb_tls_ssl_handshake(&f->w, s), SB_TLS_HS_FAILED);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_HS_FAILED], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_hs_failed], 1);
 	assert_int_equal(f->w.hs_live, 0);
 	/* whatever libssl wrote (an alert, or nothing) is all there is */
 	(void)sb_tls_ssl_output(s, out, sizeof(out));
@@ -387,7 +387,7 @@ static void test_handshake_cap(void **state)
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_null(sb_tls_ssl_new(&w, f->srv));
-	assert_int_equal(w.cnt[SB_TLS_CNT_HS_REFUSED_CAP], 1);
+	assert_int_equal(w.ctr[SB_TLS_CTR_hs_refused_cap], 1);
 	sb_tls_ssl_free(&w, a);
 	a = sb_tls_ssl_new(&w, f->srv);
 	assert_non_null(a);
@@ -406,7 +406,7 @@ static void test_handshake_input_cap(void **state)
 
 	assert_int_equal(sb_tls_ssl_input(&f->w, s, junk, sizeof(junk)), SB_TLS_HS_IN_MAX);
 	assert_int_equal(sb_tls_ssl_input(&f->w, s, junk, 1), 0);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_HS_INPUT_CAP], 2);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_hs_input_cap], 2);
 	sb_tls_ssl_free(&f->w, s);
 }
 

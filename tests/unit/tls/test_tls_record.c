@@ -121,9 +121,9 @@ static void test_key_update_requested(void **state)
 		}
 		exchange(f, i);
 	}
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_IN], 30);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_REQUESTED], 30);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_OUT], 30);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_in], 30);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_requested], 30);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_out], 30);
 }
 
 /* KeyUpdate(update_not_requested): only the receive key rotates. */
@@ -138,8 +138,8 @@ static void test_key_update_not_requested(void **state)
 			assert_int_equal(SSL_key_update(f->c.ssl, SSL_KEY_UPDATE_NOT_REQUESTED), 1);
 		exchange(f, i);
 	}
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_IN], 10);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_OUT], 0);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_in], 10);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_out], 0);
 	assert_memory_equal(before, f->conn.tx.key, 32);
 }
 
@@ -154,9 +154,9 @@ static void test_key_update_server(void **state)
 			sb_tls_conn_key_update(&f->conn, i % 20 == 1);
 		exchange(f, i);
 	}
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_OUT], 10);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_out], 10);
 	/* the five requests were answered by the client */
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_IN], 5);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_in], 5);
 }
 
 /* Our send key rotates by itself at the usage limit (3 records here). */
@@ -167,7 +167,7 @@ static void test_key_update_limit(void **state)
 	for (unsigned i = 0; i < 20; i++)
 		exchange(f, i);
 	assert_true(f->conn.tx.seq <= 3);
-	assert_true(f->w.cnt[SB_TLS_CNT_REC_KU_LIMIT] >= 6);
+	assert_true(f->w.ctr[SB_TLS_CTR_rec_ku_limit] >= 6);
 }
 
 /* The client's key at the usage limit: we ask it to update (a KeyUpdate
@@ -178,11 +178,11 @@ static void test_key_update_asked(void **state)
 
 	for (unsigned i = 0; i < 6; i++)
 		th_client_sends(&f->w, &f->conn, &f->c, "up", 2);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_ASKED], 1);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_IN], 0);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_asked], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_in], 0);
 	th_server_sends(&f->w, &f->conn, &f->c, "down", 4);
 	th_client_sends(&f->w, &f->conn, &f->c, "up", 2); /* libssl answers first */
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_IN], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_in], 1);
 	assert_int_equal(f->conn.rx.seq, 1);
 }
 
@@ -227,7 +227,7 @@ static void test_close_notify_theirs(void **state)
 	/* anything after it is refused */
 	assert_int_equal(sb_tls_rec_open(&f->w, &f->conn, f->wire, (size_t)m, &used, f->plain,
 					 sizeof(f->plain), &plen), SB_TLS_REC_FATAL);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_AFTER_CLOSE], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_after_close], 1);
 }
 
 /* One flipped bit anywhere: bad_record_mac, and no plaintext released. */
@@ -243,7 +243,7 @@ static void test_tampered(void **state)
 					 sizeof(f->plain), &plen), SB_TLS_REC_FATAL);
 	assert_int_equal(plen, 0);
 	assert_null(memmem(f->plain, sizeof(f->plain), "secret", 6));
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_BAD_MAC], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_bad_mac], 1);
 	client_sees_alert(f, SSL_R_SSLV3_ALERT_BAD_RECORD_MAC);
 }
 
@@ -258,7 +258,7 @@ static void test_oversized_header(void **state)
 	assert_int_equal(sb_tls_rec_size(hdr), 0);
 	assert_int_equal(sb_tls_rec_open(&f->w, &f->conn, hdr, 5, &used, f->plain,
 					 sizeof(f->plain), &plen), SB_TLS_REC_FATAL);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_OVERFLOW], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_overflow], 1);
 	client_sees_alert(f, SSL_R_TLSV1_ALERT_RECORD_OVERFLOW);
 }
 
@@ -272,7 +272,7 @@ static void test_oversized_plaintext(void **state)
 	memset(inner, 'a', sizeof(inner));
 	inner[sizeof(inner) - 1] = 23;
 	assert_int_equal(open_crafted(f, &peer, inner, sizeof(inner)), SB_TLS_REC_FATAL);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_OVERFLOW], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_overflow], 1);
 	client_sees_alert(f, SSL_R_TLSV1_ALERT_RECORD_OVERFLOW);
 }
 
@@ -301,7 +301,7 @@ static void test_no_content_type(void **state)
 	const uint8_t inner[8] = {0};
 
 	assert_int_equal(open_crafted(f, &peer, inner, sizeof(inner)), SB_TLS_REC_FATAL);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_NO_TYPE], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_no_type], 1);
 	client_sees_alert(f, SSL_R_SSLV3_ALERT_UNEXPECTED_MESSAGE);
 }
 
@@ -314,7 +314,7 @@ static void test_outer_type(void **state)
 
 	assert_int_equal(sb_tls_rec_open(&f->w, &f->conn, ccs, 6, &used, f->plain,
 					 sizeof(f->plain), &plen), SB_TLS_REC_FATAL);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_BAD_TYPE], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_bad_type], 1);
 }
 
 /* Post-handshake messages: only KeyUpdate, 0 or 1, ending its record. */
@@ -328,7 +328,7 @@ static void test_post_handshake_messages(void **state)
 
 	peer = f->conn.rx;
 	assert_int_equal(open_crafted(f, &peer, nst, sizeof(nst)), SB_TLS_REC_FATAL);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_HS_BAD], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_hs_bad], 1);
 	assert_int_equal(f->conn.alert, 10);
 
 	f->conn.flags = 0;
@@ -340,7 +340,7 @@ static void test_post_handshake_messages(void **state)
 	peer = f->conn.rx;
 	assert_int_equal(open_crafted(f, &peer, ku_then_data, sizeof(ku_then_data)),
 			 SB_TLS_REC_FATAL);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_HS_DECODE], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_hs_decode], 1);
 }
 
 /* A KeyUpdate split over two records is reassembled and applied. */
@@ -356,7 +356,7 @@ static void test_key_update_split(void **state)
 	assert_int_equal(open_crafted(f, &peer, a, sizeof(a)), SB_TLS_REC_CONTROL);
 	assert_int_equal(f->conn.hs_len, 2);
 	assert_int_equal(open_crafted(f, &peer, b, sizeof(b)), SB_TLS_REC_CONTROL);
-	assert_int_equal(w->cnt[SB_TLS_CNT_REC_KU_IN], 1);
+	assert_int_equal(w->ctr[SB_TLS_CTR_rec_ku_in], 1);
 	/* the peer must use its next secret too: take it from our side */
 	peer = f->conn.rx;
 	n = th_seal_raw(f->conn.suite, &peer, data, sizeof(data), f->wire);
@@ -436,7 +436,7 @@ static void test_key_update_flood(void **state)
 	}
 	assert_int_equal(r, SB_TLS_REC_FATAL);
 	assert_int_equal(i, SB_TLS_KU_IN_MAX + 1);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_REC_KU_FLOOD], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_rec_ku_flood], 1);
 }
 
 int main(void)

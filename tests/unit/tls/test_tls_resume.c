@@ -102,9 +102,9 @@ static void test_resume_after_handoff(void **state)
 	assert_false(resumed);
 	s2 = connect_once(f, &f->w, f->srv, s1, &resumed);
 	assert_true(resumed);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_TICKET_CURRENT], 1);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_HS_RESUMED], 1);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_HS_HANDOFF], 2);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_ticket_current], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_hs_resumed], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_hs_handoff], 2);
 	SSL_SESSION_free(s1);
 	SSL_SESSION_free(s2);
 }
@@ -122,17 +122,17 @@ static void test_resume_rotation(void **state)
 	sb_tls_worker_set_time(&f->w, T0 + ROTATE_S);
 	s2 = connect_once(f, &f->w, f->srv, s1, &resumed);
 	assert_true(resumed);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_TICKET_RENEW], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_ticket_renew], 1);
 	/* the renewed ticket is under the current key */
 	sb_tls_worker_set_time(&f->w, T0 + ROTATE_S + 10);
 	SSL_SESSION_free(connect_once(f, &f->w, f->srv, s2, &resumed));
 	assert_true(resumed);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_TICKET_CURRENT], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_ticket_current], 1);
 	/* a ticket of epoch e, two epochs on: unknown key, full handshake */
 	sb_tls_worker_set_time(&f->w, T0 + 2 * ROTATE_S + 10);
 	s3 = connect_once(f, &f->w, f->srv, s0, &resumed);
 	assert_false(resumed);
-	assert_int_equal(f->w.cnt[SB_TLS_CNT_TICKET_UNKNOWN], 1);
+	assert_int_equal(f->w.ctr[SB_TLS_CTR_ticket_unknown], 1);
 	SSL_SESSION_free(s0);
 	SSL_SESSION_free(s1);
 	SSL_SESSION_free(s2);
