@@ -5,6 +5,8 @@
  * answered "ok", 1 when it answered an error or could not be reached (one
  * clear line on stderr), 2 for a usage error. A password for "user add" or
  * "user passwd" may come from stdin instead of the command line.
+ * "config check FILE" runs here, without sb-control (sbctl_config.c):
+ * 0 when the file is valid, 1 when not.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sbctl_config.h"
 
 #define SBCTL_REPLY_MAX (1u << 20)
 #define SBCTL_REQUEST_MAX 4096u  /* the server's SB_CLI_REQUEST_MAX, newline included */
@@ -44,11 +47,8 @@ static void sbctl_usage(const char *prog)
 		"  roster del USER CONTACT       remove a roster item\n"
 		"  offline count|show|purge USER [MAX]  stored offline messages\n"
 		"  store stats                   records and bytes by kind\n"
-		"  roster show USER              a user's roster (version, items)\n"
-		"  roster add USER CONTACT [NAME]  add or rename a roster item\n"
-		"  roster del USER CONTACT       remove a roster item\n"
-		"  offline count|show|purge USER [MAX]  stored offline messages\n"
-		"  store stats                   records and bytes by kind\n"
+		"  config check FILE             check a configuration file without sb-control:\n"
+		"                                every error as FILE:LINE: message, exit 1 if any\n"
 		"A password given as '-' or left out is read from stdin: one line, or\n"
 		"a prompt without echo when stdin is a terminal. Prefer that to the\n"
 		"command line, which other users can see.\n",
@@ -233,6 +233,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	nargs = argc - optind;
+	/* Local: it must work before sb-control runs, on the file it would read. */
+	if (nargs >= 2 && strcmp(argv[optind], "config") == 0 &&
+	    strcmp(argv[optind + 1], "check") == 0) {
+		if (nargs != 3) {
+			fprintf(stderr, "usage: %s config check FILE\n", argv[0]);
+			return 2;
+		}
+		return sbctl_config_check(argv[optind + 2], stdout, stderr);
+	}
 	ask = sbctl_wants_password(nargs, argv + optind);
 	if (ask && sbctl_password(pw, sizeof(pw)) < 0)
 		return 2;

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * sbctl's commands that need no running sb-control: "config check FILE".
+ */
+#ifndef SB_SBCTL_CONFIG_H
+#define SB_SBCTL_CONFIG_H
+
+#include <stdio.h>
+
+/* Load path with the daemons' parser and checks (lib/config, shared keys
+ * only) and write every error to err as "FILE:LINE: message", or
+ * "FILE: ok" to out. Returns the exit status: 0 valid, 1 not. */
+int sbctl_config_check(const char *path, FILE *out, FILE *err);
+
+#endif
