@@ -49,6 +49,7 @@ static void sbctl_usage(const char *prog)
 		"  store stats                   records and bytes by kind\n"
 		"  config check FILE             check a configuration file without sb-control:\n"
 		"                                every error as FILE:LINE: message, exit 1 if any\n"
+		"  config doc                    the reference of every key (docs/CONFIG.md)\n"
 		"A password given as '-' or left out is read from stdin: one line, or\n"
 		"a prompt without echo when stdin is a terminal. Prefer that to the\n"
 		"command line, which other users can see.\n",
@@ -234,6 +235,9 @@ int main(int argc, char **argv)
 	}
 	nargs = argc - optind;
 	/* Local: it must work before sb-control runs, on the file it would read. */
+	if (nargs == 2 && strcmp(argv[optind], "config") == 0 &&
+	    strcmp(argv[optind + 1], "doc") == 0)
+		return sbctl_config_doc(stdout);
 	if (nargs >= 2 && strcmp(argv[optind], "config") == 0 &&
 	    strcmp(argv[optind + 1], "check") == 0) {
 		if (nargs != 3) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * sbctl's commands that need no running sb-control: "config check FILE".
+ * sbctl's commands that need no running sb-control: "config check FILE" and
+ * "config doc".
  */
 #ifndef SB_SBCTL_CONFIG_H
 #define SB_SBCTL_CONFIG_H
@@ -11,5 +12,10 @@
  * only) and write every error to err as "FILE:LINE: message", or
  * "FILE: ok" to out. Returns the exit status: 0 valid, 1 not. */
 int sbctl_config_check(const char *path, FILE *out, FILE *err);
+
+/* The configuration reference, docs/CONFIG.md, from config_keys.def: one
+ * table per section (key, type, default, range, help). 0, or 1 when out
+ * failed. */
+int sbctl_config_doc(FILE *out);
 
 #endif
