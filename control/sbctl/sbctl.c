@@ -206,7 +206,6 @@ static int sbctl_build(char *cmd, size_t size, int n, char **args, const char *p
 int main(int argc, char **argv)
 {
 	static struct sb_config cfg;
-	struct sb_config_error err = { 0 };
 	const char *sock = NULL;
 	static char cmd[SBCTL_REQUEST_MAX];
 	static char pw[SBCTL_PASS_MAX + 2];
@@ -218,10 +217,8 @@ int main(int argc, char **argv)
 	sb_config_defaults(&cfg);
 	while ((opt = getopt(argc, argv, "+c:S:h")) != -1) {
 		if (opt == 'c') {
-			if (sb_config_load(&cfg, optarg, &err) < 0) {
-				fprintf(stderr, "sbctl: config: %s\n", err.msg);
+			if (sbctl_config_load(&cfg, optarg, false, stderr) < 0)
 				return 2;
-			}
 		} else if (opt == 'S') {
 			sock = optarg;
 		} else {

@@ -15,28 +15,12 @@
 #include "config.h"
 #include "sbctl_config.h"
 
-int sbctl_config_check(const char *path, FILE *out, FILE *err)
+/* Print rep's errors to err, one "FILE:LINE: message" a line. */
+static void config_print(const struct sb_config_report *rep, const char *path, FILE *err)
 {
-	/* Static-sized but about 10 KB: not for the stack of a CLI that may
-	 * grow callers. */
-	struct sb_config *cfg = malloc(sizeof(*cfg));
-	struct sb_config_report *rep = calloc(1, sizeof(*rep));
-	unsigned n;
+	unsigned n = rep->n < SB_CONFIG_REPORT_MAX ? rep->n : SB_CONFIG_REPORT_MAX;
 	char line[512];
-	int rc;
 
-	if (cfg == NULL || rep == NULL) {
-		fprintf(err, "sbctl: out of memory\n");
-		free(cfg);
-		free(rep);
-		return 1;
-	}
-	sb_config_defaults(cfg);
-	/* A file that cannot be read has no keys worth cross-checking. */
-	rc = sb_config_load_all(cfg, path, rep);
-	if (rc == 0 || rc == -EINVAL)
-		sb_config_check_all(cfg, rep);
-	n = rep->n < SB_CONFIG_REPORT_MAX ? rep->n : SB_CONFIG_REPORT_MAX;
 	for (unsigned i = 0; i < n; i++) {
 		struct sb_config_error e = rep->err[i];
 
@@ -48,12 +32,42 @@ int sbctl_config_check(const char *path, FILE *out, FILE *err)
 	}
 	if (rep->n > n)
 		fprintf(err, "%s: %u more errors\n", path, rep->n - n);
-	if (rep->n == 0)
-		fprintf(out, "%s: ok\n", path);
-	n = rep->n;
-	free(cfg);
+}
+
+int sbctl_config_load(struct sb_config *cfg, const char *path, bool relations, FILE *err)
+{
+	/* About 10 KB: kept off the stack. */
+	struct sb_config_report *rep = calloc(1, sizeof(*rep));
+	int rc;
+
+	if (rep == NULL) {
+		fprintf(err, "sbctl: out of memory\n");
+		return -ENOMEM;
+	}
+	rc = sb_config_load_all(cfg, path, rep);
+	/* A file that cannot be read has no keys worth cross-checking. */
+	if (relations && (rc == 0 || rc == -EINVAL) && sb_config_check_all(cfg, rep) < 0)
+		rc = -EINVAL;
+	config_print(rep, path, err);
 	free(rep);
-	return n == 0 ? 0 : 1;
+	return rc;
+}
+
+int sbctl_config_check(const char *path, FILE *out, FILE *err)
+{
+	struct sb_config *cfg = malloc(sizeof(*cfg));
+	int rc;
+
+	if (cfg == NULL) {
+		fprintf(err, "sbctl: out of memory\n");
+		return 1;
+	}
+	sb_config_defaults(cfg);
+	rc = sbctl_config_load(cfg, path, true, err);
+	if (rc == 0)
+		fprintf(out, "%s: ok\n", path);
+	free(cfg);
+	return rc == 0 ? 0 : 1;
 }
 
 /* A key as the reference shows it: the .def line, help text included

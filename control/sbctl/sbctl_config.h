@@ -6,7 +6,17 @@
 #ifndef SB_SBCTL_CONFIG_H
 #define SB_SBCTL_CONFIG_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "config.h"
+
+/* Load path into cfg (its defaults set already) with the daemons' parser,
+ * and with relations their cross-key checks too (sbctl -c only needs
+ * control.socket: a file completed by the daemons' -s overrides must still
+ * do), every error printed to err as "FILE:LINE: message". 0, or a
+ * negative errno after at least one error. */
+int sbctl_config_load(struct sb_config *cfg, const char *path, bool relations, FILE *err);
 
 /* Load path with the daemons' parser and checks (lib/config, shared keys
  * only) and write every error to err as "FILE:LINE: message", or
