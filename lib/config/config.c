@@ -60,6 +60,7 @@ static int cfg_fail(struct sb_config_error *err, unsigned line, const char *fmt,
 
 	if (err != NULL) {
 		err->line = line;
+		err->file = NULL; /* named by whoever reports it (cfg_report) */
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
