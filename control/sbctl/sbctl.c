@@ -5,6 +5,8 @@
  * answered "ok", 1 when it answered an error or could not be reached (one
  * clear line on stderr), 2 for a usage error. A password for "user add" or
  * "user passwd" may come from stdin instead of the command line.
+ * "config check FILE" runs here, without sb-control (sbctl_config.c):
+ * 0 when the file is valid, 1 when not.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sbctl_config.h"
 
 #define SBCTL_REPLY_MAX (1u << 20)
 #define SBCTL_REQUEST_MAX 4096u  /* the server's SB_CLI_REQUEST_MAX, newline included */
@@ -44,11 +47,9 @@ static void sbctl_usage(const char *prog)
 		"  roster del USER CONTACT       remove a roster item\n"
 		"  offline count|show|purge USER [MAX]  stored offline messages\n"
 		"  store stats                   records and bytes by kind\n"
-		"  roster show USER              a user's roster (version, items)\n"
-		"  roster add USER CONTACT [NAME]  add or rename a roster item\n"
-		"  roster del USER CONTACT       remove a roster item\n"
-		"  offline count|show|purge USER [MAX]  stored offline messages\n"
-		"  store stats                   records and bytes by kind\n"
+		"  config check FILE             check a configuration file without sb-control:\n"
+		"                                every error as FILE:LINE: message, exit 1 if any\n"
+		"  config doc                    the reference of every key (docs/CONFIG.md)\n"
 		"A password given as '-' or left out is read from stdin: one line, or\n"
 		"a prompt without echo when stdin is a terminal. Prefer that to the\n"
 		"command line, which other users can see.\n",
@@ -205,7 +206,6 @@ static int sbctl_build(char *cmd, size_t size, int n, char **args, const char *p
 int main(int argc, char **argv)
 {
 	static struct sb_config cfg;
-	struct sb_config_error err = { 0 };
 	const char *sock = NULL;
 	static char cmd[SBCTL_REQUEST_MAX];
 	static char pw[SBCTL_PASS_MAX + 2];
@@ -217,10 +217,8 @@ int main(int argc, char **argv)
 	sb_config_defaults(&cfg);
 	while ((opt = getopt(argc, argv, "+c:S:h")) != -1) {
 		if (opt == 'c') {
-			if (sb_config_load(&cfg, optarg, &err) < 0) {
-				fprintf(stderr, "sbctl: config: %s\n", err.msg);
+			if (sbctl_config_load(&cfg, optarg, false, stderr) < 0)
 				return 2;
-			}
 		} else if (opt == 'S') {
 			sock = optarg;
 		} else {
@@ -233,6 +231,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	nargs = argc - optind;
+	/* Local: it must work before sb-control runs, on the file it would read. */
+	if (nargs == 2 && strcmp(argv[optind], "config") == 0 &&
+	    strcmp(argv[optind + 1], "doc") == 0)
+		return sbctl_config_doc(stdout);
+	if (nargs >= 2 && strcmp(argv[optind], "config") == 0 &&
+	    strcmp(argv[optind + 1], "check") == 0) {
+		if (nargs != 3) {
+			fprintf(stderr, "usage: %s config check FILE\n", argv[0]);
+			return 2;
+		}
+		return sbctl_config_check(argv[optind + 2], stdout, stderr);
+	}
 	ask = sbctl_wants_password(nargs, argv + optind);
 	if (ask && sbctl_password(pw, sizeof(pw)) < 0)
 		return 2;

@@ -24,6 +24,8 @@ static const struct sb_config_key cfg_keys[] = {
 };
 
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+_Static_assert(CFG_NKEYS + SB_CONFIG_EXT_KEYS_MAX <= SB_CONFIG_KEYS_MAX,
+	       "struct sb_config_report must have a line for every key");
 
 /* The key tables of cfg: the shared one, then the program's own. */
 struct cfg_table {
@@ -58,6 +60,7 @@ static int cfg_fail(struct sb_config_error *err, unsigned line, const char *fmt,
 
 	if (err != NULL) {
 		err->line = line;
+		err->file = NULL; /* named by whoever reports it (cfg_report) */
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
@@ -213,11 +216,23 @@ static const char *cfg_trim(const char *s, size_t *len)
 	return s;
 }
 
-/* Parse one "key = value" line of [section] and assign it. seen[] catches a
- * key given twice in one file, which is almost always a mistake. */
+/* Add e to rep; past SB_CONFIG_REPORT_MAX it is only counted. */
+static void cfg_report(struct sb_config_report *rep, const struct sb_config_error *e,
+		       const char *file)
+{
+	if (rep->n < SB_CONFIG_REPORT_MAX) {
+		rep->err[rep->n] = *e;
+		rep->err[rep->n].file = file;
+	}
+	rep->n++;
+}
+
+/* Parse one "key = value" line of [section] and assign it. With a file,
+ * rep->key_line catches a key given twice in it, which is almost always a
+ * mistake; without one (an override) the key forgets where it was set. */
 static int cfg_parse_assignment(struct sb_config *cfg, const char *sec, size_t slen,
-				const char *s, size_t len, bool *seen,
-				struct sb_config_error *err, unsigned line)
+				const char *s, size_t len, struct sb_config_report *rep,
+				const char *file, struct sb_config_error *err, unsigned line)
 {
 	const char *eq = memchr(s, '=', len);
 	const char *key, *val;
@@ -242,36 +257,62 @@ static int cfg_parse_assignment(struct sb_config *cfg, const char *sec, size_t s
 		val++, vlen -= 2;
 	if (vlen > SB_CONFIG_STR_MAX)
 		return cfg_fail(err, line, "%s.%s: value too long", k->section, k->key);
-	if (seen != NULL) {
-		if (seen[r.idx])
+	if (rep != NULL) {
+		if (line != 0 && rep->key_line[r.idx] != 0 && rep->key_file[r.idx] == file)
 			return cfg_fail(err, line, "%s.%s given twice", k->section, k->key);
-		seen[r.idx] = true;
+		rep->key_line[r.idx] = line;
+		rep->key_file[r.idx] = file;
 	}
 	memcpy(vbuf, val, vlen);
 	vbuf[vlen] = '\0';
 	return cfg_assign(r.field, k, vbuf, err, line);
 }
 
-int sb_config_parse(struct sb_config *cfg, const char *text, size_t len,
-		    struct sb_config_error *err)
+/* One non-blank line, comments stripped. *skip is set after a bad section
+ * header so that its keys are not reported once more each. */
+static int cfg_parse_line(struct sb_config *cfg, const char *s, size_t llen, const char **sec,
+			  size_t *slen, bool *skip, struct sb_config_report *rep,
+			  const char *file, struct sb_config_error *err, unsigned line)
 {
-	bool seen[CFG_NKEYS + SB_CONFIG_EXT_KEYS_MAX] = { false };
+	if (s[0] == '[') {
+		*skip = true;
+		if (s[llen - 1] != ']')
+			return cfg_fail(err, line, "unterminated section header");
+		*slen = llen - 2;
+		*sec = cfg_trim(s + 1, slen);
+		if (!cfg_section_known(cfg, *sec, *slen))
+			return cfg_fail(err, line, "unknown section [%.*s]", (int)*slen, *sec);
+		*skip = false;
+		return 0;
+	}
+	if (*skip)
+		return 0;
+	return cfg_parse_assignment(cfg, *sec, *slen, s, llen, rep, file, err, line);
+}
+
+int sb_config_parse_all(struct sb_config *cfg, const char *text, size_t len,
+			const char *file, struct sb_config_report *rep)
+{
+	struct sb_config_error e;
 	const char *sec = "";
 	size_t slen = 0;
-	unsigned line = 0;
+	unsigned line = 0, before = rep->n;
 	size_t pos = 0;
+	bool skip = false;
 
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t llen = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		const char *s = text + pos;
 		const char *hash;
-		int rc;
 
 		pos += llen + (nl != NULL);
 		line++;
-		if (memchr(s, '\0', llen) != NULL)
-			return cfg_fail(err, line, "NUL byte in configuration");
+		if (memchr(s, '\0', llen) != NULL) {
+			cfg_fail(&e, line, "NUL byte in configuration");
+			cfg_report(rep, &e, file);
+			continue;
+		}
 		/* Comments run to the end of the line; values never contain '#'. */
 		hash = memchr(s, '#', llen);
 		if (hash == NULL)
@@ -281,58 +322,90 @@ int sb_config_parse(struct sb_config *cfg, const char *text, size_t len,
 		s = cfg_trim(s, &llen);
 		if (llen == 0)
 			continue;
-		if (s[0] == '[') {
-			if (s[llen - 1] != ']')
-				return cfg_fail(err, line, "unterminated section header");
-			slen = llen - 2;
-			sec = cfg_trim(s + 1, &slen);
-			if (!cfg_section_known(cfg, sec, slen))
-				return cfg_fail(err, line, "unknown section [%.*s]", (int)slen, sec);
-			continue;
-		}
-		rc = cfg_parse_assignment(cfg, sec, slen, s, llen, seen, err, line);
-		if (rc < 0)
-			return rc;
+		if (cfg_parse_line(cfg, s, llen, &sec, &slen, &skip, rep, file, &e, line) < 0)
+			cfg_report(rep, &e, file);
 	}
-	return 0;
+	return rep->n > before ? -EINVAL : 0;
 }
 
-int sb_config_load(struct sb_config *cfg, const char *path, struct sb_config_error *err)
+int sb_config_parse(struct sb_config *cfg, const char *text, size_t len,
+		    struct sb_config_error *err)
+{
+	struct sb_config_report rep = { 0 };
+	int rc = sb_config_parse_all(cfg, text, len, NULL, &rep);
+
+	if (rc < 0 && err != NULL)
+		*err = rep.err[0];
+	return rc;
+}
+
+/* The whole file into a malloc'd buffer; -errno, or -EFBIG. */
+static int cfg_read(const char *path, char **ret_text, size_t *ret_len)
 {
 	struct stat st;
-	char *text;
 	ssize_t n;
 	int fd, rc;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		cfg_fail(err, 0, "%s: %s", path, strerror(-rc));
-		return rc;
-	}
+	if (fd < 0)
+		return -errno;
 	if (fstat(fd, &st) < 0 || st.st_size > (off_t)SB_CONFIG_FILE_MAX) {
 		close(fd);
-		cfg_fail(err, 0, "%s: larger than %u bytes", path, SB_CONFIG_FILE_MAX);
 		return -EFBIG;
 	}
-	text = malloc((size_t)st.st_size + 1);
-	if (text == NULL) {
+	*ret_text = malloc((size_t)st.st_size + 1);
+	if (*ret_text == NULL) {
 		close(fd);
 		return -ENOMEM;
 	}
-	n = read(fd, text, (size_t)st.st_size);
+	n = read(fd, *ret_text, (size_t)st.st_size);
 	rc = n < 0 ? -errno : 0;
 	close(fd);
-	if (rc == 0)
-		rc = sb_config_parse(cfg, text, (size_t)n, err);
-	else
-		cfg_fail(err, 0, "%s: %s", path, strerror(-rc));
+	if (rc < 0) {
+		free(*ret_text);
+		return rc;
+	}
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+int sb_config_load_all(struct sb_config *cfg, const char *path, struct sb_config_report *rep)
+{
+	struct sb_config_error e;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = cfg_read(path, &text, &len);
+
+	if (rc < 0) {
+		if (rc == -EFBIG)
+			cfg_fail(&e, 0, "larger than %u bytes", SB_CONFIG_FILE_MAX);
+		else
+			cfg_fail(&e, 0, "%s", strerror(-rc));
+		cfg_report(rep, &e, path);
+		return rc;
+	}
+	rc = sb_config_parse_all(cfg, text, len, path, rep);
 	free(text);
 	return rc;
 }
 
-int sb_config_override(struct sb_config *cfg, const char *assignment,
-		       struct sb_config_error *err)
+int sb_config_load(struct sb_config *cfg, const char *path, struct sb_config_error *err)
+{
+	struct sb_config_report rep = { 0 };
+	int rc = sb_config_load_all(cfg, path, &rep);
+
+	if (rc < 0 && err != NULL) {
+		*err = rep.err[0];
+		/* Callers print the message alone: a file error names the file. */
+		if (err->line == 0 && snprintf(err->msg, sizeof(err->msg), "%s: %s", path,
+					       rep.err[0].msg) >= (int)sizeof(err->msg))
+			err->msg[sizeof(err->msg) - 2] = '.'; /* cut: say so */
+	}
+	return rc;
+}
+
+static int cfg_override(struct sb_config *cfg, const char *assignment,
+			struct sb_config_report *rep, struct sb_config_error *err)
 {
 	const char *dot = strchr(assignment, '.');
 	const char *eq = strchr(assignment, '=');
@@ -340,7 +413,33 @@ int sb_config_override(struct sb_config *cfg, const char *assignment,
 	if (dot == NULL || eq == NULL || dot > eq)
 		return cfg_fail(err, 0, "override '%s' is not section.key=value", assignment);
 	return cfg_parse_assignment(cfg, assignment, (size_t)(dot - assignment), dot + 1,
-				    strlen(dot + 1), NULL, err, 0);
+				    strlen(dot + 1), rep, NULL, err, 0);
+}
+
+int sb_config_override(struct sb_config *cfg, const char *assignment,
+		       struct sb_config_error *err)
+{
+	return cfg_override(cfg, assignment, NULL, err);
+}
+
+int sb_config_override_all(struct sb_config *cfg, const char *assignment,
+			   struct sb_config_report *rep)
+{
+	struct sb_config_error e;
+	int rc = cfg_override(cfg, assignment, rep, &e);
+
+	if (rc < 0)
+		cfg_report(rep, &e, NULL);
+	return rc;
+}
+
+int sb_config_error_str(const struct sb_config_error *err, char *buf, size_t size)
+{
+	if (err->file != NULL && err->line != 0)
+		return snprintf(buf, size, "%s:%u: %s", err->file, err->line, err->msg);
+	if (err->file != NULL)
+		return snprintf(buf, size, "%s: %s", err->file, err->msg);
+	return snprintf(buf, size, "%s", err->msg);
 }
 
 const char *sb_config_ipv4_str(uint32_t addr, char buf[16])
@@ -401,38 +500,87 @@ static bool one_of(const char *v, const char *a, const char *b, const char *c)
 	return strcmp(v, a) == 0 || strcmp(v, b) == 0 || (c != NULL && strcmp(v, c) == 0);
 }
 
+/* Report a broken relation between the keys named ("section.key", NULL
+ * ended) at the line of the one set last in a file, or with no line when
+ * they all kept their defaults or came from overrides. */
+static void check_fail(const struct sb_config *cfg, struct sb_config_report *rep,
+		       const char *const *names, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void check_fail(const struct sb_config *cfg, struct sb_config_report *rep,
+		       const char *const *names, const char *fmt, ...)
+{
+	struct sb_config_error e = { 0 };
+	const char *file = NULL;
+	struct cfg_ref r;
+	va_list ap;
+
+	for (; *names != NULL; names++) {
+		const char *dot = strchr(*names, '.');
+
+		if (!cfg_find(cfg, *names, (size_t)(dot - *names), dot + 1, strlen(dot + 1), &r))
+			continue;
+		if (rep->key_line[r.idx] > e.line) {
+			e.line = rep->key_line[r.idx];
+			file = rep->key_file[r.idx];
+		}
+	}
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	cfg_report(rep, &e, file);
+}
+
+#define CHECK_KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
 /* The TLS keys that only make sense together. Whether the files exist is
  * the loader's business (lib/tls reports which one failed). */
-static int check_tls(const struct sb_config *cfg, struct sb_config_error *err)
+static void check_tls(const struct sb_config *cfg, struct sb_config_report *rep)
 {
 	if (!one_of(cfg->xmpp_tls, "required", "optional", "off"))
-		return cfg_fail(err, 0, "xmpp.tls '%s': use required, optional or off",
-				cfg->xmpp_tls);
+		check_fail(cfg, rep, CHECK_KEYS("xmpp.tls"),
+			   "xmpp.tls '%s': use required, optional or off", cfg->xmpp_tls);
 	if (!one_of(cfg->tls_min_version, "1.2", "1.3", NULL))
-		return cfg_fail(err, 0, "tls.min_version '%s': use 1.2 or 1.3",
-				cfg->tls_min_version);
+		check_fail(cfg, rep, CHECK_KEYS("tls.min_version"),
+			   "tls.min_version '%s': use 1.2 or 1.3", cfg->tls_min_version);
 	if (strcmp(cfg->xmpp_tls, "off") != 0 && cfg->tls_cert_dir[0] == '\0' &&
 	    (cfg->tls_cert_file[0] == '\0' || cfg->tls_key_file[0] == '\0'))
-		return cfg_fail(err, 0, "xmpp.tls = %s needs tls.cert_file and tls.key_file "
-				"(or tls.cert_dir)", cfg->xmpp_tls);
+		check_fail(cfg, rep,
+			   CHECK_KEYS("xmpp.tls", "tls.cert_file", "tls.key_file", "tls.cert_dir"),
+			   "xmpp.tls = %s needs tls.cert_file and tls.key_file (or tls.cert_dir)",
+			   cfg->xmpp_tls);
 	if (cfg->tls_domains[0] != '\0' && cfg->tls_cert_dir[0] == '\0')
-		return cfg_fail(err, 0, "tls.domains needs tls.cert_dir");
+		check_fail(cfg, rep, CHECK_KEYS("tls.domains", "tls.cert_dir"),
+			   "tls.domains needs tls.cert_dir");
 	if (strcmp(cfg->xmpp_tls, "off") != 0 && cfg->tls_direct_port != 0 &&
 	    cfg->tls_direct_port == cfg->xmpp_c2s_port)
-		return cfg_fail(err, 0, "tls.direct_port and xmpp.c2s_port are both %llu",
-				(unsigned long long)cfg->tls_direct_port);
-	return 0;
+		check_fail(cfg, rep, CHECK_KEYS("xmpp.tls", "tls.direct_port", "xmpp.c2s_port"),
+			   "tls.direct_port and xmpp.c2s_port are both %llu",
+			   (unsigned long long)cfg->tls_direct_port);
+}
+
+int sb_config_check_all(const struct sb_config *cfg, struct sb_config_report *rep)
+{
+	unsigned before = rep->n;
+
+	/* A stanza is read whole before its bytes are released: the budget
+	 * must hold the largest one while the next arrives. */
+	if (cfg->xmpp_input_budget < 2 * cfg->xmpp_max_stanza_bytes)
+		check_fail(cfg, rep, CHECK_KEYS("xmpp.input_budget", "xmpp.max_stanza_bytes"),
+			   "xmpp.input_budget (%llu) must be at least twice "
+			   "xmpp.max_stanza_bytes (%llu)",
+			   (unsigned long long)cfg->xmpp_input_budget,
+			   (unsigned long long)cfg->xmpp_max_stanza_bytes);
+	check_tls(cfg, rep);
+	return rep->n > before ? -EINVAL : 0;
 }
 
 int sb_config_check(const struct sb_config *cfg, struct sb_config_error *err)
 {
-	/* A stanza is read whole before its bytes are released: the budget
-	 * must hold the largest one while the next arrives. */
-	if (cfg->xmpp_input_budget < 2 * cfg->xmpp_max_stanza_bytes)
-		return cfg_fail(err, 0,
-				"xmpp.input_budget (%llu) must be at least twice "
-				"xmpp.max_stanza_bytes (%llu)",
-				(unsigned long long)cfg->xmpp_input_budget,
-				(unsigned long long)cfg->xmpp_max_stanza_bytes);
-	return check_tls(cfg, err);
+	struct sb_config_report rep = { 0 };
+	int rc = sb_config_check_all(cfg, &rep);
+
+	if (rc < 0 && err != NULL)
+		*err = rep.err[0];
+	return rc;
 }

@@ -74,7 +74,23 @@ struct sb_config {
 
 struct sb_config_error {
 	unsigned line;   /* 1-based line of the file, 0 for an override or a file error */
+	const char *file; /* the file named to sb_config_load_all, or NULL */
 	char msg[192];
+};
+
+/* Every error of a file, not just the first, for "sbctl config check" and
+ * the daemons' refusal: one per bad line (an unknown section's keys are
+ * not reported again), then one per broken relation between keys, at the
+ * line of the later key. key_line/key_file say where each key was last set
+ * (index across the shared keys then the program's own; 0/NULL: default or
+ * override). Zero it before the first use. */
+#define SB_CONFIG_REPORT_MAX 32
+#define SB_CONFIG_KEYS_MAX 256  /* shared keys plus SB_CONFIG_EXT_KEYS_MAX */
+struct sb_config_report {
+	unsigned n;      /* errors found; only the first SB_CONFIG_REPORT_MAX are kept */
+	struct sb_config_error err[SB_CONFIG_REPORT_MAX];
+	unsigned key_line[SB_CONFIG_KEYS_MAX];
+	const char *key_file[SB_CONFIG_KEYS_MAX];
 };
 
 /* Fill cfg with every key's default. Defaults are valid by construction.
@@ -95,15 +111,34 @@ int sb_config_parse(struct sb_config *cfg, const char *text, size_t len,
  * SB_CONFIG_FILE_MAX, -EINVAL from parsing. */
 int sb_config_load(struct sb_config *cfg, const char *path, struct sb_config_error *err);
 
+/* Like sb_config_parse and sb_config_load, but go on past an error and add
+ * every one to rep (file names them; it must outlive rep). 0 or -EINVAL
+ * after at least one error; load_all's file errors (-ENOENT, -EFBIG, ...)
+ * are reported with line 0. */
+int sb_config_parse_all(struct sb_config *cfg, const char *text, size_t len,
+			const char *file, struct sb_config_report *rep);
+int sb_config_load_all(struct sb_config *cfg, const char *path, struct sb_config_report *rep);
+
 /* Apply one "section.key=value" override. -EINVAL on an unknown key or a bad
  * value. */
 int sb_config_override(struct sb_config *cfg, const char *assignment,
 		       struct sb_config_error *err);
+/* The same adding its error to rep; the key then has no line there. */
+int sb_config_override_all(struct sb_config *cfg, const char *assignment,
+			   struct sb_config_report *rep);
 
 /* Relations between keys that no single key's range can express (for
  * example xmpp.input_budget must hold two stanzas of xmpp.max_stanza_bytes).
  * 0, or -EINVAL with err filled. */
 int sb_config_check(const struct sb_config *cfg, struct sb_config_error *err);
+
+/* Every relation sb_config_check tests, each broken one added to rep at the
+ * line (and file) of the later of its keys per rep->key_line. 0 or -EINVAL. */
+int sb_config_check_all(const struct sb_config *cfg, struct sb_config_report *rep);
+
+/* One error as "FILE:LINE: message", "FILE: message" without a line, or the
+ * bare message without a file. Returns the length, like snprintf. */
+int sb_config_error_str(const struct sb_config_error *err, char *buf, size_t size);
 
 /* Write every key as "section.key = value" lines into buf (for sbctl and
  * logs). Returns the length it needed, like snprintf. */

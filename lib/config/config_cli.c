@@ -26,11 +26,38 @@ int sb_config_cli(struct sb_config *cfg, int argc, char **argv, const char *prog
 	return sb_config_cli_ext(cfg, NULL, argc, argv, prog, extra_usage, out, out_len);
 }
 
+/* Every error of rep into out, one per line: "FILE:LINE: message" for a
+ * file's (as "sbctl config check" prints them), "prog: config: message"
+ * for an override's. */
+static int cli_errors(const struct sb_config_report *rep, const char *prog, char *out,
+		      size_t out_len)
+{
+	size_t used = 0;
+	unsigned n = rep->n < SB_CONFIG_REPORT_MAX ? rep->n : SB_CONFIG_REPORT_MAX;
+
+	for (unsigned i = 0; i < n && used < out_len; i++) {
+		const struct sb_config_error *e = &rep->err[i];
+		int w;
+
+		if (e->file != NULL)
+			w = sb_config_error_str(e, out + used, out_len - used);
+		else
+			w = snprintf(out + used, out_len - used, "%s: config: %s", prog, e->msg);
+		used += w > 0 ? (size_t)w : 0;
+		if (used < out_len)
+			used += (size_t)snprintf(out + used, out_len - used, "\n");
+	}
+	if (rep->n > n && used < out_len)
+		snprintf(out + used, out_len - used, "%s: config: %u more errors\n", prog,
+			 rep->n - n);
+	return 2;
+}
+
 int sb_config_cli_ext(struct sb_config *cfg, const struct sb_config_ext *ext, int argc,
 		      char **argv, const char *prog, const char *extra_usage, char *out,
 		      size_t out_len)
 {
-	struct sb_config_error err = { 0 };
+	struct sb_config_report rep = { 0 };
 	bool print = false;
 	int opt;
 
@@ -41,29 +68,19 @@ int sb_config_cli_ext(struct sb_config *cfg, const struct sb_config_ext *ext, in
 	}
 	optind = 1;
 	while ((opt = getopt(argc, argv, "+c:s:ph")) != -1) {
-		int rc = 0;
-
+		/* Go on past a bad file or override: the operator sees every
+		 * error at once, then the process refuses to start. */
 		if (opt == 'c')
-			rc = sb_config_load(cfg, optarg, &err);
+			sb_config_load_all(cfg, optarg, &rep);
 		else if (opt == 's')
-			rc = sb_config_override(cfg, optarg, &err);
+			sb_config_override_all(cfg, optarg, &rep);
 		else if (opt == 'p')
 			print = true;
 		else
 			return cli_usage(prog, extra_usage, out, out_len, opt == 'h' ? 0 : 2);
-		if (rc < 0) {
-			if (err.line != 0)
-				snprintf(out, out_len, "%s: config line %u: %s\n", prog, err.line,
-					 err.msg);
-			else
-				snprintf(out, out_len, "%s: config: %s\n", prog, err.msg);
-			return 2;
-		}
 	}
-	if (sb_config_check(cfg, &err) < 0) {
-		snprintf(out, out_len, "%s: config: %s\n", prog, err.msg);
-		return 2;
-	}
+	if (sb_config_check_all(cfg, &rep) < 0 || rep.n > 0)
+		return cli_errors(&rep, prog, out, out_len);
 	if (print) {
 		sb_config_dump(cfg, out, out_len);
 		return 0;
