@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fifo.h"
 #include "im.h"
 #include "im_priv.h"
 #include "router.h"
@@ -83,17 +84,12 @@ static bool xring_get(struct sb_im_xring *x, struct sb_im_xslot *out)
 static int xbacklog_push(struct sb_im_xbacklog *b, struct sb_msg *m, uint32_t op)
 {
 	if (b->n == b->cap) {
-		uint32_t cap = b->cap ? b->cap * 2 : 64;
-		struct sb_im_xslot *q = malloc(cap * sizeof(*q));
+		void *q = b->q;
 
-		if (q == NULL)
+		if (sb_ctl_fifo_grow(&q, sizeof(b->q[0]), &b->head, b->n, &b->cap,
+				     b->cap ? b->cap * 2 : 64) < 0)
 			return -ENOMEM;
-		for (uint32_t i = 0; i < b->n; i++)
-			q[i] = b->q[(b->head + i) % b->cap];
-		free(b->q);
 		b->q = q;
-		b->head = 0;
-		b->cap = cap;
 	}
 	b->q[(b->head + b->n) % b->cap] = (struct sb_im_xslot){ .m = m, .op = op };
 	b->n++;

@@ -24,6 +24,7 @@
 
 #include <rte_ring.h>
 
+#include "fifo.h"
 #include "router.h"
 #include "shard.h"
 
@@ -57,18 +58,11 @@ static int route_enqueue(struct sb_shard *sh, unsigned w, struct sb_msg *m)
  * only past that size, so the allocation is off the steady path. */
 static int route_backlog_grow(struct sb_route_backlog *b)
 {
-	uint32_t cap = b->cap * 2;
-	struct sb_msg **q = malloc(sizeof(q[0]) * cap);
+	void *q = b->q;
+	int rc = sb_ctl_fifo_grow(&q, sizeof(b->q[0]), &b->head, b->n, &b->cap, b->cap * 2);
 
-	if (q == NULL)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < b->n; i++)
-		q[i] = b->q[(b->head + i) % b->cap];
-	free(b->q);
 	b->q = q;
-	b->head = 0;
-	b->cap = cap;
-	return 0;
+	return rc;
 }
 
 int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
