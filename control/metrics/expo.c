@@ -49,10 +49,21 @@ static void expo_prom_help(struct sb_out *o, const char *s)
 	}
 }
 
+/* Prometheus names are lower case by convention; a few modules' counters
+ * (lib/tcp's) are upper case identifiers. */
+static void expo_prom_lower(struct sb_out *o, const char *s)
+{
+	for (; *s != '\0'; s++)
+		sb_out_printf(o, "%c", *s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+}
+
 static void expo_prom_name(struct sb_out *o, const struct sb_metric *m)
 {
-	sb_out_printf(o, SB_EXPO_PREFIX "%s_%s%s", m->group, m->name,
-		      m->type == SB_METRIC_COUNTER ? "_total" : "");
+	sb_out_printf(o, SB_EXPO_PREFIX);
+	expo_prom_lower(o, m->group);
+	sb_out_printf(o, "_");
+	expo_prom_lower(o, m->name);
+	sb_out_printf(o, "%s", m->type == SB_METRIC_COUNTER ? "_total" : "");
 }
 
 static void expo_prom(struct sb_expo *e, const struct sb_metric *m, bool new_family)

@@ -11,8 +11,8 @@
  *                "gauges":  {GROUP:{NAME:VALUE | [...]}}}
  *               A name has an array exactly when its samples carry labels.
  *   prometheus  text exposition format 0.0.4: per family one # HELP and one
- *               # TYPE line, named switchboard_GROUP_NAME, counters with
- *               the _total suffix.
+ *               # TYPE line, named switchboard_GROUP_NAME in lower case,
+ *               counters with the _total suffix.
  *
  * Usage: sb_expo_begin(), pass sb_expo_sample as the producer's sink with
  * the struct sb_expo as its argument, then sb_expo_end().

@@ -11,6 +11,8 @@ read them (test_ops_metrics.sh):
   refused URL SRC    a connection from address SRC gets no HTTP answer
   stats FILE         FILE is `sbctl stats --json`: shape version 1 as
                      docs/OPERATIONS.md describes it
+  dashboard JSON SCRAPED  every metric the Grafana dashboard JSON queries
+                     is among the samples of a scrape (OUT of scrape)
 Exit 0 when the check holds; else 1 with one line saying why.
 """
 import json
@@ -39,6 +41,8 @@ def scrape(url, out):
     families = 0
     for fam in text_string_to_metric_families(text):
         families += 1
+        if fam.name != fam.name.lower():
+            fail("family %s is not lower case" % fam.name)
         if not fam.name.startswith("switchboard_"):
             fail("family %s lacks the switchboard_ prefix" % fam.name)
         if not fam.documentation:
@@ -117,6 +121,24 @@ def stats(path):
           % (len(doc["counters"]), len(doc["gauges"])))
 
 
+def dashboard(path, scraped):
+    import re
+    with open(path) as f:
+        dash = json.load(f)
+    with open(scraped) as f:
+        names = {k.split("{")[0] for k in json.load(f)}
+    used = set()
+    for p in dash["panels"]:
+        for t in p["targets"]:
+            # a name followed by "{" or "[" or ")" or a space; "drop_.*" is a regex
+            used |= {m for m in re.findall(r"switchboard_[a-z0-9_]+", t["expr"])
+                     if not m.endswith("_")}
+    missing = sorted(used - names)
+    if missing:
+        fail("the dashboard queries metrics not served: %s" % ", ".join(missing))
+    print("metrics_check: the dashboard's %d metrics are all served" % len(used))
+
+
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "scrape":
         scrape(sys.argv[2], sys.argv[3])
@@ -124,6 +146,8 @@ def main():
         moved(sys.argv[2], sys.argv[3], sys.argv[4:])
     elif len(sys.argv) == 4 and sys.argv[1] == "refused":
         refused(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "dashboard":
+        dashboard(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 3 and sys.argv[1] == "stats":
         stats(sys.argv[2])
     else:

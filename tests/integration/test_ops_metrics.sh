@@ -54,6 +54,8 @@ check moved "$SB_RUN/before.json" "$SB_RUN/after.json" \
 	switchboard_dataplane_rx_pkts_total switchboard_dataplane_tcp_established_total \
 	switchboard_route_delivered_total switchboard_store_acct_added_total \
 	switchboard_metrics_scrapes_total || it_fail "counters did not move with the chat"
+check dashboard "$top/docs/grafana-dashboard.json" "$SB_RUN/after.json" ||
+	it_fail "docs/grafana-dashboard.json is out of step with the metrics"
 
 it_step "a peer outside metrics.allow is refused, and counted"
 check refused "$url" 127.0.0.2 || it_fail "127.0.0.2 was served"

@@ -21,6 +21,7 @@ static void stream(struct sb_expo *e)
 	struct sb_metric m[] = {
 		{ SB_METRIC_COUNTER, "dataplane", "rx_pkts", "frames received", 0, { { 0 } }, 7 },
 		{ SB_METRIC_COUNTER, "dataplane", "tx_pkts", "frames \\ sent\nnow", 0, { { 0 } }, 8 },
+		{ SB_METRIC_COUNTER, "tcp", "RTO_FIRED", "timeouts", 0, { { 0 } }, 4 },
 		{ SB_METRIC_COUNTER, "route", "delivered", "delivered", 0, { { 0 } }, 3 },
 		{ SB_METRIC_GAUGE, "xmpp", "sessions", "bound", 1, { { "shard", "0" } }, 2 },
 		{ SB_METRIC_GAUGE, "xmpp", "sessions", "bound", 1, { { "shard", "1" } }, 5 },
@@ -56,6 +57,9 @@ static void test_prometheus(void **state)
 		"# HELP switchboard_dataplane_tx_pkts_total frames \\\\ sent\\nnow\n"
 		"# TYPE switchboard_dataplane_tx_pkts_total counter\n"
 		"switchboard_dataplane_tx_pkts_total 8\n"
+		"# HELP switchboard_tcp_rto_fired_total timeouts\n"
+		"# TYPE switchboard_tcp_rto_fired_total counter\n"
+		"switchboard_tcp_rto_fired_total 4\n"
 		"# HELP switchboard_route_delivered_total delivered\n"
 		"# TYPE switchboard_route_delivered_total counter\n"
 		"switchboard_route_delivered_total 3\n"
@@ -75,7 +79,7 @@ static void test_json(void **state)
 	(void)state;
 	assert_string_equal(print(SB_EXPO_JSON, buf, sizeof(buf)),
 		"{\"version\":1"
-		",\"counters\":{\"dataplane\":{\"rx_pkts\":7,\"tx_pkts\":8},\"route\":{\"delivered\":3}}"
+		",\"counters\":{\"dataplane\":{\"rx_pkts\":7,\"tx_pkts\":8},\"tcp\":{\"RTO_FIRED\":4},\"route\":{\"delivered\":3}}"
 		",\"gauges\":{\"xmpp\":{\"sessions\":[{\"labels\":{\"shard\":\"0\"},\"value\":2},"
 		"{\"labels\":{\"shard\":\"1\"},\"value\":5}]},\"pool\":{\"msg_in_use\":9}}}\n");
 }
@@ -88,6 +92,7 @@ static void test_text(void **state)
 	assert_string_equal(print(SB_EXPO_TEXT, buf, sizeof(buf)),
 		"dataplane rx_pkts 7\n"
 		"dataplane tx_pkts 8\n"
+		"tcp RTO_FIRED 4\n"
 		"route delivered 3\n"
 		"xmpp sessions{shard=0} 2\n"
 		"xmpp sessions{shard=1} 5\n"
