@@ -199,6 +199,7 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		sh->stats = &a->shm->shards[s];
 		sh->epoch = a->epoch;
 		sh->hb_interval_tsc = a->shm->hb_interval_tsc;
+		sh->hist_us_mult = sb_hist_us_mult(rte_get_tsc_hz());
 		sb_idle_init(&sh->idle, (uint32_t)cfg->dataplane_idle_polls,
 			     (uint32_t)cfg->dataplane_idle_sleep_max_us);
 		sh->quit = &ctl_quit;

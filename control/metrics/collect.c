@@ -238,10 +238,37 @@ static void collect_gauges(const struct collect *c, const struct sb_metrics_src 
 	}
 }
 
+/* One histogram, summed over the shards, `offset` bytes into each. */
+static void collect_hist(const struct collect *c, const struct sb_metrics_src *src,
+			 const char *name, const char *help, size_t offset)
+{
+	struct sb_hist sum = { 0 };
+	struct sb_metric m = { .type = SB_METRIC_HISTOGRAM, .group = "shard", .name = name,
+			       .help = help, .hist = &sum };
+
+	for (unsigned s = 0; src->shards != NULL && s < src->n_shards; s++) {
+		const struct sb_hist *h =
+			(const struct sb_hist *)((const char *)&src->shards[s] + offset);
+
+		for (unsigned b = 0; b <= SB_HIST_BUCKETS; b++)
+			sum.n[b] += h->n[b];
+		sum.sum_us += h->sum_us;
+	}
+	c->fn(c->arg, &m);
+}
+
 void sb_metrics_collect(const struct sb_metrics_src *src, sb_metric_fn fn, void *arg)
 {
 	const struct collect c = { .fn = fn, .arg = arg };
 
 	collect_counters(&c, src);
 	collect_gauges(&c, src);
+	collect_hist(&c, src, "stanza_wait_seconds",
+		     "routing latency: a stanza's wait from its worker's hand-off to its shard "
+		     "taking it off the ring",
+		     offsetof(struct sb_shard, stanza_wait));
+	collect_hist(&c, src, "login_wait_seconds",
+		     "login latency inside the gateway: a SASL or bind request's wait from its "
+		     "worker's hand-off to its shard taking it off the ring",
+		     offsetof(struct sb_shard, login_wait));
 }

@@ -66,6 +66,37 @@ static void expo_prom_name(struct sb_out *o, const struct sb_metric *m)
 	sb_out_printf(o, "%s", m->type == SB_METRIC_COUNTER ? "_total" : "");
 }
 
+/* Bucket b's upper bound in seconds: 2^b microseconds. */
+static double expo_le_s(unsigned b)
+{
+	return (double)(1ull << b) / 1e6;
+}
+
+/* name_bucket{le=...} cumulative, then name_sum and name_count. */
+static void expo_prom_hist(struct sb_out *o, const struct sb_metric *m)
+{
+	uint64_t cum = 0;
+
+	for (unsigned b = 0; b <= SB_HIST_BUCKETS; b++) {
+		cum += m->hist->n[b];
+		expo_prom_name(o, m);
+		if (b < SB_HIST_BUCKETS)
+			sb_out_printf(o, "_bucket{le=\"%.9g\"} %" PRIu64 "\n", expo_le_s(b), cum);
+		else
+			sb_out_printf(o, "_bucket{le=\"+Inf\"} %" PRIu64 "\n", cum);
+	}
+	expo_prom_name(o, m);
+	sb_out_printf(o, "_sum %.6f\n", (double)m->hist->sum_us / 1e6);
+	expo_prom_name(o, m);
+	sb_out_printf(o, "_count %" PRIu64 "\n", cum);
+}
+
+static const char *const expo_prom_type[SB_METRIC_TYPE_MAX] = {
+	[SB_METRIC_COUNTER] = "counter",
+	[SB_METRIC_GAUGE] = "gauge",
+	[SB_METRIC_HISTOGRAM] = "histogram",
+};
+
 static void expo_prom(struct sb_expo *e, const struct sb_metric *m, bool new_family)
 {
 	struct sb_out *o = e->o;
@@ -77,7 +108,11 @@ static void expo_prom(struct sb_expo *e, const struct sb_metric *m, bool new_fam
 		expo_prom_help(o, m->help);
 		sb_out_printf(o, "\n# TYPE ");
 		expo_prom_name(o, m);
-		sb_out_printf(o, " %s\n", m->type == SB_METRIC_COUNTER ? "counter" : "gauge");
+		sb_out_printf(o, " %s\n", expo_prom_type[m->type]);
+	}
+	if (m->type == SB_METRIC_HISTOGRAM) {
+		expo_prom_hist(o, m);
+		return;
 	}
 	expo_prom_name(o, m);
 	for (unsigned i = 0; i < m->n_labels; i++) {
@@ -93,6 +128,22 @@ static void expo_prom(struct sb_expo *e, const struct sb_metric *m, bool new_fam
 static void expo_text(struct sb_expo *e, const struct sb_metric *m)
 {
 	struct sb_out *o = e->o;
+
+	if (m->type == SB_METRIC_HISTOGRAM) {
+		uint64_t cum = 0;
+
+		for (unsigned b = 0; b < SB_HIST_BUCKETS; b++) {
+			cum += m->hist->n[b];
+			sb_out_printf(o, "%s %s{le=%.9g} %" PRIu64 "\n", m->group, m->name,
+				      expo_le_s(b), cum);
+		}
+		cum += m->hist->n[SB_HIST_BUCKETS];
+		sb_out_printf(o, "%s %s{le=+Inf} %" PRIu64 "\n", m->group, m->name, cum);
+		sb_out_printf(o, "%s %s_sum %.6f\n", m->group, m->name,
+			      (double)m->hist->sum_us / 1e6);
+		sb_out_printf(o, "%s %s_count %" PRIu64 "\n", m->group, m->name, cum);
+		return;
+	}
 
 	sb_out_printf(o, "%s %s", m->group, m->name);
 	for (unsigned i = 0; i < m->n_labels; i++)
@@ -125,6 +176,29 @@ static void expo_json_close(struct sb_expo *e, int level)
 		sb_out_printf(e->o, "}");
 }
 
+/* {"buckets":[{"le":"1e-06","count":C},...,{"le":"+Inf","count":N}],
+ *  "sum":SECONDS,"count":N}, counts cumulative as in Prometheus. */
+static void expo_json_hist(struct sb_out *o, const struct sb_hist *h)
+{
+	uint64_t cum = 0;
+
+	sb_out_printf(o, "{\"buckets\":[");
+	for (unsigned b = 0; b < SB_HIST_BUCKETS; b++) {
+		cum += h->n[b];
+		sb_out_printf(o, "{\"le\":\"%.9g\",\"count\":%" PRIu64 "},", expo_le_s(b), cum);
+	}
+	cum += h->n[SB_HIST_BUCKETS];
+	sb_out_printf(o, "{\"le\":\"+Inf\",\"count\":%" PRIu64 "}],\"sum\":%.6f,\"count\":%" PRIu64
+			 "}",
+		      cum, (double)h->sum_us / 1e6, cum);
+}
+
+static const char *const expo_json_type[SB_METRIC_TYPE_MAX] = {
+	[SB_METRIC_COUNTER] = "counters",
+	[SB_METRIC_GAUGE] = "gauges",
+	[SB_METRIC_HISTOGRAM] = "histograms",
+};
+
 static void expo_json(struct sb_expo *e, const struct sb_metric *m, bool new_type, bool new_group,
 		      bool new_name)
 {
@@ -133,11 +207,15 @@ static void expo_json(struct sb_expo *e, const struct sb_metric *m, bool new_typ
 	if (e->type >= 0)
 		expo_json_close(e, new_type ? 3 : new_group ? 2 : new_name ? 1 : 0);
 	if (new_type)
-		sb_out_printf(o, ",\"%s\":{", m->type == SB_METRIC_COUNTER ? "counters" : "gauges");
+		sb_out_printf(o, ",\"%s\":{", expo_json_type[m->type]);
 	if (new_group)
 		sb_out_printf(o, "%s\"%s\":{", new_type ? "" : ",", m->group);
 	if (new_name) {
 		sb_out_printf(o, "%s\"%s\":", new_group ? "" : ",", m->name);
+		if (m->type == SB_METRIC_HISTOGRAM) {
+			expo_json_hist(o, m->hist);
+			return;
+		}
 		if (m->n_labels == 0) {
 			sb_out_printf(o, "%" PRIu64, m->value);
 			return;

@@ -5,7 +5,7 @@
  * stream of these, so a counter is named and described one way everywhere.
  *
  * A producer (collect.h) hands samples to a sink in a fixed order: every
- * counter first, then every gauge; within a type, samples of one group are
+ * counter first, then every gauge, then every histogram; within a type, samples of one group are
  * consecutive, and samples of one name (differing by labels) too. The
  * writers (expo.h) rely on that order to open and close families without
  * buffering. A sample's strings are borrowed for the duration of the call.
@@ -15,9 +15,12 @@
 
 #include <stdint.h>
 
+#include "hist.h"
+
 enum sb_metric_type {
 	SB_METRIC_COUNTER, /* only ever grows (until the process that keeps it restarts) */
 	SB_METRIC_GAUGE,   /* a level now */
+	SB_METRIC_HISTOGRAM, /* a distribution of microseconds (hist.h), printed in seconds */
 	SB_METRIC_TYPE_MAX
 };
 
@@ -36,6 +39,7 @@ struct sb_metric {
 	unsigned n_labels;
 	struct sb_metric_label labels[SB_METRIC_LABELS_MAX];
 	uint64_t value;
+	const struct sb_hist *hist; /* SB_METRIC_HISTOGRAM only (no labels); value unused */
 };
 
 /* Receives one sample; arg is the sink's own state. */

@@ -47,7 +47,7 @@ def scrape(url, out):
             fail("family %s lacks the switchboard_ prefix" % fam.name)
         if not fam.documentation:
             fail("family %s has no HELP" % fam.name)
-        if fam.type not in ("counter", "gauge"):
+        if fam.type not in ("counter", "gauge", "histogram"):
             fail("family %s has type %s" % (fam.name, fam.type))
         for s in fam.samples:
             if fam.type == "counter" and not s.name.endswith("_total"):
@@ -97,13 +97,24 @@ def stats(path):
         doc = json.load(f)
     if doc.get("version") != 1:
         fail("version %r" % doc.get("version"))
-    if set(doc) != {"version", "counters", "gauges"}:
+    if set(doc) != {"version", "counters", "gauges", "histograms"}:
         fail("top-level keys %s" % sorted(doc))
+    for group, names in doc["histograms"].items():
+        for name, h in names.items():
+            if set(h) != {"buckets", "sum", "count"} or h["buckets"][-1] != {
+                    "le": "+Inf", "count": h["count"]}:
+                fail("histogram %s.%s: %r" % (group, name, h))
+            counts = [b["count"] for b in h["buckets"]]
+            if counts != sorted(counts):
+                fail("histogram %s.%s is not cumulative" % (group, name))
+    for need in ("stanza_wait_seconds", "login_wait_seconds"):
+        if need not in doc["histograms"].get("shard", {}):
+            fail("no histogram shard.%s" % need)
     for group in ("dataplane", "tcp", "c2s", "tls", "shard", "route", "im", "store", "mgmt",
                   "control"):
         if group not in doc["counters"]:
             fail("no counter group %s" % group)
-    for kind in ("counters", "gauges"):
+    for kind in ("counters", "gauges"):  # histograms: checked above
         for group, names in doc[kind].items():
             for name, v in names.items():
                 if isinstance(v, int):

@@ -53,7 +53,8 @@ check scrape "$url" "$SB_RUN/after.json" || it_fail "second scrape"
 check moved "$SB_RUN/before.json" "$SB_RUN/after.json" \
 	switchboard_dataplane_rx_pkts_total switchboard_dataplane_tcp_established_total \
 	switchboard_route_delivered_total switchboard_store_acct_added_total \
-	switchboard_metrics_scrapes_total || it_fail "counters did not move with the chat"
+	switchboard_metrics_scrapes_total switchboard_shard_stanza_wait_seconds_count \
+	switchboard_shard_login_wait_seconds_count || it_fail "counters did not move with the chat"
 check dashboard "$top/docs/grafana-dashboard.json" "$SB_RUN/after.json" ||
 	it_fail "docs/grafana-dashboard.json is out of step with the metrics"
 

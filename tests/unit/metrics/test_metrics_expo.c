@@ -126,6 +126,69 @@ static void test_cut_reply_is_flagged(void **state)
 	assert_true(o.truncated);
 }
 
+/* A histogram: 3 samples at 1 us, 2 us and 3 s (3,000,000 us: the bucket
+ * up to 2^22 us). */
+static void hist_print(enum sb_expo_format f, char *buf, size_t size)
+{
+	struct sb_hist h = { 0 };
+	struct sb_metric m = { .type = SB_METRIC_HISTOGRAM, .group = "shard", .name = "wait_seconds",
+			       .help = "wait", .hist = &h };
+	struct sb_out o;
+	struct sb_expo e;
+
+	sb_hist_add_us(&h, 1);
+	sb_hist_add_us(&h, 2);
+	sb_hist_add_us(&h, 3000000);
+	assert_int_equal(h.n[0], 1);
+	assert_int_equal(h.n[1], 1);
+	assert_int_equal(h.n[22], 1);
+	sb_out_init(&o, buf, size);
+	sb_expo_begin(&e, &o, f);
+	sb_expo_sample(&e, &m);
+	sb_expo_end(&e);
+	assert_false(o.truncated);
+}
+
+static void test_histogram(void **state)
+{
+	char buf[8192];
+
+	(void)state;
+	hist_print(SB_EXPO_PROMETHEUS, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "# TYPE switchboard_shard_wait_seconds histogram\n"));
+	assert_non_null(strstr(buf, "switchboard_shard_wait_seconds_bucket{le=\"1e-06\"} 1\n"
+				    "switchboard_shard_wait_seconds_bucket{le=\"2e-06\"} 2\n"));
+	assert_non_null(strstr(buf, "switchboard_shard_wait_seconds_bucket{le=\"2.097152\"} 2\n"
+				    "switchboard_shard_wait_seconds_bucket{le=\"4.194304\"} 3\n"
+				    "switchboard_shard_wait_seconds_bucket{le=\"+Inf\"} 3\n"
+				    "switchboard_shard_wait_seconds_sum 3.000003\n"
+				    "switchboard_shard_wait_seconds_count 3\n"));
+	hist_print(SB_EXPO_JSON, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "{\"version\":1,\"histograms\":{\"shard\":{\"wait_seconds\":"
+				    "{\"buckets\":[{\"le\":\"1e-06\",\"count\":1},"));
+	assert_non_null(strstr(buf, "{\"le\":\"+Inf\",\"count\":3}],\"sum\":3.000003,"
+				    "\"count\":3}}}}\n"));
+	hist_print(SB_EXPO_TEXT, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "shard wait_seconds{le=2e-06} 2\n"));
+	assert_non_null(strstr(buf, "shard wait_seconds_count 3\n"));
+}
+
+static void test_hist_tsc(void **state)
+{
+	struct sb_hist h = { 0 };
+	uint64_t mult = sb_hist_us_mult(2000000000ull); /* 2 GHz */
+
+	(void)state;
+	sb_hist_add_tsc(&h, 1000, 1000 + 2000 * 1000, mult); /* 1000 us */
+	sb_hist_add_tsc(&h, 5000, 4000, mult);               /* a stamp ahead: 0 */
+	sb_hist_add_tsc(&h, 0, 3600ull * 2000000000ull, mult); /* an hour: +Inf */
+	assert_int_equal(h.n[10], 1); /* (512, 1024] us */
+	assert_int_equal(h.n[0], 1);
+	assert_int_equal(h.n[SB_HIST_BUCKETS], 1);
+	/* the multiplier is truncated: within 1 ppm */
+	assert_true(h.sum_us >= 3600000000ull - 3600 && h.sum_us <= 3600000000ull + 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +197,8 @@ int main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_empty_json_is_an_object),
 		cmocka_unit_test(test_cut_reply_is_flagged),
+		cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_hist_tsc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
