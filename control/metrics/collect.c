@@ -182,6 +182,23 @@ static void collect_rings(const struct collect *c, const struct sb_attach *a, bo
 		}
 }
 
+static uint64_t collect_ring_max(const struct sb_attach *a)
+{
+	uint64_t max = 0;
+
+	for (unsigned w = 0; w < a->shm->n_workers; w++)
+		for (unsigned s = 0; s < a->shm->n_shards; s++) {
+			uint64_t up = a->up[w][s] ? rte_ring_count(a->up[w][s]) : 0;
+			uint64_t dn = a->down[w][s] ? rte_ring_count(a->down[w][s]) : 0;
+
+			if (up > max)
+				max = up;
+			if (dn > max)
+				max = dn;
+		}
+	return max;
+}
+
 static void collect_tcp(const struct collect *c, const struct sb_shm *shm)
 {
 	static const struct {
@@ -225,6 +242,9 @@ static void collect_gauges(const struct collect *c, const struct sb_metrics_src 
 	collect_rings(c, src->attach, true);
 	collect_emit(c, SB_METRIC_GAUGE, "ring", "capacity", "slots per ring (rings.size)",
 		     shm->ring_size);
+	collect_emit(c, SB_METRIC_GAUGE, "ring", "depth_max",
+		     "the deepest ring now, either direction (the longest backlog)",
+		     collect_ring_max(src->attach));
 	collect_emit(c, SB_METRIC_GAUGE, "pool", "msg_in_use",
 		     "message pool objects in use (rings, shards, workers)",
 		     rte_mempool_in_use_count(msg));
