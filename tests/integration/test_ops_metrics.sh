@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Operating it: sbctl stats (text and --json, its documented shape), sbctl
 # health (0 while both processes move, 1 with the reason when the
-# dataplane stops, 0 again after), and the Prometheus endpoint scraped
-# around a chat: parsed by prometheus_client, its counters moving with the
-# traffic, a peer outside metrics.allow refused.
+# dataplane stops or a shard's loop wedges, 0 again after), and the
+# Prometheus endpoint scraped around a chat: parsed by prometheus_client,
+# its counters moving with the traffic, a peer outside metrics.allow
+# refused.
 IT_NAME=opsmet
 # Port 0: any free port (several checkouts run this test at once); the
 # allow-list admits 127.0.0.1 only, so 127.0.0.2 is "another address".
@@ -76,6 +77,24 @@ wait_health 1
 why=$($SBCTL health 2>&1) && it_fail "health passed with the dataplane stopped"
 echo "$why" | grep -q "unhealthy: .*\(silent\|no heartbeat\)" || it_fail "health gave no reason: $why"
 kill -CONT "$dp"
+wait_health 0
+
+it_step "health: both processes alive but a shard's loop wedged is a fault (the rings stop)"
+/usr/bin/python3 "$top/tests/integration/sd_notify.py" stall "$(cat "$SB_RUN/control.pid")" \
+	sb-shard-1 8 >"$SB_RUN/stall.out" 2>&1 &
+stall=$!
+rc=0
+for _ in $(seq 60); do
+	rc=0
+	why=$($SBCTL health 2 2>&1) || rc=$?
+	[ "$rc" -eq 1 ] && break
+	sleep 0.2
+done
+wait $stall || { cat "$SB_RUN/stall.out"; it_fail "could not stall sb-shard-1"; }
+echo "health 2: exit $rc: $why"
+[ "$rc" -eq 1 ] || it_fail "health stayed 0 with shard 1 wedged"
+echo "$why" | grep -q "unhealthy: no heartbeat round trip .* 1 -> \|unhealthy: no heartbeat round trip .* -> 1 \|does not hold" ||
+	it_fail "health named another fault: $why"
 wait_health 0
 
 it_step "health without sb-control: exit 1"
