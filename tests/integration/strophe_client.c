@@ -3,10 +3,15 @@
  * A second, independent XMPP client for the integration tests, on Debian's
  * libstrophe (C), so that the gateway is checked against more than one
  * implementation (slixmpp is the other, xmpp_client.py). It runs inside the
- * test's namespace against the plaintext c2s port: TLS is switched off with
- * XMPP_CONN_FLAG_DISABLE_TLS and libstrophe picks the SASL mechanism itself
- * (strongest offered first); the one it used is reported. Every mode is
- * bounded in time and exits 0 only on success, else prints one FAIL line.
+ * test's namespace. With --tls-ca FILE it insists on TLS (STARTTLS on 5222,
+ * or direct TLS, XEP-0368, with --direct-tls on 5223) and verifies the
+ * gateway's certificate and name against FILE (the development CA of
+ * scripts/tls-dev-ca.sh; a folder of hashed CA files works too); a certificate that does not verify ends the run
+ * with OpenSSL's reason. Without it, TLS is switched off
+ * (XMPP_CONN_FLAG_DISABLE_TLS) for a gateway run with xmpp.tls = off.
+ * libstrophe picks the SASL mechanism itself (strongest offered first); the
+ * one it used is reported, and whether the stream was encrypted. Every mode
+ * is bounded in time and exits 0 only on success, else prints one FAIL line.
  *
  *   login JID PASSWORD [--expect-auth-fail]   log in, bind, XEP-0199 ping the
  *                                             server, disconnect cleanly
@@ -18,8 +23,9 @@
  *                                             once the server routes to us, wait
  *                                             for one chat message and check its
  *                                             sender (bare JID) and body
- * Options: --timeout SECONDS (20), --host ADDR (198.18.0.2), --port N (5222),
- * -v (libstrophe's debug log on stderr).
+ * Options: --timeout SECONDS (20), --host ADDR (198.18.0.2), --port N (5222;
+ * 5223 with --direct-tls), --tls-ca FILE, --direct-tls (needs --tls-ca), -v
+ * (libstrophe's debug log on stderr).
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -27,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,10 +49,11 @@ enum mode { MODE_LOGIN, MODE_SEND, MODE_RECV, MODE_MAX };
 struct run {
 	enum mode mode;
 	const char *jid, *password, *to, *body;
-	const char *expect_from, *expect_body, *ready, *host;
+	const char *expect_from, *expect_body, *ready, *host, *tls_ca;
 	unsigned short port;
 	unsigned timeout_s;
-	bool expect_auth_fail, verbose;
+	bool expect_auth_fail, verbose, direct_tls;
+	char cert_error[160];   /* why the certificate was refused, if it was */
 	xmpp_ctx_t *ctx;
 	xmpp_conn_t *conn;
 	char mech[32];          /* the SASL mechanism libstrophe used */
@@ -102,6 +110,38 @@ static void log_handler(void *ud, xmpp_log_level_t level, const char *area, cons
 		fprintf(stderr, "strophe %s: %s\n", area, msg);
 }
 
+/* libstrophe's certificate callback carries no user pointer; the one run
+ * of this process is where its verdict goes. */
+static struct run *cert_run;
+
+/* Called only when OpenSSL's verification (chain to --tls-ca, host name)
+ * failed: refuse, and keep the reason for the FAIL line. */
+static int cert_refused(const xmpp_tlscert_t *cert, const char *const errormsg)
+{
+	(void)cert;
+	if (cert_run != NULL)
+		snprintf(cert_run->cert_error, sizeof(cert_run->cert_error), "%s",
+			 errormsg != NULL ? errormsg : "(no reason)");
+	return 0;
+}
+
+/* --tls-ca may name a CA folder (hashed names, `openssl rehash`), as
+ * profanity's `/tls certpath set` takes one. */
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *tls_note(struct run *r)
+{
+	if (!xmpp_conn_is_secured(r->conn))
+		return "in plaintext";
+	return r->direct_tls ? "over direct TLS, certificate verified"
+			     : "over STARTTLS, certificate verified";
+}
+
 static void send_ping(struct run *r, const char *id, xmpp_handler cb)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(r->ctx, "get", id);
@@ -141,7 +181,8 @@ static int linger_done(xmpp_conn_t *conn, void *ud)
 	struct run *r = ud;
 
 	(void)conn;
-	finish(r, true, "send: %s -> %s delivered to the server, no error back", r->jid, r->to);
+	finish(r, true, "send: %s -> %s delivered to the server, no error back, %s", r->jid,
+	       r->to, tls_note(r));
 	return 0;
 }
 
@@ -155,8 +196,8 @@ static int ping_result(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		return 0;
 	}
 	if (r->mode == MODE_LOGIN)
-		finish(r, true, "login: %s with %s bound %s, server ping %.1f ms", r->jid, r->mech,
-		       xmpp_conn_get_bound_jid(conn), ms);
+		finish(r, true, "login: %s with %s bound %s, server ping %.1f ms, %s", r->jid,
+		       r->mech, xmpp_conn_get_bound_jid(conn), ms, tls_note(r));
 	else
 		xmpp_timed_handler_add(conn, linger_done, LINGER_MS, r);
 	return 0;
@@ -197,7 +238,8 @@ static void check_message(struct run *r, const char *type, const char *bare, con
 		finish(r, false, "body is \"%s\", expected \"%s\"", body ? body : "(none)",
 		       r->expect_body);
 	else
-		finish(r, true, "recv: %s got \"%s\" from %s (type %s)", r->jid, body, bare, type);
+		finish(r, true, "recv: %s got \"%s\" from %s (type %s), %s", r->jid, body, bare, type,
+		       tls_note(r));
 }
 
 static int message_handler(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
@@ -268,7 +310,9 @@ static void conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 	if (status != XMPP_CONN_DISCONNECT && status != XMPP_CONN_FAIL)
 		return;
 	r->disconnected = true;
-	if (r->expect_auth_fail && r->auth_failed && !r->session)
+	if (r->cert_error[0] != '\0')
+		finish(r, false, "the gateway's certificate was refused: %s", r->cert_error);
+	else if (r->expect_auth_fail && r->auth_failed && !r->session)
 		finish(r, true, "login: %s refused as expected (last mechanism tried %s)", r->jid,
 		       r->mech);
 	else if (r->auth_failed && !r->session)
@@ -286,7 +330,7 @@ static int usage(void)
 		"       strophe_client send JID PASSWORD TO BODY\n"
 		"       strophe_client recv JID PASSWORD --expect-from JID --expect-body TEXT"
 		" --ready FILE\n"
-		"options: --timeout SECONDS --host ADDR --port N -v\n");
+		"options: --timeout SECONDS --host ADDR --port N --tls-ca FILE [--direct-tls] -v\n");
 	return 2;
 }
 
@@ -297,6 +341,10 @@ static int parse_options(struct run *r, int argc, char **argv, int i)
 
 		if (strcmp(o, "-v") == 0) {
 			r->verbose = true;
+			continue;
+		}
+		if (strcmp(o, "--direct-tls") == 0) {
+			r->direct_tls = true;
 			continue;
 		}
 		if (strcmp(o, "--expect-auth-fail") == 0 && r->mode == MODE_LOGIN) {
@@ -313,6 +361,8 @@ static int parse_options(struct run *r, int argc, char **argv, int i)
 			r->ready = v;
 		else if (strcmp(o, "--host") == 0)
 			r->host = v;
+		else if (strcmp(o, "--tls-ca") == 0)
+			r->tls_ca = v;
 		else if (strcmp(o, "--port") == 0)
 			r->port = (unsigned short)strtoul(v, NULL, 10);
 		else if (strcmp(o, "--timeout") == 0)
@@ -323,6 +373,10 @@ static int parse_options(struct run *r, int argc, char **argv, int i)
 	}
 	if (r->mode == MODE_RECV && (!r->expect_from || !r->expect_body || !r->ready))
 		return -1;
+	if (r->direct_tls && r->tls_ca == NULL)
+		return -1;
+	if (r->port == 0)
+		r->port = r->direct_tls ? 5223 : 5222;
 	return r->timeout_s > 0 && r->port > 0 ? 0 : -1;
 }
 
@@ -374,7 +428,7 @@ static void run_loop(struct run *r)
 
 int main(int argc, char **argv)
 {
-	struct run r = { .host = "198.18.0.2", .port = 5222, .timeout_s = 20 };
+	struct run r = { .host = "198.18.0.2", .timeout_s = 20 };
 	xmpp_log_t log = { .handler = log_handler, .userdata = &r };
 
 	if (parse_args(&r, argc, argv) < 0)
@@ -386,9 +440,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "FAIL: libstrophe context\n");
 		return 1;
 	}
-	/* The gateway offers no STARTTLS yet; the flag makes libstrophe never
-	 * attempt it, as a user of this release must configure a client. */
-	xmpp_conn_set_flags(r.conn, XMPP_CONN_FLAG_DISABLE_TLS);
+	/* With a CA: TLS or nothing (no fallback to plaintext), the chain and
+	 * the domain's name checked by libstrophe's OpenSSL. */
+	if (r.tls_ca != NULL) {
+		cert_run = &r;
+		xmpp_conn_set_flags(r.conn, r.direct_tls ? XMPP_CONN_FLAG_LEGACY_SSL
+							 : XMPP_CONN_FLAG_MANDATORY_TLS);
+		if (is_dir(r.tls_ca))
+			xmpp_conn_set_capath(r.conn, r.tls_ca);
+		else
+			xmpp_conn_set_cafile(r.conn, r.tls_ca);
+		xmpp_conn_set_certfail_handler(r.conn, cert_refused);
+	} else {
+		xmpp_conn_set_flags(r.conn, XMPP_CONN_FLAG_DISABLE_TLS);
+	}
 	xmpp_conn_set_jid(r.conn, r.jid);
 	xmpp_conn_set_pass(r.conn, r.password);
 	if (xmpp_connect_client(r.conn, r.host, r.port, conn_handler, &r) != XMPP_EOK)

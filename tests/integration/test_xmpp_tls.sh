@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# STARTTLS on the c2s port (issue 16), with xmpp.tls=required: slixmpp logs
+# STARTTLS on the c2s port (issue 16), with the defaults (xmpp.tls=required): slixmpp logs
 # in over TLS verifying the run folder's development CA (scripts/tls-dev-ca.sh)
 # and switchboard.test's name; two clients chat over TLS (a 40,000-byte body:
 # several records each way); openssl s_client
@@ -9,7 +9,7 @@
 # <encryption-required/> and <policy-violation/>. Direct TLS (XEP-0368) on
 # port 5223: slixmpp logs in, s_client gets ALPN xmpp-client and features.
 IT_NAME=xtls
-export SB_EXTRA="xmpp.tls=required"
+IT_TLS_DEFAULTS=1
 . "$(dirname "$0")/lib.sh"
 ca="$SB_RUN/tls/ca.pem"
 

@@ -156,6 +156,9 @@ void h_init(struct h_conn *h)
 	sb_xml_init(&h->x);
 	sb_xml_limits_default(&h->lim);
 	assert_int_equal(sb_c2s_config_default(&h->env.cfg, H_DOMAIN, strlen(H_DOMAIN)), 0);
+	/* The harness speaks plaintext: test_c2s_tls.c sets its own policy. */
+	h->env.cfg.tls_policy = SB_C2S_TLS_OFF;
+	h->env.cfg.plain_without_tls = true;
 	memset(h->env.cfg.fake_secret, 7, sizeof(h->env.cfg.fake_secret));
 	h->env.out = h->out;
 	h->env.out_cap = sizeof(h->out);
