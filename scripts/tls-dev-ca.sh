@@ -10,6 +10,8 @@
 # a running client's trust survives a restart. Never for production.
 #
 # usage: tls-dev-ca.sh DIR [DOMAIN]     (DOMAIN defaults to switchboard.test)
+# SB_TLS_LEAF_DAYS [397]: the new certificate's lifetime (tests use a short
+# one to see the expiry warning).
 # Prints the CA file's path on its last line.
 set -euo pipefail
 
@@ -36,7 +38,8 @@ if ! valid "$dir/$domain.pem" || [ ! -s "$dir/$domain.key" ]; then
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$dir/$domain.key" -out "$dir/$domain.csr" -subj "/CN=$domain" 2>/dev/null
 	openssl x509 -req -in "$dir/$domain.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
-		-CAcreateserial -out "$dir/$domain.leaf" -days 397 -sha256 -extfile "$ext" 2>/dev/null
+		-CAcreateserial -out "$dir/$domain.leaf" -days "${SB_TLS_LEAF_DAYS:-397}" -sha256 \
+		-extfile "$ext" 2>/dev/null
 	cat "$dir/$domain.leaf" "$dir/ca.pem" > "$dir/$domain.pem"
 fi
 mkdir -p "$dir/trust"

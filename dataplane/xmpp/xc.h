@@ -156,7 +156,9 @@ struct sb_xc_worker {
 	struct sb_msg *ret_tail;
 	struct sb_xc_limits limits;
 	/* TLS (xc_tls.c): NULL server when xmpp.tls is off. */
-	struct sb_tls_server *tls_srv;   /* shared, read-only; built once in main.c */
+	struct sb_tls_server *tls_srv;   /* shared, read-only; our reference (new handshakes) */
+	struct sb_tls_server *tls_next;  /* a reloaded one, offered by the main lcore
+					  * (dataplane/tls_reload.c), taken on our turn */
 	struct rte_mempool *tls_pool;    /* struct sb_xc_tls, one per connection at most */
 	uint8_t *tls_buf;                /* SB_XC_TLS_BUF bytes */
 	uint8_t *tls_plain;              /* a delivered stanza gathered into one record */

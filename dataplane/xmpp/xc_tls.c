@@ -460,6 +460,18 @@ void sb_xc_tls_release(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 
 void sb_xc_tls_turn(struct sb_xc_worker *xw, uint64_t now_us)
 {
+	/* sbctl tls reload: new handshakes start on the new certificates;
+	 * handshakes in progress hold their own reference to the old ones.
+	 * Dropping ours may free them here, once per reload. */
+	if (__atomic_load_n(&xw->tls_next, __ATOMIC_RELAXED) != NULL) {
+		struct sb_tls_server *n = __atomic_exchange_n(&xw->tls_next, NULL,
+							      __ATOMIC_ACQUIRE);
+
+		if (n != NULL) {
+			sb_tls_server_put(xw->tls_srv);
+			xw->tls_srv = n;
+		}
+	}
 	/* Ticket key epochs follow the wall clock; one read a second. */
 	if (xw->tls_srv != NULL && now_us / 1000000 != xw->tls_clock_s) {
 		xw->tls_clock_s = now_us / 1000000;
