@@ -4,8 +4,8 @@
 # their streams; the certificate file is replaced by a new one (another
 # serial, 5 days to live) and `sbctl tls reload` swaps it in every worker:
 # a new connection is served the new serial and still verifies with the
-# development CA, `sbctl status` shows 4-5 days to expiry and the dataplane
-# logs the expiry warning, and the two old sessions keep exchanging
+# development CA, `sbctl status` and telemetry's /sb/tls show 4-5 days to
+# expiry and the dataplane logs the expiry warning, and the two old sessions keep exchanging
 # messages on the same streams. A key file that no longer loads is refused
 # with its reason, counted, and the certificate in use stays.
 IT_NAME=xtlsrl
@@ -60,6 +60,8 @@ days1=$(it_counter tls_cert_days_left)
 [ "$(it_counter tls_reloads)" = 1 ] || it_fail "tls_reloads is $(it_counter tls_reloads), expected 1"
 grep -q "sb.tls: the certificate of switchboard.test expires in $days1 days" "$SB_RUN/dataplane.log" ||
 	it_fail "no expiry warning in the dataplane log"
+tel=$(echo /sb/tls | timeout 10 dpdk-telemetry.py -f "$SB_PREFIX" 2>/dev/null | tail -1)
+echo "$tel" | grep -q "\"cert_days_left\": $days1" || it_fail "telemetry /sb/tls lacks cert_days_left $days1: $tel"
 
 it_step "the sessions from before the reload keep exchanging messages"
 touch "$go"
