@@ -11,7 +11,7 @@ packages=(
 	libssl-dev liburcu-dev libcmocka-dev libnuma-dev liblmdb-dev libexpat1-dev
 	libidn2-dev libicu-dev
 	# tests and demo
-	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev python3-scapy nftables
+	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev python3-scapy nftables python3-openssl
 	openssl # the development CA of make run (scripts/tls-dev-ca.sh)
 )
 
