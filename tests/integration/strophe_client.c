@@ -18,6 +18,11 @@
  *   send  JID PASSWORD TO BODY                log in, send one chat message,
  *                                             ping the server, wait briefly for
  *                                             an error bounce, disconnect
+ *   pings JID PASSWORD --count N [--interval-ms M]
+ *                                             log in, then N server pings one
+ *                                             after another, M ms apart (10):
+ *                                             round trips p50/p99/max in us
+ *                                             (a latency probe for perf/)
  *   recv  JID PASSWORD --expect-from JID --expect-body TEXT --ready FILE
  *                                             log in, send presence, write FILE
  *                                             once the server routes to us, wait
@@ -44,7 +49,9 @@
 #define CLOSE_WAIT_US 5000000ULL
 #define PING_NS "urn:xmpp:ping"
 
-enum mode { MODE_LOGIN, MODE_SEND, MODE_RECV, MODE_MAX };
+enum mode { MODE_LOGIN, MODE_SEND, MODE_RECV, MODE_PINGS, MODE_MAX };
+
+#define PINGS_MAX 100000u
 
 struct run {
 	enum mode mode;
@@ -54,6 +61,8 @@ struct run {
 	unsigned timeout_s;
 	bool expect_auth_fail, verbose, direct_tls;
 	char cert_error[160];   /* why the certificate was refused, if it was */
+	unsigned count, interval_ms, n_rtt; /* pings */
+	unsigned *rtt_us;
 	xmpp_ctx_t *ctx;
 	xmpp_conn_t *conn;
 	char mech[32];          /* the SASL mechanism libstrophe used */
@@ -186,6 +195,47 @@ static int linger_done(xmpp_conn_t *conn, void *ud)
 	return 0;
 }
 
+static int pings_next(xmpp_conn_t *conn, void *ud);
+
+static int cmp_u(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* pings: one round trip more; the next ping after the interval, or the
+ * percentiles once all are in. */
+static int pings_result(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	struct run *r = ud;
+	unsigned n;
+
+	if (!iq_is_result(st)) {
+		finish(r, false, "server ping answered with type %s", xmpp_stanza_get_type(st));
+		return 0;
+	}
+	r->rtt_us[r->n_rtt++] = (unsigned)(now_us() - r->ping_sent_us);
+	if (r->n_rtt < r->count) {
+		xmpp_timed_handler_add(conn, pings_next, r->interval_ms, r);
+		return 0;
+	}
+	n = r->n_rtt;
+	qsort(r->rtt_us, n, sizeof(r->rtt_us[0]), cmp_u);
+	finish(r, true, "pings: %u round trips %s: p50 %u us p99 %u us max %u us", n, tls_note(r),
+	       r->rtt_us[n / 2], r->rtt_us[(size_t)n * 99 / 100], r->rtt_us[n - 1]);
+	return 0;
+}
+
+static int pings_next(xmpp_conn_t *conn, void *ud)
+{
+	struct run *r = ud;
+
+	(void)conn;
+	send_ping(r, "sb-ping-n", pings_result);
+	return 0;
+}
+
 static int ping_result(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
 	struct run *r = ud;
@@ -275,6 +325,9 @@ static void session_start(struct run *r)
 	case MODE_LOGIN:
 		send_ping(r, "sb-ping-login", ping_result);
 		break;
+	case MODE_PINGS:
+		send_ping(r, "sb-ping-n", pings_result);
+		break;
 	case MODE_SEND:
 		send_chat(r, r->to, r->body, "sb-strophe-1");
 		/* Answered by the server after the message was taken in. */
@@ -328,6 +381,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: strophe_client login JID PASSWORD [--expect-auth-fail]\n"
 		"       strophe_client send JID PASSWORD TO BODY\n"
+		"       strophe_client pings JID PASSWORD --count N [--interval-ms M]\n"
 		"       strophe_client recv JID PASSWORD --expect-from JID --expect-body TEXT"
 		" --ready FILE\n"
 		"options: --timeout SECONDS --host ADDR --port N --tls-ca FILE [--direct-tls] -v\n");
@@ -361,6 +415,10 @@ static int parse_options(struct run *r, int argc, char **argv, int i)
 			r->ready = v;
 		else if (strcmp(o, "--host") == 0)
 			r->host = v;
+		else if (strcmp(o, "--count") == 0)
+			r->count = (unsigned)strtoul(v, NULL, 10);
+		else if (strcmp(o, "--interval-ms") == 0)
+			r->interval_ms = (unsigned)strtoul(v, NULL, 10);
 		else if (strcmp(o, "--tls-ca") == 0)
 			r->tls_ca = v;
 		else if (strcmp(o, "--port") == 0)
@@ -375,6 +433,8 @@ static int parse_options(struct run *r, int argc, char **argv, int i)
 		return -1;
 	if (r->direct_tls && r->tls_ca == NULL)
 		return -1;
+	if (r->mode == MODE_PINGS && (r->count == 0 || r->count > PINGS_MAX))
+		return -1;
 	if (r->port == 0)
 		r->port = r->direct_tls ? 5223 : 5222;
 	return r->timeout_s > 0 && r->port > 0 ? 0 : -1;
@@ -388,6 +448,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 		return -1;
 	if (strcmp(argv[1], "login") == 0)
 		r->mode = MODE_LOGIN;
+	else if (strcmp(argv[1], "pings") == 0)
+		r->mode = MODE_PINGS;
 	else if (strcmp(argv[1], "send") == 0)
 		r->mode = MODE_SEND;
 	else if (strcmp(argv[1], "recv") == 0)
@@ -428,7 +490,9 @@ static void run_loop(struct run *r)
 
 int main(int argc, char **argv)
 {
-	struct run r = { .host = "198.18.0.2", .timeout_s = 20 };
+	static unsigned rtt_us[PINGS_MAX];
+	struct run r = { .host = "198.18.0.2", .timeout_s = 20, .interval_ms = 10,
+			 .rtt_us = rtt_us };
 	xmpp_log_t log = { .handler = log_handler, .userdata = &r };
 
 	if (parse_args(&r, argc, argv) < 0)
