@@ -7,7 +7,10 @@
 # development CA, `sbctl status` and telemetry's /sb/tls show 4-5 days to
 # expiry and the dataplane logs the expiry warning, and the two old sessions keep exchanging
 # messages on the same streams. A key file that no longer loads is refused
-# with its reason, counted, and the certificate in use stays.
+# with its reason, counted, and the certificate in use stays. Then, swapped
+# in the same way, an expired certificate and one for another name are
+# reported as such by a verifying client (libstrophe), and the expired one
+# shows negative days to expiry and an EXPIRED warning.
 IT_NAME=xtlsrl
 IT_TLS_DEFAULTS=1
 . "$(dirname "$0")/lib.sh"
@@ -80,5 +83,34 @@ echo "$out" | grep -q "certificates in use stay" || it_fail "no reason given: $o
 cp "$SB_RUN/key.good" "$key"
 it_xmpp --tls-ca "$ca" login alice@switchboard.test secret-a SCRAM-SHA-256 ||
 	it_fail "login over TLS after the failed reload"
+
+# strophe_refused REASON: a verifying libstrophe client refuses the
+# certificate now served, for REASON (OpenSSL's verify error).
+strophe_refused() {
+	local out
+	if out=$(ip netns exec "$SB_NS" "$SB_BUILD/tests/integration/strophe_client" login \
+		alice@switchboard.test secret-a --tls-ca "$ca" --host "$SB_GW_IP" --timeout 20 2>&1); then
+		it_fail "the certificate was accepted: $out"
+	fi
+	echo "$out"
+	echo "$out" | grep -q "certificate was refused: $1" || it_fail "not refused for '$1': $out"
+}
+
+it_step "an expired certificate: a verifying client says so; days to expiry negative, warned"
+rm -f "$leaf"
+SB_TLS_LEAF_DAYS=-1 "$top/scripts/tls-dev-ca.sh" "$SB_RUN/tls" >/dev/null
+$SBCTL tls reload >/dev/null || it_fail "reload of the expired certificate"
+[ "$(it_counter tls_cert_days_left)" -lt 0 ] ||
+	it_fail "tls_cert_days_left is $(it_counter tls_cert_days_left) for an expired certificate"
+grep -q "sb.tls: the certificate of switchboard.test EXPIRED" "$SB_RUN/dataplane.log" ||
+	it_fail "no EXPIRED warning in the dataplane log"
+strophe_refused "certificate has expired"
+
+it_step "a certificate for another name: a verifying client reports the mismatch"
+"$top/scripts/tls-dev-ca.sh" "$SB_RUN/tls" other.test >/dev/null
+cp "$SB_RUN/tls/other.test.pem" "$leaf"
+cp "$SB_RUN/tls/other.test.key" "$key"
+$SBCTL tls reload >/dev/null || it_fail "reload of the other name's certificate"
+strophe_refused "hostname mismatch"
 $SBCTL tls status
 echo "PASS"
