@@ -37,10 +37,8 @@ static void put_sasl(struct sb_c2s_env *env, const char *name, const uint8_t *da
 	c2s_puts(env, ">");
 }
 
-/* RFC 6120 §6.4.5: <failure/> with a condition of §6.5; every failure
- * (aborts included) counts towards max_auth_attempts, after which the
- * stream is closed with <policy-violation/> (§6.4.5 allows a configurable
- * number of retries). */
+/* RFC 6120 §6.4.5: <failure/> with a condition of §6.5, the exchange
+ * ended; not counted as an auth failure (see fail()). */
 static void refuse(struct sb_c2s *c, struct sb_c2s_env *env, const char *cond,
 		   enum sb_c2s_ctr ctr)
 {
@@ -52,6 +50,10 @@ static void refuse(struct sb_c2s *c, struct sb_c2s_env *env, const char *cond,
 	c2s_puts(env, "/></failure>");
 }
 
+/* RFC 6120 §6.4.5: <failure/> with a condition of §6.5; every failure
+ * (aborts included) counts towards max_auth_attempts, after which the
+ * stream is closed with <policy-violation/> (§6.4.5 allows a configurable
+ * number of retries). */
 static enum sb_c2s_action fail(struct sb_c2s *c, struct sb_c2s_env *env, const char *cond,
 			       enum sb_c2s_ctr ctr)
 {
