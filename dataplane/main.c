@@ -4,7 +4,7 @@
  * --no-pci unless a PCI device is configured, creates what sb-control
  * attaches to (shared.c), brings up the port, launches one worker loop per
  * worker lcore, and keeps the main lcore for slow duties: publishing link
- * state and answering telemetry. It runs whether or not sb-control does.
+ * state, answering telemetry, reloading TLS certificates (tls_reload.c). It runs whether or not sb-control does.
  */
 #include <errno.h>
 #include <signal.h>
@@ -39,6 +39,7 @@
 #include "shared.h"
 #include "tcp/conn.h"
 #include "telemetry.h"
+#include "tls_reload.h"
 #include "wdog.h"
 #include "xmpp/xc.h"
 #include "worker.h"
@@ -117,7 +118,7 @@ static void dp_listen(struct sb_tcp_worker *t, uint64_t port, const struct sb_ap
 
 /* A worker's TCP state: table, pools, wheel, listeners. Logs what failed. */
 static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool csum_offload,
-		       struct sb_tls_server *tls_srv)
+		       struct sb_dp_tls *dtls)
 {
 	struct sb_tcp_cfg tc;
 	struct sb_tcp_worker *t;
@@ -147,14 +148,15 @@ static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool cs
 	if (cfg->xmpp_c2s_port != 0) {
 		struct sb_xc_worker *xw;
 
-		rc = sb_xc_worker_init(w, cfg, tls_srv, &xw);
+		rc = sb_xc_worker_init(w, cfg, dtls->srv, &xw);
 		if (rc < 0) {
 			SB_LOG(main, ERR, "worker %u XMPP state (domain '%s'): %s", w->index,
 			       cfg->xmpp_domain, strerror(-rc));
 			return rc;
 		}
 		dp_listen(t, cfg->xmpp_c2s_port, &sb_xc_app, xw);
-		if (tls_srv != NULL && cfg->tls_direct_port != 0)
+		sb_dp_tls_add_worker(dtls, xw);
+		if (dtls->srv != NULL && cfg->tls_direct_port != 0)
 			dp_listen(t, cfg->tls_direct_port, &sb_xc_app_direct, xw);
 	}
 	return 0;
@@ -186,12 +188,13 @@ static void dp_progress(const struct sb_worker *workers, unsigned n, uint64_t *t
 			   __atomic_load_n(&workers[i].ctr[SB_DP_CTR_loop_idle], __ATOMIC_RELAXED);
 }
 
-/* The main lcore's slow loop: our liveness stamp and the verdict on
- * sb-control's every 100 ms, port state every second, and systemd's
- * watchdog while every worker loop turns (lib/wdog). Sleeping is right
- * here: nothing on this lcore is latency-bound. */
+/* The main lcore's slow loop: our liveness stamp, the verdict on
+ * sb-control's and TLS reload requests every 100 ms, port state every
+ * second, and systemd's watchdog while every worker loop turns (lib/wdog).
+ * Sleeping is right here: nothing on this lcore is latency-bound. */
 static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t port,
-			 const struct sb_worker *workers, unsigned n_workers)
+			 struct sb_dp_tls *dtls, const struct sb_worker *workers,
+			 unsigned n_workers)
 {
 	const struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
 	uint64_t ms_hz = rte_get_tsc_hz() / 1000, usec = 0;
@@ -215,6 +218,7 @@ static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t p
 		else if (wd.withheld != withheld) /* at most once per interval */
 			SB_LOG(main, WARNING, "worker %u's loop stood still: watchdog ping withheld",
 			       wd.last_stuck);
+		sb_dp_tls_tick(dtls, shm, time(NULL));
 		nanosleep(&tick, NULL);
 	}
 }
@@ -228,6 +232,7 @@ int main(int argc, char **argv)
 	struct sb_worker *workers;
 	struct rte_mempool *pkt_pool;
 	unsigned n_workers = 0, lcore, idx = 0;
+	static struct sb_dp_tls dtls;
 	struct sb_tls_server *tls_srv = NULL;
 	bool tx_csum = false;
 	uint16_t port;
@@ -293,6 +298,7 @@ int main(int argc, char **argv)
 			goto fail;
 		}
 	}
+	sb_dp_tls_init(&dtls, &cfg, tls_srv, sh.shm);
 	workers = rte_zmalloc("sb_workers", sizeof(*workers) * n_workers, RTE_CACHE_LINE_SIZE);
 	if (workers == NULL) {
 		SB_LOG(main, ERR, "out of memory for %u workers", n_workers);
@@ -300,7 +306,7 @@ int main(int argc, char **argv)
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		dp_worker_init(&workers[idx], idx, lcore, port, &cfg, &sh, pkt_pool);
-		if (dp_tcp_init(&workers[idx], &cfg, tx_csum, tls_srv) < 0)
+		if (dp_tcp_init(&workers[idx], &cfg, tx_csum, &dtls) < 0)
 			goto fail;
 		if (sb_impair_create(&workers[idx], &cfg) < 0) {
 			SB_LOG(main, ERR, "worker %u: no memory for the impairment lines", idx);
@@ -328,7 +334,7 @@ int main(int argc, char **argv)
 	sb_ctl_watch_init(&watch, &sh, n_workers, cfg.control_stall_ms);
 	sd_notifyf(0, "READY=1\nSTATUS=sb-dataplane: %u workers, port %u\nMAINPID=%d", n_workers,
 		   port, (int)getpid());
-	dp_main_loop(sh.shm, &watch, port, workers, n_workers);
+	dp_main_loop(sh.shm, &watch, port, &dtls, workers, n_workers);
 
 	sd_notify(0, "STOPPING=1\nSTATUS=sb-dataplane: stopping");
 	SB_LOG(main, INFO, "stopping");

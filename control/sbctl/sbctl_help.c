@@ -29,6 +29,10 @@ const struct sbctl_cmd sbctl_cmds[] = {
 	{ "offline show", "USER [MAX]", "show them" },
 	{ "offline purge", "USER", "delete them" },
 	{ "store stats", "", "records and bytes by kind" },
+	{ "tls reload", "",
+	  "re-read certificates and keys, swap them in every worker\n"
+	  "(no restart, no session dropped)" },
+	{ "tls status", "", "certificates in use, smallest days to expiry" },
 	{ "config check", "FILE",
 	  "check a configuration file without sb-control: every error as\n"
 	  "FILE:LINE: message, exit 1 if any" },
