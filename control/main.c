@@ -127,6 +127,10 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			.offline_quota = (uint32_t)cfg->im_offline_quota,
 			.commit_tsc = cfg->im_offline_commit_us * rte_get_tsc_hz() / 1000000u,
 			.commit_batch = (uint32_t)cfg->im_offline_commit_batch,
+			.block_max_items = (uint32_t)cfg->im_block_max_items,
+			.vcard_max_bytes = (uint32_t)cfg->im_vcard_max_bytes,
+			.private_max_bytes = (uint32_t)cfg->im_private_max_bytes,
+			.private_max_items = (uint32_t)cfg->im_private_max_items,
 		};
 
 		rc = sb_im_init(&r->im, &lim, cfg->xmpp_max_stanza_bytes);

@@ -97,6 +97,7 @@ static void pres_broadcast(struct sb_shard *sh, const struct sb_session *s, cons
 		SB_IM_INC(im, store_errors);
 		sb_roster_init(&r);
 	}
+	im_block_filter_roster(sh, s->jid, s->bare_len, &r); /* XEP-0191 */
 	/* One message per shard holding contacts, one per worker there. */
 	im_broadcast_contacts(sh, s, &r, type, b, n);
 	{

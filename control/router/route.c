@@ -172,6 +172,8 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 		}
 		sb_session_free(old);
 	}
+	if (rc == 0)
+		sb_im_user_bound(sh, j->jid, j->bare_len);
 	if (rc < 0) {
 		SB_ROUTE_INC(r, binds_refused);
 	} else if (m->flags & SB_MSG_F_REPLAY) {
@@ -211,9 +213,11 @@ void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m)
 	if (j == NULL)
 		SB_ROUTE_INC(r, malformed);
 	else if (sb_session_unbind(&r->sessions, j->jid, j->len, j->bare_len, m->conn,
-				   m->conn_gen) == 0)
+				   m->conn_gen) == 0) {
 		SB_ROUTE_INC(r, unbinds);
-	else
+		if (sb_session_user_find(&r->sessions, j->jid, j->bare_len) == NULL)
+			sb_im_user_gone(sh, j->jid, j->bare_len);
+	} else
 		SB_ROUTE_INC(r, unbind_unknown);
 	sb_msg_free_chain(m, &r->pool);
 }

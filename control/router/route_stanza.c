@@ -54,6 +54,12 @@ static const char *const kind_names[SB_STANZA_KIND_MAX] = {
 void sb_router_error(struct sb_shard *sh, const struct sb_route_in *in,
 		     const char *etype, const char *cond, enum sb_route_ctr c)
 {
+	sb_router_error_app(sh, in, etype, cond, NULL, c);
+}
+
+void sb_router_error_app(struct sb_shard *sh, const struct sb_route_in *in, const char *etype,
+			 const char *cond, const char *app, enum sb_route_ctr c)
+{
 	struct sb_router *r = &sh->router;
 	char *body = r->err_body;
 	const char *from = in->st.to_len ? in->to : r->domain;
@@ -69,6 +75,7 @@ void sb_router_error(struct sb_shard *sh, const struct sb_route_in *in,
 		.id_len = in->st.id_len,
 		.type = etype,
 		.condition = cond,
+		.app = app,
 	};
 	struct sb_msg *e;
 	int n;
@@ -240,6 +247,8 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 				SB_ROUTE_CTR_err_remote);
 		goto free;
 	}
+	if (sb_im_block_route(sh, m, in))
+		return; /* XEP-0191: a block list of the sender or the recipient */
 	if (in->st.kind == SB_STANZA_PRESENCE && route_is_sub(in->st.type)) {
 		sb_im_presence_sub(sh, m, in);
 		return;
