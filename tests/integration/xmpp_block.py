@@ -22,7 +22,8 @@ script.
   vcard   A PWA B PWB MAX  A sets and gets its vCard, B gets A's, B's own is
                            empty, one over MAX bytes is not-acceptable,
                            setting A's from B is forbidden, an unknown
-                           account is service-unavailable
+                           account is service-unavailable; the domain's
+                           disco#info names blocking, vcard-temp, private
   private A PWA B MAXB MAXN  store, get, an unknown namespace echoed empty,
                            reserved and missing namespaces not-acceptable,
                            over MAXB not-acceptable, past MAXN namespaces
@@ -297,9 +298,14 @@ async def mode_vcard(a):
                        a.a, "setting another user's vCard")
     await expect_error(cb, "<vCard xmlns='vcard-temp'/>", "service-unavailable", "get",
                        "nobody@" + DOMAIN, "an unknown account")
+    info = await ca["xep_0030"].get_info(jid=DOMAIN, timeout=10)
+    feats = set(info["disco_info"]["features"])
+    for f in (NS_BLOCK, "vcard-temp", "jabber:iq:private"):
+        if f not in feats:
+            fail("the domain's disco#info lacks %s: %s" % (f, sorted(feats)))
     ca.disconnect()
     cb.disconnect()
-    print("vcard: set, get own and another's, empty, limit, forbidden, unknown")
+    print("vcard: set, get own and another's, empty, limit, forbidden, unknown; disco features")
 
 
 async def mode_private(a):
