@@ -58,6 +58,7 @@ enum sb_im_xop {
 	SB_IM_X_OUTBOUND,     /* a subscription stanza of a user of the receiving shard */
 	SB_IM_X_BROADCAST,    /* a presence for a list of the receiving shard's users */
 	SB_IM_X_BLOCKSYNC,    /* an online user's block list, replicated (im_block.c) */
+	SB_IM_X_DIRECTED,     /* a directed presence of a user of the receiving shard */
 };
 
 struct sb_im_xslot {
@@ -156,6 +157,10 @@ void sb_im_user_gone(struct sb_shard *sh, const char *bare, size_t len);
 /* A stanza from the dataplane with a local recipient: true when a block
  * list stops it (answered or dropped; m consumed). */
 bool sb_im_block_route(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+
+/* Directed presence (not a subscription type) from the dataplane to a
+ * local JID: remembered on the sender's session, then delivered. Owns m. */
+void sb_im_presence_directed(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
 
 /* Offline commit now (shutdown, tests). */
 void sb_im_offline_commit(struct sb_shard *sh);

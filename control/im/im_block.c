@@ -403,9 +403,7 @@ static void block_push(struct sb_shard *sh, const char *bare, size_t len, const 
 	}
 }
 
-/* A presence from session s to jid, built in obuf, as inbound on jid's
- * shard. */
-static void pres_from(struct sb_shard *sh, const struct sb_session *s, const char *jid,
+void im_pres_from(struct sb_shard *sh, const struct sb_session *s, const char *jid,
 		      size_t jlen, uint8_t type, const char *body, size_t blen)
 {
 	struct sb_im *im = &sh->router.im;
@@ -460,14 +458,14 @@ static void block_presence(struct sb_shard *sh, const char *bare, size_t len,
 			if (!s->available)
 				continue;
 			if (from && blocked)
-				pres_from(sh, s, jid, jl, SB_STYPE_UNAVAILABLE, NULL, 0);
+				im_pres_from(sh, s, jid, jl, SB_STYPE_UNAVAILABLE, NULL, 0);
 			else if (from && s->pres != NULL)
-				pres_from(sh, s, jid, jl, SB_STYPE_NONE, s->pres, s->pres_len);
+				im_pres_from(sh, s, jid, jl, SB_STYPE_NONE, s->pres, s->pres_len);
 		}
 		if (to && !blocked) {
 			for (struct sb_session *s = u->res; s != NULL; s = s->next) {
 				if (s->available) {
-					pres_from(sh, s, jid, jl, SB_STYPE_PROBE, NULL, 0);
+					im_pres_from(sh, s, jid, jl, SB_STYPE_PROBE, NULL, 0);
 					break;
 				}
 			}

@@ -129,6 +129,8 @@ static void im_dispatch(struct sb_shard *sh, struct sb_msg *m, uint32_t op)
 		im_broadcast_in(sh, m);
 	else if (op == SB_IM_X_BLOCKSYNC)
 		im_block_sync_in(sh, m);
+	else if (op == SB_IM_X_DIRECTED)
+		im_directed_in(sh, m);
 	else
 		sb_im_inbound(sh, m);
 }

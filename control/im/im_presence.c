@@ -185,6 +185,7 @@ void sb_im_presence_own(struct sb_shard *sh, struct sb_msg *m, const struct sb_r
 			SB_IM_INC(im, presence_unavailable);
 			pres_broadcast(sh, s, im->buf, (size_t)n, SB_STYPE_UNAVAILABLE, NULL, false);
 		}
+		im_directed_gone(sh, s, NULL); /* RFC 6121 §4.6.3 */
 		s->available = false;
 		free(s->pres);
 		s->pres = NULL;
@@ -219,6 +220,7 @@ void sb_im_session_gone(struct sb_shard *sh, struct sb_session *s)
 	struct sb_im *im = &sh->router.im;
 	struct imx_out o = { .p = im->buf, .cap = im->buf_cap };
 
+	im_directed_gone(sh, s, NULL); /* RFC 6121 §4.6.3 */
 	if (!s->available)
 		return;
 	SB_IM_INC(im, presence_unavailable);

@@ -98,6 +98,11 @@ void im_disco_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in
  * (true, m not consumed) or not one. */
 bool im_block_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
 		 const struct imx_el *child);
+/* A presence from session s to jid as inbound on jid's shard (built in
+ * obuf): body (s's presence bytes, to inserted), or with body NULL an
+ * empty one of type (unavailable or probe). */
+void im_pres_from(struct sb_shard *sh, const struct sb_session *s, const char *jid, size_t jlen,
+		  uint8_t type, const char *body, size_t blen);
 /* The receiving end of SB_IM_X_BLOCKSYNC. */
 void im_block_sync_in(struct sb_shard *sh, struct sb_msg *m);
 /* Inbound (recipient in->to, a user of this shard): whether its block
@@ -110,6 +115,13 @@ bool im_block_online(struct sb_shard *sh, const char *user, size_t ulen, const c
  * for a broadcast, never saved): no presence, no probes to them. */
 void im_block_filter_roster(struct sb_shard *sh, const char *bare, size_t len,
 			    struct sb_roster *r);
+
+/* im_directed.c */
+/* The receiving end of SB_IM_X_DIRECTED (the sender's shard). */
+void im_directed_in(struct sb_shard *sh, struct sb_msg *m);
+/* Session s goes unavailable: unavailable to the JIDs it sent directed
+ * presence that the broadcast (roster r, as filtered) did not reach. */
+void im_directed_gone(struct sb_shard *sh, struct sb_session *s, const struct sb_roster *r);
 
 /* im_vcard.c, im_private.c: handled (true, m not consumed) or not one.
  * own: the iq has no to or names the sender's bare JID. */

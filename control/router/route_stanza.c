@@ -205,13 +205,13 @@ static bool route_is_sub(uint8_t type)
 }
 
 /* Presence to a local JID that is not a subscription stanza: directed
- * presence (RFC 6121 §4.6), delivered to the full JID's session or to
- * every available resource of the bare JID (§8.5.2.1.1 for presence). */
+ * presence (RFC 6121 §4.6), remembered on the sender's session (its
+ * shard), then delivered to the full JID's session or to every available
+ * resource of the bare JID (§8.5.2.1.1 for presence). */
 static void route_presence(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)
 {
 	SB_IM_INC(&sh->router.im, presence_directed);
-	sb_im_send_inbound(sh, m);
-	(void)in;
+	sb_im_presence_directed(sh, m, in);
 }
 
 void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
@@ -253,6 +253,10 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 		sb_im_presence_sub(sh, m, in);
 		return;
 	}
+	if (in->st.kind == SB_STANZA_PRESENCE) {
+		route_presence(sh, m, in);
+		return;
+	}
 	if (in->st.to_len > in->st.to_bare_len) {
 		s = sb_session_find(&r->sessions, in->to, in->st.to_len, in->st.to_bare_len);
 		if (s != NULL && !route_returned_by(m, s)) {
@@ -264,10 +268,6 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 	} else if (in->st.kind == SB_STANZA_IQ) {
 		/* To the domain or an account: the server answers. */
 		sb_im_iq(sh, m, in);
-		return;
-	}
-	if (in->st.kind == SB_STANZA_PRESENCE) {
-		route_presence(sh, m, in);
 		return;
 	}
 	u = sb_session_user_find(&r->sessions, in->to, in->st.to_bare_len);

@@ -7,6 +7,7 @@
 # replicated there) and the check is repeated with a pair on one shard.
 # Blocking is checked both ways for message, iq and presence, with pushes
 # to two resources; an offline blocker's messages are refused, not stored.
+# Directed presence recipients get unavailable when the session goes.
 IT_NAME=xbl
 export SB_EXTRA="control.shards=2 im.vcard_max_bytes=2048 im.private_max_bytes=1024 im.private_max_items=4"
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +51,10 @@ done
 [ "$(it_route_counter blocked_out)" -ge 4 ] || it_fail "blocked_out not counted"
 [ "$(it_route_counter blocked_in)" -ge 6 ] || it_fail "blocked_in not counted"
 [ "$(it_route_counter block_synced)" -ge 1 ] || it_fail "no block list was replicated"
+
+it_step "directed presence: unavailable when the session goes (RFC 6121 §4.6.3)"
+py xmpp_block.py directed grace@$D pw-grace heidi@$D pw-heidi || it_fail "directed"
+[ "$(it_route_counter directed_unavailable)" -ge 1 ] || it_fail "directed_unavailable not counted"
 
 it_step "vCard"
 py xmpp_block.py vcard carol@$D pw-carol dave@$D pw-dave 2048 || it_fail "vcard"

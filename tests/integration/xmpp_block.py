@@ -19,6 +19,11 @@ script.
   offline-blocked B PWB A  (A offline, blocking B) B's message to A gets
                            service-unavailable and is not stored
   unblock-all A PWA        A's list emptied
+  directed A PWA B PWB    A and B without subscription: A's two resources
+                           send B directed presence, one then unavailable;
+                           the other's connection is aborted: B gets
+                           unavailable from it, and nothing more when the
+                           first one disconnects (RFC 6121 §4.6.3)
   vcard   A PWA B PWB MAX  A sets and gets its vCard, B gets A's, B's own is
                            empty, one over MAX bytes is not-acceptable,
                            setting A's from B is forbidden, an unknown
@@ -344,6 +349,29 @@ async def mode_private(a):
     print("private: set, get, echo, reserved, limits, forbidden")
 
 
+async def mode_directed(a):
+    cb = await bonline(a.b + "/rd", a.pwb)
+    c1 = await bonline(a.a + "/d1", a.pwa)
+    c2 = await bonline(a.a + "/d2", a.pwa)
+    await asyncio.sleep(0.5)
+    await drain(cb.presences)
+    # No subscription between A and B: only directed presence reaches B.
+    c1.send_presence(pto=a.b + "/rd", pstatus="directed")
+    await pres_from(cb, a.a, "available", 1, "directed presence from d1")
+    c2.send_presence(pto=a.b + "/rd")
+    await pres_from(cb, a.a, "available", 1, "directed presence from d2")
+    c2.send_presence(pto=a.b + "/rd", ptype="unavailable")
+    await pres_from(cb, a.a, "unavailable", 1, "directed unavailable from d2")
+    c1.transport.abort()   # the connection goes without unavailable
+    p = await get(cb.presences, "unavailable for d1's directed presence", 10)
+    if str(p["from"]) != a.a + "/d1" or p["type"] != "unavailable":
+        fail("after d1's connection went B got %s" % p)
+    c2.disconnect()        # d2 said unavailable already: nothing more
+    await no_pres_from(cb, a.a, "d2 had sent unavailable", 2.0)
+    cb.disconnect()
+    print("directed: unavailable to directed presence recipients when the session goes, once")
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
@@ -352,6 +380,8 @@ def main():
     s = sub.add_parser("offline-blocked")
     s.add_argument("b"); s.add_argument("pwb"); s.add_argument("a")
     s = sub.add_parser("unblock-all"); s.add_argument("a"); s.add_argument("pwa")
+    s = sub.add_parser("directed")
+    s.add_argument("a"); s.add_argument("pwa"); s.add_argument("b"); s.add_argument("pwb")
     s = sub.add_parser("vcard")
     s.add_argument("a"); s.add_argument("pwa"); s.add_argument("b"); s.add_argument("pwb")
     s.add_argument("max", type=int)
@@ -359,7 +389,7 @@ def main():
     s.add_argument("maxb", type=int); s.add_argument("maxn", type=int)
     a = p.parse_args()
     fn = {"block": mode_block, "offline-blocked": mode_offline_blocked,
-          "unblock-all": mode_unblock_all, "vcard": mode_vcard, "private": mode_private}[a.mode]
+          "unblock-all": mode_unblock_all, "directed": mode_directed, "vcard": mode_vcard, "private": mode_private}[a.mode]
     try:
         asyncio.get_event_loop().run_until_complete(asyncio.wait_for(fn(a), 120))
     except asyncio.TimeoutError:
