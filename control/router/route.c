@@ -25,6 +25,7 @@
 #include <rte_ring.h>
 
 #include "fifo.h"
+#include "component/component.h"
 #include "router.h"
 #include "shard.h"
 
@@ -70,6 +71,8 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	struct sb_router *r = &sh->router;
 	struct sb_route_backlog *b;
 
+	if (w == SB_COMP_WORKER)
+		return sb_comp_deliver(sh, m); /* an answer to an external component */
 	if (w >= sh->n_workers) {
 		SB_ROUTE_INC(r, malformed);
 		sb_msg_free_chain(m, &r->pool);

@@ -13,6 +13,7 @@
 
 #include <rte_common.h>
 
+#include "component/component.h"
 #include "router.h"
 #include "shard.h"
 #include "xmpp_error.h"
@@ -80,7 +81,7 @@ void sb_router_error_app(struct sb_shard *sh, const struct sb_route_in *in, cons
 	struct sb_msg *e;
 	int n;
 
-	if (in->st.from_worker >= sh->n_workers) {
+	if (in->st.from_worker >= sh->n_workers && in->st.from_worker != SB_COMP_WORKER) {
 		SB_ROUTE_INC(r, malformed); /* names no worker: nowhere to answer */
 		return;
 	}
@@ -243,6 +244,8 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 		goto free;
 	}
 	if (!route_local(r, in)) {
+		if (sb_comp_route(sh, m, in))
+			return; /* to an external component (XEP-0114) */
 		sb_router_error(sh, in, "cancel", "remote-server-not-found",
 				SB_ROUTE_CTR_err_remote);
 		goto free;

@@ -84,6 +84,11 @@ struct sb_router {
 	struct cds_wfcq_tail kick_tail;
 	struct sb_kick_job *kick_held;   /* a request waiting for pool room */
 	uint32_t kick_pending;           /* atomic: posted, not yet done */
+	/* External components (control/component): their configuration and
+	 * queues, and the stanzas they sent this shard (the thread posts). */
+	struct sb_comps *comps;
+	struct cds_wfcq_head comp_head;
+	struct cds_wfcq_tail comp_tail;
 	/* The RFC 6121 core (control/im). */
 	struct sb_im im;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];
