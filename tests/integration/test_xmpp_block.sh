@@ -45,6 +45,7 @@ for b in $other $same; do
 	[ "$($SBCTL offline count alice@$D | awk '{ print $1 }')" -eq 0 ] ||
 		it_fail "a blocked sender's message was stored"
 	$SBCTL store stats | grep -q '^block items 1 ' || { $SBCTL store stats; it_fail "no block record"; }
+	$SBCTL block list alice | grep -qx "$b@$D" || { $SBCTL block list alice; it_fail "sbctl block list"; }
 	py xmpp_block.py unblock-all alice@$D pw-alice || it_fail "unblock-all"
 	$SBCTL store stats | grep -q '^block items 0 ' || { $SBCTL store stats; it_fail "block record left"; }
 done
