@@ -30,23 +30,63 @@ static struct sb_comp *comp_of(struct sb_comps *cs, const char *jid, size_t bare
 	return NULL;
 }
 
-/* Copy the bytes of m (at off, n) into c's queue; m is not consumed. */
-static int comp_queue(struct sb_comps *cs, struct sb_comp *c, const struct sb_msg *m, size_t off,
-		      size_t n)
+/* A queue entry for n bytes, or NULL when c's queue is full. */
+static struct sb_comp_out *comp_entry(struct sb_comps *cs, struct sb_comp *c, size_t n)
 {
 	struct sb_comp_out *o;
 
 	if (__atomic_load_n(&c->pending, __ATOMIC_RELAXED) >= cs->queue_max)
-		return -ENOBUFS;
+		return NULL;
 	o = malloc(sizeof(*o) + n);
-	if (o == NULL)
-		return -ENOMEM;
-	cds_wfcq_node_init(&o->node);
-	o->len = (uint32_t)n;
-	sb_msg_read(m, off, o->bytes, n);
+	if (o != NULL) {
+		cds_wfcq_node_init(&o->node);
+		o->len = (uint32_t)n;
+	}
+	return o;
+}
+
+static void comp_enqueue(struct sb_comp *c, struct sb_comp_out *o)
+{
 	__atomic_fetch_add(&c->pending, 1, __ATOMIC_RELAXED);
 	cds_wfcq_enqueue(&c->q_head, &c->q_tail, &o->node);
+}
+
+/* Copy the bytes of m (at off, n) into c's queue; m is not consumed. */
+static int comp_queue(struct sb_comps *cs, struct sb_comp *c, const struct sb_msg *m, size_t off,
+		      size_t n)
+{
+	struct sb_comp_out *o = comp_entry(cs, c, n);
+
+	if (o == NULL)
+		return -ENOBUFS;
+	sb_msg_read(m, off, o->bytes, n);
+	comp_enqueue(c, o);
 	return 0;
+}
+
+bool sb_comp_is(const struct sb_shard *sh, const char *jid, size_t bare_len)
+{
+	return comp_of(sh->router.comps, jid, bare_len) != NULL;
+}
+
+bool sb_comp_send(struct sb_shard *sh, const char *to, size_t to_bare_len, const void *bytes,
+		  size_t n)
+{
+	struct sb_router *r = &sh->router;
+	struct sb_comp *c = comp_of(r->comps, to, to_bare_len);
+	struct sb_comp_out *o;
+
+	if (c == NULL)
+		return false;
+	o = __atomic_load_n(&c->connected, __ATOMIC_ACQUIRE) ? comp_entry(r->comps, c, n) : NULL;
+	if (o == NULL) {
+		SB_IM_INC(&r->im, comp_queue_full);
+		return true;
+	}
+	memcpy(o->bytes, bytes, n);
+	comp_enqueue(c, o);
+	SB_IM_INC(&r->im, comp_routed);
+	return true;
 }
 
 bool sb_comp_route(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)

@@ -93,6 +93,13 @@ void sb_comps_stop(struct sb_comps *cs);
  * a configured component (queued, or answered when it is not connected;
  * m consumed). */
 bool sb_comp_route(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+/* Whether a JID (its bare part bare_len) is at a component's domain. */
+bool sb_comp_is(const struct sb_shard *sh, const char *jid, size_t bare_len);
+/* Stanza bytes the server makes for a JID at a component's domain: true
+ * when it is one (queued, or dropped and counted when it is not connected
+ * or its queue is full). */
+bool sb_comp_send(struct sb_shard *sh, const char *to, size_t to_bare_len, const void *bytes,
+		  size_t n);
 /* A DELIVER chain for SB_COMP_WORKER (an answer to a component's stanza):
  * queued to the component its to names; m consumed. */
 int sb_comp_deliver(struct sb_shard *sh, struct sb_msg *m);

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "component/component.h"
 #include "im_priv.h"
 #include "jid.h"
 #include "router.h"
@@ -287,6 +288,14 @@ void im_block_filter_roster(struct sb_shard *sh, const char *bare, size_t len,
 			r->items[i].flags |= SB_ROSTER_F_GONE;
 }
 
+static bool blk_local_domain(const struct sb_router *r, const struct sb_route_in *in)
+{
+	const char *at = memchr(in->to, '@', in->st.to_bare_len);
+
+	return at != NULL && (size_t)(in->to + in->st.to_bare_len - at - 1) == r->domain_len &&
+	       memcmp(at + 1, r->domain, r->domain_len) == 0;
+}
+
 bool sb_im_block_route(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)
 {
 	struct sb_router *r = &sh->router;
@@ -315,8 +324,9 @@ bool sb_im_block_route(struct sb_shard *sh, struct sb_msg *m, const struct sb_ro
 		goto stop;
 	}
 	/* §3.5: the recipient's list, against the sender. Offline, only what
-	 * would be stored or answered for the account reads it. */
-	if (!online && !request)
+	 * would be stored or answered for the account reads it; a recipient
+	 * at another domain (a component) has none here. */
+	if ((!online && !request) || !blk_local_domain(&sh->router, in))
 		return false;
 	if (!blocks_local(sh, in->to, in->st.to_bare_len, in->from, in->st.from_len))
 		return false;
@@ -419,7 +429,7 @@ void im_pres_from(struct sb_shard *sh, const struct sb_session *s, const char *j
 		imx_attr_put(&o, "to", jid, jlen);
 		imx_puts(&o, type == SB_STYPE_PROBE ? " type='probe'/>" : " type='unavailable'/>");
 	}
-	if (o.over)
+	if (o.over || sb_comp_send(sh, jid, slash ? (size_t)(slash - jid) : jlen, o.p, o.len))
 		return;
 	m = im_chain(sh, SB_MSG_STANZA, SB_STANZA_PRESENCE, type, jid, jlen,
 		     slash ? (size_t)(slash - jid) : jlen, s->jid, s->jid_len, s->bare_len, o.p,

@@ -10,12 +10,15 @@
  * sender's. So a directed presence crosses to the sender's shard first
  * (SB_IM_X_DIRECTED), is noted on the session there, and goes on to the
  * recipient as any inbound presence: one more ring hop for directed
- * presence only. At most IM_DIRECTED_MAX JIDs per session
+ * presence only (a directed presence to an external component's domain,
+ * a group chat join, takes the same way and ends in the component's
+ * queue). At most IM_DIRECTED_MAX JIDs per session
  * (`directed_full` past it: those get no unavailable).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "component/component.h"
 #include "im_priv.h"
 #include "router.h"
 #include "shard.h"
@@ -102,7 +105,8 @@ void im_directed_in(struct sb_shard *sh, struct sb_msg *m)
 	if (s != NULL && !(in->st.to_bare_len == in->st.from_bare_len &&
 			   memcmp(in->to, in->from, in->st.from_bare_len) == 0))
 		directed_note(&r->im, s, in->to, in->st.to_len, in->st.type == SB_STYPE_NONE);
-	sb_im_send_inbound(sh, m);
+	if (!sb_comp_route(sh, m, in)) /* to a component: queued there */
+		sb_im_send_inbound(sh, m);
 }
 
 void im_directed_gone(struct sb_shard *sh, struct sb_session *s, const struct sb_roster *r)

@@ -244,6 +244,16 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 		goto free;
 	}
 	if (!route_local(r, in)) {
+		if (sb_im_block_route(sh, m, in))
+			return; /* XEP-0191: the sender's block list */
+		if (in->st.kind == SB_STANZA_PRESENCE && !route_is_sub(in->st.type) &&
+		    in->st.from_worker != SB_COMP_WORKER &&
+		    sb_comp_is(sh, in->to, in->st.to_bare_len)) {
+			/* A user's directed presence to a component (a group
+			 * chat join): remembered, then to the component. */
+			route_presence(sh, m, in);
+			return;
+		}
 		if (sb_comp_route(sh, m, in))
 			return; /* to an external component (XEP-0114) */
 		sb_router_error(sh, in, "cancel", "remote-server-not-found",

@@ -5,7 +5,9 @@
 # exchanges messages with a user of the gateway (tests/integration/
 # xmpp_component.py): a wrong secret is not-authorized, an unknown domain
 # host-unknown; with no component connected a stanza to its domain gets
-# service-unavailable, before and after it is there.
+# service-unavailable, before and after it is there. A user's directed
+# presence to the component (a group chat join) is followed by unavailable
+# when the user's connection goes.
 IT_NAME=xcomp
 . "$(dirname "$0")/lib.sh"
 D=switchboard.test
@@ -48,6 +50,13 @@ for _ in $(seq 1 150); do [ -e "$ready" ] && break; sleep 0.2; done
 
 it_step "messages both ways, disco answered by the component"
 py_ns user alice@$D pw-alice $C || { cat "$SB_RUN/component.log"; it_fail "user"; }
+for _ in $(seq 1 50); do
+	grep -q "^unavailable alice@$D/rc\$" "$ready.presence" 2>/dev/null && break
+	sleep 0.2
+done
+grep -q "^available alice@$D/rc\$" "$ready.presence" || it_fail "the join did not reach the component"
+grep -q "^unavailable alice@$D/rc\$" "$ready.presence" ||
+	{ cat "$ready.presence"; it_fail "no unavailable to the component when the session went"; }
 [ "$(it_route_counter comp_routed)" -ge 3 ] || it_fail "comp_routed not counted"
 [ "$(it_route_counter comp_received)" -ge 3 ] || it_fail "comp_received not counted"
 

@@ -8,13 +8,18 @@ bounded in time and exits non-zero with one line saying what went wrong.
   component DOMAIN SECRET PORT READY  an echo component: each message to a
                            JID at DOMAIN is answered "echo: BODY"; the body
                            "hello" also gets a message from DOMAIN itself;
-                           READY is written once the handshake is done; runs
-                           until killed
+                           READY is written once the handshake is done, every
+                           presence it gets is appended to READY.presence;
+                           runs until killed
   bad-secret DOMAIN PORT   a raw handshake with a wrong secret gets
                            <not-authorized/>; an unknown domain host-unknown
   user A PW DOMAIN         A's message to echo@DOMAIN comes back from it;
                            the component's own message reaches A; disco#info
-                           of DOMAIN is answered by the component
+                           of DOMAIN is answered by the component; with
+                           DOMAIN blocked a message to it is not-acceptable;
+                           A joins
+                           room@DOMAIN with directed presence and its
+                           connection is aborted
   gone A PW DOMAIN         with no component connected: service-unavailable
 """
 import argparse
@@ -27,7 +32,7 @@ from slixmpp.componentxmpp import ComponentXMPP
 from slixmpp.exceptions import IqError
 
 from xmpp_im import fail, get
-from xmpp_block import bonline, err_of, msg
+from xmpp_block import NS_BLOCK, bonline, bpush, err_of, expect_result, msg
 
 import logging
 logging.basicConfig(level=logging.ERROR)
@@ -40,6 +45,12 @@ class Echo(ComponentXMPP):
         self.register_plugin("xep_0030")
         self.add_event_handler("session_start", self._start)
         self.add_event_handler("message", self._message)
+        self.add_event_handler("presence", self._presence)
+
+    def _presence(self, p):
+        # What the shell script checks: every presence that reached us.
+        with open(self.ready + ".presence", "a") as f:
+            f.write("%s %s\n" % (p["type"], p["from"]))
 
     def _start(self, event):
         with open(self.ready, "w") as f:
@@ -117,8 +128,23 @@ async def mode_user(a):
         fail("disco#info of the component: %s" % e.iq)
     if info["from"] != a.domain:
         fail("disco#info answered by %s" % info["from"])
-    c.disconnect()
-    print("user: messages both ways with the component, its disco#info")
+    # The component's domain blocked (XEP-0191): not-acceptable, then unblocked.
+    await expect_result(c, "<block xmlns='%s'><item jid='%s'/></block>" % (NS_BLOCK, a.domain),
+                        what="block the component")
+    await bpush(c, "block", [a.domain], "the component's domain")
+    c.send_message(mto="echo@" + a.domain, mbody="blocked", mtype="chat")
+    m = await msg(c, "the error for a message to a blocked component")
+    if m["type"] != "error" or err_of(m)[0] != "not-acceptable":
+        fail("to a blocked component: %s" % m)
+    await expect_result(c, "<unblock xmlns='%s'/>" % NS_BLOCK, what="unblock all")
+    await bpush(c, "unblock", [], "all")
+    # A group chat join: directed presence to the component, then the
+    # connection goes; the component must be told (RFC 6121 §4.6.3).
+    c.send_presence(pto="room@%s/al" % a.domain)
+    await asyncio.sleep(1.0)
+    c.transport.abort()
+    await asyncio.sleep(0.5)
+    print("user: messages both ways with the component, its disco#info, a join")
 
 
 async def mode_gone(a):
