@@ -60,6 +60,10 @@ grep -q "^unavailable alice@$D/rc\$" "$ready.presence" ||
 [ "$(it_route_counter comp_routed)" -ge 3 ] || it_fail "comp_routed not counted"
 [ "$(it_route_counter comp_received)" -ge 3 ] || it_fail "comp_received not counted"
 
+[ "$(it_route_counter comp_auth_failed)" -eq 1 ] || it_fail "comp_auth_failed is not 1"
+[ "$(it_route_counter comp_handshakes)" -eq 1 ] || it_fail "comp_handshakes is not 1"
+$SBCTL status | grep -q "^component $C connected 1 " || { $SBCTL status; it_fail "status: not connected"; }
+
 it_step "the component goes: service-unavailable again"
 comp_stop
 sleep 0.5
