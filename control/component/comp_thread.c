@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -41,6 +42,7 @@
 
 #define NS_ACCEPT "jabber:component:accept"
 #define OUT_HIGH (1u << 20) /* bytes waiting for the socket before the queue is left alone */
+#define HANDSHAKE_MS 10000u /* a connection not authenticated by then is closed */
 
 struct comp_conn {
 	int fd;
@@ -48,11 +50,13 @@ struct comp_conn {
 	bool authed;
 	bool closing;                /* close once out is written */
 	bool header_sent;
+	uint64_t since_ms;           /* accepted at (CLOCK_MONOTONIC) */
 	char id[33];
 	struct sb_xml x;
 	struct sb_xml_ctx ctx;       /* its own: an element may span reads */
 	uint8_t *in;                 /* bytes fed, from stream offset in_base */
 	size_t in_len, in_cap;
+	size_t fed;                  /* bytes of in already given to the tokenizer */
 	uint64_t in_base;
 	uint8_t *out;
 	size_t out_len, out_cap;
@@ -338,7 +342,8 @@ static void on_stanza(struct comp_state *st, struct comp_conn *k, const struct s
 /* Feed what was read; handle every complete event. */
 static void conn_feed(struct comp_state *st, struct comp_conn *k)
 {
-	size_t pos = 0;
+	size_t pos = k->fed;
+	uint64_t done = k->in_base; /* stream offset: bytes before it are no longer needed */
 
 	while (!k->closing && pos < k->in_len) {
 		struct sb_xml_event ev;
@@ -354,6 +359,7 @@ static void conn_feed(struct comp_state *st, struct comp_conn *k)
 								   : "not-well-formed");
 			return;
 		}
+		done = ev.type == SB_XML_EV_KEEPALIVE ? k->in_base + pos : ev.end_off;
 		if (ev.type == SB_XML_EV_STREAM_OPEN)
 			on_open(st, k, &ev);
 		else if (ev.type == SB_XML_EV_STREAM_CLOSE) {
@@ -369,18 +375,18 @@ static void conn_feed(struct comp_state *st, struct comp_conn *k)
 			on_stanza(st, k, &ev);
 		}
 	}
-	/* Keep only the bytes of an element in progress (the tokenizer's
-	 * spans are stream offsets into them). */
+	/* Keep the bytes of an element in progress, from the end of the last
+	 * event on (its spans will be stream offsets into them); between
+	 * elements nothing is needed. */
 	{
-		size_t keep_from = pos;
+		size_t keep_from = sb_xml_busy(&k->x) ? (size_t)(done - k->in_base) : pos;
 
-		if (sb_xml_busy(&k->x) && k->x.start_off >= k->in_base)
-			keep_from = (size_t)(k->x.start_off - k->in_base);
 		if (keep_from > k->in_len)
 			keep_from = k->in_len;
 		memmove(k->in, k->in + keep_from, k->in_len - keep_from);
 		k->in_len -= keep_from;
 		k->in_base += keep_from;
+		k->fed = pos - keep_from;
 	}
 }
 
@@ -452,6 +458,14 @@ static void conn_write(struct comp_state *st, struct comp_conn *k)
 		conn_close(st, k);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static void comp_accept(struct comp_state *st)
 {
 	int fd = accept4(st->cs->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -466,6 +480,7 @@ static void comp_accept(struct comp_state *st)
 			continue;
 		memset(k, 0, sizeof(*k));
 		k->fd = fd;
+		k->since_ms = now_ms();
 		sb_xml_init(&k->x);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		st->cs->ctr.conns++;
@@ -489,6 +504,10 @@ static void *comp_main(void *arg)
 
 			if (k->fd < 0)
 				continue;
+			if (!k->authed && !k->closing && now_ms() - k->since_ms > HANDSHAKE_MS) {
+				st->cs->ctr.auth_failed++;
+				conn_fail(k, "connection-timeout");
+			}
 			if (k->authed)
 				conn_pull(st, k);
 			if (k->out_len > 0)

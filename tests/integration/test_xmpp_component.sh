@@ -37,6 +37,13 @@ it_user_add alice pw-alice
 it_step "handshake refused: wrong secret, unknown domain"
 /usr/bin/python3 "$top/tests/integration/xmpp_component.py" bad-secret $C $PORT || it_fail "bad-secret"
 
+it_step "a raw component: conflict, a split stanza answered with an error"
+/usr/bin/python3 "$top/tests/integration/xmpp_component.py" raw $C s3cret $PORT || it_fail "raw"
+for _ in $(seq 1 25); do
+	$SBCTL status | grep -q "^component $C connected 0 " && break
+	sleep 0.2
+done
+
 it_step "no component yet: service-unavailable"
 py_ns gone alice@$D pw-alice $C || it_fail "gone before"
 
@@ -61,7 +68,8 @@ grep -q "^unavailable alice@$D/rc\$" "$ready.presence" ||
 [ "$(it_route_counter comp_received)" -ge 3 ] || it_fail "comp_received not counted"
 
 [ "$(it_route_counter comp_auth_failed)" -eq 1 ] || it_fail "comp_auth_failed is not 1"
-[ "$(it_route_counter comp_handshakes)" -eq 1 ] || it_fail "comp_handshakes is not 1"
+[ "$(it_route_counter comp_handshakes)" -eq 2 ] || it_fail "comp_handshakes is not 2"
+[ "$(it_route_counter comp_conflicts)" -eq 1 ] || it_fail "comp_conflicts is not 1"
 $SBCTL status | grep -q "^component $C connected 1 " || { $SBCTL status; it_fail "status: not connected"; }
 
 it_step "the component goes: service-unavailable again"

@@ -13,6 +13,9 @@ bounded in time and exits non-zero with one line saying what went wrong.
                            runs until killed
   bad-secret DOMAIN PORT   a raw handshake with a wrong secret gets
                            <not-authorized/>; an unknown domain host-unknown
+  raw DOMAIN SECRET PORT   a raw component: a second connection gets conflict;
+                           a stanza split across two writes to an unknown
+                           account comes back as service-unavailable
   user A PW DOMAIN         A's message to echo@DOMAIN comes back from it;
                            the component's own message reaches A; disco#info
                            of DOMAIN is answered by the component; with
@@ -27,11 +30,12 @@ import asyncio
 import hashlib
 import socket
 import sys
+import time
 
 from slixmpp.componentxmpp import ComponentXMPP
 from slixmpp.exceptions import IqError
 
-from xmpp_im import fail, get
+from xmpp_im import DOMAIN, fail, get
 from xmpp_block import NS_BLOCK, bonline, bpush, err_of, expect_result, msg
 
 import logging
@@ -96,6 +100,55 @@ def raw_handshake(domain, port, secret):
             break
     s.close()
     return out.decode()
+
+
+def raw_session(domain, port, secret):
+    """A raw component stream after a good handshake: the socket."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(("<stream:stream xmlns='jabber:component:accept' "
+               "xmlns:stream='http://etherx.jabber.org/streams' to='%s'>" % domain).encode())
+    buf = b""
+    while b"id='" not in buf:
+        d = s.recv(4096)
+        if not d:
+            fail("raw: the stream closed before its header")
+        buf += d
+    sid = buf.split(b"id='")[1].split(b"'")[0].decode()
+    s.sendall(("<handshake>%s</handshake>" % hashlib.sha1((sid + secret).encode()).hexdigest()).encode())
+    buf = b""
+    while b"<handshake/>" not in buf:
+        d = s.recv(4096)
+        if not d:
+            fail("raw: no <handshake/>: %r" % buf)
+        buf += d
+    return s
+
+
+def mode_raw(a):
+    s = raw_session(a.domain, a.port, a.secret)
+    # A second connection for the domain: conflict.
+    r = raw_handshake(a.domain, a.port, a.secret)
+    if "<conflict" not in r:
+        fail("a second connection got: %r" % r)
+    # A stanza split across two writes, to an account that does not exist:
+    # the shard's error comes back to the component.
+    st = ("<message from='bot@%s' to='nobody@%s' id='split-1' type='chat'>"
+          "<body>in two parts</body></message>" % (a.domain, DOMAIN)).encode()
+    s.sendall(st[:37])
+    time.sleep(0.3)
+    s.sendall(st[37:])
+    buf = b""
+    deadline = time.time() + 10
+    while b"</message>" not in buf and time.time() < deadline:
+        d = s.recv(4096)
+        if not d:
+            break
+        buf += d
+    if b"split-1" not in buf or b"type='error'" not in buf or b"service-unavailable" not in buf:
+        fail("the error for a split stanza to an unknown account: %r" % buf)
+    s.sendall(b"</stream:stream>")
+    s.close()
+    print("raw: conflict for a second connection, a split stanza routed and answered")
 
 
 def mode_bad_secret(a):
@@ -163,6 +216,8 @@ def main():
     s = sub.add_parser("component"); s.add_argument("domain"); s.add_argument("secret")
     s.add_argument("port", type=int); s.add_argument("ready")
     s = sub.add_parser("bad-secret"); s.add_argument("domain"); s.add_argument("port", type=int)
+    s = sub.add_parser("raw"); s.add_argument("domain"); s.add_argument("secret")
+    s.add_argument("port", type=int)
     for name in ("user", "gone"):
         s = sub.add_parser(name); s.add_argument("a"); s.add_argument("pw"); s.add_argument("domain")
     a = p.parse_args()
@@ -171,6 +226,9 @@ def main():
         return
     if a.mode == "bad-secret":
         mode_bad_secret(a)
+        return
+    if a.mode == "raw":
+        mode_raw(a)
         return
     fn = {"user": mode_user, "gone": mode_gone}[a.mode]
     try:
