@@ -108,7 +108,7 @@ struct sb_im {
 	char *obuf;
 	size_t buf_cap;
 	uint64_t push_id;               /* ids of roster pushes */
-	struct im_blk_table *blk;       /* online users' block lists (im_block.c) */
+	struct sb_blk_table *blk;       /* online users' block lists (im_block.c) */
 	uint64_t ctr[SB_IM_CTR_MAX];
 };
 

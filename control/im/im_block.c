@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "component/component.h"
+#include "block_table.h"
 #include "im_priv.h"
 #include "jid.h"
 #include "router.h"
@@ -47,115 +48,28 @@
 
 #define BLOCKED_APP "<blocked xmlns='" IM_NS_BLOCKING_ERRORS "'/>"
 
-struct im_blk_entry {
-	struct im_blk_entry *next;
-	uint64_t hash;
-	struct sb_blocklist bl;
-	uint16_t len;
-	char bare[];
-};
-
-struct im_blk_table {
-	struct im_blk_entry **b;
-	uint32_t mask;
-	uint32_t n;
-};
-
-static struct im_blk_table *blk_table(struct sb_im *im)
+/* The shard's table, made at its first use. */
+static struct sb_blk_table *blk_table(struct sb_im *im)
 {
 	if (im->blk == NULL) {
-		im->blk = calloc(1, sizeof(*im->blk));
-		if (im->blk == NULL)
-			return NULL;
-		im->blk->b = calloc(256, sizeof(im->blk->b[0]));
-		if (im->blk->b == NULL) {
+		im->blk = malloc(sizeof(*im->blk));
+		if (im->blk != NULL && sb_blk_table_init(im->blk) < 0) {
 			free(im->blk);
 			im->blk = NULL;
-			return NULL;
 		}
-		im->blk->mask = 255;
 	}
 	return im->blk;
-}
-
-static struct im_blk_entry *blk_find(const struct im_blk_table *t, const char *bare, size_t len)
-{
-	uint64_t h;
-
-	if (t == NULL || t->n == 0)
-		return NULL;
-	h = sb_jid_bare_hash_str(bare, len);
-	for (struct im_blk_entry *e = t->b[h & t->mask]; e != NULL; e = e->next)
-		if (e->hash == h && e->len == len && memcmp(e->bare, bare, len) == 0)
-			return e;
-	return NULL;
-}
-
-static void blk_grow(struct im_blk_table *t)
-{
-	uint32_t nm = t->mask * 2 + 1;
-	struct im_blk_entry **nb = calloc((size_t)nm + 1, sizeof(*nb));
-
-	if (nb == NULL)
-		return; /* longer chains, still correct */
-	for (uint32_t i = 0; i <= t->mask; i++) {
-		struct im_blk_entry *e = t->b[i], *next;
-
-		for (; e != NULL; e = next) {
-			next = e->next;
-			e->next = nb[e->hash & nm];
-			nb[e->hash & nm] = e;
-		}
-	}
-	free(t->b);
-	t->b = nb;
-	t->mask = nm;
 }
 
 /* Make bl (moved in, emptied) the list of bare; an empty one removes it. */
 static void blk_set(struct sb_im *im, const char *bare, size_t len, struct sb_blocklist *bl)
 {
-	struct im_blk_table *t = blk_table(im);
-	uint64_t h = sb_jid_bare_hash_str(bare, len);
-	struct im_blk_entry **pp, *e;
+	struct sb_blk_table *t = blk_table(im);
 
-	if (t == NULL) {
-		sb_blocklist_free(bl);
-		return;
-	}
-	for (pp = &t->b[h & t->mask]; (e = *pp) != NULL; pp = &e->next)
-		if (e->hash == h && e->len == len && memcmp(e->bare, bare, len) == 0)
-			break;
-	if (e != NULL) {
-		sb_blocklist_free(&e->bl);
-		if (bl->n > 0) {
-			e->bl = *bl;
-			sb_blocklist_init(bl);
-			return;
-		}
-		*pp = e->next;
-		free(e);
-		t->n--;
-		return;
-	}
-	if (bl->n == 0)
-		return;
-	e = malloc(sizeof(*e) + len + 1);
-	if (e == NULL) {
+	if (t == NULL || sb_blk_table_set(t, bare, len, bl) < 0) {
 		SB_IM_INC(im, pool_empty);
 		sb_blocklist_free(bl);
-		return;
 	}
-	e->hash = h;
-	e->len = (uint16_t)len;
-	memcpy(e->bare, bare, len);
-	e->bare[len] = '\0';
-	e->bl = *bl;
-	sb_blocklist_init(bl);
-	e->next = t->b[h & t->mask];
-	t->b[h & t->mask] = e;
-	if (++t->n > t->mask)
-		blk_grow(t);
 }
 
 /* A copy of bl for every other shard (an empty list: forget the user). */
@@ -213,7 +127,7 @@ void sb_im_user_bound(struct sb_shard *sh, const char *bare, size_t len)
 	struct sb_im *im = &sh->router.im;
 	struct sb_blocklist bl;
 
-	if (sh->router.store == NULL || blk_find(im->blk, bare, len) != NULL)
+	if (sh->router.store == NULL || sb_blk_table_find(im->blk, bare, len) != NULL)
 		return;
 	if (sb_store_block_load(sh->router.store, bare, len, &bl) < 0) {
 		SB_IM_INC(im, store_errors);
@@ -230,7 +144,7 @@ void sb_im_user_gone(struct sb_shard *sh, const char *bare, size_t len)
 	struct sb_im *im = &sh->router.im;
 	struct sb_blocklist empty;
 
-	if (blk_find(im->blk, bare, len) == NULL)
+	if (sb_blk_table_find(im->blk, bare, len) == NULL)
 		return;
 	sb_blocklist_init(&empty);
 	blk_sync_out(sh, bare, len, &empty);
@@ -243,13 +157,13 @@ static bool blocks_local(struct sb_shard *sh, const char *user, size_t ulen, con
 			 size_t jlen)
 {
 	struct sb_router *r = &sh->router;
-	const struct im_blk_entry *e;
+	const struct sb_blocklist *e;
 	struct sb_blocklist bl;
 	bool hit;
 
 	if (sb_session_user_find(&r->sessions, user, ulen) != NULL) {
-		e = blk_find(r->im.blk, user, ulen);
-		return e != NULL && sb_blocklist_match(&e->bl, jid, jlen);
+		e = sb_blk_table_find(r->im.blk, user, ulen);
+		return e != NULL && sb_blocklist_match(e, jid, jlen);
 	}
 	if (r->store == NULL || sb_store_block_load(r->store, user, ulen, &bl) < 0)
 		return false;
@@ -261,9 +175,9 @@ static bool blocks_local(struct sb_shard *sh, const char *user, size_t ulen, con
 bool im_block_online(struct sb_shard *sh, const char *user, size_t ulen, const char *jid,
 		     size_t jlen)
 {
-	const struct im_blk_entry *e = blk_find(sh->router.im.blk, user, ulen);
+	const struct sb_blocklist *e = sb_blk_table_find(sh->router.im.blk, user, ulen);
 
-	return e != NULL && sb_blocklist_match(&e->bl, jid, jlen);
+	return e != NULL && sb_blocklist_match(e, jid, jlen);
 }
 
 bool im_block_in_drop(struct sb_shard *sh, const struct sb_route_in *in)
@@ -281,10 +195,10 @@ bool im_block_in_drop(struct sb_shard *sh, const struct sb_route_in *in)
 void im_block_filter_roster(struct sb_shard *sh, const char *bare, size_t len,
 			    struct sb_roster *r)
 {
-	const struct im_blk_entry *e = blk_find(sh->router.im.blk, bare, len);
+	const struct sb_blocklist *e = sb_blk_table_find(sh->router.im.blk, bare, len);
 
 	for (uint32_t i = 0; e != NULL && i < r->n; i++)
-		if (sb_blocklist_match(&e->bl, r->items[i].jid, r->items[i].jid_len))
+		if (sb_blocklist_match(e, r->items[i].jid, r->items[i].jid_len))
 			r->items[i].flags |= SB_ROSTER_F_GONE;
 }
 
@@ -300,7 +214,7 @@ bool sb_im_block_route(struct sb_shard *sh, struct sb_msg *m, const struct sb_ro
 {
 	struct sb_router *r = &sh->router;
 	struct sb_im *im = &r->im;
-	const struct im_blk_entry *e;
+	const struct sb_blocklist *e;
 	uint8_t kind = in->st.kind, type = in->st.type;
 	bool request = (kind == SB_STANZA_IQ && (type == SB_STYPE_GET || type == SB_STYPE_SET)) ||
 		       (kind == SB_STANZA_MESSAGE && type != SB_STYPE_ERROR);
@@ -315,8 +229,8 @@ bool sb_im_block_route(struct sb_shard *sh, struct sb_msg *m, const struct sb_ro
 	if (online && (im->blk == NULL || im->blk->n == 0))
 		return false; /* nobody online blocks anything: the common case */
 	/* §3.3: the user's own list, against the recipient. */
-	e = blk_find(im->blk, in->from, in->st.from_bare_len);
-	if (e != NULL && sb_blocklist_match(&e->bl, in->to, in->st.to_len)) {
+	e = sb_blk_table_find(im->blk, in->from, in->st.from_bare_len);
+	if (e != NULL && sb_blocklist_match(e, in->to, in->st.to_len)) {
 		SB_IM_INC(im, blocked_out);
 		if (request)
 			sb_router_error_app(sh, in, "cancel", "not-acceptable", BLOCKED_APP,
