@@ -29,6 +29,7 @@
 #include "cli/cmd_user.h"
 #include "cli/commands.h"
 #include "cli/server.h"
+#include "component/component.h"
 #include "config.h"
 #include "config_cli.h"
 #include "config_eal.h"
@@ -83,6 +84,10 @@ static int ctl_account_changed(void *arg, const struct sb_jid *user,
 }
 
 /* A shard's router: its session table, the store, the domain. */
+/* The configured external components (component.h); the thread starts
+ * after the shards. */
+static struct sb_comps ctl_comps;
+
 static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			   const struct sb_cmd_user *users, struct sb_auth_pool *auth,
 			   const struct sb_config *cfg)
@@ -93,6 +98,8 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	r->auth = auth;
 	cds_wfcq_init(&r->auth_done_head, &r->auth_done_tail);
 	sb_router_kick_init(r);
+	cds_wfcq_init(&r->comp_head, &r->comp_tail);
+	r->comps = ctl_comps.n > 0 ? &ctl_comps : NULL;
 	rc = sb_session_table_init(&r->sessions, (uint32_t)cfg->control_session_buckets,
 				   (uint32_t)cfg->control_max_sessions);
 	if (rc < 0) {
@@ -131,6 +138,10 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			.offline_quota = (uint32_t)cfg->im_offline_quota,
 			.commit_tsc = cfg->im_offline_commit_us * rte_get_tsc_hz() / 1000000u,
 			.commit_batch = (uint32_t)cfg->im_offline_commit_batch,
+			.block_max_items = (uint32_t)cfg->im_block_max_items,
+			.vcard_max_bytes = (uint32_t)cfg->im_vcard_max_bytes,
+			.private_max_bytes = (uint32_t)cfg->im_private_max_bytes,
+			.private_max_items = (uint32_t)cfg->im_private_max_items,
 		};
 
 		rc = sb_im_init(&r->im, &lim, cfg->xmpp_max_stanza_bytes);
@@ -362,6 +373,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sb-control: attach failed: %s (fatal)\n", why);
 		goto out;
 	}
+	if (sb_comps_config(&ctl_comps, cfg.component_domains, why, sizeof(why)) < 0) {
+		fprintf(stderr, "sb-control: %s (fatal)\n", why);
+		goto detach;
+	}
+	ctl_comps.queue_max = (uint32_t)cfg.component_queue_max;
+	ctl_comps.max_stanza_bytes = (uint32_t)cfg.xmpp_max_stanza_bytes;
 	if (ctl_open_store(&store, &users, &cfg) < 0)
 		goto detach;
 	msrc = (struct sb_metrics_src){ .attach = &at, .store = &store, .server = &srv,
@@ -388,6 +405,10 @@ int main(int argc, char **argv)
 				    cfg.control_auth_threads > 0 ? &auth : NULL, &cfg) < 0) {
 		ctl_quit = true;
 	} else {
+		if (cfg.component_listen[0] != '\0' &&
+		    sb_comps_start(&ctl_comps, cfg.component_listen, shards, n_shards, &ctl_quit,
+				   why, sizeof(why)) < 0)
+			fprintf(stderr, "sb-control: %s: no external components\n", why);
 		cmds.shards = shards;
 		cmds.n_shards = n_shards;
 		msrc.shards = shards;
@@ -412,6 +433,7 @@ int main(int argc, char **argv)
 	for (unsigned s = 0; s < n_shards; s++)
 		if (shards[s].thread)
 			pthread_join(shards[s].thread, NULL);
+	sb_comps_stop(&ctl_comps);
 	if (auth.n > 0)
 		sb_auth_pool_stop(&auth);
 	sb_cli_server_close(&srv);

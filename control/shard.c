@@ -18,6 +18,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "component/component.h"
 #include "msg.h"
 #include "msg_link.h"
 #include "router/auth_pool.h"
@@ -129,6 +130,7 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 		flushed = sb_router_flush(sh);
 	flushed += sb_router_auth_done(sh);
 	flushed += sb_router_kick_drain(sh);
+	flushed += sb_comp_drain(sh);
 	flushed += sb_im_poll(sh, now_tsc);
 	if (sb_router_congested(&sh->router))
 		return flushed; /* let the stanza rings fill: backpressure upstream */

@@ -17,8 +17,7 @@
 
 static const char *const sub_names[SB_SUB_MAX] = { "none", "to", "from", "both" };
 
-/* A USER argument (JID or localpart) as a normalised bare JID. */
-static int im_user(const struct sb_cmd_user *cu, const char *arg, struct sb_jid *j)
+int sb_cmd_im_user(const struct sb_cmd_user *cu, const char *arg, struct sb_jid *j)
 {
 	char buf[SB_JID_FULL_MAX + 1];
 	int n;
@@ -62,7 +61,7 @@ static void cmd_roster(struct sb_cmd_user *cu, int argc, char **argv, struct sb_
 	const char *bare;
 	int rc;
 
-	if (user == NULL || contact == NULL || argc < 2 || im_user(cu, argv[1], user) < 0 ||
+	if (user == NULL || contact == NULL || argc < 2 || sb_cmd_im_user(cu, argv[1], user) < 0 ||
 	    (argc >= 3 && sb_jid_parse(contact, argv[2], strlen(argv[2])) < 0)) {
 		sb_out_printf(o, "error: usage: roster show|add|del USER [CONTACT [NAME]]\n");
 		goto out;
@@ -128,7 +127,7 @@ static void cmd_offline(struct sb_cmd_user *cu, int argc, char **argv, struct sb
 	uint64_t last;
 	int rc, total = 0;
 
-	if (user == NULL || argc < 2 || argc > 3 || im_user(cu, argv[1], user) < 0) {
+	if (user == NULL || argc < 2 || argc > 3 || sb_cmd_im_user(cu, argv[1], user) < 0) {
 		sb_out_printf(o, "error: usage: offline count|show|purge USER [MAX]\n");
 		free(user);
 		return;

@@ -11,6 +11,7 @@
  *                                    remove does that)
  *   offline count|show|purge USER [MAX]
  *   store stats                      records and bytes by kind
+ *   block list USER                  the XEP-0191 block list (cmd_block.c)
  *
  * USER is a bare JID or a localpart of xmpp.domain. Changes made here are
  * not pushed to the user's online resources (they see them at their next
@@ -25,5 +26,12 @@
 
 /* cmd is "roster", "offline" or "store"; args the rest of the line. */
 void sb_cmd_im_run(struct sb_cmd_user *cu, const char *cmd, const char *args, struct sb_out *o);
+
+/* A USER argument (JID or localpart) as a normalised bare JID; 0 or
+ * -EINVAL. */
+int sb_cmd_im_user(const struct sb_cmd_user *cu, const char *arg, struct sb_jid *j);
+
+/* `block list USER` (cmd_block.c): the user's XEP-0191 block list. */
+void sb_cmd_block_run(struct sb_cmd_user *cu, const char *args, struct sb_out *o);
 
 #endif

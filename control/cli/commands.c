@@ -39,11 +39,13 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 
 		snprintf(cmd, sizeof(cmd), "%.*s", (int)w, req);
 		sb_cmd_im_run(cc->users, cmd, req + w + 1, o);
+	} else if (strncmp(req, "block ", 6) == 0) {
+		sb_cmd_block_run(cc->users, req + 6, o);
 	} else {
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, health, ping, user, roster, offline, store, tls)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, health, ping, user, roster, offline, store, tls, block)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }

@@ -13,6 +13,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "component/component.h"
 #include "cmd_tls.h"
 #include "config.h"
 #include "shard.h"
@@ -154,6 +155,30 @@ static void status_shard(struct sb_out *o, const struct sb_shm *shm, unsigned s)
 	sb_out_printf(o, "\n");
 }
 
+/* External components (control/component): each one's state, then the
+ * thread's counters (written by it, read here as a snapshot). */
+static void status_components(struct sb_out *o, const struct sb_comps *cs)
+{
+	const struct sb_comp_ctr *c = &cs->ctr;
+
+	for (unsigned i = 0; i < cs->n; i++)
+		sb_out_printf(o, "component %s connected %d queued %u\n", cs->c[i].domain,
+			      (int)__atomic_load_n(&cs->c[i].connected, __ATOMIC_RELAXED),
+			      __atomic_load_n(&cs->c[i].pending, __ATOMIC_RELAXED));
+	sb_out_printf(o, "component counters\n");
+#define COMP_CTR(name) \
+	sb_out_printf(o, "%s %" PRIu64 "\n", "comp_" #name, __atomic_load_n(&c->name, __ATOMIC_RELAXED))
+	COMP_CTR(conns);
+	COMP_CTR(handshakes);
+	COMP_CTR(auth_failed);
+	COMP_CTR(conflicts);
+	COMP_CTR(stanzas_in);
+	COMP_CTR(stanzas_out);
+	COMP_CTR(bad_stanzas);
+	COMP_CTR(closed);
+#undef COMP_CTR
+}
+
 /* Per-shard XMPP routing: sessions and the router's counters. Read from
  * the management thread while the shards write them: a snapshot. */
 static void status_router(struct sb_out *o, const struct sb_shard *shards, unsigned n)
@@ -168,6 +193,8 @@ static void status_router(struct sb_out *o, const struct sb_shard *shards, unsig
 		    offsetof(struct sb_shard, router.ctr), sb_route_ctr_names, SB_ROUTE_CTR_MAX);
 	status_sums(o, "im counters (sum over shards)", shards, sizeof(shards[0]), n,
 		    offsetof(struct sb_shard, router.im.ctr), sb_im_ctr_names, SB_IM_CTR_MAX);
+	if (n > 0 && shards[0].router.comps != NULL)
+		status_components(o, shards[0].router.comps);
 }
 
 void sb_status_write(struct sb_out *o, const struct sb_attach *a, const struct sb_shard *shards,

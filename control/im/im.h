@@ -46,6 +46,10 @@ struct sb_im_limits {
 	uint32_t offline_quota;
 	uint64_t commit_tsc;        /* im.offline_commit_us in TSC cycles */
 	uint32_t commit_batch;
+	uint32_t block_max_items;   /* XEP-0191 items per user */
+	uint32_t vcard_max_bytes;   /* XEP-0054 */
+	uint32_t private_max_bytes; /* XEP-0049, per namespace */
+	uint32_t private_max_items; /* XEP-0049 namespaces per user */
 };
 
 /* Operations on the inter-shard rings. */
@@ -53,6 +57,8 @@ enum sb_im_xop {
 	SB_IM_X_INBOUND = 1,  /* a stanza for a user of the receiving shard */
 	SB_IM_X_OUTBOUND,     /* a subscription stanza of a user of the receiving shard */
 	SB_IM_X_BROADCAST,    /* a presence for a list of the receiving shard's users */
+	SB_IM_X_BLOCKSYNC,    /* an online user's block list, replicated (im_block.c) */
+	SB_IM_X_DIRECTED,     /* a directed presence of a user of the receiving shard */
 };
 
 struct sb_im_xslot {
@@ -102,6 +108,7 @@ struct sb_im {
 	char *obuf;
 	size_t buf_cap;
 	uint64_t push_id;               /* ids of roster pushes */
+	struct sb_blk_table *blk;       /* online users' block lists (im_block.c) */
 	uint64_t ctr[SB_IM_CTR_MAX];
 };
 
@@ -142,6 +149,18 @@ void sb_im_send_inbound(struct sb_shard *sh, struct sb_msg *m);
 /* Inbound handling of a stanza for a local user (from this or another
  * shard). Owns m. */
 void sb_im_inbound(struct sb_shard *sh, struct sb_msg *m);
+
+/* Block lists (im_block.c). A user's first session bound (load the list
+ * and replicate it), its last gone (forget it). */
+void sb_im_user_bound(struct sb_shard *sh, const char *bare, size_t len);
+void sb_im_user_gone(struct sb_shard *sh, const char *bare, size_t len);
+/* A stanza from the dataplane with a local recipient: true when a block
+ * list stops it (answered or dropped; m consumed). */
+bool sb_im_block_route(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+
+/* Directed presence (not a subscription type) from the dataplane to a
+ * local JID: remembered on the sender's session, then delivered. Owns m. */
+void sb_im_presence_directed(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
 
 /* Offline commit now (shutdown, tests). */
 void sb_im_offline_commit(struct sb_shard *sh);

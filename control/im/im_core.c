@@ -127,6 +127,10 @@ static void im_dispatch(struct sb_shard *sh, struct sb_msg *m, uint32_t op)
 		im_sub_outbound(sh, m);
 	else if (op == SB_IM_X_BROADCAST)
 		im_broadcast_in(sh, m);
+	else if (op == SB_IM_X_BLOCKSYNC)
+		im_block_sync_in(sh, m);
+	else if (op == SB_IM_X_DIRECTED)
+		im_directed_in(sh, m);
 	else
 		sb_im_inbound(sh, m);
 }
@@ -311,7 +315,7 @@ void sb_im_inbound(struct sb_shard *sh, struct sb_msg *m)
 		sb_msg_free_chain(m, &r->pool);
 		return;
 	}
-	if (in->st.kind != SB_STANZA_PRESENCE) {
+	if (in->st.kind != SB_STANZA_PRESENCE || im_block_in_drop(sh, in)) {
 		sb_msg_free_chain(m, &r->pool);
 		return;
 	}

@@ -28,6 +28,9 @@ static const char *const server_features[] = {
 	IM_NS_TIME,
 	"msgoffline",        /* XEP-0160 §6 */
 	"presence",
+	IM_NS_BLOCKING,      /* XEP-0191 */
+	IM_NS_VCARD,         /* XEP-0054 */
+	IM_NS_PRIVATE,       /* XEP-0049 */
 };
 
 static const char *const account_features[] = {

@@ -210,6 +210,10 @@ void im_broadcast_in(struct sb_shard *sh, struct sb_msg *m)
 			goto bad;
 		sb_msg_read(m, off + 2, bare, bl);
 		off += 2 + bl;
+		if (im_block_online(sh, bare, bl, from, st.from_len)) {
+			SB_IM_INC(im, blocked_in); /* XEP-0191 §3.5 */
+			continue;
+		}
 		u = sb_session_user_find(&r->sessions, bare, bl);
 		for (struct sb_session *s = u ? u->res : NULL; s != NULL; s = s->next) {
 			if (!s->available)

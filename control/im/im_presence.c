@@ -97,6 +97,7 @@ static void pres_broadcast(struct sb_shard *sh, const struct sb_session *s, cons
 		SB_IM_INC(im, store_errors);
 		sb_roster_init(&r);
 	}
+	im_block_filter_roster(sh, s->jid, s->bare_len, &r); /* XEP-0191 */
 	/* One message per shard holding contacts, one per worker there. */
 	im_broadcast_contacts(sh, s, &r, type, b, n);
 	{
@@ -184,6 +185,7 @@ void sb_im_presence_own(struct sb_shard *sh, struct sb_msg *m, const struct sb_r
 			SB_IM_INC(im, presence_unavailable);
 			pres_broadcast(sh, s, im->buf, (size_t)n, SB_STYPE_UNAVAILABLE, NULL, false);
 		}
+		im_directed_gone(sh, s, NULL); /* RFC 6121 §4.6.3 */
 		s->available = false;
 		free(s->pres);
 		s->pres = NULL;
@@ -218,6 +220,7 @@ void sb_im_session_gone(struct sb_shard *sh, struct sb_session *s)
 	struct sb_im *im = &sh->router.im;
 	struct imx_out o = { .p = im->buf, .cap = im->buf_cap };
 
+	im_directed_gone(sh, s, NULL); /* RFC 6121 §4.6.3 */
 	if (!s->available)
 		return;
 	SB_IM_INC(im, presence_unavailable);

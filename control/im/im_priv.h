@@ -5,6 +5,7 @@
 #ifndef SB_IM_PRIV_H
 #define SB_IM_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -25,6 +26,10 @@ struct sb_route_in;
 #define IM_NS_VERSION "jabber:iq:version"
 #define IM_NS_TIME "urn:xmpp:time"
 #define IM_NS_CLIENT "jabber:client"
+#define IM_NS_BLOCKING "urn:xmpp:blocking"
+#define IM_NS_BLOCKING_ERRORS "urn:xmpp:blocking:errors"
+#define IM_NS_VCARD "vcard-temp"
+#define IM_NS_PRIVATE "jabber:iq:private"
 
 /* im_core.c */
 void im_xsend(struct sb_shard *sh, unsigned d, struct sb_msg *m, uint32_t op);
@@ -87,5 +92,42 @@ void im_offline_deliver(struct sb_shard *sh, const struct sb_session *s);
 /* im_disco.c */
 void im_disco_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
 		 const struct imx_el *child, bool to_server);
+
+/* im_block.c */
+/* A block list iq of the user (blocklist get, block, unblock): handled
+ * (true, m not consumed) or not one. */
+bool im_block_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+		 const struct imx_el *child);
+/* A presence from session s to jid as inbound on jid's shard (built in
+ * obuf): body (s's presence bytes, to inserted), or with body NULL an
+ * empty one of type (unavailable or probe). */
+void im_pres_from(struct sb_shard *sh, const struct sb_session *s, const char *jid, size_t jlen,
+		  uint8_t type, const char *body, size_t blen);
+/* The receiving end of SB_IM_X_BLOCKSYNC. */
+void im_block_sync_in(struct sb_shard *sh, struct sb_msg *m);
+/* Inbound (recipient in->to, a user of this shard): whether its block
+ * list stops a stanza from in->from (counted). */
+bool im_block_in_drop(struct sb_shard *sh, const struct sb_route_in *in);
+/* Whether the online user (any shard) blocks jid. */
+bool im_block_online(struct sb_shard *sh, const char *user, size_t ulen, const char *jid,
+		     size_t jlen);
+/* Mark the contacts the online user blocks as gone in r (a copy used
+ * for a broadcast, never saved): no presence, no probes to them. */
+void im_block_filter_roster(struct sb_shard *sh, const char *bare, size_t len,
+			    struct sb_roster *r);
+
+/* im_directed.c */
+/* The receiving end of SB_IM_X_DIRECTED (the sender's shard). */
+void im_directed_in(struct sb_shard *sh, struct sb_msg *m);
+/* Session s goes unavailable: unavailable to the JIDs it sent directed
+ * presence that the broadcast (roster r, as filtered) did not reach. */
+void im_directed_gone(struct sb_shard *sh, struct sb_session *s, const struct sb_roster *r);
+
+/* im_vcard.c, im_private.c: handled (true, m not consumed) or not one.
+ * own: the iq has no to or names the sender's bare JID. */
+bool im_vcard_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+		 const struct imx_el *child, bool own);
+bool im_private_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+		   const struct imx_el *child, bool own);
 
 #endif

@@ -398,6 +398,9 @@ void sb_im_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *i
 		im_roster_iq(sh, m, in, &child);
 		goto free;
 	}
+	if ((own && im_block_iq(sh, m, in, &child)) || im_vcard_iq(sh, m, in, &child, own) ||
+	    im_private_iq(sh, m, in, &child, own))
+		goto free;
 	im_disco_iq(sh, m, in, &child, im_to_server(r, in));
 free:
 	sb_msg_free_chain(m, &r->pool);

@@ -25,6 +25,7 @@
 #include <rte_ring.h>
 
 #include "fifo.h"
+#include "component/component.h"
 #include "router.h"
 #include "shard.h"
 
@@ -70,6 +71,8 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	struct sb_router *r = &sh->router;
 	struct sb_route_backlog *b;
 
+	if (w == SB_COMP_WORKER)
+		return sb_comp_deliver(sh, m); /* an answer to an external component */
 	if (w >= sh->n_workers) {
 		SB_ROUTE_INC(r, malformed);
 		sb_msg_free_chain(m, &r->pool);
@@ -172,6 +175,8 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 		}
 		sb_session_free(old);
 	}
+	if (rc == 0)
+		sb_im_user_bound(sh, j->jid, j->bare_len);
 	if (rc < 0) {
 		SB_ROUTE_INC(r, binds_refused);
 	} else if (m->flags & SB_MSG_F_REPLAY) {
@@ -211,9 +216,11 @@ void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m)
 	if (j == NULL)
 		SB_ROUTE_INC(r, malformed);
 	else if (sb_session_unbind(&r->sessions, j->jid, j->len, j->bare_len, m->conn,
-				   m->conn_gen) == 0)
+				   m->conn_gen) == 0) {
 		SB_ROUTE_INC(r, unbinds);
-	else
+		if (sb_session_user_find(&r->sessions, j->jid, j->bare_len) == NULL)
+			sb_im_user_gone(sh, j->jid, j->bare_len);
+	} else
 		SB_ROUTE_INC(r, unbind_unknown);
 	sb_msg_free_chain(m, &r->pool);
 }

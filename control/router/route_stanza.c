@@ -13,6 +13,7 @@
 
 #include <rte_common.h>
 
+#include "component/component.h"
 #include "router.h"
 #include "shard.h"
 #include "xmpp_error.h"
@@ -54,6 +55,12 @@ static const char *const kind_names[SB_STANZA_KIND_MAX] = {
 void sb_router_error(struct sb_shard *sh, const struct sb_route_in *in,
 		     const char *etype, const char *cond, enum sb_route_ctr c)
 {
+	sb_router_error_app(sh, in, etype, cond, NULL, c);
+}
+
+void sb_router_error_app(struct sb_shard *sh, const struct sb_route_in *in, const char *etype,
+			 const char *cond, const char *app, enum sb_route_ctr c)
+{
 	struct sb_router *r = &sh->router;
 	char *body = r->err_body;
 	const char *from = in->st.to_len ? in->to : r->domain;
@@ -69,11 +76,12 @@ void sb_router_error(struct sb_shard *sh, const struct sb_route_in *in,
 		.id_len = in->st.id_len,
 		.type = etype,
 		.condition = cond,
+		.app = app,
 	};
 	struct sb_msg *e;
 	int n;
 
-	if (in->st.from_worker >= sh->n_workers) {
+	if (in->st.from_worker >= sh->n_workers && in->st.from_worker != SB_COMP_WORKER) {
 		SB_ROUTE_INC(r, malformed); /* names no worker: nowhere to answer */
 		return;
 	}
@@ -198,13 +206,13 @@ static bool route_is_sub(uint8_t type)
 }
 
 /* Presence to a local JID that is not a subscription stanza: directed
- * presence (RFC 6121 §4.6), delivered to the full JID's session or to
- * every available resource of the bare JID (§8.5.2.1.1 for presence). */
+ * presence (RFC 6121 §4.6), remembered on the sender's session (its
+ * shard), then delivered to the full JID's session or to every available
+ * resource of the bare JID (§8.5.2.1.1 for presence). */
 static void route_presence(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)
 {
 	SB_IM_INC(&sh->router.im, presence_directed);
-	sb_im_send_inbound(sh, m);
-	(void)in;
+	sb_im_presence_directed(sh, m, in);
 }
 
 void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
@@ -236,12 +244,30 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 		goto free;
 	}
 	if (!route_local(r, in)) {
+		if (sb_im_block_route(sh, m, in))
+			return; /* XEP-0191: the sender's block list */
+		if (in->st.kind == SB_STANZA_PRESENCE && !route_is_sub(in->st.type) &&
+		    in->st.from_worker != SB_COMP_WORKER &&
+		    sb_comp_is(sh, in->to, in->st.to_bare_len)) {
+			/* A user's directed presence to a component (a group
+			 * chat join): remembered, then to the component. */
+			route_presence(sh, m, in);
+			return;
+		}
+		if (sb_comp_route(sh, m, in))
+			return; /* to an external component (XEP-0114) */
 		sb_router_error(sh, in, "cancel", "remote-server-not-found",
 				SB_ROUTE_CTR_err_remote);
 		goto free;
 	}
+	if (sb_im_block_route(sh, m, in))
+		return; /* XEP-0191: a block list of the sender or the recipient */
 	if (in->st.kind == SB_STANZA_PRESENCE && route_is_sub(in->st.type)) {
 		sb_im_presence_sub(sh, m, in);
+		return;
+	}
+	if (in->st.kind == SB_STANZA_PRESENCE) {
+		route_presence(sh, m, in);
 		return;
 	}
 	if (in->st.to_len > in->st.to_bare_len) {
@@ -255,10 +281,6 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 	} else if (in->st.kind == SB_STANZA_IQ) {
 		/* To the domain or an account: the server answers. */
 		sb_im_iq(sh, m, in);
-		return;
-	}
-	if (in->st.kind == SB_STANZA_PRESENCE) {
-		route_presence(sh, m, in);
 		return;
 	}
 	u = sb_session_user_find(&r->sessions, in->to, in->st.to_bare_len);

@@ -84,6 +84,11 @@ struct sb_router {
 	struct cds_wfcq_tail kick_tail;
 	struct sb_kick_job *kick_held;   /* a request waiting for pool room */
 	uint32_t kick_pending;           /* atomic: posted, not yet done */
+	/* External components (control/component): their configuration and
+	 * queues, and the stanzas they sent this shard (the thread posts). */
+	struct sb_comps *comps;
+	struct cds_wfcq_head comp_head;
+	struct cds_wfcq_tail comp_tail;
 	/* The RFC 6121 core (control/im). */
 	struct sb_im im;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];
@@ -131,6 +136,9 @@ struct sb_msg *sb_router_copy(struct sb_router *r, const struct sb_msg *m);
  * "wait", "modify") and condition cond, counted as c; never for an error. */
 void sb_router_error(struct sb_shard *sh, const struct sb_route_in *in,
 		     const char *etype, const char *cond, enum sb_route_ctr c);
+/* The same with an application-specific condition element (raw XML). */
+void sb_router_error_app(struct sb_shard *sh, const struct sb_route_in *in, const char *etype,
+			 const char *cond, const char *app, enum sb_route_ctr c);
 /* Every available resource of the highest non-negative priority (RFC 6121
  * §8.5.2.1.1) gets m; returns how many (m consumed when > 0). */
 unsigned sb_router_to_user(struct sb_shard *sh, struct sb_msg *m, struct sb_session_user *u);

@@ -187,7 +187,9 @@ int sb_session_unbind(struct sb_session_table *t, const char *jid, size_t len, s
 
 void sb_session_free(struct sb_session *s)
 {
-	if (s != NULL)
+	if (s != NULL) {
 		free(s->pres);
+		free(s->directed);
+	}
 	free(s);
 }

@@ -26,6 +26,11 @@ struct sb_session {
 	bool roster_requested;     /* an interested resource (RFC 6121 §2.1.6) */
 	uint32_t pres_len;
 	char *pres;                /* its last broadcast presence, for probes (heap) */
+	/* Where it sent directed available presence (RFC 6121 §4.6.3), to
+	 * tell them unavailable: (be16 length, JID) each (heap). */
+	char *directed;
+	uint32_t directed_len;
+	uint16_t directed_n;
 	uint16_t jid_len;          /* full JID */
 	uint16_t bare_len;
 	char jid[];                /* full JID, NUL-terminated */

@@ -29,6 +29,7 @@ const struct sbctl_cmd sbctl_cmds[] = {
 	{ "offline show", "USER [MAX]", "show them" },
 	{ "offline purge", "USER", "delete them" },
 	{ "store stats", "", "records and bytes by kind" },
+	{ "block list", "USER", "a user's block list (XEP-0191)" },
 	{ "tls reload", "",
 	  "re-read certificates and keys, swap them in every worker\n"
 	  "(no restart, no session dropped)" },

@@ -82,6 +82,9 @@ enum sb_store_kind {
 	SB_STORE_ROSTER,  /* bare JID -> the user's roster record */
 	SB_STORE_SUBREQ,  /* bare JID, 0, contact -> a pending inbound subscription request */
 	SB_STORE_OFFLINE, /* bare JID, 0, be64 seq -> an offline message */
+	SB_STORE_BLOCK,   /* bare JID -> the user's block list (XEP-0191, store_udata.h) */
+	SB_STORE_VCARD,   /* bare JID -> the user's vCard element (XEP-0054) */
+	SB_STORE_PRIVATE, /* bare JID, 0, namespace -> a private XML element (XEP-0049) */
 	SB_STORE_KIND_MAX,
 };
 

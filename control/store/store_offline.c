@@ -208,6 +208,9 @@ static const char *const kind_names[SB_STORE_KIND_MAX] = {
 	[SB_STORE_ROSTER] = "roster",
 	[SB_STORE_SUBREQ] = "subreq",
 	[SB_STORE_OFFLINE] = "offline",
+	[SB_STORE_BLOCK] = "block",
+	[SB_STORE_VCARD] = "vcard",
+	[SB_STORE_PRIVATE] = "private",
 };
 
 const char *sb_store_kind_name(enum sb_store_kind kind)

@@ -68,7 +68,10 @@ int sb_xmpp_error_write(const struct sb_xmpp_error *e, char *out, size_t cap)
 	puts_(&b, e->type);
 	puts_(&b, "'><");
 	puts_(&b, e->condition);
-	puts_(&b, " xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></");
+	puts_(&b, " xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>");
+	if (e->app != NULL)
+		puts_(&b, e->app);
+	puts_(&b, "</error></");
 	puts_(&b, e->kind);
 	puts_(&b, ">");
 	if (b.overflow)

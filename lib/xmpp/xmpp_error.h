@@ -19,6 +19,8 @@ struct sb_xmpp_error {
 	size_t id_len;
 	const char *type;      /* "cancel", "wait", "modify", "auth" (RFC 6120 §8.3.2) */
 	const char *condition; /* e.g. "service-unavailable" (RFC 6120 §8.3.3) */
+	const char *app;       /* an application-specific condition element (§8.3.4),
+				* raw XML written as is, or NULL */
 };
 
 /* Write the error stanza into out[0..cap). JIDs are escaped; the raw id is
