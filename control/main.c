@@ -24,12 +24,14 @@
 #include <rte_errno.h>
 
 #include "attach.h"
+#include "cli/cmd_session.h"
 #include "cli/cmd_user.h"
 #include "cli/commands.h"
 #include "cli/server.h"
 #include "config.h"
 #include "config_cli.h"
 #include "config_eal.h"
+#include "router/admin.h"
 #include "router/auth_pool.h"
 #include "shard.h"
 #include "store/store_lmdb.h"
@@ -78,6 +80,28 @@ static int ctl_account_changed(void *arg, const struct sb_jid *user,
 							       : SB_MSG_KICK_PASSWORD_CHANGED);
 }
 
+static uint64_t ctl_now_tsc(void)
+{
+	return rte_rdtsc();
+}
+
+/* The session commands: the shards' routers, the workers' lcores. */
+static void ctl_sessions_init(struct sb_cmd_session *cs, struct sb_shard *shards, unsigned n,
+			      const struct sb_attach *a, const struct sb_cmd_user *users)
+{
+	cs->tsc_hz = rte_get_tsc_hz();
+	cs->now_tsc = ctl_now_tsc;
+	cs->wait_ms = SB_ADMIN_WAIT_MS;
+	cs->domain_len = users->domain_len;
+	memcpy(cs->domain, users->domain, users->domain_len);
+	cs->domain[users->domain_len] = '\0';
+	for (unsigned w = 0; w < a->shm->n_workers && w < SB_MAX_WORKERS; w++)
+		cs->worker_lcore[w] = (uint16_t)a->shm->workers[w].lcore_id;
+	for (unsigned s = 0; s < n; s++)
+		cs->routers[s] = &shards[s].router;
+	cs->n_shards = n;
+}
+
 /* A shard's router: its session table, the store, the domain. */
 static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			   const struct sb_cmd_user *users, struct sb_auth_pool *auth,
@@ -89,6 +113,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	r->auth = auth;
 	cds_wfcq_init(&r->auth_done_head, &r->auth_done_tail);
 	sb_router_kick_init(r);
+	sb_admin_init(r);
 	rc = sb_session_table_init(&r->sessions, (uint32_t)cfg->control_session_buckets,
 				   (uint32_t)cfg->control_max_sessions);
 	if (rc < 0) {
@@ -285,6 +310,7 @@ int main(int argc, char **argv)
 	static struct sb_cmd_user users;
 	static struct sb_cli_server srv;
 	static struct sb_cli_commands cmds;
+	static struct sb_cmd_session sessions;
 	static struct ctl_shards live;
 	struct sb_store store = { 0 };
 	char why[256];
@@ -320,7 +346,8 @@ int main(int argc, char **argv)
 	}
 	if (ctl_open_store(&store, &users, &cfg) < 0)
 		goto detach;
-	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .server = &srv };
+	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .sessions = &sessions,
+					 .server = &srv };
 	rc = sb_cli_server_open(&srv, cfg.control_socket, SB_CLI_SOCKET_MODE, sb_cli_commands_run,
 				&cmds);
 	if (rc < 0) {
@@ -342,6 +369,7 @@ int main(int argc, char **argv)
 	} else {
 		cmds.shards = shards;
 		cmds.n_shards = n_shards;
+		ctl_sessions_init(&sessions, shards, n_shards, &at, &users);
 		live = (struct ctl_shards){ .shards = shards, .n = n_shards };
 		users.changed = ctl_account_changed;
 		users.changed_arg = &live;

@@ -20,6 +20,7 @@
 
 #include "msg.h"
 #include "msg_link.h"
+#include "router/admin.h"
 #include "router/auth_pool.h"
 #include "shard.h"
 
@@ -120,6 +121,7 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 		flushed = sb_router_flush(sh);
 	flushed += sb_router_auth_done(sh);
 	flushed += sb_router_kick_drain(sh);
+	flushed += sb_admin_drain(sh);
 	flushed += sb_im_poll(sh, now_tsc);
 	if (sb_router_congested(&sh->router))
 		return flushed; /* let the stanza rings fill: backpressure upstream */

@@ -84,6 +84,11 @@ struct sb_router {
 	struct cds_wfcq_tail kick_tail;
 	struct sb_kick_job *kick_held;   /* a request waiting for pool room */
 	uint32_t kick_pending;           /* atomic: posted, not yet done */
+	/* Operator requests from the management thread (admin.c). */
+	struct cds_wfcq_head admin_head;
+	struct cds_wfcq_tail admin_tail;
+	struct sb_admin_req *admin_held; /* a request not finished in one turn */
+	uint32_t admin_pending;          /* atomic: posted, not yet answered */
 	/* The RFC 6121 core (control/im). */
 	struct sb_im im;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];

@@ -3,7 +3,8 @@
  * sbctl: the operator's CLI. Sends one command line to sb-control's
  * management socket and prints the reply. Exit status: 0 when sb-control
  * answered "ok", 1 when it answered an error or could not be reached (one
- * clear line on stderr), 2 for a usage error. A password for "user add" or
+ * clear line on stderr), 2 for a usage error (found here, or by sb-control:
+ * a reply "error: usage: ..."). A password for "user add" or
  * "user passwd" may come from stdin instead of the command line.
  * "config check FILE" runs here, without sb-control (sbctl_config.c):
  * 0 when the file is valid, 1 when not.
@@ -47,6 +48,12 @@ static void sbctl_usage(const char *prog)
 		"  roster del USER CONTACT       remove a roster item\n"
 		"  offline count|show|purge USER [MAX]  stored offline messages\n"
 		"  store stats                   records and bytes by kind\n"
+		"  session count [--json]        sessions and users, per shard\n"
+		"  session list [--user JID] [--max N] [--json]  bound sessions (max 500)\n"
+		"  session show FULLJID [--json] one session: worker, lcore, shard, state\n"
+		"  session kick JID [--reset] [--reason TEXT]  end a session (full JID) or all\n"
+		"                                of a user's (bare JID) with a stream error\n"
+		"  message send FROM TO TEXT     a chat message from FROM, routed as any other\n"
 		"  config check FILE             check a configuration file without sb-control:\n"
 		"                                every error as FILE:LINE: message, exit 1 if any\n"
 		"  config doc                    the reference of every key (docs/CONFIG.md)\n"
@@ -277,5 +284,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sbctl: sb-control closed the connection without answering\n");
 	else
 		fprintf(stderr, "sbctl: %s", strncmp(reply, "error: ", 7) == 0 ? reply + 7 : reply);
-	return 1;
+	/* sb-control found the command line itself wrong: a usage error. */
+	return strncmp(reply, "error: usage:", 13) == 0 ? 2 : 1;
 }

@@ -347,6 +347,43 @@ static bool app_deliver(struct sb_xc_worker *xw, struct sb_msg *m)
 	return true;
 }
 
+/* KICK: the reason (lib/msg's enum sb_msg_kick) picks the stream error;
+ * an operator's kick carries its <text/> in the payload. */
+static void app_kick(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	char text[SB_MSG_KICK_TEXT_MAX + 1];
+	size_t len = m->len < SB_MSG_KICK_TEXT_MAX ? m->len : SB_MSG_KICK_TEXT_MAX;
+	enum sb_c2s_stream_err e;
+
+	switch (m->status) {
+	case SB_MSG_KICK_ACCOUNT_DELETED:
+		e = SB_C2S_SERR_NOT_AUTHORIZED;
+		break;
+	case SB_MSG_KICK_PASSWORD_CHANGED:
+	case SB_MSG_KICK_ADMIN_RESET:
+		e = SB_C2S_SERR_RESET;
+		break;
+	case SB_MSG_KICK_ADMIN:
+		e = SB_C2S_SERR_POLICY_VIOLATION;
+		break;
+	default:
+		e = SB_C2S_SERR_CONFLICT;
+		break;
+	}
+	if (m->status == SB_MSG_KICK_ADMIN || m->status == SB_MSG_KICK_ADMIN_RESET) {
+		SB_CTR_INC(w, xmpp_kicked_admin);
+		memcpy(text, m->payload, len);
+		text[len] = '\0';
+		/* lib/xmpp escapes it; an empty reason gives no <text/>. */
+		sb_xc_act(xw, x, sb_c2s_shutdown_text(&x->c2s, &xw->env, e,
+						      len > 0 ? text : NULL));
+		return;
+	}
+	SB_CTR_INC(w, xmpp_kicked);
+	sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env, e));
+}
+
 void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 {
 	struct sb_worker *w = xw->w;
@@ -373,13 +410,7 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 			app_bind_resp(xw, x, m);
 			break;
 		case SB_MSG_KICK:
-			/* The reason (lib/msg's enum sb_msg_kick) picks the error. */
-			SB_CTR_INC(w, xmpp_kicked);
-			sb_xc_act(xw, x, sb_c2s_shutdown(
-				&x->c2s, &xw->env,
-				m->status == SB_MSG_KICK_ACCOUNT_DELETED    ? SB_C2S_SERR_NOT_AUTHORIZED
-				: m->status == SB_MSG_KICK_PASSWORD_CHANGED ? SB_C2S_SERR_RESET
-									    : SB_C2S_SERR_CONFLICT));
+			app_kick(xw, x, m);
 			break;
 		default:
 			SB_CTR_INC(w, msg_bad);

@@ -47,7 +47,13 @@ enum sb_msg_kick {
 	SB_MSG_KICK_CONFLICT = -EEXIST,       /* replaced by a newer session: <conflict/> */
 	SB_MSG_KICK_ACCOUNT_DELETED = -ENOENT, /* sbctl user del: <not-authorized/> */
 	SB_MSG_KICK_PASSWORD_CHANGED = -EACCES, /* sbctl user passwd: <reset/> (§4.9.3.16) */
+	/* sbctl session kick: <policy-violation/> (§4.9.3.14) with the payload,
+	 * if any, as <text/> (at most SB_MSG_KICK_TEXT_MAX bytes, UTF-8). */
+	SB_MSG_KICK_ADMIN = -EPERM,
+	SB_MSG_KICK_ADMIN_RESET = -ECONNRESET, /* sbctl session kick --reset: <reset/>, text as above */
 };
+
+#define SB_MSG_KICK_TEXT_MAX 255u /* a KICK's <text/> payload, bytes */
 
 enum sb_msg_owner {
 	SB_MSG_OWNER_FREE = 0,  /* in the pool */

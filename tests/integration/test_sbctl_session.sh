@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The operator's session commands (issue 19) against three raw clients on
+# two workers and two control shards: session count/list/show in text and
+# JSON (parsed, checked against docs/OPERATIONS.md's shape), session kick
+# of one full JID with a reason (the client sees <policy-violation/> with
+# it as <text/>) and of a bare JID with --reset, message send delivered
+# online and stored offline, and the error paths with their exit codes.
+IT_NAME=sbctls
+. "$(dirname "$0")/lib.sh"
+export SB_EXTRA="eal.lcores=0@0,1@1,2@1 control.shards=2
+	xmpp.conn_rate_per_addr=10000 xmpp.conn_burst_per_addr=10000"
+PY=/usr/bin/python3
+
+# hold USER RESOURCE COND [TEXT]: a raw client bound as USER/RESOURCE,
+# waiting for the stream error COND; its pid in held[USER/RESOURCE].
+declare -A held
+hold() {
+	local out="$SB_RUN/held-$1-$2"
+	rm -f "$out" "$out.msgs"
+	ip netns exec "$SB_NS" $PY "$top/tests/integration/xmpp_admin.py" hold \
+		"$1" "pw-$1" "$2" "$out" "$3" ${4:+"$4"} &
+	held[$1/$2]=$!
+	for _ in $(seq 150); do [ -f "$out" ] && break; kill -0 $! 2>/dev/null || break; sleep 0.2; done
+	[ -f "$out" ] || it_fail "$1/$2 did not bind"
+}
+
+# rc EXPECTED CMD...: run sbctl CMD, which must exit EXPECTED.
+rc() {
+	local want=$1 got=0
+	shift
+	$SBCTL "$@" >"$SB_RUN/out" 2>"$SB_RUN/err" || got=$?
+	[ "$got" -eq "$want" ] || it_fail "sbctl $* exited $got, expected $want: $(cat "$SB_RUN/err")"
+}
+
+# json PYTHON-EXPR: check the JSON in $SB_RUN/out (as j) with an assertion.
+json() {
+	$PY -c "import json,sys; j=json.load(open(sys.argv[1])); assert $1, j" "$SB_RUN/out" ||
+		it_fail "JSON check failed: $1"
+}
+
+it_step "start with 2 workers and 2 shards, three users"
+it_start
+it_user_add alice pw-alice
+it_user_add bob pw-bob
+it_user_add carol pw-carol
+
+it_step "no sessions yet"
+rc 0 session count --json
+json 'j["sessions"] == 0 and j["users"] == 0 and len(j["shards"]) == 2'
+
+it_step "three clients: alice/a1, alice/a2, bob/b1"
+hold alice a1 policy-violation "you were warned"
+hold alice a2 reset
+hold bob b1 none
+sleep 0.5
+
+it_step "session count"
+rc 0 session count
+grep -q '^sessions 3$' "$SB_RUN/out" || it_fail "count: $(cat "$SB_RUN/out")"
+grep -q '^users 2$' "$SB_RUN/out" || it_fail "users: $(cat "$SB_RUN/out")"
+rc 0 session count --json
+json 'j["sessions"] == 3 and j["users"] == 2 and sum(s["sessions"] for s in j["shards"]) == 3'
+
+it_step "session list"
+rc 0 session list
+cat "$SB_RUN/out"
+for r in alice@switchboard.test/a1 alice@switchboard.test/a2 bob@switchboard.test/b1; do
+	grep -q "^$r " "$SB_RUN/out" || it_fail "list misses $r"
+done
+rc 0 session list --json
+cat "$SB_RUN/out"
+json 'j["total"] == 3 and j["shown"] == 3 and j["truncated"] is False'
+json 'sorted(s["jid"] for s in j["sessions"]) == ["alice@switchboard.test/a1", "alice@switchboard.test/a2", "bob@switchboard.test/b1"]'
+json 'all(s["state"] == "available" and s["worker"] in (0, 1) and s["lcore"] in (1, 2) and s["shard"] in (0, 1) and s["bound_s"] >= 0 and s["conn"].startswith("0x") and s["bare"] + "/" + s["resource"] == s["jid"] for s in j["sessions"])'
+json 'len({s["shard"] for s in j["sessions"] if s["bare"] == "alice@switchboard.test"}) == 1'
+rc 0 session list --max 1 --json
+json 'j["total"] == 3 and j["shown"] == 1 and j["truncated"] is True and len(j["sessions"]) == 1'
+rc 0 session list --user alice --json
+json 'j["total"] == 2 and sorted(s["resource"] for s in j["sessions"]) == ["a1", "a2"]'
+rc 0 session list --user carol --json
+json 'j["total"] == 0 and j["sessions"] == []'
+
+it_step "session show"
+rc 0 session show bob@switchboard.test/b1
+grep -q "^bob@switchboard.test/b1 " "$SB_RUN/out" || it_fail "show: $(cat "$SB_RUN/out")"
+rc 0 session show bob/b1 --json
+json 'j["jid"] == "bob@switchboard.test/b1" and j["state"] == "available" and j["priority"] == 0'
+
+it_step "message send: online to bob, offline to carol"
+rc 0 message send switchboard.test bob hello from the operator
+grep -q "online" "$SB_RUN/out" || it_fail "send: $(cat "$SB_RUN/out")"
+for _ in $(seq 100); do
+	grep -q "hello from the operator" "$SB_RUN/held-bob-b1.msgs" 2>/dev/null && break
+	sleep 0.2
+done
+grep -qx "hello from the operator" "$SB_RUN/held-bob-b1.msgs" || it_fail "bob did not get the message"
+rc 0 message send admin@switchboard.test carol@switchboard.test "stored <for> you & later"
+for _ in $(seq 100); do
+	rc 0 offline count carol
+	[ "$(cat "$SB_RUN/out")" = 1 ] && break
+	sleep 0.2
+done
+[ "$(cat "$SB_RUN/out")" = 1 ] || it_fail "carol's offline count: $(cat "$SB_RUN/out")"
+
+it_step "kick one full JID with a reason: <policy-violation/> and its text"
+rc 0 session kick alice/a1 --reason you were warned
+grep -q "^kicked 1 session of alice@switchboard.test/a1" "$SB_RUN/out" || it_fail "$(cat "$SB_RUN/out")"
+wait "${held[alice/a1]}" || it_fail "alice/a1 did not see <policy-violation/> with the text"
+rc 0 session count --json
+json 'j["sessions"] == 2'
+
+it_step "kick a bare JID with --reset: <reset/>"
+rc 0 session kick alice --reset
+wait "${held[alice/a2]}" || it_fail "alice/a2 did not see <reset/>"
+[ "$(it_counter xmpp_kicked_admin)" -eq 2 ] || it_fail "xmpp_kicked_admin is $(it_counter xmpp_kicked_admin)"
+[ "$(it_route_counter admin_kicked)" -eq 2 ] || it_fail "admin_kicked is not 2"
+kill -0 "${held[bob/b1]}" || it_fail "bob was disconnected"
+
+it_step "error paths"
+rc 1 session show alice@switchboard.test/a1
+grep -q "no session: alice@switchboard.test/a1" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
+rc 1 session kick nobody@switchboard.test
+grep -q "no session" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
+rc 1 session show 'bad@@jid/x'
+grep -q "invalid JID" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
+rc 2 session show alice
+rc 2 session frobnicate
+rc 2 session list --max 0
+rc 2 session kick
+rc 2 session kick bob --reason
+rc 2 message send bob
+rc 1 message send admin elsewhere@example.org hi
+grep -q "TO must be a user of switchboard.test" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
+kill "${held[bob/b1]}" 2>/dev/null || true
+wait "${held[bob/b1]}" 2>/dev/null || true
+echo "PASS"
