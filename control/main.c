@@ -292,6 +292,12 @@ static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
 			fprintf(stderr, "sb-control: management socket: %s (continuing)\n",
 				strerror(-rc));
 		if (!sb_attach_dataplane_alive(a)) {
+			/* After sbctl shutdown this is the plan, not a failure. */
+			if (__atomic_load_n(&a->shm->shutdown.requested, __ATOMIC_ACQUIRE)) {
+				fprintf(stderr, "sb-control: sb-dataplane (pid %d) shut down as "
+						"requested; exiting\n", a->shm->dp_pid);
+				return 0;
+			}
 			fprintf(stderr, "sb-control: sb-dataplane (pid %d) is gone; exiting\n",
 				a->shm->dp_pid);
 			return 1;

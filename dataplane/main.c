@@ -175,17 +175,60 @@ static void dp_publish_port(struct sb_shm *shm, uint16_t port, unsigned n_queues
 	sb_port_publish(port, p);
 }
 
+/* sbctl shutdown (struct sb_shm_shutdown): true when the process should
+ * stop, i.e. every worker has told its streams and no TCP connection is
+ * left open (TIME_WAIT aside), or the drain time is over. *deadline_ms is
+ * 0 until the request is first seen. */
+static bool dp_shutdown_due(const struct sb_shm *shm, uint64_t now_ms, uint64_t *deadline_ms)
+{
+	uint64_t open = 0;
+	unsigned drained = 0;
+
+	if (__atomic_load_n(&shm->shutdown.requested, __ATOMIC_ACQUIRE) == 0)
+		return false;
+	if (*deadline_ms == 0) {
+		*deadline_ms = now_ms + shm->shutdown.drain_ms;
+		SB_LOG(main, NOTICE, "shutdown requested by sbctl: draining for up to %u ms",
+		       shm->shutdown.drain_ms);
+	}
+	for (unsigned w = 0; w < shm->n_workers; w++) {
+		if (__atomic_load_n(&shm->workers[w].drained, __ATOMIC_ACQUIRE) == 0)
+			continue;
+		drained++;
+		open += shm->workers[w].tcp_conns;
+	}
+	if (drained == shm->n_workers && open == 0) {
+		SB_LOG(main, NOTICE, "shutdown: every connection closed");
+		return true;
+	}
+	if (now_ms >= *deadline_ms) {
+		SB_LOG(main, NOTICE, "shutdown: drain time over, %llu connections still open "
+				     "(%u of %u workers drained)",
+		       (unsigned long long)open, drained, shm->n_workers);
+		return true;
+	}
+	return false;
+}
+
 /* The main lcore's slow loop: our liveness stamp and the verdict on
- * sb-control's every 100 ms, port state every second. Sleeping is right
- * here: nothing on this lcore is latency-bound. */
+ * sb-control's every 100 ms, port state every second, and the end of a
+ * requested shutdown. Sleeping is right here: nothing on this lcore is
+ * latency-bound. */
 static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t port)
 {
 	const struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
 	unsigned turns = 0;
+	uint64_t drain_deadline_ms = 0;
 
 	while (!dp_quit) {
+		uint64_t now_ms = rte_rdtsc() / (rte_get_tsc_hz() / 1000);
+
 		__atomic_store_n(&shm->dp_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
-		sb_ctl_watch_tick(cw, rte_rdtsc() / (rte_get_tsc_hz() / 1000));
+		sb_ctl_watch_tick(cw, now_ms);
+		if (dp_shutdown_due(shm, now_ms, &drain_deadline_ms)) {
+			dp_quit = true;
+			break;
+		}
 		if (turns++ % 10 == 0)
 			sb_port_publish(port, &shm->ports[0]);
 		nanosleep(&tick, NULL);

@@ -7,6 +7,7 @@
 
 #include "cmd_im.h"
 #include "cmd_session.h"
+#include "cmd_shutdown.h"
 #include "cmd_user.h"
 #include "commands.h"
 #include "server.h"
@@ -29,6 +30,8 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		sb_cmd_session_run(cc->sessions, req + 7 + (req[7] == ' '), false, o);
 	} else if (strncmp(req, "message", 7) == 0 && (req[7] == ' ' || req[7] == '\0')) {
 		sb_cmd_session_run(cc->sessions, req + 7 + (req[7] == ' '), true, o);
+	} else if (strncmp(req, "shutdown", 8) == 0 && (req[8] == ' ' || req[8] == '\0')) {
+		sb_cmd_shutdown_run(cc->attach->shm, req + 8 + (req[8] == ' '), o);
 	} else if (strncmp(req, "roster ", 7) == 0 || strncmp(req, "offline ", 8) == 0 ||
 		   strncmp(req, "store ", 6) == 0) {
 		size_t w = strcspn(req, " ");
@@ -40,7 +43,7 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user, session, message, roster, offline, store)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user, session, message, shutdown, roster, offline, store)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }

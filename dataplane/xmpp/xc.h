@@ -164,6 +164,10 @@ struct sb_xc_worker {
 	uint64_t tls_clock_s;            /* last second the ticket clock was set */
 	struct sb_tls_worker tls;
 	uint64_t login_timeout_ms;
+	/* sbctl shutdown seen (struct sb_shm_shutdown): new streams are
+	 * refused with <system-shutdown/> and drain_text. */
+	bool draining;
+	char drain_text[SB_SHM_SHUTDOWN_TEXT_MAX];
 	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
 	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
 	uint32_t elem_cap;

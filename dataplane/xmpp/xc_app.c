@@ -73,6 +73,15 @@ static struct sb_xc_conn *app_open(struct sb_xc_worker *xw, struct sb_worker *w,
 
 	const char *why = sb_xc_limits_accept(xw, c->tuple.raddr, w->now_us / 1000);
 
+	if (unlikely(xw->draining)) {
+		/* RFC 6120 §4.9.3.20: the server is being shut down. */
+		SB_CTR_INC(w, xmpp_shutdown_refused);
+		if (direct)
+			sb_conn_close(w, c);
+		else
+			app_refuse(xw, c, SB_C2S_SERR_SYSTEM_SHUTDOWN, xw->drain_text);
+		return NULL;
+	}
 	if (why != NULL) {
 		if (direct)
 			sb_conn_close(w, c);
@@ -489,13 +498,39 @@ static void app_unshape(struct sb_xc_worker *xw, uint64_t now_ms)
 }
 
 /* Once per worker loop turn (struct sb_app_ops.on_turn). */
+/* sbctl shutdown (struct sb_shm_shutdown): every open stream gets
+ * <system-shutdown/> with the operator's text and is closed, and from now
+ * on new ones are refused the same way. The walk covers the whole
+ * connection table once (its size is the configured maximum), which is
+ * why it runs once per process lifetime and never per turn. */
+static void app_drain(struct sb_xc_worker *xw, struct sb_worker *w)
+{
+	const struct sb_shm_shutdown *sd = &w->shm->shutdown;
+
+	memcpy(xw->drain_text, sd->text, sizeof(xw->drain_text));
+	xw->drain_text[sizeof(xw->drain_text) - 1] = '\0';
+	xw->draining = true;
+	for (uint32_t i = 0; i < xw->xtab_n; i++) {
+		struct sb_xc_conn *x = xw->xtab[i];
+
+		if (x->conn == NULL || (x->flags & SB_XC_F_CLOSING))
+			continue;
+		SB_CTR_INC(w, xmpp_shutdown_told);
+		sb_xc_act(xw, x, sb_c2s_shutdown_text(&x->c2s, &xw->env,
+						      SB_C2S_SERR_SYSTEM_SHUTDOWN,
+						      xw->drain_text[0] ? xw->drain_text : NULL));
+	}
+}
+
 static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 {
 	struct sb_xc_worker *xw = ctx;
 	uint64_t now_tsc = rte_rdtsc();
 
-	(void)w;
-
+	/* One read of a line written once: shared, never bounced. */
+	if (unlikely(!xw->draining) &&
+	    __atomic_load_n(&w->shm->shutdown.requested, __ATOMIC_ACQUIRE) != 0)
+		app_drain(xw, w);
 	sb_xc_tls_turn(xw, now_us);
 	if (xw->shaped.n > 0)
 		app_unshape(xw, now_us / 1000);
@@ -530,6 +565,10 @@ static void app_publish(void *ctx, struct sb_worker *w)
 
 	memcpy(w->stats->ctr + SB_XC_CTR_SLOT, xw->env.ctr, sizeof(xw->env.ctr));
 	memcpy(w->stats->ctr + SB_XC_TLS_SLOT, xw->tls.ctr, sizeof(xw->tls.ctr));
+	/* After this turn's tcp_* gauges (worker_publish): the main lcore
+	 * reads them as of after the drain began. */
+	if (xw->draining)
+		__atomic_store_n(&w->stats->drained, 1, __ATOMIC_RELEASE);
 }
 
 const struct sb_app_ops sb_xc_app = {

@@ -37,7 +37,7 @@
 #define SB_RING_NAME_MAX 32
 
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
-#define SB_SHM_VERSION 5u
+#define SB_SHM_VERSION 6u
 
 #define SB_MAX_WORKERS 64
 #define SB_MAX_SHARDS 64
@@ -97,10 +97,27 @@ struct sb_shm_worker {
 	uint64_t tcp_conns;
 	uint64_t tcp_half_open;
 	uint64_t tcp_time_wait;
+	/* 1 once the worker has told every connection of a shutdown (struct
+	 * sb_shm_shutdown); release, after the tcp_* gauges of that turn. */
+	uint32_t drained;
 	/* Counters, as the workers' directory describes them: the worker's
 	 * own written in place, the libraries' copied every 100 ms. */
 	uint64_t ctr[SB_SHM_WORKER_CTRS] __attribute__((aligned(SB_CACHE_LINE)));
 } __attribute__((aligned(SB_CACHE_LINE)));
+
+#define SB_SHM_SHUTDOWN_TEXT_MAX 256
+
+/* sbctl shutdown: written once by sb-control's management thread, the text
+ * and the drain first, then `requested` (release). Each dataplane worker
+ * reads `requested` once per turn (acquire): it then refuses new streams
+ * and gives every connection <system-shutdown/> with the text; the main
+ * lcore ends the process when every worker has drained its connections or
+ * drain_ms has passed. */
+struct sb_shm_shutdown {
+	uint32_t requested;
+	uint32_t drain_ms;
+	char text[SB_SHM_SHUTDOWN_TEXT_MAX]; /* <text/> of the stream error, NUL-terminated */
+};
 
 /* Written only by control shard s (a thread of sb-control). */
 struct sb_shm_shard {
@@ -142,6 +159,9 @@ struct sb_shm {
 
 	struct sb_shm_ctr_dir worker_dir; /* by the dataplane, before its workers start */
 	struct sb_shm_ctr_dir shard_dir;  /* by sb-control, on attach, before its shards start */
+
+	/* Written by sb-control's management thread (sbctl shutdown). */
+	struct sb_shm_shutdown shutdown __attribute__((aligned(SB_CACHE_LINE)));
 };
 
 /* Start d afresh (its writer only, before publishing it). */

@@ -134,4 +134,47 @@ rc 1 message send admin elsewhere@example.org hi
 grep -q "TO must be a user of switchboard.test" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
 kill "${held[bob/b1]}" 2>/dev/null || true
 wait "${held[bob/b1]}" 2>/dev/null || true
+
+it_step "shutdown: bad arguments"
+rc 2 shutdown --drain forever
+rc 2 shutdown --reconnect 'bad host'
+rc 2 shutdown now
+
+it_step "shutdown --drain with clients logged in"
+text="the server is shutting down; reconnect to backup.switchboard.test"
+hold bob b2 system-shutdown "$text"
+hold carol c1 system-shutdown "$text"
+for _ in $(seq 100); do
+	grep -qx "stored &lt;for&gt; you &amp; later" "$SB_RUN/held-carol-c1.msgs" 2>/dev/null && break
+	sleep 0.2
+done
+grep -qx "stored &lt;for&gt; you &amp; later" "$SB_RUN/held-carol-c1.msgs" ||
+	it_fail "carol's offline message was not delivered at login: $(cat "$SB_RUN/held-carol-c1.msgs" 2>&1)"
+ip netns exec "$SB_NS" $PY "$top/tests/integration/xmpp_admin.py" linger \
+	"$SB_RUN/linger" "$SB_RUN/release" "$text" &
+linger=$!
+for _ in $(seq 150); do [ -f "$SB_RUN/linger" ] && break; sleep 0.2; done
+[ -f "$SB_RUN/linger" ] || it_fail "the lingering stream did not open"
+dp_pid=$(cat "$SB_RUN/dataplane.pid")
+ctl_pid=$(cat "$SB_RUN/control.pid")
+rc 0 shutdown --drain 60 --reconnect backup.switchboard.test
+grep -q "shutting down" "$SB_RUN/out" || it_fail "$(cat "$SB_RUN/out")"
+wait "${held[bob/b2]}" || it_fail "bob/b2 did not get <system-shutdown/> with the text"
+wait "${held[carol/c1]}" || it_fail "carol/c1 did not get <system-shutdown/> with the text"
+rc 1 shutdown
+grep -q "already under way" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
+kill -0 "$dp_pid" || it_fail "sb-dataplane exited while a connection was still open"
+[ "$(it_counter xmpp_shutdown_refused)" -ge 1 ] || it_fail "no refusal counted"
+touch "$SB_RUN/release"
+wait $linger || it_fail "the lingering client saw no <system-shutdown/>, or a new stream was let in"
+for _ in $(seq 300); do
+	kill -0 "$dp_pid" 2>/dev/null || kill -0 "$ctl_pid" 2>/dev/null || break
+	sleep 0.1
+done
+! kill -0 "$dp_pid" 2>/dev/null || it_fail "sb-dataplane did not exit after the drain"
+for _ in $(seq 100); do kill -0 "$ctl_pid" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$ctl_pid" 2>/dev/null || it_fail "sb-control did not exit after sb-dataplane"
+grep -q "every connection closed" "$SB_RUN/dataplane.log" || it_fail "the dataplane did not drain"
+grep -q "shut down as requested; exiting" "$SB_RUN/control.log" ||
+	it_fail "sb-control did not exit as after a shutdown"
 echo "PASS"

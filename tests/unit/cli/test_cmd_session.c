@@ -6,7 +6,8 @@
  * carry, JSON strings and rows, and a whole request answered by a stand-in
  * shard thread over router/admin.h's queue (and one that never answers:
  * the command says so within its wait, and the late request is freed by
- * whichever side lets go last).
+ * whichever side lets go last). And shutdown's grammar and its one-time
+ * request in shared memory (cmd_shutdown.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 
 #include "admin.h"
 #include "cmd_session.h"
+#include "cmd_shutdown.h"
 #include "router.h"
 
 static void test_parse_verbs(void **state)
@@ -247,6 +249,50 @@ static void test_queue_bound(void **state)
 		sb_admin_put(reqs[i]);
 }
 
+static void test_shutdown_parse(void **state)
+{
+	char text[SB_SHM_SHUTDOWN_TEXT_MAX], why[256];
+	uint32_t drain;
+
+	(void)state;
+	assert_int_equal(sb_cmd_shutdown_parse("", &drain, text, sizeof(text), why, sizeof(why)), 0);
+	assert_int_equal(drain, SB_CMD_SHUTDOWN_DRAIN_DEFAULT_S);
+	assert_string_equal(text, "the server is shutting down");
+	assert_int_equal(sb_cmd_shutdown_parse("--reconnect b.example:5222 --drain 0", &drain, text,
+					       sizeof(text), why, sizeof(why)), 0);
+	assert_int_equal(drain, 0);
+	assert_string_equal(text, "the server is shutting down; reconnect to b.example:5222");
+	assert_int_equal(sb_cmd_shutdown_parse("--drain 3601", &drain, text, sizeof(text), why,
+					       sizeof(why)), -EINVAL);
+	assert_memory_equal(why, "usage: ", 7);
+	assert_int_equal(sb_cmd_shutdown_parse("--drain", &drain, text, sizeof(text), why,
+					       sizeof(why)), -EINVAL);
+	assert_int_equal(sb_cmd_shutdown_parse("--reconnect <x>", &drain, text, sizeof(text), why,
+					       sizeof(why)), -EINVAL);
+	assert_int_equal(sb_cmd_shutdown_parse("now", &drain, text, sizeof(text), why,
+					       sizeof(why)), -EINVAL);
+}
+
+/* The request is written once, text before the flag; a second is refused. */
+static void test_shutdown_run(void **state)
+{
+	static struct sb_shm shm;
+	char buf[1024];
+	struct sb_out o;
+
+	(void)state;
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_shutdown_run(&shm, "--drain 5", &o);
+	assert_memory_equal(buf, "ok\n", 3);
+	assert_int_equal(shm.shutdown.requested, 1);
+	assert_int_equal(shm.shutdown.drain_ms, 5000);
+	assert_string_equal(shm.shutdown.text, "the server is shutting down");
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_shutdown_run(&shm, "--drain 9", &o);
+	assert_string_equal(buf, "error: a shutdown is already under way\n");
+	assert_int_equal(shm.shutdown.drain_ms, 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +304,8 @@ int main(void)
 		cmocka_unit_test(test_run_answered),
 		cmocka_unit_test(test_run_no_answer),
 		cmocka_unit_test(test_queue_bound),
+		cmocka_unit_test(test_shutdown_parse),
+		cmocka_unit_test(test_shutdown_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
