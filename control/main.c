@@ -24,6 +24,7 @@
 #include <rte_errno.h>
 
 #include "attach.h"
+#include "cli/cmd_limits.h"
 #include "cli/cmd_session.h"
 #include "cli/cmd_user.h"
 #include "cli/commands.h"
@@ -317,6 +318,7 @@ int main(int argc, char **argv)
 	static struct sb_cli_server srv;
 	static struct sb_cli_commands cmds;
 	static struct sb_cmd_session sessions;
+	static struct sb_cmd_limits limits;
 	static struct ctl_shards live;
 	struct sb_store store = { 0 };
 	char why[256];
@@ -352,8 +354,10 @@ int main(int argc, char **argv)
 	}
 	if (ctl_open_store(&store, &users, &cfg) < 0)
 		goto detach;
+	limits = (struct sb_cmd_limits){ .cfg = &cfg, .cs = &sessions, .shm = at.shm,
+					 .argc = argc, .argv = argv };
 	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .sessions = &sessions,
-					 .server = &srv };
+					 .limits = &limits, .server = &srv };
 	rc = sb_cli_server_open(&srv, cfg.control_socket, SB_CLI_SOCKET_MODE, sb_cli_commands_run,
 				&cmds);
 	if (rc < 0) {

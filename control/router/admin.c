@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "admin.h"
 #include "im_xml.h"
 #include "router.h"
@@ -192,6 +194,33 @@ static int admin_send(struct sb_shard *sh, struct sb_admin_req *req)
 	return 0;
 }
 
+/* A live limit, written by the thread that reads it. */
+static int admin_limit(struct sb_shard *sh, const struct sb_admin_req *req)
+{
+	struct sb_router *r = &sh->router;
+
+	switch (req->limit) {
+	case SB_ADMIN_LIM_MAX_SESSIONS:
+		/* Sessions over a lowered bound stay; new binds are refused. */
+		r->sessions.max_sessions = (uint32_t)req->value;
+		return 0;
+	case SB_ADMIN_LIM_MAX_RESOURCES:
+		r->sessions.max_resources = (uint32_t)req->value;
+		return 0;
+	case SB_ADMIN_LIM_ROSTER_MAX_ITEMS:
+		r->im.lim.roster_max_items = (uint32_t)req->value;
+		return 0;
+	case SB_ADMIN_LIM_OFFLINE_QUOTA:
+		r->im.lim.offline_quota = (uint32_t)req->value;
+		return 0;
+	case SB_ADMIN_LIM_OFFLINE_COMMIT_US:
+		r->im.lim.commit_tsc = req->value * rte_get_tsc_hz() / 1000000u;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* Work req for one turn: true when it is answered. */
 static bool admin_run(struct sb_shard *sh, struct sb_admin_req *req)
 {
@@ -218,6 +247,9 @@ static bool admin_run(struct sb_shard *sh, struct sb_admin_req *req)
 		rc = admin_send(sh, req);
 		if (rc != -ENOBUFS)
 			req->rc = rc;
+		break;
+	case SB_ADMIN_LIMIT:
+		req->rc = admin_limit(sh, req);
 		break;
 	default:
 		req->rc = -EINVAL;

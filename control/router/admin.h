@@ -45,7 +45,18 @@ enum sb_admin_op {
 	SB_ADMIN_SHOW,      /* the session of full JID jid */
 	SB_ADMIN_KICK,      /* end the session (full) or sessions (bare) of jid */
 	SB_ADMIN_SEND,      /* route a <message/> from `from` to jid with body text */
+	SB_ADMIN_LIMIT,     /* set a live limit of the shard: limit = value */
 	SB_ADMIN_OP_MAX,
+};
+
+/* The shard's limits that change live (sbctl limits set, config reload). */
+enum sb_admin_limit {
+	SB_ADMIN_LIM_MAX_SESSIONS = 1, /* control.max_sessions */
+	SB_ADMIN_LIM_MAX_RESOURCES,    /* control.max_resources */
+	SB_ADMIN_LIM_ROSTER_MAX_ITEMS, /* im.roster_max_items */
+	SB_ADMIN_LIM_OFFLINE_QUOTA,    /* im.offline_quota */
+	SB_ADMIN_LIM_OFFLINE_COMMIT_US, /* im.offline_commit_us */
+	SB_ADMIN_LIM_MAX,
 };
 
 /* One session as the control plane knows it. */
@@ -73,6 +84,8 @@ struct sb_admin_req {
 	uint16_t from_len;    /* SEND */
 	uint16_t text_len;    /* SEND: body; KICK: reason (at most SB_MSG_KICK_TEXT_MAX) */
 	uint32_t cap;         /* rows[] */
+	uint16_t limit;       /* LIMIT: enum sb_admin_limit */
+	uint64_t value;       /* LIMIT: its new value (checked against the key's range) */
 	char jid[SB_MSG_JID_MAX + 1];
 	char from[SB_MSG_JID_MAX + 1];
 	char text[SB_ADMIN_TEXT_MAX + 1];

@@ -168,6 +168,7 @@ struct sb_xc_worker {
 	 * refused with <system-shutdown/> and drain_text. */
 	bool draining;
 	char drain_text[SB_SHM_SHUTDOWN_TEXT_MAX];
+	uint32_t live_seq;               /* struct sb_shm_live last taken */
 	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
 	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
 	uint32_t elem_cap;

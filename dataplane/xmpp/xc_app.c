@@ -527,10 +527,13 @@ static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 	struct sb_xc_worker *xw = ctx;
 	uint64_t now_tsc = rte_rdtsc();
 
-	/* One read of a line written once: shared, never bounced. */
+	/* One read each of lines sb-control writes once in a while: shared,
+	 * not bounced between cores. */
 	if (unlikely(!xw->draining) &&
 	    __atomic_load_n(&w->shm->shutdown.requested, __ATOMIC_ACQUIRE) != 0)
 		app_drain(xw, w);
+	if (sb_xc_limits_live(&xw->limits, &w->shm->live, &xw->live_seq))
+		SB_CTR_INC(w, xmpp_limits_changed);
 	sb_xc_tls_turn(xw, now_us);
 	if (xw->shaped.n > 0)
 		app_unshape(xw, now_us / 1000);

@@ -119,6 +119,22 @@ struct sb_shm_shutdown {
 	char text[SB_SHM_SHUTDOWN_TEXT_MAX]; /* <text/> of the stream error, NUL-terminated */
 };
 
+/* The dataplane's limits that change live (sbctl limits set, config
+ * reload), written by sb-control's management thread as a sequence lock:
+ * seq odd while it writes, even when done (release). A worker checks seq
+ * once per turn and takes the values when it is even, unchanged across
+ * its copy and new to it. */
+struct sb_shm_live {
+	uint32_t seq;
+	uint32_t reserved;
+	uint64_t conn_rate_per_addr;  /* xmpp.* keys of the same names */
+	uint64_t conn_burst_per_addr;
+	uint64_t shaper_bytes_per_s;
+	uint64_t shaper_burst_bytes;
+	uint64_t ban_after_failures;
+	uint64_t ban_s;
+};
+
 /* Written only by control shard s (a thread of sb-control). */
 struct sb_shm_shard {
 	uint64_t hb_rtt_tsc[SB_MAX_WORKERS];  /* shard-originated: down and back up */
@@ -162,6 +178,7 @@ struct sb_shm {
 
 	/* Written by sb-control's management thread (sbctl shutdown). */
 	struct sb_shm_shutdown shutdown __attribute__((aligned(SB_CACHE_LINE)));
+	struct sb_shm_live live __attribute__((aligned(SB_CACHE_LINE)));
 };
 
 /* Start d afresh (its writer only, before publishing it). */

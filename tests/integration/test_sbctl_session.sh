@@ -5,7 +5,11 @@
 # JSON (parsed, checked against docs/OPERATIONS.md's shape), session kick
 # of one full JID with a reason (the client sees <policy-violation/> with
 # it as <text/>) and of a bare JID with --reset, message send delivered
-# online and stored offline, and the error paths with their exit codes.
+# online and stored offline, the error paths with their exit codes, limits
+# show/set on a shard's key (a bind past it refused) and the dataplane's,
+# config reload (live keys applied, the others named, a bad file refused),
+# and shutdown --drain with clients logged in (all told <system-shutdown/>
+# with the text, a new stream refused while draining, both processes gone).
 IT_NAME=sbctls
 . "$(dirname "$0")/lib.sh"
 export SB_EXTRA="eal.lcores=0@0,1@1,2@1 control.shards=2
@@ -40,6 +44,10 @@ json() {
 }
 
 it_step "start with 2 workers and 2 shards, three users"
+mkdir -p "$SB_RUN"
+export SB_CONF="$SB_RUN/switchboard.conf"
+cp "$top/etc/switchboard.conf" "$SB_CONF"
+printf '[im]\noffline_quota = 1000\n[xmpp]\nban_s = 600\n' >>"$SB_CONF"
 it_start
 it_user_add alice pw-alice
 it_user_add bob pw-bob
@@ -135,6 +143,45 @@ grep -q "TO must be a user of switchboard.test" "$SB_RUN/err" || it_fail "$(cat 
 kill "${held[bob/b1]}" 2>/dev/null || true
 wait "${held[bob/b1]}" 2>/dev/null || true
 
+it_step "limits show, limits set: a shard's key and the dataplane's"
+rc 0 limits show --json
+json 'j["control.max_resources"] == {"value": 10, "process": "sb-control"} and j["xmpp.ban_s"]["process"] == "sb-dataplane"'
+rc 0 limits set control.max_resources 1
+grep -qx "control.max_resources = 1" "$SB_RUN/out" || it_fail "$(cat "$SB_RUN/out")"
+hold bob b2 none
+out="$SB_RUN/held-bob-b3"
+if ip netns exec "$SB_NS" timeout 60 $PY "$top/tests/integration/xmpp_admin.py" hold bob pw-bob b3 \
+	"$out" none 2>"$SB_RUN/b3.err"; then it_fail "bob/b3 was let in"; fi
+[ ! -f "$out" ] || it_fail "a second resource of bob bound past control.max_resources = 1"
+kill "${held[bob/b2]}"; wait "${held[bob/b2]}" 2>/dev/null || true
+rc 0 limits set control.max_resources 10
+before=$(it_counter xmpp_limits_changed)
+rc 0 limits set xmpp.ban_s 1200
+for _ in $(seq 50); do [ "$(it_counter xmpp_limits_changed)" -ge $((before + 2)) ] && break; sleep 0.1; done
+[ "$(it_counter xmpp_limits_changed)" -ge $((before + 2)) ] || it_fail "the workers did not take the limit"
+rc 0 limits show
+grep -Eq '^xmpp.ban_s +1200 ' "$SB_RUN/out" || it_fail "$(cat "$SB_RUN/out")"
+rc 1 limits set control.max_resources 0
+rc 1 limits set control.shards 3
+grep -q "restart needed" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
+rc 1 limits set no.such 1
+rc 2 limits set control.max_resources
+rc 2 limits frob
+
+it_step "config reload: live keys applied, the others named"
+sed -i 's/^offline_quota = 1000/offline_quota = 7/; s/^heartbeat_ms = 1000/heartbeat_ms = 500/' "$SB_CONF"
+rc 0 config reload
+cat "$SB_RUN/out"
+grep -qx "applied: im.offline_quota = 7" "$SB_RUN/out" || it_fail "offline_quota not applied"
+grep -qx "applied: xmpp.ban_s = 600" "$SB_RUN/out" || it_fail "ban_s not taken back from the file"
+grep -q "^restart needed: rings.heartbeat_ms = 500" "$SB_RUN/out" || it_fail "heartbeat_ms not named"
+grep -qx "2 applied, 1 need a restart" "$SB_RUN/out" || it_fail "summary"
+sed -i 's/^offline_quota = 7/offline_quota = seven/' "$SB_CONF"
+rc 1 config reload
+grep -q "offline_quota" "$SB_RUN/err" || it_fail "the bad line was not named: $(cat "$SB_RUN/err")"
+rc 0 limits show --json
+json 'j["im.offline_quota"]["value"] == 7'
+
 it_step "shutdown: bad arguments"
 rc 2 shutdown --drain forever
 rc 2 shutdown --reconnect 'bad host'
@@ -142,7 +189,7 @@ rc 2 shutdown now
 
 it_step "shutdown --drain with clients logged in"
 text="the server is shutting down; reconnect to backup.switchboard.test"
-hold bob b2 system-shutdown "$text"
+hold bob b4 system-shutdown "$text"
 hold carol c1 system-shutdown "$text"
 for _ in $(seq 100); do
 	grep -qx "stored &lt;for&gt; you &amp; later" "$SB_RUN/held-carol-c1.msgs" 2>/dev/null && break
@@ -159,7 +206,7 @@ dp_pid=$(cat "$SB_RUN/dataplane.pid")
 ctl_pid=$(cat "$SB_RUN/control.pid")
 rc 0 shutdown --drain 60 --reconnect backup.switchboard.test
 grep -q "shutting down" "$SB_RUN/out" || it_fail "$(cat "$SB_RUN/out")"
-wait "${held[bob/b2]}" || it_fail "bob/b2 did not get <system-shutdown/> with the text"
+wait "${held[bob/b4]}" || it_fail "bob/b4 did not get <system-shutdown/> with the text"
 wait "${held[carol/c1]}" || it_fail "carol/c1 did not get <system-shutdown/> with the text"
 rc 1 shutdown
 grep -q "already under way" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"

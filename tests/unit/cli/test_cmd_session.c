@@ -7,7 +7,7 @@
  * shard thread over router/admin.h's queue (and one that never answers:
  * the command says so within its wait, and the late request is freed by
  * whichever side lets go last). And shutdown's grammar and its one-time
- * request in shared memory (cmd_shutdown.c).
+ * request in shared memory (cmd_shutdown.c), and limits (cmd_limits.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "admin.h"
+#include "cmd_limits.h"
 #include "cmd_session.h"
 #include "cmd_shutdown.h"
 #include "router.h"
@@ -293,6 +294,45 @@ static void test_shutdown_run(void **state)
 	assert_int_equal(shm.shutdown.drain_ms, 5000);
 }
 
+/* limits: which keys are live, a dataplane key published under its
+ * sequence lock, a range error, a key that needs a restart. */
+static void test_limits(void **state)
+{
+	static struct sb_config cfg;
+	static struct sb_shm shm;
+	struct sb_cmd_session cs = { .n_shards = 0 };
+	struct sb_cmd_limits cl = { .cfg = &cfg, .cs = &cs, .shm = &shm };
+	char buf[4096];
+	struct sb_out o;
+
+	(void)state;
+	sb_config_defaults(&cfg);
+	assert_int_equal(sb_cmd_limits_live("im.offline_quota", 16), 1);
+	assert_int_equal(sb_cmd_limits_live("xmpp.ban_s", 10), 2);
+	assert_int_equal(sb_cmd_limits_live("control.shards", 14), 0);
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_limits_run(&cl, "set xmpp.conn_rate_per_addr 77", false, &o);
+	assert_string_equal(buf, "ok\nxmpp.conn_rate_per_addr = 77\n");
+	assert_int_equal(shm.live.seq, 2);
+	assert_int_equal(shm.live.conn_rate_per_addr, 77);
+	assert_int_equal(shm.live.ban_s, cfg.xmpp_ban_s); /* the whole block, every time */
+	assert_int_equal(cfg.xmpp_conn_rate_per_addr, 77);
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_limits_run(&cl, "set xmpp.conn_rate_per_addr 0", false, &o);
+	assert_memory_equal(buf, "error: ", 7);
+	assert_int_equal(shm.live.seq, 2);
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_limits_run(&cl, "set control.shards 2", false, &o);
+	assert_non_null(strstr(buf, "restart needed"));
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_limits_run(&cl, "set im.offline_quota 5", false, &o);
+	assert_string_equal(buf, "error: the control shards are not running\n");
+	assert_int_equal(cfg.im_offline_quota, 1000);
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_limits_run(&cl, "set im.offline_quota", false, &o);
+	assert_memory_equal(buf, "error: usage: ", 14);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_queue_bound),
 		cmocka_unit_test(test_shutdown_parse),
 		cmocka_unit_test(test_shutdown_run),
+		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
