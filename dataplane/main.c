@@ -210,6 +210,27 @@ static bool dp_shutdown_due(const struct sb_shm *shm, uint64_t now_ms, uint64_t 
 	return false;
 }
 
+/* sbctl log level (struct sb_shm_log): the sb.* log types to the level
+ * asked for, echoed for sbctl; before the first request, our own. */
+static void dp_log_level(struct sb_shm *shm)
+{
+	uint32_t want = __atomic_load_n(&shm->log.requested, __ATOMIC_ACQUIRE);
+
+	_Static_assert(RTE_LOG_EMERG == 1 && RTE_LOG_DEBUG == 8, "struct sb_shm_log's numbering");
+	if (want == 0) {
+		__atomic_store_n(&shm->log.current, (uint32_t)rte_log_get_level(sb_logtype_main),
+				 __ATOMIC_RELAXED);
+		return;
+	}
+	if (want == __atomic_load_n(&shm->log.current, __ATOMIC_RELAXED) ||
+	    want > RTE_LOG_DEBUG)
+		return;
+	if (rte_log_set_level_pattern("sb.*", want) == 0) {
+		__atomic_store_n(&shm->log.current, want, __ATOMIC_RELEASE);
+		SB_LOG(main, NOTICE, "log level of sb.* set to %u by sbctl", want);
+	}
+}
+
 /* The main lcore's slow loop: our liveness stamp and the verdict on
  * sb-control's every 100 ms, port state every second, and the end of a
  * requested shutdown. Sleeping is right here: nothing on this lcore is
@@ -225,6 +246,7 @@ static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t p
 
 		__atomic_store_n(&shm->dp_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
 		sb_ctl_watch_tick(cw, now_ms);
+		dp_log_level(shm);
 		if (dp_shutdown_due(shm, now_ms, &drain_deadline_ms)) {
 			dp_quit = true;
 			break;

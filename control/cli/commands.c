@@ -7,6 +7,7 @@
 
 #include "cmd_im.h"
 #include "cmd_limits.h"
+#include "cmd_log.h"
 #include "cmd_session.h"
 #include "cmd_shutdown.h"
 #include "cmd_user.h"
@@ -35,6 +36,8 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		sb_cmd_limits_run(cc->limits, req + 6 + (req[6] == ' '), false, o);
 	} else if (strncmp(req, "config reload", 13) == 0 && (req[13] == ' ' || req[13] == '\0')) {
 		sb_cmd_limits_run(cc->limits, req + 13 + (req[13] == ' '), true, o);
+	} else if (strncmp(req, "log", 3) == 0 && (req[3] == ' ' || req[3] == '\0')) {
+		sb_cmd_log_run(cc->attach->shm, req + 3 + (req[3] == ' '), o);
 	} else if (strncmp(req, "shutdown", 8) == 0 && (req[8] == ' ' || req[8] == '\0')) {
 		sb_cmd_shutdown_run(cc->attach->shm, req + 8 + (req[8] == ' '), o);
 	} else if (strncmp(req, "roster ", 7) == 0 || strncmp(req, "offline ", 8) == 0 ||
@@ -48,7 +51,7 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user, session, message, limits, config reload, shutdown, roster, offline, store)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user, session, message, limits, config reload, log, shutdown, roster, offline, store)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }

@@ -58,6 +58,8 @@ static void sbctl_usage(const char *prog)
 		"  limits set KEY VALUE          change one (same ranges as the file)\n"
 		"  config reload                 re-read sb-control's file and -s overrides:\n"
 		"                                apply live keys, name those needing a restart\n"
+		"  log level [LEVEL]             sb-dataplane's sb.* log level: emerg, alert,\n"
+		"                                crit, err, warning, notice, info, debug\n"
 		"  shutdown [--drain SECONDS] [--reconnect HOST]  stop accepting, tell every\n"
 		"                                stream <system-shutdown/>, drain (default 10 s),\n"
 		"                                then both processes exit\n"

@@ -135,6 +135,15 @@ struct sb_shm_live {
 	uint64_t ban_s;
 };
 
+/* sbctl log level: sb-control's management thread writes `requested`
+ * (a DPDK log level, 1 emergency .. 8 debug; 0: never asked) and the
+ * dataplane's main lcore applies it to its sb.* log types and writes back
+ * `current`. Two writers on one line is fine at an operator's pace. */
+struct sb_shm_log {
+	uint32_t requested;
+	uint32_t current;
+};
+
 /* Written only by control shard s (a thread of sb-control). */
 struct sb_shm_shard {
 	uint64_t hb_rtt_tsc[SB_MAX_WORKERS];  /* shard-originated: down and back up */
@@ -179,6 +188,7 @@ struct sb_shm {
 	/* Written by sb-control's management thread (sbctl shutdown). */
 	struct sb_shm_shutdown shutdown __attribute__((aligned(SB_CACHE_LINE)));
 	struct sb_shm_live live __attribute__((aligned(SB_CACHE_LINE)));
+	struct sb_shm_log log __attribute__((aligned(SB_CACHE_LINE)));
 };
 
 /* Start d afresh (its writer only, before publishing it). */

@@ -8,6 +8,7 @@
 # online and stored offline, the error paths with their exit codes, limits
 # show/set on a shard's key (a bind past it refused) and the dataplane's,
 # config reload (live keys applied, the others named, a bad file refused),
+# log level,
 # and shutdown --drain with clients logged in (all told <system-shutdown/>
 # with the text, a new stream refused while draining, both processes gone).
 IT_NAME=sbctls
@@ -181,6 +182,17 @@ rc 1 config reload
 grep -q "offline_quota" "$SB_RUN/err" || it_fail "the bad line was not named: $(cat "$SB_RUN/err")"
 rc 0 limits show --json
 json 'j["im.offline_quota"]["value"] == 7'
+
+it_step "log level"
+rc 0 log level
+[ "$(cat "$SB_RUN/out")" = info ] || it_fail "log level: $(cat "$SB_RUN/out")"
+rc 0 log level debug
+rc 0 log level
+[ "$(cat "$SB_RUN/out")" = debug ] || it_fail "log level after set: $(cat "$SB_RUN/out")"
+grep -q "log level of sb.\* set to 8" "$SB_RUN/dataplane.log" || it_fail "the dataplane did not log it"
+rc 0 log level info
+rc 2 log level loud
+rc 2 log frob
 
 it_step "shutdown: bad arguments"
 rc 2 shutdown --drain forever

@@ -7,7 +7,7 @@
  * shard thread over router/admin.h's queue (and one that never answers:
  * the command says so within its wait, and the late request is freed by
  * whichever side lets go last). And shutdown's grammar and its one-time
- * request in shared memory (cmd_shutdown.c), and limits (cmd_limits.c).
+ * request in shared memory (cmd_shutdown.c), limits (cmd_limits.c) and log level (cmd_log.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +23,7 @@
 
 #include "admin.h"
 #include "cmd_limits.h"
+#include "cmd_log.h"
 #include "cmd_session.h"
 #include "cmd_shutdown.h"
 #include "router.h"
@@ -333,6 +334,31 @@ static void test_limits(void **state)
 	assert_memory_equal(buf, "error: usage: ", 14);
 }
 
+static void test_log_level(void **state)
+{
+	static struct sb_shm shm;
+	char buf[256];
+	struct sb_out o;
+
+	(void)state;
+	assert_int_equal(sb_cmd_log_level_parse("emerg"), 1);
+	assert_int_equal(sb_cmd_log_level_parse("debug"), 8);
+	assert_int_equal(sb_cmd_log_level_parse("DEBUG"), 0);
+	assert_int_equal(sb_cmd_log_level_parse(""), 0);
+	shm.log.current = 7;
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_log_run(&shm, "level", &o);
+	assert_string_equal(buf, "ok\ninfo\n");
+	/* Nobody applies it here: the request stays, the answer says so. */
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_log_run(&shm, "level err", &o);
+	assert_int_equal(shm.log.requested, 4);
+	assert_string_equal(buf, "error: sb-dataplane did not take the level within 1 s\n");
+	sb_out_init(&o, buf, sizeof(buf));
+	sb_cmd_log_run(&shm, "level loud", &o);
+	assert_memory_equal(buf, "error: usage: ", 14);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown_parse),
 		cmocka_unit_test(test_shutdown_run),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_log_level),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
