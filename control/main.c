@@ -93,6 +93,7 @@ static void ctl_sessions_init(struct sb_cmd_session *cs, struct sb_shard *shards
 	cs->tsc_hz = rte_get_tsc_hz();
 	cs->now_tsc = ctl_now_tsc;
 	cs->wait_ms = SB_ADMIN_WAIT_MS;
+	cs->store = users->store;
 	cs->domain_len = users->domain_len;
 	memcpy(cs->domain, users->domain, users->domain_len);
 	cs->domain[users->domain_len] = '\0';
@@ -356,6 +357,9 @@ int main(int argc, char **argv)
 		goto detach;
 	limits = (struct sb_cmd_limits){ .cfg = &cfg, .cs = &sessions, .shm = at.shm,
 					 .argc = argc, .argv = argv };
+	if (sb_cmd_limits_adopt(&limits) > 0)
+		fprintf(stderr, "sb-control: the dataplane runs with limits a previous sb-control "
+				"set live; sbctl limits show lists them\n");
 	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .sessions = &sessions,
 					 .limits = &limits, .server = &srv };
 	rc = sb_cli_server_open(&srv, cfg.control_socket, SB_CLI_SOCKET_MODE, sb_cli_commands_run,

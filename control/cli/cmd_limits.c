@@ -85,6 +85,27 @@ static void lim_publish(struct sb_cmd_limits *cl)
 	__atomic_store_n(&l->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
+unsigned sb_cmd_limits_adopt(struct sb_cmd_limits *cl)
+{
+	const struct sb_shm_live *l = &cl->shm->live;
+	uint32_t seq = __atomic_load_n(&l->seq, __ATOMIC_ACQUIRE);
+	unsigned n = 0;
+
+	/* 0: never written; odd: its writer died mid-way, so nothing is sure. */
+	if (seq == 0 || (seq & 1u))
+		return 0;
+	for (size_t i = 0; i < LIM_N; i++) {
+		uint64_t v;
+
+		if (lim_keys[i].shard_lim != LIM_DP)
+			continue;
+		v = *(const uint64_t *)((const char *)l + lim_keys[i].live_off);
+		n += *lim_field(cl->cfg, &lim_keys[i]) != v;
+		*lim_field(cl->cfg, &lim_keys[i]) = v;
+	}
+	return n;
+}
+
 /* Apply k = v where it lives. 0, or writes the error line. */
 static int lim_apply(struct sb_cmd_limits *cl, const struct lim_key *k, uint64_t v,
 		     struct sb_out *o)

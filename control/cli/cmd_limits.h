@@ -30,6 +30,12 @@ struct sb_cmd_limits {
 	char **argv;
 };
 
+/* On attach: if an earlier sb-control changed the dataplane's limits live,
+ * take them into cfg, so that limits show says what the workers use (a
+ * control restart changes nothing in the dataplane). Returns how many
+ * values differed from cfg. */
+unsigned sb_cmd_limits_adopt(struct sb_cmd_limits *cl);
+
 /* Serve "limits ARGS" (reload false) or "config reload" (reload true). */
 void sb_cmd_limits_run(struct sb_cmd_limits *cl, const char *args, bool reload,
 		       struct sb_out *o);

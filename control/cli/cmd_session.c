@@ -14,6 +14,7 @@
 #include "admin.h"
 #include "cmd_session.h"
 #include "jid.h"
+#include "store/store.h"
 
 #define USAGE_SESSION                                                                       \
 	"session count [--json] | session list [--user JID] [--max N] [--json] | "         \
@@ -498,6 +499,13 @@ static void ses_send(struct sb_cmd_session *cs, const struct sb_cmd_session_args
 		sb_out_printf(o, "error: TO must be a user of %s: %s\n", cs->domain, to->buf);
 		goto out;
 	}
+	sb_jid_bare(to, &bare);
+	/* Said here rather than dropped later: the message names no sender
+	 * connection for the router's service-unavailable to reach. */
+	if (cs->store != NULL && sb_store_user_exists(cs->store, to->buf, bare) == 0) {
+		sb_out_printf(o, "error: no such user: %.*s\n", (int)bare, to->buf);
+		goto out;
+	}
 	if (tlen > SB_ADMIN_TEXT_MAX || !sb_cmd_session_text_ok(a->text, tlen)) {
 		sb_out_printf(o, "error: usage: TEXT: at most %u bytes of UTF-8 text\n",
 			      SB_ADMIN_TEXT_MAX);
@@ -511,7 +519,6 @@ static void ses_send(struct sb_cmd_session *cs, const struct sb_cmd_session_args
 	}
 	reqs[s]->jid_len = to->full_len;
 	memcpy(reqs[s]->jid, to->buf, to->full_len);
-	sb_jid_bare(to, &bare);
 	reqs[s]->bare_len = (uint16_t)bare;
 	reqs[s]->from_len = from->full_len;
 	memcpy(reqs[s]->from, from->buf, from->full_len);
@@ -526,7 +533,7 @@ static void ses_send(struct sb_cmd_session *cs, const struct sb_cmd_session_args
 	else
 		sb_out_printf(o, "ok\nsent sbctl-%" PRIu64 " from %s to %s (%s)\n", reqs[s]->id,
 			      from->buf, to->buf,
-			      reqs[s]->sessions > 0 ? "online" : "offline or unavailable: stored if the account exists");
+			      reqs[s]->sessions > 0 ? "online" : "no available resource: stored offline");
 out:
 	free(from);
 	free(to);

@@ -26,6 +26,7 @@
 
 struct sb_router;
 struct sb_admin_req;
+struct sb_store;
 
 #define SB_CMD_SESSION_LIST_DEFAULT 100u
 
@@ -37,6 +38,7 @@ struct sb_cmd_session {
 	uint64_t (*now_tsc)(void);
 	uint64_t next_id;                         /* message send's ids */
 	unsigned wait_ms;                         /* SB_ADMIN_WAIT_MS; tests shorten it */
+	struct sb_store *store;                   /* message send: does TO exist? NULL: not asked */
 	size_t domain_len;
 	char domain[1024];                        /* xmpp.domain, normalised */
 };

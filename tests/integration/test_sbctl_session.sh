@@ -139,6 +139,9 @@ rc 2 session list --max 0
 rc 2 session kick
 rc 2 session kick bob --reason
 rc 2 message send bob
+rc 1 message send admin nobody hi
+grep -q "no such user: nobody@switchboard.test" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
+rc 2 message send admin bob "$(printf 'bell\a')"
 rc 1 message send admin elsewhere@example.org hi
 grep -q "TO must be a user of switchboard.test" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
 kill "${held[bob/b1]}" 2>/dev/null || true

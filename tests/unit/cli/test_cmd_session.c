@@ -332,6 +332,14 @@ static void test_limits(void **state)
 	sb_out_init(&o, buf, sizeof(buf));
 	sb_cmd_limits_run(&cl, "set im.offline_quota", false, &o);
 	assert_memory_equal(buf, "error: usage: ", 14);
+	/* A restarted sb-control takes what the dataplane runs with. */
+	sb_config_defaults(&cfg);
+	assert_int_equal(sb_cmd_limits_adopt(&cl), 1);
+	assert_int_equal(cfg.xmpp_conn_rate_per_addr, 77);
+	shm.live.seq = 3; /* its writer died mid-way: nothing taken */
+	sb_config_defaults(&cfg);
+	assert_int_equal(sb_cmd_limits_adopt(&cl), 0);
+	assert_int_not_equal(cfg.xmpp_conn_rate_per_addr, 77);
 }
 
 static void test_log_level(void **state)
