@@ -87,6 +87,12 @@ static void shard_stanza(void *ctx, unsigned w, struct sb_msg *m)
 	sb_router_stanza(ctx, m);
 }
 
+static void shard_conn_info(void *ctx, unsigned w, struct sb_msg *m)
+{
+	(void)w;
+	sb_admin_conn_info(ctx, m);
+}
+
 void sb_shard_link_init(struct sb_shard *sh)
 {
 	struct sb_msg_link *l = &sh->link;
@@ -111,6 +117,7 @@ void sb_shard_link_init(struct sb_shard *sh)
 	sb_msg_link_register(l, SB_MSG_BIND_REQ, shard_bind, sh);
 	sb_msg_link_register(l, SB_MSG_UNBIND, shard_unbind, sh);
 	sb_msg_link_register(l, SB_MSG_STANZA, shard_stanza, sh);
+	sb_msg_link_register(l, SB_MSG_CONN_INFO, shard_conn_info, sh);
 }
 
 static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)

@@ -212,6 +212,54 @@ void sb_cmd_session_row_json(const struct sb_cmd_session *cs, const void *rowp, 
 		      row->conn, row->conn_gen);
 }
 
+/* lib/tcp's enum sb_tcp_state, in its order (RFC 9293 §3.3.2 names). */
+static const char *const ses_tcp_states[] = {
+	"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+	"FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
+};
+
+static const char *ses_tcp_state(uint8_t st)
+{
+	return st < sizeof(ses_tcp_states) / sizeof(ses_tcp_states[0]) ? ses_tcp_states[st] : "?";
+}
+
+static const char *const ses_tls[] = { "none", "handshake", "tls" };
+
+/* session show's "dataplane" member: the worker's view, or null when it
+ * did not answer in time (or the connection had just gone). */
+static void ses_dp_json(const struct sb_admin_row *row, struct sb_out *o)
+{
+	const struct sb_msg_conn_info *ci = &row->dp_info;
+
+	if (!row->dp) {
+		sb_out_printf(o, "null");
+		return;
+	}
+	sb_out_printf(o,
+		      "{\"tcp_state\":\"%s\",\"tls\":\"%s\",\"closing\":%s,\"idle_ms\":%" PRIu32
+		      ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
+		      ",\"send_queue_bytes\":%" PRIu32 ",\"srtt_us\":%" PRIu32 "}",
+		      ses_tcp_state(ci->tcp_state), ses_tls[ci->tls < 3 ? ci->tls : 0],
+		      ci->closing ? "true" : "false", ci->idle_ms, ci->bytes_in, ci->bytes_out,
+		      ci->send_queue_bytes, ci->srtt_us);
+}
+
+static void ses_dp_text(const struct sb_admin_row *row, struct sb_out *o)
+{
+	const struct sb_msg_conn_info *ci = &row->dp_info;
+
+	if (!row->dp) {
+		sb_out_printf(o, "dataplane: no answer from worker %u\n", row->worker);
+		return;
+	}
+	sb_out_printf(o,
+		      "tcp_state %s\ntls %s\nclosing %s\nidle_ms %" PRIu32 "\nbytes_in %" PRIu64
+		      "\nbytes_out %" PRIu64 "\nsend_queue_bytes %" PRIu32 "\nsrtt_us %" PRIu32 "\n",
+		      ses_tcp_state(ci->tcp_state), ses_tls[ci->tls < 3 ? ci->tls : 0],
+		      ci->closing ? "yes" : "no", ci->idle_ms, ci->bytes_in, ci->bytes_out,
+		      ci->send_queue_bytes, ci->srtt_us);
+}
+
 static void ses_row_text(const struct sb_cmd_session *cs, const struct sb_admin_row *row,
 			 uint64_t now_tsc, struct sb_out *o)
 {
@@ -398,7 +446,17 @@ static void ses_list(struct sb_cmd_session *cs, const struct sb_cmd_session_args
 		total += reqs[s] != NULL ? reqs[s]->sessions : 0;
 	sb_out_printf(o, "ok\n");
 	if (show && a->json) {
+		/* The row's object, with "dataplane" added before its close. */
+		size_t at;
+
 		sb_cmd_session_row_json(cs, &reqs[only]->rows[0], now, o);
+		at = o->len;
+		if (!o->truncated && at > 0 && o->buf[at - 1] == '}') {
+			o->len = at - 1;
+			sb_out_printf(o, ",\"dataplane\":");
+			ses_dp_json(&reqs[only]->rows[0], o);
+			sb_out_printf(o, "}");
+		}
 		sb_out_printf(o, "\n");
 		goto out;
 	}
@@ -424,6 +482,8 @@ static void ses_list(struct sb_cmd_session *cs, const struct sb_cmd_session_args
 	else if (!show)
 		sb_out_printf(o, "%" PRIu64 " sessions, %" PRIu32 " shown%s\n", total, shown,
 			      shown < total ? " (use --max or --user for the rest)" : "");
+	else
+		ses_dp_text(&reqs[only]->rows[0], o);
 out:
 	free(j);
 	ses_put_all(reqs, cs->n_shards);

@@ -22,6 +22,8 @@ void sb_admin_init(struct sb_router *r)
 {
 	cds_wfcq_init(&r->admin_head, &r->admin_tail);
 	r->admin_held = NULL;
+	r->admin_wait = NULL;
+	r->admin_cookie = 0;
 	r->admin_pending = 0;
 }
 
@@ -221,6 +223,32 @@ static int admin_limit(struct sb_shard *sh, const struct sb_admin_req *req)
 	}
 }
 
+/* SHOW found its session: ask its worker for the connection's side
+ * (CONN_INFO), and hold req until the answer or SB_ADMIN_INFO_WAIT_MS.
+ * false: no message could be had, answer with what control knows. */
+static bool admin_ask_worker(struct sb_shard *sh, struct sb_admin_req *req)
+{
+	struct sb_router *r = &sh->router;
+	const struct sb_admin_row *row = &req->rows[0];
+	struct sb_msg *m;
+
+	if (req->n == 0 || row->worker >= sh->n_workers)
+		return false;
+	m = r->pool.alloc(r->pool.arg);
+	if (m == NULL) {
+		SB_ROUTE_INC(r, pool_empty);
+		return false;
+	}
+	sb_msg_encode(m, SB_MSG_CONN_INFO, row->worker, sh->index, 0, ++r->admin_cookie, 0);
+	m->owner = SB_MSG_OWNER_CONTROL;
+	m->conn = row->conn;
+	m->conn_gen = row->conn_gen;
+	r->admin_wait = req;
+	r->admin_wait_until_tsc = rte_rdtsc() + rte_get_tsc_hz() / 1000u * SB_ADMIN_INFO_WAIT_MS;
+	sb_router_send(sh, row->worker, m);
+	return true;
+}
+
 /* Work req for one turn: true when it is answered. */
 static bool admin_run(struct sb_shard *sh, struct sb_admin_req *req)
 {
@@ -237,8 +265,12 @@ static bool admin_run(struct sb_shard *sh, struct sb_admin_req *req)
 			return false;
 		break;
 	case SB_ADMIN_USER:
+		admin_find(sh, req);
+		break;
 	case SB_ADMIN_SHOW:
 		admin_find(sh, req);
+		if (admin_ask_worker(sh, req))
+			return false; /* answered by sb_admin_conn_info() or the timeout */
 		break;
 	case SB_ADMIN_KICK:
 		rc = admin_kick(sh, req);
@@ -258,12 +290,46 @@ static bool admin_run(struct sb_shard *sh, struct sb_admin_req *req)
 	return rc != -ENOBUFS;
 }
 
+/* req is answered: hand it back to its poster. */
+static void admin_finish(struct sb_router *r, struct sb_admin_req *req)
+{
+	SB_ROUTE_INC(r, admin_requests);
+	__atomic_fetch_sub(&r->admin_pending, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&req->done, 1, __ATOMIC_RELEASE);
+	sb_admin_put(req);
+}
+
+void sb_admin_conn_info(struct sb_shard *sh, struct sb_msg *m)
+{
+	struct sb_router *r = &sh->router;
+	struct sb_admin_req *req = r->admin_wait;
+
+	if (req != NULL && m->seq == r->admin_cookie) {
+		if (m->status == 0 && m->total_len == sizeof(req->rows[0].dp_info)) {
+			sb_msg_read(m, 0, &req->rows[0].dp_info, sizeof(req->rows[0].dp_info));
+			req->rows[0].dp = true;
+		}
+		r->admin_wait = NULL;
+		admin_finish(r, req);
+	}
+	sb_msg_free_chain(m, &r->pool);
+}
+
 unsigned sb_admin_drain(struct sb_shard *sh)
 {
 	struct sb_router *r = &sh->router;
 	struct sb_admin_req *req = r->admin_held;
 	struct cds_wfcq_node *n;
 
+	if (r->admin_wait != NULL) {
+		/* The worker may never answer (ring full, connection gone). */
+		if (rte_rdtsc() < r->admin_wait_until_tsc)
+			return 0;
+		req = r->admin_wait;
+		r->admin_wait = NULL;
+		admin_finish(r, req);
+		return 1;
+	}
 	if (req == NULL) {
 		if (cds_wfcq_empty(&r->admin_head, &r->admin_tail))
 			return 0;
@@ -274,12 +340,10 @@ unsigned sb_admin_drain(struct sb_shard *sh)
 	}
 	r->admin_held = NULL;
 	if (!admin_run(sh, req)) {
-		r->admin_held = req;
+		if (r->admin_wait != req)
+			r->admin_held = req;
 		return 1;
 	}
-	SB_ROUTE_INC(r, admin_requests);
-	__atomic_fetch_sub(&r->admin_pending, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&req->done, 1, __ATOMIC_RELEASE);
-	sb_admin_put(req);
+	admin_finish(r, req);
 	return 1;
 }

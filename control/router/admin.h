@@ -37,6 +37,7 @@ struct sb_shard;
 #define SB_ADMIN_WAIT_MS 500u          /* the management thread's patience */
 #define SB_ADMIN_JID_MAX 256u          /* a row's full JID, NUL included (the dataplane's bound JIDs) */
 #define SB_ADMIN_TEXT_MAX 3000u        /* a message body or a kick reason, bytes */
+#define SB_ADMIN_INFO_WAIT_MS 200u     /* a shard's patience with a worker's CONN_INFO */
 
 enum sb_admin_op {
 	SB_ADMIN_COUNT = 1, /* sessions and users of the shard */
@@ -69,6 +70,8 @@ struct sb_admin_row {
 	int16_t priority;
 	bool available;       /* initial presence sent */
 	bool roster_requested;
+	bool dp;              /* SHOW: the worker answered: dp_info is valid */
+	struct sb_msg_conn_info dp_info; /* SHOW: the dataplane's view (lib/msg) */
 	char jid[SB_ADMIN_JID_MAX];
 };
 
@@ -123,8 +126,11 @@ void sb_admin_put(struct sb_admin_req *req);
 /* Shard side (admin.c). */
 
 void sb_admin_init(struct sb_router *r);
-/* Answer queued requests: a whole LIST may take several turns, everything
- * else one. Returns the work done (requests answered, buckets walked / 256). */
+/* Answer queued requests: a whole LIST may take several turns, a SHOW
+ * waits up to SB_ADMIN_INFO_WAIT_MS for its worker's CONN_INFO (other
+ * requests wait behind it), everything else one. Returns the work done. */
 unsigned sb_admin_drain(struct sb_shard *sh);
+/* A worker's CONN_INFO answer (the shard's link handler); owns m. */
+void sb_admin_conn_info(struct sb_shard *sh, struct sb_msg *m);
 
 #endif

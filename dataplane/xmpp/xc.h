@@ -79,6 +79,8 @@ struct sb_xc_conn {
 	 * through sb_msg.held (xc_hold.c). */
 	struct sb_msg *held_head;
 	struct sb_msg *held_tail;
+	uint64_t bytes_out;            /* bytes written on this stream (sbctl session show) */
+	uint32_t last_in_ms;           /* worker clock when the client last sent */
 	uint16_t pending_shard;
 	uint16_t held_objs;            /* message objects in the held chains */
 	uint8_t flags;                 /* SB_XC_F_* */

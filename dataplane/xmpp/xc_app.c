@@ -173,6 +173,7 @@ static void app_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct r
 		rte_pktmbuf_free(m);
 		return;
 	}
+	x->last_in_ms = (uint32_t)(w->now_us / 1000);
 	if (x->tls != NULL)
 		sb_xc_tls_keep(xw, x, m); /* ciphertext: opened by the pump */
 	else
@@ -393,10 +394,45 @@ static void app_kick(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct
 	sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env, e));
 }
 
+/* CONN_INFO (sbctl session show): the connection as this worker sees it,
+ * written into the same object and sent back to the shard that asked. A
+ * full ring drops the answer: the operator's command says it had none. */
+static void app_conn_info(struct sb_xc_worker *xw, struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	struct sb_xc_conn *x = app_from_handle(xw, m);
+	struct sb_msg_conn_info ci = { 0 };
+
+	if (x != NULL) {
+		const struct sb_conn *c = x->conn;
+
+		ci.tcp_state = c->tcb.state;
+		ci.tls = x->tls == NULL ? 0 : x->tls->state == SB_XC_TLS_HS ? 1 : 2;
+		ci.closing = (x->flags & SB_XC_F_CLOSING) != 0;
+		ci.idle_ms = (uint32_t)(w->now_us / 1000) - x->last_in_ms;
+		ci.send_queue_bytes = c->snd_queued;
+		ci.srtt_us = c->tcb.srtt_us;
+		ci.bytes_in = x->in_off;
+		ci.bytes_out = x->bytes_out;
+	}
+	m->next = NULL;
+	m->len = m->total_len = (uint32_t)sizeof(ci);
+	memcpy(m->payload, &ci, sizeof(ci));
+	m->status = x != NULL ? 0 : -ENOENT;
+	m->owner = SB_MSG_OWNER_DATAPLANE;
+	if (sb_ctl_link_send(w, m->shard, m, rte_rdtsc()) < 0)
+		sb_msg_free_chain(m, &w->msg_ops);
+}
+
 void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 {
 	struct sb_worker *w = xw->w;
 	struct sb_xc_conn *x;
+
+	if (m->kind == SB_MSG_CONN_INFO) {
+		app_conn_info(xw, m);
+		return;
+	}
 
 	if (m->kind == SB_MSG_DELIVER_MULTI) {
 		/* It names its connections inside (xc_route.c). */

@@ -93,8 +93,12 @@ json 'j["total"] == 0 and j["sessions"] == []'
 it_step "session show"
 rc 0 session show bob@switchboard.test/b1
 grep -q "^bob@switchboard.test/b1 " "$SB_RUN/out" || it_fail "show: $(cat "$SB_RUN/out")"
+grep -q "^tcp_state ESTABLISHED" "$SB_RUN/out" || it_fail "show: no TCP state: $(cat "$SB_RUN/out")"
 rc 0 session show bob/b1 --json
+cat "$SB_RUN/out"
 json 'j["jid"] == "bob@switchboard.test/b1" and j["state"] == "available" and j["priority"] == 0'
+json 'j["dataplane"]["tcp_state"] == "ESTABLISHED" and j["dataplane"]["tls"] == "none" and j["dataplane"]["closing"] is False'
+json 'j["dataplane"]["bytes_in"] > 100 and j["dataplane"]["bytes_out"] > 100 and j["dataplane"]["idle_ms"] >= 0 and j["dataplane"]["send_queue_bytes"] >= 0'
 
 it_step "message send: online to bob, offline to carol"
 rc 0 message send switchboard.test bob hello from the operator
