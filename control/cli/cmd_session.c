@@ -188,8 +188,9 @@ static unsigned ses_lcore(const struct sb_cmd_session *cs, unsigned worker)
 	return worker < SB_MAX_WORKERS ? cs->worker_lcore[worker] : 0;
 }
 
-void sb_cmd_session_row_json(const struct sb_cmd_session *cs, const void *rowp, uint64_t now_tsc,
-			     struct sb_out *o)
+/* A session's JSON object without its closing brace (show adds to it). */
+static void ses_row_json_open(const struct sb_cmd_session *cs, const void *rowp, uint64_t now_tsc,
+			      struct sb_out *o)
 {
 	const struct sb_admin_row *row = rowp;
 	size_t len = strlen(row->jid);
@@ -205,11 +206,18 @@ void sb_cmd_session_row_json(const struct sb_cmd_session *cs, const void *rowp, 
 	sb_out_printf(o,
 		      ",\"worker\":%u,\"lcore\":%u,\"shard\":%u,\"state\":\"%s\",\"priority\":%d,"
 		      "\"roster_requested\":%s,\"bound_s\":%" PRIu64 ",\"conn\":\"0x%" PRIx64
-		      "\",\"conn_gen\":%" PRIu32 "}",
+		      "\",\"conn_gen\":%" PRIu32,
 		      row->worker, ses_lcore(cs, row->worker), row->shard,
 		      row->available ? "available" : "bound", row->priority,
 		      row->roster_requested ? "true" : "false", ses_age_s(cs, row->bound_tsc, now_tsc),
 		      row->conn, row->conn_gen);
+}
+
+void sb_cmd_session_row_json(const struct sb_cmd_session *cs, const void *row, uint64_t now_tsc,
+			     struct sb_out *o)
+{
+	ses_row_json_open(cs, row, now_tsc, o);
+	sb_out_printf(o, "}");
 }
 
 /* lib/tcp's enum sb_tcp_state, in its order (RFC 9293 §3.3.2 names). */
@@ -380,14 +388,60 @@ out:
 	ses_put_all(reqs, cs->n_shards);
 }
 
+static void ses_show_print(const struct sb_cmd_session *cs, const struct sb_admin_row *row,
+			   bool json, uint64_t now, struct sb_out *o)
+{
+	if (json) {
+		ses_row_json_open(cs, row, now, o);
+		sb_out_printf(o, ",\"dataplane\":");
+		ses_dp_json(row, o);
+		sb_out_printf(o, "}\n");
+		return;
+	}
+	ses_row_text(cs, row, now, o);
+	ses_dp_text(row, o);
+}
+
+/* The rows of every shard's answer, at most a->max, and the totals. */
+static void ses_list_print(const struct sb_cmd_session *cs, struct sb_admin_req *const *reqs,
+			   const struct sb_cmd_session_args *a, uint64_t now, struct sb_out *o)
+{
+	uint64_t total = 0;
+	uint32_t shown = 0;
+
+	for (unsigned s = 0; s < cs->n_shards; s++)
+		total += reqs[s] != NULL ? reqs[s]->sessions : 0;
+	if (a->json)
+		sb_out_printf(o, "{\"total\":%" PRIu64 ",\"sessions\":[", total);
+	else
+		sb_out_printf(o, "%-40s %6s %5s %5s %-9s %4s %8s\n", "JID", "WORKER", "LCORE",
+			      "SHARD", "STATE", "PRIO", "BOUND_S");
+	for (unsigned s = 0; s < cs->n_shards; s++) {
+		for (uint32_t i = 0; reqs[s] != NULL && i < reqs[s]->n && shown < a->max; i++) {
+			if (a->json) {
+				sb_out_printf(o, "%s", shown ? "," : "");
+				sb_cmd_session_row_json(cs, &reqs[s]->rows[i], now, o);
+			} else {
+				ses_row_text(cs, &reqs[s]->rows[i], now, o);
+			}
+			shown++;
+		}
+	}
+	if (a->json)
+		sb_out_printf(o, "],\"shown\":%" PRIu32 ",\"truncated\":%s}\n", shown,
+			      shown < total ? "true" : "false");
+	else
+		sb_out_printf(o, "%" PRIu64 " sessions, %" PRIu32 " shown%s\n", total, shown,
+			      shown < total ? " (use --max or --user for the rest)" : "");
+}
+
 /* list (every shard, or the one owning --user) and show (one session). */
 static void ses_list(struct sb_cmd_session *cs, const struct sb_cmd_session_args *a,
 		     struct sb_out *o)
 {
 	struct sb_admin_req *reqs[SB_MAX_SHARDS] = { 0 };
 	bool show = a->verb == SB_CMD_SESSION_SHOW;
-	uint64_t total = 0, now;
-	uint32_t shown = 0;
+	uint64_t now;
 	int only = -1;
 	char why[256];
 	struct sb_jid *j = NULL;
@@ -442,48 +496,11 @@ static void ses_list(struct sb_cmd_session *cs, const struct sb_cmd_session_args
 		goto out;
 	}
 	now = cs->now_tsc != NULL ? cs->now_tsc() : 0;
-	for (unsigned s = 0; s < cs->n_shards; s++)
-		total += reqs[s] != NULL ? reqs[s]->sessions : 0;
 	sb_out_printf(o, "ok\n");
-	if (show && a->json) {
-		/* The row's object, with "dataplane" added before its close. */
-		size_t at;
-
-		sb_cmd_session_row_json(cs, &reqs[only]->rows[0], now, o);
-		at = o->len;
-		if (!o->truncated && at > 0 && o->buf[at - 1] == '}') {
-			o->len = at - 1;
-			sb_out_printf(o, ",\"dataplane\":");
-			ses_dp_json(&reqs[only]->rows[0], o);
-			sb_out_printf(o, "}");
-		}
-		sb_out_printf(o, "\n");
-		goto out;
-	}
-	if (a->json)
-		sb_out_printf(o, "{\"total\":%" PRIu64 ",\"sessions\":[", total);
+	if (show)
+		ses_show_print(cs, &reqs[only]->rows[0], a->json, now, o);
 	else
-		sb_out_printf(o, "%-40s %6s %5s %5s %-9s %4s %8s\n", "JID", "WORKER", "LCORE",
-			      "SHARD", "STATE", "PRIO", "BOUND_S");
-	for (unsigned s = 0; s < cs->n_shards; s++) {
-		for (uint32_t i = 0; reqs[s] != NULL && i < reqs[s]->n && shown < a->max; i++) {
-			if (a->json) {
-				sb_out_printf(o, "%s", shown ? "," : "");
-				sb_cmd_session_row_json(cs, &reqs[s]->rows[i], now, o);
-			} else {
-				ses_row_text(cs, &reqs[s]->rows[i], now, o);
-			}
-			shown++;
-		}
-	}
-	if (a->json)
-		sb_out_printf(o, "],\"shown\":%" PRIu32 ",\"truncated\":%s}\n", shown,
-			      shown < total ? "true" : "false");
-	else if (!show)
-		sb_out_printf(o, "%" PRIu64 " sessions, %" PRIu32 " shown%s\n", total, shown,
-			      shown < total ? " (use --max or --user for the rest)" : "");
-	else
-		ses_dp_text(&reqs[only]->rows[0], o);
+		ses_list_print(cs, reqs, a, now, o);
 out:
 	free(j);
 	ses_put_all(reqs, cs->n_shards);
