@@ -116,6 +116,8 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	cds_wfcq_init(&r->auth_done_head, &r->auth_done_tail);
 	sb_router_kick_init(r);
 	sb_admin_init(r);
+	/* CONN_INFO answers meant for a predecessor never match ours. */
+	r->admin_cookie = (uint64_t)sh->epoch << 32;
 	rc = sb_session_table_init(&r->sessions, (uint32_t)cfg->control_session_buckets,
 				   (uint32_t)cfg->control_max_sessions);
 	if (rc < 0) {
