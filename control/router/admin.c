@@ -4,7 +4,8 @@
  * session table, on its own thread, between ring polls. One request is
  * worked at a time, oldest first; a list that has more buckets to walk,
  * or a kick or message that found the pool empty, is held for the next
- * turn (admin_held) so that the rings keep moving.
+ * turn (admin_held) so that the rings keep moving; a SHOW waits for its
+ * worker's CONN_INFO (admin_wait), bounded by SB_ADMIN_INFO_WAIT_MS.
  */
 #include <errno.h>
 #include <inttypes.h>
