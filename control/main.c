@@ -26,6 +26,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "attach.h"
+#include "cli/cmd_limits.h"
+#include "cli/cmd_session.h"
 #include "cli/cmd_user.h"
 #include "cli/commands.h"
 #include "cli/server.h"
@@ -34,6 +36,7 @@
 #include "config_cli.h"
 #include "config_eal.h"
 #include "metrics/http.h"
+#include "router/admin.h"
 #include "router/auth_pool.h"
 #include "shard.h"
 #include "store/store_lmdb.h"
@@ -83,6 +86,29 @@ static int ctl_account_changed(void *arg, const struct sb_jid *user,
 							       : SB_MSG_KICK_PASSWORD_CHANGED);
 }
 
+static uint64_t ctl_now_tsc(void)
+{
+	return rte_rdtsc();
+}
+
+/* The session commands: the shards' routers, the workers' lcores. */
+static void ctl_sessions_init(struct sb_cmd_session *cs, struct sb_shard *shards, unsigned n,
+			      const struct sb_attach *a, const struct sb_cmd_user *users)
+{
+	cs->tsc_hz = rte_get_tsc_hz();
+	cs->now_tsc = ctl_now_tsc;
+	cs->wait_ms = SB_ADMIN_WAIT_MS;
+	cs->store = users->store;
+	cs->domain_len = users->domain_len;
+	memcpy(cs->domain, users->domain, users->domain_len);
+	cs->domain[users->domain_len] = '\0';
+	for (unsigned w = 0; w < a->shm->n_workers && w < SB_MAX_WORKERS; w++)
+		cs->worker_lcore[w] = (uint16_t)a->shm->workers[w].lcore_id;
+	for (unsigned s = 0; s < n; s++)
+		cs->routers[s] = &shards[s].router;
+	cs->n_shards = n;
+}
+
 /* A shard's router: its session table, the store, the domain. */
 /* The configured external components (component.h); the thread starts
  * after the shards. */
@@ -100,6 +126,9 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	sb_router_kick_init(r);
 	cds_wfcq_init(&r->comp_head, &r->comp_tail);
 	r->comps = ctl_comps.n > 0 ? &ctl_comps : NULL;
+	sb_admin_init(r);
+	/* CONN_INFO answers meant for a predecessor never match ours. */
+	r->admin_cookie = (uint64_t)sh->epoch << 32;
 	rc = sb_session_table_init(&r->sessions, (uint32_t)cfg->control_session_buckets,
 				   (uint32_t)cfg->control_max_sessions);
 	if (rc < 0) {
@@ -320,6 +349,12 @@ static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a, unsigne
 			fprintf(stderr, "sb-control: management socket: %s (continuing)\n",
 				strerror(-rc));
 		if (!sb_attach_dataplane_alive(a)) {
+			/* After sbctl shutdown this is the plan, not a failure. */
+			if (__atomic_load_n(&a->shm->shutdown.requested, __ATOMIC_ACQUIRE)) {
+				fprintf(stderr, "sb-control: sb-dataplane (pid %d) shut down as "
+						"requested; exiting\n", a->shm->dp_pid);
+				return 0;
+			}
 			fprintf(stderr, "sb-control: sb-dataplane (pid %d) is gone; exiting\n",
 				a->shm->dp_pid);
 			return 1;
@@ -338,6 +373,8 @@ int main(int argc, char **argv)
 	static struct sb_cmd_user users;
 	static struct sb_cli_server srv;
 	static struct sb_cli_commands cmds;
+	static struct sb_cmd_session sessions;
+	static struct sb_cmd_limits limits;
 	static struct ctl_shards live;
 	static struct sb_metrics_src msrc;
 	static struct sb_metrics_http http;
@@ -381,10 +418,16 @@ int main(int argc, char **argv)
 	ctl_comps.max_stanza_bytes = (uint32_t)cfg.xmpp_max_stanza_bytes;
 	if (ctl_open_store(&store, &users, &cfg) < 0)
 		goto detach;
+	limits = (struct sb_cmd_limits){ .cfg = &cfg, .cs = &sessions, .shm = at.shm,
+					 .argc = argc, .argv = argv };
+	if (sb_cmd_limits_adopt(&limits) > 0)
+		fprintf(stderr, "sb-control: the dataplane runs with limits a previous sb-control "
+				"set live; sbctl limits show lists them\n");
 	msrc = (struct sb_metrics_src){ .attach = &at, .store = &store, .server = &srv,
 					.http_ctr = http.ctr,
 					.mbuf_pool = rte_mempool_lookup("sb_mbuf") };
-	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .server = &srv,
+	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .sessions = &sessions,
+					 .limits = &limits, .server = &srv,
 					 .metrics = &msrc };
 	rc = sb_cli_server_open(&srv, cfg.control_socket, SB_CLI_SOCKET_MODE, sb_cli_commands_run,
 				&cmds);
@@ -415,6 +458,7 @@ int main(int argc, char **argv)
 		msrc.n_shards = n_shards;
 		if (cfg.metrics_listen[0] != '\0' && ctl_metrics_start(&http, &msrc, &cfg) < 0)
 			ctl_quit = true;
+		ctl_sessions_init(&sessions, shards, n_shards, &at, &users);
 		live = (struct ctl_shards){ .shards = shards, .n = n_shards };
 		users.changed = ctl_account_changed;
 		users.changed_arg = &live;

@@ -21,6 +21,7 @@
 #include "component/component.h"
 #include "msg.h"
 #include "msg_link.h"
+#include "router/admin.h"
 #include "router/auth_pool.h"
 #include "shard.h"
 
@@ -96,6 +97,12 @@ static void shard_stanza(void *ctx, unsigned w, struct sb_msg *m)
 	sb_router_stanza(ctx, m);
 }
 
+static void shard_conn_info(void *ctx, unsigned w, struct sb_msg *m)
+{
+	(void)w;
+	sb_admin_conn_info(ctx, m);
+}
+
 void sb_shard_link_init(struct sb_shard *sh)
 {
 	struct sb_msg_link *l = &sh->link;
@@ -120,6 +127,7 @@ void sb_shard_link_init(struct sb_shard *sh)
 	sb_msg_link_register(l, SB_MSG_BIND_REQ, shard_bind, sh);
 	sb_msg_link_register(l, SB_MSG_UNBIND, shard_unbind, sh);
 	sb_msg_link_register(l, SB_MSG_STANZA, shard_stanza, sh);
+	sb_msg_link_register(l, SB_MSG_CONN_INFO, shard_conn_info, sh);
 }
 
 static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
@@ -131,6 +139,7 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 	flushed += sb_router_auth_done(sh);
 	flushed += sb_router_kick_drain(sh);
 	flushed += sb_comp_drain(sh);
+	flushed += sb_admin_drain(sh);
 	flushed += sb_im_poll(sh, now_tsc);
 	if (sb_router_congested(&sh->router))
 		return flushed; /* let the stanza rings fill: backpressure upstream */

@@ -179,6 +179,62 @@ static void dp_publish_port(struct sb_shm *shm, uint16_t port, unsigned n_queues
 	sb_port_publish(port, p);
 }
 
+/* sbctl shutdown (struct sb_shm_shutdown): true when the process should
+ * stop, i.e. every worker has told its streams and no TCP connection is
+ * left open (TIME_WAIT aside), or the drain time is over. *deadline_ms is
+ * 0 until the request is first seen. */
+static bool dp_shutdown_due(const struct sb_shm *shm, uint64_t now_ms, uint64_t *deadline_ms)
+{
+	uint64_t open = 0;
+	unsigned drained = 0;
+
+	if (__atomic_load_n(&shm->shutdown.requested, __ATOMIC_ACQUIRE) == 0)
+		return false;
+	if (*deadline_ms == 0) {
+		*deadline_ms = now_ms + shm->shutdown.drain_ms;
+		SB_LOG(main, NOTICE, "shutdown requested by sbctl: draining for up to %u ms",
+		       shm->shutdown.drain_ms);
+	}
+	for (unsigned w = 0; w < shm->n_workers; w++) {
+		if (__atomic_load_n(&shm->workers[w].drained, __ATOMIC_ACQUIRE) == 0)
+			continue;
+		drained++;
+		open += shm->workers[w].tcp_conns;
+	}
+	if (drained == shm->n_workers && open == 0) {
+		SB_LOG(main, NOTICE, "shutdown: every connection closed");
+		return true;
+	}
+	if (now_ms >= *deadline_ms) {
+		SB_LOG(main, NOTICE, "shutdown: drain time over, %llu connections still open "
+				     "(%u of %u workers drained)",
+		       (unsigned long long)open, drained, shm->n_workers);
+		return true;
+	}
+	return false;
+}
+
+/* sbctl log level (struct sb_shm_log): the sb.* log types to the level
+ * asked for, echoed for sbctl; before the first request, our own. */
+static void dp_log_level(struct sb_shm *shm)
+{
+	uint32_t want = __atomic_load_n(&shm->log.requested, __ATOMIC_ACQUIRE);
+
+	_Static_assert(RTE_LOG_EMERG == 1 && RTE_LOG_DEBUG == 8, "struct sb_shm_log's numbering");
+	if (want == 0) {
+		__atomic_store_n(&shm->log.current, (uint32_t)rte_log_get_level(sb_logtype_main),
+				 __ATOMIC_RELAXED);
+		return;
+	}
+	if (want == __atomic_load_n(&shm->log.current, __ATOMIC_RELAXED) ||
+	    want > RTE_LOG_DEBUG)
+		return;
+	if (rte_log_set_level_pattern("sb.*", want) == 0) {
+		__atomic_store_n(&shm->log.current, want, __ATOMIC_RELEASE);
+		SB_LOG(main, NOTICE, "log level of sb.* set to %u by sbctl", want);
+	}
+}
+
 /* Each worker's loop turns (its own counters, written in place): what
  * lib/wdog judges before a systemd watchdog ping. */
 static void dp_progress(const struct sb_worker *workers, unsigned n, uint64_t *turns)
@@ -200,6 +256,7 @@ static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t p
 	uint64_t ms_hz = rte_get_tsc_hz() / 1000, usec = 0;
 	uint64_t turns_now[SB_MAX_WORKERS], withheld;
 	struct sb_wdog wd;
+	uint64_t drain_deadline_ms = 0;
 	unsigned turns = 0;
 
 	dp_progress(workers, n_workers, turns_now);
@@ -207,13 +264,20 @@ static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t p
 		usec = 0;
 	sb_wdog_init(&wd, n_workers, usec / 2000, turns_now, rte_rdtsc() / ms_hz);
 	while (!dp_quit) {
+		uint64_t now_ms = rte_rdtsc() / ms_hz;
+
 		__atomic_store_n(&shm->dp_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
-		sb_ctl_watch_tick(cw, rte_rdtsc() / ms_hz);
+		sb_ctl_watch_tick(cw, now_ms);
+		dp_log_level(shm);
+		if (dp_shutdown_due(shm, now_ms, &drain_deadline_ms)) {
+			dp_quit = true;
+			break;
+		}
 		if (turns++ % 10 == 0)
 			sb_port_publish(port, &shm->ports[0]);
 		dp_progress(workers, n_workers, turns_now);
 		withheld = wd.withheld;
-		if (sb_wdog_due(&wd, turns_now, rte_rdtsc() / ms_hz))
+		if (sb_wdog_due(&wd, turns_now, now_ms))
 			sd_notify(0, "WATCHDOG=1");
 		else if (wd.withheld != withheld) /* at most once per interval */
 			SB_LOG(main, WARNING, "worker %u's loop stood still: watchdog ping withheld",

@@ -31,8 +31,9 @@ void sb_cmd_tls_status(struct sb_out *o, const struct sb_shm *shm)
 }
 
 /* Ask the dataplane (struct sb_shm_tls) and wait for its answer: it comes
- * once every worker starts new handshakes with the new certificates. */
-static void cmd_tls_reload(struct sb_shm *shm, struct sb_out *o)
+ * once every worker starts new handshakes with the new certificates.
+ * Writes one line without the reply's status word; 0 or -1. */
+static int cmd_tls_reload_line(struct sb_shm *shm, struct sb_out *o)
 {
 	const struct timespec step = { .tv_sec = 0, .tv_nsec = TLS_POLL_MS * 1000000L };
 	struct sb_shm_tls *st = &shm->tls;
@@ -48,18 +49,35 @@ static void cmd_tls_reload(struct sb_shm *shm, struct sb_out *o)
 		nanosleep(&step, NULL);
 	}
 	if (!done) {
-		sb_out_printf(o, "error: tls reload: the dataplane did not answer within %u ms "
+		sb_out_printf(o, "tls reload: the dataplane did not answer within %u ms "
 				 "(is it running?)\n", SB_CMD_TLS_WAIT_MS);
-		return;
+		return -1;
 	}
 	if (st->reload_rc != 0) {
-		sb_out_printf(o, "error: tls reload: %s (the certificates in use stay)\n",
-			      st->reload_msg);
-		return;
+		sb_out_printf(o, "tls reload: %s (the certificates in use stay)\n", st->reload_msg);
+		return -1;
 	}
-	sb_out_printf(o, "ok\ntls reload: %u certificates read again and in use by every worker; "
+	sb_out_printf(o, "tls reload: %u certificates read again and in use by every worker; "
 			 "smallest days to expiry %d (%s)\n",
 		      st->domains, st->days_left, st->days_left_domain);
+	return 0;
+}
+
+static void cmd_tls_reload(struct sb_shm *shm, struct sb_out *o)
+{
+	char line[512];
+	struct sb_out l;
+
+	sb_out_init(&l, line, sizeof(line));
+	sb_out_printf(o, "%s", cmd_tls_reload_line(shm, &l) == 0 ? "ok\n" : "error: ");
+	sb_out_printf(o, "%s", line);
+}
+
+int sb_cmd_tls_reload_also(struct sb_shm *shm, struct sb_out *o)
+{
+	if (__atomic_load_n(&shm->tls.domains, __ATOMIC_ACQUIRE) == 0)
+		return 0; /* TLS off: nothing to read again */
+	return cmd_tls_reload_line(shm, o);
 }
 
 void sb_cmd_tls_run(struct sb_shm *shm, const char *args, struct sb_out *o)

@@ -21,6 +21,12 @@
  * main lcore looks every 100 ms) or SB_CMD_TLS_WAIT_MS. */
 void sb_cmd_tls_run(struct sb_shm *shm, const char *args, struct sb_out *o);
 
+/* "config reload"'s TLS part: the same reload, its outcome as one line
+ * ("tls reload: ...") appended to a reply already begun; nothing when TLS
+ * is off. 0, or -1 when the certificates could not be swapped (the old
+ * ones stay). */
+int sb_cmd_tls_reload_also(struct sb_shm *shm, struct sb_out *o);
+
 /* The TLS lines of "sbctl status". */
 void sb_cmd_tls_status(struct sb_out *o, const struct sb_shm *shm);
 

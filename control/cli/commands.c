@@ -8,6 +8,10 @@
 #include "cmd_im.h"
 #include "cmd_stats.h"
 #include "cmd_tls.h"
+#include "cmd_limits.h"
+#include "cmd_log.h"
+#include "cmd_session.h"
+#include "cmd_shutdown.h"
 #include "cmd_user.h"
 #include "commands.h"
 #include "server.h"
@@ -32,6 +36,21 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		sb_cmd_user_run(cc->users, req + 4 + (req[4] == ' '), o);
 	} else if (strncmp(req, "tls", 3) == 0 && (req[3] == ' ' || req[3] == '\0')) {
 		sb_cmd_tls_run(cc->attach->shm, req + 3 + (req[3] == ' '), o);
+	} else if (strncmp(req, "session", 7) == 0 && (req[7] == ' ' || req[7] == '\0')) {
+		sb_cmd_session_run(cc->sessions, req + 7 + (req[7] == ' '), false, o);
+	} else if (strncmp(req, "message", 7) == 0 && (req[7] == ' ' || req[7] == '\0')) {
+		sb_cmd_session_run(cc->sessions, req + 7 + (req[7] == ' '), true, o);
+	} else if (strncmp(req, "limits", 6) == 0 && (req[6] == ' ' || req[6] == '\0')) {
+		sb_cmd_limits_run(cc->limits, req + 6 + (req[6] == ' '), false, o);
+	} else if (strncmp(req, "config reload", 13) == 0 && (req[13] == ' ' || req[13] == '\0')) {
+		sb_cmd_limits_run(cc->limits, req + 13 + (req[13] == ' '), true, o);
+		/* The certificates are read again too, once the file was taken. */
+		if (strncmp(o->buf, "ok\n", 3) == 0)
+			sb_cmd_tls_reload_also(cc->attach->shm, o);
+	} else if (strncmp(req, "log", 3) == 0 && (req[3] == ' ' || req[3] == '\0')) {
+		sb_cmd_log_run(cc->attach->shm, req + 3 + (req[3] == ' '), o);
+	} else if (strncmp(req, "shutdown", 8) == 0 && (req[8] == ' ' || req[8] == '\0')) {
+		sb_cmd_shutdown_run(cc->attach->shm, req + 8 + (req[8] == ' '), o);
 	} else if (strncmp(req, "roster ", 7) == 0 || strncmp(req, "offline ", 8) == 0 ||
 		   strncmp(req, "store ", 6) == 0) {
 		size_t w = strcspn(req, " ");
@@ -45,7 +64,7 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, health, ping, user, roster, offline, store, tls, block)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, health, ping, user, session, message, limits, config reload, log, shutdown, roster, offline, store, tls, block)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }

@@ -10,6 +10,8 @@
 #include "out.h"
 
 struct sb_cli_server;
+struct sb_cmd_limits;
+struct sb_cmd_session;
 struct sb_cmd_user;
 struct sb_metrics_src;
 struct sb_shard;
@@ -17,6 +19,8 @@ struct sb_shard;
 struct sb_cli_commands {
 	const struct sb_attach *attach;
 	struct sb_cmd_user *users;         /* "user ..." commands */
+	struct sb_cmd_session *sessions;   /* "session ...", "message ..." (cmd_session.h) */
+	struct sb_cmd_limits *limits;      /* "limits ...", "config reload" (cmd_limits.h) */
 	const struct sb_shard *shards;     /* for their routing counters; set once they run */
 	unsigned n_shards;
 	const struct sb_cli_server *server; /* for its own counters */

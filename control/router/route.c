@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ring.h>
 
 #include "fifo.h"
@@ -141,6 +142,17 @@ static void route_kick(struct sb_shard *sh, const struct sb_session *old)
 	sb_router_send(sh, old->worker, k);
 }
 
+/* The session just bound to j, stamped with the time (sbctl session shows
+ * its age; a replayed one's age starts at the replay). */
+static struct sb_session *route_stamp(struct sb_router *r, const struct sb_msg_jid *j)
+{
+	struct sb_session *s = sb_session_find(&r->sessions, j->jid, j->len, j->bare_len);
+
+	if (s != NULL)
+		s->bound_tsc = rte_rdtsc();
+	return s;
+}
+
 void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 {
 	struct sb_router *r = &sh->router;
@@ -180,7 +192,7 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 	if (rc < 0) {
 		SB_ROUTE_INC(r, binds_refused);
 	} else if (m->flags & SB_MSG_F_REPLAY) {
-		struct sb_session *s = sb_session_find(&r->sessions, j->jid, j->len, j->bare_len);
+		struct sb_session *s = route_stamp(r, j);
 
 		if (s != NULL) {
 			s->available = (j->flags & SB_MSG_JID_AVAILABLE) != 0;
@@ -192,6 +204,7 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 		sb_msg_free_chain(m, &r->pool);
 		return;
 	} else {
+		route_stamp(r, j);
 		SB_ROUTE_INC(r, binds);
 	}
 	m->kind = SB_MSG_BIND_RESP;

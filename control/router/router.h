@@ -89,6 +89,14 @@ struct sb_router {
 	struct sb_comps *comps;
 	struct cds_wfcq_head comp_head;
 	struct cds_wfcq_tail comp_tail;
+	/* Operator requests from the management thread (admin.c). */
+	struct cds_wfcq_head admin_head;
+	struct cds_wfcq_tail admin_tail;
+	struct sb_admin_req *admin_held; /* a request not finished in one turn */
+	uint32_t admin_pending;          /* atomic: posted, not yet answered */
+	struct sb_admin_req *admin_wait; /* a SHOW waiting for its worker's CONN_INFO */
+	uint64_t admin_wait_until_tsc;
+	uint64_t admin_cookie;           /* CONN_INFO's seq: an old answer never matches */
 	/* The RFC 6121 core (control/im). */
 	struct sb_im im;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];

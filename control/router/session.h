@@ -21,7 +21,8 @@ struct sb_session {
 	uint64_t conn;             /* the dataplane's handle */
 	uint32_t conn_gen;
 	uint16_t worker;
-	int16_t priority;          /* RFC 6121 §4.7.2.3 */
+	int16_t priority;
+	uint64_t bound_tsc;        /* when the bind was accepted or replayed (sbctl session) */          /* RFC 6121 §4.7.2.3 */
 	bool available;            /* initial presence sent (RFC 6121 §4.2) */
 	bool roster_requested;     /* an interested resource (RFC 6121 §2.1.6) */
 	uint32_t pres_len;

@@ -3,8 +3,9 @@
  * sbctl: the operator's CLI. Sends one command line to sb-control's
  * management socket and prints the reply. Exit status: 0 when sb-control
  * answered "ok", 1 when it answered an error or could not be reached (one
- * clear line on stderr), 2 for a usage error (sbctl_help.h). Every command
- * answers --help here, without sb-control. A password for "user add" or
+ * clear line on stderr), 2 for a usage error (sbctl_help.h; found here, or
+ * by sb-control: a reply "error: usage: ..."). Every command answers --help
+ * here, without sb-control. A password for "user add" or
  * "user passwd" may come from stdin instead of the command line.
  * "config check FILE" runs here, without sb-control (sbctl_config.c):
  * 0 when the file is valid, 1 when not.
@@ -269,5 +270,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sbctl: sb-control closed the connection without answering\n");
 	else
 		fprintf(stderr, "sbctl: %s", strncmp(reply, "error: ", 7) == 0 ? reply + 7 : reply);
-	return 1;
+	/* sb-control found the command line itself wrong: a usage error. */
+	return strncmp(reply, "error: usage:", 13) == 0 ? 2 : 1;
 }

@@ -34,6 +34,25 @@ const struct sbctl_cmd sbctl_cmds[] = {
 	  "re-read certificates and keys, swap them in every worker\n"
 	  "(no restart, no session dropped)" },
 	{ "tls status", "", "certificates in use, smallest days to expiry" },
+	{ "session count", "[--json]", "sessions and users, per shard" },
+	{ "session list", "[--user JID] [--max N] [--json]", "bound sessions (at most 500)" },
+	{ "session show", "FULLJID [--json]",
+	  "one session: worker, lcore, shard, state, and from its worker TCP state,\n"
+	  "TLS, idle time, bytes in and out" },
+	{ "session kick", "JID [--reset] [--reason TEXT]",
+	  "end a session (full JID) or all of a user's (bare JID) with a stream error" },
+	{ "message send", "FROM TO TEXT", "a chat message from FROM, routed as any other" },
+	{ "limits show", "[--json]", "the limits that change live, and their values" },
+	{ "limits set", "KEY VALUE", "change one (same ranges as the file)" },
+	{ "config reload", "",
+	  "re-read sb-control's file and -s overrides: apply live keys, name those\n"
+	  "needing a restart, read the TLS certificates again" },
+	{ "log level", "[LEVEL]",
+	  "sb-dataplane's sb.* log level: emerg, alert, crit, err, warning, notice,\n"
+	  "info, debug" },
+	{ "shutdown", "[--drain SECONDS] [--reconnect HOST]",
+	  "stop accepting, tell every stream <system-shutdown/>, drain (default 10 s),\n"
+	  "then both processes exit" },
 	{ "config check", "FILE",
 	  "check a configuration file without sb-control: every error as\n"
 	  "FILE:LINE: message, exit 1 if any" },

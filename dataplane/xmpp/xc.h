@@ -79,6 +79,8 @@ struct sb_xc_conn {
 	 * through sb_msg.held (xc_hold.c). */
 	struct sb_msg *held_head;
 	struct sb_msg *held_tail;
+	uint64_t bytes_out;            /* bytes written on this stream (sbctl session show) */
+	uint32_t last_in_ms;           /* worker clock when the client last sent */
 	uint16_t pending_shard;
 	uint16_t held_objs;            /* message objects in the held chains */
 	uint8_t flags;                 /* SB_XC_F_* */
@@ -167,6 +169,11 @@ struct sb_xc_worker {
 	uint8_t tls_endpoint[SB_TLS_ENDPOINT_MAX]; /* sb_xc_tls_cbind's tls-server-end-point */
 	struct sb_tls_worker tls;
 	uint64_t login_timeout_ms;
+	/* sbctl shutdown seen (struct sb_shm_shutdown): new streams are
+	 * refused with <system-shutdown/> and drain_text. */
+	bool draining;
+	char drain_text[SB_SHM_SHUTDOWN_TEXT_MAX];
+	uint32_t live_seq;               /* struct sb_shm_live last taken */
 	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
 	uint8_t *elem;                   /* one element, contiguous (max_stanza_bytes) */
 	uint32_t elem_cap;

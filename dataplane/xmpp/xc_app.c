@@ -73,6 +73,15 @@ static struct sb_xc_conn *app_open(struct sb_xc_worker *xw, struct sb_worker *w,
 
 	const char *why = sb_xc_limits_accept(xw, c->tuple.raddr, w->now_us / 1000);
 
+	if (unlikely(xw->draining)) {
+		/* RFC 6120 §4.9.3.20: the server is being shut down. */
+		SB_CTR_INC(w, xmpp_shutdown_refused);
+		if (direct)
+			sb_conn_close(w, c);
+		else
+			app_refuse(xw, c, SB_C2S_SERR_SYSTEM_SHUTDOWN, xw->drain_text);
+		return NULL;
+	}
 	if (why != NULL) {
 		if (direct)
 			sb_conn_close(w, c);
@@ -164,6 +173,7 @@ static void app_data(void *ctx, struct sb_worker *w, struct sb_conn *c, struct r
 		rte_pktmbuf_free(m);
 		return;
 	}
+	x->last_in_ms = (uint32_t)(w->now_us / 1000);
 	if (x->tls != NULL)
 		sb_xc_tls_keep(xw, x, m); /* ciphertext: opened by the pump */
 	else
@@ -347,10 +357,82 @@ static bool app_deliver(struct sb_xc_worker *xw, struct sb_msg *m)
 	return true;
 }
 
+/* KICK: the reason (lib/msg's enum sb_msg_kick) picks the stream error;
+ * an operator's kick carries its <text/> in the payload. */
+static void app_kick(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	char text[SB_MSG_KICK_TEXT_MAX + 1];
+	size_t len = m->len < SB_MSG_KICK_TEXT_MAX ? m->len : SB_MSG_KICK_TEXT_MAX;
+	enum sb_c2s_stream_err e;
+
+	switch (m->status) {
+	case SB_MSG_KICK_ACCOUNT_DELETED:
+		e = SB_C2S_SERR_NOT_AUTHORIZED;
+		break;
+	case SB_MSG_KICK_PASSWORD_CHANGED:
+	case SB_MSG_KICK_ADMIN_RESET:
+		e = SB_C2S_SERR_RESET;
+		break;
+	case SB_MSG_KICK_ADMIN:
+		e = SB_C2S_SERR_POLICY_VIOLATION;
+		break;
+	default:
+		e = SB_C2S_SERR_CONFLICT;
+		break;
+	}
+	if (m->status == SB_MSG_KICK_ADMIN || m->status == SB_MSG_KICK_ADMIN_RESET) {
+		SB_CTR_INC(w, xmpp_kicked_admin);
+		memcpy(text, m->payload, len);
+		text[len] = '\0';
+		/* lib/xmpp escapes it; an empty reason gives no <text/>. */
+		sb_xc_act(xw, x, sb_c2s_shutdown_text(&x->c2s, &xw->env, e,
+						      len > 0 ? text : NULL));
+		return;
+	}
+	SB_CTR_INC(w, xmpp_kicked);
+	sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env, e));
+}
+
+/* CONN_INFO (sbctl session show): the connection as this worker sees it,
+ * written into the same object and sent back to the shard that asked. A
+ * full ring drops the answer: the operator's command says it had none. */
+static void app_conn_info(struct sb_xc_worker *xw, struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	struct sb_xc_conn *x = app_from_handle(xw, m);
+	struct sb_msg_conn_info ci = { 0 };
+
+	if (x != NULL) {
+		const struct sb_conn *c = x->conn;
+
+		ci.tcp_state = c->tcb.state;
+		ci.tls = x->tls == NULL ? 0 : x->tls->state == SB_XC_TLS_HS ? 1 : 2;
+		ci.closing = (x->flags & SB_XC_F_CLOSING) != 0;
+		ci.idle_ms = (uint32_t)(w->now_us / 1000) - x->last_in_ms;
+		ci.send_queue_bytes = c->snd_queued;
+		ci.srtt_us = c->tcb.srtt_us;
+		ci.bytes_in = x->in_off;
+		ci.bytes_out = x->bytes_out;
+	}
+	m->next = NULL;
+	m->len = m->total_len = (uint32_t)sizeof(ci);
+	memcpy(m->payload, &ci, sizeof(ci));
+	m->status = x != NULL ? 0 : -ENOENT;
+	m->owner = SB_MSG_OWNER_DATAPLANE;
+	if (sb_ctl_link_send(w, m->shard, m, rte_rdtsc()) < 0)
+		sb_msg_free_chain(m, &w->msg_ops);
+}
+
 void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 {
 	struct sb_worker *w = xw->w;
 	struct sb_xc_conn *x;
+
+	if (m->kind == SB_MSG_CONN_INFO) {
+		app_conn_info(xw, m);
+		return;
+	}
 
 	if (m->kind == SB_MSG_DELIVER_MULTI) {
 		/* It names its connections inside (xc_route.c). */
@@ -373,13 +455,7 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 			app_bind_resp(xw, x, m);
 			break;
 		case SB_MSG_KICK:
-			/* The reason (lib/msg's enum sb_msg_kick) picks the error. */
-			SB_CTR_INC(w, xmpp_kicked);
-			sb_xc_act(xw, x, sb_c2s_shutdown(
-				&x->c2s, &xw->env,
-				m->status == SB_MSG_KICK_ACCOUNT_DELETED    ? SB_C2S_SERR_NOT_AUTHORIZED
-				: m->status == SB_MSG_KICK_PASSWORD_CHANGED ? SB_C2S_SERR_RESET
-									    : SB_C2S_SERR_CONFLICT));
+			app_kick(xw, x, m);
 			break;
 		default:
 			SB_CTR_INC(w, msg_bad);
@@ -458,13 +534,42 @@ static void app_unshape(struct sb_xc_worker *xw, uint64_t now_ms)
 }
 
 /* Once per worker loop turn (struct sb_app_ops.on_turn). */
+/* sbctl shutdown (struct sb_shm_shutdown): every open stream gets
+ * <system-shutdown/> with the operator's text and is closed, and from now
+ * on new ones are refused the same way. The walk covers the whole
+ * connection table once (its size is the configured maximum), which is
+ * why it runs once per process lifetime and never per turn. */
+static void app_drain(struct sb_xc_worker *xw, struct sb_worker *w)
+{
+	const struct sb_shm_shutdown *sd = &w->shm->shutdown;
+
+	memcpy(xw->drain_text, sd->text, sizeof(xw->drain_text));
+	xw->drain_text[sizeof(xw->drain_text) - 1] = '\0';
+	xw->draining = true;
+	for (uint32_t i = 0; i < xw->xtab_n; i++) {
+		struct sb_xc_conn *x = xw->xtab[i];
+
+		if (x->conn == NULL || (x->flags & SB_XC_F_CLOSING))
+			continue;
+		SB_CTR_INC(w, xmpp_shutdown_told);
+		sb_xc_act(xw, x, sb_c2s_shutdown_text(&x->c2s, &xw->env,
+						      SB_C2S_SERR_SYSTEM_SHUTDOWN,
+						      xw->drain_text[0] ? xw->drain_text : NULL));
+	}
+}
+
 static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 {
 	struct sb_xc_worker *xw = ctx;
 	uint64_t now_tsc = rte_rdtsc();
 
-	(void)w;
-
+	/* One read each of lines sb-control writes once in a while: shared,
+	 * not bounced between cores. */
+	if (unlikely(!xw->draining) &&
+	    __atomic_load_n(&w->shm->shutdown.requested, __ATOMIC_ACQUIRE) != 0)
+		app_drain(xw, w);
+	if (sb_xc_limits_live(&xw->limits, &w->shm->live, &xw->live_seq))
+		SB_CTR_INC(w, xmpp_limits_changed);
 	sb_xc_tls_turn(xw, now_us);
 	if (xw->shaped.n > 0)
 		app_unshape(xw, now_us / 1000);
@@ -499,6 +604,10 @@ static void app_publish(void *ctx, struct sb_worker *w)
 
 	memcpy(w->stats->ctr + SB_XC_CTR_SLOT, xw->env.ctr, sizeof(xw->env.ctr));
 	memcpy(w->stats->ctr + SB_XC_TLS_SLOT, xw->tls.ctr, sizeof(xw->tls.ctr));
+	/* After this turn's tcp_* gauges (worker_publish): the main lcore
+	 * reads them as of after the drain began. */
+	if (xw->draining)
+		__atomic_store_n(&w->stats->drained, 1, __ATOMIC_RELEASE);
 }
 
 const struct sb_app_ops sb_xc_app = {

@@ -31,6 +31,8 @@ void sb_xc_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p
 		return;
 	rc = x->tls != NULL ? sb_xc_tls_write(xw, x, p, len)
 			    : sb_conn_send_bytes(w, x->conn, p, (uint32_t)len);
+	if (rc == 0)
+		x->bytes_out += len;
 	if (rc < 0 && rc != -EPIPE)
 		sb_xc_slow_reader(xw, x);
 }
@@ -144,6 +146,7 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 		/* RFC 6120 §6.4.6: a new stream from the next byte on. */
 		sb_xml_init(&x->xml);
 		x->in_off = 0;
+		x->bytes_out = 0; /* like in_off: the session's bytes are the new stream's */
 		SB_CTR_INC(w, xmpp_logins);
 		break;
 	case SB_C2S_ACT_BIND_REQUEST:

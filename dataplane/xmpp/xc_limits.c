@@ -33,6 +33,33 @@ int sb_xc_limits_init(struct sb_xc_limits *l, const struct sb_config *cfg, int s
 	return 0;
 }
 
+bool sb_xc_limits_live(struct sb_xc_limits *l, const struct sb_shm_live *live, uint32_t *seen)
+{
+	uint32_t seq = __atomic_load_n(&live->seq, __ATOMIC_ACQUIRE);
+	uint64_t v[6];
+
+	if (likely(seq == *seen) || (seq & 1u))
+		return false;
+	v[0] = __atomic_load_n(&live->conn_rate_per_addr, __ATOMIC_RELAXED);
+	v[1] = __atomic_load_n(&live->conn_burst_per_addr, __ATOMIC_RELAXED);
+	v[2] = __atomic_load_n(&live->shaper_bytes_per_s, __ATOMIC_RELAXED);
+	v[3] = __atomic_load_n(&live->shaper_burst_bytes, __ATOMIC_RELAXED);
+	v[4] = __atomic_load_n(&live->ban_after_failures, __ATOMIC_RELAXED);
+	v[5] = __atomic_load_n(&live->ban_s, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&live->seq, __ATOMIC_RELAXED) != seq)
+		return false; /* written meanwhile: next turn */
+	*seen = seq;
+	/* sb-control checked each against its key's range. */
+	l->conn_rate = (uint32_t)v[0];
+	l->conn_burst = (uint32_t)RTE_MIN(v[1], (uint64_t)UINT16_MAX);
+	l->shaper_rate = (uint32_t)v[2];
+	l->shaper_burst = (uint32_t)v[3];
+	l->ban_after = (uint32_t)v[4];
+	l->ban_s = (uint32_t)v[5];
+	return true;
+}
+
 /* The slot of addr, taken over if another address holds it. */
 static struct sb_addr_slot *limits_slot(struct sb_xc_limits *l, uint32_t addr, uint64_t now_ms)
 {

@@ -46,6 +46,13 @@ struct sb_xc_limits {
 
 int sb_xc_limits_init(struct sb_xc_limits *l, const struct sb_config *cfg, int socket);
 
+struct sb_shm_live;
+
+/* Take new values from sb-control's live block (sbctl limits set) if it
+ * has changed since *seen and is not being written; once per loop turn.
+ * Returns true when they were taken. */
+bool sb_xc_limits_live(struct sb_xc_limits *l, const struct sb_shm_live *live, uint32_t *seen);
+
 /* At accept: may a connection from addr_be go on? NULL if so, else why not
  * (the <text/> of the stream error the client gets); counts the refusal. */
 const char *sb_xc_limits_accept(struct sb_xc_worker *xw, uint32_t addr_be, uint64_t now_ms);

@@ -38,6 +38,7 @@ _Static_assert(SB_JID_FULL_MAX <= SB_MSG_JID_MAX, "a JID outgrows lib/msg's limi
 /* What sb-control sends the c2s application (xc_app.c handles them). */
 static const enum sb_msg_kind app_kinds[] = {
 	SB_MSG_AUTH_RESP, SB_MSG_BIND_RESP, SB_MSG_DELIVER, SB_MSG_KICK, SB_MSG_DELIVER_MULTI,
+	SB_MSG_CONN_INFO,
 };
 
 /* Number every connection object: its index is its handle. */

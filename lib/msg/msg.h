@@ -37,6 +37,9 @@ enum sb_msg_kind {
 	SB_MSG_DELIVER,       /* shard -> worker: stanza bytes to write on `conn` */
 	SB_MSG_KICK,          /* shard -> worker: close `conn` (status: enum sb_msg_kick) */
 	SB_MSG_DELIVER_MULTI, /* shard -> worker: struct sb_msg_multi: one stanza, many connections */
+	SB_MSG_CONN_INFO,     /* shard -> worker: describe `conn` (seq: the asker's cookie); the
+	                       * same object back up with struct sb_msg_conn_info, or status
+	                       * -ENOENT when the connection has gone (sbctl session show) */
 	SB_MSG_KIND_MAX,
 };
 
@@ -47,6 +50,27 @@ enum sb_msg_kick {
 	SB_MSG_KICK_CONFLICT = -EEXIST,       /* replaced by a newer session: <conflict/> */
 	SB_MSG_KICK_ACCOUNT_DELETED = -ENOENT, /* sbctl user del: <not-authorized/> */
 	SB_MSG_KICK_PASSWORD_CHANGED = -EACCES, /* sbctl user passwd: <reset/> (§4.9.3.16) */
+	/* sbctl session kick: <policy-violation/> (§4.9.3.14) with the payload,
+	 * if any, as <text/> (at most SB_MSG_KICK_TEXT_MAX bytes, UTF-8). */
+	SB_MSG_KICK_ADMIN = -EPERM,
+	SB_MSG_KICK_ADMIN_RESET = -ECONNRESET, /* sbctl session kick --reset: <reset/>, text as above */
+};
+
+#define SB_MSG_KICK_TEXT_MAX 255u /* a KICK's <text/> payload, bytes */
+
+/* SB_MSG_CONN_INFO answer: what the dataplane knows of one connection. */
+struct sb_msg_conn_info {
+	uint8_t tcp_state;        /* lib/tcp's enum sb_tcp_state */
+	uint8_t tls;              /* 0: plaintext, 1: TLS handshake, 2: TLS */
+	uint8_t closing;          /* a stream error or close was sent */
+	uint8_t reserved;
+	uint32_t idle_ms;         /* since the client last sent a byte */
+	uint32_t send_queue_bytes; /* sent or queued, not yet acknowledged */
+	uint32_t srtt_us;         /* smoothed round-trip time, 0: no sample */
+	/* XMPP bytes of the current stream (since the last restart: after a
+	 * login, the session's), plaintext on both sides of TLS. */
+	uint64_t bytes_in;        /* received and consumed */
+	uint64_t bytes_out;       /* written */
 };
 
 enum sb_msg_owner {

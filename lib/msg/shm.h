@@ -97,10 +97,52 @@ struct sb_shm_worker {
 	uint64_t tcp_conns;
 	uint64_t tcp_half_open;
 	uint64_t tcp_time_wait;
+	/* 1 once the worker has told every connection of a shutdown (struct
+	 * sb_shm_shutdown); release, after the tcp_* gauges of that turn. */
+	uint32_t drained;
 	/* Counters, as the workers' directory describes them: the worker's
 	 * own written in place, the libraries' copied every 100 ms. */
 	uint64_t ctr[SB_SHM_WORKER_CTRS] __attribute__((aligned(SB_CACHE_LINE)));
 } __attribute__((aligned(SB_CACHE_LINE)));
+
+#define SB_SHM_SHUTDOWN_TEXT_MAX 256
+
+/* sbctl shutdown: written once by sb-control's management thread, the text
+ * and the drain first, then `requested` (release). Each dataplane worker
+ * reads `requested` once per turn (acquire): it then refuses new streams
+ * and gives every connection <system-shutdown/> with the text; the main
+ * lcore ends the process when every worker has drained its connections or
+ * drain_ms has passed. */
+struct sb_shm_shutdown {
+	uint32_t requested;
+	uint32_t drain_ms;
+	char text[SB_SHM_SHUTDOWN_TEXT_MAX]; /* <text/> of the stream error, NUL-terminated */
+};
+
+/* The dataplane's limits that change live (sbctl limits set, config
+ * reload), written by sb-control's management thread as a sequence lock:
+ * seq odd while it writes, even when done (release). A worker checks seq
+ * once per turn and takes the values when it is even, unchanged across
+ * its copy and new to it. */
+struct sb_shm_live {
+	uint32_t seq;
+	uint32_t reserved;
+	uint64_t conn_rate_per_addr;  /* xmpp.* keys of the same names */
+	uint64_t conn_burst_per_addr;
+	uint64_t shaper_bytes_per_s;
+	uint64_t shaper_burst_bytes;
+	uint64_t ban_after_failures;
+	uint64_t ban_s;
+};
+
+/* sbctl log level: sb-control's management thread writes `requested`
+ * (a DPDK log level, 1 emergency .. 8 debug; 0: never asked) and the
+ * dataplane's main lcore applies it to its sb.* log types and writes back
+ * `current`. Two writers on one line is fine at an operator's pace. */
+struct sb_shm_log {
+	uint32_t requested;
+	uint32_t current;
+};
 
 /* Written only by control shard s (a thread of sb-control). */
 struct sb_shm_shard {
@@ -166,6 +208,11 @@ struct sb_shm {
 
 	struct sb_shm_ctr_dir worker_dir; /* by the dataplane, before its workers start */
 	struct sb_shm_ctr_dir shard_dir;  /* by sb-control, on attach, before its shards start */
+
+	/* Written by sb-control's management thread (sbctl shutdown). */
+	struct sb_shm_shutdown shutdown __attribute__((aligned(SB_CACHE_LINE)));
+	struct sb_shm_live live __attribute__((aligned(SB_CACHE_LINE)));
+	struct sb_shm_log log __attribute__((aligned(SB_CACHE_LINE)));
 };
 
 /* Start d afresh (its writer only, before publishing it). */
