@@ -3,6 +3,7 @@
  * See commands.h.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd_im.h"
@@ -16,6 +17,35 @@
 #include "commands.h"
 #include "server.h"
 #include "status.h"
+
+/* "config reload": the live keys (cmd_limits.c), then, once the file was
+ * taken, the TLS certificates read again (cmd_tls.c). A certificate that
+ * does not load makes the reply an error (exit 1) naming what was applied
+ * all the same; the certificates in use stay. */
+static void commands_config_reload(struct sb_cli_commands *cc, const char *args,
+				   struct sb_out *o)
+{
+	size_t start = o->len;
+	char line[512];
+	struct sb_out l;
+
+	sb_cmd_limits_run(cc->limits, args, true, o);
+	if (strncmp(o->buf + start, "ok\n", 3) != 0)
+		return;
+	sb_out_init(&l, line, sizeof(line));
+	if (sb_cmd_tls_reload_also(cc->attach->shm, &l) == 0) {
+		sb_out_printf(o, "%s", line);
+		return;
+	}
+	/* Turn the reply into an error, keeping what was applied. */
+	char *applied = strndup(o->buf + start + 3, o->len - start - 3);
+
+	o->len = start;
+	sb_out_printf(o, "error: certificates refused, the old ones stay in use: %s", line);
+	if (applied != NULL)
+		sb_out_printf(o, "the configuration was applied all the same:\n%s", applied);
+	free(applied);
+}
 
 void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 {
@@ -43,10 +73,7 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 	} else if (strncmp(req, "limits", 6) == 0 && (req[6] == ' ' || req[6] == '\0')) {
 		sb_cmd_limits_run(cc->limits, req + 6 + (req[6] == ' '), false, o);
 	} else if (strncmp(req, "config reload", 13) == 0 && (req[13] == ' ' || req[13] == '\0')) {
-		sb_cmd_limits_run(cc->limits, req + 13 + (req[13] == ' '), true, o);
-		/* The certificates are read again too, once the file was taken. */
-		if (strncmp(o->buf, "ok\n", 3) == 0)
-			sb_cmd_tls_reload_also(cc->attach->shm, o);
+		commands_config_reload(cc, req + 13 + (req[13] == ' '), o);
 	} else if (strncmp(req, "log", 3) == 0 && (req[3] == ' ' || req[3] == '\0')) {
 		sb_cmd_log_run(cc->attach->shm, req + 3 + (req[3] == ' '), o);
 	} else if (strncmp(req, "shutdown", 8) == 0 && (req[8] == ' ' || req[8] == '\0')) {

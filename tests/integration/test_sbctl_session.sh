@@ -13,7 +13,7 @@
 # with the text, a new stream refused while draining, both processes gone).
 IT_NAME=sbctls
 . "$(dirname "$0")/lib.sh"
-export SB_EXTRA="eal.lcores=0@0,1@1,2@1 control.shards=2
+export SB_EXTRA="eal.lcores=0@0,1@1,2@1 control.shards=2 xmpp.tls=optional
 	xmpp.conn_rate_per_addr=10000 xmpp.conn_burst_per_addr=10000"
 PY=/usr/bin/python3
 
@@ -36,6 +36,13 @@ rc() {
 	shift
 	$SBCTL "$@" >"$SB_RUN/out" 2>"$SB_RUN/err" || got=$?
 	[ "$got" -eq "$want" ] || it_fail "sbctl $* exited $got, expected $want: $(cat "$SB_RUN/err")"
+}
+
+# cert_fp: the SHA-256 fingerprint of the certificate the gateway serves
+# after STARTTLS.
+cert_fp() {
+	ip netns exec "$SB_NS" openssl s_client -connect "$SB_GW_IP:5222" -starttls xmpp \
+		-xmpphost switchboard.test </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256
 }
 
 # json PYTHON-EXPR: check the JSON in $SB_RUN/out (as j) with an assertion.
@@ -176,7 +183,13 @@ rc 1 limits set no.such 1
 rc 2 limits set control.max_resources
 rc 2 limits frob
 
-it_step "config reload: live keys applied, the others named"
+it_step "config reload: live keys applied, the others named, certificates read again"
+fp_old=$(cert_fp)
+[ -n "$fp_old" ] || it_fail "no certificate served"
+rm -f "$SB_RUN/tls/switchboard.test.pem"
+"$top/scripts/tls-dev-ca.sh" "$SB_RUN/tls" switchboard.test >/dev/null
+fp_file=$(openssl x509 -in "$SB_RUN/tls/switchboard.test.pem" -noout -fingerprint -sha256)
+[ "$fp_file" != "$fp_old" ] || it_fail "the test did not make a new certificate"
 sed -i 's/^offline_quota = 1000/offline_quota = 7/; s/^heartbeat_ms = 1000/heartbeat_ms = 500/' "$SB_CONF"
 rc 0 config reload
 cat "$SB_RUN/out"
@@ -184,6 +197,14 @@ grep -qx "applied: im.offline_quota = 7" "$SB_RUN/out" || it_fail "offline_quota
 grep -qx "applied: xmpp.ban_s = 600" "$SB_RUN/out" || it_fail "ban_s not taken back from the file"
 grep -q "^restart needed: rings.heartbeat_ms = 500" "$SB_RUN/out" || it_fail "heartbeat_ms not named"
 grep -qx "2 applied, 1 need a restart" "$SB_RUN/out" || it_fail "summary"
+grep -q "^tls reload: 1 certificates read again" "$SB_RUN/out" || it_fail "certificates not read again"
+[ "$(cert_fp)" = "$fp_file" ] || it_fail "the gateway still serves the old certificate"
+cp "$SB_RUN/tls/switchboard.test.key" "$SB_RUN/key.good"
+echo "not a key" >"$SB_RUN/tls/switchboard.test.key"
+rc 1 config reload
+grep -q "certificates refused, the old ones stay in use" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
+[ "$(cert_fp)" = "$fp_file" ] || it_fail "a refused reload changed the certificate"
+cp "$SB_RUN/key.good" "$SB_RUN/tls/switchboard.test.key"
 sed -i 's/^offline_quota = 7/offline_quota = seven/' "$SB_CONF"
 rc 1 config reload
 grep -q "offline_quota" "$SB_RUN/err" || it_fail "the bad line was not named: $(cat "$SB_RUN/err")"
