@@ -127,6 +127,9 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			.offline_quota = (uint32_t)cfg->im_offline_quota,
 			.commit_tsc = cfg->im_offline_commit_us * rte_get_tsc_hz() / 1000000u,
 			.commit_batch = (uint32_t)cfg->im_offline_commit_batch,
+			.mam_retention_us = cfg->im_mam_retention_days * 86400u * 1000000u,
+			.mam_page_max = (uint32_t)cfg->im_mam_page_max,
+			.mam_count_max = (uint32_t)cfg->im_mam_count_max,
 		};
 
 		rc = sb_im_init(&r->im, &lim, cfg->xmpp_max_stanza_bytes);

@@ -30,6 +30,7 @@
 struct sb_shard;
 struct sb_session;
 struct sb_route_in;
+struct sb_im_mam;
 
 enum sb_im_ctr {
 #define SB_IM_CTR(name, help) SB_IM_CTR_##name,
@@ -46,6 +47,10 @@ struct sb_im_limits {
 	uint32_t offline_quota;
 	uint64_t commit_tsc;        /* im.offline_commit_us in TSC cycles */
 	uint32_t commit_batch;
+	/* XEP-0313 (im_mam.c) */
+	uint64_t mam_retention_us;  /* 0: kept until purged */
+	uint32_t mam_page_max;      /* results per page */
+	uint32_t mam_count_max;     /* records scanned for <count/> */
 };
 
 /* Operations on the inter-shard rings. */
@@ -53,6 +58,7 @@ enum sb_im_xop {
 	SB_IM_X_INBOUND = 1,  /* a stanza for a user of the receiving shard */
 	SB_IM_X_OUTBOUND,     /* a subscription stanza of a user of the receiving shard */
 	SB_IM_X_BROADCAST,    /* a presence for a list of the receiving shard's users */
+	SB_IM_X_SENT,         /* a message a user of the receiving shard sent: archive, carbons */
 };
 
 struct sb_im_xslot {
@@ -102,6 +108,7 @@ struct sb_im {
 	char *obuf;
 	size_t buf_cap;
 	uint64_t push_id;               /* ids of roster pushes */
+	struct sb_im_mam *mam;          /* the archive's batch and id key (im_mam.c) */
 	uint64_t ctr[SB_IM_CTR_MAX];
 };
 
@@ -142,6 +149,13 @@ void sb_im_send_inbound(struct sb_shard *sh, struct sb_msg *m);
 /* Inbound handling of a stanza for a local user (from this or another
  * shard). Owns m. */
 void sb_im_inbound(struct sb_shard *sh, struct sb_msg *m);
+
+/* A message for a local user, before it is routed (im_msg.c): carbons
+ * (XEP-0280), archiving for both parties (XEP-0313) and the stanza-id
+ * (XEP-0359) the recipient sees. Returns the chain to route (m, or a copy
+ * with the stanza-id that replaced it, in->st.bytes_len updated), or NULL
+ * when m was consumed. */
+struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_route_in *in);
 
 /* Offline commit now (shutdown, tests). */
 void sb_im_offline_commit(struct sb_shard *sh);

@@ -27,12 +27,16 @@ static const char *const server_features[] = {
 	IM_NS_VERSION,
 	IM_NS_TIME,
 	"msgoffline",        /* XEP-0160 §6 */
+	"urn:xmpp:carbons:2", /* XEP-0280 */
 	"presence",
 };
 
 static const char *const account_features[] = {
 	IM_NS_DISCO_INFO,
 	IM_NS_DISCO_ITEMS,
+	"urn:xmpp:mam:2",          /* XEP-0313 §7, on the account's bare JID */
+	"urn:xmpp:mam:2#extended",
+	"urn:xmpp:sid:0",          /* XEP-0359 */
 };
 
 static void result_open(struct imx_out *o, const struct sb_route_in *in)

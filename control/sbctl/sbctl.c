@@ -46,6 +46,7 @@ static void sbctl_usage(const char *prog)
 		"  roster add USER CONTACT [NAME]  add or rename a roster item\n"
 		"  roster del USER CONTACT       remove a roster item\n"
 		"  offline count|show|purge USER [MAX]  stored offline messages\n"
+		"  mam count|purge USER [--before TIME]  a message archive (XEP-0313)\n"
 		"  store stats                   records and bytes by kind\n"
 		"  config check FILE             check a configuration file without sb-control:\n"
 		"                                every error as FILE:LINE: message, exit 1 if any\n"
