@@ -101,6 +101,22 @@ uint64_t im_mam_next_ord(struct sb_im *im)
 	return im->mam->last_ord;
 }
 
+void im_mam_expire(struct sb_shard *sh, const char *owner, size_t len)
+{
+	struct sb_im *im = &sh->router.im;
+	uint64_t now = now_us();
+	int rc;
+
+	if (im->lim.mam_retention_us == 0 || now <= im->lim.mam_retention_us)
+		return;
+	rc = sb_store_mam_purge(sh->router.store, owner, len, now - im->lim.mam_retention_us,
+				1024);
+	if (rc > 0)
+		im->ctr[SB_IM_CTR_mam_expired] += (uint64_t)rc;
+	else if (rc < 0)
+		SB_IM_INC(im, store_errors);
+}
+
 static const struct sb_mam_idkey *idkey(struct sb_shard *sh)
 {
 	struct sb_im_mam *a = sh->router.im.mam;

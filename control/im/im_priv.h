@@ -105,6 +105,9 @@ void im_mam_id(struct sb_shard *sh, const char *owner, size_t len, uint64_t ord,
 int im_mam_archive(struct sb_shard *sh, const char *owner, size_t olen, uint64_t ord,
 		   uint8_t flags, const char *with, size_t with_len, size_t with_bare_len,
 		   const char *bytes, size_t n);
+/* Retention (im.mam_retention_days): delete up to 1024 of owner's
+ * expired records (at initial presence; nothing is written if none). */
+void im_mam_expire(struct sb_shard *sh, const char *owner, size_t len);
 void im_mam_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
 	       const struct imx_el *child);
 /* Write inner (a message) as a child of another element: with
