@@ -35,13 +35,15 @@ struct im_mam_ent {
 	uint32_t off;   /* key, then value, in the arena */
 	uint32_t klen;
 	uint32_t vlen;
+	uint32_t kind;  /* SB_STORE_MAM or its index, SB_STORE_MAM_WITH */
 };
 
 struct sb_im_mam {
 	struct sb_mam_idkey idkey;
 	bool keyed;
 	uint64_t last_ord;
-	uint32_t n, cap;
+	uint32_t n, cap;        /* kv ops: a record and its index entry */
+	uint32_t recs;
 	struct im_mam_ent *ent;
 	uint8_t *arena;
 	size_t used, arena_cap;
@@ -52,7 +54,7 @@ int im_mam_init(struct sb_im *im)
 	im->mam = calloc(1, sizeof(*im->mam));
 	if (im->mam == NULL)
 		return -ENOMEM;
-	im->mam->cap = im->lim.commit_batch;
+	im->mam->cap = 2 * im->lim.commit_batch;
 	im->mam->ent = calloc(im->mam->cap, sizeof(im->mam->ent[0]));
 	im->mam->arena_cap = 64u * 1024u;
 	im->mam->arena = malloc(im->mam->arena_cap);
@@ -69,7 +71,7 @@ unsigned im_mam_ops(struct sb_im *im, struct sb_store_op *ops)
 	struct sb_im_mam *a = im->mam;
 
 	for (uint32_t i = 0; i < a->n; i++)
-		ops[i] = (struct sb_store_op){ .kind = SB_STORE_MAM,
+		ops[i] = (struct sb_store_op){ .kind = (enum sb_store_kind)a->ent[i].kind,
 					       .key = a->arena + a->ent[i].off,
 					       .klen = a->ent[i].klen,
 					       .val = a->arena + a->ent[i].off + a->ent[i].klen,
@@ -79,8 +81,9 @@ unsigned im_mam_ops(struct sb_im *im, struct sb_store_op *ops)
 
 void im_mam_committed(struct sb_im *im)
 {
-	im->ctr[SB_IM_CTR_mam_archived] += im->mam->n;
+	im->ctr[SB_IM_CTR_mam_archived] += im->mam->recs;
 	im->mam->n = 0;
+	im->mam->recs = 0;
 	im->mam->used = 0;
 }
 
@@ -146,16 +149,18 @@ int im_mam_archive(struct sb_shard *sh, const char *owner, size_t olen, uint64_t
 				      .bytes = (const uint8_t *)bytes,
 				      .bytes_len = n };
 	size_t need = olen + 9 + SB_MAM_HDR_LEN + with_len + n;
+	size_t wneed = olen + 1 + with_bare_len + 1 + 8 + with_len;
 	struct im_mam_ent *e;
 
-	if (a->n == a->cap)
+	if (a->n + 2 > a->cap)
 		sb_im_offline_commit(sh);
-	if (a->n == a->cap) {
+	if (a->n + 2 > a->cap) {
 		SB_IM_INC(im, mam_dropped); /* the store refuses commits */
 		return -ENOBUFS;
 	}
-	if (a->used + need > a->arena_cap) {
-		size_t cap = a->arena_cap * 2 > a->used + need ? a->arena_cap * 2 : a->used + need;
+	if (a->used + need + wneed > a->arena_cap) {
+		size_t cap = a->arena_cap * 2 > a->used + need + wneed ? a->arena_cap * 2
+								       : a->used + need + wneed;
 		uint8_t *p = realloc(a->arena, cap);
 
 		if (p == NULL) {
@@ -167,6 +172,7 @@ int im_mam_archive(struct sb_shard *sh, const char *owner, size_t olen, uint64_t
 	}
 	e = &a->ent[a->n];
 	e->off = (uint32_t)a->used;
+	e->kind = SB_STORE_MAM;
 	e->klen = (uint32_t)sb_mam_key(a->arena + a->used, need, owner, olen, ord);
 	e->vlen = (uint32_t)sb_mam_pack(&r, a->arena + a->used + e->klen, need - e->klen);
 	if (e->klen == 0 || e->vlen == 0) {
@@ -177,7 +183,20 @@ int im_mam_archive(struct sb_shard *sh, const char *owner, size_t olen, uint64_t
 	if (im->batch_n == 0 && a->n == 0)
 		im->batch_deadline_tsc = rte_rdtsc() + im->lim.commit_tsc;
 	a->n++;
-	if (a->n == a->cap)
+	a->recs++;
+	/* Its index entry, when the key fits (store_mam.h). */
+	e = &a->ent[a->n];
+	e->off = (uint32_t)a->used;
+	e->kind = SB_STORE_MAM_WITH;
+	e->klen = (uint32_t)sb_mam_with_key(a->arena + a->used, wneed, owner, olen, with,
+					    with_bare_len, ord);
+	if (e->klen > 0) {
+		memcpy(a->arena + a->used + e->klen, with, with_len);
+		e->vlen = (uint32_t)with_len;
+		a->used += e->klen + with_len;
+		a->n++;
+	}
+	if (a->n + 2 > a->cap)
 		sb_im_offline_commit(sh);
 	return 0;
 }
@@ -260,6 +279,53 @@ static int mam_counted(void *arg, const struct sb_mam_rec *r)
 		run->before_first += r->ord < run->first_ord;
 	}
 	return 0;
+}
+
+/* The index entries of the peer's bare JID; a full JID is compared here. */
+static bool with_match(const struct sb_mam_query *q, const char *with, size_t wlen)
+{
+	return q->with.resource_len == 0 ||
+	       (wlen == q->with.full_len && memcmp(with, q->with.buf, wlen) == 0);
+}
+
+static int mam_with_collect(void *arg, uint64_t ord, const char *with, size_t wlen)
+{
+	struct mam_run *run = arg;
+
+	if (!with_match(run->q, with, wlen))
+		return 0;
+	run->ords[run->n++] = ord;
+	return run->n == run->want;
+}
+
+static int mam_with_counted(void *arg, uint64_t ord, const char *with, size_t wlen)
+{
+	struct mam_run *run = arg;
+
+	if (with_match(run->q, with, wlen)) {
+		run->count++;
+		run->before_first += ord < run->first_ord;
+	}
+	return 0;
+}
+
+/* Scan [lo, hi] of the archive, or of the `with` index when the query has
+ * one, with visitor a (archive) or b (index); records visited. */
+static int mam_scan(struct sb_shard *sh, struct mam_run *run, uint64_t lo, uint64_t hi,
+		    bool back, sb_mam_fn a, sb_mam_with_fn b)
+{
+	const struct sb_mam_query *q = run->q;
+	const char *wb;
+	size_t wl;
+
+	if (!q->has_with)
+		return sb_store_mam_range(sh->router.store, run->in->from,
+					  run->in->st.from_bare_len, lo, hi, back,
+					  sh->router.im.lim.mam_count_max, a, run);
+	wb = sb_jid_bare(&q->with, &wl);
+	return sb_store_mam_with_range(sh->router.store, run->in->from, run->in->st.from_bare_len,
+				       wb, wl, lo, hi, back, sh->router.im.lim.mam_count_max, b,
+				       run);
 }
 
 static int mam_found(void *arg, const struct sb_mam_rec *r)
@@ -425,9 +491,7 @@ static void mam_query(struct sb_shard *sh, const struct sb_msg *m, const struct 
 		return;
 	}
 	run.want = max + 1;
-	rc = max == 0 ? 0
-		      : sb_store_mam_range(st, owner, olen, plo, phi, back, im->lim.mam_count_max,
-					   mam_collect, &run);
+	rc = max == 0 ? 0 : mam_scan(sh, &run, plo, phi, back, mam_collect, mam_with_collect);
 	if (rc < 0) {
 		free(run.ords);
 		SB_IM_INC(im, store_errors);
@@ -443,8 +507,7 @@ static void mam_query(struct sb_shard *sh, const struct sb_msg *m, const struct 
 	if (back)
 		reverse(run.ords, run.n);
 	run.first_ord = run.n > 0 ? run.ords[0] : 0;
-	rc = sb_store_mam_range(st, owner, olen, lo, hi, false, im->lim.mam_count_max,
-				mam_counted, &run);
+	rc = mam_scan(sh, &run, lo, hi, false, mam_counted, mam_with_counted);
 	counted = rc >= 0 && (unsigned)rc < im->lim.mam_count_max;
 	if (q->flip)
 		reverse(run.ords, run.n);

@@ -84,6 +84,7 @@ enum sb_store_kind {
 	SB_STORE_SUBREQ,  /* bare JID, 0, contact -> a pending inbound subscription request */
 	SB_STORE_OFFLINE, /* bare JID, 0, be64 seq -> an offline message */
 	SB_STORE_MAM,     /* bare JID, 0, be64 ord -> an archived message (store_mam.h) */
+	SB_STORE_MAM_WITH, /* bare JID, 0, peer's bare JID, 0, be64 ord -> the peer's full JID */
 	SB_STORE_KIND_MAX,
 };
 

@@ -27,6 +27,7 @@ static const char *const lmdb_kind_names[SB_STORE_KIND_MAX] = {
 	[SB_STORE_SUBREQ] = "subreq",
 	[SB_STORE_OFFLINE] = "offline",
 	[SB_STORE_MAM] = "mam",
+	[SB_STORE_MAM_WITH] = "mam_with",
 };
 
 struct lmdb_shard {

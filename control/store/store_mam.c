@@ -51,6 +51,21 @@ size_t sb_mam_key(uint8_t *key, size_t cap, const char *bare, size_t len, uint64
 	return len + 9;
 }
 
+size_t sb_mam_with_key(uint8_t *key, size_t cap, const char *bare, size_t len,
+		       const char *with_bare, size_t wlen, uint64_t ord)
+{
+	size_t n = len + 1 + wlen + 1 + 8;
+
+	if (len == 0 || n > cap || n > SB_STORE_KEY_MAX)
+		return 0;
+	memcpy(key, bare, len);
+	key[len] = 0;
+	memcpy(key + len + 1, with_bare, wlen);
+	key[len + 1 + wlen] = 0;
+	put_be64(key + len + 2 + wlen, ord);
+	return n;
+}
+
 size_t sb_mam_pack(const struct sb_mam_rec *r, uint8_t *rec, size_t cap)
 {
 	size_t n = SB_MAM_HDR_LEN + r->with_len + r->bytes_len;
@@ -207,6 +222,39 @@ int sb_store_mam_range(struct sb_store *st, const char *bare, size_t len, uint64
 				 klo, ll, khi, hl, reverse, max, mam_seen, &o);
 }
 
+struct mam_with_visit {
+	sb_mam_with_fn fn;
+	void *arg;
+	size_t klen;   /* every entry's key length: the prefix and 8 */
+};
+
+static int mam_with_seen(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+	struct mam_with_visit *o = arg;
+
+	if (kl != o->klen)
+		return 0; /* a longer peer name sharing the prefix cannot match */
+	return o->fn(o->arg, get_be64(k + kl - 8), (const char *)v, vl);
+}
+
+int sb_store_mam_with_range(struct sb_store *st, const char *bare, size_t len,
+			    const char *with_bare, size_t wlen, uint64_t lo, uint64_t hi,
+			    bool reverse, unsigned max, sb_mam_with_fn fn, void *arg)
+{
+	uint8_t klo[SB_STORE_KEY_MAX + 1], khi[SB_STORE_KEY_MAX + 1];
+	size_t ll = sb_mam_with_key(klo, sizeof(klo), bare, len, with_bare, wlen, lo);
+	size_t hl = sb_mam_with_key(khi, sizeof(khi), bare, len, with_bare, wlen, hi);
+	struct mam_with_visit o = { .fn = fn, .arg = arg, .klen = ll };
+
+	if (ll == 0 || hl == 0)
+		return -ENAMETOOLONG;
+	if (lo > hi)
+		return 0;
+	return st->ops->kv_range(st->impl, sb_store_shard_of_bare(st, bare, len),
+				 SB_STORE_MAM_WITH, klo, ll, khi, hl, reverse, max, mam_with_seen,
+				 &o);
+}
+
 int sb_store_mam_get(struct sb_store *st, const char *bare, size_t len, uint64_t ord,
 		     sb_mam_fn fn, void *arg)
 {
@@ -225,13 +273,18 @@ int sb_store_mam_get(struct sb_store *st, const char *bare, size_t len, uint64_t
 struct mam_purge {
 	unsigned n;
 	uint64_t ord[MAM_PURGE_BATCH];
+	uint16_t wlen[MAM_PURGE_BATCH];
+	char with[MAM_PURGE_BATCH][SB_STORE_KEY_MAX + 1]; /* longer ones are not indexed */
 };
 
 static int mam_marked(void *arg, const struct sb_mam_rec *r)
 {
 	struct mam_purge *p = arg;
 
-	p->ord[p->n++] = r->ord;
+	p->ord[p->n] = r->ord;
+	p->wlen[p->n] = r->with_bare_len <= SB_STORE_KEY_MAX ? r->with_bare_len : 0;
+	memcpy(p->with[p->n], r->with, p->wlen[p->n]);
+	p->n++;
 	return p->n == MAM_PURGE_BATCH;
 }
 
@@ -242,16 +295,17 @@ int sb_store_mam_purge(struct sb_store *st, const char *bare, size_t len, uint64
 	struct sb_store_op *ops;
 	uint8_t *keys;
 	size_t kl = len + 9;
+	unsigned nops = 0;
 	int rc;
 
 	if (before == 0 || max == 0)
 		return 0;
 	if (max > MAM_PURGE_BATCH)
 		max = MAM_PURGE_BATCH;
-	/* Up to 1024 keys of up to 520 bytes: off the stack (sbctl, login). */
+	/* Up to 2 x 1024 keys of up to 511 bytes: off the stack (sbctl, login). */
 	p = malloc(sizeof(*p));
-	ops = malloc(max * sizeof(*ops));
-	keys = malloc((size_t)max * kl);
+	ops = malloc(2 * max * sizeof(*ops));
+	keys = malloc((size_t)max * (kl + SB_STORE_KEY_MAX));
 	if (p == NULL || ops == NULL || keys == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -261,11 +315,18 @@ int sb_store_mam_purge(struct sb_store *st, const char *bare, size_t len, uint64
 	if (rc < 0 || p->n == 0)
 		goto out;
 	for (unsigned i = 0; i < p->n; i++) {
-		sb_mam_key(keys + i * kl, kl, bare, len, p->ord[i]);
-		ops[i] = (struct sb_store_op){ .kind = SB_STORE_MAM, .key = keys + i * kl,
-					       .klen = kl };
+		uint8_t *k = keys + (size_t)i * (kl + SB_STORE_KEY_MAX);
+		size_t wl;
+
+		sb_mam_key(k, kl, bare, len, p->ord[i]);
+		ops[nops++] = (struct sb_store_op){ .kind = SB_STORE_MAM, .key = k, .klen = kl };
+		wl = sb_mam_with_key(k + kl, SB_STORE_KEY_MAX, bare, len, p->with[i], p->wlen[i],
+				     p->ord[i]);
+		if (wl > 0)
+			ops[nops++] = (struct sb_store_op){ .kind = SB_STORE_MAM_WITH,
+							    .key = k + kl, .klen = wl };
 	}
-	rc = st->ops->kv_write(st->impl, sb_store_shard_of_bare(st, bare, len), ops, p->n);
+	rc = st->ops->kv_write(st->impl, sb_store_shard_of_bare(st, bare, len), ops, nops);
 	if (rc == 0)
 		rc = (int)p->n;
 out:

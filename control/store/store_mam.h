@@ -15,6 +15,12 @@
  *   one received), then the message bytes with from and to as the user's
  *   client saw or sent them.
  *
+ * Index by peer (SB_STORE_MAM_WITH, key: bare JID, 0, the peer's bare JID,
+ * 0, be64 ord; value: the peer's JID as in the record), written in the
+ * same transaction as the record, so that a `with` query reads only the
+ * records it returns (a record whose index key would pass SB_STORE_KEY_MAX
+ * is not indexed).
+ *
  * Ids. A record's public id is a keyed 64-bit permutation of its ord (a
  * four-round Feistel network over SipHash-2-4, tweaked by the user's bare
  * JID, keyed from the deployment secret), written as 16 hex digits. So ids
@@ -50,6 +56,10 @@ struct sb_mam_rec {
  * cap or SB_STORE_KEY_MAX. */
 size_t sb_mam_key(uint8_t *key, size_t cap, const char *bare, size_t len, uint64_t ord);
 
+/* Key of a record's index entry; its length, or 0 if it does not fit. */
+size_t sb_mam_with_key(uint8_t *key, size_t cap, const char *bare, size_t len,
+		       const char *with_bare, size_t wlen, uint64_t ord);
+
 /* Encode r (ord aside) into rec[0..cap). Its length, or 0. */
 size_t sb_mam_pack(const struct sb_mam_rec *r, uint8_t *rec, size_t cap);
 
@@ -78,12 +88,20 @@ typedef int (*sb_mam_fn)(void *arg, const struct sb_mam_rec *r);
 int sb_store_mam_range(struct sb_store *st, const char *bare, size_t len, uint64_t lo,
 		       uint64_t hi, bool reverse, unsigned max, sb_mam_fn fn, void *arg);
 
+/* Visit the index entries of peer with_bare in bare's archive with lo <=
+ * ord <= hi, as sb_store_mam_range does; fn gets the ord and the peer's
+ * JID as recorded. */
+typedef int (*sb_mam_with_fn)(void *arg, uint64_t ord, const char *with, size_t with_len);
+int sb_store_mam_with_range(struct sb_store *st, const char *bare, size_t len,
+			    const char *with_bare, size_t wlen, uint64_t lo, uint64_t hi,
+			    bool reverse, unsigned max, sb_mam_with_fn fn, void *arg);
+
 /* The record of ord: fn called once. 0, -ENOENT or an error. */
 int sb_store_mam_get(struct sb_store *st, const char *bare, size_t len, uint64_t ord,
 		     sb_mam_fn fn, void *arg);
 
-/* Delete the oldest records of bare with ord < before, at most max (one
- * transaction). Returns how many were deleted. */
+/* Delete the oldest records of bare with ord < before, at most max, with
+ * their index entries (one transaction). Returns how many were deleted. */
 int sb_store_mam_purge(struct sb_store *st, const char *bare, size_t len, uint64_t before,
 		       unsigned max);
 

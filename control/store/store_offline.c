@@ -209,6 +209,7 @@ static const char *const kind_names[SB_STORE_KIND_MAX] = {
 	[SB_STORE_SUBREQ] = "subreq",
 	[SB_STORE_OFFLINE] = "offline",
 	[SB_STORE_MAM] = "mam",
+	[SB_STORE_MAM_WITH] = "mam_with",
 };
 
 const char *sb_store_kind_name(enum sb_store_kind kind)

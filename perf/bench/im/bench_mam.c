@@ -62,8 +62,8 @@ static void peer_of(unsigned i, char out[32])
 /* n records from ord base + 1 on, in batches: records/s. */
 static double archive(struct sb_store *st, unsigned n, uint64_t base)
 {
-	struct sb_store_op ops[BATCH];
-	static uint8_t keys[BATCH][64], recs[BATCH][512];
+	struct sb_store_op ops[2 * BATCH];
+	static uint8_t keys[BATCH][64], recs[BATCH][512], wkeys[BATCH][96];
 	size_t ul = strlen(USER);
 	unsigned shard = sb_store_shard_of_bare(st, USER, ul);
 	double t0 = now_s();
@@ -81,10 +81,16 @@ static double archive(struct sb_store *st, unsigned n, uint64_t base)
 			peer_of(done + i, peer);
 			kl = sb_mam_key(keys[i], sizeof(keys[i]), USER, ul, base + done + i + 1);
 			vl = sb_mam_pack(&r, recs[i], sizeof(recs[i]));
-			ops[i] = (struct sb_store_op){ .kind = SB_STORE_MAM, .key = keys[i],
-						       .klen = kl, .val = recs[i], .vlen = vl };
+			ops[2 * i] = (struct sb_store_op){ .kind = SB_STORE_MAM, .key = keys[i],
+							   .klen = kl, .val = recs[i], .vlen = vl };
+			/* Its peer index entry, as im_mam.c writes it. */
+			kl = sb_mam_with_key(wkeys[i], sizeof(wkeys[i]), USER, ul, peer, 19,
+					     base + done + i + 1);
+			ops[2 * i + 1] = (struct sb_store_op){ .kind = SB_STORE_MAM_WITH,
+							       .key = wkeys[i], .klen = kl,
+							       .val = peer, .vlen = 27 };
 		}
-		if (st->ops->kv_write(st->impl, shard, ops, b) < 0) {
+		if (st->ops->kv_write(st->impl, shard, ops, 2 * b) < 0) {
 			fprintf(stderr, "bench_mam: kv_write failed at %u\n", done);
 			exit(1);
 		}
@@ -126,6 +132,25 @@ static int counted(void *arg, const struct sb_mam_rec *r)
 	return 0;
 }
 
+static int with_collect(void *arg, uint64_t ord, const char *w, size_t wl)
+{
+	struct q *q = arg;
+
+	(void)w;
+	(void)wl;
+	q->ords[q->n++] = ord;
+	return q->n == q->want;
+}
+
+static int with_counted(void *arg, uint64_t ord, const char *w, size_t wl)
+{
+	(void)ord;
+	(void)w;
+	(void)wl;
+	((struct q *)arg)->count++;
+	return 0;
+}
+
 static int result(void *arg, const struct sb_mam_rec *r)
 {
 	struct q *q = arg;
@@ -136,9 +161,10 @@ static int result(void *arg, const struct sb_mam_rec *r)
 	return 0;
 }
 
-/* One query as im_mam.c runs it: µs. */
-static double query(struct sb_store *st, struct q *q, uint64_t lo, uint64_t hi, int back,
-		    unsigned count_max, int *complete, int *with_count)
+/* One query as im_mam.c runs it (the page in [lo, hi], the count over
+ * [clo, chi], through the peer index when q->with is set): µs. */
+static double query(struct sb_store *st, struct q *q, uint64_t lo, uint64_t hi, uint64_t clo,
+		    uint64_t chi, int back, unsigned count_max, int *complete, int *with_count)
 {
 	size_t ul = strlen(USER);
 	double t0 = now_s();
@@ -147,11 +173,19 @@ static double query(struct sb_store *st, struct q *q, uint64_t lo, uint64_t hi, 
 	q->n = 0;
 	q->count = 0;
 	q->want = PAGE + 1;
-	rc = sb_store_mam_range(st, USER, ul, lo, hi, back, count_max, collect, q);
+	if (q->with != NULL)
+		rc = sb_store_mam_with_range(st, USER, ul, q->with, 19, lo, hi, back, count_max,
+					     with_collect, q);
+	else
+		rc = sb_store_mam_range(st, USER, ul, lo, hi, back, count_max, collect, q);
 	*complete = q->n <= PAGE && (unsigned)rc < count_max;
 	if (q->n > PAGE)
 		q->n = PAGE;
-	rc = sb_store_mam_range(st, USER, ul, 0, UINT64_MAX - 1, 0, count_max, counted, q);
+	if (q->with != NULL)
+		rc = sb_store_mam_with_range(st, USER, ul, q->with, 19, clo, chi, 0, count_max,
+					     with_counted, q);
+	else
+		rc = sb_store_mam_range(st, USER, ul, clo, chi, 0, count_max, counted, q);
 	*with_count = (unsigned)rc < count_max;
 	for (unsigned i = 0; i < q->n; i++)
 		sb_store_mam_get(st, USER, ul, q->ords[i], result, q);
@@ -159,13 +193,14 @@ static double query(struct sb_store *st, struct q *q, uint64_t lo, uint64_t hi, 
 }
 
 static void report(const char *what, struct sb_store *st, struct q *q, uint64_t lo, uint64_t hi,
-		   int back, unsigned count_max)
+		   uint64_t clo, uint64_t chi, int back, unsigned count_max)
 {
 	double best = 1e18, sum = 0;
 	int complete = 0, with_count = 0;
 
 	for (int i = 0; i < 20; i++) {
-		double us = query(st, q, lo, hi, back, count_max, &complete, &with_count);
+		double us = query(st, q, lo, hi, clo, chi, back, count_max, &complete,
+				  &with_count);
 
 		sum += us;
 		best = us < best ? us : best;
@@ -209,15 +244,18 @@ int main(int argc, char **argv)
 	       (double)info.used_bytes / n);
 	printf("| query (%u records, im.mam_count_max %u) | results | best µs | mean µs | "
 	       "complete | count |\n| --- | --- | --- | --- | --- | --- |\n", n, count_max);
-	report("last page (empty `<before/>`)", &st, &q, 0, UINT64_MAX - 1, 1, count_max);
-	report("first page", &st, &q, 0, UINT64_MAX - 1, 0, count_max);
+	report("last page (empty `<before/>`)", &st, &q, 0, UINT64_MAX - 1, 0, UINT64_MAX - 1, 1,
+	       count_max);
+	report("first page", &st, &q, 0, UINT64_MAX - 1, 0, UINT64_MAX - 1, 0, count_max);
 	report("page after an id in the middle", &st, &q, t0 + n / 2 + 1, UINT64_MAX - 1, 0,
-	       count_max);
+	       UINT64_MAX - 1, 0, count_max);
 	report("start/end: one page inside a 1,000-record window", &st, &q, t0 + n / 2,
-	       t0 + n / 2 + 999, 0, count_max);
+	       t0 + n / 2 + 999, t0 + n / 2, t0 + n / 2 + 999, 0, count_max);
 	q.with = "romeo07@example.com";
-	report("`with` one peer of 100 (1% match), last page", &st, &q, 0, UINT64_MAX - 1, 1,
-	       count_max);
+	report("`with` one peer of 100 (1% of the archive), last page", &st, &q, 0,
+	       UINT64_MAX - 1, 0, UINT64_MAX - 1, 1, count_max);
+	report("`with` one peer, page after an id in the middle", &st, &q, t0 + n / 2 + 1,
+	       UINT64_MAX - 1, 0, UINT64_MAX - 1, 0, count_max);
 	q.with = NULL;
 	t = now_s();
 	sb_store_mam_range(&st, USER, strlen(USER), 0, UINT64_MAX - 1, 0, UINT32_MAX, visit_count,

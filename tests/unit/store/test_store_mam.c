@@ -71,8 +71,9 @@ static int fx_teardown(void **state)
 /* Append records with these ords to bare's archive in one write. */
 static void put(struct fx *f, const char *bare, size_t len, const uint64_t *ords, unsigned n)
 {
-	struct sb_store_op ops[64];
-	uint8_t keys[64][600], vals[64][128];
+	struct sb_store_op ops[128];
+	uint8_t keys[64][600], vals[64][128], wkeys[64][600];
+	unsigned nops = 0;
 
 	assert_true(n <= 64);
 	for (unsigned i = 0; i < n; i++) {
@@ -82,20 +83,24 @@ static void put(struct fx *f, const char *bare, size_t len, const uint64_t *ords
 		const struct sb_mam_rec r = {
 			.flags = i % 2 ? SB_MAM_F_OUT : 0,
 			.with_len = 15,
-			.with_bare_len = 11,
-			.with = "bob@x.org/r",
+			.with_bare_len = 9,
+			.with = i % 2 ? "eve@x.org/phone" : "bob@x.org/phone",
 			.bytes = (const uint8_t *)body,
 			.bytes_len = (size_t)bl,
 		};
 		size_t kl = sb_mam_key(keys[i], sizeof(keys[i]), bare, len, ords[i]);
 		size_t vl = sb_mam_pack(&r, vals[i], sizeof(vals[i]));
+		size_t wl = sb_mam_with_key(wkeys[i], sizeof(wkeys[i]), bare, len, r.with, 9,
+					    ords[i]);
 
-		assert_true(kl > 0 && vl > 0);
-		ops[i] = (struct sb_store_op){ .kind = SB_STORE_MAM, .key = keys[i], .klen = kl,
-					       .val = vals[i], .vlen = vl };
+		assert_true(kl > 0 && vl > 0 && wl > 0);
+		ops[nops++] = (struct sb_store_op){ .kind = SB_STORE_MAM, .key = keys[i],
+						    .klen = kl, .val = vals[i], .vlen = vl };
+		ops[nops++] = (struct sb_store_op){ .kind = SB_STORE_MAM_WITH, .key = wkeys[i],
+						    .klen = wl, .val = r.with, .vlen = 15 };
 	}
 	assert_int_equal(f->st.ops->kv_write(f->st.impl, sb_store_shard_of_bare(&f->st, bare, len),
-					     ops, n),
+					     ops, nops),
 			 0);
 }
 
@@ -112,8 +117,8 @@ static int seen_one(void *arg, const struct sb_mam_rec *r)
 
 	assert_true(s->n < 64);
 	assert_int_equal(r->with_len, 15);
-	assert_int_equal(r->with_bare_len, 11);
-	assert_memory_equal(r->with, "bob@x.org/r", 11);
+	assert_int_equal(r->with_bare_len, 9);
+	assert_memory_equal(r->with + 3, "@x.org/phone", 12);
 	snprintf(s->body[s->n], sizeof(s->body[0]), "%.*s", (int)r->bytes_len,
 		 (const char *)r->bytes);
 	s->ord[s->n++] = r->ord;
@@ -171,6 +176,51 @@ static void test_range_both_ways(void **state)
 	assert_int_equal(sb_store_mam_range(&f->st, U, UL, 31, 39, false, 100, seen_one, &s), 0);
 	assert_int_equal(sb_store_mam_range(&f->st, "nobody@x", 8, 0, UINT64_MAX - 1, true, 100,
 					    seen_one, &s), 0);
+}
+
+static int with_seen(void *arg, uint64_t ord, const char *with, size_t wlen)
+{
+	struct seen *s = arg;
+
+	assert_int_equal(wlen, 15);
+	snprintf(s->body[s->n], sizeof(s->body[0]), "%.*s", (int)wlen, with);
+	s->ord[s->n++] = ord;
+	return 0;
+}
+
+/* The peer index: one peer's records only, both ways, within bounds; a
+ * peer whose name extends another's is not mixed in; purge removes the
+ * entries with their records. */
+static void test_with_index(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t ords[] = { 10, 20, 30, 40, 50, 60 }; /* bob: 10 30 50, eve: 20 40 60 */
+	struct seen s = { 0 };
+	uint64_t items, bytes;
+
+	put(f, U, UL, ords, 6);
+	assert_int_equal(sb_store_mam_with_range(&f->st, U, UL, "bob@x.org", 9, 0,
+						 UINT64_MAX - 1, false, 100, with_seen, &s), 3);
+	assert_int_equal(s.ord[0], 10);
+	assert_int_equal(s.ord[2], 50);
+	assert_string_equal(s.body[0], "bob@x.org/phone");
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(sb_store_mam_with_range(&f->st, U, UL, "eve@x.org", 9, 20, 59, true,
+						 100, with_seen, &s), 2);
+	assert_int_equal(s.ord[0], 40);
+	assert_int_equal(s.ord[1], 20);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(sb_store_mam_with_range(&f->st, U, UL, "bob@x.or", 8, 0, UINT64_MAX - 1,
+						 false, 100, with_seen, &s), 0);
+	assert_int_equal(sb_store_mam_with_range(&f->st, U2, U2L, "bob@x.org", 9, 0,
+						 UINT64_MAX - 1, false, 100, with_seen, &s), 0);
+	assert_int_equal(sb_store_mam_purge(&f->st, U, UL, 31, 100), 3);
+	assert_int_equal(sb_store_mam_with_range(&f->st, U, UL, "bob@x.org", 9, 0,
+						 UINT64_MAX - 1, false, 100, with_seen, &s), 1);
+	assert_int_equal(s.ord[0], 50);
+	assert_int_equal(sb_store_mam_purge(&f->st, U, UL, UINT64_MAX, 100), 3);
+	assert_int_equal(sb_store_kind_stats(&f->st, SB_STORE_MAM_WITH, &items, &bytes), 0);
+	assert_int_equal(items, 0);
 }
 
 static void test_get_and_purge(void **state)
@@ -298,6 +348,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_range_both_ways, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_with_index, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_get_and_purge, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_record_skipped, fx_setup,
 						fx_teardown),
