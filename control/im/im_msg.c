@@ -216,16 +216,59 @@ static bool same_bare(const struct sb_route_in *in)
 	       memcmp(in->to, in->from, in->st.from_bare_len) == 0;
 }
 
-/* The sender's side goes to the sender's shard as a copy of the original. */
+/* The sender's side goes to the sender's shard as a copy of the original:
+ * SENT_HDR_LEN zero bytes, then a STANZA payload. The zero byte where a
+ * stanza header has its kind makes it no stanza to control/recover.c, so
+ * a copy caught in an inter-shard ring by a SIGKILL is freed, not routed
+ * to the recipient a second time. */
+#define SENT_HDR_LEN 8u
+
 static void msg_to_sender(struct sb_shard *sh, const struct sb_route_in *in, const char *b,
 			  size_t n)
 {
-	struct sb_msg *c = im_chain(sh, SB_MSG_STANZA, in->st.kind, in->st.type, in->to,
-				    in->st.to_len, in->st.to_bare_len, in->from, in->st.from_len,
-				    in->st.from_bare_len, b, n);
+	struct sb_router *r = &sh->router;
+	const uint8_t hdr[SENT_HDR_LEN] = { 0 };
+	struct sb_msg_stanza st = in->st;
+	struct sb_msg *c = r->pool.alloc(r->pool.arg);
 
-	if (c != NULL)
-		im_xsend(sh, im_bare_shard(sh, in->from, in->st.from_bare_len), c, SB_IM_X_SENT);
+	if (c == NULL) {
+		SB_IM_INC(&r->im, pool_empty);
+		return;
+	}
+	sb_msg_encode(c, SB_MSG_STANZA, 0, sh->index, 0, 0, 0);
+	c->owner = SB_MSG_OWNER_CONTROL;
+	st.bytes_len = (uint32_t)n;
+	if (sb_msg_append(c, hdr, sizeof(hdr), &r->pool) < 0 ||
+	    sb_msg_append(c, &st, sizeof(st), &r->pool) < 0 ||
+	    sb_msg_append(c, in->to, in->st.to_len, &r->pool) < 0 ||
+	    sb_msg_append(c, in->from, in->st.from_len, &r->pool) < 0 ||
+	    sb_msg_append(c, b, n, &r->pool) < 0) {
+		SB_IM_INC(&r->im, pool_empty);
+		sb_msg_free_chain(c, &r->pool);
+		return;
+	}
+	im_xsend(sh, im_bare_shard(sh, in->from, in->st.from_bare_len), c, SB_IM_X_SENT);
+}
+
+/* Read what msg_to_sender wrote: the header, JIDs and bytes (into
+ * im->buf). The stanza's length, or -EINVAL. */
+static ssize_t msg_sent_read(struct sb_shard *sh, const struct sb_msg *m, struct sb_route_in *in)
+{
+	struct sb_im *im = &sh->router.im;
+	size_t off = SENT_HDR_LEN + sizeof(in->st);
+
+	if (sb_msg_read(m, SENT_HDR_LEN, &in->st, sizeof(in->st)) != sizeof(in->st) ||
+	    in->st.to_len > SB_MSG_JID_MAX || in->st.from_len > SB_MSG_JID_MAX ||
+	    in->st.to_bare_len > in->st.to_len || in->st.from_bare_len > in->st.from_len ||
+	    in->st.from_bare_len == 0 || in->st.bytes_len >= im->buf_cap ||
+	    off + in->st.to_len + in->st.from_len + (uint64_t)in->st.bytes_len != m->total_len)
+		return -EINVAL;
+	sb_msg_read(m, off, in->to, in->st.to_len);
+	sb_msg_read(m, off + in->st.to_len, in->from, in->st.from_len);
+	in->to[in->st.to_len] = in->from[in->st.from_len] = '\0';
+	sb_msg_read(m, off + in->st.to_len + in->st.from_len, im->buf, in->st.bytes_len);
+	im->buf[in->st.bytes_len] = '\0';
+	return (ssize_t)in->st.bytes_len;
 }
 
 struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_route_in *in)
@@ -299,9 +342,7 @@ void im_msg_sent(struct sb_shard *sh, struct sb_msg *m)
 	struct msg_info mi;
 	ssize_t n;
 
-	if (sb_router_parse(m, in) < 0)
-		goto free;
-	n = im_bytes(sh, m, in);
+	n = msg_sent_read(sh, m, in);
 	if (n < 0 || !msg_scan(im->buf, (size_t)n, NULL, 0, &mi))
 		goto free;
 	if (msg_archived(in->st.type, &mi))
