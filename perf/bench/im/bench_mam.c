@@ -15,7 +15,10 @@
  *
  * The peer of record i is peer (i % 100), so a `with` query matches 1%.
  * Single thread: one shard's figures. Usage:
- *   bench_mam [folder] [records] [count_max]   (default /var/tmp, 1000000, 100000)
+ *   bench_mam [folder] [records] [count_max] [index|noindex] [users]
+ *   (default /var/tmp, 1000000, 10000, index, 1; noindex: without the peer
+ *   index, to see what it costs; users > 1: the records spread round-robin
+ *   over that many archives, archiving only)
  */
 #include <ftw.h>
 #include <stdio.h>
@@ -59,14 +62,18 @@ static void peer_of(unsigned i, char out[32])
 	snprintf(out, 32, "romeo%02u@example.com/balcony", i % PEERS);
 }
 
-/* n records from ord base + 1 on, in batches: records/s. */
-static double archive(struct sb_store *st, unsigned n, uint64_t base)
+/* n records from ord base + 1 on, in batches (with their peer index
+ * entries unless noindex): records/s. */
+static double archive(struct sb_store *st, unsigned n, uint64_t base, int noindex,
+		      unsigned users)
 {
 	struct sb_store_op ops[2 * BATCH];
 	static uint8_t keys[BATCH][64], recs[BATCH][512], wkeys[BATCH][96];
+	char user[64];
 	size_t ul = strlen(USER);
-	unsigned shard = sb_store_shard_of_bare(st, USER, ul);
 	double t0 = now_s();
+
+	memcpy(user, USER, ul + 1);
 
 	for (unsigned done = 0; done < n;) {
 		unsigned b = n - done < BATCH ? n - done : BATCH;
@@ -79,18 +86,25 @@ static double archive(struct sb_store *st, unsigned n, uint64_t base)
 			size_t kl, vl;
 
 			peer_of(done + i, peer);
-			kl = sb_mam_key(keys[i], sizeof(keys[i]), USER, ul, base + done + i + 1);
+			if (users > 1)
+				ul = (size_t)snprintf(user, sizeof(user), "juliet%05u@example.com",
+						      (done + i) % users);
+			kl = sb_mam_key(keys[i], sizeof(keys[i]), user, ul, base + done + i + 1);
 			vl = sb_mam_pack(&r, recs[i], sizeof(recs[i]));
 			ops[2 * i] = (struct sb_store_op){ .kind = SB_STORE_MAM, .key = keys[i],
 							   .klen = kl, .val = recs[i], .vlen = vl };
 			/* Its peer index entry, as im_mam.c writes it. */
-			kl = sb_mam_with_key(wkeys[i], sizeof(wkeys[i]), USER, ul, peer, 19,
+			kl = sb_mam_with_key(wkeys[i], sizeof(wkeys[i]), user, ul, peer, 19,
 					     base + done + i + 1);
 			ops[2 * i + 1] = (struct sb_store_op){ .kind = SB_STORE_MAM_WITH,
 							       .key = wkeys[i], .klen = kl,
 							       .val = peer, .vlen = 27 };
 		}
-		if (st->ops->kv_write(st->impl, shard, ops, 2 * b) < 0) {
+		if (noindex)
+			for (unsigned i = 0; i < b; i++)
+				ops[i] = ops[2 * i];
+		/* One environment (one shard): every user is in shard 0. */
+		if (st->ops->kv_write(st->impl, 0, ops, noindex ? b : 2 * b) < 0) {
 			fprintf(stderr, "bench_mam: kv_write failed at %u\n", done);
 			exit(1);
 		}
@@ -221,7 +235,9 @@ int main(int argc, char **argv)
 {
 	const char *base = argc > 1 ? argv[1] : "/var/tmp";
 	unsigned n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 1000000u;
-	unsigned count_max = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 100000u;
+	unsigned count_max = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 10000u;
+	int noindex = argc > 4 && strcmp(argv[4], "noindex") == 0;
+	unsigned users = argc > 5 ? (unsigned)strtoul(argv[5], NULL, 10) : 1u;
 	uint64_t t0 = 1764900000000000ull, all = 0;
 	struct sb_store st;
 	struct sb_mam_idkey ik;
@@ -237,11 +253,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sb_mam_idkey_init(&ik, st.fake_secret);
-	rate = archive(&st, n, t0);
+	rate = archive(&st, n, t0, noindex, users);
 	sb_store_shard_info(&st, 0, &info);
-	printf("archived %u records into one archive, %u per commit: %.0f records/s; "
-	       "%.0f bytes per record on disk\n", n, BATCH, rate,
-	       (double)info.used_bytes / n);
+	printf("archived %u records into %u archive(s), %u per commit%s: %.0f records/s; "
+	       "%.0f bytes per record on disk\n", n, users, BATCH,
+	       noindex ? " (no peer index)" : "", rate, (double)info.used_bytes / n);
+	if (noindex || users > 1)
+		goto out;
 	printf("| query (%u records, im.mam_count_max %u) | results | best µs | mean µs | "
 	       "complete | count |\n| --- | --- | --- | --- | --- | --- |\n", n, count_max);
 	report("last page (empty `<before/>`)", &st, &q, 0, UINT64_MAX - 1, 0, UINT64_MAX - 1, 1,
@@ -262,6 +280,7 @@ int main(int argc, char **argv)
 			   &all);
 	printf("sbctl mam count (a scan of all %llu records): %.0f ms\n", (unsigned long long)all,
 	       (now_s() - t) * 1e3);
+out:
 	sb_store_close(&st);
 	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return 0;
