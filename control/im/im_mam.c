@@ -595,6 +595,37 @@ static void mam_metadata(struct sb_shard *sh, struct imx_out *o, const struct sb
 	imx_puts(o, "</metadata></iq>");
 }
 
+/* XEP-0441: this server archives everything with a body, so the only
+ * preferences it holds are default='always' with no lists; a set asking
+ * for exactly that is answered, any other feature-not-implemented. */
+static void mam_prefs(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+		      const struct imx_el *child, struct imx_out *o)
+{
+	struct imx_el c;
+	size_t pos = 0;
+	char def[16];
+	bool lists_empty = true;
+
+	if (in->st.type == SB_STYPE_SET) {
+		while (imx_child(child, &pos, &c)) {
+			struct imx_el j;
+			size_t jp = 0;
+
+			lists_empty = lists_empty && !imx_child(&c, &jp, &j);
+		}
+		if (imx_attr_text(child, "default", def, sizeof(def)) < 0 ||
+		    strcmp(def, "always") != 0 || !lists_empty) {
+			sb_router_error(sh, in, "cancel", "feature-not-implemented",
+					SB_ROUTE_CTR_err_unavailable);
+			return;
+		}
+	}
+	im_result_open(o, in);
+	imx_puts(o, "><prefs xmlns='" SB_MAM_NS "' default='always'><always/><never/></prefs></iq>");
+	if (!o->over)
+		im_reply(sh, m, in, o->p, o->len);
+}
+
 void im_mam_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
 	       const struct imx_el *child)
 {
@@ -603,6 +634,10 @@ void im_mam_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *
 	struct sb_mam_query *q;
 	enum sb_mam_qerr e;
 
+	if (imx_is(child, "prefs", SB_MAM_NS, NULL)) {
+		mam_prefs(sh, m, in, child, &o);
+		return;
+	}
 	if (in->st.type == SB_STYPE_GET) {
 		if (imx_is(child, "metadata", SB_MAM_NS, NULL))
 			mam_metadata(sh, &o, in);

@@ -18,7 +18,8 @@ saying what went wrong.
                            before first) through all N, flip-page, ids, an
                            unknown id (item-not-found); every live message's
                            stanza-id equals its archive id; a forged stanza-id
-                           by B is replaced; A's archive holds the N once
+                           by B is replaced; A's archive holds the N once;
+                           metadata (#extended); prefs (XEP-0441: always only)
 """
 import argparse
 import asyncio
@@ -348,6 +349,27 @@ async def mode_mam(a):
     ids = stanza_ids(m, a.b)
     if len(ids) != 1 or ids[0] == "forged" or stanza_ids(m, "other@" + DOMAIN) != ["keep"]:
         fail("forged stanza-id not replaced: %s" % ET.tostring(m).decode())
+    # #extended metadata: the oldest and newest records.
+    iq = cb.Iq(stype="get")
+    ET.SubElement(iq.xml, "{%s}metadata" % NS_MAM)
+    md = (await iq.send(timeout=10)).xml.find("{%s}metadata" % NS_MAM)
+    if md.find("{%s}start" % NS_MAM).get("id") != live["m0"] or \
+            md.find("{%s}end" % NS_MAM).get("id") != ids[0]:
+        fail("metadata start/end are not m0 and the last message: %s" % ET.tostring(md))
+    # XEP-0441: everything is archived; only default='always' is accepted.
+    iq = cb.Iq(stype="get")
+    ET.SubElement(iq.xml, "{%s}prefs" % NS_MAM)
+    pr = (await iq.send(timeout=10)).xml.find("{%s}prefs" % NS_MAM)
+    if pr is None or pr.get("default") != "always":
+        fail("prefs: %s" % ET.tostring(pr))
+    iq = cb.Iq(stype="set")
+    ET.SubElement(iq.xml, "{%s}prefs" % NS_MAM, {"default": "never"})
+    try:
+        await iq.send(timeout=10)
+        fail("prefs default='never' was accepted")
+    except IqError as e:
+        if e.iq["error"]["condition"] != "feature-not-implemented":
+            fail("prefs default='never': %s" % e.iq["error"]["condition"])
     # The sender's archive: each message once, the forged one too.
     q = await mam(ca, {"with": a.b}, {"max": str(n + 1)})
     check_page(q, want + ["forged"], "sender's archive", count=n + 1, complete=True)
