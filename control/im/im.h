@@ -51,6 +51,8 @@ struct sb_im_limits {
 	uint64_t mam_retention_us;  /* 0: kept until purged */
 	uint32_t mam_page_max;      /* results per page */
 	uint32_t mam_count_max;     /* records scanned for <count/> */
+	uint64_t mam_commit_tsc;    /* im.mam_commit_us in TSC cycles */
+	uint32_t mam_commit_batch;  /* records per archive commit */
 };
 
 /* Operations on the inter-shard rings. */

@@ -182,8 +182,9 @@ unsigned sb_im_poll(struct sb_shard *sh, uint64_t now_tsc)
 	}
 	if (im->out_total > 0)
 		done += im_flush(sh);
-	if ((im->batch_n > 0 || im_mam_pending(im) > 0) && now_tsc >= im->batch_deadline_tsc)
+	if (im->batch_n > 0 && (now_tsc >= im->batch_deadline_tsc))
 		sb_im_offline_commit(sh);
+	im_mam_poll(sh, now_tsc);
 	return done;
 }
 

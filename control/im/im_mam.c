@@ -44,6 +44,7 @@ struct sb_im_mam {
 	uint64_t last_ord;
 	uint32_t n, cap;        /* kv ops: a record and its index entry */
 	uint32_t recs;
+	uint64_t deadline_tsc;  /* commit by then (im.mam_commit_us) */
 	struct im_mam_ent *ent;
 	uint8_t *arena;
 	size_t used, arena_cap;
@@ -54,7 +55,7 @@ int im_mam_init(struct sb_im *im)
 	im->mam = calloc(1, sizeof(*im->mam));
 	if (im->mam == NULL)
 		return -ENOMEM;
-	im->mam->cap = 2 * im->lim.commit_batch;
+	im->mam->cap = 2 * im->lim.mam_commit_batch;
 	im->mam->ent = calloc(im->mam->cap, sizeof(im->mam->ent[0]));
 	im->mam->arena_cap = 64u * 1024u;
 	im->mam->arena = malloc(im->mam->arena_cap);
@@ -120,6 +121,19 @@ void im_mam_expire(struct sb_shard *sh, const char *owner, size_t len)
 		SB_IM_INC(im, store_errors);
 }
 
+void im_mam_poll(struct sb_shard *sh, uint64_t now_tsc)
+{
+	struct sb_im_mam *a = sh->router.im.mam;
+
+	if (a->n == 0 || now_tsc < a->deadline_tsc)
+		return;
+	sb_im_offline_commit(sh);
+	/* Refused (store full): the offline path counts it; try again later
+	 * rather than every turn. */
+	if (a->n > 0)
+		a->deadline_tsc = now_tsc + 64u * sh->router.im.lim.mam_commit_tsc;
+}
+
 static const struct sb_mam_idkey *idkey(struct sb_shard *sh)
 {
 	struct sb_im_mam *a = sh->router.im.mam;
@@ -180,8 +194,8 @@ int im_mam_archive(struct sb_shard *sh, const char *owner, size_t olen, uint64_t
 		return -ENAMETOOLONG;
 	}
 	a->used += need;
-	if (im->batch_n == 0 && a->n == 0)
-		im->batch_deadline_tsc = rte_rdtsc() + im->lim.commit_tsc;
+	if (a->n == 0)
+		a->deadline_tsc = rte_rdtsc() + im->lim.mam_commit_tsc;
 	a->n++;
 	a->recs++;
 	/* Its index entry, when the key fits (store_mam.h). */

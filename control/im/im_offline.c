@@ -158,7 +158,7 @@ static int offline_queue(struct sb_shard *sh, struct sb_msg *m, const struct sb_
 	}
 	/* The chain is kept, not freed, until the commit (durability). */
 	p->m = m;
-	if (im->batch_n++ == 0 && im_mam_pending(im) == 0)
+	if (im->batch_n++ == 0)
 		im->batch_deadline_tsc = rte_rdtsc() + im->lim.commit_tsc;
 	SB_IM_INC(im, offline_queued);
 	return 0;

@@ -96,6 +96,9 @@ int im_mam_init(struct sb_im *im);
 uint32_t im_mam_pending(const struct sb_im *im);
 unsigned im_mam_ops(struct sb_im *im, struct sb_store_op *ops);
 void im_mam_committed(struct sb_im *im);
+/* Per loop turn: the archive batch committed when its own deadline
+ * (im.mam_commit_us) has passed. */
+void im_mam_poll(struct sb_shard *sh, uint64_t now_tsc);
 /* The next record's ord (unique and growing on this shard). */
 uint64_t im_mam_next_ord(struct sb_im *im);
 /* The public id of owner's record ord, 16 hex digits. */
