@@ -19,8 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <rte_cycles.h>
-
+#include "im_mam_priv.h"
 #include "im_priv.h"
 #include "mam_query.h"
 #include "router.h"
@@ -30,63 +29,6 @@
 #define NS_RSM "http://jabber.org/protocol/rsm"
 #define NS_FORWARD "urn:xmpp:forward:0"
 #define PAGE_DEFAULT 50u
-
-struct im_mam_ent {
-	uint32_t off;   /* key, then value, in the arena */
-	uint32_t klen;
-	uint32_t vlen;
-	uint32_t kind;  /* SB_STORE_MAM or its index, SB_STORE_MAM_WITH */
-};
-
-struct sb_im_mam {
-	struct sb_mam_idkey idkey;
-	bool keyed;
-	uint64_t last_ord;
-	uint32_t n, cap;        /* kv ops: a record and its index entry */
-	uint32_t recs;
-	uint64_t deadline_tsc;  /* commit by then (im.mam_commit_us) */
-	struct im_mam_ent *ent;
-	uint8_t *arena;
-	size_t used, arena_cap;
-};
-
-int im_mam_init(struct sb_im *im)
-{
-	im->mam = calloc(1, sizeof(*im->mam));
-	if (im->mam == NULL)
-		return -ENOMEM;
-	im->mam->cap = 2 * im->lim.mam_commit_batch;
-	im->mam->ent = calloc(im->mam->cap, sizeof(im->mam->ent[0]));
-	im->mam->arena_cap = 64u * 1024u;
-	im->mam->arena = malloc(im->mam->arena_cap);
-	return im->mam->ent != NULL && im->mam->arena != NULL ? 0 : -ENOMEM;
-}
-
-uint32_t im_mam_pending(const struct sb_im *im)
-{
-	return im->mam != NULL ? im->mam->n : 0;
-}
-
-unsigned im_mam_ops(struct sb_im *im, struct sb_store_op *ops)
-{
-	struct sb_im_mam *a = im->mam;
-
-	for (uint32_t i = 0; i < a->n; i++)
-		ops[i] = (struct sb_store_op){ .kind = (enum sb_store_kind)a->ent[i].kind,
-					       .key = a->arena + a->ent[i].off,
-					       .klen = a->ent[i].klen,
-					       .val = a->arena + a->ent[i].off + a->ent[i].klen,
-					       .vlen = a->ent[i].vlen };
-	return a->n;
-}
-
-void im_mam_committed(struct sb_im *im)
-{
-	im->ctr[SB_IM_CTR_mam_archived] += im->mam->recs;
-	im->mam->n = 0;
-	im->mam->recs = 0;
-	im->mam->used = 0;
-}
 
 static uint64_t now_us(void)
 {
@@ -121,19 +63,6 @@ void im_mam_expire(struct sb_shard *sh, const char *owner, size_t len)
 		SB_IM_INC(im, store_errors);
 }
 
-void im_mam_poll(struct sb_shard *sh, uint64_t now_tsc)
-{
-	struct sb_im_mam *a = sh->router.im.mam;
-
-	if (a->n == 0 || now_tsc < a->deadline_tsc)
-		return;
-	sb_im_offline_commit(sh);
-	/* Refused (store full): the offline path counts it; try again later
-	 * rather than every turn. */
-	if (a->n > 0)
-		a->deadline_tsc = now_tsc + 64u * sh->router.im.lim.mam_commit_tsc;
-}
-
 static const struct sb_mam_idkey *idkey(struct sb_shard *sh)
 {
 	struct sb_im_mam *a = sh->router.im.mam;
@@ -148,71 +77,6 @@ static const struct sb_mam_idkey *idkey(struct sb_shard *sh)
 void im_mam_id(struct sb_shard *sh, const char *owner, size_t len, uint64_t ord, char out[17])
 {
 	sb_mam_id_str(sb_mam_id_of(idkey(sh), owner, len, ord), out);
-}
-
-int im_mam_archive(struct sb_shard *sh, const char *owner, size_t olen, uint64_t ord,
-		   uint8_t flags, const char *with, size_t with_len, size_t with_bare_len,
-		   const char *bytes, size_t n)
-{
-	struct sb_im *im = &sh->router.im;
-	struct sb_im_mam *a = im->mam;
-	const struct sb_mam_rec r = { .flags = flags,
-				      .with_len = (uint16_t)with_len,
-				      .with_bare_len = (uint16_t)with_bare_len,
-				      .with = with,
-				      .bytes = (const uint8_t *)bytes,
-				      .bytes_len = n };
-	size_t need = olen + 9 + SB_MAM_HDR_LEN + with_len + n;
-	size_t wneed = olen + 1 + with_bare_len + 1 + 8 + with_len;
-	struct im_mam_ent *e;
-
-	if (a->n + 2 > a->cap)
-		sb_im_offline_commit(sh);
-	if (a->n + 2 > a->cap) {
-		SB_IM_INC(im, mam_dropped); /* the store refuses commits */
-		return -ENOBUFS;
-	}
-	if (a->used + need + wneed > a->arena_cap) {
-		size_t cap = a->arena_cap * 2 > a->used + need + wneed ? a->arena_cap * 2
-								       : a->used + need + wneed;
-		uint8_t *p = realloc(a->arena, cap);
-
-		if (p == NULL) {
-			SB_IM_INC(im, mam_dropped);
-			return -ENOMEM;
-		}
-		a->arena = p;
-		a->arena_cap = cap;
-	}
-	e = &a->ent[a->n];
-	e->off = (uint32_t)a->used;
-	e->kind = SB_STORE_MAM;
-	e->klen = (uint32_t)sb_mam_key(a->arena + a->used, need, owner, olen, ord);
-	e->vlen = (uint32_t)sb_mam_pack(&r, a->arena + a->used + e->klen, need - e->klen);
-	if (e->klen == 0 || e->vlen == 0) {
-		SB_IM_INC(im, mam_dropped);
-		return -ENAMETOOLONG;
-	}
-	a->used += need;
-	if (a->n == 0)
-		a->deadline_tsc = rte_rdtsc() + im->lim.mam_commit_tsc;
-	a->n++;
-	a->recs++;
-	/* Its index entry, when the key fits (store_mam.h). */
-	e = &a->ent[a->n];
-	e->off = (uint32_t)a->used;
-	e->kind = SB_STORE_MAM_WITH;
-	e->klen = (uint32_t)sb_mam_with_key(a->arena + a->used, wneed, owner, olen, with,
-					    with_bare_len, ord);
-	if (e->klen > 0) {
-		memcpy(a->arena + a->used + e->klen, with, with_len);
-		e->vlen = (uint32_t)with_len;
-		a->used += e->klen + with_len;
-		a->n++;
-	}
-	if (a->n + 2 > a->cap)
-		sb_im_offline_commit(sh);
-	return 0;
 }
 
 /* Write a message as a forwarded child: it needs its own namespace there,
@@ -653,17 +517,18 @@ void im_mam_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *
 		return;
 	}
 	if (in->st.type == SB_STYPE_GET) {
-		if (imx_is(child, "metadata", SB_MAM_NS, NULL))
+		if (imx_is(child, "metadata", SB_MAM_NS, NULL)) {
+			im_mam_flush(sh);
 			mam_metadata(sh, &o, in);
-		else
+		} else {
 			mam_form(&o, in);
+		}
 		if (!o.over)
 			im_reply(sh, m, in, o.p, o.len);
 		return;
 	}
 	/* Everything written before the query reads the archive. */
-	if (im->batch_n > 0 || im->mam->n > 0)
-		sb_im_offline_commit(sh);
+	im_mam_flush(sh);
 	q = malloc(sizeof(*q));
 	if (q == NULL) {
 		sb_router_error(sh, in, "wait", "resource-constraint", SB_ROUTE_CTR_err_unavailable);

@@ -89,7 +89,7 @@ void im_offline_deliver(struct sb_shard *sh, const struct sb_session *s);
 void im_disco_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
 		 const struct imx_el *child, bool to_server);
 
-/* im_mam.c (XEP-0313) */
+/* im_mam.c, im_mam_batch.c (XEP-0313) */
 int im_mam_init(struct sb_im *im);
 /* Archive records waiting for the group commit; their ops for it (ops
  * has room for im_mam_pending()), and the batch emptied once durable. */
@@ -99,6 +99,9 @@ void im_mam_committed(struct sb_im *im);
 /* Per loop turn: the archive batch committed when its own deadline
  * (im.mam_commit_us) has passed. */
 void im_mam_poll(struct sb_shard *sh, uint64_t now_tsc);
+/* Everything queued or being written is in the store when this returns
+ * (before a query reads it). */
+void im_mam_flush(struct sb_shard *sh);
 /* The next record's ord (unique and growing on this shard). */
 uint64_t im_mam_next_ord(struct sb_im *im);
 /* The public id of owner's record ord, 16 hex digits. */
