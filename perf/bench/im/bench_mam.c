@@ -3,10 +3,10 @@
  * What the message archive (control/store/store_mam.h over LMDB) costs one
  * control shard, in a fresh folder on the disk the store would use:
  *
- *  - archiving: records written in group commits of im.offline_commit_batch
- *    (128: one kv_write, one fsync per batch), keyed and packed exactly as
- *    control/im/im_mam.c does, all into one user's archive (the archive
- *    that then gets large);
+ *  - archiving: records written in group commits (one kv_write, one fsync
+ *    per batch, as the archive writer thread does), keyed and packed
+ *    exactly as control/im/im_mam_batch.c does, all into one user's
+ *    archive (the archive that then gets large) or spread over many;
  *  - queries on that archive, as the store calls im_mam.c makes for one
  *    query: the page scan (max + 1 matching records, descending for the
  *    last page, ascending after an id), the <count/> scan (bounded by
@@ -15,8 +15,9 @@
  *
  * The peer of record i is peer (i % 100), so a `with` query matches 1%.
  * Single thread: one shard's figures. Usage:
- *   bench_mam [folder] [records] [count_max] [index|noindex] [users]
- *   (default /var/tmp, 1000000, 10000, index, 1; noindex: without the peer
+ *   bench_mam [folder] [records] [count_max] [index|noindex] [users] [batch]
+ *   (default /var/tmp, 1000000, 10000, index, 1, 4096 records per commit
+ *   as im.mam_commit_batch; noindex: without the peer
  *   index, to see what it costs; users > 1: the records spread round-robin
  *   over that many archives, archiving only)
  */
@@ -32,7 +33,7 @@
 
 #define USER "juliet@example.com"
 #define PEERS 100u
-#define BATCH 128u
+#define BATCH_MAX 8192u
 #define PAGE 50u
 
 static double now_s(void)
@@ -64,11 +65,13 @@ static void peer_of(unsigned i, char out[32])
 
 /* n records from ord base + 1 on, in batches (with their peer index
  * entries unless noindex): records/s. */
+static unsigned BATCH = 4096u; /* im.mam_commit_batch; argv[6] */
+
 static double archive(struct sb_store *st, unsigned n, uint64_t base, int noindex,
 		      unsigned users)
 {
-	struct sb_store_op ops[2 * BATCH];
-	static uint8_t keys[BATCH][64], recs[BATCH][512], wkeys[BATCH][96];
+	static struct sb_store_op ops[2 * BATCH_MAX];
+	static uint8_t keys[BATCH_MAX][64], recs[BATCH_MAX][512], wkeys[BATCH_MAX][96];
 	char user[64];
 	size_t ul = strlen(USER);
 	double t0 = now_s();
@@ -238,6 +241,11 @@ int main(int argc, char **argv)
 	unsigned count_max = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 10000u;
 	int noindex = argc > 4 && strcmp(argv[4], "noindex") == 0;
 	unsigned users = argc > 5 ? (unsigned)strtoul(argv[5], NULL, 10) : 1u;
+
+	if (argc > 6)
+		BATCH = (unsigned)strtoul(argv[6], NULL, 10);
+	if (BATCH == 0 || BATCH > BATCH_MAX)
+		BATCH = BATCH_MAX;
 	uint64_t t0 = 1764900000000000ull, all = 0;
 	struct sb_store st;
 	struct sb_mam_idkey ik;
