@@ -159,6 +159,10 @@ void sb_im_inbound(struct sb_shard *sh, struct sb_msg *m);
  * when m was consumed. */
 struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_route_in *in);
 
+/* At the shard's exit: the archive writer's batch finished and what is
+ * queued (archive, offline) committed, so the store can be closed. */
+void sb_im_stop(struct sb_shard *sh);
+
 /* Offline commit now (shutdown, tests). */
 void sb_im_offline_commit(struct sb_shard *sh);
 

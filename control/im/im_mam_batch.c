@@ -184,6 +184,12 @@ void im_mam_flush(struct sb_shard *sh)
 		sb_im_offline_commit(sh);
 }
 
+void sb_im_stop(struct sb_shard *sh)
+{
+	if (sh->router.im.mam != NULL)
+		im_mam_flush(sh);
+}
+
 int im_mam_archive(struct sb_shard *sh, const char *owner, size_t olen, uint64_t ord,
 		   uint8_t flags, const char *with, size_t with_len, size_t with_bare_len,
 		   const char *bytes, size_t n)
