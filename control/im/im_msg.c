@@ -173,6 +173,7 @@ static struct sb_msg *msg_rechain(struct sb_shard *sh, const struct sb_msg *m,
 }
 
 struct rcpt {
+	const struct sb_route_in *in;
 	const struct sb_session *direct; /* addressed to this full JID */
 	int16_t top;                     /* else: available resources of this priority */
 	bool any;
@@ -184,6 +185,10 @@ static bool rcpt_gets_it(const struct sb_session *s, const void *arg)
 {
 	const struct rcpt *rc = arg;
 
+	/* A message to one's own other resource: no copy back to the sender. */
+	if (s->jid_len == rc->in->st.from_len &&
+	    memcmp(s->jid, rc->in->from, s->jid_len) == 0)
+		return true;
 	if (rc->direct != NULL)
 		return s == rc->direct;
 	return rc->any && s->available && s->priority >= 0 && s->priority == rc->top;
@@ -195,6 +200,7 @@ static void rcpt_of(struct sb_shard *sh, const struct sb_route_in *in, struct rc
 	struct sb_session_user *u;
 
 	memset(rc, 0, sizeof(*rc));
+	rc->in = in;
 	if (in->st.to_len > in->st.to_bare_len) {
 		rc->direct = sb_session_find(&r->sessions, in->to, in->st.to_len,
 					     in->st.to_bare_len);

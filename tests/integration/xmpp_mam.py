@@ -10,7 +10,8 @@ saying what went wrong.
                            gives A/r2 a <sent/> and B/b2 a <received/> copy
                            (forwarded, from the bare JID), B/b1 the message with
                            a stanza-id by B; <private/> and <no-copy/> are
-                           honoured; a disabled resource gets nothing; disco
+                           honoured; a disabled resource gets nothing; a message
+                           to one's own other resource is not copied back; disco
                            lists carbons on the server and mam/sid on the account
   mam A PWA B PWB N        A sends N messages to B (online); B's archive is
                            queried by with (bare and a wrong resource), start,
@@ -185,6 +186,16 @@ async def mode_carbons(a):
     send(r1, bb1, "c5")
     await expect_body(b1, "c5", "c5")
     await expect_carbon(b2, "received", "c5", a1, bb1)
+    await expect_carbon(r2, "sent", "c5", a1, bb1)
+    # To one's own other resource: it gets the message, the sender no copy.
+    send(r1, str(r2.boundjid), "self1")
+    await expect_body(r2, "self1", "a message from the other resource")
+    send(r1, bb1, "c6")
+    await expect_body(b1, "c6", "c6")
+    await expect_carbon(r2, "sent", "c6", a1, bb1)
+    await asyncio.sleep(0.5)
+    if not r1.inbox.empty():
+        fail("the sender got something back: %s" % ET.tostring(r1.inbox.get_nowait()))
     await disco_has(r1, DOMAIN, NS_CARBONS)
     await disco_has(r1, a.a, NS_MAM)
     await disco_has(r1, a.a, NS_SID)
