@@ -48,6 +48,7 @@ struct sb_im_limits {
 	uint64_t commit_tsc;        /* im.offline_commit_us in TSC cycles */
 	uint32_t commit_batch;
 	/* XEP-0313 (im_mam.c) */
+	bool mam;                   /* im.mam: archiving on */
 	uint64_t mam_retention_us;  /* 0: kept until purged */
 	uint32_t mam_page_max;      /* results per page */
 	uint32_t mam_count_max;     /* records scanned for <count/> */

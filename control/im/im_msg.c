@@ -297,7 +297,7 @@ struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_ro
 	if (n < 0 || !msg_scan(im->buf, (size_t)n, in->to, in->st.to_bare_len, &mi))
 		return m;
 	copied = msg_copied(in->st.type, &mi);
-	archived = msg_archived(in->st.type, &mi);
+	archived = im->lim.mam && msg_archived(in->st.type, &mi);
 	if (!copied && !archived)
 		return m;
 	if (sb_session_user_find(&r->sessions, in->to, in->st.to_bare_len) == NULL &&
@@ -351,7 +351,7 @@ void im_msg_sent(struct sb_shard *sh, struct sb_msg *m)
 	n = msg_sent_read(sh, m, in);
 	if (n < 0 || !msg_scan(im->buf, (size_t)n, NULL, 0, &mi))
 		goto free;
-	if (msg_archived(in->st.type, &mi))
+	if (im->lim.mam && msg_archived(in->st.type, &mi))
 		im_mam_archive(sh, in->from, in->st.from_bare_len, im_mam_next_ord(im),
 			       SB_MAM_F_OUT, in->to, in->st.to_len, in->st.to_bare_len, im->buf,
 			       (size_t)n);

@@ -403,7 +403,7 @@ void sb_im_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *i
 		im_carbons_iq(sh, m, in, &child);
 		goto free;
 	}
-	if (own && (imx_is(&child, "query", "urn:xmpp:mam:2", NULL) ||
+	if (own && r->im.lim.mam && (imx_is(&child, "query", "urn:xmpp:mam:2", NULL) ||
 		    imx_is(&child, "metadata", "urn:xmpp:mam:2", NULL) ||
 		    imx_is(&child, "prefs", "urn:xmpp:mam:2", NULL))) {
 		im_mam_iq(sh, m, in, &child);
