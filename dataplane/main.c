@@ -22,6 +22,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <systemd/sd-daemon.h>
 
 #include "app/app.h"
 
@@ -38,6 +39,7 @@
 #include "shared.h"
 #include "tcp/conn.h"
 #include "telemetry.h"
+#include "wdog.h"
 #include "xmpp/xc.h"
 #include "worker.h"
 
@@ -175,19 +177,44 @@ static void dp_publish_port(struct sb_shm *shm, uint16_t port, unsigned n_queues
 	sb_port_publish(port, p);
 }
 
+/* Each worker's loop turns (its own counters, written in place): what
+ * lib/wdog judges before a systemd watchdog ping. */
+static void dp_progress(const struct sb_worker *workers, unsigned n, uint64_t *turns)
+{
+	for (unsigned i = 0; i < n; i++)
+		turns[i] = __atomic_load_n(&workers[i].ctr[SB_DP_CTR_loop_busy], __ATOMIC_RELAXED) +
+			   __atomic_load_n(&workers[i].ctr[SB_DP_CTR_loop_idle], __ATOMIC_RELAXED);
+}
+
 /* The main lcore's slow loop: our liveness stamp and the verdict on
- * sb-control's every 100 ms, port state every second. Sleeping is right
+ * sb-control's every 100 ms, port state every second, and systemd's
+ * watchdog while every worker loop turns (lib/wdog). Sleeping is right
  * here: nothing on this lcore is latency-bound. */
-static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t port)
+static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t port,
+			 const struct sb_worker *workers, unsigned n_workers)
 {
 	const struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+	uint64_t ms_hz = rte_get_tsc_hz() / 1000, usec = 0;
+	uint64_t turns_now[SB_MAX_WORKERS], withheld;
+	struct sb_wdog wd;
 	unsigned turns = 0;
 
+	dp_progress(workers, n_workers, turns_now);
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		usec = 0;
+	sb_wdog_init(&wd, n_workers, usec / 2000, turns_now, rte_rdtsc() / ms_hz);
 	while (!dp_quit) {
 		__atomic_store_n(&shm->dp_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
-		sb_ctl_watch_tick(cw, rte_rdtsc() / (rte_get_tsc_hz() / 1000));
+		sb_ctl_watch_tick(cw, rte_rdtsc() / ms_hz);
 		if (turns++ % 10 == 0)
 			sb_port_publish(port, &shm->ports[0]);
+		dp_progress(workers, n_workers, turns_now);
+		withheld = wd.withheld;
+		if (sb_wdog_due(&wd, turns_now, rte_rdtsc() / ms_hz))
+			sd_notify(0, "WATCHDOG=1");
+		else if (wd.withheld != withheld) /* at most once per interval */
+			SB_LOG(main, WARNING, "worker %u's loop stood still: watchdog ping withheld",
+			       wd.last_stuck);
 		nanosleep(&tick, NULL);
 	}
 }
@@ -299,8 +326,11 @@ int main(int argc, char **argv)
 	SB_LOG(main, INFO, "running: %u workers, %u control shards, port %u, pid %d", n_workers,
 	       sh.shm->n_shards, port, (int)getpid());
 	sb_ctl_watch_init(&watch, &sh, n_workers, cfg.control_stall_ms);
-	dp_main_loop(sh.shm, &watch, port);
+	sd_notifyf(0, "READY=1\nSTATUS=sb-dataplane: %u workers, port %u\nMAINPID=%d", n_workers,
+		   port, (int)getpid());
+	dp_main_loop(sh.shm, &watch, port, workers, n_workers);
 
+	sd_notify(0, "STOPPING=1\nSTATUS=sb-dataplane: stopping");
 	SB_LOG(main, INFO, "stopping");
 	rte_eal_mp_wait_lcore();
 	sb_port_stop(port);

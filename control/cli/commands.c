@@ -7,6 +7,7 @@
 
 #include "cmd_im.h"
 #include "cmd_mam.h"
+#include "cmd_stats.h"
 #include "cmd_user.h"
 #include "commands.h"
 #include "server.h"
@@ -23,6 +24,10 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 			sb_cli_server_counters(cc->server, o);
 	} else if (strcmp(req, "ping") == 0) {
 		sb_out_printf(o, "ok\npong\n");
+	} else if (strncmp(req, "stats", 5) == 0 && (req[5] == ' ' || req[5] == '\0')) {
+		sb_cmd_stats_run(cc, "stats", req + 5 + (req[5] == ' '), o);
+	} else if (strncmp(req, "health", 6) == 0 && (req[6] == ' ' || req[6] == '\0')) {
+		sb_cmd_stats_run(cc, "health", req + 6 + (req[6] == ' '), o);
 	} else if (strncmp(req, "user", 4) == 0 && (req[4] == ' ' || req[4] == '\0')) {
 		sb_cmd_user_run(cc->users, req + 4 + (req[4] == ' '), o);
 	} else if (strncmp(req, "mam ", 4) == 0) {
@@ -38,7 +43,7 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user, roster, offline, mam, store)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, health, ping, user, roster, offline, mam, store)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }
