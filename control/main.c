@@ -171,6 +171,12 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			.vcard_max_bytes = (uint32_t)cfg->im_vcard_max_bytes,
 			.private_max_bytes = (uint32_t)cfg->im_private_max_bytes,
 			.private_max_items = (uint32_t)cfg->im_private_max_items,
+			.mam = cfg->im_mam,
+			.mam_retention_us = cfg->im_mam_retention_days * 86400u * 1000000u,
+			.mam_page_max = (uint32_t)cfg->im_mam_page_max,
+			.mam_count_max = (uint32_t)cfg->im_mam_count_max,
+			.mam_commit_tsc = cfg->im_mam_commit_us * rte_get_tsc_hz() / 1000000u,
+			.mam_commit_batch = (uint32_t)cfg->im_mam_commit_batch,
 		};
 
 		rc = sb_im_init(&r->im, &lim, cfg->xmpp_max_stanza_bytes);

@@ -214,5 +214,6 @@ void *sb_shard_main(void *arg)
 		sh->stats->turns++;
 		sb_idle_turn(&sh->idle, work);
 	}
+	sb_im_stop(sh);
 	return NULL;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd_im.h"
+#include "cmd_mam.h"
 #include "cmd_stats.h"
 #include "cmd_tls.h"
 #include "cmd_limits.h"
@@ -78,6 +79,8 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		sb_cmd_log_run(cc->attach->shm, req + 3 + (req[3] == ' '), o);
 	} else if (strncmp(req, "shutdown", 8) == 0 && (req[8] == ' ' || req[8] == '\0')) {
 		sb_cmd_shutdown_run(cc->attach->shm, req + 8 + (req[8] == ' '), o);
+	} else if (strncmp(req, "mam ", 4) == 0) {
+		sb_cmd_mam_run(cc->users, req + 4, o);
 	} else if (strncmp(req, "roster ", 7) == 0 || strncmp(req, "offline ", 8) == 0 ||
 		   strncmp(req, "store ", 6) == 0) {
 		size_t w = strcspn(req, " ");
@@ -91,7 +94,7 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, health, ping, user, session, message, limits, config reload, log, shutdown, roster, offline, store, tls, block)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, health, ping, user, session, message, limits, config reload, log, shutdown, roster, offline, store, tls, block, mam)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }

@@ -30,6 +30,7 @@
 struct sb_shard;
 struct sb_session;
 struct sb_route_in;
+struct sb_im_mam;
 
 enum sb_im_ctr {
 #define SB_IM_CTR(name, help) SB_IM_CTR_##name,
@@ -50,6 +51,13 @@ struct sb_im_limits {
 	uint32_t vcard_max_bytes;   /* XEP-0054 */
 	uint32_t private_max_bytes; /* XEP-0049, per namespace */
 	uint32_t private_max_items; /* XEP-0049 namespaces per user */
+	/* XEP-0313 (im_mam.c) */
+	bool mam;                   /* im.mam: archiving on */
+	uint64_t mam_retention_us;  /* 0: kept until purged */
+	uint32_t mam_page_max;      /* results per page */
+	uint32_t mam_count_max;     /* records scanned for <count/> */
+	uint64_t mam_commit_tsc;    /* im.mam_commit_us in TSC cycles */
+	uint32_t mam_commit_batch;  /* records per archive commit */
 };
 
 /* Operations on the inter-shard rings. */
@@ -59,6 +67,7 @@ enum sb_im_xop {
 	SB_IM_X_BROADCAST,    /* a presence for a list of the receiving shard's users */
 	SB_IM_X_BLOCKSYNC,    /* an online user's block list, replicated (im_block.c) */
 	SB_IM_X_DIRECTED,     /* a directed presence of a user of the receiving shard */
+	SB_IM_X_SENT,         /* a message a user of the receiving shard sent: archive, carbons */
 };
 
 struct sb_im_xslot {
@@ -109,6 +118,7 @@ struct sb_im {
 	size_t buf_cap;
 	uint64_t push_id;               /* ids of roster pushes */
 	struct sb_blk_table *blk;       /* online users' block lists (im_block.c) */
+	struct sb_im_mam *mam;          /* the archive's batch and id key (im_mam.c) */
 	uint64_t ctr[SB_IM_CTR_MAX];
 };
 
@@ -161,6 +171,16 @@ bool sb_im_block_route(struct sb_shard *sh, struct sb_msg *m, const struct sb_ro
 /* Directed presence (not a subscription type) from the dataplane to a
  * local JID: remembered on the sender's session, then delivered. Owns m. */
 void sb_im_presence_directed(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+/* A message for a local user, before it is routed (im_msg.c): carbons
+ * (XEP-0280), archiving for both parties (XEP-0313) and the stanza-id
+ * (XEP-0359) the recipient sees. Returns the chain to route (m, or a copy
+ * with the stanza-id that replaced it, in->st.bytes_len updated), or NULL
+ * when m was consumed. */
+struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_route_in *in);
+
+/* At the shard's exit: the archive writer's batch finished and what is
+ * queued (archive, offline) committed, so the store can be closed. */
+void sb_im_stop(struct sb_shard *sh);
 
 /* Offline commit now (shutdown, tests). */
 void sb_im_offline_commit(struct sb_shard *sh);

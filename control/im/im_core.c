@@ -36,7 +36,9 @@ int sb_im_init(struct sb_im *im, const struct sb_im_limits *lim, uint64_t max_st
 	im->buf = malloc(im->buf_cap);
 	im->obuf = malloc(im->buf_cap);
 	im->batch = calloc(lim->commit_batch, sizeof(im->batch[0]));
-	return im->buf != NULL && im->obuf != NULL && im->batch != NULL ? 0 : -ENOMEM;
+	if (im->buf == NULL || im->obuf == NULL || im->batch == NULL)
+		return -ENOMEM;
+	return im_mam_init(im);
 }
 
 int sb_im_connect(struct sb_shard *shards, unsigned n)
@@ -131,6 +133,8 @@ static void im_dispatch(struct sb_shard *sh, struct sb_msg *m, uint32_t op)
 		im_block_sync_in(sh, m);
 	else if (op == SB_IM_X_DIRECTED)
 		im_directed_in(sh, m);
+	else if (op == SB_IM_X_SENT)
+		im_msg_sent(sh, m);
 	else
 		sb_im_inbound(sh, m);
 }
@@ -184,6 +188,7 @@ unsigned sb_im_poll(struct sb_shard *sh, uint64_t now_tsc)
 		done += im_flush(sh);
 	if (im->batch_n > 0 && (now_tsc >= im->batch_deadline_tsc))
 		sb_im_offline_commit(sh);
+	im_mam_poll(sh, now_tsc);
 	return done;
 }
 

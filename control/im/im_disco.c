@@ -27,6 +27,7 @@ static const char *const server_features[] = {
 	IM_NS_VERSION,
 	IM_NS_TIME,
 	"msgoffline",        /* XEP-0160 §6 */
+	"urn:xmpp:carbons:2", /* XEP-0280 */
 	"presence",
 	IM_NS_BLOCKING,      /* XEP-0191 */
 	IM_NS_VCARD,         /* XEP-0054 */
@@ -36,6 +37,9 @@ static const char *const server_features[] = {
 static const char *const account_features[] = {
 	IM_NS_DISCO_INFO,
 	IM_NS_DISCO_ITEMS,
+	"urn:xmpp:mam:2",          /* XEP-0313 §7, on the account's bare JID */
+	"urn:xmpp:mam:2#extended",
+	"urn:xmpp:sid:0",          /* XEP-0359 */
 };
 
 static void result_open(struct imx_out *o, const struct sb_route_in *in)
@@ -44,7 +48,7 @@ static void result_open(struct imx_out *o, const struct sb_route_in *in)
 	imx_puts(o, ">");
 }
 
-static void disco_info(struct imx_out *o, const struct sb_route_in *in, bool server)
+static void disco_info(struct imx_out *o, const struct sb_route_in *in, bool server, bool mam)
 {
 	const char *const *f = server ? server_features : account_features;
 	size_t n = server ? sizeof(server_features) / sizeof(f[0])
@@ -57,6 +61,10 @@ static void disco_info(struct imx_out *o, const struct sb_route_in *in, bool ser
 	else
 		imx_puts(o, "<identity category='account' type='registered'/>");
 	for (size_t i = 0; i < n; i++) {
+		/* The archive's features only when it is on (im.mam). */
+		if (!mam && strncmp(f[i], "urn:xmpp:", 9) == 0 &&
+		    (strncmp(f[i] + 9, "mam:", 4) == 0 || strncmp(f[i] + 9, "sid:", 4) == 0))
+			continue;
 		imx_puts(o, "<feature");
 		imx_attr_put(o, "var", f[i], strlen(f[i]));
 		imx_puts(o, "/>");
@@ -95,7 +103,7 @@ void im_disco_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in
 		 * service-unavailable so accounts cannot be probed). */
 		if (!to_server && sb_store_user_exists(sh->router.store, acct, acct_len) == 0)
 			goto unsupported;
-		disco_info(&o, in, to_server);
+		disco_info(&o, in, to_server, im->lim.mam);
 		SB_IM_INC(im, disco_info);
 	} else if (get && imx_is(child, "query", IM_NS_DISCO_ITEMS, NULL)) {
 		if (!to_server && sb_store_user_exists(sh->router.store, acct, acct_len) == 0)

@@ -213,12 +213,13 @@ void sb_im_offline_commit(struct sb_shard *sh)
 	struct sb_router *r = &sh->router;
 	struct sb_im *im = &r->im;
 	struct sb_store_op *ops;
-	uint32_t n = im->batch_n;
+	uint32_t n = im->batch_n, na = im_mam_pending(im);
 	int rc = -ENOMEM;
 
-	if (n == 0)
+	if (n + na == 0)
 		return;
-	ops = malloc(n * sizeof(*ops));
+	/* Archive records ride the same transaction (im_mam.c). */
+	ops = malloc((n + na) * sizeof(*ops));
 	if (ops != NULL) {
 		for (uint32_t i = 0; i < n; i++) {
 			struct sb_im_pending *p = &im->batch[i];
@@ -229,8 +230,10 @@ void sb_im_offline_commit(struct sb_shard *sh)
 						       .val = p->rec + p->key_len,
 						       .vlen = p->rec_len };
 		}
+		im_mam_ops(im, ops + n);
 		/* All of the batch belongs to this shard's users. */
-		rc = r->store->ops->kv_write(r->store->impl, sh->index % r->store->n_shards, ops, n);
+		rc = r->store->ops->kv_write(r->store->impl, sh->index % r->store->n_shards, ops,
+					     n + na);
 		free(ops);
 	}
 	if (rc < 0) {
@@ -248,6 +251,7 @@ void sb_im_offline_commit(struct sb_shard *sh)
 		free(im->batch[i].rec);
 	}
 	im->batch_n = 0;
+	im_mam_committed(im);
 	im->ctr[SB_IM_CTR_offline_stored] += n;
 	SB_IM_INC(im, offline_commits);
 }

@@ -162,6 +162,7 @@ static void pres_initial(struct sb_shard *sh, struct sb_session *s, int16_t prio
 			     subreq_deliver, arg);
 	if (priority >= 0)
 		im_offline_deliver(sh, s);
+	im_mam_expire(sh, s->jid, s->bare_len);
 }
 
 void sb_im_presence_own(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)

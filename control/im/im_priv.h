@@ -129,5 +129,48 @@ bool im_vcard_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in
 		 const struct imx_el *child, bool own);
 bool im_private_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
 		   const struct imx_el *child, bool own);
+/* im_mam.c, im_mam_batch.c (XEP-0313) */
+int im_mam_init(struct sb_im *im);
+/* Archive records waiting for the group commit; their ops for it (ops
+ * has room for im_mam_pending()), and the batch emptied once durable. */
+uint32_t im_mam_pending(const struct sb_im *im);
+unsigned im_mam_ops(struct sb_im *im, struct sb_store_op *ops);
+void im_mam_committed(struct sb_im *im);
+/* Per loop turn: the archive batch committed when its own deadline
+ * (im.mam_commit_us) has passed. */
+void im_mam_poll(struct sb_shard *sh, uint64_t now_tsc);
+/* Everything queued or being written is in the store when this returns
+ * (before a query reads it). */
+void im_mam_flush(struct sb_shard *sh);
+/* The next record's ord (unique and growing on this shard). */
+uint64_t im_mam_next_ord(struct sb_im *im);
+/* The public id of owner's record ord, 16 hex digits. */
+void im_mam_id(struct sb_shard *sh, const char *owner, size_t len, uint64_t ord, char out[17]);
+/* Queue a record of owner's archive for the next group commit. 0, or a
+ * negative errno (counted mam_dropped). */
+int im_mam_archive(struct sb_shard *sh, const char *owner, size_t olen, uint64_t ord,
+		   uint8_t flags, const char *with, size_t with_len, size_t with_bare_len,
+		   const char *bytes, size_t n);
+/* Retention (im.mam_retention_days): delete up to 1024 of owner's
+ * expired records (at initial presence; nothing is written if none). */
+void im_mam_expire(struct sb_shard *sh, const char *owner, size_t len);
+void im_mam_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+	       const struct imx_el *child);
+/* Write inner (a message) as a child of another element: with
+ * xmlns='jabber:client' when it does not say its namespace. */
+void im_put_inner(struct imx_out *o, const char *b, size_t n);
+
+/* im_carbons.c (XEP-0280) */
+void im_carbons_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+		   const struct imx_el *child);
+/* A <dir/> copy ("sent" or "received") of message inner to every
+ * carbons-enabled resource of user bare except those skip() names. */
+void im_carbons_copy(struct sb_shard *sh, const char *bare, size_t len, const char *dir,
+		     uint8_t type, const char *inner, size_t n,
+		     bool (*skip)(const struct sb_session *s, const void *arg), const void *arg);
+
+/* im_msg.c */
+/* SB_IM_X_SENT: the sender's side of a message (archive, sent carbons). */
+void im_msg_sent(struct sb_shard *sh, struct sb_msg *m);
 
 #endif

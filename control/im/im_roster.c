@@ -401,6 +401,17 @@ void sb_im_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *i
 	if ((own && im_block_iq(sh, m, in, &child)) || im_vcard_iq(sh, m, in, &child, own) ||
 	    im_private_iq(sh, m, in, &child, own))
 		goto free;
+	if (own && (imx_is(&child, "enable", "urn:xmpp:carbons:2", NULL) ||
+		    imx_is(&child, "disable", "urn:xmpp:carbons:2", NULL))) {
+		im_carbons_iq(sh, m, in, &child);
+		goto free;
+	}
+	if (own && r->im.lim.mam && (imx_is(&child, "query", "urn:xmpp:mam:2", NULL) ||
+		    imx_is(&child, "metadata", "urn:xmpp:mam:2", NULL) ||
+		    imx_is(&child, "prefs", "urn:xmpp:mam:2", NULL))) {
+		im_mam_iq(sh, m, in, &child);
+		goto free;
+	}
 	im_disco_iq(sh, m, in, &child, im_to_server(r, in));
 free:
 	sb_msg_free_chain(m, &r->pool);

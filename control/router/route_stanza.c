@@ -270,6 +270,12 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 		route_presence(sh, m, in);
 		return;
 	}
+	if (in->st.kind == SB_STANZA_MESSAGE) {
+		/* Carbons, archive, stanza-id (control/im/im_msg.c). */
+		m = sb_im_message(sh, m, in);
+		if (m == NULL)
+			return;
+	}
 	if (in->st.to_len > in->st.to_bare_len) {
 		s = sb_session_find(&r->sessions, in->to, in->st.to_len, in->st.to_bare_len);
 		if (s != NULL && !route_returned_by(m, s)) {

@@ -25,6 +25,7 @@ struct sb_session {
 	uint64_t bound_tsc;        /* when the bind was accepted or replayed (sbctl session) */          /* RFC 6121 §4.7.2.3 */
 	bool available;            /* initial presence sent (RFC 6121 §4.2) */
 	bool roster_requested;     /* an interested resource (RFC 6121 §2.1.6) */
+	bool carbons;              /* XEP-0280 enabled (not replayed after a restart) */
 	uint32_t pres_len;
 	char *pres;                /* its last broadcast presence, for probes (heap) */
 	/* Where it sent directed available presence (RFC 6121 §4.6.3), to

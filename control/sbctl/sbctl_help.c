@@ -28,6 +28,10 @@ const struct sbctl_cmd sbctl_cmds[] = {
 	{ "offline count", "USER", "stored offline messages of USER" },
 	{ "offline show", "USER [MAX]", "show them" },
 	{ "offline purge", "USER", "delete them" },
+	{ "mam count", "USER", "records in USER's message archive (XEP-0313)" },
+	{ "mam purge", "USER [--before TIME]",
+	  "delete archived messages older than TIME (XEP-0082, e.g. 2026-01-01T00:00:00Z;\n"
+	  "without it: all), oldest first" },
 	{ "store stats", "", "records and bytes by kind" },
 	{ "block list", "USER", "a user's block list (XEP-0191)" },
 	{ "tls reload", "",

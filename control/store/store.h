@@ -28,6 +28,7 @@
 #ifndef SB_STORE_H
 #define SB_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -85,6 +86,8 @@ enum sb_store_kind {
 	SB_STORE_BLOCK,   /* bare JID -> the user's block list (XEP-0191, store_udata.h) */
 	SB_STORE_VCARD,   /* bare JID -> the user's vCard element (XEP-0054) */
 	SB_STORE_PRIVATE, /* bare JID, 0, namespace -> a private XML element (XEP-0049) */
+	SB_STORE_MAM,     /* bare JID, 0, be64 ord -> an archived message (store_mam.h) */
+	SB_STORE_MAM_WITH, /* bare JID, 0, peer's bare JID, 0, be64 ord -> the peer's full JID */
 	SB_STORE_KIND_MAX,
 };
 
@@ -133,6 +136,11 @@ struct sb_store_ops {
 		       size_t plen, unsigned max, sb_store_kv_fn fn, void *arg);
 	int (*kv_stats)(void *impl, unsigned shard, enum sb_store_kind kind, uint64_t *items,
 			uint64_t *bytes);
+	/* Visit the keys k with lo <= k <= hi (byte order), ascending or,
+	 * with reverse, descending; at most max; returns how many. */
+	int (*kv_range)(void *impl, unsigned shard, enum sb_store_kind kind, const void *lo,
+			size_t lo_len, const void *hi, size_t hi_len, bool reverse, unsigned max,
+			sb_store_kv_fn fn, void *arg);
 };
 
 struct sb_store {

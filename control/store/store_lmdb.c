@@ -29,6 +29,8 @@ static const char *const lmdb_kind_names[SB_STORE_KIND_MAX] = {
 	[SB_STORE_BLOCK] = "block",
 	[SB_STORE_VCARD] = "vcard",
 	[SB_STORE_PRIVATE] = "private",
+	[SB_STORE_MAM] = "mam",
+	[SB_STORE_MAM_WITH] = "mam_with",
 };
 
 struct lmdb_shard {
@@ -544,6 +546,54 @@ static int lmdb_kv_stats(void *impl, unsigned shard, enum sb_store_kind kind, ui
 	return lmdb_errno(rc);
 }
 
+/* A byte-order compare of two keys, as LMDB's default order. */
+static int lmdb_keycmp(const MDB_val *a, const void *b, size_t bl)
+{
+	size_t n = a->mv_size < bl ? a->mv_size : bl;
+	int c = memcmp(a->mv_data, b, n);
+
+	return c != 0 ? c : (a->mv_size > bl) - (a->mv_size < bl);
+}
+
+static int lmdb_kv_range(void *impl, unsigned shard, enum sb_store_kind kind, const void *lo,
+			 size_t lo_len, const void *hi, size_t hi_len, bool reverse, unsigned max,
+			 sb_store_kv_fn fn, void *arg)
+{
+	struct lmdb_store *l = impl;
+	struct lmdb_shard *sh = &l->shard[shard];
+	MDB_val k = { .mv_size = reverse ? hi_len : lo_len,
+		      .mv_data = (void *)(uintptr_t)(reverse ? hi : lo) }, v;
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn;
+	unsigned n = 0;
+	int rc = mdb_txn_begin(sh->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc != 0)
+		return lmdb_errno(rc);
+	rc = mdb_cursor_open(txn, sh->kind[kind], &cur);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (reverse) {
+		/* SET_RANGE lands on the first key >= hi: step back once
+		 * unless it is hi itself; past the end, start at the last. */
+		if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		else if (rc == 0 && lmdb_keycmp(&k, hi, hi_len) > 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	}
+	while (rc == 0 && n < max && lmdb_keycmp(&k, lo, lo_len) >= 0 &&
+	       lmdb_keycmp(&k, hi, hi_len) <= 0) {
+		n++;
+		if (fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size) != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, reverse ? MDB_PREV : MDB_NEXT);
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc == 0 || rc == MDB_NOTFOUND ? (int)n : lmdb_errno(rc);
+}
+
 static const struct sb_store_ops lmdb_ops = {
 	.name = "lmdb",
 	.put = lmdb_put,
@@ -558,6 +608,7 @@ static const struct sb_store_ops lmdb_ops = {
 	.kv_get = lmdb_kv_get,
 	.kv_scan = lmdb_kv_scan,
 	.kv_stats = lmdb_kv_stats,
+	.kv_range = lmdb_kv_range,
 };
 
 int sb_store_lmdb_open(struct sb_store *st, const char *path, unsigned n_shards,

@@ -211,6 +211,8 @@ static const char *const kind_names[SB_STORE_KIND_MAX] = {
 	[SB_STORE_BLOCK] = "block",
 	[SB_STORE_VCARD] = "vcard",
 	[SB_STORE_PRIVATE] = "private",
+	[SB_STORE_MAM] = "mam",
+	[SB_STORE_MAM_WITH] = "mam_with",
 };
 
 const char *sb_store_kind_name(enum sb_store_kind kind)
