@@ -38,7 +38,7 @@ grep -q '^xmpp sessions{shard=1} [0-9]*$' "$SB_RUN/stats.txt" || it_fail "no ses
 $SBCTL stats --json > "$SB_RUN/stats.json" || it_fail "sbctl stats --json"
 check stats "$SB_RUN/stats.json" || it_fail "stats --json shape"
 rc=0; $SBCTL stats --yaml 2>/dev/null || rc=$?
-[ "$rc" -eq 1 ] || it_fail "sbctl stats --yaml exited $rc, expected 1"
+[ "$rc" -eq 2 ] || it_fail "sbctl stats --yaml exited $rc, expected 2 (a usage error)"
 
 it_step "sbctl health: healthy once the heartbeats went round"
 wait_health 0
