@@ -51,6 +51,23 @@
  *                                it the decrypted bytes and call
  *                                sb_c2s_tls_done(); on failure close TCP
  *                                (§5.4.3.2)
+ *   SB_C2S_ACT_SM_ACK            the client acknowledged outbound stanzas up to
+ *                                env->res.sm_h (XEP-0198 §4): release what the
+ *                                glue kept for them (numbered with
+ *                                sb_c2s_sm_sent())
+ *
+ * Stream management (XEP-0198 v1.6, when cfg.sm): <sm/> is offered with
+ * bind; <enable/> after bind starts counting (<enable/> before bind gets
+ * <failed><unexpected-request/>, a second one a stream error). From then
+ * on c->sm_in counts the iq, message and presence elements the client sent
+ * (each one handled here: routed, answered or refused), and c->sm_out the
+ * stanzas written to it: lib/xmpp counts its own replies, the glue calls
+ * sb_c2s_sm_sent() for each stanza it writes. Both wrap at 2^32 (§4).
+ * <r/> is answered at once with <a h=sm_in/>; an <a h/> that acknowledges
+ * more than was sent is a stream error (undefined-condition with
+ * <handled-count-too-high/>, §4). Resumption is not offered: <enabled/>
+ * carries no resume attribute and <resume/> gets <failed><item-not-found/>
+ * (§5), after which the client binds as usual.
  *
  * TLS (RFC 6120 §5, XEP-0368): cfg.tls_policy says whether STARTTLS is
  * offered (OPTIONAL) or the only thing a client may do before TLS
@@ -123,6 +140,9 @@ enum sb_c2s_state {
 #define SB_C2S_F_GENERATED 0x04u /* the pending/bound resource was server-generated */
 #define SB_C2S_F_TLS 0x08u       /* the stream runs over TLS (STARTTLS or direct) */
 
+#define SB_C2S_SM_ENABLED 0x01u  /* XEP-0198 <enabled/> sent: both counters run */
+#define SB_C2S_SM_ID_RAW 16u     /* CSPRNG bytes of an <enabled/> id (32 hex chars) */
+
 enum sb_c2s_action {
 	SB_C2S_ACT_NONE = 0,
 	SB_C2S_ACT_AUTH_LOOKUP,
@@ -132,6 +152,7 @@ enum sb_c2s_action {
 	SB_C2S_ACT_ROUTE,
 	SB_C2S_ACT_CLOSE,
 	SB_C2S_ACT_STARTTLS,
+	SB_C2S_ACT_SM_ACK,
 	SB_C2S_ACT_MAX
 };
 
@@ -163,6 +184,7 @@ enum sb_c2s_stream_err {
 	SB_C2S_SERR_UNSUPPORTED_ENCODING,  /* §4.9.3.22 */
 	SB_C2S_SERR_UNSUPPORTED_STANZA,    /* §4.9.3.24 */
 	SB_C2S_SERR_UNSUPPORTED_VERSION,   /* §4.9.3.25 */
+	SB_C2S_SERR_UNDEFINED_CONDITION,   /* §4.9.3.21: XEP-0198's handled-count-too-high */
 	SB_C2S_SERR_MAX
 };
 
@@ -261,6 +283,8 @@ struct sb_c2s_result {
 	size_t jid_len;
 	/* ROUTE */
 	struct sb_c2s_stanza stanza;
+	/* SM_ACK: the client's h, every stanza up to it is acknowledged */
+	uint32_t sm_h;
 };
 
 /* Per-connection object that exists only during negotiation (see above).
@@ -286,8 +310,12 @@ struct sb_c2s {
 	uint16_t preauth_elements; /* elements (and headers) received before SASL success */
 	uint16_t jid_len;          /* bound full JID */
 	uint16_t bare_len;         /* its bare prefix */
-	uint16_t pad;
+	uint8_t sm;                /* SB_C2S_SM_*: XEP-0198 state */
+	uint8_t pad;
 	uint32_t preauth_bytes;    /* bytes of those elements and headers */
+	uint32_t sm_in;            /* XEP-0198 h: stanzas handled from the client, mod 2^32 */
+	uint32_t sm_out;           /* stanzas sent to the client since <enable/>, mod 2^32 */
+	uint32_t sm_acked;         /* the last h the client acknowledged */
 	uint8_t stream_id[SB_C2S_STREAM_ID_RAW]; /* current stream id, sent as 32 hex chars */
 	struct sb_c2s_aux *aux;    /* from env->aux_alloc, NULL when not negotiating */
 	const char *jid;           /* bound full JID in glue memory, NULL before bind */
@@ -308,6 +336,7 @@ struct sb_c2s_config {
 	uint8_t tls_policy;             /* enum sb_c2s_tls_policy */
 	bool plain_without_tls;         /* offer/accept PLAIN on an unencrypted stream */
 	bool roster_versioning;         /* offer urn:xmpp:features:rosterver after auth */
+	bool sm;                        /* offer XEP-0198 stream management after auth */
 	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
 	uint32_t fake_iterations;       /* iteration count unknown users are given */
 };
@@ -450,6 +479,35 @@ static inline bool sb_c2s_waiting(const struct sb_c2s *c)
 {
 	return c->state == SB_C2S_S_SASL_LOOKUP || c->state == SB_C2S_S_SASL_VERIFY ||
 	       c->state == SB_C2S_S_BIND_WAIT || c->state == SB_C2S_S_TLS_WAIT;
+}
+
+/* XEP-0198: whether <enable/> succeeded on this stream. */
+static inline bool sb_c2s_sm_enabled(const struct sb_c2s *c)
+{
+	return (c->sm & SB_C2S_SM_ENABLED) != 0;
+}
+
+/* XEP-0198: the glue wrote one stanza (iq, message, presence) to the
+ * client. Returns its number in the outbound count (1 for the first after
+ * <enable/>, wrapping at 2^32), which the client's <a h/> names; 0 when
+ * stream management is off. */
+static inline uint32_t sb_c2s_sm_sent(struct sb_c2s *c)
+{
+	if (!(c->sm & SB_C2S_SM_ENABLED))
+		return 0;
+	return ++c->sm_out;
+}
+
+/* XEP-0198: stanzas sent and not yet acknowledged. */
+static inline uint32_t sb_c2s_sm_unacked(const struct sb_c2s *c)
+{
+	return c->sm_out - c->sm_acked;
+}
+
+/* XEP-0198 §4: whether serial number a is at or before b (mod 2^32). */
+static inline bool sb_c2s_sm_le(uint32_t a, uint32_t b)
+{
+	return (uint32_t)(b - a) < 0x80000000u;
 }
 
 /* True once the stream runs over TLS. */
