@@ -79,6 +79,13 @@ struct sb_xc_conn {
 	 * through sb_msg.held (xc_hold.c). */
 	struct sb_msg *held_head;
 	struct sb_msg *held_tail;
+	/* DELIVERs written and not yet acknowledged (XEP-0198), oldest
+	 * first, linked through sb_msg.held; numbered in sb_msg.sm_seq
+	 * (xc_sm.c). */
+	struct sb_msg *sm_head;
+	struct sb_msg *sm_tail;
+	uint16_t sm_kept;              /* DELIVERs on that list */
+	uint16_t sm_objs;              /* message objects in them */
 	uint16_t pending_shard;
 	uint16_t held_objs;            /* message objects in the held chains */
 	uint8_t flags;                 /* SB_XC_F_* */
@@ -154,6 +161,10 @@ struct sb_xc_worker {
 	 * for ring room (linked through sb_msg.held). */
 	struct sb_msg *ret_head;
 	struct sb_msg *ret_tail;
+	/* XEP-0198 (xc_sm.c): message objects kept for unacknowledged
+	 * stanzas on this worker, and the cap per connection (stanzas). */
+	uint32_t sm_objs;
+	uint32_t sm_kept_max;
 	struct sb_xc_limits limits;
 	/* TLS (xc_tls.c): NULL server when xmpp.tls is off. */
 	struct sb_tls_server *tls_srv;   /* shared, read-only; built once in main.c */
@@ -253,6 +264,24 @@ void sb_xc_hold_returns_turn(struct sb_xc_worker *xw, uint64_t now_tsc);
 /* xc_hold.c: x's deadline expired after bind: held DELIVERs made no
  * progress. */
 void sb_xc_hold_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c (XEP-0198): DELIVER m was just written to x. With stream
+ * management on, m is numbered and kept until the client acks it (true:
+ * kept, x owns it); off, false: the caller frees it. A client over its
+ * cap (xmpp.sm_unacked_max) is reset and what it kept is routed again. */
+bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m);
+
+/* xc_sm.c: a stanza was written to x that is not kept (a reply the
+ * dataplane wrote, one copy of a DELIVER_MULTI): counted in h only. */
+void sb_xc_sm_sent(struct sb_xc_conn *x);
+
+/* xc_sm.c: the client acked up to env.res.sm_h: release the DELIVERs up to
+ * it. */
+void sb_xc_sm_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: the oldest kept DELIVER of closed x, unlinked (the return path
+ * takes it before the held ones: it was written first); NULL if none. */
+struct sb_msg *sb_xc_sm_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_glue.c: the receive window: the input budget (tcp.rcv_space) less
  * what is buffered, 0 while shaped. Paused input thus closes the window. */

@@ -134,7 +134,8 @@ void sb_xc_hold_flush(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 			break;
 		m = hold_pop(xw, x);
 		sb_xc_deliver_write(xw, x, m, &h);
-		sb_msg_free_chain(m, &w->msg_ops);
+		if (!sb_xc_sm_keep(xw, x, m))
+			sb_msg_free_chain(m, &w->msg_ops);
 		moved = true;
 	}
 	if (!moved)
@@ -167,6 +168,9 @@ static struct sb_msg *hold_relabel(struct sb_xc_worker *xw, struct sb_msg *m)
 
 struct sb_msg *sb_xc_hold_return(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
+	/* Written but not acknowledged (XEP-0198) comes first: it is older. */
+	if (x->sm_head != NULL)
+		return hold_relabel(xw, sb_xc_sm_pop(xw, x));
 	if (x->held_head == NULL)
 		return NULL;
 	return hold_relabel(xw, hold_pop(xw, x));

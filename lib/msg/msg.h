@@ -81,7 +81,11 @@ struct sb_msg {
 		uint64_t seq;       /* heartbeats: the prober's sequence number; 0 otherwise */
 		struct sb_msg *held; /* a DELIVER its recipient's worker holds: the next one */
 	};
-	uint64_t t0_tsc;    /* originator's TSC when sent (one host, one TSC) */
+	union {
+		uint64_t t0_tsc;    /* originator's TSC when sent (one host, one TSC) */
+		uint64_t sm_seq;    /* a DELIVER written and kept for XEP-0198 until the
+				     * client acks it: its outbound stanza number */
+	};
 	struct sb_msg *next; /* continuation of a payload longer than one object */
 	uint8_t payload[];
 };

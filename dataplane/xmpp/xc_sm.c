@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * XEP-0198 stream management in the dataplane: what is kept for stanzas a
+ * client has not acknowledged, and what becomes of it.
+ *
+ * A DELIVER's bytes already exist as a message chain when they are
+ * written; instead of freeing it, a connection with stream management on
+ * keeps the chain itself (no copy) on its sm list, linked through
+ * sb_msg.held and numbered in sb_msg.sm_seq with the outbound count
+ * lib/xmpp keeps (sb_c2s_sm_sent()). The client's <a h/> releases every
+ * chain numbered up to h (serial arithmetic, so the count may wrap at
+ * 2^32). Stanzas written without a chain of their own (replies the
+ * dataplane writes, each copy of a DELIVER_MULTI presence) are counted in
+ * h but not kept: errors and pongs answer a request the client can
+ * repeat, and presence is state the next broadcast replaces.
+ *
+ * Limits: a connection keeps at most xmpp.sm_unacked_max DELIVERs. At half
+ * of it the server asks for an ack (<r/>, once per crossing); a client that
+ * still lets the list reach the cap is not acknowledging and is reset
+ * (counted xmpp_sm_unacked_over). The chains count in the worker's share of
+ * the message pool together with held ones (xmpp.hold_pool_pct): past it, a
+ * connection keeping a quarter of its cap or more is reset.
+ *
+ * Nothing kept is lost when the connection ends without every stanza
+ * acknowledged (RST, timeout, </stream> with some outstanding, a reset
+ * above): after the connection's UNBIND, each kept chain goes back to
+ * sb-control as a STANZA flagged SB_MSG_F_RETURNED, oldest first and
+ * before any held one (sb_xc_sm_pop, called by the return path in
+ * xc_hold.c), and sb-control routes it again: another available resource,
+ * else offline storage with a <delay/> (XEP-0198 §5's advice for a session
+ * that is not resumed).
+ */
+#include <rte_common.h>
+
+#include "tcp/conn.h"
+#include "worker.h"
+#include "xc.h"
+
+static const char sm_r[] = "<r xmlns='urn:xmpp:sm:3'/>";
+
+static uint16_t sm_objs_of(const struct sb_msg *m)
+{
+	uint16_t n = 0;
+
+	for (; m != NULL; m = m->next)
+		n++;
+	return n;
+}
+
+/* Over the worker's share of the pool (held and kept together), the
+ * connections keeping many are the ones reset. */
+static bool sm_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
+{
+	if (x->sm_kept >= xw->sm_kept_max)
+		return true;
+	return xw->held_objs + xw->sm_objs > xw->hold_worker_max &&
+	       x->sm_kept >= xw->sm_kept_max / 4u;
+}
+
+bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	uint16_t n;
+
+	if (!sb_c2s_sm_enabled(&x->c2s))
+		return false;
+	n = sm_objs_of(m);
+	m->sm_seq = sb_c2s_sm_sent(&x->c2s);
+	m->held = NULL;
+	if (x->sm_tail != NULL)
+		x->sm_tail->held = m;
+	else
+		x->sm_head = m;
+	x->sm_tail = m;
+	x->sm_kept++;
+	x->sm_objs = (uint16_t)RTE_MIN((uint32_t)x->sm_objs + n, (uint32_t)UINT16_MAX);
+	xw->sm_objs += n;
+	SB_CTR_INC(w, xmpp_sm_kept);
+	if (sm_over_share(xw, x)) {
+		SB_CTR_INC(w, xmpp_sm_unacked_over);
+		sb_xc_slow_reader(xw, x);
+	} else if (x->sm_kept == xw->sm_kept_max / 2u) {
+		/* XEP-0198 §4: ask before the cap is near. */
+		sb_xc_write(xw, x, (const uint8_t *)sm_r, sizeof(sm_r) - 1);
+		SB_CTR_INC(w, xmpp_sm_requests_out);
+	}
+	return true;
+}
+
+void sb_xc_sm_sent(struct sb_xc_conn *x)
+{
+	(void)sb_c2s_sm_sent(&x->c2s);
+}
+
+struct sb_msg *sb_xc_sm_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	struct sb_msg *m = x->sm_head;
+	uint16_t n;
+
+	if (m == NULL)
+		return NULL;
+	n = sm_objs_of(m);
+	x->sm_head = m->held;
+	if (x->sm_head == NULL)
+		x->sm_tail = NULL;
+	m->held = NULL;
+	x->sm_kept--;
+	x->sm_objs = (uint16_t)(x->sm_objs > n ? x->sm_objs - n : 0);
+	xw->sm_objs -= RTE_MIN(xw->sm_objs, (uint32_t)n);
+	return m;
+}
+
+void sb_xc_sm_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	struct sb_worker *w = xw->w;
+	uint32_t h = xw->env.res.sm_h;
+
+	while (x->sm_head != NULL && sb_c2s_sm_le((uint32_t)x->sm_head->sm_seq, h)) {
+		sb_msg_free_chain(sb_xc_sm_pop(xw, x), &w->msg_ops);
+		SB_CTR_INC(w, xmpp_sm_acked);
+	}
+}
