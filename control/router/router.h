@@ -18,6 +18,7 @@
 #include "shm.h"
 #include "im/im.h"
 #include "session.h"
+#include "sm.h"
 #include "store/store.h"
 
 struct sb_shard;
@@ -84,6 +85,8 @@ struct sb_router {
 	struct cds_wfcq_tail kick_tail;
 	struct sb_kick_job *kick_held;   /* a request waiting for pool room */
 	uint32_t kick_pending;           /* atomic: posted, not yet done */
+	/* XEP-0198 hibernated sessions (sm.c). */
+	struct sb_sm_shard sm;
 	/* The RFC 6121 core (control/im). */
 	struct sb_im im;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];

@@ -187,7 +187,10 @@ int sb_session_unbind(struct sb_session_table *t, const char *jid, size_t len, s
 
 void sb_session_free(struct sb_session *s)
 {
-	if (s != NULL)
+	/* Its SM state (queue already handed on: sb_sm_detach) goes too. */
+	if (s != NULL) {
 		free(s->pres);
+		free(s->sm);
+	}
 	free(s);
 }

@@ -47,6 +47,7 @@ struct sb_config;
 #define SB_XC_F_AVAILABLE 0x08u /* sent available presence: replayed with the session */
 #define SB_XC_F_SHAPED 0x10u    /* over its byte rate: input paused, window closed */
 #define SB_XC_F_UNBIND 0x20u    /* a BIND_REQ went up: sb-control is owed an UNBIND */
+#define SB_XC_F_HIBERNATE 0x40u /* XEP-0198 §5: owed a HIBERNATE instead of the UNBIND */
 
 /* A connection's TLS (xc_tls.c), from a per-worker pool; plaintext
  * sessions have none. */
@@ -86,6 +87,7 @@ struct sb_xc_conn {
 	struct sb_msg *sm_tail;
 	uint16_t sm_kept;              /* DELIVERs on that list */
 	uint16_t sm_objs;              /* message objects in them */
+	uint8_t sm_id[SB_MSG_SM_ID];   /* a resumable session's id (XEP-0198 §5) */
 	uint16_t pending_shard;
 	uint16_t held_objs;            /* message objects in the held chains */
 	uint8_t flags;                 /* SB_XC_F_* */
@@ -267,9 +269,12 @@ void sb_xc_hold_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_sm.c (XEP-0198): DELIVER m was just written to x. With stream
  * management on, m is numbered and kept until the client acks it (true:
- * kept, x owns it); off, false: the caller frees it. A client over its
- * cap (xmpp.sm_unacked_max) is reset and what it kept is routed again. */
+ * kept, x owns it); off, false: the caller frees it. */
 bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m);
+
+/* xc_sm.c: x keeps xmpp.sm_unacked_max unacknowledged stanzas: write no
+ * more until it acks (true; counted). */
+bool sb_xc_sm_full(struct sb_xc_worker *xw, const struct sb_xc_conn *x);
 
 /* xc_sm.c: a stanza was written to x that is not kept (a reply the
  * dataplane wrote, one copy of a DELIVER_MULTI): counted in h only. */
@@ -282,6 +287,30 @@ void sb_xc_sm_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 /* xc_sm.c: the oldest kept DELIVER of closed x, unlinked (the return path
  * takes it before the held ones: it was written first); NULL if none. */
 struct sb_msg *sb_xc_sm_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: lib/xmpp enabled a resumable session: tell its shard the id. */
+void sb_xc_sm_enabled(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: lib/xmpp asks to resume a session: RESUME_REQ to its shard. */
+void sb_xc_sm_resume_request(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_ctl.c: x's session was resumed on another stream (KICK_RESUMED) and
+ * its stream is closed: hand the session over now, not when TCP is gone
+ * (a dead peer would keep it for minutes): its kept and held stanzas,
+ * then HIBERNATE, which completes the resume. */
+void sb_xc_sm_handover(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_app.c: the shard's answer to RESUME_REQ. True when m was kept (sent
+ * back as HIBERNATE: its connection is gone), false when the caller frees
+ * it. */
+bool sb_xc_sm_resume_resp(struct sb_xc_worker *xw, struct sb_msg *m);
+
+/* xc_ctl.c: an XEP-0198 message of kind for x: p with jid[0..len) after
+ * it, addressed to the shard of jid's bare part (*shard); NULL when the
+ * pool is dry or it does not fit an object. */
+struct sb_msg *sb_xc_sm_msg(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
+			    enum sb_msg_kind kind, const struct sb_msg_sm *p, const char *jid,
+			    size_t len, unsigned *shard);
 
 /* xc_glue.c: the receive window: the input budget (tcp.rcv_space) less
  * what is buffered, 0 while shaped. Paused input thus closes the window. */

@@ -155,6 +155,12 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 	case SB_C2S_ACT_SM_ACK:
 		sb_xc_sm_acked(xw, x);
 		break;
+	case SB_C2S_ACT_SM_ENABLED:
+		sb_xc_sm_enabled(xw, x);
+		break;
+	case SB_C2S_ACT_SM_RESUME:
+		sb_xc_sm_resume_request(xw, x);
+		break;
 	case SB_C2S_ACT_CLOSE:
 	default:
 		sb_xc_close_now(xw, x);

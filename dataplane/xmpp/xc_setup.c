@@ -38,6 +38,7 @@ _Static_assert(SB_JID_FULL_MAX <= SB_MSG_JID_MAX, "a JID outgrows lib/msg's limi
 /* What sb-control sends the c2s application (xc_app.c handles them). */
 static const enum sb_msg_kind app_kinds[] = {
 	SB_MSG_AUTH_RESP, SB_MSG_BIND_RESP, SB_MSG_DELIVER, SB_MSG_KICK, SB_MSG_DELIVER_MULTI,
+	SB_MSG_RESUME_RESP,
 };
 
 /* Number every connection object: its index is its handle. */
@@ -118,6 +119,7 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	env->cfg.route_server_iq = true;
 	env->cfg.roster_versioning = true;
 	env->cfg.sm = cfg->xmpp_stream_management;
+	env->cfg.sm_max_resume_s = (uint32_t)cfg->xmpp_sm_max_resume_s;
 	env->cfg.fake_iterations = (uint32_t)cfg->auth_scram_iterations;
 	rc = sb_c2s_tls_policy_parse(cfg->xmpp_tls);
 	if (rc < 0)

@@ -15,11 +15,15 @@
  * repeat, and presence is state the next broadcast replaces.
  *
  * Limits: a connection keeps at most xmpp.sm_unacked_max DELIVERs. At half
- * of it the server asks for an ack (<r/>, once per crossing); a client that
- * still lets the list reach the cap is not acknowledging and is reset
- * (counted xmpp_sm_unacked_over). The chains count in the worker's share of
- * the message pool together with held ones (xmpp.hold_pool_pct): past it, a
- * connection keeping a quarter of its cap or more is reset.
+ * of it, and again at the cap, the server asks for an ack (<r/>). At the
+ * cap nothing more is written: further DELIVERs are held (xc_hold.c, no
+ * copy) until an ack frees room, so a burst (a resumed session's queue)
+ * waits for the client's acks instead of ending its stream; a client that
+ * does not ack is a reader that makes no progress, reset after
+ * xmpp.slow_reader_ms like any other (counted xmpp_sm_unacked_full when
+ * the cap holds stanzas back). The chains count in the worker's share of
+ * the message pool together with held ones (xmpp.hold_pool_pct): past it,
+ * a connection keeping a quarter of its cap or more is reset.
  *
  * Nothing kept is lost when the connection ends without every stanza
  * acknowledged (RST, timeout, </stream> with some outstanding, a reset
@@ -51,10 +55,16 @@ static uint16_t sm_objs_of(const struct sb_msg *m)
  * connections keeping many are the ones reset. */
 static bool sm_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 {
-	if (x->sm_kept >= xw->sm_kept_max)
-		return true;
 	return xw->held_objs + xw->sm_objs > xw->hold_worker_max &&
 	       x->sm_kept >= xw->sm_kept_max / 4u;
+}
+
+bool sb_xc_sm_full(struct sb_xc_worker *xw, const struct sb_xc_conn *x)
+{
+	if (!sb_c2s_sm_enabled(&x->c2s) || x->sm_kept < xw->sm_kept_max)
+		return false;
+	SB_CTR_INC(xw->w, xmpp_sm_unacked_full);
+	return true;
 }
 
 bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m)
@@ -79,8 +89,8 @@ bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg 
 	if (sm_over_share(xw, x)) {
 		SB_CTR_INC(w, xmpp_sm_unacked_over);
 		sb_xc_slow_reader(xw, x);
-	} else if (x->sm_kept == xw->sm_kept_max / 2u) {
-		/* XEP-0198 §4: ask before the cap is near. */
+	} else if (x->sm_kept == xw->sm_kept_max / 2u || x->sm_kept == xw->sm_kept_max) {
+		/* XEP-0198 §4: ask before the cap is near, and at it. */
 		sb_xc_write(xw, x, (const uint8_t *)sm_r, sizeof(sm_r) - 1);
 		SB_CTR_INC(w, xmpp_sm_requests_out);
 	}
@@ -90,6 +100,42 @@ bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg 
 void sb_xc_sm_sent(struct sb_xc_conn *x)
 {
 	(void)sb_c2s_sm_sent(&x->c2s);
+}
+
+void sb_xc_sm_enabled(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	const struct sb_c2s_result *res = &xw->env.res;
+	struct sb_msg_sm p = { .max_s = res->sm_max };
+	struct sb_msg *m;
+	unsigned shard;
+
+	memcpy(x->sm_id, res->sm_id, sizeof(x->sm_id));
+	memcpy(p.id, res->sm_id, sizeof(p.id));
+	m = sb_xc_sm_msg(xw, x, SB_MSG_SM_ENABLE, &p, x->jid, strlen(x->jid), &shard);
+	if (m == NULL) {
+		/* The shard will not know the id: a <resume/> with it fails
+		 * and the client binds anew; nothing is lost but the session. */
+		SB_CTR_INC(xw->w, msg_alloc_fail);
+		return;
+	}
+	sb_xc_send(xw, x, shard, m);
+}
+
+void sb_xc_sm_resume_request(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	const struct sb_c2s_result *res = &xw->env.res;
+	struct sb_msg_sm p = { .h_out = res->sm_h };
+	struct sb_msg *m;
+	unsigned shard;
+
+	memcpy(p.id, res->sm_id, sizeof(p.id));
+	m = sb_xc_sm_msg(xw, x, SB_MSG_RESUME_REQ, &p, res->bare, res->bare_len, &shard);
+	if (m == NULL) {
+		SB_CTR_INC(xw->w, msg_alloc_fail);
+		sb_xc_act(xw, x, sb_c2s_resume_result(&x->c2s, &xw->env, false, NULL, 0, 0, false));
+		return;
+	}
+	sb_xc_send(xw, x, shard, m);
 }
 
 struct sb_msg *sb_xc_sm_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
@@ -119,4 +165,7 @@ void sb_xc_sm_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 		sb_msg_free_chain(sb_xc_sm_pop(xw, x), &w->msg_ops);
 		SB_CTR_INC(w, xmpp_sm_acked);
 	}
+	/* Room under the cap: what it held back can go. */
+	if (x->held_head != NULL)
+		sb_xc_hold_flush(xw, x);
 }

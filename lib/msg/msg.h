@@ -37,6 +37,11 @@ enum sb_msg_kind {
 	SB_MSG_DELIVER,       /* shard -> worker: stanza bytes to write on `conn` */
 	SB_MSG_KICK,          /* shard -> worker: close `conn` (status: enum sb_msg_kick) */
 	SB_MSG_DELIVER_MULTI, /* shard -> worker: struct sb_msg_multi: one stanza, many connections */
+	SB_MSG_SM_ENABLE,     /* worker -> shard: struct sb_msg_sm: a session became resumable */
+	SB_MSG_HIBERNATE,     /* worker -> shard: struct sb_msg_sm: a resumable session's
+			       * connection died: keep the session (instead of UNBIND) */
+	SB_MSG_RESUME_REQ,    /* worker -> shard: struct sb_msg_sm: <resume/> on `conn` */
+	SB_MSG_RESUME_RESP,   /* shard -> worker: status; struct sb_msg_sm as resumed */
 	SB_MSG_KIND_MAX,
 };
 
@@ -47,6 +52,8 @@ enum sb_msg_kick {
 	SB_MSG_KICK_CONFLICT = -EEXIST,       /* replaced by a newer session: <conflict/> */
 	SB_MSG_KICK_ACCOUNT_DELETED = -ENOENT, /* sbctl user del: <not-authorized/> */
 	SB_MSG_KICK_PASSWORD_CHANGED = -EACCES, /* sbctl user passwd: <reset/> (§4.9.3.16) */
+	SB_MSG_KICK_RESUMED = -EALREADY, /* XEP-0198 §5: resumed on another stream: <conflict/>,
+					  * and HIBERNATE instead of UNBIND */
 };
 
 enum sb_msg_owner {
@@ -62,6 +69,8 @@ enum sb_msg_owner {
 #define SB_MSG_F_REPLAY 0x04u /* BIND_REQ re-sent after a control restart: no reply */
 #define SB_MSG_F_RETURNED 0x08u /* STANZA: a DELIVER its recipient's connection closed
                                   * before taking it, given back to be routed again */
+#define SB_MSG_F_SM_SENT 0x10u  /* RETURNED: it was written and not acknowledged
+                                  * (XEP-0198); sm_seq is its outbound number */
 
 struct sb_msg {
 	uint16_t magic;     /* SB_MSG_MAGIC */
@@ -114,6 +123,22 @@ struct sb_msg_jid {
 	uint16_t bare_len;  /* its bare prefix */
 	int16_t priority;
 	uint16_t flags;     /* SB_MSG_JID_* */
+	char jid[];
+};
+
+/* XEP-0198 resumption (SM_ENABLE, HIBERNATE, RESUME_REQ, RESUME_RESP). */
+#define SB_MSG_SM_ID 16u          /* bytes of a resumption id (sent as 32 hex chars) */
+#define SB_MSG_SM_H_KNOWN 0x01u   /* RESUME_RESP failed: h_in is the expired session's */
+#define SB_MSG_SM_AVAILABLE 0x02u /* RESUME_RESP: the session had sent available presence */
+struct sb_msg_sm {
+	uint8_t id[SB_MSG_SM_ID];
+	uint32_t h_in;      /* HIBERNATE, RESUME_RESP: stanzas handled from the client */
+	uint32_t h_out;     /* HIBERNATE: stanzas sent; RESUME_REQ: the client's h */
+	uint32_t max_s;     /* SM_ENABLE: the resumption window, seconds */
+	uint16_t flags;     /* SB_MSG_SM_* */
+	uint16_t jid_len;   /* full JID (RESUME_REQ: the authenticated bare JID) */
+	uint16_t bare_len;
+	uint16_t reserved;
 	char jid[];
 };
 

@@ -37,6 +37,7 @@ static const char *const state_names[SB_C2S_S_MAX] = {
 	[SB_C2S_S_BIND_WAIT] = "bind-wait",
 	[SB_C2S_S_BOUND] = "bound",
 	[SB_C2S_S_TLS_WAIT] = "tls-wait",
+	[SB_C2S_S_RESUME_WAIT] = "resume-wait",
 	[SB_C2S_S_CLOSED] = "closed",
 };
 

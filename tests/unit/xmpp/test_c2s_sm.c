@@ -250,6 +250,99 @@ static void test_resume_refused_then_bind(void **state)
 	assert_true(sb_c2s_sm_enabled(&h->c));
 }
 
+#define PREVID "00112233445566778899aabbccddeeff"
+
+static void test_enable_resume_window(void **state)
+{
+	(void)state;
+	h->env.cfg.sm_max_resume_s = 300;
+	h_login(h);
+	h->rnd = 0x20;
+	h_send(h, "<enable xmlns='" SM "' resume='true' max='60'/>");
+	assert_int_equal(h_last(h), SB_C2S_ACT_SM_ENABLED);
+	assert_string_equal(h_since(h), "<enabled xmlns='" SM "' id='202122232425262728292a2b2c2d"
+			    "2e2f' resume='true' max='60'/>");
+	assert_int_equal(h->env.res.sm_max, 60);
+	assert_int_equal(h->env.res.sm_id[0], 0x20);
+	assert_int_equal(h->env.res.sm_id[15], 0x2f);
+	assert_true(h->c.sm & SB_C2S_SM_RESUMABLE);
+}
+
+static void test_enable_resume_ceiling(void **state)
+{
+	(void)state;
+	h->env.cfg.sm_max_resume_s = 300;
+	h_login(h);
+	h_send(h, "<enable xmlns='" SM "' resume='1' max='100000'/>");
+	assert_non_null(strstr(h_since(h), "resume='true' max='300'/>"));
+	assert_int_equal(h->env.res.sm_max, 300);
+}
+
+static void test_enable_resume_not_offered(void **state)
+{
+	(void)state;
+	h_login(h); /* sm_max_resume_s 0 */
+	h_send(h, "<enable xmlns='" SM "' resume='true'/>");
+	assert_int_equal(h_last(h), SB_C2S_ACT_NONE);
+	assert_null(strstr(h_since(h), "resume"));
+}
+
+static void test_resume_ok(void **state)
+{
+	(void)state;
+	h->env.cfg.sm_max_resume_s = 300;
+	to_bind();
+	h_since(h);
+	h_send(h, "<resume xmlns='" SM "' previd='" PREVID "' h='5'/>");
+	assert_int_equal(h_last(h), SB_C2S_ACT_SM_RESUME);
+	assert_true(sb_c2s_waiting(&h->c));
+	assert_int_equal(h->env.res.sm_h, 5);
+	assert_int_equal(h->env.res.sm_id[1], 0x11);
+	assert_string_equal(h->env.res.bare, "juliet@example.com");
+	assert_string_equal(h_since(h), "");
+	h_resume(h, true, "juliet@example.com/phone", 7, false);
+	assert_string_equal(h_since(h), "<resumed xmlns='" SM "' previd='" PREVID "' h='7'/>");
+	assert_true(sb_c2s_bound(&h->c));
+	assert_true(sb_c2s_sm_enabled(&h->c));
+	assert_int_equal(h->aux_in_use, 0);
+	/* outbound numbering goes on from the client's h, inbound from ours */
+	assert_int_equal(sb_c2s_sm_sent(&h->c), 6);
+	h_send(h, MSG);
+	h_send(h, R);
+	assert_string_equal(h_since(h), "<a xmlns='" SM "' h='8'/>");
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sm_resumed], 1);
+}
+
+static void test_resume_failed_with_h_then_bind(void **state)
+{
+	(void)state;
+	h->env.cfg.sm_max_resume_s = 300;
+	to_bind();
+	h_since(h);
+	h_send(h, "<resume xmlns='" SM "' previd='" PREVID "' h='5'/>");
+	h_resume(h, false, NULL, 9, true);
+	assert_string_equal(h_since(h), "<failed xmlns='" SM "' h='9'><item-not-found xmlns='"
+			    "urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+	assert_int_equal(h->c.state, SB_C2S_S_BIND);
+	h_send(h, "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+	assert_int_equal(h_last(h), SB_C2S_ACT_BIND_REQUEST);
+}
+
+static void test_resume_bad_previd(void **state)
+{
+	(void)state;
+	h->env.cfg.sm_max_resume_s = 300;
+	to_bind();
+	h_since(h);
+	h_send(h, "<resume xmlns='" SM "' previd='00112233445566778899AABBCCDDEEFF' h='5'/>");
+	assert_non_null(strstr(h_since(h), "<item-not-found "));
+	h_send(h, "<resume xmlns='" SM "' previd='0011' h='5'/>");
+	assert_non_null(strstr(h_since(h), "<item-not-found "));
+	assert_false(h_saw(h, SB_C2S_ACT_SM_RESUME));
+	h_send(h, "<resume xmlns='" SM "' previd='" PREVID "'/>");
+	assert_string_equal(h_since(h), SERR("bad-format"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +360,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrap_outbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_r_before_enable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resume_refused_then_bind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enable_resume_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enable_resume_ceiling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enable_resume_not_offered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_failed_with_h_then_bind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resume_bad_previd, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
