@@ -280,6 +280,10 @@ bool sb_xc_sm_full(struct sb_xc_worker *xw, const struct sb_xc_conn *x);
  * dataplane wrote, one copy of a DELIVER_MULTI): counted in h only. */
 void sb_xc_sm_sent(struct sb_xc_conn *x);
 
+/* xc_sm.c: the client closed its stream cleanly: kept stanzas its TCP has
+ * acknowledged count as delivered (see xc_sm.c). */
+void sb_xc_sm_stream_closed(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
 /* xc_sm.c: the client acked up to env.res.sm_h: release the DELIVERs up to
  * it. */
 void sb_xc_sm_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x);

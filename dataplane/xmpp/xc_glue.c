@@ -212,6 +212,7 @@ static enum sb_c2s_action glue_event(struct sb_xc_worker *xw, struct sb_xc_conn 
 		act = sb_c2s_element(&x->c2s, &xw->env, ev->hdr, p, len, ev->start_off);
 		break;
 	case SB_XML_EV_STREAM_CLOSE:
+		sb_xc_sm_stream_closed(xw, x);
 		act = sb_c2s_stream_close(&x->c2s, &xw->env);
 		break;
 	default:

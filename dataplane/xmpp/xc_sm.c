@@ -25,6 +25,15 @@
  * the message pool together with held ones (xmpp.hold_pool_pct): past it,
  * a connection keeping a quarter of its cap or more is reset.
  *
+ * A client that closes its stream (</stream:stream>) without a last <a/>
+ * (libstrophe does) had read what its TCP acknowledged before the close:
+ * a socket closed with unread data is reset, not closed. So on a clean
+ * close from the client, a kept chain whose last byte (its TCP sequence
+ * number, kept in sb_msg.epoch while the chain is here) is below SND.UNA
+ * counts as delivered (xmpp_sm_closed_delivered); only the rest is routed
+ * again, which would otherwise reach the client twice (live, then from
+ * offline storage at its next login).
+ *
  * Nothing kept is lost when the connection ends without every stanza
  * acknowledged (RST, timeout, </stream> with some outstanding, a reset
  * above): after the connection's UNBIND, each kept chain goes back to
@@ -37,6 +46,7 @@
 #include <rte_common.h>
 
 #include "tcp/conn.h"
+#include "tcp_seq.h"
 #include "worker.h"
 #include "xc.h"
 
@@ -76,6 +86,9 @@ bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg 
 		return false;
 	n = sm_objs_of(m);
 	m->sm_seq = sb_c2s_sm_sent(&x->c2s);
+	/* The sequence number one past its last byte: the epoch is spent
+	 * once a DELIVER reached its worker. */
+	m->epoch = x->conn->tcb.snd_una + x->conn->snd_queued;
 	m->held = NULL;
 	if (x->sm_tail != NULL)
 		x->sm_tail->held = m;
@@ -154,6 +167,20 @@ struct sb_msg *sb_xc_sm_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	x->sm_objs = (uint16_t)(x->sm_objs > n ? x->sm_objs - n : 0);
 	xw->sm_objs -= RTE_MIN(xw->sm_objs, (uint32_t)n);
 	return m;
+}
+
+void sb_xc_sm_stream_closed(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	struct sb_worker *w = xw->w;
+	uint32_t una;
+
+	if (x->conn == NULL)
+		return;
+	una = x->conn->tcb.snd_una;
+	while (x->sm_head != NULL && sb_seq_leq(x->sm_head->epoch, una)) {
+		sb_msg_free_chain(sb_xc_sm_pop(xw, x), &w->msg_ops);
+		SB_CTR_INC(w, xmpp_sm_closed_delivered);
+	}
 }
 
 void sb_xc_sm_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x)
