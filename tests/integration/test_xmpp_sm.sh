@@ -294,4 +294,8 @@ retry.bind()
 print("expired: g0..g2 delivered from offline storage with <delay/>; resume failed with h=2; bind works")
 PY
 [ "$(it_route_counter sm_expired)" -ge 1 ] || it_fail "sm_expired not counted"
+
+it_step "slixmpp's xep_0198: an ack per stanza, then a cut link and its own resume"
+ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/xmpp_sm_slix.py" \
+	"$top/tests/integration" || it_fail "slixmpp stream management"
 echo "PASS"
