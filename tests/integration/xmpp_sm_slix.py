@@ -91,7 +91,10 @@ async def main():
     print("slixmpp: 20 sent, 20 acked one by one; 5 received (h %d)" % handled)
 
     # Cut the link under the client; the peer goes on sending.
-    c.add_event_handler("disconnected", lambda e: c.go())  # as a phone would
+    def again(e):  # as a phone would, once
+        c.del_event_handler("disconnected", again)
+        c.go()
+    c.add_event_handler("disconnected", again)
     c.transport.abort()
     await asyncio.sleep(1)
     for i in range(10):
@@ -105,6 +108,7 @@ async def main():
         fail("slixmpp after resume: %r, expected %r" % (c.bodies, want))
     print("slixmpp resumed by itself; g0..g9 sent meanwhile arrived once each, in order")
     c.disconnect()
+    await asyncio.wait_for(c.disconnected, 10)
 
 
 asyncio.run(main())
