@@ -19,7 +19,10 @@
 # of the expired id fails with item-not-found carrying the last h.
 IT_NAME=xsm
 . "$(dirname "$0")/lib.sh"
-export SB_EXTRA="xmpp.sm_unacked_max=8 xmpp.slow_reader_ms=2000"
+# Two workers and two shards (as test_multiworker.sh): a resumed stream
+# may land on the other worker, and users live on both shards.
+export SB_EXTRA="xmpp.sm_unacked_max=8 xmpp.slow_reader_ms=2000 eal.lcores=0@0,1@1,2@1
+	control.shards=2 xmpp.conn_rate_per_addr=10000 xmpp.conn_burst_per_addr=10000"
 
 it_step "start"
 it_start
