@@ -48,6 +48,7 @@ struct sb_config;
 #define SB_XC_F_SHAPED 0x10u    /* over its byte rate: input paused, window closed */
 #define SB_XC_F_UNBIND 0x20u    /* a BIND_REQ went up: sb-control is owed an UNBIND */
 #define SB_XC_F_HIBERNATE 0x40u /* XEP-0198 §5: owed a HIBERNATE instead of the UNBIND */
+#define SB_XC_F_SM_PROBED 0x80u /* XEP-0198: idle, an <r/> went out; no byte back yet */
 
 /* A connection's TLS (xc_tls.c), from a per-worker pool; plaintext
  * sessions have none. */
@@ -88,6 +89,7 @@ struct sb_xc_conn {
 	uint16_t sm_kept;              /* DELIVERs on that list */
 	uint16_t sm_objs;              /* message objects in them */
 	uint8_t sm_id[SB_MSG_SM_ID];   /* a resumable session's id (XEP-0198 §5) */
+	uint32_t sm_rcv;               /* RCV.NXT when the idle probe was armed */
 	uint16_t pending_shard;
 	uint16_t held_objs;            /* message objects in the held chains */
 	uint8_t flags;                 /* SB_XC_F_* */
@@ -167,6 +169,8 @@ struct sb_xc_worker {
 	 * stanzas on this worker, and the cap per connection (stanzas). */
 	uint32_t sm_objs;
 	uint32_t sm_kept_max;
+	uint32_t sm_probe_idle_ms;       /* xmpp.sm_probe_idle_ms, 0: no probes */
+	uint32_t sm_probe_wait_ms;       /* xmpp.sm_probe_wait_ms */
 	struct sb_xc_limits limits;
 	/* TLS (xc_tls.c): NULL server when xmpp.tls is off. */
 	struct sb_tls_server *tls_srv;   /* shared, read-only; built once in main.c */
@@ -279,6 +283,13 @@ bool sb_xc_sm_full(struct sb_xc_worker *xw, const struct sb_xc_conn *x);
 /* xc_sm.c: a stanza was written to x that is not kept (a reply the
  * dataplane wrote, one copy of a DELIVER_MULTI): counted in h only. */
 void sb_xc_sm_sent(struct sb_xc_conn *x);
+
+/* xc_sm.c: arm x's idle probe (XEP-0198 dead-peer detection) when x has
+ * stream management on and its deadline is free. */
+void sb_xc_sm_probe_arm(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: x's deadline expired with nothing held: probe or give up. */
+void sb_xc_sm_probe_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_sm.c: the client closed its stream cleanly: kept stanzas its TCP has
  * acknowledged count as delivered (see xc_sm.c). */

@@ -373,6 +373,7 @@ bool sb_xc_sm_resume_resp(struct sb_xc_worker *xw, struct sb_msg *m)
 	if (sb_c2s_bound(&x->c2s)) {
 		SB_CTR_INC(w, xmpp_sm_resumed);
 		sb_wheel_cancel(&xw->wheel, &x->deadline);
+		sb_xc_sm_probe_arm(xw, x); /* the login deadline's place */
 		app_list_add(xw, x);
 	}
 	if (x->conn != NULL)

@@ -133,6 +133,9 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 	sb_xc_write(xw, x, env->out, env->out_len);
 	switch (act) {
 	case SB_C2S_ACT_NONE:
+		/* After <enable/> or <resumed/>: the idle probe starts. */
+		if (!sb_wheel_timer_armed(&x->deadline) && sb_c2s_sm_enabled(&x->c2s))
+			sb_xc_sm_probe_arm(xw, x);
 		break;
 	case SB_C2S_ACT_AUTH_LOOKUP:
 		sb_xc_auth_request(xw, x, false);
@@ -157,6 +160,7 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 		break;
 	case SB_C2S_ACT_SM_ENABLED:
 		sb_xc_sm_enabled(xw, x);
+		sb_xc_sm_probe_arm(xw, x);
 		break;
 	case SB_C2S_ACT_SM_RESUME:
 		sb_xc_sm_resume_request(xw, x);

@@ -141,16 +141,20 @@ void sb_xc_hold_flush(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	if (!moved)
 		return;
 	/* Progress: the reader gets a new deadline for what is left. */
-	if (x->held_head != NULL)
+	if (x->held_head != NULL) {
 		hold_arm(xw, x);
-	else
+	} else {
 		sb_wheel_cancel(&xw->wheel, &x->deadline);
+		sb_xc_sm_probe_arm(xw, x); /* the deadline is the probe's again */
+	}
 }
 
 void sb_xc_hold_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	if (x->held_head != NULL)
 		sb_xc_slow_reader(xw, x);
+	else
+		sb_xc_sm_probe_expired(xw, x);
 }
 
 /* Re-label a DELIVER as a returned STANZA for the shard that routed it. */

@@ -173,6 +173,8 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	xw->hold_conn_max = (uint32_t)RTE_MIN(cfg->xmpp_hold_bytes / SB_MSG_PAYLOAD_MAX + 1, (uint64_t)UINT16_MAX - 1);
 	xw->hold_worker_max = (uint32_t)(cfg->rings_msgs * cfg->xmpp_hold_pool_pct / 100);
 	xw->sm_kept_max = (uint32_t)cfg->xmpp_sm_unacked_max;
+	xw->sm_probe_idle_ms = (uint32_t)cfg->xmpp_sm_probe_idle_ms;
+	xw->sm_probe_wait_ms = (uint32_t)cfg->xmpp_sm_probe_wait_ms;
 	xw->msg_ops = w->msg_ops;
 	for (unsigned k = 0; k < RTE_DIM(app_kinds); k++)
 		sb_msg_link_register(&w->link, app_kinds[k], sb_xc_link_handler, xw);

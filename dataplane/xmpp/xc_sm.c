@@ -34,6 +34,14 @@
  * again, which would otherwise reach the client twice (live, then from
  * offline storage at its next login).
  *
+ * Dead peers: a connection with stream management on that has received
+ * nothing for xmpp.sm_probe_idle_ms gets an <r/>; if still nothing comes
+ * back (not one byte: RCV.NXT is the witness, so no per-packet
+ * bookkeeping) within xmpp.sm_probe_wait_ms, it is reset (counted
+ * xmpp_sm_dead_peer) and, resumable, hibernates: stanzas stop waiting on a
+ * dead link. The probe uses the connection's deadline timer while nothing
+ * is held (held DELIVERs use it for the slow-reader deadline).
+ *
  * Nothing kept is lost when the connection ends without every stanza
  * acknowledged (RST, timeout, </stream> with some outstanding, a reset
  * above): after the connection's UNBIND, each kept chain goes back to
@@ -167,6 +175,45 @@ struct sb_msg *sb_xc_sm_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	x->sm_objs = (uint16_t)(x->sm_objs > n ? x->sm_objs - n : 0);
 	xw->sm_objs -= RTE_MIN(xw->sm_objs, (uint32_t)n);
 	return m;
+}
+
+static void sm_probe_at(struct sb_xc_worker *xw, struct sb_xc_conn *x, uint32_t ms)
+{
+	x->sm_rcv = x->conn->tcb.rcv_nxt;
+	sb_wheel_arm(&xw->wheel, &x->deadline, xw->w->now_us / 1000 + ms);
+}
+
+void sb_xc_sm_probe_arm(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	if (xw->sm_probe_idle_ms == 0 || x->conn == NULL || !sb_c2s_sm_enabled(&x->c2s) ||
+	    sb_wheel_timer_armed(&x->deadline) || (x->flags & SB_XC_F_CLOSING))
+		return;
+	x->flags &= (uint8_t)~SB_XC_F_SM_PROBED;
+	sm_probe_at(xw, x, xw->sm_probe_idle_ms);
+}
+
+void sb_xc_sm_probe_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	struct sb_worker *w = xw->w;
+
+	if (x->conn == NULL || (x->flags & SB_XC_F_CLOSING) || !sb_c2s_sm_enabled(&x->c2s) ||
+	    xw->sm_probe_idle_ms == 0)
+		return;
+	if (x->conn->tcb.rcv_nxt != x->sm_rcv) {
+		/* It spoke since: alive; look again after a full idle time. */
+		x->flags &= (uint8_t)~SB_XC_F_SM_PROBED;
+		sm_probe_at(xw, x, xw->sm_probe_idle_ms);
+		return;
+	}
+	if (!(x->flags & SB_XC_F_SM_PROBED)) {
+		x->flags |= SB_XC_F_SM_PROBED;
+		sb_xc_write(xw, x, (const uint8_t *)sm_r, sizeof(sm_r) - 1);
+		SB_CTR_INC(w, xmpp_sm_requests_out);
+		sm_probe_at(xw, x, xw->sm_probe_wait_ms);
+		return;
+	}
+	SB_CTR_INC(w, xmpp_sm_dead_peer);
+	sb_conn_abort(w, x->conn);
 }
 
 void sb_xc_sm_stream_closed(struct sb_xc_worker *xw, struct sb_xc_conn *x)

@@ -16,17 +16,20 @@
 # on the resumed stream, less those the client's h says it had; a resume
 # over a still-open stream ends that one with conflict; when the window
 # (the client's max) ends, the stanzas go to offline storage, and a resume
-# of the expired id fails with item-not-found carrying the last h.
+# of the expired id fails with item-not-found carrying the last h. A peer
+# that stays silent gets an <r/>, is reset when nothing answers, and its
+# session resumes. slixmpp's own XEP-0198 (an ack per stanza, its resume).
 IT_NAME=xsm
 . "$(dirname "$0")/lib.sh"
 # Two workers and two shards (as test_multiworker.sh): a resumed stream
 # may land on the other worker, and users live on both shards.
 export SB_EXTRA="xmpp.sm_unacked_max=8 xmpp.slow_reader_ms=2000 eal.lcores=0@0,1@1,2@1
-	control.shards=2 xmpp.conn_rate_per_addr=10000 xmpp.conn_burst_per_addr=10000"
+	control.shards=2 xmpp.conn_rate_per_addr=10000 xmpp.conn_burst_per_addr=10000
+	xmpp.sm_probe_idle_ms=3000 xmpp.sm_probe_wait_ms=3000"
 
 it_step "start"
 it_start
-for u in alice bob carol dave erin frank greta; do it_user_add $u secret-$u; done
+for u in alice bob carol dave erin frank greta henry; do it_user_add $u secret-$u; done
 
 it_step "negotiation, acks both ways, h limits, resume refused"
 ip netns exec "$SB_NS" /usr/bin/python3 - "$top/tests/integration" <<'PY' || it_fail "SM negotiation and acks"
@@ -297,6 +300,37 @@ retry.bind()
 print("expired: g0..g2 delivered from offline storage with <delay/>; resume failed with h=2; bind works")
 PY
 [ "$(it_route_counter sm_expired)" -ge 1 ] || it_fail "sm_expired not counted"
+
+it_step "a silent peer is probed with <r/>, reset, and its session resumed"
+ip netns exec "$SB_NS" /usr/bin/python3 - "$top/tests/integration" <<'PY' || it_fail "dead peer"
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from xmpp_wire import Wire, fail
+
+SM = "urn:xmpp:sm:3"
+henry = Wire().login("henry", "secret-henry", bind=False)
+henry.bind(presence=False)
+henry.send("<enable xmlns='%s' resume='true'/>" % SM)
+en = henry.wait(lambda s: s.name == SM + " enabled", 10, "<enabled/>")
+# A frozen app: its TCP acks, it says nothing, not even to <r/>.
+henry.wait(lambda s: s.name == SM + " r", 10, "<r/> after 3 s of silence")
+t = time.monotonic()
+while henry.pump(1) and time.monotonic() - t < 60:
+    pass
+if not henry.closed:
+    fail("the silent peer was not reset")
+alice = Wire().login("alice", "secret-alice")
+alice.send("<message to='%s' type='chat' id='h0'><body>h0</body></message>" % henry.jid)
+time.sleep(0.5)
+back = Wire().login("henry", "secret-henry", bind=False)
+back.send("<resume xmlns='%s' previd='%s' h='0'/>" % (SM, en.attrs["id"]))
+r = back.wait(lambda s: s.name in (SM + " resumed", SM + " failed"), 10, "<resumed/>")
+if r.name != SM + " resumed":
+    fail("resume after a dead-peer reset: %s %r" % (r.name, r.attrs))
+back.wait(lambda s: s.attrs.get("id") == "h0", 10, "h0 after resume")
+print("silent peer: <r/>, reset, hibernated; resumed and got h0")
+PY
+[ "$(it_counter xmpp_sm_dead_peer)" -ge 1 ] || it_fail "xmpp_sm_dead_peer not counted"
 
 it_step "slixmpp's xep_0198: an ack per stanza, then a cut link and its own resume"
 ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/xmpp_sm_slix.py" \
