@@ -22,6 +22,8 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_mempool.h>
+#include <systemd/sd-daemon.h>
 
 #include "attach.h"
 #include "cli/cmd_user.h"
@@ -30,9 +32,11 @@
 #include "config.h"
 #include "config_cli.h"
 #include "config_eal.h"
+#include "metrics/http.h"
 #include "router/auth_pool.h"
 #include "shard.h"
 #include "store/store_lmdb.h"
+#include "wdog.h"
 
 static volatile bool ctl_quit;
 
@@ -196,6 +200,7 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		sh->stats = &a->shm->shards[s];
 		sh->epoch = a->epoch;
 		sh->hb_interval_tsc = a->shm->hb_interval_tsc;
+		sh->hist_us_mult = sb_hist_us_mult(rte_get_tsc_hz());
 		sb_idle_init(&sh->idle, (uint32_t)cfg->dataplane_idle_polls,
 			     (uint32_t)cfg->dataplane_idle_sleep_max_us);
 		sh->quit = &ctl_quit;
@@ -255,14 +260,51 @@ static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
 	return 0;
 }
 
+/* The Prometheus endpoint on metrics.listen (metrics/http.h); a bad
+ * address or allow-list is fatal, so a typo never leaves it silently off. */
+static int ctl_metrics_start(struct sb_metrics_http *h, const struct sb_metrics_src *src,
+			     const struct sb_config *cfg)
+{
+	char why[160];
+	int rc = sb_metrics_http_start(h, cfg->metrics_listen, cfg->metrics_allow, src, why,
+				       sizeof(why));
+
+	if (rc < 0) {
+		fprintf(stderr, "sb-control: metrics.listen %s: %s (fatal)\n", cfg->metrics_listen,
+			why);
+		return rc;
+	}
+	fprintf(stderr, "sb-control: metrics on http://%s/metrics (allow: %s)\n", h->bound,
+		cfg->metrics_allow[0] != '\0' ? cfg->metrics_allow : "nobody");
+	return 0;
+}
+
 /* Management loop: the sbctl socket (never held by one client: server.h)
  * and the dataplane's liveness. Ours is judged by the dataplane from our
  * shards' progress (dataplane/ring/ctl_watch.h), so nothing here can starve
  * it. */
-static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a)
+static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a, unsigned n_shards)
 {
+	uint64_t turns[SB_MAX_SHARDS], usec = 0, withheld;
+	struct sb_wdog wd;
+
+	/* systemd's watchdog: pinged while every shard loop turns (lib/wdog). */
+	for (unsigned s = 0; s < n_shards; s++)
+		turns[s] = __atomic_load_n(&a->shm->shards[s].turns, __ATOMIC_RELAXED);
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		usec = 0;
+	sb_wdog_init(&wd, n_shards, usec / 2000, turns, rte_rdtsc() / (rte_get_tsc_hz() / 1000));
 	while (!ctl_quit) {
 		int rc = sb_cli_server_poll(srv, 100);
+
+		for (unsigned s = 0; s < n_shards; s++)
+			turns[s] = __atomic_load_n(&a->shm->shards[s].turns, __ATOMIC_RELAXED);
+		withheld = wd.withheld;
+		if (sb_wdog_due(&wd, turns, rte_rdtsc() / (rte_get_tsc_hz() / 1000)))
+			sd_notify(0, "WATCHDOG=1");
+		else if (wd.withheld != withheld)
+			fprintf(stderr, "sb-control: shard %u's loop stood still: watchdog ping "
+					"withheld\n", wd.last_stuck);
 
 		if (rc < 0)
 			fprintf(stderr, "sb-control: management socket: %s (continuing)\n",
@@ -287,6 +329,8 @@ int main(int argc, char **argv)
 	static struct sb_cli_server srv;
 	static struct sb_cli_commands cmds;
 	static struct ctl_shards live;
+	static struct sb_metrics_src msrc;
+	static struct sb_metrics_http http;
 	struct sb_store store = { 0 };
 	char why[256];
 	unsigned n_shards;
@@ -321,7 +365,11 @@ int main(int argc, char **argv)
 	}
 	if (ctl_open_store(&store, &users, &cfg) < 0)
 		goto detach;
-	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .server = &srv };
+	msrc = (struct sb_metrics_src){ .attach = &at, .store = &store, .server = &srv,
+					.http_ctr = http.ctr,
+					.mbuf_pool = rte_mempool_lookup("sb_mbuf") };
+	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .server = &srv,
+					 .metrics = &msrc };
 	rc = sb_cli_server_open(&srv, cfg.control_socket, SB_CLI_SOCKET_MODE, sb_cli_commands_run,
 				&cmds);
 	if (rc < 0) {
@@ -343,6 +391,10 @@ int main(int argc, char **argv)
 	} else {
 		cmds.shards = shards;
 		cmds.n_shards = n_shards;
+		msrc.shards = shards;
+		msrc.n_shards = n_shards;
+		if (cfg.metrics_listen[0] != '\0' && ctl_metrics_start(&http, &msrc, &cfg) < 0)
+			ctl_quit = true;
 		live = (struct ctl_shards){ .shards = shards, .n = n_shards };
 		users.changed = ctl_account_changed;
 		users.changed_arg = &live;
@@ -351,9 +403,13 @@ int main(int argc, char **argv)
 			"sb-control: attached (epoch %u, %u shards, %llu objects reclaimed), "
 			"socket %s\n",
 			at.epoch, n_shards, (unsigned long long)at.reclaimed, cfg.control_socket);
-		status = ctl_main_loop(&srv, &at);
+		sd_notifyf(0, "READY=1\nSTATUS=sb-control: epoch %u, %u shards\nMAINPID=%d",
+			   at.epoch, n_shards, (int)getpid());
+		status = ctl_main_loop(&srv, &at, n_shards);
 		ctl_quit = true;
 	}
+	sd_notify(0, "STOPPING=1\nSTATUS=sb-control: stopping");
+	sb_metrics_http_stop(&http);
 	for (unsigned s = 0; s < n_shards; s++)
 		if (shards[s].thread)
 			pthread_join(shards[s].thread, NULL);

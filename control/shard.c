@@ -64,13 +64,19 @@ static unsigned shard_ring_dequeue(void *arg, unsigned w, struct sb_msg **out, u
 /* XMPP work: the router owns the message from here. */
 static void shard_auth(void *ctx, unsigned w, struct sb_msg *m)
 {
+	struct sb_shard *sh = ctx;
+
 	(void)w;
+	sb_hist_add_tsc(&sh->login_wait, m->t0_tsc, sh->now_tsc, sh->hist_us_mult);
 	sb_router_auth(ctx, m);
 }
 
 static void shard_bind(void *ctx, unsigned w, struct sb_msg *m)
 {
+	struct sb_shard *sh = ctx;
+
 	(void)w;
+	sb_hist_add_tsc(&sh->login_wait, m->t0_tsc, sh->now_tsc, sh->hist_us_mult);
 	sb_router_bind(ctx, m);
 }
 
@@ -82,7 +88,10 @@ static void shard_unbind(void *ctx, unsigned w, struct sb_msg *m)
 
 static void shard_stanza(void *ctx, unsigned w, struct sb_msg *m)
 {
+	struct sb_shard *sh = ctx;
+
 	(void)w;
+	sb_hist_add_tsc(&sh->stanza_wait, m->t0_tsc, sh->now_tsc, sh->hist_us_mult);
 	sb_router_stanza(ctx, m);
 }
 
@@ -138,6 +147,7 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 	flushed += sb_sm_turn(sh);
 	if (sb_router_congested(&sh->router))
 		return flushed; /* let the stanza rings fill: backpressure upstream */
+	sh->now_tsc = now_tsc; /* for the wait histograms of what the rings hold */
 	for (unsigned w = 0; w < sh->n_workers; w++)
 		total += sb_msg_link_poll(&sh->link, w, SB_SHARD_BURST, now_tsc);
 	return total + flushed;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "idle.h"
+#include "metrics/hist.h"
 #include "msg_link.h"
 #include "router/router.h"
 #include "shm.h"
@@ -54,6 +55,13 @@ struct sb_shard {
 	struct sb_msg **recovered;
 	uint32_t n_recovered;
 	pthread_t thread;
+	/* How long messages waited between their worker's hand-off (t0_tsc)
+	 * and this shard taking them off the ring (metrics/hist.h): stanzas,
+	 * and logins (SASL and bind requests). Read by metrics/collect.c. */
+	uint64_t now_tsc;           /* this loop turn's */
+	uint64_t hist_us_mult;      /* sb_hist_us_mult(tsc_hz) */
+	struct sb_hist stanza_wait;
+	struct sb_hist login_wait;
 } __attribute__((aligned(64)));
 
 /* Pool access for lib/msg's chain helpers, from a shard thread. */

@@ -12,6 +12,7 @@
 extern int sb_logtype_main;
 extern int sb_logtype_port;
 extern int sb_logtype_shared;
+extern int sb_logtype_tls;
 
 #define SB_LOG(type, level, fmt, ...) \
 	rte_log(RTE_LOG_##level, sb_logtype_##type, "sb.%s: " fmt "\n", #type, ##__VA_ARGS__)

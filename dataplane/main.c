@@ -4,7 +4,7 @@
  * --no-pci unless a PCI device is configured, creates what sb-control
  * attaches to (shared.c), brings up the port, launches one worker loop per
  * worker lcore, and keeps the main lcore for slow duties: publishing link
- * state and answering telemetry. It runs whether or not sb-control does.
+ * state, answering telemetry, reloading TLS certificates (tls_reload.c). It runs whether or not sb-control does.
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,6 +22,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <systemd/sd-daemon.h>
 
 #include "app/app.h"
 
@@ -38,6 +39,8 @@
 #include "shared.h"
 #include "tcp/conn.h"
 #include "telemetry.h"
+#include "tls_reload.h"
+#include "wdog.h"
 #include "xmpp/xc.h"
 #include "worker.h"
 
@@ -115,7 +118,7 @@ static void dp_listen(struct sb_tcp_worker *t, uint64_t port, const struct sb_ap
 
 /* A worker's TCP state: table, pools, wheel, listeners. Logs what failed. */
 static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool csum_offload,
-		       struct sb_tls_server *tls_srv)
+		       struct sb_dp_tls *dtls)
 {
 	struct sb_tcp_cfg tc;
 	struct sb_tcp_worker *t;
@@ -145,14 +148,15 @@ static int dp_tcp_init(struct sb_worker *w, const struct sb_config *cfg, bool cs
 	if (cfg->xmpp_c2s_port != 0) {
 		struct sb_xc_worker *xw;
 
-		rc = sb_xc_worker_init(w, cfg, tls_srv, &xw);
+		rc = sb_xc_worker_init(w, cfg, dtls->srv, &xw);
 		if (rc < 0) {
 			SB_LOG(main, ERR, "worker %u XMPP state (domain '%s'): %s", w->index,
 			       cfg->xmpp_domain, strerror(-rc));
 			return rc;
 		}
 		dp_listen(t, cfg->xmpp_c2s_port, &sb_xc_app, xw);
-		if (tls_srv != NULL && cfg->tls_direct_port != 0)
+		sb_dp_tls_add_worker(dtls, xw);
+		if (dtls->srv != NULL && cfg->tls_direct_port != 0)
 			dp_listen(t, cfg->tls_direct_port, &sb_xc_app_direct, xw);
 	}
 	return 0;
@@ -175,19 +179,46 @@ static void dp_publish_port(struct sb_shm *shm, uint16_t port, unsigned n_queues
 	sb_port_publish(port, p);
 }
 
-/* The main lcore's slow loop: our liveness stamp and the verdict on
- * sb-control's every 100 ms, port state every second. Sleeping is right
- * here: nothing on this lcore is latency-bound. */
-static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t port)
+/* Each worker's loop turns (its own counters, written in place): what
+ * lib/wdog judges before a systemd watchdog ping. */
+static void dp_progress(const struct sb_worker *workers, unsigned n, uint64_t *turns)
+{
+	for (unsigned i = 0; i < n; i++)
+		turns[i] = __atomic_load_n(&workers[i].ctr[SB_DP_CTR_loop_busy], __ATOMIC_RELAXED) +
+			   __atomic_load_n(&workers[i].ctr[SB_DP_CTR_loop_idle], __ATOMIC_RELAXED);
+}
+
+/* The main lcore's slow loop: our liveness stamp, the verdict on
+ * sb-control's and TLS reload requests every 100 ms, port state every
+ * second, and systemd's watchdog while every worker loop turns (lib/wdog).
+ * Sleeping is right here: nothing on this lcore is latency-bound. */
+static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t port,
+			 struct sb_dp_tls *dtls, const struct sb_worker *workers,
+			 unsigned n_workers)
 {
 	const struct timespec tick = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+	uint64_t ms_hz = rte_get_tsc_hz() / 1000, usec = 0;
+	uint64_t turns_now[SB_MAX_WORKERS], withheld;
+	struct sb_wdog wd;
 	unsigned turns = 0;
 
+	dp_progress(workers, n_workers, turns_now);
+	if (sd_watchdog_enabled(0, &usec) <= 0)
+		usec = 0;
+	sb_wdog_init(&wd, n_workers, usec / 2000, turns_now, rte_rdtsc() / ms_hz);
 	while (!dp_quit) {
 		__atomic_store_n(&shm->dp_alive_tsc, rte_rdtsc(), __ATOMIC_RELEASE);
-		sb_ctl_watch_tick(cw, rte_rdtsc() / (rte_get_tsc_hz() / 1000));
+		sb_ctl_watch_tick(cw, rte_rdtsc() / ms_hz);
 		if (turns++ % 10 == 0)
 			sb_port_publish(port, &shm->ports[0]);
+		dp_progress(workers, n_workers, turns_now);
+		withheld = wd.withheld;
+		if (sb_wdog_due(&wd, turns_now, rte_rdtsc() / ms_hz))
+			sd_notify(0, "WATCHDOG=1");
+		else if (wd.withheld != withheld) /* at most once per interval */
+			SB_LOG(main, WARNING, "worker %u's loop stood still: watchdog ping withheld",
+			       wd.last_stuck);
+		sb_dp_tls_tick(dtls, shm, time(NULL));
 		nanosleep(&tick, NULL);
 	}
 }
@@ -201,6 +232,7 @@ int main(int argc, char **argv)
 	struct sb_worker *workers;
 	struct rte_mempool *pkt_pool;
 	unsigned n_workers = 0, lcore, idx = 0;
+	static struct sb_dp_tls dtls;
 	struct sb_tls_server *tls_srv = NULL;
 	bool tx_csum = false;
 	uint16_t port;
@@ -266,6 +298,7 @@ int main(int argc, char **argv)
 			goto fail;
 		}
 	}
+	sb_dp_tls_init(&dtls, &cfg, tls_srv, sh.shm);
 	workers = rte_zmalloc("sb_workers", sizeof(*workers) * n_workers, RTE_CACHE_LINE_SIZE);
 	if (workers == NULL) {
 		SB_LOG(main, ERR, "out of memory for %u workers", n_workers);
@@ -273,7 +306,7 @@ int main(int argc, char **argv)
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		dp_worker_init(&workers[idx], idx, lcore, port, &cfg, &sh, pkt_pool);
-		if (dp_tcp_init(&workers[idx], &cfg, tx_csum, tls_srv) < 0)
+		if (dp_tcp_init(&workers[idx], &cfg, tx_csum, &dtls) < 0)
 			goto fail;
 		if (sb_impair_create(&workers[idx], &cfg) < 0) {
 			SB_LOG(main, ERR, "worker %u: no memory for the impairment lines", idx);
@@ -299,8 +332,11 @@ int main(int argc, char **argv)
 	SB_LOG(main, INFO, "running: %u workers, %u control shards, port %u, pid %d", n_workers,
 	       sh.shm->n_shards, port, (int)getpid());
 	sb_ctl_watch_init(&watch, &sh, n_workers, cfg.control_stall_ms);
-	dp_main_loop(sh.shm, &watch, port);
+	sd_notifyf(0, "READY=1\nSTATUS=sb-dataplane: %u workers, port %u\nMAINPID=%d", n_workers,
+		   port, (int)getpid());
+	dp_main_loop(sh.shm, &watch, port, &dtls, workers, n_workers);
 
+	sd_notify(0, "STOPPING=1\nSTATUS=sb-dataplane: stopping");
 	SB_LOG(main, INFO, "stopping");
 	rte_eal_mp_wait_lcore();
 	sb_port_stop(port);

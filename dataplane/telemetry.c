@@ -64,6 +64,22 @@ static int telemetry_c2s(const char *cmd, const char *params, struct rte_tel_dat
 	return 0;
 }
 
+/* lib/tls's counters and the certificates' gauges (tls_reload.c): days to
+ * expiry of the soonest to expire, for an alert. */
+static int telemetry_tls(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct sb_shm_tls *st = &telemetry_shm->tls;
+
+	(void)cmd;
+	(void)params;
+	telemetry_group(d, SB_DP_GROUP_TLS, -1);
+	rte_tel_data_add_dict_u64(d, "cert_domains", st->domains);
+	rte_tel_data_add_dict_int(d, "cert_days_left", st->days_left);
+	rte_tel_data_add_dict_u64(d, "cert_reloads", st->reloads);
+	rte_tel_data_add_dict_u64(d, "cert_reload_failed", st->reload_failed);
+	return 0;
+}
+
 static int telemetry_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char *end;
@@ -95,5 +111,9 @@ int sb_telemetry_register(const struct sb_shm *shm)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/sb/c2s", telemetry_c2s,
 						"lib/xmpp c2s counters, summed over workers");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/sb/tls", telemetry_tls,
+						"lib/tls counters, summed over workers, and the "
+						"certificates' smallest days to expiry");
 	return rc;
 }

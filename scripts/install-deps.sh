@@ -10,9 +10,13 @@ packages=(
 	dpdk dpdk-dev libdpdk-dev
 	libssl-dev liburcu-dev libcmocka-dev libnuma-dev liblmdb-dev libexpat1-dev
 	libidn2-dev libicu-dev
+	libmicrohttpd-dev # sb-control's Prometheus endpoint (control/metrics)
+	libsystemd-dev    # sd_notify for the Type=notify units (etc/systemd)
 	# tests and demo
-	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev python3-scapy nftables
+	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev python3-scapy nftables python3-openssl
 	openssl # the development CA of make run (scripts/tls-dev-ca.sh)
+	python3-prometheus-client # parses the metrics endpoint (test_ops_metrics.sh)
+	systemd # systemd-analyze verify of etc/systemd's units (test ops-units)
 )
 
 missing=()

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cmd_im.h"
+#include "cmd_stats.h"
+#include "cmd_tls.h"
 #include "cmd_user.h"
 #include "commands.h"
 #include "server.h"
@@ -22,8 +24,14 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 			sb_cli_server_counters(cc->server, o);
 	} else if (strcmp(req, "ping") == 0) {
 		sb_out_printf(o, "ok\npong\n");
+	} else if (strncmp(req, "stats", 5) == 0 && (req[5] == ' ' || req[5] == '\0')) {
+		sb_cmd_stats_run(cc, "stats", req + 5 + (req[5] == ' '), o);
+	} else if (strncmp(req, "health", 6) == 0 && (req[6] == ' ' || req[6] == '\0')) {
+		sb_cmd_stats_run(cc, "health", req + 6 + (req[6] == ' '), o);
 	} else if (strncmp(req, "user", 4) == 0 && (req[4] == ' ' || req[4] == '\0')) {
 		sb_cmd_user_run(cc->users, req + 4 + (req[4] == ' '), o);
+	} else if (strncmp(req, "tls", 3) == 0 && (req[3] == ' ' || req[3] == '\0')) {
+		sb_cmd_tls_run(cc->attach->shm, req + 3 + (req[3] == ' '), o);
 	} else if (strncmp(req, "roster ", 7) == 0 || strncmp(req, "offline ", 8) == 0 ||
 		   strncmp(req, "store ", 6) == 0) {
 		size_t w = strcspn(req, " ");
@@ -35,7 +43,7 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, ping, user, roster, offline, store)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, health, ping, user, roster, offline, store, tls)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }

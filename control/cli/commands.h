@@ -11,6 +11,7 @@
 
 struct sb_cli_server;
 struct sb_cmd_user;
+struct sb_metrics_src;
 struct sb_shard;
 
 struct sb_cli_commands {
@@ -19,6 +20,7 @@ struct sb_cli_commands {
 	const struct sb_shard *shards;     /* for their routing counters; set once they run */
 	unsigned n_shards;
 	const struct sb_cli_server *server; /* for its own counters */
+	const struct sb_metrics_src *metrics; /* "stats", "health" (cmd_stats.h) */
 };
 
 /* An sb_cli_dispatch_fn; arg is a struct sb_cli_commands. */

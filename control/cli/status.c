@@ -13,6 +13,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "cmd_tls.h"
 #include "config.h"
 #include "shard.h"
 #include "status.h"
@@ -196,5 +197,6 @@ void sb_status_write(struct sb_out *o, const struct sb_attach *a, const struct s
 	status_counters(o, shm);
 	status_tcp(o, shm);
 	status_c2s(o, shm);
+	sb_cmd_tls_status(o, shm);
 	status_router(o, shards, n_shards);
 }

@@ -3,7 +3,8 @@
  * sbctl: the operator's CLI. Sends one command line to sb-control's
  * management socket and prints the reply. Exit status: 0 when sb-control
  * answered "ok", 1 when it answered an error or could not be reached (one
- * clear line on stderr), 2 for a usage error. A password for "user add" or
+ * clear line on stderr), 2 for a usage error (sbctl_help.h). Every command
+ * answers --help here, without sb-control. A password for "user add" or
  * "user passwd" may come from stdin instead of the command line.
  * "config check FILE" runs here, without sb-control (sbctl_config.c):
  * 0 when the file is valid, 1 when not.
@@ -22,39 +23,11 @@
 
 #include "config.h"
 #include "sbctl_config.h"
+#include "sbctl_help.h"
 
 #define SBCTL_REPLY_MAX (1u << 20)
 #define SBCTL_REQUEST_MAX 4096u  /* the server's SB_CLI_REQUEST_MAX, newline included */
 #define SBCTL_PASS_MAX 1023u     /* lib/scram's SB_SCRAM_PASS_MAX */
-
-static void sbctl_usage(const char *prog)
-{
-	fprintf(stderr,
-		"usage: %s [-c FILE] [-S SOCKET] COMMAND\n"
-		"  -c FILE    configuration file (for control.socket)\n"
-		"  -S SOCKET  sb-control's socket (default from the configuration)\n"
-		"commands:\n"
-		"  status     processes, ports, workers, shards, rings and counters\n"
-		"  ping       check that sb-control answers\n"
-		"  user add JID [PASSWORD|-]     create an account (JID or localpart)\n"
-		"  user passwd JID [PASSWORD|-]  change its password\n"
-		"  user del JID                  delete it\n"
-		"  user show JID                 mechanisms, iterations, times (no secrets)\n"
-		"  user list [MAX]               up to MAX accounts (default 100)\n"
-		"  user stats                    store occupancy per shard and counters\n"
-		"  roster show USER              a user's roster (version, items)\n"
-		"  roster add USER CONTACT [NAME]  add or rename a roster item\n"
-		"  roster del USER CONTACT       remove a roster item\n"
-		"  offline count|show|purge USER [MAX]  stored offline messages\n"
-		"  store stats                   records and bytes by kind\n"
-		"  config check FILE             check a configuration file without sb-control:\n"
-		"                                every error as FILE:LINE: message, exit 1 if any\n"
-		"  config doc                    the reference of every key (docs/CONFIG.md)\n"
-		"A password given as '-' or left out is read from stdin: one line, or\n"
-		"a prompt without echo when stdin is a terminal. Prefer that to the\n"
-		"command line, which other users can see.\n",
-		prog);
-}
 
 static int sbctl_connect(const char *path)
 {
@@ -214,23 +187,42 @@ int main(int argc, char **argv)
 	int opt, fd, nargs, clen;
 	bool ask;
 
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "commands", no_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
+	};
+
 	sb_config_defaults(&cfg);
-	while ((opt = getopt(argc, argv, "+c:S:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:S:h", longopts, NULL)) != -1) {
 		if (opt == 'c') {
 			if (sbctl_config_load(&cfg, optarg, false, stderr) < 0)
 				return 2;
 		} else if (opt == 'S') {
 			sock = optarg;
+		} else if (opt == 'L') {
+			sbctl_help_list(stdout);
+			return 0;
 		} else {
-			sbctl_usage(argv[0]);
+			sbctl_help_usage(opt == 'h' ? stdout : stderr, argv[0]);
 			return opt == 'h' ? 0 : 2;
 		}
 	}
 	if (optind >= argc) {
-		sbctl_usage(argv[0]);
+		sbctl_help_usage(stderr, argv[0]);
 		return 2;
 	}
 	nargs = argc - optind;
+	if (sbctl_help_wanted(nargs, argv + optind)) {
+		int words = 0;
+
+		while (words < nargs && strcmp(argv[optind + words], "--help") != 0)
+			words++;
+		if (sbctl_help_command(stdout, argv[0], words, argv + optind) == 0)
+			return 0;
+		fprintf(stderr, "sbctl: no command '%s' (sbctl --help lists them)\n", argv[optind]);
+		return 2;
+	}
 	/* Local: it must work before sb-control runs, on the file it would read. */
 	if (nargs == 2 && strcmp(argv[optind], "config") == 0 &&
 	    strcmp(argv[optind + 1], "doc") == 0)

@@ -173,12 +173,15 @@ struct sb_xc_worker {
 	uint32_t sm_probe_wait_ms;       /* xmpp.sm_probe_wait_ms */
 	struct sb_xc_limits limits;
 	/* TLS (xc_tls.c): NULL server when xmpp.tls is off. */
-	struct sb_tls_server *tls_srv;   /* shared, read-only; built once in main.c */
+	struct sb_tls_server *tls_srv;   /* shared, read-only; our reference (new handshakes) */
+	struct sb_tls_server *tls_next;  /* a reloaded one, offered by the main lcore
+					  * (dataplane/tls_reload.c), taken on our turn */
 	struct rte_mempool *tls_pool;    /* struct sb_xc_tls, one per connection at most */
 	uint8_t *tls_buf;                /* SB_XC_TLS_BUF bytes */
 	uint8_t *tls_plain;              /* a delivered stanza gathered into one record */
 	uint32_t tls_plain_cap;
 	uint64_t tls_clock_s;            /* last second the ticket clock was set */
+	uint8_t tls_endpoint[SB_TLS_ENDPOINT_MAX]; /* sb_xc_tls_cbind's tls-server-end-point */
 	struct sb_tls_worker tls;
 	uint64_t login_timeout_ms;
 	uint32_t input_budget;           /* buffer bytes one connection may hold unread */
@@ -237,6 +240,10 @@ void sb_xc_tls_shutdown(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 void sb_xc_tls_release(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 /* xc_tls.c: once a second, the ticket key clock. */
 void sb_xc_tls_turn(struct sb_xc_worker *xw, uint64_t now_us);
+/* env->cbind (lib/xmpp, SCRAM -PLUS): a handed-off TLS 1.3 connection's
+ * tls-exporter (kept until bind) and its certificate's tls-server-end-point;
+ * -ENOTSUP for plaintext and TLS 1.2. arg is the worker. */
+int sb_xc_tls_cbind(void *arg, const struct sb_c2s *c, struct sb_scram_cbind *out);
 
 /* xc_glue.c: send bytes on x (copied into mbufs; sealed over TLS). */
 void sb_xc_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const uint8_t *p, size_t len);

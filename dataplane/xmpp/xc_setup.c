@@ -127,6 +127,7 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	/* No server (no certificate loaded): STARTTLS is not offered. */
 	env->cfg.tls_policy = tls_srv != NULL ? (uint8_t)rc : SB_C2S_TLS_OFF;
 	env->cfg.plain_without_tls = cfg->xmpp_plain_without_tls;
+	env->cfg.scram_plus = cfg->tls_scram_plus;
 	sb_xml_limits_default(&xw->lim);
 	xw->elem_cap = (uint32_t)cfg->xmpp_max_stanza_bytes;
 	xw->elem = rte_malloc_socket("sb_xmpp_elem", xw->elem_cap, 0, socket);
@@ -167,6 +168,8 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	env->aux_alloc = app_aux_alloc;
 	env->aux_free = app_aux_free;
 	env->cb_arg = xw->aux_pool;
+	env->cbind = sb_xc_tls_cbind;
+	env->cbind_arg = xw;
 	xw->login_timeout_ms = cfg->xmpp_login_timeout_s * 1000;
 	xw->input_budget = (uint32_t)cfg->xmpp_input_budget;
 	xw->slow_reader_ms = (uint32_t)cfg->xmpp_slow_reader_ms;

@@ -458,8 +458,47 @@ void sb_xc_tls_release(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	x->tls = NULL;
 }
 
+_Static_assert(offsetof(struct sb_xc_conn, c2s) == 0, "sb_xc_tls_cbind finds the conn by its c2s");
+
+int sb_xc_tls_cbind(void *arg, const struct sb_c2s *c, struct sb_scram_cbind *out)
+{
+	struct sb_xc_worker *xw = arg;
+	const struct sb_xc_conn *x = (const struct sb_xc_conn *)(const void *)c;
+	size_t len = 0;
+
+	/* TLS 1.2 keeps libssl and its exporter is only safe with extended
+	 * master secret (RFC 9266 §3): no -PLUS there. */
+	if (x->tls == NULL || x->tls->state != SB_XC_TLS_REC)
+		return -ENOTSUP;
+	out->data[SB_SCRAM_CB_TLS_EXPORTER] = x->tls->rec.exporter;
+	out->len[SB_SCRAM_CB_TLS_EXPORTER] = SB_TLS_EXPORTER_LEN;
+	/* The current server's certificate: a reload between this session's
+	 * handshake and its SASL would give the new one's hash (the client
+	 * then fails tls-server-end-point and may retry; tls-exporter is
+	 * unaffected). */
+	if (xw->tls_srv != NULL &&
+	    sb_tls_server_endpoint(xw->tls_srv, x->tls->rec.domain, xw->tls_endpoint, &len) == 0 &&
+	    len <= SB_SCRAM_CB_DATA_MAX) {
+		out->data[SB_SCRAM_CB_TLS_ENDPOINT] = xw->tls_endpoint;
+		out->len[SB_SCRAM_CB_TLS_ENDPOINT] = (uint8_t)len;
+	}
+	return 0;
+}
+
 void sb_xc_tls_turn(struct sb_xc_worker *xw, uint64_t now_us)
 {
+	/* sbctl tls reload: new handshakes start on the new certificates;
+	 * handshakes in progress hold their own reference to the old ones.
+	 * Dropping ours may free them here, once per reload. */
+	if (__atomic_load_n(&xw->tls_next, __ATOMIC_RELAXED) != NULL) {
+		struct sb_tls_server *n = __atomic_exchange_n(&xw->tls_next, NULL,
+							      __ATOMIC_ACQUIRE);
+
+		if (n != NULL) {
+			sb_tls_server_put(xw->tls_srv);
+			xw->tls_srv = n;
+		}
+	}
 	/* Ticket key epochs follow the wall clock; one read a second. */
 	if (xw->tls_srv != NULL && now_us / 1000000 != xw->tls_clock_s) {
 		xw->tls_clock_s = now_us / 1000000;

@@ -37,7 +37,7 @@
 #define SB_RING_NAME_MAX 32
 
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
-#define SB_SHM_VERSION 5u
+#define SB_SHM_VERSION 6u
 
 #define SB_MAX_WORKERS 64
 #define SB_MAX_SHARDS 64
@@ -110,6 +110,28 @@ struct sb_shm_shard {
 	uint64_t ctr[SB_SHM_SHARD_CTRS]; /* as the shards' directory describes them */
 } __attribute__((aligned(SB_CACHE_LINE)));
 
+/* TLS certificates: "sbctl tls reload" and days to expiry. sb-control's
+ * management thread bumps reload_req; the dataplane's main lcore re-reads
+ * every certificate and key from the configured paths, hands the new
+ * contexts to every worker, and once all of them have taken them sets
+ * reload_done to that request (its result in reload_rc and reload_msg). The
+ * rest it writes at start, on every reload and once a minute. */
+#define SB_SHM_TLS_DOMAIN_MAX 256
+#define SB_SHM_TLS_MSG_MAX 200
+struct sb_shm_tls {
+	uint64_t reload_req;                       /* by sb-control */
+	uint64_t reload_done __attribute__((aligned(SB_CACHE_LINE))); /* by the dataplane */
+	int32_t reload_rc;          /* 0 or a negative errno (-ENOTSUP: xmpp.tls is off) */
+	uint32_t domains;           /* certificates in use (0: TLS off) */
+	int32_t days_left;          /* smallest whole days to expiry across them */
+	uint32_t reserved;
+	uint64_t reloads;           /* reloads that swapped the certificates */
+	uint64_t reload_failed;     /* reloads refused (the old ones stay) */
+	uint64_t loaded_unix_s;     /* when the certificates in use were read */
+	char days_left_domain[SB_SHM_TLS_DOMAIN_MAX]; /* the domain of days_left */
+	char reload_msg[SB_SHM_TLS_MSG_MAX];          /* why the last reload failed */
+};
+
 struct sb_shm {
 	/* Header: written once by the primary before workers start. */
 	uint64_t magic;
@@ -136,6 +158,8 @@ struct sb_shm {
 	uint32_t ctl_shards;       /* shard threads running (<= n_shards) */
 	uint64_t ctl_attaches;     /* sb-control attaches since the dataplane started */
 	uint64_t ctl_reclaimed;    /* pool objects a dead sb-control held, freed on attach */
+
+	struct sb_shm_tls tls __attribute__((aligned(SB_CACHE_LINE)));
 
 	struct sb_shm_worker workers[SB_MAX_WORKERS];
 	struct sb_shm_shard shards[SB_MAX_SHARDS];

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Server side of the SASL mechanisms Switchboard offers: SCRAM-SHA-1 and
- * SCRAM-SHA-256 (RFC 5802, RFC 7677) without channel binding, and PLAIN
+ * SCRAM-SHA-256 (RFC 5802, RFC 7677), their -PLUS variants with channel
+ * binding tls-exporter (RFC 9266) or tls-server-end-point (RFC 5929), and PLAIN
  * (RFC 4616) checked against the same stored SCRAM credentials. Everything
  * here is a pure state machine: it takes a client message and writes the
  * server's answer into a caller buffer, never blocks and never does I/O. The
@@ -51,7 +52,7 @@ enum sb_scram_result {
 	SB_SCRAM_ERR_MALFORMED,        /* syntax, bad base64: e=invalid-encoding */
 	SB_SCRAM_ERR_TOO_LONG,         /* a message or field past its limit */
 	SB_SCRAM_ERR_EXTENSION,        /* mandatory extension m=: extensions-not-supported */
-	SB_SCRAM_ERR_CB_NOT_SUPPORTED, /* gs2 "p=": we offer no -PLUS mechanism */
+	SB_SCRAM_ERR_CB_NOT_SUPPORTED, /* gs2 "p=" without -PLUS, or a type we have no data for */
 	SB_SCRAM_ERR_USERNAME,         /* bad =2C/=3D escape or PRECIS refusal */
 	SB_SCRAM_ERR_AUTHZID,          /* authzid names someone else */
 	SB_SCRAM_ERR_CB_MISMATCH,      /* c= is not the gs2 header: channel-bindings-dont-match */
@@ -60,6 +61,7 @@ enum sb_scram_result {
 	SB_SCRAM_ERR_CREDS,            /* stored credentials unusable (mechanism, iterations) */
 	SB_SCRAM_ERR_STATE,            /* step called out of order */
 	SB_SCRAM_ERR_INTERNAL,         /* CSPRNG or crypto failure: other-error */
+	SB_SCRAM_ERR_CB_DOWNGRADE,     /* gs2 "y" while we offered -PLUS (RFC 5802 §6) */
 	SB_SCRAM_RESULT_MAX
 };
 
@@ -86,6 +88,24 @@ struct sb_scram_user {
 	char name[SB_SCRAM_USER_MAX + 1];
 };
 
+/* Channel binding types (RFC 5056), by their gs2 cb-name. */
+enum sb_scram_cb {
+	SB_SCRAM_CB_NONE,            /* gs2 "n" or "y" */
+	SB_SCRAM_CB_TLS_EXPORTER,    /* "tls-exporter", RFC 9266 (TLS 1.3) */
+	SB_SCRAM_CB_TLS_ENDPOINT,    /* "tls-server-end-point", RFC 5929 §4 */
+	SB_SCRAM_CB_MAX
+};
+#define SB_SCRAM_CB_DATA_MAX 64u     /* a certificate hash up to SHA-512 */
+
+/* What the connection can bind to, from its TLS: each value present or
+ * not (len 0). plus_offered: the -PLUS mechanisms were offered on this
+ * stream, so a "y" client has been downgraded (RFC 5802 §6). */
+struct sb_scram_cbind {
+	const uint8_t *data[SB_SCRAM_CB_MAX]; /* indexed by enum sb_scram_cb */
+	uint8_t len[SB_SCRAM_CB_MAX];
+	bool plus_offered;
+};
+
 /* Per-connection SCRAM state, alive only during authentication. buf holds
  * gs2-header, client-first-message-bare, ',', server-first-message, ',':
  * the first two thirds of AuthMessage (RFC 5802 §3) and the bytes c= must
@@ -98,12 +118,14 @@ struct sb_scram_server {
 	uint16_t cnonce_off;  /* c-nonce inside buf */
 	uint16_t cfb_len;     /* client-first-message-bare at buf[gs2_len] */
 	uint16_t sfm_len;     /* server-first-message after cfb and ',' */
-	uint16_t pad;
+	uint8_t cb_type;      /* enum sb_scram_cb the client chose */
+	uint8_t cb_len;       /* its data, which c= must carry after the gs2 header */
+	uint8_t cb_data[SB_SCRAM_CB_DATA_MAX];
 	uint8_t stored_key[SB_SCRAM_KEY_MAX];
 	uint8_t server_key[SB_SCRAM_KEY_MAX];
 	char buf[SB_SCRAM_CLIENT_MSG_MAX + SB_SCRAM_SERVER_MSG_MAX + 2];
 };
-_Static_assert(sizeof(struct sb_scram_server) <= 912, "SCRAM state grew");
+_Static_assert(sizeof(struct sb_scram_server) <= 976, "SCRAM state grew");
 
 /* "SCRAM-SHA-1" / "SCRAM-SHA-256"; NULL for an invalid mech. */
 const char *sb_scram_mech_name(enum sb_scram_mech mech);
@@ -124,6 +146,22 @@ enum sb_scram_result sb_scram_server_start(struct sb_scram_server *st, enum sb_s
 					   const char *domain, size_t domain_len,
 					   const char *client_first, size_t len,
 					   struct sb_scram_user *user);
+
+/* Step 1 for a -PLUS mechanism (plus true) or with the connection's
+ * binding data known (cb non-NULL): gs2 "p=<cb-name>" is accepted only with
+ * plus and a type cb has data for (else SB_SCRAM_ERR_CB_NOT_SUPPORTED), and
+ * its data must then follow the gs2 header in c=; a -PLUS mechanism with
+ * "n" or "y" is SB_SCRAM_ERR_MALFORMED; "y" without plus while
+ * cb->plus_offered is SB_SCRAM_ERR_CB_DOWNGRADE. sb_scram_server_start() is
+ * this with plus false and cb NULL. cb's data is copied. */
+enum sb_scram_result sb_scram_server_start_cb(struct sb_scram_server *st, enum sb_scram_mech mech,
+					      bool plus, const struct sb_scram_cbind *cb,
+					      const char *domain, size_t domain_len,
+					      const char *client_first, size_t len,
+					      struct sb_scram_user *user);
+
+/* "tls-exporter" / "tls-server-end-point"; NULL for NONE or invalid. */
+const char *sb_scram_cb_name(enum sb_scram_cb t);
 
 /* Step 2. Build server-first-message from the user's stored credentials
  * with a fresh 18-byte CSPRNG nonce; writes it into out[0..cap) (cap >=

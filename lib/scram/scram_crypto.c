@@ -33,6 +33,7 @@ static const char *const scram_result_names[SB_SCRAM_RESULT_MAX] = {
 	[SB_SCRAM_ERR_CREDS] = "creds",
 	[SB_SCRAM_ERR_STATE] = "state",
 	[SB_SCRAM_ERR_INTERNAL] = "internal",
+	[SB_SCRAM_ERR_CB_DOWNGRADE] = "cb_downgrade",
 };
 
 const char *sb_scram_mech_name(enum sb_scram_mech mech)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * lib/scram server state machine for SCRAM-SHA-1 / SCRAM-SHA-256 without
- * channel binding (RFC 5802 §5 and §7, RFC 7677): one function per step,
+ * lib/scram server state machine for SCRAM-SHA-1 / SCRAM-SHA-256 and their
+ * -PLUS variants (RFC 5802 §5, §6 and §7, RFC 7677; channel binding types
+ * tls-exporter, RFC 9266, and tls-server-end-point, RFC 5929): one function per step,
  * each parsing exactly the grammar of RFC 5802 §7 for its message. The proof
  * is checked by recovering ClientKey = ClientProof XOR ClientSignature and
  * comparing H(ClientKey) with StoredKey in constant time (RFC 5802 §3).
@@ -112,19 +113,66 @@ static bool scram_extensions_ok(struct scram_cursor *c)
 	return c->pos == c->len;
 }
 
-/* gs2-header (RFC 5802 §7): "n," or "y," then [authzid] ",". We offer no
- * -PLUS mechanism, so "y" (client could, thinks we cannot) is accepted as
- * RFC 5802 §6 allows, and "p=" is refused. */
-static enum sb_scram_result scram_gs2(struct scram_cursor *c, const char **authz,
-				      size_t *authz_len)
+static const char *const scram_cb_names[SB_SCRAM_CB_MAX] = {
+	[SB_SCRAM_CB_TLS_EXPORTER] = "tls-exporter",
+	[SB_SCRAM_CB_TLS_ENDPOINT] = "tls-server-end-point",
+};
+
+const char *sb_scram_cb_name(enum sb_scram_cb t)
 {
-	*authz = NULL;
-	*authz_len = 0;
-	if (c->len >= 2 && c->p[0] == 'p' && c->p[1] == '=')
+	return (unsigned)t < SB_SCRAM_CB_MAX ? scram_cb_names[t] : NULL;
+}
+
+/* gs2-cbind-flag (RFC 5802 §6, §7): "p=<cb-name>" with a -PLUS mechanism
+ * and a type whose data we have (copied into st); "n"; "y" unless we
+ * offered -PLUS on this stream (then the client was downgraded). Leaves c
+ * after the flag's ','. */
+static enum sb_scram_result scram_cbind_flag(struct sb_scram_server *st, struct scram_cursor *c,
+					     bool plus, const struct sb_scram_cbind *cb)
+{
+	const char *v;
+	size_t vl;
+
+	if (c->len >= 2 && c->p[0] == 'p' && c->p[1] == '=') {
+		if (!scram_attr(c, 'p', &v, &vl) || !scram_comma(c))
+			return SB_SCRAM_ERR_MALFORMED;
+		if (!plus || cb == NULL)
+			return SB_SCRAM_ERR_CB_NOT_SUPPORTED;
+		for (unsigned t = SB_SCRAM_CB_NONE + 1; t < SB_SCRAM_CB_MAX; t++) {
+			if (strlen(scram_cb_names[t]) != vl || memcmp(scram_cb_names[t], v, vl) != 0)
+				continue;
+			if (cb->len[t] == 0 || cb->len[t] > SB_SCRAM_CB_DATA_MAX)
+				return SB_SCRAM_ERR_CB_NOT_SUPPORTED;
+			st->cb_type = (uint8_t)t;
+			st->cb_len = cb->len[t];
+			memcpy(st->cb_data, cb->data[t], cb->len[t]);
+			return SB_SCRAM_OK;
+		}
 		return SB_SCRAM_ERR_CB_NOT_SUPPORTED;
+	}
 	if (c->len < 3 || (c->p[0] != 'n' && c->p[0] != 'y') || c->p[1] != ',')
 		return SB_SCRAM_ERR_MALFORMED;
+	/* A -PLUS mechanism without binding is a contradiction. */
+	if (plus)
+		return SB_SCRAM_ERR_MALFORMED;
+	if (c->p[0] == 'y' && cb != NULL && cb->plus_offered)
+		return SB_SCRAM_ERR_CB_DOWNGRADE;
 	c->pos = 2;
+	return SB_SCRAM_OK;
+}
+
+/* gs2-header (RFC 5802 §7): gs2-cbind-flag "," [authzid] ",". */
+static enum sb_scram_result scram_gs2(struct sb_scram_server *st, struct scram_cursor *c,
+				      bool plus, const struct sb_scram_cbind *cb,
+				      const char **authz, size_t *authz_len)
+{
+	enum sb_scram_result r;
+
+	*authz = NULL;
+	*authz_len = 0;
+	r = scram_cbind_flag(st, c, plus, cb);
+	if (r != SB_SCRAM_OK)
+		return r;
 	if (scram_attr(c, 'a', authz, authz_len) && *authz_len == 0)
 		return SB_SCRAM_ERR_MALFORMED;
 	return scram_comma(c) ? SB_SCRAM_OK : SB_SCRAM_ERR_MALFORMED;
@@ -173,6 +221,16 @@ enum sb_scram_result sb_scram_server_start(struct sb_scram_server *st, enum sb_s
 					   const char *client_first, size_t len,
 					   struct sb_scram_user *user)
 {
+	return sb_scram_server_start_cb(st, mech, false, NULL, domain, domain_len, client_first,
+					len, user);
+}
+
+enum sb_scram_result sb_scram_server_start_cb(struct sb_scram_server *st, enum sb_scram_mech mech,
+					      bool plus, const struct sb_scram_cbind *cb,
+					      const char *domain, size_t domain_len,
+					      const char *client_first, size_t len,
+					      struct sb_scram_user *user)
+{
 	struct scram_cursor c = { .p = client_first, .len = len };
 	const char *authz;
 	size_t authz_len;
@@ -186,7 +244,7 @@ enum sb_scram_result sb_scram_server_start(struct sb_scram_server *st, enum sb_s
 		return SB_SCRAM_ERR_TOO_LONG;
 	if (memchr(client_first, '\0', len) != NULL)
 		return SB_SCRAM_ERR_MALFORMED;
-	r = scram_gs2(&c, &authz, &authz_len);
+	r = scram_gs2(st, &c, plus, cb, &authz, &authz_len);
 	if (r != SB_SCRAM_OK)
 		return r;
 	if (c.pos > UINT8_MAX)
@@ -298,6 +356,10 @@ static const char *scram_server_error(enum sb_scram_result r)
 		return "invalid-encoding";
 	case SB_SCRAM_ERR_CB_MISMATCH:
 		return "channel-bindings-dont-match";
+	case SB_SCRAM_ERR_CB_NOT_SUPPORTED:
+		return "unsupported-channel-binding-type";
+	case SB_SCRAM_ERR_CB_DOWNGRADE:
+		return "server-does-support-channel-binding";
 	case SB_SCRAM_ERR_PROOF:
 	case SB_SCRAM_ERR_NONCE:
 		return "invalid-proof";
@@ -324,8 +386,12 @@ static enum sb_scram_result scram_final_parse(const struct sb_scram_server *st, 
 	if (n < 0)
 		return SB_SCRAM_ERR_MALFORMED;
 	/* c= must carry exactly the gs2-header of client-first (RFC 5802 §6):
-	 * a client that said "y" cannot switch to "n", nor change its authzid. */
-	if ((size_t)n != st->gs2_len || memcmp(cb, st->buf, st->gs2_len) != 0)
+	 * a client that said "y" cannot switch to "n", nor change its authzid;
+	 * with "p=", the binding data of our side of the TLS connection follows
+	 * it (a man in the middle terminates another TLS: other data). */
+	if ((size_t)n != (size_t)st->gs2_len + st->cb_len ||
+	    memcmp(cb, st->buf, st->gs2_len) != 0 ||
+	    CRYPTO_memcmp(cb + st->gs2_len, st->cb_data, st->cb_len) != 0)
 		return SB_SCRAM_ERR_CB_MISMATCH;
 	if (!scram_attr(&c, 'r', &v, &vl))
 		return SB_SCRAM_ERR_MALFORMED;

@@ -144,8 +144,10 @@ struct sb_tls_server *sb_tls_server_new(const struct sb_tls_server_opts *opts,
 #define SB_TLS_DOMAIN_LEN 255u
 int sb_tls_server_add_domain(struct sb_tls_server *srv, const char *domain,
 			     const char *cert_pem, const char *key_pem, struct sb_tls_error *err);
-/* Drop the caller's reference; the server is freed when the last handshake
- * using it has ended. */
+/* Take one more reference (a worker adopting a reloaded server), and drop
+ * the caller's; the server is freed when the last handshake using it has
+ * ended. Both atomic: any thread may put. */
+void sb_tls_server_get(struct sb_tls_server *srv);
 void sb_tls_server_put(struct sb_tls_server *srv);
 unsigned sb_tls_server_domains(const struct sb_tls_server *srv);
 const char *sb_tls_server_domain(const struct sb_tls_server *srv, unsigned i);

@@ -293,6 +293,11 @@ fail:
 	return rc;
 }
 
+void sb_tls_server_get(struct sb_tls_server *srv)
+{
+	__atomic_add_fetch(&srv->refs, 1, __ATOMIC_RELAXED);
+}
+
 void sb_tls_server_put(struct sb_tls_server *srv)
 {
 	if (srv == NULL || __atomic_sub_fetch(&srv->refs, 1, __ATOMIC_ACQ_REL) != 0)

@@ -69,8 +69,10 @@ int sb_c2s_config_default(struct sb_c2s_config *cfg, const char *domain, size_t 
 	cfg->legacy_session = true;
 	cfg->conflict_policy = SB_C2S_CONFLICT_KICK_OLD;
 	cfg->fake_iterations = SB_SCRAM_ITER_MIN;
-	cfg->tls_policy = SB_C2S_TLS_OFF;
-	cfg->plain_without_tls = true;
+	/* RFC 6120 §13.8: TLS is mandatory to negotiate; PLAIN never in clear. */
+	cfg->tls_policy = SB_C2S_TLS_REQUIRED;
+	cfg->plain_without_tls = false;
+	cfg->scram_plus = true;
 	return 0;
 }
 

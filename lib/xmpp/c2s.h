@@ -152,6 +152,8 @@ enum sb_c2s_state {
 #define SB_C2S_F_AUTHED 0x02u    /* SASL succeeded */
 #define SB_C2S_F_GENERATED 0x04u /* the pending/bound resource was server-generated */
 #define SB_C2S_F_TLS 0x08u       /* the stream runs over TLS (STARTTLS or direct) */
+#define SB_C2S_F_CB_REFUSED 0x80u /* a -PLUS attempt named a binding type we lack: a
+				   * later "y" is no downgrade (RFC 5802 §6) */
 
 #define SB_C2S_SM_ENABLED 0x01u  /* XEP-0198 <enabled/> sent: both counters run */
 #define SB_C2S_SM_RESUMABLE 0x02u /* ... with resume='true' (§5) */
@@ -315,6 +317,7 @@ struct sb_c2s_aux {
 	uint16_t bind_id_len;               /* BIND_WAIT: id of the bind iq */
 	uint8_t bind_id_quote;              /* the quote character the client used */
 	uint8_t bind_has_id;
+	uint8_t plus;                       /* the SCRAM exchange is -PLUS */
 	union {
 		struct sb_scram_server scram;   /* during SCRAM */
 		uint8_t bind_id[SB_C2S_BIND_ID_MAX]; /* during BIND_WAIT */
@@ -361,6 +364,7 @@ struct sb_c2s_config {
 	uint8_t tls_policy;             /* enum sb_c2s_tls_policy */
 	bool plain_without_tls;         /* offer/accept PLAIN on an unencrypted stream */
 	bool roster_versioning;         /* offer urn:xmpp:features:rosterver after auth */
+	bool scram_plus;                /* offer SCRAM-*-PLUS over TLS (env->cbind) */
 	bool sm;                        /* offer XEP-0198 stream management after auth */
 	uint32_t sm_max_resume_s;       /* XEP-0198 §5 window ceiling; 0: no resumption */
 	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
@@ -402,6 +406,12 @@ struct sb_c2s_env {
 	/* CSPRNG: 0 or a negative errno; NULL selects OpenSSL RAND_bytes(). */
 	int (*random)(void *arg, uint8_t *buf, size_t len);
 	void *cb_arg;
+	/* Channel binding data of connection c (RFC 9266 tls-exporter, RFC
+	 * 5929 tls-server-end-point) for SCRAM -PLUS: fills out (pointers
+	 * valid until the call returns) and returns 0, or a negative errno when
+	 * c has none (not TLS, TLS 1.2). NULL: -PLUS never offered. */
+	int (*cbind)(void *arg, const struct sb_c2s *c, struct sb_scram_cbind *out);
+	void *cbind_arg;
 	bool out_overflow;              /* private: a write did not fit (counted, closes) */
 	const char *err_text;           /* private: <text/> of the next stream error */
 	bool scratch_secret;            /* private: scratch holds a PLAIN password until the
@@ -411,8 +421,9 @@ struct sb_c2s_env {
 
 /* Defaults: our mechanisms all on, 3 attempts, 8192 bytes / 32 elements
  * before auth, legacy session on, KICK_OLD, iqs to the domain refused,
- * fake_iterations SB_SCRAM_ITER_MIN, TLS off and PLAIN allowed without it
- * (the dataplane sets both from xmpp.tls and xmpp.plain_without_tls). domain is parsed and normalised with
+ * fake_iterations SB_SCRAM_ITER_MIN, TLS required and PLAIN only over it
+ * (the dataplane sets both from xmpp.tls and xmpp.plain_without_tls),
+ * SCRAM -PLUS offered where env->cbind gives binding data. domain is parsed and normalised with
  * lib/jid; returns 0, -EINVAL (not a bare domain) or -ENAMETOOLONG. The
  * fake secret is zero: set it from configuration. */
 int sb_c2s_config_default(struct sb_c2s_config *cfg, const char *domain, size_t len);

@@ -99,18 +99,38 @@ void c2s_put_stream_header(struct sb_c2s *c, struct sb_c2s_env *env)
 	c->flags |= SB_C2S_F_HDR_SENT;
 }
 
-/* RFC 6120 §4.3.2 / §6.4.1 (mechanisms, strongest first), §7.4 (bind),
+/* XEP-0440: which channel binding types -PLUS can use on this stream. */
+static void c2s_cbind_types(struct sb_c2s_env *env, const struct sb_scram_cbind *cb)
+{
+	c2s_puts(env, "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'>");
+	for (unsigned t = SB_SCRAM_CB_NONE + 1; t < SB_SCRAM_CB_MAX; t++) {
+		if (cb->len[t] == 0)
+			continue;
+		c2s_puts(env, "<channel-binding type='");
+		c2s_puts(env, sb_scram_cb_name((enum sb_scram_cb)t));
+		c2s_puts(env, "'/>");
+	}
+	c2s_puts(env, "</sasl-channel-binding>");
+}
+
+/* RFC 6120 §4.3.2 / §6.4.1 (mechanisms, strongest first: -PLUS over TLS
+ * when the glue has binding data, RFC 5802 §6), §7.4 (bind),
  * draft-cridland-xmpp-session (the optional legacy session). */
 void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env)
 {
 	static const struct {
 		uint8_t mech;
+		bool plus;
 		const char *name;
 	} order[] = {
-		{ SB_C2S_MECH_SCRAM_SHA256, "SCRAM-SHA-256" },
-		{ SB_C2S_MECH_SCRAM_SHA1, "SCRAM-SHA-1" },
-		{ SB_C2S_MECH_PLAIN, "PLAIN" },
+		{ SB_C2S_MECH_SCRAM_SHA256, true, "SCRAM-SHA-256-PLUS" },
+		{ SB_C2S_MECH_SCRAM_SHA1, true, "SCRAM-SHA-1-PLUS" },
+		{ SB_C2S_MECH_SCRAM_SHA256, false, "SCRAM-SHA-256" },
+		{ SB_C2S_MECH_SCRAM_SHA1, false, "SCRAM-SHA-1" },
+		{ SB_C2S_MECH_PLAIN, false, "PLAIN" },
 	};
+	struct sb_scram_cbind cb;
+	bool plus = c2s_cbind(c, env, &cb);
 
 	bool tls_offer = env->cfg.tls_policy != SB_C2S_TLS_OFF && !(c->flags & SB_C2S_F_TLS);
 
@@ -128,11 +148,15 @@ void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env)
 				continue;
 			if (order[i].mech == SB_C2S_MECH_PLAIN && !c2s_plain_ok(c, env))
 				continue;
+			if (order[i].plus && !plus)
+				continue;
 			c2s_puts(env, "<mechanism>");
 			c2s_puts(env, order[i].name);
 			c2s_puts(env, "</mechanism>");
 		}
 		c2s_puts(env, "</mechanisms>");
+		if (plus)
+			c2s_cbind_types(env, &cb);
 	} else {
 		c2s_puts(env, "<bind xmlns='" C2S_NS_BIND "'/>");
 		if (env->cfg.legacy_session)

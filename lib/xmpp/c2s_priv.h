@@ -102,6 +102,23 @@ enum sb_c2s_action c2s_tls_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				   const struct c2s_elem *e);
 bool c2s_tls_gate(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_elem *e,
 		  enum sb_c2s_action *act);
+/* The binding data of this stream for SCRAM -PLUS, if -PLUS is offered on
+ * it (TLS, cfg.scram_plus, data from env->cbind): true with cb filled. */
+static inline bool c2s_cbind(const struct sb_c2s *c, struct sb_c2s_env *env,
+			     struct sb_scram_cbind *cb)
+{
+	memset(cb, 0, sizeof(*cb));
+	if (!(c->flags & SB_C2S_F_TLS) || !env->cfg.scram_plus || env->cbind == NULL ||
+	    env->cbind(env->cbind_arg, c, cb) < 0)
+		return false;
+	/* After we refused the client's binding type (slixmpp 1.8 knows only
+	 * tls-unique, which TLS 1.3 lacks), it rightly believes we cannot
+	 * bind: its "y" then is no downgrade. Stripping -PLUS from features
+	 * leaves no such refusal, so that attack is still caught. */
+	cb->plus_offered = !(c->flags & SB_C2S_F_CB_REFUSED);
+	return true;
+}
+
 /* PLAIN may be offered and used on this stream (TLS, or allowed without). */
 static inline bool c2s_plain_ok(const struct sb_c2s *c, const struct sb_c2s_env *env)
 {

@@ -10,14 +10,20 @@
 
 #include "c2s_priv.h"
 
+/* -PLUS (RFC 5802 §6) is the same hash mechanism with channel binding:
+ * c->mech stays the hash (the control plane looks the credentials up by
+ * it), aux->plus says the binding is required. */
 static const struct {
 	const char *name;
 	uint8_t mech;
+	bool plus;
 	enum sb_c2s_ctr ctr;
 } mech_tab[] = {
-	{ "PLAIN", SB_C2S_MECH_PLAIN, SB_C2S_CTR_sasl_plain },
-	{ "SCRAM-SHA-1", SB_C2S_MECH_SCRAM_SHA1, SB_C2S_CTR_sasl_scram_sha1 },
-	{ "SCRAM-SHA-256", SB_C2S_MECH_SCRAM_SHA256, SB_C2S_CTR_sasl_scram_sha256 },
+	{ "PLAIN", SB_C2S_MECH_PLAIN, false, SB_C2S_CTR_sasl_plain },
+	{ "SCRAM-SHA-1", SB_C2S_MECH_SCRAM_SHA1, false, SB_C2S_CTR_sasl_scram_sha1 },
+	{ "SCRAM-SHA-256", SB_C2S_MECH_SCRAM_SHA256, false, SB_C2S_CTR_sasl_scram_sha256 },
+	{ "SCRAM-SHA-1-PLUS", SB_C2S_MECH_SCRAM_SHA1, true, SB_C2S_CTR_sasl_scram_sha1 },
+	{ "SCRAM-SHA-256-PLUS", SB_C2S_MECH_SCRAM_SHA256, true, SB_C2S_CTR_sasl_scram_sha256 },
 };
 
 static void put_sasl(struct sb_c2s_env *env, const char *name, const uint8_t *data, size_t n)
@@ -31,12 +37,10 @@ static void put_sasl(struct sb_c2s_env *env, const char *name, const uint8_t *da
 	c2s_puts(env, ">");
 }
 
-/* RFC 6120 §6.4.5: <failure/> with a condition of §6.5; every failure
- * (aborts included) counts towards max_auth_attempts, after which the
- * stream is closed with <policy-violation/> (§6.4.5 allows a configurable
- * number of retries). */
-static enum sb_c2s_action fail(struct sb_c2s *c, struct sb_c2s_env *env, const char *cond,
-			       enum sb_c2s_ctr ctr)
+/* RFC 6120 §6.4.5: <failure/> with a condition of §6.5, the exchange
+ * ended; not counted as an auth failure (see fail()). */
+static void refuse(struct sb_c2s *c, struct sb_c2s_env *env, const char *cond,
+		   enum sb_c2s_ctr ctr)
 {
 	c2s_count(env, ctr);
 	c2s_aux_put(c, env);
@@ -44,6 +48,16 @@ static enum sb_c2s_action fail(struct sb_c2s *c, struct sb_c2s_env *env, const c
 	c2s_puts(env, "<failure xmlns='" C2S_NS_SASL "'><");
 	c2s_puts(env, cond);
 	c2s_puts(env, "/></failure>");
+}
+
+/* RFC 6120 §6.4.5: <failure/> with a condition of §6.5; every failure
+ * (aborts included) counts towards max_auth_attempts, after which the
+ * stream is closed with <policy-violation/> (§6.4.5 allows a configurable
+ * number of retries). */
+static enum sb_c2s_action fail(struct sb_c2s *c, struct sb_c2s_env *env, const char *cond,
+			       enum sb_c2s_ctr ctr)
+{
+	refuse(c, env, cond, ctr);
 	if (c->auth_failures < UINT8_MAX)
 		c->auth_failures++;
 	if (c->auth_failures >= env->cfg.max_auth_attempts) {
@@ -59,12 +73,25 @@ static enum sb_c2s_action fail_scram(struct sb_c2s *c, struct sb_c2s_env *env,
 	switch (r) {
 	case SB_SCRAM_ERR_AUTHZID:
 		return fail(c, env, "invalid-authzid", SB_C2S_CTR_sasl_fail_invalid_authzid);
+	case SB_SCRAM_ERR_CB_NOT_SUPPORTED:
+		if (c->aux != NULL && c->aux->plus) {
+			/* A -PLUS attempt with a binding type we lack (tls-unique:
+			 * none under TLS 1.3) is a negotiation answer, not a bad
+			 * password: no auth failure (max attempts, address ban);
+			 * the pre-auth element limit bounds the retries. */
+			c->flags |= SB_C2S_F_CB_REFUSED;
+			refuse(c, env, "malformed-request", SB_C2S_CTR_sasl_fail_cb_type);
+			return SB_C2S_ACT_NONE;
+		}
+		return fail(c, env, "malformed-request", SB_C2S_CTR_sasl_fail_malformed_request);
 	case SB_SCRAM_ERR_MALFORMED:
 	case SB_SCRAM_ERR_TOO_LONG:
 	case SB_SCRAM_ERR_EXTENSION:
-	case SB_SCRAM_ERR_CB_NOT_SUPPORTED:
 	case SB_SCRAM_ERR_STATE:
 		return fail(c, env, "malformed-request", SB_C2S_CTR_sasl_fail_malformed_request);
+	case SB_SCRAM_ERR_CB_DOWNGRADE:
+		/* RFC 5802 §6: someone removed -PLUS from what the client saw. */
+		return fail(c, env, "not-authorized", SB_C2S_CTR_sasl_fail_cb_downgrade);
 	case SB_SCRAM_ERR_CREDS:
 	case SB_SCRAM_ERR_INTERNAL:
 		return fail(c, env, "temporary-auth-failure", SB_C2S_CTR_sasl_fail_temporary);
@@ -99,7 +126,9 @@ static enum sb_c2s_action initial(struct sb_c2s *c, struct sb_c2s_env *env, cons
 {
 	const struct sb_c2s_config *cfg = &env->cfg;
 	struct sb_scram_plain pl;
+	struct sb_scram_cbind cb;
 	enum sb_scram_result r;
+	bool have_cb;
 
 	if (c->mech == SB_C2S_MECH_PLAIN) {
 		env->scratch_secret = true; /* msg holds the password, refused or not */
@@ -113,8 +142,10 @@ static enum sb_c2s_action initial(struct sb_c2s *c, struct sb_c2s_env *env, cons
 		c->state = SB_C2S_S_SASL_VERIFY;
 		return SB_C2S_ACT_AUTH_PLAIN_VERIFY;
 	}
-	r = sb_scram_server_start(&c->aux->u.scram, (enum sb_scram_mech)c->mech, cfg->domain,
-				  cfg->domain_len, (const char *)msg, n, &c->aux->user);
+	have_cb = c2s_cbind(c, env, &cb);
+	r = sb_scram_server_start_cb(&c->aux->u.scram, (enum sb_scram_mech)c->mech, c->aux->plus,
+				     have_cb ? &cb : NULL, cfg->domain, cfg->domain_len,
+				     (const char *)msg, n, &c->aux->user);
 	if (r != SB_SCRAM_OK)
 		return fail_scram(c, env, r);
 	res_user(c, env);
@@ -177,6 +208,15 @@ static enum sb_c2s_action auth(struct sb_c2s *c, struct sb_c2s_env *env, const s
 	if (i == sizeof(mech_tab) / sizeof(mech_tab[0]) ||
 	    !(env->cfg.mechs & SB_C2S_MECH_BIT(mech_tab[i].mech)))
 		return fail(c, env, "invalid-mechanism", SB_C2S_CTR_sasl_fail_invalid_mechanism);
+	if (mech_tab[i].plus) {
+		struct sb_scram_cbind cb;
+
+		/* -PLUS only where it was offered. */
+		if (!c2s_cbind(c, env, &cb))
+			return fail(c, env, "invalid-mechanism",
+				    SB_C2S_CTR_sasl_fail_invalid_mechanism);
+		c2s_count(env, SB_C2S_CTR_sasl_scram_plus);
+	}
 	c2s_count(env, mech_tab[i].ctr);
 	/* PLAIN sends the password itself: not offered, and refused, on a
 	 * stream without TLS unless the operator allows it (§6.5.4). */
@@ -195,6 +235,7 @@ static enum sb_c2s_action auth(struct sb_c2s *c, struct sb_c2s_env *env, const s
 		}
 	}
 	memset(c->aux, 0, sizeof(*c->aux));
+	c->aux->plus = mech_tab[i].plus;
 	if (have == 0) {
 		/* §6.4.2: no initial response: an empty challenge asks for it. */
 		c2s_puts(env, "<challenge xmlns='" C2S_NS_SASL "'/>");

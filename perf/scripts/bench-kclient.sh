@@ -40,7 +40,9 @@ kclient="$SB_BUILD/perf/kclient/sb-kclient"
 # 10 KiB/s per connection): lifted as bench-xmpp.sh does, when the build has
 # them; c2s on 5222 for the benchmark's domain; room for every session.
 known=$("$SB_BUILD/dataplane/sb-dataplane" -p 2>/dev/null || true)
+# Plaintext: xmpp.tls is required by default.
 extra="xmpp.c2s_port=5222 xmpp.domain=$domain tcp.max_conns=$((sessions + 1024))"
+extra="$extra xmpp.tls=off xmpp.plain_without_tls=true"
 for kv in xmpp.conn_rate_per_addr=1000000 xmpp.conn_burst_per_addr=65535 \
 	  xmpp.shaper_bytes_per_s=1073741824 xmpp.shaper_burst_bytes=1073741824 \
 	  xmpp.ban_after_failures=1000000 control.max_resources=1000; do

@@ -24,7 +24,7 @@ secs=${1:-5}
 
 export SB_NS=sbkb SB_PREFIX=sbkb SB_RUN=/run/sb-kbench SB_TAP=sbkbtap0
 export SB_HOST_IP=198.18.0.1 SB_GW_IP=198.18.0.2 SB_BUILD=${SB_BUILD:-$top/build}
-export SB_STORE=/run/sb-kbench/store SB_EXTRA="tcp.echo_port=7 ${GW_EXTRA:-}"
+export SB_STORE=/run/sb-kbench/store SB_EXTRA="tcp.echo_port=7 xmpp.tls=off ${GW_EXTRA:-}"
 kns=sbkbk
 kecho="$SB_BUILD/perf/loadgen/sb-kecho"
 [ -x "$kecho" ] || { echo "bench-kernel-echo: $kecho not built (run make)" >&2; exit 1; }

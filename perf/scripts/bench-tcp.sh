@@ -84,7 +84,7 @@ for kv in ${GW_EXTRA:-}; do gw_extra+=(-s "$kv"); done
 # the benchmark measures the ordinary open path.
 "$build/dataplane/sb-dataplane" -s "eal.file_prefix=$prefix" -s eal.lcores=0-1 \
 	-s "port0.vdev=net_memif0,role=server,$memif" -s "port0.ipv4=$gw_ip/15" \
-	-s tcp.echo_port=7 -s tcp.discard_port=9 -s "tcp.max_conns=$gw_max" \
+	-s tcp.echo_port=7 -s tcp.discard_port=9 -s "tcp.max_conns=$gw_max" -s xmpp.tls=off \
 	-s "tcp.syn_cookie_threshold=$gw_max" -s "dataplane.pidfile=$run/gw.pid" "${gw_extra[@]}" \
 	>"$run/gw.log" 2>&1 </dev/null &
 gw_pid=$!

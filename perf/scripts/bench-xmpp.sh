@@ -110,6 +110,7 @@ gw_start() {
 	"$build/dataplane/sb-dataplane" -s "eal.file_prefix=$prefix" -s eal.lcores=0-1 \
 		-s "port0.vdev=net_memif0,role=server,$memif" -s "port0.ipv4=$gw_ip/15" \
 		-s xmpp.c2s_port=5222 -s "xmpp.domain=$domain" -s "dataplane.pidfile=$run/gw.pid" \
+		-s xmpp.tls=off -s xmpp.plain_without_tls=true \
 		-s "tcp.max_conns=$gw_max" -s "tcp.syn_cookie_threshold=$gw_max" \
 		"${gw_extra[@]}" "$@" >"$run/gw.log" 2>&1 </dev/null &
 	gw_pid=$!

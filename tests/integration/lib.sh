@@ -17,6 +17,12 @@ export SB_RUN="/tmp/sbit-$it_tag$it_name"
 export SB_BUILD=${SB_BUILD:-$top/build}
 export SB_STORE="$SB_RUN/store"   # each test its own accounts, removed with $SB_RUN
 export SB_HOST_IP=198.18.0.1
+# xmpp.tls is required by default; the tests that script or measure the
+# plaintext protocol get it off in it_start, in one place (a test sets its
+# SB_EXTRA before or after sourcing this file). The test's own SB_EXTRA comes
+# after and wins; IT_TLS_DEFAULTS=1 keeps the shipped defaults (TLS
+# required, PLAIN only over TLS), as `make run` has them.
+IT_PLAINTEXT="xmpp.tls=off xmpp.plain_without_tls=true"
 export SB_GW_IP=198.18.0.2
 SBCTL="$SB_BUILD/control/sbctl -S $SB_RUN/sb.sock"
 
@@ -52,7 +58,11 @@ it_step() {
 }
 
 it_start() {
-	"$top/scripts/sb-up.sh" --no-setup
+	if [ "${IT_TLS_DEFAULTS:-0}" = 1 ]; then
+		"$top/scripts/sb-up.sh" --no-setup
+	else
+		SB_EXTRA="$IT_PLAINTEXT ${SB_EXTRA:-}" "$top/scripts/sb-up.sh" --no-setup
+	fi
 }
 
 # it_ping N: N echo requests from the namespace; all must be answered.

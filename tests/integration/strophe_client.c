@@ -3,23 +3,34 @@
  * A second, independent XMPP client for the integration tests, on Debian's
  * libstrophe (C), so that the gateway is checked against more than one
  * implementation (slixmpp is the other, xmpp_client.py). It runs inside the
- * test's namespace against the plaintext c2s port: TLS is switched off with
- * XMPP_CONN_FLAG_DISABLE_TLS and libstrophe picks the SASL mechanism itself
- * (strongest offered first); the one it used is reported. Every mode is
- * bounded in time and exits 0 only on success, else prints one FAIL line.
+ * test's namespace. With --tls-ca FILE it insists on TLS (STARTTLS on 5222,
+ * or direct TLS, XEP-0368, with --direct-tls on 5223) and verifies the
+ * gateway's certificate and name against FILE (the development CA of
+ * scripts/tls-dev-ca.sh; a folder of hashed CA files works too); a certificate that does not verify ends the run
+ * with OpenSSL's reason. Without it, TLS is switched off
+ * (XMPP_CONN_FLAG_DISABLE_TLS) for a gateway run with xmpp.tls = off.
+ * libstrophe picks the SASL mechanism itself (strongest offered first); the
+ * one it used is reported, and whether the stream was encrypted. Every mode
+ * is bounded in time and exits 0 only on success, else prints one FAIL line.
  *
  *   login JID PASSWORD [--expect-auth-fail]   log in, bind, XEP-0199 ping the
  *                                             server, disconnect cleanly
  *   send  JID PASSWORD TO BODY                log in, send one chat message,
  *                                             ping the server, wait briefly for
  *                                             an error bounce, disconnect
+ *   pings JID PASSWORD --count N [--interval-ms M]
+ *                                             log in, then N server pings one
+ *                                             after another, M ms apart (10):
+ *                                             round trips p50/p99/max in us
+ *                                             (a latency probe for perf/)
  *   recv  JID PASSWORD --expect-from JID --expect-body TEXT --ready FILE
  *                                             log in, send presence, write FILE
  *                                             once the server routes to us, wait
  *                                             for one chat message and check its
  *                                             sender (bare JID) and body
- * Options: --timeout SECONDS (20), --host ADDR (198.18.0.2), --port N (5222),
- * -v (libstrophe's debug log on stderr).
+ * Options: --timeout SECONDS (20), --host ADDR (198.18.0.2), --port N (5222;
+ * 5223 with --direct-tls), --tls-ca FILE, --direct-tls (needs --tls-ca), -v
+ * (libstrophe's debug log on stderr).
  */
 #include <fcntl.h>
 #include <stdarg.h>
@@ -27,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,15 +49,20 @@
 #define CLOSE_WAIT_US 5000000ULL
 #define PING_NS "urn:xmpp:ping"
 
-enum mode { MODE_LOGIN, MODE_SEND, MODE_RECV, MODE_MAX };
+enum mode { MODE_LOGIN, MODE_SEND, MODE_RECV, MODE_PINGS, MODE_MAX };
+
+#define PINGS_MAX 100000u
 
 struct run {
 	enum mode mode;
 	const char *jid, *password, *to, *body;
-	const char *expect_from, *expect_body, *ready, *host;
+	const char *expect_from, *expect_body, *ready, *host, *tls_ca;
 	unsigned short port;
 	unsigned timeout_s;
-	bool expect_auth_fail, verbose;
+	bool expect_auth_fail, verbose, direct_tls;
+	char cert_error[160];   /* why the certificate was refused, if it was */
+	unsigned count, interval_ms, n_rtt; /* pings */
+	unsigned *rtt_us;
 	xmpp_ctx_t *ctx;
 	xmpp_conn_t *conn;
 	char mech[32];          /* the SASL mechanism libstrophe used */
@@ -102,6 +119,38 @@ static void log_handler(void *ud, xmpp_log_level_t level, const char *area, cons
 		fprintf(stderr, "strophe %s: %s\n", area, msg);
 }
 
+/* libstrophe's certificate callback carries no user pointer; the one run
+ * of this process is where its verdict goes. */
+static struct run *cert_run;
+
+/* Called only when OpenSSL's verification (chain to --tls-ca, host name)
+ * failed: refuse, and keep the reason for the FAIL line. */
+static int cert_refused(const xmpp_tlscert_t *cert, const char *const errormsg)
+{
+	(void)cert;
+	if (cert_run != NULL)
+		snprintf(cert_run->cert_error, sizeof(cert_run->cert_error), "%s",
+			 errormsg != NULL ? errormsg : "(no reason)");
+	return 0;
+}
+
+/* --tls-ca may name a CA folder (hashed names, `openssl rehash`), as
+ * profanity's `/tls certpath set` takes one. */
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *tls_note(struct run *r)
+{
+	if (!xmpp_conn_is_secured(r->conn))
+		return "in plaintext";
+	return r->direct_tls ? "over direct TLS, certificate verified"
+			     : "over STARTTLS, certificate verified";
+}
+
 static void send_ping(struct run *r, const char *id, xmpp_handler cb)
 {
 	xmpp_stanza_t *iq = xmpp_iq_new(r->ctx, "get", id);
@@ -141,7 +190,49 @@ static int linger_done(xmpp_conn_t *conn, void *ud)
 	struct run *r = ud;
 
 	(void)conn;
-	finish(r, true, "send: %s -> %s delivered to the server, no error back", r->jid, r->to);
+	finish(r, true, "send: %s -> %s delivered to the server, no error back, %s", r->jid,
+	       r->to, tls_note(r));
+	return 0;
+}
+
+static int pings_next(xmpp_conn_t *conn, void *ud);
+
+static int cmp_u(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* pings: one round trip more; the next ping after the interval, or the
+ * percentiles once all are in. */
+static int pings_result(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	struct run *r = ud;
+	unsigned n;
+
+	if (!iq_is_result(st)) {
+		finish(r, false, "server ping answered with type %s", xmpp_stanza_get_type(st));
+		return 0;
+	}
+	r->rtt_us[r->n_rtt++] = (unsigned)(now_us() - r->ping_sent_us);
+	if (r->n_rtt < r->count) {
+		xmpp_timed_handler_add(conn, pings_next, r->interval_ms, r);
+		return 0;
+	}
+	n = r->n_rtt;
+	qsort(r->rtt_us, n, sizeof(r->rtt_us[0]), cmp_u);
+	finish(r, true, "pings: %u round trips %s: p50 %u us p99 %u us max %u us", n, tls_note(r),
+	       r->rtt_us[n / 2], r->rtt_us[(size_t)n * 99 / 100], r->rtt_us[n - 1]);
+	return 0;
+}
+
+static int pings_next(xmpp_conn_t *conn, void *ud)
+{
+	struct run *r = ud;
+
+	(void)conn;
+	send_ping(r, "sb-ping-n", pings_result);
 	return 0;
 }
 
@@ -155,8 +246,8 @@ static int ping_result(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		return 0;
 	}
 	if (r->mode == MODE_LOGIN)
-		finish(r, true, "login: %s with %s bound %s, server ping %.1f ms", r->jid, r->mech,
-		       xmpp_conn_get_bound_jid(conn), ms);
+		finish(r, true, "login: %s with %s bound %s, server ping %.1f ms, %s", r->jid,
+		       r->mech, xmpp_conn_get_bound_jid(conn), ms, tls_note(r));
 	else
 		xmpp_timed_handler_add(conn, linger_done, LINGER_MS, r);
 	return 0;
@@ -197,7 +288,8 @@ static void check_message(struct run *r, const char *type, const char *bare, con
 		finish(r, false, "body is \"%s\", expected \"%s\"", body ? body : "(none)",
 		       r->expect_body);
 	else
-		finish(r, true, "recv: %s got \"%s\" from %s (type %s)", r->jid, body, bare, type);
+		finish(r, true, "recv: %s got \"%s\" from %s (type %s), %s", r->jid, body, bare, type,
+		       tls_note(r));
 }
 
 static int message_handler(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
@@ -232,6 +324,9 @@ static void session_start(struct run *r)
 	switch (r->mode) {
 	case MODE_LOGIN:
 		send_ping(r, "sb-ping-login", ping_result);
+		break;
+	case MODE_PINGS:
+		send_ping(r, "sb-ping-n", pings_result);
 		break;
 	case MODE_SEND:
 		send_chat(r, r->to, r->body, "sb-strophe-1");
@@ -268,7 +363,9 @@ static void conn_handler(xmpp_conn_t *conn, xmpp_conn_event_t status, int error,
 	if (status != XMPP_CONN_DISCONNECT && status != XMPP_CONN_FAIL)
 		return;
 	r->disconnected = true;
-	if (r->expect_auth_fail && r->auth_failed && !r->session)
+	if (r->cert_error[0] != '\0')
+		finish(r, false, "the gateway's certificate was refused: %s", r->cert_error);
+	else if (r->expect_auth_fail && r->auth_failed && !r->session)
 		finish(r, true, "login: %s refused as expected (last mechanism tried %s)", r->jid,
 		       r->mech);
 	else if (r->auth_failed && !r->session)
@@ -284,9 +381,10 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: strophe_client login JID PASSWORD [--expect-auth-fail]\n"
 		"       strophe_client send JID PASSWORD TO BODY\n"
+		"       strophe_client pings JID PASSWORD --count N [--interval-ms M]\n"
 		"       strophe_client recv JID PASSWORD --expect-from JID --expect-body TEXT"
 		" --ready FILE\n"
-		"options: --timeout SECONDS --host ADDR --port N -v\n");
+		"options: --timeout SECONDS --host ADDR --port N --tls-ca FILE [--direct-tls] -v\n");
 	return 2;
 }
 
@@ -297,6 +395,10 @@ static int parse_options(struct run *r, int argc, char **argv, int i)
 
 		if (strcmp(o, "-v") == 0) {
 			r->verbose = true;
+			continue;
+		}
+		if (strcmp(o, "--direct-tls") == 0) {
+			r->direct_tls = true;
 			continue;
 		}
 		if (strcmp(o, "--expect-auth-fail") == 0 && r->mode == MODE_LOGIN) {
@@ -313,6 +415,12 @@ static int parse_options(struct run *r, int argc, char **argv, int i)
 			r->ready = v;
 		else if (strcmp(o, "--host") == 0)
 			r->host = v;
+		else if (strcmp(o, "--count") == 0)
+			r->count = (unsigned)strtoul(v, NULL, 10);
+		else if (strcmp(o, "--interval-ms") == 0)
+			r->interval_ms = (unsigned)strtoul(v, NULL, 10);
+		else if (strcmp(o, "--tls-ca") == 0)
+			r->tls_ca = v;
 		else if (strcmp(o, "--port") == 0)
 			r->port = (unsigned short)strtoul(v, NULL, 10);
 		else if (strcmp(o, "--timeout") == 0)
@@ -323,6 +431,12 @@ static int parse_options(struct run *r, int argc, char **argv, int i)
 	}
 	if (r->mode == MODE_RECV && (!r->expect_from || !r->expect_body || !r->ready))
 		return -1;
+	if (r->direct_tls && r->tls_ca == NULL)
+		return -1;
+	if (r->mode == MODE_PINGS && (r->count == 0 || r->count > PINGS_MAX))
+		return -1;
+	if (r->port == 0)
+		r->port = r->direct_tls ? 5223 : 5222;
 	return r->timeout_s > 0 && r->port > 0 ? 0 : -1;
 }
 
@@ -334,6 +448,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 		return -1;
 	if (strcmp(argv[1], "login") == 0)
 		r->mode = MODE_LOGIN;
+	else if (strcmp(argv[1], "pings") == 0)
+		r->mode = MODE_PINGS;
 	else if (strcmp(argv[1], "send") == 0)
 		r->mode = MODE_SEND;
 	else if (strcmp(argv[1], "recv") == 0)
@@ -374,7 +490,9 @@ static void run_loop(struct run *r)
 
 int main(int argc, char **argv)
 {
-	struct run r = { .host = "198.18.0.2", .port = 5222, .timeout_s = 20 };
+	static unsigned rtt_us[PINGS_MAX];
+	struct run r = { .host = "198.18.0.2", .timeout_s = 20, .interval_ms = 10,
+			 .rtt_us = rtt_us };
 	xmpp_log_t log = { .handler = log_handler, .userdata = &r };
 
 	if (parse_args(&r, argc, argv) < 0)
@@ -386,9 +504,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "FAIL: libstrophe context\n");
 		return 1;
 	}
-	/* The gateway offers no STARTTLS yet; the flag makes libstrophe never
-	 * attempt it, as a user of this release must configure a client. */
-	xmpp_conn_set_flags(r.conn, XMPP_CONN_FLAG_DISABLE_TLS);
+	/* With a CA: TLS or nothing (no fallback to plaintext), the chain and
+	 * the domain's name checked by libstrophe's OpenSSL. */
+	if (r.tls_ca != NULL) {
+		cert_run = &r;
+		xmpp_conn_set_flags(r.conn, r.direct_tls ? XMPP_CONN_FLAG_LEGACY_SSL
+							 : XMPP_CONN_FLAG_MANDATORY_TLS);
+		if (is_dir(r.tls_ca))
+			xmpp_conn_set_capath(r.conn, r.tls_ca);
+		else
+			xmpp_conn_set_cafile(r.conn, r.tls_ca);
+		xmpp_conn_set_certfail_handler(r.conn, cert_refused);
+	} else {
+		xmpp_conn_set_flags(r.conn, XMPP_CONN_FLAG_DISABLE_TLS);
+	}
 	xmpp_conn_set_jid(r.conn, r.jid);
 	xmpp_conn_set_pass(r.conn, r.password);
 	if (xmpp_connect_client(r.conn, r.host, r.port, conn_handler, &r) != XMPP_EOK)

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# STARTTLS on the c2s port (issue 16), with xmpp.tls=required: slixmpp logs
+# STARTTLS on the c2s port (issue 16), with the defaults (xmpp.tls=required): slixmpp logs
 # in over TLS verifying the run folder's development CA (scripts/tls-dev-ca.sh)
 # and switchboard.test's name; two clients chat over TLS (a 40,000-byte body:
 # several records each way); openssl s_client
-# negotiates STARTTLS with -verify_return_error; garbage instead of a
+# negotiates STARTTLS with -verify_return_error; direct TLS refuses an ALPN
+# list without xmpp-client; garbage instead of a
 # ClientHello closes the connection and is counted; SASL before STARTTLS gets
 # <encryption-required/> and <policy-violation/>. Direct TLS (XEP-0368) on
 # port 5223: slixmpp logs in, s_client gets ALPN xmpp-client and features.
 IT_NAME=xtls
-export SB_EXTRA="xmpp.tls=required"
+IT_TLS_DEFAULTS=1
 . "$(dirname "$0")/lib.sh"
 ca="$SB_RUN/tls/ca.pem"
 
@@ -50,6 +51,14 @@ echo "$out" | grep -q "ALPN protocol: xmpp-client" || it_fail "direct TLS: ALPN 
 echo "$out" | grep -q "<mechanisms" || it_fail "direct TLS: no stream features over TLS"
 echo "$out" | grep -q "<starttls" && it_fail "direct TLS: STARTTLS offered on an encrypted stream"
 [ "$(it_counter xmpp_tls_direct)" -ge 2 ] || it_fail "xmpp_tls_direct not counted"
+
+it_step "direct TLS: ALPN without xmpp-client is refused (no_application_protocol)"
+out=$(echo | ip netns exec "$SB_NS" timeout 20 openssl s_client -connect "$SB_GW_IP:5223" \
+	-alpn h2,http/1.1 -servername switchboard.test -CAfile "$ca" 2>&1) || true
+echo "$out" | grep -q "no application protocol" ||
+	{ echo "$out" | tail -5; it_fail "a client offering only h2 was not refused"; }
+sleep 1 # counters are published once per interval
+[ "$(it_counter alpn_refused)" -ge 1 ] || it_fail "alpn_refused not counted"
 
 it_step "garbage instead of a ClientHello: closed, counted"
 failed0=$(it_counter xmpp_tls_hs_failed)

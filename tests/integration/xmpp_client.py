@@ -51,6 +51,20 @@ class Client(slixmpp.ClientXMPP):
         self["feature_mechanisms"].unencrypted_plain = True
         self["feature_mechanisms"].unencrypted_scram = True
         self.register_plugin("xep_0199")
+        if mech is not None and not mech.endswith("-PLUS"):
+            # slixmpp 1.8 sends gs2 "y" (it could bind, tls-unique) with a
+            # forced mechanism; over TLS the gateway offers -PLUS and would
+            # rightly take that for a downgrade (RFC 5802 §6). A client
+            # told to use plain SCRAM does not claim channel binding.
+            fm = self["feature_mechanisms"]
+            creds = fm.sasl_callback
+
+            def no_cb(required, optional):
+                r = creds(required, optional)
+                if "channel_binding" in r:
+                    r["channel_binding"] = None
+                return r
+            fm.sasl_callback = no_cb
         if TLS_CA is not None:
             self.ca_certs = TLS_CA
         self.started = asyncio.Event()

@@ -112,6 +112,10 @@ static void conn_init(struct fz_conn *f, char *sent)
 	sb_xml_limits_default(&f->lim);
 	if (sb_c2s_config_default(&f->env.cfg, FZ_DOMAIN, strlen(FZ_DOMAIN)) != 0)
 		abort();
+	/* Plaintext (the recipient logs in with PLAIN); the fuzzed connection
+	 * sets its own policy from the input's first byte. */
+	f->env.cfg.tls_policy = SB_C2S_TLS_OFF;
+	f->env.cfg.plain_without_tls = true;
 	memset(f->env.cfg.fake_secret, 7, sizeof(f->env.cfg.fake_secret));
 	f->env.out = f->out;
 	f->env.out_cap = sizeof(f->out);

@@ -181,8 +181,10 @@ static void test_dump_roundtrip(void **state)
 	assert_memory_equal(&a.control_shards, &b.control_shards, sizeof(a.control_shards));
 }
 
-/* The [tls] keys and xmpp.tls: defaults pass; relations between keys are
- * checked by sb_config_check with the key named in the message. */
+/* The [tls] keys and xmpp.tls: TLS is required by default, certificates
+ * from /etc/switchboard/tls, PLAIN only over TLS; defaults pass; relations
+ * between keys are checked by sb_config_check with the key named in the
+ * message. */
 static void test_tls_keys(void **state)
 {
 	struct sb_config c;
@@ -190,10 +192,12 @@ static void test_tls_keys(void **state)
 
 	(void)state;
 	sb_config_defaults(&c);
-	assert_string_equal(c.xmpp_tls, "off");
+	assert_string_equal(c.xmpp_tls, "required");
+	assert_string_equal(c.tls_cert_dir, "/etc/switchboard/tls");
+	assert_false(c.xmpp_plain_without_tls);
 	assert_int_equal(c.tls_direct_port, 5223);
 	assert_int_equal(sb_config_check(&c, &err), 0);
-	assert_int_equal(parse(&c, "[xmpp]\ntls = required\n", &err), 0);
+	assert_int_equal(parse(&c, "[xmpp]\ntls = required\n[tls]\ncert_dir = \"\"\n", &err), 0);
 	assert_int_equal(sb_config_check(&c, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "tls.cert_file"));
 	assert_int_equal(parse(&c, "[xmpp]\ntls = required\n[tls]\ncert_file = /a.pem\n"
@@ -204,7 +208,7 @@ static void test_tls_keys(void **state)
 	assert_non_null(strstr(err.msg, "xmpp.tls"));
 	assert_int_equal(parse(&c, "[tls]\nmin_version = 1.1\n", &err), 0);
 	assert_int_equal(sb_config_check(&c, &err), -EINVAL);
-	assert_int_equal(parse(&c, "[tls]\ndomains = a.test b.test\n", &err), 0);
+	assert_int_equal(parse(&c, "[tls]\ndomains = a.test b.test\ncert_dir = \"\"\n", &err), 0);
 	assert_int_equal(sb_config_check(&c, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "tls.cert_dir"));
 	assert_int_equal(parse(&c, "[xmpp]\ntls = optional\nc2s_port = 5223\n[tls]\n"

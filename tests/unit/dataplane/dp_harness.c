@@ -239,6 +239,10 @@ static void dp_config(struct dp_h *h, const struct dp_opts *o)
 	h->cfg.rings_msgs = o->msgs != 0 ? o->msgs : 1024;
 	h->cfg.rings_size = o->ring_size != 0 ? o->ring_size : 256;
 	h->cfg.dataplane_mbufs_per_worker = o->mbufs != 0 ? o->mbufs : 2048;
+	/* Plaintext unless the test asks for TLS (xmpp.tls is required by
+	 * default). */
+	snprintf(h->cfg.xmpp_tls, sizeof(h->cfg.xmpp_tls), "off");
+	h->cfg.xmpp_plain_without_tls = true;
 	if (o->tls != NULL) {
 		snprintf(h->cfg.xmpp_tls, sizeof(h->cfg.xmpp_tls), "%s", o->tls);
 		snprintf(h->cfg.tls_cert_file, sizeof(h->cfg.tls_cert_file), "%s", o->tls_cert);

@@ -118,7 +118,7 @@ static void tc_write(struct dp_h *h, struct tc *t, const char *p, size_t seg)
 
 /* Stream, features with a required STARTTLS, then <starttls/> with the
  * ClientHello right behind it in one segment (pipelined). */
-static void tc_starttls(struct fx *f, struct tc *t, SSL_CTX *cctx)
+static void tc_starttls_host(struct fx *f, struct tc *t, SSL_CTX *cctx, const char *host)
 {
 	char buf[2048];
 	int n = dp_stream_header(f->h, buf, sizeof(buf));
@@ -129,7 +129,7 @@ static void tc_starttls(struct fx *f, struct tc *t, SSL_CTX *cctx)
 	t->s = dp_connect(f->h, DP_PORT_C2S);
 	dp_send(f->h, t->s, buf, (size_t)n);
 	assert_true(dp_sock_saw(t->s, "<required/></starttls>"));
-	th_client_new(&t->cl, cctx, "switchboard.test");
+	th_client_new(&t->cl, cctx, host);
 	assert_int_equal(SSL_do_handshake(t->cl.ssl), -1);
 	memcpy(buf, STARTTLS, sizeof(STARTTLS) - 1);
 	hello = th_from_client(&t->cl, (uint8_t *)buf + sizeof(STARTTLS) - 1,
@@ -139,6 +139,11 @@ static void tc_starttls(struct fx *f, struct tc *t, SSL_CTX *cctx)
 	p = memmem(t->s->rx, t->s->rx_len, PROCEED, sizeof(PROCEED) - 1);
 	assert_non_null(p);
 	t->seen = (uint32_t)(p - (const char *)t->s->rx) + sizeof(PROCEED) - 1;
+}
+
+static void tc_starttls(struct fx *f, struct tc *t, SSL_CTX *cctx)
+{
+	tc_starttls_host(f, t, cctx, "switchboard.test");
 }
 
 /* The client's side of the handshake; early (may be NULL) is written as
@@ -330,6 +335,65 @@ static void test_required(void **state)
 	dp_close(h, s);
 }
 
+/* sbctl tls reload, the worker's side (dataplane/tls_reload.c offers a new
+ * server in tls_next; the worker takes it on its turn): a session
+ * established before keeps running on its handed-off keys, a handshake in
+ * progress finishes on the old certificate, the next one gets the new
+ * certificate (other.test's, so a client checking that name verifies it). */
+static void test_reload_swap(void **state)
+{
+	struct fx *f = *state;
+	struct dp_h *h = f->h;
+	struct sb_tls_server *old = h->xw->tls_srv, *n;
+	struct sb_tls_error err;
+	char hdr[512], cert[sizeof(h->cfg.tls_cert_file)], key[sizeof(h->cfg.tls_key_file)];
+	struct sb_msg *m;
+	struct tc t1, t2, t3;
+
+	dp_stream_header(h, hdr, sizeof(hdr));
+	tc_starttls(f, &t1, f->cctx);
+	assert_int_equal(tc_handshake(h, &t1, hdr), 1);
+	tc_read(&t1);
+	assert_non_null(strstr(t1.plain, "<mechanisms"));
+	tc_starttls(f, &t2, f->cctx); /* ClientHello in; the server holds an SSL on old */
+
+	memcpy(cert, h->cfg.tls_cert_file, sizeof(cert));
+	memcpy(key, h->cfg.tls_key_file, sizeof(key));
+	snprintf(h->cfg.tls_cert_file, sizeof(h->cfg.tls_cert_file), "%s", f->pki.cert[1]);
+	snprintf(h->cfg.tls_key_file, sizeof(h->cfg.tls_key_file), "%s", f->pki.key[1]);
+	n = sb_tls_server_from_config(&h->cfg, old, &err);
+	memcpy(h->cfg.tls_cert_file, cert, sizeof(cert));
+	memcpy(h->cfg.tls_key_file, key, sizeof(key));
+	assert_non_null(n);
+	__atomic_store_n(&h->xw->tls_next, n, __ATOMIC_RELEASE);
+	dp_run(h);
+	assert_ptr_equal(h->xw->tls_srv, n);
+	assert_null(h->xw->tls_next);
+
+	/* In progress: finishes with the old contexts (switchboard.test). */
+	assert_int_equal(tc_handshake(h, &t2, NULL), 1);
+	assert_int_equal(SSL_get_verify_result(t2.cl.ssl), X509_V_OK);
+	/* Established: still opens our records and seals its answers. */
+	tc_write(h, &t1, AUTH, 1460);
+	m = dp_ctl_take(h);
+	assert_non_null(m);
+	assert_int_equal(m->kind, SB_MSG_AUTH_REQ);
+	dp_msg_free(h, m);
+	/* New: the reloaded certificate. */
+	tc_starttls_host(f, &t3, f->cctx, "other.test");
+	assert_int_equal(tc_handshake(h, &t3, NULL), 1);
+	assert_int_equal(SSL_get_verify_result(t3.cl.ssl), X509_V_OK);
+
+	dp_close(h, t1.s);
+	dp_close(h, t2.s);
+	dp_close(h, t3.s);
+	dp_advance(h, 100);
+	th_client_free(&t1.cl);
+	th_client_free(&t2.cl);
+	th_client_free(&t3.cl);
+	dp_ctl_drain(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_hello),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_required),
+		cmocka_unit_test(test_reload_swap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -235,6 +235,96 @@ static void test_channel_binding(void **state)
 			 SB_SCRAM_ERR_CB_NOT_SUPPORTED);
 }
 
+/* One -PLUS (plus) or plain exchange against cb where the client's c=
+ * carries gs2 header + cdata (cdata_len bytes; the binding it computed on
+ * its side). Returns the first refusal, or the final step's result. */
+static enum sb_scram_result exchange_cb(bool plus, const struct sb_scram_cbind *cb,
+					const char *cfm, const uint8_t *cdata, size_t cdata_len)
+{
+	struct sb_scram_server st;
+	struct sb_scram_user u;
+	struct sb_scram_creds c = creds_for(SB_SCRAM_SHA256, "pencil", "W22ZaJ0SNY7soEsUEjb6gQ==");
+	struct test_client tc;
+	char sfm[SB_SCRAM_SERVER_MSG_MAX], nonce[200], cfwp[420], c64[200],
+		out[SB_SCRAM_SERVER_MSG_MAX];
+	uint8_t cbin[128];
+	const char *cfb = strstr(cfm, ",n=") + 1;
+	size_t gs2 = (size_t)(cfb - cfm), n = 0;
+	enum sb_scram_result r;
+
+	r = sb_scram_server_start_cb(&st, SB_SCRAM_SHA256, plus, cb, DOMAIN, strlen(DOMAIN), cfm,
+				     strlen(cfm), &u);
+	if (r != SB_SCRAM_OK)
+		return r;
+	assert_int_equal(sb_scram_server_first(&st, &c, sfm, sizeof(sfm), &n), SB_SCRAM_OK);
+	nonce_of(sfm, nonce, sizeof(nonce));
+	memcpy(cbin, cfm, gs2);
+	memcpy(cbin + gs2, cdata, cdata_len);
+	assert_true(sb_scram_b64_encode(cbin, gs2 + cdata_len, c64, sizeof(c64)) > 0);
+	snprintf(cfwp, sizeof(cfwp), "c=%s,r=%s", c64, nonce);
+	test_client_final(&tc, SB_SCRAM_SHA256, "pencil", cfb, sfm, cfwp);
+	r = final(&st, tc.final_msg, out);
+	if (r == SB_SCRAM_OK)
+		assert_string_equal(out, tc.expect_v);
+	return r;
+}
+
+/* SCRAM-SHA-256-PLUS (RFC 5802 §6, RFC 9266, RFC 5929): both binding
+ * types, a tampered binding refused, unknown or unavailable types refused,
+ * -PLUS without binding malformed, and the downgrade ("y" although we
+ * offered -PLUS) detected. */
+static void test_channel_binding_plus(void **state)
+{
+	uint8_t exp[32], ep[32], other[32];
+	struct sb_scram_cbind cb = { .plus_offered = true };
+	struct sb_scram_cbind none = { .plus_offered = false };
+
+	(void)state;
+	memset(exp, 0xab, sizeof(exp));
+	memset(ep, 0xcd, sizeof(ep));
+	memset(other, 0xab, sizeof(other));
+	other[31] ^= 1;
+	cb.data[SB_SCRAM_CB_TLS_EXPORTER] = exp;
+	cb.len[SB_SCRAM_CB_TLS_EXPORTER] = sizeof(exp);
+	cb.data[SB_SCRAM_CB_TLS_ENDPOINT] = ep;
+	cb.len[SB_SCRAM_CB_TLS_ENDPOINT] = sizeof(ep);
+	assert_int_equal(exchange_cb(true, &cb, "p=tls-exporter,,n=user,r=x1", exp, 32),
+			 SB_SCRAM_OK);
+	assert_int_equal(exchange_cb(true, &cb, "p=tls-server-end-point,,n=user,r=x1", ep, 32),
+			 SB_SCRAM_OK);
+	assert_int_equal(exchange_cb(true, &cb, "p=tls-exporter,a=user@example.com,n=user,r=x1",
+				     exp, 32), SB_SCRAM_OK);
+	/* A man in the middle has other TLS: other binding data. */
+	assert_int_equal(exchange_cb(true, &cb, "p=tls-exporter,,n=user,r=x1", other, 32),
+			 SB_SCRAM_ERR_CB_MISMATCH);
+	assert_int_equal(exchange_cb(true, &cb, "p=tls-exporter,,n=user,r=x1", ep, 32),
+			 SB_SCRAM_ERR_CB_MISMATCH);
+	assert_int_equal(exchange_cb(true, &cb, "p=tls-exporter,,n=user,r=x1", exp, 31),
+			 SB_SCRAM_ERR_CB_MISMATCH);
+	assert_int_equal(exchange_cb(true, &cb, "p=tls-exporter,,n=user,r=x1", NULL, 0),
+			 SB_SCRAM_ERR_CB_MISMATCH);
+	assert_int_equal(exchange_cb(true, &cb, "p=tls-unique,,n=user,r=x1", exp, 32),
+			 SB_SCRAM_ERR_CB_NOT_SUPPORTED);
+	cb.len[SB_SCRAM_CB_TLS_EXPORTER] = 0; /* e.g. TLS 1.2: no exporter binding */
+	assert_int_equal(exchange_cb(true, &cb, "p=tls-exporter,,n=user,r=x1", exp, 32),
+			 SB_SCRAM_ERR_CB_NOT_SUPPORTED);
+	cb.len[SB_SCRAM_CB_TLS_EXPORTER] = sizeof(exp);
+	assert_int_equal(exchange_cb(true, &cb, "n,,n=user,r=x1", NULL, 0), SB_SCRAM_ERR_MALFORMED);
+	assert_int_equal(exchange_cb(true, &cb, "y,,n=user,r=x1", NULL, 0), SB_SCRAM_ERR_MALFORMED);
+	assert_int_equal(exchange_cb(true, NULL, "p=tls-exporter,,n=user,r=x1", exp, 32),
+			 SB_SCRAM_ERR_CB_NOT_SUPPORTED);
+	/* Without -PLUS: "p=" refused; "y" is a downgrade only if we offered
+	 * -PLUS on this stream (RFC 5802 §6). */
+	assert_int_equal(exchange_cb(false, &cb, "p=tls-exporter,,n=user,r=x1", exp, 32),
+			 SB_SCRAM_ERR_CB_NOT_SUPPORTED);
+	assert_int_equal(exchange_cb(false, &cb, "y,,n=user,r=x1", NULL, 0),
+			 SB_SCRAM_ERR_CB_DOWNGRADE);
+	assert_int_equal(exchange_cb(false, &none, "y,,n=user,r=x1", NULL, 0), SB_SCRAM_OK);
+	assert_int_equal(exchange_cb(false, &cb, "n,,n=user,r=x1", NULL, 0), SB_SCRAM_OK);
+	assert_string_equal(sb_scram_cb_name(SB_SCRAM_CB_TLS_EXPORTER), "tls-exporter");
+	assert_string_equal(sb_scram_result_str(SB_SCRAM_ERR_CB_DOWNGRADE), "cb_downgrade");
+}
+
 static void test_authzid(void **state)
 {
 	char out[SB_SCRAM_SERVER_MSG_MAX], cfwp[64];
@@ -434,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_tampered_nonce_and_proof),
 		cmocka_unit_test(test_channel_binding),
+		cmocka_unit_test(test_channel_binding_plus),
 		cmocka_unit_test(test_authzid),
 		cmocka_unit_test(test_username),
 		cmocka_unit_test(test_malformed_client_first),

@@ -156,6 +156,9 @@ void h_init(struct h_conn *h)
 	sb_xml_init(&h->x);
 	sb_xml_limits_default(&h->lim);
 	assert_int_equal(sb_c2s_config_default(&h->env.cfg, H_DOMAIN, strlen(H_DOMAIN)), 0);
+	/* The harness speaks plaintext: test_c2s_tls.c sets its own policy. */
+	h->env.cfg.tls_policy = SB_C2S_TLS_OFF;
+	h->env.cfg.plain_without_tls = true;
 	memset(h->env.cfg.fake_secret, 7, sizeof(h->env.cfg.fake_secret));
 	h->env.out = h->out;
 	h->env.out_cap = sizeof(h->out);
@@ -318,6 +321,45 @@ bool h_scram(struct h_conn *h, enum sb_scram_mech mech, const char *user, const 
 	assert_non_null(r);
 	snprintf(cfwp, sizeof(cfwp), "c=biws,r=%.*s", (int)(strchr(r, ',') - r - 2), r + 2);
 	test_client_final(&tc, mech, pw, cf + 3, sfm, cfwp);
+	h_b64(tc.final_msg, strlen(tc.final_msg), b64, sizeof(b64));
+	snprintf(el, sizeof(el), "<response xmlns='" H_NS_SASL "'>%s</response>", b64);
+	h_send(h, el);
+	if (h_last(h) != SB_C2S_ACT_RESTART)
+		return false;
+	assert_true(sasl_payload(h_since(h), "success", sf, sizeof(sf)));
+	assert_string_equal(sf, tc.expect_v);
+	return true;
+}
+
+bool h_scram_cb(struct h_conn *h, const char *mech_name, enum sb_scram_mech mech,
+		const char *gs2, const uint8_t *cb, size_t cb_len, const char *pw)
+{
+	struct sb_scram_creds cr;
+	struct test_client tc;
+	char cf[128], sfm[400], cfwp[400], sf[256], el[1200], b64[1024], c64[200];
+	uint8_t cbin[128];
+	const char *r;
+	size_t gl = strlen(gs2);
+
+	snprintf(cf, sizeof(cf), "%sn=juliet,r=clientnonce123", gs2);
+	h_since(h);
+	h_auth(h, mech_name, cf, strlen(cf));
+	if (h_last(h) != SB_C2S_ACT_AUTH_LOOKUP)
+		return false;
+	assert_int_equal(h->mech, mech); /* the credentials are the hash's */
+	h_creds(mech, "secret", &cr);
+	h_credentials(h, &cr);
+	if (!sasl_payload(h_since(h), "challenge", sfm, sizeof(sfm)))
+		return false;
+	r = strstr(sfm, "r=");
+	assert_non_null(r);
+	assert_true(gl + cb_len <= sizeof(cbin));
+	memcpy(cbin, gs2, gl);
+	if (cb_len != 0)
+		memcpy(cbin + gl, cb, cb_len);
+	h_b64(cbin, gl + cb_len, c64, sizeof(c64));
+	snprintf(cfwp, sizeof(cfwp), "c=%s,r=%.*s", c64, (int)(strchr(r, ',') - r - 2), r + 2);
+	test_client_final(&tc, mech, pw, cf + gl, sfm, cfwp);
 	h_b64(tc.final_msg, strlen(tc.final_msg), b64, sizeof(b64));
 	snprintf(el, sizeof(el), "<response xmlns='" H_NS_SASL "'>%s</response>", b64);
 	h_send(h, el);

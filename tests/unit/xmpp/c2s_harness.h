@@ -126,6 +126,14 @@ void h_creds(enum sb_scram_mech mech, const char *pw, struct sb_scram_creds *out
 bool h_scram(struct h_conn *h, enum sb_scram_mech mech, const char *user, const char *pw,
 	     const char *stored_pw);
 
+/* A SCRAM exchange as juliet (stored password "secret", client password
+ * pw) with mechanism name mech_name (hash mech), gs2 header gs2 ("n,,",
+ * "y,,", "p=tls-exporter,,") and cb_len bytes of binding data in c=.
+ * Returns true on <success/> with the right server signature; false on a
+ * <failure/> at either step. */
+bool h_scram_cb(struct h_conn *h, const char *mech_name, enum sb_scram_mech mech,
+		const char *gs2, const uint8_t *cb, size_t cb_len, const char *pw);
+
 /* Open, PLAIN as juliet, restart, bind "balcony" and answer OK. */
 void h_login(struct h_conn *h);
 

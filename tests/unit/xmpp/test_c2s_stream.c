@@ -438,6 +438,8 @@ static void test_config_default(void **state)
 	assert_int_equal(cfg.preauth_bytes_max, 8192);
 	assert_int_equal(cfg.preauth_elements_max, 32);
 	assert_true(cfg.legacy_session);
+	assert_int_equal(cfg.tls_policy, SB_C2S_TLS_REQUIRED);
+	assert_false(cfg.plain_without_tls);
 	assert_int_equal(sb_c2s_config_default(&cfg, "a@example.com", 13), -EINVAL);
 	assert_int_equal(sb_c2s_config_default(&cfg, "", 0), -EINVAL);
 }

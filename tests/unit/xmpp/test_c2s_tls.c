@@ -3,8 +3,10 @@
  * lib/xmpp STARTTLS (RFC 6120 §5) and the TLS policy: features per policy,
  * <proceed/> and the stream restart after the handshake, refusals
  * (<failure/> and close) when STARTTLS is not on offer, no SASL before TLS
- * when it is required, PLAIN only over TLS unless allowed, direct TLS.
+ * when it is required, PLAIN only over TLS unless allowed, direct TLS;
+ * SCRAM -PLUS over TLS with the glue's binding data (RFC 5802 §6).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -240,6 +242,117 @@ static void test_tls_done_bad_state(void **state)
 	assert_false(sb_c2s_encrypted(&h->c));
 }
 
+/* The glue's channel binding data: a fixed tls-exporter value on a TLS
+ * stream, none in clear (lib/xmpp asks only over TLS anyway). */
+static uint8_t cb_exporter[32];
+
+static int cbind_stub(void *arg, const struct sb_c2s *c, struct sb_scram_cbind *out)
+{
+	(void)arg;
+	if (!sb_c2s_encrypted(c))
+		return -ENOTSUP;
+	out->data[SB_SCRAM_CB_TLS_EXPORTER] = cb_exporter;
+	out->len[SB_SCRAM_CB_TLS_EXPORTER] = sizeof(cb_exporter);
+	return 0;
+}
+
+/* An encrypted stream with the stub's binding; returns its features. */
+static const char *open_tls_cb(void)
+{
+	memset(cb_exporter, 0x42, sizeof(cb_exporter));
+	h->env.cbind = cbind_stub;
+	open_stream(SB_C2S_TLS_REQUIRED, false);
+	h_send(h, STARTTLS);
+	h_tls_done(h, true);
+	h_send(h, H_OPEN);
+	return h_since(h);
+}
+
+/* SCRAM -PLUS (RFC 5802 §6): offered over TLS with the types the glue
+ * has (XEP-0440), strongest first; a -PLUS login with the binding; the
+ * credentials looked up are the hash mechanism's. */
+static void test_scram_plus(void **state)
+{
+	const char *s;
+
+	(void)state;
+	s = open_tls_cb();
+	assert_non_null(strstr(s, "<mechanism>SCRAM-SHA-256-PLUS</mechanism><mechanism>"
+				  "SCRAM-SHA-1-PLUS</mechanism><mechanism>SCRAM-SHA-256</mechanism>"));
+	assert_non_null(strstr(s, "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding "
+				  "type='tls-exporter'/></sasl-channel-binding>"));
+	assert_true(h_scram_cb(h, "SCRAM-SHA-256-PLUS", SB_SCRAM_SHA256, "p=tls-exporter,,",
+			       cb_exporter, sizeof(cb_exporter), "secret"));
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_scram_plus], 1);
+}
+
+/* Another TLS session's binding (a man in the middle): not-authorized. */
+static void test_scram_plus_tampered(void **state)
+{
+	uint8_t other[32];
+
+	(void)state;
+	open_tls_cb();
+	memset(other, 0x43, sizeof(other));
+	assert_false(h_scram_cb(h, "SCRAM-SHA-1-PLUS", SB_SCRAM_SHA1, "p=tls-exporter,,", other,
+				sizeof(other), "secret"));
+	assert_non_null(strstr(h_since(h), "<not-authorized/>"));
+	assert_int_equal(h->c.auth_failures, 1);
+}
+
+/* "y" (client can bind, thinks we cannot) while -PLUS was offered is a
+ * downgrade: refused at client-first and counted. */
+static void test_scram_plus_downgrade(void **state)
+{
+	(void)state;
+	open_tls_cb();
+	assert_false(h_scram_cb(h, "SCRAM-SHA-256", SB_SCRAM_SHA256, "y,,", NULL, 0, "secret"));
+	assert_non_null(strstr(h_since(h), "<not-authorized/>"));
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_fail_cb_downgrade], 1);
+}
+
+/* A type we lack (tls-unique: none in TLS 1.3, what slixmpp 1.8 sends):
+ * refused without an auth failure; the client's following "y" is then no
+ * downgrade and logs in. */
+static void test_scram_plus_unknown_type_then_y(void **state)
+{
+	(void)state;
+	open_tls_cb();
+	assert_false(h_scram_cb(h, "SCRAM-SHA-256-PLUS", SB_SCRAM_SHA256, "p=tls-unique,,",
+				cb_exporter, sizeof(cb_exporter), "secret"));
+	assert_non_null(strstr(h_since(h), "<malformed-request/>"));
+	assert_int_equal(h->c.auth_failures, 0);
+	assert_int_equal(h->env.ctr[SB_C2S_CTR_sasl_fail_cb_type], 1);
+	assert_true(h_scram_cb(h, "SCRAM-SHA-256", SB_SCRAM_SHA256, "y,,", NULL, 0, "secret"));
+}
+
+/* In clear, or with scram_plus off: no -PLUS offered, and asking for it is
+ * an invalid mechanism; "y" is then fine. */
+static void test_scram_plus_not_offered(void **state)
+{
+	const char *s;
+
+	(void)state;
+	h->env.cbind = cbind_stub;
+	s = open_stream(SB_C2S_TLS_OPTIONAL, false);
+	assert_null(strstr(s, "-PLUS"));
+	assert_null(strstr(s, "sasl-channel-binding"));
+	h_auth(h, "SCRAM-SHA-256-PLUS", "p=tls-exporter,,n=juliet,r=x", 28);
+	assert_non_null(strstr(h_since(h), "<invalid-mechanism/>"));
+	assert_true(h_scram_cb(h, "SCRAM-SHA-256", SB_SCRAM_SHA256, "y,,", NULL, 0, "secret"));
+}
+
+static void test_scram_plus_off(void **state)
+{
+	const char *s;
+
+	(void)state;
+	h->env.cfg.scram_plus = false;
+	s = open_tls_cb();
+	assert_null(strstr(s, "-PLUS"));
+	assert_true(h_scram_cb(h, "SCRAM-SHA-256", SB_SCRAM_SHA256, "y,,", NULL, 0, "secret"));
+}
+
 static void test_policy_parse(void **state)
 {
 	(void)state;
@@ -260,6 +373,12 @@ int main(void)
 		T(test_starttls_when_off), T(test_starttls_twice), T(test_starttls_inside_sasl),
 		T(test_plain_needs_tls), T(test_direct_tls), T(test_tls_done_bad_state),
 		cmocka_unit_test(test_policy_parse),
+		T(test_scram_plus),
+		T(test_scram_plus_tampered),
+		T(test_scram_plus_downgrade),
+		T(test_scram_plus_unknown_type_then_y),
+		T(test_scram_plus_not_offered),
+		T(test_scram_plus_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
