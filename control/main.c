@@ -137,6 +137,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 		return rc;
 	}
 	r->sessions.max_resources = (uint32_t)cfg->control_max_resources;
+	r->sm.queue_max = (uint32_t)cfg->xmpp_sm_hibernated_queue;
 	if (strcmp(cfg->control_bind_conflict, "refuse") == 0) {
 		r->refuse_conflict = true;
 	} else if (strcmp(cfg->control_bind_conflict, "kick") != 0) {

@@ -103,6 +103,17 @@ static void shard_conn_info(void *ctx, unsigned w, struct sb_msg *m)
 	sb_admin_conn_info(ctx, m);
 }
 
+static void shard_sm(void *ctx, unsigned w, struct sb_msg *m)
+{
+	(void)w;
+	if (m->kind == SB_MSG_SM_ENABLE)
+		sb_sm_enable(ctx, m);
+	else if (m->kind == SB_MSG_HIBERNATE)
+		sb_sm_hibernate(ctx, m);
+	else
+		sb_sm_resume(ctx, m);
+}
+
 void sb_shard_link_init(struct sb_shard *sh)
 {
 	struct sb_msg_link *l = &sh->link;
@@ -128,6 +139,9 @@ void sb_shard_link_init(struct sb_shard *sh)
 	sb_msg_link_register(l, SB_MSG_UNBIND, shard_unbind, sh);
 	sb_msg_link_register(l, SB_MSG_STANZA, shard_stanza, sh);
 	sb_msg_link_register(l, SB_MSG_CONN_INFO, shard_conn_info, sh);
+	sb_msg_link_register(l, SB_MSG_SM_ENABLE, shard_sm, sh);
+	sb_msg_link_register(l, SB_MSG_HIBERNATE, shard_sm, sh);
+	sb_msg_link_register(l, SB_MSG_RESUME_REQ, shard_sm, sh);
 }
 
 static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
@@ -141,6 +155,7 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 	flushed += sb_comp_drain(sh);
 	flushed += sb_admin_drain(sh);
 	flushed += sb_im_poll(sh, now_tsc);
+	flushed += sb_sm_turn(sh);
 	if (sb_router_congested(&sh->router))
 		return flushed; /* let the stanza rings fill: backpressure upstream */
 	sh->now_tsc = now_tsc; /* for the wait histograms of what the rings hold */

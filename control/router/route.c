@@ -181,11 +181,16 @@ void sb_router_bind(struct sb_shard *sh, struct sb_msg *m)
 	rc = sb_session_bind(&r->sessions, j->jid, j->len, j->bare_len, m->worker, m->conn,
 			     m->conn_gen, &old);
 	if (old != NULL) {
+		/* A hibernated session replaced: what waited for it goes to
+		 * the new one (or wherever routing says). */
+		struct sb_msg *q = sb_sm_detach(sh, old);
+
 		if (old->conn != m->conn || old->conn_gen != m->conn_gen) {
 			SB_ROUTE_INC(r, binds_replaced);
 			route_kick(sh, old);
 		}
 		sb_session_free(old);
+		sb_sm_reroute(sh, q);
 	}
 	if (rc == 0)
 		sb_im_user_bound(sh, j->jid, j->bare_len);
@@ -216,6 +221,7 @@ void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m)
 {
 	struct sb_router *r = &sh->router;
 	const struct sb_msg_jid *j = route_jid(m);
+	struct sb_msg *q = NULL;
 
 	if (j != NULL) {
 		struct sb_session *s = sb_session_find(&r->sessions, j->jid, j->len, j->bare_len);
@@ -223,8 +229,10 @@ void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m)
 		/* RFC 6121 §4.5.2: a session that ends without unavailable
 		 * presence (closed, reset, timed out) is broadcast as if it
 		 * had sent it. */
-		if (s != NULL && s->conn == m->conn && s->conn_gen == m->conn_gen)
+		if (s != NULL && s->conn == m->conn && s->conn_gen == m->conn_gen) {
 			sb_im_session_gone(sh, s);
+			q = sb_sm_detach(sh, s);
+		}
 	}
 	if (j == NULL)
 		SB_ROUTE_INC(r, malformed);
@@ -236,4 +244,5 @@ void sb_router_unbind(struct sb_shard *sh, struct sb_msg *m)
 	} else
 		SB_ROUTE_INC(r, unbind_unknown);
 	sb_msg_free_chain(m, &r->pool);
+	sb_sm_reroute(sh, q);
 }

@@ -143,6 +143,9 @@ struct sb_msg *sb_router_copy(struct sb_router *r, const struct sb_msg *m)
 
 void sb_router_deliver(struct sb_shard *sh, struct sb_msg *m, const struct sb_session *s)
 {
+	/* XEP-0198: a hibernated session's stanzas wait for its resume. */
+	if (s->sm != NULL && sb_sm_take(sh, (struct sb_session *)s, m))
+		return;
 	m->kind = SB_MSG_DELIVER;
 	m->conn = s->conn;
 	m->conn_gen = s->conn_gen;
@@ -228,6 +231,13 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 	if (sb_router_parse(m, in) < 0) {
 		SB_ROUTE_INC(r, malformed);
 		goto free;
+	}
+	/* XEP-0198: given back by a resumable session's own connection (it
+	 * died, or is handing its session over): kept for the resume. */
+	if ((m->flags & SB_MSG_F_RETURNED) && in->st.to_len > in->st.to_bare_len) {
+		s = sb_session_find(&r->sessions, in->to, in->st.to_len, in->st.to_bare_len);
+		if (s != NULL && s->sm != NULL && sb_sm_take(sh, s, m))
+			return;
 	}
 	if (in->st.to_len == 0) {
 		/* For the sender's own account (RFC 6120 §10.3.3): presence

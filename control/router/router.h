@@ -18,6 +18,7 @@
 #include "shm.h"
 #include "im/im.h"
 #include "session.h"
+#include "sm.h"
 #include "store/store.h"
 
 struct sb_shard;
@@ -97,6 +98,8 @@ struct sb_router {
 	struct sb_admin_req *admin_wait; /* a SHOW waiting for its worker's CONN_INFO */
 	uint64_t admin_wait_until_tsc;
 	uint64_t admin_cookie;           /* CONN_INFO's seq: an old answer never matches */
+	/* XEP-0198 hibernated sessions (sm.c). */
+	struct sb_sm_shard sm;
 	/* The RFC 6121 core (control/im). */
 	struct sb_im im;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];

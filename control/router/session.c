@@ -187,9 +187,11 @@ int sb_session_unbind(struct sb_session_table *t, const char *jid, size_t len, s
 
 void sb_session_free(struct sb_session *s)
 {
+	/* Its SM state (queue already handed on: sb_sm_detach) goes too. */
 	if (s != NULL) {
 		free(s->pres);
 		free(s->directed);
+		free(s->sm);
 	}
 	free(s);
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sb_session_sm;
+
 struct sb_session {
 	struct sb_session *next;   /* next resource of the same user */
 	uint64_t conn;             /* the dataplane's handle */
@@ -33,6 +35,7 @@ struct sb_session {
 	char *directed;
 	uint32_t directed_len;
 	uint16_t directed_n;
+	struct sb_session_sm *sm;  /* XEP-0198 resumption state (router/sm.h), or NULL */
 	uint16_t jid_len;          /* full JID */
 	uint16_t bare_len;
 	char jid[];                /* full JID, NUL-terminated */

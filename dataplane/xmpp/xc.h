@@ -47,6 +47,8 @@ struct sb_config;
 #define SB_XC_F_AVAILABLE 0x08u /* sent available presence: replayed with the session */
 #define SB_XC_F_SHAPED 0x10u    /* over its byte rate: input paused, window closed */
 #define SB_XC_F_UNBIND 0x20u    /* a BIND_REQ went up: sb-control is owed an UNBIND */
+#define SB_XC_F_HIBERNATE 0x40u /* XEP-0198 §5: owed a HIBERNATE instead of the UNBIND */
+#define SB_XC_F_SM_PROBED 0x80u /* XEP-0198: idle, an <r/> went out; no byte back yet */
 
 /* A connection's TLS (xc_tls.c), from a per-worker pool; plaintext
  * sessions have none. */
@@ -81,6 +83,15 @@ struct sb_xc_conn {
 	struct sb_msg *held_tail;
 	uint64_t bytes_out;            /* bytes written on this stream (sbctl session show) */
 	uint32_t last_in_ms;           /* worker clock when the client last sent */
+	/* DELIVERs written and not yet acknowledged (XEP-0198), oldest
+	 * first, linked through sb_msg.held; numbered in sb_msg.sm_seq
+	 * (xc_sm.c). */
+	struct sb_msg *sm_head;
+	struct sb_msg *sm_tail;
+	uint16_t sm_kept;              /* DELIVERs on that list */
+	uint16_t sm_objs;              /* message objects in them */
+	uint8_t sm_id[SB_MSG_SM_ID];   /* a resumable session's id (XEP-0198 §5) */
+	uint32_t sm_rcv;               /* RCV.NXT when the idle probe was armed */
 	uint16_t pending_shard;
 	uint16_t held_objs;            /* message objects in the held chains */
 	uint8_t flags;                 /* SB_XC_F_* */
@@ -156,6 +167,12 @@ struct sb_xc_worker {
 	 * for ring room (linked through sb_msg.held). */
 	struct sb_msg *ret_head;
 	struct sb_msg *ret_tail;
+	/* XEP-0198 (xc_sm.c): message objects kept for unacknowledged
+	 * stanzas on this worker, and the cap per connection (stanzas). */
+	uint32_t sm_objs;
+	uint32_t sm_kept_max;
+	uint32_t sm_probe_idle_ms;       /* xmpp.sm_probe_idle_ms, 0: no probes */
+	uint32_t sm_probe_wait_ms;       /* xmpp.sm_probe_wait_ms */
 	struct sb_xc_limits limits;
 	/* TLS (xc_tls.c): NULL server when xmpp.tls is off. */
 	struct sb_tls_server *tls_srv;   /* shared, read-only; our reference (new handshakes) */
@@ -267,6 +284,62 @@ void sb_xc_hold_returns_turn(struct sb_xc_worker *xw, uint64_t now_tsc);
 /* xc_hold.c: x's deadline expired after bind: held DELIVERs made no
  * progress. */
 void sb_xc_hold_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c (XEP-0198): DELIVER m was just written to x. With stream
+ * management on, m is numbered and kept until the client acks it (true:
+ * kept, x owns it); off, false: the caller frees it. */
+bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m);
+
+/* xc_sm.c: x keeps xmpp.sm_unacked_max unacknowledged stanzas: write no
+ * more until it acks (true; counted). */
+bool sb_xc_sm_full(struct sb_xc_worker *xw, const struct sb_xc_conn *x);
+
+/* xc_sm.c: a stanza was written to x that is not kept (a reply the
+ * dataplane wrote, one copy of a DELIVER_MULTI): counted in h only. */
+void sb_xc_sm_sent(struct sb_xc_conn *x);
+
+/* xc_sm.c: arm x's idle probe (XEP-0198 dead-peer detection) when x has
+ * stream management on and its deadline is free. */
+void sb_xc_sm_probe_arm(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: x's deadline expired with nothing held: probe or give up. */
+void sb_xc_sm_probe_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: the client closed its stream cleanly: kept stanzas its TCP has
+ * acknowledged count as delivered (see xc_sm.c). */
+void sb_xc_sm_stream_closed(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: the client acked up to env.res.sm_h: release the DELIVERs up to
+ * it. */
+void sb_xc_sm_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: the oldest kept DELIVER of closed x, unlinked (the return path
+ * takes it before the held ones: it was written first); NULL if none. */
+struct sb_msg *sb_xc_sm_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: lib/xmpp enabled a resumable session: tell its shard the id. */
+void sb_xc_sm_enabled(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_sm.c: lib/xmpp asks to resume a session: RESUME_REQ to its shard. */
+void sb_xc_sm_resume_request(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_ctl.c: x's session was resumed on another stream (KICK_RESUMED) and
+ * its stream is closed: hand the session over now, not when TCP is gone
+ * (a dead peer would keep it for minutes): its kept and held stanzas,
+ * then HIBERNATE, which completes the resume. */
+void sb_xc_sm_handover(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_app.c: the shard's answer to RESUME_REQ. True when m was kept (sent
+ * back as HIBERNATE: its connection is gone), false when the caller frees
+ * it. */
+bool sb_xc_sm_resume_resp(struct sb_xc_worker *xw, struct sb_msg *m);
+
+/* xc_ctl.c: an XEP-0198 message of kind for x: p with jid[0..len) after
+ * it, addressed to the shard of jid's bare part (*shard); NULL when the
+ * pool is dry or it does not fit an object. */
+struct sb_msg *sb_xc_sm_msg(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
+			    enum sb_msg_kind kind, const struct sb_msg_sm *p, const char *jid,
+			    size_t len, unsigned *shard);
 
 /* xc_glue.c: the receive window: the input budget (tcp.rcv_space) less
  * what is buffered, 0 while shaped. Paused input thus closes the window. */

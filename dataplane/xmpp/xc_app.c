@@ -240,6 +240,11 @@ static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb
 		sb_xc_list_del(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
 		x->flags &= (uint8_t)~SB_XC_F_SHAPED;
 	}
+	/* XEP-0198 §5: a resumable session whose stream did not end (RST,
+	 * timeout, FIN without </stream>, a reset for not reading) is kept
+	 * for resumption; a closed stream ends the session. */
+	if ((x->c2s.sm & SB_C2S_SM_RESUMABLE) && sb_c2s_bound(&x->c2s))
+		x->flags |= SB_XC_F_HIBERNATE;
 	sb_c2s_release(&x->c2s, &xw->env);
 	x->flags |= SB_XC_F_CLOSING;
 	x->conn = NULL;
@@ -325,6 +330,67 @@ static void app_bind_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const s
 	}
 }
 
+/* The shard's answer to <resume/> (XEP-0198 §5). A success for a
+ * connection already gone hands the session back at once: HIBERNATE with
+ * the counts it was resumed with, so what the shard now sends it comes
+ * back to the session's queue and the client may try again. */
+bool sb_xc_sm_resume_resp(struct sb_xc_worker *xw, struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	struct sb_xc_conn *x = app_from_handle(xw, m);
+	struct sb_msg_sm p;
+	size_t len;
+
+	if (m->len < sizeof(p)) {
+		SB_CTR_INC(w, msg_bad);
+		return false;
+	}
+	memcpy(&p, m->payload, sizeof(p));
+	len = p.jid_len;
+	if (sizeof(p) + len > m->len || len >= SB_XC_JID_MAX) {
+		SB_CTR_INC(w, msg_bad);
+		return false;
+	}
+	if (x == NULL || x->c2s.state != SB_C2S_S_RESUME_WAIT) {
+		if (m->status != 0)
+			return false;
+		SB_CTR_INC(w, xmpp_sm_resume_lost);
+		m->kind = SB_MSG_HIBERNATE;
+		m->flags = 0;
+		return sb_ctl_link_send(w, m->shard, m, rte_rdtsc()) == 0;
+	}
+	if (m->status != 0) {
+		sb_xc_act(xw, x, sb_c2s_resume_result(&x->c2s, &xw->env, false, NULL, 0, p.h_in,
+						      (p.flags & SB_MSG_SM_H_KNOWN) != 0));
+		return false;
+	}
+	if (x->jid == NULL && rte_mempool_get(xw->jid_pool, (void **)&x->jid) != 0) {
+		x->jid = NULL;
+		SB_CTR_INC(w, xmpp_sm_resume_lost);
+		sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+						   SB_C2S_SERR_RESOURCE_CONSTRAINT));
+		return false;
+	}
+	memcpy(x->jid, m->payload + sizeof(p), len);
+	x->jid[len] = '\0';
+	memcpy(x->sm_id, p.id, sizeof(x->sm_id));
+	/* The session is this connection's now: its end is owed. */
+	x->flags |= SB_XC_F_UNBIND;
+	if (p.flags & SB_MSG_SM_AVAILABLE)
+		x->flags |= SB_XC_F_AVAILABLE;
+	sb_xc_act(xw, x, sb_c2s_resume_result(&x->c2s, &xw->env, true, x->jid, len, p.h_in,
+					      false));
+	if (sb_c2s_bound(&x->c2s)) {
+		SB_CTR_INC(w, xmpp_sm_resumed);
+		sb_wheel_cancel(&xw->wheel, &x->deadline);
+		sb_xc_sm_probe_arm(xw, x); /* the login deadline's place */
+		app_list_add(xw, x);
+	}
+	if (x->conn != NULL)
+		sb_xc_pump(xw, x);
+	return false;
+}
+
 /* A DELIVER: to its live connection; held on a closed one that still owes
  * sb-control its UNBIND; else returned at once (the UNBIND went first). */
 static bool app_deliver(struct sb_xc_worker *xw, struct sb_msg *m)
@@ -392,6 +458,11 @@ static void app_kick(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct
 	}
 	SB_CTR_INC(w, xmpp_kicked);
 	sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env, e));
+	/* Resumed elsewhere (XEP-0198 §5): the old stream got conflict and
+	 * hands its session over now. */
+	if (m->status == SB_MSG_KICK_RESUMED && (x->c2s.sm & SB_C2S_SM_RESUMABLE) &&
+	    (x->flags & SB_XC_F_UNBIND))
+		sb_xc_sm_handover(xw, x);
 }
 
 /* CONN_INFO (sbctl session show): the connection as this worker sees it,
@@ -442,6 +513,11 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 	}
 	if (m->kind == SB_MSG_DELIVER) {
 		if (!app_deliver(xw, m))
+			sb_msg_free_chain(m, &w->msg_ops);
+		return;
+	}
+	if (m->kind == SB_MSG_RESUME_RESP) {
+		if (!sb_xc_sm_resume_resp(xw, m))
 			sb_msg_free_chain(m, &w->msg_ops);
 		return;
 	}

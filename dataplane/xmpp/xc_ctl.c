@@ -68,6 +68,9 @@ static void ctl_unanswerable(struct sb_xc_worker *xw, struct sb_xc_conn *x, stru
 			sb_xc_wait_error(xw, x, m);
 		else if (m->kind == SB_MSG_AUTH_REQ || m->kind == SB_MSG_BIND_REQ)
 			ctl_refuse(xw, x);
+		else if (m->kind == SB_MSG_RESUME_REQ)
+			sb_xc_act(xw, x, sb_c2s_resume_result(&x->c2s, &xw->env, false, NULL, 0,
+								0, false));
 	}
 	/* An UNBIND needs no answer: the next sb-control learns the bound
 	 * sessions from the replay, which no longer lists this one. */
@@ -181,6 +184,37 @@ void sb_xc_bind_request(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	sb_xc_send(xw, x, ctl_shard_of(xw, x->jid, ctl_bare_len(x->jid, res->jid_len)), m);
 }
 
+struct sb_msg *sb_xc_sm_msg(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
+			    enum sb_msg_kind kind, const struct sb_msg_sm *p, const char *jid,
+			    size_t len, unsigned *shard)
+{
+	struct sb_msg *m;
+	struct sb_msg_sm h = *p;
+
+	if (sizeof(h) + len > SB_MSG_PAYLOAD_MAX || (m = ctl_msg(xw, x, kind)) == NULL)
+		return NULL;
+	h.jid_len = (uint16_t)len;
+	h.bare_len = (uint16_t)ctl_bare_len(jid, len);
+	memcpy(m->payload, &h, sizeof(h));
+	memcpy(m->payload + sizeof(h), jid, len);
+	m->len = m->total_len = (uint32_t)(sizeof(h) + len);
+	*shard = ctl_shard_of(xw, jid, h.bare_len);
+	m->shard = (uint16_t)*shard;
+	return m;
+}
+
+/* XEP-0198 §5: a resumable session's connection died without a stream
+ * close: HIBERNATE (the session stays, with the inbound count the client
+ * will be told at <resumed/>) instead of UNBIND. */
+static struct sb_msg *ctl_hibernate_msg(struct sb_xc_worker *xw, struct sb_xc_conn *x,
+					 unsigned *shard)
+{
+	struct sb_msg_sm p = { .h_in = x->c2s.sm_in, .h_out = x->c2s.sm_out };
+
+	memcpy(p.id, x->sm_id, sizeof(p.id));
+	return sb_xc_sm_msg(xw, x, SB_MSG_HIBERNATE, &p, x->jid, strlen(x->jid), shard);
+}
+
 /* Replay a bound session to a new sb-control. -ENOBUFS: try again later. */
 int sb_xc_replay(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
@@ -211,9 +245,28 @@ int sb_xc_replay(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 static int ctl_owed(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	size_t len;
+	unsigned shard;
 
 	if (x->pending != NULL)
 		return 1;
+	if ((x->flags & (SB_XC_F_UNBIND | SB_XC_F_HIBERNATE)) ==
+	    (SB_XC_F_UNBIND | SB_XC_F_HIBERNATE) && x->jid != NULL) {
+		/* Hibernating: what it kept and held goes first, to the
+		 * session's shard, which queues it on the session; HIBERNATE
+		 * comes last and says that all of it is there. */
+		len = strlen(x->jid);
+		shard = ctl_shard_of(xw, x->jid, ctl_bare_len(x->jid, len));
+		x->pending = sb_xc_hold_return(xw, x);
+		if (x->pending == NULL) {
+			x->pending = ctl_hibernate_msg(xw, x, &shard);
+			if (x->pending == NULL)
+				return -ENOBUFS;
+			x->flags &= (uint8_t)~SB_XC_F_UNBIND;
+		}
+		x->pending->shard = (uint16_t)shard;
+		x->pending_shard = (uint16_t)shard;
+		return 1;
+	}
 	if ((x->flags & SB_XC_F_UNBIND) && x->jid != NULL) {
 		len = strlen(x->jid);
 		x->pending_shard = (uint16_t)ctl_shard_of(xw, x->jid, ctl_bare_len(x->jid, len));
@@ -230,7 +283,9 @@ static int ctl_owed(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	return 1;
 }
 
-void sb_xc_linger(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+/* Send what x owes, in order, until done or a ring or the pool makes it
+ * wait (then x is parked and sb_xc_ctl_turn() comes back). */
+static void ctl_owed_flush(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	int rc;
 
@@ -248,6 +303,17 @@ void sb_xc_linger(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 		x->pending = NULL;
 		sb_xc_send(xw, x, x->pending_shard, m);
 	}
+}
+
+void sb_xc_sm_handover(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	x->flags |= SB_XC_F_HIBERNATE;
+	ctl_owed_flush(xw, x);
+}
+
+void sb_xc_linger(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	ctl_owed_flush(xw, x);
 	if (x->flags & SB_XC_F_BLOCKED)
 		return; /* parked: sb_xc_ctl_turn() comes back here */
 	xw->lingering--;

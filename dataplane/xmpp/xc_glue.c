@@ -135,6 +135,9 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 	sb_xc_write(xw, x, env->out, env->out_len);
 	switch (act) {
 	case SB_C2S_ACT_NONE:
+		/* After <enable/> or <resumed/>: the idle probe starts. */
+		if (!sb_wheel_timer_armed(&x->deadline) && sb_c2s_sm_enabled(&x->c2s))
+			sb_xc_sm_probe_arm(xw, x);
 		break;
 	case SB_C2S_ACT_AUTH_LOOKUP:
 		sb_xc_auth_request(xw, x, false);
@@ -154,6 +157,16 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 		break;
 	case SB_C2S_ACT_ROUTE:
 		sb_xc_route(xw, x);
+		break;
+	case SB_C2S_ACT_SM_ACK:
+		sb_xc_sm_acked(xw, x);
+		break;
+	case SB_C2S_ACT_SM_ENABLED:
+		sb_xc_sm_enabled(xw, x);
+		sb_xc_sm_probe_arm(xw, x);
+		break;
+	case SB_C2S_ACT_SM_RESUME:
+		sb_xc_sm_resume_request(xw, x);
 		break;
 	case SB_C2S_ACT_CLOSE:
 	default:
@@ -206,6 +219,7 @@ static enum sb_c2s_action glue_event(struct sb_xc_worker *xw, struct sb_xc_conn 
 		act = sb_c2s_element(&x->c2s, &xw->env, ev->hdr, p, len, ev->start_off);
 		break;
 	case SB_XML_EV_STREAM_CLOSE:
+		sb_xc_sm_stream_closed(xw, x);
 		act = sb_c2s_stream_close(&x->c2s, &xw->env);
 		break;
 	default:

@@ -130,26 +130,31 @@ void sb_xc_hold_flush(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 
 		/* Checked when it arrived (sb_xc_deliver). */
 		(void)sb_msg_stanza_read(x->held_head, &h);
-		if (!sb_xc_deliver_fits(xw, x, &h))
+		if (!sb_xc_deliver_fits(xw, x, &h) || sb_xc_sm_full(xw, x))
 			break;
 		m = hold_pop(xw, x);
 		sb_xc_deliver_write(xw, x, m, &h);
-		sb_msg_free_chain(m, &w->msg_ops);
+		if (!sb_xc_sm_keep(xw, x, m))
+			sb_msg_free_chain(m, &w->msg_ops);
 		moved = true;
 	}
 	if (!moved)
 		return;
 	/* Progress: the reader gets a new deadline for what is left. */
-	if (x->held_head != NULL)
+	if (x->held_head != NULL) {
 		hold_arm(xw, x);
-	else
+	} else {
 		sb_wheel_cancel(&xw->wheel, &x->deadline);
+		sb_xc_sm_probe_arm(xw, x); /* the deadline is the probe's again */
+	}
 }
 
 void sb_xc_hold_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	if (x->held_head != NULL)
 		sb_xc_slow_reader(xw, x);
+	else
+		sb_xc_sm_probe_expired(xw, x);
 }
 
 /* Re-label a DELIVER as a returned STANZA for the shard that routed it. */
@@ -167,6 +172,18 @@ static struct sb_msg *hold_relabel(struct sb_xc_worker *xw, struct sb_msg *m)
 
 struct sb_msg *sb_xc_hold_return(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
+	/* Written but not acknowledged (XEP-0198) comes first: it is older.
+	 * It keeps its outbound number, so that a resumed session drops the
+	 * ones the client's h says it had after all. */
+	if (x->sm_head != NULL) {
+		struct sb_msg *m = sb_xc_sm_pop(xw, x);
+		uint64_t seq = m->sm_seq;
+
+		hold_relabel(xw, m);
+		m->sm_seq = seq;
+		m->flags |= SB_MSG_F_SM_SENT;
+		return m;
+	}
 	if (x->held_head == NULL)
 		return NULL;
 	return hold_relabel(xw, hold_pop(xw, x));

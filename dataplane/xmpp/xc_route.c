@@ -74,8 +74,10 @@ void sb_xc_wait_error(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struc
 	e.id_len = h.id_len;
 	e.to = sb_c2s_full_jid(&x->c2s, &e.to_len);
 	n = sb_xmpp_error_write(&e, buf, xw->elem_cap + SB_C2S_ROUTE_EXTRA);
-	if (n > 0)
+	if (n > 0) {
 		sb_xc_write(xw, x, (const uint8_t *)buf, (size_t)n);
+		sb_xc_sm_sent(x);
+	}
 }
 
 /* Pack the ROUTE result into a message chain; NULL when the pool is dry. */
@@ -216,9 +218,9 @@ bool sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg 
 		return false;
 	}
 	if (x->held_head == NULL && !(x->flags & SB_XC_F_CLOSING) &&
-	    sb_xc_deliver_fits(xw, x, &h)) {
+	    sb_xc_deliver_fits(xw, x, &h) && !sb_xc_sm_full(xw, x)) {
 		sb_xc_deliver_write(xw, x, m, &h);
-		return false;
+		return sb_xc_sm_keep(xw, x, m); /* XEP-0198: kept until acked */
 	}
 	sb_xc_hold(xw, x, m, &h);
 	return true;
@@ -295,6 +297,7 @@ void sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m)
 		route_write_range(xw, x, m, base, mh.to_off);
 		route_write_to(xw, x, x->jid);
 		route_write_range(xw, x, m, base + mh.to_off, h.bytes_len - mh.to_off);
+		sb_xc_sm_sent(x);
 		SB_CTR_INC(w, xmpp_delivered);
 	}
 }

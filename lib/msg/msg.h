@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define SB_MSG_MAGIC 0x5342u /* "SB" */
-#define SB_MSG_VERSION 4u
+#define SB_MSG_VERSION 5u
 #define SB_MSG_OBJ_SIZE 2048u /* bytes per pool object, header included */
 
 enum sb_msg_kind {
@@ -40,6 +40,11 @@ enum sb_msg_kind {
 	SB_MSG_CONN_INFO,     /* shard -> worker: describe `conn` (seq: the asker's cookie); the
 	                       * same object back up with struct sb_msg_conn_info, or status
 	                       * -ENOENT when the connection has gone (sbctl session show) */
+	SB_MSG_SM_ENABLE,     /* worker -> shard: struct sb_msg_sm: a session became resumable */
+	SB_MSG_HIBERNATE,     /* worker -> shard: struct sb_msg_sm: a resumable session's
+			       * connection died: keep the session (instead of UNBIND) */
+	SB_MSG_RESUME_REQ,    /* worker -> shard: struct sb_msg_sm: <resume/> on `conn` */
+	SB_MSG_RESUME_RESP,   /* shard -> worker: status; struct sb_msg_sm as resumed */
 	SB_MSG_KIND_MAX,
 };
 
@@ -54,6 +59,8 @@ enum sb_msg_kick {
 	 * if any, as <text/> (at most SB_MSG_KICK_TEXT_MAX bytes, UTF-8). */
 	SB_MSG_KICK_ADMIN = -EPERM,
 	SB_MSG_KICK_ADMIN_RESET = -ECONNRESET, /* sbctl session kick --reset: <reset/>, text as above */
+	SB_MSG_KICK_RESUMED = -EALREADY, /* XEP-0198 §5: resumed on another stream: <conflict/>,
+					  * and HIBERNATE instead of UNBIND */
 };
 
 #define SB_MSG_KICK_TEXT_MAX 255u /* a KICK's <text/> payload, bytes */
@@ -86,6 +93,8 @@ enum sb_msg_owner {
 #define SB_MSG_F_REPLAY 0x04u /* BIND_REQ re-sent after a control restart: no reply */
 #define SB_MSG_F_RETURNED 0x08u /* STANZA: a DELIVER its recipient's connection closed
                                   * before taking it, given back to be routed again */
+#define SB_MSG_F_SM_SENT 0x10u  /* RETURNED: it was written and not acknowledged
+                                  * (XEP-0198); sm_seq is its outbound number */
 
 struct sb_msg {
 	uint16_t magic;     /* SB_MSG_MAGIC */
@@ -105,7 +114,11 @@ struct sb_msg {
 		uint64_t seq;       /* heartbeats: the prober's sequence number; 0 otherwise */
 		struct sb_msg *held; /* a DELIVER its recipient's worker holds: the next one */
 	};
-	uint64_t t0_tsc;    /* originator's TSC when sent (one host, one TSC) */
+	union {
+		uint64_t t0_tsc;    /* originator's TSC when sent (one host, one TSC) */
+		uint64_t sm_seq;    /* a DELIVER written and kept for XEP-0198 until the
+				     * client acks it: its outbound stanza number */
+	};
 	struct sb_msg *next; /* continuation of a payload longer than one object */
 	uint8_t payload[];
 };
@@ -134,6 +147,22 @@ struct sb_msg_jid {
 	uint16_t bare_len;  /* its bare prefix */
 	int16_t priority;
 	uint16_t flags;     /* SB_MSG_JID_* */
+	char jid[];
+};
+
+/* XEP-0198 resumption (SM_ENABLE, HIBERNATE, RESUME_REQ, RESUME_RESP). */
+#define SB_MSG_SM_ID 16u          /* bytes of a resumption id (sent as 32 hex chars) */
+#define SB_MSG_SM_H_KNOWN 0x01u   /* RESUME_RESP failed: h_in is the expired session's */
+#define SB_MSG_SM_AVAILABLE 0x02u /* RESUME_RESP: the session had sent available presence */
+struct sb_msg_sm {
+	uint8_t id[SB_MSG_SM_ID];
+	uint32_t h_in;      /* HIBERNATE, RESUME_RESP: stanzas handled from the client */
+	uint32_t h_out;     /* HIBERNATE: stanzas sent; RESUME_REQ: the client's h */
+	uint32_t max_s;     /* SM_ENABLE: the resumption window, seconds */
+	uint16_t flags;     /* SB_MSG_SM_* */
+	uint16_t jid_len;   /* full JID (RESUME_REQ: the authenticated bare JID) */
+	uint16_t bare_len;
+	uint16_t reserved;
 	char jid[];
 };
 

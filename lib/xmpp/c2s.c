@@ -37,6 +37,7 @@ static const char *const state_names[SB_C2S_S_MAX] = {
 	[SB_C2S_S_BIND_WAIT] = "bind-wait",
 	[SB_C2S_S_BOUND] = "bound",
 	[SB_C2S_S_TLS_WAIT] = "tls-wait",
+	[SB_C2S_S_RESUME_WAIT] = "resume-wait",
 	[SB_C2S_S_CLOSED] = "closed",
 };
 
@@ -334,6 +335,9 @@ enum sb_c2s_action sb_c2s_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	}
 	if (preauth_exceeded(c, env, len))
 		return c2s_finish(c, env, c2s_stream_error(c, env, SB_C2S_SERR_POLICY_VIOLATION));
+	if (env->cfg.sm && (c->state == SB_C2S_S_BIND || c->state == SB_C2S_S_BOUND) &&
+	    c2s_ns_is(&e, &hdr->ns, C2S_NS_SM))
+		return c2s_finish(c, env, c2s_sm_element(c, env, &e));
 	switch (c->state) {
 	case SB_C2S_S_SASL:
 	case SB_C2S_S_SASL_INITIAL:

@@ -51,6 +51,35 @@
  *                                it the decrypted bytes and call
  *                                sb_c2s_tls_done(); on failure close TCP
  *                                (§5.4.3.2)
+ *   SB_C2S_ACT_SM_ACK            the client acknowledged outbound stanzas up to
+ *                                env->res.sm_h (XEP-0198 §4): release what the
+ *                                glue kept for them (numbered with
+ *                                sb_c2s_sm_sent())
+ *   SB_C2S_ACT_SM_ENABLED        <enabled resume='true'/> is in env->out: the
+ *                                session may be resumed by env->res.sm_id
+ *                                (SB_C2S_SM_ID_RAW bytes) for env->res.sm_max
+ *                                seconds; tell the control plane
+ *   SB_C2S_ACT_SM_RESUME         <resume/> before bind: ask the control plane
+ *                                for session env->res.sm_id of env->res.bare,
+ *                                the client having received env->res.sm_h
+ *                                stanzas; answer with sb_c2s_resume_result()
+ *
+ * Stream management (XEP-0198 v1.6, when cfg.sm): <sm/> is offered with
+ * bind; <enable/> after bind starts counting (<enable/> before bind gets
+ * <failed><unexpected-request/>, a second one a stream error). From then
+ * on c->sm_in counts the iq, message and presence elements the client sent
+ * (each one handled here: routed, answered or refused), and c->sm_out the
+ * stanzas written to it: lib/xmpp counts its own replies, the glue calls
+ * sb_c2s_sm_sent() for each stanza it writes. Both wrap at 2^32 (§4).
+ * <r/> is answered at once with <a h=sm_in/>; an <a h/> that acknowledges
+ * more than was sent is a stream error (undefined-condition with
+ * <handled-count-too-high/>, §4). Resumption (§5) when cfg.sm_max_resume_s
+ * is not 0: <enable resume='true' [max]/> gets an opaque id (128 CSPRNG
+ * bits) and max = min(client's max, the ceiling) (SM_ENABLED); <resume
+ * previd h/> after SASL, before bind, is decided by the control plane
+ * (SM_RESUME, then sb_c2s_resume_result(): <resumed previd h/> and the
+ * stream is bound, or <failed [h]><item-not-found/></failed> and the client
+ * may bind as usual).
  *
  * TLS (RFC 6120 §5, XEP-0368): cfg.tls_policy says whether STARTTLS is
  * offered (OPTIONAL) or the only thing a client may do before TLS
@@ -114,6 +143,7 @@ enum sb_c2s_state {
 	SB_C2S_S_BIND_WAIT,       /* BIND_REQUEST issued, waiting for sb_c2s_bind_result() */
 	SB_C2S_S_BOUND,           /* session: stanzas are routed */
 	SB_C2S_S_TLS_WAIT,        /* <proceed/> sent: waiting for the TLS handshake */
+	SB_C2S_S_RESUME_WAIT,     /* SM_RESUME issued, waiting for sb_c2s_resume_result() */
 	SB_C2S_S_CLOSED,          /* closing or closed: every call returns CLOSE */
 	SB_C2S_S_MAX
 };
@@ -125,6 +155,10 @@ enum sb_c2s_state {
 #define SB_C2S_F_CB_REFUSED 0x80u /* a -PLUS attempt named a binding type we lack: a
 				   * later "y" is no downgrade (RFC 5802 §6) */
 
+#define SB_C2S_SM_ENABLED 0x01u  /* XEP-0198 <enabled/> sent: both counters run */
+#define SB_C2S_SM_RESUMABLE 0x02u /* ... with resume='true' (§5) */
+#define SB_C2S_SM_ID_RAW 16u     /* CSPRNG bytes of an <enabled/> id (32 hex chars) */
+
 enum sb_c2s_action {
 	SB_C2S_ACT_NONE = 0,
 	SB_C2S_ACT_AUTH_LOOKUP,
@@ -134,6 +168,9 @@ enum sb_c2s_action {
 	SB_C2S_ACT_ROUTE,
 	SB_C2S_ACT_CLOSE,
 	SB_C2S_ACT_STARTTLS,
+	SB_C2S_ACT_SM_ACK,
+	SB_C2S_ACT_SM_ENABLED,
+	SB_C2S_ACT_SM_RESUME,
 	SB_C2S_ACT_MAX
 };
 
@@ -165,6 +202,7 @@ enum sb_c2s_stream_err {
 	SB_C2S_SERR_UNSUPPORTED_ENCODING,  /* §4.9.3.22 */
 	SB_C2S_SERR_UNSUPPORTED_STANZA,    /* §4.9.3.24 */
 	SB_C2S_SERR_UNSUPPORTED_VERSION,   /* §4.9.3.25 */
+	SB_C2S_SERR_UNDEFINED_CONDITION,   /* §4.9.3.21: XEP-0198's handled-count-too-high */
 	SB_C2S_SERR_MAX
 };
 
@@ -263,6 +301,13 @@ struct sb_c2s_result {
 	size_t jid_len;
 	/* ROUTE */
 	struct sb_c2s_stanza stanza;
+	/* SM_ACK: the client's h, every stanza up to it is acknowledged;
+	 * SM_RESUME: the h the client sent */
+	uint32_t sm_h;
+	/* SM_ENABLED, SM_RESUME: the id (SB_C2S_SM_ID_RAW bytes, in scratch or
+	 * aux); SM_ENABLED: the window granted, seconds */
+	const uint8_t *sm_id;
+	uint32_t sm_max;
 };
 
 /* Per-connection object that exists only during negotiation (see above).
@@ -276,6 +321,10 @@ struct sb_c2s_aux {
 	union {
 		struct sb_scram_server scram;   /* during SCRAM */
 		uint8_t bind_id[SB_C2S_BIND_ID_MAX]; /* during BIND_WAIT */
+		struct {
+			uint8_t id[SB_C2S_SM_ID_RAW];
+			uint32_t h;
+		} resume;                       /* during RESUME_WAIT */
 	} u;
 };
 
@@ -289,8 +338,12 @@ struct sb_c2s {
 	uint16_t preauth_elements; /* elements (and headers) received before SASL success */
 	uint16_t jid_len;          /* bound full JID */
 	uint16_t bare_len;         /* its bare prefix */
-	uint16_t pad;
+	uint8_t sm;                /* SB_C2S_SM_*: XEP-0198 state */
+	uint8_t pad;
 	uint32_t preauth_bytes;    /* bytes of those elements and headers */
+	uint32_t sm_in;            /* XEP-0198 h: stanzas handled from the client, mod 2^32 */
+	uint32_t sm_out;           /* stanzas sent to the client since <enable/>, mod 2^32 */
+	uint32_t sm_acked;         /* the last h the client acknowledged */
 	uint8_t stream_id[SB_C2S_STREAM_ID_RAW]; /* current stream id, sent as 32 hex chars */
 	struct sb_c2s_aux *aux;    /* from env->aux_alloc, NULL when not negotiating */
 	const char *jid;           /* bound full JID in glue memory, NULL before bind */
@@ -312,6 +365,8 @@ struct sb_c2s_config {
 	bool plain_without_tls;         /* offer/accept PLAIN on an unencrypted stream */
 	bool roster_versioning;         /* offer urn:xmpp:features:rosterver after auth */
 	bool scram_plus;                /* offer SCRAM-*-PLUS over TLS (env->cbind) */
+	bool sm;                        /* offer XEP-0198 stream management after auth */
+	uint32_t sm_max_resume_s;       /* XEP-0198 §5 window ceiling; 0: no resumption */
 	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
 	uint32_t fake_iterations;       /* iteration count unknown users are given */
 };
@@ -421,6 +476,17 @@ enum sb_c2s_action sb_c2s_plain_result(struct sb_c2s *c, struct sb_c2s_env *env,
 enum sb_c2s_action sb_c2s_bind_result(struct sb_c2s *c, struct sb_c2s_env *env,
 				      enum sb_c2s_bind_status st, const char *jid, size_t len);
 
+/* Answer to SM_RESUME. ok: the session of jid[0..len) (glue memory, as for
+ * sb_c2s_bind_result) now lives on this stream; h_in is the number of
+ * stanzas the server had handled from the client: <resumed previd h/>,
+ * the stream is bound with stream management on, and the outbound count
+ * continues from the client's h (what the glue replays is numbered from
+ * there). Not ok: <failed><item-not-found/></failed>, with h='h_in' when
+ * h_known (an expired session whose count is still known); the client may
+ * bind. */
+enum sb_c2s_action sb_c2s_resume_result(struct sb_c2s *c, struct sb_c2s_env *env, bool ok,
+					const char *jid, size_t len, uint32_t h_in, bool h_known);
+
 /* SB_XML_EV_STREAM_CLOSE: our </stream:stream>, CLOSE. */
 enum sb_c2s_action sb_c2s_stream_close(struct sb_c2s *c, struct sb_c2s_env *env);
 
@@ -460,7 +526,37 @@ size_t sb_c2s_max_element(const struct sb_c2s *c, const struct sb_c2s_env *env);
 static inline bool sb_c2s_waiting(const struct sb_c2s *c)
 {
 	return c->state == SB_C2S_S_SASL_LOOKUP || c->state == SB_C2S_S_SASL_VERIFY ||
-	       c->state == SB_C2S_S_BIND_WAIT || c->state == SB_C2S_S_TLS_WAIT;
+	       c->state == SB_C2S_S_BIND_WAIT || c->state == SB_C2S_S_TLS_WAIT ||
+	       c->state == SB_C2S_S_RESUME_WAIT;
+}
+
+/* XEP-0198: whether <enable/> succeeded on this stream. */
+static inline bool sb_c2s_sm_enabled(const struct sb_c2s *c)
+{
+	return (c->sm & SB_C2S_SM_ENABLED) != 0;
+}
+
+/* XEP-0198: the glue wrote one stanza (iq, message, presence) to the
+ * client. Returns its number in the outbound count (1 for the first after
+ * <enable/>, wrapping at 2^32), which the client's <a h/> names; 0 when
+ * stream management is off. */
+static inline uint32_t sb_c2s_sm_sent(struct sb_c2s *c)
+{
+	if (!(c->sm & SB_C2S_SM_ENABLED))
+		return 0;
+	return ++c->sm_out;
+}
+
+/* XEP-0198: stanzas sent and not yet acknowledged. */
+static inline uint32_t sb_c2s_sm_unacked(const struct sb_c2s *c)
+{
+	return c->sm_out - c->sm_acked;
+}
+
+/* XEP-0198 §4: whether serial number a is at or before b (mod 2^32). */
+static inline bool sb_c2s_sm_le(uint32_t a, uint32_t b)
+{
+	return (uint32_t)(b - a) < 0x80000000u;
 }
 
 /* True once the stream runs over TLS. */

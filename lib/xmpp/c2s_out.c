@@ -164,6 +164,9 @@ void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env)
 		/* RFC 6121 §2.6.1: the control plane keeps roster versions. */
 		if (env->cfg.roster_versioning)
 			c2s_puts(env, "<ver xmlns='urn:xmpp:features:rosterver'/>");
+		/* XEP-0198 §3: offered with bind, enabled after it. */
+		if (env->cfg.sm)
+			c2s_puts(env, "<sm xmlns='" C2S_NS_SM "'/>");
 	}
 	c2s_puts(env, "</stream:features>");
 }
@@ -187,6 +190,7 @@ static const char *const serr_names[SB_C2S_SERR_MAX] = {
 	[SB_C2S_SERR_UNSUPPORTED_ENCODING] = "unsupported-encoding",
 	[SB_C2S_SERR_UNSUPPORTED_STANZA] = "unsupported-stanza-type",
 	[SB_C2S_SERR_UNSUPPORTED_VERSION] = "unsupported-version",
+	[SB_C2S_SERR_UNDEFINED_CONDITION] = "undefined-condition",
 };
 
 const char *sb_c2s_stream_err_name(enum sb_c2s_stream_err e)
@@ -196,9 +200,9 @@ const char *sb_c2s_stream_err_name(enum sb_c2s_stream_err e)
 
 /* RFC 6120 §4.9.1.1: the error element, then the closing tag; §4.9.1.2: if
  * the error comes before our stream header was sent, send the header
- * first. */
-enum sb_c2s_action c2s_stream_error(struct sb_c2s *c, struct sb_c2s_env *env,
-				    enum sb_c2s_stream_err e)
+ * first. Split in two so that a caller can add an application-specific
+ * condition element between them (§4.9.4). */
+void c2s_stream_error_open(struct sb_c2s *c, struct sb_c2s_env *env, enum sb_c2s_stream_err e)
 {
 	if (!(c->flags & SB_C2S_F_HDR_SENT))
 		c2s_put_stream_header(c, env);
@@ -206,6 +210,13 @@ enum sb_c2s_action c2s_stream_error(struct sb_c2s *c, struct sb_c2s_env *env,
 		c2s_puts(env, "<stream:error><");
 		c2s_puts(env, serr_names[e]);
 		c2s_puts(env, " xmlns='" C2S_NS_STREAMS "'/>");
+	}
+}
+
+enum sb_c2s_action c2s_stream_error_close(struct sb_c2s *c, struct sb_c2s_env *env,
+					  enum sb_c2s_stream_err e)
+{
+	if (e != SB_C2S_SERR_NONE && (unsigned)e < SB_C2S_SERR_MAX) {
 		if (env->err_text != NULL) {
 			c2s_puts(env, "<text xmlns='" C2S_NS_STREAMS "' xml:lang='en'>");
 			c2s_put_esc(env, env->err_text, strlen(env->err_text));
@@ -218,6 +229,13 @@ enum sb_c2s_action c2s_stream_error(struct sb_c2s *c, struct sb_c2s_env *env,
 	c->state = SB_C2S_S_CLOSED;
 	env->res.stream_err = (uint8_t)e;
 	return SB_C2S_ACT_CLOSE;
+}
+
+enum sb_c2s_action c2s_stream_error(struct sb_c2s *c, struct sb_c2s_env *env,
+				    enum sb_c2s_stream_err e)
+{
+	c2s_stream_error_open(c, env, e);
+	return c2s_stream_error_close(c, env, e);
 }
 
 static void put_id(struct sb_c2s_env *env, const struct c2s_elem *e)

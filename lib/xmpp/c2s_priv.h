@@ -22,6 +22,7 @@
 #define C2S_NS_STREAMS "urn:ietf:params:xml:ns:xmpp-streams"
 #define C2S_NS_PING "urn:xmpp:ping"
 #define C2S_NS_CLIENT "jabber:client"
+#define C2S_NS_SM "urn:xmpp:sm:3"
 
 /* One element as the dispatcher got it. */
 struct c2s_elem {
@@ -57,6 +58,11 @@ void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env);
  * releases c, returns CLOSE. */
 enum sb_c2s_action c2s_stream_error(struct sb_c2s *c, struct sb_c2s_env *env,
 				    enum sb_c2s_stream_err e);
+/* The same in two halves, for an application condition in between:
+ * _open writes up to the defined condition, _close the rest. */
+void c2s_stream_error_open(struct sb_c2s *c, struct sb_c2s_env *env, enum sb_c2s_stream_err e);
+enum sb_c2s_action c2s_stream_error_close(struct sb_c2s *c, struct sb_c2s_env *env,
+					  enum sb_c2s_stream_err e);
 /* <iq|message|presence type='error' [id] from='from' [to=full]><error
  * type='etype'><cond xmlns=stanzas/></error></...> (RFC 6120 §8.3). */
 void c2s_put_stanza_error(const struct sb_c2s *c, struct sb_c2s_env *env,
@@ -129,6 +135,14 @@ enum sb_c2s_action c2s_bind_element(struct sb_c2s *c, struct sb_c2s_env *env,
  * *prio (0 when absent). Returns 1 when given, 0 when absent, -EINVAL when
  * it is not one xs:byte (-128..127) or is given twice. */
 int c2s_presence_priority(const struct c2s_elem *e, int8_t *prio);
+/* c2s_sm.c: an element in urn:xmpp:sm:3 after authentication (XEP-0198). */
+enum sb_c2s_action c2s_sm_element(struct sb_c2s *c, struct sb_c2s_env *env,
+				  const struct c2s_elem *e);
+/* XEP-0198: one stanza lib/xmpp wrote itself counts in the outbound h. */
+static inline void c2s_sm_sent(struct sb_c2s *c)
+{
+	(void)sb_c2s_sm_sent(c);
+}
 /* c2s_stanza.c */
 enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				      const struct c2s_elem *e);

@@ -64,7 +64,7 @@ static uint8_t message_type(uint8_t t)
 	       ? t : SB_C2S_T_OTHER;
 }
 
-static enum sb_c2s_action stanza_error(const struct sb_c2s *c, struct sb_c2s_env *env,
+static enum sb_c2s_action stanza_error(struct sb_c2s *c, struct sb_c2s_env *env,
 				       const struct c2s_elem *e, uint8_t type, const char *etype,
 				       const char *cond, enum sb_c2s_ctr ctr)
 {
@@ -74,6 +74,7 @@ static enum sb_c2s_action stanza_error(const struct sb_c2s *c, struct sb_c2s_env
 		return SB_C2S_ACT_NONE;
 	}
 	c2s_count(env, ctr);
+	c2s_sm_sent(c);
 	c2s_put_stanza_error(c, env, e, env->cfg.domain, env->cfg.domain_len, etype, cond);
 	return SB_C2S_ACT_NONE;
 }
@@ -92,6 +93,7 @@ static bool local_iq(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_
 	    c2s_ns_is(e, &h->child_ns, C2S_NS_PING)) {
 		/* XEP-0199 §4.2: the server answers with an empty result. */
 		c2s_count(env, SB_C2S_CTR_ping_local);
+		c2s_sm_sent(c);
 		c2s_put_iq_result_open(c, env, e, to_domain);
 		c2s_puts(env, "/>");
 		return true;
@@ -100,6 +102,7 @@ static bool local_iq(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_
 	    c2s_ns_is(e, &h->child_ns, C2S_NS_SESSION)) {
 		/* RFC 3921 §3 / draft-cridland-xmpp-session: a no-op result. */
 		c2s_count(env, SB_C2S_CTR_session);
+		c2s_sm_sent(c);
 		c2s_put_iq_result_open(c, env, e, true);
 		c2s_puts(env, "/>");
 		return true;
@@ -286,10 +289,15 @@ enum sb_c2s_action c2s_stanza_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	long n;
 
 	if (kind == SB_C2S_KIND_MAX) {
-		/* §4.9.3.24; XEP-0198 and other nonzas are not offered. */
+		/* §4.9.3.24: other nonzas are not offered (XEP-0198's are
+		 * taken before this, c2s_sm.c). */
 		c2s_count(env, SB_C2S_CTR_unsupported_stanza_type);
 		return c2s_stream_error(c, env, SB_C2S_SERR_UNSUPPORTED_STANZA);
 	}
+	/* XEP-0198 §4: every iq, message and presence counts as handled,
+	 * whether it is routed, answered here or refused. */
+	if (c->sm & SB_C2S_SM_ENABLED)
+		c->sm_in++;
 	type = type_of(e);
 	if (kind == SB_C2S_KIND_MESSAGE)
 		type = message_type(type);

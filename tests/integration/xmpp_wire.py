@@ -131,7 +131,8 @@ class Wire:
     def restart(self):
         self._new_parser()
         self.send(HEADER)
-        self.wait(lambda s: s.name == NS_STREAM + " features", 10, "stream features")
+        self.features = self.wait(lambda s: s.name == NS_STREAM + " features", 10,
+                                  "stream features")
 
     def login(self, user, password, bind=True, opened=False):
         """PLAIN login; opened: the stream header was sent already."""
@@ -149,7 +150,10 @@ class Wire:
             self.bind()
         return self
 
-    def bind(self):
+    def bind(self, presence=True):
+        """Bind a generated resource; then available presence unless told
+        not to (a session without it still gets stanzas to its full JID,
+        and nothing else: a test counting stanzas wants exactly that)."""
         self.send("<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"
                   "</iq>")
         r = self.wait(lambda s: s.attrs.get("id") == "bind1", 10, "bind result")
@@ -157,7 +161,8 @@ class Wire:
         if r.attrs.get("type") != "result" or b is None or b.child("jid") is None:
             fail("bind refused: %r" % r.attrs)
         self.jid = b.child("jid").text
-        self.send("<presence/>")
+        if presence:
+            self.send("<presence/>")
 
     def reset(self):
         """Close with a RST (SO_LINGER 0): the connection ends abruptly."""

@@ -238,6 +238,17 @@ void h_bind(struct h_conn *h, enum sb_c2s_bind_status st, const char *jid)
 	pump(h);
 }
 
+void h_resume(struct h_conn *h, bool ok, const char *jid, uint32_t h_in, bool h_known)
+{
+	size_t n = jid ? strlen(jid) : 0;
+
+	if (jid != NULL)
+		copy_str(h->bound, sizeof(h->bound), jid, n);
+	record(h, sb_c2s_resume_result(&h->c, &h->env, ok, jid ? h->bound : NULL, n, h_in,
+				       h_known));
+	pump(h);
+}
+
 void h_b64(const void *in, size_t len, char *out, size_t cap)
 {
 	assert_true(sb_scram_b64_encode(in, len, out, cap) >= 0);

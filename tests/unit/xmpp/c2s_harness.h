@@ -110,6 +110,7 @@ void h_tls_done(struct h_conn *h, bool drop_pending);
 void h_credentials(struct h_conn *h, const struct sb_scram_creds *creds);
 void h_plain(struct h_conn *h, bool ok);
 void h_bind(struct h_conn *h, enum sb_c2s_bind_status st, const char *jid);
+void h_resume(struct h_conn *h, bool ok, const char *jid, uint32_t h_in, bool h_known);
 
 /* Base64 helpers. */
 void h_b64(const void *in, size_t len, char *out, size_t cap);
