@@ -43,7 +43,7 @@ rc=0; $SBCTL stats --yaml 2>/dev/null || rc=$?
 it_step "sbctl health: healthy once the heartbeats went round"
 wait_health 0
 rc=0; $SBCTL health 0 2>/dev/null || rc=$?
-[ "$rc" -eq 1 ] || it_fail "sbctl health 0 (a bad age) exited $rc, expected 1"
+[ "$rc" -eq 2 ] || it_fail "sbctl health 0 (a bad age) exited $rc, expected 2 (a usage error)"
 
 it_step "scrape, chat, scrape: the counters move"
 check scrape "$url" "$SB_RUN/before.json" || it_fail "first scrape"
