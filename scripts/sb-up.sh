@@ -62,6 +62,13 @@ if ! sb_wait 30 "ip netns exec $SB_NS ip link show $SB_TAP" "$SB_RUN/dataplane.p
 	tail -20 "$SB_RUN/dataplane.log" >&2
 	exit 1
 fi
+# The TAP appears when the port starts, before the workers and the shared
+# state are complete: sb-control attaches only once the dataplane says it runs.
+if ! sb_wait 30 "grep -q 'sb.main: running' $SB_RUN/dataplane.log" "$SB_RUN/dataplane.pid"; then
+	echo "sb-up: sb-dataplane did not finish starting; its log:" >&2
+	tail -20 "$SB_RUN/dataplane.log" >&2
+	exit 1
+fi
 ip netns exec "$SB_NS" ip addr add "$SB_HOST_IP/24" dev "$SB_TAP"
 ip netns exec "$SB_NS" ip link set "$SB_TAP" up
 

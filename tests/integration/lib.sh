@@ -79,6 +79,20 @@ it_counter() {
 	$SBCTL status | awk -v n="$1" '$1 == n { print $2 }'
 }
 
+# it_counter_ge NAME MIN [SECONDS]: wait (default 5 s) until a dataplane
+# counter reaches MIN. Counters are published once per interval, so a check
+# right after the traffic that moves them must poll, not read once.
+it_counter_ge() {
+	local i=0 v
+	while [ $i -lt $((${3:-5} * 10)) ]; do
+		v=$(it_counter "$1")
+		[ -n "$v" ] && [ "$v" -ge "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # it_tcp_client MODE ARGS...: the kernel-TCP client, inside the namespace.
 it_tcp_client() {
 	ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/tcp_client.py" "$@" \

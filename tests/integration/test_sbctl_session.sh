@@ -251,7 +251,7 @@ wait "${held[carol/c1]}" || it_fail "carol/c1 did not get <system-shutdown/> wit
 rc 1 shutdown
 grep -q "already under way" "$SB_RUN/err" || it_fail "$(cat "$SB_RUN/err")"
 kill -0 "$dp_pid" || it_fail "sb-dataplane exited while a connection was still open"
-[ "$(it_counter xmpp_shutdown_refused)" -ge 1 ] || it_fail "no refusal counted"
+it_counter_ge xmpp_shutdown_refused 1 || it_fail "no refusal counted"
 touch "$SB_RUN/release"
 wait $linger || it_fail "the lingering client saw no <system-shutdown/>, or a new stream was let in"
 for _ in $(seq 300); do

@@ -26,6 +26,6 @@ it_step "each exchanges a message and closes"
 wait $client || it_fail "a connection failed"
 for i in $(seq 50); do [ "$(it_gauge conns)" -eq 0 ] && break; sleep 0.2; done
 [ "$(it_gauge conns)" -eq 0 ] || it_fail "$(it_gauge conns) connections left open after close"
-[ "$(it_counter tcp_established)" -ge "$conns" ] || it_fail "fewer than $conns established"
+it_counter_ge tcp_established "$conns" || it_fail "fewer than $conns established"
 [ "$(it_counter tcp_conn_limit)" -eq 0 ] || it_fail "connections refused at the limit"
 echo "PASS"

@@ -33,7 +33,7 @@ PY
 )
 echo "$out"
 echo "$out" | grep -q "timeout=True" || it_fail "no connection-timeout stream error"
-[ "$(it_counter xmpp_login_timeout)" -ge 1 ] || it_fail "xmpp_login_timeout did not move"
+it_counter_ge xmpp_login_timeout 1 || it_fail "xmpp_login_timeout did not move"
 
 it_step "a burst of new connections from one address is cut at the burst size, each told why"
 ip netns exec "$SB_NS" ip addr add 198.18.0.3/24 dev "$SB_TAP"
@@ -60,8 +60,8 @@ PY
 echo "$out"
 refused=$(echo "$out" | awk '/^refused [0-9]/ { print $2 }')
 [ "$refused" -ge 6 ] || it_fail "only $refused of 14 refused with a stream error and its text, burst 8"
-[ "$(it_counter xmpp_conn_rate_limited)" -ge 6 ] || it_fail "xmpp_conn_rate_limited did not move"
-[ "$(it_counter xmpp_refused_told)" -ge 6 ] || it_fail "xmpp_refused_told did not move"
+it_counter_ge xmpp_conn_rate_limited 6 || it_fail "xmpp_conn_rate_limited did not move"
+it_counter_ge xmpp_refused_told 6 || it_fail "xmpp_refused_told did not move"
 
 it_step "three failed logins ban the address"
 for i in 1 2 3; do
@@ -71,6 +71,6 @@ done
 if it_xmpp login alice@switchboard.test secret-a SCRAM-SHA-256 >/dev/null 2>&1; then
 	it_fail "a banned address logged in"
 fi
-[ "$(it_counter xmpp_banned)" -ge 1 ] || it_fail "xmpp_banned did not move"
+it_counter_ge xmpp_banned 1 || it_fail "xmpp_banned did not move"
 echo "banned address refused: $(it_counter xmpp_banned) connection(s)"
 echo "PASS"

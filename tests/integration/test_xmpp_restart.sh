@@ -21,7 +21,7 @@ for i in $(seq 50); do
 	[ "$(it_counter xmpp_replayed)" -ge 2 ] && break
 	sleep 0.2
 done
-[ "$(it_counter xmpp_replayed)" -ge 2 ] || it_fail "the sessions were not replayed"
+it_counter_ge xmpp_replayed 2 || it_fail "the sessions were not replayed"
 $SBCTL status | grep -E '^control|^xmpp shard'
 
 it_step "the same streams exchange messages again"

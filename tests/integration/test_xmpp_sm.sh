@@ -176,9 +176,9 @@ for i in range(8):
     again.wait(lambda s: s.attrs.get("id") == "e%d" % i, 10, "e%d after the reset" % i)
 print("dave was asked at 4 and 8, held back past 8, reset, and got all 12 at his next login")
 PY
-[ "$(it_counter xmpp_sm_unacked_full)" -ge 1 ] || it_fail "xmpp_sm_unacked_full not counted"
-[ "$(it_counter xmpp_slow_reader)" -ge 1 ] || it_fail "the client that never acks was not reset"
-[ "$(it_counter xmpp_sm_requests_out)" -ge 1 ] || it_fail "xmpp_sm_requests_out not counted"
+it_counter_ge xmpp_sm_unacked_full 1 || it_fail "xmpp_sm_unacked_full not counted"
+it_counter_ge xmpp_slow_reader 1 || it_fail "the client that never acks was not reset"
+it_counter_ge xmpp_sm_requests_out 1 || it_fail "xmpp_sm_requests_out not counted"
 
 it_step "resume after a cut connection: unacked and 50 new stanzas, once each, in order"
 ip netns exec "$SB_NS" /usr/bin/python3 - "$top/tests/integration" <<'PY' || it_fail "resume"
@@ -330,7 +330,7 @@ if r.name != SM + " resumed":
 back.wait(lambda s: s.attrs.get("id") == "h0", 10, "h0 after resume")
 print("silent peer: <r/>, reset, hibernated; resumed and got h0")
 PY
-[ "$(it_counter xmpp_sm_dead_peer)" -ge 1 ] || it_fail "xmpp_sm_dead_peer not counted"
+it_counter_ge xmpp_sm_dead_peer 1 || it_fail "xmpp_sm_dead_peer not counted"
 
 it_step "slixmpp's xep_0198: an ack per stanza, then a cut link and its own resume"
 ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/xmpp_sm_slix.py" \
