@@ -58,7 +58,16 @@ struct sb_im_limits {
 	uint32_t mam_count_max;     /* records scanned for <count/> */
 	uint64_t mam_commit_tsc;    /* im.mam_commit_us in TSC cycles */
 	uint32_t mam_commit_batch;  /* records per archive commit */
+	/* XEP-0357 (im_push.c) */
+	bool push;                  /* im.push: enable/disable answered, notifications sent */
+	bool push_body;             /* im.push_body: the body in notifications */
+	uint32_t push_max_devices;  /* registrations per user */
 };
+
+#define SB_IM_NS_PUSH "urn:xmpp:push:0"
+#define SB_IM_PUSH_DEVICES_MAX 64u  /* the ceiling of im.push_max_devices */
+/* A notification's room: three JIDs, a node, a form, a body, the rest. */
+#define SB_IM_PUSH_OUT_MAX (3u * SB_MSG_JID_MAX + 1024u + 2048u + 1024u + 2048u)
 
 /* Operations on the inter-shard rings. */
 enum sb_im_xop {
@@ -116,7 +125,9 @@ struct sb_im {
 	char *buf;
 	char *obuf;
 	size_t buf_cap;
-	uint64_t push_id;               /* ids of roster pushes */
+	uint64_t push_id;               /* ids of roster pushes and push notifications */
+	char *pbuf;                     /* a notification (pbuf_cap), then a message's bytes */
+	size_t pbuf_cap;
 	struct sb_blk_table *blk;       /* online users' block lists (im_block.c) */
 	struct sb_im_mam *mam;          /* the archive's batch and id key (im_mam.c) */
 	uint64_t ctr[SB_IM_CTR_MAX];
@@ -177,6 +188,13 @@ void sb_im_presence_directed(struct sb_shard *sh, struct sb_msg *m, const struct
  * with the stanza-id that replaced it, in->st.bytes_len updated), or NULL
  * when m was consumed. */
 struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_route_in *in);
+
+/* XEP-0357 (im_push.c): messages went into the queue of s, a hibernated
+ * session (waiting: stanzas queued): the newest worth it among m and the
+ * chains linked behind it (sb_msg.held) is notified to the user's app
+ * servers. m is not consumed. */
+void sb_im_push_hibernated(struct sb_shard *sh, const struct sb_session *s, const struct sb_msg *m,
+			   uint32_t waiting);
 
 /* At the shard's exit: the archive writer's batch finished and what is
  * queued (archive, offline) committed, so the store can be closed. */

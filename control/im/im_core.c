@@ -36,7 +36,9 @@ int sb_im_init(struct sb_im *im, const struct sb_im_limits *lim, uint64_t max_st
 	im->buf = malloc(im->buf_cap);
 	im->obuf = malloc(im->buf_cap);
 	im->batch = calloc(lim->commit_batch, sizeof(im->batch[0]));
-	if (im->buf == NULL || im->obuf == NULL || im->batch == NULL)
+	im->pbuf_cap = SB_IM_PUSH_OUT_MAX;
+	im->pbuf = malloc(im->pbuf_cap + im->buf_cap);
+	if (im->buf == NULL || im->obuf == NULL || im->batch == NULL || im->pbuf == NULL)
 		return -ENOMEM;
 	return im_mam_init(im);
 }

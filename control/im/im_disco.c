@@ -40,6 +40,7 @@ static const char *const account_features[] = {
 	"urn:xmpp:mam:2",          /* XEP-0313 §7, on the account's bare JID */
 	"urn:xmpp:mam:2#extended",
 	"urn:xmpp:sid:0",          /* XEP-0359 */
+	SB_IM_NS_PUSH,             /* XEP-0357 §4, on the account's bare JID */
 };
 
 static void result_open(struct imx_out *o, const struct sb_route_in *in)

@@ -161,6 +161,7 @@ static int offline_queue(struct sb_shard *sh, struct sb_msg *m, const struct sb_
 	if (im->batch_n++ == 0)
 		im->batch_deadline_tsc = rte_rdtsc() + im->lim.commit_tsc;
 	SB_IM_INC(im, offline_queued);
+	im_push_notify(sh, bare, len, in->from, in->st.from_len, im->buf, (size_t)bn, n + 1);
 	return 0;
 }
 

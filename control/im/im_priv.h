@@ -31,6 +31,16 @@ struct sb_route_in;
 #define IM_NS_VCARD "vcard-temp"
 #define IM_NS_PRIVATE "jabber:iq:private"
 
+/* im_push.c (XEP-0357) */
+bool im_push_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+		const struct imx_el *child, bool own);
+/* A message from from[0..from_len) (bytes[0..n)) is waiting for bare:
+ * count stanzas in all. Notifies each of bare's app servers. */
+void im_push_notify(struct sb_shard *sh, const char *bare, size_t blen, const char *from,
+		    size_t from_len, const char *bytes, size_t n, uint32_t count);
+/* A result or error for the server at a user's bare JID: a push answer? */
+void im_push_answer(struct sb_shard *sh, const struct sb_route_in *in);
+
 /* im_core.c */
 void im_xsend(struct sb_shard *sh, unsigned d, struct sb_msg *m, uint32_t op);
 unsigned im_bare_shard(const struct sb_shard *sh, const char *bare, size_t len);

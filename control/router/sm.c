@@ -184,6 +184,15 @@ static void sm_complete(struct sb_shard *sh, struct sb_session *s, uint16_t work
 	}
 }
 
+/* XEP-0357: what the dead connection gave back waits for the client;
+ * one notification for the newest message among it (not one per stanza
+ * of the burst). */
+static void sm_push_queued(struct sb_shard *sh, const struct sb_session *s)
+{
+	if (s->sm->q_head != NULL)
+		sb_im_push_hibernated(sh, s, s->sm->q_head, s->sm->q_n);
+}
+
 void sb_sm_hibernate(struct sb_shard *sh, struct sb_msg *m)
 {
 	struct sb_router *r = &sh->router;
@@ -215,6 +224,7 @@ void sb_sm_hibernate(struct sb_shard *sh, struct sb_msg *m)
 	sm->deadline_ms = sm_now_ms() + (uint64_t)sm->max_s * 1000u;
 	sm_link(&r->sm, sm);
 	SB_ROUTE_INC(r, sm_hibernated);
+	sm_push_queued(sh, s);
 out:
 	sb_msg_free_chain(m, &r->pool);
 }
@@ -318,6 +328,8 @@ bool sb_sm_take(struct sb_shard *sh, struct sb_session *s, struct sb_msg *m)
 	sm->q_tail = m;
 	sm->q_n++;
 	SB_ROUTE_INC(r, sm_queued);
+	if (sm->hibernated)
+		sb_im_push_hibernated(sh, s, m, sm->q_n); /* XEP-0357: wake the phone */
 	if (sm->hibernated && sm->q_n > r->sm.queue_max && sm->deadline_ms != 0) {
 		/* Too much waits for a client that is away: end the session
 		 * at the next turn (not here: a caller may be walking the

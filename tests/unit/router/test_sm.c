@@ -72,6 +72,20 @@ void sb_im_session_gone(struct sb_shard *sh, struct sb_session *s)
 	log_ev(EV_GONE, NULL);
 }
 
+/* XEP-0357 (control/im/im_push.c): counted, the notification itself is
+ * tested with the IM module. */
+static unsigned n_push;
+
+void sb_im_push_hibernated(struct sb_shard *sh, const struct sb_session *s, const struct sb_msg *m,
+			   uint32_t waiting)
+{
+	(void)sh;
+	(void)s;
+	(void)m;
+	(void)waiting;
+	n_push++;
+}
+
 static struct sb_msg *stub_alloc(void *arg)
 {
 	(void)arg;
