@@ -219,6 +219,7 @@ enum sb_tls_conn_flag {
 	SB_TLS_F_TX_CLOSED = 1u << 4,   /* our close_notify or fatal alert sent: no more output */
 	SB_TLS_F_KU_WANTED = 1u << 5,   /* our own KeyUpdate at the next seal */
 	SB_TLS_F_KU_REQUEST = 1u << 6,  /* ... with update_requested */
+	SB_TLS_F_CLIENT = 1u << 7,      /* the client's end: the server's tickets are skipped */
 };
 
 /* An established TLS 1.3 session: everything the record layer keeps. */
@@ -253,6 +254,27 @@ int sb_tls_ssl_exporter(struct sb_tls_ssl *s, uint8_t out[SB_TLS_EXPORTER_LEN]);
  * close_notify, -EPROTO on error; write returns bytes taken. */
 int sb_tls_ssl_read(struct sb_tls_worker *w, struct sb_tls_ssl *s, uint8_t *out, size_t cap);
 int sb_tls_ssl_write(struct sb_tls_worker *w, struct sb_tls_ssl *s, const uint8_t *in, size_t len);
+
+/* ---------------------------------------------------------------- client */
+
+/* The client role (tls_client.c), for load generators and tests: TLS 1.3
+ * only, no session kept, the same hand-off as a server's connection. */
+struct sb_tls_client_opts {
+	const char *sni;            /* server name sent (NULL: none) */
+	const char *ca_file;        /* verify the server against it (NULL: no check) */
+	const char *ciphersuites;   /* NULL: OpenSSL's TLS 1.3 default */
+	const char *groups;         /* NULL: "X25519:P-256" */
+	bool alpn_xmpp;             /* offer ALPN xmpp-client (direct TLS, XEP-0368) */
+};
+
+struct sb_tls_client;
+
+struct sb_tls_client *sb_tls_client_new(const struct sb_tls_client_opts *o,
+					struct sb_tls_error *err);
+void sb_tls_client_free(struct sb_tls_client *cl);
+/* A client connection: drive it like a server's (input, handshake, output),
+ * then sb_tls_ssl_handoff() as soon as the handshake is done. */
+struct sb_tls_ssl *sb_tls_ssl_new_client(struct sb_tls_worker *w, struct sb_tls_client *cl);
 
 /* ------------------------------------------------------------ record layer */
 

@@ -71,14 +71,16 @@ static void tls_keylog_cb(const SSL *ssl, const char *line)
 
 	if (s == NULL)
 		return;
+	/* The counts restart with the key their direction installs next: the
+	 * client's secret is what a server reads and a client writes. */
 	if (strncmp(line, "CLIENT_TRAFFIC_SECRET_0 ", 24) == 0) {
 		dst = s->cap.client_secret;
 		len = &s->cap.client_len;
-		s->cap.rx_records = 0;
+		*(s->client ? &s->cap.tx_records : &s->cap.rx_records) = 0;
 	} else if (strncmp(line, "SERVER_TRAFFIC_SECRET_0 ", 24) == 0) {
 		dst = s->cap.server_secret;
 		len = &s->cap.server_len;
-		s->cap.tx_records = 0;
+		*(s->client ? &s->cap.rx_records : &s->cap.tx_records) = 0;
 	} else {
 		return;
 	}
@@ -94,6 +96,11 @@ static void tls_keylog_cb(const SSL *ssl, const char *line)
 		dst[n++] = (uint8_t)(hi << 4 | lo);
 	}
 	*len = (uint8_t)n;
+}
+
+void tls_ctx_set_keylog(SSL_CTX *ctx)
+{
+	SSL_CTX_set_keylog_callback(ctx, tls_keylog_cb);
 }
 
 /* SNI (RFC 6066 §3): switch to the named domain's context. An unknown name
@@ -173,7 +180,7 @@ static int tls_ctx_setup(struct sb_tls_server *srv, SSL_CTX *ctx, struct sb_tls_
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 1);
 	SSL_CTX_set_timeout(ctx, (long)srv->ticket_rotate_s * 2);
-	SSL_CTX_set_keylog_callback(ctx, tls_keylog_cb);
+	tls_ctx_set_keylog(ctx);
 	SSL_CTX_set_tlsext_servername_callback(ctx, tls_servername_cb);
 	SSL_CTX_set_tlsext_servername_arg(ctx, srv);
 	SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, tls_ticket_cb);

@@ -61,15 +61,20 @@ int sb_tls_ssl_handoff(struct sb_tls_worker *w, struct sb_tls_ssl *s, struct sb_
 	}
 	memset(conn, 0, sizeof(*conn));
 	conn->suite = (uint8_t)suite;
-	conn->domain = (uint8_t)tls_domain_of(s->srv, s->ssl);
+	conn->domain = s->srv != NULL ? (uint8_t)tls_domain_of(s->srv, s->ssl) : 0;
+	if (s->client)
+		conn->flags |= SB_TLS_F_CLIENT;
 	conn->tx_frag_max = tls_frag_max(s->ssl);
 	/* The exporter reads the exporter master secret inside the SSL object:
 	 * compute it now or never (RFC 9266 §2). */
 	rc = sb_tls_ssl_exporter(s, conn->exporter);
+	/* A server reads under the client's secret; a client, the server's. */
 	if (rc == 0)
-		rc = tls_dir_set(w, (unsigned)suite, &conn->rx, s->cap.client_secret);
+		rc = tls_dir_set(w, (unsigned)suite, &conn->rx,
+				 s->client ? s->cap.server_secret : s->cap.client_secret);
 	if (rc == 0)
-		rc = tls_dir_set(w, (unsigned)suite, &conn->tx, s->cap.server_secret);
+		rc = tls_dir_set(w, (unsigned)suite, &conn->tx,
+				 s->client ? s->cap.client_secret : s->cap.server_secret);
 	if (rc < 0) {
 		sb_tls_conn_wipe(conn);
 		w->ctr[SB_TLS_CTR_hs_handoff_failed]++;

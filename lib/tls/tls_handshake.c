@@ -39,18 +39,14 @@ static void tls_msg_cb(int write_p, int version, int content_type, const void *b
 		s->cap.rx_records++;
 }
 
-struct sb_tls_ssl *sb_tls_ssl_new(struct sb_tls_worker *w, struct sb_tls_server *srv)
+struct sb_tls_ssl *tls_ssl_alloc(struct sb_tls_worker *w, SSL_CTX *ctx)
 {
-	struct sb_tls_ssl *s;
+	struct sb_tls_ssl *s = OPENSSL_zalloc(sizeof(*s));
 
-	if (w->hs_live >= w->hs_max) {
-		w->ctr[SB_TLS_CTR_hs_refused_cap]++;
-		return NULL;
-	}
-	if (srv->n_domains == 0 || (s = OPENSSL_zalloc(sizeof(*s))) == NULL)
+	if (s == NULL)
 		goto nomem;
 	s->w = w;
-	s->ssl = SSL_new(srv->dom[0].ctx);
+	s->ssl = SSL_new(ctx);
 	s->rbio = BIO_new(BIO_s_mem());
 	s->wbio = BIO_new(BIO_s_mem());
 	if (s->ssl == NULL || s->rbio == NULL || s->wbio == NULL) {
@@ -64,6 +60,28 @@ struct sb_tls_ssl *sb_tls_ssl_new(struct sb_tls_worker *w, struct sb_tls_server 
 	SSL_set_app_data(s->ssl, s);
 	SSL_set_msg_callback(s->ssl, tls_msg_cb);
 	SSL_set_msg_callback_arg(s->ssl, s);
+	return s;
+nomem:
+	ERR_clear_error();
+	w->ctr[SB_TLS_CTR_hs_nomem]++;
+	return NULL;
+}
+
+struct sb_tls_ssl *sb_tls_ssl_new(struct sb_tls_worker *w, struct sb_tls_server *srv)
+{
+	struct sb_tls_ssl *s;
+
+	if (w->hs_live >= w->hs_max) {
+		w->ctr[SB_TLS_CTR_hs_refused_cap]++;
+		return NULL;
+	}
+	if (srv->n_domains == 0) {
+		w->ctr[SB_TLS_CTR_hs_nomem]++;
+		return NULL;
+	}
+	s = tls_ssl_alloc(w, srv->dom[0].ctx);
+	if (s == NULL)
+		return NULL;
 	SSL_set_accept_state(s->ssl);
 	__atomic_add_fetch(&srv->refs, 1, __ATOMIC_RELAXED);
 	s->srv = srv;
@@ -71,10 +89,6 @@ struct sb_tls_ssl *sb_tls_ssl_new(struct sb_tls_worker *w, struct sb_tls_server 
 	w->hs_live++;
 	w->ctr[SB_TLS_CTR_hs_started]++;
 	return s;
-nomem:
-	ERR_clear_error();
-	w->ctr[SB_TLS_CTR_hs_nomem]++;
-	return NULL;
 }
 
 static void tls_release_live(struct sb_tls_worker *w, struct sb_tls_ssl *s)

@@ -57,7 +57,14 @@ struct sb_tls_ssl {
 	bool counted_live;                      /* holds one of w->hs_live */
 	bool done;                              /* handshake completed */
 	bool failed;
+	bool client;                            /* the client role (tls_client.c) */
 };
+
+/* tls_handshake.c: an SSL of ctx over two memory BIOs with the msg
+ * callback, not yet in a role; NULL (counted hs_nomem). */
+struct sb_tls_ssl *tls_ssl_alloc(struct sb_tls_worker *w, SSL_CTX *ctx);
+/* tls_ctx.c: the keylog callback that captures the traffic secrets. */
+void tls_ctx_set_keylog(SSL_CTX *ctx);
 
 /* tls_ctx.c: index of the domain whose context ssl uses now. */
 unsigned tls_domain_of(const struct sb_tls_server *srv, const SSL *ssl);

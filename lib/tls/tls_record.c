@@ -25,6 +25,7 @@ enum {
 	CT_HANDSHAKE = 22,
 	CT_APPDATA = 23,
 	HS_KEY_UPDATE = 24,
+	HS_NEW_SESSION_TICKET = 4,
 	AL_WARNING = 1,
 	AL_FATAL = 2,
 	AD_CLOSE_NOTIFY = 0,
@@ -100,6 +101,20 @@ static enum sb_tls_rec_result rec_handshake(struct sb_tls_worker *w, struct sb_t
 
 	if (plen == 0)
 		return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_empty_hs);
+	/* A client's end: the server's NewSessionTickets (§4.6.1), whole in
+	 * their record, are skipped (this end keeps no session). */
+	while ((c->flags & SB_TLS_F_CLIENT) && have == 0 && plen >= 4 &&
+	       p[0] == HS_NEW_SESSION_TICKET) {
+		size_t l = 4 + ((size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]);
+
+		if (l > plen)
+			return rec_fatal(w, c, AD_UNEXPECTED_MESSAGE, SB_TLS_CTR_rec_hs_decode);
+		w->ctr[SB_TLS_CTR_rec_nst_skipped]++;
+		p += l;
+		plen -= l;
+		if (plen == 0)
+			return SB_TLS_REC_CONTROL;
+	}
 	memcpy(msg, c->hs_frag, have);
 	if (have + plen > KU_MSG_LEN) {
 		if (have == 0 && p[0] != HS_KEY_UPDATE)
