@@ -673,6 +673,21 @@ static void app_stop(void *ctx, struct sb_worker *w)
 	}
 }
 
+/* The worker's levels: sessions, and the backlogs sb-control's alarms
+ * watch (control/metrics/alarm.h). The waiting lists keep their counts. */
+static void app_publish_levels(const struct sb_xc_worker *xw, uint64_t *ctr)
+{
+	uint64_t waiters = 0;
+
+	for (unsigned s = 0; s <= SB_XC_POOL_WAIT; s++)
+		waiters += xw->waiting[s].n;
+	ctr[SB_DP_CTR_xmpp_bound] = xw->bound.n;
+	ctr[SB_DP_CTR_xmpp_held_objs] = xw->held_objs;
+	ctr[SB_DP_CTR_xmpp_hold_max] = xw->hold_worker_max;
+	ctr[SB_DP_CTR_xmpp_ring_waiters] = waiters;
+	ctr[SB_DP_CTR_xmpp_sm_objs] = xw->sm_objs;
+}
+
 /* lib/xmpp's counters to where sbctl and telemetry read them (on_publish). */
 static void app_publish(void *ctx, struct sb_worker *w)
 {
@@ -680,6 +695,7 @@ static void app_publish(void *ctx, struct sb_worker *w)
 
 	memcpy(w->stats->ctr + SB_XC_CTR_SLOT, xw->env.ctr, sizeof(xw->env.ctr));
 	memcpy(w->stats->ctr + SB_XC_TLS_SLOT, xw->tls.ctr, sizeof(xw->tls.ctr));
+	app_publish_levels(xw, w->stats->ctr);
 	/* After this turn's tcp_* gauges (worker_publish): the main lcore
 	 * reads them as of after the drain began. */
 	if (xw->draining)
