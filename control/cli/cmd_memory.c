@@ -135,14 +135,19 @@ static void mem_shards(struct mem *m, const struct sb_metrics_src *src)
 	for (unsigned s = 0; src->shards != NULL && s < src->n_shards; s++) {
 		const struct sb_router *rt = &src->shards[s].router;
 		const struct sb_session_table *t = &rt->sessions;
-		struct mem_row *r = mem_add(m, "sessions", "table", MEM_NODE, (int)s);
+		struct mem_row *r = mem_add(m, "sessions", "buckets", MEM_NODE, (int)s);
 		uint64_t bl_in = 0, bl_cap = 0;
 
+		/* The hash buckets are the table's fixed cost; the records are
+		 * what each session adds (JIDs and presence copies apart). */
+		if (r != NULL)
+			r->in_use = r->reserved = ((uint64_t)t->mask + 1) * sizeof(void *);
+		r = mem_add(m, "sessions", "records", MEM_NODE, (int)s);
 		if (r != NULL) {
 			r->objs = t->sessions;
-			r->in_use = r->reserved = ((uint64_t)t->mask + 1) * sizeof(void *) +
-						  (uint64_t)t->users * sizeof(struct sb_session_user) +
-						  (uint64_t)t->sessions * sizeof(struct sb_session);
+			r->in_use = r->reserved =
+				(uint64_t)t->users * sizeof(struct sb_session_user) +
+				(uint64_t)t->sessions * sizeof(struct sb_session);
 			r->client = true;
 		}
 		for (unsigned w = 0; w < src->shards[s].n_workers; w++) {

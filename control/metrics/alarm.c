@@ -35,7 +35,7 @@ enum sb_alarm_change sb_alarm_update(struct sb_alarms *as, enum sb_alarm_kind k,
 		if (high != 0 && level >= high - high / 4)
 			return SB_ALARM_SAME;
 		a->active = 0;
-		return SB_ALARM_CLEARED;
+		return a->quiet ? SB_ALARM_CLEARED_QUIET : SB_ALARM_CLEARED;
 	}
 	if (high == 0 || level < high)
 		return SB_ALARM_SAME;
@@ -44,8 +44,10 @@ enum sb_alarm_change sb_alarm_update(struct sb_alarms *as, enum sb_alarm_kind k,
 	snprintf(a->where, sizeof(a->where), "%s", where != NULL ? where : "");
 	if (a->raised > 1 && now_ms - a->logged_ms < SB_ALARM_LOG_INTERVAL_MS) {
 		a->unlogged++;
+		a->quiet = 1;
 		return SB_ALARM_RAISED_QUIET;
 	}
+	a->quiet = 0;
 	a->logged_ms = now_ms;
 	return SB_ALARM_RAISED;
 }

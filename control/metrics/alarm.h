@@ -49,6 +49,7 @@ struct sb_alarm {
 	uint64_t unlogged;       /* raises not logged (the rate limit) */
 	uint64_t logged_ms;      /* when a raise was last logged */
 	uint32_t active;         /* 1 while raised */
+	uint32_t quiet;          /* raised without a log: its clear is not logged either */
 	char where[SB_ALARM_WHERE_MAX]; /* the worst ring or queue when raised */
 };
 
@@ -61,6 +62,7 @@ enum sb_alarm_change {
 	SB_ALARM_RAISED,     /* raised: log it */
 	SB_ALARM_RAISED_QUIET, /* raised within the log interval: counted, not logged */
 	SB_ALARM_CLEARED,    /* cleared: log it */
+	SB_ALARM_CLEARED_QUIET, /* cleared after a quiet raise */
 };
 
 /* The alarm's name as exported: "ring_up", ... */
