@@ -197,7 +197,7 @@ void sbctl_top_row(const struct sbctl_top_sample *a, const struct sbctl_top_samp
 
 void sbctl_top_print_header(FILE *out)
 {
-	fprintf(out, "%-8s %7s %7s %7s %8s %8s %8s %8s %6s %6s %7s %7s %-20s %-11s %7s %s\n",
+	fprintf(out, "%-8s %7s %7s %7s %8s %8s %8s %8s %6s %6s %7s %7s %-28s %-11s %7s %s\n",
 		"time", "conns", "sess", "login/s", "in/s", "out/s", "pkin/s", "pkout/s",
 		"rexmt%", "ring", "backlog", "drop/s", "top-drop", "busy%", "B/sess", "alarm");
 }
@@ -217,7 +217,7 @@ void sbctl_top_print_text(FILE *out, const struct sbctl_top_row *r)
 	}
 	fprintf(out,
 		"%-8s %7" PRIu64 " %7" PRIu64 " %7.1f %8.1f %8.1f %8.1f %8.1f %6.2f %6" PRIu64
-		" %7" PRIu64 " %7.1f %-20.20s %-11s %7" PRIu64 " %s\n",
+		" %7" PRIu64 " %7.1f %-28.28s %-11s %7" PRIu64 " %s\n",
 		r->time, r->conns, r->sessions, r->logins_s, r->stanzas_in_s, r->stanzas_out_s,
 		r->pkts_in_s, r->pkts_out_s, r->rexmt_pct, r->ring_max, r->backlog_max, r->drops_s,
 		r->drop_top[0] ? r->drop_top : "-", busy, r->bytes_per_session,

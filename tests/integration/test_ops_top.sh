@@ -47,6 +47,10 @@ for _ in $(seq 300); do [ -e "$ready" ] && break; sleep 0.1; done
 $SBCTL top --count 3 --json > "$SB_RUN/top.json" || it_fail "sbctl top --json"
 cat "$SB_RUN/top.json"
 check top "$SB_RUN/top.json" 3 4 || it_fail "top rows"
+# The same in text: the in/s column (5th) moves too.
+$SBCTL top --count 2 --interval 0.5 | tee "$SB_RUN/top_load.txt"
+awk 'NR > 1 && $5 > 0 { moved = 1 } END { exit !moved }' "$SB_RUN/top_load.txt" ||
+	it_fail "top's text rows show no stanzas in"
 
 it_step "memory --json: fields present and sane, bytes per connection > 0"
 $SBCTL memory --json > "$SB_RUN/memory.json" || it_fail "sbctl memory --json"
