@@ -204,11 +204,11 @@ void sbctl_top_print_header(FILE *out)
 
 void sbctl_top_print_text(FILE *out, const struct sbctl_top_row *r)
 {
-	char busy[SBCTL_TOP_LCORES * 5 + 1] = "-";
+	char busy[SBCTL_TOP_LCORES * 7 + 1] = "-";
 	size_t len = 0;
 
 	for (unsigned i = 0; i < r->n_lcores; i++) {
-		int w = snprintf(busy + len, sizeof(busy) - len, "%s%.0f", i ? "," : "",
+		int w = snprintf(busy + len, sizeof(busy) - len, "%s%.1f", i ? "," : "",
 				 r->busy_pct[i]);
 
 		if (w < 0 || (size_t)w >= sizeof(busy) - len)

@@ -137,7 +137,7 @@ static void test_print(void **state)
 	sbctl_top_row(&a, &b, 2.0, "12:00:01", &r);
 	out = print_row(sbctl_top_print_text, &r);
 	assert_non_null(strstr(out, "12:00:01"));
-	assert_non_null(strstr(out, " 30,100 "));
+	assert_non_null(strstr(out, " 30.0,100.0 "));
 	assert_non_null(strstr(out, "tcp.RX_OOO_FULL"));
 	assert_non_null(strstr(out, "ring_up,route_backlog\n"));
 	out = print_row(sbctl_top_print_json, &r);
