@@ -106,7 +106,6 @@ static void mem_workers(struct mem *m, const struct sb_shm *shm)
 static void mem_node(struct mem *m, const struct sb_metrics_src *src)
 {
 	const struct sb_shm *shm = src->attach->shm;
-	struct rte_mempool *mb = src->mbuf_pool;
 	struct mem_row *r;
 
 	mem_pool(m, "rings_pools", "msg_pool", SB_MSG_POOL_NAME, -1, false);
@@ -118,15 +117,27 @@ static void mem_node(struct mem *m, const struct sb_metrics_src *src)
 		r->reserved = one > 0 ? (uint64_t)one * 2 * shm->n_workers * shm->n_shards : 0;
 		r->in_use = r->reserved;
 	}
-	/* Out-of-order data: mbufs of the pool above, shown apart. */
-	r = mb != NULL ? mem_add(m, "tcp", "out_of_order", MEM_NODE, MEM_NODE) : NULL;
-	if (r != NULL) {
-		const struct sb_shm_ctr_entry *e =
-			sb_shm_dir_find(&shm->worker_dir, "dataplane", "tcp_ooo_mbufs");
+}
 
-		r->objs = e ? sb_shm_ctr_sum(e, shm->workers, sizeof(shm->workers[0]),
-					     shm->n_workers) : 0;
-		r->in_use = r->objs * mem_obj_bytes(mb);
+/* Buffers in flight, all of them inside rings_pools/mbuf_pool and so
+ * shown apart, never added to the totals: send queues and unconsumed
+ * input (the workers' sweep gauges), out-of-order data (mbufs held). */
+struct mem_buffers {
+	uint64_t snd, in, ooo;
+};
+
+static void mem_buffers(const struct sb_metrics_src *src, int w, struct mem_buffers *b)
+{
+	const struct sb_shm *shm = src->attach->shm;
+	uint64_t mbuf = src->mbuf_pool != NULL ? mem_obj_bytes(src->mbuf_pool) : 0;
+
+	*b = (struct mem_buffers){ 0 };
+	for (unsigned i = 0; i < shm->n_workers; i++) {
+		if (w != MEM_NODE && (unsigned)w != i)
+			continue;
+		b->snd += mem_worker_ctr(shm, i, "dataplane", "xmpp_snd_bytes");
+		b->in += mem_worker_ctr(shm, i, "dataplane", "xmpp_in_bytes");
+		b->ooo += mem_worker_ctr(shm, i, "dataplane", "tcp_ooo_mbufs") * mbuf;
 	}
 }
 
@@ -265,6 +276,7 @@ static void mem_text(const struct mem *m, const struct sb_metrics_src *src, uint
 {
 	const struct sb_shm *shm = src->attach->shm;
 	uint64_t in_use, reserved, client = mem_client(m);
+	struct mem_buffers b;
 
 	sb_out_printf(o, "%-12s %-16s %14s %14s %10s\n", "subsystem", "item", "in_use_bytes",
 		      "reserved_bytes", "objects");
@@ -273,12 +285,18 @@ static void mem_text(const struct mem *m, const struct sb_metrics_src *src, uint
 	mem_sum(m, NULL, NULL, MEM_NODE, MEM_NODE, &in_use, &reserved);
 	sb_out_printf(o, "%-12s %-16s %14" PRIu64 " %14" PRIu64 "\n", "total", "", in_use,
 		      reserved);
+	mem_buffers(src, MEM_NODE, &b);
+	sb_out_printf(o, "buffers in the mbuf pool: send queues %" PRIu64 ", receive %" PRIu64
+			 ", out-of-order %" PRIu64 "\n",
+		      b.snd, b.in, b.ooo);
 	for (unsigned w = 0; w < shm->n_workers; w++) {
 		mem_sum(m, NULL, NULL, (int)w, MEM_NODE, &in_use, &reserved);
+		mem_buffers(src, (int)w, &b);
 		sb_out_printf(o, "worker %u (lcore %u): in use %" PRIu64 ", reserved %" PRIu64
-				 ", taken at start %" PRIu64 "\n",
+				 ", taken at start %" PRIu64 ", send queues %" PRIu64
+				 ", receive %" PRIu64 "\n",
 			      w, shm->workers[w].lcore_id, in_use, reserved,
-			      mem_worker_ctr(shm, w, "dataplane", "mem_init_bytes"));
+			      mem_worker_ctr(shm, w, "dataplane", "mem_init_bytes"), b.snd, b.in);
 	}
 	for (unsigned s = 0; src->shards != NULL && s < src->n_shards; s++) {
 		uint64_t st_in, st_res;
@@ -301,9 +319,14 @@ static void mem_json(const struct mem *m, const struct sb_metrics_src *src, uint
 {
 	const struct sb_shm *shm = src->attach->shm;
 	uint64_t in_use, reserved, client = mem_client(m);
+	struct mem_buffers b;
 
+	mem_buffers(src, MEM_NODE, &b);
 	mem_sum(m, NULL, NULL, MEM_NODE, MEM_NODE, &in_use, &reserved);
-	sb_out_printf(o, "{\"version\":1,\"connections\":%" PRIu64 ",\"sessions\":%" PRIu64
+	sb_out_printf(o, "{\"version\":1,\"buffers\":{\"send_queues\":%" PRIu64
+			 ",\"receive\":%" PRIu64 ",\"out_of_order\":%" PRIu64 "},",
+		      b.snd, b.in, b.ooo);
+	sb_out_printf(o, "\"connections\":%" PRIu64 ",\"sessions\":%" PRIu64
 			 ",\"client_bytes\":%" PRIu64 ",\"bytes_per_connection\":%" PRIu64
 			 ",\"total\":{\"in_use\":%" PRIu64 ",\"reserved\":%" PRIu64 "},\"subsystems\":{",
 		      conns, sessions, client, conns ? client / conns : 0, in_use, reserved);
@@ -318,10 +341,12 @@ static void mem_json(const struct mem *m, const struct sb_metrics_src *src, uint
 	sb_out_printf(o, "},\"lcores\":[");
 	for (unsigned w = 0; w < shm->n_workers; w++) {
 		mem_sum(m, NULL, NULL, (int)w, MEM_NODE, &in_use, &reserved);
+		mem_buffers(src, (int)w, &b);
 		sb_out_printf(o, "%s{\"worker\":%u,\"lcore\":%u,\"in_use\":%" PRIu64
-				 ",\"reserved\":%" PRIu64 ",\"start_bytes\":%" PRIu64 "}",
+				 ",\"reserved\":%" PRIu64 ",\"start_bytes\":%" PRIu64
+				 ",\"send_queues\":%" PRIu64 ",\"receive\":%" PRIu64 "}",
 			      w ? "," : "", w, shm->workers[w].lcore_id, in_use, reserved,
-			      mem_worker_ctr(shm, w, "dataplane", "mem_init_bytes"));
+			      mem_worker_ctr(shm, w, "dataplane", "mem_init_bytes"), b.snd, b.in);
 	}
 	sb_out_printf(o, "],\"shards\":[");
 	for (unsigned s = 0; src->shards != NULL && s < src->n_shards; s++) {

@@ -61,7 +61,7 @@ def top(path, rows, clients):
 
 def memory(path, clients, shards):
     m = json.load(open(path))
-    for k in ("version", "connections", "sessions", "client_bytes", "bytes_per_connection",
+    for k in ("version", "buffers", "connections", "sessions", "client_bytes", "bytes_per_connection",
               "total", "subsystems", "lcores", "shards"):
         if k not in m:
             fail("memory lacks %s" % k)
@@ -82,7 +82,8 @@ def memory(path, clients, shards):
     if (total_in, total_res) != (m["total"]["in_use"], m["total"]["reserved"]):
         fail("the subsystems do not add up to the total")
     items = m["subsystems"]["tcp"]["items"]
-    if items["connections"]["objects"] < clients or items["table"]["reserved"] <= 0:
+    if items["connections"]["objects"] < clients or items["table"]["reserved"] <= 0 or \
+            "out_of_order" in items:
         fail("tcp %r" % items)
     x = m["subsystems"]["xmpp"]["items"]
     if x["streams"]["objects"] < clients or x["jids"]["objects"] < clients:
@@ -96,8 +97,12 @@ def memory(path, clients, shards):
     if any(s["store_map"] <= 0 or s["store_used"] <= 0 for s in m["shards"]):
         fail("store %r" % m["shards"])
     for lc in m["lcores"]:
-        if lc["start_bytes"] <= 0 or lc["reserved"] <= 0:
+        if lc["start_bytes"] <= 0 or lc["reserved"] <= 0 or "send_queues" not in lc:
             fail("lcore %r" % lc)
+    b = m["buffers"]
+    if sorted(b) != ["out_of_order", "receive", "send_queues"] or \
+            sum(lc["send_queues"] for lc in m["lcores"]) != b["send_queues"]:
+        fail("buffers %r" % b)
     print("memory: %d connections, %d bytes per connection, %d B reserved in all" %
           (m["connections"], m["bytes_per_connection"], m["total"]["reserved"]))
 
