@@ -19,7 +19,7 @@
 #include "shard.h"
 #include "store/store.h"
 
-#define MEM_ROWS_MAX (SB_MAX_WORKERS * 8 + SB_MAX_SHARDS * 3 + 8)
+#define MEM_ROWS_MAX (SB_MAX_WORKERS * 8 + SB_MAX_SHARDS * 4 + 8) /* rows per worker, per shard, node */
 #define MEM_NODE (-1)
 
 struct mem_row {
