@@ -35,6 +35,7 @@
 #include "config.h"
 #include "config_cli.h"
 #include "config_eal.h"
+#include "metrics/alarm_watch.h"
 #include "metrics/http.h"
 #include "router/admin.h"
 #include "router/auth_pool.h"
@@ -332,9 +333,10 @@ static int ctl_metrics_start(struct sb_metrics_http *h, const struct sb_metrics_
  * and the dataplane's liveness. Ours is judged by the dataplane from our
  * shards' progress (dataplane/ring/ctl_watch.h), so nothing here can starve
  * it. */
-static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a, unsigned n_shards)
+static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a, unsigned n_shards,
+			 const struct sb_metrics_src *msrc, const struct sb_alarm_cfg *acfg)
 {
-	uint64_t turns[SB_MAX_SHARDS], usec = 0, withheld;
+	uint64_t turns[SB_MAX_SHARDS], usec = 0, withheld, alarm_next_ms = 0;
 	struct sb_wdog wd;
 
 	/* systemd's watchdog: pinged while every shard loop turns (lib/wdog). */
@@ -345,7 +347,14 @@ static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a, unsigne
 	sb_wdog_init(&wd, n_shards, usec / 2000, turns, rte_rdtsc() / (rte_get_tsc_hz() / 1000));
 	while (!ctl_quit) {
 		int rc = sb_cli_server_poll(srv, 100);
+		uint64_t now_ms = rte_rdtsc() / (rte_get_tsc_hz() / 1000);
 
+		/* The backlog alarms, ten times a second whatever the socket's
+		 * traffic: each check reads every ring once. */
+		if (now_ms >= alarm_next_ms) {
+			sb_alarm_watch(msrc, acfg, now_ms);
+			alarm_next_ms = now_ms + 100;
+		}
 		for (unsigned s = 0; s < n_shards; s++)
 			turns[s] = __atomic_load_n(&a->shm->shards[s].turns, __ATOMIC_RELAXED);
 		withheld = wd.withheld;
@@ -388,6 +397,8 @@ int main(int argc, char **argv)
 	static struct ctl_shards live;
 	static struct sb_metrics_src msrc;
 	static struct sb_metrics_http http;
+	static struct sb_alarms alarms;
+	struct sb_alarm_cfg acfg;
 	struct sb_store store = { 0 };
 	char why[256];
 	unsigned n_shards;
@@ -435,7 +446,12 @@ int main(int argc, char **argv)
 				"set live; sbctl limits show lists them\n");
 	msrc = (struct sb_metrics_src){ .attach = &at, .store = &store, .server = &srv,
 					.http_ctr = http.ctr,
-					.mbuf_pool = rte_mempool_lookup("sb_mbuf") };
+					.mbuf_pool = rte_mempool_lookup("sb_mbuf"), .alarms = &alarms };
+	acfg = (struct sb_alarm_cfg){ .ring_pct = cfg.rings_high_water_pct,
+				      .backlog = cfg.control_backlog,
+				      .backlog_pct = cfg.control_backlog_high_water_pct,
+				      .held_pct = cfg.xmpp_held_high_water_pct,
+				      .ring_wait = cfg.xmpp_ring_wait_high_water };
 	cmds = (struct sb_cli_commands){ .attach = &at, .users = &users, .sessions = &sessions,
 					 .limits = &limits, .server = &srv,
 					 .metrics = &msrc };
@@ -479,7 +495,7 @@ int main(int argc, char **argv)
 			at.epoch, n_shards, (unsigned long long)at.reclaimed, cfg.control_socket);
 		sd_notifyf(0, "READY=1\nSTATUS=sb-control: epoch %u, %u shards\nMAINPID=%d",
 			   at.epoch, n_shards, (int)getpid());
-		status = ctl_main_loop(&srv, &at, n_shards);
+		status = ctl_main_loop(&srv, &at, n_shards, &msrc, &acfg);
 		ctl_quit = true;
 	}
 	sd_notify(0, "STOPPING=1\nSTATUS=sb-control: stopping");

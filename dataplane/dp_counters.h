@@ -24,6 +24,7 @@ enum sb_dp_counter {
 #define SB_DP_SLOT_TCP SB_DP_CTR_MAX                  /* lib/tcp's, SB_TCP_CNT_MAX of them */
 #define SB_DP_SLOT_APPS (SB_DP_SLOT_TCP + SB_TCP_CNT_MAX) /* the applications' from here */
 
+_Static_assert(SB_DP_CTR_idle_tsc == SB_DP_CTR_busy_tsc + 1, "the loop adds to busy_tsc + idle");
 _Static_assert(SB_DP_SLOT_APPS <= SB_SHM_WORKER_CTRS, "worker counters exceed SB_SHM_WORKER_CTRS");
 
 #endif

@@ -36,6 +36,7 @@
 #include "port.h"
 #include "ring/ctl_link.h"
 #include "ring/ctl_watch.h"
+#include "heap.h"
 #include "shared.h"
 #include "tcp/conn.h"
 #include "telemetry.h"
@@ -369,9 +370,13 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
+		int sock = (int)rte_lcore_to_socket_id(lcore);
+		uint64_t heap0 = sb_dp_heap_bytes(sock);
+
 		dp_worker_init(&workers[idx], idx, lcore, port, &cfg, &sh, pkt_pool);
 		if (dp_tcp_init(&workers[idx], &cfg, tx_csum, &dtls) < 0)
 			goto fail;
+		workers[idx].ctr[SB_DP_CTR_mem_init_bytes] = sb_dp_heap_bytes(sock) - heap0;
 		if (sb_impair_create(&workers[idx], &cfg) < 0) {
 			SB_LOG(main, ERR, "worker %u: no memory for the impairment lines", idx);
 			goto fail;

@@ -51,12 +51,18 @@ int sb_worker_main(void *arg)
 	struct rte_mbuf *pkts[256];
 	uint16_t burst = RTE_MIN(w->burst, (uint16_t)RTE_DIM(pkts));
 	uint32_t turn = 0;
+	uint64_t last_tsc = rte_rdtsc();
+	unsigned last_idle = 1;
 
 	while (!*w->quit) {
 		uint64_t now_tsc = rte_rdtsc();
 		unsigned work;
 		uint16_t n;
 
+		/* The previous turn's cycles, to busy_tsc or idle_tsc (adjacent
+		 * slots): an add on this turn's one TSC read, no branch. */
+		w->ctr[SB_DP_CTR_busy_tsc + last_idle] += now_tsc - last_tsc;
+		last_tsc = now_tsc;
 		w->now_us = (now_tsc - w->start_tsc) / w->tsc_per_us;
 
 		n = w->io.rx(w, pkts, burst, now_tsc);
@@ -83,6 +89,7 @@ int sb_worker_main(void *arg)
 		if (now_tsc >= w->stats_next_tsc)
 			worker_publish(w, now_tsc);
 
+		last_idle = work == 0;
 		if (work != 0) {
 			SB_CTR_INC(w, loop_busy);
 		} else {

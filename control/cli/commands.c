@@ -11,6 +11,8 @@
 #include "cmd_stats.h"
 #include "cmd_tls.h"
 #include "cmd_limits.h"
+#include "cmd_memory.h"
+#include "cmd_top.h"
 #include "cmd_log.h"
 #include "cmd_session.h"
 #include "cmd_shutdown.h"
@@ -61,6 +63,16 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		sb_out_printf(o, "ok\npong\n");
 	} else if (strncmp(req, "stats", 5) == 0 && (req[5] == ' ' || req[5] == '\0')) {
 		sb_cmd_stats_run(cc, "stats", req + 5 + (req[5] == ' '), o);
+	} else if (strncmp(req, "top", 3) == 0 && (req[3] == ' ' || req[3] == '\0')) {
+		if (cc->metrics == NULL)
+			sb_out_printf(o, "error: top: not available yet\n");
+		else
+			sb_cmd_top_run(cc->metrics, req + 3 + (req[3] == ' '), o);
+	} else if (strncmp(req, "memory", 6) == 0 && (req[6] == ' ' || req[6] == '\0')) {
+		if (cc->metrics == NULL)
+			sb_out_printf(o, "error: memory: not available yet\n");
+		else
+			sb_cmd_memory_run(cc->metrics, req + 6 + (req[6] == ' '), o);
 	} else if (strncmp(req, "health", 6) == 0 && (req[6] == ' ' || req[6] == '\0')) {
 		sb_cmd_stats_run(cc, "health", req + 6 + (req[6] == ' '), o);
 	} else if (strncmp(req, "user", 4) == 0 && (req[4] == ' ' || req[4] == '\0')) {
@@ -94,7 +106,7 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, health, ping, user, session, message, limits, config reload, log, shutdown, roster, offline, store, tls, block, mam)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, top, memory, health, ping, user, session, message, limits, config reload, log, shutdown, roster, offline, store, tls, block, mam)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }

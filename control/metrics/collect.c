@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "alarm.h"
 #include "attach.h"
 #include "cli/server.h"
 #include "collect.h"
@@ -105,6 +106,33 @@ static void collect_table(const struct collect *c, const char *group,
 			     collect_sum(base, stride, n, offset, i));
 }
 
+/* The alarms, one sample per alarm labelled alarm="NAME": what 0 raises,
+ * 1 active, 2 level, 3 high_water. */
+static void collect_alarms(const struct collect *c, const struct sb_metrics_src *src,
+			   unsigned what)
+{
+	static const struct {
+		const char *name, *help;
+	} f[] = {
+		{ "raised", "times a backlog alarm went off (its high-water mark reached)" },
+		{ "active", "1 while a backlog alarm is raised (cleared below 3/4 of its mark)" },
+		{ "level", "the worst level of an alarm's rings or queues at its last check" },
+		{ "high_water", "an alarm's high-water mark, from the configuration" },
+	};
+
+	for (unsigned k = 0; src->alarms != NULL && k < SB_ALARM_MAX; k++) {
+		const struct sb_alarm *a = &src->alarms->a[k];
+		uint64_t v[] = { a->raised, a->active, a->level, a->high };
+		struct sb_metric m = {
+			.type = what == 0 ? SB_METRIC_COUNTER : SB_METRIC_GAUGE, .group = "alarm",
+			.name = f[what].name, .help = f[what].help, .n_labels = 1,
+			.labels = { { "alarm", sb_alarm_names[k] } }, .value = v[what],
+		};
+
+		c->fn(c->arg, &m);
+	}
+}
+
 static void collect_counters(const struct collect *c, const struct sb_metrics_src *src)
 {
 	const struct sb_shm *shm = src->attach->shm;
@@ -129,6 +157,7 @@ static void collect_counters(const struct collect *c, const struct sb_metrics_sr
 	if (src->http_ctr != NULL)
 		collect_table(c, "metrics", collect_http_desc, SB_HTTP_CTR_MAX, src->http_ctr, 0,
 			      1, 0);
+	collect_alarms(c, src, 0);
 	collect_emit(c, SB_METRIC_COUNTER, "control", "attaches",
 		     "sb-control attaches since the dataplane started", shm->ctl_attaches);
 	collect_emit(c, SB_METRIC_COUNTER, "control", "reclaimed",
@@ -256,6 +285,8 @@ static void collect_gauges(const struct collect *c, const struct sb_metrics_src 
 		collect_emit(c, SB_METRIC_GAUGE, "pool", "mbuf_size", "packet buffers",
 			     src->mbuf_pool->size);
 	}
+	for (unsigned what = 1; what < 4; what++)
+		collect_alarms(c, src, what);
 }
 
 /* One histogram, summed over the shards, `offset` bytes into each. */

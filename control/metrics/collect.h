@@ -11,7 +11,9 @@
  *             A directory entry whose help starts with "gauge:" is a level
  *             and is printed among the gauges.
  *   gauges    processes, TCP connections by state, sessions and users per
- *             shard, every ring's depth, pool use.
+ *             shard, every ring's depth, pool use, and the backlog alarms
+ *             (group alarm: active, level and high_water per alarm; their
+ *             raises among the counters).
  *
  * Read from the management or the metrics thread while workers and shards
  * write: every figure is a snapshot, a sum possibly a few packets stale.
@@ -23,6 +25,7 @@
 
 #include "metric.h"
 
+struct sb_alarms;
 struct sb_attach;
 struct sb_shard;
 struct sb_store;
@@ -37,6 +40,7 @@ struct sb_metrics_src {
 	const struct sb_cli_server *server;
 	const uint64_t *http_ctr;          /* the endpoint's counters (http.h), or NULL */
 	struct rte_mempool *mbuf_pool;     /* the dataplane's packet pool, or NULL */
+	struct sb_alarms *alarms;          /* backlog alarms (alarm.h), or NULL */
 };
 
 void sb_metrics_collect(const struct sb_metrics_src *src, sb_metric_fn fn, void *arg);

@@ -8,7 +8,8 @@
  * here, without sb-control. A password for "user add" or
  * "user passwd" may come from stdin instead of the command line.
  * "config check FILE" runs here, without sb-control (sbctl_config.c):
- * 0 when the file is valid, 1 when not.
+ * 0 when the file is valid, 1 when not. "top" asks sb-control for a
+ * sample every interval and prints the rates between them (sbctl_top.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,11 +21,13 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "sbctl_config.h"
 #include "sbctl_help.h"
+#include "sbctl_top.h"
 
 #define SBCTL_REPLY_MAX (1u << 20)
 #define SBCTL_REQUEST_MAX 4096u  /* the server's SB_CLI_REQUEST_MAX, newline included */
@@ -177,6 +180,118 @@ static int sbctl_build(char *cmd, size_t size, int n, char **args, const char *p
 	return (int)clen;
 }
 
+/* One request, its reply's body (after "ok\n") in buf. 0, or 1 after one
+ * line on stderr (unreachable, or sb-control answered an error). */
+static int sbctl_ask(const char *sock, const char *cmd, char *buf, size_t size)
+{
+	int fd = sbctl_connect(sock);
+	size_t len = strlen(cmd);
+	ssize_t n;
+
+	if (fd < 0)
+		return 1;
+	if (write(fd, cmd, len) != (ssize_t)len) {
+		fprintf(stderr, "sbctl: sending the command: %s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	n = sbctl_read_reply(fd, buf, size);
+	close(fd);
+	if (n < 0)
+		return 1;
+	if (strncmp(buf, "ok\n", 3) != 0) {
+		fprintf(stderr, "sbctl: %s", n == 0 ? "sb-control closed the connection\n"
+			: strncmp(buf, "error: ", 7) == 0 ? buf + 7 : buf);
+		return 1;
+	}
+	memmove(buf, buf + 3, (size_t)n - 2);
+	return 0;
+}
+
+static double sbctl_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int sbctl_top_sample(const char *sock, char *buf, size_t size, struct sbctl_top_sample *s)
+{
+	if (sbctl_ask(sock, "top sample\n", buf, size) != 0)
+		return 1;
+	if (sbctl_top_parse(buf, s) < 0) {
+		fprintf(stderr, "sbctl: top: sb-control's sample is not understood (an older "
+				"sb-control?)\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* "top [--count N] [--interval S] [--json]": one row per interval, N rows
+ * (default: until interrupted). */
+static int sbctl_top(const char *prog, const char *sock, int n, char **args)
+{
+	static struct sbctl_top_sample s[2];
+	static char buf[65536];
+	unsigned long count = 0;
+	double interval = 1.0, t0, t1;
+	bool json = false;
+	int cur = 0;
+
+	for (int i = 1; i < n; i++) {
+		char *end = NULL;
+		bool bad;
+
+		if (strcmp(args[i], "--json") == 0) {
+			json = true;
+			continue;
+		}
+		if (strcmp(args[i], "--count") == 0 && i + 1 < n) {
+			count = strtoul(args[++i], &end, 10);
+			bad = count == 0 || count > 1000000000ul;
+		} else if (strcmp(args[i], "--interval") == 0 && i + 1 < n) {
+			interval = strtod(args[++i], &end);
+			bad = !(interval >= 0.1 && interval <= 3600);
+		} else {
+			bad = true;
+		}
+		if (bad || end == args[i] || *end != '\0') {
+			fprintf(stderr, "usage: %s top [--count N] [--interval SECONDS] [--json] "
+					"(1 <= N, 0.1 <= SECONDS <= 3600)\n", prog);
+			return 2;
+		}
+	}
+	if (sbctl_top_sample(sock, buf, sizeof(buf), &s[0]) != 0)
+		return 1;
+	t0 = sbctl_now_s();
+	for (unsigned long row = 0; count == 0 || row < count; row++) {
+		struct timespec ts = { (time_t)interval, (long)((interval - (double)(time_t)interval) * 1e9) };
+		struct sbctl_top_row r;
+		char hms[16];
+		time_t now;
+
+		nanosleep(&ts, NULL);
+		if (sbctl_top_sample(sock, buf, sizeof(buf), &s[!cur]) != 0)
+			return 1;
+		t1 = sbctl_now_s();
+		now = time(NULL);
+		strftime(hms, sizeof(hms), "%H:%M:%S", localtime(&now));
+		sbctl_top_row(&s[cur], &s[!cur], t1 - t0 > 0 ? t1 - t0 : interval, hms, &r);
+		cur = !cur;
+		t0 = t1;
+		if (json) {
+			sbctl_top_print_json(stdout, &r);
+			continue;
+		}
+		if (row % SBCTL_TOP_HEADER_EVERY == 0)
+			sbctl_top_print_header(stdout);
+		sbctl_top_print_text(stdout, &r);
+		fflush(stdout);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct sb_config cfg;
@@ -236,6 +351,8 @@ int main(int argc, char **argv)
 		}
 		return sbctl_config_check(argv[optind + 2], stdout, stderr);
 	}
+	if (strcmp(argv[optind], "top") == 0)
+		return sbctl_top(argv[0], sock ? sock : cfg.control_socket, nargs, argv + optind);
 	ask = sbctl_wants_password(nargs, argv + optind);
 	if (ask && sbctl_password(pw, sizeof(pw)) < 0)
 		return 2;

@@ -11,6 +11,15 @@ const struct sbctl_cmd sbctl_cmds[] = {
 	{ "stats", "[--json]",
 	  "every counter and gauge: \"GROUP NAME VALUE\" lines, or JSON shape version 1\n"
 	  "(docs/OPERATIONS.md, \"sbctl stats --json\")" },
+	{ "top", "[--count N] [--interval SECONDS] [--json]",
+	  "a live view, one row per interval (default 1 s; N rows, default until ^C):\n"
+	  "connections, sessions, logins/s, stanzas in/out per second, packets/s,\n"
+	  "retransmit %, deepest ring, longest backlog, drops/s and the top reason,\n"
+	  "busy % per worker lcore, bytes per session, active alarms. The header\n"
+	  "repeats every 20 rows; --json: one object per line (docs/OPERATIONS.md)" },
+	{ "memory", "[--json]",
+	  "bytes in use and reserved by subsystem (tcp, xmpp, tls, sessions, rings and\n"
+	  "pools, store), per worker lcore and per shard, and bytes per connection" },
 	{ "health", "[MAX_AGE_SECONDS]",
 	  "exit 0 when both processes live and every worker<->shard ring pair carried a\n"
 	  "heartbeat within MAX_AGE_SECONDS (default 3 heartbeat intervals, at least 5 s);\n"

@@ -18,6 +18,7 @@
 #include "app/app.h"
 #include "config.h"
 #include "conn.h"
+#include "heap.h"
 #include "worker.h"
 
 void sb_tcp_cfg_from_config(const struct sb_config *cfg, struct sb_tcp_cfg *tc)
@@ -52,13 +53,18 @@ int sb_tcp_worker_init(struct sb_worker *w, const struct sb_tcp_cfg *cfg, uint32
 	};
 	struct sb_tcp_cfg tc;
 	uint8_t key[16];
+	uint64_t heap0;
 	int rc;
 
 	snprintf(name, sizeof(name), "sb_conn_tab_w%u", w->index);
 	hp.name = name;
+	heap0 = sb_dp_heap_bytes(hp.socket_id);
 	t->table = rte_hash_create(&hp);
 	if (t->table == NULL)
 		return -ENOMEM;
+	/* rte_hash does not say its size; the heap's growth does (before
+	 * this worker runs: the main lcore alone allocates now). */
+	w->ctr[SB_DP_CTR_mem_table_bytes] = sb_dp_heap_bytes(hp.socket_id) - heap0;
 	/* Single-producer, single-consumer: only this lcore ever touches them. */
 	snprintf(name, sizeof(name), "sb_conn_w%u", w->index);
 	t->conn_pool = rte_mempool_create(name, max_conns, sizeof(struct sb_conn), 0, 0, NULL,

@@ -147,6 +147,11 @@ struct sb_xc_worker {
 	struct sb_msg_pool_ops msg_ops;
 	struct sb_xc_list bound;           /* bound sessions (replayed to a new sb-control) */
 	uint32_t replay_next;            /* the next bound session to replay, by index */
+	/* The buffer sweep (xc_app.c app_sweep): the next index, and the sums
+	 * of the sweep in progress. */
+	uint32_t sweep_next;
+	uint64_t sweep_in_bytes;
+	uint64_t sweep_snd_bytes;
 	uint32_t replay_epoch;           /* the epoch replay_next walks for */
 	uint32_t gen_next;
 	uint32_t ctl_epoch;              /* epoch the bound sessions were last sent to */

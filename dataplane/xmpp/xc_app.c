@@ -673,13 +673,59 @@ static void app_stop(void *ctx, struct sb_worker *w)
 	}
 }
 
+/* Connections a publication sweeps for the buffer gauges: a bounded slice
+ * (a few tens of microseconds every 100 ms), so the sums are those of the
+ * last complete sweep: 65,536 connections every 3.2 s. */
+#define XC_SWEEP_PER_PUBLISH 2048u
+
+/* Buffer bytes held by connections (sbctl memory): no running total is
+ * kept on the paths that add and free them, so a slice of the table is
+ * summed per publication and the gauges change when a sweep completes. */
+static void app_sweep(struct sb_xc_worker *xw, uint64_t *ctr)
+{
+	uint32_t end = RTE_MIN(xw->sweep_next + XC_SWEEP_PER_PUBLISH, xw->xtab_n);
+
+	for (uint32_t i = xw->sweep_next; i < end; i++) {
+		const struct sb_xc_conn *x = xw->xtab[i];
+
+		if (x->conn == NULL)
+			continue;
+		xw->sweep_in_bytes += x->in_bytes;
+		xw->sweep_snd_bytes += x->conn->snd_queued;
+	}
+	xw->sweep_next = end;
+	if (end < xw->xtab_n)
+		return;
+	ctr[SB_DP_CTR_xmpp_in_bytes] = xw->sweep_in_bytes;
+	ctr[SB_DP_CTR_xmpp_snd_bytes] = xw->sweep_snd_bytes;
+	xw->sweep_next = 0;
+	xw->sweep_in_bytes = xw->sweep_snd_bytes = 0;
+}
+
+/* The worker's levels: sessions, and the backlogs sb-control's alarms
+ * watch (control/metrics/alarm.h). The waiting lists keep their counts. */
+static void app_publish_levels(struct sb_xc_worker *xw, uint64_t *ctr)
+{
+	uint64_t waiters = 0;
+
+	for (unsigned s = 0; s <= SB_XC_POOL_WAIT; s++)
+		waiters += xw->waiting[s].n;
+	ctr[SB_DP_CTR_xmpp_bound] = xw->bound.n;
+	ctr[SB_DP_CTR_xmpp_held_objs] = xw->held_objs;
+	ctr[SB_DP_CTR_xmpp_hold_max] = xw->hold_worker_max;
+	ctr[SB_DP_CTR_xmpp_ring_waiters] = waiters;
+	ctr[SB_DP_CTR_xmpp_sm_objs] = xw->sm_objs;
+	app_sweep(xw, ctr);
+}
+
 /* lib/xmpp's counters to where sbctl and telemetry read them (on_publish). */
 static void app_publish(void *ctx, struct sb_worker *w)
 {
-	const struct sb_xc_worker *xw = ctx;
+	struct sb_xc_worker *xw = ctx;
 
 	memcpy(w->stats->ctr + SB_XC_CTR_SLOT, xw->env.ctr, sizeof(xw->env.ctr));
 	memcpy(w->stats->ctr + SB_XC_TLS_SLOT, xw->tls.ctr, sizeof(xw->tls.ctr));
+	app_publish_levels(xw, w->stats->ctr);
 	/* After this turn's tcp_* gauges (worker_publish): the main lcore
 	 * reads them as of after the drain began. */
 	if (xw->draining)

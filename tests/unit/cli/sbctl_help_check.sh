@@ -43,4 +43,10 @@ comp() {
 	fail "sbctl user <TAB>: '$(comp sbctl user "")'"
 [ "$(comp sbctl -S /tmp/s he)" = "health" ] || fail "sbctl -S S he<TAB>: '$(comp sbctl -S /tmp/s he)'"
 [ "$(comp sbctl stats --j)" = "--json" ] || fail "sbctl stats --j<TAB>: '$(comp sbctl stats --j)'"
+[ "$(comp sbctl mem)" = "memory" ] || fail "sbctl mem<TAB>: '$(comp sbctl mem)'"
+# A command's options come from its own usage line.
+[ "$(comp sbctl top --)" = "--help --count --interval --json" ] ||
+	fail "sbctl top --<TAB>: '$(comp sbctl top --)'"
+[ "$(comp sbctl -S /tmp/s top --count 3 --i)" = "--interval" ] ||
+	fail "sbctl top --count 3 --i<TAB>: '$(comp sbctl -S /tmp/s top --count 3 --i)'"
 echo "PASS: ${#cmds[@]} commands answer --help; completion follows the table"
