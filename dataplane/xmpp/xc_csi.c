@@ -74,26 +74,41 @@ static bool csi_is_state(const struct sb_msg_stanza *h)
 	       (h->type == SB_STYPE_NONE || h->type == SB_STYPE_UNAVAILABLE);
 }
 
-/* Scan chain bytes [off, off + len) of m for an urgent element. */
-static bool csi_scan_chain(const struct sb_msg *m, size_t off, size_t len)
+/* Call fn on each piece of chain bytes [off, off + len) of m, in order,
+ * until it returns non-zero, which is returned (0 when all were seen). */
+static int csi_range(const struct sb_msg *m, size_t off, size_t len,
+		     int (*fn)(void *arg, const uint8_t *p, size_t n), void *arg)
 {
-	struct sb_c2s_csi_scan s;
-
-	sb_c2s_csi_scan_init(&s);
 	for (const struct sb_msg *o = m; o != NULL && len > 0; o = o->next) {
 		size_t n;
+		int rc;
 
 		if (off >= o->len) {
 			off -= o->len;
 			continue;
 		}
 		n = RTE_MIN((size_t)o->len - off, len);
-		if (sb_c2s_csi_scan(&s, o->payload + off, n))
-			return true;
+		rc = fn(arg, o->payload + off, n);
+		if (rc != 0)
+			return rc;
 		len -= n;
 		off = 0;
 	}
-	return false;
+	return 0;
+}
+
+static int csi_scan_piece(void *arg, const uint8_t *p, size_t n)
+{
+	return sb_c2s_csi_scan(arg, p, n) ? 1 : 0;
+}
+
+/* Whether chain bytes [off, off + len) of m hold an urgent element. */
+static bool csi_scan_chain(const struct sb_msg *m, size_t off, size_t len)
+{
+	struct sb_c2s_csi_scan s;
+
+	sb_c2s_csi_scan_init(&s);
+	return csi_range(m, off, len, csi_scan_piece, &s) != 0;
 }
 
 static bool csi_urgent(const struct sb_msg *m, const struct sb_msg_stanza *h)
@@ -112,25 +127,21 @@ static bool csi_urgent(const struct sb_msg *m, const struct sb_msg_stanza *h)
 	}
 }
 
+static int csi_hash_piece(void *arg, const uint8_t *p, size_t n)
+{
+	uint64_t *k = arg;
+
+	for (size_t i = 0; i < n; i++)
+		*k = (*k ^ p[i]) * 0x100000001b3ull;
+	return 0;
+}
+
 /* FNV-1a over the `from` of DELIVER m (header h); never 0 (0: no key). */
 static uint64_t csi_key(const struct sb_msg *m, const struct sb_msg_stanza *h)
 {
 	uint64_t k = 0xcbf29ce484222325ull;
-	size_t off = sizeof(*h) + h->to_len, len = h->from_len;
 
-	for (const struct sb_msg *o = m; o != NULL && len > 0; o = o->next) {
-		size_t n;
-
-		if (off >= o->len) {
-			off -= o->len;
-			continue;
-		}
-		n = RTE_MIN((size_t)o->len - off, len);
-		for (size_t i = 0; i < n; i++)
-			k = (k ^ o->payload[off + i]) * 0x100000001b3ull;
-		len -= n;
-		off = 0;
-	}
+	(void)csi_range(m, sizeof(*h) + h->to_len, h->from_len, csi_hash_piece, &k);
 	return k == 0 ? 1 : k;
 }
 
@@ -315,26 +326,25 @@ bool sb_xc_csi_take(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg
 	return true;
 }
 
-/* Append chain bytes [off, off + len) of m to c. */
+struct csi_append {
+	struct sb_msg *c;
+	const struct sb_msg_pool_ops *ops;
+};
+
+static int csi_append_piece(void *arg, const uint8_t *p, size_t n)
+{
+	struct csi_append *a = arg;
+
+	return sb_msg_append(a->c, p, n, a->ops);
+}
+
+/* Append chain bytes [off, off + len) of m to c. 0 or negative errno. */
 static int csi_append_range(struct sb_msg *c, const struct sb_msg *m, size_t off, size_t len,
 			    const struct sb_msg_pool_ops *ops)
 {
-	for (const struct sb_msg *o = m; o != NULL && len > 0; o = o->next) {
-		size_t n;
-		int rc;
+	struct csi_append a = { c, ops };
 
-		if (off >= o->len) {
-			off -= o->len;
-			continue;
-		}
-		n = RTE_MIN((size_t)o->len - off, len);
-		rc = sb_msg_append(c, o->payload + off, n, ops);
-		if (rc < 0)
-			return rc;
-		len -= n;
-		off = 0;
-	}
-	return 0;
+	return csi_range(m, off, len, csi_append_piece, &a);
 }
 
 static const char *csi_escape(char ch)
