@@ -92,10 +92,16 @@ struct sb_xc_conn {
 	uint16_t sm_objs;              /* message objects in them */
 	uint8_t sm_id[SB_MSG_SM_ID];   /* a resumable session's id (XEP-0198 §5) */
 	uint32_t sm_rcv;               /* RCV.NXT when the idle probe was armed */
+	/* DELIVERs held back from an inactive client (XEP-0352, xc_csi.c):
+	 * the newest, whose sb_msg.held closes the ring to the oldest (one
+	 * pointer for both ends), NULL when none. */
+	struct sb_msg *csi;
+	uint32_t csi_bytes;            /* stanza bytes in them */
 	uint16_t pending_shard;
 	uint16_t held_objs;            /* message objects in the held chains */
 	uint8_t flags;                 /* SB_XC_F_* */
 	uint8_t auth_seen;             /* c2s.auth_failures already charged to the address */
+	uint16_t csi_n;                /* DELIVERs on the csi ring */
 	/* Kept across reuse of the object (accept clears only what is above). */
 	uint32_t gen;                  /* generation of this object's handle */
 	uint32_t idx;                  /* index in the worker's table: the handle */
@@ -178,6 +184,12 @@ struct sb_xc_worker {
 	uint32_t sm_kept_max;
 	uint32_t sm_probe_idle_ms;       /* xmpp.sm_probe_idle_ms, 0: no probes */
 	uint32_t sm_probe_wait_ms;       /* xmpp.sm_probe_wait_ms */
+	/* XEP-0352 (xc_csi.c): message objects held back from inactive
+	 * clients on this worker, and the caps per connection (0 stanzas:
+	 * CSI not offered). */
+	uint32_t csi_objs;
+	uint32_t csi_held_max;           /* xmpp.csi_held_max, stanzas */
+	uint32_t csi_bytes_max;          /* xmpp.csi_held_bytes */
 	struct sb_xc_limits limits;
 	/* TLS (xc_tls.c): NULL server when xmpp.tls is off. */
 	struct sb_tls_server *tls_srv;   /* shared, read-only; our reference (new handshakes) */
@@ -289,6 +301,48 @@ void sb_xc_hold_returns_turn(struct sb_xc_worker *xw, uint64_t now_tsc);
 /* xc_hold.c: x's deadline expired after bind: held DELIVERs made no
  * progress. */
 void sb_xc_hold_expired(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_hold.c: link DELIVER m at the end of x's held list, counted in the
+ * worker's share; nothing else (no deadline, no share check): for a
+ * closed x whose stanzas are on their way back. */
+void sb_xc_hold_link(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m);
+
+/* Why the stanzas an inactive client was spared are written (xc_csi.c). */
+enum sb_xc_csi_why {
+	SB_XC_CSI_URGENT,   /* an urgent stanza came: they go first */
+	SB_XC_CSI_ACTIVE,   /* the client said <active/> */
+	SB_XC_CSI_FULL,     /* xmpp.csi_held_max / csi_held_bytes, or the pool's share */
+	SB_XC_CSI_CLOSING,  /* the stream is ending: held with the rest, then returned */
+	SB_XC_CSI_WHY_MAX
+};
+
+/* xc_csi.c (XEP-0352): DELIVER m (header h) for x. Held back (true: x
+ * owns m) when x is inactive and m is not urgent, the older presence of
+ * the same full JID dropped; otherwise what x held back is written first
+ * (false: the caller writes m). */
+bool sb_xc_csi_take(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
+		    const struct sb_msg_stanza *h);
+
+/* xc_csi.c: write what x held back, oldest first (the send queue and
+ * XEP-0198's cap may still hold some, xc_hold.c). */
+void sb_xc_csi_flush(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_xc_csi_why why);
+
+/* xc_csi.c: move what closed x held back to the end of its held list, to
+ * be returned with it (sb_xc_hold_return). */
+void sb_xc_csi_spill(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_csi.c: one presence of a DELIVER_MULTI (mh, h; its stanza bytes at
+ * chain offset base) for inactive x: copied into a DELIVER of x's own and
+ * given to sb_xc_deliver (the fan-out chain is shared, so it cannot be
+ * linked). False when it could not be copied: x's held-back stanzas were
+ * written, and the caller writes this one as for an active client. */
+bool sb_xc_csi_multi(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m,
+		     const struct sb_msg_multi *mh, const struct sb_msg_stanza *h, size_t base);
+
+/* xc_route.c: DELIVER m (header h) past CSI: written now, or held while
+ * x's send queue or XEP-0198 cap is full or x closes. True: kept. */
+bool sb_xc_deliver_out(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
+		       const struct sb_msg_stanza *h);
 
 /* xc_sm.c (XEP-0198): DELIVER m was just written to x. With stream
  * management on, m is numbered and kept until the client acks it (true:

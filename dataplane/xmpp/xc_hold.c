@@ -72,13 +72,10 @@ static bool hold_over_share(const struct sb_xc_worker *xw, const struct sb_xc_co
 	       (uint64_t)x->held_objs * xw->holders >= xw->held_objs;
 }
 
-void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
-		const struct sb_msg_stanza *h)
+void sb_xc_hold_link(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m)
 {
-	struct sb_worker *w = xw->w;
 	uint16_t n = hold_objs(m);
 
-	(void)h;
 	m->held = NULL;
 	if (x->held_tail != NULL) {
 		x->held_tail->held = m;
@@ -89,6 +86,19 @@ void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 	x->held_tail = m;
 	x->held_objs = (uint16_t)RTE_MIN((uint32_t)x->held_objs + n, (uint32_t)UINT16_MAX);
 	xw->held_objs += n;
+}
+
+void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
+		const struct sb_msg_stanza *h)
+{
+	struct sb_worker *w = xw->w;
+	bool first = x->held_head == NULL;
+
+	(void)h;
+	/* What a closed, inactive client was spared is older: it goes first. */
+	if (x->csi != NULL)
+		sb_xc_csi_spill(xw, x);
+	sb_xc_hold_link(xw, x, m);
 	SB_CTR_INC(w, xmpp_deliver_held);
 	if (x->conn == NULL)
 		return; /* closed: returned after its UNBIND (sb_xc_linger) */
@@ -99,7 +109,7 @@ void sb_xc_hold(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 		sb_xc_slow_reader(xw, x);
 		return;
 	}
-	if (x->held_head == m)
+	if (first)
 		hold_arm(xw, x);
 }
 
@@ -184,6 +194,10 @@ struct sb_msg *sb_xc_hold_return(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 		m->flags |= SB_MSG_F_SM_SENT;
 		return m;
 	}
+	/* XEP-0352: what an inactive client was spared is newer than what
+	 * its send queue held (an urgent stanza wrote it out first). */
+	if (x->csi != NULL)
+		sb_xc_csi_spill(xw, x);
 	if (x->held_head == NULL)
 		return NULL;
 	return hold_relabel(xw, hold_pop(xw, x));

@@ -217,12 +217,21 @@ bool sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg 
 		SB_CTR_INC(w, msg_bad);
 		return false;
 	}
+	/* XEP-0352: an inactive client is spared what is not urgent. */
+	if ((x->csi != NULL || sb_c2s_csi_inactive(&x->c2s)) && sb_xc_csi_take(xw, x, m, &h))
+		return true;
+	return sb_xc_deliver_out(xw, x, m, &h);
+}
+
+bool sb_xc_deliver_out(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
+		       const struct sb_msg_stanza *h)
+{
 	if (x->held_head == NULL && !(x->flags & SB_XC_F_CLOSING) &&
-	    sb_xc_deliver_fits(xw, x, &h) && !sb_xc_sm_full(xw, x)) {
-		sb_xc_deliver_write(xw, x, m, &h);
+	    sb_xc_deliver_fits(xw, x, h) && !sb_xc_sm_full(xw, x)) {
+		sb_xc_deliver_write(xw, x, m, h);
 		return sb_xc_sm_keep(xw, x, m); /* XEP-0198: kept until acked */
 	}
-	sb_xc_hold(xw, x, m, &h);
+	sb_xc_hold(xw, x, m, h);
 	return true;
 }
 
@@ -285,6 +294,10 @@ void sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m)
 		x = sb_xc_by_handle(xw, t.conn, t.conn_gen);
 		if (x == NULL || !sb_c2s_bound(&x->c2s) || x->jid == NULL ||
 		    (x->flags & SB_XC_F_CLOSING))
+			continue;
+		/* XEP-0352: kept for an inactive client (the newest per
+		 * contact), on a chain of its own. */
+		if (sb_c2s_csi_inactive(&x->c2s) && sb_xc_csi_multi(xw, x, m, &mh, &h, base))
 			continue;
 		if (x->held_head != NULL ||
 		    sb_conn_snd_space(w, x->conn) < h.bytes_len + 6u * strlen(x->jid) + 8u) {

@@ -121,6 +121,7 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	env->cfg.roster_versioning = true;
 	env->cfg.sm = cfg->xmpp_stream_management;
 	env->cfg.sm_max_resume_s = (uint32_t)cfg->xmpp_sm_max_resume_s;
+	env->cfg.csi = cfg->xmpp_csi_held_max > 0;
 	env->cfg.fake_iterations = (uint32_t)cfg->auth_scram_iterations;
 	rc = sb_c2s_tls_policy_parse(cfg->xmpp_tls);
 	if (rc < 0)
@@ -179,6 +180,8 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	xw->sm_kept_max = (uint32_t)cfg->xmpp_sm_unacked_max;
 	xw->sm_probe_idle_ms = (uint32_t)cfg->xmpp_sm_probe_idle_ms;
 	xw->sm_probe_wait_ms = (uint32_t)cfg->xmpp_sm_probe_wait_ms;
+	xw->csi_held_max = (uint32_t)cfg->xmpp_csi_held_max;
+	xw->csi_bytes_max = (uint32_t)cfg->xmpp_csi_held_bytes;
 	xw->msg_ops = w->msg_ops;
 	for (unsigned k = 0; k < RTE_DIM(app_kinds); k++)
 		sb_msg_link_register(&w->link, app_kinds[k], sb_xc_link_handler, xw);

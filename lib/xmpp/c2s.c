@@ -338,6 +338,8 @@ enum sb_c2s_action sb_c2s_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (env->cfg.sm && (c->state == SB_C2S_S_BIND || c->state == SB_C2S_S_BOUND) &&
 	    c2s_ns_is(&e, &hdr->ns, C2S_NS_SM))
 		return c2s_finish(c, env, c2s_sm_element(c, env, &e));
+	if (env->cfg.csi && c->state == SB_C2S_S_BOUND && c2s_ns_is(&e, &hdr->ns, C2S_NS_CSI))
+		return c2s_finish(c, env, c2s_csi_element(c, env, &e));
 	switch (c->state) {
 	case SB_C2S_S_SASL:
 	case SB_C2S_S_SASL_INITIAL:

@@ -63,6 +63,16 @@
  *                                for session env->res.sm_id of env->res.bare,
  *                                the client having received env->res.sm_h
  *                                stanzas; answer with sb_c2s_resume_result()
+ *   SB_C2S_ACT_CSI               <inactive/> or <active/> (XEP-0352): the
+ *                                client's state is now sb_c2s_csi_inactive();
+ *                                on active, write what was held back
+ *
+ * Client state indication (XEP-0352, when cfg.csi): <csi/> is offered with
+ * bind; after bind, <inactive/> and <active/> in urn:xmpp:csi:0 set or
+ * clear SB_C2S_F_CSI_INACTIVE (no reply, not counted in XEP-0198's h: they
+ * are nonzas). Before bind, or with cfg.csi off, they are refused like any
+ * other unknown element. What an inactive client is spared is the glue's;
+ * sb_c2s_csi_scan() tells it which stanzas are urgent.
  *
  * Stream management (XEP-0198 v1.6, when cfg.sm): <sm/> is offered with
  * bind; <enable/> after bind starts counting (<enable/> before bind gets
@@ -152,6 +162,8 @@ enum sb_c2s_state {
 #define SB_C2S_F_AUTHED 0x02u    /* SASL succeeded */
 #define SB_C2S_F_GENERATED 0x04u /* the pending/bound resource was server-generated */
 #define SB_C2S_F_TLS 0x08u       /* the stream runs over TLS (STARTTLS or direct) */
+#define SB_C2S_F_CSI_INACTIVE 0x10u /* XEP-0352: the client said <inactive/> (and not
+				     * <active/> since); every stream starts active */
 #define SB_C2S_F_CB_REFUSED 0x80u /* a -PLUS attempt named a binding type we lack: a
 				   * later "y" is no downgrade (RFC 5802 §6) */
 
@@ -171,6 +183,7 @@ enum sb_c2s_action {
 	SB_C2S_ACT_SM_ACK,
 	SB_C2S_ACT_SM_ENABLED,
 	SB_C2S_ACT_SM_RESUME,
+	SB_C2S_ACT_CSI,
 	SB_C2S_ACT_MAX
 };
 
@@ -367,6 +380,7 @@ struct sb_c2s_config {
 	bool scram_plus;                /* offer SCRAM-*-PLUS over TLS (env->cbind) */
 	bool sm;                        /* offer XEP-0198 stream management after auth */
 	uint32_t sm_max_resume_s;       /* XEP-0198 §5 window ceiling; 0: no resumption */
+	bool csi;                       /* offer XEP-0352 client state indication after auth */
 	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
 	uint32_t fake_iterations;       /* iteration count unknown users are given */
 };
@@ -558,6 +572,41 @@ static inline bool sb_c2s_sm_le(uint32_t a, uint32_t b)
 {
 	return (uint32_t)(b - a) < 0x80000000u;
 }
+
+/* XEP-0352: whether the client said it is inactive. */
+static inline bool sb_c2s_csi_inactive(const struct sb_c2s *c)
+{
+	return (c->flags & SB_C2S_F_CSI_INACTIVE) != 0;
+}
+
+/* XEP-0352 §6 leaves "urgent" to the server. A stanza's bytes are
+ * scanned, in as many pieces as they come (a message chain), for a child
+ * element whose local name makes a message worth waking a phone for, as
+ * Prosody's mod_csi_simple and Conversations judge it: <body>, <subject>
+ * (a MUC join's last step), OMEMO/OX <encrypted>, EME <encryption>, a
+ * carbon's <sent>/<received> wrapping one (its inner <body> is found the
+ * same way: the scan looks at every depth), a MUC <invite>, and
+ * Jingle Message Initiation's <propose>. Chat states, receipts and
+ * markers alone are not urgent. Start tags only, namespaces not checked
+ * (a stray match only wakes the client early). No allocation: 16 bytes of
+ * state. */
+struct sb_c2s_csi_scan {
+	uint8_t st;       /* 0: text, 1: after '<', 2: in a name, 3: past it */
+	uint8_t n;        /* name bytes kept */
+	bool urgent;
+	char name[13];
+};
+
+static inline void sb_c2s_csi_scan_init(struct sb_c2s_csi_scan *s)
+{
+	s->st = 0;
+	s->n = 0;
+	s->urgent = false;
+}
+
+/* Feed the next n bytes; returns s->urgent (true once a name matched:
+ * the caller may stop feeding). */
+bool sb_c2s_csi_scan(struct sb_c2s_csi_scan *s, const uint8_t *p, size_t n);
 
 /* True once the stream runs over TLS. */
 static inline bool sb_c2s_encrypted(const struct sb_c2s *c)

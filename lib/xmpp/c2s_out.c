@@ -167,6 +167,9 @@ void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env)
 		/* XEP-0198 §3: offered with bind, enabled after it. */
 		if (env->cfg.sm)
 			c2s_puts(env, "<sm xmlns='" C2S_NS_SM "'/>");
+		/* XEP-0352 §3: offered once the client authenticated. */
+		if (env->cfg.csi)
+			c2s_puts(env, "<csi xmlns='" C2S_NS_CSI "'/>");
 	}
 	c2s_puts(env, "</stream:features>");
 }

@@ -23,6 +23,7 @@
 #define C2S_NS_PING "urn:xmpp:ping"
 #define C2S_NS_CLIENT "jabber:client"
 #define C2S_NS_SM "urn:xmpp:sm:3"
+#define C2S_NS_CSI "urn:xmpp:csi:0"
 
 /* One element as the dispatcher got it. */
 struct c2s_elem {
@@ -138,6 +139,9 @@ int c2s_presence_priority(const struct c2s_elem *e, int8_t *prio);
 /* c2s_sm.c: an element in urn:xmpp:sm:3 after authentication (XEP-0198). */
 enum sb_c2s_action c2s_sm_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				  const struct c2s_elem *e);
+/* c2s_csi.c: an element in urn:xmpp:csi:0 after bind (XEP-0352). */
+enum sb_c2s_action c2s_csi_element(struct sb_c2s *c, struct sb_c2s_env *env,
+				   const struct c2s_elem *e);
 /* XEP-0198: one stanza lib/xmpp wrote itself counts in the outbound h. */
 static inline void c2s_sm_sent(struct sb_c2s *c)
 {
