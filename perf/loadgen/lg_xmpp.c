@@ -71,6 +71,12 @@ int sb_lg_xmpp_create(struct sb_lg *lg, const struct sb_lg_keys *cfg, bool msg_m
 		free(xm);
 		return -ENOMEM;
 	}
+	if (lg_xtls_create(xm, cfg->loadgen_xmpp_tls, cfg->loadgen_xmpp_tls_ca, lg->n_conns) < 0) {
+		fprintf(stderr, "sb-loadgen: loadgen.xmpp_tls=%s: cannot set up TLS (mode is off, "
+				"starttls or direct; the CA file must be readable)\n",
+			cfg->loadgen_xmpp_tls);
+		return -EINVAL; /* the process exits: what was allocated goes with it */
+	}
 	lg->xmpp = xm;
 	return 0;
 inval:
@@ -90,6 +96,20 @@ void lg_xuser(const struct sb_lg_xmpp *xm, uint32_t idx, char *out, size_t cap)
 }
 
 int lg_xsend(struct sb_lg *lg, uint32_t idx, const char *s, size_t len)
+{
+	if (lg->xmpp->xc[idx].tls == LG_XC_TLS_ON)
+		return lg_xtls_send(lg, idx, s, len);
+	return lg_xsend_raw(lg, idx, s, len);
+}
+
+int lg_xsend_bytes(struct sb_lg *lg, uint32_t idx, const char *s, size_t len)
+{
+	if (lg->xmpp->xc[idx].tls == LG_XC_TLS_ON)
+		return lg_xtls_send(lg, idx, s, len);
+	return sb_conn_send_bytes(lg->w, lg->conns[idx].c, s, (uint32_t)len);
+}
+
+int lg_xsend_raw(struct sb_lg *lg, uint32_t idx, const void *s, size_t len)
 {
 	struct sb_lg_conn *lc = &lg->conns[idx];
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lg->w->pkt_pool);
@@ -124,7 +144,7 @@ static void lg_send_header(struct sb_lg *lg, uint32_t idx)
 }
 
 /* The login failed: count it once, and close (the peer's answer is moot). */
-static void lg_fail(struct sb_lg *lg, uint32_t idx, uint64_t *why)
+void lg_xfail(struct sb_lg *lg, uint32_t idx, uint64_t *why)
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
 	struct lg_xconn *xc = &xm->xc[idx];
@@ -150,8 +170,23 @@ void sb_lg_xmpp_on_open(struct sb_lg *lg, uint32_t idx)
 	sb_xml_init(&xc->x);
 	xc->rx_len = 0;
 	xc->login_tsc = rte_rdtsc();
-	xc->st = LG_X_FEATURES;
+	xc->tls = LG_XC_TLS_NONE;
 	lg->xmpp->pending++;
+	if (lg->xmpp->tls.mode == LG_XTLS_DIRECT) {
+		lg_xtls_start(lg, idx); /* XEP-0368: TLS from the first byte */
+		return;
+	}
+	xc->st = LG_X_FEATURES;
+	lg_send_header(lg, idx);
+}
+
+void lg_xtls_ready(struct sb_lg *lg, uint32_t idx)
+{
+	struct lg_xconn *xc = &lg->xmpp->xc[idx];
+
+	sb_xml_init(&xc->x);
+	xc->rx_len = 0;
+	xc->st = LG_X_FEATURES;
 	lg_send_header(lg, idx);
 }
 
@@ -165,7 +200,7 @@ static void lg_send_auth(struct sb_lg *lg, uint32_t idx)
 	lg_xuser(xm, idx, user, sizeof(user));
 	n = sb_lg_xp_auth(buf, sizeof(buf), xm->scram, user, xm->password, xc->cnonce);
 	if (n < 0) {
-		lg_fail(lg, idx, &xm->tot.bad_server);
+		lg_xfail(lg, idx, &xm->tot.bad_server);
 		return;
 	}
 	xc->st = LG_X_SASL;
@@ -186,7 +221,7 @@ static void lg_on_challenge(struct sb_lg *lg, uint32_t idx, const uint8_t *e, si
 	if (ran)
 		xm->tot.pbkdf2_runs++;
 	if (n < 0) {
-		lg_fail(lg, idx, &xm->tot.bad_server);
+		lg_xfail(lg, idx, &xm->tot.bad_server);
 		return;
 	}
 	xc->st = LG_X_SASL_FINAL;
@@ -201,11 +236,11 @@ static bool lg_on_success(struct sb_lg *lg, uint32_t idx, const uint8_t *e, size
 	struct lg_xconn *xc = &xm->xc[idx];
 	if (xm->scram) {
 		if (xc->st != LG_X_SASL_FINAL || !sb_lg_xp_success_ok(xc->ssig, e, len)) {
-			lg_fail(lg, idx, &xm->tot.bad_server);
+			lg_xfail(lg, idx, &xm->tot.bad_server);
 			return false;
 		}
 	} else if (xc->st != LG_X_SASL) {
-		lg_fail(lg, idx, &xm->tot.bad_server);
+		lg_xfail(lg, idx, &xm->tot.bad_server);
 		return false;
 	}
 	sb_xml_init(&xc->x);
@@ -261,15 +296,27 @@ static bool lg_on_element(struct sb_lg *lg, uint32_t idx, const struct sb_xml_he
 		return true;
 	}
 	if (strcmp(h->name, "error") == 0 && h->ns.src == SB_XML_NS_STREAMS) {
-		lg_fail(lg, idx, &xm->tot.stream_err);
+		lg_xfail(lg, idx, &xm->tot.stream_err);
 		return false;
 	}
 	switch (xc->st) {
 	case LG_X_FEATURES:
 		if (strcmp(h->name, "features") != 0)
 			break;
+		if (xm->tls.mode == LG_XTLS_STARTTLS && xc->tls == LG_XC_TLS_NONE) {
+			static const char st[] = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+
+			xc->st = LG_X_STARTTLS;
+			lg_xsend(lg, idx, st, sizeof(st) - 1);
+			return true;
+		}
 		lg_send_auth(lg, idx);
 		return true;
+	case LG_X_STARTTLS:
+		if (strcmp(h->name, "proceed") != 0)
+			break;
+		lg_xtls_start(lg, idx); /* RFC 6120 §5.4.2.3: the handshake, at once */
+		return false;
 	case LG_X_SASL:
 	case LG_X_SASL_FINAL:
 		if (strcmp(h->name, "success") == 0) {
@@ -281,7 +328,7 @@ static bool lg_on_element(struct sb_lg *lg, uint32_t idx, const struct sb_xml_he
 			return true;
 		}
 		if (strcmp(h->name, "failure") == 0) {
-			lg_fail(lg, idx, &xm->tot.sasl_fail);
+			lg_xfail(lg, idx, &xm->tot.sasl_fail);
 			return false;
 		}
 		break;
@@ -295,7 +342,7 @@ static bool lg_on_element(struct sb_lg *lg, uint32_t idx, const struct sb_xml_he
 		if (strcmp(h->name, "iq") != 0 || !lg_attr_is(e, base, &h->id, "b1"))
 			break;
 		if (!lg_attr_is(e, base, &h->type, "result")) {
-			lg_fail(lg, idx, &xm->tot.bad_server);
+			lg_xfail(lg, idx, &xm->tot.bad_server);
 			return false;
 		}
 		lg_login_done(lg, idx);
@@ -306,7 +353,7 @@ static bool lg_on_element(struct sb_lg *lg, uint32_t idx, const struct sb_xml_he
 	default:
 		return true;
 	}
-	lg_fail(lg, idx, &xm->tot.bad_server);
+	lg_xfail(lg, idx, &xm->tot.bad_server);
 	return false;
 }
 
@@ -325,7 +372,7 @@ static bool lg_on_event(struct sb_lg *lg, uint32_t idx, const struct sb_xml_even
 			xm->tot.clean_close++;
 			return false;
 		}
-		lg_fail(lg, idx, &xm->tot.stream_err);
+		lg_xfail(lg, idx, &xm->tot.stream_err);
 		return false;
 	}
 	return true; /* STREAM_OPEN (features follow), KEEPALIVE */
@@ -349,7 +396,7 @@ static bool lg_xparse(struct sb_lg *lg, uint32_t idx)
 						    xc->rx_len - off, &ev, &used);
 
 		if (st >= SB_XML_ERR_FIRST) {
-			lg_fail(lg, idx, &xm->tot.xml_err);
+			lg_xfail(lg, idx, &xm->tot.xml_err);
 			return false;
 		}
 		off += used;
@@ -367,8 +414,33 @@ static bool lg_xparse(struct sb_lg *lg, uint32_t idx)
 	return true;
 }
 
-/* Feed the segments through the tail buffer as much as fits at a time; an
+/* Feed plaintext through the tail buffer as much as fits at a time; an
  * element longer than the buffer is an error (xml_err). */
+bool lg_xfeed(struct sb_lg *lg, uint32_t idx, const uint8_t *p, size_t n)
+{
+	struct sb_lg_xmpp *xm = lg->xmpp;
+	struct lg_xconn *xc = &xm->xc[idx];
+	bool ok = true;
+
+	while (ok && n != 0) {
+		uint32_t k = (uint32_t)RTE_MIN(n, (size_t)(xm->rx_cap - xc->rx_len));
+
+		if (xc->st == LG_X_FAILED || xc->st == LG_X_NONE || xc->st == LG_X_TLS_HS) {
+			ok = false;
+		} else if (k == 0) {
+			lg_xfail(lg, idx, &xm->tot.xml_err);
+			ok = false;
+		} else {
+			memcpy(lg_rx(xm, idx) + xc->rx_len, p, k);
+			xc->rx_len = (uint16_t)(xc->rx_len + k);
+			p += k;
+			n -= k;
+			ok = lg_xparse(lg, idx);
+		}
+	}
+	return ok;
+}
+
 void sb_lg_xmpp_on_data(struct sb_lg *lg, uint32_t idx, struct rte_mbuf *m)
 {
 	struct sb_lg_xmpp *xm = lg->xmpp;
@@ -379,21 +451,11 @@ void sb_lg_xmpp_on_data(struct sb_lg *lg, uint32_t idx, struct rte_mbuf *m)
 		const uint8_t *p = rte_pktmbuf_mtod(s, const uint8_t *);
 		uint32_t n = rte_pktmbuf_data_len(s);
 
-		while (ok && n != 0) {
-			uint32_t k = RTE_MIN(n, xm->rx_cap - xc->rx_len);
-
-			if (xc->st == LG_X_FAILED || xc->st == LG_X_NONE) {
-				ok = false;
-			} else if (k == 0) {
-				lg_fail(lg, idx, &xm->tot.xml_err);
-				ok = false;
-			} else {
-				memcpy(lg_rx(xm, idx) + xc->rx_len, p, k);
-				xc->rx_len = (uint16_t)(xc->rx_len + k);
-				p += k;
-				n -= k;
-				ok = lg_xparse(lg, idx);
-			}
+		if (xc->tls != LG_XC_TLS_NONE) {
+			lg_xtls_input(lg, idx, p, n); /* ciphertext: opened, then fed */
+			ok = xc->st != LG_X_FAILED;
+		} else {
+			ok = lg_xfeed(lg, idx, p, n);
 		}
 	}
 	rte_pktmbuf_free(m);
@@ -409,6 +471,7 @@ void sb_lg_xmpp_on_close(struct sb_lg *lg, uint32_t idx)
 		xm->pending--;
 	}
 	xc->st = LG_X_FAILED;
+	lg_xtls_closed(lg, idx);
 }
 
 void sb_lg_xmpp_bye(struct sb_lg *lg, uint32_t idx)
@@ -452,6 +515,7 @@ void sb_lg_xmpp_report(const struct sb_lg *lg, uint64_t open_us, uint64_t send_u
 	       open_us ? (double)t->login_ok * 1e6 / (double)open_us : 0.0, lg_ms(h, 0.5),
 	       lg_ms(h, 0.99), lg_ms(h, 1.0), t->pbkdf2_runs, t->sasl_fail, t->bad_server,
 	       t->stream_err, t->xml_err);
+	lg_xtls_report(xm);
 	lg_xmsg_report(lg, send_us);
 	printf(" clean_close=%" PRIu64, t->clean_close);
 }

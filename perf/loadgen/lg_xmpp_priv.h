@@ -19,15 +19,22 @@
 #include "xml.h"
 
 struct sb_lg_scram_user;
+struct sb_tls_worker;
+struct sb_tls_client;
+struct sb_tls_ssl;
+struct sb_tls_conn;
 
 #define LG_X_OUT_BYTES 512u
 #define LG_X_USER_BYTES 64u
 #define LG_X_RX_MSG_BYTES 2048u   /* xmpp-msg: room for one message and a bounce */
 #define LG_X_RX_LOGIN_BYTES 512u  /* xmpp-login: the stream features (~300 bytes) fit */
+#define LG_X_TLS_OUT_BYTES 4096u  /* one element sealed, and a KeyUpdate owed before it */
 
 enum lg_xstate {
 	LG_X_NONE = 0,
 	LG_X_FEATURES,  /* stream header sent, waiting for <stream:features/> */
+	LG_X_STARTTLS,  /* <starttls/> sent: <proceed/> next */
+	LG_X_TLS_HS,    /* TLS handshake (after <proceed/>, or at once for direct TLS) */
 	LG_X_SASL,      /* <auth/> sent: <challenge/> (SCRAM) or <success/> (PLAIN) next */
 	LG_X_SASL_FINAL, /* SCRAM <response/> sent: <success/> with v= next */
 	LG_X_FEATURES2, /* restarted after SASL: features with <bind/> next */
@@ -47,8 +54,28 @@ struct lg_xconn {
 	uint32_t gaps_open;       /* skipped sequence numbers not seen since */
 	uint16_t rx_len;
 	uint8_t st;               /* enum lg_xstate */
+	uint8_t tls;              /* LG_XC_TLS_* */
 	uint8_t ssig[20];         /* SCRAM: the ServerSignature expected */
 	char cnonce[25];          /* SCRAM: our nonce, base64 of 18 random bytes */
+};
+
+enum lg_xtls_mode { LG_XTLS_OFF = 0, LG_XTLS_STARTTLS, LG_XTLS_DIRECT };
+enum { LG_XC_TLS_NONE = 0, LG_XC_TLS_HS, LG_XC_TLS_ON };
+
+/* TLS (lg_xtls.c): the client role of lib/tls, per connection a handshake
+ * in progress or a handed-off session, and a ciphertext tail. */
+struct lg_xtls {
+	enum lg_xtls_mode mode;
+	struct sb_tls_worker *w;
+	struct sb_tls_client *cl;
+	struct sb_tls_ssl **ssl;     /* per connection, while it handshakes */
+	struct sb_tls_conn *conn;    /* per connection, after the hand-off */
+	uint8_t *ct;                 /* ciphertext tails, ct_cap bytes each */
+	uint16_t *ct_len;
+	uint32_t ct_cap;
+	uint8_t *plain;              /* one record opened */
+	uint64_t hs_ok, hs_fail, rec_fail;
+	struct sb_lg_hist hs_ns;     /* TCP established to handshake done */
 };
 
 struct sb_lg_xmpp {
@@ -76,6 +103,7 @@ struct sb_lg_xmpp {
 	struct lg_xconn *xc;
 	uint8_t *rxbuf;
 	struct sb_lg_scram_user *ucache;
+	struct lg_xtls tls;
 };
 
 static inline uint8_t *lg_rx(const struct sb_lg_xmpp *xm, uint32_t idx)
@@ -86,6 +114,28 @@ static inline uint8_t *lg_rx(const struct sb_lg_xmpp *xm, uint32_t idx)
 /* lg_xmpp.c: connection idx's user name; send s on it (counted on failure). */
 void lg_xuser(const struct sb_lg_xmpp *xm, uint32_t idx, char *out, size_t cap);
 int lg_xsend(struct sb_lg *lg, uint32_t idx, const char *s, size_t len);
+/* The same into the send queue without an mbuf of its own (chats,
+ * keepalives): sealed under TLS, else copied. 0 or a negative errno. */
+int lg_xsend_bytes(struct sb_lg *lg, uint32_t idx, const char *s, size_t len);
+/* Send-queue room a sealed element needs beyond its bytes. */
+#define LG_X_TLS_SLACK 64u
+/* ... as bytes on the wire, under TLS or not. */
+int lg_xsend_raw(struct sb_lg *lg, uint32_t idx, const void *s, size_t len);
+/* Plaintext from the server into the tokenizer; false: the rest is void. */
+bool lg_xfeed(struct sb_lg *lg, uint32_t idx, const uint8_t *p, size_t n);
+/* The login failed (why counted): close. */
+void lg_xfail(struct sb_lg *lg, uint32_t idx, uint64_t *why);
+/* TLS is up: a new stream (RFC 6120 §5.4.3.3). */
+void lg_xtls_ready(struct sb_lg *lg, uint32_t idx);
+
+/* lg_xtls.c */
+int lg_xtls_create(struct sb_lg_xmpp *xm, const char *mode, const char *ca, uint32_t n);
+void lg_xtls_start(struct sb_lg *lg, uint32_t idx);
+void lg_xtls_input(struct sb_lg *lg, uint32_t idx, const uint8_t *p, size_t n);
+int lg_xtls_send(struct sb_lg *lg, uint32_t idx, const void *s, size_t len);
+void lg_xtls_closed(struct sb_lg *lg, uint32_t idx);
+void lg_xtls_time(struct lg_xtls *t);
+void lg_xtls_report(const struct sb_lg_xmpp *xm);
 uint64_t lg_ns_since(const struct sb_lg *lg, uint64_t tsc);
 
 /* lg_xmsg.c: a <message/> (or an error stanza) received on a bound session. */

@@ -90,11 +90,11 @@ static bool lg_send_one(struct sb_lg *lg, uint32_t idx)
 	if (n < 0 || c == NULL)
 		return false;
 	/* A full queue is TCP's backpressure: try this sender again later. */
-	if (sb_conn_snd_space(lg->w, c) < (uint32_t)n) {
+	if (sb_conn_snd_space(lg->w, c) < (uint32_t)n + (xc->tls ? LG_X_TLS_SLACK : 0)) {
 		xm->tot.msg_blocked++;
 		return false;
 	}
-	if (sb_conn_send_bytes(lg->w, c, buf, (uint32_t)n) < 0) {
+	if (lg_xsend_bytes(lg, idx, buf, (size_t)n) < 0) {
 		lg->tot.send_err++;
 		return false;
 	}
@@ -172,7 +172,7 @@ unsigned sb_lg_xmpp_keepalive_some(struct sb_lg *lg, uint64_t since_us)
 		if (xm->xc[idx].st != LG_X_READY || c == NULL)
 			continue;
 		/* RFC 6120 §4.6.1: whitespace between stanzas keeps the stream alive. */
-		if (sb_conn_send_bytes(lg->w, c, " ", 1) < 0) {
+		if (lg_xsend_bytes(lg, idx, " ", 1) < 0) {
 			lg->tot.send_err++;
 			continue;
 		}

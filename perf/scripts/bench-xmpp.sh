@@ -32,7 +32,9 @@
 # Environment: SB_BUILD [build], XMPP_USERS [LG_CONNS] (accounts; with fewer
 #   than the connections, logins cycle through them and SCRAM's client keys
 #   are cached per user), SB_BENCH_RUN [/run/sb-bench-xmpp], SB_BENCH_HUGE_MB
-#   [1024], GW_MAX_CONNS [65536], MEMIF_RSIZE [12], GW_EXTRA, CTL_EXTRA (more overrides, space
+#   [1024], GW_MAX_CONNS [65536], MEMIF_RSIZE [12], XMPP_TLS [off] (starttls:
+#   STARTTLS on 5222, direct: XEP-0368 on 5223; the gateway gets a dev
+#   certificate, xmpp.tls=required, and the loadgen verifies it), GW_EXTRA, CTL_EXTRA (more overrides, space
 #   separated), SB_IT_TAG (suffix of the prefixes and the run folder). The
 #   loadgen gets LG_CONNS / 64512 source addresses, rounded up. Exits
 #   non-zero when the loadgen's run failed.
@@ -58,6 +60,7 @@ gw_ip=198.18.0.1
 domain=switchboard.test
 password=bench-pw
 mech=${XMPP_MECH:-SCRAM-SHA-1}
+xmpp_tls=${XMPP_TLS:-off}
 if [ "$mode" = login ]; then
 	conns=${LG_CONNS:-2000}
 	hold_s=${LG_HOLD_S:-5}
@@ -102,6 +105,19 @@ for kv in xmpp.conn_rate_per_addr=1000000 xmpp.conn_burst_per_addr=65535 \
 	if grep -q "^${kv%%=*} = " <<<"$known"; then lifts+=(-s "$kv"); fi
 done
 gw_extra=("${lifts[@]}")
+lg_tls=(-s "loadgen.xmpp_tls=$xmpp_tls")
+dport=5222
+case "$xmpp_tls" in
+off) gw_extra+=(-s xmpp.tls=off -s xmpp.plain_without_tls=true) ;;
+starttls | direct)
+	ca=$("$top/scripts/tls-dev-ca.sh" "$run/tls" "$domain" | tail -1)
+	gw_extra+=(-s xmpp.tls=required -s "tls.cert_dir=$run/tls"
+		-s "tls.handshakes_per_worker=${GW_TLS_HS:-4096}")
+	lg_tls+=(-s "loadgen.xmpp_tls_ca=$ca")
+	[ "$xmpp_tls" = direct ] && dport=5223
+	;;
+*) echo "bench-xmpp: XMPP_TLS is off, starttls or direct" >&2; exit 2 ;;
+esac
 for kv in ${GW_EXTRA:-}; do gw_extra+=(-s "$kv"); done
 ctl_extra=("${lifts[@]}")
 for kv in ${CTL_EXTRA:-}; do ctl_extra+=(-s "$kv"); done
@@ -110,7 +126,6 @@ gw_start() {
 	"$build/dataplane/sb-dataplane" -s "eal.file_prefix=$prefix" -s eal.lcores=0-1 \
 		-s "port0.vdev=net_memif0,role=server,$memif" -s "port0.ipv4=$gw_ip/15" \
 		-s xmpp.c2s_port=5222 -s "xmpp.domain=$domain" -s "dataplane.pidfile=$run/gw.pid" \
-		-s xmpp.tls=off -s xmpp.plain_without_tls=true \
 		-s "tcp.max_conns=$gw_max" -s "tcp.syn_cookie_threshold=$gw_max" \
 		"${gw_extra[@]}" "$@" >"$run/gw.log" 2>&1 </dev/null &
 	gw_pid=$!
@@ -221,14 +236,15 @@ run_loadgen() {
 	shift 3
 	"$build/perf/loadgen/sb-loadgen" -s "loadgen.file_prefix=$lg_prefix" \
 		-s "loadgen.vdev=net_memif0,role=client,$memif" -s "loadgen.dst_ip=$gw_ip/15" \
-		-s loadgen.lcores=0@0 -s loadgen.dst_port=5222 -s "loadgen.mode=xmpp-$m" \
+		-s loadgen.lcores=0@0 -s "loadgen.dst_port=$dport" -s "loadgen.mode=xmpp-$m" \
 		-s "loadgen.conns=$conns" -s "loadgen.rate=$rate" -s "loadgen.hold_s=$h" \
 		-s "loadgen.xmpp_users=$users" -s "loadgen.xmpp_mech=$mech" \
 		-s "loadgen.xmpp_domain=$domain" -s "loadgen.xmpp_password=$password" \
 		-s "loadgen.xmpp_msg_rate=$r" -s "loadgen.src_count=$src_count" \
 		-s "loadgen.xmpp_keepalive_s=$keepalive_s" \
 		-s "loadgen.close_s=$((2 * conns / rate + 10))" \
-		-s "loadgen.duration_s=$((4 * conns / rate + h + drain_ms / 1000 + 60))" "$@" \
+		-s "loadgen.duration_s=$((4 * conns / rate + h + drain_ms / 1000 + 60))" \
+		"${lg_tls[@]}" "$@" \
 		>"$run/lg.log" 2>&1 </dev/null &
 	lg_pid=$!
 }
