@@ -504,6 +504,13 @@ int sb_config_check_all(const struct sb_config *cfg, struct sb_config_report *re
 			   (unsigned long long)cfg->xmpp_input_budget,
 			   (unsigned long long)cfg->xmpp_max_stanza_bytes);
 	check_tls(cfg, rep);
+	if (!one_of(cfg->log_target, "auto", "stderr", "journal"))
+		check_fail(cfg, rep, CHECK_KEYS("log.target"),
+			   "log.target '%s': use auto, stderr or journal", cfg->log_target);
+	if ((cfg->log_ring_records & (cfg->log_ring_records - 1)) != 0)
+		check_fail(cfg, rep, CHECK_KEYS("log.ring_records"),
+			   "log.ring_records (%llu) must be a power of two",
+			   (unsigned long long)cfg->log_ring_records);
 	return rep->n > before ? -EINVAL : 0;
 }
 
