@@ -101,12 +101,11 @@ static ssize_t dl_stream_write(void *cookie, const char *buf, size_t size)
 int sb_dp_log_init(const struct sb_config *cfg, const char *ident)
 {
 	static const cookie_io_functions_t io = { .write = dl_stream_write };
-	enum sb_log_target t;
+	enum sb_log_target t = SB_LOG_TO_STDERR;
+	int rc = sb_log_target_parse(cfg->log_target, &t);
 	unsigned lc;
 	FILE *f;
 
-	if (sb_log_target_parse(cfg->log_target, &t) < 0)
-		return -EINVAL;
 	dl.sink.target = t;
 	dl.sink.ident = ident;
 	dl.sink.main_lcore = (uint16_t)rte_get_main_lcore();
@@ -123,7 +122,9 @@ int sb_dp_log_init(const struct sb_config *cfg, const char *ident)
 	if (f == NULL)
 		return -errno;
 	setvbuf(f, NULL, _IOLBF, SB_LOG_MSG_MAX);
-	return rte_openlog_stream(f);
+	if (rte_openlog_stream(f) < 0)
+		return -EIO;
+	return rc; /* -ENOENT: journal asked for, none: on stderr */
 }
 
 void sb_dp_log_set_counter(unsigned lcore, uint64_t *ctr)

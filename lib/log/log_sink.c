@@ -36,9 +36,14 @@ int sb_log_target_parse(const char *name, enum sb_log_target *ret)
 {
 	if (strcmp(name, "stderr") == 0)
 		*ret = SB_LOG_TO_STDERR;
-	else if (strcmp(name, "journal") == 0)
+	else if (strcmp(name, "journal") == 0) {
+		/* sd_journal_sendv drops records silently when journald's
+		 * socket is absent: say so here, once, instead. */
+		*ret = SB_LOG_TO_STDERR;
+		if (access(SB_LOG_JOURNAL_SOCKET, W_OK) < 0)
+			return -ENOENT;
 		*ret = SB_LOG_TO_JOURNAL;
-	else if (strcmp(name, "auto") == 0)
+	} else if (strcmp(name, "auto") == 0)
 		*ret = log_stderr_is_journal() ? SB_LOG_TO_JOURNAL : SB_LOG_TO_STDERR;
 	else
 		return -EINVAL;

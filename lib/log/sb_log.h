@@ -111,7 +111,10 @@ enum sb_log_target { SB_LOG_TO_STDERR, SB_LOG_TO_JOURNAL };
 
 /* Where output goes from log.target: "stderr", "journal", or "auto" —
  * journal when JOURNAL_STREAM (as systemd sets it) names the device and
- * inode of our stderr, stderr otherwise. -EINVAL for another name. */
+ * inode of our stderr, stderr otherwise. -EINVAL for another name;
+ * -ENOENT (and *ret stderr) for "journal" without journald's socket, where
+ * libsystemd would drop every record without a word. */
+#define SB_LOG_JOURNAL_SOCKET "/run/systemd/journal/socket"
 int sb_log_target_parse(const char *name, enum sb_log_target *ret);
 
 struct sb_log_sink {
