@@ -112,7 +112,11 @@ int sb_dp_log_init(const struct sb_config *cfg, const char *ident)
 	dl.interval_ms = cfg->log_rate_interval_ms;
 	dl.burst = (uint32_t)cfg->log_rate_burst;
 	dl.tsc_per_ms = rte_get_tsc_hz() / 1000;
+	/* Once at start, before any worker runs (tests call it again, with
+	 * every worker idle). */
 	RTE_LCORE_FOREACH_WORKER(lc) {
+		sb_log_ring_free(dl.ring[lc]);
+		dl.told_dropped[lc] = 0;
 		dl.ring[lc] = sb_log_ring_new((uint32_t)cfg->log_ring_records);
 		if (dl.ring[lc] == NULL)
 			return -ENOMEM;
