@@ -3,7 +3,8 @@
 # lib/log's journald output through libsystemd's sd_journal_sendv, whether
 # or not this machine runs journald: in a mount namespace of its own the
 # test puts a fake journald (fake_journald.py) at
-# /run/systemd/journal/socket and reads back what arrived, field by field.
+# /run/systemd/journal/socket and reads back what arrived, field by field,
+# from lib/log's sink alone (log_emit) and from sb-control itself.
 # Then log.target=auto: the journal when JOURNAL_STREAM names our stderr (as
 # systemd sets it), stderr when it names another file; and log.target=
 # journal with no journald socket: stderr (libsystemd alone would drop
@@ -80,6 +81,26 @@ chosen=$(JOURNAL_STREAM=$js "$emit" auto info main - "auto to stderr" 2>"$SB_RUN
 	it_fail "stderr line: $(cat "$SB_RUN/stderr")"
 sleep 0.3
 [ "$(entries)" -eq 3 ] || it_fail "the journal got an entry meant for stderr"
+
+it_step "sb-control with log.target=journal: its messages reach the journal, not stderr"
+# No dataplane under this prefix: sb-control logs that it cannot attach
+# (after it took its log settings) and exits 1.
+rc=0
+timeout 30 "$SB_BUILD/control/sb-control" -s eal.file_prefix="$SB_PREFIX" \
+	-s control.socket="$SB_RUN/none.sock" -s log.target=journal \
+	>"$SB_RUN/control.out" 2>&1 || rc=$?
+rm -rf "/var/run/dpdk/$SB_PREFIX"
+[ "$rc" = 1 ] || it_fail "sb-control without a dataplane: exit $rc: $(cat "$SB_RUN/control.out")"
+wait_entries 4
+expect 4 SYSLOG_IDENTIFIER sb-control
+expect 4 SB_MODULE control
+expect 4 PRIORITY 4
+expect 4 SB_LCORE "<none>"
+case $(field 4 MESSAGE) in
+"cannot attach to sb-dataplane (file prefix '$SB_PREFIX')"*) ;;
+*) it_fail "sb-control's entry: $(field 4 MESSAGE)" ;;
+esac
+grep -q "cannot attach" "$SB_RUN/control.out" && it_fail "sb-control wrote to stderr too"
 
 it_step "a journal that is gone: stderr, not records dropped without a word"
 kill "$jd"; wait "$jd" 2>/dev/null || true
