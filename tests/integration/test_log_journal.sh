@@ -4,7 +4,8 @@
 # or not this machine runs journald: in a mount namespace of its own the
 # test puts a fake journald (fake_journald.py) at
 # /run/systemd/journal/socket and reads back what arrived, field by field,
-# from lib/log's sink alone (log_emit) and from sb-control itself.
+# from lib/log's sink alone (log_emit) and from sb-control and sb-dataplane
+# themselves.
 # Then log.target=auto: the journal when JOURNAL_STREAM names our stderr (as
 # systemd sets it), stderr when it names another file; and log.target=
 # journal with no journald socket: stderr (libsystemd alone would drop
@@ -33,6 +34,17 @@ field() {
 	/usr/bin/python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]
 n=int(sys.argv[2]); print(e[n-1].get(sys.argv[3], "<none>") if len(e) >= n else "<no entry>")' \
 		"$out" "$1" "$2"
+}
+# find_entry NAME VALUE NAME VALUE: the number of the first entry with both
+# fields (DPDK's own messages, SB_MODULE=dpdk, may come in between), or 0.
+find_entry() {
+	/usr/bin/python3 -c 'import json,sys; a=sys.argv
+for i, l in enumerate(open(a[1]), 1):
+    e = json.loads(l)
+    if e.get(a[2]) == a[3] and e.get(a[4]) == a[5]:
+        print(i); break
+else:
+    print(0)' "$out" "$@"
 }
 entries() { [ -f "$out" ] && wc -l < "$out" || echo 0; }
 wait_entries() {
@@ -91,16 +103,42 @@ timeout 30 "$SB_BUILD/control/sb-control" -s eal.file_prefix="$SB_PREFIX" \
 	>"$SB_RUN/control.out" 2>&1 || rc=$?
 rm -rf "/var/run/dpdk/$SB_PREFIX"
 [ "$rc" = 1 ] || it_fail "sb-control without a dataplane: exit $rc: $(cat "$SB_RUN/control.out")"
-wait_entries 4
-expect 4 SYSLOG_IDENTIFIER sb-control
-expect 4 SB_MODULE control
-expect 4 PRIORITY 4
-expect 4 SB_LCORE "<none>"
-case $(field 4 MESSAGE) in
+for _ in $(seq 50); do
+	n=$(find_entry SYSLOG_IDENTIFIER sb-control SB_MODULE control)
+	[ "$n" -gt 0 ] && break
+	sleep 0.1
+done
+[ "$n" -gt 0 ] || it_fail "no entry from sb-control: $(tail -3 "$out")"
+expect "$n" PRIORITY 4
+expect "$n" SB_LCORE "<none>"
+case $(field "$n" MESSAGE) in
 "cannot attach to sb-dataplane (file prefix '$SB_PREFIX')"*) ;;
-*) it_fail "sb-control's entry: $(field 4 MESSAGE)" ;;
+*) it_fail "sb-control's entry: $(field "$n" MESSAGE)" ;;
 esac
 grep -q "cannot attach" "$SB_RUN/control.out" && it_fail "sb-control wrote to stderr too"
+
+it_step "sb-dataplane with log.target=journal: the same, from the main lcore"
+# Without hugepages or a worker lcore: it logs why it cannot run (after
+# it took its log settings) and exits 1.
+rc=0
+timeout 60 "$SB_BUILD/dataplane/sb-dataplane" -s eal.file_prefix="$SB_PREFIX" -s eal.lcores=0 \
+	-s "eal.extra_args=--no-huge --no-shconf -m 64" -s port0.vdev= -s dataplane.pidfile= \
+	-s log.target=journal >"$SB_RUN/dataplane.out" 2>&1 || rc=$?
+rm -rf "/var/run/dpdk/$SB_PREFIX"
+[ "$rc" = 1 ] || it_fail "sb-dataplane with no worker: exit $rc: $(cat "$SB_RUN/dataplane.out")"
+for _ in $(seq 50); do
+	n=$(find_entry SYSLOG_IDENTIFIER sb-dataplane SB_MODULE main)
+	[ "$n" -gt 0 ] && break
+	sleep 0.1
+done
+[ "$n" -gt 0 ] || it_fail "no entry from sb-dataplane's sb.main: $(tail -3 "$out")"
+expect "$n" PRIORITY 3
+expect "$n" SB_LCORE 0
+case $(field "$n" MESSAGE) in
+"eal.lcores '0' gives 0 worker lcores"*) ;;
+*) it_fail "sb-dataplane's entry: $(field "$n" MESSAGE)" ;;
+esac
+grep -q "gives 0 worker" "$SB_RUN/dataplane.out" && it_fail "sb-dataplane wrote to stderr too"
 
 it_step "a journal that is gone: stderr, not records dropped without a word"
 kill "$jd"; wait "$jd" 2>/dev/null || true
