@@ -85,10 +85,13 @@ static void ini_settle(struct ini_state *st)
 	ini_error(st, "expected 'key = value'");
 }
 
+/* s into libinih's buffer of size bytes (ini_max_line). A line of the text
+ * fits by construction (at most SB_CONFIG_LINE_MAX bytes before "\r\n");
+ * only stray line-end bytes past that ("\r\r\n") can be cut here. */
 static char *ini_put(char *buf, int size, const char *s, size_t n)
 {
 	if (n + 1 > (size_t)size)
-		n = (size_t)size - 1; /* only our own short lines come here */
+		n = (size_t)size - 1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	return buf;
@@ -108,7 +111,6 @@ static char *ini_take_line(struct ini_state *st, char *buf, int size)
 		body--;
 	if (body > 0 && s[body - 1] == '\r')
 		body--;
-
 	st->pos += n;
 	st->line++;
 	st->header = false;
