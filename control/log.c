@@ -36,19 +36,14 @@ void sb_ctl_log(enum sb_log_level level, struct sb_log_rl *rl, const char *fmt, 
 	struct sb_log_rec rec;
 	struct timespec ts;
 	uint32_t suppressed = 0;
-	char msg[SB_LOG_MSG_MAX];
 	va_list ap;
-	int n;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	if (!sb_log_rl_allow(rl, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
 			     cl.interval_ms, cl.burst, &suppressed))
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	sb_log_rec_vformat(&rec, level, "control", SB_LOG_LCORE_NONE, suppressed, fmt, ap);
 	va_end(ap);
-	if (suppressed != 0 && n >= 0 && (size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - (size_t)n, " (%u more suppressed)", suppressed);
-	sb_log_rec_set(&rec, level, "control", SB_LOG_LCORE_NONE, msg);
 	sb_log_sink_write(&cl.sink, &rec);
 }

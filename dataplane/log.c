@@ -60,10 +60,8 @@ void sb_dp_log(int logtype, uint32_t rte_level, const char *module, struct sb_lo
 	struct sb_log_rec rec;
 	uint32_t suppressed = 0;
 	uint64_t hz = dl.tsc_per_ms != 0 ? dl.tsc_per_ms : rte_get_tsc_hz() / 1000;
-	char msg[SB_LOG_MSG_MAX];
 	unsigned lc = rte_lcore_id();
 	va_list ap;
-	int n;
 
 	if (!rte_log_can_log(logtype, rte_level))
 		return;
@@ -71,12 +69,9 @@ void sb_dp_log(int logtype, uint32_t rte_level, const char *module, struct sb_lo
 			     &suppressed))
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	sb_log_rec_vformat(&rec, dl_level(rte_level), module,
+			   lc < RTE_MAX_LCORE ? (uint16_t)lc : SB_LOG_LCORE_NONE, suppressed, fmt, ap);
 	va_end(ap);
-	if (suppressed != 0 && n >= 0 && (size_t)n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - (size_t)n, " (%u more suppressed)", suppressed);
-	sb_log_rec_set(&rec, dl_level(rte_level), module,
-		       lc < RTE_MAX_LCORE ? (uint16_t)lc : SB_LOG_LCORE_NONE, msg);
 	dl_emit(&rec);
 }
 

@@ -3,6 +3,7 @@
  * Records as text: a stderr line and journald's fields (see log.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,17 @@ void sb_log_rec_set(struct sb_log_rec *rec, enum sb_log_level level, const char 
 	while (n > 0 && rec->msg[n - 1] == '\n')
 		n--;
 	rec->msg[n] = '\0';
+}
+
+void sb_log_rec_vformat(struct sb_log_rec *rec, enum sb_log_level level, const char *module,
+			uint16_t lcore, uint32_t suppressed, const char *fmt, va_list ap)
+{
+	char msg[SB_LOG_MSG_MAX];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+
+	if (suppressed != 0 && n >= 0 && (size_t)n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - (size_t)n, " (%u more suppressed)", suppressed);
+	sb_log_rec_set(rec, level, module, lcore, msg);
 }
 
 int sb_log_format_line(const struct sb_log_rec *rec, uint16_t main_lcore, char *buf,

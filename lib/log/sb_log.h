@@ -17,6 +17,7 @@
 #ifndef SB_LIB_LOG_H
 #define SB_LIB_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,12 @@ _Static_assert(sizeof(struct sb_log_rec) <= 256, "a record is four cache lines a
  * dropped. */
 void sb_log_rec_set(struct sb_log_rec *rec, enum sb_log_level level, const char *module,
 		    uint16_t lcore, const char *msg);
+
+/* Fill rec from a printf format; with suppressed != 0 the text ends with
+ * " (N more suppressed)" (what the call site's limiter dropped before it). */
+void sb_log_rec_vformat(struct sb_log_rec *rec, enum sb_log_level level, const char *module,
+			uint16_t lcore, uint32_t suppressed, const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
 
 const char *sb_log_level_name(enum sb_log_level level);
 

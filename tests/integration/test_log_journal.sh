@@ -46,6 +46,16 @@ for i, l in enumerate(open(a[1]), 1):
 else:
     print(0)' "$out" "$@"
 }
+# wait_entry NAME VALUE NAME VALUE: find_entry within 5 s, or fail.
+wait_entry() {
+	local n
+	for _ in $(seq 50); do
+		n=$(find_entry "$@")
+		[ "$n" -gt 0 ] && { echo "$n"; return 0; }
+		sleep 0.1
+	done
+	it_fail "no entry with $*: $(tail -3 "$out")"
+}
 entries() { [ -f "$out" ] && wc -l < "$out" || echo 0; }
 wait_entries() {
 	for _ in $(seq 50); do [ "$(entries)" -ge "$1" ] && return 0; sleep 0.1; done
@@ -103,12 +113,7 @@ timeout 30 "$SB_BUILD/control/sb-control" -s eal.file_prefix="$SB_PREFIX" \
 	>"$SB_RUN/control.out" 2>&1 || rc=$?
 rm -rf "/var/run/dpdk/$SB_PREFIX"
 [ "$rc" = 1 ] || it_fail "sb-control without a dataplane: exit $rc: $(cat "$SB_RUN/control.out")"
-for _ in $(seq 50); do
-	n=$(find_entry SYSLOG_IDENTIFIER sb-control SB_MODULE control)
-	[ "$n" -gt 0 ] && break
-	sleep 0.1
-done
-[ "$n" -gt 0 ] || it_fail "no entry from sb-control: $(tail -3 "$out")"
+n=$(wait_entry SYSLOG_IDENTIFIER sb-control SB_MODULE control)
 expect "$n" PRIORITY 4
 expect "$n" SB_LCORE "<none>"
 case $(field "$n" MESSAGE) in
@@ -126,12 +131,7 @@ timeout 60 "$SB_BUILD/dataplane/sb-dataplane" -s eal.file_prefix="$SB_PREFIX" -s
 	-s log.target=journal >"$SB_RUN/dataplane.out" 2>&1 || rc=$?
 rm -rf "/var/run/dpdk/$SB_PREFIX"
 [ "$rc" = 1 ] || it_fail "sb-dataplane with no worker: exit $rc: $(cat "$SB_RUN/dataplane.out")"
-for _ in $(seq 50); do
-	n=$(find_entry SYSLOG_IDENTIFIER sb-dataplane SB_MODULE main)
-	[ "$n" -gt 0 ] && break
-	sleep 0.1
-done
-[ "$n" -gt 0 ] || it_fail "no entry from sb-dataplane's sb.main: $(tail -3 "$out")"
+n=$(wait_entry SYSLOG_IDENTIFIER sb-dataplane SB_MODULE main)
 expect "$n" PRIORITY 3
 expect "$n" SB_LCORE 0
 case $(field "$n" MESSAGE) in

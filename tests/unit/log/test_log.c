@@ -186,6 +186,28 @@ static void test_record_cuts_long_message(void **state)
 	assert_string_equal(rec.module, "a-module-name-t");
 }
 
+static void rec_printf(struct sb_log_rec *rec, uint32_t suppressed, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_log_rec_vformat(rec, SB_LOG_NOTICE, "main", 0, suppressed, fmt, ap);
+	va_end(ap);
+}
+
+/* What the limiter dropped before a message is told at its end. */
+static void test_record_tells_suppressed(void **state)
+{
+	struct sb_log_rec rec;
+
+	(void)state;
+	rec_printf(&rec, 0, "link %s on port %u", "down", 0u);
+	assert_string_equal(rec.msg, "link down on port 0");
+	rec_printf(&rec, 91, "link %s on port %u", "up", 0u);
+	assert_string_equal(rec.msg, "link up on port 0 (91 more suppressed)");
+	assert_int_equal(rec.level, SB_LOG_NOTICE);
+}
+
 static void test_format_journal_fields(void **state)
 {
 	struct sb_log_rec rec;
@@ -253,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_ring_fast_producer_never_blocks),
 		cmocka_unit_test(test_format_line),
 		cmocka_unit_test(test_record_cuts_long_message),
+		cmocka_unit_test(test_record_tells_suppressed),
 		cmocka_unit_test(test_format_journal_fields),
 		cmocka_unit_test(test_target_auto_detect),
 	};
