@@ -36,6 +36,7 @@
 #include "config_cli.h"
 #include "config_eal.h"
 #include "metrics/alarm_watch.h"
+#include "log.h"
 #include "metrics/http.h"
 #include "router/admin.h"
 #include "router/auth_pool.h"
@@ -59,7 +60,7 @@ static void ctl_write_pidfile(const char *path)
 		return;
 	f = fopen(path, "w");
 	if (f == NULL) {
-		fprintf(stderr, "sb-control: pidfile %s: %s (not fatal)\n", path, strerror(errno));
+		SB_CLOG(WARNING, "pidfile %s: %s (not fatal)", path, strerror(errno));
 		return;
 	}
 	fprintf(f, "%d\n", (int)getpid());
@@ -133,7 +134,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	rc = sb_session_table_init(&r->sessions, (uint32_t)cfg->control_session_buckets,
 				   (uint32_t)cfg->control_max_sessions);
 	if (rc < 0) {
-		fprintf(stderr, "sb-control: shard %u session table: %s (fatal)\n", sh->index,
+		SB_CLOG(ERR, "shard %u session table: %s (fatal)", sh->index,
 			strerror(-rc));
 		return rc;
 	}
@@ -142,7 +143,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	if (strcmp(cfg->control_bind_conflict, "refuse") == 0) {
 		r->refuse_conflict = true;
 	} else if (strcmp(cfg->control_bind_conflict, "kick") != 0) {
-		fprintf(stderr, "sb-control: control.bind_conflict '%s': use kick or refuse (fatal)\n",
+		SB_CLOG(ERR, "control.bind_conflict '%s': use kick or refuse (fatal)",
 			cfg->control_bind_conflict);
 		return -EINVAL;
 	}
@@ -152,13 +153,13 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	sb_shard_pool_ops(&r->pool, sh->msg_pool);
 	rc = sb_router_buffers_init(r, cfg->xmpp_max_stanza_bytes);
 	if (rc < 0) {
-		fprintf(stderr, "sb-control: shard %u buffers: %s (fatal)\n", sh->index,
+		SB_CLOG(ERR, "shard %u buffers: %s (fatal)", sh->index,
 			strerror(-rc));
 		return rc;
 	}
 	rc = sb_router_backlog_init(r, sh->n_workers, (uint32_t)cfg->control_backlog);
 	if (rc < 0) {
-		fprintf(stderr, "sb-control: shard %u backlog: %s (fatal)\n", sh->index,
+		SB_CLOG(ERR, "shard %u backlog: %s (fatal)", sh->index,
 			strerror(-rc));
 		return rc;
 	}
@@ -187,7 +188,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 		rc = sb_im_init(&r->im, &lim, cfg->xmpp_max_stanza_bytes);
 	}
 	if (rc < 0)
-		fprintf(stderr, "sb-control: shard %u IM buffers: %s (fatal)\n", sh->index,
+		SB_CLOG(ERR, "shard %u IM buffers: %s (fatal)", sh->index,
 			strerror(-rc));
 	return rc;
 }
@@ -223,8 +224,8 @@ static void ctl_hand_recovered(struct sb_shard *shards, unsigned n, const struct
 		sh->recovered[sh->n_recovered++] = m;
 	}
 	if (rc->n > 0)
-		fprintf(stderr, "sb-control: %u unfinished stanzas of the previous sb-control "
-				"to route again (%llu chains unreadable)\n",
+		SB_CLOG(INFO, "%u unfinished stanzas of the previous sb-control "
+				"to route again (%llu chains unreadable)",
 			rc->n, (unsigned long long)rc->bad_chains);
 }
 
@@ -260,7 +261,7 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		sb_shard_link_init(sh);
 	}
 	if (sb_im_connect(shards, n) < 0) {
-		fprintf(stderr, "sb-control: inter-shard rings: out of memory (fatal)\n");
+		SB_CLOG(ERR, "inter-shard rings: out of memory (fatal)");
 		return -ENOMEM;
 	}
 	ctl_hand_recovered(shards, n, &a->recovered);
@@ -270,7 +271,7 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		int rc = pthread_create(&sh->thread, NULL, sb_shard_main, sh);
 
 		if (rc != 0) {
-			fprintf(stderr, "sb-control: shard %u thread: %s (fatal)\n", s, strerror(rc));
+			SB_CLOG(ERR, "shard %u thread: %s (fatal)", s, strerror(rc));
 			return -rc;
 		}
 		snprintf(name, sizeof(name), "sb-shard-%u", s % SB_MAX_SHARDS);
@@ -291,7 +292,7 @@ static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
 	rc = sb_store_lmdb_open(store, cfg->store_path, (unsigned)cfg->control_shards,
 				cfg->store_map_mb << 20, why, sizeof(why));
 	if (rc < 0) {
-		fprintf(stderr, "sb-control: account store %s: %s (fatal)\n", cfg->store_path,
+		SB_CLOG(ERR, "account store %s: %s (fatal)", cfg->store_path,
 			why);
 		return rc;
 	}
@@ -300,12 +301,12 @@ static int ctl_open_store(struct sb_store *store, struct sb_cmd_user *users,
 	rc = sb_cmd_user_init(users, store, cfg->xmpp_domain, cfg->auth_scram_iterations, why,
 			      sizeof(why));
 	if (rc < 0) {
-		fprintf(stderr, "sb-control: %s (fatal)\n", why);
+		SB_CLOG(ERR, "%s (fatal)", why);
 		sb_store_close(store);
 		return rc;
 	}
 	if (sb_store_user_count(store, &n) == 0)
-		fprintf(stderr, "sb-control: account store %s: %llu accounts, domain %s\n",
+		SB_CLOG(INFO, "account store %s: %llu accounts, domain %s",
 			cfg->store_path, (unsigned long long)n, users->domain);
 	return 0;
 }
@@ -320,11 +321,11 @@ static int ctl_metrics_start(struct sb_metrics_http *h, const struct sb_metrics_
 				       sizeof(why));
 
 	if (rc < 0) {
-		fprintf(stderr, "sb-control: metrics.listen %s: %s (fatal)\n", cfg->metrics_listen,
+		SB_CLOG(ERR, "metrics.listen %s: %s (fatal)", cfg->metrics_listen,
 			why);
 		return rc;
 	}
-	fprintf(stderr, "sb-control: metrics on http://%s/metrics (allow: %s)\n", h->bound,
+	SB_CLOG(INFO, "metrics on http://%s/metrics (allow: %s)", h->bound,
 		cfg->metrics_allow[0] != '\0' ? cfg->metrics_allow : "nobody");
 	return 0;
 }
@@ -361,20 +362,20 @@ static int ctl_main_loop(struct sb_cli_server *srv, struct sb_attach *a, unsigne
 		if (sb_wdog_due(&wd, turns, rte_rdtsc() / (rte_get_tsc_hz() / 1000)))
 			sd_notify(0, "WATCHDOG=1");
 		else if (wd.withheld != withheld)
-			fprintf(stderr, "sb-control: shard %u's loop stood still: watchdog ping "
-					"withheld\n", wd.last_stuck);
+			SB_CLOG(WARNING, "shard %u's loop stood still: watchdog ping "
+					"withheld", wd.last_stuck);
 
 		if (rc < 0)
-			fprintf(stderr, "sb-control: management socket: %s (continuing)\n",
+			SB_CLOG(WARNING, "management socket: %s (continuing)",
 				strerror(-rc));
 		if (!sb_attach_dataplane_alive(a)) {
 			/* After sbctl shutdown this is the plan, not a failure. */
 			if (__atomic_load_n(&a->shm->shutdown.requested, __ATOMIC_ACQUIRE)) {
-				fprintf(stderr, "sb-control: sb-dataplane (pid %d) shut down as "
-						"requested; exiting\n", a->shm->dp_pid);
+				SB_CLOG(NOTICE, "sb-dataplane (pid %d) shut down as "
+						"requested; exiting", a->shm->dp_pid);
 				return 0;
 			}
-			fprintf(stderr, "sb-control: sb-dataplane (pid %d) is gone; exiting\n",
+			SB_CLOG(WARNING, "sb-dataplane (pid %d) is gone; exiting",
 				a->shm->dp_pid);
 			return 1;
 		}
@@ -415,24 +416,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sb-control: config: %s\n", msg);
 		return 2;
 	}
+	if (sb_ctl_log_init(&cfg) < 0)
+		SB_CLOG(WARNING, "log.target %s: no journald, logging to stderr (not fatal)",
+			cfg.log_target);
 	n_shards = (unsigned)cfg.control_shards;
 	if (sb_eal_args_secondary(&eal, argv[0], &cfg) < 0) {
 		fprintf(stderr, "sb-control: EAL arguments too long\n");
 		return 2;
 	}
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
-		fprintf(stderr, "sb-control: cannot attach to sb-dataplane (file prefix '%s'): %s; "
-				"is sb-dataplane running?\n",
+		SB_CLOG(WARNING, "cannot attach to sb-dataplane (file prefix '%s'): %s; "
+				"is sb-dataplane running?",
 			cfg.eal_file_prefix, rte_strerror(rte_errno));
 		return 1;
 	}
 	rc = sb_attach(&at, n_shards, why, sizeof(why));
 	if (rc < 0) {
-		fprintf(stderr, "sb-control: attach failed: %s (fatal)\n", why);
+		SB_CLOG(ERR, "attach failed: %s (fatal)", why);
 		goto out;
 	}
 	if (sb_comps_config(&ctl_comps, cfg.component_domains, why, sizeof(why)) < 0) {
-		fprintf(stderr, "sb-control: %s (fatal)\n", why);
+		SB_CLOG(ERR, "%s (fatal)", why);
 		goto detach;
 	}
 	ctl_comps.queue_max = (uint32_t)cfg.component_queue_max;
@@ -442,8 +446,8 @@ int main(int argc, char **argv)
 	limits = (struct sb_cmd_limits){ .cfg = &cfg, .cs = &sessions, .shm = at.shm,
 					 .argc = argc, .argv = argv };
 	if (sb_cmd_limits_adopt(&limits) > 0)
-		fprintf(stderr, "sb-control: the dataplane runs with limits a previous sb-control "
-				"set live; sbctl limits show lists them\n");
+		SB_CLOG(NOTICE, "the dataplane runs with limits a previous sb-control "
+				"set live; sbctl limits show lists them");
 	msrc = (struct sb_metrics_src){ .attach = &at, .store = &store, .server = &srv,
 					.http_ctr = http.ctr,
 					.mbuf_pool = rte_mempool_lookup("sb_mbuf"), .alarms = &alarms };
@@ -458,7 +462,7 @@ int main(int argc, char **argv)
 	rc = sb_cli_server_open(&srv, cfg.control_socket, SB_CLI_SOCKET_MODE, sb_cli_commands_run,
 				&cmds);
 	if (rc < 0) {
-		fprintf(stderr, "sb-control: socket %s: %s (fatal)\n", cfg.control_socket,
+		SB_CLOG(ERR, "socket %s: %s (fatal)", cfg.control_socket,
 			strerror(-rc));
 		goto close_store;
 	}
@@ -468,7 +472,7 @@ int main(int argc, char **argv)
 	if (cfg.control_auth_threads > 0 &&
 	    sb_auth_pool_start(&auth, (unsigned)cfg.control_auth_threads,
 			       (uint32_t)cfg.control_auth_queue, &store, &ctl_quit) < 0) {
-		fprintf(stderr, "sb-control: PLAIN check threads: cannot start (fatal)\n");
+		SB_CLOG(ERR, "PLAIN check threads: cannot start (fatal)");
 		ctl_quit = true;
 	} else if (ctl_start_shards(shards, n_shards, &at, &store, &users,
 				    cfg.control_auth_threads > 0 ? &auth : NULL, &cfg) < 0) {
@@ -477,7 +481,7 @@ int main(int argc, char **argv)
 		if (cfg.component_listen[0] != '\0' &&
 		    sb_comps_start(&ctl_comps, cfg.component_listen, shards, n_shards, &ctl_quit,
 				   why, sizeof(why)) < 0)
-			fprintf(stderr, "sb-control: %s: no external components\n", why);
+			SB_CLOG(WARNING, "%s: no external components", why);
 		cmds.shards = shards;
 		cmds.n_shards = n_shards;
 		msrc.shards = shards;
@@ -489,9 +493,8 @@ int main(int argc, char **argv)
 		users.changed = ctl_account_changed;
 		users.changed_arg = &live;
 		ctl_write_pidfile(cfg.control_pidfile);
-		fprintf(stderr,
-			"sb-control: attached (epoch %u, %u shards, %llu objects reclaimed), "
-			"socket %s\n",
+		SB_CLOG(INFO, "attached (epoch %u, %u shards, %llu objects reclaimed), "
+			"socket %s",
 			at.epoch, n_shards, (unsigned long long)at.reclaimed, cfg.control_socket);
 		sd_notifyf(0, "READY=1\nSTATUS=sb-control: epoch %u, %u shards\nMAINPID=%d",
 			   at.epoch, n_shards, (int)getpid());

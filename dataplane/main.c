@@ -49,6 +49,9 @@ RTE_LOG_REGISTER(sb_logtype_main, sb.main, INFO);
 
 static volatile bool dp_quit;
 
+/* Records written per worker ring per 100 ms turn of the main lcore. */
+#define SB_DP_LOG_DRAIN_PER_TURN 256
+
 static void dp_on_signal(int sig)
 {
 	(void)sig;
@@ -284,6 +287,9 @@ static void dp_main_loop(struct sb_shm *shm, struct sb_ctl_watch *cw, uint16_t p
 			SB_LOG(main, WARNING, "worker %u's loop stood still: watchdog ping withheld",
 			       wd.last_stuck);
 		sb_dp_tls_tick(dtls, shm, time(NULL));
+		/* Bounded: a flood from the workers waits in their rings
+		 * (and is dropped there), not in this loop. */
+		sb_dp_log_drain(SB_DP_LOG_DRAIN_PER_TURN);
 		nanosleep(&tick, NULL);
 	}
 }
@@ -323,6 +329,9 @@ int main(int argc, char **argv)
 			rte_strerror(rte_errno), cfg.eal_file_prefix);
 		return 1;
 	}
+	if (sb_dp_log_init(&cfg, "sb-dataplane") < 0)
+		SB_LOG(main, WARNING, "log.target %s: not taken, logging to stderr (not fatal)",
+		       cfg.log_target);
 	n_workers = rte_lcore_count() - 1;
 	if (n_workers == 0 || n_workers > SB_MAX_WORKERS) {
 		SB_LOG(main, ERR, "eal.lcores '%s' gives %u worker lcores; need 1..%d (the first "
@@ -374,6 +383,7 @@ int main(int argc, char **argv)
 		uint64_t heap0 = sb_dp_heap_bytes(sock);
 
 		dp_worker_init(&workers[idx], idx, lcore, port, &cfg, &sh, pkt_pool);
+		sb_dp_log_set_counter(lcore, workers[idx].ctr);
 		if (dp_tcp_init(&workers[idx], &cfg, tx_csum, &dtls) < 0)
 			goto fail;
 		workers[idx].ctr[SB_DP_CTR_mem_init_bytes] = sb_dp_heap_bytes(sock) - heap0;
@@ -408,6 +418,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1\nSTATUS=sb-dataplane: stopping");
 	SB_LOG(main, INFO, "stopping");
 	rte_eal_mp_wait_lcore();
+	sb_dp_log_drain(UINT32_MAX);
 	sb_port_stop(port);
 	if (cfg.dataplane_pidfile[0] != '\0')
 		unlink(cfg.dataplane_pidfile);

@@ -12,6 +12,7 @@ packages=(
 	libidn2-dev libicu-dev
 	libmicrohttpd-dev # sb-control's Prometheus endpoint (control/metrics)
 	libsystemd-dev    # sd_notify for the Type=notify units (etc/systemd)
+	libinih-dev       # the configuration file syntax (lib/config/config_ini.c)
 	# tests and demo
 	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev python3-scapy nftables python3-openssl
 	openssl # the development CA of make run (scripts/tls-dev-ca.sh)

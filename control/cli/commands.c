@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
 
 #include "cmd_im.h"
 #include "cmd_mam.h"
@@ -50,6 +53,26 @@ static void commands_config_reload(struct sb_cli_commands *cc, const char *args,
 	free(applied);
 }
 
+/* systemd's reload protocol (sd_notify(3)) around a reload asked through
+ * sbctl: RELOADING=1 before, READY=1 after whatever the outcome (on a
+ * failure the state in use stays). MONOTONIC_USEC is what systemd 253's
+ * Type=notify-reload wants with RELOADING=1; Debian 12's 252 ignores it.
+ * Without NOTIFY_SOCKET both are no-ops. */
+static void commands_notify_reloading(const char *what)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nSTATUS=sb-control: reloading %s\nMONOTONIC_USEC=%llu", what,
+		   (unsigned long long)ts.tv_sec * 1000000ull +
+			   (unsigned long long)ts.tv_nsec / 1000ull);
+}
+
+static void commands_notify_ready(const char *what)
+{
+	sd_notifyf(0, "READY=1\nSTATUS=sb-control: running (%s reloaded)", what);
+}
+
 void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 {
 	struct sb_cli_commands *cc = arg;
@@ -77,6 +100,10 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		sb_cmd_stats_run(cc, "health", req + 6 + (req[6] == ' '), o);
 	} else if (strncmp(req, "user", 4) == 0 && (req[4] == ' ' || req[4] == '\0')) {
 		sb_cmd_user_run(cc->users, req + 4 + (req[4] == ' '), o);
+	} else if (strcmp(req, "tls reload") == 0) {
+		commands_notify_reloading("certificates");
+		sb_cmd_tls_run(cc->attach->shm, "reload", o);
+		commands_notify_ready("certificates");
 	} else if (strncmp(req, "tls", 3) == 0 && (req[3] == ' ' || req[3] == '\0')) {
 		sb_cmd_tls_run(cc->attach->shm, req + 3 + (req[3] == ' '), o);
 	} else if (strncmp(req, "session", 7) == 0 && (req[7] == ' ' || req[7] == '\0')) {
@@ -86,7 +113,9 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 	} else if (strncmp(req, "limits", 6) == 0 && (req[6] == ' ' || req[6] == '\0')) {
 		sb_cmd_limits_run(cc->limits, req + 6 + (req[6] == ' '), false, o);
 	} else if (strncmp(req, "config reload", 13) == 0 && (req[13] == ' ' || req[13] == '\0')) {
+		commands_notify_reloading("configuration");
 		commands_config_reload(cc, req + 13 + (req[13] == ' '), o);
+		commands_notify_ready("configuration");
 	} else if (strncmp(req, "log", 3) == 0 && (req[3] == ' ' || req[3] == '\0')) {
 		sb_cmd_log_run(cc->attach->shm, req + 3 + (req[3] == ' '), o);
 	} else if (strncmp(req, "shutdown", 8) == 0 && (req[8] == ' ' || req[8] == '\0')) {

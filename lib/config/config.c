@@ -5,6 +5,7 @@
  * a key is one line in the .def and nothing here.
  */
 #include "config.h"
+#include "config_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,16 +52,13 @@ struct cfg_ref {
 	size_t idx;
 };
 
-static int cfg_fail(struct sb_config_error *err, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int cfg_fail(struct sb_config_error *err, unsigned line, const char *fmt, ...)
+int config_fail(struct sb_config_error *err, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (err != NULL) {
 		err->line = line;
-		err->file = NULL; /* named by whoever reports it (cfg_report) */
+		err->file = NULL; /* named by whoever reports it (config_report) */
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 		va_end(ap);
@@ -91,7 +89,7 @@ static bool cfg_find(const struct sb_config *cfg, const char *section, size_t sl
 	return false;
 }
 
-static bool cfg_section_known(const struct sb_config *cfg, const char *section, size_t slen)
+bool config_section_known(const struct sb_config *cfg, const char *section, size_t slen)
 {
 	struct cfg_table t[2];
 	unsigned n = cfg_tables(cfg, t);
@@ -138,37 +136,37 @@ static int cfg_assign(char *field, const struct sb_config_key *k, const char *v,
 	switch (k->type) {
 	case SB_CONFIG_U64:
 		if (*v == '\0' || *v == '-')
-			return cfg_fail(err, line, "%s.%s: '%s' is not a non-negative integer",
+			return config_fail(err, line, "%s.%s: '%s' is not a non-negative integer",
 					k->section, k->key, v);
 		errno = 0;
 		n = strtoull(v, &end, 0);
 		if (errno != 0 || *end != '\0')
-			return cfg_fail(err, line, "%s.%s: '%s' is not a non-negative integer",
+			return config_fail(err, line, "%s.%s: '%s' is not a non-negative integer",
 					k->section, k->key, v);
 		if (n < k->min || n > k->max)
-			return cfg_fail(err, line, "%s.%s: %llu is outside %llu..%llu", k->section,
+			return config_fail(err, line, "%s.%s: %llu is outside %llu..%llu", k->section,
 					k->key, n, (unsigned long long)k->min,
 					(unsigned long long)k->max);
 		memcpy(field, &(uint64_t){ n }, sizeof(uint64_t));
 		return 0;
 	case SB_CONFIG_STR:
 		if (strlen(v) >= SB_CONFIG_STR_MAX)
-			return cfg_fail(err, line, "%s.%s: value longer than %d bytes", k->section,
+			return config_fail(err, line, "%s.%s: value longer than %d bytes", k->section,
 					k->key, SB_CONFIG_STR_MAX - 1);
 		snprintf(field, SB_CONFIG_STR_MAX, "%s", v);
 		return 0;
 	case SB_CONFIG_BOOL:
 		if (cfg_parse_bool(v, (bool *)field) < 0)
-			return cfg_fail(err, line, "%s.%s: '%s' is not a boolean", k->section,
+			return config_fail(err, line, "%s.%s: '%s' is not a boolean", k->section,
 					k->key, v);
 		return 0;
 	case SB_CONFIG_IPV4:
 		if (cfg_parse_ipv4(v, (struct sb_config_ipv4 *)field) < 0)
-			return cfg_fail(err, line, "%s.%s: '%s' is not an address a.b.c.d/len",
+			return config_fail(err, line, "%s.%s: '%s' is not an address a.b.c.d/len",
 					k->section, k->key, v);
 		return 0;
 	}
-	return cfg_fail(err, line, "%s.%s: internal type error", k->section, k->key);
+	return config_fail(err, line, "%s.%s: internal type error", k->section, k->key);
 }
 
 static void cfg_table_defaults(const struct sb_config_key *keys, size_t n, char *base)
@@ -198,7 +196,7 @@ int sb_config_extend(struct sb_config *cfg, const struct sb_config_ext *ext)
 	for (size_t i = 0; i < ext->n; i++) {
 		const char *sec = ext->keys[i].section;
 
-		if (cfg_section_known(cfg, sec, strlen(sec)) && cfg->ext != ext)
+		if (config_section_known(cfg, sec, strlen(sec)) && cfg->ext != ext)
 			return -EEXIST;
 	}
 	cfg->ext = ext;
@@ -206,18 +204,7 @@ int sb_config_extend(struct sb_config *cfg, const struct sb_config_ext *ext)
 	return 0;
 }
 
-/* Trim ASCII blanks on both sides of [s, s+len); returns the new start. */
-static const char *cfg_trim(const char *s, size_t *len)
-{
-	while (*len > 0 && (*s == ' ' || *s == '\t'))
-		s++, (*len)--;
-	while (*len > 0 && (s[*len - 1] == ' ' || s[*len - 1] == '\t' || s[*len - 1] == '\r'))
-		(*len)--;
-	return s;
-}
-
-/* Add e to rep; past SB_CONFIG_REPORT_MAX it is only counted. */
-static void cfg_report(struct sb_config_report *rep, const struct sb_config_error *e,
+void config_report(struct sb_config_report *rep, const struct sb_config_error *e,
 		       const char *file)
 {
 	if (rep->n < SB_CONFIG_REPORT_MAX) {
@@ -227,39 +214,27 @@ static void cfg_report(struct sb_config_report *rep, const struct sb_config_erro
 	rep->n++;
 }
 
-/* Parse one "key = value" line of [section] and assign it. With a file,
- * rep->key_line catches a key given twice in it, which is almost always a
- * mistake; without one (an override) the key forgets where it was set. */
-static int cfg_parse_assignment(struct sb_config *cfg, const char *sec, size_t slen,
-				const char *s, size_t len, struct sb_config_report *rep,
-				const char *file, struct sb_config_error *err, unsigned line)
+int config_set(struct sb_config *cfg, const char *sec, size_t slen, const char *key,
+	       size_t klen, const char *val, size_t vlen, struct sb_config_report *rep,
+	       const char *file, struct sb_config_error *err, unsigned line)
 {
-	const char *eq = memchr(s, '=', len);
-	const char *key, *val;
-	size_t klen, vlen;
 	char vbuf[SB_CONFIG_STR_MAX + 1];
 	const struct sb_config_key *k;
 	struct cfg_ref r;
 
-	if (eq == NULL)
-		return cfg_fail(err, line, "expected 'key = value'");
-	klen = (size_t)(eq - s);
-	key = cfg_trim(s, &klen);
-	vlen = len - (size_t)(eq - s) - 1;
-	val = cfg_trim(eq + 1, &vlen);
 	if (slen == 0)
-		return cfg_fail(err, line, "key '%.*s' outside any [section]", (int)klen, key);
+		return config_fail(err, line, "key '%.*s' outside any [section]", (int)klen, key);
 	if (!cfg_find(cfg, sec, slen, key, klen, &r))
-		return cfg_fail(err, line, "unknown key '%.*s' in [%.*s]", (int)klen, key,
-				(int)slen, sec);
+		return config_fail(err, line, "unknown key '%.*s' in [%.*s]", (int)klen, key,
+				   (int)slen, sec);
 	k = r.k;
 	if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"')
 		val++, vlen -= 2;
 	if (vlen > SB_CONFIG_STR_MAX)
-		return cfg_fail(err, line, "%s.%s: value too long", k->section, k->key);
+		return config_fail(err, line, "%s.%s: value too long", k->section, k->key);
 	if (rep != NULL) {
 		if (line != 0 && rep->key_line[r.idx] != 0 && rep->key_file[r.idx] == file)
-			return cfg_fail(err, line, "%s.%s given twice", k->section, k->key);
+			return config_fail(err, line, "%s.%s given twice", k->section, k->key);
 		rep->key_line[r.idx] = line;
 		rep->key_file[r.idx] = file;
 	}
@@ -268,64 +243,14 @@ static int cfg_parse_assignment(struct sb_config *cfg, const char *sec, size_t s
 	return cfg_assign(r.field, k, vbuf, err, line);
 }
 
-/* One non-blank line, comments stripped. *skip is set after a bad section
- * header so that its keys are not reported once more each. */
-static int cfg_parse_line(struct sb_config *cfg, const char *s, size_t llen, const char **sec,
-			  size_t *slen, bool *skip, struct sb_config_report *rep,
-			  const char *file, struct sb_config_error *err, unsigned line)
+/* Trim ASCII blanks on both sides of [s, s+len); returns the new start. */
+static const char *cfg_trim(const char *s, size_t *len)
 {
-	if (s[0] == '[') {
-		*skip = true;
-		if (s[llen - 1] != ']')
-			return cfg_fail(err, line, "unterminated section header");
-		*slen = llen - 2;
-		*sec = cfg_trim(s + 1, slen);
-		if (!cfg_section_known(cfg, *sec, *slen))
-			return cfg_fail(err, line, "unknown section [%.*s]", (int)*slen, *sec);
-		*skip = false;
-		return 0;
-	}
-	if (*skip)
-		return 0;
-	return cfg_parse_assignment(cfg, *sec, *slen, s, llen, rep, file, err, line);
-}
-
-int sb_config_parse_all(struct sb_config *cfg, const char *text, size_t len,
-			const char *file, struct sb_config_report *rep)
-{
-	struct sb_config_error e;
-	const char *sec = "";
-	size_t slen = 0;
-	unsigned line = 0, before = rep->n;
-	size_t pos = 0;
-	bool skip = false;
-
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t llen = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		const char *s = text + pos;
-		const char *hash;
-
-		pos += llen + (nl != NULL);
-		line++;
-		if (memchr(s, '\0', llen) != NULL) {
-			cfg_fail(&e, line, "NUL byte in configuration");
-			cfg_report(rep, &e, file);
-			continue;
-		}
-		/* Comments run to the end of the line; values never contain '#'. */
-		hash = memchr(s, '#', llen);
-		if (hash == NULL)
-			hash = memchr(s, ';', llen);
-		if (hash != NULL)
-			llen = (size_t)(hash - s);
-		s = cfg_trim(s, &llen);
-		if (llen == 0)
-			continue;
-		if (cfg_parse_line(cfg, s, llen, &sec, &slen, &skip, rep, file, &e, line) < 0)
-			cfg_report(rep, &e, file);
-	}
-	return rep->n > before ? -EINVAL : 0;
+	while (*len > 0 && (*s == ' ' || *s == '\t'))
+		s++, (*len)--;
+	while (*len > 0 && (s[*len - 1] == ' ' || s[*len - 1] == '\t'))
+		(*len)--;
+	return s;
 }
 
 int sb_config_parse(struct sb_config *cfg, const char *text, size_t len,
@@ -378,10 +303,10 @@ int sb_config_load_all(struct sb_config *cfg, const char *path, struct sb_config
 
 	if (rc < 0) {
 		if (rc == -EFBIG)
-			cfg_fail(&e, 0, "larger than %u bytes", SB_CONFIG_FILE_MAX);
+			config_fail(&e, 0, "larger than %u bytes", SB_CONFIG_FILE_MAX);
 		else
-			cfg_fail(&e, 0, "%s", strerror(-rc));
-		cfg_report(rep, &e, path);
+			config_fail(&e, 0, "%s", strerror(-rc));
+		config_report(rep, &e, path);
 		return rc;
 	}
 	rc = sb_config_parse_all(cfg, text, len, path, rep);
@@ -410,10 +335,17 @@ static int cfg_override(struct sb_config *cfg, const char *assignment,
 	const char *dot = strchr(assignment, '.');
 	const char *eq = strchr(assignment, '=');
 
+	const char *key, *val;
+	size_t klen, vlen;
+
 	if (dot == NULL || eq == NULL || dot > eq)
-		return cfg_fail(err, 0, "override '%s' is not section.key=value", assignment);
-	return cfg_parse_assignment(cfg, assignment, (size_t)(dot - assignment), dot + 1,
-				    strlen(dot + 1), rep, NULL, err, 0);
+		return config_fail(err, 0, "override '%s' is not section.key=value", assignment);
+	klen = (size_t)(eq - dot - 1);
+	key = cfg_trim(dot + 1, &klen);
+	vlen = strlen(eq + 1);
+	val = cfg_trim(eq + 1, &vlen);
+	return config_set(cfg, assignment, (size_t)(dot - assignment), key, klen, val, vlen, rep,
+			  NULL, err, 0);
 }
 
 int sb_config_override(struct sb_config *cfg, const char *assignment,
@@ -429,7 +361,7 @@ int sb_config_override_all(struct sb_config *cfg, const char *assignment,
 	int rc = cfg_override(cfg, assignment, rep, &e);
 
 	if (rc < 0)
-		cfg_report(rep, &e, NULL);
+		config_report(rep, &e, NULL);
 	return rc;
 }
 
@@ -528,7 +460,7 @@ static void check_fail(const struct sb_config *cfg, struct sb_config_report *rep
 	va_start(ap, fmt);
 	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
 	va_end(ap);
-	cfg_report(rep, &e, file);
+	config_report(rep, &e, file);
 }
 
 #define CHECK_KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -572,6 +504,13 @@ int sb_config_check_all(const struct sb_config *cfg, struct sb_config_report *re
 			   (unsigned long long)cfg->xmpp_input_budget,
 			   (unsigned long long)cfg->xmpp_max_stanza_bytes);
 	check_tls(cfg, rep);
+	if (!one_of(cfg->log_target, "auto", "stderr", "journal"))
+		check_fail(cfg, rep, CHECK_KEYS("log.target"),
+			   "log.target '%s': use auto, stderr or journal", cfg->log_target);
+	if ((cfg->log_ring_records & (cfg->log_ring_records - 1)) != 0)
+		check_fail(cfg, rep, CHECK_KEYS("log.ring_records"),
+			   "log.ring_records (%llu) must be a power of two",
+			   (unsigned long long)cfg->log_ring_records);
 	return rep->n > before ? -EINVAL : 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Switchboard configuration: an INI-style file ("[section]" then "key = value",
- * '#' or ';' starts a comment) validated against config_keys.def, plus
+ * Switchboard configuration: an INI-style file ("[section]" then "key = value";
+ * '#' or ';' starts a comment at the start of a line or after a blank),
+ * parsed by libinih (config_ini.c) and validated against config_keys.def, plus
  * "section.key=value" overrides from the command line. Parsing is strict:
  * unknown sections or keys, values out of range and duplicate keys are errors
  * that name the line. The result is a plain struct, one field per key, so the
@@ -19,6 +20,7 @@
 
 #define SB_CONFIG_STR_MAX 256
 #define SB_CONFIG_FILE_MAX (1u << 20) /* a config file larger than 1 MiB is refused */
+#define SB_CONFIG_LINE_MAX 1024      /* longest line, without its "\r\n", comments included */
 
 struct sb_config_ipv4 {
 	uint32_t addr;   /* host byte order */

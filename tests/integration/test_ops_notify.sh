@@ -5,7 +5,8 @@
 # while their loops turn, and STOPPING=1 on the way out. One wedged loop
 # (a control shard thread, then a dataplane worker lcore, each stopped
 # alone by ptrace while the rest of its process runs) withholds its
-# process's pings, which come back once it turns again.
+# process's pings, which come back once it turns again. sbctl config
+# reload and tls reload are framed by RELOADING=1 ... READY=1.
 IT_NAME=opsntf
 . "$(dirname "$0")/lib.sh"
 helper() { /usr/bin/python3 "$top/tests/integration/sd_notify.py" "$@"; }
@@ -61,6 +62,28 @@ got "$ctl" READY=1 || it_fail "no READY=1 from sb-control ($ctl)"
 grep -q " $dp STATUS=sb-dataplane: 1 workers" "$log" || it_fail "no STATUS from sb-dataplane"
 wait_pings "$dp" 3
 wait_pings "$ctl" 3
+
+# reload_seen FROM WHAT: after line FROM of the log, sb-control sent
+# RELOADING=1 (with MONOTONIC_USEC, and a STATUS naming WHAT), then READY=1.
+reload_seen() {
+	awk -v p="$ctl" -v from="$1" -v what="$2" '
+		NR <= from || $2 != p { next }
+		$3 == "RELOADING=1" && !r { r = NR }
+		r && $3 ~ /^MONOTONIC_USEC=[0-9]+$/ { m = 1 }
+		r && index($0, "STATUS=sb-control: reloading " what) { s = 1 }
+		r && $3 == "READY=1" && NR > r { ok = 1 }
+		END { exit !(r && m && s && ok) }' "$log"
+}
+for step in "config reload:configuration" "tls reload:certificates"; do
+	cmd=${step%%:*} what=${step#*:}
+	it_step "sbctl $cmd: RELOADING=1, then READY=1 once done"
+	from=$(wc -l < "$log")
+	$SBCTL $cmd > "$SB_RUN/reload.out" 2>&1 || true # the outcome is another test's
+	for _ in $(seq 50); do reload_seen "$from" "$what" && break; sleep 0.1; done
+	reload_seen "$from" "$what" ||
+		it_fail "sbctl $cmd: no RELOADING=1 then READY=1 from sb-control: $(tail -n +$((from + 1)) "$log")"
+	got "$dp" RELOADING=1 && it_fail "sb-dataplane sent RELOADING=1: sb-control owns reloads"
+done
 
 it_step "a wedged control shard withholds sb-control's pings, not the dataplane's"
 stall "$ctl" sb-shard-0

@@ -37,6 +37,8 @@ done
 has sb-control "After=sb-dataplane.service"
 has sb-control "BindsTo=sb-dataplane.service"
 has sb-control "Restart=always"
+grep -q "^ExecReload=.*/sbctl .*config reload$" "$tmp/sb-control.service" ||
+	fail "sb-control.service: systemctl reload is not sbctl config reload"
 has sb-dataplane "LimitMEMLOCK=infinity"
 grep -Eq "^(BindsTo|Requires|PartOf)=.*sb-control" "$tmp/sb-dataplane.service" &&
 	fail "sb-dataplane.service must not depend on sb-control (it restarts alone)"

@@ -28,6 +28,22 @@ $dir/bad.conf:8: xmpp.input_budget (300000) must be at least twice xmpp.max_stan
 WANT
 cmp -s "$dir/want" "$dir/err" || fail "bad file printed: $(cat "$dir/err")"
 
+# libinih's edges through the command: CRLF lines, a line with no '=', a
+# header without ']', a line past 1024 bytes; each at its own line.
+{
+	printf '[control]\r\nshards = 2 ; a comment\r\nshards\r\n[tcp\r\nmss = 5\r\n'
+	printf '[xmpp]\r\ndomain = '; head -c 1100 /dev/zero | tr '\0' a; printf '\r\n'
+	printf 'tls = off\r\n'
+} > "$dir/syntax.conf"
+"$sbctl" -S "$dir/none.sock" config check "$dir/syntax.conf" > "$dir/out" 2> "$dir/err"; rc=$?
+[ "$rc" = 1 ] || fail "syntax file: exit $rc"
+cat > "$dir/want" <<WANT
+$dir/syntax.conf:3: expected 'key = value'
+$dir/syntax.conf:4: bad section header: expected '[name]'
+$dir/syntax.conf:7: line longer than 1024 bytes
+WANT
+cmp -s "$dir/want" "$dir/err" || fail "syntax file printed: $(cat "$dir/err")"
+
 "$sbctl" config check "$dir/missing.conf" 2> "$dir/err"; rc=$?
 [ "$rc" = 1 ] || fail "missing file: exit $rc"
 grep -q "^$dir/missing.conf: No such file or directory$" "$dir/err" || fail "missing: $(cat "$dir/err")"
