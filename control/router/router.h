@@ -24,6 +24,7 @@
 struct sb_shard;
 struct sb_auth_pool;
 struct sb_kick_job;
+struct sb_reg;
 
 #define SB_KICK_PENDING_MAX 4096u /* account changes queued per shard */
 #define SB_KICK_BURST 16u         /* requests one loop turn handles */
@@ -76,6 +77,9 @@ struct sb_router {
 	struct sb_route_in in;
 	char *err_body;                  /* an error stanza: any id, two JIDs */
 	size_t err_cap;
+	/* XEP-0077 policy and rate table, one per process (register.h);
+	 * NULL: registration off. */
+	struct sb_reg *reg;
 	/* PLAIN checks off this thread (auth_pool.h); NULL: inline. */
 	struct sb_auth_pool *auth;
 	struct cds_wfcq_head auth_done_head;

@@ -308,6 +308,29 @@ static void app_auth_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const s
 	}
 }
 
+/* XEP-0077: sb-control's verdict on a registration request. */
+static void app_register_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x,
+			      const struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	enum sb_c2s_reg_status st;
+
+	if (x->c2s.state != SB_C2S_S_REG_WAIT) {
+		SB_CTR_INC(w, xmpp_stale_reply);
+		return;
+	}
+	switch (m->status) {
+	case SB_MSG_REG_OK: st = SB_C2S_REG_OK; break;
+	case SB_MSG_REG_EXISTS: st = SB_C2S_REG_CONFLICT; break;
+	case SB_MSG_REG_BAD_PASSWORD: st = SB_C2S_REG_NOT_ACCEPTABLE; break;
+	case SB_MSG_REG_TOKEN: st = SB_C2S_REG_NOT_ALLOWED; break;
+	case SB_MSG_REG_RATE:
+	case SB_MSG_REG_BUSY: st = SB_C2S_REG_RATE_LIMITED; break;
+	default: st = SB_C2S_REG_UNAVAILABLE; break;
+	}
+	sb_xc_act(xw, x, sb_c2s_register_result(&x->c2s, &xw->env, st));
+}
+
 static void app_bind_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
 {
 	struct sb_worker *w = xw->w;
@@ -529,6 +552,9 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 			break;
 		case SB_MSG_BIND_RESP:
 			app_bind_resp(xw, x, m);
+			break;
+		case SB_MSG_REGISTER_RESP:
+			app_register_resp(xw, x, m);
 			break;
 		case SB_MSG_KICK:
 			app_kick(xw, x, m);

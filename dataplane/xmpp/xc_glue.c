@@ -168,6 +168,9 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 	case SB_C2S_ACT_SM_RESUME:
 		sb_xc_sm_resume_request(xw, x);
 		break;
+	case SB_C2S_ACT_REGISTER:
+		sb_xc_register_request(xw, x);
+		break;
 	case SB_C2S_ACT_CLOSE:
 	default:
 		sb_xc_close_now(xw, x);
