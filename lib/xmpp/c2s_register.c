@@ -174,7 +174,7 @@ static enum sb_c2s_action reg_form(struct sb_c2s *c, struct sb_c2s_env *env,
 {
 	bool bound = c->state == SB_C2S_S_BOUND;
 
-	c2s_count(env, SB_C2S_CTR_reg_form);
+	c2s_count(env, SB_C2S_CTR_iqreg_form);
 	if (bound)
 		c2s_sm_sent(c);
 	c2s_put_iq_result_open(c, env, e, true);
@@ -253,13 +253,13 @@ static enum sb_c2s_action reg_issue(struct sb_c2s *c, struct sb_c2s_env *env,
 	size_t id_len = 0;
 
 	if (!c2s_span_raw(e, &e->hdr->id, &id, &id_len) || id_len > SB_C2S_BIND_ID_MAX)
-		return reg_error(c, env, e, "modify", "bad-request", SB_C2S_CTR_reg_bad_request);
+		return reg_error(c, env, e, "modify", "bad-request", SB_C2S_CTR_iqreg_bad_request);
 	if (c->aux == NULL)
 		c->aux = env->aux_alloc(env->cb_arg);
 	if (c->aux == NULL) {
 		c2s_count(env, SB_C2S_CTR_aux_pool_empty);
 		return reg_error(c, env, e, "wait", "resource-constraint",
-				 SB_C2S_CTR_reg_refused);
+				 SB_C2S_CTR_iqreg_refused);
 	}
 	memset(c->aux, 0, sizeof(*c->aux));
 	c->aux->bind_has_id = 1;
@@ -269,9 +269,9 @@ static enum sb_c2s_action reg_issue(struct sb_c2s *c, struct sb_c2s_env *env,
 	memcpy(c->aux->u.bind_id, id, id_len);
 	env->res.reg_op = op;
 	c->state = SB_C2S_S_REG_WAIT;
-	c2s_count(env, op == SB_C2S_REG_CREATE   ? SB_C2S_CTR_reg_create
-		       : op == SB_C2S_REG_PASSWD ? SB_C2S_CTR_reg_passwd
-						 : SB_C2S_CTR_reg_remove);
+	c2s_count(env, op == SB_C2S_REG_CREATE   ? SB_C2S_CTR_iqreg_create
+		       : op == SB_C2S_REG_PASSWD ? SB_C2S_CTR_iqreg_passwd
+						 : SB_C2S_CTR_iqreg_remove);
 	return SB_C2S_ACT_REGISTER;
 }
 
@@ -282,28 +282,28 @@ static enum sb_c2s_action reg_submit(struct sb_c2s *c, struct sb_c2s_env *env,
 	struct reg_form f;
 
 	if (!reg_parse(env, e, &f))
-		return reg_error(c, env, e, "modify", "bad-request", SB_C2S_CTR_reg_bad_request);
+		return reg_error(c, env, e, "modify", "bad-request", SB_C2S_CTR_iqreg_bad_request);
 	if (f.remove) {
 		/* §3.2: only an authenticated user cancels, their own account. */
 		if (!bound || !reg_self(c, env, &f))
 			return reg_error(c, env, e, "auth", "not-authorized",
-					 SB_C2S_CTR_reg_not_authorized);
+					 SB_C2S_CTR_iqreg_not_authorized);
 		return reg_issue(c, env, e, SB_C2S_REG_REMOVE);
 	}
 	if (f.pass == NULL || f.pass_len == 0 || f.pass_len > SB_SCRAM_PASS_MAX)
 		return reg_error(c, env, e, "modify", "not-acceptable",
-				 SB_C2S_CTR_reg_not_acceptable);
+				 SB_C2S_CTR_iqreg_not_acceptable);
 	if (bound) {
 		if (!reg_self(c, env, &f))
 			return reg_error(c, env, e, "auth", "not-authorized",
-					 SB_C2S_CTR_reg_not_authorized);
+					 SB_C2S_CTR_iqreg_not_authorized);
 		env->res.passwd = f.pass;
 		env->res.passwd_len = f.pass_len;
 		return reg_issue(c, env, e, SB_C2S_REG_PASSWD);
 	}
 	if (f.user == NULL || !reg_user(env, f.user, f.user_len))
 		return reg_error(c, env, e, "modify", "not-acceptable",
-				 SB_C2S_CTR_reg_not_acceptable);
+				 SB_C2S_CTR_iqreg_not_acceptable);
 	env->res.passwd = f.pass;
 	env->res.passwd_len = f.pass_len;
 	env->res.token = f.key;
@@ -325,15 +325,15 @@ enum sb_c2s_action c2s_reg_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	}
 	if (!env->cfg.reg)
 		return reg_error(c, env, e, "cancel", "service-unavailable",
-				 SB_C2S_CTR_reg_disabled);
+				 SB_C2S_CTR_iqreg_disabled);
 	if (!get && !set)
-		return reg_error(c, env, e, "modify", "bad-request", SB_C2S_CTR_reg_bad_request);
+		return reg_error(c, env, e, "modify", "bad-request", SB_C2S_CTR_iqreg_bad_request);
 	/* A password must not cross an unencrypted stream unless the
 	 * operator allows PLAIN there (RFC 6120 §13.8, XEP-0077 §10): before
 	 * authentication not even the form is given (it is not offered). */
 	if (!c2s_reg_ok(c, env) && (set || c->state != SB_C2S_S_BOUND))
 		return reg_error(c, env, e, "modify", "policy-violation",
-				 SB_C2S_CTR_reg_encryption_required);
+				 SB_C2S_CTR_iqreg_encryption_required);
 	return get ? reg_form(c, env, e) : reg_submit(c, env, e);
 }
 
@@ -372,15 +372,15 @@ enum sb_c2s_action sb_c2s_register_result(struct sb_c2s *c, struct sb_c2s_env *e
 	c2s_puts(env, "'");
 	if (st == SB_C2S_REG_OK) {
 		c2s_puts(env, "/>");
-		c2s_count(env, SB_C2S_CTR_reg_ok);
+		c2s_count(env, SB_C2S_CTR_iqreg_ok);
 	} else {
 		c2s_puts(env, "><error type='");
 		c2s_puts(env, cond[st][0]);
 		c2s_puts(env, "'><");
 		c2s_puts(env, cond[st][1]);
 		c2s_puts(env, " xmlns='" C2S_NS_STANZAS "'/></error></iq>");
-		c2s_count(env, st == SB_C2S_REG_CONFLICT ? SB_C2S_CTR_reg_conflict
-							 : SB_C2S_CTR_reg_refused);
+		c2s_count(env, st == SB_C2S_REG_CONFLICT ? SB_C2S_CTR_iqreg_conflict
+							 : SB_C2S_CTR_iqreg_refused);
 	}
 	if (bound)
 		c2s_sm_sent(c);
@@ -392,7 +392,7 @@ enum sb_c2s_action sb_c2s_register_result(struct sb_c2s *c, struct sb_c2s_env *e
 		/* §3.2: the account is gone, so is the session. */
 		enum sb_c2s_action act;
 
-		c2s_count(env, SB_C2S_CTR_reg_removed_closed);
+		c2s_count(env, SB_C2S_CTR_iqreg_removed_closed);
 		env->err_text = "account removed";
 		act = c2s_stream_error(c, env, SB_C2S_SERR_NOT_AUTHORIZED);
 		env->err_text = NULL;
