@@ -613,6 +613,18 @@ static void app_replay(struct sb_xc_worker *xw, uint64_t now_tsc)
 			return; /* ring full: the rest next turn */
 		xw->replay_next = x->bound_link.next;
 		SB_CTR_INC(w, xmpp_replayed);
+		if (x->c2s.state == SB_C2S_S_REG_WAIT) {
+			/* XEP-0077: the request may have died with the old
+			 * sb-control; a bound stream has no login deadline to
+			 * end the wait, so answer it (a wait-type error: the
+			 * client may ask again) and read on. A late answer of
+			 * the old request is then stale. */
+			SB_CTR_INC(w, xmpp_reg_abandoned);
+			sb_xc_act(xw, x, sb_c2s_register_result(&x->c2s, &xw->env,
+								  SB_C2S_REG_UNAVAILABLE));
+			if (x->conn != NULL)
+				sb_xc_pump(xw, x);
+		}
 	}
 	if (xw->replay_next == SB_XC_LIST_NONE)
 		xw->ctl_epoch = epoch;

@@ -144,7 +144,9 @@ enum sb_c2s_action c2s_reg_element(struct sb_c2s *c, struct sb_c2s_env *env,
 /* c2s_sasl.c */
 enum sb_c2s_action c2s_sasl_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				    const struct c2s_elem *e);
-/* c2s_bind.c */
+/* c2s_bind.c; and ` id='...'` of the iq kept in the aux object while
+ * waiting (bind, registration), as the client wrote it. */
+void c2s_put_saved_id(struct sb_c2s_env *env, const struct sb_c2s_aux *a);
 enum sb_c2s_action c2s_bind_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				    const struct c2s_elem *e);
 /* c2s_presence.c: the <priority/> of a presence (RFC 6121 §4.7.2.3) into

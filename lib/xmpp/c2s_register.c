@@ -337,12 +337,6 @@ enum sb_c2s_action c2s_reg_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	return get ? reg_form(c, env, e) : reg_submit(c, env, e);
 }
 
-static void put_saved_id(struct sb_c2s_env *env, const struct sb_c2s_aux *a)
-{
-	if (a->bind_has_id)
-		c2s_put_raw_attr(env, "id", a->u.bind_id, a->bind_id_len, a->bind_id_quote);
-}
-
 enum sb_c2s_action sb_c2s_register_result(struct sb_c2s *c, struct sb_c2s_env *env,
 					  enum sb_c2s_reg_status st)
 {
@@ -366,7 +360,7 @@ enum sb_c2s_action sb_c2s_register_result(struct sb_c2s *c, struct sb_c2s_env *e
 	op = c->aux->reg_op;
 	c2s_puts(env, "<iq type='");
 	c2s_puts(env, st == SB_C2S_REG_OK ? "result'" : "error'");
-	put_saved_id(env, c->aux);
+	c2s_put_saved_id(env, c->aux);
 	c2s_puts(env, " from='");
 	c2s_put_esc(env, env->cfg.domain, env->cfg.domain_len);
 	c2s_puts(env, "'");
