@@ -94,7 +94,7 @@ static size_t reg_child(const uint8_t *p, size_t i, size_t len, const char **nam
 		/* Skip a foreign subtree by its end tag name. */
 		while (t + 1 < len) {
 			t = sb_xml_walk_find(p, t + 1, len, "</");
-			if (t + 2 + nl <= len && memcmp(p + t + 2, *name, nl) == 0 &&
+			if (t + 2 + nl < len && memcmp(p + t + 2, *name, nl) == 0 &&
 			    (p[t + 2 + nl] == '>' || p[t + 2 + nl] == ' '))
 				return sb_xml_walk_find(p, t, len, ">") + 1;
 		}
@@ -322,6 +322,11 @@ enum sb_c2s_action c2s_reg_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (tn == 5 && memcmp(type, "error", 5) == 0) {
 		c2s_count(env, SB_C2S_CTR_error_stanza_not_answered);
 		return SB_C2S_ACT_NONE; /* RFC 6120 §8.3.1 */
+	}
+	if (tn == 6 && memcmp(type, "result", 6) == 0) {
+		/* We asked nothing in jabber:iq:register: nothing to take. */
+		c2s_count(env, SB_C2S_CTR_iqreg_bad_request);
+		return SB_C2S_ACT_NONE;
 	}
 	if (!env->cfg.reg)
 		return reg_error(c, env, e, "cancel", "service-unavailable",
