@@ -87,6 +87,7 @@ static int fx_teardown(void **state)
 	struct fx *f = *state;
 
 	sb_reg_fini(&f->reg);
+	sb_session_table_free(&f->sh->router.sessions);
 	store_fx_close(&f->st, f->dir);
 	free(sent);
 	free(f->sh);
