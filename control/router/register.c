@@ -197,9 +197,15 @@ void sb_router_register_reply(struct sb_shard *sh, struct sb_msg *m, int rc)
 	default: SB_ROUTE_INC(r, reg_failed); break;
 	}
 	/* XEP-0077 §3.2: the account is gone; its other sessions end as on
-	 * sbctl user del (the one that asked closes itself). */
-	if (rc == SB_MSG_REG_OK && q->op == SB_MSG_REG_REMOVE &&
-	    sb_router_kick_post(r, q->data, q->user_len, SB_MSG_KICK_ACCOUNT_DELETED) < 0)
+	 * sbctl user del. §3.3: a new password ends the sessions opened with
+	 * the old one (RFC 6120 §4.9.3.16 reset), as sbctl user passwd does.
+	 * The connection that asked is spared: it gets the answer (and after
+	 * a removal closes itself). */
+	if (rc == SB_MSG_REG_OK && q->op != SB_MSG_REG_CREATE &&
+	    sb_router_kick_post_except(r, q->data, q->user_len,
+				       q->op == SB_MSG_REG_REMOVE ? SB_MSG_KICK_ACCOUNT_DELETED
+								  : SB_MSG_KICK_PASSWORD_CHANGED,
+				       m) < 0)
 		SB_ROUTE_INC(r, reg_failed);
 	m->kind = SB_MSG_REGISTER_RESP;
 	m->status = (int16_t)rc;

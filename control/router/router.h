@@ -129,6 +129,11 @@ int sb_router_kick_post(struct sb_router *r, const char *bare, size_t len, int16
 /* Shard thread: send the KICKs of up to SB_KICK_BURST queued requests.
  * Returns the requests done. */
 unsigned sb_router_kick_drain(struct sb_shard *sh);
+/* The same, sparing the connection that sent keep (its worker, handle and
+ * generation): an in-band password change ends the user's other sessions
+ * (XEP-0077 §3.3), not the one that asked. keep NULL: spare none. */
+int sb_router_kick_post_except(struct sb_router *r, const char *bare, size_t len,
+			       int16_t status, const struct sb_msg *keep);
 
 /* route.c */
 void sb_router_bind(struct sb_shard *sh, struct sb_msg *m);

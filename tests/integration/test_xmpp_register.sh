@@ -7,7 +7,8 @@
 #     the token; a new account registers over TLS and logs in; the same name
 #     again is a conflict; a wrong token is not-allowed; the fifth
 #     attempt from the address is resource-constraint, counted; a logged-in
-#     user changes their password and logs in with the new one only; a user
+#     user changes their password (their other session ends with reset) and
+#     logs in with the new one only; a user
 #     cancels their account, their stream ends and the account is gone;
 #     disco#info lists jabber:iq:register.
 #  2. xmpp.tls=optional without xmpp.plain_without_tls: on a plaintext
@@ -55,7 +56,7 @@ $SBCTL user show erin@$D >/dev/null 2>&1 && it_fail "erin exists past the rate l
 it_counter_ge iqreg_form 5 || it_fail "iqreg_form: $(it_counter iqreg_form)"
 
 it_step "1. password change in-band, then login with the new password only"
-reg $T passwd carol@$D pw-carol pw-carol-2 --expect ok || it_fail "password change"
+reg $T passwd carol@$D pw-carol pw-carol-2 --expect ok --other || it_fail "password change"
 it_xmpp --tls-ca "$ca" login carol@$D pw-carol-2 SCRAM-SHA-256 || it_fail "login, new password"
 it_xmpp --tls-ca "$ca" login carol@$D pw-carol SCRAM-SHA-256 --expect-fail ||
 	it_fail "the old password still works"

@@ -15,7 +15,9 @@ Every mode is bounded in time and exits non-zero with one line saying why.
       not-acceptable)
   absent JID PW     the stream does not offer registration (the login of a
                     user that does not exist then fails)
-  passwd JID PW NEWPW --expect COND   log in, change the password in-band
+  passwd JID PW NEWPW --expect COND [--other]
+                    log in, change the password in-band; --other: a second
+                    session of JID, opened first, ends (reset), the first not
   cancel JID PW     log in, cancel the account: result, then the stream ends
   disco JID PW --expect yes|no        the domain's disco#info lists
                                       jabber:iq:register or not
@@ -163,6 +165,7 @@ async def mode_absent(a):
 
 
 async def mode_passwd(a):
+    other = await login(a.jid, a.password) if a.other else None
     c = await login(a.jid, a.password)
     try:
         await c["xep_0077"].change_password(a.newpw, timeout=10)
@@ -171,7 +174,18 @@ async def mode_passwd(a):
         got = e.iq["error"]["condition"]
     if got != a.expect:
         fail("password change answered %s, expected %s" % (got, a.expect))
-    print("passwd: %s answered %s" % (a.jid, got))
+    if other is not None:
+        # RFC 6120 §4.9.3.16: the session opened with the old password
+        # ends; the one that changed it goes on.
+        await first(other, [other.ended], 10)
+        if not other.ended.is_set():
+            fail("the other session survived the password change")
+        try:
+            await c["xep_0030"].get_info(jid=DOMAIN, timeout=5)
+        except (IqError, IqTimeout) as e:
+            fail("the session that changed the password is gone: %s" % e)
+    print("passwd: %s answered %s%s" % (a.jid, got,
+                                        ", the other session ended" if other else ""))
     c.disconnect()
     await first(c, [c.ended], 5)
 
@@ -258,6 +272,7 @@ def main():
     s = sub.add_parser("passwd")
     s.add_argument("jid"); s.add_argument("password"); s.add_argument("newpw")
     s.add_argument("--expect", required=True)
+    s.add_argument("--other", action="store_true", help="a second session must end")
     s = sub.add_parser("cancel")
     s.add_argument("jid"); s.add_argument("password")
     s = sub.add_parser("disco")

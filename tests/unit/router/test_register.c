@@ -32,15 +32,32 @@
 
 static struct sb_msg *sent;
 static unsigned n_sent, n_freed;
+static uint64_t kicked_conn[8];
+static int16_t kicked_status[8];
+static unsigned n_kicked;
 
 int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 {
 	(void)sh;
 	assert_int_equal(m->worker, w);
+	if (m->kind == SB_MSG_KICK) {
+		assert_true(n_kicked < 8);
+		kicked_conn[n_kicked] = m->conn;
+		kicked_status[n_kicked++] = m->status;
+		free(m);
+		return 0;
+	}
 	sent = m;
 	n_sent++;
 	return 0;
 }
+
+static struct sb_msg *stub_alloc(void *arg)
+{
+	(void)arg;
+	return calloc(1, SB_MSG_OBJ_SIZE);
+}
+
 
 static void stub_free(void *arg, struct sb_msg *m)
 {
@@ -55,6 +72,16 @@ struct fx {
 	struct sb_reg reg;
 	struct sb_shard *sh;
 };
+
+/* A bound session of jid on worker 1, connection conn (generation conn+100). */
+static void bind_one(struct fx *f, const char *jid, uint64_t conn)
+{
+	struct sb_session *old = NULL;
+
+	assert_int_equal(sb_session_bind(&f->sh->router.sessions, jid, strlen(jid),
+					 (size_t)(strchr(jid, '/') - jid), 1, conn,
+					 (uint32_t)conn + 100, &old), 0);
+}
 
 static int fx_setup(void **state)
 {
@@ -73,6 +100,8 @@ static int fx_setup(void **state)
 	f->sh->router.store = &f->st;
 	f->sh->router.reg = &f->reg;
 	f->sh->router.pool.free = stub_free;
+	f->sh->router.pool.alloc = stub_alloc;
+	n_kicked = 0;
 	sb_router_kick_init(&f->sh->router);
 	if (sb_session_table_init(&f->sh->router.sessions, 16, 100) < 0)
 		return -1;
@@ -271,13 +300,42 @@ static void test_shard_entry(void **state)
 	assert_int_equal(n_sent, 2);
 	assert_int_equal(n_freed, 1);
 	assert_int_equal(r->ctr[SB_ROUTE_CTR_malformed], 1);
-	/* Removal: answered, and the account's sessions are to be kicked. */
-	sb_router_register(f->sh, req(SB_MSG_REG_REMOVE, "romeo@example.com", "", NULL, ADDR_A));
+	/* Romeo has three sessions; the one on connection 7 asks. A password
+	 * change resets the other two, not the asker. */
+	bind_one(f, "romeo@example.com/a", 7);
+	bind_one(f, "romeo@example.com/b", 8);
+	bind_one(f, "romeo@example.com/c", 9);
+	bind_one(f, "juliet@example.com/a", 10);
+	m = req(SB_MSG_REG_PASSWD, "romeo@example.com", "pw-new", NULL, ADDR_A);
+	m->conn = 7;
+	m->conn_gen = 107;
+	sb_router_register(f->sh, m);
+	assert_int_equal(sent->status, SB_MSG_REG_OK);
+	assert_int_equal(r->ctr[SB_ROUTE_CTR_reg_passwd], 1);
+	free(sent);
+	sent = NULL;
+	assert_int_equal(sb_router_kick_drain(f->sh), 1);
+	assert_int_equal(n_kicked, 2);
+	for (unsigned i = 0; i < n_kicked; i++) {
+		assert_true(kicked_conn[i] == 8 || kicked_conn[i] == 9);
+		assert_int_equal(kicked_status[i], SB_MSG_KICK_PASSWORD_CHANGED);
+	}
+	/* Removal: answered, the other sessions end with not-authorized. */
+	n_kicked = 0;
+	m = req(SB_MSG_REG_REMOVE, "romeo@example.com", "", NULL, ADDR_A);
+	m->conn = 7;
+	m->conn_gen = 107;
+	sb_router_register(f->sh, m);
 	assert_int_equal(sent->status, SB_MSG_REG_OK);
 	assert_int_equal(r->ctr[SB_ROUTE_CTR_reg_removed], 1);
 	assert_int_equal(__atomic_load_n(&r->kick_pending, __ATOMIC_RELAXED), 1);
-	assert_int_equal(sb_router_kick_drain(f->sh), 1); /* no session here: no KICK */
-	assert_int_equal(r->ctr[SB_ROUTE_CTR_kick_requests], 1);
+	assert_int_equal(sb_router_kick_drain(f->sh), 1);
+	assert_int_equal(r->ctr[SB_ROUTE_CTR_kick_requests], 2);
+	assert_int_equal(n_kicked, 2);
+	for (unsigned i = 0; i < n_kicked; i++) {
+		assert_true(kicked_conn[i] == 8 || kicked_conn[i] == 9);
+		assert_int_equal(kicked_status[i], SB_MSG_KICK_ACCOUNT_DELETED);
+	}
 	free(sent);
 	sent = NULL;
 	/* Off in sb-control: refused whatever the dataplane thought. */
