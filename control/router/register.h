@@ -75,7 +75,8 @@ int sb_reg_work(struct sb_reg *reg, struct sb_store *store, struct sb_msg *m, ui
 /* Shard thread: take a REGISTER_REQ off the ring (owns m). */
 void sb_router_register(struct sb_shard *sh, struct sb_msg *m);
 /* Shard thread: turn m into its REGISTER_RESP with status rc, count it and
- * send it; a removed account's other sessions are ended (kick.c). */
+ * send it; a removed or re-keyed account's other sessions are ended
+ * (kick.c), the asking connection spared. */
 void sb_router_register_reply(struct sb_shard *sh, struct sb_msg *m, int rc);
 
 #endif
