@@ -21,7 +21,8 @@
  *   SB_XML_EV_STREAM_CLOSE       sb_c2s_stream_close()
  *   sb_xml_feed() error          sb_c2s_xml_error(status)
  *   control plane answered       sb_c2s_credentials() / sb_c2s_plain_result() /
- *                                sb_c2s_bind_result()
+ *                                sb_c2s_bind_result() / sb_c2s_resume_result() /
+ *                                sb_c2s_register_result()
  *   timer, replaced session,     sb_c2s_shutdown(condition)
  *   process stop
  *
@@ -96,7 +97,7 @@
  * cfg.plain_without_tls.
  *
  * Waiting (sb_c2s_waiting() true, between AUTH_LOOKUP / AUTH_PLAIN_VERIFY /
- * BIND_REQUEST / STARTTLS and the matching answer): the glue should stop feeding the
+ * BIND_REQUEST / STARTTLS / SM_RESUME / REGISTER and the matching answer): the glue should stop feeding the
  * tokenizer for this connection and leave further bytes in their mbufs
  * (backpressure through the TCP window), so that a client pipelining after
  * its bind request is served in order. An element delivered anyway is
