@@ -40,6 +40,7 @@
 #include "metrics/http.h"
 #include "router/admin.h"
 #include "router/auth_pool.h"
+#include "router/register.h"
 #include "shard.h"
 #include "store/store_lmdb.h"
 #include "wdog.h"
@@ -116,6 +117,9 @@ static void ctl_sessions_init(struct sb_cmd_session *cs, struct sb_shard *shards
  * after the shards. */
 static struct sb_comps ctl_comps;
 
+/* XEP-0077's policy and per-address rate table, shared by the shards. */
+static struct sb_reg ctl_reg;
+
 static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			   const struct sb_cmd_user *users, struct sb_auth_pool *auth,
 			   const struct sb_config *cfg)
@@ -124,6 +128,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	int rc;
 
 	r->auth = auth;
+	r->reg = ctl_reg.slots != NULL ? &ctl_reg : NULL;
 	cds_wfcq_init(&r->auth_done_head, &r->auth_done_tail);
 	sb_router_kick_init(r);
 	cds_wfcq_init(&r->comp_head, &r->comp_tail);
@@ -441,6 +446,14 @@ int main(int argc, char **argv)
 	}
 	ctl_comps.queue_max = (uint32_t)cfg.component_queue_max;
 	ctl_comps.max_stanza_bytes = (uint32_t)cfg.xmpp_max_stanza_bytes;
+	if (cfg.xmpp_register &&
+	    sb_reg_init(&ctl_reg, true, cfg.xmpp_register_token, (uint32_t)cfg.xmpp_register_rate,
+			cfg.xmpp_register_window_s, (uint32_t)cfg.xmpp_register_addrs,
+			(uint32_t)cfg.auth_scram_iterations) < 0) {
+		fprintf(stderr, "sb-control: xmpp.register: token longer than %u bytes or no "
+				"memory (fatal)\n", SB_REG_TOKEN_MAX);
+		goto detach;
+	}
 	if (ctl_open_store(&store, &users, &cfg) < 0)
 		goto detach;
 	limits = (struct sb_cmd_limits){ .cfg = &cfg, .cs = &sessions, .shm = at.shm,
@@ -509,6 +522,7 @@ int main(int argc, char **argv)
 	sb_comps_stop(&ctl_comps);
 	if (auth.n > 0)
 		sb_auth_pool_stop(&auth);
+	sb_reg_fini(&ctl_reg);
 	sb_cli_server_close(&srv);
 	if (cfg.control_pidfile[0] != '\0')
 		unlink(cfg.control_pidfile);

@@ -23,6 +23,7 @@
 #include "msg_link.h"
 #include "router/admin.h"
 #include "router/auth_pool.h"
+#include "router/register.h"
 #include "shard.h"
 
 static struct sb_msg *shard_pool_alloc(void *arg)
@@ -103,6 +104,12 @@ static void shard_conn_info(void *ctx, unsigned w, struct sb_msg *m)
 	sb_admin_conn_info(ctx, m);
 }
 
+static void shard_register(void *ctx, unsigned w, struct sb_msg *m)
+{
+	(void)w;
+	sb_router_register(ctx, m);
+}
+
 static void shard_sm(void *ctx, unsigned w, struct sb_msg *m)
 {
 	(void)w;
@@ -142,6 +149,7 @@ void sb_shard_link_init(struct sb_shard *sh)
 	sb_msg_link_register(l, SB_MSG_SM_ENABLE, shard_sm, sh);
 	sb_msg_link_register(l, SB_MSG_HIBERNATE, shard_sm, sh);
 	sb_msg_link_register(l, SB_MSG_RESUME_REQ, shard_sm, sh);
+	sb_msg_link_register(l, SB_MSG_REGISTER_REQ, shard_register, sh);
 }
 
 static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "im_priv.h"
+#include "register.h"
 #include "router.h"
 #include "shard.h"
 
@@ -49,7 +50,8 @@ static void result_open(struct imx_out *o, const struct sb_route_in *in)
 	imx_puts(o, ">");
 }
 
-static void disco_info(struct imx_out *o, const struct sb_route_in *in, bool server, bool mam)
+static void disco_info(struct imx_out *o, const struct sb_route_in *in, bool server, bool mam,
+		       bool reg)
 {
 	const char *const *f = server ? server_features : account_features;
 	size_t n = server ? sizeof(server_features) / sizeof(f[0])
@@ -70,6 +72,9 @@ static void disco_info(struct imx_out *o, const struct sb_route_in *in, bool ser
 		imx_attr_put(o, "var", f[i], strlen(f[i]));
 		imx_puts(o, "/>");
 	}
+	/* XEP-0077 §3.2.1 / §8: only when xmpp.register is on. */
+	if (server && reg)
+		imx_puts(o, "<feature var='jabber:iq:register'/>");
 	imx_puts(o, "</query></iq>");
 }
 
@@ -104,7 +109,8 @@ void im_disco_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in
 		 * service-unavailable so accounts cannot be probed). */
 		if (!to_server && sb_store_user_exists(sh->router.store, acct, acct_len) == 0)
 			goto unsupported;
-		disco_info(&o, in, to_server, im->lim.mam);
+		disco_info(&o, in, to_server, im->lim.mam,
+			   sh->router.reg != NULL && sh->router.reg->enabled);
 		SB_IM_INC(im, disco_info);
 	} else if (get && imx_is(child, "query", IM_NS_DISCO_ITEMS, NULL)) {
 		if (!to_server && sb_store_user_exists(sh->router.store, acct, acct_len) == 0)

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "auth_pool.h"
+#include "register.h"
 #include "idle.h"
 #include "router.h"
 #include "shard.h"
@@ -27,7 +30,11 @@ static void *auth_thread(void *arg)
 		}
 		sb_idle_turn(&idle, 1);
 		job = caa_container_of(n, struct sb_auth_job, node);
-		job->rc = sb_auth_plain_check(p->store, job->m);
+		if (job->m->kind == SB_MSG_REGISTER_REQ)
+			job->rc = sb_reg_work(job->sh->router.reg, p->store, job->m,
+					      (uint64_t)time(NULL));
+		else
+			job->rc = sb_auth_plain_check(p->store, job->m);
 		/* A dequeued node keeps a stale next: re-initialise before the
 		 * second queue (liburcu requires a fresh node per enqueue). */
 		cds_wfcq_node_init(&job->node);
@@ -101,7 +108,10 @@ unsigned sb_router_auth_done(struct sb_shard *sh)
 	       (n = cds_wfcq_dequeue_blocking(&r->auth_done_head, &r->auth_done_tail)) != NULL) {
 		struct sb_auth_job *job = caa_container_of(n, struct sb_auth_job, node);
 
-		sb_router_auth_reply(sh, job->m, true, job->rc);
+		if (job->m->kind == SB_MSG_REGISTER_REQ)
+			sb_router_register_reply(sh, job->m, job->rc);
+		else
+			sb_router_auth_reply(sh, job->m, true, job->rc);
 		__atomic_fetch_sub(&r->auth->in_flight, 1, __ATOMIC_RELAXED);
 		free(job);
 		done++;

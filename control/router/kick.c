@@ -12,6 +12,7 @@
  * other close. Pending requests per shard are bounded (SB_KICK_PENDING_MAX).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,10 @@ struct sb_kick_job {
 	struct cds_wfcq_node node;
 	int16_t status;   /* enum sb_msg_kick */
 	uint16_t len;
+	bool spare;       /* leave the connection below alone */
+	uint16_t spare_worker;
+	uint32_t spare_gen;
+	uint64_t spare_conn;
 	char bare[];
 };
 
@@ -33,6 +38,12 @@ void sb_router_kick_init(struct sb_router *r)
 }
 
 int sb_router_kick_post(struct sb_router *r, const char *bare, size_t len, int16_t status)
+{
+	return sb_router_kick_post_except(r, bare, len, status, NULL);
+}
+
+int sb_router_kick_post_except(struct sb_router *r, const char *bare, size_t len,
+			       int16_t status, const struct sb_msg *keep)
 {
 	struct sb_kick_job *job;
 
@@ -49,6 +60,12 @@ int sb_router_kick_post(struct sb_router *r, const char *bare, size_t len, int16
 	cds_wfcq_node_init(&job->node);
 	job->status = status;
 	job->len = (uint16_t)len;
+	job->spare = keep != NULL;
+	if (keep != NULL) {
+		job->spare_worker = keep->worker;
+		job->spare_conn = keep->conn;
+		job->spare_gen = keep->conn_gen;
+	}
 	memcpy(job->bare, bare, len);
 	__atomic_fetch_add(&r->kick_pending, 1, __ATOMIC_RELAXED);
 	cds_wfcq_enqueue(&r->kick_head, &r->kick_tail, &job->node);
@@ -64,8 +81,12 @@ static int kick_user(struct sb_shard *sh, const struct sb_kick_job *job)
 	struct sb_session_user *u = sb_session_user_find(&r->sessions, job->bare, job->len);
 
 	for (struct sb_session *s = u != NULL ? u->res : NULL; s != NULL; s = s->next) {
-		struct sb_msg *k = r->pool.alloc(r->pool.arg);
+		struct sb_msg *k;
 
+		if (job->spare && s->worker == job->spare_worker && s->conn == job->spare_conn &&
+		    s->conn_gen == job->spare_gen)
+			continue;
+		k = r->pool.alloc(r->pool.arg);
 		if (k == NULL) {
 			SB_ROUTE_INC(r, pool_empty);
 			return -ENOBUFS;

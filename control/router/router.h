@@ -24,6 +24,7 @@
 struct sb_shard;
 struct sb_auth_pool;
 struct sb_kick_job;
+struct sb_reg;
 
 #define SB_KICK_PENDING_MAX 4096u /* account changes queued per shard */
 #define SB_KICK_BURST 16u         /* requests one loop turn handles */
@@ -76,6 +77,9 @@ struct sb_router {
 	struct sb_route_in in;
 	char *err_body;                  /* an error stanza: any id, two JIDs */
 	size_t err_cap;
+	/* XEP-0077 policy and rate table, one per process (register.h);
+	 * NULL: registration off. */
+	struct sb_reg *reg;
 	/* PLAIN checks off this thread (auth_pool.h); NULL: inline. */
 	struct sb_auth_pool *auth;
 	struct cds_wfcq_head auth_done_head;
@@ -125,6 +129,11 @@ int sb_router_kick_post(struct sb_router *r, const char *bare, size_t len, int16
 /* Shard thread: send the KICKs of up to SB_KICK_BURST queued requests.
  * Returns the requests done. */
 unsigned sb_router_kick_drain(struct sb_shard *sh);
+/* The same, sparing the connection that sent keep (its worker, handle and
+ * generation): an in-band password change ends the user's other sessions
+ * (XEP-0077 §3.3), not the one that asked. keep NULL: spare none. */
+int sb_router_kick_post_except(struct sb_router *r, const char *bare, size_t len,
+			       int16_t status, const struct sb_msg *keep);
 
 /* route.c */
 void sb_router_bind(struct sb_shard *sh, struct sb_msg *m);

@@ -410,6 +410,9 @@ void sb_xc_pump(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 /* xc_ctl.c: requests to the control plane for an action. */
 void sb_xc_auth_request(struct sb_xc_worker *xw, struct sb_xc_conn *x, bool plain);
 void sb_xc_bind_request(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+/* XEP-0077: send env->res's registration request (REGISTER_REQ) to the
+ * shard that owns the account; answered by REGISTER_RESP. */
+void sb_xc_register_request(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 /* A bound session to a new sb-control; -ENOBUFS/-ENOTCONN: try later. */
 int sb_xc_replay(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 

@@ -308,6 +308,29 @@ static void app_auth_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const s
 	}
 }
 
+/* XEP-0077: sb-control's verdict on a registration request. */
+static void app_register_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x,
+			      const struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	enum sb_c2s_reg_status st;
+
+	if (x->c2s.state != SB_C2S_S_REG_WAIT) {
+		SB_CTR_INC(w, xmpp_stale_reply);
+		return;
+	}
+	switch (m->status) {
+	case SB_MSG_REG_OK: st = SB_C2S_REG_OK; break;
+	case SB_MSG_REG_EXISTS: st = SB_C2S_REG_CONFLICT; break;
+	case SB_MSG_REG_BAD_PASSWORD: st = SB_C2S_REG_NOT_ACCEPTABLE; break;
+	case SB_MSG_REG_TOKEN: st = SB_C2S_REG_NOT_ALLOWED; break;
+	case SB_MSG_REG_RATE:
+	case SB_MSG_REG_BUSY: st = SB_C2S_REG_RATE_LIMITED; break;
+	default: st = SB_C2S_REG_UNAVAILABLE; break;
+	}
+	sb_xc_act(xw, x, sb_c2s_register_result(&x->c2s, &xw->env, st));
+}
+
 static void app_bind_resp(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m)
 {
 	struct sb_worker *w = xw->w;
@@ -530,6 +553,9 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 		case SB_MSG_BIND_RESP:
 			app_bind_resp(xw, x, m);
 			break;
+		case SB_MSG_REGISTER_RESP:
+			app_register_resp(xw, x, m);
+			break;
 		case SB_MSG_KICK:
 			app_kick(xw, x, m);
 			break;
@@ -587,6 +613,18 @@ static void app_replay(struct sb_xc_worker *xw, uint64_t now_tsc)
 			return; /* ring full: the rest next turn */
 		xw->replay_next = x->bound_link.next;
 		SB_CTR_INC(w, xmpp_replayed);
+		if (x->c2s.state == SB_C2S_S_REG_WAIT) {
+			/* XEP-0077: the request may have died with the old
+			 * sb-control; a bound stream has no login deadline to
+			 * end the wait, so answer it (a wait-type error: the
+			 * client may ask again) and read on. A late answer of
+			 * the old request is then stale. */
+			SB_CTR_INC(w, xmpp_reg_abandoned);
+			sb_xc_act(xw, x, sb_c2s_register_result(&x->c2s, &xw->env,
+								  SB_C2S_REG_UNAVAILABLE));
+			if (x->conn != NULL)
+				sb_xc_pump(xw, x);
+		}
 	}
 	if (xw->replay_next == SB_XC_LIST_NONE)
 		xw->ctl_epoch = epoch;

@@ -68,6 +68,9 @@ static void ctl_unanswerable(struct sb_xc_worker *xw, struct sb_xc_conn *x, stru
 			sb_xc_wait_error(xw, x, m);
 		else if (m->kind == SB_MSG_AUTH_REQ || m->kind == SB_MSG_BIND_REQ)
 			ctl_refuse(xw, x);
+		else if (m->kind == SB_MSG_REGISTER_REQ)
+			sb_xc_act(xw, x, sb_c2s_register_result(&x->c2s, &xw->env,
+								  SB_C2S_REG_UNAVAILABLE));
 		else if (m->kind == SB_MSG_RESUME_REQ)
 			sb_xc_act(xw, x, sb_c2s_resume_result(&x->c2s, &xw->env, false, NULL, 0,
 								0, false));
@@ -129,6 +132,33 @@ void sb_xc_auth_request(struct sb_xc_worker *xw, struct sb_xc_conn *x, bool plai
 	if (plain)
 		memcpy(m->payload + sizeof(a) + a.user_len, res->passwd, a.pass_len);
 	m->len = m->total_len = (uint32_t)(sizeof(a) + a.user_len + a.pass_len);
+	sb_xc_send(xw, x, ctl_shard_of(xw, res->bare, res->bare_len), m);
+}
+
+void sb_xc_register_request(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	const struct sb_c2s_result *res = &xw->env.res;
+	struct sb_msg_register r = {
+		.op = res->reg_op,
+		.user_len = (uint16_t)res->bare_len,
+		.pass_len = (uint16_t)res->passwd_len,
+		.token_len = (uint16_t)res->token_len,
+		.addr = x->conn->tuple.raddr,
+	};
+	size_t len = sizeof(r) + r.user_len + r.pass_len + r.token_len;
+	struct sb_msg *m;
+
+	if (len > SB_MSG_PAYLOAD_MAX || (m = ctl_msg(xw, x, SB_MSG_REGISTER_REQ)) == NULL) {
+		sb_xc_act(xw, x, sb_c2s_register_result(&x->c2s, &xw->env,
+							  SB_C2S_REG_UNAVAILABLE));
+		return;
+	}
+	memcpy(m->payload, &r, sizeof(r));
+	memcpy(m->payload + sizeof(r), res->bare, r.user_len);
+	memcpy(m->payload + sizeof(r) + r.user_len, res->passwd, r.pass_len);
+	if (r.token_len > 0)
+		memcpy(m->payload + sizeof(r) + r.user_len + r.pass_len, res->token, r.token_len);
+	m->len = m->total_len = (uint32_t)len;
 	sb_xc_send(xw, x, ctl_shard_of(xw, res->bare, res->bare_len), m);
 }
 

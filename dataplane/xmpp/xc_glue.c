@@ -174,6 +174,9 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 		if (!sb_c2s_csi_inactive(&x->c2s))
 			sb_xc_csi_flush(xw, x, SB_XC_CSI_ACTIVE);
 		break;
+	case SB_C2S_ACT_REGISTER:
+		sb_xc_register_request(xw, x);
+		break;
 	case SB_C2S_ACT_CLOSE:
 	default:
 		sb_xc_close_now(xw, x);

@@ -39,7 +39,7 @@ _Static_assert(SB_JID_FULL_MAX <= SB_MSG_JID_MAX, "a JID outgrows lib/msg's limi
 static const enum sb_msg_kind app_kinds[] = {
 	SB_MSG_AUTH_RESP, SB_MSG_BIND_RESP, SB_MSG_DELIVER, SB_MSG_KICK, SB_MSG_DELIVER_MULTI,
 	SB_MSG_CONN_INFO,
-	SB_MSG_RESUME_RESP,
+	SB_MSG_RESUME_RESP, SB_MSG_REGISTER_RESP,
 };
 
 /* Number every connection object: its index is its handle. */
@@ -129,6 +129,8 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	/* No server (no certificate loaded): STARTTLS is not offered. */
 	env->cfg.tls_policy = tls_srv != NULL ? (uint8_t)rc : SB_C2S_TLS_OFF;
 	env->cfg.plain_without_tls = cfg->xmpp_plain_without_tls;
+	env->cfg.reg = cfg->xmpp_register;
+	env->cfg.reg_token = cfg->xmpp_register_token[0] != '\0';
 	env->cfg.scram_plus = cfg->tls_scram_plus;
 	sb_xml_limits_default(&xw->lim);
 	xw->elem_cap = (uint32_t)cfg->xmpp_max_stanza_bytes;

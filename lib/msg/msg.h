@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define SB_MSG_MAGIC 0x5342u /* "SB" */
-#define SB_MSG_VERSION 5u
+#define SB_MSG_VERSION 6u
 #define SB_MSG_OBJ_SIZE 2048u /* bytes per pool object, header included */
 
 enum sb_msg_kind {
@@ -45,6 +45,8 @@ enum sb_msg_kind {
 			       * connection died: keep the session (instead of UNBIND) */
 	SB_MSG_RESUME_REQ,    /* worker -> shard: struct sb_msg_sm: <resume/> on `conn` */
 	SB_MSG_RESUME_RESP,   /* shard -> worker: status; struct sb_msg_sm as resumed */
+	SB_MSG_REGISTER_REQ,  /* worker -> shard: struct sb_msg_register (XEP-0077) */
+	SB_MSG_REGISTER_RESP, /* shard -> worker: status (enum sb_msg_reg_status), no payload */
 	SB_MSG_KIND_MAX,
 };
 
@@ -138,6 +140,40 @@ struct sb_msg_auth {
 	uint16_t pass_len;  /* PLAIN only; wiped by the receiver */
 	uint16_t reserved;
 	char data[];        /* user, then password */
+};
+
+/* SB_MSG_REGISTER_REQ payload (XEP-0077): create an account (before
+ * login), or change or remove the sender's own (bound). The password is
+ * wiped by the receiver as soon as the credentials are derived. The
+ * client's address keys the per-address registration rate limit. */
+enum sb_msg_reg_op {
+	SB_MSG_REG_CREATE = 0,
+	SB_MSG_REG_PASSWD,
+	SB_MSG_REG_REMOVE,
+	SB_MSG_REG_OP_MAX,
+};
+
+/* SB_MSG_REGISTER_RESP status: 0 done, else a negative errno naming the
+ * refusal, so the status field keeps one convention. */
+enum sb_msg_reg_status {
+	SB_MSG_REG_OK = 0,
+	SB_MSG_REG_EXISTS = -EEXIST,       /* the username is taken: conflict */
+	SB_MSG_REG_BAD_PASSWORD = -EILSEQ, /* empty or refused by SASLprep: not-acceptable */
+	SB_MSG_REG_TOKEN = -EPERM,         /* the invite token is missing or wrong: not-allowed */
+	SB_MSG_REG_RATE = -EBUSY,          /* too many from this address: resource-constraint */
+	SB_MSG_REG_BUSY = -EAGAIN,         /* the rate table is full: resource-constraint */
+	SB_MSG_REG_DISABLED = -ENOSYS,     /* xmpp.register is off in sb-control */
+	/* anything else: the store or the queue failed (internal-server-error) */
+};
+
+struct sb_msg_register {
+	uint8_t op;         /* enum sb_msg_reg_op */
+	uint8_t reserved;
+	uint16_t user_len;  /* normalised bare JID */
+	uint16_t pass_len;  /* CREATE, PASSWD; wiped by the receiver */
+	uint16_t token_len; /* CREATE: the invite token as given (<key/>) */
+	uint32_t addr;      /* the client's IPv4 address (as lib/tcp keeps it) */
+	char data[];        /* user, password, token */
 };
 
 /* A JID as carried by BIND_REQ/BIND_RESP/UNBIND. */

@@ -39,6 +39,7 @@ static const char *const state_names[SB_C2S_S_MAX] = {
 	[SB_C2S_S_TLS_WAIT] = "tls-wait",
 	[SB_C2S_S_RESUME_WAIT] = "resume-wait",
 	[SB_C2S_S_CLOSED] = "closed",
+	[SB_C2S_S_REG_WAIT] = "reg-wait",
 };
 
 const char *sb_c2s_state_name(enum sb_c2s_state s)

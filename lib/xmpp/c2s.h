@@ -21,7 +21,8 @@
  *   SB_XML_EV_STREAM_CLOSE       sb_c2s_stream_close()
  *   sb_xml_feed() error          sb_c2s_xml_error(status)
  *   control plane answered       sb_c2s_credentials() / sb_c2s_plain_result() /
- *                                sb_c2s_bind_result()
+ *                                sb_c2s_bind_result() / sb_c2s_resume_result() /
+ *                                sb_c2s_register_result()
  *   timer, replaced session,     sb_c2s_shutdown(condition)
  *   process stop
  *
@@ -73,6 +74,12 @@
  * are nonzas). Before bind, or with cfg.csi off, they are refused like any
  * other unknown element. What an inactive client is spared is the glue's;
  * sb_c2s_csi_scan() tells it which stanzas are urgent.
+ *   SB_C2S_ACT_REGISTER          XEP-0077 (cfg.reg): have the control plane
+ *                                apply env->res.reg_op to account env->res.bare
+ *                                (env->res.user its localpart) with
+ *                                env->res.passwd and, for CREATE, the invite
+ *                                env->res.token; answer with
+ *                                sb_c2s_register_result()
  *
  * Stream management (XEP-0198 v1.6, when cfg.sm): <sm/> is offered with
  * bind; <enable/> after bind starts counting (<enable/> before bind gets
@@ -100,7 +107,7 @@
  * cfg.plain_without_tls.
  *
  * Waiting (sb_c2s_waiting() true, between AUTH_LOOKUP / AUTH_PLAIN_VERIFY /
- * BIND_REQUEST / STARTTLS and the matching answer): the glue should stop feeding the
+ * BIND_REQUEST / STARTTLS / SM_RESUME / REGISTER and the matching answer): the glue should stop feeding the
  * tokenizer for this connection and leave further bytes in their mbufs
  * (backpressure through the TCP window), so that a client pipelining after
  * its bind request is served in order. An element delivered anyway is
@@ -155,6 +162,8 @@ enum sb_c2s_state {
 	SB_C2S_S_TLS_WAIT,        /* <proceed/> sent: waiting for the TLS handshake */
 	SB_C2S_S_RESUME_WAIT,     /* SM_RESUME issued, waiting for sb_c2s_resume_result() */
 	SB_C2S_S_CLOSED,          /* closing or closed: every call returns CLOSE */
+	SB_C2S_S_REG_WAIT,        /* REGISTER issued, waiting for sb_c2s_register_result()
+				   * (back to SASL, or BOUND when F_AUTHED) */
 	SB_C2S_S_MAX
 };
 
@@ -184,6 +193,7 @@ enum sb_c2s_action {
 	SB_C2S_ACT_SM_ENABLED,
 	SB_C2S_ACT_SM_RESUME,
 	SB_C2S_ACT_CSI,
+	SB_C2S_ACT_REGISTER,
 	SB_C2S_ACT_MAX
 };
 
@@ -237,6 +247,29 @@ enum sb_c2s_conflict_policy {
 	SB_C2S_CONFLICT_RENAME,       /* the server picks another resource */
 	SB_C2S_CONFLICT_MAX
 };
+
+/* XEP-0077 operations (env->res.reg_op for SB_C2S_ACT_REGISTER). */
+enum sb_c2s_reg_op {
+	SB_C2S_REG_CREATE = 0, /* before authentication: a new account (§3.1) */
+	SB_C2S_REG_PASSWD,     /* bound: the user's own password (§3.3) */
+	SB_C2S_REG_REMOVE,     /* bound: the user's own account (§3.2) */
+	SB_C2S_REG_OP_MAX
+};
+
+/* The control plane's answer to REGISTER, and the stanza error each gets
+ * (XEP-0077 §3, §9; RFC 6120 §8.3.3). */
+enum sb_c2s_reg_status {
+	SB_C2S_REG_OK = 0,            /* result (REMOVE: then a not-authorized stream
+				       * error, the account is gone) */
+	SB_C2S_REG_CONFLICT,          /* cancel/conflict: the username is taken */
+	SB_C2S_REG_NOT_ACCEPTABLE,    /* modify/not-acceptable: the password is refused */
+	SB_C2S_REG_NOT_ALLOWED,       /* cancel/not-allowed: invite token missing or wrong */
+	SB_C2S_REG_RATE_LIMITED,      /* wait/resource-constraint: too many from the address */
+	SB_C2S_REG_UNAVAILABLE,       /* wait/internal-server-error: store or queue failed */
+	SB_C2S_REG_STATUS_MAX
+};
+
+#define SB_C2S_REG_TOKEN_MAX 256u   /* bytes of an invite token (<key/>) */
 
 /* The control plane's answer to BIND_REQUEST. */
 enum sb_c2s_bind_status {
@@ -321,6 +354,12 @@ struct sb_c2s_result {
 	 * aux); SM_ENABLED: the window granted, seconds */
 	const uint8_t *sm_id;
 	uint32_t sm_max;
+	/* REGISTER: the operation (enum sb_c2s_reg_op), and the invite token
+	 * (<key/>, decoded; NULL when absent) in env->scratch, wiped by the
+	 * next call like the password */
+	uint8_t reg_op;
+	const char *token;
+	size_t token_len;
 };
 
 /* Per-connection object that exists only during negotiation (see above).
@@ -331,9 +370,10 @@ struct sb_c2s_aux {
 	uint8_t bind_id_quote;              /* the quote character the client used */
 	uint8_t bind_has_id;
 	uint8_t plus;                       /* the SCRAM exchange is -PLUS */
+	uint8_t reg_op;                     /* REG_WAIT: enum sb_c2s_reg_op */
 	union {
 		struct sb_scram_server scram;   /* during SCRAM */
-		uint8_t bind_id[SB_C2S_BIND_ID_MAX]; /* during BIND_WAIT */
+		uint8_t bind_id[SB_C2S_BIND_ID_MAX]; /* during BIND_WAIT and REG_WAIT */
 		struct {
 			uint8_t id[SB_C2S_SM_ID_RAW];
 			uint32_t h;
@@ -381,6 +421,8 @@ struct sb_c2s_config {
 	bool sm;                        /* offer XEP-0198 stream management after auth */
 	uint32_t sm_max_resume_s;       /* XEP-0198 §5 window ceiling; 0: no resumption */
 	bool csi;                       /* offer XEP-0352 client state indication after auth */
+	bool reg;                       /* XEP-0077 in-band registration (xmpp.register) */
+	bool reg_token;                 /* ... needs an invite token in <key/> */
 	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
 	uint32_t fake_iterations;       /* iteration count unknown users are given */
 };
@@ -501,6 +543,12 @@ enum sb_c2s_action sb_c2s_bind_result(struct sb_c2s *c, struct sb_c2s_env *env,
 enum sb_c2s_action sb_c2s_resume_result(struct sb_c2s *c, struct sb_c2s_env *env, bool ok,
 					const char *jid, size_t len, uint32_t h_in, bool h_known);
 
+/* Answer to REGISTER: the iq result or error (see enum sb_c2s_reg_status);
+ * the stream goes back to SASL (before authentication) or BOUND. A REMOVE
+ * that succeeded closes the stream (CLOSE). */
+enum sb_c2s_action sb_c2s_register_result(struct sb_c2s *c, struct sb_c2s_env *env,
+					  enum sb_c2s_reg_status st);
+
 /* SB_XML_EV_STREAM_CLOSE: our </stream:stream>, CLOSE. */
 enum sb_c2s_action sb_c2s_stream_close(struct sb_c2s *c, struct sb_c2s_env *env);
 
@@ -541,7 +589,7 @@ static inline bool sb_c2s_waiting(const struct sb_c2s *c)
 {
 	return c->state == SB_C2S_S_SASL_LOOKUP || c->state == SB_C2S_S_SASL_VERIFY ||
 	       c->state == SB_C2S_S_BIND_WAIT || c->state == SB_C2S_S_TLS_WAIT ||
-	       c->state == SB_C2S_S_RESUME_WAIT;
+	       c->state == SB_C2S_S_RESUME_WAIT || c->state == SB_C2S_S_REG_WAIT;
 }
 
 /* XEP-0198: whether <enable/> succeeded on this stream. */

@@ -160,7 +160,7 @@ enum sb_c2s_action c2s_bind_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	return bind(c, env, e);
 }
 
-static void put_saved_id(struct sb_c2s_env *env, const struct sb_c2s_aux *a)
+void c2s_put_saved_id(struct sb_c2s_env *env, const struct sb_c2s_aux *a)
 {
 	if (a->bind_has_id)
 		c2s_put_raw_attr(env, "id", a->u.bind_id, a->bind_id_len, a->bind_id_quote);
@@ -178,7 +178,7 @@ static enum sb_c2s_action bind_refused(struct sb_c2s *c, struct sb_c2s_env *env,
 	c2s_count(env, st == SB_C2S_BIND_CONFLICT ? SB_C2S_CTR_bind_conflict
 						  : SB_C2S_CTR_bind_refused);
 	c2s_puts(env, "<iq type='error'");
-	put_saved_id(env, c->aux);
+	c2s_put_saved_id(env, c->aux);
 	c2s_puts(env, "><error type='");
 	c2s_puts(env, cond[st][0]);
 	c2s_puts(env, "'><");
@@ -212,7 +212,7 @@ enum sb_c2s_action sb_c2s_bind_result(struct sb_c2s *c, struct sb_c2s_env *env,
 	}
 	/* §7.6.1: the result carries the full JID the server bound. */
 	c2s_puts(env, "<iq type='result'");
-	put_saved_id(env, c->aux);
+	c2s_put_saved_id(env, c->aux);
 	c2s_puts(env, "><bind xmlns='" C2S_NS_BIND "'><jid>");
 	c2s_put_esc(env, jid, len);
 	c2s_puts(env, "</jid></bind></iq>");

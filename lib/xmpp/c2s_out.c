@@ -157,6 +157,9 @@ void c2s_put_features(const struct sb_c2s *c, struct sb_c2s_env *env)
 		c2s_puts(env, "</mechanisms>");
 		if (plus)
 			c2s_cbind_types(env, &cb);
+		/* XEP-0077 §8: only where a password may travel. */
+		if (c2s_reg_ok(c, env))
+			c2s_puts(env, "<register xmlns='" C2S_NS_REGISTER_FEATURE "'/>");
 	} else {
 		c2s_puts(env, "<bind xmlns='" C2S_NS_BIND "'/>");
 		if (env->cfg.legacy_session)

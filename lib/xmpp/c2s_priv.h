@@ -24,6 +24,8 @@
 #define C2S_NS_CLIENT "jabber:client"
 #define C2S_NS_SM "urn:xmpp:sm:3"
 #define C2S_NS_CSI "urn:xmpp:csi:0"
+#define C2S_NS_REGISTER "jabber:iq:register"
+#define C2S_NS_REGISTER_FEATURE "http://jabber.org/features/iq-register"
 
 /* One element as the dispatcher got it. */
 struct c2s_elem {
@@ -126,10 +128,26 @@ static inline bool c2s_plain_ok(const struct sb_c2s *c, const struct sb_c2s_env 
 	return (c->flags & SB_C2S_F_TLS) || env->cfg.plain_without_tls;
 }
 
+/* XEP-0077: registration may be offered and used on this stream: it
+ * carries a password, so the rule of PLAIN applies (TLS, or allowed
+ * without). */
+static inline bool c2s_reg_ok(const struct sb_c2s *c, const struct sb_c2s_env *env)
+{
+	return env->cfg.reg && c2s_plain_ok(c, env);
+}
+
+/* c2s_register.c: whether e is an iq whose payload is in jabber:iq:register,
+ * and its handling before authentication (state SASL) or when bound. */
+bool c2s_reg_is(const struct c2s_elem *e);
+enum sb_c2s_action c2s_reg_element(struct sb_c2s *c, struct sb_c2s_env *env,
+				   const struct c2s_elem *e);
+
 /* c2s_sasl.c */
 enum sb_c2s_action c2s_sasl_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				    const struct c2s_elem *e);
-/* c2s_bind.c */
+/* c2s_bind.c; and ` id='...'` of the iq kept in the aux object while
+ * waiting (bind, registration), as the client wrote it. */
+void c2s_put_saved_id(struct sb_c2s_env *env, const struct sb_c2s_aux *a);
 enum sb_c2s_action c2s_bind_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				    const struct c2s_elem *e);
 /* c2s_presence.c: the <priority/> of a presence (RFC 6121 §4.7.2.3) into

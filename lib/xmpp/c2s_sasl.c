@@ -294,6 +294,9 @@ enum sb_c2s_action c2s_sasl_element(struct sb_c2s *c, struct sb_c2s_env *env,
 		return c2s_tls_element(c, env, e);
 	if (c2s_tls_gate(c, env, e, &act))
 		return act;
+	/* XEP-0077 §3.1: the one stanza taken before authentication. */
+	if (c->state == SB_C2S_S_SASL && c2s_reg_is(e))
+		return c2s_reg_element(c, env, e);
 	if (!c2s_ns_is(e, &h->ns, C2S_NS_SASL)) {
 		/* §6.4 / §4.9.3.12: nothing but SASL before authentication. */
 		c2s_count(env, SB_C2S_CTR_not_authorized);

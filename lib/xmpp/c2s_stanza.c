@@ -113,6 +113,10 @@ static bool local_iq(struct sb_c2s *c, struct sb_c2s_env *env, const struct c2s_
 				    SB_C2S_CTR_stanza_not_allowed);
 		return true;
 	}
+	if (c2s_reg_is(e)) {
+		*act = c2s_reg_element(c, env, e);
+		return true;
+	}
 	if (to_domain && !env->cfg.route_server_iq &&
 	    (type == SB_C2S_T_GET || type == SB_C2S_T_SET)) {
 		*act = stanza_error(c, env, e, type, "cancel", "service-unavailable",

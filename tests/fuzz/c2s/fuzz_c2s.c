@@ -21,7 +21,8 @@
  * the restarted stream's header, so the fuzzer controls its declarations
  * and the bind); bits 1 and 2 set A's TLS policy (1: optional, 2 or 3:
  * required; STARTTLS's handshake then completes at once, as if the bytes
- * after <starttls/> had been its own) and bit 3 forbids PLAIN without TLS;
+ * after <starttls/> had been its own), bit 3 forbids PLAIN without TLS and
+ * bit 4 turns in-band registration (XEP-0077) on, each request granted;
  * byte 1 is the chunk size (0: one chunk); the rest is A's stream.
  */
 #include <expat.h>
@@ -243,6 +244,9 @@ static void answer(struct fz_conn *f)
 			if (!sb_c2s_encrypted(&f->c))
 				abort();
 			break;
+		case SB_C2S_S_REG_WAIT:
+			record(f, sb_c2s_register_result(&f->c, &f->env, SB_C2S_REG_OK));
+			break;
 		default: /* BIND_WAIT: grant the JID asked for */
 			if (r->jid_len >= sizeof(f->jid))
 				abort();
@@ -395,6 +399,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							   : SB_C2S_TLS_REQUIRED)
 						  : SB_C2S_TLS_OFF;
 	fz_a.env.cfg.plain_without_tls = !(data[0] & 8);
+	fz_a.env.cfg.reg = (data[0] & 16) != 0;
 	b = XML_ParserCreateNS(NULL, FZ_NS_SEP);
 	XML_SetUserData(b, &rc);
 	XML_SetElementHandler(b, rc_start, rc_end);

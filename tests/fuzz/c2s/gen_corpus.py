@@ -75,6 +75,14 @@ TLS = {
     "tls_required_starttls_twice": (4 | 8, OPEN + STARTTLS + OPEN + STARTTLS),
     "tls_off_starttls": (0, OPEN + STARTTLS),
     "tls_plain_refused_then_starttls": (2 | 8, OPEN + AUTH + STARTTLS + OPEN + AUTH + OPEN + BIND),
+    # XEP-0077 (bit 4): the form, a registration, then a login on the stream
+    "register_then_login": (16, OPEN + "<iq type='get' id='g'><query xmlns='jabber:iq:register'/>"
+        "</iq><iq type='set' id='s'><query xmlns='jabber:iq:register'><username>Juliet</username>"
+        "<password>s&amp;x</password><key>k</key></query></iq>" + AUTH + OPEN + BIND),
+    "register_bound_passwd_remove": (16 | 1, OPEN + BIND +
+        "<iq type='set' id='p'><query xmlns='jabber:iq:register'><username>juliet</username>"
+        "<password>new</password></query></iq>"
+        "<iq type='set' id='r'><query xmlns='jabber:iq:register'><remove/></query></iq>"),
 }
 
 CHUNKS = {"": 0, "_c1": 1, "_c7": 7, "_c61": 61}

@@ -5,7 +5,10 @@
  * bound session goes up once as a BIND_REQ with SB_MSG_F_REPLAY, naming
  * its connection and full JID; never while sb-control is away, never twice
  * for one epoch, and not for a session that ended before its turn. A ring
- * that fills up holds the rest of the replay for the next turns.
+ * that fills up holds the rest of the replay for the next turns. A bound
+ * stream waiting on an in-band password change (XEP-0077) gets it up as
+ * REGISTER_REQ and its answer down; when sb-control restarts meanwhile,
+ * the replay answers it (wait) so its input flows again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,12 +150,72 @@ static void test_full_ring_resumes_replay(void **state)
 	dp_free(h);
 }
 
+#define PASSWD_IQ "<iq type='set' id='pw1'><query xmlns='jabber:iq:register'>" \
+		  "<username>alice</username><password>n3w</password></query></iq>"
+
+/* The REGISTER_REQ of alice's password change, checked and freed. */
+static void take_passwd(struct dp_h *h, uint64_t *conn, uint32_t *gen)
+{
+	struct sb_msg *m = dp_ctl_take(h);
+	const struct sb_msg_register *q;
+
+	assert_non_null(m);
+	assert_int_equal(m->kind, SB_MSG_REGISTER_REQ);
+	q = (const struct sb_msg_register *)m->payload;
+	assert_int_equal(q->op, SB_MSG_REG_PASSWD);
+	assert_int_equal(q->user_len, strlen("alice@") + strlen(h->cfg.xmpp_domain));
+	assert_memory_equal(q->data, "alice@", 6);
+	assert_int_equal(q->pass_len, 3);
+	assert_memory_equal(q->data + q->user_len, "n3w", 3);
+	assert_int_not_equal(q->addr, 0);
+	*conn = m->conn;
+	*gen = m->conn_gen;
+	dp_msg_free(h, m);
+}
+
+static void test_register_answered_and_abandoned(void **state)
+{
+	struct dp_sock *socks[USERS];
+	struct dp_h *h = bound_sessions(&(struct dp_opts){ .c2s = true }, socks);
+	unsigned seen[USERS] = { 0 };
+	uint64_t conn;
+	uint32_t gen;
+
+	(void)state;
+	h->xw->env.cfg.reg = true;
+	/* Up, answered, the result written. */
+	dp_send(h, socks[0], PASSWD_IQ, strlen(PASSWD_IQ));
+	dp_run(h);
+	take_passwd(h, &conn, &gen);
+	dp_ctl_reply(h, 0, SB_MSG_REGISTER_RESP, conn, gen, SB_MSG_REG_OK, NULL, 0);
+	dp_run(h);
+	assert_true(dp_sock_saw(socks[0], "<iq type='result' id='pw1'"));
+	/* Up again, and sb-control restarts before it answers. */
+	dp_send(h, socks[0], PASSWD_IQ, strlen(PASSWD_IQ));
+	dp_run(h);
+	take_passwd(h, &conn, &gen);
+	assert_int_equal(h->xw->xtab[conn]->c2s.state, SB_C2S_S_REG_WAIT);
+	dp_ctl_attach(h, 2);
+	dp_run(h);
+	assert_int_equal(take_replays(h, seen), USERS);
+	assert_int_equal(DP_CTR(h, xmpp_reg_abandoned), 1);
+	assert_true(dp_sock_saw(socks[0], "<internal-server-error"));
+	assert_true(sb_c2s_bound(&h->xw->xtab[conn]->c2s));
+	/* The old sb-control's late answer is stale. */
+	dp_ctl_reply(h, 0, SB_MSG_REGISTER_RESP, conn, gen, SB_MSG_REG_OK, NULL, 0);
+	dp_run(h);
+	assert_true(DP_CTR(h, xmpp_stale_reply) >= 1);
+	assert_false(socks[0]->peer_fin);
+	dp_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_on_new_epoch),
 		cmocka_unit_test(test_ended_session_not_replayed),
 		cmocka_unit_test(test_full_ring_resumes_replay),
+		cmocka_unit_test(test_register_answered_and_abandoned),
 	};
 
 	dp_eal_init("dp_replay");

@@ -54,7 +54,8 @@ static int h_random(void *arg, uint8_t *buf, size_t len)
 static void copy_str(char *dst, size_t cap, const void *src, size_t n)
 {
 	assert_true(n < cap);
-	memcpy(dst, src, n);
+	if (n > 0)
+		memcpy(dst, src, n);
 	dst[n] = '\0';
 }
 
@@ -80,6 +81,14 @@ static void record(struct h_conn *h, enum sb_c2s_action act)
 		break;
 	case SB_C2S_ACT_BIND_REQUEST:
 		copy_str(h->jid, sizeof(h->jid), r->jid, r->jid_len);
+		break;
+	case SB_C2S_ACT_REGISTER:
+		copy_str(h->user, sizeof(h->user), r->user, r->user_len);
+		copy_str(h->bare, sizeof(h->bare), r->bare, r->bare_len);
+		copy_str(h->passwd, sizeof(h->passwd), r->passwd, r->passwd_len);
+		copy_str(h->token, sizeof(h->token), r->token, r->token_len);
+		h->has_token = r->token != NULL;
+		h->reg_op = r->reg_op;
 		break;
 	case SB_C2S_ACT_ROUTE:
 		copy_str(h->routed, sizeof(h->routed), r->stanza.bytes, r->stanza.len);
@@ -225,6 +234,12 @@ void h_credentials(struct h_conn *h, const struct sb_scram_creds *creds)
 void h_plain(struct h_conn *h, bool ok)
 {
 	record(h, sb_c2s_plain_result(&h->c, &h->env, ok));
+	pump(h);
+}
+
+void h_register(struct h_conn *h, enum sb_c2s_reg_status st)
+{
+	record(h, sb_c2s_register_result(&h->c, &h->env, st));
 	pump(h);
 }
 

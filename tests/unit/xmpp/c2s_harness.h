@@ -53,6 +53,9 @@ struct h_conn {
 	/* copies of the last results */
 	char user[300], bare[600], passwd[300], jid[3100];
 	uint8_t mech;
+	char token[300];              /* REGISTER: the invite token */
+	bool has_token;
+	uint8_t reg_op;
 	char routed[70000];
 	size_t routed_len;
 	struct sb_c2s_stanza stanza;  /* pointers into route/scratch: valid until next call */
@@ -110,6 +113,7 @@ void h_tls_done(struct h_conn *h, bool drop_pending);
 void h_credentials(struct h_conn *h, const struct sb_scram_creds *creds);
 void h_plain(struct h_conn *h, bool ok);
 void h_bind(struct h_conn *h, enum sb_c2s_bind_status st, const char *jid);
+void h_register(struct h_conn *h, enum sb_c2s_reg_status st);
 void h_resume(struct h_conn *h, bool ok, const char *jid, uint32_t h_in, bool h_known);
 
 /* Base64 helpers. */
