@@ -264,18 +264,6 @@ static void lg_bound(struct sb_lg *lg, uint32_t idx)
 	lg_login_done(lg, idx);
 }
 
-/* Count the <item/>s of a roster result (each its own element). */
-static uint64_t lg_roster_items(const uint8_t *e, size_t len)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i + 6 <= len; i++)
-		if (e[i] == '<' && memcmp(e + i + 1, "item", 4) == 0 &&
-		    (e[i + 5] == ' ' || e[i + 5] == '/' || e[i + 5] == '>'))
-			n++;
-	return n;
-}
-
 /* Whether the spans a and b hold the same bytes (the element at base). */
 static bool lg_span_eq(const uint8_t *e, uint64_t base, const struct sb_xml_span *a,
 		       const struct sb_xml_span *b)
@@ -379,7 +367,7 @@ static bool lg_on_element(struct sb_lg *lg, uint32_t idx, const struct sb_xml_he
 			lg_fail(lg, idx, &xm->tot.bad_server);
 			return false;
 		}
-		xm->tot.roster_items += lg_roster_items(e, len);
+		xm->tot.roster_items += sb_lg_xp_roster_items(e, len);
 		xc->st = LG_X_AVAIL;
 		lg_xsend(lg, idx, sb_lg_xp_presence, strlen(sb_lg_xp_presence));
 		return true;
