@@ -511,6 +511,23 @@ static double lg_ms(const struct sb_lg_hist *h, double q)
 	return (double)sb_lg_hist_quantile(h, q) / 1e6;
 }
 
+/* "KEY=step:n,..." for the login steps with a count (nothing if none). */
+static void lg_steps(const char *key, const uint64_t n[LG_X_MAX])
+{
+	static const char *const step[LG_X_MAX] = {
+		[LG_X_FEATURES] = "features", [LG_X_SASL] = "sasl",
+		[LG_X_SASL_FINAL] = "sasl_final", [LG_X_FEATURES2] = "features2",
+		[LG_X_BIND] = "bind", [LG_X_ROSTER] = "roster", [LG_X_AVAIL] = "avail",
+	};
+	const char *sep = key;
+
+	for (unsigned k = 0; k < LG_X_MAX; k++)
+		if (n[k] != 0 && step[k] != NULL) {
+			printf("%s%s:%" PRIu64, sep, step[k], n[k]);
+			sep = ",";
+		}
+}
+
 void sb_lg_xmpp_report(const struct sb_lg *lg, uint64_t open_us, uint64_t send_us)
 {
 	const struct sb_lg_xmpp *xm = lg->xmpp;
@@ -527,20 +544,16 @@ void sb_lg_xmpp_report(const struct sb_lg *lg, uint64_t open_us, uint64_t send_u
 	       t->stream_err, t->xml_err);
 	lg_xmsg_report(lg, send_us);
 	printf(" clean_close=%" PRIu64, t->clean_close);
-	if (t->login_fail != 0) {
-		static const char *const step[LG_X_MAX] = {
-			[LG_X_FEATURES] = "features", [LG_X_SASL] = "sasl",
-			[LG_X_SASL_FINAL] = "sasl_final", [LG_X_FEATURES2] = "features2",
-			[LG_X_BIND] = "bind", [LG_X_ROSTER] = "roster", [LG_X_AVAIL] = "avail",
-		};
-		const char *sep = "";
+	lg_steps(" login_fail_in=", t->fail_in);
+	/* Logins neither done nor failed when the run ended (its duration
+	 * cap), by the answer they were still waiting for. */
+	{
+		uint64_t pending[LG_X_MAX] = { 0 };
 
-		printf(" login_fail_in=");
-		for (unsigned k = 0; k < LG_X_MAX; k++)
-			if (t->fail_in[k] != 0 && step[k] != NULL) {
-				printf("%s%s:%" PRIu64, sep, step[k], t->fail_in[k]);
-				sep = ",";
-			}
+		for (uint32_t i = 0; i < lg->n_conns; i++)
+			if (xm->xc[i].st != LG_X_NONE && xm->xc[i].st < LG_X_READY)
+				pending[xm->xc[i].st]++;
+		lg_steps(" login_pending_in=", pending);
 	}
 	if (xm->roster)
 		printf(" roster_items=%" PRIu64 " presence_rx=%" PRIu64

@@ -349,7 +349,7 @@ if [ "$mode" != login ]; then
 fi
 if [ -n "$roster_contacts" ]; then
 	echo "sb-control counters after the run: $("${sbctl[@]}" status 2>/dev/null |
-		grep -E '^ +(roster_gets|presence_initial|presence_lost|presence_fanout|fanout_msgs|probes_sent|probes_answered|store_errors|ring_full|backlogged|drop_tx_full|xmpp_login_timeout|xmpp_delivered) ' |
+		grep -E '^ +(roster_gets|presence_initial|presence_lost|presence_fanout|fanout_msgs|probes_sent|probes_answered|store_errors|ring_full|backlogged|pool_empty|drop_tx_full|xmpp_login_timeout|xmpp_delivered|xmpp_multi_skipped) ' |
 		awk '{ printf "%s %s ", $1, $2 }')"
 fi
 echo "sb-control after: $("${sbctl[@]}" status | grep -E '^xmpp shard' | head -4 | tr '\n' ';')"
