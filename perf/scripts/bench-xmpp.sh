@@ -31,8 +31,8 @@
 #   -s     further overrides for sb-loadgen
 # With XMPP_ROSTER_CONTACTS=C (login, msg): the accounts come from
 #   perf/bench/im/seed_roster (through the store interface, before sb-control
-#   starts; one set of credentials for all, so the loadgen derives SCRAM keys
-#   once) with a roster of C contacts subscribed both ways each (C even, 0:
+#   starts, written under SB_SEED_TMP [/dev/shm] and copied; one set of
+#   credentials for all, so the loadgen derives SCRAM keys once) with a roster of C contacts subscribed both ways each (C even, 0:
 #   accounts only, the baseline), and every login fetches its roster, waits for
 #   it, sends initial presence and ends when that presence is reflected
 #   (loadgen.xmpp_roster): login latency then covers the roster and the
