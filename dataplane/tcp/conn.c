@@ -250,7 +250,10 @@ static void conn_post_one(struct sb_worker *w, struct sb_conn *c, uint64_t now_u
 	c->flags &= (uint8_t)~SB_CONN_F_POST;
 	if (c->flags & SB_CONN_F_ACCEPTED) {
 		c->flags &= (uint8_t)~SB_CONN_F_ACCEPTED;
-		app->ops->on_accept(app->ctx, w, c);
+		if (!c->told) {
+			c->told = 1;
+			app->ops->on_accept(app->ctx, w, c);
+		}
 	}
 	if (c->flags & SB_CONN_F_WRITABLE) {
 		c->flags &= (uint8_t)~SB_CONN_F_WRITABLE;

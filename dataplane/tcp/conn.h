@@ -51,7 +51,12 @@ struct sb_conn {
 	uint8_t app;                    /* index in sb_tcp_worker.apps */
 	uint8_t flags;                  /* SB_CONN_F_* */
 	uint8_t why;                    /* enum sb_tcp_event that ended it */
-	uint8_t half_open;              /* counted in sb_tcp_worker.half_open */
+	uint8_t half_open : 1;          /* counted in sb_tcp_worker.half_open */
+	/* The application's on_accept has run. Bytes can come before the
+	 * post list tells it: when the handshake's last ACK was lost, the
+	 * first data segment completes it, and lib/tcp hands its bytes over
+	 * before the event fires; the glue then runs on_accept first. */
+	uint8_t told : 1;
 	uint16_t ooo_charged;           /* its out-of-order pieces in ooo_src[] */
 	/* Bytes in the send list (from SND.UNA). Those not yet announced to
 	 * the core are snd_queued - sb_tcp_snd_queued(&tcb). */

@@ -25,11 +25,19 @@
 #define OOO_SEQ(m) ((m)->hash.usr) /* sequence number of a held piece */
 
 /* Copy len bytes starting off bytes into c's send list into dst. */
-/* In-order bytes to the connection's application, with its context. */
+/* In-order bytes to the connection's application, with its context. A
+ * segment that completes the handshake (its pure ACK was lost) carries
+ * bytes before the accept event reaches the post list: the application
+ * hears of the connection first, or it would drop bytes TCP has acked
+ * (a c2s stream header lost, the login stuck until its timeout). */
 static inline void ops_deliver(struct sb_worker *w, struct sb_conn *c, struct rte_mbuf *m)
 {
 	const struct sb_tcp_app *a = &w->tcp->apps[c->app];
 
+	if (!c->told) {
+		c->told = 1;
+		a->ops->on_accept(a->ctx, w, c);
+	}
 	a->ops->on_data(a->ctx, w, c, m);
 }
 

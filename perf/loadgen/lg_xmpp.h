@@ -27,7 +27,8 @@ struct rte_mbuf;
 
 /* Counters of the XMPP scenario (totals since start). */
 struct sb_lg_xmpp_totals {
-	uint64_t login_ok;     /* bound and initial presence sent */
+	uint64_t login_ok;     /* bound and initial presence sent; with xmpp_roster,
+				* the roster received and our presence reflected */
 	uint64_t login_fail;   /* SASL failure, bind error, or the stream ended first */
 	uint64_t sasl_fail;    /* <failure/> from the server */
 	uint64_t bad_server;   /* SCRAM server signature or nonce wrong, unexpected reply */
@@ -50,6 +51,12 @@ struct sb_lg_xmpp_totals {
 	uint64_t keepalives;   /* whitespace keepalives sent (RFC 6120 §4.6.1) */
 	uint64_t ka_deferred;  /* turns that put keepalives off: half the mbufs in use */
 	uint64_t clean_close;  /* the server's </stream:stream> after ours */
+	uint64_t roster_items; /* <item/>s in the roster results received */
+	uint64_t pres_rx;      /* available presence from others (contacts' broadcasts,
+				* probe answers), our own reflection not counted */
+	uint64_t pres_unavail_rx; /* unavailable presence received */
+	uint64_t fail_in[14];  /* login_fail by the step it was at (lg_xmpp_priv.h's
+				* enum lg_xstate): which answer never came */
 };
 
 /* Allocate and configure the XMPP state of lg (mode xmpp-login or xmpp-msg). */

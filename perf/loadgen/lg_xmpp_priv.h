@@ -16,6 +16,7 @@
 
 #include "lg_hist.h"
 #include "lg_xmpp.h"
+#include "lg_xsasl.h"
 #include "xml.h"
 
 struct sb_lg_scram_user;
@@ -29,6 +30,9 @@ struct sb_tls_conn;
 #define LG_X_RX_MSG_BYTES 2048u   /* xmpp-msg: room for one message and a bounce */
 #define LG_X_RX_LOGIN_BYTES 512u  /* xmpp-login: the stream features (~300 bytes) fit */
 #define LG_X_TLS_OUT_BYTES 4096u  /* one element sealed, and a KeyUpdate owed before it */
+/* xmpp-login with xmpp_roster: the roster result is one element, about
+ * 60 bytes per item (1.3 KiB for 18 contacts). */
+#define LG_X_RX_ROSTER_BYTES 2048u
 
 enum lg_xstate {
 	LG_X_NONE = 0,
@@ -39,11 +43,16 @@ enum lg_xstate {
 	LG_X_SASL_FINAL, /* SCRAM <response/> sent: <success/> with v= next */
 	LG_X_FEATURES2, /* restarted after SASL: features with <bind/> next */
 	LG_X_BIND,      /* bind iq sent */
+	LG_X_ROSTER,    /* xmpp_roster: roster get sent, its result next */
+	LG_X_AVAIL,     /* xmpp_roster: initial presence sent, its reflection next */
 	LG_X_READY,     /* bound, initial presence sent */
 	LG_X_BYE,       /* our </stream:stream> sent */
 	LG_X_FAILED,
 	LG_X_MAX,
 };
+
+_Static_assert(LG_X_MAX <= sizeof(((struct sb_lg_xmpp_totals *)0)->fail_in) / sizeof(uint64_t),
+	       "a login_fail slot per state");
 
 /* One connection's XMPP side. */
 struct lg_xconn {
@@ -104,6 +113,9 @@ struct sb_lg_xmpp {
 	uint8_t *rxbuf;
 	struct sb_lg_scram_user *ucache;
 	struct lg_xtls tls;
+	/* The keys last derived, for any user: one password for all, so users
+	 * whose accounts share a salt share them (lg_xsasl.h). */
+	struct sb_lg_scram_user ushared;
 };
 
 static inline uint8_t *lg_rx(const struct sb_lg_xmpp *xm, uint32_t idx)

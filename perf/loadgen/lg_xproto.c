@@ -191,3 +191,15 @@ int sb_lg_xp_bound_jid(const uint8_t *e, size_t len, char *out, size_t cap)
 	out[end - j] = '\0';
 	return (int)(end - j);
 }
+
+uint64_t sb_lg_xp_roster_items(const uint8_t *e, size_t len)
+{
+	uint64_t n = 0;
+
+	/* "<item" followed by a space, '/' or '>': not <items/> or the like. */
+	for (size_t i = 0; i + 6 <= len; i++)
+		if (e[i] == '<' && memcmp(e + i + 1, "item", 4) == 0 &&
+		    (e[i + 5] == ' ' || e[i + 5] == '/' || e[i + 5] == '>'))
+			n++;
+	return n;
+}

@@ -54,6 +54,9 @@ int sb_lg_xp_chat_parse(const uint8_t *e, size_t len, uint64_t *seq, uint64_t *s
 unsigned sb_lg_xp_cond(const uint8_t *e, size_t len);
 extern const char *const sb_lg_xp_cond_name[SB_LG_XP_CONDS];
 
+/* The <item/> elements of roster result e (RFC 6121 §2.1.4), counted. */
+uint64_t sb_lg_xp_roster_items(const uint8_t *e, size_t len);
+
 /* The character data of <jid/> in bind result e into out (NUL-terminated). */
 int sb_lg_xp_bound_jid(const uint8_t *e, size_t len, char *out, size_t cap);
 

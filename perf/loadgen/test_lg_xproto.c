@@ -5,6 +5,7 @@
  * names whatever the order of <error/>'s children, anything else falls in
  * "other"; the chat body round-trips its sequence number and stamp and a
  * foreign body is refused; the bound JID is read out of a bind result;
+ * a roster result's items are counted, nothing else that starts "<item";
  * elements that do not fit are refused rather than cut.
  */
 #include <errno.h>
@@ -110,6 +111,23 @@ static void test_login_elements(void **state)
 	assert_non_null(strstr(buf, "mechanism='SCRAM-SHA-1'"));
 }
 
+static void test_roster_items(void **state)
+{
+	static const char res[] =
+		"<iq type='result' id='r' to='u1@d/x'><query xmlns='jabber:iq:roster' ver='18'>"
+		"<item jid='u0@d' subscription='both'/>"
+		"<item subscription='both' jid='u2@d' name='two'><group>g</group></item>"
+		"<item jid='u3@d' subscription='both'></item></query></iq>";
+	static const char empty[] = "<iq type='result' id='r'><query xmlns='jabber:iq:roster'/></iq>";
+	static const char other[] = "<iq type='result' id='r'><items/><itemx/><item";
+
+	(void)state;
+	assert_int_equal(sb_lg_xp_roster_items((const uint8_t *)res, strlen(res)), 3);
+	assert_int_equal(sb_lg_xp_roster_items((const uint8_t *)empty, strlen(empty)), 0);
+	/* Neither <items/> nor a tag cut at the end counts. */
+	assert_int_equal(sb_lg_xp_roster_items((const uint8_t *)other, strlen(other)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +135,7 @@ int main(void)
 		cmocka_unit_test(test_chat_round_trip),
 		cmocka_unit_test(test_bound_jid),
 		cmocka_unit_test(test_login_elements),
+		cmocka_unit_test(test_roster_items),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

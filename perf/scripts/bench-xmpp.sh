@@ -29,6 +29,14 @@
 #   mem    the gateway's heap with c2s off and on at two tcp.max_conns:
 #          bytes per connection slot of the XMPP pools
 #   -s     further overrides for sb-loadgen
+# With XMPP_ROSTER_CONTACTS=C (login, msg): the accounts come from
+#   perf/bench/im/seed_roster (through the store interface, before sb-control
+#   starts, written under SB_SEED_TMP [/dev/shm] and copied; one set of
+#   credentials for all, so the loadgen derives SCRAM keys once) with a roster of C contacts subscribed both ways each (C even, 0:
+#   accounts only, the baseline), and every login fetches its roster, waits for
+#   it, sends initial presence and ends when that presence is reflected
+#   (loadgen.xmpp_roster): login latency then covers the roster and the
+#   broadcast to online contacts; the summary adds roster_items, presence_rx.
 # Environment: SB_BUILD [build], XMPP_USERS [LG_CONNS] (accounts; with fewer
 #   than the connections, logins cycle through them and SCRAM's client keys
 #   are cached per user), SB_BENCH_RUN [/run/sb-bench-xmpp], SB_BENCH_HUGE_MB
@@ -82,15 +90,18 @@ huge=${SB_BENCH_HUGE_MB:-1024}
 # SYN cookies only past the table size: the ordinary open path is measured.
 gw_max=${GW_MAX_CONNS:-65536}
 
+roster_contacts=${XMPP_ROSTER_CONTACTS:-}
+seed=$build/perf/bench/im/seed_roster
 for b in "$build/dataplane/sb-dataplane" "$build/control/sb-control" "$build/control/sbctl" \
-	 "$build/perf/loadgen/sb-loadgen"; do
+	 "$build/perf/loadgen/sb-loadgen" ${roster_contacts:+"$seed"}; do
 	[ -x "$b" ] || { echo "bench-xmpp: $b not built (run make)" >&2; exit 1; }
 done
 "$top/scripts/hugepages.sh" "$huge"
 
 mkdir -p "$run"
 . "$top/perf/scripts/bench-lib.sh"
-trap bench_cleanup EXIT
+seed_dir=""
+trap 'bench_cleanup; [ -z "$seed_dir" ] || rm -rf "$seed_dir"' EXIT
 
 # Limits meant for clients on the Internet would measure themselves here
 # (one source address, thousands of logins, hundreds of sessions per
@@ -170,6 +181,29 @@ fi
 gw_start
 rm -rf "$run/store"
 mkdir -p "$run/store"
+# ctl_key KEY DEFAULT: a key's value in CTL_EXTRA (the seed must open the
+# store with sb-control's shard count and map size).
+ctl_key() {
+	local kv v=$2
+	for kv in ${CTL_EXTRA:-}; do [ "${kv%%=*}" = "$1" ] && v=${kv#*=}; done
+	echo "$v"
+}
+if [ -n "$roster_contacts" ]; then
+	# Accounts and rosters (not timed in the figures), written on tmpfs
+	# (an account is one synchronous commit: 100,000 fsyncs would take
+	# minutes on the disk) and copied to where sb-control opens them.
+	seed_dir=${SB_SEED_TMP:-/dev/shm}/sb-seed$tag
+	rm -rf "$seed_dir"
+	t0=$(date +%s.%N)
+	echo "$password" | "$seed" "$seed_dir" "$(ctl_key control.shards 1)" \
+		"$(ctl_key store.map_mb 1024)" "$domain" u "$users" "$roster_contacts" ||
+		{ rm -rf "$seed_dir"; echo "bench-xmpp: seed_roster failed" >&2; exit 1; }
+	cp -a "$seed_dir/." "$run/store/" && sync -f "$run/store"
+	rm -rf "$seed_dir"
+	echo "store seeded in $(awk -v a="$t0" -v b="$(date +%s.%N)" \
+		'BEGIN { printf "%.1f", b - a }') s: $(du -sh "$run/store" | cut -f1)"
+	set -- -s loadgen.xmpp_roster=true "$@"
+fi
 "$build/control/sb-control" -s "eal.file_prefix=$prefix" -s "control.socket=$run/sb.sock" \
 	-s "store.path=$run/store" -s "xmpp.domain=$domain" "${ctl_extra[@]}" \
 	>"$run/control.log" 2>&1 </dev/null &
@@ -185,10 +219,11 @@ done
 # The accounts (two PBKDF2 runs each in sb-control): not part of the figures.
 t0=$(date +%s.%N)
 for i in $(seq 0 $((users - 1))); do
+	[ -n "$roster_contacts" ] && break # seeded above
 	echo "$password" | "${sbctl[@]}" user add "u$i" - >/dev/null ||
 		{ echo "bench-xmpp: sbctl user add u$i failed" >&2; exit 1; }
 done
-echo "accounts: $users created in $(awk -v a="$t0" -v b="$(date +%s.%N)" \
+[ -n "$roster_contacts" ] || echo "accounts: $users created in $(awk -v a="$t0" -v b="$(date +%s.%N)" \
 	'BEGIN { printf "%.1f", b - a }') s (not timed in the figures)"
 
 kb_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
@@ -202,6 +237,8 @@ mem_snap() {
 	eval "mem_${n}_gwhuge=$(kb_of "$gw_pid" HugetlbPages)"
 	eval "mem_${n}_gwrss=$(kb_of "$gw_pid" VmRSS)"
 	eval "mem_${n}_ctlrss=$(kb_of "$ctl_pid" VmRSS)"
+	eval "mem_${n}_ctlanon=$(kb_of "$ctl_pid" RssAnon)"
+	eval "mem_${n}_ctlfile=$(( $(kb_of "$ctl_pid" RssFile) + $(kb_of "$ctl_pid" RssShmem) ))"
 	eval "mem_${n}_box=$(awk '/^HugePages_Total/ { t = $2 } /^HugePages_Free/ { f = $2 }
 		/^Hugepagesize/ { s = $2 } END { print (t - f) * s }' /proc/meminfo)"
 }
@@ -216,11 +253,14 @@ mem_report() {
 	awk -v n="$n" -v gh0="$mem_idle_gwhuge" -v gh1="$mem_held_gwhuge" \
 	    -v gr0="$mem_idle_gwrss" -v gr1="$mem_held_gwrss" -v cr0="$mem_idle_ctlrss" \
 	    -v cr1="$mem_held_ctlrss" -v b0="$mem_idle_box" -v b1="$mem_held_box" \
-	    -v lh="$lghuge" -v lr="$lgrss" 'BEGIN {
+	    -v lh="$lghuge" -v lr="$lgrss" -v ca0="$mem_idle_ctlanon" -v ca1="$mem_held_ctlanon" \
+	    -v cf0="$mem_idle_ctlfile" -v cf1="$mem_held_ctlfile" 'BEGIN {
 		printf "memory with %d sessions bound (kB; before the logins -> now):\n", n
 		printf "  sb-dataplane hugepages mapped  %10d -> %10d\n", gh0, gh1
 		printf "  sb-dataplane VmRSS             %10d -> %10d\n", gr0, gr1
 		printf "  sb-control VmRSS               %10d -> %10d\n", cr0, cr1
+		printf "    of which anonymous (heap)    %10d -> %10d\n", ca0, ca1
+		printf "    of which files (store map)   %10d -> %10d\n", cf0, cf1
 		printf "  box hugepages in use (all)     %10d -> %10d\n", b0, b1
 		printf "  sb-loadgen hugepages %d, VmRSS %d (not the gateway'"'"'s)\n", lh, lr
 		t = gh1 + gr1 + cr1; d = (gh1 - gh0) + (gr1 - gr0) + (cr1 - cr0)
@@ -322,6 +362,11 @@ if [ "$mode" != login ]; then
 	"${sbctl[@]}" status 2>/dev/null | grep -oE '(xmpp_ctl_unavailable|no_control|ring_full|xmpp_ring_blocked|backlogged|hb_echoed|hb_sent|mbuf_alloc_fail|drop_tx_full|deliveries_deferred|xmpp_slow_reader|msg_bad|xmpp_bad_handle)[ =:]+[0-9]+' |
 		sort | uniq | tr '\n' ' '
 	echo
+fi
+if [ -n "$roster_contacts" ]; then
+	echo "sb-control counters after the run: $("${sbctl[@]}" status 2>/dev/null |
+		grep -E '^ +(roster_gets|presence_initial|presence_lost|presence_fanout|fanout_msgs|probes_sent|probes_answered|store_errors|ring_full|backlogged|pool_empty|drop_tx_full|xmpp_login_timeout|xmpp_delivered|xmpp_multi_skipped) ' |
+		awk '{ printf "%s %s ", $1, $2 }')"
 fi
 echo "sb-control after: $("${sbctl[@]}" status | grep -E '^xmpp shard' | head -4 | tr '\n' ';')"
 "${sbctl[@]}" status > "${SB_BENCH_STATUS:-/dev/null}" 2>&1 || true

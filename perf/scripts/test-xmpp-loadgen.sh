@@ -3,7 +3,8 @@
 # Integration test `loadgen-xmpp` (suite integration, root): sb-loadgen's
 # XMPP client against the gateway over memif (perf/scripts/bench-xmpp.sh).
 # 300 SCRAM-SHA-1 logins and 100 PLAIN ones must all succeed and close
-# cleanly; 50 pairs exchange 3000 messages with none lost; and logins with a
+# cleanly; 200 logins on seeded rosters (perf/bench/im/seed_roster.c) each
+# get their 6 contacts and hear their presence; 50 pairs exchange 3000 messages with none lost; and logins with a
 # wrong password must all fail (the run reports it and exits non-zero), so
 # the check can fail; over TLS (STARTTLS and direct TLS, the dev CA
 # verified, lib/tls's client role handed off to its record layer) logins
@@ -29,6 +30,18 @@ echo "== 100 logins, PLAIN, 20 users (sessions of one user side by side)"
 LG_CONNS=100 XMPP_USERS=20 XMPP_MECH=PLAIN LG_RATE=200 LG_HOLD_S=1 timeout 120 \
 	"$here/bench-xmpp.sh" login >"$out" 2>&1 || fail "PLAIN logins"
 [ "$(field logins)" = 100 ] && [ "$(field mech)" = PLAIN ] || fail "PLAIN: not 100 logins"
+
+echo "== 200 logins with seeded 6-contact rosters: roster fetched, presence reflected"
+LG_CONNS=200 XMPP_ROSTER_CONTACTS=6 LG_RATE=200 LG_HOLD_S=1 timeout 120 "$here/bench-xmpp.sh" \
+	login >"$out" 2>&1 || fail "roster logins"
+[ "$(field logins)" = 200 ] && [ "$(field roster_items)" = 1200 ] ||
+	fail "roster: not 200 logins with 6 items each"
+# One salt for all seeded accounts: the loadgen derives its keys once.
+[ "$(field pbkdf2_runs)" = 1 ] || fail "roster: one PBKDF2 in all expected"
+# Every contact is online during the hold and subscribed both ways: each
+# user hears from each of its 6 (a broadcast or a probe's answer).
+[ "$(field presence_rx)" -ge 1200 ] || fail "roster: presence from contacts missing"
+grep '^summary:' "$out" | tr ' ' '\n' | grep -E '^(login_ms_p99|presence_rx)='
 
 echo "== 50 pairs, 3000 messages"
 LG_CONNS=100 LG_RATE=500 LG_HOLD_S=3 XMPP_MSG_RATE=1000 timeout 120 "$here/bench-xmpp.sh" msg \

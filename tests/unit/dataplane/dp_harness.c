@@ -457,6 +457,39 @@ struct dp_sock *dp_connect(struct dp_h *h, uint16_t dport)
 	return s;
 }
 
+struct dp_sock *dp_connect_ack_lost(struct dp_h *h, uint16_t dport)
+{
+	struct dp_sock *s;
+	struct rte_mbuf *m;
+	unsigned k = h->n_socks, lost = 0;
+	int err = 0;
+
+	assert_true(k < DP_SOCKS);
+	s = &h->socks[h->n_socks++];
+	memset(s, 0, sizeof(*s));
+	s->c = sb_conn_connect(h->peer, rte_cpu_to_be_32(DP_PEER_IP + k),
+			       rte_cpu_to_be_32(DP_GW_IP), rte_cpu_to_be_16((uint16_t)(20000 + k)),
+			       rte_cpu_to_be_16(dport), &h->gw->mac, h->peer_app, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(s->c);
+	s->c->app_data = (uint64_t)(uintptr_t)s;
+	/* One step at a time: SYN, SYN-ACK, then the peer's ACK is lost on
+	 * the wire (wire[1] goes to the gateway). */
+	h->gw->now_us = h->peer->now_us = h->now_us;
+	sb_pktio_flush(h->peer);
+	assert_int_equal(dp_rx(h->gw), 1);
+	sb_pktio_flush(h->gw);
+	assert_int_equal(dp_rx(h->peer), 1);
+	sb_pktio_flush(h->peer);
+	while (rte_ring_dequeue(h->wire[1], (void **)&m) == 0) {
+		rte_pktmbuf_free(m);
+		lost++;
+	}
+	assert_int_equal(lost, 1);
+	assert_true(s->established);
+	return s;
+}
+
 void dp_send(struct dp_h *h, struct dp_sock *s, const void *p, size_t len)
 {
 	assert_non_null(s->c);

@@ -110,6 +110,11 @@ void dp_advance(struct dp_h *h, unsigned ms);
  * is established (asserted). */
 struct dp_sock *dp_connect(struct dp_h *h, uint16_t dport);
 
+/* As dp_connect, but the peer's ACK of the SYN-ACK is lost: the gateway is
+ * still in SYN-RECEIVED, and the peer's first data segment completes the
+ * handshake. */
+struct dp_sock *dp_connect_ack_lost(struct dp_h *h, uint16_t dport);
+
 /* Queue len bytes on s (one sb_conn_send_bytes: normally one segment
  * when the window allows) and send them. */
 void dp_send(struct dp_h *h, struct dp_sock *s, const void *p, size_t len);

@@ -3,7 +3,9 @@
  * The TCP glue (dataplane/tcp/) between two workers' stacks: receive with
  * the application holding its window shut, send with the per-connection
  * queue limit (tcp.snd_queue_max) against a peer that does not read, and
- * everything arriving intact and in order once the reader catches up.
+ * everything arriving intact and in order once the reader catches up; a
+ * data segment completing the handshake (its ACK lost) reaches the
+ * application after its accept.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -137,12 +139,34 @@ static void test_echo_through_the_glue(void **state)
 	dp_free(h);
 }
 
+/* The handshake's last ACK lost: the stream header completes it. The c2s
+ * application must get those bytes after hearing of the connection, not
+ * drop them (TCP has acked them: the client would wait for features until
+ * the login timeout). */
+static void test_data_completes_the_handshake(void **state)
+{
+	struct dp_h *h = dp_new(&(struct dp_opts){ .c2s = true });
+	struct dp_sock *ps = dp_connect_ack_lost(h, DP_PORT_C2S);
+	char hdr[256];
+	int n = dp_stream_header(h, hdr, sizeof(hdr));
+
+	(void)state;
+	assert_int_equal(h->gw->ctr[SB_DP_CTR_xmpp_accepted], 0);
+	dp_send(h, ps, hdr, (size_t)n);
+	assert_int_equal(h->gw->ctr[SB_DP_CTR_xmpp_accepted], 1);
+	assert_true(dp_sock_saw(ps, "<stream:features"));
+	dp_close(h, ps);
+	dp_advance(h, 100);
+	dp_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_receive_window_holds_data_back),
 		cmocka_unit_test(test_send_queue_limit),
 		cmocka_unit_test(test_echo_through_the_glue),
+		cmocka_unit_test(test_data_completes_the_handshake),
 	};
 
 	dp_eal_init("dp_tcp");
