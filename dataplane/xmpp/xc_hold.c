@@ -11,10 +11,14 @@
  * A reader that makes no progress for xmpp.slow_reader_ms, or whose held
  * stanzas outgrow their share (xmpp.hold_bytes per connection; past the
  * worker's part of the message pool, xmpp.hold_pool_pct, the readers
- * furthest behind), is not reading: its connection is reset
+ * furthest behind; both shares count the stanzas written and not yet
+ * acknowledged, which the connection keeps too, xc_sm.c), is not reading:
+ * its connection is reset
  * (an orderly close would wait on the window it keeps shut) and counted.
- * What it held is not lost: once the connection's UNBIND is on the ring,
- * each held DELIVER goes back to sb-control as a STANZA flagged
+ * What it held is not lost, nor what it was written and its TCP did not
+ * acknowledge (xc_sm.c): once the connection's UNBIND is on the ring,
+ * each of those, oldest first, then each held DELIVER goes back to
+ * sb-control as a STANZA flagged
  * SB_MSG_F_RETURNED, which routes it again (RFC 6121 §8.5.3.2.1: another
  * resource of the account, else what the account's rules say). DELIVERs
  * that arrive after the connection's object was released are returned the
@@ -66,9 +70,13 @@ void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x)
  * docs/BENCHMARKS.md.) */
 static bool hold_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 {
-	if (x->held_objs > xw->hold_conn_max)
+	/* One account: what x and the worker keep written and unacknowledged
+	 * (xc_sm.c) counts with what they hold; the reset still falls on a
+	 * reader that is behind (holding), never on one that keeps up and
+	 * only has its last window in flight. */
+	if ((uint32_t)x->held_objs + x->sm_objs > xw->hold_conn_max)
 		return true;
-	return xw->held_objs > xw->hold_worker_max &&
+	return xw->held_objs + xw->sm_objs > xw->hold_worker_max &&
 	       (uint64_t)x->held_objs * xw->holders >= xw->held_objs;
 }
 
@@ -172,14 +180,22 @@ static struct sb_msg *hold_relabel(struct sb_xc_worker *xw, struct sb_msg *m)
 
 struct sb_msg *sb_xc_hold_return(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	/* Written but not acknowledged (XEP-0198) comes first: it is older.
-	 * It keeps its outbound number, so that a resumed session drops the
-	 * ones the client's h says it had after all. */
+	/* Written but not acknowledged (by TCP, or XEP-0198) comes first:
+	 * it is older. A stream-management one keeps its outbound number,
+	 * so that a resumed session drops the ones the client's h says it
+	 * had after all. */
 	if (x->sm_head != NULL) {
 		struct sb_msg *m = sb_xc_sm_pop(xw, x);
 		uint64_t seq = m->sm_seq;
 
 		hold_relabel(xw, m);
+		if (seq == SB_XC_KEPT_TCP) {
+			/* Written without stream management, its bytes not
+			 * acknowledged by the client's TCP: routed again
+			 * like a held one (at-least-once, see xc_sm.c). */
+			SB_CTR_INC(xw->w, xmpp_unacked_returned);
+			return m;
+		}
 		m->sm_seq = seq;
 		m->flags |= SB_MSG_F_SM_SENT;
 		return m;
