@@ -173,10 +173,10 @@ struct sb_xc_worker {
 	struct sb_msg *ret_head;
 	struct sb_msg *ret_tail;
 	/* xc_sm.c: message objects kept for written, unacknowledged
-	 * stanzas on this worker (TCP and XEP-0198; counted in the hold
-	 * share with held_objs), and XEP-0198's cap per connection
-	 * (stanzas). */
+	 * stanzas on this worker (TCP and XEP-0198; see sb_xc_share_objs),
+	 * and XEP-0198's cap per connection (stanzas). */
 	uint32_t sm_objs;
+	uint32_t tcp_objs;               /* of sm_objs, those kept by TCP (SB_XC_KEPT_TCP) */
 	uint32_t sm_kept_max;
 	uint32_t sm_probe_idle_ms;       /* xmpp.sm_probe_idle_ms, 0: no probes */
 	uint32_t sm_probe_wait_ms;       /* xmpp.sm_probe_wait_ms */
@@ -206,6 +206,15 @@ struct sb_xc_worker {
 	uint8_t out[SB_C2S_OUT_MIN * 4];
 	struct sb_wheel_timer *slots[SB_WHEEL_STORAGE(3)];
 };
+
+/* Message objects that count in the worker's hold share
+ * (xmpp.hold_pool_pct): held ones and those XEP-0198 keeps; not those
+ * kept until TCP acknowledges them (bounded per connection by
+ * tcp.snd_queue_max; see xc_sm.c). */
+static inline uint32_t sb_xc_share_objs(const struct sb_xc_worker *xw)
+{
+	return xw->held_objs + xw->sm_objs - xw->tcp_objs;
+}
 
 /* Create worker w's XMPP state from the configuration into *out and
  * register its message kinds on w's control link (tls_srv: the shared TLS

@@ -11,8 +11,8 @@
  * A reader that makes no progress for xmpp.slow_reader_ms, or whose held
  * stanzas outgrow their share (xmpp.hold_bytes per connection; past the
  * worker's part of the message pool, xmpp.hold_pool_pct, the readers
- * furthest behind; both shares count the stanzas written and not yet
- * acknowledged, which the connection keeps too, xc_sm.c), is not reading:
+ * furthest behind; the connection's share counts the stanzas written and
+ * not yet acknowledged, which it keeps too, xc_sm.c), is not reading:
  * its connection is reset
  * (an orderly close would wait on the window it keeps shut) and counted.
  * What it held is not lost, nor what it was written and its TCP did not
@@ -70,13 +70,14 @@ void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x)
  * docs/BENCHMARKS.md.) */
 static bool hold_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 {
-	/* One account: what x and the worker keep written and unacknowledged
-	 * (xc_sm.c) counts with what they hold; the reset still falls on a
-	 * reader that is behind (holding), never on one that keeps up and
-	 * only has its last window in flight. */
+	/* One account: what x keeps written and unacknowledged (xc_sm.c)
+	 * counts with what it holds; for the worker, what XEP-0198 keeps
+	 * (sb_xc_share_objs). The reset falls on a reader that is behind
+	 * (holding), never on one that keeps up with its last window in
+	 * flight. */
 	if ((uint32_t)x->held_objs + x->sm_objs > xw->hold_conn_max)
 		return true;
-	return xw->held_objs + xw->sm_objs > xw->hold_worker_max &&
+	return sb_xc_share_objs(xw) > xw->hold_worker_max &&
 	       (uint64_t)x->held_objs * xw->holders >= xw->held_objs;
 }
 

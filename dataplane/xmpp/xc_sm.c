@@ -24,9 +24,12 @@
  * application never read (it died with them in its socket buffer) counts
  * as delivered, as with any TCP server. The per-connection amount is
  * bounded by tcp.snd_queue_max (a chain is kept only while its bytes are
- * in the send queue); the message objects count in the worker's share of
- * the pool with held ones (xmpp.hold_pool_pct, see xc_hold.c), and the
- * gauges xmpp_unacked_objs / _peak show what the window in flight costs.
+ * in the send queue), and they count in the connection's share with its
+ * held ones (xmpp.hold_bytes, see xc_hold.c). They do not trigger the
+ * worker's share (xmpp.hold_pool_pct): counted there, they reset readers
+ * that kept up under overload (docs/BENCHMARKS.md); past the pool's
+ * reserve the senders' windows close instead (xc_ctl.c). The gauges
+ * xmpp_unacked_objs / _peak show what the stanzas in flight cost.
  *
  * With stream management on, a kept chain is numbered in sb_msg.sm_seq
  * with the outbound count lib/xmpp keeps (sb_c2s_sm_sent()). The client's
@@ -97,7 +100,7 @@ static uint16_t sm_objs_of(const struct sb_msg *m)
  * connections keeping many are the ones reset. */
 static bool sm_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 {
-	return xw->held_objs + xw->sm_objs > xw->hold_worker_max &&
+	return sb_xc_share_objs(xw) > xw->hold_worker_max &&
 	       x->sm_kept >= xw->sm_kept_max / 4u;
 }
 
@@ -123,6 +126,8 @@ static void sm_link(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg
 	x->sm_kept++;
 	x->sm_objs = (uint16_t)RTE_MIN((uint32_t)x->sm_objs + n, (uint32_t)UINT16_MAX);
 	xw->sm_objs += n;
+	if (m->sm_seq == SB_XC_KEPT_TCP)
+		xw->tcp_objs += n;
 	w->ctr[SB_DP_CTR_xmpp_unacked_objs] = xw->sm_objs;
 	if (xw->sm_objs > w->ctr[SB_DP_CTR_xmpp_unacked_objs_peak])
 		w->ctr[SB_DP_CTR_xmpp_unacked_objs_peak] = xw->sm_objs;
@@ -248,6 +253,8 @@ struct sb_msg *sb_xc_sm_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	x->sm_kept--;
 	x->sm_objs = (uint16_t)(x->sm_objs > n ? x->sm_objs - n : 0);
 	xw->sm_objs -= RTE_MIN(xw->sm_objs, (uint32_t)n);
+	if (m->sm_seq == SB_XC_KEPT_TCP)
+		xw->tcp_objs -= RTE_MIN(xw->tcp_objs, (uint32_t)n);
 	xw->w->ctr[SB_DP_CTR_xmpp_unacked_objs] = xw->sm_objs;
 	return m;
 }
