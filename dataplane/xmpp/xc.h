@@ -207,10 +207,9 @@ struct sb_xc_worker {
 	struct sb_wheel_timer *slots[SB_WHEEL_STORAGE(3)];
 };
 
-/* Message objects that count in the worker's hold share
+/* Message objects that count in the worker's share for XEP-0198
  * (xmpp.hold_pool_pct): held ones and those XEP-0198 keeps; not those
- * kept until TCP acknowledges them (bounded per connection by
- * tcp.snd_queue_max; see xc_sm.c). */
+ * kept until TCP acknowledges them (see xc_sm.c for what bounds them). */
 static inline uint32_t sb_xc_share_objs(const struct sb_xc_worker *xw)
 {
 	return xw->held_objs + xw->sm_objs - xw->tcp_objs;

@@ -11,9 +11,7 @@
  * A reader that makes no progress for xmpp.slow_reader_ms, or whose held
  * stanzas outgrow their share (xmpp.hold_bytes per connection; past the
  * worker's part of the message pool, xmpp.hold_pool_pct, the readers
- * furthest behind; the connection's share counts the stanzas written and
- * not yet acknowledged, which it keeps too, xc_sm.c), is not reading:
- * its connection is reset
+ * furthest behind), is not reading: its connection is reset
  * (an orderly close would wait on the window it keeps shut) and counted.
  * What it held is not lost, nor what it was written and its TCP did not
  * acknowledge (xc_sm.c): once the connection's UNBIND is on the ring,
@@ -70,14 +68,12 @@ void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x)
  * docs/BENCHMARKS.md.) */
 static bool hold_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 {
-	/* One account: what x keeps written and unacknowledged (xc_sm.c)
-	 * counts with what it holds; for the worker, what XEP-0198 keeps
-	 * (sb_xc_share_objs). The reset falls on a reader that is behind
-	 * (holding), never on one that keeps up with its last window in
-	 * flight. */
-	if ((uint32_t)x->held_objs + x->sm_objs > xw->hold_conn_max)
+	/* Held objects only: stanzas written and kept until TCP's ACK
+	 * (xc_sm.c) are bounded by tcp.snd_queue_max and the pool's reserve;
+	 * counted here they reset readers that kept up (docs/BENCHMARKS.md). */
+	if (x->held_objs > xw->hold_conn_max)
 		return true;
-	return sb_xc_share_objs(xw) > xw->hold_worker_max &&
+	return xw->held_objs > xw->hold_worker_max &&
 	       (uint64_t)x->held_objs * xw->holders >= xw->held_objs;
 }
 

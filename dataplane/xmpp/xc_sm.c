@@ -22,14 +22,18 @@
  * reset is routed again and may arrive twice (at another resource or from
  * offline storage); one whose bytes the client's TCP acknowledged but the
  * application never read (it died with them in its socket buffer) counts
- * as delivered, as with any TCP server. The per-connection amount is
- * bounded by tcp.snd_queue_max (a chain is kept only while its bytes are
- * in the send queue), and they count in the connection's share with its
- * held ones (xmpp.hold_bytes, see xc_hold.c). They do not trigger the
- * worker's share (xmpp.hold_pool_pct): counted there, they reset readers
- * that kept up under overload (docs/BENCHMARKS.md); past the pool's
- * reserve the senders' windows close instead (xc_ctl.c). The gauges
- * xmpp_unacked_objs / _peak show what the stanzas in flight cost.
+ * as delivered, as with any TCP server.
+ *
+ * Their cost: one message object or more per stanza in flight. They are
+ * counted with XEP-0198's (sm_objs; gauges xmpp_unacked_objs / _peak) but
+ * trigger no reset: counted in the hold shares (xmpp.hold_bytes,
+ * xmpp.hold_pool_pct), they reset readers that kept up under overload
+ * (docs/BENCHMARKS.md). What bounds them: a chain is kept only while its
+ * bytes are in the send queue (tcp.snd_queue_max per connection); a reader
+ * that stops is held behind them and reset after xmpp.slow_reader_ms; and
+ * every chain began as a client's stanza, which the glue stops taking at
+ * the message pool's reserve (sb_ctl_link_msgs_low), so the senders'
+ * windows close and the reserve stays for the UNBINDs the returns wait on.
  *
  * With stream management on, a kept chain is numbered in sb_msg.sm_seq
  * with the outbound count lib/xmpp keeps (sb_c2s_sm_sent()). The client's
@@ -155,9 +159,8 @@ bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg 
 	/* The sequence number one past its last byte. */
 	m->epoch = x->conn->tcb.snd_una + x->conn->snd_queued;
 	if (!sb_c2s_sm_enabled(&x->c2s)) {
-		/* Kept until the client's TCP has it. No reset here: a
-		 * reader that keeps up still has its last window in flight;
-		 * the share falls on the readers behind (held, xc_hold.c). */
+		/* Kept until the client's TCP has it. No share here: a
+		 * reader that keeps up still has its last window in flight. */
 		m->sm_seq = SB_XC_KEPT_TCP;
 		sm_link(xw, x, m, n);
 		SB_CTR_INC(w, xmpp_unacked_kept);
