@@ -88,7 +88,10 @@ while (not got2 or got2[-1] != 2 * N - 1) and time.monotonic() < deadline:
     bob2.pump(0.5)
     got2 += chats(bob2)
 if not got2 or got2 != list(range(got2[0], 2 * N)):
-    fail("bob/2 got %r..., expected a run ending at %d in order" % (got2[:5], 2 * N - 1))
+    fail("bob/2 got %d chats %r...%r, expected a run ending at %d in order (missing %r, "
+         "out of order at %r)" % (len(got2), got2[:5], got2[-5:], 2 * N - 1,
+         sorted(set(range(got2[0] if got2 else N, 2 * N)) - set(got2))[:10],
+         [(i, v) for i, v in enumerate(got2[1:]) if v != got2[i] + 1][:5]))
 if got1 != list(range(N, N + len(got1))):
     fail("bob/1's last chats out of order: %r" % got1[:5])
 gap = got2[0] - (N + len(got1))
