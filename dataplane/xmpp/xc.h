@@ -83,9 +83,10 @@ struct sb_xc_conn {
 	struct sb_msg *held_tail;
 	uint64_t bytes_out;            /* bytes written on this stream (sbctl session show) */
 	uint32_t last_in_ms;           /* worker clock when the client last sent */
-	/* DELIVERs written and not yet acknowledged (XEP-0198), oldest
-	 * first, linked through sb_msg.held; numbered in sb_msg.sm_seq
-	 * (xc_sm.c). */
+	/* DELIVERs written and not yet acknowledged (by the client's TCP,
+	 * or by XEP-0198 when on), oldest first, linked through
+	 * sb_msg.held; numbered in sb_msg.sm_seq, SB_XC_KEPT_TCP when TCP's
+	 * to release (xc_sm.c). */
 	struct sb_msg *sm_head;
 	struct sb_msg *sm_tail;
 	uint16_t sm_kept;              /* DELIVERs on that list */
@@ -115,6 +116,10 @@ struct sb_xc_conn {
 	 * DELIVERs to make progress (xmpp.slow_reader_ms). */
 	struct sb_wheel_timer deadline;
 };
+
+/* sb_msg.sm_seq of a kept DELIVER its TCP's ACK releases (no XEP-0198
+ * number: those are 32-bit). */
+#define SB_XC_KEPT_TCP UINT64_MAX
 
 #define SB_XC_POOL_WAIT SB_MAX_SHARDS /* waiting[] index of the message pool's list */
 
@@ -178,9 +183,11 @@ struct sb_xc_worker {
 	 * for ring room (linked through sb_msg.held). */
 	struct sb_msg *ret_head;
 	struct sb_msg *ret_tail;
-	/* XEP-0198 (xc_sm.c): message objects kept for unacknowledged
-	 * stanzas on this worker, and the cap per connection (stanzas). */
+	/* xc_sm.c: message objects kept for written, unacknowledged
+	 * stanzas on this worker (TCP and XEP-0198; see sb_xc_share_objs),
+	 * and XEP-0198's cap per connection (stanzas). */
 	uint32_t sm_objs;
+	uint32_t tcp_objs;               /* of sm_objs, those kept by TCP (SB_XC_KEPT_TCP) */
 	uint32_t sm_kept_max;
 	uint32_t sm_probe_idle_ms;       /* xmpp.sm_probe_idle_ms, 0: no probes */
 	uint32_t sm_probe_wait_ms;       /* xmpp.sm_probe_wait_ms */
@@ -216,6 +223,14 @@ struct sb_xc_worker {
 	uint8_t out[SB_C2S_OUT_MIN * 4];
 	struct sb_wheel_timer *slots[SB_WHEEL_STORAGE(3)];
 };
+
+/* Message objects that count in the worker's share for XEP-0198
+ * (xmpp.hold_pool_pct): held ones and those XEP-0198 keeps; not those
+ * kept until TCP acknowledges them (see xc_sm.c for what bounds them). */
+static inline uint32_t sb_xc_share_objs(const struct sb_xc_worker *xw)
+{
+	return xw->held_objs + xw->sm_objs - xw->tcp_objs;
+}
 
 /* Create worker w's XMPP state from the configuration into *out and
  * register its message kinds on w's control link (tls_srv: the shared TLS
@@ -344,10 +359,14 @@ bool sb_xc_csi_multi(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct
 bool sb_xc_deliver_out(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 		       const struct sb_msg_stanza *h);
 
-/* xc_sm.c (XEP-0198): DELIVER m was just written to x. With stream
- * management on, m is numbered and kept until the client acks it (true:
- * kept, x owns it); off, false: the caller frees it. */
+/* xc_sm.c: DELIVER m was just written to x: kept until acknowledged, with
+ * stream management on numbered and until the client acks it, else until
+ * x's TCP acknowledged its last byte (true: x owns m; so far always). */
 bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m);
+
+/* xc_sm.c: x's SND.UNA moved (an ACK, or the connection closes): release
+ * the DELIVERs kept by TCP whose last byte it passed. */
+void sb_xc_sm_tcp_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_sm.c: x keeps xmpp.sm_unacked_max unacknowledged stanzas: write no
  * more until it acks (true; counted). */

@@ -197,7 +197,11 @@ static void app_writable(void *ctx, struct sb_worker *w, struct sb_conn *c)
 	struct sb_xc_conn *x = app_xc(c);
 
 	(void)w;
-	if (x != NULL && x->held_head != NULL)
+	if (x == NULL)
+		return;
+	if (x->sm_head != NULL)
+		sb_xc_sm_tcp_acked(xw, x); /* what the ACK says it has */
+	if (x->held_head != NULL)
 		sb_xc_hold_flush(xw, x);
 }
 
@@ -224,6 +228,10 @@ static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb
 		return;
 	app_list_del(xw, x);
 	sb_wheel_cancel(&xw->wheel, &x->deadline);
+	/* The last word on what the client's TCP has: the rest of what was
+	 * written goes back to sb-control (sb_xc_linger). */
+	if (x->sm_head != NULL)
+		sb_xc_sm_tcp_acked(xw, x);
 	while ((m = x->in_head) != NULL) {
 		x->in_head = m->next;
 		m->next = NULL;

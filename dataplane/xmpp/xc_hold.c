@@ -13,8 +13,10 @@
  * worker's part of the message pool, xmpp.hold_pool_pct, the readers
  * furthest behind), is not reading: its connection is reset
  * (an orderly close would wait on the window it keeps shut) and counted.
- * What it held is not lost: once the connection's UNBIND is on the ring,
- * each held DELIVER goes back to sb-control as a STANZA flagged
+ * What it held is not lost, nor what it was written and its TCP did not
+ * acknowledge (xc_sm.c): once the connection's UNBIND is on the ring,
+ * each of those, oldest first, then each held DELIVER goes back to
+ * sb-control as a STANZA flagged
  * SB_MSG_F_RETURNED, which routes it again (RFC 6121 §8.5.3.2.1: another
  * resource of the account, else what the account's rules say). DELIVERs
  * that arrive after the connection's object was released are returned the
@@ -66,6 +68,9 @@ void sb_xc_slow_reader(struct sb_xc_worker *xw, struct sb_xc_conn *x)
  * docs/BENCHMARKS.md.) */
 static bool hold_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 {
+	/* Held objects only: stanzas written and kept until TCP's ACK
+	 * (xc_sm.c) are bounded by tcp.snd_queue_max and the pool's reserve;
+	 * counted here they reset readers that kept up (docs/BENCHMARKS.md). */
 	if (x->held_objs > xw->hold_conn_max)
 		return true;
 	return xw->held_objs > xw->hold_worker_max &&
@@ -182,14 +187,22 @@ static struct sb_msg *hold_relabel(struct sb_xc_worker *xw, struct sb_msg *m)
 
 struct sb_msg *sb_xc_hold_return(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
-	/* Written but not acknowledged (XEP-0198) comes first: it is older.
-	 * It keeps its outbound number, so that a resumed session drops the
-	 * ones the client's h says it had after all. */
+	/* Written but not acknowledged (by TCP, or XEP-0198) comes first:
+	 * it is older. A stream-management one keeps its outbound number,
+	 * so that a resumed session drops the ones the client's h says it
+	 * had after all. */
 	if (x->sm_head != NULL) {
 		struct sb_msg *m = sb_xc_sm_pop(xw, x);
 		uint64_t seq = m->sm_seq;
 
 		hold_relabel(xw, m);
+		if (seq == SB_XC_KEPT_TCP) {
+			/* Written without stream management, its bytes not
+			 * acknowledged by the client's TCP: routed again
+			 * like a held one (at-least-once, see xc_sm.c). */
+			SB_CTR_INC(xw->w, xmpp_unacked_returned);
+			return m;
+		}
 		m->sm_seq = seq;
 		m->flags |= SB_MSG_F_SM_SENT;
 		return m;

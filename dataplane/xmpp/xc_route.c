@@ -229,7 +229,7 @@ bool sb_xc_deliver_out(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_
 	if (x->held_head == NULL && !(x->flags & SB_XC_F_CLOSING) &&
 	    sb_xc_deliver_fits(xw, x, h) && !sb_xc_sm_full(xw, x)) {
 		sb_xc_deliver_write(xw, x, m, h);
-		return sb_xc_sm_keep(xw, x, m); /* XEP-0198: kept until acked */
+		return sb_xc_sm_keep(xw, x, m); /* kept until acknowledged */
 	}
 	sb_xc_hold(xw, x, m, h);
 	return true;

@@ -1,18 +1,49 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * XEP-0198 stream management in the dataplane: what is kept for stanzas a
- * client has not acknowledged, and what becomes of it.
+ * DELIVERs written to a client and not yet acknowledged, and what becomes
+ * of them: by XEP-0198 stream management when the client enabled it, else
+ * by its TCP.
  *
  * A DELIVER's bytes already exist as a message chain when they are
- * written; instead of freeing it, a connection with stream management on
- * keeps the chain itself (no copy) on its sm list, linked through
- * sb_msg.held and numbered in sb_msg.sm_seq with the outbound count
- * lib/xmpp keeps (sb_c2s_sm_sent()). The client's <a h/> releases every
- * chain numbered up to h (serial arithmetic, so the count may wrap at
- * 2^32). Stanzas written without a chain of their own (replies the
- * dataplane writes, each copy of a DELIVER_MULTI presence) are counted in
- * h but not kept: errors and pongs answer a request the client can
- * repeat, and presence is state the next broadcast replaces.
+ * written; instead of freeing it, the connection keeps the chain itself
+ * (no copy) on its kept list (sm_head), linked through sb_msg.held, with
+ * the TCP sequence number one past its last byte in sb_msg.epoch (spent
+ * once a DELIVER reached its worker).
+ *
+ * Without stream management (sb_msg.sm_seq == SB_XC_KEPT_TCP), a chain is
+ * released when the connection's SND.UNA passes its last byte: the
+ * client's TCP has it (sb_xc_sm_tcp_acked, on the ACK's on_writable and
+ * once more when the connection closes; each release is a compare at the
+ * list's head, no per-segment bookkeeping). What its TCP had not
+ * acknowledged when the connection is reset or closed (a slow reader
+ * reset in xc_hold.c, an RST, a timeout) is not lost: it goes back to
+ * sb-control with the held ones (below). This is at-least-once: a stanza
+ * whose bytes reached the client but whose ACK did not reach us before the
+ * reset is routed again and may arrive twice (at another resource or from
+ * offline storage); one whose bytes the client's TCP acknowledged but the
+ * application never read (it died with them in its socket buffer) counts
+ * as delivered, as with any TCP server.
+ *
+ * Their cost: one message object or more per stanza in flight. They are
+ * counted with XEP-0198's (sm_objs; gauges xmpp_unacked_objs / _peak) but
+ * trigger no reset: counted in the hold shares (xmpp.hold_bytes,
+ * xmpp.hold_pool_pct), they reset readers that kept up under overload
+ * (docs/BENCHMARKS.md). What bounds them: a chain is kept only while its
+ * bytes are in the send queue (tcp.snd_queue_max per connection); a reader
+ * that stops is held behind them and reset after xmpp.slow_reader_ms; and
+ * every chain began as a client's stanza, which the glue stops taking at
+ * the message pool's reserve (sb_ctl_link_msgs_low), so the senders'
+ * windows close and the reserve stays for the UNBINDs the returns wait on.
+ *
+ * With stream management on, a kept chain is numbered in sb_msg.sm_seq
+ * with the outbound count lib/xmpp keeps (sb_c2s_sm_sent()). The client's
+ * <a h/> releases every chain numbered up to h (serial arithmetic, so the
+ * count may wrap at 2^32). Stanzas written without a chain of their own
+ * (replies the dataplane writes, each copy of a DELIVER_MULTI presence)
+ * are counted in h but not kept: errors and pongs answer a request the
+ * client can repeat, and presence is state the next broadcast replaces.
+ * Chains kept by TCP before the client enabled stream management stay
+ * TCP's to release.
  *
  * Limits: a connection keeps at most xmpp.sm_unacked_max DELIVERs. At half
  * of it, and again at the cap, the server asks for an ack (<r/>). At the
@@ -28,8 +59,7 @@
  * A client that closes its stream (</stream:stream>) without a last <a/>
  * (libstrophe does) had read what its TCP acknowledged before the close:
  * a socket closed with unread data is reset, not closed. So on a clean
- * close from the client, a kept chain whose last byte (its TCP sequence
- * number, kept in sb_msg.epoch while the chain is here) is below SND.UNA
+ * close from the client, a kept chain whose last byte is below SND.UNA
  * counts as delivered (xmpp_sm_closed_delivered); only the rest is routed
  * again, which would otherwise reach the client twice (live, then from
  * offline storage at its next login).
@@ -45,7 +75,8 @@
  * Nothing kept is lost when the connection ends without every stanza
  * acknowledged (RST, timeout, </stream> with some outstanding, a reset
  * above): after the connection's UNBIND, each kept chain goes back to
- * sb-control as a STANZA flagged SB_MSG_F_RETURNED, oldest first and
+ * sb-control as a STANZA flagged SB_MSG_F_RETURNED (and SB_MSG_F_SM_SENT
+ * with its number when stream management kept it), oldest first and
  * before any held one (sb_xc_sm_pop, called by the return path in
  * xc_hold.c), and sb-control routes it again: another available resource,
  * else offline storage with a <delay/> (XEP-0198 §5's advice for a session
@@ -73,7 +104,7 @@ static uint16_t sm_objs_of(const struct sb_msg *m)
  * connections keeping many are the ones reset. */
 static bool sm_over_share(const struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 {
-	return xw->held_objs + xw->sm_objs > xw->hold_worker_max &&
+	return sb_xc_share_objs(xw) > xw->hold_worker_max &&
 	       x->sm_kept >= xw->sm_kept_max / 4u;
 }
 
@@ -85,18 +116,11 @@ bool sb_xc_sm_full(struct sb_xc_worker *xw, const struct sb_xc_conn *x)
 	return true;
 }
 
-bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m)
+/* Link m at the tail of x's kept list and count its objects. */
+static void sm_link(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m, uint16_t n)
 {
 	struct sb_worker *w = xw->w;
-	uint16_t n;
 
-	if (!sb_c2s_sm_enabled(&x->c2s))
-		return false;
-	n = sm_objs_of(m);
-	m->sm_seq = sb_c2s_sm_sent(&x->c2s);
-	/* The sequence number one past its last byte: the epoch is spent
-	 * once a DELIVER reached its worker. */
-	m->epoch = x->conn->tcb.snd_una + x->conn->snd_queued;
 	m->held = NULL;
 	if (x->sm_tail != NULL)
 		x->sm_tail->held = m;
@@ -106,6 +130,44 @@ bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg 
 	x->sm_kept++;
 	x->sm_objs = (uint16_t)RTE_MIN((uint32_t)x->sm_objs + n, (uint32_t)UINT16_MAX);
 	xw->sm_objs += n;
+	if (m->sm_seq == SB_XC_KEPT_TCP)
+		xw->tcp_objs += n;
+	w->ctr[SB_DP_CTR_xmpp_unacked_objs] = xw->sm_objs;
+	if (xw->sm_objs > w->ctr[SB_DP_CTR_xmpp_unacked_objs_peak])
+		w->ctr[SB_DP_CTR_xmpp_unacked_objs_peak] = xw->sm_objs;
+}
+
+bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m)
+{
+	struct sb_worker *w = xw->w;
+	uint16_t n = sm_objs_of(m);
+
+	if (x->conn == NULL) {
+		/* The write itself ended the connection (its queue refused
+		 * the bytes: reset as not reading). Released already, its
+		 * UNBIND went up: give it back now; else it goes back with
+		 * the rest of what x kept. */
+		if (x->gen != m->conn_gen) {
+			sb_xc_hold_return_late(xw, m);
+			return true;
+		}
+		m->sm_seq = SB_XC_KEPT_TCP;
+		m->epoch = 0;
+		sm_link(xw, x, m, n);
+		return true;
+	}
+	/* The sequence number one past its last byte. */
+	m->epoch = x->conn->tcb.snd_una + x->conn->snd_queued;
+	if (!sb_c2s_sm_enabled(&x->c2s)) {
+		/* Kept until the client's TCP has it. No share here: a
+		 * reader that keeps up still has its last window in flight. */
+		m->sm_seq = SB_XC_KEPT_TCP;
+		sm_link(xw, x, m, n);
+		SB_CTR_INC(w, xmpp_unacked_kept);
+		return true;
+	}
+	m->sm_seq = sb_c2s_sm_sent(&x->c2s);
+	sm_link(xw, x, m, n);
 	SB_CTR_INC(w, xmpp_sm_kept);
 	if (sm_over_share(xw, x)) {
 		SB_CTR_INC(w, xmpp_sm_unacked_over);
@@ -116,6 +178,26 @@ bool sb_xc_sm_keep(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg 
 		SB_CTR_INC(w, xmpp_sm_requests_out);
 	}
 	return true;
+}
+
+/* Whether the client's TCP acknowledged kept m's last byte (una: SND.UNA). */
+static bool sm_tcp_has(const struct sb_msg *m, uint32_t una)
+{
+	return m->sm_seq == SB_XC_KEPT_TCP && sb_seq_leq(m->epoch, una);
+}
+
+void sb_xc_sm_tcp_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	struct sb_worker *w = xw->w;
+	uint32_t una;
+
+	if (x->conn == NULL)
+		return;
+	una = x->conn->tcb.snd_una;
+	while (x->sm_head != NULL && sm_tcp_has(x->sm_head, una)) {
+		sb_msg_free_chain(sb_xc_sm_pop(xw, x), &w->msg_ops);
+		SB_CTR_INC(w, xmpp_unacked_tcp_acked);
+	}
 }
 
 void sb_xc_sm_sent(struct sb_xc_conn *x)
@@ -174,6 +256,9 @@ struct sb_msg *sb_xc_sm_pop(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	x->sm_kept--;
 	x->sm_objs = (uint16_t)(x->sm_objs > n ? x->sm_objs - n : 0);
 	xw->sm_objs -= RTE_MIN(xw->sm_objs, (uint32_t)n);
+	if (m->sm_seq == SB_XC_KEPT_TCP)
+		xw->tcp_objs -= RTE_MIN(xw->tcp_objs, (uint32_t)n);
+	xw->w->ctr[SB_DP_CTR_xmpp_unacked_objs] = xw->sm_objs;
 	return m;
 }
 
@@ -223,6 +308,7 @@ void sb_xc_sm_stream_closed(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 
 	if (x->conn == NULL)
 		return;
+	sb_xc_sm_tcp_acked(xw, x);
 	una = x->conn->tcb.snd_una;
 	while (x->sm_head != NULL && sb_seq_leq(x->sm_head->epoch, una)) {
 		sb_msg_free_chain(sb_xc_sm_pop(xw, x), &w->msg_ops);
@@ -235,7 +321,11 @@ void sb_xc_sm_acked(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	struct sb_worker *w = xw->w;
 	uint32_t h = xw->env.res.sm_h;
 
-	while (x->sm_head != NULL && sb_c2s_sm_le((uint32_t)x->sm_head->sm_seq, h)) {
+	/* Kept by TCP before stream management was on: TCP's to release
+	 * (sb_xc_sm_tcp_acked), ahead of the numbered ones. */
+	sb_xc_sm_tcp_acked(xw, x);
+	while (x->sm_head != NULL && x->sm_head->sm_seq != SB_XC_KEPT_TCP &&
+	       sb_c2s_sm_le((uint32_t)x->sm_head->sm_seq, h)) {
 		sb_msg_free_chain(sb_xc_sm_pop(xw, x), &w->msg_ops);
 		SB_CTR_INC(w, xmpp_sm_acked);
 	}

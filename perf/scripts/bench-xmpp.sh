@@ -359,7 +359,7 @@ if [ "$mode" = overload ]; then
 fi
 if [ "$mode" != login ]; then
 	echo "gateway counters after the run:"
-	"${sbctl[@]}" status 2>/dev/null | grep -oE '(xmpp_ctl_unavailable|no_control|ring_full|xmpp_ring_blocked|backlogged|hb_echoed|hb_sent|mbuf_alloc_fail|drop_tx_full|deliveries_deferred|xmpp_slow_reader|msg_bad|xmpp_bad_handle)[ =:]+[0-9]+' |
+	"${sbctl[@]}" status 2>/dev/null | grep -oE '(xmpp_ctl_unavailable|no_control|ring_full|xmpp_ring_blocked|backlogged|hb_echoed|hb_sent|mbuf_alloc_fail|drop_tx_full|deliveries_deferred|xmpp_slow_reader|xmpp_deliver_returned|xmpp_unacked_returned|xmpp_unacked_objs_peak|msg_bad|xmpp_bad_handle)[ =:]+[0-9]+' |
 		sort | uniq | tr '\n' ' '
 	echo
 fi

@@ -7,9 +7,12 @@
 #     gateway held what his send queue could not take (xmpp_deliver_held);
 #  2. bob/1 never reads again: after xmpp.slow_reader_ms without progress
 #     the gateway resets him, and what it held for him goes back to
-#     sb-control and on to bob/2 (RFC 6121 §8.5.3.2.1), in order; only the
-#     chats already in bob/1's TCP send queue are missing (what XEP-0198
-#     recovers). alice gets no error.
+#     sb-control and on to bob/2 (RFC 6121 §8.5.3.2.1), in order, and so do
+#     the chats written into bob/1's TCP send queue that his TCP had not
+#     acknowledged (dataplane/xmpp/xc_sm.c): none is missing. A chat may
+#     arrive twice only where bob/1's TCP got its bytes and the ACK had not
+#     reached the gateway before the reset (at-least-once). alice gets no
+#     error.
 IT_NAME=xslow
 . "$(dirname "$0")/lib.sh"
 export SB_EXTRA="xmpp.slow_reader_ms=4000 tcp.snd_queue_max=16384"
@@ -77,29 +80,40 @@ got1 = []
 while bob1.pump(0.5):
     got1 += chats(bob1)
 got1 += chats(bob1)
+# What bob/1's TCP had acknowledged but he had not read when the reset came
+# counts as delivered (his kernel holds it: read above, after the reset).
 got2 = []
 deadline = time.monotonic() + 30
 while (not got2 or got2[-1] != 2 * N - 1) and time.monotonic() < deadline:
     bob2.pump(0.5)
     got2 += chats(bob2)
 if not got2 or got2 != list(range(got2[0], 2 * N)):
-    fail("bob/2 got %r..., expected a run ending at %d in order" % (got2[:5], 2 * N - 1))
+    fail("bob/2 got %d chats %r...%r, expected a run ending at %d in order (missing %r, "
+         "out of order at %r)" % (len(got2), got2[:5], got2[-5:], 2 * N - 1,
+         sorted(set(range(got2[0] if got2 else N, 2 * N)) - set(got2))[:10],
+         [(i, v) for i, v in enumerate(got2[1:]) if v != got2[i] + 1][:5]))
 if got1 != list(range(N, N + len(got1))):
     fail("bob/1's last chats out of order: %r" % got1[:5])
 gap = got2[0] - (N + len(got1))
-if gap < 0 or gap > (16384 + 2 * 4096) // 900 + 4:   # send queue + his window
-    fail("between bob/1's last (%d) and bob/2's first (%d): %d chats, more than his send "
-         "queue held" % (N + len(got1) - 1, got2[0], gap))
+if gap > 0:
+    fail("lost: %d chats between bob/1's last (%d) and bob/2's first (%d), the ones in his "
+         "send queue" % (gap, N + len(got1) - 1, got2[0]))
+dups = -gap
+if dups > 2:   # at most the bytes in flight when the RST went: his window is shut
+    fail("%d chats reached both resources: more than were in flight" % dups)
 if errors(alice):
     fail("alice got an error: %r" % errors(alice)[0].attrs)
-print("stalled reader: reset; bob/1 read %d, %d were in his send queue, %d returned to bob/2 "
-      "in order; alice got no error" % (len(got1), gap, len(got2)))
+print("stalled reader: reset; bob/1 read %d, %d returned to bob/2 in order, none missing, "
+      "%d twice; alice got no error" % (len(got1), len(got2), dups))
 PY
 
+it_counter_ge xmpp_unacked_returned 1 || it_fail "nothing written and unacknowledged was returned"
 held=$(it_counter xmpp_deliver_held)
 returned=$(it_counter xmpp_deliver_returned)
 slow=$(it_counter xmpp_slow_reader)
-echo "gateway: xmpp_deliver_held $held, xmpp_deliver_returned $returned, xmpp_slow_reader $slow;" \
+unacked=$(it_counter xmpp_unacked_returned)
+echo "gateway: xmpp_deliver_held $held, xmpp_deliver_returned $returned" \
+	"(xmpp_unacked_returned $unacked), xmpp_slow_reader $slow;" \
 	"sb-control: returned $(it_route_counter returned)"
 [ "${held:-0}" -gt 0 ] || it_fail "nothing was held"
 [ "${slow:-0}" -eq 1 ] || it_fail "expected exactly one slow reader, got $slow"

@@ -8,6 +8,11 @@
  * as STANZAs flagged SB_MSG_F_RETURNED, in order, for sb-control to route
  * again. A DELIVER that arrives once the connection is gone is returned
  * the same way instead of being dropped as stale.
+ *
+ * What was written and not acknowledged by the client's TCP (in the send
+ * queue, or sent and not acked) is kept too (dataplane/xmpp/xc_sm.c):
+ * released as ACKs pass its last byte, returned first, in order, when the
+ * connection is reset; so a reset loses nothing at all.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -123,6 +128,16 @@ static void test_slow_reader_held_then_flushed(void **state)
 	assert_null(x->held_head);
 	assert_int_equal(h->xw->held_objs, 0);
 	assert_int_equal(h->xw->holders, 0);
+	/* Every chain was kept until bob's TCP acked it, and released then. */
+	dp_advance(h, 50); /* his last delayed ACK */
+	assert_null(x->sm_head);
+	assert_int_equal(x->sm_kept, 0);
+	assert_int_equal(h->xw->sm_objs, 0);
+	assert_int_equal(DP_CTR(h, xmpp_unacked_kept), N_MSGS);
+	assert_int_equal(DP_CTR(h, xmpp_unacked_tcp_acked), N_MSGS);
+	assert_int_equal(DP_CTR(h, xmpp_unacked_objs), 0);
+	assert_true(DP_CTR(h, xmpp_unacked_objs_peak) > 0);
+	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
 	assert_int_equal(DP_CTR(h, xmpp_delivered), N_MSGS);
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 0);
 	assert_int_equal(DP_CTR(h, xmpp_deliver_returned), 0);
@@ -181,14 +196,86 @@ static void test_stalled_reader_reset_and_returned(void **state)
 	assert_int_equal(n_ret, DP_CTR(h, xmpp_deliver_returned));
 	for (unsigned i = 0; i < n_got; i++)
 		assert_int_equal(got[i], i);
-	/* The returned ones are the tail, in order; between the two lies
-	 * only what was already in the reset connection's send queue. */
+	/* The returned ones are the rest, in order: what was in the reset
+	 * connection's send queue first, then what was held. None missing. */
+	assert_int_equal(n_got + n_ret, N_MSGS);
 	for (unsigned i = 0; i < n_ret; i++)
-		assert_int_equal(ret[i], N_MSGS - n_ret + i);
-	assert_true(N_MSGS - n_ret >= n_got);
-	assert_true(N_MSGS - n_ret - n_got <= h->cfg.tcp_snd_queue_max / PAD + 1);
+		assert_int_equal(ret[i], n_got + i);
+	assert_true(DP_CTR(h, xmpp_unacked_returned) > 0);
+	assert_int_equal(DP_CTR(h, xmpp_unacked_tcp_acked), n_got);
 	assert_int_equal(DP_CTR(h, xmpp_deliver_lost), 0);
 	assert_int_equal(h->xw->held_objs, 0);
+	assert_int_equal(h->xw->sm_objs, 0);
+	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	dp_free(h);
+}
+
+/* Nothing held: chats written, bob's window (16 KB as he logged in) takes
+ * the first ones, the rest wait in his send queue. Reset, exactly those
+ * come back, in order; the ones his TCP acknowledged do not. */
+static void test_unacked_returned_on_reset(void **state)
+{
+	enum { K = 24 };
+	struct dp_sock *s;
+	struct dp_h *h = slow_bob(&s);
+	struct sb_xc_conn *x = bound_xc(h);
+	unsigned got[K], ret[K], n_got, n_ret;
+
+	(void)state;
+	for (unsigned i = 0; i < K; i++)
+		deliver(h, x, i);
+	dp_advance(h, 50); /* his delayed ACK for what he has */
+	assert_null(x->held_head);
+	assert_int_equal(DP_CTR(h, xmpp_deliver_held), 0);
+	n_got = received(s, got, K);
+	assert_true(n_got > 0 && n_got < K);
+	for (unsigned i = 0; i < n_got; i++)
+		assert_int_equal(got[i], i);
+	/* Acked ones are released as the ACK comes, not at the close. */
+	assert_int_equal(DP_CTR(h, xmpp_unacked_tcp_acked), n_got);
+	assert_int_equal(x->sm_kept, K - n_got);
+	sb_xc_slow_reader(h->xw, x); /* reset, as past a share */
+	dp_run(h);
+	assert_true(s->closed);
+	n_ret = take_returned(h, ret, K);
+	assert_int_equal(n_ret, K - n_got);
+	for (unsigned i = 0; i < n_ret; i++)
+		assert_int_equal(ret[i], n_got + i);
+	assert_int_equal(DP_CTR(h, xmpp_unacked_returned), K - n_got);
+	assert_int_equal(DP_CTR(h, xmpp_deliver_returned), K - n_got);
+	assert_int_equal(DP_CTR(h, xmpp_unacked_objs), 0);
+	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	dp_free(h);
+}
+
+/* A reader that read everything and closes: nothing comes back. */
+static void test_acked_not_returned_on_close(void **state)
+{
+	enum { K = 10 };
+	struct dp_sock *s;
+	struct dp_h *h = slow_bob(&s);
+	struct sb_xc_conn *x = bound_xc(h);
+	unsigned got[K];
+	struct sb_msg *m;
+
+	(void)state;
+	for (unsigned i = 0; i < K; i++)
+		deliver(h, x, i);
+	for (unsigned turn = 0; turn < 100 && received(s, got, K) < K; turn++) {
+		dp_read(h, s, s->held);
+		dp_advance(h, 5);
+	}
+	assert_int_equal(received(s, got, K), K);
+	dp_advance(h, 50);
+	assert_null(x->sm_head);
+	dp_close(h, s);
+	m = dp_ctl_take(h);
+	assert_non_null(m);
+	assert_int_equal(m->kind, SB_MSG_UNBIND);
+	dp_msg_free(h, m);
+	assert_null(dp_ctl_take(h));
+	assert_int_equal(DP_CTR(h, xmpp_unacked_returned), 0);
+	assert_int_equal(DP_CTR(h, xmpp_unacked_tcp_acked), K);
 	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
 	dp_free(h);
 }
@@ -272,6 +359,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slow_reader_held_then_flushed),
 		cmocka_unit_test(test_stalled_reader_reset_and_returned),
+		cmocka_unit_test(test_unacked_returned_on_reset),
+		cmocka_unit_test(test_acked_not_returned_on_close),
 		cmocka_unit_test(test_share_exceeded_resets),
 		cmocka_unit_test(test_worker_share_resets_the_largest),
 		cmocka_unit_test(test_deliver_after_release_returned),
