@@ -178,6 +178,9 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			.mam_count_max = (uint32_t)cfg->im_mam_count_max,
 			.mam_commit_tsc = cfg->im_mam_commit_us * rte_get_tsc_hz() / 1000000u,
 			.mam_commit_batch = (uint32_t)cfg->im_mam_commit_batch,
+			.pep_max_items = (uint32_t)cfg->im_pep_max_items,
+			.pep_item_max_bytes = (uint32_t)cfg->im_pep_item_max_bytes,
+			.pep_max_nodes = (uint32_t)cfg->im_pep_max_nodes,
 		};
 
 		rc = sb_im_init(&r->im, &lim, cfg->xmpp_max_stanza_bytes);

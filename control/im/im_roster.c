@@ -386,8 +386,13 @@ void sb_im_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *i
 		   (in->st.to_len == in->st.from_bare_len &&
 		    memcmp(in->to, in->from, in->st.from_bare_len) == 0);
 
-	if (in->st.type != SB_STYPE_GET && in->st.type != SB_STYPE_SET)
-		goto free; /* results and errors for the server: answers to pushes */
+	if (in->st.type != SB_STYPE_GET && in->st.type != SB_STYPE_SET) {
+		/* Results and errors for the server: answers to pushes, and
+		 * to caps queries (XEP-0115, im_caps.c). */
+		if (in->st.to_len > 0)
+			im_caps_result(sh, m, in);
+		goto free;
+	}
 	n = im_bytes(sh, m, in);
 	if (n < 0 || imx_open(&iq, (const uint8_t *)r->im.buf, (size_t)n) < 0 ||
 	    !imx_child(&iq, &pos, &child)) {
@@ -399,7 +404,7 @@ void sb_im_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *i
 		goto free;
 	}
 	if ((own && im_block_iq(sh, m, in, &child)) || im_vcard_iq(sh, m, in, &child, own) ||
-	    im_private_iq(sh, m, in, &child, own))
+	    im_private_iq(sh, m, in, &child, own) || im_pep_iq(sh, m, in, &child, own))
 		goto free;
 	if (own && (imx_is(&child, "enable", "urn:xmpp:carbons:2", NULL) ||
 		    imx_is(&child, "disable", "urn:xmpp:carbons:2", NULL))) {

@@ -1,0 +1,275 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""PEP (XEP-0163) against the gateway with slixmpp clients (xep_0030,
+xep_0060, xep_0115, xep_0163): publishing with publish-options, events to
+contacts whose caps carry +notify, access models, last item at login,
+limits. Every step is bounded in time; a failure exits non-zero with one
+line saying what went wrong. A and B have a mutual subscription (the shell
+script makes it with xmpp_im.py subscribe); C is no contact of A.
+
+  pep A PWA B PWB C PWC ITEM_MAX NODES_MAX ITEMS_MAX
+"""
+import asyncio
+import logging
+import sys
+import xml.etree.ElementTree as ET
+
+import slixmpp
+from slixmpp.exceptions import IqError, IqTimeout
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
+
+HOST, PORT = "198.18.0.2", 5222
+DOMAIN = "switchboard.test"
+PS = "http://jabber.org/protocol/pubsub"
+EV = "http://jabber.org/protocol/pubsub#event"
+ERRS = "http://jabber.org/protocol/pubsub#errors"
+OWNER = "http://jabber.org/protocol/pubsub#owner"
+DEVLIST = "eu.siacs.conversations.axolotl.devicelist"
+OMEMO2 = "urn:xmpp:omemo:2:devices"
+BOOKMARKS = "urn:xmpp:bookmarks:1"
+AVATAR_META = "urn:xmpp:avatar:metadata"
+logging.basicConfig(level=logging.ERROR)
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+class Client(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, interests):
+        super().__init__(jid, password)
+        self.enable_plaintext = True
+        self["feature_mechanisms"].unencrypted_plain = True
+        self["feature_mechanisms"].unencrypted_scram = True
+        for p in ("xep_0030", "xep_0060", "xep_0115", "xep_0163"):
+            self.register_plugin(p)
+        self.interests = interests
+        self.auto_authorize = None
+        self.auto_subscribe = False
+        self.started = asyncio.Event()
+        self.events = asyncio.Queue()
+        self.add_event_handler("session_start", self._start)
+        self.register_handler(Callback(
+            "pep events", MatchXPath("{jabber:client}message/{%s}event" % EV),
+            lambda m: self.events.put_nowait(m)))
+
+    async def _start(self, event):
+        for ns in self.interests:
+            self["xep_0163"].add_interest(ns)
+        await self["xep_0115"].update_caps(broadcast=False)
+        await self.get_roster()
+        self.send_presence()
+        self.started.set()
+
+    def go(self):
+        self.connect(address=(HOST, PORT), disable_starttls=True, force_starttls=False)
+
+
+async def online(jid, pw, interests):
+    c = Client(jid, pw, interests)
+    c.go()
+    try:
+        await asyncio.wait_for(c.started.wait(), 15)
+    except asyncio.TimeoutError:
+        fail("%s: no session within 15 s" % jid)
+    return c
+
+
+def x(s):
+    return ET.fromstring(s)
+
+
+def options(**kw):
+    f = ("<publish-options><x xmlns='jabber:x:data' type='submit'>"
+         "<field var='FORM_TYPE' type='hidden'><value>%s#publish-options</value></field>" % PS)
+    for k, v in kw.items():
+        f += "<field var='pubsub#%s'><value>%s</value></field>" % (k, v)
+    return f + "</x></publish-options>"
+
+
+async def publish(c, node, item_id, payload, opts="", to=None):
+    iq = c.Iq(stype="set")
+    if to:
+        iq["to"] = to
+    iq.append(x("<pubsub xmlns='%s'><publish node='%s'><item id='%s'>%s</item></publish>%s"
+                "</pubsub>" % (PS, node, item_id, payload, opts)))
+    return await iq.send(timeout=5)
+
+
+async def items(c, owner, node, max_items=None):
+    iq = c.Iq(stype="get")
+    iq["to"] = owner
+    m = " max_items='%d'" % max_items if max_items else ""
+    iq.append(x("<pubsub xmlns='%s'><items node='%s'%s/></pubsub>" % (PS, node, m)))
+    res = await iq.send(timeout=5)
+    return res.xml.findall("{%s}pubsub/{%s}items/{%s}item" % (PS, PS, PS))
+
+
+async def refused(coro, cond, app, what):
+    try:
+        await coro
+    except IqError as e:
+        err = e.iq.xml.find("{jabber:client}error")
+        got = [ch.tag.split("}")[1] for ch in err] if err is not None else []
+        if cond not in got or (app and app not in got):
+            fail("%s: error %s, expected %s %s" % (what, got, cond, app))
+        return
+    except IqTimeout:
+        fail("%s: no answer" % what)
+    fail("%s: accepted, expected %s %s" % (what, cond, app))
+
+
+async def event(c, node, what, timeout=5):
+    try:
+        m = await asyncio.wait_for(c.events.get(), timeout)
+    except asyncio.TimeoutError:
+        fail("%s: no event for %s at %s" % (what, node, c.boundjid))
+    its = m.xml.find("{%s}event/{%s}items" % (EV, EV))
+    if its is None or its.get("node") != node:
+        fail("%s: event for another node: %s" % (what, m))
+    return m, its
+
+
+async def no_event(c, what, timeout=1.5):
+    try:
+        m = await asyncio.wait_for(c.events.get(), timeout)
+    except asyncio.TimeoutError:
+        return
+    fail("%s: unexpected event at %s: %s" % (what, c.boundjid, m))
+
+
+def devices(ids):
+    return "<list xmlns='eu.siacs.conversations.axolotl'>%s</list>" % "".join(
+        "<device id='%d'/>" % i for i in ids)
+
+
+async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
+    ca = await online(a + "/phone", pwa, [DEVLIST, BOOKMARKS])
+    cb = await online(b + "/laptop", pwb, [DEVLIST, BOOKMARKS, AVATAR_META])
+    cc = await online(c + "/desk", pwc, [DEVLIST])
+    await asyncio.sleep(1.0)   # caps queries answered
+
+    # Disco on the account: the PEP identity and features (XEP-0163 §6).
+    info = await cb["xep_0030"].get_info(jid=a, timeout=5)
+    ids = [(i[0], i[1]) for i in info["disco_info"]["identities"]]
+    feats = info["disco_info"]["features"]
+    if ("pubsub", "pep") not in ids or PS + "#publish-options" not in feats:
+        fail("account disco: identities %s, features %s" % (ids, feats))
+
+    # An OMEMO device list, open: the contact with +notify gets it, and
+    # so does the owner's own resource.
+    await publish(ca, DEVLIST, "current", devices([11, 22]), options(access_model="open"))
+    for cl in (cb, ca):
+        m, its = await event(cl, DEVLIST, "device list")
+        if str(m["from"]) != a or "22" not in ET.tostring(its).decode():
+            fail("device list event from %s: %s" % (m["from"], m))
+    await no_event(cc, "a non-contact")
+    # A bookmark, whitelist: the owner's resource only.
+    bm = "<conference xmlns='%s' name='Room' autojoin='true'><nick>a</nick></conference>" % \
+        BOOKMARKS
+    await publish(ca, BOOKMARKS, "room@muc." + DOMAIN, bm,
+                  options(persist_items="true", max_items="max",
+                          send_last_published_item="never", access_model="whitelist"))
+    await event(ca, BOOKMARKS, "own bookmark")
+    await no_event(cb, "whitelist bookmark at a contact")
+    # Avatar metadata, default (presence) access.
+    await publish(ca, AVATAR_META, "abc", "<metadata xmlns='%s'/>" % AVATAR_META)
+    await event(cb, AVATAR_META, "avatar metadata")
+
+    # Access: C reads the open node, not the whitelist or presence ones.
+    got = await items(cc, a, DEVLIST)
+    if len(got) != 1 or got[0].get("id") != "current":
+        fail("non-contact read of the open device list: %s" % got)
+    await refused(items(cc, a, BOOKMARKS), "not-allowed", "closed-node", "C reads bookmarks")
+    await refused(items(cc, a, AVATAR_META), "not-authorized",
+                  "presence-subscription-required", "C reads avatar metadata")
+    await refused(items(cb, a, BOOKMARKS), "not-allowed", "closed-node", "B reads bookmarks")
+    if len(await items(cb, a, AVATAR_META)) != 1:
+        fail("contact read of the presence node")
+    if len(await items(ca, a, BOOKMARKS)) != 1:
+        fail("owner read of the bookmarks")
+    await refused(publish(cb, DEVLIST, "x", devices([1]), to=a), "forbidden", None,
+                  "B publishes to A's node")
+
+    # Publish-options that the node does not satisfy (XEP-0060 §7.1.5).
+    await refused(publish(ca, DEVLIST, "current", devices([11]),
+                          options(access_model="whitelist")),
+                  "conflict", "precondition-not-met", "conflicting access_model")
+    await refused(publish(ca, OMEMO2, "current", devices([1]),
+                          options(access_model="authorize")),
+                  "conflict", "precondition-not-met", "unsupported access_model")
+
+    # Limits.
+    await refused(publish(ca, "big", "1", "<b xmlns='t'>%s</b>" % ("x" * item_max)),
+                  "not-acceptable", "payload-too-big", "item over im.pep_item_max_bytes")
+    await refused(publish(ca, "many", "1", "<m xmlns='t'/>",
+                          options(max_items=str(items_max + 1))),
+                  "policy-violation", "max-items-exceeded", "max_items over im.pep_max_items")
+    await publish(ca, "keep2", "1", "<k xmlns='t'/>", options(max_items="2"))
+    await publish(ca, "keep2", "2", "<k xmlns='t'/>")
+    await publish(ca, "keep2", "3", "<k xmlns='t'/>")
+    kept = [i.get("id") for i in await items(ca, a, "keep2")]
+    if kept != ["2", "3"]:
+        fail("max_items 2 kept %s" % kept)
+    n = 4   # devicelist, bookmarks, avatar metadata, keep2
+    while n < nodes_max:
+        await publish(ca, "node%d" % n, "1", "<n xmlns='t'/>")
+        n += 1
+    await refused(publish(ca, "one-too-many", "1", "<n xmlns='t'/>"),
+                  "resource-constraint", "max-nodes-exceeded", "nodes past im.pep_max_nodes")
+    # Owner configuration and delete make room again.
+    iq = ca.Iq(stype="set")
+    iq.append(x("<pubsub xmlns='%s'><delete node='node4'/></pubsub>" % OWNER))
+    await iq.send(timeout=5)
+    await publish(ca, "one-too-many", "1", "<n xmlns='t'/>")
+
+    # Retract with notify.
+    await publish(ca, DEVLIST, "old", devices([5]))
+    await event(cb, DEVLIST, "second item")
+    iq = ca.Iq(stype="set")
+    iq.append(x("<pubsub xmlns='%s'><retract node='%s' notify='true'><item id='old'/>"
+                "</retract></pubsub>" % (PS, DEVLIST)))
+    await iq.send(timeout=5)
+    m, its = await event(cb, DEVLIST, "retract")
+    if its.find("{%s}retract" % EV) is None or its.find("{%s}retract" % EV).get("id") != "old":
+        fail("retract event: %s" % m)
+
+    # B goes; A publishes; B back: the last items at its available presence.
+    cb.disconnect()
+    await asyncio.sleep(0.5)
+    await publish(ca, DEVLIST, "current", devices([11, 22, 33]))
+    await asyncio.sleep(0.3)
+    cb2 = await online(b + "/laptop2", pwb, [DEVLIST, BOOKMARKS, AVATAR_META])
+    seen = {}
+    for _ in range(2):
+        try:
+            m = await asyncio.wait_for(cb2.events.get(), 5)
+        except asyncio.TimeoutError:
+            break
+        its = m.xml.find("{%s}event/{%s}items" % (EV, EV))
+        seen[its.get("node")] = ET.tostring(its).decode()
+    if DEVLIST not in seen or "33" not in seen[DEVLIST] or AVATAR_META not in seen:
+        fail("last items at login: %s" % list(seen))
+    if BOOKMARKS in seen:
+        fail("a whitelist bookmark was sent to a contact at login")
+    await no_event(cb2, "more last items")
+    for cl in (ca, cb2, cc):
+        cl.disconnect()
+    print("pep: publish-options, +notify events, access models, precondition, limits, "
+          "retract, last items at login")
+
+
+def main():
+    if len(sys.argv) != 11 or sys.argv[1] != "pep":
+        fail("usage: pep A PWA B PWB C PWC ITEM_MAX NODES_MAX ITEMS_MAX")
+    args = sys.argv[2:8] + [int(v) for v in sys.argv[8:11]]
+    try:
+        asyncio.get_event_loop().run_until_complete(asyncio.wait_for(mode_pep(*args), 90))
+    except asyncio.TimeoutError:
+        fail("pep: over 90 s")
+
+
+if __name__ == "__main__":
+    main()
