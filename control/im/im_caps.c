@@ -20,8 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "caps_ver.h"
 #include "im_priv.h"
 #include "router.h"
 #include "session.h"
@@ -210,40 +209,6 @@ void im_caps_presence(struct sb_shard *sh, struct sb_session *s, bool initial)
 	caps_query(sh, s, node, ver);
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* XEP-0115 §5.1 for an answer without extended forms: identities
- * "category/type/lang/name<" and features "var<", each sorted, SHA-1,
- * base64. Whether it equals ver. */
-static bool caps_verify(char **ids, unsigned ni, char **feats, unsigned nf, const char *ver)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[EVP_MAX_MD_SIZE], b64[64];
-	unsigned mdl = 0;
-	bool ok;
-
-	if (ctx == NULL)
-		return false;
-	qsort(ids, ni, sizeof(*ids), str_cmp);
-	qsort(feats, nf, sizeof(*feats), str_cmp);
-	ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1;
-	for (unsigned i = 0; ok && i < ni; i++)
-		ok = EVP_DigestUpdate(ctx, ids[i], strlen(ids[i])) == 1 &&
-		     EVP_DigestUpdate(ctx, "<", 1) == 1;
-	for (unsigned i = 0; ok && i < nf; i++)
-		ok = EVP_DigestUpdate(ctx, feats[i], strlen(feats[i])) == 1 &&
-		     EVP_DigestUpdate(ctx, "<", 1) == 1;
-	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdl) == 1 && mdl == 20;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		return false;
-	EVP_EncodeBlock(b64, md, (int)mdl);
-	return strcmp((const char *)b64, ver) == 0;
-}
-
 /* An attribute decoded into a new string ("" when absent). */
 static char *attr_dup(const struct imx_el *e, const char *name)
 {
@@ -329,7 +294,12 @@ bool im_caps_result(struct sb_shard *sh, struct sb_msg *m, const struct sb_route
 			feats[nf++] = var;
 		}
 	}
-	verified = !forms && !over && caps_verify(ids, ni, feats, nf, c->data);
+	{
+		char v[CAPS_VER_B64_LEN + 1];
+
+		verified = !forms && !over && caps_ver_sha1(ids, ni, feats, nf, v) == 0 &&
+			   strcmp(v, c->data) == 0;
+	}
 	if (verified)
 		cache_put(im, c->data, notify, nl);
 	else

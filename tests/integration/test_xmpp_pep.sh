@@ -41,8 +41,12 @@ it_step "publish, notify, access, precondition, limits, last item"
 py xmpp_pep.py pep alice@$D pw-alice $b@$D pw-$b $c@$D pw-$c $ITEM_MAX $NODES_MAX $ITEMS_MAX ||
 	it_fail "pep"
 $SBCTL store stats
-$SBCTL status | grep -E "^(pep_|caps_)"
+$SBCTL status | awk '$1 ~ /^(pep_|caps_)/' 
 $SBCTL store stats | grep -q '^pep items [1-9]' || it_fail "no pep record in the store"
+$SBCTL pep show alice
+$SBCTL pep show alice | grep -q "^nodes $NODES_MAX\$" || it_fail "sbctl pep show: not $NODES_MAX nodes"
+$SBCTL pep show alice | grep -q '^urn:xmpp:bookmarks:1 access whitelist max_items '"$ITEMS_MAX"' items 1 .* send_last never$' ||
+	it_fail "sbctl pep show: the bookmarks node"
 [ "$(it_route_counter pep_published)" -ge 10 ] || it_fail "pep_published not counted"
 [ "$(it_route_counter pep_precondition)" -ge 1 ] || it_fail "pep_precondition not counted"
 [ "$(it_route_counter pep_last_sent)" -ge 2 ] || it_fail "pep_last_sent not counted"

@@ -162,9 +162,9 @@ static void test_codec(void **state)
 static int listed(void *arg, const char *node, size_t nlen)
 {
 	char *out = arg;
+	size_t l = strlen(out);
 
-	strncat(out, node, nlen);
-	strcat(out, ";");
+	snprintf(out + l, 256 - l, "%.*s;", (int)nlen, node);
 	return 0;
 }
 
