@@ -64,6 +64,21 @@ static size_t node_attr(const struct imx_el *e, char *node)
 	return n > 0 ? (size_t)n : 0;
 }
 
+/* An existing node of owner into nd, or the error to answer. */
+static struct pep_err node_load(struct sb_shard *sh, const char *owner, size_t olen,
+				const char *node, size_t nlen, struct sb_pep_node *nd)
+{
+	int rc = sb_store_pep_load(sh->router.store, owner, olen, node, nlen, nd);
+
+	if (rc == -ENOENT)
+		return ERR("item-not-found", "cancel", NULL);
+	if (rc < 0) {
+		SB_IM_INC(&sh->router.im, store_errors);
+		return ERR("internal-server-error", "wait", NULL);
+	}
+	return PEP_OK;
+}
+
 /* The owner's subscription state for contact (SB_SUB_NONE: none, or
  * blocked by the owner, or the roster could not be read). */
 static enum sb_sub pep_sub_of(struct sb_shard *sh, const char *owner, size_t olen,
@@ -288,20 +303,17 @@ static struct pep_err pep_retract(struct sb_shard *sh, const struct sb_route_in 
 	size_t olen = in->st.from_bare_len, nlen = node_attr(ret, node), pos = 0;
 	struct sb_pep_node nd;
 	struct imx_el item;
-	int rc, idl;
+	struct pep_err err;
+	int idl;
 
 	if (nlen == 0)
 		return ERR("bad-request", "modify", APP("nodeid-required"));
 	if (!imx_child(ret, &pos, &item) || !imx_is(&item, "item", PEP_NS, PEP_NS) ||
 	    (idl = imx_attr_text(&item, "id", id, SB_PEP_ID_MAX + 1)) <= 0)
 		return ERR("bad-request", "modify", APP("item-required"));
-	rc = sb_store_pep_load(r->store, owner, olen, node, nlen, &nd);
-	if (rc == -ENOENT)
-		return ERR("item-not-found", "cancel", NULL);
-	if (rc < 0) {
-		SB_IM_INC(im, store_errors);
-		return ERR("internal-server-error", "wait", NULL);
-	}
+	err = node_load(sh, owner, olen, node, nlen, &nd);
+	if (err.cond != NULL)
+		return err;
 	if (sb_pep_item_del(&nd, id, (size_t)idl) == 0) {
 		sb_pep_node_free(&nd);
 		return ERR("item-not-found", "cancel", NULL);
@@ -352,18 +364,14 @@ static struct pep_err pep_items(struct sb_shard *sh, const struct sb_route_in *i
 	struct imx_el e;
 	char mx[16];
 	uint32_t max = UINT32_MAX, first = 0;
+	struct pep_err err;
 	bool ids = false;
-	int rc;
 
 	if (nlen == 0)
 		return ERR("bad-request", "modify", APP("nodeid-required"));
-	rc = sb_store_pep_load(r->store, owner, olen, node, nlen, &nd);
-	if (rc == -ENOENT)
-		return ERR("item-not-found", "cancel", NULL);
-	if (rc < 0) {
-		SB_IM_INC(im, store_errors);
-		return ERR("internal-server-error", "wait", NULL);
-	}
+	err = node_load(sh, owner, olen, node, nlen, &nd);
+	if (err.cond != NULL)
+		return err;
 	if (!pep_access_allowed(nd.access, own,
 				own ? SB_SUB_BOTH
 				    : pep_sub_of(sh, owner, olen, in->from, in->st.from_bare_len))) {
@@ -438,7 +446,8 @@ static struct pep_err pep_owner(struct sb_shard *sh, const struct sb_route_in *i
 	struct sb_pep_node nd;
 	struct imx_el op, x;
 	struct pep_opts opt;
-	int rc;
+	struct pep_err err;
+	int rc = 0;
 
 	if (!imx_child(ps, &pos, &op))
 		return ERR("bad-request", "modify", NULL);
@@ -448,13 +457,9 @@ static struct pep_err pep_owner(struct sb_shard *sh, const struct sb_route_in *i
 	if (!(imx_is(&op, "delete", PEP_NS_OWNER, PEP_NS_OWNER) && !get) &&
 	    !imx_is(&op, "configure", PEP_NS_OWNER, PEP_NS_OWNER))
 		return ERR("feature-not-implemented", "cancel", NULL);
-	rc = sb_store_pep_load(r->store, owner, olen, node, nlen, &nd);
-	if (rc == -ENOENT)
-		return ERR("item-not-found", "cancel", NULL);
-	if (rc < 0) {
-		SB_IM_INC(im, store_errors);
-		return ERR("internal-server-error", "wait", NULL);
-	}
+	err = node_load(sh, owner, olen, node, nlen, &nd);
+	if (err.cond != NULL)
+		return err;
 	im_result_open(o, in);
 	if (imx_is(&op, "delete", PEP_NS_OWNER, PEP_NS_OWNER)) {
 		rc = sb_store_pep_save(r->store, owner, olen, node, nlen, NULL);

@@ -19,22 +19,16 @@ from slixmpp.exceptions import IqError, IqTimeout
 from slixmpp.xmlstream.handler import Callback
 from slixmpp.xmlstream.matcher import MatchXPath
 
-HOST, PORT = "198.18.0.2", 5222
-DOMAIN = "switchboard.test"
+from xmpp_im import DOMAIN, HOST, PORT, fail
+
 PS = "http://jabber.org/protocol/pubsub"
 EV = "http://jabber.org/protocol/pubsub#event"
-ERRS = "http://jabber.org/protocol/pubsub#errors"
 OWNER = "http://jabber.org/protocol/pubsub#owner"
 DEVLIST = "eu.siacs.conversations.axolotl.devicelist"
 OMEMO2 = "urn:xmpp:omemo:2:devices"
 BOOKMARKS = "urn:xmpp:bookmarks:1"
 AVATAR_META = "urn:xmpp:avatar:metadata"
 logging.basicConfig(level=logging.ERROR)
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
 
 
 class Client(slixmpp.ClientXMPP):

@@ -8,7 +8,6 @@
  * listed in byte order, survive a reopen and are deleted.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -23,6 +22,8 @@
 #include "store/store_lmdb.h"
 #include "store/store_pep.h"
 #include "store/store_udata.h"
+#include "store_fx.h"
+#include "tmpdir.h"
 
 #define MAP_BYTES (4u << 20)
 #define U "alice@example.com"
@@ -30,27 +31,16 @@
 #define S(x) x, (sizeof(x) - 1)
 
 struct fx {
-	char dir[64];
+	char dir[SB_TEST_TMPDIR_MAX];
 	struct sb_store st;
 };
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char why[256];
 
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sb-store-pep-XXXXXX");
-	if (mkdtemp(f->dir) == NULL ||
+	if (f == NULL || sb_test_tmpdir_make(f->dir, "store-pep") < 0 ||
 	    sb_store_lmdb_open(&f->st, f->dir, 2, MAP_BYTES, why, sizeof(why)) < 0)
 		return -1;
 	*state = f;
@@ -61,8 +51,7 @@ static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
-	sb_store_close(&f->st);
-	nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	store_fx_close(&f->st, f->dir);
 	free(f);
 	return 0;
 }
