@@ -240,12 +240,14 @@ static struct pep_err pep_publish(struct sb_shard *sh, const struct sb_route_in 
 		return ERR("internal-server-error", "wait", NULL);
 	}
 	fresh = rc == -ENOENT;
+	if (!fresh)
+		pep_node_limit(&nd, im->lim.pep_max_items);
 	if (fresh && sb_store_udata_count(r->store, SB_STORE_PEP, owner, olen,
 					  im->lim.pep_max_nodes) >= (int)im->lim.pep_max_nodes) {
 		SB_IM_INC(im, pep_limited);
 		return ERR("resource-constraint", "wait", APP("max-nodes-exceeded"));
 	}
-	if (!fresh && !pep_opts_match(&nd, &opt, im->lim.pep_max_items)) {
+	if (!fresh && !pep_opts_match(&nd, &opt)) {
 		SB_IM_INC(im, pep_precondition);
 		sb_pep_node_free(&nd);
 		return ERR("conflict", "cancel", APP("precondition-not-met"));
@@ -480,6 +482,7 @@ static struct pep_err pep_owner(struct sb_shard *sh, const struct sb_route_in *i
 			SB_IM_INC(im, pep_limited);
 			return ERR("policy-violation", "modify", APP("max-items-exceeded"));
 		}
+		pep_node_limit(&nd, im->lim.pep_max_items);
 		sb_pep_node_trim(&nd);
 		rc = sb_store_pep_save(r->store, owner, olen, node, nlen, &nd);
 		imx_puts(o, "/>");

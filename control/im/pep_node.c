@@ -124,6 +124,12 @@ static bool node_private(const char *node, size_t nlen)
 	return false;
 }
 
+void pep_node_limit(struct sb_pep_node *nd, uint32_t limit)
+{
+	if ((nd->flags & SB_PEP_F_MAX_ITEMS_MAX) || nd->max_items > limit)
+		nd->max_items = limit;
+}
+
 const char *pep_node_configure(struct sb_pep_node *nd, const char *node, size_t nlen,
 			       const struct pep_opts *o, uint32_t limit, bool fresh)
 {
@@ -138,8 +144,13 @@ const char *pep_node_configure(struct sb_pep_node *nd, const char *node, size_t 
 	}
 	if (o->has & PEP_OPT_ACCESS)
 		nd->access = o->access;
-	if (o->has & PEP_OPT_MAX_ITEMS)
-		nd->max_items = o->max_items == PEP_MAX_ITEMS_MAX ? limit : o->max_items;
+	if (o->has & PEP_OPT_MAX_ITEMS) {
+		bool max = o->max_items == PEP_MAX_ITEMS_MAX;
+
+		nd->max_items = max ? limit : o->max_items;
+		nd->flags = (uint8_t)((nd->flags & ~SB_PEP_F_MAX_ITEMS_MAX) |
+				      (max ? SB_PEP_F_MAX_ITEMS_MAX : 0));
+	}
 	if (o->has & PEP_OPT_PERSIST)
 		nd->flags = (uint8_t)((nd->flags & ~SB_PEP_F_NO_PERSIST) |
 				      (o->persist ? 0 : SB_PEP_F_NO_PERSIST));
@@ -149,12 +160,14 @@ const char *pep_node_configure(struct sb_pep_node *nd, const char *node, size_t 
 	return NULL;
 }
 
-bool pep_opts_match(const struct sb_pep_node *nd, const struct pep_opts *o, uint32_t limit)
+bool pep_opts_match(const struct sb_pep_node *nd, const struct pep_opts *o)
 {
 	if ((o->has & PEP_OPT_ACCESS) && nd->access != o->access)
 		return false;
+	/* "max" asked and given: the limit, whatever it is now. */
 	if ((o->has & PEP_OPT_MAX_ITEMS) &&
-	    nd->max_items != (o->max_items == PEP_MAX_ITEMS_MAX ? limit : o->max_items))
+	    (o->max_items == PEP_MAX_ITEMS_MAX ? !(nd->flags & SB_PEP_F_MAX_ITEMS_MAX)
+					       : nd->max_items != o->max_items))
 		return false;
 	if ((o->has & PEP_OPT_PERSIST) && !(nd->flags & SB_PEP_F_NO_PERSIST) != o->persist)
 		return false;

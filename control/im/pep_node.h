@@ -59,8 +59,13 @@ const char *pep_node_configure(struct sb_pep_node *nd, const char *node, size_t 
 			       const struct pep_opts *o, uint32_t limit, bool fresh);
 
 /* Whether an existing node's configuration satisfies the publish-options
- * (XEP-0060 §7.1.5: otherwise precondition-not-met). "max" matches limit. */
-bool pep_opts_match(const struct sb_pep_node *nd, const struct pep_opts *o, uint32_t limit);
+ * (XEP-0060 §7.1.5: otherwise precondition-not-met). "max" matches a node
+ * configured with "max", whatever the limit was then. */
+/* A stored node under the limit as configured now: "max" follows it, and
+ * nothing keeps more (after im.pep_max_items was lowered). */
+void pep_node_limit(struct sb_pep_node *nd, uint32_t limit);
+
+bool pep_opts_match(const struct sb_pep_node *nd, const struct pep_opts *o);
 
 /* Whether a requester may read the owner's node, and so get its
  * notifications and last item: the owner always; open: anyone; presence:

@@ -161,7 +161,7 @@ int sb_pep_node_unpack(struct sb_pep_node *nd, const uint8_t *rec, size_t len)
 
 	sb_pep_node_init(nd);
 	if (len < SB_PEP_HDR_LEN || rec[0] != SB_PEP_VERSION || rec[1] >= SB_PEP_ACCESS_MAX ||
-	    rec[3] != 0 || (rec[2] & ~(SB_PEP_F_NO_PERSIST | SB_PEP_F_SEND_NEVER)))
+	    rec[3] != 0 || (rec[2] & ~SB_PEP_F_ALL))
 		return -EBADMSG;
 	nd->access = rec[1];
 	nd->flags = rec[2];

@@ -37,6 +37,8 @@ enum sb_pep_access {
 
 #define SB_PEP_F_NO_PERSIST 0x01u /* pubsub#persist_items false: the last item only */
 #define SB_PEP_F_SEND_NEVER 0x02u /* pubsub#send_last_published_item never */
+#define SB_PEP_F_MAX_ITEMS_MAX 0x04u /* pubsub#max_items "max": the server's limit, as it is now */
+#define SB_PEP_F_ALL (SB_PEP_F_NO_PERSIST | SB_PEP_F_SEND_NEVER | SB_PEP_F_MAX_ITEMS_MAX)
 
 struct sb_pep_item {
 	uint16_t id_len;

@@ -6,8 +6,9 @@
 # XEP-0402 options) and avatar metadata (presence); contact B, with +notify
 # in its caps (XEP-0115, resolved by the server's disco#info query), gets
 # the events; non-contact C reads the open node only; publish-options that
-# conflict are precondition-not-met; the item, node and max_items limits
-# hold; B logging in again gets the last items.
+# conflict are precondition-not-met, and the owner's configure form then
+# changes the access model; the item, node and max_items limits hold; B
+# logging in again gets the last items; sbctl pep show lists the nodes.
 IT_NAME=xpe
 ITEM_MAX=1024 NODES_MAX=8 ITEMS_MAX=16
 export SB_EXTRA="control.shards=2 im.pep_item_max_bytes=$ITEM_MAX im.pep_max_nodes=$NODES_MAX im.pep_max_items=$ITEMS_MAX"

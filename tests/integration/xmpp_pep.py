@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """PEP (XEP-0163) against the gateway with slixmpp clients (xep_0030,
 xep_0060, xep_0115, xep_0163): publishing with publish-options, events to
-contacts whose caps carry +notify, access models, last item at login,
+contacts whose caps carry +notify, access models, precondition-not-met
+and the owner's configure form (get, submit, publish again), items by id,
+disco#items filtered by access, retract with notify, last items at login,
 limits. Every step is bounded in time; a failure exits non-zero with one
 line saying what went wrong. A and B have a mutual subscription (the shell
 script makes it with xmpp_im.py subscribe); C is no contact of A.
@@ -134,6 +136,15 @@ async def no_event(c, what, timeout=1.5):
     fail("%s: unexpected event at %s: %s" % (what, c.boundjid, m))
 
 
+async def configure(c, node, access):
+    iq = c.Iq(stype="set")
+    iq.append(x("<pubsub xmlns='%s'><configure node='%s'><x xmlns='jabber:x:data' "
+                "type='submit'><field var='FORM_TYPE'><value>%s#node_config</value></field>"
+                "<field var='pubsub#access_model'><value>%s</value></field></x>"
+                "</configure></pubsub>" % (OWNER, node, PS, access)))
+    await iq.send(timeout=5)
+
+
 def devices(ids):
     return "<list xmlns='eu.siacs.conversations.axolotl'>%s</list>" % "".join(
         "<device id='%d'/>" % i for i in ids)
@@ -194,6 +205,41 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     await refused(publish(ca, OMEMO2, "current", devices([1]),
                           options(access_model="authorize")),
                   "conflict", "precondition-not-met", "unsupported access_model")
+    # What a client does then (Conversations): the owner's configure form,
+    # submitted with the option it wants, and the publish again.
+    iq = ca.Iq(stype="get")
+    iq.append(x("<pubsub xmlns='%s'><configure node='%s'/></pubsub>" % (OWNER, DEVLIST)))
+    res = await iq.send(timeout=5)
+    vals = {f.get("var"): f.findtext("{jabber:x:data}value")
+            for f in res.xml.iter("{jabber:x:data}field")}
+    if vals.get("pubsub#access_model") != "open":
+        fail("configure form: %s" % vals)
+    await configure(ca, DEVLIST, "whitelist")
+    await publish(ca, DEVLIST, "current", devices([11, 22]), options(access_model="whitelist"))
+    await event(ca, DEVLIST, "own device list, whitelist")
+    await no_event(cb, "whitelist device list at a contact")
+    await refused(items(cc, a, DEVLIST), "not-allowed", "closed-node", "C reads whitelist list")
+    await refused(publish(ca, DEVLIST, "current", devices([11, 22]),
+                          options(access_model="open")),
+                  "conflict", "precondition-not-met", "open asked of a whitelist node")
+    await configure(ca, DEVLIST, "open")
+    await publish(ca, DEVLIST, "current", devices([11, 22]), options(access_model="open"))
+    await event(ca, DEVLIST, "own device list, open again")
+    await event(cb, DEVLIST, "device list, open again")
+    # Items by id; the account's nodes in disco#items, as the asker may read them.
+    iq = cc.Iq(stype="get")
+    iq["to"] = a
+    iq.append(x("<pubsub xmlns='%s'><items node='%s'><item id='current'/><item id='nope'/>"
+                "</items></pubsub>" % (PS, DEVLIST)))
+    got = (await iq.send(timeout=5)).xml.findall(".//{%s}item" % PS)
+    if [i.get("id") for i in got] != ["current"]:
+        fail("items by id: %s" % got)
+    for cl, want, not_want in ((cc, DEVLIST, AVATAR_META), (cb, AVATAR_META, BOOKMARKS),
+                               (ca, BOOKMARKS, None)):
+        res = await cl["xep_0030"].get_items(jid=a, timeout=5)
+        nodes = [i[1] for i in res["disco_items"]["items"]]
+        if want not in nodes or (not_want and not_want in nodes):
+            fail("disco#items of %s for %s: %s" % (a, cl.boundjid, nodes))
 
     # Limits.
     await refused(publish(ca, "big", "1", "<b xmlns='t'>%s</b>" % ("x" * item_max)),
@@ -251,8 +297,8 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     await no_event(cb2, "more last items")
     for cl in (ca, cb2, cc):
         cl.disconnect()
-    print("pep: publish-options, +notify events, access models, precondition, limits, "
-          "retract, last items at login")
+    print("pep: publish-options, +notify events, access models, precondition, configure, "
+          "items by id, disco#items, limits, retract, last items at login")
 
 
 def main():

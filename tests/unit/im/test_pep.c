@@ -104,7 +104,7 @@ static void test_configure_match(void **state)
 	assert_null(pep_node_configure(&nd, S("storage:bookmarks"), &o, 100, true));
 	assert_int_equal(nd.access, SB_PEP_ACCESS_WHITELIST);
 	/* No options: any node matches. */
-	assert_true(pep_opts_match(&nd, &o, 100));
+	assert_true(pep_opts_match(&nd, &o));
 	/* Options applied; "max" is the limit. */
 	o = (struct pep_opts){ .has = PEP_OPT_ACCESS | PEP_OPT_MAX_ITEMS | PEP_OPT_PERSIST,
 			       .access = SB_PEP_ACCESS_OPEN, .max_items = PEP_MAX_ITEMS_MAX,
@@ -114,21 +114,43 @@ static void test_configure_match(void **state)
 	assert_int_equal(nd.access, SB_PEP_ACCESS_OPEN);
 	assert_int_equal(nd.max_items, 100);
 	assert_true(nd.flags & SB_PEP_F_NO_PERSIST);
-	assert_true(pep_opts_match(&nd, &o, 100));
+	assert_true(pep_opts_match(&nd, &o));
 	/* Each option that differs: precondition-not-met. */
 	o.access = SB_PEP_ACCESS_WHITELIST;
-	assert_false(pep_opts_match(&nd, &o, 100));
+	assert_false(pep_opts_match(&nd, &o));
 	o.access = SB_PEP_ACCESS_OPEN;
 	o.max_items = 99;
-	assert_false(pep_opts_match(&nd, &o, 100));
-	o.max_items = 100;
-	assert_true(pep_opts_match(&nd, &o, 100));
+	assert_false(pep_opts_match(&nd, &o));
+	o.max_items = 100; /* the number: as configured */
+	assert_true(pep_opts_match(&nd, &o));
+	/* "max" still matches after the limit changed, and follows it. */
+	o.max_items = PEP_MAX_ITEMS_MAX;
+	assert_true(pep_opts_match(&nd, &o));
+	pep_node_limit(&nd, 200);
+	assert_int_equal(nd.max_items, 200);
+	pep_node_limit(&nd, 100);
+	assert_int_equal(nd.max_items, 100);
 	o.persist = true;
-	assert_false(pep_opts_match(&nd, &o, 100));
+	assert_false(pep_opts_match(&nd, &o));
+	/* A number over a lowered limit is cut to it. */
+	{
+		struct sb_pep_node n2;
+		struct pep_opts o2 = { .has = PEP_OPT_MAX_ITEMS, .max_items = 50 };
+
+		sb_pep_node_init(&n2);
+		assert_null(pep_node_configure(&n2, S("n"), &o2, 100, true));
+		assert_false(n2.flags & SB_PEP_F_MAX_ITEMS_MAX);
+		o2.max_items = PEP_MAX_ITEMS_MAX;
+		assert_false(pep_opts_match(&n2, &o2));
+		pep_node_limit(&n2, 100);
+		assert_int_equal(n2.max_items, 50);
+		pep_node_limit(&n2, 10);
+		assert_int_equal(n2.max_items, 10);
+	}
 	o = (struct pep_opts){ .has = PEP_OPT_SEND_LAST, .send_never = true };
-	assert_false(pep_opts_match(&nd, &o, 100));
+	assert_false(pep_opts_match(&nd, &o));
 	assert_null(pep_node_configure(&nd, S("x"), &o, 100, false));
-	assert_true(pep_opts_match(&nd, &o, 100));
+	assert_true(pep_opts_match(&nd, &o));
 	assert_int_equal(nd.access, SB_PEP_ACCESS_OPEN); /* not fresh: kept */
 	/* max_items over the limit: policy-violation, nothing changed. */
 	o = (struct pep_opts){ .has = PEP_OPT_MAX_ITEMS | PEP_OPT_ACCESS, .max_items = 101,
