@@ -52,4 +52,9 @@ $SBCTL pep show alice | grep -q '^urn:xmpp:bookmarks:1 access whitelist max_item
 [ "$(it_route_counter pep_precondition)" -ge 1 ] || it_fail "pep_precondition not counted"
 [ "$(it_route_counter pep_last_sent)" -ge 2 ] || it_fail "pep_last_sent not counted"
 [ "$(it_route_counter caps_queries)" -ge 1 ] || it_fail "no caps query"
+# SB_PEP_BENCH=N: publish N items and print the rates (docs/BENCHMARKS.md).
+if [ -n "${SB_PEP_BENCH:-}" ]; then
+	it_step "bench: $SB_PEP_BENCH publishes, events at a contact"
+	py xmpp_pep.py bench alice@$D pw-alice $b@$D pw-$b "$SB_PEP_BENCH" || it_fail "bench"
+fi
 echo "PASS"

@@ -10,7 +10,12 @@ line saying what went wrong. A and B have a mutual subscription (the shell
 script makes it with xmpp_im.py subscribe); C is no contact of A.
 
   pep A PWA B PWB C PWC ITEM_MAX NODES_MAX ITEMS_MAX
+  bench A PWA B PWB N     A publishes N device lists one after another
+                          (each awaits its result); prints publishes/s and
+                          the publish-to-event latency at contact B
+                          (figures for docs/BENCHMARKS.md, never asserted)
 """
+import time
 import asyncio
 import logging
 import sys
@@ -301,7 +306,50 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
           "items by id, disco#items, limits, retract, last items at login")
 
 
+async def mode_bench(a, pwa, b, pwb, n):
+    ca = await online(a + "/bench", pwa, [])
+    cb = await online(b + "/bench", pwb, [DEVLIST])
+    await asyncio.sleep(1.0)
+    sent = {}
+    lat = []
+
+    async def collect():
+        while len(lat) < n:
+            m, its = await event(cb, DEVLIST, "bench event", timeout=10)
+            i = its.find("{%s}item" % EV).get("id")
+            if i in sent:   # not the last item sent at login
+                lat.append(time.monotonic() - sent[i])
+    task = asyncio.ensure_future(collect())
+    t0 = time.monotonic()
+    for i in range(n):
+        sent[str(i)] = time.monotonic()
+        await publish(ca, DEVLIST, str(i), devices([i, i + 1]), options(access_model="open"))
+    t1 = time.monotonic()
+    await asyncio.wait_for(task, 30)
+    lat.sort()
+    print("bench: %d publishes in %.2f s: %.0f/s; event at the contact p50 %.2f ms "
+          "p99 %.2f ms max %.2f ms" % (n, t1 - t0, n / (t1 - t0), lat[n // 2] * 1e3,
+                                       lat[min(n - 1, n * 99 // 100)] * 1e3, lat[-1] * 1e3))
+    # The same client's plain iq round trip (disco#info of its account), to
+    # tell what a publish adds to the path.
+    t0 = time.monotonic()
+    for i in range(100):
+        await ca["xep_0030"].get_info(jid=a, timeout=5, cached=False)
+    print("bench: disco#info round trip %.2f ms (100 in a row)" % (
+        (time.monotonic() - t0) * 10))
+    ca.disconnect()
+    cb.disconnect()
+
+
 def main():
+    if len(sys.argv) == 7 and sys.argv[1] == "bench":
+        args = sys.argv[2:6] + [int(sys.argv[6])]
+        try:
+            asyncio.get_event_loop().run_until_complete(
+                asyncio.wait_for(mode_bench(*args), 120))
+        except asyncio.TimeoutError:
+            fail("bench: over 120 s")
+        return
     if len(sys.argv) != 11 or sys.argv[1] != "pep":
         fail("usage: pep A PWA B PWB C PWC ITEM_MAX NODES_MAX ITEMS_MAX")
     args = sys.argv[2:8] + [int(v) for v in sys.argv[8:11]]
