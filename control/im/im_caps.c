@@ -180,15 +180,21 @@ void im_caps_presence(struct sb_shard *sh, struct sb_session *s, bool initial)
 		s->caps = NULL;
 		return;
 	}
-	if (s->caps != NULL && strcmp(s->caps->data, ver) == 0) {
-		if (s->caps->pending)
-			s->caps->last_due |= initial;
-		else if (initial)
-			im_pep_login(sh, s);
-		return;
-	}
 	if (imx_attr_text(&c, "node", node, sizeof(node)) < 0)
 		node[0] = 0;
+	if (s->caps != NULL && strcmp(s->caps->data, ver) == 0) {
+		if (!s->caps->pending) {
+			if (initial)
+				im_pep_login(sh, s);
+			return;
+		}
+		/* Still unanswered: ask again (the earlier answer, if it
+		 * comes, no longer matches the id). */
+		s->caps->last_due |= initial;
+		s->caps->query = ++im->caps_query;
+		caps_query(sh, s, node, ver);
+		return;
+	}
 	if (imx_attr_text(&c, "hash", hash, sizeof(hash)) < 0)
 		hash[0] = 0;
 	e = strcmp(hash, "sha-1") == 0 ? cache_find(im, ver) : NULL;

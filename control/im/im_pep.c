@@ -70,7 +70,8 @@ static struct pep_err node_load(struct sb_shard *sh, const char *owner, size_t o
 {
 	int rc = sb_store_pep_load(sh->router.store, owner, olen, node, nlen, nd);
 
-	if (rc == -ENOENT)
+	/* A name too long for a key cannot have been created. */
+	if (rc == -ENOENT || rc == -ENAMETOOLONG)
 		return ERR("item-not-found", "cancel", NULL);
 	if (rc < 0) {
 		SB_IM_INC(&sh->router.im, store_errors);
@@ -218,6 +219,10 @@ static struct pep_err pep_publish(struct sb_shard *sh, const struct sb_route_in 
 
 	if (nlen == 0)
 		return ERR("bad-request", "modify", APP("nodeid-required"));
+	if (olen + 1 + nlen > SB_STORE_KEY_MAX) {
+		SB_IM_INC(im, pep_limited);
+		return ERR("not-acceptable", "modify", NULL);
+	}
 	if (!imx_child(pub, &pos, &item) || !imx_is(&item, "item", PEP_NS, PEP_NS))
 		return ERR("bad-request", "modify", APP("item-required"));
 	if (imx_child(pub, &pos, &extra))

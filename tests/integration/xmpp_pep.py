@@ -252,6 +252,9 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     await refused(publish(ca, "many", "1", "<m xmlns='t'/>",
                           options(max_items=str(items_max + 1))),
                   "policy-violation", "max-items-exceeded", "max_items over im.pep_max_items")
+    await refused(publish(ca, "n" * 600, "1", "<n xmlns='t'/>"), "not-acceptable", None,
+                  "a node name past the store's key")
+    await refused(items(cc, a, "n" * 600), "item-not-found", None, "items of a too long node")
     await publish(ca, "keep2", "1", "<k xmlns='t'/>", options(max_items="2"))
     await publish(ca, "keep2", "2", "<k xmlns='t'/>")
     await publish(ca, "keep2", "3", "<k xmlns='t'/>")
