@@ -210,6 +210,11 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     await refused(publish(ca, OMEMO2, "current", devices([1]),
                           options(access_model="authorize")),
                   "conflict", "precondition-not-met", "unsupported access_model")
+    # Filtered notifications: a node no resource has +notify for reaches none.
+    await publish(ca, OMEMO2, "current", "<devices xmlns='urn:xmpp:omemo:2'/>",
+                  options(access_model="open"))
+    await no_event(cb, "a node without +notify at the contact")
+    await no_event(ca, "a node without +notify at the owner", timeout=0.2)
     # What a client does then (Conversations): the owner's configure form,
     # submitted with the option it wants, and the publish again.
     iq = ca.Iq(stype="get")
@@ -261,7 +266,7 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     kept = [i.get("id") for i in await items(ca, a, "keep2")]
     if kept != ["2", "3"]:
         fail("max_items 2 kept %s" % kept)
-    n = 4   # devicelist, bookmarks, avatar metadata, keep2
+    n = 5   # devicelist, omemo:2, bookmarks, avatar metadata, keep2
     while n < nodes_max:
         await publish(ca, "node%d" % n, "1", "<n xmlns='t'/>")
         n += 1
@@ -269,7 +274,7 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
                   "resource-constraint", "max-nodes-exceeded", "nodes past im.pep_max_nodes")
     # Owner configuration and delete make room again.
     iq = ca.Iq(stype="set")
-    iq.append(x("<pubsub xmlns='%s'><delete node='node4'/></pubsub>" % OWNER))
+    iq.append(x("<pubsub xmlns='%s'><delete node='node5'/></pubsub>" % OWNER))
     await iq.send(timeout=5)
     await publish(ca, "one-too-many", "1", "<n xmlns='t'/>")
 
