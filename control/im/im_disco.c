@@ -45,6 +45,8 @@ static const char *const account_features[] = {
 	"http://jabber.org/protocol/pubsub#publish",
 	"http://jabber.org/protocol/pubsub#publish-options",
 	"http://jabber.org/protocol/pubsub#auto-create",
+	"http://jabber.org/protocol/pubsub#create-nodes",
+	"http://jabber.org/protocol/pubsub#create-and-configure",
 	"http://jabber.org/protocol/pubsub#retrieve-items",
 	"http://jabber.org/protocol/pubsub#retract-items",
 	"http://jabber.org/protocol/pubsub#delete-nodes",

@@ -301,6 +301,59 @@ static bool attr_true(const struct imx_el *e, const char *name)
 	       (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
+/* <create node/> with an optional <configure><x/></configure> beside it
+ * (XEP-0060 §8.1.2, §8.1.3): the node made empty; one that exists is a
+ * conflict. */
+static struct pep_err pep_create(struct sb_shard *sh, const struct sb_route_in *in,
+				 const struct imx_el *ps, const struct imx_el *cr,
+				 struct imx_out *o, char *node)
+{
+	struct sb_router *r = &sh->router;
+	struct sb_im *im = &r->im;
+	const char *owner = in->from;
+	size_t olen = in->st.from_bare_len, nlen = node_attr(cr, node), pos = 0, xp;
+	struct sb_pep_node nd;
+	struct pep_opts opt = { 0 };
+	struct imx_el e, x;
+	int rc;
+
+	if (nlen == 0) /* instant nodes are not offered */
+		return ERR("not-acceptable", "modify", APP("nodeid-required"));
+	if (olen + 1 + nlen > SB_STORE_KEY_MAX)
+		return ERR("not-acceptable", "modify", NULL);
+	while (imx_child(ps, &pos, &e)) {
+		xp = 0;
+		if (imx_is(&e, "configure", PEP_NS, PEP_NS) && imx_child(&e, &xp, &x) &&
+		    pep_form_parse(&x, &opt) != PEP_FORM_OK)
+			return ERR("not-acceptable", "modify", NULL);
+	}
+	rc = sb_store_pep_load(r->store, owner, olen, node, nlen, &nd);
+	sb_pep_node_free(&nd);
+	if (rc == 0)
+		return ERR("conflict", "cancel", NULL);
+	if (rc != -ENOENT) {
+		SB_IM_INC(im, store_errors);
+		return ERR("internal-server-error", "wait", NULL);
+	}
+	if (sb_store_udata_count(r->store, SB_STORE_PEP, owner, olen, im->lim.pep_max_nodes) >=
+	    (int)im->lim.pep_max_nodes) {
+		SB_IM_INC(im, pep_limited);
+		return ERR("resource-constraint", "wait", APP("max-nodes-exceeded"));
+	}
+	if (pep_node_configure(&nd, node, nlen, &opt, im->lim.pep_max_items, true)) {
+		SB_IM_INC(im, pep_limited);
+		return ERR("policy-violation", "modify", APP("max-items-exceeded"));
+	}
+	if (sb_store_pep_save(r->store, owner, olen, node, nlen, &nd) < 0) {
+		SB_IM_INC(im, store_errors);
+		return ERR("internal-server-error", "wait", NULL);
+	}
+	SB_IM_INC(im, pep_owner_ops);
+	im_result_open(o, in);
+	imx_puts(o, "/>");
+	return PEP_OK;
+}
+
 static struct pep_err pep_retract(struct sb_shard *sh, const struct sb_route_in *in,
 				  const struct imx_el *ret, struct imx_out *o, char *node, char *id)
 {
@@ -511,7 +564,7 @@ bool im_pep_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *
 	struct pep_err err = ERR("bad-request", "modify", NULL);
 	struct imx_el op;
 	size_t pos = 0;
-	char *node, *id;
+	char *node, *id, app[128];
 
 	if (!owner_ns && !imx_is(child, "pubsub", PEP_NS, NULL))
 		return false;
@@ -549,9 +602,19 @@ bool im_pep_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *
 				err = pep_retract(sh, in, &op, &o, node, id);
 				break;
 			}
+			if (!get && imx_is(&op, "create", PEP_NS, PEP_NS)) {
+				err = pep_create(sh, in, child, &op, &o, node);
+				break;
+			}
+			if (imx_is(&op, "configure", PEP_NS, PEP_NS))
+				continue; /* create's options */
 			if (!imx_is(&op, "publish-options", PEP_NS, PEP_NS)) {
-				err = ERR("feature-not-implemented", "cancel",
-					  "<unsupported xmlns='" PEP_NS_ERRORS "'/>");
+				/* subscribe, options, affiliations…: XEP-0060
+				 * names the feature the element stands for. */
+				snprintf(app, sizeof(app),
+					 "<unsupported xmlns='" PEP_NS_ERRORS "' feature='%.*s'/>",
+					 (int)(op.name_len < 32 ? op.name_len : 32), op.p + 1);
+				err = ERR("feature-not-implemented", "cancel", app);
 				break;
 			}
 		}

@@ -141,6 +141,15 @@ async def no_event(c, what, timeout=1.5):
     fail("%s: unexpected event at %s: %s" % (what, c.boundjid, m))
 
 
+async def create(c, node, access):
+    iq = c.Iq(stype="set")
+    iq.append(x("<pubsub xmlns='%s'><create node='%s'/><configure><x xmlns='jabber:x:data' "
+                "type='submit'><field var='FORM_TYPE'><value>%s#node_config</value></field>"
+                "<field var='pubsub#access_model'><value>%s</value></field></x>"
+                "</configure></pubsub>" % (PS, node, PS, access)))
+    return await iq.send(timeout=5)
+
+
 async def configure(c, node, access):
     iq = c.Iq(stype="set")
     iq.append(x("<pubsub xmlns='%s'><configure node='%s'><x xmlns='jabber:x:data' "
@@ -277,6 +286,16 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     iq.append(x("<pubsub xmlns='%s'><delete node='node5'/></pubsub>" % OWNER))
     await iq.send(timeout=5)
     await publish(ca, "one-too-many", "1", "<n xmlns='t'/>")
+    # Explicit creation (XEP-0060 §8.1.3), under the same node limit.
+    await refused(create(ca, "made", "open"), "resource-constraint", "max-nodes-exceeded",
+                  "create past im.pep_max_nodes")
+    iq = ca.Iq(stype="set")
+    iq.append(x("<pubsub xmlns='%s'><delete node='one-too-many'/></pubsub>" % OWNER))
+    await iq.send(timeout=5)
+    await create(ca, "made", "open")
+    await refused(create(ca, "made", "open"), "conflict", None, "create of an existing node")
+    if await items(cc, a, "made") != []:
+        fail("a created node is not empty")
 
     # Retract with notify.
     await publish(ca, DEVLIST, "old", devices([5]))
