@@ -59,6 +59,7 @@ static const char *const account_features[] = {
 	"http://jabber.org/protocol/pubsub#filtered-notifications",
 	"http://jabber.org/protocol/pubsub#item-ids",
 	"http://jabber.org/protocol/pubsub#multi-items",
+	"urn:xmpp:bookmarks:1#compat", /* XEP-0402 §3: private storage:bookmarks is the node */
 };
 
 static void result_open(struct imx_out *o, const struct sb_route_in *in)

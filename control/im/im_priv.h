@@ -208,6 +208,15 @@ void im_pep_last_in(struct sb_shard *sh, struct sb_msg *m);
 void im_pep_disco_items(struct sb_shard *sh, struct imx_out *o, const char *owner, size_t olen,
 			const char *requester, size_t rlen);
 
+/* XEP-0402 §3 compatibility, from im_private.c: the bookmarks node as
+ * <storage xmlns='storage:bookmarks'/> into o (false: no such node, the
+ * private record answers), and a stored <storage/> written to the node
+ * (its items replaced, events to the owner's resources). */
+bool im_pep_bookmarks_get(struct sb_shard *sh, const char *owner, size_t olen,
+			  struct imx_out *o);
+void im_pep_bookmarks_set(struct sb_shard *sh, const char *owner, size_t olen,
+			  const struct imx_el *storage);
+
 /* im_msg.c */
 /* SB_IM_X_SENT: the sender's side of a message (archive, sent carbons). */
 void im_msg_sent(struct sb_shard *sh, struct sb_msg *m);

@@ -46,7 +46,7 @@ $SBCTL status | awk '$1 ~ /^(pep_|caps_)/'
 $SBCTL store stats | grep -q '^pep items [1-9]' || it_fail "no pep record in the store"
 $SBCTL pep show alice
 $SBCTL pep show alice | grep -q "^nodes $NODES_MAX\$" || it_fail "sbctl pep show: not $NODES_MAX nodes"
-$SBCTL pep show alice | grep -q '^urn:xmpp:bookmarks:1 access whitelist max_items '"$ITEMS_MAX"' items 1 .* send_last never$' ||
+$SBCTL pep show alice | grep -q '^urn:xmpp:bookmarks:1 access whitelist max_items '"$ITEMS_MAX"' items 2 .* send_last never$' ||
 	it_fail "sbctl pep show: the bookmarks node"
 [ "$(it_route_counter pep_published)" -ge 10 ] || it_fail "pep_published not counted"
 [ "$(it_route_counter pep_precondition)" -ge 1 ] || it_fail "pep_precondition not counted"

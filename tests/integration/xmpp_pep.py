@@ -193,6 +193,29 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
                           send_last_published_item="never", access_model="whitelist"))
     await event(ca, BOOKMARKS, "own bookmark")
     await no_event(cb, "whitelist bookmark at a contact")
+    # XEP-0402 §3 compat: the node through XEP-0049 private storage, both ways.
+    iq = ca.Iq(stype="get")
+    iq.append(x("<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query>"))
+    res = await iq.send(timeout=5)
+    confs = res.xml.findall(".//{storage:bookmarks}conference")
+    if [(c.get("jid"), c.get("autojoin"), c.findtext("{storage:bookmarks}nick"))
+            for c in confs] != [("room@muc." + DOMAIN, "true", "a")]:
+        fail("private storage:bookmarks from the node: %s" % ET.tostring(res.xml))
+    iq = ca.Iq(stype="set")
+    iq.append(x("<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>"
+                "<conference jid='one@muc.%s' name='One &amp; only' autojoin='false'>"
+                "<nick>n1</nick></conference><conference jid='two@muc.%s'/>"
+                "</storage></query>" % (DOMAIN, DOMAIN)))
+    await iq.send(timeout=5)
+    for want in ("one@muc.", "two@muc."):
+        m, its = await event(ca, BOOKMARKS, "bookmark set through private storage")
+        if its.find("{%s}item" % EV).get("id") != want + DOMAIN:
+            fail("compat event: %s" % m)
+    got = await items(ca, a, BOOKMARKS)
+    if [(i.get("id"), i.find("{%s}conference" % BOOKMARKS).get("name")) for i in got] != [
+            ("one@muc." + DOMAIN, "One & only"), ("two@muc." + DOMAIN, None)]:
+        fail("bookmarks node after a private set: %s" % [ET.tostring(i) for i in got])
+    await no_event(cb, "compat bookmarks at a contact")
     # Avatar metadata, default (presence) access.
     await publish(ca, AVATAR_META, "abc", "<metadata xmlns='%s'/>" % AVATAR_META)
     await event(cb, AVATAR_META, "avatar metadata")
@@ -207,7 +230,7 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     await refused(items(cb, a, BOOKMARKS), "not-allowed", "closed-node", "B reads bookmarks")
     if len(await items(cb, a, AVATAR_META)) != 1:
         fail("contact read of the presence node")
-    if len(await items(ca, a, BOOKMARKS)) != 1:
+    if len(await items(ca, a, BOOKMARKS)) != 2:
         fail("owner read of the bookmarks")
     await refused(publish(cb, DEVLIST, "x", devices([1]), to=a), "forbidden", None,
                   "B publishes to A's node")
