@@ -35,6 +35,7 @@ DEVLIST = "eu.siacs.conversations.axolotl.devicelist"
 OMEMO2 = "urn:xmpp:omemo:2:devices"
 BOOKMARKS = "urn:xmpp:bookmarks:1"
 AVATAR_META = "urn:xmpp:avatar:metadata"
+DISCO_INFO = "http://jabber.org/protocol/disco#info"
 logging.basicConfig(level=logging.ERROR)
 
 
@@ -52,9 +53,19 @@ class Client(slixmpp.ClientXMPP):
         self.started = asyncio.Event()
         self.events = asyncio.Queue()
         self.add_event_handler("session_start", self._start)
+        # The server's caps query (im_caps.c): seen, so the test knows when
+        # the interest is about to be known rather than sleeping blind.
+        self.caps_asked = asyncio.Event()
+        self.register_handler(Callback(
+            "caps query", MatchXPath("{jabber:client}iq/{%s}query" % DISCO_INFO),
+            self._caps_query))
         self.register_handler(Callback(
             "pep events", MatchXPath("{jabber:client}message/{%s}event" % EV),
             lambda m: self.events.put_nowait(m)))
+
+    def _caps_query(self, iq):
+        if iq["type"] == "get" and iq["id"].startswith("sbcaps-"):
+            self.caps_asked.set()
 
     async def _start(self, event):
         for ns in self.interests:
@@ -66,6 +77,19 @@ class Client(slixmpp.ClientXMPP):
 
     def go(self):
         self.connect(address=(HOST, PORT), disable_starttls=True, force_starttls=False)
+
+
+async def caps_known(*clients, cached_ok=False):
+    """Each client got the server's caps query (answered at once by
+    slixmpp); then a moment for the answer to reach the server. With
+    cached_ok, a ver the shard already knows may have needed no query."""
+    for c in clients:
+        try:
+            await asyncio.wait_for(c.caps_asked.wait(), 3 if cached_ok else 10)
+        except asyncio.TimeoutError:
+            if not cached_ok:
+                fail("%s: no caps query from the server within 10 s" % c.boundjid)
+    await asyncio.sleep(0.3)
 
 
 async def online(jid, pw, interests):
@@ -96,7 +120,7 @@ async def publish(c, node, item_id, payload, opts="", to=None):
         iq["to"] = to
     iq.append(x("<pubsub xmlns='%s'><publish node='%s'><item id='%s'>%s</item></publish>%s"
                 "</pubsub>" % (PS, node, item_id, payload, opts)))
-    return await iq.send(timeout=5)
+    return await iq.send(timeout=10)
 
 
 async def items(c, owner, node, max_items=None):
@@ -104,7 +128,7 @@ async def items(c, owner, node, max_items=None):
     iq["to"] = owner
     m = " max_items='%d'" % max_items if max_items else ""
     iq.append(x("<pubsub xmlns='%s'><items node='%s'%s/></pubsub>" % (PS, node, m)))
-    res = await iq.send(timeout=5)
+    res = await iq.send(timeout=10)
     return res.xml.findall("{%s}pubsub/{%s}items/{%s}item" % (PS, PS, PS))
 
 
@@ -122,7 +146,7 @@ async def refused(coro, cond, app, what):
     fail("%s: accepted, expected %s %s" % (what, cond, app))
 
 
-async def event(c, node, what, timeout=5):
+async def event(c, node, what, timeout=10):
     try:
         m = await asyncio.wait_for(c.events.get(), timeout)
     except asyncio.TimeoutError:
@@ -147,7 +171,7 @@ async def create(c, node, access):
                 "type='submit'><field var='FORM_TYPE'><value>%s#node_config</value></field>"
                 "<field var='pubsub#access_model'><value>%s</value></field></x>"
                 "</configure></pubsub>" % (PS, node, PS, access)))
-    return await iq.send(timeout=5)
+    return await iq.send(timeout=10)
 
 
 async def configure(c, node, access):
@@ -156,7 +180,7 @@ async def configure(c, node, access):
                 "type='submit'><field var='FORM_TYPE'><value>%s#node_config</value></field>"
                 "<field var='pubsub#access_model'><value>%s</value></field></x>"
                 "</configure></pubsub>" % (OWNER, node, PS, access)))
-    await iq.send(timeout=5)
+    await iq.send(timeout=10)
 
 
 def devices(ids):
@@ -168,10 +192,10 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     ca = await online(a + "/phone", pwa, [DEVLIST, BOOKMARKS])
     cb = await online(b + "/laptop", pwb, [DEVLIST, BOOKMARKS, AVATAR_META])
     cc = await online(c + "/desk", pwc, [DEVLIST])
-    await asyncio.sleep(1.0)   # caps queries answered
+    await caps_known(ca, cb, cc)
 
     # Disco on the account: the PEP identity and features (XEP-0163 §6).
-    info = await cb["xep_0030"].get_info(jid=a, timeout=5)
+    info = await cb["xep_0030"].get_info(jid=a, timeout=10)
     ids = [(i[0], i[1]) for i in info["disco_info"]["identities"]]
     feats = info["disco_info"]["features"]
     if ("pubsub", "pep") not in ids or PS + "#publish-options" not in feats:
@@ -196,7 +220,7 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     # XEP-0402 §3 compat: the node through XEP-0049 private storage, both ways.
     iq = ca.Iq(stype="get")
     iq.append(x("<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'/></query>"))
-    res = await iq.send(timeout=5)
+    res = await iq.send(timeout=10)
     confs = res.xml.findall(".//{storage:bookmarks}conference")
     if [(c.get("jid"), c.get("autojoin"), c.findtext("{storage:bookmarks}nick"))
             for c in confs] != [("room@muc." + DOMAIN, "true", "a")]:
@@ -206,7 +230,7 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
                 "<conference jid='one@muc.%s' name='One &amp; only' autojoin='false'>"
                 "<nick>n1</nick></conference><conference jid='two@muc.%s'/>"
                 "</storage></query>" % (DOMAIN, DOMAIN)))
-    await iq.send(timeout=5)
+    await iq.send(timeout=10)
     for want in ("one@muc.", "two@muc."):
         m, its = await event(ca, BOOKMARKS, "bookmark set through private storage")
         if its.find("{%s}item" % EV).get("id") != want + DOMAIN:
@@ -251,7 +275,7 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     # submitted with the option it wants, and the publish again.
     iq = ca.Iq(stype="get")
     iq.append(x("<pubsub xmlns='%s'><configure node='%s'/></pubsub>" % (OWNER, DEVLIST)))
-    res = await iq.send(timeout=5)
+    res = await iq.send(timeout=10)
     vals = {f.get("var"): f.findtext("{jabber:x:data}value")
             for f in res.xml.iter("{jabber:x:data}field")}
     if vals.get("pubsub#access_model") != "open":
@@ -273,12 +297,12 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     iq["to"] = a
     iq.append(x("<pubsub xmlns='%s'><items node='%s'><item id='current'/><item id='nope'/>"
                 "</items></pubsub>" % (PS, DEVLIST)))
-    got = (await iq.send(timeout=5)).xml.findall(".//{%s}item" % PS)
+    got = (await iq.send(timeout=10)).xml.findall(".//{%s}item" % PS)
     if [i.get("id") for i in got] != ["current"]:
         fail("items by id: %s" % got)
     for cl, want, not_want in ((cc, DEVLIST, AVATAR_META), (cb, AVATAR_META, BOOKMARKS),
                                (ca, BOOKMARKS, None)):
-        res = await cl["xep_0030"].get_items(jid=a, timeout=5)
+        res = await cl["xep_0030"].get_items(jid=a, timeout=10)
         nodes = [i[1] for i in res["disco_items"]["items"]]
         if want not in nodes or (not_want and not_want in nodes):
             fail("disco#items of %s for %s: %s" % (a, cl.boundjid, nodes))
@@ -307,14 +331,14 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     # Owner configuration and delete make room again.
     iq = ca.Iq(stype="set")
     iq.append(x("<pubsub xmlns='%s'><delete node='node5'/></pubsub>" % OWNER))
-    await iq.send(timeout=5)
+    await iq.send(timeout=10)
     await publish(ca, "one-too-many", "1", "<n xmlns='t'/>")
     # Explicit creation (XEP-0060 §8.1.3), under the same node limit.
     await refused(create(ca, "made", "open"), "resource-constraint", "max-nodes-exceeded",
                   "create past im.pep_max_nodes")
     iq = ca.Iq(stype="set")
     iq.append(x("<pubsub xmlns='%s'><delete node='one-too-many'/></pubsub>" % OWNER))
-    await iq.send(timeout=5)
+    await iq.send(timeout=10)
     await create(ca, "made", "open")
     await refused(create(ca, "made", "open"), "conflict", None, "create of an existing node")
     if await items(cc, a, "made") != []:
@@ -326,7 +350,7 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
     iq = ca.Iq(stype="set")
     iq.append(x("<pubsub xmlns='%s'><retract node='%s' notify='true'><item id='old'/>"
                 "</retract></pubsub>" % (PS, DEVLIST)))
-    await iq.send(timeout=5)
+    await iq.send(timeout=10)
     m, its = await event(cb, DEVLIST, "retract")
     if its.find("{%s}retract" % EV) is None or its.find("{%s}retract" % EV).get("id") != "old":
         fail("retract event: %s" % m)
@@ -359,7 +383,7 @@ async def mode_pep(a, pwa, b, pwb, c, pwc, item_max, nodes_max, items_max):
 async def mode_bench(a, pwa, b, pwb, n):
     ca = await online(a + "/bench", pwa, [])
     cb = await online(b + "/bench", pwb, [DEVLIST])
-    await asyncio.sleep(1.0)
+    await caps_known(cb, cached_ok=True)
     sent = {}
     lat = []
 
@@ -369,6 +393,12 @@ async def mode_bench(a, pwa, b, pwb, n):
             i = its.find("{%s}item" % EV).get("id")
             if i in sent:   # not the last item sent at login
                 lat.append(time.monotonic() - sent[i])
+    # 300 plain iq round trips first: what the connection costs without PEP.
+    t0 = time.monotonic()
+    for i in range(300):
+        await ca["xep_0030"].get_info(jid=a, timeout=5, cached=False)
+    print("bench: disco#info round trip before %.2f ms (300 in a row)" % (
+        (time.monotonic() - t0) * 1e3 / 300))
     task = asyncio.ensure_future(collect())
     t0 = time.monotonic()
     for i in range(n):
