@@ -188,6 +188,9 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			.push = cfg->im_push,
 			.push_body = cfg->im_push_body,
 			.push_max_devices = (uint32_t)cfg->im_push_max_devices,
+			.pep_max_items = (uint32_t)cfg->im_pep_max_items,
+			.pep_item_max_bytes = (uint32_t)cfg->im_pep_item_max_bytes,
+			.pep_max_nodes = (uint32_t)cfg->im_pep_max_nodes,
 		};
 
 		rc = sb_im_init(&r->im, &lim, cfg->xmpp_max_stanza_bytes);

@@ -12,6 +12,8 @@
  *   offline count|show|purge USER [MAX]
  *   store stats                      records and bytes by kind
  *   block list USER                  the XEP-0191 block list (cmd_block.c)
+ *   pep show USER                    PEP nodes (XEP-0163) with their
+ *                                    configuration and items (cmd_pep.c)
  *
  * USER is a bare JID or a localpart of xmpp.domain. Changes made here are
  * not pushed to the user's online resources (they see them at their next
@@ -33,5 +35,7 @@ int sb_cmd_im_user(const struct sb_cmd_user *cu, const char *arg, struct sb_jid 
 
 /* `block list USER` (cmd_block.c): the user's XEP-0191 block list. */
 void sb_cmd_block_run(struct sb_cmd_user *cu, const char *args, struct sb_out *o);
+/* `pep show USER` (cmd_pep.c): the user's PEP nodes. */
+void sb_cmd_pep_run(struct sb_cmd_user *cu, const char *args, struct sb_out *o);
 
 #endif

@@ -131,11 +131,13 @@ void sb_cli_commands_run(void *arg, const char *req, struct sb_out *o)
 		sb_cmd_im_run(cc->users, cmd, req + w + 1, o);
 	} else if (strncmp(req, "block ", 6) == 0) {
 		sb_cmd_block_run(cc->users, req + 6, o);
+	} else if (strncmp(req, "pep ", 4) == 0) {
+		sb_cmd_pep_run(cc->users, req + 4, o);
 	} else {
 		/* Only the first word: the rest may be a mistyped password. */
 		size_t w = strcspn(req, " ");
 
-		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, top, memory, health, ping, user, session, message, limits, config reload, log, shutdown, roster, offline, store, tls, block, mam)\n",
+		sb_out_printf(o, "error: unknown command '%.*s' (try: status, stats, top, memory, health, ping, user, session, message, limits, config reload, log, shutdown, roster, offline, store, tls, block, pep, mam)\n",
 			      (int)(w > 64 ? 64 : w), req);
 	}
 }

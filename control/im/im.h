@@ -62,6 +62,10 @@ struct sb_im_limits {
 	bool push;                  /* im.push: enable/disable answered, notifications sent */
 	bool push_body;             /* im.push_body: the body in notifications */
 	uint32_t push_max_devices;  /* registrations per user */
+	/* XEP-0163 (im_pep.c) */
+	uint32_t pep_max_items;     /* items per node */
+	uint32_t pep_item_max_bytes; /* bytes of an item's payload */
+	uint32_t pep_max_nodes;     /* nodes per user */
 };
 
 #define SB_IM_NS_PUSH "urn:xmpp:push:0"
@@ -77,6 +81,8 @@ enum sb_im_xop {
 	SB_IM_X_BLOCKSYNC,    /* an online user's block list, replicated (im_block.c) */
 	SB_IM_X_DIRECTED,     /* a directed presence of a user of the receiving shard */
 	SB_IM_X_SENT,         /* a message a user of the receiving shard sent: archive, carbons */
+	SB_IM_X_PEPEV,        /* a PEP event for a user (or one resource) of the receiving shard */
+	SB_IM_X_PEPLAST,      /* a resource asks an owner of the receiving shard for last items */
 };
 
 struct sb_im_xslot {
@@ -130,6 +136,8 @@ struct sb_im {
 	size_t pbuf_cap;
 	struct sb_blk_table *blk;       /* online users' block lists (im_block.c) */
 	struct sb_im_mam *mam;          /* the archive's batch and id key (im_mam.c) */
+	struct im_caps_cache *caps;     /* verified caps ver -> PEP interest (im_caps.c) */
+	uint32_t caps_query;            /* ids of caps queries */
 	uint64_t ctr[SB_IM_CTR_MAX];
 };
 

@@ -137,6 +137,10 @@ static void im_dispatch(struct sb_shard *sh, struct sb_msg *m, uint32_t op)
 		im_directed_in(sh, m);
 	else if (op == SB_IM_X_SENT)
 		im_msg_sent(sh, m);
+	else if (op == SB_IM_X_PEPEV)
+		im_pep_event_in(sh, m);
+	else if (op == SB_IM_X_PEPLAST)
+		im_pep_last_in(sh, m);
 	else
 		sb_im_inbound(sh, m);
 }

@@ -42,6 +42,26 @@ static const char *const account_features[] = {
 	"urn:xmpp:mam:2#extended",
 	"urn:xmpp:sid:0",          /* XEP-0359 */
 	SB_IM_NS_PUSH,             /* XEP-0357 §4, on the account's bare JID */
+	/* XEP-0163 PEP on the account (im_pep.c) */
+	"http://jabber.org/protocol/pubsub",
+	"http://jabber.org/protocol/pubsub#publish",
+	"http://jabber.org/protocol/pubsub#publish-options",
+	"http://jabber.org/protocol/pubsub#auto-create",
+	"http://jabber.org/protocol/pubsub#create-nodes",
+	"http://jabber.org/protocol/pubsub#create-and-configure",
+	"http://jabber.org/protocol/pubsub#retrieve-items",
+	"http://jabber.org/protocol/pubsub#retract-items",
+	"http://jabber.org/protocol/pubsub#delete-nodes",
+	"http://jabber.org/protocol/pubsub#config-node",
+	"http://jabber.org/protocol/pubsub#access-presence",
+	"http://jabber.org/protocol/pubsub#access-open",
+	"http://jabber.org/protocol/pubsub#access-whitelist",
+	"http://jabber.org/protocol/pubsub#persistent-items",
+	"http://jabber.org/protocol/pubsub#last-published",
+	"http://jabber.org/protocol/pubsub#filtered-notifications",
+	"http://jabber.org/protocol/pubsub#item-ids",
+	"http://jabber.org/protocol/pubsub#multi-items",
+	"urn:xmpp:bookmarks:1#compat", /* XEP-0402 §3: private storage:bookmarks is the node */
 };
 
 static void result_open(struct imx_out *o, const struct sb_route_in *in)
@@ -62,7 +82,8 @@ static void disco_info(struct imx_out *o, const struct sb_route_in *in, bool ser
 	if (server)
 		imx_puts(o, "<identity category='server' type='im' name='Switchboard'/>");
 	else
-		imx_puts(o, "<identity category='account' type='registered'/>");
+		imx_puts(o, "<identity category='account' type='registered'/>"
+			    "<identity category='pubsub' type='pep'/>");
 	for (size_t i = 0; i < n; i++) {
 		/* The archive's features only when it is on (im.mam). */
 		if (!mam && strncmp(f[i], "urn:xmpp:", 9) == 0 &&
@@ -116,7 +137,11 @@ void im_disco_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in
 		if (!to_server && sb_store_user_exists(sh->router.store, acct, acct_len) == 0)
 			goto unsupported;
 		result_open(&o, in);
-		imx_puts(&o, "<query xmlns='" IM_NS_DISCO_ITEMS "'/></iq>");
+		imx_puts(&o, "<query xmlns='" IM_NS_DISCO_ITEMS "'>");
+		/* An account's PEP nodes the asker may read (XEP-0163 §7). */
+		if (!to_server)
+			im_pep_disco_items(sh, &o, acct, acct_len, in->from, in->st.from_bare_len);
+		imx_puts(&o, "</query></iq>");
 		SB_IM_INC(im, disco_items);
 	} else if (get && to_server && imx_is(child, "query", IM_NS_VERSION, NULL)) {
 		result_open(&o, in);

@@ -188,6 +188,7 @@ void sb_im_stop(struct sb_shard *sh)
 {
 	if (sh->router.im.mam != NULL)
 		im_mam_flush(sh);
+	im_caps_free(&sh->router.im);
 }
 
 int im_mam_archive(struct sb_shard *sh, const char *owner, size_t olen, uint64_t ord,

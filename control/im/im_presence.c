@@ -212,6 +212,8 @@ void sb_im_presence_own(struct sb_shard *sh, struct sb_msg *m, const struct sb_r
 		pres_broadcast(sh, s, s->pres, s->pres_len, SB_STYPE_NONE, NULL, true);
 		pres_initial(sh, s, in->st.priority);
 	}
+	/* XEP-0115 caps: PEP interest, last items at initial presence. */
+	im_caps_presence(sh, s, !was);
 free:
 	sb_msg_free_chain(m, &r->pool);
 }

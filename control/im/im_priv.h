@@ -179,6 +179,54 @@ void im_carbons_copy(struct sb_shard *sh, const char *bare, size_t len, const ch
 		     uint8_t type, const char *inner, size_t n,
 		     bool (*skip)(const struct sb_session *s, const void *arg), const void *arg);
 
+/* im_caps.c (XEP-0115) */
+/* A session's capabilities and PEP interest, one heap block (freed with
+ * the session): the ver it announced, then the nodes it wants
+ * notifications of (its "<node>+notify" features), each NUL-terminated. */
+struct sb_im_caps {
+	bool pending;        /* a disco#info query is out */
+	bool last_due;       /* initial presence: last items once resolved */
+	uint32_t query;      /* the id of the query out */
+	uint16_t ver_len;
+	uint32_t notify_len; /* bytes of the node list */
+	char data[];         /* ver NUL, then the node names */
+};
+/* Presence (initial or not) from s, after s->pres was stored: its <c/>
+ * resolved from the cache or by a disco#info query to s; at initial
+ * presence, the last items of the nodes it wants once known. */
+void im_caps_presence(struct sb_shard *sh, struct sb_session *s, bool initial);
+/* An iq result or error for a user of this shard: a caps query's answer
+ * (true, consumed the work; m is freed by the caller) or not one. */
+bool im_caps_result(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+/* Whether s wants notifications of node. */
+bool im_caps_wants(const struct sb_session *s, const char *node, size_t nlen);
+void im_caps_free(struct sb_im *im);
+
+/* im_pep.c (XEP-0163) */
+/* A pubsub iq to an account (own or another's): handled (true, m not
+ * consumed) or not one. */
+bool im_pep_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+	       const struct imx_el *child, bool own);
+/* s became available and its interest is known: ask the owners it has a
+ * subscription to (and its own account) for their last items. */
+void im_pep_login(struct sb_shard *sh, const struct sb_session *s);
+/* SB_IM_X_PEPEV (an event for a user of this shard) and SB_IM_X_PEPLAST
+ * (a request for an owner of this shard's last items). */
+void im_pep_event_in(struct sb_shard *sh, struct sb_msg *m);
+void im_pep_last_in(struct sb_shard *sh, struct sb_msg *m);
+/* The account's node names for disco#items (the ones requester may read). */
+void im_pep_disco_items(struct sb_shard *sh, struct imx_out *o, const char *owner, size_t olen,
+			const char *requester, size_t rlen);
+
+/* XEP-0402 §3 compatibility, from im_private.c: the bookmarks node as
+ * <storage xmlns='storage:bookmarks'/> into o (false: no such node, the
+ * private record answers), and a stored <storage/> written to the node
+ * (its items replaced, events to the owner's resources). */
+bool im_pep_bookmarks_get(struct sb_shard *sh, const char *owner, size_t olen,
+			  struct imx_out *o);
+void im_pep_bookmarks_set(struct sb_shard *sh, const char *owner, size_t olen,
+			  const struct imx_el *storage);
+
 /* im_msg.c */
 /* SB_IM_X_SENT: the sender's side of a message (archive, sent carbons). */
 void im_msg_sent(struct sb_shard *sh, struct sb_msg *m);

@@ -68,6 +68,8 @@ static const char *private_set(struct sb_shard *sh, const struct sb_route_in *in
 			return "internal-server-error";
 		}
 		SB_IM_INC(im, private_sets);
+		if (strcmp(ns, "storage:bookmarks") == 0) /* XEP-0402 §3 */
+			im_pep_bookmarks_set(sh, in->from, in->st.from_bare_len, &e);
 	}
 	return NULL;
 }
@@ -89,6 +91,9 @@ static const char *private_get(struct sb_shard *sh, const struct sb_route_in *in
 
 		if (nl == 0)
 			return "not-acceptable";
+		if (strcmp(ns, "storage:bookmarks") == 0 && /* XEP-0402 §3 */
+		    im_pep_bookmarks_get(sh, in->from, in->st.from_bare_len, o))
+			continue;
 		rc = sb_store_udata_get(r->store, SB_STORE_PRIVATE, in->from, in->st.from_bare_len,
 					ns, nl, &v, &vl);
 		if (rc < 0 && rc != -ENOENT) {

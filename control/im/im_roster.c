@@ -387,7 +387,12 @@ void sb_im_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *i
 		    memcmp(in->to, in->from, in->st.from_bare_len) == 0);
 
 	if (in->st.type != SB_STYPE_GET && in->st.type != SB_STYPE_SET) {
-		im_push_answer(sh, in); /* answers to roster pushes and notifications */
+		/* Results and errors for the server: answers to roster
+		 * pushes, to push notifications (XEP-0357, im_push.c) and to
+		 * caps queries (XEP-0115, im_caps.c). */
+		im_push_answer(sh, in);
+		if (in->st.to_len > 0)
+			im_caps_result(sh, m, in);
 		goto free;
 	}
 	n = im_bytes(sh, m, in);
@@ -401,7 +406,8 @@ void sb_im_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *i
 		goto free;
 	}
 	if ((own && im_block_iq(sh, m, in, &child)) || im_vcard_iq(sh, m, in, &child, own) ||
-	    im_private_iq(sh, m, in, &child, own) || im_push_iq(sh, m, in, &child, own))
+	    im_private_iq(sh, m, in, &child, own) || im_push_iq(sh, m, in, &child, own) ||
+	    im_pep_iq(sh, m, in, &child, own))
 		goto free;
 	if (own && (imx_is(&child, "enable", "urn:xmpp:carbons:2", NULL) ||
 		    imx_is(&child, "disable", "urn:xmpp:carbons:2", NULL))) {

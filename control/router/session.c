@@ -192,6 +192,7 @@ void sb_session_free(struct sb_session *s)
 		free(s->pres);
 		free(s->directed);
 		free(s->sm);
+		free(s->caps);
 	}
 	free(s);
 }

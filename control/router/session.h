@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct sb_session_sm;
+struct sb_im_caps;
 
 struct sb_session {
 	struct sb_session *next;   /* next resource of the same user */
@@ -36,6 +37,7 @@ struct sb_session {
 	uint32_t directed_len;
 	uint16_t directed_n;
 	struct sb_session_sm *sm;  /* XEP-0198 resumption state (router/sm.h), or NULL */
+	struct sb_im_caps *caps;   /* XEP-0115 caps and PEP interest (im_caps.c), one block, or NULL */
 	uint16_t jid_len;          /* full JID */
 	uint16_t bare_len;
 	char jid[];                /* full JID, NUL-terminated */

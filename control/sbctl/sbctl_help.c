@@ -43,6 +43,8 @@ const struct sbctl_cmd sbctl_cmds[] = {
 	  "without it: all), oldest first" },
 	{ "store stats", "", "records and bytes by kind" },
 	{ "block list", "USER", "a user's block list (XEP-0191)" },
+	{ "pep show", "USER",
+	  "a user's PEP nodes (XEP-0163): access model, max_items, items, bytes" },
 	{ "tls reload", "",
 	  "re-read certificates and keys, swap them in every worker\n"
 	  "(no restart, no session dropped)" },

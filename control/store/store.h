@@ -89,6 +89,7 @@ enum sb_store_kind {
 	SB_STORE_MAM,     /* bare JID, 0, be64 ord -> an archived message (store_mam.h) */
 	SB_STORE_MAM_WITH, /* bare JID, 0, peer's bare JID, 0, be64 ord -> the peer's full JID */
 	SB_STORE_PUSH,    /* bare JID -> the user's push registrations (XEP-0357, im_push.c) */
+	SB_STORE_PEP,     /* bare JID, 0, node -> a PEP node: config and items (store_pep.h) */
 	SB_STORE_KIND_MAX,
 };
 

@@ -32,6 +32,7 @@ static const char *const lmdb_kind_names[SB_STORE_KIND_MAX] = {
 	[SB_STORE_MAM] = "mam",
 	[SB_STORE_MAM_WITH] = "mam_with",
 	[SB_STORE_PUSH] = "push",
+	[SB_STORE_PEP] = "pep",
 };
 
 struct lmdb_shard {

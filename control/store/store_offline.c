@@ -214,6 +214,7 @@ static const char *const kind_names[SB_STORE_KIND_MAX] = {
 	[SB_STORE_MAM] = "mam",
 	[SB_STORE_MAM_WITH] = "mam_with",
 	[SB_STORE_PUSH] = "push",
+	[SB_STORE_PEP] = "pep",
 };
 
 const char *sb_store_kind_name(enum sb_store_kind kind)

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The pure parts of PEP (control/im/pep_node.h, caps_ver.h): who may read
+ * a node under each access model; publish-options forms parsed (known
+ * fields, "max", booleans, unsupported models, bad values, unknown fields
+ * ignored); the configuration a new node gets (bookmarks private by
+ * default) and whether an existing node satisfies publish-options
+ * (precondition-not-met otherwise); max_items past the limit refused; the
+ * XEP-0115 §5.2 example's ver.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "caps_ver.h"
+#include "pep_node.h"
+
+#define S(x) x, (sizeof(x) - 1)
+
+static void test_access(void **state)
+{
+	(void)state;
+	for (uint8_t a = 0; a < SB_PEP_ACCESS_MAX; a++)
+		for (int s = 0; s < SB_SUB_MAX; s++)
+			assert_true(pep_access_allowed(a, true, (enum sb_sub)s));
+	for (int s = 0; s < SB_SUB_MAX; s++) {
+		assert_true(pep_access_allowed(SB_PEP_ACCESS_OPEN, false, (enum sb_sub)s));
+		assert_false(pep_access_allowed(SB_PEP_ACCESS_WHITELIST, false, (enum sb_sub)s));
+	}
+	/* presence: the owner's roster says the contact sees its presence. */
+	assert_true(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_FROM));
+	assert_true(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_BOTH));
+	assert_false(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_TO));
+	assert_false(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_NONE));
+	assert_false(pep_access_allowed(SB_PEP_ACCESS_MAX, false, SB_SUB_BOTH));
+	assert_string_equal(pep_access_name(SB_PEP_ACCESS_WHITELIST), "whitelist");
+}
+
+static enum pep_form_err parse(const char *fields, struct pep_opts *o)
+{
+	char buf[2048];
+	struct imx_el x;
+
+	snprintf(buf, sizeof(buf),
+		 "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'>"
+		 "<value>" PEP_NS_PUBLISH_OPTIONS "</value></field>%s</x>", fields);
+	assert_int_equal(imx_open(&x, (const uint8_t *)buf, strlen(buf)), 0);
+	return pep_form_parse(&x, o);
+}
+
+#define F(var, val) "<field var='pubsub#" var "'><value>" val "</value></field>"
+
+static void test_form(void **state)
+{
+	struct pep_opts o;
+	struct imx_el x;
+
+	(void)state;
+	assert_int_equal(parse(F("access_model", "open") F("max_items", "max")
+			       F("persist_items", "true") F("send_last_published_item", "never")
+			       F("notify_retract", "whatever"), &o), PEP_FORM_OK);
+	assert_int_equal(o.has, PEP_OPT_ACCESS | PEP_OPT_MAX_ITEMS | PEP_OPT_PERSIST |
+				PEP_OPT_SEND_LAST);
+	assert_int_equal(o.access, SB_PEP_ACCESS_OPEN);
+	assert_int_equal(o.max_items, PEP_MAX_ITEMS_MAX);
+	assert_true(o.persist);
+	assert_true(o.send_never);
+	assert_int_equal(parse(F("max_items", "12") F("persist_items", "0"), &o), PEP_FORM_OK);
+	assert_int_equal(o.has, PEP_OPT_MAX_ITEMS | PEP_OPT_PERSIST);
+	assert_int_equal(o.max_items, 12);
+	assert_false(o.persist);
+	assert_int_equal(parse("", &o), PEP_FORM_OK);
+	assert_int_equal(o.has, 0);
+	assert_int_equal(parse(F("access_model", "authorize"), &o), PEP_FORM_UNSUPPORTED);
+	assert_int_equal(parse(F("access_model", "roster"), &o), PEP_FORM_UNSUPPORTED);
+	assert_int_equal(parse(F("max_items", "-1"), &o), PEP_FORM_BAD);
+	assert_int_equal(parse(F("max_items", "0"), &o), PEP_FORM_BAD);
+	assert_int_equal(parse(F("max_items", "7x"), &o), PEP_FORM_BAD);
+	assert_int_equal(parse(F("persist_items", "yes"), &o), PEP_FORM_BAD);
+	assert_int_equal(parse(F("send_last_published_item", "sometimes"), &o), PEP_FORM_BAD);
+	assert_int_equal(imx_open(&x, (const uint8_t *)S("<y xmlns='jabber:x:data'/>")), 0);
+	assert_int_equal(pep_form_parse(&x, &o), PEP_FORM_BAD);
+}
+
+static void test_configure_match(void **state)
+{
+	struct sb_pep_node nd;
+	struct pep_opts o = { 0 };
+
+	(void)state;
+	sb_pep_node_init(&nd);
+	/* Defaults: presence, one item; bookmarks whitelist. */
+	assert_null(pep_node_configure(&nd, S("urn:xmpp:avatar:data"), &o, 100, true));
+	assert_int_equal(nd.access, SB_PEP_ACCESS_PRESENCE);
+	assert_int_equal(nd.max_items, 1);
+	assert_null(pep_node_configure(&nd, S("urn:xmpp:bookmarks:1"), &o, 100, true));
+	assert_int_equal(nd.access, SB_PEP_ACCESS_WHITELIST);
+	assert_null(pep_node_configure(&nd, S("storage:bookmarks"), &o, 100, true));
+	assert_int_equal(nd.access, SB_PEP_ACCESS_WHITELIST);
+	/* No options: any node matches. */
+	assert_true(pep_opts_match(&nd, &o));
+	/* Options applied; "max" is the limit. */
+	o = (struct pep_opts){ .has = PEP_OPT_ACCESS | PEP_OPT_MAX_ITEMS | PEP_OPT_PERSIST,
+			       .access = SB_PEP_ACCESS_OPEN, .max_items = PEP_MAX_ITEMS_MAX,
+			       .persist = false };
+	assert_null(pep_node_configure(&nd, S("eu.siacs.conversations.axolotl.devicelist"), &o,
+				       100, true));
+	assert_int_equal(nd.access, SB_PEP_ACCESS_OPEN);
+	assert_int_equal(nd.max_items, 100);
+	assert_true(nd.flags & SB_PEP_F_NO_PERSIST);
+	assert_true(pep_opts_match(&nd, &o));
+	/* Each option that differs: precondition-not-met. */
+	o.access = SB_PEP_ACCESS_WHITELIST;
+	assert_false(pep_opts_match(&nd, &o));
+	o.access = SB_PEP_ACCESS_OPEN;
+	o.max_items = 99;
+	assert_false(pep_opts_match(&nd, &o));
+	o.max_items = 100; /* the number: as configured */
+	assert_true(pep_opts_match(&nd, &o));
+	/* "max" still matches after the limit changed, and follows it. */
+	o.max_items = PEP_MAX_ITEMS_MAX;
+	assert_true(pep_opts_match(&nd, &o));
+	pep_node_limit(&nd, 200);
+	assert_int_equal(nd.max_items, 200);
+	pep_node_limit(&nd, 100);
+	assert_int_equal(nd.max_items, 100);
+	o.persist = true;
+	assert_false(pep_opts_match(&nd, &o));
+	/* A number over a lowered limit is cut to it. */
+	{
+		struct sb_pep_node n2;
+		struct pep_opts o2 = { .has = PEP_OPT_MAX_ITEMS, .max_items = 50 };
+
+		sb_pep_node_init(&n2);
+		assert_null(pep_node_configure(&n2, S("n"), &o2, 100, true));
+		assert_false(n2.flags & SB_PEP_F_MAX_ITEMS_MAX);
+		o2.max_items = PEP_MAX_ITEMS_MAX;
+		assert_false(pep_opts_match(&n2, &o2));
+		pep_node_limit(&n2, 100);
+		assert_int_equal(n2.max_items, 50);
+		pep_node_limit(&n2, 10);
+		assert_int_equal(n2.max_items, 10);
+	}
+	o = (struct pep_opts){ .has = PEP_OPT_SEND_LAST, .send_never = true };
+	assert_false(pep_opts_match(&nd, &o));
+	assert_null(pep_node_configure(&nd, S("x"), &o, 100, false));
+	assert_true(pep_opts_match(&nd, &o));
+	assert_int_equal(nd.access, SB_PEP_ACCESS_OPEN); /* not fresh: kept */
+	/* max_items over the limit: policy-violation, nothing changed. */
+	o = (struct pep_opts){ .has = PEP_OPT_MAX_ITEMS | PEP_OPT_ACCESS, .max_items = 101,
+			       .access = SB_PEP_ACCESS_PRESENCE };
+	assert_string_equal(pep_node_configure(&nd, S("x"), &o, 100, false), "policy-violation");
+	assert_int_equal(nd.access, SB_PEP_ACCESS_OPEN);
+	assert_int_equal(nd.max_items, 100);
+	sb_pep_node_free(&nd);
+}
+
+static void test_caps_ver(void **state)
+{
+	/* XEP-0115 §5.2, given out of order. */
+	char *ids[] = { strdup("client/pc//Exodus 0.9.1") };
+	char *feats[] = { strdup("http://jabber.org/protocol/muc"),
+			  strdup("http://jabber.org/protocol/disco#info"),
+			  strdup("http://jabber.org/protocol/caps"),
+			  strdup("http://jabber.org/protocol/disco#items") };
+	char ver[CAPS_VER_B64_LEN + 1];
+
+	(void)state;
+	assert_int_equal(caps_ver_sha1(ids, 1, feats, 4, ver), 0);
+	assert_string_equal(ver, "QgayPKawpkPSDYmwT/WM94uAlu0=");
+	/* One feature fewer: another ver. */
+	assert_int_equal(caps_ver_sha1(ids, 1, feats, 3, ver), 0);
+	assert_string_not_equal(ver, "QgayPKawpkPSDYmwT/WM94uAlu0=");
+	free(ids[0]);
+	for (int i = 0; i < 4; i++)
+		free(feats[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_access),
+		cmocka_unit_test(test_form),
+		cmocka_unit_test(test_configure_match),
+		cmocka_unit_test(test_caps_ver),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
