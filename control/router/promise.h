@@ -77,6 +77,15 @@ static inline void sb_promise_keep(struct sb_promise *p, const struct sb_msg *m)
 		p->cur_open = false;
 }
 
+/* Chain old is replaced by new (a rewrite, flags copied): the promise
+ * being routed moves with it. */
+static inline void sb_promise_moved(struct sb_promise *p, const struct sb_msg *old,
+				    const struct sb_msg *new_m)
+{
+	if (p->cur == old)
+		p->cur = new_m;
+}
+
 /* PROMISE_SYNC from worker m->worker: echoed by sb_promise_turn. Owns m. */
 void sb_promise_sync(struct sb_shard *sh, struct sb_msg *m);
 

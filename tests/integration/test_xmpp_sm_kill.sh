@@ -38,11 +38,11 @@ for r in $(seq 0 $((rounds - 1))); do
 		sleep 0.05
 	done
 	[ -f "$dir/round$r.go" ] || it_fail "round $r did not start"
-	# A random point: at once, in the middle of the sends, or after them.
-	sleep "0.$((RANDOM % 400))"
-	ctl=$(cat "$SB_RUN/control.pid")
-	[ -n "${SB_SMKILL_NOKILL:-}" ] || kill -KILL "$ctl"
 	if [ -z "${SB_SMKILL_NOKILL:-}" ]; then
+		# A random point: at once, in the middle of the sends, or after.
+		sleep "0.$((RANDOM % 400))"
+		ctl=$(cat "$SB_RUN/control.pid")
+		kill -KILL "$ctl"
 		for _ in $(seq 50); do kill -0 "$ctl" 2>/dev/null || break; sleep 0.1; done
 		"$top/scripts/sb-control-start.sh"
 	fi
