@@ -32,12 +32,12 @@ py=$!
 
 it_step "$rounds rounds of $msgs messages per client, SIGKILL of sb-control in each"
 for r in $(seq 0 $((rounds - 1))); do
-	for _ in $(seq 1200); do
+	for _ in $(seq 6000); do
 		[ -f "$dir/round$r.go" ] && break
 		kill -0 $py 2>/dev/null || { cat "$SB_RUN/smkill.out" >&2; it_fail "the clients stopped"; }
 		sleep 0.05
 	done
-	[ -f "$dir/round$r.go" ] || it_fail "round $r did not start"
+	[ -f "$dir/round$r.go" ] || { cat "$SB_RUN/smkill.out" >&2; it_fail "round $r did not start"; }
 	if [ -z "${SB_SMKILL_NOKILL:-}" ]; then
 		# A random point: at once, in the middle of the sends, or after.
 		sleep "0.$((RANDOM % 400))"
