@@ -34,7 +34,8 @@ it_step "$rounds rounds of $msgs messages per client, SIGKILL of sb-control in e
 for r in $(seq 0 $((rounds - 1))); do
 	for _ in $(seq 6000); do
 		[ -f "$dir/round$r.go" ] && break
-		kill -0 $py 2>/dev/null || { cat "$SB_RUN/smkill.out" >&2; it_fail "the clients stopped"; }
+		kill -0 $py 2>/dev/null || { cat "$SB_RUN/smkill.out" >&2; $SBCTL status >&2 || true
+			it_fail "the clients stopped"; }
 		sleep 0.05
 	done
 	[ -f "$dir/round$r.go" ] || { cat "$SB_RUN/smkill.out" >&2; it_fail "round $r did not start"; }
