@@ -95,7 +95,13 @@ static void shard_stanza(void *ctx, unsigned w, struct sb_msg *m)
 
 	(void)w;
 	sb_hist_add_tsc(&sh->stanza_wait, m->t0_tsc, sh->now_tsc, sh->hist_us_mult);
-	sb_router_stanza(ctx, m);
+	sb_promise_route(ctx, m);
+}
+
+static void shard_promise_sync(void *ctx, unsigned w, struct sb_msg *m)
+{
+	(void)w;
+	sb_promise_sync(ctx, m);
 }
 
 static void shard_conn_info(void *ctx, unsigned w, struct sb_msg *m)
@@ -150,6 +156,7 @@ void sb_shard_link_init(struct sb_shard *sh)
 	sb_msg_link_register(l, SB_MSG_HIBERNATE, shard_sm, sh);
 	sb_msg_link_register(l, SB_MSG_RESUME_REQ, shard_sm, sh);
 	sb_msg_link_register(l, SB_MSG_REGISTER_REQ, shard_register, sh);
+	sb_msg_link_register(l, SB_MSG_PROMISE_SYNC, shard_promise_sync, sh);
 }
 
 static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
@@ -164,12 +171,14 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 	flushed += sb_admin_drain(sh);
 	flushed += sb_im_poll(sh, now_tsc);
 	flushed += sb_sm_turn(sh);
-	if (sb_router_congested(&sh->router))
-		return flushed; /* let the stanza rings fill: backpressure upstream */
-	sh->now_tsc = now_tsc; /* for the wait histograms of what the rings hold */
-	for (unsigned w = 0; w < sh->n_workers; w++)
-		total += sb_msg_link_poll(&sh->link, w, SB_SHARD_BURST, now_tsc);
-	return total + flushed;
+	if (!sb_router_congested(&sh->router)) {
+		/* Else let the stanza rings fill: backpressure upstream. */
+		sh->now_tsc = now_tsc; /* for the wait histograms of what the rings hold */
+		for (unsigned w = 0; w < sh->n_workers; w++)
+			total += sb_msg_link_poll(&sh->link, w, SB_SHARD_BURST, now_tsc);
+	}
+	/* Last: this turn's XEP-0198 promises in one STANZA_DONE per worker. */
+	return total + flushed + sb_promise_turn(sh);
 }
 
 static void shard_heartbeat(struct sb_shard *sh, uint64_t now_tsc)
@@ -211,7 +220,7 @@ static void shard_recovered(struct sb_shard *sh)
 			sb_router_send(sh, m->worker, m);
 		} else {
 			SB_IM_INC(&sh->router.im, offline_recovered);
-			sb_router_stanza(sh, m);
+			sb_promise_route(sh, m);
 		}
 	}
 	free(sh->recovered);
@@ -238,5 +247,6 @@ void *sb_shard_main(void *arg)
 		sb_idle_turn(&sh->idle, work);
 	}
 	sb_im_stop(sh);
+	sb_promise_free(sh);
 	return NULL;
 }

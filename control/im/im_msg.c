@@ -315,6 +315,7 @@ struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_ro
 		} else if (im_mam_archive(sh, in->to, in->st.to_bare_len, ord, 0, in->from,
 					  in->st.from_len, in->st.from_bare_len, o.p,
 					  o.len) == 0) {
+			sb_promise_moved(&r->pr, m, c); /* XEP-0198: owed for c now */
 			sb_msg_free_chain(m, &r->pool);
 			m = c;
 			in->st.bytes_len = (uint32_t)o.len;

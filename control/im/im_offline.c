@@ -192,6 +192,7 @@ void sb_im_offline(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_
 	}
 	rc = offline_queue(sh, m, in);
 	if (rc == 0) {
+		sb_promise_keep(&r->pr, m); /* XEP-0198: owed at the commit */
 		if (im->batch_n >= im->lim.commit_batch)
 			sb_im_offline_commit(sh);
 		return;
@@ -248,6 +249,7 @@ void sb_im_offline_commit(struct sb_shard *sh)
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++) {
+		sb_promise_fulfil(sh, im->batch[i].m);
 		sb_msg_free_chain(im->batch[i].m, &r->pool);
 		free(im->batch[i].rec);
 	}

@@ -50,7 +50,7 @@ int sb_router_backlog_init(struct sb_router *r, unsigned n_workers, uint32_t cap
 
 static int route_enqueue(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 {
-	return sb_msg_link_send(&sh->link, w, m);
+	return sb_promise_enqueue(sh, w, m);
 }
 
 /* Double a backlog's capacity. A message that reached the shard is never
@@ -90,6 +90,7 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 		sb_msg_free_chain(m, &r->pool);
 		return -ENOBUFS;
 	}
+	sb_promise_keep(&r->pr, m); /* owed when the flush puts it on the ring */
 	b->q[(b->head + b->n) % b->cap] = m;
 	b->n++;
 	r->backlog_total++;

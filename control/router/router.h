@@ -18,6 +18,7 @@
 #include "shm.h"
 #include "im/im.h"
 #include "session.h"
+#include "promise.h"
 #include "sm.h"
 #include "store/store.h"
 
@@ -104,6 +105,8 @@ struct sb_router {
 	uint64_t admin_cookie;           /* CONN_INFO's seq: an old answer never matches */
 	/* XEP-0198 hibernated sessions (sm.c). */
 	struct sb_sm_shard sm;
+	/* XEP-0198 ack promises owed to senders' workers (promise.c). */
+	struct sb_promise pr;
 	/* The RFC 6121 core (control/im). */
 	struct sb_im im;
 	uint64_t ctr[SB_ROUTE_CTR_MAX];

@@ -31,6 +31,7 @@
 #include "tls.h"
 #include "wheel.h"
 #include "xc_list.h"
+#include "xc_promise.h"
 #include "xml.h"
 
 struct rte_mbuf;
@@ -100,6 +101,8 @@ struct sb_xc_conn {
 	uint32_t csi_bytes;            /* stanza bytes in them */
 	uint16_t pending_shard;
 	uint16_t held_objs;            /* message objects in the held chains */
+	/* XEP-0198: the inbound h as a promise (xc_promise.c). */
+	struct sb_xc_promise pr;
 	uint8_t flags;                 /* SB_XC_F_* */
 	uint8_t auth_seen;             /* c2s.auth_failures already charged to the address */
 	uint16_t csi_n;                /* DELIVERs on the csi ring */
@@ -112,6 +115,7 @@ struct sb_xc_conn {
 	struct sb_xc_node bound_link;    /* the worker's bound list (replay after restart) */
 	struct sb_xc_node wait_link;     /* the ring-room list of pending_shard */
 	struct sb_xc_node shape_link;    /* the shaper's paused list */
+	struct sb_xc_node pr_link;       /* the list of <r/> waiting for promises */
 	/* Before bind, the login deadline; after, the deadline for held
 	 * DELIVERs to make progress (xmpp.slow_reader_ms). */
 	struct sb_wheel_timer deadline;
@@ -126,6 +130,7 @@ struct sb_xc_conn {
 #define SB_XC_BOUND_LINK offsetof(struct sb_xc_conn, bound_link)
 #define SB_XC_WAIT_LINK offsetof(struct sb_xc_conn, wait_link)
 #define SB_XC_SHAPE_LINK offsetof(struct sb_xc_conn, shape_link)
+#define SB_XC_PR_LINK offsetof(struct sb_xc_conn, pr_link)
 
 /* lib/xmpp's counters in the worker's slots (dp_counters.h), published by
  * on_publish and described by counters.c. */
@@ -197,6 +202,15 @@ struct sb_xc_worker {
 	uint32_t csi_objs;
 	uint32_t csi_held_max;           /* xmpp.csi_held_max, stanzas */
 	uint32_t csi_bytes_max;          /* xmpp.csi_held_bytes */
+	/* XEP-0198 promises (xc_promise.c): connections whose <r/> waits,
+	 * oldest first (so deadlines come in order), and the sync with a new
+	 * sb-control epoch (shards by bit). */
+	struct sb_xc_list pr_wait;
+	uint32_t pr_wait_ms;             /* xmpp.sm_ack_wait_ms */
+	uint32_t pr_epoch;               /* the epoch promises were last synced for */
+	uint64_t pr_sync_sent;
+	uint64_t pr_sync_got;
+	bool pr_syncing;
 	struct sb_xc_limits limits;
 	/* TLS (xc_tls.c): NULL server when xmpp.tls is off. */
 	struct sb_tls_server *tls_srv;   /* shared, read-only; our reference (new handshakes) */
@@ -400,6 +414,30 @@ void sb_xc_sm_enabled(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_sm.c: lib/xmpp asks to resume a session: RESUME_REQ to its shard. */
 void sb_xc_sm_resume_request(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+
+/* xc_promise.c (XEP-0198 acks as promises, see xc_promise.h). After
+ * lib/xmpp handled an element of x: was_sm says whether stream management
+ * was on before it, rcvd_before c2s.sm_in before it; a stanza it did not
+ * route is safe at once. */
+void sb_xc_promise_element(struct sb_xc_worker *xw, struct sb_xc_conn *x, bool was_sm,
+			   uint32_t rcvd_before, enum sb_c2s_action act);
+/* xc_promise.c: stanza h of x is safe (answered here, or STANZA_DONE). */
+void sb_xc_promise_safe(struct sb_xc_worker *xw, struct sb_xc_conn *x, uint32_t h);
+/* xc_promise.c: the client sent <r/> (SB_C2S_ACT_SM_REQUEST). */
+void sb_xc_promise_request(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+/* xc_promise.c: a STANZA_DONE or a PROMISE_SYNC echo from shard; m stays
+ * the caller's. */
+void sb_xc_promise_from_control(struct sb_xc_worker *xw, unsigned shard, const struct sb_msg *m);
+/* xc_promise.c: once per turn: <r/> past their wait, and the sync with a
+ * new sb-control. Bounded. */
+void sb_xc_promise_turn(struct sb_xc_worker *xw, uint64_t now_ms);
+/* xc_promise.c: x's TCP is gone: off the waiting list. */
+void sb_xc_promise_close(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+/* The h x's client may be told. */
+static inline uint32_t sb_xc_promise_h(const struct sb_xc_conn *x)
+{
+	return x->pr.done;
+}
 
 /* xc_ctl.c: x's session was resumed on another stream (KICK_RESUMED) and
  * its stream is closed: hand the session over now, not when TCP is gone

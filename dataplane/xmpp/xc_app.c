@@ -227,6 +227,7 @@ static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb
 	if (x == NULL)
 		return;
 	app_list_del(xw, x);
+	sb_xc_promise_close(xw, x);
 	sb_wheel_cancel(&xw->wheel, &x->deadline);
 	/* The last word on what the client's TCP has: the rest of what was
 	 * written goes back to sb-control (sb_xc_linger). */
@@ -413,6 +414,7 @@ bool sb_xc_sm_resume_resp(struct sb_xc_worker *xw, struct sb_msg *m)
 					      false));
 	if (sb_c2s_bound(&x->c2s)) {
 		SB_CTR_INC(w, xmpp_sm_resumed);
+		sb_xc_promise_reset(&x->pr, x->c2s.sm_in);
 		sb_wheel_cancel(&xw->wheel, &x->deadline);
 		sb_xc_sm_probe_arm(xw, x); /* the login deadline's place */
 		app_list_add(xw, x);
@@ -539,6 +541,11 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 	if (m->kind == SB_MSG_DELIVER_MULTI) {
 		/* It names its connections inside (xc_route.c). */
 		sb_xc_deliver_multi(xw, m);
+		sb_msg_free_chain(m, &w->msg_ops);
+		return;
+	}
+	if (m->kind == SB_MSG_STANZA_DONE || m->kind == SB_MSG_PROMISE_SYNC) {
+		sb_xc_promise_from_control(xw, m->shard, m);
 		sb_msg_free_chain(m, &w->msg_ops);
 		return;
 	}
@@ -700,6 +707,7 @@ static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 	if (xw->ret_head != NULL)
 		sb_xc_hold_returns_turn(xw, now_tsc);
 	app_replay(xw, now_tsc);
+	sb_xc_promise_turn(xw, now_us / 1000);
 }
 
 /* The worker stops: bound sessions are told why (on_stop). */

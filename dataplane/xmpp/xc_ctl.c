@@ -64,8 +64,14 @@ static void ctl_unanswerable(struct sb_xc_worker *xw, struct sb_xc_conn *x, stru
 	struct sb_worker *w = xw->w;
 	SB_CTR_INC(w, xmpp_ctl_unavailable);
 	if (x->conn != NULL && !(x->flags & SB_XC_F_CLOSING)) {
-		if (m->kind == SB_MSG_STANZA)
+		if (m->kind == SB_MSG_STANZA) {
+			struct sb_msg_stanza h;
+
 			sb_xc_wait_error(xw, x, m);
+			/* XEP-0198: answered (type='wait'): handled. */
+			if ((m->flags & SB_MSG_F_SM_PROMISE) && sb_msg_stanza_read(m, &h) == 0)
+				sb_xc_promise_safe(xw, x, h.sm_h);
+		}
 		else if (m->kind == SB_MSG_AUTH_REQ || m->kind == SB_MSG_BIND_REQ)
 			ctl_refuse(xw, x);
 		else if (m->kind == SB_MSG_REGISTER_REQ)
@@ -239,7 +245,9 @@ struct sb_msg *sb_xc_sm_msg(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
 static struct sb_msg *ctl_hibernate_msg(struct sb_xc_worker *xw, struct sb_xc_conn *x,
 					 unsigned *shard)
 {
-	struct sb_msg_sm p = { .h_in = x->c2s.sm_in, .h_out = x->c2s.sm_out };
+	/* The h <resumed/> will tell: what is safe, not what was read
+	 * (stanzas still unreported are sent again by the client). */
+	struct sb_msg_sm p = { .h_in = sb_xc_promise_h(x), .h_out = x->c2s.sm_out };
 
 	memcpy(p.id, x->sm_id, sizeof(p.id));
 	return sb_xc_sm_msg(xw, x, SB_MSG_HIBERNATE, &p, x->jid, strlen(x->jid), shard);

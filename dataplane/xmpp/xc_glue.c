@@ -177,6 +177,9 @@ void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action
 	case SB_C2S_ACT_REGISTER:
 		sb_xc_register_request(xw, x);
 		break;
+	case SB_C2S_ACT_SM_REQUEST:
+		sb_xc_promise_request(xw, x);
+		break;
 	case SB_C2S_ACT_CLOSE:
 	default:
 		sb_xc_close_now(xw, x);
@@ -222,11 +225,16 @@ static enum sb_c2s_action glue_event(struct sb_xc_worker *xw, struct sb_xc_conn 
 		p = glue_span(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap, &len);
 		act = sb_c2s_stream_open(&x->c2s, &xw->env, ev->hdr, p, len, ev->start_off);
 		break;
-	case SB_XML_EV_ELEMENT:
+	case SB_XML_EV_ELEMENT: {
+		bool was_sm = sb_c2s_sm_enabled(&x->c2s);
+		uint32_t rcvd = x->c2s.sm_in;
+
 		SB_CTR_INC(w, xmpp_elements);
 		p = glue_span(x, ev->start_off, ev->end_off, xw->elem, xw->elem_cap, &len);
 		act = sb_c2s_element(&x->c2s, &xw->env, ev->hdr, p, len, ev->start_off);
+		sb_xc_promise_element(xw, x, was_sm, rcvd, act);
 		break;
+	}
 	case SB_XML_EV_STREAM_CLOSE:
 		sb_xc_sm_stream_closed(xw, x);
 		act = sb_c2s_stream_close(&x->c2s, &xw->env);
@@ -246,7 +254,8 @@ static enum sb_c2s_action glue_event(struct sb_xc_worker *xw, struct sb_xc_conn 
 static bool glue_paused(const struct sb_xc_conn *x)
 {
 	return (x->flags & (SB_XC_F_CLOSING | SB_XC_F_BLOCKED | SB_XC_F_SHAPED)) ||
-	       sb_c2s_waiting(&x->c2s);
+	       sb_c2s_waiting(&x->c2s) ||
+	       (sb_c2s_sm_enabled(&x->c2s) && sb_xc_promise_full(&x->pr, x->c2s.sm_in));
 }
 
 /* The next unfed bytes: a pointer into the input list and their count. */

@@ -106,6 +106,11 @@ static struct sb_msg *route_pack(struct sb_xc_worker *xw, struct sb_xc_conn *x, 
 	if (m == NULL)
 		return NULL;
 	sb_msg_encode(m, SB_MSG_STANZA, w->index, 0, 0, 0, rte_rdtsc());
+	if (sb_c2s_sm_enabled(&x->c2s)) {
+		/* XEP-0198: its shard reports when it is safe (xc_promise.c). */
+		m->flags |= SB_MSG_F_SM_PROMISE;
+		h.sm_h = x->c2s.sm_in;
+	}
 	m->conn = sb_xc_handle(x);
 	m->conn_gen = x->gen;
 	if (sb_msg_append(m, &h, sizeof(h), &w->msg_ops) < 0 ||
@@ -147,8 +152,15 @@ void sb_xc_route(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 		/* The pump stops reading before the pool's reserve is reached
 		 * (msgs_low), so this is sb-control holding all of it. */
 		SB_CTR_INC(w, msg_alloc_fail);
+		/* XEP-0198: lost before it was safe, so never counted in h;
+		 * the client resumes and sends it again. */
+		if (sb_c2s_sm_enabled(&x->c2s))
+			sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env,
+							   SB_C2S_SERR_RESOURCE_CONSTRAINT));
 		return;
 	}
+	if (sb_c2s_sm_enabled(&x->c2s) && sb_xc_promise_full(&x->pr, x->c2s.sm_in))
+		SB_CTR_INC(w, xmpp_sm_promise_full);
 	if (sb_xc_send(xw, x, shard, m) == 0 && !(x->flags & SB_XC_F_BLOCKED))
 		SB_CTR_INC(w, xmpp_routed);
 }

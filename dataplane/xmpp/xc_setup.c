@@ -39,7 +39,7 @@ _Static_assert(SB_JID_FULL_MAX <= SB_MSG_JID_MAX, "a JID outgrows lib/msg's limi
 static const enum sb_msg_kind app_kinds[] = {
 	SB_MSG_AUTH_RESP, SB_MSG_BIND_RESP, SB_MSG_DELIVER, SB_MSG_KICK, SB_MSG_DELIVER_MULTI,
 	SB_MSG_CONN_INFO,
-	SB_MSG_RESUME_RESP, SB_MSG_REGISTER_RESP,
+	SB_MSG_RESUME_RESP, SB_MSG_REGISTER_RESP, SB_MSG_STANZA_DONE, SB_MSG_PROMISE_SYNC,
 };
 
 /* Number every connection object: its index is its handle. */
@@ -122,6 +122,7 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	env->cfg.sm = cfg->xmpp_stream_management;
 	env->cfg.sm_max_resume_s = (uint32_t)cfg->xmpp_sm_max_resume_s;
 	env->cfg.csi = cfg->xmpp_csi_held_max > 0;
+	env->cfg.sm_ack_promise = true; /* <r/> answered by xc_promise.c */
 	env->cfg.fake_iterations = (uint32_t)cfg->auth_scram_iterations;
 	rc = sb_c2s_tls_policy_parse(cfg->xmpp_tls);
 	if (rc < 0)
@@ -152,6 +153,7 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 		return -ENOMEM;
 	sb_xc_list_init(&xw->bound);
 	sb_xc_list_init(&xw->shaped);
+	sb_xc_list_init(&xw->pr_wait);
 	for (unsigned s = 0; s < RTE_DIM(xw->waiting); s++)
 		sb_xc_list_init(&xw->waiting[s]);
 	xw->replay_next = SB_XC_LIST_NONE;
@@ -180,6 +182,7 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	xw->hold_conn_max = (uint32_t)RTE_MIN(cfg->xmpp_hold_bytes / SB_MSG_PAYLOAD_MAX + 1, (uint64_t)UINT16_MAX - 1);
 	xw->hold_worker_max = (uint32_t)(cfg->rings_msgs * cfg->xmpp_hold_pool_pct / 100);
 	xw->sm_kept_max = (uint32_t)cfg->xmpp_sm_unacked_max;
+	xw->pr_wait_ms = (uint32_t)cfg->xmpp_sm_ack_wait_ms;
 	xw->sm_probe_idle_ms = (uint32_t)cfg->xmpp_sm_probe_idle_ms;
 	xw->sm_probe_wait_ms = (uint32_t)cfg->xmpp_sm_probe_wait_ms;
 	xw->csi_held_max = (uint32_t)cfg->xmpp_csi_held_max;

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define SB_MSG_MAGIC 0x5342u /* "SB" */
-#define SB_MSG_VERSION 6u
+#define SB_MSG_VERSION 7u
 #define SB_MSG_OBJ_SIZE 2048u /* bytes per pool object, header included */
 
 enum sb_msg_kind {
@@ -47,6 +47,11 @@ enum sb_msg_kind {
 	SB_MSG_RESUME_RESP,   /* shard -> worker: status; struct sb_msg_sm as resumed */
 	SB_MSG_REGISTER_REQ,  /* worker -> shard: struct sb_msg_register (XEP-0077) */
 	SB_MSG_REGISTER_RESP, /* shard -> worker: status (enum sb_msg_reg_status), no payload */
+	SB_MSG_STANZA_DONE,   /* shard -> worker: struct sb_msg_done: stanzas flagged
+			       * SB_MSG_F_SM_PROMISE that reached their recipient's
+			       * worker or were committed to storage (XEP-0198 acks) */
+	SB_MSG_PROMISE_SYNC,  /* worker -> shard after a new epoch, echoed (F_REPLY) once
+			       * every promise it carried before is answered (seq: epoch) */
 	SB_MSG_KIND_MAX,
 };
 
@@ -97,6 +102,9 @@ enum sb_msg_owner {
                                   * before taking it, given back to be routed again */
 #define SB_MSG_F_SM_SENT 0x10u  /* RETURNED: it was written and not acknowledged
                                   * (XEP-0198); sm_seq is its outbound number */
+#define SB_MSG_F_SM_PROMISE 0x20u /* STANZA from an XEP-0198 client: sb-control owes its
+                                   * sender a STANZA_DONE for stanza number sm_h once it
+                                   * reached the recipient's worker or storage */
 
 struct sb_msg {
 	uint16_t magic;     /* SB_MSG_MAGIC */
@@ -202,6 +210,22 @@ struct sb_msg_sm {
 	char jid[];
 };
 
+/* SB_MSG_STANZA_DONE payload: n entries, each the highest-so-far or any
+ * one promised stanza number of one sender connection (the worker keeps a
+ * window of them, so entries may come in any order and twice). */
+struct sb_msg_done_ent {
+	uint64_t conn;       /* the sender's handle */
+	uint32_t conn_gen;
+	uint32_t sm_h;       /* the stanza's number (struct sb_msg_stanza.sm_h) */
+};
+struct sb_msg_done {
+	uint32_t n;
+	uint32_t reserved;
+	struct sb_msg_done_ent e[];
+};
+#define SB_MSG_DONE_MAX ((SB_MSG_PAYLOAD_MAX - sizeof(struct sb_msg_done)) / \
+			 sizeof(struct sb_msg_done_ent))
+
 enum sb_msg_stanza_kind {
 	SB_STANZA_MESSAGE = 1,
 	SB_STANZA_PRESENCE,
@@ -252,6 +276,8 @@ struct sb_msg_stanza {
 	uint16_t reserved;
 	uint32_t from_gen;
 	uint64_t from_conn;
+	uint32_t sm_h;       /* SB_MSG_F_SM_PROMISE: the sender's inbound stanza number */
+	uint32_t reserved2;
 	/* to, from, then the stanza bytes */
 	char data[];
 };

@@ -80,6 +80,9 @@
  *                                env->res.passwd and, for CREATE, the invite
  *                                env->res.token; answer with
  *                                sb_c2s_register_result()
+ *   SB_C2S_ACT_SM_REQUEST        (cfg.sm_ack_promise) the client sent <r/>: the
+ *                                glue answers with sb_c2s_sm_ack_write() and
+ *                                the h it has promised (at most c->sm_in)
  *
  * Stream management (XEP-0198 v1.6, when cfg.sm): <sm/> is offered with
  * bind; <enable/> after bind starts counting (<enable/> before bind gets
@@ -194,6 +197,7 @@ enum sb_c2s_action {
 	SB_C2S_ACT_SM_RESUME,
 	SB_C2S_ACT_CSI,
 	SB_C2S_ACT_REGISTER,
+	SB_C2S_ACT_SM_REQUEST,
 	SB_C2S_ACT_MAX
 };
 
@@ -423,6 +427,8 @@ struct sb_c2s_config {
 	bool csi;                       /* offer XEP-0352 client state indication after auth */
 	bool reg;                       /* XEP-0077 in-band registration (xmpp.register) */
 	bool reg_token;                 /* ... needs an invite token in <key/> */
+	bool sm_ack_promise;            /* <r/> is the glue's to answer (SM_REQUEST): its h
+					 * counts only stanzas that are safe, not just read */
 	uint8_t fake_secret[32];        /* key of sb_scram_credentials_fake() */
 	uint32_t fake_iterations;       /* iteration count unknown users are given */
 };
@@ -608,6 +614,11 @@ static inline uint32_t sb_c2s_sm_sent(struct sb_c2s *c)
 		return 0;
 	return ++c->sm_out;
 }
+
+/* XEP-0198 §4: <a xmlns='urn:xmpp:sm:3' h='h'/> into buf (at least
+ * SB_C2S_SM_ACK_MAX bytes). Returns its length. */
+#define SB_C2S_SM_ACK_MAX 48u
+size_t sb_c2s_sm_ack_write(uint8_t *buf, uint32_t h);
 
 /* XEP-0198: stanzas sent and not yet acknowledged. */
 static inline uint32_t sb_c2s_sm_unacked(const struct sb_c2s *c)

@@ -246,6 +246,23 @@ static enum sb_c2s_action sm_ack(struct sb_c2s *c, struct sb_c2s_env *env,
 	return SB_C2S_ACT_SM_ACK;
 }
 
+size_t sb_c2s_sm_ack_write(uint8_t *buf, uint32_t h)
+{
+	static const char head[] = "<a xmlns='" C2S_NS_SM "' h='";
+	char d[10];
+	size_t i = sizeof(d), n = sizeof(head) - 1;
+
+	memcpy(buf, head, n);
+	do {
+		d[--i] = (char)('0' + h % 10u);
+		h /= 10u;
+	} while (h != 0);
+	memcpy(buf + n, d + i, sizeof(d) - i);
+	n += sizeof(d) - i;
+	memcpy(buf + n, "'/>", 3);
+	return n + 3;
+}
+
 enum sb_c2s_action c2s_sm_element(struct sb_c2s *c, struct sb_c2s_env *env,
 				  const struct c2s_elem *e)
 {
@@ -258,6 +275,8 @@ enum sb_c2s_action c2s_sm_element(struct sb_c2s *c, struct sb_c2s_env *env,
 	if (c->sm & SB_C2S_SM_ENABLED) {
 		if (c2s_name_is(h->name, h->name_len, "r")) {
 			c2s_count(env, SB_C2S_CTR_sm_requests_in);
+			if (env->cfg.sm_ack_promise)
+				return SB_C2S_ACT_SM_REQUEST;
 			c2s_puts(env, "<a xmlns='" C2S_NS_SM "' h='");
 			sm_put_u32(env, c->sm_in);
 			c2s_puts(env, "'/>");
