@@ -93,6 +93,11 @@ it_counter_ge() {
 	return 1
 }
 
+# it_metrics_url: where sb-control says it serves Prometheus metrics (its log).
+it_metrics_url() {
+	sed -n 's#^info sb\.control: metrics on \(http://[^ ]*\) .*#\1#p' "$SB_RUN/control.log" | tail -1
+}
+
 # it_tcp_client MODE ARGS...: the kernel-TCP client, inside the namespace.
 it_tcp_client() {
 	ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/tcp_client.py" "$@" \

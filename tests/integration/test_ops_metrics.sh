@@ -27,7 +27,7 @@ wait_health() {
 
 it_step "start with the metrics endpoint on 127.0.0.1, any port"
 it_start
-url=$(sed -n 's#^info sb\.control: metrics on \(http://[^ ]*\) .*#\1#p' "$SB_RUN/control.log" | tail -1)
+url=$(it_metrics_url)
 [ -n "$url" ] || it_fail "control.log does not say where the metrics are served"
 echo "metrics at $url"
 

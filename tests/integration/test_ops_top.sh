@@ -17,7 +17,7 @@ check() { /usr/bin/python3 "$top/tests/integration/top_check.py" "$@"; }
 it_step "start, 4 accounts"
 started=$(date +%s)
 it_start
-url=$(sed -n 's#^sb-control: metrics on \(http://[^ ]*\) .*#\1#p' "$SB_RUN/control.log" | tail -1)
+url=$(it_metrics_url)
 [ -n "$url" ] || it_fail "control.log does not say where the metrics are served"
 for i in 0 1 2 3; do it_user_add "u$i" "pw-$i"; done
 
