@@ -39,7 +39,8 @@ static int pep_named(void *arg, const char *node, size_t nlen)
 	return 0;
 }
 
-static const char *const access_names[SB_PEP_ACCESS_MAX] = { "presence", "open", "whitelist" };
+static const char *const access_names[SB_PEP_ACCESS_MAX] = { "presence", "open", "whitelist",
+								  "roster" };
 
 void sb_cmd_pep_run(struct sb_cmd_user *cu, const char *args, struct sb_out *o)
 {

@@ -115,20 +115,109 @@ static size_t item_id_new(struct sb_im *im, char *id, size_t cap)
 				(unsigned long long)++im->push_id);
 }
 
+/* Store the item in owner's node (created with opt when absent; an
+ * existing one must satisfy opt when check) and send its events. head:
+ * PEP_HEAD_MAX bytes of scratch. The events use the shard's output buffer. */
+static struct pep_err publish_core(struct sb_shard *sh, const char *owner, size_t olen,
+				   const char *node, size_t nlen, const struct pep_opts *opt,
+				   bool check, const char *id, size_t idl, const void *payload,
+				   size_t plen, char *scratch)
+{
+	struct sb_router *r = &sh->router;
+	struct sb_im *im = &r->im;
+	struct sb_pep_node nd;
+	const char *cfg;
+	bool fresh;
+	int rc;
+
+	rc = sb_store_pep_load(r->store, owner, olen, node, nlen, &nd);
+	if (rc < 0 && rc != -ENOENT) {
+		SB_IM_INC(im, store_errors);
+		return ERR("internal-server-error", "wait", NULL);
+	}
+	fresh = rc == -ENOENT;
+	if (!fresh)
+		pep_node_limit(&nd, im->lim.pep_max_items);
+	if (fresh && sb_store_udata_count(r->store, SB_STORE_PEP, owner, olen,
+					  im->lim.pep_max_nodes) >= (int)im->lim.pep_max_nodes) {
+		SB_IM_INC(im, pep_limited);
+		return ERR("resource-constraint", "wait", APP("max-nodes-exceeded"));
+	}
+	if (!fresh && check && !pep_opts_match(&nd, opt)) {
+		SB_IM_INC(im, pep_precondition);
+		sb_pep_node_free(&nd);
+		return ERR("conflict", "cancel", APP("precondition-not-met"));
+	}
+	if (fresh && (cfg = pep_node_configure(&nd, node, nlen, opt, im->lim.pep_max_items,
+					       true)) != NULL) {
+		sb_pep_node_free(&nd);
+		if (strcmp(cfg, "policy-violation") != 0)
+			return ERR("internal-server-error", "wait", NULL);
+		SB_IM_INC(im, pep_limited);
+		return ERR("policy-violation", "modify", APP("max-items-exceeded"));
+	}
+	rc = sb_pep_item_put(&nd, id, idl, payload, plen);
+	if (rc == 0)
+		rc = sb_store_pep_save(r->store, owner, olen, node, nlen, &nd);
+	if (rc < 0) {
+		sb_pep_node_free(&nd);
+		SB_IM_INC(im, store_errors);
+		return ERR("internal-server-error", "wait", NULL);
+	}
+	SB_IM_INC(im, pep_published);
+	{
+		struct imx_out ev = { .p = im->obuf, .cap = im->buf_cap };
+		struct imx_out head = { .p = scratch, .cap = PEP_HEAD_MAX };
+
+		imx_puts(&head, "<item");
+		imx_attr_put(&head, "id", id, idl);
+		imx_puts(&head, ">");
+		if (!head.over) {
+			im_pep_event_build(sh, &ev, owner, olen, node, nlen, head.p, head.len,
+					   payload, plen, "</item>");
+			im_pep_notify(sh, owner, olen, &nd, &ev);
+		}
+	}
+	sb_pep_node_free(&nd);
+	return PEP_OK;
+}
+
+int im_pep_publish_own(struct sb_shard *sh, const char *owner, size_t olen, const char *node,
+		       size_t nlen, const char *id, size_t idl, const void *payload, size_t plen)
+{
+	struct sb_im *im = &sh->router.im;
+	struct pep_opts opt = { .has = PEP_OPT_ACCESS, .access = SB_PEP_ACCESS_OPEN };
+	struct pep_err err;
+	char *scratch;
+
+	if (olen + 1 + nlen > SB_STORE_KEY_MAX || idl == 0 || idl > SB_PEP_ID_MAX)
+		return -EINVAL;
+	if (plen > im->lim.pep_item_max_bytes) {
+		SB_IM_INC(im, pep_limited);
+		return -EFBIG;
+	}
+	scratch = malloc(PEP_HEAD_MAX);
+	if (scratch == NULL)
+		return -ENOMEM;
+	err = publish_core(sh, owner, olen, node, nlen, &opt, false, id, idl, payload, plen,
+			   scratch);
+	free(scratch);
+	if (err.cond == NULL)
+		return 0;
+	return strcmp(err.cond, "resource-constraint") == 0 ? -ENOSPC : -EIO;
+}
+
 static struct pep_err pep_publish(struct sb_shard *sh, const struct sb_route_in *in,
 				  const struct imx_el *ps, const struct imx_el *pub,
 				  struct imx_out *o, char *node, char *id)
 {
-	struct sb_router *r = &sh->router;
-	struct sb_im *im = &r->im;
+	struct sb_im *im = &sh->router.im;
 	const char *owner = in->from;
 	size_t olen = in->st.from_bare_len, nlen = node_attr(pub, node), idl, a = 0, b = 0;
-	struct sb_pep_node nd;
 	struct pep_opts opt;
 	struct pep_err err;
 	struct imx_el item, extra;
 	size_t pos = 0;
-	bool fresh;
 	int rc;
 
 	if (nlen == 0)
@@ -153,51 +242,10 @@ static struct pep_err pep_publish(struct sb_shard *sh, const struct sb_route_in 
 	err = publish_options(ps, &opt);
 	if (err.cond != NULL)
 		return err;
-	rc = sb_store_pep_load(r->store, owner, olen, node, nlen, &nd);
-	if (rc < 0 && rc != -ENOENT) {
-		SB_IM_INC(im, store_errors);
-		return ERR("internal-server-error", "wait", NULL);
-	}
-	fresh = rc == -ENOENT;
-	if (!fresh)
-		pep_node_limit(&nd, im->lim.pep_max_items);
-	if (fresh && sb_store_udata_count(r->store, SB_STORE_PEP, owner, olen,
-					  im->lim.pep_max_nodes) >= (int)im->lim.pep_max_nodes) {
-		SB_IM_INC(im, pep_limited);
-		return ERR("resource-constraint", "wait", APP("max-nodes-exceeded"));
-	}
-	if (!fresh && !pep_opts_match(&nd, &opt)) {
-		SB_IM_INC(im, pep_precondition);
-		sb_pep_node_free(&nd);
-		return ERR("conflict", "cancel", APP("precondition-not-met"));
-	}
-	if (fresh && pep_node_configure(&nd, node, nlen, &opt, im->lim.pep_max_items, true)) {
-		SB_IM_INC(im, pep_limited);
-		return ERR("policy-violation", "modify", APP("max-items-exceeded"));
-	}
-	rc = sb_pep_item_put(&nd, id, idl, item.p + a, b - a);
-	if (rc == 0)
-		rc = sb_store_pep_save(r->store, owner, olen, node, nlen, &nd);
-	if (rc < 0) {
-		sb_pep_node_free(&nd);
-		SB_IM_INC(im, store_errors);
-		return ERR("internal-server-error", "wait", NULL);
-	}
-	SB_IM_INC(im, pep_published);
-	{
-		struct imx_out ev = { .p = im->obuf, .cap = im->buf_cap };
-		struct imx_out head = { .p = id + SB_PEP_ID_MAX + 1, .cap = PEP_HEAD_MAX };
-
-		imx_puts(&head, "<item");
-		imx_attr_put(&head, "id", id, idl);
-		imx_puts(&head, ">");
-		if (!head.over) {
-			im_pep_event_build(sh, &ev, owner, olen, node, nlen, head.p, head.len,
-					   item.p + a, b - a, "</item>");
-			im_pep_notify(sh, owner, olen, &nd, &ev);
-		}
-	}
-	sb_pep_node_free(&nd);
+	err = publish_core(sh, owner, olen, node, nlen, &opt, true, id, idl, item.p + a, b - a,
+			   id + SB_PEP_ID_MAX + 1);
+	if (err.cond != NULL)
+		return err;
 	im_result_open(o, in);
 	imx_puts(o, "><pubsub xmlns='" PEP_NS "'><publish");
 	imx_attr_put(o, "node", node, nlen);
@@ -335,27 +383,32 @@ static struct pep_err pep_items(struct sb_shard *sh, const struct sb_route_in *i
 	size_t olen = own ? in->st.from_bare_len : in->st.to_bare_len;
 	size_t nlen = node_attr(items, node), pos = 0;
 	struct sb_pep_node nd;
+	struct pep_reader rd;
 	struct imx_el e;
 	char mx[16];
 	uint32_t max = UINT32_MAX, first = 0;
 	struct pep_err err;
-	bool ids = false;
+	bool ids = false, ok;
 
 	if (nlen == 0)
 		return ERR("bad-request", "modify", APP("nodeid-required"));
 	err = node_load(sh, owner, olen, node, nlen, &nd);
 	if (err.cond != NULL)
 		return err;
-	if (!pep_access_allowed(nd.access, own,
-				own ? SB_SUB_BOTH
-				    : im_pep_sub_of(sh, owner, olen, in->from, in->st.from_bare_len))) {
+	im_pep_reader_load(sh, owner, olen, in->from, in->st.from_bare_len, &rd);
+	ok = pep_may_read(&nd, own || rd.own, rd.it);
+	im_pep_reader_free(&rd);
+	if (!ok) {
 		uint8_t access = nd.access;
 
 		sb_pep_node_free(&nd);
 		SB_IM_INC(im, pep_denied);
-		return access == SB_PEP_ACCESS_PRESENCE
-			       ? ERR("not-authorized", "auth", APP("presence-subscription-required"))
-			       : ERR("not-allowed", "cancel", APP("closed-node"));
+		/* XEP-0060 §6.5.9.x: the condition names the model that refused. */
+		if (access == SB_PEP_ACCESS_PRESENCE)
+			return ERR("not-authorized", "auth", APP("presence-subscription-required"));
+		if (access == SB_PEP_ACCESS_ROSTER)
+			return ERR("not-authorized", "auth", APP("not-in-roster-group"));
+		return ERR("not-allowed", "cancel", APP("closed-node"));
 	}
 	if (imx_attr_text(items, "max_items", mx, sizeof(mx)) > 0) {
 		max = (uint32_t)strtoul(mx, NULL, 10);
@@ -397,8 +450,14 @@ static void config_form(struct imx_out *o, const struct sb_pep_node *nd)
 		    "<field var='pubsub#access_model' type='list-single'><value>");
 	imx_puts(o, pep_access_name(nd->access));
 	imx_puts(o, "</value><option><value>presence</value></option><option><value>open</value>"
-		    "</option><option><value>whitelist</value></option></field>"
-		    "<field var='pubsub#max_items' type='text-single'><value>");
+		    "</option><option><value>whitelist</value></option><option><value>roster"
+		    "</value></option></field><field var='" PEP_FIELD_GROUPS "' type='list-multi'>");
+	for (unsigned i = 0; i < nd->n_groups; i++) {
+		imx_puts(o, "<value>");
+		imx_esc(o, nd->groups[i], nd->group_len[i]);
+		imx_puts(o, "</value>");
+	}
+	imx_puts(o, "</field><field var='pubsub#max_items' type='text-single'><value>");
 	imx_puts(o, n);
 	imx_puts(o, "</value></field><field var='pubsub#persist_items' type='boolean'><value>");
 	imx_puts(o, nd->flags & SB_PEP_F_NO_PERSIST ? "0" : "1");
@@ -408,7 +467,22 @@ static void config_form(struct imx_out *o, const struct sb_pep_node *nd)
 	imx_puts(o, "</value></field></x>");
 }
 
-/* pubsub#owner: delete a node, get or submit its configuration. */
+/* A node's deletion or purge told to the owner's resources and to whoever
+ * may read it, with the node's +notify (those that got its items), before
+ * the answer (both use the shard's output buffer). */
+static void node_gone_notify(struct sb_shard *sh, const char *owner, size_t olen,
+			     const char *node, size_t nlen, const struct sb_pep_node *nd,
+			     const char *what)
+{
+	struct sb_im *im = &sh->router.im;
+	struct imx_out ev = { .p = im->obuf, .cap = im->buf_cap };
+
+	im_pep_event_node(sh, &ev, owner, olen, node, nlen, what);
+	im_pep_notify(sh, owner, olen, nd, &ev);
+}
+
+/* pubsub#owner: delete or purge a node (with their events, XEP-0060
+ * §8.4.2, §8.5.2), get or submit its configuration. */
 static struct pep_err pep_owner(struct sb_shard *sh, const struct sb_route_in *in,
 				const struct imx_el *ps, struct imx_out *o, char *node)
 {
@@ -428,23 +502,35 @@ static struct pep_err pep_owner(struct sb_shard *sh, const struct sb_route_in *i
 	nlen = node_attr(&op, node);
 	if (nlen == 0)
 		return ERR("bad-request", "modify", APP("nodeid-required"));
-	if (!(imx_is(&op, "delete", PEP_NS_OWNER, PEP_NS_OWNER) && !get) &&
+	if (!((imx_is(&op, "delete", PEP_NS_OWNER, PEP_NS_OWNER) ||
+	       imx_is(&op, "purge", PEP_NS_OWNER, PEP_NS_OWNER)) && !get) &&
 	    !imx_is(&op, "configure", PEP_NS_OWNER, PEP_NS_OWNER))
 		return ERR("feature-not-implemented", "cancel", NULL);
 	err = node_load(sh, owner, olen, node, nlen, &nd);
 	if (err.cond != NULL)
 		return err;
-	im_result_open(o, in);
 	if (imx_is(&op, "delete", PEP_NS_OWNER, PEP_NS_OWNER)) {
 		rc = sb_store_pep_save(r->store, owner, olen, node, nlen, NULL);
+		if (rc == 0)
+			node_gone_notify(sh, owner, olen, node, nlen, &nd, "delete");
+		im_result_open(o, in);
+		imx_puts(o, "/>");
+	} else if (imx_is(&op, "purge", PEP_NS_OWNER, PEP_NS_OWNER)) {
+		sb_pep_node_purge(&nd);
+		rc = sb_store_pep_save(r->store, owner, olen, node, nlen, &nd);
+		if (rc == 0)
+			node_gone_notify(sh, owner, olen, node, nlen, &nd, "purge");
+		im_result_open(o, in);
 		imx_puts(o, "/>");
 	} else if (get) {
+		im_result_open(o, in);
 		imx_puts(o, "><pubsub xmlns='" PEP_NS_OWNER "'><configure");
 		imx_attr_put(o, "node", node, nlen);
 		imx_puts(o, ">");
 		config_form(o, &nd);
 		imx_puts(o, "</configure></pubsub></iq>");
 	} else {
+		im_result_open(o, in);
 		if (!imx_child(&op, &xp, &x) || pep_form_parse(&x, &opt) != PEP_FORM_OK) {
 			sb_pep_node_free(&nd);
 			return ERR("not-acceptable", "modify", NULL);

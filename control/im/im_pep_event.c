@@ -19,23 +19,24 @@
 #include "shard.h"
 #include "store/store_pep.h"
 
-/* The owner's subscription state for contact (SB_SUB_NONE: none, or
- * blocked by the owner, or the roster could not be read). */
-enum sb_sub im_pep_sub_of(struct sb_shard *sh, const char *owner, size_t olen,
-			  const char *contact, size_t clen)
+void im_pep_reader_load(struct sb_shard *sh, const char *owner, size_t olen, const char *req,
+			size_t rlen, struct pep_reader *r)
 {
-	struct sb_roster ro;
-	struct sb_roster_item *it;
-	enum sb_sub sub = SB_SUB_NONE;
+	r->own = rlen == olen && memcmp(owner, req, olen) == 0;
+	r->it = NULL;
+	sb_roster_init(&r->ro);
+	if (r->own || im_block_online(sh, owner, olen, req, rlen))
+		return;
+	if (sb_store_roster_load(sh->router.store, owner, olen, &r->ro) == 0)
+		r->it = sb_roster_find(&r->ro, req, rlen);
+	else
+		SB_IM_INC(&sh->router.im, store_errors);
+}
 
-	if (im_block_online(sh, owner, olen, contact, clen))
-		return SB_SUB_NONE;
-	sb_roster_init(&ro);
-	if (sb_store_roster_load(sh->router.store, owner, olen, &ro) == 0 &&
-	    (it = sb_roster_find(&ro, contact, clen)) != NULL && !(it->flags & SB_ROSTER_F_GONE))
-		sub = (enum sb_sub)it->sub;
-	sb_roster_free(&ro);
-	return sub;
+void im_pep_reader_free(struct pep_reader *r)
+{
+	sb_roster_free(&r->ro);
+	r->it = NULL;
 }
 
 /* The event message: node NUL, then <message from=owner type=headline>
@@ -62,6 +63,25 @@ void im_pep_event_build(struct sb_shard *sh, struct imx_out *o, const char *owne
 	imx_put(o, payload, plen);
 	imx_puts(o, inner_end);
 	imx_puts(o, "</items></event></message>");
+}
+
+void im_pep_event_node(struct sb_shard *sh, struct imx_out *o, const char *owner, size_t olen,
+		       const char *node, size_t nlen, const char *what)
+{
+	struct sb_im *im = &sh->router.im;
+	char id[32];
+
+	snprintf(id, sizeof(id), "pep-%llx", (unsigned long long)++im->push_id);
+	imx_put(o, node, nlen);
+	imx_put(o, "", 1);
+	imx_puts(o, "<message");
+	imx_attr_put(o, "from", owner, olen);
+	imx_puts(o, " type='headline'");
+	imx_attr_put(o, "id", id, strlen(id));
+	imx_puts(o, "><event xmlns='" PEP_NS_EVENT "'><");
+	imx_puts(o, what);
+	imx_attr_put(o, "node", node, nlen);
+	imx_puts(o, "/></event></message>");
 }
 
 void im_pep_event_send(struct sb_shard *sh, const char *to, size_t tlen, size_t tbare,
@@ -94,8 +114,11 @@ void im_pep_notify(struct sb_shard *sh, const char *owner, size_t olen,
 	for (uint32_t i = 0; i < ro.n; i++) {
 		const struct sb_roster_item *it = &ro.items[i];
 
-		if ((it->flags & SB_ROSTER_F_GONE) ||
-		    !pep_access_allowed(nd->access, false, (enum sb_sub)it->sub) ||
+		/* roster: the groups say who may read, presence who is a
+		 * subscriber (XEP-0163 implicit subscription). */
+		if (!pep_may_read(nd, false, it) ||
+		    (nd->access == SB_PEP_ACCESS_ROSTER && it->sub != SB_SUB_FROM &&
+		     it->sub != SB_SUB_BOTH) ||
 		    im_block_online(sh, owner, olen, it->jid, it->jid_len))
 			continue;
 		im_pep_event_send(sh, it->jid, it->jid_len, it->jid_len, owner, olen, o);
@@ -152,17 +175,15 @@ void im_pep_last_in(struct sb_shard *sh, struct sb_msg *m)
 	struct sb_im *im = &r->im;
 	struct sb_route_in *in = &r->in;
 	const char *owner = in->to, *p, *end;
+	struct pep_reader rd;
 	size_t olen;
-	enum sb_sub sub;
-	bool own;
 	ssize_t n;
 
 	if (sb_router_parse(m, in) < 0 || in->st.to_len == 0 ||
 	    in->st.to_len != in->st.to_bare_len || (n = im_bytes(sh, m, in)) < 0)
 		goto free;
 	olen = in->st.to_bare_len;
-	own = in->st.from_bare_len == olen && memcmp(in->from, owner, olen) == 0;
-	sub = own ? SB_SUB_BOTH : im_pep_sub_of(sh, owner, olen, in->from, in->st.from_bare_len);
+	im_pep_reader_load(sh, owner, olen, in->from, in->st.from_bare_len, &rd);
 	p = im->buf;
 	end = im->buf + n;
 	while (p < end) {
@@ -174,7 +195,7 @@ void im_pep_last_in(struct sb_shard *sh, struct sb_msg *m)
 		    sb_store_pep_load(r->store, owner, olen, p, nl, &nd) == 0) {
 			it = sb_pep_item_last(&nd);
 			if (it != NULL && !(nd.flags & SB_PEP_F_SEND_NEVER) &&
-			    pep_access_allowed(nd.access, own, sub)) {
+			    pep_may_read(&nd, rd.own, rd.it)) {
 				struct imx_out ev = { .p = im->obuf, .cap = im->buf_cap };
 				struct imx_out head = { .p = malloc(PEP_HEAD_MAX),
 							.cap = PEP_HEAD_MAX };
@@ -197,6 +218,7 @@ void im_pep_last_in(struct sb_shard *sh, struct sb_msg *m)
 		}
 		p += nl + 1;
 	}
+	im_pep_reader_free(&rd);
 free:
 	sb_msg_free_chain(m, &r->pool);
 }
@@ -250,8 +272,6 @@ struct disco_walk {
 	struct imx_out *o;
 	const char *owner;
 	size_t olen;
-	bool own;
-	enum sb_sub sub;
 	char (*names)[SB_PEP_NODE_MAX + 1];
 	unsigned n, cap;
 };
@@ -272,22 +292,22 @@ void im_pep_disco_items(struct sb_shard *sh, struct imx_out *o, const char *owne
 {
 	struct sb_router *r = &sh->router;
 	struct disco_walk w = { .sh = sh, .o = o, .owner = owner, .olen = olen };
+	struct pep_reader rd;
 
-	w.own = rlen == olen && memcmp(owner, requester, olen) == 0;
 	w.cap = r->im.lim.pep_max_nodes;
 	w.names = malloc((size_t)w.cap * sizeof(*w.names));
 	if (w.names == NULL)
 		return;
 	/* Names first: the scan's visitor must not read the store again. */
 	sb_store_pep_list(r->store, owner, olen, w.cap, disco_node, &w);
-	w.sub = w.own ? SB_SUB_BOTH : im_pep_sub_of(sh, owner, olen, requester, rlen);
+	im_pep_reader_load(sh, owner, olen, requester, rlen, &rd);
 	for (unsigned i = 0; i < w.n; i++) {
 		size_t nl = strlen(w.names[i]);
 		struct sb_pep_node nd;
 
 		if (sb_store_pep_load(r->store, owner, olen, w.names[i], nl, &nd) < 0)
 			continue;
-		if (pep_access_allowed(nd.access, w.own, w.sub)) {
+		if (pep_may_read(&nd, rd.own, rd.it)) {
 			imx_puts(o, "<item");
 			imx_attr_put(o, "jid", owner, olen);
 			imx_attr_put(o, "node", w.names[i], nl);
@@ -295,5 +315,6 @@ void im_pep_disco_items(struct sb_shard *sh, struct imx_out *o, const char *owne
 		}
 		sb_pep_node_free(&nd);
 	}
+	im_pep_reader_free(&rd);
 	free(w.names);
 }

@@ -14,6 +14,7 @@ static const char *const access_names[SB_PEP_ACCESS_MAX] = {
 	[SB_PEP_ACCESS_PRESENCE] = "presence",
 	[SB_PEP_ACCESS_OPEN] = "open",
 	[SB_PEP_ACCESS_WHITELIST] = "whitelist",
+	[SB_PEP_ACCESS_ROSTER] = "roster",
 };
 
 const char *pep_access_name(uint8_t access)
@@ -53,7 +54,7 @@ static enum pep_form_err field_apply(const char *var, const char *v, struct pep_
 				o->has |= PEP_OPT_ACCESS;
 				return PEP_FORM_OK;
 			}
-		/* authorize, roster: not offered. */
+		/* authorize: not offered (no explicit subscriptions to approve). */
 		return PEP_FORM_UNSUPPORTED;
 	}
 	if (strcmp(var, "pubsub#max_items") == 0) {
@@ -88,9 +89,31 @@ static enum pep_form_err field_apply(const char *var, const char *v, struct pep_
 	return PEP_FORM_OK; /* FORM_TYPE and what this server does not keep */
 }
 
+/* Each <value/> of a roster_groups_allowed field decoded into g
+ * (SB_PEP_GROUP_MAX + 1) and handed to fn; the count, or -1 when a value
+ * is empty, too long or one too many. */
+static int groups_walk(const struct imx_el *f, char *g,
+		       bool (*fn)(void *arg, const char *g, size_t len), void *arg)
+{
+	struct imx_el e;
+	size_t pos = 0;
+	int n = 0, l;
+
+	while (imx_child(f, &pos, &e)) {
+		if (!imx_is(&e, "value", "jabber:x:data", "jabber:x:data"))
+			continue;
+		l = imx_text(&e, g, SB_PEP_GROUP_MAX + 1);
+		if (l <= 0 || ++n > (int)SB_PEP_GROUPS_MAX)
+			return -1;
+		if (fn != NULL && !fn(arg, g, (size_t)l))
+			return -1;
+	}
+	return n;
+}
+
 enum pep_form_err pep_form_parse(const struct imx_el *x, struct pep_opts *o)
 {
-	char var[VAL_MAX], v[VAL_MAX];
+	char var[VAL_MAX], v[VAL_MAX], g[SB_PEP_GROUP_MAX + 1];
 	struct imx_el f;
 	size_t pos = 0;
 
@@ -103,6 +126,14 @@ enum pep_form_err pep_form_parse(const struct imx_el *x, struct pep_opts *o)
 		if (!imx_is(&f, "field", "jabber:x:data", "jabber:x:data") ||
 		    imx_attr_text(&f, "var", var, sizeof(var)) < 0)
 			continue;
+		/* A list-multi: every value counts, and none is a value (no group). */
+		if (strcmp(var, PEP_FIELD_GROUPS) == 0) {
+			if (groups_walk(&f, g, NULL, NULL) < 0)
+				return PEP_FORM_BAD;
+			o->groups = f;
+			o->has |= PEP_OPT_GROUPS;
+			continue;
+		}
 		if (field_value(&f, v) < 0)
 			continue; /* a field without a value sets nothing */
 		e = field_apply(var, v, o);
@@ -130,12 +161,70 @@ void pep_node_limit(struct sb_pep_node *nd, uint32_t limit)
 		nd->max_items = limit;
 }
 
+struct groups_acc {
+	const char *g[SB_PEP_GROUPS_MAX];
+	uint16_t len[SB_PEP_GROUPS_MAX];
+	char *buf; /* SB_PEP_GROUPS_MAX × (SB_PEP_GROUP_MAX + 1) */
+	unsigned n;
+};
+
+static bool group_keep(void *arg, const char *g, size_t len)
+{
+	struct groups_acc *a = arg;
+	char *dst = a->buf + (size_t)a->n * (SB_PEP_GROUP_MAX + 1);
+
+	memcpy(dst, g, len);
+	a->g[a->n] = dst;
+	a->len[a->n++] = (uint16_t)len;
+	return true;
+}
+
+/* Whether the field names exactly the node's groups (as a set). */
+struct groups_cmp {
+	const struct sb_pep_node *nd;
+};
+
+static bool group_known(void *arg, const char *g, size_t len)
+{
+	const struct groups_cmp *c = arg;
+
+	return sb_pep_node_has_group(c->nd, g, len);
+}
+
+static bool groups_same(const struct sb_pep_node *nd, const struct imx_el *f)
+{
+	char g[SB_PEP_GROUP_MAX + 1];
+	struct groups_cmp c = { .nd = nd };
+	int n = groups_walk(f, g, group_known, &c);
+
+	/* Every value is a node group and as many (values are not repeated
+	 * in practice; a repeated one makes the sets differ here). */
+	return n >= 0 && (unsigned)n == nd->n_groups;
+}
+
 const char *pep_node_configure(struct sb_pep_node *nd, const char *node, size_t nlen,
 			       const struct pep_opts *o, uint32_t limit, bool fresh)
 {
 	if ((o->has & PEP_OPT_MAX_ITEMS) && o->max_items != PEP_MAX_ITEMS_MAX &&
 	    o->max_items > limit)
 		return "policy-violation";
+	if (o->has & PEP_OPT_GROUPS) {
+		char g[SB_PEP_GROUP_MAX + 1];
+		struct groups_acc a = { .n = 0 };
+		int rc;
+
+		a.buf = malloc((size_t)SB_PEP_GROUPS_MAX * (SB_PEP_GROUP_MAX + 1));
+		if (a.buf == NULL)
+			return "internal-server-error";
+		/* Checked by pep_form_parse: cannot fail here. */
+		groups_walk(&o->groups, g, group_keep, &a);
+		rc = sb_pep_node_groups_set(nd, a.g, a.len, a.n);
+		free(a.buf);
+		if (rc < 0)
+			return "internal-server-error";
+	} else if (fresh) {
+		sb_pep_node_groups_set(nd, NULL, NULL, 0);
+	}
 	if (fresh) {
 		nd->access = node_private(node, nlen) ? SB_PEP_ACCESS_WHITELIST
 						      : SB_PEP_ACCESS_PRESENCE;
@@ -173,10 +262,12 @@ bool pep_opts_match(const struct sb_pep_node *nd, const struct pep_opts *o)
 		return false;
 	if ((o->has & PEP_OPT_SEND_LAST) && !!(nd->flags & SB_PEP_F_SEND_NEVER) != o->send_never)
 		return false;
+	if ((o->has & PEP_OPT_GROUPS) && !groups_same(nd, &o->groups))
+		return false;
 	return true;
 }
 
-bool pep_access_allowed(uint8_t access, bool owner, enum sb_sub sub)
+bool pep_access_allowed(uint8_t access, bool owner, enum sb_sub sub, bool in_group)
 {
 	if (owner)
 		return true;
@@ -185,7 +276,21 @@ bool pep_access_allowed(uint8_t access, bool owner, enum sb_sub sub)
 		return true;
 	case SB_PEP_ACCESS_PRESENCE:
 		return sub == SB_SUB_FROM || sub == SB_SUB_BOTH;
+	case SB_PEP_ACCESS_ROSTER:
+		return in_group;
 	default:
 		return false;
 	}
+}
+
+bool pep_may_read(const struct sb_pep_node *nd, bool owner, const struct sb_roster_item *it)
+{
+	bool in_group = false;
+
+	if (it != NULL && (it->flags & SB_ROSTER_F_GONE))
+		it = NULL;
+	for (unsigned i = 0; it != NULL && i < it->n_groups && !in_group; i++)
+		in_group = sb_pep_node_has_group(nd, it->groups[i], it->group_len[i]);
+	return pep_access_allowed(nd->access, owner, it ? (enum sb_sub)it->sub : SB_SUB_NONE,
+				  in_group);
 }

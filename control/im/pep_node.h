@@ -29,6 +29,9 @@
 #define PEP_OPT_MAX_ITEMS 0x02u
 #define PEP_OPT_PERSIST 0x04u
 #define PEP_OPT_SEND_LAST 0x08u
+#define PEP_OPT_GROUPS 0x10u
+
+#define PEP_FIELD_GROUPS "pubsub#roster_groups_allowed"
 
 struct pep_opts {
 	uint8_t has;
@@ -36,6 +39,9 @@ struct pep_opts {
 	bool persist;
 	bool send_never;
 	uint32_t max_items;  /* PEP_MAX_ITEMS_MAX for "max" */
+	/* pubsub#roster_groups_allowed: the field itself (its <value/>s,
+	 * checked by pep_form_parse), valid as long as the form's bytes. */
+	struct imx_el groups;
 };
 
 enum pep_form_err {
@@ -54,7 +60,8 @@ enum pep_form_err pep_form_parse(const struct imx_el *x, struct pep_opts *o);
 /* The configuration a node created by a publish gets: the defaults of
  * its name (bookmarks are whitelist, everything else presence, one item),
  * then the options. limit: im.pep_max_items. Returns NULL, or the error
- * condition when max_items asks more than limit ("policy-violation"). */
+ * condition when max_items asks more than limit ("policy-violation") or
+ * the groups could not be copied ("internal-server-error"). */
 const char *pep_node_configure(struct sb_pep_node *nd, const char *node, size_t nlen,
 			       const struct pep_opts *o, uint32_t limit, bool fresh);
 
@@ -70,8 +77,13 @@ bool pep_opts_match(const struct sb_pep_node *nd, const struct pep_opts *o);
 /* Whether a requester may read the owner's node, and so get its
  * notifications and last item: the owner always; open: anyone; presence:
  * a contact with subscription from or both in the owner's roster (sub,
- * SB_SUB_NONE when absent); whitelist: the owner only. */
-bool pep_access_allowed(uint8_t access, bool owner, enum sb_sub sub);
+ * SB_SUB_NONE when absent); roster: a contact in one of the node's roster
+ * groups (in_group); whitelist: the owner only. */
+bool pep_access_allowed(uint8_t access, bool owner, enum sb_sub sub, bool in_group);
+
+/* The same for a node and the requester's item in the owner's roster (it:
+ * NULL when absent, blocked or unknown; a tombstone counts as absent). */
+bool pep_may_read(const struct sb_pep_node *nd, bool owner, const struct sb_roster_item *it);
 
 const char *pep_access_name(uint8_t access);
 

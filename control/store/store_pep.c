@@ -23,12 +23,59 @@ static void item_free(struct sb_pep_item *it)
 	free(it->payload);
 }
 
+static void groups_free(struct sb_pep_node *nd)
+{
+	for (unsigned i = 0; i < nd->n_groups; i++)
+		free(nd->groups[i]);
+	nd->n_groups = 0;
+}
+
 void sb_pep_node_free(struct sb_pep_node *nd)
 {
 	for (uint32_t i = 0; i < nd->n; i++)
 		item_free(&nd->items[i]);
 	free(nd->items);
+	groups_free(nd);
 	sb_pep_node_init(nd);
+}
+
+void sb_pep_node_purge(struct sb_pep_node *nd)
+{
+	for (uint32_t i = 0; i < nd->n; i++)
+		item_free(&nd->items[i]);
+	nd->n = 0;
+}
+
+int sb_pep_node_groups_set(struct sb_pep_node *nd, const char *const *groups,
+			   const uint16_t *lens, unsigned n)
+{
+	groups_free(nd);
+	if (n > SB_PEP_GROUPS_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		if (lens[i] == 0 || lens[i] > SB_PEP_GROUP_MAX) {
+			groups_free(nd);
+			return -EINVAL;
+		}
+		nd->groups[i] = malloc((size_t)lens[i] + 1);
+		if (nd->groups[i] == NULL) {
+			groups_free(nd);
+			return -ENOMEM;
+		}
+		memcpy(nd->groups[i], groups[i], lens[i]);
+		nd->groups[i][lens[i]] = 0;
+		nd->group_len[i] = lens[i];
+		nd->n_groups = (uint8_t)(i + 1);
+	}
+	return 0;
+}
+
+bool sb_pep_node_has_group(const struct sb_pep_node *nd, const char *group, size_t len)
+{
+	for (unsigned i = 0; i < nd->n_groups; i++)
+		if (nd->group_len[i] == len && memcmp(nd->groups[i], group, len) == 0)
+			return true;
+	return false;
 }
 
 struct sb_pep_item *sb_pep_item_find(struct sb_pep_node *nd, const char *id, size_t len)
@@ -128,6 +175,8 @@ int sb_pep_node_pack(const struct sb_pep_node *nd, uint8_t **out, size_t *len)
 	size_t n = SB_PEP_HDR_LEN;
 	uint8_t *p;
 
+	for (unsigned i = 0; i < nd->n_groups; i++)
+		n += 2 + nd->group_len[i];
 	for (uint32_t i = 0; i < nd->n; i++)
 		n += 6 + nd->items[i].id_len + (size_t)nd->items[i].len;
 	p = malloc(n);
@@ -135,13 +184,18 @@ int sb_pep_node_pack(const struct sb_pep_node *nd, uint8_t **out, size_t *len)
 		return -ENOMEM;
 	*out = p;
 	*len = n;
-	p[0] = SB_PEP_VERSION;
+	p[0] = nd->n_groups ? SB_PEP_VERSION_GROUPS : SB_PEP_VERSION;
 	p[1] = nd->access;
 	p[2] = nd->flags;
-	p[3] = 0;
+	p[3] = nd->n_groups;
 	put_be32(p + 4, nd->max_items);
 	put_be32(p + 8, nd->n);
 	p += SB_PEP_HDR_LEN;
+	for (unsigned i = 0; i < nd->n_groups; i++) {
+		put_be16(p, nd->group_len[i]);
+		memcpy(p + 2, nd->groups[i], nd->group_len[i]);
+		p += 2 + nd->group_len[i];
+	}
 	for (uint32_t i = 0; i < nd->n; i++) {
 		const struct sb_pep_item *it = &nd->items[i];
 
@@ -157,12 +211,29 @@ int sb_pep_node_pack(const struct sb_pep_node *nd, uint8_t **out, size_t *len)
 int sb_pep_node_unpack(struct sb_pep_node *nd, const uint8_t *rec, size_t len)
 {
 	size_t off = SB_PEP_HDR_LEN;
+	const char *g[SB_PEP_GROUPS_MAX];
+	uint16_t gl[SB_PEP_GROUPS_MAX];
 	uint32_t n;
+	int rc;
 
 	sb_pep_node_init(nd);
-	if (len < SB_PEP_HDR_LEN || rec[0] != SB_PEP_VERSION || rec[1] >= SB_PEP_ACCESS_MAX ||
-	    rec[3] != 0 || (rec[2] & ~SB_PEP_F_ALL))
+	if (len < SB_PEP_HDR_LEN || rec[1] >= SB_PEP_ACCESS_MAX || (rec[2] & ~SB_PEP_F_ALL) ||
+	    !(rec[0] == SB_PEP_VERSION ? rec[3] == 0
+				       : rec[0] == SB_PEP_VERSION_GROUPS && rec[3] != 0 &&
+						 rec[3] <= SB_PEP_GROUPS_MAX))
 		return -EBADMSG;
+	for (unsigned i = 0; i < rec[3]; i++) {
+		if (off + 2 > len)
+			return -EBADMSG;
+		gl[i] = (uint16_t)(rec[off] << 8 | rec[off + 1]);
+		if (gl[i] == 0 || gl[i] > SB_PEP_GROUP_MAX || gl[i] > len - off - 2)
+			return -EBADMSG;
+		g[i] = (const char *)rec + off + 2;
+		off += 2 + gl[i];
+	}
+	rc = sb_pep_node_groups_set(nd, g, gl, rec[3]);
+	if (rc < 0)
+		return rc;
 	nd->access = rec[1];
 	nd->flags = rec[2];
 	nd->max_items = get_be32(rec + 4);
@@ -172,7 +243,6 @@ int sb_pep_node_unpack(struct sb_pep_node *nd, const uint8_t *rec, size_t len)
 	nd->flags &= (uint8_t)~SB_PEP_F_NO_PERSIST;
 	for (uint32_t i = 0; i < n; i++) {
 		size_t il, pl;
-		int rc;
 
 		if (off + 6 > len)
 			goto bad;

@@ -12,6 +12,11 @@
  *   (SB_PEP_F_*), u8 zero, be32 max_items, be32 items, then per item,
  *   oldest first: be16 id_len, be32 payload_len, id, payload (the item's
  *   child element as published, or nothing).
+ * Version 2 is version 1 with the u8 after flags the number of roster
+ * groups (pubsub#roster_groups_allowed, the roster access model) and,
+ * between the header and the items, per group be16 len, bytes. A node
+ * without groups is still written as version 1, so records stay readable
+ * by the version before groups.
  */
 #ifndef SB_STORE_PEP_H
 #define SB_STORE_PEP_H
@@ -23,15 +28,19 @@
 #include "store.h"
 
 #define SB_PEP_VERSION 1u
+#define SB_PEP_VERSION_GROUPS 2u
 #define SB_PEP_HDR_LEN 12u
 #define SB_PEP_NODE_MAX 1023u /* bytes of a node name */
 #define SB_PEP_ID_MAX 1023u   /* bytes of an item id */
+#define SB_PEP_GROUPS_MAX 32u  /* roster groups a roster node names (as a roster item) */
+#define SB_PEP_GROUP_MAX 1023u /* bytes of a group name (SB_ROSTER_TEXT_MAX) */
 
 /* pubsub#access_model values this server implements (XEP-0060 §4.5). */
 enum sb_pep_access {
 	SB_PEP_ACCESS_PRESENCE = 0, /* the PEP default (XEP-0163 §4.2) */
 	SB_PEP_ACCESS_OPEN,
 	SB_PEP_ACCESS_WHITELIST,    /* the owner only: no whitelist editing */
+	SB_PEP_ACCESS_ROSTER,       /* contacts in the node's roster groups */
 	SB_PEP_ACCESS_MAX,
 };
 
@@ -54,10 +63,23 @@ struct sb_pep_node {
 	uint32_t n;
 	uint32_t cap;
 	struct sb_pep_item *items; /* oldest first */
+	uint8_t n_groups;          /* pubsub#roster_groups_allowed */
+	uint16_t group_len[SB_PEP_GROUPS_MAX];
+	char *groups[SB_PEP_GROUPS_MAX]; /* NUL-terminated, malloc'd */
 };
 
 void sb_pep_node_init(struct sb_pep_node *nd);
 void sb_pep_node_free(struct sb_pep_node *nd);
+
+/* Replace the node's roster groups with copies of groups[0..n) (n at
+ * most SB_PEP_GROUPS_MAX, each 1..SB_PEP_GROUP_MAX bytes); 0, -EINVAL or
+ * -ENOMEM (the node keeps no groups then). */
+int sb_pep_node_groups_set(struct sb_pep_node *nd, const char *const *groups,
+			   const uint16_t *lens, unsigned n);
+/* Whether group[0..len) is one of the node's roster groups. */
+bool sb_pep_node_has_group(const struct sb_pep_node *nd, const char *group, size_t len);
+/* Drop every item (pubsub#owner purge). */
+void sb_pep_node_purge(struct sb_pep_node *nd);
 
 /* The item with id, or NULL. */
 struct sb_pep_item *sb_pep_item_find(struct sb_pep_node *nd, const char *id, size_t len);

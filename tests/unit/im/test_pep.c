@@ -28,23 +28,27 @@ static void test_access(void **state)
 	(void)state;
 	for (uint8_t a = 0; a < SB_PEP_ACCESS_MAX; a++)
 		for (int s = 0; s < SB_SUB_MAX; s++)
-			assert_true(pep_access_allowed(a, true, (enum sb_sub)s));
+			assert_true(pep_access_allowed(a, true, (enum sb_sub)s, false));
 	for (int s = 0; s < SB_SUB_MAX; s++) {
-		assert_true(pep_access_allowed(SB_PEP_ACCESS_OPEN, false, (enum sb_sub)s));
-		assert_false(pep_access_allowed(SB_PEP_ACCESS_WHITELIST, false, (enum sb_sub)s));
+		assert_true(pep_access_allowed(SB_PEP_ACCESS_OPEN, false, (enum sb_sub)s, false));
+		assert_false(pep_access_allowed(SB_PEP_ACCESS_WHITELIST, false, (enum sb_sub)s, true));
+		/* roster: the groups alone decide, not the subscription. */
+		assert_false(pep_access_allowed(SB_PEP_ACCESS_ROSTER, false, (enum sb_sub)s, false));
+		assert_true(pep_access_allowed(SB_PEP_ACCESS_ROSTER, false, (enum sb_sub)s, true));
 	}
 	/* presence: the owner's roster says the contact sees its presence. */
-	assert_true(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_FROM));
-	assert_true(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_BOTH));
-	assert_false(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_TO));
-	assert_false(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_NONE));
-	assert_false(pep_access_allowed(SB_PEP_ACCESS_MAX, false, SB_SUB_BOTH));
+	assert_true(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_FROM, false));
+	assert_true(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_BOTH, false));
+	assert_false(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_TO, true));
+	assert_false(pep_access_allowed(SB_PEP_ACCESS_PRESENCE, false, SB_SUB_NONE, false));
+	assert_false(pep_access_allowed(SB_PEP_ACCESS_MAX, false, SB_SUB_BOTH, true));
 	assert_string_equal(pep_access_name(SB_PEP_ACCESS_WHITELIST), "whitelist");
+	assert_string_equal(pep_access_name(SB_PEP_ACCESS_ROSTER), "roster");
 }
 
 static enum pep_form_err parse(const char *fields, struct pep_opts *o)
 {
-	char buf[2048];
+	static char buf[4096]; /* o->groups points into it */
 	struct imx_el x;
 
 	snprintf(buf, sizeof(buf),
@@ -78,7 +82,8 @@ static void test_form(void **state)
 	assert_int_equal(parse("", &o), PEP_FORM_OK);
 	assert_int_equal(o.has, 0);
 	assert_int_equal(parse(F("access_model", "authorize"), &o), PEP_FORM_UNSUPPORTED);
-	assert_int_equal(parse(F("access_model", "roster"), &o), PEP_FORM_UNSUPPORTED);
+	assert_int_equal(parse(F("access_model", "roster"), &o), PEP_FORM_OK);
+	assert_int_equal(o.access, SB_PEP_ACCESS_ROSTER);
 	assert_int_equal(parse(F("max_items", "-1"), &o), PEP_FORM_BAD);
 	assert_int_equal(parse(F("max_items", "0"), &o), PEP_FORM_BAD);
 	assert_int_equal(parse(F("max_items", "7x"), &o), PEP_FORM_BAD);
@@ -161,6 +166,93 @@ static void test_configure_match(void **state)
 	sb_pep_node_free(&nd);
 }
 
+#define G(vals) "<field var='" PEP_FIELD_GROUPS "' type='list-multi'>" vals "</field>"
+
+/* The roster model: roster_groups_allowed parsed (every value, none
+ * clears, bad ones refused), kept on the node, matched as a set, and
+ * read against a contact's roster groups. */
+static void test_roster_groups(void **state)
+{
+	struct sb_pep_node nd;
+	struct pep_opts o;
+	struct sb_roster ro;
+	struct sb_roster_item *it;
+	char big[SB_PEP_GROUP_MAX + 200], many[SB_PEP_GROUPS_MAX * 32 + 64];
+	const char *fr = "Friends";
+	uint16_t frl = 7;
+
+	(void)state;
+	sb_pep_node_init(&nd);
+	assert_int_equal(parse(F("access_model", "roster")
+			       G("<value>Friends</value><value>Family &amp; co</value>"), &o),
+			 PEP_FORM_OK);
+	assert_int_equal(o.has, PEP_OPT_ACCESS | PEP_OPT_GROUPS);
+	assert_null(pep_node_configure(&nd, S("urn:example:n"), &o, 10, true));
+	assert_int_equal(nd.access, SB_PEP_ACCESS_ROSTER);
+	assert_int_equal(nd.n_groups, 2);
+	assert_true(sb_pep_node_has_group(&nd, S("Family & co")));
+	assert_false(sb_pep_node_has_group(&nd, S("Family")));
+	assert_true(pep_opts_match(&nd, &o));
+	/* A different set: precondition-not-met. */
+	assert_int_equal(parse(G("<value>Friends</value>"), &o), PEP_FORM_OK);
+	assert_false(pep_opts_match(&nd, &o));
+	assert_int_equal(parse(G("<value>Family &amp; co</value><value>Friends</value>"), &o),
+			 PEP_FORM_OK);
+	assert_true(pep_opts_match(&nd, &o)); /* order does not matter */
+	assert_int_equal(parse(G("<value>Friends</value><value>Work</value>"), &o), PEP_FORM_OK);
+	assert_false(pep_opts_match(&nd, &o));
+
+	/* Readers: the owner; a contact in a group; not one outside, nor a
+	 * tombstone, nor a stranger, whatever the subscription. */
+	sb_roster_init(&ro);
+	it = sb_roster_get(&ro, S("in@example.net"));
+	assert_int_equal(sb_roster_item_set(it, NULL, 0, &fr, &frl, 1), 0);
+	it->sub = SB_SUB_NONE;
+	assert_true(pep_may_read(&nd, false, it));
+	it->flags |= SB_ROSTER_F_GONE;
+	assert_false(pep_may_read(&nd, false, it));
+	it = sb_roster_get(&ro, S("out@example.net"));
+	it->sub = SB_SUB_BOTH;
+	assert_false(pep_may_read(&nd, false, it));
+	assert_false(pep_may_read(&nd, false, NULL));
+	assert_true(pep_may_read(&nd, true, NULL));
+	/* Presence keeps reading the subscription. */
+	nd.access = SB_PEP_ACCESS_PRESENCE;
+	assert_true(pep_may_read(&nd, false, it));
+	nd.access = SB_PEP_ACCESS_ROSTER;
+	sb_roster_free(&ro);
+
+	/* Configure with no value clears the groups; without the field they stay. */
+	assert_int_equal(parse(F("max_items", "3"), &o), PEP_FORM_OK);
+	assert_null(pep_node_configure(&nd, S("urn:example:n"), &o, 10, false));
+	assert_int_equal(nd.n_groups, 2);
+	assert_int_equal(parse(G(""), &o), PEP_FORM_OK);
+	assert_null(pep_node_configure(&nd, S("urn:example:n"), &o, 10, false));
+	assert_int_equal(nd.n_groups, 0);
+	assert_true(pep_opts_match(&nd, &o));
+	/* Bad values: an empty one, one too long, too many. */
+	assert_int_equal(parse(G("<value></value>"), &o), PEP_FORM_BAD);
+	memset(big, 'g', sizeof(big));
+	memcpy(big, "<value>", 7);
+	memcpy(big + 7 + SB_PEP_GROUP_MAX + 1, "</value>", 9);
+	{
+		char f[sizeof(big) + 128];
+
+		snprintf(f, sizeof(f), G("%s"), big);
+		assert_int_equal(parse(f, &o), PEP_FORM_BAD);
+	}
+	many[0] = 0;
+	for (unsigned i = 0; i <= SB_PEP_GROUPS_MAX; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "<value>g%u</value>", i);
+	{
+		char f[sizeof(many) + 128];
+
+		snprintf(f, sizeof(f), G("%s"), many);
+		assert_int_equal(parse(f, &o), PEP_FORM_BAD);
+	}
+	sb_pep_node_free(&nd);
+}
+
 static void test_caps_ver(void **state)
 {
 	/* XEP-0115 §5.2, given out of order. */
@@ -188,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_form),
 		cmocka_unit_test(test_configure_match),
+		cmocka_unit_test(test_roster_groups),
 		cmocka_unit_test(test_caps_ver),
 	};
 

@@ -3,7 +3,7 @@
  * PEP node records (control/store/store_pep.h): publishing keeps at most
  * max_items, newest last, a republished id moves to the newest place,
  * persist_items false keeps the last item only; the codec round-trips and
- * refuses damaged records; over LMDB in a fresh folder, nodes are per
+ * refuses damaged records, roster groups included (version 2); over LMDB in a fresh folder, nodes are per
  * user (a user whose name is a prefix of another's sees only its own),
  * listed in byte order, survive a reopen and are deleted.
  */
@@ -157,6 +157,60 @@ static int listed(void *arg, const char *node, size_t nlen)
 	return 0;
 }
 
+/* Version 2: the roster groups (access model roster) round-trip; a node
+ * without groups is still a version 1 record; damaged groups are refused;
+ * purge keeps the configuration. */
+static void test_codec_groups(void **state)
+{
+	struct sb_pep_node nd, back;
+	const char *g[] = { "Friends", "Family & co" };
+	uint16_t gl[] = { 7, 11 };
+	uint8_t *rec;
+	size_t len;
+
+	(void)state;
+	sb_pep_node_init(&nd);
+	nd.access = SB_PEP_ACCESS_ROSTER;
+	assert_int_equal(sb_pep_node_groups_set(&nd, g, gl, 2), 0);
+	sb_pep_item_put(&nd, S("1"), S("<x xmlns='a'/>"));
+	assert_int_equal(sb_pep_node_pack(&nd, &rec, &len), 0);
+	assert_int_equal(rec[0], SB_PEP_VERSION_GROUPS);
+	assert_int_equal(len, SB_PEP_HDR_LEN + 2 + 7 + 2 + 11 + 6 + 1 + 14);
+	assert_int_equal(sb_pep_node_unpack(&back, rec, len), 0);
+	assert_int_equal(back.access, SB_PEP_ACCESS_ROSTER);
+	assert_int_equal(back.n_groups, 2);
+	assert_true(sb_pep_node_has_group(&back, S("Family & co")));
+	assert_false(sb_pep_node_has_group(&back, S("Friend")));
+	ids_are(&back, (const char *[]){ "1" }, 1);
+	sb_pep_node_free(&back);
+	/* A group length past the end; a zero-length group; no groups in v2. */
+	rec[SB_PEP_HDR_LEN + 1] = 0xff;
+	assert_int_equal(sb_pep_node_unpack(&back, rec, len), -EBADMSG);
+	rec[SB_PEP_HDR_LEN + 1] = 0;
+	assert_int_equal(sb_pep_node_unpack(&back, rec, len), -EBADMSG);
+	rec[SB_PEP_HDR_LEN + 1] = 7;
+	rec[3] = 0;
+	assert_int_equal(sb_pep_node_unpack(&back, rec, len), -EBADMSG);
+	rec[3] = SB_PEP_GROUPS_MAX + 1;
+	assert_int_equal(sb_pep_node_unpack(&back, rec, len), -EBADMSG);
+	free(rec);
+	/* Bad group lists are refused whole. */
+	assert_int_equal(sb_pep_node_groups_set(&nd, g, (uint16_t[]){ 7, 0 }, 2), -EINVAL);
+	assert_int_equal(nd.n_groups, 0);
+	assert_int_equal(sb_pep_node_groups_set(&nd, g, gl, SB_PEP_GROUPS_MAX + 1), -EINVAL);
+	/* Purge: no items, the rest kept; no groups: version 1. */
+	sb_pep_node_purge(&nd);
+	assert_int_equal(nd.n, 0);
+	assert_int_equal(sb_pep_node_pack(&nd, &rec, &len), 0);
+	assert_int_equal(rec[0], SB_PEP_VERSION);
+	assert_int_equal(len, SB_PEP_HDR_LEN);
+	assert_int_equal(sb_pep_node_unpack(&back, rec, len), 0);
+	assert_int_equal(back.access, SB_PEP_ACCESS_ROSTER);
+	sb_pep_node_free(&back);
+	free(rec);
+	sb_pep_node_free(&nd);
+}
+
 static void test_store(void **state)
 {
 	struct fx *f = *state;
@@ -207,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_items),
 		cmocka_unit_test(test_codec),
+		cmocka_unit_test(test_codec_groups),
 		cmocka_unit_test_setup_teardown(test_store, fx_setup, fx_teardown),
 	};
 
