@@ -52,16 +52,19 @@ static const char *const account_features[] = {
 	"http://jabber.org/protocol/pubsub#retrieve-items",
 	"http://jabber.org/protocol/pubsub#retract-items",
 	"http://jabber.org/protocol/pubsub#delete-nodes",
+	"http://jabber.org/protocol/pubsub#purge-nodes",
 	"http://jabber.org/protocol/pubsub#config-node",
 	"http://jabber.org/protocol/pubsub#access-presence",
 	"http://jabber.org/protocol/pubsub#access-open",
 	"http://jabber.org/protocol/pubsub#access-whitelist",
+	"http://jabber.org/protocol/pubsub#access-roster",
 	"http://jabber.org/protocol/pubsub#persistent-items",
 	"http://jabber.org/protocol/pubsub#last-published",
 	"http://jabber.org/protocol/pubsub#filtered-notifications",
 	"http://jabber.org/protocol/pubsub#item-ids",
 	"http://jabber.org/protocol/pubsub#multi-items",
 	"urn:xmpp:bookmarks:1#compat", /* XEP-0402 §3: private storage:bookmarks is the node */
+	"urn:xmpp:pep-vcard-conversion:0", /* XEP-0398 §5: vCard PHOTO <-> avatar nodes */
 };
 
 static void result_open(struct imx_out *o, const struct sb_route_in *in)

@@ -202,6 +202,14 @@ bool im_caps_result(struct sb_shard *sh, struct sb_msg *m, const struct sb_route
 bool im_caps_wants(const struct sb_session *s, const char *node, size_t nlen);
 void im_caps_free(struct sb_im *im);
 
+/* im_pep_vcard.c (XEP-0398): a vCard set's PHOTO to the avatar nodes;
+ * the PHOTO a vCard get shows req (photo: possibly nothing) and 1, or 0
+ * when the account has no avatar metadata node (the stored vCard as is). */
+void im_pep_vcard_set(struct sb_shard *sh, const char *owner, size_t olen,
+		      const struct imx_el *vcard);
+int im_pep_vcard_photo(struct sb_shard *sh, const char *owner, size_t olen, const char *req,
+		       size_t rlen, struct imx_out *photo);
+
 /* im_pep.c (XEP-0163) */
 /* A pubsub iq to an account (own or another's): handled (true, m not
  * consumed) or not one. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "im_priv.h"
+#include "pep_avatar.h"
 #include "router.h"
 #include "shard.h"
 #include "store/store_udata.h"
@@ -23,11 +24,12 @@ static void vcard_get(struct sb_shard *sh, struct sb_msg *m, const struct sb_rou
 	struct sb_router *r = &sh->router;
 	struct sb_im *im = &r->im;
 	struct imx_out o = { .p = im->obuf, .cap = im->buf_cap };
+	struct imx_out photo = { .p = NULL };
 	const char *bare = own ? in->from : in->to;
 	size_t len = own ? in->st.from_bare_len : in->st.to_bare_len;
 	uint8_t *v = NULL;
 	size_t vl = 0;
-	int rc;
+	int rc, pep = 0;
 
 	if (!own && sb_store_user_exists(r->store, bare, len) == 0) {
 		SB_IM_INC(im, iq_unsupported);
@@ -42,13 +44,21 @@ static void vcard_get(struct sb_shard *sh, struct sb_msg *m, const struct sb_rou
 				SB_ROUTE_CTR_err_unavailable);
 		return;
 	}
+	/* The avatar nodes' PHOTO, as this requester may see it (XEP-0398). */
+	photo.cap = im->buf_cap;
+	photo.p = malloc(photo.cap);
+	if (photo.p != NULL)
+		pep = im_pep_vcard_photo(sh, bare, len, in->from, in->st.from_bare_len, &photo);
 	im_result_open(&o, in);
 	imx_puts(&o, ">");
-	if (v != NULL)
+	if (pep == 1) /* one too big for the buffer: none rather than a stored one */
+		pep_avatar_vcard_with(&o, v, vl, photo.p, photo.over ? 0 : photo.len);
+	else if (v != NULL)
 		imx_put(&o, v, vl);
 	else
 		imx_puts(&o, "<vCard xmlns='" IM_NS_VCARD "'/>");
 	imx_puts(&o, "</iq>");
+	free(photo.p);
 	free(v);
 	SB_IM_INC(im, vcard_gets);
 	if (o.over)
@@ -83,6 +93,9 @@ static void vcard_set(struct sb_shard *sh, struct sb_msg *m, const struct sb_rou
 		return;
 	}
 	SB_IM_INC(im, vcard_sets);
+	/* XEP-0398: its PHOTO to the avatar nodes, events included, before
+	 * the answer is written (both use the output buffer). */
+	im_pep_vcard_set(sh, in->from, in->st.from_bare_len, child);
 	im_result_open(&o, in);
 	imx_puts(&o, "/>");
 	if (!o.over)

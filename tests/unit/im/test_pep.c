@@ -6,8 +6,11 @@
  * ignored); the configuration a new node gets (bookmarks private by
  * default) and whether an existing node satisfies publish-options
  * (precondition-not-met otherwise); max_items past the limit refused; the
- * XEP-0115 §5.2 example's ver.
+ * roster access model's groups (parsed, kept, matched, read against a
+ * contact's groups); XEP-0398 PHOTO <-> avatar items; the XEP-0115 §5.2
+ * example's ver.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +22,7 @@
 #include <cmocka.h>
 
 #include "caps_ver.h"
+#include "pep_avatar.h"
 #include "pep_node.h"
 
 #define S(x) x, (sizeof(x) - 1)
@@ -253,6 +257,100 @@ static void test_roster_groups(void **state)
 	sb_pep_node_free(&nd);
 }
 
+static void el(struct imx_el *e, const char *s)
+{
+	assert_int_equal(imx_open(e, (const uint8_t *)s, strlen(s)), 0);
+}
+
+/* sha1sum of "hello avatar" */
+#define SHA1_HELLO "8e274696f2bd20516c2f743207065763a6dfe75e"
+
+/* XEP-0398: a vCard PHOTO (folded BINVAL) to the avatar items, with the
+ * SHA-1 of the image bytes as id; the metadata's <info/> back to a PHOTO;
+ * the stored vCard with its PHOTO replaced; what is refused. */
+static void test_avatar(void **state)
+{
+	/* "hello avatar": 12 bytes. */
+	static const char b64[] = "aGVsbG8gYXZhdGFy";
+	struct pep_avatar a;
+	struct imx_el v;
+	char out[1024], id[PEP_AVATAR_ID_MAX + 1], type[PEP_AVATAR_TYPE_MAX + 1];
+	struct imx_out o = { .p = out, .cap = sizeof(out) };
+
+	(void)state;
+	el(&v, "<vCard xmlns='vcard-temp'><FN>A</FN><PHOTO><TYPE>image/png</TYPE>"
+	       "<BINVAL>aGVsbG8g\nYXZh dGFy</BINVAL></PHOTO></vCard>");
+	assert_int_equal(pep_avatar_from_vcard(&v, &a), 0);
+	assert_int_equal(a.bytes, 12);
+	assert_string_equal(a.type, "image/png");
+	assert_int_equal(a.b64_len, strlen(b64));
+	assert_memory_equal(a.b64, b64, a.b64_len);
+	assert_string_equal(a.id, SHA1_HELLO);
+	pep_avatar_data_item(&o, &a);
+	out[o.len] = 0;
+	assert_string_equal(out, "<data xmlns='urn:xmpp:avatar:data'>aGVsbG8gYXZhdGFy</data>");
+	o.len = 0;
+	pep_avatar_meta_item(&o, &a);
+	out[o.len] = 0;
+	assert_string_equal(out, "<metadata xmlns='urn:xmpp:avatar:metadata'><info bytes='12' "
+				 "id='" SHA1_HELLO "' type='image/png'/></metadata>");
+	/* And back: the metadata names the data item. */
+	assert_int_equal(pep_avatar_meta_info((const uint8_t *)out, o.len, id, type), 1);
+	assert_string_equal(id, a.id);
+	assert_string_equal(type, "image/png");
+	pep_avatar_free(&a);
+	/* An <info url/> is hosted elsewhere: the next one counts; empty: none. */
+	assert_int_equal(pep_avatar_meta_info((const uint8_t *)S(
+		"<metadata xmlns='urn:xmpp:avatar:metadata'><info id='x' type='image/gif' "
+		"url='https://e/x'/><info bytes='1' id='y' type='image/jpeg'/></metadata>"),
+		id, type), 1);
+	assert_string_equal(id, "y");
+	assert_string_equal(type, "image/jpeg");
+	assert_int_equal(pep_avatar_meta_info((const uint8_t *)S(
+		"<metadata xmlns='urn:xmpp:avatar:metadata'/>"), id, type), 0);
+	assert_int_equal(pep_avatar_meta_info((const uint8_t *)S("<data xmlns='urn:x'/>"), id,
+					      type), -EINVAL);
+	o.len = 0;
+	assert_int_equal(pep_avatar_photo(&o, "image/png", (const uint8_t *)S(
+		"<data xmlns='urn:xmpp:avatar:data'>aGVsbG8gYXZhdGFy</data>")), 0);
+	out[o.len] = 0;
+	assert_string_equal(out, "<PHOTO><TYPE>image/png</TYPE><BINVAL>aGVsbG8gYXZhdGFy</BINVAL>"
+				 "</PHOTO>");
+	assert_int_equal(pep_avatar_photo(&o, "image/png", (const uint8_t *)S("<x xmlns='y'/>")),
+			 -EINVAL);
+	/* The stored vCard: other fields kept, every PHOTO replaced. */
+	o.len = 0;
+	pep_avatar_vcard_with(&o, (const uint8_t *)S(
+		"<vCard xmlns='vcard-temp'><FN>A</FN><PHOTO><EXTVAL>u</EXTVAL></PHOTO><NICKNAME>n"
+		"</NICKNAME></vCard>"), S("<PHOTO/>"));
+	out[o.len] = 0;
+	assert_string_equal(out, "<vCard xmlns='vcard-temp'><FN>A</FN><NICKNAME>n</NICKNAME>"
+				 "<PHOTO/></vCard>");
+	o.len = 0;
+	pep_avatar_vcard_with(&o, (const uint8_t *)S("<vCard xmlns='vcard-temp'/>"), S("<P/>"));
+	out[o.len] = 0;
+	assert_string_equal(out, "<vCard xmlns='vcard-temp'><P/></vCard>");
+	o.len = 0;
+	pep_avatar_vcard_with(&o, NULL, 0, "", 0);
+	out[o.len] = 0;
+	assert_string_equal(out, "<vCard xmlns='vcard-temp'></vCard>");
+	/* Refused: no PHOTO or an EXTVAL one (nothing to do), no or a bad
+	 * TYPE, BINVAL not base64. */
+	el(&v, "<vCard xmlns='vcard-temp'><FN>A</FN></vCard>");
+	assert_int_equal(pep_avatar_from_vcard(&v, &a), -ENOENT);
+	el(&v, "<vCard xmlns='vcard-temp'><PHOTO><EXTVAL>http://e/a</EXTVAL></PHOTO></vCard>");
+	assert_int_equal(pep_avatar_from_vcard(&v, &a), -ENOENT);
+	el(&v, "<vCard xmlns='vcard-temp'><PHOTO><BINVAL>aGVsbG8gYXZhdGFy</BINVAL></PHOTO></vCard>");
+	assert_int_equal(pep_avatar_from_vcard(&v, &a), -EINVAL);
+	el(&v, "<vCard xmlns='vcard-temp'><PHOTO><TYPE>image png</TYPE>"
+	       "<BINVAL>aGVsbG8gYXZhdGFy</BINVAL></PHOTO></vCard>");
+	assert_int_equal(pep_avatar_from_vcard(&v, &a), -EINVAL);
+	el(&v, "<vCard xmlns='vcard-temp'><PHOTO><TYPE>image/png</TYPE>"
+	       "<BINVAL>aGVsbG8*YXZhdGFy</BINVAL></PHOTO></vCard>");
+	assert_int_equal(pep_avatar_from_vcard(&v, &a), -EINVAL);
+	assert_null(a.b64);
+}
+
 static void test_caps_ver(void **state)
 {
 	/* XEP-0115 §5.2, given out of order. */
@@ -281,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_form),
 		cmocka_unit_test(test_configure_match),
 		cmocka_unit_test(test_roster_groups),
+		cmocka_unit_test(test_avatar),
 		cmocka_unit_test(test_caps_ver),
 	};
 
