@@ -9,6 +9,10 @@
 # conflict are precondition-not-met, and the owner's configure form then
 # changes the access model; the item, node and max_items limits hold; B
 # logging in again gets the last items; sbctl pep show lists the nodes.
+# Then (xmpp_pep.py more) with three other users: XEP-0398 both ways (an
+# avatar publish seen in a vCard get, a vCard PHOTO published as the avatar
+# with its event at a contact), delete and purge events, and a roster-group
+# node read by a contact in the group and refused to one outside.
 IT_NAME=xpe
 ITEM_MAX=1024 NODES_MAX=8 ITEMS_MAX=16
 export SB_EXTRA="control.shards=2 im.pep_item_max_bytes=$ITEM_MAX im.pep_max_nodes=$NODES_MAX im.pep_max_items=$ITEMS_MAX"
@@ -54,6 +58,22 @@ $SBCTL pep show alice | grep -q '^urn:xmpp:bookmarks:1 access whitelist max_item
 [ "$(it_route_counter pep_precondition)" -ge 1 ] || it_fail "pep_precondition not counted"
 [ "$(it_route_counter pep_last_sent)" -ge 2 ] || it_fail "pep_last_sent not counted"
 [ "$(it_route_counter caps_queries)" -ge 1 ] || it_fail "no caps query"
+it_step "XEP-0398, delete and purge events, the roster access model"
+rest=
+for u in ${users#alice }; do [ "$u" != "$b" ] && [ "$u" != "$c" ] && rest="$rest $u"; done
+set -- $rest
+o=$1 p=$2 q=$3
+for u in $rest; do
+	[ "$(shard_of $u)" != "$(shard_of $o)" ] && [ "$u" != "$o" ] && { p=$u; break; }
+done
+[ "$q" = "$p" ] && q=$2
+echo "owner $o, contact $p, in the roster outside the group $q"
+py xmpp_im.py subscribe $o@$D pw-$o $p@$D pw-$p || it_fail "subscribe $o $p"
+py xmpp_pep.py more $o@$D pw-$o $p@$D pw-$p $q@$D pw-$q || it_fail "more"
+[ "$(it_route_counter pep_vcard_converted)" -ge 1 ] || it_fail "pep_vcard_converted not counted"
+[ "$(it_route_counter pep_vcard_photos)" -ge 2 ] || it_fail "pep_vcard_photos not counted"
+$SBCTL pep show $o | grep -q '^urn:example:sb:roster-node access roster ' ||
+	it_fail "sbctl pep show: the roster node"
 # SB_PEP_BENCH=N: publish N items and print the rates (docs/BENCHMARKS.md).
 if [ -n "${SB_PEP_BENCH:-}" ]; then
 	it_step "bench: $SB_PEP_BENCH publishes, events at a contact"

@@ -10,12 +10,17 @@ line saying what went wrong. A and B have a mutual subscription (the shell
 script makes it with xmpp_im.py subscribe); C is no contact of A.
 
   pep A PWA B PWB C PWC ITEM_MAX NODES_MAX ITEMS_MAX
+  more O PWO P PWP Q PWQ  XEP-0398 both ways, node delete and purge events, the
+                          roster access model; O and P have a mutual
+                          subscription, Q none (O puts it in another group)
   bench A PWA B PWB N     A publishes N device lists one after another
                           (each awaits its result); prints publishes/s and
                           the publish-to-event latency at contact B
                           (figures for docs/BENCHMARKS.md, never asserted)
 """
 import time
+import base64
+import hashlib
 import asyncio
 import logging
 import sys
@@ -35,6 +40,9 @@ DEVLIST = "eu.siacs.conversations.axolotl.devicelist"
 OMEMO2 = "urn:xmpp:omemo:2:devices"
 BOOKMARKS = "urn:xmpp:bookmarks:1"
 AVATAR_META = "urn:xmpp:avatar:metadata"
+AVATAR_DATA = "urn:xmpp:avatar:data"
+VCARD = "vcard-temp"
+ROSTER_NODE = "urn:example:sb:roster-node"
 DISCO_INFO = "http://jabber.org/protocol/disco#info"
 logging.basicConfig(level=logging.ERROR)
 
@@ -421,7 +429,161 @@ async def mode_bench(a, pwa, b, pwb, n):
     cb.disconnect()
 
 
+async def node_event(c, node, what, kind, timeout=10):
+    """The next event at c is <kind node='node'/> (delete, purge)."""
+    try:
+        m = await asyncio.wait_for(c.events.get(), timeout)
+    except asyncio.TimeoutError:
+        fail("%s: no %s event for %s at %s" % (what, kind, node, c.boundjid))
+    e = m.xml.find("{%s}event/{%s}%s" % (EV, EV, kind))
+    if e is None or e.get("node") != node:
+        fail("%s: expected <%s node='%s'/>: %s" % (what, kind, node, m))
+
+
+def drain(c):
+    while not c.events.empty():
+        c.events.get_nowait()
+
+
+async def vcard_get(c, owner):
+    iq = c.Iq(stype="get")
+    iq["to"] = owner
+    iq.append(x("<vCard xmlns='%s'/>" % VCARD))
+    res = await iq.send(timeout=10)
+    v = res.xml.find("{%s}vCard" % VCARD)
+    if v is None:
+        fail("vCard get of %s by %s: %s" % (owner, c.boundjid, res))
+    photos = v.findall("{%s}PHOTO" % VCARD)
+    if len(photos) > 1:
+        fail("vCard of %s with %d PHOTOs" % (owner, len(photos)))
+    if not photos:
+        return v, None, None
+    return v, photos[0].findtext("{%s}TYPE" % VCARD), \
+        "".join((photos[0].findtext("{%s}BINVAL" % VCARD) or "").split())
+
+
+async def mode_more(o, pwo, p, pwp, q, pwq):
+    img1, img2 = b"\x89PNG first avatar" * 20, b"GIF89a second avatar" * 30
+    b64_1, b64_2 = base64.b64encode(img1).decode(), base64.b64encode(img2).decode()
+    id1, id2 = hashlib.sha1(img1).hexdigest(), hashlib.sha1(img2).hexdigest()
+    co = await online(o + "/phone", pwo, [AVATAR_META])
+    cp = await online(p + "/laptop", pwp, [AVATAR_META, ROSTER_NODE])
+    cq = await online(q + "/desk", pwq, [AVATAR_META, ROSTER_NODE, DEVLIST])
+    await caps_known(co, cp, cq, cached_ok=True)
+    # O's roster: P (mutual subscription) in "friends", Q (none) in "work".
+    for jid, group in ((p, "friends"), (q, "work")):
+        iq = co.Iq(stype="set")
+        iq.append(x("<query xmlns='jabber:iq:roster'><item jid='%s'><group>%s</group></item>"
+                    "</query>" % (jid, group)))
+        await iq.send(timeout=10)
+
+    info = await cp["xep_0030"].get_info(jid=o, timeout=10)
+    feats = info["disco_info"]["features"]
+    for f in ("urn:xmpp:pep-vcard-conversion:0", PS + "#access-roster", PS + "#purge-nodes"):
+        if f not in feats:
+            fail("account disco lacks %s: %s" % (f, feats))
+
+    # XEP-0398 §4: an XEP-0084 publish shows in the vCard, as the
+    # avatar nodes' access model lets the asker read them.
+    await publish(co, AVATAR_DATA, id1, "<data xmlns='%s'>%s</data>" % (AVATAR_DATA, b64_1))
+    await publish(co, AVATAR_META, id1,
+                  "<metadata xmlns='%s'><info bytes='%d' id='%s' type='image/png'/></metadata>"
+                  % (AVATAR_META, len(img1), id1))
+    await event(cp, AVATAR_META, "avatar metadata published")
+    for cl in (cp, co):
+        v, t, b = await vcard_get(cl, o)
+        if t != "image/png" or b != b64_1:
+            fail("vCard PHOTO after an avatar publish at %s: %s %s" % (
+                cl.boundjid, t, (b or "")[:40]))
+    v, t, b = await vcard_get(cq, o)
+    if t is not None:
+        fail("a non-contact sees the presence-only avatar in the vCard")
+
+    # XEP-0398 §3: a vCard set with a PHOTO publishes the avatar.
+    drain(co)
+    vc = ("<vCard xmlns='%s'><FN>Owner</FN><PHOTO><TYPE>image/gif</TYPE><BINVAL>%s\n%s"
+          "</BINVAL></PHOTO></vCard>" % (VCARD, b64_2[:40], b64_2[40:]))
+    iq = co.Iq(stype="set")
+    iq.append(x(vc))
+    await iq.send(timeout=10)
+    m, its = await event(cp, AVATAR_META, "avatar metadata from a vCard set")
+    info = its.find("{%s}item/{%s}metadata/{%s}info" % (EV, AVATAR_META, AVATAR_META))
+    if info is None or (info.get("id"), info.get("bytes"), info.get("type")) != (
+            id2, str(len(img2)), "image/gif") or its.find("{%s}item" % EV).get("id") != id2:
+        fail("metadata event of a vCard PHOTO: %s" % ET.tostring(its).decode())
+    got = await items(cp, o, AVATAR_DATA)
+    if [i.get("id") for i in got] != [id2] or \
+            got[0].findtext("{%s}data" % AVATAR_DATA).strip() != b64_2:
+        fail("avatar data node after a vCard set: %s" % [ET.tostring(i) for i in got])
+    v, t, b = await vcard_get(cp, o)
+    if v.findtext("{%s}FN" % VCARD) != "Owner" or t != "image/gif" or b != b64_2:
+        fail("vCard after a vCard set: FN %s, PHOTO %s" % (v.findtext("{%s}FN" % VCARD), t))
+    # The same PHOTO again (a client setting back what it got): no new publish.
+    iq = co.Iq(stype="set")
+    iq.append(x(vc))
+    await iq.send(timeout=10)
+    await no_event(cp, "the same vCard PHOTO set again")
+    await no_event(cq, "avatar metadata at a non-contact", timeout=0.2)
+
+    # XEP-0060 §8.4.2: a node's deletion is told to the owner's resources
+    # and to the contacts that got its items, not to others.
+    drain(co)
+    iq = co.Iq(stype="set")
+    iq.append(x("<pubsub xmlns='%s'><delete node='%s'/></pubsub>" % (OWNER, AVATAR_META)))
+    await iq.send(timeout=10)
+    await node_event(cp, AVATAR_META, "node delete at a contact", "delete")
+    await node_event(co, AVATAR_META, "node delete at the owner", "delete")
+    await no_event(cq, "node delete at a non-contact")
+    await refused(items(cp, o, AVATAR_META), "item-not-found", None, "items of a deleted node")
+
+    # The roster access model: contacts in the node's groups read it.
+    await publish(co, ROSTER_NODE, "r1", "<r xmlns='urn:example'/>",
+                  options(access_model="roster", roster_groups_allowed="friends"))
+    await event(cp, ROSTER_NODE, "roster node, contact in the group")
+    await no_event(cq, "roster node, outside the group")
+    if [i.get("id") for i in await items(cp, o, ROSTER_NODE)] != ["r1"]:
+        fail("roster node read by a contact in the group")
+    await refused(items(cq, o, ROSTER_NODE), "not-authorized", "not-in-roster-group",
+                  "roster node read from outside the group")
+    res = await cp["xep_0030"].get_items(jid=o, timeout=10)
+    if ROSTER_NODE not in [i[1] for i in res["disco_items"]["items"]]:
+        fail("disco#items: the roster node not listed for a contact in the group")
+    res = await cq["xep_0030"].get_items(jid=o, timeout=10)
+    if ROSTER_NODE in [i[1] for i in res["disco_items"]["items"]]:
+        fail("disco#items: the roster node listed outside the group")
+    iq = co.Iq(stype="get")
+    iq.append(x("<pubsub xmlns='%s'><configure node='%s'/></pubsub>" % (OWNER, ROSTER_NODE)))
+    res = await iq.send(timeout=10)
+    fields = {f.get("var"): [v.text for v in f.findall("{jabber:x:data}value")]
+              for f in res.xml.iter("{jabber:x:data}field")}
+    if fields.get("pubsub#access_model") != ["roster"] or \
+            fields.get("pubsub#roster_groups_allowed") != ["friends"]:
+        fail("configure form of the roster node: %s" % fields)
+    await refused(publish(co, ROSTER_NODE, "r2", "<r xmlns='urn:example'/>",
+                          options(access_model="roster", roster_groups_allowed="work")),
+                  "conflict", "precondition-not-met", "other roster groups asked")
+    # Purge (XEP-0060 §8.5): no items left, a <purge/> event.
+    iq = co.Iq(stype="set")
+    iq.append(x("<pubsub xmlns='%s'><purge node='%s'/></pubsub>" % (OWNER, ROSTER_NODE)))
+    await iq.send(timeout=10)
+    await node_event(cp, ROSTER_NODE, "purge at a contact in the group", "purge")
+    await no_event(cq, "purge outside the group")
+    if await items(cp, o, ROSTER_NODE) != []:
+        fail("items after a purge")
+    for cl in (co, cp, cq):
+        cl.disconnect()
+    print("more: XEP-0398 avatar to vCard and vCard to avatar, delete and purge events, "
+          "roster access model")
+
+
 def main():
+    if len(sys.argv) == 8 and sys.argv[1] == "more":
+        try:
+            asyncio.get_event_loop().run_until_complete(
+                asyncio.wait_for(mode_more(*sys.argv[2:8]), 90))
+        except asyncio.TimeoutError:
+            fail("more: over 90 s")
+        return
     if len(sys.argv) == 7 and sys.argv[1] == "bench":
         args = sys.argv[2:6] + [int(sys.argv[6])]
         try:
