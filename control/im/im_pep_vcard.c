@@ -7,7 +7,8 @@
  * - vCard get: when the account has an urn:xmpp:avatar:metadata node, the
  *   PEP avatar is the truth: a requester who may read the metadata and
  *   data nodes (their access models) gets a PHOTO built from the newest
- *   metadata item's <info/> and the data item it names, in place of any
+ *   metadata item's <info/> and the data item it names (whose image has
+ *   that SHA-1), in place of any
  *   stored PHOTO; one who may not, or an empty <metadata/> (avatar
  *   disabled), gets the vCard without PHOTO. No metadata node: the vCard
  *   as stored.
@@ -114,7 +115,7 @@ int im_pep_vcard_photo(struct sb_shard *sh, const char *owner, size_t olen, cons
 	    !pep_may_read(&data, rd.own, rd.it) ||
 	    (it = sb_pep_item_find(&data, id, strlen(id))) == NULL)
 		goto out;
-	if (pep_avatar_photo(photo, type, it->payload, it->len) == 0)
+	if (pep_avatar_photo(photo, id, type, it->payload, it->len) == 0)
 		SB_IM_INC(&sh->router.im, pep_vcard_photos);
 out:
 	free(id);

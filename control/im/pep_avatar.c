@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 
@@ -46,14 +47,48 @@ void pep_avatar_free(struct pep_avatar *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* The SHA-1 (hex, into id) and length of the image in base64 b64[0..n)
+ * (no white space). 0, -EINVAL (not base64), -ENOMEM, -EIO. */
+static int b64_sha1(const char *b64, size_t n, char id[PEP_AVATAR_ID_LEN + 1], size_t *bytes)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdl = 0;
+	uint8_t *raw = malloc(n / 4 * 3 + 3);
+	int l, rc = -EINVAL;
+
+	if (raw == NULL)
+		return -ENOMEM;
+	l = sb_scram_b64_decode(b64, n, raw, n / 4 * 3 + 3);
+	if (l > 0) {
+		rc = -EIO;
+		if (EVP_Digest(raw, (size_t)l, md, &mdl, EVP_sha1(), NULL) == 1 && mdl == 20) {
+			for (unsigned i = 0; i < 20; i++)
+				snprintf(id + 2 * i, 3, "%02x", md[i]);
+			*bytes = (size_t)l;
+			rc = 0;
+		}
+	}
+	free(raw);
+	return rc;
+}
+
+/* Text with the white space left out, in place; its new length. vCards
+ * fold BINVAL (RFC 2426), and base64 in XML may be wrapped. */
+static size_t squeeze(char *t, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i] != ' ' && t[i] != '\t' && t[i] != '\r' && t[i] != '\n')
+			t[k++] = t[i];
+	t[k] = 0;
+	return k;
+}
+
 int pep_avatar_from_vcard(const struct imx_el *vcard, struct pep_avatar *a)
 {
 	struct imx_el photo, bin, type;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdl = 0;
-	uint8_t *raw = NULL;
 	char *txt;
-	size_t k = 0;
 	int n, rc = -EINVAL;
 
 	memset(a, 0, sizeof(*a));
@@ -69,38 +104,17 @@ int pep_avatar_from_vcard(const struct imx_el *vcard, struct pep_avatar *a)
 	if (txt == NULL)
 		return -ENOMEM;
 	n = imx_text(&bin, txt, bin.len + 1);
-	if (n <= 0)
-		goto out;
-	/* vCards wrap BINVAL (RFC 2426 folds lines): white space is not data. */
-	for (int i = 0; i < n; i++)
-		if (txt[i] != ' ' && txt[i] != '\t' && txt[i] != '\r' && txt[i] != '\n')
-			txt[k++] = txt[i];
-	txt[k] = 0;
-	raw = malloc(k / 4 * 3 + 3);
-	if (raw == NULL) {
-		rc = -ENOMEM;
-		goto out;
+	if (n > 0) {
+		a->b64_len = squeeze(txt, (size_t)n);
+		rc = b64_sha1(txt, a->b64_len, a->id, &a->bytes);
 	}
-	n = sb_scram_b64_decode(txt, k, raw, k / 4 * 3 + 3);
-	if (n <= 0)
-		goto out;
-	if (EVP_Digest(raw, (size_t)n, md, &mdl, EVP_sha1(), NULL) != 1 || mdl != 20) {
-		rc = -EIO;
-		goto out;
+	if (rc < 0) {
+		free(txt);
+		memset(a, 0, sizeof(*a));
+		return rc;
 	}
-	for (unsigned i = 0; i < 20; i++)
-		snprintf(a->id + 2 * i, 3, "%02x", md[i]);
-	a->bytes = (size_t)n;
 	a->b64 = txt;
-	a->b64_len = k;
-	txt = NULL;
-	rc = 0;
-out:
-	free(raw);
-	free(txt);
-	if (rc < 0)
-		a->type[0] = 0;
-	return rc;
+	return 0;
 }
 
 void pep_avatar_data_item(struct imx_out *o, const struct pep_avatar *a)
@@ -142,26 +156,31 @@ int pep_avatar_meta_info(const uint8_t *payload, size_t len, char *id, char *typ
 	return 0;
 }
 
-int pep_avatar_photo(struct imx_out *o, const char *type, const uint8_t *payload, size_t len)
+int pep_avatar_photo(struct imx_out *o, const char *id, const char *type,
+		     const uint8_t *payload, size_t len)
 {
+	char sha[PEP_AVATAR_ID_LEN + 1];
 	struct imx_el d;
+	size_t n, bytes;
 	char *txt;
-	int n;
+	int l;
 
 	if (imx_open(&d, payload, len) < 0 || !imx_is(&d, "data", PEP_AVATAR_DATA, NULL))
 		return -EINVAL;
 	txt = malloc(len + 1);
 	if (txt == NULL)
 		return -ENOMEM;
-	n = imx_text(&d, txt, len + 1);
-	if (n < 0) {
+	l = imx_text(&d, txt, len + 1);
+	n = l > 0 ? squeeze(txt, (size_t)l) : 0;
+	/* XEP-0398 §3.1: the image is the one the id names (its SHA-1). */
+	if (n == 0 || b64_sha1(txt, n, sha, &bytes) < 0 || strcasecmp(sha, id) != 0) {
 		free(txt);
 		return -EINVAL;
 	}
 	imx_puts(o, "<PHOTO><TYPE>");
 	imx_esc(o, type, strlen(type));
 	imx_puts(o, "</TYPE><BINVAL>");
-	imx_esc(o, txt, (size_t)n);
+	imx_put(o, txt, n); /* base64: nothing to escape */
 	imx_puts(o, "</BINVAL></PHOTO>");
 	free(txt);
 	return 0;

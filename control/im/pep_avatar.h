@@ -49,8 +49,10 @@ void pep_avatar_meta_item(struct imx_out *o, const struct pep_avatar *a);
 int pep_avatar_meta_info(const uint8_t *payload, size_t len, char *id, char *type);
 
 /* <PHOTO><TYPE>type</TYPE><BINVAL>…</BINVAL></PHOTO> from a data item's
- * payload; 0, -EINVAL (not a data element), -ENOMEM. */
-int pep_avatar_photo(struct imx_out *o, const char *type, const uint8_t *payload, size_t len);
+ * payload, when its image's SHA-1 is id (XEP-0398 §3.1 SHOULD); 0,
+ * -EINVAL (not a data element, not base64, another image), -ENOMEM. */
+int pep_avatar_photo(struct imx_out *o, const char *id, const char *type,
+		     const uint8_t *payload, size_t len);
 
 /* The vCard element (stored bytes; NULL or not a vCard: none) with every
  * PHOTO child left out and photo[0..plen) (possibly nothing) put last. */

@@ -311,13 +311,17 @@ static void test_avatar(void **state)
 	assert_int_equal(pep_avatar_meta_info((const uint8_t *)S("<data xmlns='urn:x'/>"), id,
 					      type), -EINVAL);
 	o.len = 0;
-	assert_int_equal(pep_avatar_photo(&o, "image/png", (const uint8_t *)S(
-		"<data xmlns='urn:xmpp:avatar:data'>aGVsbG8gYXZhdGFy</data>")), 0);
+	assert_int_equal(pep_avatar_photo(&o, SHA1_HELLO, "image/png", (const uint8_t *)S(
+		"<data xmlns='urn:xmpp:avatar:data'>aGVsbG8g\nYXZhdGFy</data>")), 0);
 	out[o.len] = 0;
 	assert_string_equal(out, "<PHOTO><TYPE>image/png</TYPE><BINVAL>aGVsbG8gYXZhdGFy</BINVAL>"
 				 "</PHOTO>");
-	assert_int_equal(pep_avatar_photo(&o, "image/png", (const uint8_t *)S("<x xmlns='y'/>")),
-			 -EINVAL);
+	assert_int_equal(pep_avatar_photo(&o, SHA1_HELLO, "image/png",
+					  (const uint8_t *)S("<x xmlns='y'/>")), -EINVAL);
+	/* Data that is not the image the metadata names: no PHOTO. */
+	assert_int_equal(pep_avatar_photo(&o, "0000000000000000000000000000000000000000", "image/png",
+					  (const uint8_t *)S("<data xmlns='urn:xmpp:avatar:data'>"
+							     "aGVsbG8gYXZhdGFy</data>")), -EINVAL);
 	/* The stored vCard: other fields kept, every PHOTO replaced. */
 	o.len = 0;
 	pep_avatar_vcard_with(&o, (const uint8_t *)S(
