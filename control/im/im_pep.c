@@ -55,6 +55,15 @@ struct pep_err {
 
 static const struct pep_err PEP_OK = { 0 };
 
+/* What pep_node_configure's refusal answers. */
+static struct pep_err configure_err(struct sb_im *im, const char *cond)
+{
+	if (strcmp(cond, "policy-violation") != 0)
+		return ERR("internal-server-error", "wait", NULL);
+	SB_IM_INC(im, pep_limited);
+	return ERR("policy-violation", "modify", APP("max-items-exceeded"));
+}
+
 /* A node attribute into node (SB_PEP_NODE_MAX + 1); its length, or 0. */
 static size_t node_attr(const struct imx_el *e, char *node)
 {
@@ -151,10 +160,7 @@ static struct pep_err publish_core(struct sb_shard *sh, const char *owner, size_
 	if (fresh && (cfg = pep_node_configure(&nd, node, nlen, opt, im->lim.pep_max_items,
 					       true)) != NULL) {
 		sb_pep_node_free(&nd);
-		if (strcmp(cfg, "policy-violation") != 0)
-			return ERR("internal-server-error", "wait", NULL);
-		SB_IM_INC(im, pep_limited);
-		return ERR("policy-violation", "modify", APP("max-items-exceeded"));
+		return configure_err(im, cfg);
 	}
 	rc = sb_pep_item_put(&nd, id, idl, payload, plen);
 	if (rc == 0)
@@ -277,6 +283,7 @@ static struct pep_err pep_create(struct sb_shard *sh, const struct sb_route_in *
 	struct sb_pep_node nd;
 	struct pep_opts opt = { 0 };
 	struct imx_el e, x;
+	const char *cfg;
 	int rc;
 
 	if (nlen == 0) /* instant nodes are not offered */
@@ -302,11 +309,13 @@ static struct pep_err pep_create(struct sb_shard *sh, const struct sb_route_in *
 		SB_IM_INC(im, pep_limited);
 		return ERR("resource-constraint", "wait", APP("max-nodes-exceeded"));
 	}
-	if (pep_node_configure(&nd, node, nlen, &opt, im->lim.pep_max_items, true)) {
-		SB_IM_INC(im, pep_limited);
-		return ERR("policy-violation", "modify", APP("max-items-exceeded"));
+	if ((cfg = pep_node_configure(&nd, node, nlen, &opt, im->lim.pep_max_items, true))) {
+		sb_pep_node_free(&nd);
+		return configure_err(im, cfg);
 	}
-	if (sb_store_pep_save(r->store, owner, olen, node, nlen, &nd) < 0) {
+	rc = sb_store_pep_save(r->store, owner, olen, node, nlen, &nd);
+	sb_pep_node_free(&nd); /* its roster groups */
+	if (rc < 0) {
 		SB_IM_INC(im, store_errors);
 		return ERR("internal-server-error", "wait", NULL);
 	}
@@ -535,10 +544,12 @@ static struct pep_err pep_owner(struct sb_shard *sh, const struct sb_route_in *i
 			sb_pep_node_free(&nd);
 			return ERR("not-acceptable", "modify", NULL);
 		}
-		if (pep_node_configure(&nd, node, nlen, &opt, im->lim.pep_max_items, false)) {
+		const char *cfg = pep_node_configure(&nd, node, nlen, &opt, im->lim.pep_max_items,
+						     false);
+
+		if (cfg != NULL) {
 			sb_pep_node_free(&nd);
-			SB_IM_INC(im, pep_limited);
-			return ERR("policy-violation", "modify", APP("max-items-exceeded"));
+			return configure_err(im, cfg);
 		}
 		pep_node_limit(&nd, im->lim.pep_max_items);
 		sb_pep_node_trim(&nd);
