@@ -39,12 +39,10 @@ void im_pep_reader_free(struct pep_reader *r)
 	r->it = NULL;
 }
 
-/* The event message: node NUL, then <message from=owner type=headline>
- * with <event><items node>inner</items></event>, no to (added per
- * recipient). Built in o. */
-void im_pep_event_build(struct sb_shard *sh, struct imx_out *o, const char *owner, size_t olen,
-			const char *node, size_t nlen, const char *inner, size_t ilen,
-			const void *payload, size_t plen, const char *inner_end)
+/* node NUL, then <message from=owner type=headline id><event xmlns=…#event>:
+ * what every event starts with (the recipient's to is added per recipient). */
+static void event_open(struct sb_shard *sh, struct imx_out *o, const char *owner, size_t olen,
+		       const char *node, size_t nlen)
 {
 	struct sb_im *im = &sh->router.im;
 	char id[32];
@@ -56,7 +54,18 @@ void im_pep_event_build(struct sb_shard *sh, struct imx_out *o, const char *owne
 	imx_attr_put(o, "from", owner, olen);
 	imx_puts(o, " type='headline'");
 	imx_attr_put(o, "id", id, strlen(id));
-	imx_puts(o, "><event xmlns='" PEP_NS_EVENT "'><items");
+	imx_puts(o, "><event xmlns='" PEP_NS_EVENT "'>");
+}
+
+/* The event message: node NUL, then <message from=owner type=headline>
+ * with <event><items node>inner</items></event>, no to (added per
+ * recipient). Built in o. */
+void im_pep_event_build(struct sb_shard *sh, struct imx_out *o, const char *owner, size_t olen,
+			const char *node, size_t nlen, const char *inner, size_t ilen,
+			const void *payload, size_t plen, const char *inner_end)
+{
+	event_open(sh, o, owner, olen, node, nlen);
+	imx_puts(o, "<items");
 	imx_attr_put(o, "node", node, nlen);
 	imx_puts(o, ">");
 	imx_put(o, inner, ilen);
@@ -68,17 +77,8 @@ void im_pep_event_build(struct sb_shard *sh, struct imx_out *o, const char *owne
 void im_pep_event_node(struct sb_shard *sh, struct imx_out *o, const char *owner, size_t olen,
 		       const char *node, size_t nlen, const char *what)
 {
-	struct sb_im *im = &sh->router.im;
-	char id[32];
-
-	snprintf(id, sizeof(id), "pep-%llx", (unsigned long long)++im->push_id);
-	imx_put(o, node, nlen);
-	imx_put(o, "", 1);
-	imx_puts(o, "<message");
-	imx_attr_put(o, "from", owner, olen);
-	imx_puts(o, " type='headline'");
-	imx_attr_put(o, "id", id, strlen(id));
-	imx_puts(o, "><event xmlns='" PEP_NS_EVENT "'><");
+	event_open(sh, o, owner, olen, node, nlen);
+	imx_puts(o, "<");
 	imx_puts(o, what);
 	imx_attr_put(o, "node", node, nlen);
 	imx_puts(o, "/></event></message>");
