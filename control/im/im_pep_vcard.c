@@ -19,6 +19,13 @@
  *   are created with access open, as the vCard is public (XEP-0054);
  *   existing ones keep their configuration. The vCard is stored as sent
  *   either way.
+ * - Available presence broadcast (§4): the avatar's hash (the newest
+ *   metadata item's id, or an empty <photo/> for a disabled avatar) is put
+ *   in as XEP-0153's <x xmlns='vcard-temp:x:update'/>, unless the client
+ *   sent a photo element itself. One small store read per available
+ *   presence of a user, and only when the user has a metadata node does
+ *   the presence change. Directed presence (a group chat join) is not
+ *   rewritten (docs/PROTOCOLS.md).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -123,4 +130,31 @@ out:
 	sb_pep_node_free(&data);
 	sb_pep_node_free(&meta);
 	return rc;
+}
+
+bool im_pep_vcard_presence(struct sb_shard *sh, const char *owner, size_t olen, const char *b,
+			   size_t n, struct imx_out *o)
+{
+	struct sb_pep_node meta;
+	const struct sb_pep_item *last;
+	char *id, type[PEP_AVATAR_TYPE_MAX + 1];
+	bool done = false;
+	int rc;
+
+	if (sb_store_pep_load(sh->router.store, owner, olen, S_META, &meta) < 0)
+		return false;
+	last = sb_pep_item_last(&meta);
+	id = malloc(PEP_AVATAR_ID_MAX + 1);
+	if (last != NULL && id != NULL) {
+		rc = pep_avatar_meta_info(last->payload, last->len, id, type);
+		if (rc == 0)
+			id[0] = 0; /* avatar disabled: <photo/> */
+		if (rc >= 0)
+			done = pep_avatar_presence(o, (const uint8_t *)b, n, id) && !o->over;
+	}
+	free(id);
+	sb_pep_node_free(&meta);
+	if (done)
+		SB_IM_INC(&sh->router.im, pep_vcard_hashes);
+	return done;
 }

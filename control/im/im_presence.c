@@ -193,10 +193,18 @@ void sb_im_presence_own(struct sb_shard *sh, struct sb_msg *m, const struct sb_r
 		goto free;
 	}
 	{
-		char *copy = malloc((size_t)n);
+		/* XEP-0398 §4: the avatar's hash in what contacts get. */
+		struct imx_out h = { .p = im->obuf, .cap = im->buf_cap };
+		const char *src = im->buf;
+		char *copy;
 
+		if (im_pep_vcard_presence(sh, in->from, in->st.from_bare_len, im->buf, (size_t)n, &h)) {
+			src = h.p;
+			n = (ssize_t)h.len;
+		}
+		copy = malloc((size_t)n);
 		if (copy != NULL) {
-			memcpy(copy, im->buf, (size_t)n);
+			memcpy(copy, src, (size_t)n);
 			free(s->pres);
 			s->pres = copy;
 			s->pres_len = (uint32_t)n;

@@ -209,6 +209,10 @@ void im_pep_vcard_set(struct sb_shard *sh, const char *owner, size_t olen,
 		      const struct imx_el *vcard);
 int im_pep_vcard_photo(struct sb_shard *sh, const char *owner, size_t olen, const char *req,
 		       size_t rlen, struct imx_out *photo);
+/* An available presence b[0..n) of owner with the avatar hash put in
+ * (XEP-0398 §4), written to o: true, or false to send it as it is. */
+bool im_pep_vcard_presence(struct sb_shard *sh, const char *owner, size_t olen, const char *b,
+			   size_t n, struct imx_out *o);
 
 /* im_pep.c (XEP-0163) */
 /* A pubsub iq to an account (own or another's): handled (true, m not

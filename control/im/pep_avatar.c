@@ -15,6 +15,7 @@
 #include "scram.h"
 
 #define NS_VCARD "vcard-temp"
+#define NS_VCARD_UPDATE "vcard-temp:x:update"
 
 static bool child_named(const struct imx_el *e, const char *name, const char *ns,
 			struct imx_el *out)
@@ -210,4 +211,36 @@ void pep_avatar_vcard_with(struct imx_out *o, const uint8_t *vcard, size_t vlen,
 			imx_put(o, c.p, c.len);
 	imx_put(o, photo, plen);
 	imx_puts(o, "</vCard>");
+}
+
+bool pep_avatar_presence(struct imx_out *o, const uint8_t *b, size_t n, const char *hash)
+{
+	struct imx_el p, c, ph;
+	size_t pos = 0;
+
+	if (imx_open(&p, b, n) < 0 || p.name_len != 8 || memcmp(p.p + 1, "presence", 8) != 0)
+		return false;
+	while (imx_child(&p, &pos, &c))
+		if (imx_is(&c, "x", NS_VCARD_UPDATE, NULL) && child_named(&c, "photo",
+									  NS_VCARD_UPDATE, &ph))
+			return false;
+	if (p.empty) {
+		imx_put(o, p.p, p.stag_end - 2);
+		imx_puts(o, ">");
+	} else {
+		imx_put(o, p.p, p.stag_end);
+	}
+	pos = 0;
+	while (imx_child(&p, &pos, &c))
+		if (!imx_is(&c, "x", NS_VCARD_UPDATE, NULL))
+			imx_put(o, c.p, c.len);
+	imx_puts(o, "<x xmlns='" NS_VCARD_UPDATE "'>");
+	if (*hash) {
+		imx_puts(o, "<photo>");
+		imx_esc(o, hash, strlen(hash));
+		imx_puts(o, "</photo></x></presence>");
+	} else {
+		imx_puts(o, "<photo/></x></presence>");
+	}
+	return true;
 }

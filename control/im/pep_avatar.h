@@ -10,6 +10,7 @@
 #ifndef SB_PEP_AVATAR_H
 #define SB_PEP_AVATAR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,5 +59,12 @@ int pep_avatar_photo(struct imx_out *o, const char *id, const char *type,
  * PHOTO child left out and photo[0..plen) (possibly nothing) put last. */
 void pep_avatar_vcard_with(struct imx_out *o, const uint8_t *vcard, size_t vlen,
 			   const char *photo, size_t plen);
+
+/* XEP-0398 §4: the presence b[0..n) with <x xmlns='vcard-temp:x:update'>
+ * <photo>hash</photo></x> put in (hash "": <photo/>, no avatar), in place
+ * of such an x without photo; true and written to o, or false when the
+ * presence carries a photo element of its own (left as the client sent
+ * it) or does not parse. */
+bool pep_avatar_presence(struct imx_out *o, const uint8_t *b, size_t n, const char *hash);
 
 #endif

@@ -10,7 +10,8 @@ line saying what went wrong. A and B have a mutual subscription (the shell
 script makes it with xmpp_im.py subscribe); C is no contact of A.
 
   pep A PWA B PWB C PWC ITEM_MAX NODES_MAX ITEMS_MAX
-  more O PWO P PWP Q PWQ  XEP-0398 both ways, node delete and purge events, the
+  more O PWO P PWP Q PWQ  XEP-0398 both ways and the presence hash, node delete
+                          and purge events, the
                           roster access model; O and P have a mutual
                           subscription, Q none (O puts it in another group)
   bench A PWA B PWB N     A publishes N device lists one after another
@@ -70,6 +71,8 @@ class Client(slixmpp.ClientXMPP):
         self.register_handler(Callback(
             "pep events", MatchXPath("{jabber:client}message/{%s}event" % EV),
             lambda m: self.events.put_nowait(m)))
+        self.presences = asyncio.Queue()
+        self.add_event_handler("presence_available", lambda p: self.presences.put_nowait(p))
 
     def _caps_query(self, iq):
         if iq["type"] == "get" and iq["id"].startswith("sbcaps-"):
@@ -445,6 +448,11 @@ def drain(c):
         c.events.get_nowait()
 
 
+def drain_presence(c):
+    while not c.presences.empty():
+        c.presences.get_nowait()
+
+
 async def vcard_get(c, owner):
     iq = c.Iq(stype="get")
     iq["to"] = owner
@@ -460,6 +468,21 @@ async def vcard_get(c, owner):
         return v, None, None
     return v, photos[0].findtext("{%s}TYPE" % VCARD), \
         "".join((photos[0].findtext("{%s}BINVAL" % VCARD) or "").split())
+
+
+async def photo_hash(c, frm, what):
+    """The XEP-0153 photo of the next available presence from frm's
+    resources at c: None without <x xmlns='vcard-temp:x:update'/>."""
+    end = time.monotonic() + 10
+    while True:
+        try:
+            pr = await asyncio.wait_for(c.presences.get(), max(0.1, end - time.monotonic()))
+        except asyncio.TimeoutError:
+            fail("%s: no presence from %s at %s" % (what, frm, c.boundjid))
+        if pr["from"].bare != frm:
+            continue
+        x_ = pr.xml.find("{vcard-temp:x:update}x")
+        return None if x_ is None else (x_.findtext("{vcard-temp:x:update}photo") or "")
 
 
 async def mode_more(o, pwo, p, pwp, q, pwq):
@@ -498,6 +521,14 @@ async def mode_more(o, pwo, p, pwp, q, pwq):
     v, t, b = await vcard_get(cq, o)
     if t is not None:
         fail("a non-contact sees the presence-only avatar in the vCard")
+    # §4: the hash in O's presence, once it has an avatar.
+    if await photo_hash(cp, o, "O's presence before the avatar") is not None:
+        fail("a presence without avatar got a vcard-temp:x:update hash")
+    drain_presence(cp)
+    co.send_presence(pstatus="with avatar")
+    h = await photo_hash(cp, o, "presence after the avatar publish")
+    if h != id1:
+        fail("presence hash %r, expected the avatar's id %s" % (h, id1))
 
     # XEP-0398 §3: a vCard set with a PHOTO publishes the avatar.
     drain(co)
@@ -518,6 +549,17 @@ async def mode_more(o, pwo, p, pwp, q, pwq):
     v, t, b = await vcard_get(cp, o)
     if v.findtext("{%s}FN" % VCARD) != "Owner" or t != "image/gif" or b != b64_2:
         fail("vCard after a vCard set: FN %s, PHOTO %s" % (v.findtext("{%s}FN" % VCARD), t))
+    drain_presence(cp)
+    co.send_presence(pstatus="new avatar")
+    if await photo_hash(cp, o, "presence after the vCard set") != id2:
+        fail("presence hash after a vCard set is not the new image's")
+    # A client's own (empty) photo element is left as it is.
+    drain_presence(cp)
+    pr = co.make_presence(pstatus="own photo")   # xep_0115 adds the caps as before
+    pr.append(x("<x xmlns='vcard-temp:x:update'><photo/></x>"))
+    pr.send()
+    if await photo_hash(cp, o, "presence with the client's own photo") != "":
+        fail("the client's own empty photo was overwritten")
     # The same PHOTO again (a client setting back what it got): no new publish.
     iq = co.Iq(stype="set")
     iq.append(x(vc))
@@ -572,8 +614,8 @@ async def mode_more(o, pwo, p, pwp, q, pwq):
         fail("items after a purge")
     for cl in (co, cp, cq):
         cl.disconnect()
-    print("more: XEP-0398 avatar to vCard and vCard to avatar, delete and purge events, "
-          "roster access model")
+    print("more: XEP-0398 avatar to vCard, vCard to avatar, presence hash, delete and purge "
+          "events, roster access model")
 
 
 def main():

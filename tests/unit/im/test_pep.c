@@ -7,7 +7,8 @@
  * default) and whether an existing node satisfies publish-options
  * (precondition-not-met otherwise); max_items past the limit refused; the
  * roster access model's groups (parsed, kept, matched, read against a
- * contact's groups); XEP-0398 PHOTO <-> avatar items; the XEP-0115 §5.2
+ * contact's groups); XEP-0398 PHOTO <-> avatar items and the presence
+ * hash; the XEP-0115 §5.2
  * example's ver.
  */
 #include <errno.h>
@@ -338,6 +339,26 @@ static void test_avatar(void **state)
 	pep_avatar_vcard_with(&o, NULL, 0, "", 0);
 	out[o.len] = 0;
 	assert_string_equal(out, "<vCard xmlns='vcard-temp'></vCard>");
+	/* §4: the hash put in presence; an x without photo replaced; the
+	 * client's own photo (even empty) left alone; "" is <photo/>. */
+#define UPD "<x xmlns='vcard-temp:x:update'>"
+	o.len = 0;
+	assert_true(pep_avatar_presence(&o, (const uint8_t *)S("<presence/>"), SHA1_HELLO));
+	out[o.len] = 0;
+	assert_string_equal(out, "<presence>" UPD "<photo>" SHA1_HELLO "</photo></x></presence>");
+	o.len = 0;
+	assert_true(pep_avatar_presence(&o, (const uint8_t *)S(
+		"<presence id='p1'><show>away</show>" UPD "</x><c xmlns='http://jabber.org/protocol/"
+		"caps' hash='sha-1' node='n' ver='v'/></presence>"), ""));
+	out[o.len] = 0;
+	assert_string_equal(out, "<presence id='p1'><show>away</show><c xmlns='http://jabber.org/"
+				 "protocol/caps' hash='sha-1' node='n' ver='v'/>" UPD "<photo/></x>"
+				 "</presence>");
+	assert_false(pep_avatar_presence(&o, (const uint8_t *)S(
+		"<presence>" UPD "<photo/></x></presence>"), SHA1_HELLO));
+	assert_false(pep_avatar_presence(&o, (const uint8_t *)S(
+		"<presence>" UPD "<photo>abc</photo></x></presence>"), SHA1_HELLO));
+	assert_false(pep_avatar_presence(&o, (const uint8_t *)S("<message/>"), SHA1_HELLO));
 	/* Refused: no PHOTO or an EXTVAL one (nothing to do), no or a bad
 	 * TYPE, BINVAL not base64. */
 	el(&v, "<vCard xmlns='vcard-temp'><FN>A</FN></vCard>");
