@@ -91,6 +91,8 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	for (unsigned s = 0; s < w->n_shards; s++) {
 		w->up[s] = sh->up[idx][s];
 		w->down[s] = sh->down[idx][s];
+		w->fill[s] = sh->fill[idx][s];
+		w->ret[s] = sh->ret[idx][s];
 	}
 	w->hb_interval_tsc = sh->shm->hb_interval_tsc;
 	w->shm = sh->shm;
