@@ -259,8 +259,10 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		}
 		sh->shm = a->shm;
 		sh->stats = &a->shm->shards[s];
-		sb_shard_pool_init(&sh->pool, fill, ret, sh->n_workers);
+		/* 2 ms: two of a worker's longest idle sleeps by default. */
+		sb_shard_pool_init(&sh->pool, fill, ret, sh->n_workers, rte_get_tsc_hz() / 500);
 		sh->pool.empty = &sh->stats->ctr[SB_SHARD_CTR_pool_empty];
+		sh->pool.waited = &sh->stats->ctr[SB_SHARD_CTR_pool_waited];
 		sh->pool.deferred = &sh->stats->ctr[SB_SHARD_CTR_pool_deferred];
 		sh->epoch = a->epoch;
 		sh->hb_interval_tsc = a->shm->hb_interval_tsc;

@@ -10,23 +10,24 @@
 #include <stddef.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_pause.h>
 #include <rte_ring.h>
 
 #include "shard_pool.h"
 
 void sb_shard_pool_init(struct sb_shard_pool *p, struct rte_ring *const *fill,
-			struct rte_ring *const *ret, unsigned n_workers)
+			struct rte_ring *const *ret, unsigned n_workers, uint64_t wait_tsc)
 {
-	*p = (struct sb_shard_pool){ .n_workers = n_workers };
+	*p = (struct sb_shard_pool){ .n_workers = n_workers, .wait_tsc = wait_tsc };
 	for (unsigned w = 0; w < n_workers; w++) {
 		p->fill[w] = fill[w];
 		p->ret[w] = ret[w];
 	}
 }
 
-static struct sb_msg *pool_alloc(void *arg)
+static struct sb_msg *pool_take(struct sb_shard_pool *p)
 {
-	struct sb_shard_pool *p = arg;
 	struct sb_msg *m;
 
 	for (unsigned i = 0; i < p->n_workers; i++) {
@@ -39,6 +40,36 @@ static struct sb_msg *pool_alloc(void *arg)
 			return m;
 		}
 	}
+	return NULL;
+}
+
+/* Every fill ring empty: a burst (an offline queue flushed at login, a
+ * presence fan-out) can outrun the workers' top-ups, which come once per
+ * worker turn. Wait for one, up to wait_tsc; once a wait has failed (the
+ * pool itself is low) fail at once until an allocation succeeds again, so
+ * a dry pool does not slow the shard to one allocation per wait. */
+static struct sb_msg *pool_alloc(void *arg)
+{
+	struct sb_shard_pool *p = arg;
+	struct sb_msg *m = pool_take(p);
+	uint64_t deadline;
+
+	if (likely(m != NULL)) {
+		p->dry = false;
+		return m;
+	}
+	if (!p->dry && p->wait_tsc > 0) {
+		if (p->waited != NULL)
+			(*p->waited)++;
+		deadline = rte_rdtsc() + p->wait_tsc;
+		do {
+			rte_pause();
+			m = pool_take(p);
+			if (m != NULL)
+				return m;
+		} while (rte_rdtsc() < deadline);
+	}
+	p->dry = true;
 	if (p->empty != NULL)
 		(*p->empty)++;
 	return NULL;

@@ -15,6 +15,7 @@
 #ifndef SB_CTL_SHARD_POOL_H
 #define SB_CTL_SHARD_POOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "msg.h"
@@ -30,12 +31,17 @@ struct sb_shard_pool {
 	unsigned ret_at;           /* the return ring tried first */
 	struct sb_msg *pending;    /* FREEING, linked by next: no room on any return ring */
 	uint64_t n_pending;
+	uint64_t wait_tsc;         /* how long an allocation waits for a top-up */
+	bool dry;                  /* the last wait failed: do not wait again until one succeeds */
 	uint64_t *empty;           /* counters (may be NULL): allocations that found no object */
+	uint64_t *waited;          /*   allocations that waited for a top-up */
 	uint64_t *deferred;        /*   frees that had to wait on the pending list */
 };
 
+/* wait_tsc: how long an allocation that finds every fill ring empty waits
+ * for a worker's top-up (0: not at all). */
 void sb_shard_pool_init(struct sb_shard_pool *p, struct rte_ring *const *fill,
-			struct rte_ring *const *ret, unsigned n_workers);
+			struct rte_ring *const *ret, unsigned n_workers, uint64_t wait_tsc);
 
 /* lib/msg's pool access (sb_msg_pool_ops) over p. */
 void sb_shard_pool_ops(struct sb_msg_pool_ops *ops, struct sb_shard_pool *p);

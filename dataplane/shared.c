@@ -46,14 +46,18 @@ static struct rte_ring *shared_ring(const char *kind, unsigned w, unsigned s, un
 }
 
 static int shared_rings(struct sb_dp_shared *sh, unsigned n_workers, unsigned n_shards,
-			unsigned size)
+			unsigned size, unsigned msgs)
 {
+	unsigned share = RTE_MAX(msgs / 4 / (n_workers * n_shards), SB_POOL_FILL_MIN);
+	unsigned fill = RTE_MIN(share, SB_POOL_FILL_MAX);
+	unsigned ret = RTE_MAX(2 * fill, SB_POOL_RET_MIN);
+
 	for (unsigned w = 0; w < n_workers; w++) {
 		for (unsigned s = 0; s < n_shards; s++) {
 			sh->up[w][s] = shared_ring(SB_RING_UP, w, s, size);
 			sh->down[w][s] = shared_ring(SB_RING_DOWN, w, s, size);
-			sh->fill[w][s] = shared_ring(SB_RING_FILL, w, s, SB_POOL_FILL_RING);
-			sh->ret[w][s] = shared_ring(SB_RING_RET, w, s, SB_POOL_RET_RING);
+			sh->fill[w][s] = shared_ring(SB_RING_FILL, w, s, fill);
+			sh->ret[w][s] = shared_ring(SB_RING_RET, w, s, ret);
 			if (sh->up[w][s] == NULL || sh->down[w][s] == NULL ||
 			    sh->fill[w][s] == NULL || sh->ret[w][s] == NULL)
 				return -rte_errno;
@@ -102,7 +106,7 @@ int sb_dp_shared_create(struct sb_dp_shared *sh, const struct sb_config *cfg,
 		       rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	if (shared_rings(sh, n_workers, n_shards, ring_size) < 0)
+	if (shared_rings(sh, n_workers, n_shards, ring_size, (unsigned)cfg->rings_msgs) < 0)
 		return -ENOMEM;
 	/* The magic last: a secondary that finds it may trust the rest. */
 	__atomic_store_n(&shm->magic, SB_SHM_MAGIC, __ATOMIC_RELEASE);

@@ -49,8 +49,12 @@
 #define SB_RING_FILL "fl"
 #define SB_RING_RET "rt"
 #define SB_RING_NAME_MAX 32
-#define SB_POOL_FILL_RING 1024  /* fill ring capacity per (worker, shard) */
-#define SB_POOL_RET_RING 4096   /* return ring capacity per (worker, shard) */
+/* Fill rings share the part of the pool kept for sb-control (a quarter)
+ * between the (worker, shard) pairs, within these bounds; a return ring
+ * holds twice its fill ring, at least SB_POOL_RET_MIN. */
+#define SB_POOL_FILL_MIN 256u
+#define SB_POOL_FILL_MAX 8192u
+#define SB_POOL_RET_MIN 4096u
 
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
 #define SB_SHM_VERSION 7u

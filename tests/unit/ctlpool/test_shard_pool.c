@@ -58,7 +58,7 @@ static struct fx *fx_new(void)
 	f->fill[1] = ring_new("fl1");
 	f->ret[0] = ring_new("rt0");
 	f->ret[1] = ring_new("rt1");
-	sb_shard_pool_init(&f->pool, f->fill, f->ret, WORKERS);
+	sb_shard_pool_init(&f->pool, f->fill, f->ret, WORKERS, 0);
 	f->pool.empty = &f->empty;
 	f->pool.deferred = &f->deferred;
 	sb_shard_pool_ops(&f->ops, &f->pool);
@@ -105,6 +105,30 @@ static void test_alloc_from_fill_rings(void **state)
 	assert_ptr_equal(f->ops.alloc(f->ops.arg), &f->obj[1]);
 	assert_null(f->ops.alloc(f->ops.arg));
 	assert_int_equal(f->empty, 2);
+	fx_free(f);
+}
+
+/* Empty fill rings: one wait for a top-up, then, the pool being dry, no
+ * more waits until an allocation succeeds again. */
+static void test_alloc_waits_once_when_dry(void **state)
+{
+	struct fx *f = fx_new();
+	uint64_t waited = 0;
+
+	(void)state;
+	f->pool.wait_tsc = 1000;
+	f->pool.waited = &waited;
+	assert_null(f->ops.alloc(f->ops.arg));
+	assert_int_equal(waited, 1);
+	assert_true(f->pool.dry);
+	assert_null(f->ops.alloc(f->ops.arg));
+	assert_int_equal(waited, 1);
+	assert_int_equal(f->empty, 2);
+	worker_fill(f, 1, 0, 1);
+	assert_ptr_equal(f->ops.alloc(f->ops.arg), &f->obj[0]);
+	assert_false(f->pool.dry);
+	assert_null(f->ops.alloc(f->ops.arg));
+	assert_int_equal(waited, 2);
 	fx_free(f);
 }
 
@@ -232,6 +256,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alloc_from_fill_rings),
+		cmocka_unit_test(test_alloc_waits_once_when_dry),
 		cmocka_unit_test(test_free_onto_return_rings),
 		cmocka_unit_test(test_full_return_rings_defer),
 		cmocka_unit_test(test_give_back_chain),
