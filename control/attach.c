@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * See attach.h. The reclaim walk is safe without stopping the dataplane:
- * an object tagged SB_MSG_OWNER_CONTROL can only have been held by a shard
- * of sb-control, and no shard of this process has started yet, so every
- * such object belonged to the dead predecessor. The one window left is a
- * predecessor killed between tagging an object RING and enqueueing it;
- * that object is leaked until the dataplane restarts (a few instructions
- * wide, and counted by the pool's in-use figure in sbctl status).
+ * an object tagged SB_MSG_OWNER_CONTROL or _FREEING can only have been
+ * held by a shard of sb-control, and no shard of this process has started
+ * yet, so every such object belonged to the dead predecessor. What is
+ * reclaimed goes back through a shard's return rings (shard_pool.h), not
+ * into the pool: sb-control never touches the pool's ring. The windows
+ * left are a predecessor killed between tagging an object RING or FREE and
+ * publishing it on a ring, or between taking one from a fill ring and
+ * tagging it CONTROL; such an object is leaked until the dataplane
+ * restarts (a few instructions wide, and counted by the pool's in-use
+ * figure in sbctl status).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,34 +26,51 @@
 
 #include "attach.h"
 #include "msg.h"
+#include "ring_rollback.h"
 
 static void attach_reclaim_one(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 {
 	struct sb_attach *a = arg;
 	struct sb_msg *m = obj;
 
+	(void)mp;
 	(void)idx;
-	if (m->owner == SB_MSG_OWNER_CONTROL) {
-		m->owner = SB_MSG_OWNER_FREE;
-		rte_mempool_put(mp, m);
+	if (m->owner == SB_MSG_OWNER_CONTROL || m->owner == SB_MSG_OWNER_FREEING) {
+		m->owner = SB_MSG_OWNER_FREEING;
+		m->next = a->reclaim;
+		a->reclaim = m;
 		a->reclaimed++;
 	}
 }
 
-static int attach_rings(struct sb_attach *a, char *why, size_t why_len)
+static struct rte_ring *attach_ring(const char *kind, unsigned w, unsigned s)
 {
 	char name[SB_RING_NAME_MAX];
 
+	snprintf(name, sizeof(name), SB_RING_FMT, kind, w, s);
+	return rte_ring_lookup(name);
+}
+
+/* Find every ring and undo whatever operation a killed predecessor left
+ * half done on our side of it (ring_rollback.h): we produce on the down and
+ * return rings, consume on the up and fill rings. */
+static int attach_rings(struct sb_attach *a, char *why, size_t why_len)
+{
 	for (unsigned w = 0; w < a->shm->n_workers; w++) {
 		for (unsigned s = 0; s < a->shm->n_shards; s++) {
-			snprintf(name, sizeof(name), SB_RING_UP_FMT, w, s);
-			a->up[w][s] = rte_ring_lookup(name);
-			snprintf(name, sizeof(name), SB_RING_DOWN_FMT, w, s);
-			a->down[w][s] = rte_ring_lookup(name);
-			if (a->up[w][s] == NULL || a->down[w][s] == NULL) {
-				snprintf(why, why_len, "ring pair %u/%u not found", w, s);
+			a->up[w][s] = attach_ring(SB_RING_UP, w, s);
+			a->down[w][s] = attach_ring(SB_RING_DOWN, w, s);
+			a->fill[w][s] = attach_ring(SB_RING_FILL, w, s);
+			a->ret[w][s] = attach_ring(SB_RING_RET, w, s);
+			if (a->up[w][s] == NULL || a->down[w][s] == NULL ||
+			    a->fill[w][s] == NULL || a->ret[w][s] == NULL) {
+				snprintf(why, why_len, "rings of %u/%u not found", w, s);
 				return -ENOENT;
 			}
+			sb_ring_rollback_consumer(a->up[w][s]);
+			sb_ring_rollback_producer(a->down[w][s]);
+			sb_ring_rollback_consumer(a->fill[w][s]);
+			sb_ring_rollback_producer(a->ret[w][s]);
 		}
 	}
 	return 0;
@@ -117,9 +138,10 @@ int sb_attach(struct sb_attach *a, unsigned n_shards, char *why, size_t why_len)
 	rc = attach_rings(a, why, why_len);
 	if (rc < 0)
 		return rc;
-	if (sb_recover_scan(a->msg_pool, shm->n_workers, shm->n_shards, &a->recovered) == 0)
+	if (sb_recover_scan(a->msg_pool, shm->n_workers, shm->n_shards, &a->recovered) == 0) {
 		a->reclaimed = a->recovered.reclaimed;
-	else
+		a->reclaim = a->recovered.reclaim;
+	} else
 		rte_mempool_obj_iter(a->msg_pool, attach_reclaim_one, a);
 	a->epoch = shm->ctl_epoch + 1;
 	shm->ctl_reclaimed += a->reclaimed;

@@ -22,8 +22,11 @@ struct sb_attach {
 	struct rte_mempool *msg_pool;
 	struct rte_ring *up[SB_MAX_WORKERS][SB_MAX_SHARDS];
 	struct rte_ring *down[SB_MAX_WORKERS][SB_MAX_SHARDS];
+	struct rte_ring *fill[SB_MAX_WORKERS][SB_MAX_SHARDS]; /* shard_pool.h */
+	struct rte_ring *ret[SB_MAX_WORKERS][SB_MAX_SHARDS];
 	uint32_t epoch;        /* this attach's epoch */
 	uint64_t reclaimed;    /* objects freed that a dead sb-control held */
+	struct sb_msg *reclaim; /* those objects, linked by next, for a shard to give back */
 	struct sb_recover recovered; /* its unfinished chains, for the shards */
 };
 

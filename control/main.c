@@ -155,7 +155,7 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 	r->store = store;
 	r->domain_len = strlen(users->domain);
 	memcpy(r->domain, users->domain, r->domain_len + 1);
-	sb_shard_pool_ops(&r->pool, sh->msg_pool);
+	sb_shard_pool_ops(&r->pool, &sh->pool);
 	rc = sb_router_buffers_init(r, cfg->xmpp_max_stanza_bytes);
 	if (rc < 0) {
 		SB_CLOG(ERR, "shard %u buffers: %s (fatal)", sh->index,
@@ -245,6 +245,7 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		return -ENOSPC;
 	for (unsigned s = 0; s < n; s++) {
 		struct sb_shard *sh = &shards[s];
+		struct rte_ring *fill[SB_MAX_WORKERS], *ret[SB_MAX_WORKERS];
 		int rc;
 
 		memset(sh, 0, sizeof(*sh));
@@ -253,10 +254,16 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		for (unsigned w = 0; w < sh->n_workers; w++) {
 			sh->up[w] = a->up[w][s];
 			sh->down[w] = a->down[w][s];
+			fill[w] = a->fill[w][s];
+			ret[w] = a->ret[w][s];
 		}
-		sh->msg_pool = a->msg_pool;
 		sh->shm = a->shm;
 		sh->stats = &a->shm->shards[s];
+		/* 2 ms: two of a worker's longest idle sleeps by default. */
+		sb_shard_pool_init(&sh->pool, fill, ret, sh->n_workers, rte_get_tsc_hz() / 500);
+		sh->pool.empty = &sh->stats->ctr[SB_SHARD_CTR_pool_empty];
+		sh->pool.waited = &sh->stats->ctr[SB_SHARD_CTR_pool_waited];
+		sh->pool.deferred = &sh->stats->ctr[SB_SHARD_CTR_pool_deferred];
 		sh->epoch = a->epoch;
 		sh->hb_interval_tsc = a->shm->hb_interval_tsc;
 		sh->hist_us_mult = sb_hist_us_mult(rte_get_tsc_hz());
@@ -273,6 +280,8 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		return -ENOMEM;
 	}
 	ctl_hand_recovered(shards, n, &a->recovered);
+	/* What the predecessor held, back to the workers through shard 0. */
+	sb_shard_pool_give_back(&shards[0].pool, a->reclaim);
 	for (unsigned s = 0; s < n; s++) {
 		struct sb_shard *sh = &shards[s];
 		char name[16];

@@ -21,7 +21,17 @@ struct scan {
 	struct sb_msg **obj;    /* the predecessor's objects, sorted by address */
 	uint8_t *mark;          /* 1: a continuation, 2: kept */
 	uint32_t n, cap;
+	struct sb_recover *out;
 };
+
+/* Not into the pool: sb-control never touches its ring (shard_pool.h). */
+static void scan_free(struct sb_recover *out, struct sb_msg *m)
+{
+	m->owner = SB_MSG_OWNER_FREEING;
+	m->next = out->reclaim;
+	out->reclaim = m;
+	out->reclaimed++;
+}
 
 static void scan_one(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 {
@@ -30,7 +40,9 @@ static void scan_one(struct rte_mempool *mp, void *arg, void *obj, unsigned idx)
 
 	(void)mp;
 	(void)idx;
-	if (m->owner == SB_MSG_OWNER_CONTROL && s->n < s->cap)
+	if (m->owner == SB_MSG_OWNER_FREEING)
+		scan_free(s->out, m); /* freed, waiting for a return ring: never a stanza */
+	else if (m->owner == SB_MSG_OWNER_CONTROL && s->n < s->cap)
 		s->obj[s->n++] = m;
 }
 
@@ -82,16 +94,10 @@ static bool scan_keep(const struct scan *s, struct sb_msg *head, unsigned n_work
 	return sb_msg_stanza_read(head, &st) == 0;
 }
 
-static void scan_free(struct rte_mempool *mp, struct sb_msg *m)
-{
-	m->owner = SB_MSG_OWNER_FREE;
-	rte_mempool_put(mp, m);
-}
-
 int sb_recover_scan(struct rte_mempool *mp, unsigned n_workers, unsigned n_shards,
 		    struct sb_recover *out)
 {
-	struct scan s = { .cap = mp->size };
+	struct scan s = { .cap = mp->size, .out = out };
 
 	memset(out, 0, sizeof(*out));
 	s.obj = malloc(s.cap * sizeof(s.obj[0]));
@@ -126,8 +132,7 @@ int sb_recover_scan(struct rte_mempool *mp, unsigned n_workers, unsigned n_shard
 	for (uint32_t i = 0; i < s.n; i++) {
 		if (s.mark[i] == 2)
 			continue;
-		scan_free(mp, s.obj[i]);
-		out->reclaimed++;
+		scan_free(out, s.obj[i]);
 	}
 	qsort(out->heads, out->n, sizeof(out->heads[0]), by_age);
 	free(s.obj);

@@ -26,6 +26,7 @@ struct sb_recover {
 	struct sb_msg **heads;  /* kept chains, oldest (t0_tsc) first */
 	uint32_t n;
 	uint64_t reclaimed;     /* objects freed */
+	struct sb_msg *reclaim; /* those, tagged FREEING and linked by next, to give back */
 	uint64_t bad_chains;    /* chains that did not check out, freed */
 };
 

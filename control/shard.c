@@ -3,11 +3,8 @@
  * The control shard loop: its end of every ring pair is a struct
  * sb_msg_link (lib/msg/msg_link.h, the same code as the workers' end),
  * with the router's functions registered by message kind.
- *
- * Shard threads are plain pthreads, not EAL lcores: their lcore id is
- * LCORE_ID_ANY, so mempool operations bypass the per-lcore caches that
- * belong to the primary's lcores (sharing a cache across processes would
- * corrupt it).
+ * Message objects come from the shard's own fill and return rings
+ * (shard_pool.h), never from the shared pool's ring.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -15,7 +12,6 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
-#include <rte_mempool.h>
 #include <rte_ring.h>
 
 #include "component/component.h"
@@ -25,30 +21,6 @@
 #include "router/auth_pool.h"
 #include "router/register.h"
 #include "shard.h"
-
-static struct sb_msg *shard_pool_alloc(void *arg)
-{
-	struct sb_msg *m;
-
-	if (rte_mempool_get(arg, (void **)&m) != 0)
-		return NULL;
-	m->next = NULL;
-	m->owner = SB_MSG_OWNER_CONTROL;
-	return m;
-}
-
-static void shard_pool_free(void *arg, struct sb_msg *m)
-{
-	m->owner = SB_MSG_OWNER_FREE;
-	rte_mempool_put(arg, m);
-}
-
-void sb_shard_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp)
-{
-	ops->alloc = shard_pool_alloc;
-	ops->free = shard_pool_free;
-	ops->arg = mp;
-}
 
 static int shard_ring_enqueue(void *arg, unsigned w, struct sb_msg *m)
 {
@@ -171,6 +143,8 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 	flushed += sb_admin_drain(sh);
 	flushed += sb_im_poll(sh, now_tsc);
 	flushed += sb_sm_turn(sh);
+	if (unlikely(sh->pool.pending != NULL))
+		flushed += sb_shard_pool_flush(&sh->pool);
 	if (!sb_router_congested(&sh->router)) {
 		/* Else let the stanza rings fill: backpressure upstream. */
 		sh->now_tsc = now_tsc; /* for the wait histograms of what the rings hold */

@@ -16,9 +16,9 @@
 #include "metrics/hist.h"
 #include "msg_link.h"
 #include "router/router.h"
+#include "shard_pool.h"
 #include "shm.h"
 
-struct rte_mempool;
 struct rte_ring;
 
 #define SB_SHARD_BURST 32 /* messages per ring per turn: bounded work */
@@ -40,7 +40,7 @@ struct sb_shard {
 	uint16_t n_workers;
 	struct rte_ring *up[SB_MAX_WORKERS];   /* worker w -> this shard */
 	struct rte_ring *down[SB_MAX_WORKERS]; /* this shard -> worker w */
-	struct rte_mempool *msg_pool;
+	struct sb_shard_pool pool;             /* message objects (shard_pool.h) */
 	struct sb_shm *shm;
 	struct sb_shm_shard *stats;
 	uint32_t epoch;
@@ -63,9 +63,6 @@ struct sb_shard {
 	struct sb_hist stanza_wait;
 	struct sb_hist login_wait;
 } __attribute__((aligned(64)));
-
-/* Pool access for lib/msg's chain helpers, from a shard thread. */
-void sb_shard_pool_ops(struct sb_msg_pool_ops *ops, struct rte_mempool *mp);
 
 /* Set up sh->link (rings, counters, the router's handlers); after the
  * router's pool ops are set. */

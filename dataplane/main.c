@@ -86,11 +86,15 @@ static void dp_worker_init(struct sb_worker *w, unsigned idx, unsigned lcore, ui
 	sb_idle_init(&w->idle, (uint32_t)cfg->dataplane_idle_polls,
 		     (uint32_t)cfg->dataplane_idle_sleep_max_us);
 	w->msg_pool = sh->msg_pool;
-	w->msg_reserve = (uint32_t)(cfg->rings_msgs / 4);
+	/* sb-control's part: its fill rings (up to a quarter of the pool,
+	 * shared.c) and an eighth left in the pool to top them up from. */
+	w->msg_reserve = (uint32_t)(cfg->rings_msgs / 8);
 	w->n_shards = sh->shm->n_shards;
 	for (unsigned s = 0; s < w->n_shards; s++) {
 		w->up[s] = sh->up[idx][s];
 		w->down[s] = sh->down[idx][s];
+		w->fill[s] = sh->fill[idx][s];
+		w->ret[s] = sh->ret[idx][s];
 	}
 	w->hb_interval_tsc = sh->shm->hb_interval_tsc;
 	w->shm = sh->shm;

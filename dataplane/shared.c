@@ -32,24 +32,35 @@ static void shared_msg_init(struct rte_mempool *mp, void *arg, void *obj, unsign
 	memset(obj, 0, sizeof(struct sb_msg));
 }
 
-static int shared_rings(struct sb_dp_shared *sh, unsigned n_workers, unsigned n_shards,
-			unsigned size)
+static struct rte_ring *shared_ring(const char *kind, unsigned w, unsigned s, unsigned size)
 {
 	char name[SB_RING_NAME_MAX];
+	struct rte_ring *r;
+
+	snprintf(name, sizeof(name), SB_RING_FMT, kind, w, s);
+	r = rte_ring_create(name, size, (int)rte_socket_id(),
+			    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (r == NULL)
+		SB_LOG(shared, ERR, "ring %s (size %u): %s", name, size, rte_strerror(rte_errno));
+	return r;
+}
+
+static int shared_rings(struct sb_dp_shared *sh, unsigned n_workers, unsigned n_shards,
+			unsigned size, unsigned msgs)
+{
+	unsigned share = RTE_MAX(msgs / 4 / (n_workers * n_shards), SB_POOL_FILL_MIN);
+	unsigned fill = RTE_MIN(share, SB_POOL_FILL_MAX);
+	unsigned ret = RTE_MAX(2 * fill, SB_POOL_RET_MIN);
 
 	for (unsigned w = 0; w < n_workers; w++) {
 		for (unsigned s = 0; s < n_shards; s++) {
-			snprintf(name, sizeof(name), SB_RING_UP_FMT, w, s);
-			sh->up[w][s] = rte_ring_create(name, size, (int)rte_socket_id(),
-						       RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-			snprintf(name, sizeof(name), SB_RING_DOWN_FMT, w, s);
-			sh->down[w][s] = rte_ring_create(name, size, (int)rte_socket_id(),
-							 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-			if (sh->up[w][s] == NULL || sh->down[w][s] == NULL) {
-				SB_LOG(shared, ERR, "ring %u/%u (size %u): %s", w, s, size,
-				       rte_strerror(rte_errno));
+			sh->up[w][s] = shared_ring(SB_RING_UP, w, s, size);
+			sh->down[w][s] = shared_ring(SB_RING_DOWN, w, s, size);
+			sh->fill[w][s] = shared_ring(SB_RING_FILL, w, s, fill);
+			sh->ret[w][s] = shared_ring(SB_RING_RET, w, s, ret);
+			if (sh->up[w][s] == NULL || sh->down[w][s] == NULL ||
+			    sh->fill[w][s] == NULL || sh->ret[w][s] == NULL)
 				return -rte_errno;
-			}
 		}
 	}
 	return 0;
@@ -95,7 +106,7 @@ int sb_dp_shared_create(struct sb_dp_shared *sh, const struct sb_config *cfg,
 		       rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	if (shared_rings(sh, n_workers, n_shards, ring_size) < 0)
+	if (shared_rings(sh, n_workers, n_shards, ring_size, (unsigned)cfg->rings_msgs) < 0)
 		return -ENOMEM;
 	/* The magic last: a secondary that finds it may trust the rest. */
 	__atomic_store_n(&shm->magic, SB_SHM_MAGIC, __ATOMIC_RELEASE);

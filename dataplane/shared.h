@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * What the primary creates for both processes: the shared-state memzone,
- * the message pool and one SPSC ring per (worker, shard) pair each way.
+ * the message pool and, per (worker, shard) pair, one SPSC ring each way
+ * for messages and one each way for sb-control's message objects.
  * Created once at start-up and never freed while the dataplane runs, so a
  * restarting sb-control always finds them by name.
  */
@@ -19,6 +20,8 @@ struct sb_dp_shared {
 	struct rte_mempool *msg_pool;
 	struct rte_ring *up[SB_MAX_WORKERS][SB_MAX_SHARDS];
 	struct rte_ring *down[SB_MAX_WORKERS][SB_MAX_SHARDS];
+	struct rte_ring *fill[SB_MAX_WORKERS][SB_MAX_SHARDS];
+	struct rte_ring *ret[SB_MAX_WORKERS][SB_MAX_SHARDS];
 };
 
 /* Returns 0 or a negative errno (-EEXIST: another primary runs with this

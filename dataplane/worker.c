@@ -16,6 +16,7 @@
 #include "net/net.h"
 #include "pktio.h"
 #include "ring/ctl_link.h"
+#include "ring/ctl_pool.h"
 #include "tcp/conn.h"
 #include "worker.h"
 
@@ -85,6 +86,7 @@ int sb_worker_main(void *arg)
 		sb_tcp_io_timers(w, w->now_us);
 		worker_apps_turn(w);
 		sb_ctl_link_heartbeat(w, now_tsc);
+		work += sb_ctl_pool_serve(w);
 		w->io.flush(w, now_tsc);
 		if (now_tsc >= w->stats_next_tsc)
 			worker_publish(w, now_tsc);

@@ -73,6 +73,8 @@ struct sb_worker {
 	struct sb_msg_link link;              /* our end of the rings to every shard */
 	struct rte_ring *up[SB_MAX_SHARDS];   /* this worker -> shard s */
 	struct rte_ring *down[SB_MAX_SHARDS]; /* shard s -> this worker */
+	struct rte_ring *fill[SB_MAX_SHARDS]; /* objects for shard s to allocate (ctl_pool.h) */
+	struct rte_ring *ret[SB_MAX_SHARDS];  /* objects shard s freed */
 	uint32_t n_shards;
 	uint64_t hb_next_tsc;
 	uint64_t hb_interval_tsc;

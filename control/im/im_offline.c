@@ -265,12 +265,21 @@ struct deliver_ctx {
 	uint64_t last;
 };
 
+/* One stored message on its way; when no chain can be built for it (the
+ * message pool is dry) the walk stops there and it and the rest stay
+ * stored for the session's next available presence: never purged unsent. */
 static int offline_one(void *arg, const struct sb_offline_msg *om)
 {
 	struct deliver_ctx *d = arg;
+	struct sb_msg *m = im_chain(d->sh, SB_MSG_DELIVER, om->kind, om->type, d->s->jid,
+				    d->s->jid_len, d->s->bare_len, om->from, om->from_len,
+				    om->from_bare_len, om->bytes, om->bytes_len);
 
-	im_deliver_bytes(d->sh, d->s, om->kind, om->type, om->from, om->from_len,
-			 om->from_bare_len, om->bytes, om->bytes_len);
+	if (m == NULL) {
+		SB_IM_INC(&d->sh->router.im, offline_deferred);
+		return 1;
+	}
+	sb_router_deliver(d->sh, m, d->s);
 	SB_IM_INC(&d->sh->router.im, offline_delivered);
 	d->last = om->seq;
 	return 0;
@@ -287,7 +296,7 @@ void im_offline_deliver(struct sb_shard *sh, const struct sb_session *s)
 		sb_im_offline_commit(sh);
 	n = sb_store_offline_list(sh->router.store, s->jid, s->bare_len,
 				  im->lim.offline_quota + 1u, offline_one, &d);
-	if (n <= 0)
+	if (n <= 0 || d.last == 0)
 		return;
 	/* Each message once: deleted as soon as it is on its way. */
 	while (sb_store_offline_purge(sh->router.store, s->jid, s->bare_len, d.last,

@@ -8,9 +8,12 @@
  * Every request gets to sb-control while it lives. A full ring parks the
  * message on its connection (`pending`), puts the connection on the
  * shard's waiting list and pauses its input, so the client's TCP window
- * closes; sb_xc_ctl_turn() retries the lists in order. Only when
- * sb-control is really gone is a request answered here: logins and binds
- * with a stream error, stanzas with a type='wait' error (RFC 6120 §8.3.2).
+ * closes; sb_xc_ctl_turn() retries the lists in order. sb-control being
+ * gone parks requests the same way, for rings.control_grace_ms, so that a
+ * restart (systemd's, a second or two) is a pause to the clients, not an
+ * error. Only when sb-control stays gone past that is a request answered
+ * here: logins and binds with a stream error, stanzas with a type='wait'
+ * error (RFC 6120 §8.3.2).
  *
  * A connection that closes after a BIND_REQ went up owes sb-control an
  * UNBIND, whatever the bind's state: its object lingers, off the TCP
@@ -88,28 +91,41 @@ static void ctl_unanswerable(struct sb_xc_worker *xw, struct sb_xc_conn *x, stru
 
 static void ctl_park(struct sb_xc_worker *xw, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m)
 {
-	struct sb_worker *w = xw->w;
-
 	x->pending = m;
 	x->pending_shard = (uint16_t)shard;
 	x->flags |= SB_XC_F_BLOCKED;
 	sb_xc_list_push(&xw->waiting[shard], (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
-	SB_CTR_INC(w, xmpp_ring_blocked);
+}
+
+/* Whether a request refused for want of sb-control should wait for its
+ * restart: within rings.control_grace_ms of this worker finding it gone. */
+static bool ctl_grace(struct sb_xc_worker *xw, uint64_t now_tsc)
+{
+	if (xw->ctl_gone_tsc == 0) {
+		xw->ctl_gone_tsc = now_tsc;
+		SB_CTR_INC(xw->w, xmpp_ctl_gone);
+	}
+	return now_tsc - xw->ctl_gone_tsc < xw->ctl_grace_tsc;
 }
 
 int sb_xc_send(struct sb_xc_worker *xw, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m)
 {
 	struct sb_worker *w = xw->w;
+	uint64_t now_tsc = rte_rdtsc();
 	int rc;
 
 	/* Behind a parked message of the same shard nothing may overtake. */
 	if (xw->waiting[shard].n > 0)
 		rc = -ENOBUFS;
 	else
-		rc = sb_ctl_link_send(w, shard, m, rte_rdtsc());
+		rc = sb_ctl_link_send(w, shard, m, now_tsc);
 	if (rc == 0)
 		return 0;
-	if (rc == -ENOBUFS) {
+	if (rc == -ENOBUFS || (rc == -ENOTCONN && ctl_grace(xw, now_tsc))) {
+		if (rc == -ENOTCONN)
+			SB_CTR_INC(w, xmpp_ctl_waited);
+		else
+			SB_CTR_INC(w, xmpp_ring_blocked);
 		ctl_park(xw, x, shard, m);
 		return 0;
 	}
@@ -373,7 +389,7 @@ static void ctl_retry(struct sb_xc_worker *xw, unsigned s, uint64_t now_tsc)
 			return; /* the pool is still dry */
 		m = x->pending;
 		rc = sb_ctl_link_send(w, s, m, now_tsc);
-		if (rc == -ENOBUFS)
+		if (rc == -ENOBUFS || (rc == -ENOTCONN && ctl_grace(xw, now_tsc)))
 			return;
 		sb_xc_list_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
 		x->pending = NULL;
@@ -424,6 +440,9 @@ static void ctl_pool_resume(struct sb_xc_worker *xw)
 void sb_xc_ctl_turn(struct sb_xc_worker *xw, uint64_t now_tsc)
 {
 	struct sb_worker *w = xw->w;
+
+	if (xw->ctl_gone_tsc != 0 && sb_ctl_link_attached(w, now_tsc))
+		xw->ctl_gone_tsc = 0; /* back: the next absence has its own grace */
 	for (unsigned s = 0; s < w->n_shards; s++)
 		if (xw->waiting[s].n > 0)
 			ctl_retry(xw, s, now_tsc);

@@ -92,6 +92,7 @@ enum sb_msg_owner {
 	SB_MSG_OWNER_DATAPLANE, /* held by a dataplane lcore */
 	SB_MSG_OWNER_RING,      /* on a ring, in flight between the processes */
 	SB_MSG_OWNER_CONTROL,   /* held by an sb-control shard */
+	SB_MSG_OWNER_FREEING,   /* freed by a shard, waiting for room on a return ring */
 	SB_MSG_OWNER_MAX,
 };
 

@@ -18,9 +18,20 @@
  * added to a module's .def (lib/ctr's shape) shows up without this file,
  * SB_SHM_VERSION or the other process changing.
  *
- * The rings, by name (printf formats, worker then shard):
- *   SB_RING_UP_FMT   worker w -> shard s  (stanzas, heartbeats; SPSC)
- *   SB_RING_DOWN_FMT shard s  -> worker w (deliveries, heartbeats; SPSC)
+ * The rings, by name (SB_RING_FMT with a kind, the worker, the shard):
+ *   SB_RING_UP   worker w -> shard s  (stanzas, heartbeats; SPSC)
+ *   SB_RING_DOWN shard s  -> worker w (deliveries, heartbeats; SPSC)
+ *   SB_RING_FILL worker w -> shard s  (free objects the shard may take; SPSC)
+ *   SB_RING_RET  shard s  -> worker w (objects the shard freed; SPSC)
+ *
+ * sb-control never touches the message pool itself: a SIGKILL in the
+ * middle of a multi-producer ring operation leaves the pool's ring with a
+ * head no one will ever complete, and every other producer (the workers)
+ * spins on it forever. It allocates from its fill rings and frees onto its
+ * return rings instead, which the workers keep topped up and drained; on
+ * every ring it touches it is the only producer or the only consumer, so a
+ * successor can roll back the half-done operation of a killed predecessor
+ * (control/attach.c) and nobody else ever waits on it.
  */
 #ifndef SB_SHM_H
 #define SB_SHM_H
@@ -32,12 +43,21 @@
 
 #define SB_SHM_NAME "sb_shm"
 #define SB_MSG_POOL_NAME "sb_msg_pool"
-#define SB_RING_UP_FMT "sb_up_w%u_s%u"
-#define SB_RING_DOWN_FMT "sb_dn_w%u_s%u"
+#define SB_RING_FMT "sb_%s_w%u_s%u"
+#define SB_RING_UP "up"
+#define SB_RING_DOWN "dn"
+#define SB_RING_FILL "fl"
+#define SB_RING_RET "rt"
 #define SB_RING_NAME_MAX 32
+/* Fill rings share the part of the pool kept for sb-control (a quarter)
+ * between the (worker, shard) pairs, within these bounds; a return ring
+ * holds twice its fill ring, at least SB_POOL_RET_MIN. */
+#define SB_POOL_FILL_MIN 256u
+#define SB_POOL_FILL_MAX 8192u
+#define SB_POOL_RET_MIN 4096u
 
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
-#define SB_SHM_VERSION 6u
+#define SB_SHM_VERSION 7u
 
 #define SB_MAX_WORKERS 64
 #define SB_MAX_SHARDS 64

@@ -4,12 +4,13 @@
 # stopped (SIGSTOP) for 4 s while one client sends another 3,000 messages.
 # Rings fill, the sender's TCP window closes, and after SIGCONT everything
 # arrives, in order, with no error stanza to the sender. Then sb-control is
-# killed: a stanza now gets a type='wait' error, as only a gone control
-# plane may cause.
+# killed and not restarted: a stanza waits for it (rings.control_grace_ms,
+# 3 s here: no answer in the first second), then gets a type='wait' error,
+# as only a gone control plane may cause.
 IT_NAME=xstall
 . "$(dirname "$0")/lib.sh"
 # Small rings, so that a few hundred messages fill them during the stop.
-export SB_EXTRA="rings.size=64"
+export SB_EXTRA="rings.size=64 rings.control_grace_ms=3000"
 
 it_step "start"
 it_start
@@ -77,7 +78,13 @@ while os.path.exists(sys.argv[3]) and time.monotonic() < deadline:
     time.sleep(0.1)
 time.sleep(0.5)  # the dataplane's verdict on sb-control runs every 100 ms
 late.send("<message to='bob@switchboard.test' type='chat' id='late'><body>x</body></message>")
-e = late.wait(lambda s: s.attrs.get("id") == "late", 10, "the answer without sb-control")
+quiet = time.monotonic() + 1
+while time.monotonic() < quiet:
+    late.pump(0.2)
+if any(s.attrs.get("id") == "late" for s in late.inbox):
+    fail("answered at once without sb-control, not after its restart grace")
+print("sb-control killed: the stanza waits for its restart")
+e = late.wait(lambda s: s.attrs.get("id") == "late", 15, "the answer without sb-control")
 if e.attrs.get("type") != "error" or e.child("error") is None or \
         e.child("error").attrs.get("type") != "wait":
     fail("without sb-control: %r, want a type='wait' error" % e.attrs)

@@ -5,12 +5,16 @@
 # each (xmpp_sm_kill.py); in every round sb-control is killed with SIGKILL
 # at a random moment (while stanzas are between receive and ack, or just
 # after) and started again. Every message whose sender was told an h that
-# covers it must reach its recipient, live or from offline storage, or
-# have been answered with an error: at least once (duplicates are counted,
-# not failed; see docs/ARCHITECTURE.md). h must never pass what was sent,
-# never go back, and reach the full count after each restart (the
-# PROMISE_SYNC after a new epoch). SB_SMKILL_ROUNDS / SB_SMKILL_MSGS (per
-# client per round) size it; perf/scripts/sm_kill_stress.sh runs it large.
+# covers it must reach its recipient, live or from offline storage, at
+# least once (duplicates are counted, not failed; see docs/ARCHITECTURE.md),
+# and none may be answered with an error (the dataplane parks requests
+# while sb-control restarts: rings.control_grace_ms). The successor rolls
+# back whatever ring operation the kill interrupted (control/ring_rollback.h);
+# before that, a kill inside the shared pool's ring wedged both processes.
+# h must never pass what was sent, never go back, and reach the full count
+# after each restart (the PROMISE_SYNC after a new epoch). SB_SMKILL_ROUNDS
+# / SB_SMKILL_MSGS (per client per round) size it; perf/scripts/
+# bench-sm-kill.sh runs it at the issue's size (20 rounds of 10,000).
 IT_NAME=xsmk
 export SB_EXTRA="${SB_EXTRA:-} eal.lcores=0@0,1@1,2@1 control.shards=2
  xmpp.shaper_bytes_per_s=100000000 xmpp.shaper_burst_bytes=100000000
