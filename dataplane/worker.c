@@ -83,8 +83,9 @@ int sb_worker_main(void *arg)
 			SB_CTR_INC(w, deliveries_deferred);
 			work = n;
 		}
-		sb_tcp_io_timers(w, w->now_us);
+		sb_tcp_io_timers(w, w->now_us); /* also releases what the poll reset */
 		worker_apps_turn(w);
+		sb_tcp_post_turn(w);
 		sb_ctl_link_heartbeat(w, now_tsc);
 		work += sb_ctl_pool_serve(w);
 		w->io.flush(w, now_tsc);
@@ -105,6 +106,7 @@ int sb_worker_main(void *arg)
 	for (unsigned i = 0; i < w->tcp->n_apps; i++)
 		if (w->tcp->apps[i].ops->on_stop != NULL)
 			w->tcp->apps[i].ops->on_stop(w->tcp->apps[i].ctx, w);
+	sb_tcp_post_turn(w);
 	sb_pktio_flush(w);
 	rte_pktmbuf_free_bulk(w->tx, w->tx_n); /* what the stopping device did not take */
 	w->tx_n = 0;

@@ -380,6 +380,8 @@ void sb_conn_set_rcv_space(struct sb_worker *w, struct sb_conn *c, uint32_t byte
 
 void sb_conn_close(struct sb_worker *w, struct sb_conn *c)
 {
+	if (c->flags & SB_CONN_F_DEAD)
+		return; /* being reset (sb_conn_abort): no FIN to send */
 	sb_tcp_post_add(w->tcp, c, SB_CONN_F_CLOSE);
 	if (!w->tcp->in_core && !w->tcp->in_post)
 		sb_tcp_post(w);
@@ -387,12 +389,30 @@ void sb_conn_close(struct sb_worker *w, struct sb_conn *c)
 
 void sb_conn_abort(struct sb_worker *w, struct sb_conn *c)
 {
+	struct sb_tcp_worker *t = w->tcp;
+
 	if (c->flags & SB_CONN_F_DEAD)
 		return;
+	/* Never released here: the caller is usually in the middle of a
+	 * write to c (a reader that stopped reading is found by its full
+	 * queue), and its callers still hold c's application object. The
+	 * next post-processing releases it: the one a send to any other
+	 * connection runs, or the worker's after each batch
+	 * (sb_tcp_post_turn). Only aborted connections can wait on the
+	 * list outside the core, so a full list holds only ones their
+	 * callers are done with: post-processing them first is safe. */
+	if (t->n_post >= SB_TCP_POST_MAX - 1 && !t->in_core && !t->in_post)
+		sb_tcp_post(w);
 	/* conn_free() sends the RST: the core still thinks it is open. */
 	c->why = SB_TCP_EV_RESET;
-	sb_tcp_post_add(w->tcp, c, SB_CONN_F_DEAD);
-	if (!w->tcp->in_core && !w->tcp->in_post)
+	sb_tcp_post_add(t, c, SB_CONN_F_DEAD);
+}
+
+void sb_tcp_post_turn(struct sb_worker *w)
+{
+	struct sb_tcp_worker *t = w->tcp;
+
+	if (t->n_post != 0 && !t->in_core && !t->in_post)
 		sb_tcp_post(w);
 }
 

@@ -203,10 +203,16 @@ void sb_conn_set_rcv_space(struct sb_worker *w, struct sb_conn *c, uint32_t byte
 /* Orderly close after the queued data. */
 void sb_conn_close(struct sb_worker *w, struct sb_conn *c);
 
-/* Reset c now (RST to the peer, queued bytes dropped): for a peer that
+/* Reset c (RST to the peer, queued bytes dropped): for a peer that
  * stopped reading, whose orderly close could wait on its window forever.
- * on_close follows with SB_TCP_EV_RESET. */
+ * on_close follows with SB_TCP_EV_RESET, never from inside this call: at
+ * the next post-processing, at the latest the worker's sb_tcp_post_turn
+ * after the batch the call came from. */
 void sb_conn_abort(struct sb_worker *w, struct sb_conn *c);
+
+/* Post-process what application work outside the core left on the list
+ * (resets): the worker loop calls it after each batch of such work. */
+void sb_tcp_post_turn(struct sb_worker *w);
 
 /* --- tcp_io.c: input from the IPv4 layer --- */
 

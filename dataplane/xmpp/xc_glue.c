@@ -114,8 +114,11 @@ static void glue_starttls(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 		return;
 	}
 	sb_xc_write(xw, x, env->out, env->out_len);
+	/* Attached even when writing <proceed/> reset the connection: its
+	 * close releases it with the rest. */
 	sb_xc_tls_start(xw, x, t);
-	(void)sb_xc_tls_input(xw, x);
+	if (!(x->flags & SB_XC_F_CLOSING))
+		(void)sb_xc_tls_input(xw, x);
 }
 
 void sb_xc_act(struct sb_xc_worker *xw, struct sb_xc_conn *x, enum sb_c2s_action act)

@@ -10,6 +10,7 @@
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #include "ring/ctl_link.h"
 #include "tcp/conn.h"
@@ -298,6 +299,14 @@ void sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m)
 		return;
 	}
 	base = sb_msg_multi_stanza_off(mh.n) + sb_msg_stanza_bytes_off(&h);
+	/* Copies would take the mbufs kept for receiving and for the ACKs
+	 * that free send queues; a failed write resets its reader. Presence
+	 * is state and the next one replaces it: skipped, counted. (One
+	 * pool count per message, not per copy: it walks every lcore cache.) */
+	if (rte_mempool_avail_count(w->pkt_pool) < w->mbuf_reserve) {
+		SB_CTR_ADD(w, xmpp_multi_skipped, mh.n);
+		return;
+	}
 	for (uint32_t i = 0; i < mh.n; i++) {
 		struct sb_msg_target t;
 		struct sb_xc_conn *x;

@@ -555,6 +555,13 @@ void dp_msg_free(struct dp_h *h, struct sb_msg *m)
 void dp_ctl_reply(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_t conn,
 		  uint32_t gen, int16_t status, const void *p, size_t len)
 {
+	dp_ctl_put(h, shard, kind, conn, gen, status, p, len);
+	dp_run(h);
+}
+
+void dp_ctl_put(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_t conn,
+		uint32_t gen, int16_t status, const void *p, size_t len)
+{
 	struct sb_msg *m;
 
 	assert_int_equal(rte_mempool_get(h->msg_pool, (void **)&m), 0);
@@ -570,7 +577,38 @@ void dp_ctl_reply(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_
 	m->owner = SB_MSG_OWNER_RING;
 	assert_int_equal(rte_ring_sp_enqueue(h->down[shard], m), 0);
 	assert_int_equal(sb_ctl_link_poll(h->gw, 0), 1);
-	dp_run(h);
+}
+
+size_t dp_multi_payload(uint8_t *buf, size_t cap, struct sb_xc_conn *const *to, uint32_t n,
+			const char *from, const char *bytes)
+{
+	const char *slash = strchr(from, '/');
+	struct sb_msg_multi mh = {
+		.n = n,
+		.to_off = (uint32_t)(1 + strcspn(bytes + 1, " />")),
+	};
+	struct sb_msg_stanza st = {
+		.kind = SB_STANZA_PRESENCE,
+		.from_len = (uint16_t)strlen(from),
+		.from_bare_len = (uint16_t)(slash ? (size_t)(slash - from) : strlen(from)),
+		.bytes_len = (uint32_t)strlen(bytes),
+	};
+	size_t off = sizeof(mh);
+
+	assert_true(sb_msg_multi_stanza_off(n) + sizeof(st) + st.from_len + st.bytes_len <= cap);
+	memcpy(buf, &mh, sizeof(mh));
+	for (uint32_t i = 0; i < n; i++) {
+		struct sb_msg_target t = { .conn = sb_xc_handle(to[i]), .conn_gen = to[i]->gen };
+
+		memcpy(buf + off, &t, sizeof(t));
+		off += sizeof(t);
+	}
+	memcpy(buf + off, &st, sizeof(st));
+	off += sizeof(st);
+	memcpy(buf + off, from, st.from_len);
+	off += st.from_len;
+	memcpy(buf + off, bytes, st.bytes_len);
+	return off + st.bytes_len;
 }
 
 bool dp_sock_saw(const struct dp_sock *s, const char *needle)

@@ -145,7 +145,19 @@ unsigned dp_ctl_drain(struct dp_h *h);
 void dp_ctl_reply(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_t conn,
 		  uint32_t gen, int16_t status, const void *p, size_t len);
 
+/* As dp_ctl_reply, but only the gateway's poll runs: not the rest of its
+ * turn (post-processing, timers), nor the wire. */
+void dp_ctl_put(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_t conn,
+		uint32_t gen, int16_t status, const void *p, size_t len);
+
 void dp_msg_free(struct dp_h *h, struct sb_msg *m);
+
+/* The payload of a presence fan-out (SB_MSG_DELIVER_MULTI) of `bytes`
+ * from `from` to the n connections named by their objects' handles, each
+ * copy's `to` after the element name; returns its length. */
+struct sb_xc_conn;
+size_t dp_multi_payload(uint8_t *buf, size_t cap, struct sb_xc_conn *const *to, uint32_t n,
+			const char *from, const char *bytes);
 
 /* --- XMPP client helpers (peer side) --- */
 

@@ -263,32 +263,13 @@ static void test_multi_held_as_copy(void **state)
 	struct dp_sock *s;
 	struct sb_xc_conn *x;
 	struct dp_h *h = inactive_bob(&s, &x, false);
-	static const char from[] = "alice@switchboard.test/a";
 	static const char bytes[] = "<presence from='alice@switchboard.test/a'><show>m1</show>"
 				    "</presence>";
 	uint8_t buf[1024];
-	struct sb_msg_multi mh = { .n = 1, .to_off = sizeof("<presence") - 1 };
-	struct sb_msg_target t = { .conn = sb_xc_handle(x), .conn_gen = x->gen };
-	struct sb_msg_stanza st = {
-		.kind = SB_STANZA_PRESENCE,
-		.from_len = sizeof(from) - 1,
-		.from_bare_len = sizeof("alice@switchboard.test") - 1,
-		.bytes_len = sizeof(bytes) - 1,
-	};
-	size_t off = 0;
+	size_t off = dp_multi_payload(buf, sizeof(buf), &x, 1, "alice@switchboard.test/a", bytes);
 	unsigned free0;
 
 	(void)state;
-	memcpy(buf, &mh, sizeof(mh));
-	off += sizeof(mh);
-	memcpy(buf + off, &t, sizeof(t));
-	off += sizeof(t);
-	memcpy(buf + off, &st, sizeof(st));
-	off += sizeof(st);
-	memcpy(buf + off, from, st.from_len);
-	off += st.from_len;
-	memcpy(buf + off, bytes, st.bytes_len);
-	off += st.bytes_len;
 	dp_run(h);
 	free0 = rte_mempool_avail_count(h->msg_pool);
 	dp_ctl_reply(h, 0, SB_MSG_DELIVER_MULTI, 0, 0, 0, buf, off);
@@ -297,7 +278,7 @@ static void test_multi_held_as_copy(void **state)
 	assert_int_equal(x->csi_n, 1);
 	assert_int_equal(rte_mempool_avail_count(h->msg_pool), free0 - 1);
 	/* the newer fan-out from alice/a replaces it */
-	memcpy(strstr((char *)buf + off - st.bytes_len, "m1"), "m2", 2);
+	memcpy(strstr((char *)buf + off - (sizeof(bytes) - 1), "m1"), "m2", 2);
 	dp_ctl_reply(h, 0, SB_MSG_DELIVER_MULTI, 0, 0, 0, buf, off);
 	dp_run(h);
 	assert_int_equal(x->csi_n, 1);
