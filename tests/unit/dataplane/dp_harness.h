@@ -74,6 +74,11 @@ struct dp_h {
 	struct rte_mempool *msg_pool;
 	struct rte_ring *up[DP_SHARDS];
 	struct rte_ring *down[DP_SHARDS];
+	/* sb-control's message objects (dataplane/ring/ctl_pool.h), sized as
+	 * sb-dataplane sizes them; only sb_ctl_pool_serve() moves them, and
+	 * dp_run() does not call it. */
+	struct rte_ring *fill[DP_SHARDS];
+	struct rte_ring *ret[DP_SHARDS];
 	struct rte_ring *wire[2];       /* wire[0]: gw -> peer, wire[1]: peer -> gw */
 	uint16_t port[2];               /* ring ports of gw and peer */
 	struct sb_worker *gw;
