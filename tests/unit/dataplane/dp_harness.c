@@ -670,7 +670,7 @@ void dp_c2s_chats(struct dp_h *h, struct dp_sock *s, unsigned first, unsigned n,
 	}
 }
 
-unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
+static unsigned ctl_take_chats(struct dp_h *h, unsigned first, bool replay_ok)
 {
 	static char bytes[2048];
 	struct sb_msg *m;
@@ -680,6 +680,10 @@ unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
 		char tag[24];
 		size_t len;
 
+		if (replay_ok && m->kind == SB_MSG_BIND_REQ && (m->flags & SB_MSG_F_REPLAY)) {
+			dp_msg_free(h, m);
+			continue;
+		}
 		assert_int_equal(m->kind, SB_MSG_STANZA);
 		len = sb_msg_read(m, 0, bytes, sizeof(bytes));
 		snprintf(tag, sizeof(tag), "<body>[%u]", first + n);
@@ -689,6 +693,16 @@ unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
 		n++;
 	}
 	return n;
+}
+
+unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
+{
+	return ctl_take_chats(h, first, false);
+}
+
+unsigned dp_ctl_take_chats_replayed(struct dp_h *h, unsigned first)
+{
+	return ctl_take_chats(h, first, true);
 }
 
 struct dp_sock *dp_c2s_window_shut(struct dp_h *h, unsigned n, unsigned *ret_routed)

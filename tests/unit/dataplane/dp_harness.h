@@ -167,6 +167,10 @@ void dp_c2s_chats(struct dp_h *h, struct dp_sock *s, unsigned first, unsigned n,
  * numbered chats from `first` on, in order; returns how many. */
 unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first);
 
+/* As dp_ctl_take_chats, letting through a new sb-control's replay of the
+ * bound sessions (BIND_REQ with SB_MSG_F_REPLAY). */
+unsigned dp_ctl_take_chats_replayed(struct dp_h *h, unsigned first);
+
 /* A bound client of a worker short of mbufs (gw->mbufs_low), with a
  * 16 KiB input budget, that sent n numbered chats of 800 bytes: those
  * inside the window already advertised are routed (taken off the rings,
