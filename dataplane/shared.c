@@ -48,9 +48,8 @@ static struct rte_ring *shared_ring(const char *kind, unsigned w, unsigned s, un
 static int shared_rings(struct sb_dp_shared *sh, unsigned n_workers, unsigned n_shards,
 			unsigned size, unsigned msgs)
 {
-	unsigned share = RTE_MAX(msgs / 4 / (n_workers * n_shards), SB_POOL_FILL_MIN);
-	unsigned fill = RTE_MIN(share, SB_POOL_FILL_MAX);
-	unsigned ret = RTE_MAX(2 * fill, SB_POOL_RET_MIN);
+	unsigned fill = sb_pool_fill_size(msgs, n_workers * n_shards);
+	unsigned ret = sb_pool_ret_size(fill);
 
 	for (unsigned w = 0; w < n_workers; w++) {
 		for (unsigned s = 0; s < n_shards; s++) {

@@ -171,8 +171,12 @@ struct sb_xc_worker {
 	uint32_t replay_epoch;           /* the epoch replay_next walks for */
 	uint32_t gen_next;
 	uint32_t ctl_epoch;              /* epoch the bound sessions were last sent to */
-	uint64_t ctl_gone_tsc;           /* when this worker found sb-control gone; 0: it is there */
-	uint64_t ctl_grace_tsc;          /* rings.control_grace_ms: how long requests wait for it */
+	/* sb-control's absence, on the worker's turn clock (w->now_us): found
+	 * gone at ctl_gone_us, and rings.control_grace_ms, how long requests
+	 * wait for it. */
+	bool ctl_gone;
+	uint64_t ctl_gone_us;
+	uint64_t ctl_grace_us;
 	/* Connections waiting for ring room, per shard; the last list holds
 	 * those waiting for the message pool (SB_XC_POOL_WAIT). */
 	struct sb_xc_list waiting[SB_MAX_SHARDS + 1];

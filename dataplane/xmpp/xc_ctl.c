@@ -98,14 +98,18 @@ static void ctl_park(struct sb_xc_worker *xw, struct sb_xc_conn *x, unsigned sha
 }
 
 /* Whether a request refused for want of sb-control should wait for its
- * restart: within rings.control_grace_ms of this worker finding it gone. */
-static bool ctl_grace(struct sb_xc_worker *xw, uint64_t now_tsc)
+ * restart: within rings.control_grace_ms of this worker finding it gone.
+ * Measured on the turn's clock, as every other deadline of the worker. */
+static bool ctl_grace(struct sb_xc_worker *xw)
 {
-	if (xw->ctl_gone_tsc == 0) {
-		xw->ctl_gone_tsc = now_tsc;
+	uint64_t now_us = xw->w->now_us;
+
+	if (!xw->ctl_gone) {
+		xw->ctl_gone = true;
+		xw->ctl_gone_us = now_us;
 		SB_CTR_INC(xw->w, xmpp_ctl_gone);
 	}
-	return now_tsc - xw->ctl_gone_tsc < xw->ctl_grace_tsc;
+	return now_us - xw->ctl_gone_us < xw->ctl_grace_us;
 }
 
 int sb_xc_send(struct sb_xc_worker *xw, struct sb_xc_conn *x, unsigned shard, struct sb_msg *m)
@@ -121,7 +125,7 @@ int sb_xc_send(struct sb_xc_worker *xw, struct sb_xc_conn *x, unsigned shard, st
 		rc = sb_ctl_link_send(w, shard, m, now_tsc);
 	if (rc == 0)
 		return 0;
-	if (rc == -ENOBUFS || (rc == -ENOTCONN && ctl_grace(xw, now_tsc))) {
+	if (rc == -ENOBUFS || (rc == -ENOTCONN && ctl_grace(xw))) {
 		if (rc == -ENOTCONN)
 			SB_CTR_INC(w, xmpp_ctl_waited);
 		else
@@ -389,7 +393,7 @@ static void ctl_retry(struct sb_xc_worker *xw, unsigned s, uint64_t now_tsc)
 			return; /* the pool is still dry */
 		m = x->pending;
 		rc = sb_ctl_link_send(w, s, m, now_tsc);
-		if (rc == -ENOBUFS || (rc == -ENOTCONN && ctl_grace(xw, now_tsc)))
+		if (rc == -ENOBUFS || (rc == -ENOTCONN && ctl_grace(xw)))
 			return;
 		sb_xc_list_del(l, (void *const *)xw->xtab, SB_XC_WAIT_LINK, x->idx);
 		x->pending = NULL;
@@ -441,8 +445,8 @@ void sb_xc_ctl_turn(struct sb_xc_worker *xw, uint64_t now_tsc)
 {
 	struct sb_worker *w = xw->w;
 
-	if (xw->ctl_gone_tsc != 0 && sb_ctl_link_attached(w, now_tsc))
-		xw->ctl_gone_tsc = 0; /* back: the next absence has its own grace */
+	if (xw->ctl_gone && sb_ctl_link_attached(w, now_tsc))
+		xw->ctl_gone = false; /* back: the next absence has its own grace */
 	for (unsigned s = 0; s < w->n_shards; s++)
 		if (xw->waiting[s].n > 0)
 			ctl_retry(xw, s, now_tsc);

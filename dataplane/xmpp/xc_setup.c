@@ -177,7 +177,7 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	env->cbind = sb_xc_tls_cbind;
 	env->cbind_arg = xw;
 	xw->login_timeout_ms = cfg->xmpp_login_timeout_s * 1000;
-	xw->ctl_grace_tsc = cfg->rings_control_grace_ms * (rte_get_tsc_hz() / 1000);
+	xw->ctl_grace_us = cfg->rings_control_grace_ms * 1000;
 	xw->input_budget = (uint32_t)cfg->xmpp_input_budget;
 	xw->slow_reader_ms = (uint32_t)cfg->xmpp_slow_reader_ms;
 	xw->hold_conn_max = (uint32_t)RTE_MIN(cfg->xmpp_hold_bytes / SB_MSG_PAYLOAD_MAX + 1, (uint64_t)UINT16_MAX - 1);

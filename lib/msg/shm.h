@@ -56,6 +56,23 @@
 #define SB_POOL_FILL_MAX 8192u
 #define SB_POOL_RET_MIN 4096u
 
+/* The fill ring of each of `pairs` (worker, shard) pairs, for a pool of
+ * msgs objects, and the return ring beside it: sb-dataplane creates them
+ * at these sizes (dataplane/shared.c), its unit tests too. */
+static inline unsigned sb_pool_fill_size(unsigned msgs, unsigned pairs)
+{
+	unsigned share = msgs / 4 / pairs;
+
+	if (share < SB_POOL_FILL_MIN)
+		return SB_POOL_FILL_MIN;
+	return share < SB_POOL_FILL_MAX ? share : SB_POOL_FILL_MAX;
+}
+
+static inline unsigned sb_pool_ret_size(unsigned fill)
+{
+	return 2 * fill > SB_POOL_RET_MIN ? 2 * fill : SB_POOL_RET_MIN;
+}
+
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
 #define SB_SHM_VERSION 7u
 

@@ -250,34 +250,43 @@ static void dp_config(struct dp_h *h, const struct dp_opts *o)
 	}
 }
 
+/* An SPSC ring named for this harness, `what` and k. */
+static struct rte_ring *dp_ring(struct dp_h *h, const char *what, unsigned k, unsigned size,
+			       unsigned flags)
+{
+	char name[32];
+	struct rte_ring *r;
+
+	snprintf(name, sizeof(name), "dp%u_%s%u", h->id, what, k);
+	r = rte_ring_create(name, size, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ | flags);
+	assert_non_null(r);
+	return r;
+}
+
 static void dp_pools(struct dp_h *h)
 {
+	/* The fill and return rings of every (worker, shard) pair, as
+	 * dataplane/shared.c sizes them. */
+	unsigned msgs = (unsigned)h->cfg.rings_msgs;
+	unsigned fill = sb_pool_fill_size(msgs, h->shm->n_workers * DP_SHARDS);
 	char name[32];
 
 	snprintf(name, sizeof(name), "dp%u_mbuf", h->id);
 	h->pkt_pool = rte_pktmbuf_pool_create(name, (unsigned)h->cfg.dataplane_mbufs_per_worker, 0,
 					      0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	snprintf(name, sizeof(name), "dp%u_msg", h->id);
-	h->msg_pool = rte_mempool_create(name, (unsigned)h->cfg.rings_msgs, SB_MSG_OBJ_SIZE, 0, 0,
-					 NULL, NULL, NULL, NULL, (int)rte_socket_id(), 0);
+	h->msg_pool = rte_mempool_create(name, msgs, SB_MSG_OBJ_SIZE, 0, 0, NULL, NULL, NULL, NULL,
+					 (int)rte_socket_id(), 0);
 	assert_non_null(h->pkt_pool);
 	assert_non_null(h->msg_pool);
 	for (unsigned s = 0; s < DP_SHARDS; s++) {
-		snprintf(name, sizeof(name), "dp%u_up%u", h->id, s);
-		h->up[s] = rte_ring_create(name, (unsigned)h->cfg.rings_size, (int)rte_socket_id(),
-					   RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "dp%u_dn%u", h->id, s);
-		h->down[s] = rte_ring_create(name, (unsigned)h->cfg.rings_size, (int)rte_socket_id(),
-					     RING_F_SP_ENQ | RING_F_SC_DEQ);
-		assert_non_null(h->up[s]);
-		assert_non_null(h->down[s]);
+		h->up[s] = dp_ring(h, "up", s, (unsigned)h->cfg.rings_size, 0);
+		h->down[s] = dp_ring(h, "dn", s, (unsigned)h->cfg.rings_size, 0);
+		h->fill[s] = dp_ring(h, "fl", s, fill, RING_F_EXACT_SZ);
+		h->ret[s] = dp_ring(h, "rt", s, sb_pool_ret_size(fill), RING_F_EXACT_SZ);
 	}
-	for (unsigned k = 0; k < 2; k++) {
-		snprintf(name, sizeof(name), "dp%u_wire%u", h->id, k);
-		h->wire[k] = rte_ring_create(name, 1024, (int)rte_socket_id(),
-					     RING_F_SP_ENQ | RING_F_SC_DEQ);
-		assert_non_null(h->wire[k]);
-	}
+	for (unsigned k = 0; k < 2; k++)
+		h->wire[k] = dp_ring(h, "wire", k, 1024, 0);
 }
 
 struct dp_h *dp_new(const struct dp_opts *o)
@@ -305,6 +314,8 @@ struct dp_h *dp_new(const struct dp_opts *o)
 	for (unsigned s = 0; s < DP_SHARDS; s++) {
 		h->gw->up[s] = h->up[s];
 		h->gw->down[s] = h->down[s];
+		h->gw->fill[s] = h->fill[s];
+		h->gw->ret[s] = h->ret[s];
 	}
 	h->gw->msg_reserve = (uint32_t)(h->cfg.rings_msgs / 4);
 	h->gw->hb_interval_tsc = 1000;
@@ -376,6 +387,8 @@ void dp_free(struct dp_h *h)
 	for (unsigned s = 0; s < DP_SHARDS; s++) {
 		rte_ring_free(h->up[s]);
 		rte_ring_free(h->down[s]);
+		rte_ring_free(h->fill[s]);
+		rte_ring_free(h->ret[s]);
 	}
 	rte_free(h->gw);
 	rte_free(h->peer);
@@ -695,7 +708,7 @@ void dp_c2s_chats(struct dp_h *h, struct dp_sock *s, unsigned first, unsigned n,
 	}
 }
 
-unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
+static unsigned ctl_take_chats(struct dp_h *h, unsigned first, bool replay_ok)
 {
 	static char bytes[2048];
 	struct sb_msg *m;
@@ -705,6 +718,10 @@ unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
 		char tag[24];
 		size_t len;
 
+		if (replay_ok && m->kind == SB_MSG_BIND_REQ && (m->flags & SB_MSG_F_REPLAY)) {
+			dp_msg_free(h, m);
+			continue;
+		}
 		assert_int_equal(m->kind, SB_MSG_STANZA);
 		len = sb_msg_read(m, 0, bytes, sizeof(bytes));
 		snprintf(tag, sizeof(tag), "<body>[%u]", first + n);
@@ -714,6 +731,16 @@ unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
 		n++;
 	}
 	return n;
+}
+
+unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first)
+{
+	return ctl_take_chats(h, first, false);
+}
+
+unsigned dp_ctl_take_chats_replayed(struct dp_h *h, unsigned first)
+{
+	return ctl_take_chats(h, first, true);
 }
 
 struct dp_sock *dp_c2s_window_shut(struct dp_h *h, unsigned n, unsigned *ret_routed)

@@ -74,6 +74,11 @@ struct dp_h {
 	struct rte_mempool *msg_pool;
 	struct rte_ring *up[DP_SHARDS];
 	struct rte_ring *down[DP_SHARDS];
+	/* sb-control's message objects (dataplane/ring/ctl_pool.h), sized as
+	 * sb-dataplane sizes them; only sb_ctl_pool_serve() moves them, and
+	 * dp_run() does not call it. */
+	struct rte_ring *fill[DP_SHARDS];
+	struct rte_ring *ret[DP_SHARDS];
 	struct rte_ring *wire[2];       /* wire[0]: gw -> peer, wire[1]: peer -> gw */
 	uint16_t port[2];               /* ring ports of gw and peer */
 	struct sb_worker *gw;
@@ -173,6 +178,10 @@ void dp_c2s_chats(struct dp_h *h, struct dp_sock *s, unsigned first, unsigned n,
 /* Take the stanzas waiting on the up rings, asserting they are the
  * numbered chats from `first` on, in order; returns how many. */
 unsigned dp_ctl_take_chats(struct dp_h *h, unsigned first);
+
+/* As dp_ctl_take_chats, letting through a new sb-control's replay of the
+ * bound sessions (BIND_REQ with SB_MSG_F_REPLAY). */
+unsigned dp_ctl_take_chats_replayed(struct dp_h *h, unsigned first);
 
 /* A bound client of a worker short of mbufs (gw->mbufs_low), with a
  * 16 KiB input budget, that sent n numbered chats of 800 bytes: those
