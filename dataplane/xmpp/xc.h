@@ -437,8 +437,10 @@ void sb_xc_promise_from_control(struct sb_xc_worker *xw, unsigned shard, const s
 /* xc_promise.c: once per turn: <r/> past their wait, and the sync with a
  * new sb-control. Bounded. */
 void sb_xc_promise_turn(struct sb_xc_worker *xw, uint64_t now_ms);
-/* xc_promise.c: x's TCP is gone: off the waiting list. */
-void sb_xc_promise_close(struct sb_xc_worker *xw, struct sb_xc_conn *x);
+/* xc_promise.c: x's TCP is gone: off the waiting list; a session that
+ * hibernates (hib) with stanzas not yet reported safe waits for them
+ * before its HIBERNATE (x->pr.hib_wait; sb_xc_linger is called again). */
+void sb_xc_promise_close(struct sb_xc_worker *xw, struct sb_xc_conn *x, bool hib);
 /* The h x's client may be told. */
 static inline uint32_t sb_xc_promise_h(const struct sb_xc_conn *x)
 {

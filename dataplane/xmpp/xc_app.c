@@ -221,13 +221,19 @@ static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb
 	struct sb_xc_worker *xw = ctx;
 	struct sb_xc_conn *x = app_xc(c);
 	struct rte_mbuf *m;
+	bool hib;
 
 	(void)w;
 	(void)why;
 	if (x == NULL)
 		return;
+	/* XEP-0198 §5: a resumable session whose stream did not end (RST,
+	 * timeout, FIN without </stream>, a reset for not reading) is kept
+	 * for resumption; a closed stream ends the session. */
+	hib = (x->c2s.sm & SB_C2S_SM_RESUMABLE) && sb_c2s_bound(&x->c2s);
 	app_list_del(xw, x);
-	sb_xc_promise_close(xw, x);
+	/* (A session handed over already sent its HIBERNATE: no UNBIND owed.) */
+	sb_xc_promise_close(xw, x, hib && (x->flags & SB_XC_F_UNBIND));
 	sb_wheel_cancel(&xw->wheel, &x->deadline);
 	/* The last word on what the client's TCP has: the rest of what was
 	 * written goes back to sb-control (sb_xc_linger). */
@@ -249,10 +255,7 @@ static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb
 		sb_xc_list_del(&xw->shaped, app_tab(xw), SB_XC_SHAPE_LINK, x->idx);
 		x->flags &= (uint8_t)~SB_XC_F_SHAPED;
 	}
-	/* XEP-0198 §5: a resumable session whose stream did not end (RST,
-	 * timeout, FIN without </stream>, a reset for not reading) is kept
-	 * for resumption; a closed stream ends the session. */
-	if ((x->c2s.sm & SB_C2S_SM_RESUMABLE) && sb_c2s_bound(&x->c2s))
+	if (hib)
 		x->flags |= SB_XC_F_HIBERNATE;
 	sb_c2s_release(&x->c2s, &xw->env);
 	x->flags |= SB_XC_F_CLOSING;

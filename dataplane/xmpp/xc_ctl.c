@@ -316,6 +316,8 @@ static int ctl_owed(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 		shard = ctl_shard_of(xw, x->jid, ctl_bare_len(x->jid, len));
 		x->pending = sb_xc_hold_return(xw, x);
 		if (x->pending == NULL) {
+			if (x->pr.hib_wait)
+				return 0; /* sb_xc_promise_close: not yet */
 			x->pending = ctl_hibernate_msg(xw, x, &shard);
 			if (x->pending == NULL)
 				return -ENOBUFS;
@@ -374,6 +376,8 @@ void sb_xc_linger(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	ctl_owed_flush(xw, x);
 	if (x->flags & SB_XC_F_BLOCKED)
 		return; /* parked: sb_xc_ctl_turn() comes back here */
+	if (x->pr.hib_wait)
+		return; /* its HIBERNATE waits: xc_promise.c comes back here */
 	xw->lingering--;
 	sb_xc_release(xw, x);
 }

@@ -100,11 +100,36 @@ void sb_xc_promise_request(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	}
 }
 
-void sb_xc_promise_close(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+/* XEP-0198 §5: the HIBERNATE of a closed connection carries the h that
+ * <resumed/> or, once the window is over, <failed/> will tell. Sent while
+ * stanzas the client sent are still on their way (their reports a few
+ * microseconds behind, usually), it would tell less than the server
+ * handled, and the client would send those again: duplicates. So it waits
+ * for the reports as an <r/> does, at most xmpp.sm_ack_wait_ms, on the
+ * same list; sb_xc_linger sends it when they are in. */
+void sb_xc_promise_close(struct sb_xc_worker *xw, struct sb_xc_conn *x, bool hib)
 {
+	struct sb_worker *w = xw->w;
+
 	if (x->pr.r_n > 0)
 		sb_xc_list_del(&xw->pr_wait, (void *const *)xw->xtab, SB_XC_PR_LINK, x->idx);
 	x->pr.r_n = 0;
+	x->pr.hib_wait = 0;
+	if (!hib || !sb_c2s_sm_enabled(&x->c2s) || x->pr.done == x->c2s.sm_in ||
+	    xw->pr_wait_ms == 0)
+		return;
+	SB_CTR_INC(w, xmpp_sm_hibernate_waited);
+	x->pr.hib_wait = 1;
+	x->pr.r_deadline_ms = (uint32_t)(w->now_us / 1000) + xw->pr_wait_ms;
+	sb_xc_list_push(&xw->pr_wait, (void *const *)xw->xtab, SB_XC_PR_LINK, x->idx);
+}
+
+/* The wait of a closed connection's HIBERNATE is over. */
+static void promise_hib_end(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	sb_xc_list_del(&xw->pr_wait, (void *const *)xw->xtab, SB_XC_PR_LINK, x->idx);
+	x->pr.hib_wait = 0;
+	sb_xc_linger(xw, x);
 }
 
 /* A report for connection (conn, gen): the table lookup without the
@@ -116,7 +141,11 @@ static struct sb_xc_conn *promise_conn(struct sb_xc_worker *xw, uint64_t conn, u
 	if (conn >= xw->xtab_n)
 		return NULL;
 	x = xw->xtab[conn];
-	return x->gen == gen && x->conn != NULL && sb_c2s_sm_enabled(&x->c2s) ? x : NULL;
+	if (x->gen != gen)
+		return NULL;
+	if (x->pr.hib_wait)
+		return x; /* closed, its HIBERNATE waiting for this */
+	return x->conn != NULL && sb_c2s_sm_enabled(&x->c2s) ? x : NULL;
 }
 
 static void promise_done(struct sb_xc_worker *xw, const struct sb_msg *m)
@@ -146,6 +175,11 @@ static void promise_done(struct sb_xc_worker *xw, const struct sb_msg *m)
 		}
 		paused = sb_xc_promise_full(&x->pr, x->c2s.sm_in);
 		sb_xc_promise_safe(xw, x, e.sm_h);
+		if (x->conn == NULL) {
+			if (x->pr.done == x->c2s.sm_in)
+				promise_hib_end(xw, x);
+			continue;
+		}
 		/* Input paused on a full window reads again. */
 		if (paused && !sb_xc_promise_full(&x->pr, x->c2s.sm_in))
 			sb_xc_pump(xw, x);
@@ -251,6 +285,11 @@ void sb_xc_promise_turn(struct sb_xc_worker *xw, uint64_t now_ms)
 
 		if ((int32_t)((uint32_t)now_ms - x->pr.r_deadline_ms) < 0)
 			break;
+		if (x->pr.hib_wait) {
+			SB_CTR_INC(w, xmpp_sm_hibernate_short);
+			promise_hib_end(xw, x); /* with what is safe so far */
+			continue;
+		}
 		SB_CTR_INC(w, xmpp_sm_ack_short);
 		promise_answer(xw, x);
 	}

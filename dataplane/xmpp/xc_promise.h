@@ -29,7 +29,8 @@ struct sb_xc_promise {
 	uint32_t r_deadline_ms; /* ... or until then (xmpp.sm_ack_wait_ms) */
 	uint8_t r_n;            /* <r/> waiting for their <a/> (saturates at 255) */
 	uint8_t barrier_set;
-	uint16_t reserved;
+	uint8_t hib_wait;       /* closed: its HIBERNATE waits for the reports */
+	uint8_t reserved;
 };
 
 /* Start counting from h (after <enable/>: 0; after <resumed/>: its h). */
