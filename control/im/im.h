@@ -131,6 +131,10 @@ struct sb_im {
 	char *buf;
 	char *obuf;
 	size_t buf_cap;
+	/* A user's presence with the avatar hash put in (XEP-0398 §4), as it
+	 * goes out (buf_cap): apart from buf and obuf, which the senders
+	 * write while they send it. */
+	char *hbuf;
 	uint64_t push_id;               /* ids of roster pushes and push notifications */
 	char *pbuf;                     /* a notification (pbuf_cap), then a message's bytes */
 	size_t pbuf_cap;

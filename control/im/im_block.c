@@ -379,12 +379,17 @@ static void block_presence(struct sb_shard *sh, const char *bare, size_t len,
 		from = it->sub == SB_SUB_FROM || it->sub == SB_SUB_BOTH;
 		to = it->sub == SB_SUB_TO || it->sub == SB_SUB_BOTH;
 		for (struct sb_session *s = u->res; s != NULL; s = s->next) {
+			const char *b;
+			size_t n;
+
 			if (!s->available)
 				continue;
-			if (from && blocked)
+			if (from && blocked) {
 				im_pres_from(sh, s, jid, jl, SB_STYPE_UNAVAILABLE, NULL, 0);
-			else if (from && s->pres != NULL)
-				im_pres_from(sh, s, jid, jl, SB_STYPE_NONE, s->pres, s->pres_len);
+			} else if (from && s->pres != NULL) {
+				b = im_pres_out(sh, s, &n); /* XEP-0398 §4 */
+				im_pres_from(sh, s, jid, jl, SB_STYPE_NONE, b, n);
+			}
 		}
 		if (to && !blocked) {
 			for (struct sb_session *s = u->res; s != NULL; s = s->next) {

@@ -35,10 +35,12 @@ int sb_im_init(struct sb_im *im, const struct sb_im_limits *lim, uint64_t max_st
 	im->buf_cap = (size_t)max_stanza_bytes + 4u * SB_MSG_JID_MAX + 1024u;
 	im->buf = malloc(im->buf_cap);
 	im->obuf = malloc(im->buf_cap);
+	im->hbuf = malloc(im->buf_cap);
 	im->batch = calloc(lim->commit_batch, sizeof(im->batch[0]));
 	im->pbuf_cap = SB_IM_PUSH_OUT_MAX;
 	im->pbuf = malloc(im->pbuf_cap + im->buf_cap);
-	if (im->buf == NULL || im->obuf == NULL || im->batch == NULL || im->pbuf == NULL)
+	if (im->buf == NULL || im->obuf == NULL || im->hbuf == NULL || im->batch == NULL ||
+	    im->pbuf == NULL)
 		return -ENOMEM;
 	return im_mam_init(im);
 }
@@ -245,6 +247,31 @@ struct sb_msg *im_chain(struct sb_shard *sh, enum sb_msg_kind kind, uint8_t skin
 		return NULL;
 	}
 	return m;
+}
+
+struct sb_msg *im_rechain(struct sb_shard *sh, const struct sb_msg *m, const struct sb_route_in *in,
+			  const char *b, size_t n)
+{
+	struct sb_router *r = &sh->router;
+	struct sb_msg_stanza st = in->st;
+	struct sb_msg *c = r->pool.alloc(r->pool.arg);
+
+	if (c == NULL)
+		return NULL;
+	sb_msg_encode(c, SB_MSG_STANZA, m->worker, m->shard, 0, m->seq, m->t0_tsc);
+	c->owner = SB_MSG_OWNER_CONTROL;
+	c->flags = m->flags;
+	c->conn = m->conn;
+	c->conn_gen = m->conn_gen;
+	st.bytes_len = (uint32_t)n;
+	if (sb_msg_append(c, &st, sizeof(st), &r->pool) < 0 ||
+	    sb_msg_append(c, in->to, in->st.to_len, &r->pool) < 0 ||
+	    sb_msg_append(c, in->from, in->st.from_len, &r->pool) < 0 ||
+	    sb_msg_append(c, b, n, &r->pool) < 0) {
+		sb_msg_free_chain(c, &r->pool);
+		return NULL;
+	}
+	return c;
 }
 
 /* Deliver bytes to session s, with header to = s's JID. */

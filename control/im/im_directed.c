@@ -14,12 +14,18 @@
  * a group chat join, takes the same way and ends in the component's
  * queue). At most IM_DIRECTED_MAX JIDs per session
  * (`directed_full` past it: those get no unavailable).
+ *
+ * An available directed presence of a session gets the avatar's hash put
+ * in there, on the sender's shard where the avatar nodes are, as the
+ * broadcast does (XEP-0398 §4: "The hash MUST also be injected into
+ * directed presences such as MUC joins").
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "component/component.h"
 #include "im_priv.h"
+#include "promise.h"
 #include "router.h"
 #include "shard.h"
 
@@ -89,6 +95,30 @@ static void directed_note(struct sb_im *im, struct sb_session *s, const char *ji
 	SB_IM_INC(im, directed_remembered);
 }
 
+/* m (available presence from a session of in->from) with the avatar hash
+ * put in: a new chain in its place, or m itself when the presence is left
+ * as it is (no avatar, the client's own photo) or the pool is empty. */
+static struct sb_msg *directed_hash(struct sb_shard *sh, struct sb_msg *m, struct sb_route_in *in)
+{
+	struct sb_router *r = &sh->router;
+	struct imx_out o = { .p = r->im.hbuf, .cap = r->im.buf_cap };
+	ssize_t n = im_bytes(sh, m, in);
+	struct sb_msg *c;
+
+	if (n < 0 || !im_pep_vcard_presence(sh, in->from, in->st.from_bare_len, r->im.buf,
+					    (size_t)n, &o))
+		return m;
+	c = im_rechain(sh, m, in, o.p, o.len);
+	if (c == NULL) {
+		SB_IM_INC(&r->im, pool_empty);
+		return m;
+	}
+	sb_promise_moved(&r->pr, m, c); /* XEP-0198: owed for c now */
+	sb_msg_free_chain(m, &r->pool);
+	in->st.bytes_len = (uint32_t)o.len;
+	return c;
+}
+
 void im_directed_in(struct sb_shard *sh, struct sb_msg *m)
 {
 	struct sb_router *r = &sh->router;
@@ -105,6 +135,8 @@ void im_directed_in(struct sb_shard *sh, struct sb_msg *m)
 	if (s != NULL && !(in->st.to_bare_len == in->st.from_bare_len &&
 			   memcmp(in->to, in->from, in->st.from_bare_len) == 0))
 		directed_note(&r->im, s, in->to, in->st.to_len, in->st.type == SB_STYPE_NONE);
+	if (s != NULL && in->st.type == SB_STYPE_NONE)
+		m = directed_hash(sh, m, in); /* XEP-0398 §4 */
 	if (!sb_comp_route(sh, m, in)) /* to a component: queued there */
 		sb_im_send_inbound(sh, m);
 }

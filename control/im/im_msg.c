@@ -145,33 +145,6 @@ static void put_with_sid(struct imx_out *o, const char *b, size_t n, const struc
 	}
 }
 
-/* A STANZA chain like m (same header, sender's connection, flags) with
- * other bytes. NULL when the pool is empty. */
-static struct sb_msg *msg_rechain(struct sb_shard *sh, const struct sb_msg *m,
-				  const struct sb_route_in *in, const char *b, size_t n)
-{
-	struct sb_router *r = &sh->router;
-	struct sb_msg_stanza st = in->st;
-	struct sb_msg *c = r->pool.alloc(r->pool.arg);
-
-	if (c == NULL)
-		return NULL;
-	sb_msg_encode(c, SB_MSG_STANZA, m->worker, m->shard, 0, m->seq, m->t0_tsc);
-	c->owner = SB_MSG_OWNER_CONTROL;
-	c->flags = m->flags;
-	c->conn = m->conn;
-	c->conn_gen = m->conn_gen;
-	st.bytes_len = (uint32_t)n;
-	if (sb_msg_append(c, &st, sizeof(st), &r->pool) < 0 ||
-	    sb_msg_append(c, in->to, in->st.to_len, &r->pool) < 0 ||
-	    sb_msg_append(c, in->from, in->st.from_len, &r->pool) < 0 ||
-	    sb_msg_append(c, b, n, &r->pool) < 0) {
-		sb_msg_free_chain(c, &r->pool);
-		return NULL;
-	}
-	return c;
-}
-
 struct rcpt {
 	const struct sb_route_in *in;
 	const struct sb_session *direct; /* addressed to this full JID */
@@ -309,7 +282,7 @@ struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_ro
 		ord = im_mam_next_ord(im);
 		im_mam_id(sh, in->to, in->st.to_bare_len, ord, id);
 		put_with_sid(&o, im->buf, (size_t)n, &mi, in->to, in->st.to_bare_len, id);
-		c = o.over ? NULL : msg_rechain(sh, m, in, o.p, o.len);
+		c = o.over ? NULL : im_rechain(sh, m, in, o.p, o.len);
 		if (c == NULL) {
 			SB_IM_INC(im, mam_dropped);
 		} else if (im_mam_archive(sh, in->to, in->st.to_bare_len, ord, 0, in->from,

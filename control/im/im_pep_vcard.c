@@ -19,13 +19,15 @@
  *   are created with access open, as the vCard is public (XEP-0054);
  *   existing ones keep their configuration. The vCard is stored as sent
  *   either way.
- * - Available presence broadcast (§4): the avatar's hash (the newest
- *   metadata item's id, or an empty <photo/> for a disabled avatar) is put
- *   in as XEP-0153's <x xmlns='vcard-temp:x:update'/>, unless the client
- *   sent a photo element itself. One small store read per available
- *   presence of a user, and only when the user has a metadata node does
- *   the presence change. Directed presence (a group chat join) is not
- *   rewritten (docs/PROTOCOLS.md).
+ * - Available presence (§4): the avatar's hash (the newest metadata
+ *   item's id, or an empty <photo/> for a disabled avatar) is put in as
+ *   XEP-0153's <x xmlns='vcard-temp:x:update'/>, unless the client sent a
+ *   photo element itself: in the broadcast, in directed presence (a group
+ *   chat join, im_directed.c) and in each re-send of a stored presence
+ *   (probe answers and the rest, im_pres_out in im_presence.c), so a
+ *   re-send carries the hash as it is then. One small store read per
+ *   presence that goes out, and only when the user has a metadata node
+ *   does the presence change.
  */
 #include <errno.h>
 #include <stdlib.h>

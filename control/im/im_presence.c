@@ -12,6 +12,14 @@
  * after it; unavailable broadcast when sent or when the connection went
  * (the dataplane's UNBIND, §4.5.2: "the server MUST ... as if the client
  * had sent unavailable presence").
+ *
+ * A session's presence is stored as its client sent it; every time it goes
+ * out (the broadcast, and each re-send: probe answers, the presence a new
+ * resource gets of the others, after an approval or an unblock) the
+ * avatar's hash as it is then is put in (im_pres_out, XEP-0398 §4). Stored
+ * with the hash, a re-send would carry the one of the presence's time, and
+ * a new avatar's hash could not replace it (a photo element is the
+ * client's and left alone).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,6 +51,19 @@ static uint8_t sub_type_of(const char *name)
 		if (sub_type_names[t] != NULL && strcmp(sub_type_names[t], name) == 0)
 			return (uint8_t)t;
 	return SB_STYPE_OTHER;
+}
+
+const char *im_pres_out(struct sb_shard *sh, const struct sb_session *s, size_t *n)
+{
+	struct sb_im *im = &sh->router.im;
+	struct imx_out o = { .p = im->hbuf, .cap = im->buf_cap };
+
+	if (im_pep_vcard_presence(sh, s->jid, s->bare_len, s->pres, s->pres_len, &o)) {
+		*n = o.len;
+		return o.p;
+	}
+	*n = s->pres_len;
+	return s->pres;
 }
 
 /* Send presence bytes b (from the full JID from) to contact (bare or
@@ -154,10 +175,15 @@ static void pres_initial(struct sb_shard *sh, struct sb_session *s, int16_t prio
 	struct sb_session_user *u = sb_session_user_find(&sh->router.sessions, s->jid, s->bare_len);
 	void *arg[2] = { sh, s };
 
-	for (struct sb_session *o = u ? u->res : NULL; o != NULL; o = o->next)
-		if (o != s && o->available && o->pres != NULL)
-			pres_to_session(sh, s, o->pres, o->pres_len, SB_STYPE_NONE, o->jid,
-					o->jid_len, o->bare_len);
+	for (struct sb_session *o = u ? u->res : NULL; o != NULL; o = o->next) {
+		const char *b;
+		size_t n;
+
+		if (o == s || !o->available || o->pres == NULL)
+			continue;
+		b = im_pres_out(sh, o, &n);
+		pres_to_session(sh, s, b, n, SB_STYPE_NONE, o->jid, o->jid_len, o->bare_len);
+	}
 	sb_store_subreq_list(sh->router.store, s->jid, s->bare_len, sh->router.im.lim.roster_max_items,
 			     subreq_deliver, arg);
 	if (priority >= 0)
@@ -193,18 +219,10 @@ void sb_im_presence_own(struct sb_shard *sh, struct sb_msg *m, const struct sb_r
 		goto free;
 	}
 	{
-		/* XEP-0398 §4: the avatar's hash in what contacts get. */
-		struct imx_out h = { .p = im->obuf, .cap = im->buf_cap };
-		const char *src = im->buf;
-		char *copy;
+		char *copy = malloc((size_t)n);
 
-		if (im_pep_vcard_presence(sh, in->from, in->st.from_bare_len, im->buf, (size_t)n, &h)) {
-			src = h.p;
-			n = (ssize_t)h.len;
-		}
-		copy = malloc((size_t)n);
 		if (copy != NULL) {
-			memcpy(copy, src, (size_t)n);
+			memcpy(copy, im->buf, (size_t)n);
 			free(s->pres);
 			s->pres = copy;
 			s->pres_len = (uint32_t)n;
@@ -212,14 +230,18 @@ void sb_im_presence_own(struct sb_shard *sh, struct sb_msg *m, const struct sb_r
 	}
 	s->available = true;
 	s->priority = in->st.priority;
-	if (was) {
+	if (was)
 		SB_IM_INC(im, presence_updates);
-		pres_broadcast(sh, s, s->pres, s->pres_len, SB_STYPE_NONE, NULL, false);
-	} else {
+	else
 		SB_IM_INC(im, presence_initial);
-		pres_broadcast(sh, s, s->pres, s->pres_len, SB_STYPE_NONE, NULL, true);
-		pres_initial(sh, s, in->st.priority);
+	if (s->pres != NULL) {
+		size_t bn;
+		const char *b = im_pres_out(sh, s, &bn); /* XEP-0398 §4 */
+
+		pres_broadcast(sh, s, b, bn, SB_STYPE_NONE, NULL, !was);
 	}
+	if (!was)
+		pres_initial(sh, s, in->st.priority);
 	/* XEP-0115 caps: PEP interest, last items at initial presence. */
 	im_caps_presence(sh, s, !was);
 free:
@@ -308,8 +330,11 @@ static void pres_to_contact(struct sb_shard *sh, const char *bare, size_t len, c
 		if (!s->available || s->pres == NULL)
 			continue;
 		if (available) {
-			pres_send_to(sh, s->pres, s->pres_len, SB_STYPE_NONE, s->jid, s->jid_len,
-				     s->bare_len, contact, clen);
+			size_t n;
+			const char *b = im_pres_out(sh, s, &n);
+
+			pres_send_to(sh, b, n, SB_STYPE_NONE, s->jid, s->jid_len, s->bare_len,
+				     contact, clen);
 			continue;
 		}
 		imx_puts(&o, "<presence");
@@ -588,12 +613,15 @@ void im_probe_inbound(struct sb_shard *sh, struct sb_msg *m, const struct sb_rou
 	}
 	u = sb_session_user_find(&r->sessions, in->to, in->st.to_bare_len);
 	for (struct sb_session *s = u ? u->res : NULL; s != NULL; s = s->next) {
+		const char *b;
+		size_t n;
+
 		if (!s->available || s->pres == NULL)
 			continue;
 		any = true;
 		SB_IM_INC(im, probes_answered);
-		pres_send_to(sh, s->pres, s->pres_len, SB_STYPE_NONE, s->jid, s->jid_len,
-			     s->bare_len, to, to_len);
+		b = im_pres_out(sh, s, &n);
+		pres_send_to(sh, b, n, SB_STYPE_NONE, s->jid, s->jid_len, s->bare_len, to, to_len);
 	}
 	if (!any) {
 		struct imx_out o = { .p = im->buf, .cap = im->buf_cap };

@@ -47,6 +47,11 @@ unsigned im_bare_shard(const struct sb_shard *sh, const char *bare, size_t len);
 struct sb_msg *im_chain(struct sb_shard *sh, enum sb_msg_kind kind, uint8_t skind, uint8_t type,
 			const char *to, size_t to_len, size_t to_bare_len, const char *from,
 			size_t from_len, size_t from_bare_len, const void *bytes, size_t n);
+/* A STANZA chain like m (in its header, the sender's connection, flags)
+ * with the bytes b[0..n) instead; NULL when the pool is empty. The caller
+ * moves a promise m carries (sb_promise_moved) and frees m. */
+struct sb_msg *im_rechain(struct sb_shard *sh, const struct sb_msg *m, const struct sb_route_in *in,
+			  const char *b, size_t n);
 void im_deliver_bytes(struct sb_shard *sh, const struct sb_session *s, uint8_t skind, uint8_t type,
 		      const char *from, size_t from_len, size_t from_bare_len, const void *bytes,
 		      size_t n);
@@ -86,6 +91,10 @@ void im_roster_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_i
 unsigned im_roster_live(const struct sb_roster *r);
 
 /* im_presence.c */
+/* s's presence as it goes out now (s->pres not NULL): with the avatar
+ * hash put in (XEP-0398 §4) in im->hbuf, valid until the next call, or
+ * s->pres itself; its length in *n. One store read. */
+const char *im_pres_out(struct sb_shard *sh, const struct sb_session *s, size_t *n);
 void im_sub_outbound(struct sb_shard *sh, struct sb_msg *m);
 void im_sub_inbound(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
 void im_probe_inbound(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);

@@ -30,7 +30,9 @@ struct sb_session {
 	bool roster_requested;     /* an interested resource (RFC 6121 §2.1.6) */
 	bool carbons;              /* XEP-0280 enabled (not replayed after a restart) */
 	uint32_t pres_len;
-	char *pres;                /* its last broadcast presence, for probes (heap) */
+	/* Its last available presence as the client sent it, for probes; the
+	 * avatar hash goes in as it goes out (im_pres_out) (heap). */
+	char *pres;
 	/* Where it sent directed available presence (RFC 6121 §4.6.3), to
 	 * tell them unavailable: (be16 length, JID) each (heap). */
 	char *directed;

@@ -11,8 +11,9 @@
 # logging in again gets the last items; sbctl pep show lists the nodes.
 # Then (xmpp_pep.py more) with three other users: XEP-0398 both ways (an
 # avatar publish seen in a vCard get, a vCard PHOTO published as the avatar
-# with its event at a contact, the avatar hash in presence), delete and
-# purge events, and a roster-group
+# with its event at a contact, the avatar hash in broadcast presence, in the
+# probe answer a contact's new resource gets and in directed presence),
+# delete and purge events, and a roster-group
 # node read by a contact in the group and refused to one outside.
 IT_NAME=xpe
 ITEM_MAX=1024 NODES_MAX=8 ITEMS_MAX=16
@@ -73,7 +74,7 @@ py xmpp_im.py subscribe $o@$D pw-$o $p@$D pw-$p || it_fail "subscribe $o $p"
 py xmpp_pep.py more $o@$D pw-$o $p@$D pw-$p $q@$D pw-$q || it_fail "more"
 [ "$(it_route_counter pep_vcard_converted)" -ge 1 ] || it_fail "pep_vcard_converted not counted"
 [ "$(it_route_counter pep_vcard_photos)" -ge 2 ] || it_fail "pep_vcard_photos not counted"
-[ "$(it_route_counter pep_vcard_hashes)" -ge 2 ] || it_fail "pep_vcard_hashes not counted"
+[ "$(it_route_counter pep_vcard_hashes)" -ge 4 ] || it_fail "pep_vcard_hashes not counted"
 $SBCTL pep show $o | grep -q '^urn:example:sb:roster-node access roster ' ||
 	it_fail "sbctl pep show: the roster node"
 # SB_PEP_BENCH=N: publish N items and print the rates (docs/BENCHMARKS.md).

@@ -10,7 +10,8 @@ line saying what went wrong. A and B have a mutual subscription (the shell
 script makes it with xmpp_im.py subscribe); C is no contact of A.
 
   pep A PWA B PWB C PWC ITEM_MAX NODES_MAX ITEMS_MAX
-  more O PWO P PWP Q PWQ  XEP-0398 both ways and the presence hash, node delete
+  more O PWO P PWP Q PWQ  XEP-0398 both ways and the presence hash (broadcast,
+                          a probe answer, directed), node delete
                           and purge events, the
                           roster access model; O and P have a mutual
                           subscription, Q none (O puts it in another group)
@@ -524,6 +525,13 @@ async def mode_more(o, pwo, p, pwp, q, pwq):
     # §4: the hash in O's presence, once it has an avatar.
     if await photo_hash(cp, o, "O's presence before the avatar") is not None:
         fail("a presence without avatar got a vcard-temp:x:update hash")
+    # A contact's resource logging in now: O's shard answers its probe with
+    # the presence O sent before it had an avatar, and the hash in it.
+    cp2 = await online(p + "/tablet", pwp, [])
+    h = await photo_hash(cp2, o, "probe answer after the avatar publish")
+    if h != id1:
+        fail("probe answer hash %r, expected the avatar's id %s" % (h, id1))
+    cp2.disconnect()
     drain_presence(cp)
     co.send_presence(pstatus="with avatar")
     h = await photo_hash(cp, o, "presence after the avatar publish")
@@ -560,6 +568,13 @@ async def mode_more(o, pwo, p, pwp, q, pwq):
     pr.send()
     if await photo_hash(cp, o, "presence with the client's own photo") != "":
         fail("the client's own empty photo was overwritten")
+    # Directed presence (a group chat join's kind) to Q, no contact: the hash
+    # too, whatever the last broadcast carried.
+    drain_presence(cq)
+    co.send_presence(pto=q, pstatus="directed")
+    h = await photo_hash(cq, o, "directed presence")
+    if h != id2:
+        fail("directed presence hash %r, expected the avatar's id %s" % (h, id2))
     # The same PHOTO again (a client setting back what it got): no new publish.
     iq = co.Iq(stype="set")
     iq.append(x(vc))
