@@ -51,6 +51,16 @@ static int shared_rings(struct sb_dp_shared *sh, unsigned n_workers, unsigned n_
 	unsigned fill = sb_pool_fill_size(msgs, n_workers * n_shards);
 	unsigned ret = sb_pool_ret_size(fill);
 
+	if (!sb_pool_fill_fits(msgs, n_workers * n_shards)) {
+		SB_LOG(shared, ERR,
+		       "rings.msgs = %u is too small for %u workers x %u shards: a quarter of the "
+		       "pool must give each pair %u objects for sb-control; set rings.msgs to at "
+		       "least %u",
+		       msgs, n_workers, n_shards, SB_POOL_FILL_MIN,
+		       SB_POOL_FILL_MIN * n_workers * n_shards * 4);
+		return -EINVAL;
+	}
+
 	for (unsigned w = 0; w < n_workers; w++) {
 		for (unsigned s = 0; s < n_shards; s++) {
 			sh->up[w][s] = shared_ring(SB_RING_UP, w, s, size);

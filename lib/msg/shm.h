@@ -36,6 +36,7 @@
 #ifndef SB_SHM_H
 #define SB_SHM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,8 +52,11 @@
 #define SB_RING_NAME_MAX 32
 /* Fill rings share the part of the pool kept for sb-control (a quarter)
  * between the (worker, shard) pairs, within these bounds; a return ring
- * holds twice its fill ring, at least SB_POOL_RET_MIN. */
-#define SB_POOL_FILL_MIN 256u
+ * holds twice its fill ring, at least SB_POOL_RET_MIN. A pool whose
+ * quarter cannot give every pair SB_POOL_FILL_MIN is refused at start
+ * (sb_pool_fill_fits): the floor would let the fill rings take what the
+ * workers need, and their stanzas would stall for good. */
+#define SB_POOL_FILL_MIN 64u
 #define SB_POOL_FILL_MAX 8192u
 #define SB_POOL_RET_MIN 4096u
 
@@ -66,6 +70,12 @@ static inline unsigned sb_pool_fill_size(unsigned msgs, unsigned pairs)
 	if (share < SB_POOL_FILL_MIN)
 		return SB_POOL_FILL_MIN;
 	return share < SB_POOL_FILL_MAX ? share : SB_POOL_FILL_MAX;
+}
+
+/* Whether the fill rings of `pairs` pairs stay within the quarter. */
+static inline bool sb_pool_fill_fits(unsigned msgs, unsigned pairs)
+{
+	return (uint64_t)sb_pool_fill_size(msgs, pairs) * pairs <= msgs / 4;
 }
 
 static inline unsigned sb_pool_ret_size(unsigned fill)

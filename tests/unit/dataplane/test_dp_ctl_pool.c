@@ -123,14 +123,15 @@ static unsigned fill_drain(struct dp_h *h)
 
 static void test_fill_to_capacity(void **state)
 {
-	struct dp_h *h = dp_new(&(struct dp_opts){ .msgs = 1024 });
+	struct dp_h *h = dp_new(&(struct dp_opts){ .msgs = 4096 });
 	unsigned msgs = (unsigned)h->cfg.rings_msgs, cap = rte_ring_get_capacity(h->fill[0]);
-	void *objs[SB_POOL_FILL_MIN];
+	void *objs[2 * SB_CTL_POOL_BURST];
 
 	(void)state;
 	/* As sb-dataplane sizes it: 2 workers x 2 shards share a quarter
-	 * of 1024, less than the floor. */
-	assert_int_equal(cap, SB_POOL_FILL_MIN);
+	 * of 4096. */
+	assert_int_equal(cap, sb_pool_fill_size(4096, 2 * DP_SHARDS));
+	assert_int_equal(cap, 2 * SB_CTL_POOL_BURST);
 	pool_scribble(h);
 
 	/* One turn: one burst per ring, no more. */
@@ -169,7 +170,7 @@ static void test_fill_to_capacity(void **state)
 
 static void test_top_up_in_bursts(void **state)
 {
-	struct dp_h *h = dp_new(&(struct dp_opts){ 0 });
+	struct dp_h *h = dp_new(&(struct dp_opts){ .msgs = 4096 });
 	unsigned cap = rte_ring_get_capacity(h->fill[0]), quarter = SB_CTL_POOL_BURST / 4;
 	struct sb_msg *held[SB_CTL_POOL_BURST];
 	struct dp_ctl c;
@@ -205,13 +206,13 @@ static void test_top_up_in_bursts(void **state)
 
 static void test_returned_to_pool(void **state)
 {
-	static struct sb_msg *held[SB_POOL_FILL_MIN];
-	struct dp_h *h = dp_new(&(struct dp_opts){ 0 });
+	static struct sb_msg *held[2 * SB_CTL_POOL_BURST];
+	struct dp_h *h = dp_new(&(struct dp_opts){ .msgs = 4096 });
 	unsigned msgs = (unsigned)h->cfg.rings_msgs, cap = rte_ring_get_capacity(h->fill[1]);
 	struct dp_ctl c;
 
 	(void)state;
-	assert_true(cap <= SB_POOL_FILL_MIN);
+	assert_true(cap <= 2 * SB_CTL_POOL_BURST);
 	ctl_init(h, &c);
 	serve_all(h);
 	assert_int_equal(rte_mempool_avail_count(h->msg_pool), msgs - DP_SHARDS * cap);
@@ -244,8 +245,8 @@ static void test_returned_to_pool(void **state)
  * between them: nothing is lost, nothing counted twice. */
 static void test_no_leak(void **state)
 {
-	static struct sb_msg *held[DP_SHARDS][SB_POOL_FILL_MIN];
-	struct dp_h *h = dp_new(&(struct dp_opts){ 0 });
+	static struct sb_msg *held[DP_SHARDS][2 * SB_CTL_POOL_BURST];
+	struct dp_h *h = dp_new(&(struct dp_opts){ .msgs = 4096 });
 	unsigned cap = rte_ring_get_capacity(h->fill[0]), n[DP_SHARDS] = { 0 }, n_fill;
 	struct dp_ctl c;
 
@@ -282,7 +283,7 @@ static void test_no_leak(void **state)
 static void test_dry_pool(void **state)
 {
 	static void *hold[4096];
-	struct dp_h *h = dp_new(&(struct dp_opts){ 0 });
+	struct dp_h *h = dp_new(&(struct dp_opts){ .msgs = 4096 });
 	unsigned n_hold = 0, short_by = 1;
 	struct sb_msg *back[SB_CTL_POOL_BURST];
 	struct dp_ctl c;
@@ -337,7 +338,7 @@ static void test_dry_pool(void **state)
 static void test_reserve_feeds_control(void **state)
 {
 	static void *hold[4096];
-	struct dp_h *h = dp_new(&(struct dp_opts){ 0 });
+	struct dp_h *h = dp_new(&(struct dp_opts){ .msgs = 4096 });
 	unsigned n_hold = 0, reserve = h->gw->msg_reserve;
 
 	(void)state;
@@ -357,9 +358,25 @@ static void test_reserve_feeds_control(void **state)
 	dp_free(h);
 }
 
+/* A pool whose quarter cannot give every (worker, shard) pair the floor
+ * is refused at start: the floor would let the fill rings hold what the
+ * workers need. */
+static void test_fill_sizing_refused(void **state)
+{
+	(void)state;
+	assert_true(sb_pool_fill_fits(16383, 8 * 7));
+	assert_false(sb_pool_fill_fits(16383, 64));
+	assert_true(sb_pool_fill_fits(1024, 4));
+	assert_false(sb_pool_fill_fits(1024, 5));
+	for (unsigned pairs = 1; pairs <= 64; pairs++)
+		if (sb_pool_fill_fits(16383, pairs))
+			assert_true(sb_pool_fill_size(16383, pairs) * pairs <= 16383 / 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fill_sizing_refused),
 		cmocka_unit_test(test_fill_to_capacity),
 		cmocka_unit_test(test_top_up_in_bursts),
 		cmocka_unit_test(test_returned_to_pool),
