@@ -226,6 +226,7 @@ struct sb_xc_worker {
 	uint8_t *tls_buf;                /* SB_XC_TLS_BUF bytes */
 	uint8_t *tls_plain;              /* a delivered stanza gathered into one record */
 	uint32_t tls_plain_cap;
+	bool tls_handoff;                /* tls.handoff */
 	uint64_t tls_clock_s;            /* last second the ticket clock was set */
 	uint8_t tls_endpoint[SB_TLS_ENDPOINT_MAX]; /* sb_xc_tls_cbind's tls-server-end-point */
 	struct sb_tls_worker tls;

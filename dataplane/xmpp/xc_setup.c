@@ -84,6 +84,7 @@ static int app_tls_init(struct sb_xc_worker *xw, const struct sb_config *cfg, un
 	xw->tls_pool = app_pool("xtls", xw->w->index, conns, sizeof(struct sb_xc_tls), socket);
 	xw->tls_buf = rte_malloc_socket("sb_xmpp_tls", SB_XC_TLS_BUF, 0, socket);
 	xw->tls_plain_cap = xw->elem_cap + SB_C2S_ROUTE_EXTRA;
+	xw->tls_handoff = cfg->tls_handoff;
 	xw->tls_plain = rte_malloc_socket("sb_xmpp_tls_plain", xw->tls_plain_cap, 0, socket);
 	if (xw->tls_pool == NULL || xw->tls_buf == NULL || xw->tls_plain == NULL)
 		return -ENOMEM;

@@ -219,11 +219,17 @@ static bool tls_established(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	struct sb_worker *w = xw->w;
 	struct sb_xc_tls *t = x->tls;
 	size_t rest = 0;
-	int rc = sb_tls_ssl_handoff(&xw->tls, t->ssl, &t->rec, xw->tls_buf, SB_XC_TLS_BUF, &rest);
+	int rc = !xw->tls_handoff ? -ECANCELED
+				  : sb_tls_ssl_handoff(&xw->tls, t->ssl, &t->rec, xw->tls_buf,
+						       SB_XC_TLS_BUF, &rest);
 
-	if (rc == -EPROTONOSUPPORT) {
+	if (rc == -EPROTONOSUPPORT || rc == -ECANCELED) {
+		/* TLS 1.2, or tls.handoff off: libssl keeps the session. */
 		t->state = SB_XC_TLS_SSL;
-		SB_CTR_INC(w, xmpp_tls_done_12);
+		if (rc == -ECANCELED)
+			SB_CTR_INC(w, xmpp_tls_kept);
+		else
+			SB_CTR_INC(w, xmpp_tls_done_12);
 	} else if (rc < 0) {
 		SB_CTR_INC(w, xmpp_tls_handoff_failed);
 		return tls_dead(xw, x);

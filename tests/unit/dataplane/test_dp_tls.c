@@ -267,6 +267,36 @@ static void test_tls12(void **state)
 	assert_int_equal(DP_CTR(h, xmpp_tls_12_released), DP_CTR(h, xmpp_tls_done_12));
 }
 
+/* tls.handoff off: a TLS 1.3 session stays in libssl (counted
+ * xmpp_tls_kept), and the stream runs over it as over TLS 1.2. */
+static void test_handoff_off(void **state)
+{
+	struct fx *f = *state;
+	struct dp_h *h = f->h;
+	unsigned pool = rte_mempool_avail_count(h->xw->tls_pool);
+	uint64_t done13 = DP_CTR(h, xmpp_tls_done_13);
+	uint64_t released = DP_CTR(h, xmpp_tls_12_released);
+	char hdr[512];
+	struct tc t;
+
+	h->xw->tls_handoff = false;
+	tc_starttls(f, &t, f->cctx);
+	assert_int_equal(tc_handshake(h, &t, NULL), 1);
+	assert_int_equal(SSL_version(t.cl.ssl), TLS1_3_VERSION);
+	assert_int_equal(DP_CTR(h, xmpp_tls_kept), 1);
+	assert_int_equal(DP_CTR(h, xmpp_tls_done_13), done13);
+	dp_stream_header(h, hdr, sizeof(hdr));
+	tc_write(h, &t, hdr, 100);
+	tc_read(&t);
+	assert_non_null(strstr(t.plain, "<mechanisms"));
+	dp_close(h, t.s);
+	dp_advance(h, 100);
+	th_client_free(&t.cl);
+	h->xw->tls_handoff = true;
+	assert_int_equal(rte_mempool_avail_count(h->xw->tls_pool), pool);
+	assert_int_equal(DP_CTR(h, xmpp_tls_12_released), released + 1);
+}
+
 static void test_garbage_hello(void **state)
 {
 	struct fx *f = *state;
@@ -399,6 +429,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_starttls_login),
 		cmocka_unit_test(test_tls12),
+		cmocka_unit_test(test_handoff_off),
 		cmocka_unit_test(test_garbage_hello),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_required),
