@@ -178,7 +178,7 @@ bool sb_xc_deliver_fits(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
 	return space >= need || space >= w->tcp->snd_queue_max;
 }
 
-void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m,
+void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 			 const struct sb_msg_stanza *h)
 {
 	struct sb_worker *w = xw->w;
@@ -203,7 +203,7 @@ void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const st
 		}
 		sb_xc_write(xw, x, xw->tls_plain, got);
 		SB_CTR_INC(w, xmpp_delivered);
-		return;
+		goto written;
 	}
 	for (const struct sb_msg *o = m; o != NULL && !(x->flags & SB_XC_F_CLOSING); o = o->next) {
 		if (skip >= o->len) {
@@ -214,6 +214,11 @@ void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const st
 		skip = 0;
 	}
 	SB_CTR_INC(w, xmpp_delivered);
+written:
+	/* In the send queue: the next window of stored messages may come. A
+	 * write that closed x asks for nothing (the rest stays stored). */
+	if (!(x->flags & SB_XC_F_CLOSING))
+		sb_xc_flush_more(xw, x, m);
 }
 
 /* A DELIVER for live, bound x: written at once when nothing is held and

@@ -145,6 +145,10 @@ unsigned dp_ctl_drain(struct dp_h *h);
 void dp_ctl_reply(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_t conn,
 		  uint32_t gen, int16_t status, const void *p, size_t len);
 
+/* The same with SB_MSG_F_* flags beside SB_MSG_F_FROM_CONTROL. */
+void dp_ctl_reply_flags(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint8_t flags,
+			uint64_t conn, uint32_t gen, int16_t status, const void *p, size_t len);
+
 void dp_msg_free(struct dp_h *h, struct sb_msg *m);
 
 /* --- XMPP client helpers (peer side) --- */
