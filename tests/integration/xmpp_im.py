@@ -14,7 +14,8 @@ one line saying what went wrong. Accounts are created by the shell script.
   offline-send A PW B N         send N chat messages to B (offline) with bodies m0..
   offline-flood A PW B N READY ERRORS  send N messages fast (READY written after
                                 N/4), ERRORS gets the indices refused with an error
-  offline-recv B PW N [--at-least|--one-login] [--exclude ERRORS]  log in, expect m0..m(N-1)
+  offline-recv B PW N [--at-least|--one-login] [--exclude ERRORS] [--pause-ms MS]
+                                log in (reading nothing for MS first), expect m0..m(N-1)
                                 in order with a delay stamp from the domain, exactly once
                                 (--at-least: at least once, over up to 7 logins;
                                 --one-login: all in the first login, in order, a duplicate
@@ -297,9 +298,15 @@ async def mode_offline_flood(a):
     print("offline-flood: %d messages sent, %d answered with an error" % (a.n, len(errors)))
 
 
-async def offline_take(jid, pw, got):
-    """One login: take stored messages until 5 s pass without one."""
+async def offline_take(jid, pw, got, pause_ms=0):
+    """One login: take stored messages until 5 s pass without one; with
+    pause_ms, read nothing for that long first (the server's send queue
+    fills and it holds the rest)."""
     c = await online(jid, pw)
+    if pause_ms > 0 and c.transport is not None:
+        c.transport.pause_reading()
+        await asyncio.sleep(pause_ms / 1000)
+        c.transport.resume_reading()
     while True:
         try:
             m = await asyncio.wait_for(c.inbox.get(), 5)
@@ -315,7 +322,7 @@ async def offline_take(jid, pw, got):
 
 async def mode_offline_recv(a):
     got = []
-    c = await offline_take(a.b + "/later", a.pw, got)
+    c = await offline_take(a.b + "/later", a.pw, got, a.pause_ms)
     if a.at_least:
         # A reader too slow for its burst may be reset by the gateway
         # (xmpp.hold_pool_pct); what its TCP had not acknowledged goes
@@ -505,6 +512,7 @@ def main():
     s = sub.add_parser("offline-recv"); s.add_argument("b"); s.add_argument("pw")
     s.add_argument("n", type=int); s.add_argument("--at-least", action="store_true")
     s.add_argument("--one-login", action="store_true")
+    s.add_argument("--pause-ms", type=int, default=0)
     s.add_argument("--exclude", help="file of indices the sender was refused")
     s = sub.add_parser("offline-flood"); s.add_argument("a"); s.add_argument("pw")
     s.add_argument("b"); s.add_argument("n", type=int); s.add_argument("ready")
