@@ -11,6 +11,7 @@
  * running and the new instance re-attaches (attach.c).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -168,11 +169,20 @@ static int ctl_router_init(struct sb_shard *sh, struct sb_store *store,
 			strerror(-rc));
 		return rc;
 	}
+	/* A window past a connection's hold share brings back the slow-reader
+	 * resets that windows exist to prevent (control/im/im_offline.c). */
+	if (sh->index == 0 &&
+	    cfg->im_offline_flush_window > cfg->xmpp_hold_bytes / SB_MSG_PAYLOAD_MAX)
+		SB_CLOG(WARNING, "im.offline_flush_window %" PRIu64 " is more than the %" PRIu64
+			" message objects xmpp.hold_bytes lets a connection hold: a login with "
+			"many stored messages may be reset (continuing)",
+			cfg->im_offline_flush_window, cfg->xmpp_hold_bytes / SB_MSG_PAYLOAD_MAX);
 	{
 		const struct sb_im_limits lim = {
 			.roster_max_items = (uint32_t)cfg->im_roster_max_items,
 			.roster_item_bytes = (uint32_t)cfg->im_roster_item_bytes,
 			.offline_quota = (uint32_t)cfg->im_offline_quota,
+			.offline_window = (uint32_t)cfg->im_offline_flush_window,
 			.commit_tsc = cfg->im_offline_commit_us * rte_get_tsc_hz() / 1000000u,
 			.commit_batch = (uint32_t)cfg->im_offline_commit_batch,
 			.block_max_items = (uint32_t)cfg->im_block_max_items,

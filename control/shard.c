@@ -76,6 +76,12 @@ static void shard_promise_sync(void *ctx, unsigned w, struct sb_msg *m)
 	sb_promise_sync(ctx, m);
 }
 
+static void shard_flush_more(void *ctx, unsigned w, struct sb_msg *m)
+{
+	(void)w;
+	sb_im_offline_more(ctx, m);
+}
+
 static void shard_conn_info(void *ctx, unsigned w, struct sb_msg *m)
 {
 	(void)w;
@@ -129,6 +135,7 @@ void sb_shard_link_init(struct sb_shard *sh)
 	sb_msg_link_register(l, SB_MSG_RESUME_REQ, shard_sm, sh);
 	sb_msg_link_register(l, SB_MSG_REGISTER_REQ, shard_register, sh);
 	sb_msg_link_register(l, SB_MSG_PROMISE_SYNC, shard_promise_sync, sh);
+	sb_msg_link_register(l, SB_MSG_FLUSH_MORE, shard_flush_more, sh);
 }
 
 static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)

@@ -45,6 +45,7 @@ struct sb_im_limits {
 	uint32_t roster_max_items;
 	uint32_t roster_item_bytes;
 	uint32_t offline_quota;
+	uint32_t offline_window;    /* im.offline_flush_window: stored messages per window */
 	uint64_t commit_tsc;        /* im.offline_commit_us in TSC cycles */
 	uint32_t commit_batch;
 	uint32_t block_max_items;   /* XEP-0191 items per user */
@@ -168,6 +169,17 @@ void sb_im_presence_sub(struct sb_shard *sh, struct sb_msg *m, const struct sb_r
 /* A message for a user with no available resource (RFC 6121 §8.5.2.2):
  * stored, or answered. */
 void sb_im_offline(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
+/* FLUSH_MORE from a worker (im_offline.c): the last message of a session's
+ * window of stored messages was written to its connection; the next
+ * window goes if it is still that connection's available session. Owns m. */
+void sb_im_offline_more(struct sb_shard *sh, struct sb_msg *m);
+/* XEP-0198: session s was resumed on a new connection: a flush it was in
+ * goes on (its window's last message may have gone back unwritten). */
+void sb_im_offline_resumed(struct sb_shard *sh, struct sb_session *s);
+/* A message routing is about to deliver (in, after sb_im_message): true
+ * when a session that would get it is flushing its stored messages, and m
+ * went to offline storage behind them instead (m consumed). */
+bool sb_im_offline_behind(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in);
 /* A session ended (UNBIND): unavailable broadcast if it was available;
  * s is still in the table, and freed by the caller. */
 void sb_im_session_gone(struct sb_shard *sh, struct sb_session *s);

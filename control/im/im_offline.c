@@ -7,6 +7,15 @@
  * non-negative priority, then deleted; groupchat is answered
  * service-unavailable, headline and error are dropped (§8.5.2.2.1).
  *
+ * Flow control. They go a window (im.offline_flush_window) at a time: the
+ * last DELIVER of a window after which more are stored is flagged
+ * SB_MSG_F_FLUSH_MORE, and the next window follows the worker's
+ * FLUSH_MORE, sent once it wrote that one to the connection
+ * (dataplane/xmpp/xc_flush.c). While the session is flushing, a live
+ * message that would reach it is stored behind the rest, so order holds.
+ * If the session ends first, the rest stays stored for the account's next
+ * available presence (as before windows).
+ *
  * Group commit. Messages wait in the shard's batch until it holds
  * im.offline_commit_batch of them or the oldest has waited
  * im.offline_commit_us; one kv_write (one fsync) then stores them all.
@@ -107,7 +116,10 @@ static uint32_t batch_count(const struct sb_im *im, const char *bare, size_t len
 	return n;
 }
 
-static int offline_queue(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)
+/* Queue m for the group commit; notify: tell the user's app servers
+ * (XEP-0357), not for a message stored behind a flush to a live session. */
+static int offline_queue(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+			 bool notify)
 {
 	struct sb_im *im = &sh->router.im;
 	struct imx_out o = { .p = im->obuf, .cap = im->buf_cap };
@@ -161,11 +173,14 @@ static int offline_queue(struct sb_shard *sh, struct sb_msg *m, const struct sb_
 	if (im->batch_n++ == 0)
 		im->batch_deadline_tsc = rte_rdtsc() + im->lim.commit_tsc;
 	SB_IM_INC(im, offline_queued);
-	im_push_notify(sh, bare, len, in->from, in->st.from_len, im->buf, (size_t)bn, n + 1);
+	if (notify)
+		im_push_notify(sh, bare, len, in->from, in->st.from_len, im->buf, (size_t)bn,
+			       n + 1);
 	return 0;
 }
 
-void sb_im_offline(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)
+static void offline_store(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,
+			  bool notify)
 {
 	struct sb_router *r = &sh->router;
 	struct sb_im *im = &r->im;
@@ -190,7 +205,7 @@ void sb_im_offline(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_
 				SB_ROUTE_CTR_err_unavailable);
 		goto free;
 	}
-	rc = offline_queue(sh, m, in);
+	rc = offline_queue(sh, m, in, notify);
 	if (rc == 0) {
 		sb_promise_keep(&r->pr, m); /* XEP-0198: owed at the commit */
 		if (im->batch_n >= im->lim.commit_batch)
@@ -208,6 +223,11 @@ void sb_im_offline(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_
 	}
 free:
 	sb_msg_free_chain(m, &r->pool);
+}
+
+void sb_im_offline(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)
+{
+	offline_store(sh, m, in, true);
 }
 
 void sb_im_offline_commit(struct sb_shard *sh)
@@ -259,47 +279,200 @@ void sb_im_offline_commit(struct sb_shard *sh)
 	SB_IM_INC(im, offline_commits);
 }
 
+/* One window of a session's stored messages on its way: each chain is
+ * built one message ahead of its send, so that the last one sent can carry
+ * SB_MSG_F_FLUSH_MORE when more remain. */
 struct deliver_ctx {
 	struct sb_shard *sh;
 	const struct sb_session *s;
-	uint64_t last;
+	struct sb_msg *prev;  /* built, not sent yet */
+	uint64_t prev_seq;
+	uint64_t last;        /* seq of the last one sent */
+	uint32_t n, max;
+	bool more;            /* something is left stored after this window */
 };
 
-/* One stored message on its way; when no chain can be built for it (the
- * message pool is dry) the walk stops there and it and the rest stay
- * stored for the session's next available presence: never purged unsent. */
+static void window_send(struct deliver_ctx *d, bool last_of_window)
+{
+	struct sb_msg *m = d->prev;
+
+	if (m == NULL)
+		return;
+	if (last_of_window)
+		m->flags |= SB_MSG_F_FLUSH_MORE;
+	d->prev = NULL;
+	d->last = d->prev_seq;
+	sb_router_deliver(d->sh, m, d->s);
+	SB_IM_INC(&d->sh->router.im, offline_delivered);
+}
+
+/* One stored message of the window; the walk stops at the first past the
+ * window, or when no chain can be built for it (the message pool is dry):
+ * it and the rest stay stored for the next window. Never purged unsent. */
 static int offline_one(void *arg, const struct sb_offline_msg *om)
 {
 	struct deliver_ctx *d = arg;
-	struct sb_msg *m = im_chain(d->sh, SB_MSG_DELIVER, om->kind, om->type, d->s->jid,
-				    d->s->jid_len, d->s->bare_len, om->from, om->from_len,
-				    om->from_bare_len, om->bytes, om->bytes_len);
+	struct sb_msg *m;
 
-	if (m == NULL) {
-		SB_IM_INC(&d->sh->router.im, offline_deferred);
+	if (d->n == d->max) {
+		d->more = true;
 		return 1;
 	}
-	sb_router_deliver(d->sh, m, d->s);
-	SB_IM_INC(&d->sh->router.im, offline_delivered);
-	d->last = om->seq;
+	m = im_chain(d->sh, SB_MSG_DELIVER, om->kind, om->type, d->s->jid, d->s->jid_len,
+		     d->s->bare_len, om->from, om->from_len, om->from_bare_len, om->bytes,
+		     om->bytes_len);
+	if (m == NULL) {
+		SB_IM_INC(&d->sh->router.im, offline_deferred);
+		d->more = true;
+		return 1;
+	}
+	window_send(d, false);
+	d->prev = m;
+	d->prev_seq = om->seq;
+	d->n++;
 	return 0;
 }
 
-void im_offline_deliver(struct sb_shard *sh, const struct sb_session *s)
+/* Send session s its next window: at most im.offline_flush_window stored
+ * messages, oldest first, purged as they go. When more remain, the last
+ * one carries SB_MSG_F_FLUSH_MORE and s is marked flushing: its worker
+ * answers FLUSH_MORE once it wrote that one to the connection, which runs
+ * the next window (sb_im_offline_more). Sending all at once would hold
+ * thousands of chains on the connection, past its share
+ * (xmpp.hold_bytes), and the worker would reset it as a slow reader
+ * however fast the client reads. */
+static void offline_window(struct sb_shard *sh, struct sb_session *s)
 {
 	struct sb_im *im = &sh->router.im;
-	struct deliver_ctx d = { .sh = sh, .s = s };
-	int n;
+	struct deliver_ctx d = { .sh = sh, .s = s, .max = im->lim.offline_window };
 
 	/* Messages still in the batch are stored first, so order holds. */
 	if (im->batch_n > 0)
 		sb_im_offline_commit(sh);
-	n = sb_store_offline_list(sh->router.store, s->jid, s->bare_len,
-				  im->lim.offline_quota + 1u, offline_one, &d);
-	if (n <= 0 || d.last == 0)
+	if (d.max == 0)
+		d.max = UINT32_MAX; /* unit tests that set no window: all at once */
+	sb_store_offline_list(sh->router.store, s->jid, s->bare_len,
+			      d.max == UINT32_MAX ? im->lim.offline_quota + 1u : d.max + 1u,
+			      offline_one, &d);
+	window_send(&d, d.more);
+	if (d.last != 0)
+		SB_IM_INC(im, offline_windows);
+	/* A window that could send nothing (pool dry) has no last message to
+	 * bring a FLUSH_MORE: what is stored waits for the next available
+	 * presence, as it did before windows. */
+	s->flushing = d.more && d.last != 0;
+	if (d.last == 0)
 		return;
 	/* Each message once: deleted as soon as it is on its way. */
 	while (sb_store_offline_purge(sh->router.store, s->jid, s->bare_len, d.last,
 				      UINT32_MAX) > 0)
 		;
+}
+
+void im_offline_deliver(struct sb_shard *sh, struct sb_session *s)
+{
+	/* A window already on its way (available, unavailable and available
+	 * again before its FLUSH_MORE came back): that one continues. */
+	if (s->flushing)
+		return;
+	offline_window(sh, s);
+}
+
+/* The session a FLUSH_MORE names, if it is still that connection's. */
+static struct sb_session *offline_more_session(struct sb_router *r, const struct sb_msg *m)
+{
+	const struct sb_msg_jid *j = (const struct sb_msg_jid *)m->payload;
+	struct sb_session *s;
+
+	if (m->len < sizeof(*j) || sizeof(*j) + j->len > m->len || j->bare_len > j->len ||
+	    j->bare_len == 0)
+		return NULL;
+	s = sb_session_find(&r->sessions, j->jid, j->len, j->bare_len);
+	if (s == NULL || s->worker != m->worker || s->conn != m->conn ||
+	    s->conn_gen != m->conn_gen)
+		return NULL;
+	return s;
+}
+
+void sb_im_offline_more(struct sb_shard *sh, struct sb_msg *m)
+{
+	struct sb_router *r = &sh->router;
+	struct sb_session *s = offline_more_session(r, m);
+
+	SB_IM_INC(&r->im, offline_flush_more);
+	if (s == NULL) {
+		/* Its connection is gone: what is left stays stored for the
+		 * account's next available presence. */
+		SB_IM_INC(&r->im, offline_flush_stale);
+	} else if (s->sm != NULL && s->sm->hibernated) {
+		/* XEP-0198: away. The resume continues the flush
+		 * (sb_im_offline_resumed), not a queue of it here. */
+	} else if (!s->available || s->priority < 0) {
+		/* RFC 6121 §8.5.2.2: stored messages go to an available
+		 * resource of non-negative priority; the rest waits for the
+		 * next such presence. */
+		s->flushing = false;
+	} else {
+		/* Also when s is not marked (a FLUSH_MORE for a window a
+		 * killed predecessor sent): the flush goes on. */
+		offline_window(sh, s);
+	}
+	sb_msg_free_chain(m, &r->pool);
+}
+
+void sb_im_offline_resumed(struct sb_shard *sh, struct sb_session *s)
+{
+	/* The window's last message may have gone back with the dead
+	 * connection (its flag cleared): nothing else would bring the
+	 * next window. */
+	if (s->flushing && s->available && s->priority >= 0)
+		offline_window(sh, s);
+}
+
+/* A message type that offline storage keeps (sb_im_offline). */
+static bool offline_storable(uint8_t type)
+{
+	return type != SB_STYPE_ERROR && type != SB_STYPE_HEADLINE && type != SB_STYPE_GROUPCHAT;
+}
+
+/* Whether a flushing session of the account would get the message routing
+ * is about to deliver: the full JID's session, else one of the available
+ * resources of the highest non-negative priority (as sb_router_to_user). */
+static bool offline_flush_target(struct sb_shard *sh, const struct sb_route_in *in)
+{
+	struct sb_router *r = &sh->router;
+	struct sb_session_user *u;
+	struct sb_session *s;
+	int16_t top = -1;
+	bool flushing = false;
+
+	if (in->st.to_len > in->st.to_bare_len) {
+		s = sb_session_find(&r->sessions, in->to, in->st.to_len, in->st.to_bare_len);
+		if (s != NULL)
+			return s->flushing;
+	}
+	u = sb_session_user_find(&r->sessions, in->to, in->st.to_bare_len);
+	for (s = u != NULL ? u->res : NULL; s != NULL; s = s->next) {
+		if (!s->available || s->priority < 0 || s->priority < top)
+			continue;
+		if (s->priority > top)
+			flushing = false;
+		top = s->priority;
+		flushing |= s->flushing;
+	}
+	return flushing;
+}
+
+bool sb_im_offline_behind(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in)
+{
+	if (in->st.kind != SB_STANZA_MESSAGE || !offline_storable(in->st.type) ||
+	    !offline_flush_target(sh, in))
+		return false;
+	/* Issue 17: stored messages reach the client in order after its
+	 * initial presence, so a live one waits behind them, stored: the
+	 * flush sends it in its turn. (Headlines and errors are never
+	 * stored and go at once; their order does not matter.) */
+	SB_IM_INC(&sh->router.im, offline_behind_flush);
+	offline_store(sh, m, in, false); /* the user is online: no push */
+	return true;
 }

@@ -105,8 +105,9 @@ void im_sub_send(struct sb_shard *sh, const char *user, size_t ulen, const char 
 		 size_t clen, const char *type, const char *inner, size_t inner_len);
 
 /* im_offline.c */
-/* The user's initial presence from s: stored messages to s. */
-void im_offline_deliver(struct sb_shard *sh, const struct sb_session *s);
+/* The user's initial presence from s: stored messages to s, the first
+ * window of them (the rest follow on FLUSH_MORE, sb_im_offline_more). */
+void im_offline_deliver(struct sb_shard *sh, struct sb_session *s);
 
 /* im_disco.c */
 void im_disco_iq(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_in *in,

@@ -285,6 +285,9 @@ void sb_router_stanza(struct sb_shard *sh, struct sb_msg *m)
 		m = sb_im_message(sh, m, in);
 		if (m == NULL)
 			return;
+		/* Behind a flush of stored messages, stored too (order). */
+		if (sb_im_offline_behind(sh, m, in))
+			return;
 	}
 	if (in->st.to_len > in->st.to_bare_len) {
 		s = sb_session_find(&r->sessions, in->to, in->st.to_len, in->st.to_bare_len);

@@ -29,6 +29,10 @@ struct sb_session {
 	bool available;            /* initial presence sent (RFC 6121 §4.2) */
 	bool roster_requested;     /* an interested resource (RFC 6121 §2.1.6) */
 	bool carbons;              /* XEP-0280 enabled (not replayed after a restart) */
+	/* Stored offline messages go to it a window at a time and more are
+	 * stored (control/im/im_offline.c): a live message for it is stored
+	 * behind them instead of overtaking them. */
+	bool flushing;
 	uint32_t pres_len;
 	/* Its last available presence as the client sent it, for probes; the
 	 * avatar hash goes in as it goes out (im_pres_out) (heap). */

@@ -178,10 +178,12 @@ static void sm_complete(struct sb_shard *sh, struct sb_session *s, uint16_t work
 			sb_msg_free_chain(m, &r->pool);
 			continue;
 		}
-		m->flags &= (uint8_t)~(SB_MSG_F_RETURNED | SB_MSG_F_SM_SENT);
+		m->flags &= (uint8_t)~(SB_MSG_F_RETURNED | SB_MSG_F_SM_SENT | SB_MSG_F_FLUSH_MORE);
 		SB_ROUTE_INC(r, sm_replayed);
 		sb_router_deliver(sh, m, s);
 	}
+	/* After the queue: stored offline messages are newer than it. */
+	sb_im_offline_resumed(sh, s);
 }
 
 /* XEP-0357: what the dead connection gave back waits for the client;

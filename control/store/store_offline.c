@@ -199,6 +199,10 @@ int sb_store_offline_purge(struct sb_store *st, const char *bare, size_t len, ui
 		rc = st->ops->kv_write(st->impl, shard, ops, p->n);
 		if (rc == 0)
 			rc = (int)p->n;
+	} else if (rc >= 0) {
+		/* The scan's count includes the newer message it stopped at:
+		 * nothing was deleted (callers loop while this is > 0). */
+		rc = 0;
 	}
 	free(p);
 	return rc;

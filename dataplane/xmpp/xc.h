@@ -106,6 +106,8 @@ struct sb_xc_conn {
 	uint8_t flags;                 /* SB_XC_F_* */
 	uint8_t auth_seen;             /* c2s.auth_failures already charged to the address */
 	uint16_t csi_n;                /* DELIVERs on the csi ring */
+	uint8_t flush_owed;            /* a FLUSH_MORE waits for a pool object or ring
+					* room, on the worker's flush list (xc_flush.c) */
 	/* Kept across reuse of the object (accept clears only what is above). */
 	uint32_t gen;                  /* generation of this object's handle */
 	uint32_t idx;                  /* index in the worker's table: the handle */
@@ -116,6 +118,7 @@ struct sb_xc_conn {
 	struct sb_xc_node wait_link;     /* the ring-room list of pending_shard */
 	struct sb_xc_node shape_link;    /* the shaper's paused list */
 	struct sb_xc_node pr_link;       /* the list of <r/> waiting for promises */
+	struct sb_xc_node flush_link;    /* the list of owed FLUSH_MOREs (xc_flush.c) */
 	/* Before bind, the login deadline; after, the deadline for held
 	 * DELIVERs to make progress (xmpp.slow_reader_ms). */
 	struct sb_wheel_timer deadline;
@@ -131,6 +134,7 @@ struct sb_xc_conn {
 #define SB_XC_WAIT_LINK offsetof(struct sb_xc_conn, wait_link)
 #define SB_XC_SHAPE_LINK offsetof(struct sb_xc_conn, shape_link)
 #define SB_XC_PR_LINK offsetof(struct sb_xc_conn, pr_link)
+#define SB_XC_FLUSH_LINK offsetof(struct sb_xc_conn, flush_link)
 
 /* lib/xmpp's counters in the worker's slots (dp_counters.h), published by
  * on_publish and described by counters.c. */
@@ -181,6 +185,7 @@ struct sb_xc_worker {
 	 * those waiting for the message pool (SB_XC_POOL_WAIT). */
 	struct sb_xc_list waiting[SB_MAX_SHARDS + 1];
 	struct sb_xc_list shaped;          /* paused by the shaper, refilled each turn */
+	struct sb_xc_list flush_wait;      /* connections owing a FLUSH_MORE (xc_flush.c) */
 	uint32_t lingering;              /* closed connections still owing sb-control a message */
 	struct sb_wheel wheel;           /* login and slow-reader deadlines, 1 ms ticks */
 	/* Held DELIVERs (xc_hold.c): message objects held on this worker, and
@@ -520,9 +525,23 @@ bool sb_xc_deliver(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg 
 bool sb_xc_deliver_fits(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
 			const struct sb_msg_stanza *h);
 
-/* xc_route.c: write the stanza bytes of DELIVER m (header h) to x. */
-void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m,
+/* xc_route.c: write the stanza bytes of DELIVER m (header h) to x; the
+ * last of a window of stored messages asks for the next (sb_xc_flush_more). */
+void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 			 const struct sb_msg_stanza *h);
+
+/* xc_flush.c: DELIVER m reached x (written, or taken by XEP-0352): if it
+ * carries SB_MSG_F_FLUSH_MORE, the flag is cleared and FLUSH_MORE goes to
+ * the session's shard, or is owed on x until the pool or the ring has room
+ * (counted). */
+void sb_xc_flush_more(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m);
+
+/* xc_flush.c: once per turn, send owed FLUSH_MOREs, oldest first. Bounded. */
+void sb_xc_flush_turn(struct sb_xc_worker *xw, uint64_t now_tsc);
+
+/* xc_flush.c: x's TCP is gone: it owes no FLUSH_MORE any more (what was not
+ * written goes back to sb-control, the rest stays stored). */
+void sb_xc_flush_close(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_route.c: a DELIVER_MULTI: its stanza to each connection it names that
  * is still bound, with that connection's full JID as `to`. m stays the

@@ -234,6 +234,7 @@ static void app_close(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb
 	app_list_del(xw, x);
 	/* (A session handed over already sent its HIBERNATE: no UNBIND owed.) */
 	sb_xc_promise_close(xw, x, hib && (x->flags & SB_XC_F_UNBIND));
+	sb_xc_flush_close(xw, x);
 	sb_wheel_cancel(&xw->wheel, &x->deadline);
 	/* The last word on what the client's TCP has: the rest of what was
 	 * written goes back to sb-control (sb_xc_linger). */
@@ -711,6 +712,8 @@ static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 		sb_xc_hold_returns_turn(xw, now_tsc);
 	app_replay(xw, now_tsc);
 	sb_xc_promise_turn(xw, now_us / 1000);
+	if (xw->flush_wait.n > 0)
+		sb_xc_flush_turn(xw, now_tsc);
 }
 
 /* The worker stops: bound sessions are told why (on_stop). */

@@ -323,6 +323,10 @@ bool sb_xc_csi_take(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg
 			return false; /* too big to wait even alone: written */
 	}
 	csi_link(xw, x, m, key);
+	/* A window's last stored message waiting here may wait for hours:
+	 * the next window is not held up by it (CSI's bounds keep what waits
+	 * small, and an urgent stanza writes it all first, in order). */
+	sb_xc_flush_more(xw, x, m);
 	return true;
 }
 

@@ -177,7 +177,10 @@ static struct sb_msg *hold_relabel(struct sb_xc_worker *xw, struct sb_msg *m)
 {
 	struct sb_worker *w = xw->w;
 	m->kind = SB_MSG_STANZA;
-	m->flags = (uint8_t)((m->flags & ~SB_MSG_F_FROM_CONTROL) | SB_MSG_F_RETURNED);
+	/* Not written: no FLUSH_MORE is owed for it, and routed again it
+	 * is no window's end. */
+	m->flags = (uint8_t)((m->flags & ~(SB_MSG_F_FROM_CONTROL | SB_MSG_F_FLUSH_MORE)) |
+			     SB_MSG_F_RETURNED);
 	m->worker = (uint16_t)w->index;
 	m->seq = 0;
 	m->t0_tsc = rte_rdtsc();

@@ -179,42 +179,52 @@ bool sb_xc_deliver_fits(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
 	return space >= need || space >= w->tcp->snd_queue_max;
 }
 
-void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, const struct sb_msg *m,
+/* Over TLS, the pieces of DELIVER m gathered so the stanza leaves as one
+ * record (22 bytes of overhead and one AEAD pass, not one per piece). */
+static void route_write_gathered(struct sb_xc_worker *xw, struct sb_xc_conn *x,
+				 const struct sb_msg *m, const struct sb_msg_stanza *h)
+{
+	size_t skip = sb_msg_stanza_bytes_off(h), got = 0;
+
+	for (const struct sb_msg *o = m; o != NULL && got < h->bytes_len; o = o->next) {
+		size_t n;
+
+		if (skip >= o->len) {
+			skip -= o->len;
+			continue;
+		}
+		n = RTE_MIN((size_t)(o->len - skip), h->bytes_len - got);
+		memcpy(xw->tls_plain + got, o->payload + skip, n);
+		got += n;
+		skip = 0;
+	}
+	sb_xc_write(xw, x, xw->tls_plain, got);
+}
+
+void sb_xc_deliver_write(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_msg *m,
 			 const struct sb_msg_stanza *h)
 {
 	struct sb_worker *w = xw->w;
 	size_t skip = sb_msg_stanza_bytes_off(h);
 
-	/* Over TLS, gather the pieces so the stanza leaves as one record
-	 * (22 bytes of overhead and one AEAD pass, not one per piece). */
 	if (x->tls != NULL && h->bytes_len <= xw->tls_plain_cap && m->next != NULL) {
-		size_t got = 0;
-
-		for (const struct sb_msg *o = m; o != NULL && got < h->bytes_len; o = o->next) {
-			size_t n;
-
+		route_write_gathered(xw, x, m, h);
+	} else {
+		for (const struct sb_msg *o = m; o != NULL && !(x->flags & SB_XC_F_CLOSING);
+		     o = o->next) {
 			if (skip >= o->len) {
 				skip -= o->len;
 				continue;
 			}
-			n = RTE_MIN((size_t)(o->len - skip), h->bytes_len - got);
-			memcpy(xw->tls_plain + got, o->payload + skip, n);
-			got += n;
+			sb_xc_write(xw, x, o->payload + skip, o->len - skip);
 			skip = 0;
 		}
-		sb_xc_write(xw, x, xw->tls_plain, got);
-		SB_CTR_INC(w, xmpp_delivered);
-		return;
-	}
-	for (const struct sb_msg *o = m; o != NULL && !(x->flags & SB_XC_F_CLOSING); o = o->next) {
-		if (skip >= o->len) {
-			skip -= o->len;
-			continue;
-		}
-		sb_xc_write(xw, x, o->payload + skip, o->len - skip);
-		skip = 0;
 	}
 	SB_CTR_INC(w, xmpp_delivered);
+	/* In the send queue: the next window of stored messages may come. A
+	 * write that closed x asks for nothing (the rest stays stored). */
+	if (!(x->flags & SB_XC_F_CLOSING))
+		sb_xc_flush_more(xw, x, m);
 }
 
 /* A DELIVER for live, bound x: written at once when nothing is held and

@@ -155,6 +155,7 @@ int sb_xc_worker_init(struct sb_worker *w, const struct sb_config *cfg,
 	sb_xc_list_init(&xw->bound);
 	sb_xc_list_init(&xw->shaped);
 	sb_xc_list_init(&xw->pr_wait);
+	sb_xc_list_init(&xw->flush_wait);
 	for (unsigned s = 0; s < RTE_DIM(xw->waiting); s++)
 		sb_xc_list_init(&xw->waiting[s]);
 	xw->replay_next = SB_XC_LIST_NONE;

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define SB_MSG_MAGIC 0x5342u /* "SB" */
-#define SB_MSG_VERSION 7u
+#define SB_MSG_VERSION 8u
 #define SB_MSG_OBJ_SIZE 2048u /* bytes per pool object, header included */
 
 enum sb_msg_kind {
@@ -52,6 +52,10 @@ enum sb_msg_kind {
 			       * worker or were committed to storage (XEP-0198 acks) */
 	SB_MSG_PROMISE_SYNC,  /* worker -> shard after a new epoch, echoed (F_REPLY) once
 			       * every promise it carried before is answered (seq: epoch) */
+	SB_MSG_FLUSH_MORE,    /* worker -> shard: struct sb_msg_jid, the bound full JID of
+			       * `conn`: a DELIVER flagged SB_MSG_F_FLUSH_MORE was written
+			       * to it, so the session's next window of stored offline
+			       * messages may come (control/im/im_offline.c) */
 	SB_MSG_KIND_MAX,
 };
 
@@ -106,6 +110,13 @@ enum sb_msg_owner {
 #define SB_MSG_F_SM_PROMISE 0x20u /* STANZA from an XEP-0198 client: sb-control owes its
                                    * sender a STANZA_DONE for stanza number sm_h once it
                                    * reached the recipient's worker or storage */
+#define SB_MSG_F_FLUSH_MORE 0x40u /* DELIVER: the last of a window of stored offline
+                                   * messages, and more are stored: once it is written
+                                   * to the connection, the worker sends the shard a
+                                   * FLUSH_MORE (flow control: a window at a time, so
+                                   * a login never holds more than the connection's
+                                   * share). Meaningless on anything else; cleared
+                                   * when a DELIVER is given back (F_RETURNED) */
 
 struct sb_msg {
 	uint16_t magic;     /* SB_MSG_MAGIC */

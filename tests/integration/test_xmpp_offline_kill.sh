@@ -8,10 +8,19 @@
 # delivered or stored, none lost. The group commit is slowed down
 # (im.offline_commit_us) so that the kill finds messages waiting for it,
 # and the restart must report them recovered.
+#
+# Then bob logs in once and must get every accepted message in that one
+# login, in order, without being reset: with im.offline_quota far above
+# what a connection may hold (xmpp.hold_bytes), the stored messages go a
+# window at a time (im.offline_flush_window), each after the worker wrote
+# the last of the previous one (FLUSH_MORE).
 IT_NAME=xokill
-# The per-connection shaper is lifted: the flood is one client.
+# The per-connection shaper is lifted: the flood is one client. A
+# connection's hold share is lowered to ~529 objects (xmpp.hold_bytes), so
+# that a flush sent at once (more than a TCP send queue and the share
+# together) resets bob whatever his speed, and windows (256) must fit.
 export SB_EXTRA="im.offline_commit_us=200000 im.offline_commit_batch=4096 im.offline_quota=100000
- xmpp.shaper_bytes_per_s=100000000 xmpp.shaper_burst_bytes=100000000"
+ xmpp.shaper_bytes_per_s=100000000 xmpp.shaper_burst_bytes=100000000 xmpp.hold_bytes=1048576"
 . "$(dirname "$0")/lib.sh"
 n=${SB_IT_FLOOD:-3000}
 D=switchboard.test
@@ -50,6 +59,18 @@ echo "recovered after the kill: $recovered stanzas"
 [ "$recovered" -gt 0 ] || it_fail "the kill found nothing to recover: the test did not test"
 
 $SBCTL offline count bob@$D
-it_step "bob logs in: every accepted message is there"
-it_im offline-recv bob@$D pw-bob "$n" --at-least --exclude "$errors" || it_fail "messages lost"
+it_step "bob logs in once: every accepted message is there, in order"
+reset_before=$(it_counter xmpp_slow_reader)
+# He reads nothing for the first second: his send queue fills and the
+# worker holds what follows, so the windows wait on his ACKs.
+it_im offline-recv bob@$D pw-bob "$n" --one-login --pause-ms 1000 --exclude "$errors" ||
+	it_fail "messages lost or out of order in one login"
+sleep 1 # counters are published once per interval
+windows=$(it_route_counter offline_windows)
+echo "windows: $windows, FLUSH_MORE: $(it_counter xmpp_flush_more)" \
+	"(deferred $(it_counter xmpp_flush_more_deferred)), held: $(it_counter xmpp_deliver_held)," \
+	"slow readers reset: $(it_counter xmpp_slow_reader)"
+reset_after=$(it_counter xmpp_slow_reader)
+[ "${reset_after:-0}" -eq "${reset_before:-0}" ] || it_fail "bob was reset"
+[ "$windows" -gt 1 ] || it_fail "the flush went in one window: the test did not test"
 echo "PASS"

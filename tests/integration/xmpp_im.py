@@ -14,9 +14,12 @@ one line saying what went wrong. Accounts are created by the shell script.
   offline-send A PW B N         send N chat messages to B (offline) with bodies m0..
   offline-flood A PW B N READY ERRORS  send N messages fast (READY written after
                                 N/4), ERRORS gets the indices refused with an error
-  offline-recv B PW N [--at-least] [--exclude ERRORS]  log in, expect m0..m(N-1) in order with a
-                                delay stamp from the domain, exactly once (at least
-                                once with --at-least), and nothing at a second login
+  offline-recv B PW N [--at-least|--one-login] [--exclude ERRORS] [--pause-ms MS]
+                                log in (reading nothing for MS first), expect m0..m(N-1)
+                                in order with a delay stamp from the domain, exactly once
+                                (--at-least: at least once, over up to 7 logins;
+                                --one-login: all in the first login, in order, a duplicate
+                                allowed after its first copy), and nothing at a second login
   disco    A PW B               disco#info/#items on the domain and on B, version,
                                 time; an unknown account is service-unavailable
   badinput A PW MAX             roster of at most MAX items: the next one
@@ -295,9 +298,15 @@ async def mode_offline_flood(a):
     print("offline-flood: %d messages sent, %d answered with an error" % (a.n, len(errors)))
 
 
-async def offline_take(jid, pw, got):
-    """One login: take stored messages until 5 s pass without one."""
+async def offline_take(jid, pw, got, pause_ms=0):
+    """One login: take stored messages until 5 s pass without one; with
+    pause_ms, read nothing for that long first (the server's send queue
+    fills and it holds the rest)."""
     c = await online(jid, pw)
+    if pause_ms > 0 and c.transport is not None:
+        c.transport.pause_reading()
+        await asyncio.sleep(pause_ms / 1000)
+        c.transport.resume_reading()
     while True:
         try:
             m = await asyncio.wait_for(c.inbox.get(), 5)
@@ -313,7 +322,7 @@ async def offline_take(jid, pw, got):
 
 async def mode_offline_recv(a):
     got = []
-    c = await offline_take(a.b + "/later", a.pw, got)
+    c = await offline_take(a.b + "/later", a.pw, got, a.pause_ms)
     if a.at_least:
         # A reader too slow for its burst may be reset by the gateway
         # (xmpp.hold_pool_pct); what its TCP had not acknowledged goes
@@ -330,7 +339,28 @@ async def mode_offline_recv(a):
     if a.exclude:
         skip = {int(x) for x in open(a.exclude).read().split()}
     want = ["m%d" % i for i in range(a.n) if i not in skip]
-    if a.at_least:
+    if a.one_login:
+        # The flush goes a window at a time (im.offline_flush_window), so
+        # a client that reads keeps its connection: every accepted message
+        # in this one login, in order. A SIGKILL may have stored a message
+        # twice (at least once): only its first copy counts for the order.
+        seen, dup = [], 0
+        for b in got:
+            if b in seen:
+                dup += 1
+            else:
+                seen.append(b)
+        extra = [b for b in seen if b not in want]
+        seen = [b for b in seen if b in want]
+        if seen != want:
+            missing = [b for b in want if b not in seen]
+            fail("one login took %d of %d accepted messages (%d missing, first %s); in order "
+                 "up to %s" % (len(seen), len(want), len(missing), missing[:5],
+                               next((i for i, (x, y) in enumerate(zip(seen, want)) if x != y),
+                                    min(len(seen), len(want)))))
+        print("offline-recv: all %d accepted messages in one login, in order (%d refused with "
+              "an error, %d duplicates, %d others)" % (len(want), len(skip), dup, len(extra)))
+    elif a.at_least:
         seen = []
         for b in got:
             if b not in seen:
@@ -354,7 +384,7 @@ async def mode_offline_recv(a):
     except asyncio.TimeoutError:
         pass
     c.disconnect()
-    if not a.at_least:
+    if not a.at_least and not a.one_login:
         print("offline-recv: %d messages in order with delay stamps, exactly once" % a.n)
 
 
@@ -481,6 +511,8 @@ def main():
     s.add_argument("--linger", type=float, default=1.0)
     s = sub.add_parser("offline-recv"); s.add_argument("b"); s.add_argument("pw")
     s.add_argument("n", type=int); s.add_argument("--at-least", action="store_true")
+    s.add_argument("--one-login", action="store_true")
+    s.add_argument("--pause-ms", type=int, default=0)
     s.add_argument("--exclude", help="file of indices the sender was refused")
     s = sub.add_parser("offline-flood"); s.add_argument("a"); s.add_argument("pw")
     s.add_argument("b"); s.add_argument("n", type=int); s.add_argument("ready")

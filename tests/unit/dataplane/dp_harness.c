@@ -568,19 +568,32 @@ void dp_msg_free(struct dp_h *h, struct sb_msg *m)
 void dp_ctl_reply(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_t conn,
 		  uint32_t gen, int16_t status, const void *p, size_t len)
 {
-	dp_ctl_put(h, shard, kind, conn, gen, status, p, len);
+	dp_ctl_put_flags(h, shard, kind, 0, conn, gen, status, p, len);
+	dp_run(h);
+}
+
+void dp_ctl_reply_flags(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint8_t flags,
+			uint64_t conn, uint32_t gen, int16_t status, const void *p, size_t len)
+{
+	dp_ctl_put_flags(h, shard, kind, flags, conn, gen, status, p, len);
 	dp_run(h);
 }
 
 void dp_ctl_put(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_t conn,
 		uint32_t gen, int16_t status, const void *p, size_t len)
 {
+	dp_ctl_put_flags(h, shard, kind, 0, conn, gen, status, p, len);
+}
+
+void dp_ctl_put_flags(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint8_t flags,
+		      uint64_t conn, uint32_t gen, int16_t status, const void *p, size_t len)
+{
 	struct sb_msg *m;
 
 	assert_int_equal(rte_mempool_get(h->msg_pool, (void **)&m), 0);
 	assert_int_equal(sb_msg_encode(m, kind, h->gw->index, (uint16_t)shard, (uint32_t)len, 0, 0),
 			 0);
-	m->flags = SB_MSG_F_FROM_CONTROL;
+	m->flags = (uint8_t)(SB_MSG_F_FROM_CONTROL | flags);
 	m->next = NULL;
 	m->conn = conn;
 	m->conn_gen = gen;

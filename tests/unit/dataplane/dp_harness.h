@@ -150,10 +150,16 @@ unsigned dp_ctl_drain(struct dp_h *h);
 void dp_ctl_reply(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_t conn,
 		  uint32_t gen, int16_t status, const void *p, size_t len);
 
-/* As dp_ctl_reply, but only the gateway's poll runs: not the rest of its
- * turn (post-processing, timers), nor the wire. */
+/* The same with SB_MSG_F_* flags beside SB_MSG_F_FROM_CONTROL. */
+void dp_ctl_reply_flags(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint8_t flags,
+			uint64_t conn, uint32_t gen, int16_t status, const void *p, size_t len);
+
+/* As dp_ctl_reply (and _flags), but only the gateway's poll runs: not the
+ * rest of its turn (post-processing, timers), nor the wire. */
 void dp_ctl_put(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint64_t conn,
 		uint32_t gen, int16_t status, const void *p, size_t len);
+void dp_ctl_put_flags(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uint8_t flags,
+		      uint64_t conn, uint32_t gen, int16_t status, const void *p, size_t len);
 
 void dp_msg_free(struct dp_h *h, struct sb_msg *m);
 

@@ -72,6 +72,17 @@ void sb_im_session_gone(struct sb_shard *sh, struct sb_session *s)
 	log_ev(EV_GONE, NULL);
 }
 
+/* control/im/im_offline.c: a flush of stored messages goes on after the
+ * resume; counted, the window itself is tested with the IM module. */
+static unsigned n_flush_resumed;
+
+void sb_im_offline_resumed(struct sb_shard *sh, struct sb_session *s)
+{
+	(void)sh;
+	(void)s;
+	n_flush_resumed++;
+}
+
 /* XEP-0357 (control/im/im_push.c): counted, the notification itself is
  * tested with the IM module. */
 static unsigned n_push;
@@ -113,6 +124,7 @@ static struct sb_shard *shard_new(void)
 	assert_int_equal(sb_session_bind(&sh->router.sessions, JID, strlen(JID), BARE_LEN, 0, 7, 70,
 					 &old), 0);
 	n_log = 0;
+	n_flush_resumed = 0;
 	return sh;
 }
 
@@ -212,6 +224,8 @@ static void test_resume_replays_in_order(void **state)
 	assert_int_equal(lg[2].ev, EV_DELIVER);
 	assert_int_equal(lg[2].m->status, 4);
 	assert_int_equal(sh->router.ctr[SB_ROUTE_CTR_sm_replay_had], 2);
+	/* a flush of stored offline messages goes on, after the queue */
+	assert_int_equal(n_flush_resumed, 1);
 	/* a late copy of seq 1 from the old connection: the client had it */
 	assert_true(sb_sm_take(sh, s, chain(1, 1)));
 	assert_int_equal(n_log, 3);
