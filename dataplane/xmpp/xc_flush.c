@@ -85,8 +85,8 @@ void sb_xc_flush_more(struct sb_xc_worker *xw, struct sb_xc_conn *x, struct sb_m
 	/* Once: a DELIVER kept until acknowledged is never written again,
 	 * and one given back must not read as a window's end. */
 	m->flags &= (uint8_t)~SB_MSG_F_FLUSH_MORE;
-	if (x->jid == NULL || x->flush_owed)
-		return; /* not bound (cannot be), or one is owed already */
+	if (x->jid == NULL || x->flush_owed || (x->flags & SB_XC_F_CLOSING))
+		return; /* not bound (cannot be), one owed already, or going */
 	rc = flush_send(xw, x, rte_rdtsc());
 	if (rc == -ENOBUFS) {
 		SB_CTR_INC(xw->w, xmpp_flush_more_deferred);
@@ -102,8 +102,15 @@ void sb_xc_flush_turn(struct sb_xc_worker *xw, uint64_t now_tsc)
 {
 	for (unsigned budget = FLUSH_TURN_BUDGET; xw->flush_wait.n > 0 && budget > 0; budget--) {
 		struct sb_xc_conn *x = xw->xtab[xw->flush_wait.head];
-		int rc = flush_send(xw, x, now_tsc);
+		int rc;
 
+		if (x->flags & SB_XC_F_CLOSING) {
+			/* Reset, its close posted (sb_conn_abort): no next
+			 * window for a stream that is going. */
+			flush_unowe(xw, x);
+			continue;
+		}
+		rc = flush_send(xw, x, now_tsc);
 		if (rc == -ENOBUFS)
 			return; /* the pool or the ring is still short: next turn */
 		flush_unowe(xw, x);

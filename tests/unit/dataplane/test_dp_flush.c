@@ -249,9 +249,9 @@ static void test_owed_then_closed(void **state)
 
 	(void)state;
 	rte_mempool_put_bulk(h->msg_pool, taken, n_taken);
-	sb_xc_slow_reader(h->xw, x); /* reset before the turn */
-	assert_int_equal(h->xw->flush_wait.n, 0);
+	sb_xc_slow_reader(h->xw, x); /* reset before the turn (its close is posted) */
 	dp_run(h);
+	assert_int_equal(h->xw->flush_wait.n, 0);
 	while ((m = dp_ctl_take(h)) != NULL) {
 		assert_int_not_equal(m->kind, SB_MSG_FLUSH_MORE);
 		dp_msg_free(h, m);

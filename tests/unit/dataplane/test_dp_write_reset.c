@@ -93,10 +93,10 @@ static void test_fan_out_write_resets(void **state)
 	unsigned n_held, unbinds = 0;
 
 	(void)state;
-	memset(bytes, 0, sizeof(bytes));
+	memset(bytes, 'x', sizeof(bytes) - 1);
+	bytes[sizeof(bytes) - 1] = '\0';
 	memcpy(bytes, "<presence><status>", 18);
-	memset(bytes + 18, 'x', sizeof(bytes) - 40);
-	strcat(bytes, "</status></presence>");
+	memcpy(bytes + sizeof(bytes) - 21, "</status></presence>", 20);
 	xa = xw->xtab[xw->bound.head];
 	xb = xw->xtab[xa->bound_link.next];
 
