@@ -14,7 +14,7 @@ packages=(
 	libsystemd-dev    # sd_notify for the Type=notify units (etc/systemd)
 	libinih-dev       # the configuration file syntax (lib/config/config_ini.c)
 	# tests and demo
-	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev python3-scapy nftables python3-openssl
+	iproute2 iputils-ping python3-slixmpp procps libstrophe-dev python3-scapy nftables python3-openssl profanity
 	openssl # the development CA of make run (scripts/tls-dev-ca.sh)
 	python3-prometheus-client # parses the metrics endpoint (test_ops_metrics.sh)
 	systemd # systemd-analyze verify of etc/systemd's units (test ops-units)

@@ -5,7 +5,9 @@
 # accounts; the libstrophe client logs in over STARTTLS verifying the
 # gateway against that CA, then one receiver and one sender chat over TLS;
 # the CA folder the README gives profanity (`/tls certpath set`) verifies
-# too; slixmpp does the same. And what must fail does: a client trusting
+# too, and profanity itself, driven through a pseudo-terminal
+# (profanity_drive.py), logs in with TLS forced and chats; slixmpp does the
+# same. And what must fail does: a client trusting
 # another CA refuses the certificate, a plaintext client gets no login.
 IT_NAME=xreadme
 IT_TLS_DEFAULTS=1
@@ -60,6 +62,46 @@ it_step "profanity's trust folder (a hashed CA folder) verifies the gateway too"
 out=$(it_strophe login bob@switchboard.test 'bob-pw' --tls-ca "$SB_RUN/tls/trust") ||
 	it_fail "login verifying with $SB_RUN/tls/trust: $out"
 echo "$out"
+
+it_step "profanity over TLS, as the README shows: certpath, tls force"
+command -v profanity >/dev/null ||
+	it_fail "profanity is not installed (scripts/install-deps.sh installs it)"
+ready=$SB_RUN/bob2.ready
+it_strophe recv bob@switchboard.test 'bob-pw' --tls-ca "$ca" \
+	--expect-from alice@switchboard.test --expect-body 'hello bob from profanity' \
+	--ready "$ready" --timeout 60 >"$SB_RUN/recv2.out" 2>&1 &
+rpid=$!
+for _ in $(seq 300); do
+	[ -e "$ready" ] && break
+	kill -0 $rpid 2>/dev/null || break
+	sleep 0.1
+done
+[ -e "$ready" ] || { cat "$SB_RUN/recv2.out"; it_fail "the receiver did not log in"; }
+pready=$SB_RUN/prof.ready
+ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/profanity_drive.py" \
+	"$SB_RUN/prof-alice" alice@switchboard.test alice-pw "$SB_GW_IP" "$SB_RUN/tls/trust" \
+	bob@switchboard.test 'hello bob from profanity' bob@switchboard.test 'hello alice' \
+	"$pready" 60 >"$SB_RUN/prof.out" 2>&1 &
+ppid=$!
+wait $rpid || { wait $ppid || true; cat "$SB_RUN/recv2.out" "$SB_RUN/prof.out"; it_fail "bob got nothing from profanity"; }
+cat "$SB_RUN/recv2.out"
+[ -e "$pready" ] || { cat "$SB_RUN/prof.out"; it_fail "profanity did not log in"; }
+it_strophe send bob@switchboard.test 'bob-pw' alice@switchboard.test 'hello alice' \
+	--tls-ca "$ca" || it_fail "send to profanity over TLS"
+wait $ppid || { cat "$SB_RUN/prof.out"; it_fail "profanity"; }
+cat "$SB_RUN/prof.out"
+# And the certpath is what it trusted: with a folder that does not hold
+# the CA, profanity stops at the certificate (it asks whether to trust it).
+mkdir -p "$SB_RUN/empty-trust"
+if ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/profanity_drive.py" \
+	"$SB_RUN/prof-untrusted" alice@switchboard.test alice-pw "$SB_GW_IP" \
+	"$SB_RUN/empty-trust" bob@switchboard.test x bob@switchboard.test x \
+	"$SB_RUN/prof-untrusted.ready" 15 >"$SB_RUN/prof-untrusted.out" 2>&1; then
+	it_fail "profanity logged in without the CA in its certpath"
+fi
+grep -q "timed out waiting for the login" "$SB_RUN/prof-untrusted.out" ||
+	{ cat "$SB_RUN/prof-untrusted.out"; it_fail "profanity failed for another reason"; }
+echo "profanity without the CA in its certpath: no login (the certificate is not trusted)"
 
 it_step "direct TLS (XEP-0368) on 5223"
 out=$(it_strophe login alice@switchboard.test 'alice-pw' --tls-ca "$ca" --direct-tls) ||
