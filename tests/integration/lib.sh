@@ -138,12 +138,20 @@ it_pair_ready() {
 	it_xmpp pair alice@switchboard.test secret-a bob@switchboard.test secret-b \
 		--ready "$ready" --go "$go" --timeout 120 &
 	pair=$!
-	for _ in $(seq 150); do
-		[ -f "$ready" ] && break
-		kill -0 $pair 2>/dev/null || break
+	it_wait_ready "$ready" $pair 150 || it_fail "the clients did not log in"
+}
+
+# it_wait_ready FILE PID [TRIES]: wait until a client that signals its
+# login by creating FILE has done so (0), or has exited, or TRIES
+# (default 150) times 0.2 s have passed (1).
+it_wait_ready() {
+	local tries=${3:-150}
+	for _ in $(seq "$tries"); do
+		[ -e "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || break
 		sleep 0.2
 	done
-	[ -f "$ready" ] || it_fail "the clients did not log in"
+	[ -e "$1" ]
 }
 
 # it_route_counter NAME: a control-plane routing counter from sbctl status.

@@ -45,12 +45,7 @@ it_strophe recv bob@switchboard.test 'bob-pw' --tls-ca "$ca" \
 	--expect-from alice@switchboard.test --expect-body 'hello bob' --ready "$ready" \
 	>"$SB_RUN/recv.out" 2>&1 &
 rpid=$!
-for _ in $(seq 300); do
-	[ -e "$ready" ] && break
-	kill -0 $rpid 2>/dev/null || break
-	sleep 0.1
-done
-[ -e "$ready" ] || { cat "$SB_RUN/recv.out"; it_fail "the receiver did not log in"; }
+it_wait_ready "$ready" $rpid || { cat "$SB_RUN/recv.out"; it_fail "the receiver did not log in"; }
 it_strophe send alice@switchboard.test 'alice-pw' bob@switchboard.test 'hello bob' \
 	--tls-ca "$ca" || it_fail "send over TLS"
 wait $rpid || { cat "$SB_RUN/recv.out"; it_fail "recv over TLS"; }
@@ -71,12 +66,7 @@ it_strophe recv bob@switchboard.test 'bob-pw' --tls-ca "$ca" \
 	--expect-from alice@switchboard.test --expect-body 'hello bob from profanity' \
 	--ready "$ready" --timeout 60 >"$SB_RUN/recv2.out" 2>&1 &
 rpid=$!
-for _ in $(seq 300); do
-	[ -e "$ready" ] && break
-	kill -0 $rpid 2>/dev/null || break
-	sleep 0.1
-done
-[ -e "$ready" ] || { cat "$SB_RUN/recv2.out"; it_fail "the receiver did not log in"; }
+it_wait_ready "$ready" $rpid || { cat "$SB_RUN/recv2.out"; it_fail "the receiver did not log in"; }
 pready=$SB_RUN/prof.ready
 ip netns exec "$SB_NS" /usr/bin/python3 "$top/tests/integration/profanity_drive.py" \
 	"$SB_RUN/prof-alice" alice@switchboard.test alice-pw "$SB_GW_IP" "$SB_RUN/tls/trust" \
