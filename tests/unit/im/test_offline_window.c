@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "msg_heap.h"
 #include "im/im_priv.h"
 #include "jid.h"
 #include "router.h"
@@ -52,18 +53,6 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	sent_w[n_sent] = w;
 	sent[n_sent++] = m;
 	return 0;
-}
-
-static struct sb_msg *stub_alloc(void *arg)
-{
-	(void)arg;
-	return calloc(1, SB_MSG_OBJ_SIZE);
-}
-
-static void stub_free(void *arg, struct sb_msg *m)
-{
-	(void)arg;
-	free(m);
 }
 
 struct fx {
@@ -103,8 +92,8 @@ static int fx_setup(void **state)
 	f->sh->n_workers = 2;
 	r = &f->sh->router;
 	r->store = &f->st;
-	r->pool.alloc = stub_alloc;
-	r->pool.free = stub_free;
+	r->pool.alloc = sb_test_msg_alloc;
+	r->pool.free = sb_test_msg_free;
 	memcpy(r->domain, "example.com", 11);
 	r->domain_len = 11;
 	if (sb_session_table_init(&r->sessions, 16, 100) < 0 ||
@@ -154,8 +143,8 @@ static struct sb_msg *chat(const char *to, uint8_t type, unsigned i)
 		.from_conn = 1,
 		.from_gen = 7,
 	};
-	struct sb_msg *m = stub_alloc(NULL);
-	const struct sb_msg_pool_ops ops = { .alloc = stub_alloc, .free = stub_free };
+	struct sb_msg *m = sb_test_msg_alloc(NULL);
+	const struct sb_msg_pool_ops ops = sb_test_msg_heap;
 
 	sb_msg_encode(m, SB_MSG_STANZA, 0, 0, 0, 0, 0);
 	m->owner = SB_MSG_OWNER_CONTROL;
@@ -169,7 +158,7 @@ static struct sb_msg *chat(const char *to, uint8_t type, unsigned i)
 /* A FLUSH_MORE from bob's worker naming (conn, gen) and bob's full JID. */
 static struct sb_msg *flush_more(uint64_t conn, uint32_t gen)
 {
-	struct sb_msg *m = stub_alloc(NULL);
+	struct sb_msg *m = sb_test_msg_alloc(NULL);
 	struct sb_msg_jid j = { .len = sizeof(BOB) - 1, .bare_len = BOB_BARE_LEN };
 
 	sb_msg_encode(m, SB_MSG_FLUSH_MORE, BOB_WORKER, 0, (uint32_t)(sizeof(j) + j.len), 0, 0);

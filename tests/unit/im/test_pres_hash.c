@@ -23,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "msg_heap.h"
 #include "im_priv.h"
 #include "pep_avatar.h"
 #include "router.h"
@@ -56,18 +57,6 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	return 0;
 }
 
-static struct sb_msg *stub_alloc(void *arg)
-{
-	(void)arg;
-	return calloc(1, SB_MSG_OBJ_SIZE);
-}
-
-static void stub_free(void *arg, struct sb_msg *m)
-{
-	(void)arg;
-	free(m);
-}
-
 struct fx {
 	char dir[256];
 	struct sb_store st;
@@ -95,8 +84,8 @@ static int fx_setup(void **state)
 	r->store = &f->st;
 	memcpy(r->domain, D, sizeof(D));
 	r->domain_len = sizeof(D) - 1;
-	r->pool.alloc = stub_alloc;
-	r->pool.free = stub_free;
+	r->pool.alloc = sb_test_msg_alloc;
+	r->pool.free = sb_test_msg_free;
 	if (sb_session_table_init(&r->sessions, 16, 100) < 0 ||
 	    sb_router_buffers_init(r, MAX_STANZA) < 0)
 		return -1;

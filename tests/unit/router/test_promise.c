@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "msg_heap.h"
 #include "msg_link.h"
 #include "router.h"
 #include "shard.h"
@@ -99,18 +100,6 @@ void sb_im_offline_commit(struct sb_shard *sh)
 	(void)sh; /* the test commits when it says so */
 }
 
-static struct sb_msg *stub_alloc(void *arg)
-{
-	(void)arg;
-	return calloc(1, SB_MSG_OBJ_SIZE);
-}
-
-static void stub_free(void *arg, struct sb_msg *m)
-{
-	(void)arg;
-	free(m);
-}
-
 static struct sb_shard *shard_new(void)
 {
 	struct sb_shard *sh = calloc(1, sizeof(*sh));
@@ -118,8 +107,8 @@ static struct sb_shard *shard_new(void)
 
 	assert_non_null(sh);
 	sh->n_workers = 2;
-	sh->router.pool.alloc = stub_alloc;
-	sh->router.pool.free = stub_free;
+	sh->router.pool.alloc = sb_test_msg_alloc;
+	sh->router.pool.free = sb_test_msg_free;
 	sb_msg_link_init(&sh->link, SB_MSG_OWNER_CONTROL, 0, 2, 1, &ring, &sh->router.pool);
 	how = DELIVER;
 	ring_full = false;
@@ -141,7 +130,7 @@ static void shard_free(struct sb_shard *sh)
 /* A STANZA from worker `from`, connection 7 generation 3, stanza h. */
 static struct sb_msg *stanza(unsigned from, uint32_t h, bool promise)
 {
-	struct sb_msg *m = stub_alloc(NULL);
+	struct sb_msg *m = sb_test_msg_alloc(NULL);
 	struct sb_msg_stanza st = { .kind = SB_STANZA_MESSAGE, .from_worker = (uint16_t)from,
 				    .from_conn = 7, .from_gen = 3, .sm_h = h };
 
@@ -267,7 +256,7 @@ static void test_batched(void **state)
 static void test_sync_after_everything_owed(void **state)
 {
 	struct sb_shard *sh = shard_new();
-	struct sb_msg *sync = stub_alloc(NULL);
+	struct sb_msg *sync = sb_test_msg_alloc(NULL);
 	struct sb_msg_done_ent e[4];
 
 	(void)state;

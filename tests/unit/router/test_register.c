@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "msg_heap.h"
 #include "register.h"
 #include "router.h"
 #include "shard.h"
@@ -52,18 +53,10 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	return 0;
 }
 
-static struct sb_msg *stub_alloc(void *arg)
-{
-	(void)arg;
-	return calloc(1, SB_MSG_OBJ_SIZE);
-}
-
-
 static void stub_free(void *arg, struct sb_msg *m)
 {
-	(void)arg;
 	n_freed++;
-	free(m);
+	sb_test_msg_free(arg, m);
 }
 
 struct fx {
@@ -100,7 +93,7 @@ static int fx_setup(void **state)
 	f->sh->router.store = &f->st;
 	f->sh->router.reg = &f->reg;
 	f->sh->router.pool.free = stub_free;
-	f->sh->router.pool.alloc = stub_alloc;
+	f->sh->router.pool.alloc = sb_test_msg_alloc;
 	n_kicked = 0;
 	sb_router_kick_init(&f->sh->router);
 	if (sb_session_table_init(&f->sh->router.sessions, 16, 100) < 0)
@@ -128,7 +121,7 @@ static int fx_teardown(void **state)
 static struct sb_msg *req(uint8_t op, const char *bare, const char *pass, const char *token,
 			  uint32_t addr)
 {
-	struct sb_msg *m = calloc(1, SB_MSG_OBJ_SIZE);
+	struct sb_msg *m = sb_test_msg_alloc(NULL);
 	struct sb_msg_register q = {
 		.op = op,
 		.user_len = (uint16_t)strlen(bare),

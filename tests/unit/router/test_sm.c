@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "msg_heap.h"
 #include "router.h"
 #include "shard.h"
 
@@ -97,18 +98,6 @@ void sb_im_push_hibernated(struct sb_shard *sh, const struct sb_session *s, cons
 	n_push++;
 }
 
-static struct sb_msg *stub_alloc(void *arg)
-{
-	(void)arg;
-	return calloc(1, SB_MSG_OBJ_SIZE);
-}
-
-static void stub_free(void *arg, struct sb_msg *m)
-{
-	(void)arg;
-	free(m);
-}
-
 static struct sb_shard *shard_new(void)
 {
 	struct sb_shard *sh = calloc(1, sizeof(*sh));
@@ -117,8 +106,8 @@ static struct sb_shard *shard_new(void)
 	assert_non_null(sh);
 	sh->index = 0;
 	sh->n_workers = 2;
-	sh->router.pool.alloc = stub_alloc;
-	sh->router.pool.free = stub_free;
+	sh->router.pool.alloc = sb_test_msg_alloc;
+	sh->router.pool.free = sb_test_msg_free;
 	sh->router.sm.queue_max = 8;
 	assert_int_equal(sb_session_table_init(&sh->router.sessions, 16, 100), 0);
 	assert_int_equal(sb_session_bind(&sh->router.sessions, JID, strlen(JID), BARE_LEN, 0, 7, 70,
@@ -144,7 +133,7 @@ static struct sb_msg *sm_msg(enum sb_msg_kind kind, uint16_t w, uint64_t conn, u
 			     const char *jid, size_t bare_len, uint32_t h_in, uint32_t h_out,
 			     uint32_t max_s)
 {
-	struct sb_msg *m = stub_alloc(NULL);
+	struct sb_msg *m = sb_test_msg_alloc(NULL);
 	struct sb_msg_sm p = { .h_in = h_in, .h_out = h_out, .max_s = max_s,
 			       .jid_len = (uint16_t)strlen(jid), .bare_len = (uint16_t)bare_len };
 
@@ -161,7 +150,7 @@ static struct sb_msg *sm_msg(enum sb_msg_kind kind, uint16_t w, uint64_t conn, u
  * outbound number seq when seq != 0. */
 static struct sb_msg *chain(uint64_t tag, uint32_t seq)
 {
-	struct sb_msg *m = stub_alloc(NULL);
+	struct sb_msg *m = sb_test_msg_alloc(NULL);
 
 	sb_msg_encode(m, SB_MSG_STANZA, 0, 0, 0, 0, 0);
 	m->status = (int16_t)tag;
