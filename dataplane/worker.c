@@ -106,6 +106,7 @@ int sb_worker_main(void *arg)
 	for (unsigned i = 0; i < w->tcp->n_apps; i++)
 		if (w->tcp->apps[i].ops->on_stop != NULL)
 			w->tcp->apps[i].ops->on_stop(w->tcp->apps[i].ctx, w);
+	sb_ctl_link_stash_release(w);
 	sb_tcp_post_turn(w);
 	sb_pktio_flush(w);
 	rte_pktmbuf_free_bulk(w->tx, w->tx_n); /* what the stopping device did not take */

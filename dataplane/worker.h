@@ -80,6 +80,11 @@ struct sb_worker {
 	uint64_t hb_interval_tsc;
 	uint32_t msg_budget;            /* message objects this worker may take before recounting */
 	uint32_t msg_reserve;           /* objects of the pool left to sb-control */
+	/* Objects taken for the element being read (sb_ctl_link_stash): what
+	 * it sends to sb-control is taken from here first, so a request or
+	 * stanza once read never finds the shared pool dry. */
+	uint32_t msg_stash_n;
+	struct sb_msg *msg_stash[SB_MSG_CHAIN_MAX];
 
 	/* Cold. */
 	uint64_t tsc_per_us;

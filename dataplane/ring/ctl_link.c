@@ -22,10 +22,14 @@ static struct sb_msg *link_pool_alloc(void *arg)
 	struct sb_worker *w = arg;
 	struct sb_msg *m;
 
-	if (rte_mempool_get(w->msg_pool, (void **)&m) != 0)
-		return NULL;
-	if (w->msg_budget > 0)
-		w->msg_budget--;
+	if (w->msg_stash_n > 0) {
+		m = w->msg_stash[--w->msg_stash_n];
+	} else {
+		if (rte_mempool_get(w->msg_pool, (void **)&m) != 0)
+			return NULL;
+		if (w->msg_budget > 0)
+			w->msg_budget--;
+	}
 	m->next = NULL;
 	m->owner = SB_MSG_OWNER_DATAPLANE;
 	return m;
@@ -44,6 +48,38 @@ void sb_ctl_link_pool_ops(struct sb_worker *w)
 	w->msg_ops.alloc = link_pool_alloc;
 	w->msg_ops.free = link_pool_free;
 	w->msg_ops.arg = w;
+}
+
+#define LINK_STASH_MIN 8u /* topped up to this, so most elements find theirs there */
+
+int sb_ctl_link_stash(struct sb_worker *w, unsigned n)
+{
+	unsigned have = w->msg_stash_n, want;
+
+	n = RTE_MIN(n, (unsigned)RTE_DIM(w->msg_stash));
+	if (likely(have >= n))
+		return 0;
+	/* All or nothing: a part would sit in the stash while the element
+	 * waits, and be counted as taken. */
+	want = RTE_MAX(n, LINK_STASH_MIN) - have;
+	if (rte_mempool_get_bulk(w->msg_pool, (void **)&w->msg_stash[have], want) != 0) {
+		want = n - have;
+		if (rte_mempool_get_bulk(w->msg_pool, (void **)&w->msg_stash[have], want) != 0) {
+			SB_CTR_INC(w, msg_stash_short);
+			w->msg_budget = 0; /* the count was stale: recount next time */
+			return -ENOBUFS;
+		}
+	}
+	w->msg_stash_n = have + want;
+	w->msg_budget = w->msg_budget > want ? w->msg_budget - want : 0;
+	return 0;
+}
+
+void sb_ctl_link_stash_release(struct sb_worker *w)
+{
+	if (w->msg_stash_n > 0)
+		rte_mempool_put_bulk(w->msg_pool, (void **)w->msg_stash, w->msg_stash_n);
+	w->msg_stash_n = 0;
 }
 
 /* Counting the pool walks every lcore's cache, so it is done once per

@@ -39,6 +39,24 @@ void sb_ctl_link_pool_ops(struct sb_worker *w);
  * objects it needs to answer and deliver. */
 bool sb_ctl_link_msgs_low(struct sb_worker *w);
 
+/* Objects that n payload bytes travel in. */
+static inline unsigned sb_ctl_link_objs_for(size_t n)
+{
+	return (unsigned)((n + SB_MSG_PAYLOAD_MAX - 1) / SB_MSG_PAYLOAD_MAX);
+}
+
+/* Make sure the worker holds at least n objects (n <= SB_MSG_CHAIN_MAX) in
+ * its stash, which w->msg_ops takes from before the pool. Called before an
+ * element is read, with what the element can need at most: the shared pool
+ * is also drained by other workers and by sb-control's fill rings, so the
+ * count sb_ctl_link_msgs_low() saw may be gone by the time the element's
+ * request or stanza is built. 0, or -ENOBUFS (counted msg_stash_short):
+ * leave the element unread and wait for the pool. */
+int sb_ctl_link_stash(struct sb_worker *w, unsigned n);
+
+/* Give the stash back to the pool (the worker stops). */
+void sb_ctl_link_stash_release(struct sb_worker *w);
+
 /* Whether sb-control refreshed its liveness stamp recently enough. */
 bool sb_ctl_link_attached(const struct sb_worker *w, uint64_t now_tsc);
 

@@ -291,6 +291,20 @@ static bool glue_save_ctx(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	return true;
 }
 
+/* Whether the objects element ev can need are in the worker's hands: a
+ * stanza routed with its recipient and stamped sender, or one request
+ * (auth, bind, register, resume), all taken from the stash. Checked
+ * before the element is handled because what it changes (a SASL step, the
+ * XEP-0198 count) cannot be undone once its request finds no object. */
+static bool glue_objects(struct sb_xc_worker *xw, const struct sb_xc_conn *x,
+			 const struct sb_xml_event *ev)
+{
+	size_t bytes = sizeof(struct sb_msg_stanza) + (size_t)(ev->end_off - ev->start_off) +
+		       SB_MSG_JID_MAX + (size_t)x->c2s.jid_len;
+
+	return sb_ctl_link_stash(xw->w, sb_ctl_link_objs_for(bytes)) == 0;
+}
+
 void sb_xc_window(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	struct sb_worker *w = xw->w;
@@ -351,6 +365,13 @@ void sb_xc_pump(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 			SB_CTR_INC(w, xmpp_xml_errors);
 			sb_xc_act(xw, x, sb_c2s_xml_error(&x->c2s, &xw->env, st));
 			return;
+		}
+		if (ev.type == SB_XML_EV_ELEMENT && !glue_objects(xw, x, &ev)) {
+			/* Unread: the client's window stays shut on it until the
+			 * pool has room (nothing refused, nothing lost). */
+			sb_xml_unread(&x->xml, &ev);
+			sb_xc_pool_wait(xw, x);
+			break;
 		}
 		sb_xc_act(xw, x, glue_event(xw, x, &ev));
 	}

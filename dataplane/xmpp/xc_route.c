@@ -150,14 +150,13 @@ void sb_xc_route(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	}
 	m = route_pack(xw, x, to, to_len, to_bare_len);
 	if (m == NULL) {
-		/* The pump stops reading before the pool's reserve is reached
-		 * (msgs_low), so this is sb-control holding all of it. */
+		/* Not reached: the pump took the objects this stanza can need
+		 * before reading it (glue_objects). Were it reached, the
+		 * stanza could not travel: the client is told, never left to
+		 * think it went (XEP-0198: not counted in h, so a resuming
+		 * client sends it again). */
 		SB_CTR_INC(w, msg_alloc_fail);
-		/* XEP-0198: lost before it was safe, so never counted in h;
-		 * the client resumes and sends it again. */
-		if (sb_c2s_sm_enabled(&x->c2s))
-			sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env,
-							   SB_C2S_SERR_RESOURCE_CONSTRAINT));
+		sb_xc_act(xw, x, sb_c2s_shutdown(&x->c2s, &xw->env, SB_C2S_SERR_RESOURCE_CONSTRAINT));
 		return;
 	}
 	if (sb_c2s_sm_enabled(&x->c2s) && sb_xc_promise_full(&x->pr, x->c2s.sm_in))

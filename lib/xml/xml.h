@@ -267,6 +267,18 @@ static inline uint64_t sb_xml_offset(const struct sb_xml *x)
 	return x->off;
 }
 
+/* Un-read the top-level element ev that sb_xml_feed() just returned: the
+ * next feed starts again at its '<' and returns it again. Only for an
+ * SB_XML_EV_ELEMENT event, before any other feed of x: between top-level
+ * elements nothing but the offset is state (the stream header's bindings
+ * stay), so a caller that finds it cannot take the element in now (the
+ * dataplane: no message objects for it) leaves its bytes unconsumed. */
+static inline void sb_xml_unread(struct sb_xml *x, const struct sb_xml_event *ev)
+{
+	x->off = ev->start_off;
+	x->ws_bytes = 0;
+}
+
 /* Short stable name of a status ("need-more", "unbound-prefix", ...). */
 const char *sb_xml_status_str(enum sb_xml_status st);
 

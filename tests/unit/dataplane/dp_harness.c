@@ -560,6 +560,11 @@ unsigned dp_ctl_drain(struct dp_h *h)
 	return n;
 }
 
+unsigned dp_msgs_free(const struct dp_h *h)
+{
+	return rte_mempool_avail_count(h->msg_pool) + h->gw->msg_stash_n;
+}
+
 void dp_msg_free(struct dp_h *h, struct sb_msg *m)
 {
 	sb_msg_free_chain(m, &h->gw->msg_ops);
@@ -669,14 +674,11 @@ static void dp_ctl_answer(struct dp_h *h, struct sb_msg *m, enum sb_msg_kind kin
 	dp_ctl_reply(h, shard, kind, conn, gen, status, NULL, 0);
 }
 
-struct dp_sock *dp_c2s_login(struct dp_h *h, const char *user)
+struct dp_sock *dp_c2s_auth(struct dp_h *h, const char *user)
 {
-	static const char bind[] = "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:"
-				   "xmpp-bind'><resource>r</resource></bind></iq>";
 	struct dp_sock *s = dp_connect(h, DP_PORT_C2S);
 	unsigned char plain[128], b64[200];
 	char auth[320];
-	struct sb_msg *m;
 	int n;
 
 	dp_stream_open(h, s);
@@ -687,7 +689,15 @@ struct dp_sock *dp_c2s_login(struct dp_h *h, const char *user)
 		     "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>%s</auth>",
 		     b64);
 	dp_send(h, s, auth, (size_t)n);
-	m = dp_ctl_take(h);
+	return s;
+}
+
+void dp_c2s_bind(struct dp_h *h, struct dp_sock *s)
+{
+	static const char bind[] = "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:"
+				   "xmpp-bind'><resource>r</resource></bind></iq>";
+	struct sb_msg *m = dp_ctl_take(h);
+
 	assert_non_null(m);
 	assert_int_equal(m->kind, SB_MSG_AUTH_REQ);
 	dp_ctl_answer(h, m, SB_MSG_AUTH_RESP, 0);
@@ -699,6 +709,13 @@ struct dp_sock *dp_c2s_login(struct dp_h *h, const char *user)
 	assert_int_equal(m->kind, SB_MSG_BIND_REQ);
 	dp_ctl_answer(h, m, SB_MSG_BIND_RESP, 0);
 	assert_true(dp_sock_saw(s, "/r</jid>"));
+}
+
+struct dp_sock *dp_c2s_login(struct dp_h *h, const char *user)
+{
+	struct dp_sock *s = dp_c2s_auth(h, user);
+
+	dp_c2s_bind(h, s);
 	return s;
 }
 

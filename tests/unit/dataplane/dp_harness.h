@@ -162,6 +162,9 @@ void dp_ctl_put_flags(struct dp_h *h, unsigned shard, enum sb_msg_kind kind, uin
 		      uint64_t conn, uint32_t gen, int16_t status, const void *p, size_t len);
 
 void dp_msg_free(struct dp_h *h, struct sb_msg *m);
+/* Message objects the worker has not given out: the pool's and those in
+ * its stash (dataplane/ring/ctl_link.h), for leak checks. */
+unsigned dp_msgs_free(const struct dp_h *h);
 
 /* The payload of a presence fan-out (SB_MSG_DELIVER_MULTI) of `bytes`
  * from `from` to the n connections named by their objects' handles, each
@@ -175,6 +178,10 @@ size_t dp_multi_payload(uint8_t *buf, size_t cap, struct sb_xc_conn *const *to, 
 /* PLAIN login of `user` (password "secret") and a bind of resource "r":
  * sb-control's answers come from the test. Returns the bound client. */
 struct dp_sock *dp_c2s_login(struct dp_h *h, const char *user);
+/* Its two halves: the stream and the PLAIN <auth/> sent; then sb-control's
+ * AUTH_REQ taken (asserted) and answered, and the bind done. */
+struct dp_sock *dp_c2s_auth(struct dp_h *h, const char *user);
+void dp_c2s_bind(struct dp_h *h, struct dp_sock *s);
 
 /* Send n chat messages to bob, numbered from first: bodies "[first]xxx…",
  * "[first+1]xxx…", each about pad bytes long and in a TCP segment of its

@@ -118,7 +118,7 @@ static void teardown_c2s(struct dp_h *h)
 	assert_int_equal(rte_mempool_avail_count(xw->conn_pool), h->cfg.tcp_max_conns);
 	assert_int_equal(rte_mempool_avail_count(xw->ctx_pool), h->cfg.xmpp_partial_stanzas);
 	assert_int_equal(rte_mempool_avail_count(xw->aux_pool), h->cfg.xmpp_auth_contexts);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 

@@ -44,7 +44,7 @@ static void test_send_needs_control(void **state)
 	assert_ptr_equal(dp_ctl_take(h), m); /* checks owner RING and shard 1 */
 	assert_int_equal(m->worker, h->gw->index);
 	dp_msg_free(h, m);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -72,7 +72,7 @@ static void test_full_ring(void **state)
 	dp_msg_free(h, dp_ctl_take(h));
 	assert_int_equal(sb_ctl_link_send(h->gw, 0, m, 0), 0);
 	assert_int_equal(dp_ctl_drain(h), cap);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -106,7 +106,7 @@ static void test_heartbeat_round_trip(void **state)
 	assert_int_equal(DP_CTR(h, hb_rtt_samples), DP_SHARDS);
 	assert_int_equal(h->gw->stats->hb_rtt_tsc[1], 250);
 	assert_int_equal(h->gw->stats->hb_last_tsc[0], 10250);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -149,7 +149,7 @@ static void test_message_for_another_worker(void **state)
 	assert_int_equal(DP_CTR(h, hb_echoed), 0);
 	assert_null(dp_ctl_take(h));
 	assert_int_equal(m->owner, SB_MSG_OWNER_FREE);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 

@@ -145,10 +145,10 @@ static void test_fill_to_capacity(void **state)
 	for (unsigned s = 0; s < DP_SHARDS; s++)
 		assert_int_equal(rte_ring_count(h->fill[s]), cap);
 	assert_int_equal(DP_CTR(h, ctl_pool_filled), DP_SHARDS * cap);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), msgs - DP_SHARDS * cap);
+	assert_int_equal(dp_msgs_free(h), msgs - DP_SHARDS * cap);
 	assert_int_equal(sb_ctl_pool_serve(h->gw), 0);
 	assert_int_equal(DP_CTR(h, ctl_pool_filled), DP_SHARDS * cap);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), msgs - DP_SHARDS * cap);
+	assert_int_equal(dp_msgs_free(h), msgs - DP_SHARDS * cap);
 	assert_int_equal(DP_CTR(h, ctl_pool_dry), 0);
 	assert_int_equal(DP_CTR(h, ctl_pool_returned), 0);
 
@@ -200,7 +200,7 @@ static void test_top_up_in_bursts(void **state)
 	assert_int_equal(DP_CTR(h, ctl_pool_returned), quarter);
 	dp_conserved(h, 0);
 	assert_int_equal(fill_drain(h), DP_SHARDS * cap);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -215,7 +215,7 @@ static void test_returned_to_pool(void **state)
 	assert_true(cap <= 2 * SB_CTL_POOL_BURST);
 	ctl_init(h, &c);
 	serve_all(h);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), msgs - DP_SHARDS * cap);
+	assert_int_equal(dp_msgs_free(h), msgs - DP_SHARDS * cap);
 
 	/* Shard 1 takes all its fill ring holds, then frees it all. */
 	ctl_take(&c, 1, held, cap);
@@ -234,7 +234,7 @@ static void test_returned_to_pool(void **state)
 	assert_int_equal(DP_CTR(h, ctl_pool_returned), cap);
 	assert_int_equal(rte_ring_count(h->ret[1]), 0);
 	assert_int_equal(rte_ring_count(h->fill[1]), cap);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), msgs - DP_SHARDS * cap);
+	assert_int_equal(dp_msgs_free(h), msgs - DP_SHARDS * cap);
 	for (unsigned i = 0; i < cap; i++)
 		assert_int_equal(held[i]->owner, SB_MSG_OWNER_FREE);
 	assert_int_equal(DP_CTR(h, ctl_pool_dry), 0);
@@ -275,7 +275,7 @@ static void test_no_leak(void **state)
 	assert_true(n_fill > DP_SHARDS * (cap - SB_CTL_POOL_BURST / 4));
 	assert_int_equal(DP_CTR(h, ctl_pool_filled) - DP_CTR(h, ctl_pool_returned), n_fill);
 	assert_int_equal(fill_drain(h), n_fill);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	assert_int_equal(DP_CTR(h, ctl_pool_dry), 0);
 	dp_free(h);
 }
@@ -298,7 +298,7 @@ static void test_dry_pool(void **state)
 	assert_int_equal(sb_ctl_pool_serve(h->gw), 0);
 	assert_int_equal(DP_CTR(h, ctl_pool_dry), DP_SHARDS);
 	assert_int_equal(DP_CTR(h, ctl_pool_filled), 0);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), SB_CTL_POOL_BURST - short_by);
+	assert_int_equal(dp_msgs_free(h), SB_CTL_POOL_BURST - short_by);
 	assert_int_equal(ring_sum(h->fill), 0);
 	assert_null(c.ops[0].alloc(c.ops[0].arg));
 	assert_int_equal(c.empty[0], 1);
@@ -310,7 +310,7 @@ static void test_dry_pool(void **state)
 	assert_int_equal(rte_ring_count(h->fill[0]), SB_CTL_POOL_BURST);
 	assert_int_equal(rte_ring_count(h->fill[1]), 0);
 	assert_int_equal(DP_CTR(h, ctl_pool_dry), DP_SHARDS + 1);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), 0);
+	assert_int_equal(dp_msgs_free(h), 0);
 
 	/* Dry or not, what sb-control frees comes back, and serves the
 	 * ring that is short in the same turn. */
@@ -350,7 +350,7 @@ static void test_reserve_feeds_control(void **state)
 	assert_int_equal(DP_CTR(h, msgs_low), 1);
 
 	assert_int_equal(sb_ctl_pool_serve(h->gw), DP_SHARDS * SB_CTL_POOL_BURST);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool),
+	assert_int_equal(dp_msgs_free(h),
 			 reserve - DP_SHARDS * SB_CTL_POOL_BURST);
 	assert_int_equal(DP_CTR(h, ctl_pool_dry), 0);
 	dp_conserved(h, n_hold);

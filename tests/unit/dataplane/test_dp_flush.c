@@ -24,6 +24,7 @@
 #include <rte_ring.h>
 
 #include "dp_harness.h"
+#include "ring/ctl_link.h"
 #include "jid.h"
 #include "worker.h"
 #include "xmpp/xc.h"
@@ -199,6 +200,7 @@ static unsigned owed_on_dry_pool(struct dp_h *h, struct sb_xc_conn *x, void **ta
 	struct sb_msg written = { .kind = SB_MSG_DELIVER, .flags = SB_MSG_F_FLUSH_MORE };
 	unsigned n = 0;
 
+	sb_ctl_link_stash_release(h->gw);
 	while (n < POOL_MAX && rte_mempool_get(h->msg_pool, &taken[n]) == 0)
 		n++;
 	sb_xc_flush_more(h->xw, x, &written);

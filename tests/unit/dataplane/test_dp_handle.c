@@ -64,7 +64,7 @@ static void test_index_out_of_range(void **state)
 	dp_ctl_reply(h, 0, SB_MSG_KICK, (uint64_t)n << 32, 0, 0, NULL, 0);
 	assert_int_equal(DP_CTR(h, xmpp_bad_handle), 3);
 	assert_int_equal(DP_CTR(h, xmpp_stale_reply), 0);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -89,7 +89,7 @@ static void test_stale_generation_ignored(void **state)
 	assert_true(dp_sock_saw(s, "<success"));
 	assert_int_equal(DP_CTR(h, xmpp_stale_reply), 2);
 	assert_int_equal(DP_CTR(h, xmpp_bad_handle), 0);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -111,7 +111,7 @@ static void test_reply_after_close(void **state)
 	assert_int_equal(DP_CTR(h, xmpp_stale_reply), 1);
 	assert_false(dp_sock_saw(s, "<success"));
 	assert_int_equal(rte_mempool_avail_count(h->xw->conn_pool), h->cfg.tcp_max_conns);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 

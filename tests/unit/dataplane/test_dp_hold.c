@@ -137,7 +137,7 @@ static void test_slow_reader_held_then_flushed(void **state)
 	assert_int_equal(DP_CTR(h, xmpp_unacked_tcp_acked), N_MSGS);
 	assert_int_equal(DP_CTR(h, xmpp_unacked_objs), 0);
 	assert_true(DP_CTR(h, xmpp_unacked_objs_peak) > 0);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	assert_int_equal(DP_CTR(h, xmpp_delivered), N_MSGS);
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 0);
 	assert_int_equal(DP_CTR(h, xmpp_deliver_returned), 0);
@@ -206,7 +206,7 @@ static void test_stalled_reader_reset_and_returned(void **state)
 	assert_int_equal(DP_CTR(h, xmpp_deliver_lost), 0);
 	assert_int_equal(h->xw->held_objs, 0);
 	assert_int_equal(h->xw->sm_objs, 0);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -244,7 +244,7 @@ static void test_unacked_returned_on_reset(void **state)
 	assert_int_equal(DP_CTR(h, xmpp_unacked_returned), K - n_got);
 	assert_int_equal(DP_CTR(h, xmpp_deliver_returned), K - n_got);
 	assert_int_equal(DP_CTR(h, xmpp_unacked_objs), 0);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -276,7 +276,7 @@ static void test_acked_not_returned_on_close(void **state)
 	assert_null(dp_ctl_take(h));
 	assert_int_equal(DP_CTR(h, xmpp_unacked_returned), 0);
 	assert_int_equal(DP_CTR(h, xmpp_unacked_tcp_acked), K);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -294,7 +294,7 @@ static void test_share_exceeded_resets(void **state)
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 1);
 	assert_true(s->closed);
 	assert_true(take_returned(h, ret, N_MSGS) > 8);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 
@@ -350,7 +350,7 @@ static void test_deliver_after_release_returned(void **state)
 	assert_int_equal(DP_CTR(h, xmpp_stale_reply), 0);
 	assert_int_equal(take_returned(h, ret, 4), 1);
 	assert_int_equal(ret[0], 3);
-	assert_int_equal(rte_mempool_avail_count(h->msg_pool), h->cfg.rings_msgs);
+	assert_int_equal(dp_msgs_free(h), h->cfg.rings_msgs);
 	dp_free(h);
 }
 

@@ -18,6 +18,7 @@
 #include <rte_mempool.h>
 
 #include "dp_harness.h"
+#include "ring/ctl_link.h"
 #include "tcp/conn.h"
 #include "worker.h"
 #include "xmpp/xc.h"
@@ -56,6 +57,63 @@ static void test_message_pool_at_reserve(void **state)
 	dp_free(h);
 }
 
+/* Every object of the pool taken while the worker's last count still lets
+ * it allocate (msg_budget > 0: other workers and sb-control's fill rings
+ * drained it since). Returns how many were taken into hold. */
+static unsigned pool_drain_stale(struct dp_h *h, void **hold, unsigned cap)
+{
+	unsigned n = 0;
+
+	sb_ctl_link_stash_release(h->gw);
+	while (n < cap && rte_mempool_get(h->msg_pool, &hold[n]) == 0)
+		n++;
+	assert_int_equal(rte_mempool_avail_count(h->msg_pool), 0);
+	h->gw->msg_budget = SB_CTL_MSG_BUDGET;
+	return n;
+}
+
+/* The pool dry behind a stale count: a login's <auth/> and a bound
+ * client's chat are left unread (not refused with resource-constraint, not
+ * dropped), and go up once objects come back. */
+static void test_message_pool_dry_stale_count(void **state)
+{
+	static void *hold[1024];
+	struct dp_h *h = dp_new(&(struct dp_opts){ .c2s = true, .msgs = 1024 });
+	struct dp_sock *a, *b;
+	unsigned n_hold;
+
+	(void)state;
+	dp_ctl_attach(h, 1);
+	b = dp_c2s_login(h, "bob");
+
+	n_hold = pool_drain_stale(h, hold, RTE_DIM(hold));
+	a = dp_c2s_auth(h, "alice");
+	dp_advance(h, 20);
+	assert_null(dp_ctl_take(h));
+	assert_false(dp_sock_saw(a, "resource-constraint"));
+	assert_false(a->peer_fin);
+	assert_int_equal(DP_CTR(h, msg_stash_short), 1);
+	assert_int_equal(DP_CTR(h, xmpp_pool_blocked), 1);
+	/* Objects come back: the login goes on. */
+	rte_mempool_put_bulk(h->msg_pool, hold, n_hold);
+	dp_advance(h, 20);
+	dp_c2s_bind(h, a);
+	assert_false(a->peer_fin);
+
+	n_hold = pool_drain_stale(h, hold, RTE_DIM(hold));
+	dp_c2s_chats(h, b, 0, 1, 10);
+	dp_advance(h, 20);
+	assert_null(dp_ctl_take(h));
+	assert_false(dp_sock_saw(b, "<error"));
+	assert_false(b->peer_fin);
+	assert_int_equal(DP_CTR(h, msg_stash_short), 2);
+	rte_mempool_put_bulk(h->msg_pool, hold, n_hold);
+	dp_advance(h, 20);
+	assert_int_equal(dp_ctl_take_chats(h, 0), 1);
+	assert_int_equal(DP_CTR(h, msg_alloc_fail), 0);
+	dp_free(h);
+}
+
 static void test_mbufs_low_closes_window(void **state)
 {
 	struct dp_h *h = dp_new(&(struct dp_opts){ .c2s = true });
@@ -77,6 +135,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_message_pool_at_reserve),
+		cmocka_unit_test(test_message_pool_dry_stale_count),
 		cmocka_unit_test(test_mbufs_low_closes_window),
 	};
 
