@@ -274,6 +274,8 @@ static int ctl_start_shards(struct sb_shard *shards, unsigned n, const struct sb
 		sh->pool.empty = &sh->stats->ctr[SB_SHARD_CTR_pool_empty];
 		sh->pool.waited = &sh->stats->ctr[SB_SHARD_CTR_pool_waited];
 		sh->pool.deferred = &sh->stats->ctr[SB_SHARD_CTR_pool_deferred];
+		sh->pool.low = &sh->stats->ctr[SB_SHARD_CTR_pool_low];
+		sb_shard_pool_floor(&sh->pool, a->msg_pool->size, sh->n_workers * n);
 		sh->epoch = a->epoch;
 		sh->hb_interval_tsc = a->shm->hb_interval_tsc;
 		sh->hist_us_mult = sb_hist_us_mult(rte_get_tsc_hz());

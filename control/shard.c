@@ -152,7 +152,7 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 	flushed += sb_sm_turn(sh);
 	if (unlikely(sh->pool.pending != NULL))
 		flushed += sb_shard_pool_flush(&sh->pool);
-	if (!sb_router_congested(&sh->router)) {
+	if (!sb_router_congested(&sh->router) && sb_shard_pool_ready(&sh->pool)) {
 		/* Else let the stanza rings fill: backpressure upstream. */
 		sh->now_tsc = now_tsc; /* for the wait histograms of what the rings hold */
 		for (unsigned w = 0; w < sh->n_workers; w++)

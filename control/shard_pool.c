@@ -26,6 +26,24 @@ void sb_shard_pool_init(struct sb_shard_pool *p, struct rte_ring *const *fill,
 	}
 }
 
+void sb_shard_pool_floor(struct sb_shard_pool *p, unsigned msgs, unsigned pairs)
+{
+	p->floor = p->n_workers * (sb_pool_fill_size(msgs, pairs) / 4);
+}
+
+bool sb_shard_pool_ready(struct sb_shard_pool *p)
+{
+	unsigned have = 0;
+
+	for (unsigned w = 0; w < p->n_workers && have < p->floor; w++)
+		have += rte_ring_count(p->fill[w]);
+	if (likely(have >= p->floor))
+		return true;
+	if (p->low != NULL)
+		(*p->low)++;
+	return false;
+}
+
 static struct sb_msg *pool_take(struct sb_shard_pool *p)
 {
 	struct sb_msg *m;

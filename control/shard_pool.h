@@ -36,12 +36,29 @@ struct sb_shard_pool {
 	uint64_t *empty;           /* counters (may be NULL): allocations that found no object */
 	uint64_t *waited;          /*   allocations that waited for a top-up */
 	uint64_t *deferred;        /*   frees that had to wait on the pending list */
+	uint64_t *low;             /*   turns the stanza rings were left unread (below floor) */
+	unsigned floor;            /* objects the fill rings hold before the shard reads on */
 };
 
 /* wait_tsc: how long an allocation that finds every fill ring empty waits
  * for a worker's top-up (0: not at all). */
 void sb_shard_pool_init(struct sb_shard_pool *p, struct rte_ring *const *fill,
 			struct rte_ring *const *ret, unsigned n_workers, uint64_t wait_tsc);
+
+/* Set p's floor for a shared pool of msgs objects split into `pairs`
+ * (worker, shard) pairs: a quarter of each of its fill rings
+ * (sb_pool_fill_size), which the part of the pool the workers leave to
+ * sb-control (an eighth) can always top up, so a shard waiting on it is
+ * never waiting on itself. */
+void sb_shard_pool_floor(struct sb_shard_pool *p, unsigned msgs, unsigned pairs);
+
+/* Whether the fill rings hold p->floor objects: the shard reads its
+ * stanza rings only then. What a stanza asks for (a login's presence to
+ * every other resource and contact, an offline flush) is taken while it is
+ * handled and cannot wait then; a shard that stops reading instead lets
+ * the workers' rings fill, and their clients' TCP windows close. Counted
+ * in p->low when false. */
+bool sb_shard_pool_ready(struct sb_shard_pool *p);
 
 /* lib/msg's pool access (sb_msg_pool_ops) over p. */
 void sb_shard_pool_ops(struct sb_msg_pool_ops *ops, struct sb_shard_pool *p);

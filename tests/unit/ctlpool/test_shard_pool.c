@@ -189,6 +189,36 @@ static void test_full_return_rings_defer(void **state)
 	fx_free(f);
 }
 
+/* The floor: a quarter of each fill ring of the pool's split; the shard
+ * reads its stanza rings only while the fill rings hold it, and each turn
+ * below is counted. */
+static void test_floor_gates_reading(void **state)
+{
+	struct fx *f = fx_new();
+	uint64_t low = 0;
+
+	(void)state;
+	sb_shard_pool_floor(&f->pool, 65536, 4);
+	assert_int_equal(f->pool.floor, WORKERS * (sb_pool_fill_size(65536, 4) / 4));
+	assert_int_equal(f->pool.floor, WORKERS * 65536 / 4 / 4 / 4);
+
+	f->pool.low = &low;
+	f->pool.floor = 6;
+	assert_false(sb_shard_pool_ready(&f->pool));
+	worker_fill(f, 0, 0, 2);
+	worker_fill(f, 1, 2, 3);
+	assert_false(sb_shard_pool_ready(&f->pool));
+	assert_int_equal(low, 2);
+	worker_fill(f, 1, 5, 1);
+	assert_true(sb_shard_pool_ready(&f->pool));
+	assert_int_equal(low, 2);
+	/* One taken: below the floor again. */
+	assert_non_null(f->ops.alloc(f->ops.arg));
+	assert_false(sb_shard_pool_ready(&f->pool));
+	assert_int_equal(low, 3);
+	fx_free(f);
+}
+
 static void test_give_back_chain(void **state)
 {
 	struct fx *f = fx_new();
@@ -259,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_waits_once_when_dry),
 		cmocka_unit_test(test_free_onto_return_rings),
 		cmocka_unit_test(test_full_return_rings_defer),
+		cmocka_unit_test(test_floor_gates_reading),
 		cmocka_unit_test(test_give_back_chain),
 		cmocka_unit_test(test_rollback_consumer),
 		cmocka_unit_test(test_rollback_producer),
