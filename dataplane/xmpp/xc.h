@@ -545,8 +545,9 @@ void sb_xc_flush_close(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 
 /* xc_route.c: a DELIVER_MULTI: its stanza to each connection it names that
  * is still bound, with that connection's full JID as `to`. m stays the
- * caller's. */
-void sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m);
+ * caller's. false: nothing written, the worker is short of mbufs (m is to
+ * be deferred, sb_msg_link_defer). */
+bool sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m);
 
 /* The connection a control-plane handle names, or NULL (counted
  * xmpp_bad_handle or xmpp_stale_reply). */

@@ -544,8 +544,10 @@ void sb_xc_from_control(struct sb_xc_worker *xw, struct sb_msg *m)
 
 	if (m->kind == SB_MSG_DELIVER_MULTI) {
 		/* It names its connections inside (xc_route.c). */
-		sb_xc_deliver_multi(xw, m);
-		sb_msg_free_chain(m, &w->msg_ops);
+		if (sb_xc_deliver_multi(xw, m))
+			sb_msg_free_chain(m, &w->msg_ops);
+		else
+			sb_msg_link_defer(&w->link); /* short of mbufs: later, in order */
 		return;
 	}
 	if (m->kind == SB_MSG_STANZA_DONE || m->kind == SB_MSG_PROMISE_SYNC) {

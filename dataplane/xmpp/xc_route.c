@@ -296,7 +296,7 @@ static void route_write_to(struct sb_xc_worker *xw, struct sb_xc_conn *x, const 
 	sb_xc_write(xw, x, (const uint8_t *)"'", 1);
 }
 
-void sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m)
+bool sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m)
 {
 	struct sb_worker *w = xw->w;
 	struct sb_msg_multi mh;
@@ -305,16 +305,20 @@ void sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m)
 
 	if (sb_msg_multi_read(m, &mh, &h) < 0) {
 		SB_CTR_INC(w, msg_bad);
-		return;
+		return true;
 	}
 	base = sb_msg_multi_stanza_off(mh.n) + sb_msg_stanza_bytes_off(&h);
 	/* Copies would take the mbufs kept for receiving and for the ACKs
-	 * that free send queues; a failed write resets its reader. Presence
-	 * is state and the next one replaces it: skipped, counted. (One
-	 * pool count per message, not per copy: it walks every lcore cache.) */
+	 * that free send queues; a failed write resets its reader. So the
+	 * fan-out waits, with everything behind it from its shard, until the
+	 * pool is back above the reserve: a login's presence is the only one
+	 * its contacts get until the next, and must not be lost to a burst.
+	 * (One pool count per message, not per copy: it walks every lcore
+	 * cache.) */
 	if (rte_mempool_avail_count(w->pkt_pool) < w->mbuf_reserve) {
-		SB_CTR_ADD(w, xmpp_multi_skipped, mh.n);
-		return;
+		SB_CTR_INC(w, xmpp_multi_deferred);
+		w->mbufs_low = true; /* no more deliveries until the recount */
+		return false;
 	}
 	for (uint32_t i = 0; i < mh.n; i++) {
 		struct sb_msg_target t;
@@ -343,4 +347,5 @@ void sb_xc_deliver_multi(struct sb_xc_worker *xw, const struct sb_msg *m)
 		sb_xc_sm_sent(x);
 		SB_CTR_INC(w, xmpp_delivered);
 	}
+	return true;
 }

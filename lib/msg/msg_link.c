@@ -78,14 +78,16 @@ static bool link_addressed_to_us(const struct sb_msg_link *l, unsigned p, const 
 	       m->worker == (l->control ? p : l->self) && m->shard == (l->control ? l->self : p);
 }
 
-unsigned sb_msg_link_poll(struct sb_msg_link *l, unsigned p, unsigned burst, uint64_t now_tsc)
+void sb_msg_link_defer(struct sb_msg_link *l)
 {
-	struct sb_msg *in[64];
-	unsigned n;
+	l->defer = true;
+}
 
-	if (burst > sizeof(in) / sizeof(in[0]))
-		burst = sizeof(in) / sizeof(in[0]);
-	n = l->ring.dequeue(l->ring.arg, p, in, burst);
+/* Check and dispatch in[0..n) from peer p. Returns how many were taken
+ * in; a deferral stops at its message (l->defer left set). */
+static unsigned link_dispatch(struct sb_msg_link *l, unsigned p, struct sb_msg **in, unsigned n,
+			      uint64_t now_tsc)
+{
 	for (unsigned i = 0; i < n; i++) {
 		struct sb_msg *m = in[i];
 
@@ -97,14 +99,58 @@ unsigned sb_msg_link_poll(struct sb_msg_link *l, unsigned p, unsigned burst, uin
 			link_heartbeat(l, p, m, now_tsc);
 		} else if (l->handler[m->kind] != NULL) {
 			l->handler[m->kind](l->handler_ctx[m->kind], p, m);
+			if (l->defer)
+				return i;
 		} else {
 			LINK_COUNT(l, unhandled);
 			sb_msg_free_chain(m, &l->pool);
 		}
 	}
+	return n;
+}
+
+/* Dispatch what waits; the peer's ring is read only once it is all done. */
+static unsigned link_carry(struct sb_msg_link *l, uint64_t now_tsc)
+{
+	unsigned n = link_dispatch(l, l->carry_peer, &l->carry[l->carry_at],
+				   (unsigned)(l->carry_n - l->carry_at), now_tsc);
+
+	if (l->defer) {
+		l->defer = false;
+		l->carry_at = (uint8_t)(l->carry_at + n);
+	} else {
+		l->carry_at = l->carry_n = 0;
+	}
+	return n;
+}
+
+unsigned sb_msg_link_poll(struct sb_msg_link *l, unsigned p, unsigned burst, uint64_t now_tsc)
+{
+	struct sb_msg *in[SB_MSG_LINK_BURST];
+	unsigned n, taken, done = 0;
+
+	if (sb_msg_link_deferred(l)) {
+		if (p != l->carry_peer)
+			return 0;
+		done = link_carry(l, now_tsc);
+		if (sb_msg_link_deferred(l))
+			return done;
+	}
+	if (burst > SB_MSG_LINK_BURST)
+		burst = SB_MSG_LINK_BURST;
+	n = l->ring.dequeue(l->ring.arg, p, in, burst);
 	if (l->ctr.received != NULL)
 		*l->ctr.received += n;
-	return n;
+	taken = link_dispatch(l, p, in, n, now_tsc);
+	if (l->defer) {
+		/* The deferred message and the rest of the burst wait. */
+		l->defer = false;
+		l->carry_peer = (uint16_t)p;
+		l->carry_at = 0;
+		l->carry_n = (uint8_t)(n - taken);
+		memcpy(l->carry, &in[taken], (n - taken) * sizeof(in[0]));
+	}
+	return done + taken;
 }
 
 int sb_msg_link_probe(struct sb_msg_link *l, unsigned p, uint64_t now_tsc, uint32_t epoch)

@@ -47,8 +47,10 @@ struct sb_msg_link_ctr {
 	uint64_t *rtt_samples;/* our heartbeats back, round trip recorded */
 };
 
-/* A handler owns m. */
+/* A handler owns m, unless it calls sb_msg_link_defer(). */
 typedef void (*sb_msg_link_handler)(void *ctx, unsigned peer, struct sb_msg *m);
+
+#define SB_MSG_LINK_BURST 64u /* messages taken per poll, at most */
 
 struct sb_msg_link {
 	struct sb_msg_link_ring ring;
@@ -63,6 +65,12 @@ struct sb_msg_link {
 	uint64_t probe_seq;          /* numbers our heartbeats, nothing else */
 	sb_msg_link_handler handler[SB_MSG_KIND_MAX];
 	void *handler_ctx[SB_MSG_KIND_MAX];
+	/* What a handler deferred, and what came after it in the same burst
+	 * from the same peer: carry[carry_at..carry_n), dispatched again first. */
+	bool defer;                  /* set by sb_msg_link_defer() during a dispatch */
+	uint8_t carry_at, carry_n;
+	uint16_t carry_peer;
+	struct sb_msg *carry[SB_MSG_LINK_BURST];
 };
 
 /* Set up l for side `owner` (SB_MSG_OWNER_DATAPLANE: a worker whose index
@@ -80,8 +88,23 @@ int sb_msg_link_register(struct sb_msg_link *l, enum sb_msg_kind kind, sb_msg_li
 int sb_msg_link_send(struct sb_msg_link *l, unsigned p, struct sb_msg *m);
 
 /* Take up to burst messages from peer p, check and dispatch each.
- * Returns how many were taken. */
+ * Returns how many were dispatched. While deferred messages wait (below),
+ * a poll of their peer dispatches them first and a poll of another peer
+ * takes nothing. */
 unsigned sb_msg_link_poll(struct sb_msg_link *l, unsigned p, unsigned burst, uint64_t now_tsc);
+
+/* Called by a handler that cannot take m now (the dataplane short of
+ * mbufs for a fan-out's copies): m stays the link's, and it and every
+ * message after it from the same peer wait, in order, for the next poll.
+ * Nothing of the peer overtakes it, so a presence that waits is never
+ * overtaken by its sender's next one. */
+void sb_msg_link_defer(struct sb_msg_link *l);
+
+/* Whether deferred messages wait. */
+static inline bool sb_msg_link_deferred(const struct sb_msg_link *l)
+{
+	return l->carry_n > l->carry_at;
+}
 
 /* Send our heartbeat to peer p, stamped now_tsc and epoch. 0, -ENOMEM (pool
  * empty) or -ENOBUFS (ring full); nothing is kept either way. */

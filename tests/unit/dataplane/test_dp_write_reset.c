@@ -9,8 +9,8 @@
  * post-processing after the batch (sb_tcp_post_turn). Before, the reset
  * ran on_close at once; the fan-out then read the released JID: the
  * segfault of the 1M STARTTLS run (docs/BENCHMARKS.md). And below the
- * worker's mbuf reserve a fan-out is skipped, so a worker short of mbufs
- * does not reset its readers for it.
+ * worker's mbuf reserve a fan-out waits for mbufs, so a worker short of
+ * them does not reset its readers for it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -104,7 +104,7 @@ static void test_fan_out_write_resets(void **state)
 	dp_advance(h, 500);
 	assert_null(a->c->snd_head);
 	/* Without a reserve (the harness sets none) the fan-out writes into
-	 * the empty pool; with one it skips: test_fan_out_below_reserve_skipped. */
+	 * the empty pool; with one it waits: test_fan_out_below_reserve_waits. */
 	n_held = take_mbufs(h, held);
 	fan_out(h, bytes);
 	/* Reset, not yet released: the objects are whole. */
@@ -159,33 +159,47 @@ static void test_fan_out_second_recipient_served(void **state)
 	dp_free(h);
 }
 
-/* Below the worker's mbuf reserve a fan-out writes no copy: each is
- * counted as skipped, and no reader is reset for the worker's shortage. */
-static void test_fan_out_below_reserve_skipped(void **state)
+/* Below the worker's mbuf reserve a fan-out writes no copy and resets no
+ * reader: it waits on the link (sb_msg_link_defer), and what its shard
+ * sent after it waits behind it, so that once mbufs are back both go out
+ * in order: a contact never sees a resource's presence overtaken by its
+ * next one. */
+static void test_fan_out_below_reserve_waits(void **state)
 {
 	static struct rte_mbuf *held[MBUFS_MAX];
 	struct dp_sock *a, *b;
 	struct dp_h *h = two_bound(&a, &b);
 	unsigned n_held;
+	const char *dnd, *chat;
 
 	(void)state;
 	/* As sb-dataplane sets it (dataplane/main.c); the harness has none. */
 	h->gw->mbuf_reserve = h->cfg.dataplane_mbufs_per_worker / 4;
 	n_held = take_mbufs(h, held);
 	fan_out(h, "<presence><show>dnd</show></presence>");
-	assert_int_equal(DP_CTR(h, xmpp_multi_skipped), 2);
+	fan_out(h, "<presence><show>chat</show></presence>");
+	assert_true(DP_CTR(h, xmpp_multi_deferred) >= 1);
+	assert_true(sb_msg_link_deferred(&h->gw->link));
+	assert_int_equal(DP_CTR(h, xmpp_multi_skipped), 0);
 	assert_int_equal(DP_CTR(h, xmpp_slow_reader), 0);
+	assert_false(dp_sock_saw(b, "dnd"));
+	assert_true(h->gw->mbufs_low); /* the worker polls no more deliveries */
 	for (unsigned i = 0; i < n_held; i++)
 		rte_pktmbuf_free(held[i]);
+	/* The worker's recount, then its next poll (dataplane/worker.c). */
+	h->gw->mbufs_low = false;
+	assert_int_equal(sb_ctl_link_poll(h->gw, 0), 2);
 	dp_run(h);
 	assert_false(a->closed);
 	assert_false(b->closed);
-	assert_false(dp_sock_saw(b, "dnd"));
-	/* The next one, with mbufs, goes out. */
-	fan_out(h, "<presence><show>chat</show></presence>");
-	dp_run(h);
-	assert_true(dp_sock_saw(a, "<presence to='alice@switchboard.test/r'><show>chat"));
-	assert_true(dp_sock_saw(b, "<presence to='bob@switchboard.test/r'><show>chat"));
+	assert_false(sb_msg_link_deferred(&h->gw->link));
+	dnd = memmem(b->rx, b->rx_len, "<presence to='bob@switchboard.test/r'><show>dnd", 47);
+	chat = memmem(b->rx, b->rx_len, "<presence to='bob@switchboard.test/r'><show>chat", 48);
+	assert_non_null(dnd);
+	assert_non_null(chat);
+	assert_true(dnd < chat);
+	assert_true(dp_sock_saw(a, "<presence to='alice@switchboard.test/r'><show>dnd"));
+	assert_int_equal(DP_CTR(h, xmpp_multi_skipped), 0);
 	dp_free(h);
 }
 
@@ -194,7 +208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fan_out_write_resets),
 		cmocka_unit_test(test_fan_out_second_recipient_served),
-		cmocka_unit_test(test_fan_out_below_reserve_skipped),
+		cmocka_unit_test(test_fan_out_below_reserve_waits),
 	};
 
 	dp_eal_init("dp_write_reset");
