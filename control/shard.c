@@ -138,6 +138,23 @@ void sb_shard_link_init(struct sb_shard *sh)
 	sb_msg_link_register(l, SB_MSG_FLUSH_MORE, shard_flush_more, sh);
 }
 
+/* Up to SB_SHARD_BURST messages from worker w's ring, one at a time while
+ * the fill rings hold their floor: each message, whatever it fans out to
+ * (a login's presence to fifty resources), starts with the floor in hand. */
+static unsigned shard_read(struct sb_shard *sh, unsigned w, uint64_t now_tsc)
+{
+	unsigned n = 0;
+
+	while (n < SB_SHARD_BURST && sb_shard_pool_ready(&sh->pool)) {
+		unsigned got = sb_msg_link_poll(&sh->link, w, 1, now_tsc);
+
+		if (got == 0)
+			break;
+		n += got;
+	}
+	return n;
+}
+
 static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 {
 	unsigned total = 0, flushed = 0;
@@ -152,11 +169,11 @@ static unsigned shard_poll(struct sb_shard *sh, uint64_t now_tsc)
 	flushed += sb_sm_turn(sh);
 	if (unlikely(sh->pool.pending != NULL))
 		flushed += sb_shard_pool_flush(&sh->pool);
-	if (!sb_router_congested(&sh->router) && sb_shard_pool_ready(&sh->pool)) {
+	if (!sb_router_congested(&sh->router)) {
 		/* Else let the stanza rings fill: backpressure upstream. */
 		sh->now_tsc = now_tsc; /* for the wait histograms of what the rings hold */
 		for (unsigned w = 0; w < sh->n_workers; w++)
-			total += sb_msg_link_poll(&sh->link, w, SB_SHARD_BURST, now_tsc);
+			total += shard_read(sh, w, now_tsc);
 	}
 	/* Last: this turn's XEP-0198 promises in one STANZA_DONE per worker. */
 	return total + flushed + sb_promise_turn(sh);
