@@ -88,6 +88,7 @@ int sb_worker_main(void *arg)
 		sb_tcp_post_turn(w);
 		sb_ctl_link_heartbeat(w, now_tsc);
 		work += sb_ctl_pool_serve(w);
+		sb_ctl_link_turn_stash(w);
 		w->io.flush(w, now_tsc);
 		if (now_tsc >= w->stats_next_tsc)
 			worker_publish(w, now_tsc);

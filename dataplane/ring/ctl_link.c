@@ -50,8 +50,6 @@ void sb_ctl_link_pool_ops(struct sb_worker *w)
 	w->msg_ops.arg = w;
 }
 
-#define LINK_STASH_MIN 8u /* topped up to this, so most elements find theirs there */
-
 int sb_ctl_link_stash(struct sb_worker *w, unsigned n)
 {
 	unsigned have = w->msg_stash_n, want;
@@ -61,7 +59,7 @@ int sb_ctl_link_stash(struct sb_worker *w, unsigned n)
 		return 0;
 	/* All or nothing: a part would sit in the stash while the element
 	 * waits, and be counted as taken. */
-	want = RTE_MAX(n, LINK_STASH_MIN) - have;
+	want = RTE_MAX(n, SB_CTL_STASH_KEEP) - have;
 	if (rte_mempool_get_bulk(w->msg_pool, (void **)&w->msg_stash[have], want) != 0) {
 		want = n - have;
 		if (rte_mempool_get_bulk(w->msg_pool, (void **)&w->msg_stash[have], want) != 0) {
@@ -80,6 +78,14 @@ void sb_ctl_link_stash_release(struct sb_worker *w)
 	if (w->msg_stash_n > 0)
 		rte_mempool_put_bulk(w->msg_pool, (void **)w->msg_stash, w->msg_stash_n);
 	w->msg_stash_n = 0;
+}
+
+void sb_ctl_link_stash_trim(struct sb_worker *w)
+{
+	unsigned extra = w->msg_stash_n - SB_CTL_STASH_KEEP;
+
+	rte_mempool_put_bulk(w->msg_pool, (void **)&w->msg_stash[SB_CTL_STASH_KEEP], extra);
+	w->msg_stash_n = SB_CTL_STASH_KEEP;
 }
 
 /* Counting the pool walks every lcore's cache, so it is done once per

@@ -57,6 +57,18 @@ int sb_ctl_link_stash(struct sb_worker *w, unsigned n);
 /* Give the stash back to the pool (the worker stops). */
 void sb_ctl_link_stash_release(struct sb_worker *w);
 
+#define SB_CTL_STASH_KEEP 8u /* objects a stash keeps between turns: most elements' need */
+
+/* Once per turn: what a large element took beyond SB_CTL_STASH_KEEP and
+ * did not use goes back, so that a worker's stash never sits on up to a
+ * chain's worth (SB_MSG_CHAIN_MAX) of the shared pool. */
+void sb_ctl_link_stash_trim(struct sb_worker *w);
+static inline void sb_ctl_link_turn_stash(struct sb_worker *w)
+{
+	if (w->msg_stash_n > SB_CTL_STASH_KEEP)
+		sb_ctl_link_stash_trim(w);
+}
+
 /* Whether sb-control refreshed its liveness stamp recently enough. */
 bool sb_ctl_link_attached(const struct sb_worker *w, uint64_t now_tsc);
 
