@@ -340,7 +340,9 @@ static bool tls_handshake(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 			break; /* 32 KiB unread already: the rest waits, the window closes */
 	}
 	r = sb_tls_ssl_handshake(&xw->tls, t->ssl);
-	xw->tls_hs_spent_tsc += rte_rdtsc() - t0;
+	t0 = rte_rdtsc() - t0;
+	xw->tls_hs_spent_tsc += t0;
+	SB_CTR_ADD(w, xmpp_tls_hs_tsc, t0);
 	if (tls_ssl_flush(xw, x) < 0 || r == SB_TLS_HS_FAILED) {
 		SB_CTR_INC(w, xmpp_tls_hs_failed);
 		return tls_dead(xw, x);

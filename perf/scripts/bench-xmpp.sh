@@ -344,7 +344,8 @@ if [ "$mode" = flood ]; then
 	# ctr NAME: a worker counter summed over the workers (sbctl status).
 	ctr() { "${sbctl[@]}" status 2>/dev/null | awk -v n="$1" '$1 == n { s += $2 } END { printf "%.0f\n", s }'; }
 	names="hs_done_13 hs_resumed hs_refused_cap xmpp_tls_refused_cap xmpp_tls_hs_deferred
-		xmpp_tls_hs_budget_turns xmpp_tls_hs_failed busy_tsc idle_tsc"
+		xmpp_tls_hs_budget_turns xmpp_tls_hs_failed xmpp_tls_hs_tsc xmpp_tls_started busy_tsc
+		idle_tsc"
 	fc=${FLOOD_CONC:-64}
 	k=0
 	for lvl in ${FLOOD_RATES:-0 500 1000 2000 max}; do
@@ -376,8 +377,11 @@ if [ "$mode" = flood ]; then
 		printf 'flood: done %s at %s/s (p50 %s ms), refused %s, failed %s | ' \
 			"$(v flood_done)" "$(v flood_per_s)" "$(v flood_hs_ms_p50)" "$(v flood_refused)" \
 			"$(v flood_failed)"
-		awk -v b="${d[busy_tsc]}" -v i="${d[idle_tsc]}" 'BEGIN {
-			printf "worker busy %.0f%% | ", (b + i > 0 ? 100 * b / (b + i) : 0) }'
+		awk -v b="${d[busy_tsc]}" -v i="${d[idle_tsc]}" -v h="${d[xmpp_tls_hs_tsc]}" \
+		    -v n="${d[xmpp_tls_started]}" -v hz="$(awk '/^cpu MHz/ { print $4 * 1e6; exit }' /proc/cpuinfo)" 'BEGIN {
+			printf "worker busy %.0f%%, in handshakes %.0f%% (%.0f us each of %d begun) | ",
+				(b + i > 0 ? 100 * b / (b + i) : 0), (b + i > 0 ? 100 * h / (b + i) : 0),
+				(n > 0 ? h / n / hz * 1e6 : 0), n }'
 		echo "gateway: hs_done_13 ${d[hs_done_13]} refused_cap ${d[xmpp_tls_refused_cap]}" \
 			"hs_deferred ${d[xmpp_tls_hs_deferred]} budget_turns ${d[xmpp_tls_hs_budget_turns]}" \
 			"hs_failed ${d[xmpp_tls_hs_failed]} wait_peak $(ctr xmpp_tls_hs_wait_peak)"
