@@ -36,14 +36,17 @@ static void worker_publish(struct sb_worker *w, uint64_t now_tsc)
 			t->apps[i].ops->on_publish(t->apps[i].ctx, w);
 }
 
-/* The applications' own per-turn work (login deadlines, parked messages). */
-static void worker_apps_turn(struct sb_worker *w)
+/* The applications' own per-turn work (login deadlines, parked messages,
+ * handshake steps put off); returns the work they report. */
+static unsigned worker_apps_turn(struct sb_worker *w)
 {
 	const struct sb_tcp_worker *t = w->tcp;
+	unsigned work = 0;
 
 	for (unsigned i = 0; i < t->n_apps; i++)
 		if (t->apps[i].ops->on_turn != NULL)
-			t->apps[i].ops->on_turn(t->apps[i].ctx, w, w->now_us);
+			work += t->apps[i].ops->on_turn(t->apps[i].ctx, w, w->now_us);
+	return work;
 }
 
 int sb_worker_main(void *arg)
@@ -84,7 +87,7 @@ int sb_worker_main(void *arg)
 			work = n;
 		}
 		sb_tcp_io_timers(w, w->now_us); /* also releases what the poll reset */
-		worker_apps_turn(w);
+		work += worker_apps_turn(w);
 		sb_tcp_post_turn(w);
 		sb_ctl_link_heartbeat(w, now_tsc);
 		work += sb_ctl_pool_serve(w);

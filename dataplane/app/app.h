@@ -18,7 +18,9 @@
  *                the struct is freed after this returns
  *
  * Worker hooks, each optional (NULL: not called):
- *   on_turn      once per worker loop turn, after the timers (bounded work)
+ *   on_turn      once per worker loop turn, after the timers (bounded work);
+ *                returns the units of work done, so that a turn that did
+ *                some is not counted idle (and the loop does not sleep)
  *   on_publish   every 100 ms: copy counters to shared memory
  *   on_stop      the worker is stopping
  */
@@ -40,7 +42,7 @@ struct sb_app_ops {
 	void (*on_writable)(void *ctx, struct sb_worker *w, struct sb_conn *c);
 	void (*on_peer_fin)(void *ctx, struct sb_worker *w, struct sb_conn *c);
 	void (*on_close)(void *ctx, struct sb_worker *w, struct sb_conn *c, enum sb_tcp_event why);
-	void (*on_turn)(void *ctx, struct sb_worker *w, uint64_t now_us);
+	unsigned (*on_turn)(void *ctx, struct sb_worker *w, uint64_t now_us);
 	void (*on_publish)(void *ctx, struct sb_worker *w);
 	void (*on_stop)(void *ctx, struct sb_worker *w);
 };

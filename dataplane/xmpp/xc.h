@@ -65,6 +65,7 @@ struct sb_xc_tls {
 	struct rte_mbuf *ct_head;      /* ciphertext received, not yet opened */
 	struct rte_mbuf *ct_tail;
 	uint8_t state;                 /* enum sb_xc_tls_state */
+	uint8_t hs_waiting;            /* on the worker's tls_hs_wait list */
 };
 
 struct sb_xc_conn {
@@ -114,7 +115,11 @@ struct sb_xc_conn {
 	uint32_t in_bytes;             /* buffer bytes (mbuf sizes) held in the input list */
 	int32_t shaper_tokens;         /* bytes the client may still send now */
 	uint32_t shaper_ms;            /* last refill */
-	struct sb_xc_node bound_link;    /* the worker's bound list (replay after restart) */
+	/* The worker's bound list (replay after restart); before bind, while
+	 * a TLS handshake step waits for its turn, the worker's tls_hs_wait
+	 * list: a connection in its handshake is never bound, so the two
+	 * never share it, and the wait costs no byte per connection. */
+	struct sb_xc_node bound_link;
 	struct sb_xc_node wait_link;     /* the ring-room list of pending_shard */
 	struct sb_xc_node shape_link;    /* the shaper's paused list */
 	struct sb_xc_node pr_link;       /* the list of <r/> waiting for promises */
@@ -234,6 +239,15 @@ struct sb_xc_worker {
 	bool tls_handoff;                /* tls.handoff */
 	uint64_t tls_clock_s;            /* last second the ticket clock was set */
 	uint8_t tls_endpoint[SB_TLS_ENDPOINT_MAX]; /* sb_xc_tls_cbind's tls-server-end-point */
+	/* The handshake budget (tls.handshake_budget_us, xc_tls.c): TSC
+	 * cycles of handshake work one loop turn may run (0: no budget, every
+	 * step inline), those spent this turn, and the steps put off to later
+	 * turns, oldest first (through bound_link), run from the list at the
+	 * end of each turn while the budget lasts. */
+	uint64_t tls_hs_budget_tsc;
+	uint64_t tls_hs_spent_tsc;
+	struct sb_xc_list tls_hs_wait;
+	struct sb_xc_conn *tls_hs_running; /* the step the list is running now */
 	struct sb_tls_worker tls;
 	uint64_t login_timeout_ms;
 	/* sbctl shutdown seen (struct sb_shm_shutdown): new streams are
@@ -305,6 +319,10 @@ void sb_xc_tls_shutdown(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 void sb_xc_tls_release(struct sb_xc_worker *xw, struct sb_xc_conn *x);
 /* xc_tls.c: once a second, the ticket key clock. */
 void sb_xc_tls_turn(struct sb_xc_worker *xw, uint64_t now_us);
+/* xc_tls.c: at the end of a loop turn, the handshake steps put off, oldest
+ * first, while the turn's budget lasts; then the next turn's budget.
+ * Returns the steps run. */
+unsigned sb_xc_tls_hs_turn(struct sb_xc_worker *xw);
 /* env->cbind (lib/xmpp, SCRAM -PLUS): a handed-off TLS 1.3 connection's
  * tls-exporter (kept until bind) and its certificate's tls-server-end-point;
  * -ENOTSUP for plaintext and TLS 1.2. arg is the worker. */

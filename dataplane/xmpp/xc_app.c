@@ -693,7 +693,7 @@ static void app_drain(struct sb_xc_worker *xw, struct sb_worker *w)
 	}
 }
 
-static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
+static unsigned app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 {
 	struct sb_xc_worker *xw = ctx;
 	uint64_t now_tsc = rte_rdtsc();
@@ -716,6 +716,9 @@ static void app_turn(void *ctx, struct sb_worker *w, uint64_t now_us)
 	sb_xc_promise_turn(xw, now_us / 1000);
 	if (xw->flush_wait.n > 0)
 		sb_xc_flush_turn(xw, now_tsc);
+	/* Last: whatever else this turn did has run before the handshake
+	 * steps put off, and leaves in the same TX burst. */
+	return sb_xc_tls_hs_turn(xw);
 }
 
 /* The worker stops: bound sessions are told why (on_stop). */

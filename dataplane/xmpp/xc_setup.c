@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
@@ -85,6 +86,10 @@ static int app_tls_init(struct sb_xc_worker *xw, const struct sb_config *cfg, un
 	xw->tls_buf = rte_malloc_socket("sb_xmpp_tls", SB_XC_TLS_BUF, 0, socket);
 	xw->tls_plain_cap = xw->elem_cap + SB_C2S_ROUTE_EXTRA;
 	xw->tls_handoff = cfg->tls_handoff;
+	xw->tls_hs_budget_tsc = cfg->tls_handshake_budget_us * rte_get_tsc_hz() / 1000000u;
+	if (cfg->tls_handshake_budget_us != 0 && xw->tls_hs_budget_tsc == 0)
+		xw->tls_hs_budget_tsc = 1;
+	sb_xc_list_init(&xw->tls_hs_wait);
 	xw->tls_plain = rte_malloc_socket("sb_xmpp_tls_plain", xw->tls_plain_cap, 0, socket);
 	if (xw->tls_pool == NULL || xw->tls_buf == NULL || xw->tls_plain == NULL)
 		return -ENOMEM;

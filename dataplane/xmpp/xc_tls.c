@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -269,12 +270,66 @@ static bool tls_established(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	return !(x->flags & SB_XC_F_CLOSING);
 }
 
+/* Whether x's handshake step waits for a later turn (tls.handshake_budget_us).
+ * A full handshake costs the worker about 256 µs of CPU (docs/BENCHMARKS.md),
+ * and a burst of ClientHellos in one poll would otherwise run back to back
+ * inline, ahead of every established connection's data in the same turn.
+ * So a step runs at once only while this turn's budget lasts and nobody is
+ * waiting (first come, first served); else it joins the list, and the
+ * end of each turn runs the list while that turn's budget lasts. The list
+ * holds at most the handshakes in progress (tls.handshakes_per_worker). */
+static bool tls_hs_wait(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	struct sb_worker *w = xw->w;
+
+	if (x->tls->hs_waiting)
+		return true; /* its place in line is kept */
+	if (x->tls->ct_head == NULL || xw->tls_hs_budget_tsc == 0 || xw->tls_hs_running == x ||
+	    (xw->tls_hs_wait.n == 0 && xw->tls_hs_spent_tsc < xw->tls_hs_budget_tsc))
+		return false;
+	sb_xc_list_push(&xw->tls_hs_wait, (void *const *)xw->xtab, SB_XC_BOUND_LINK, x->idx);
+	x->tls->hs_waiting = 1;
+	SB_CTR_INC(w, xmpp_tls_hs_deferred);
+	if (xw->tls_hs_wait.n > w->ctr[SB_DP_CTR_xmpp_tls_hs_wait_peak])
+		w->ctr[SB_DP_CTR_xmpp_tls_hs_wait_peak] = xw->tls_hs_wait.n;
+	return true;
+}
+
+static void tls_hs_unwait(struct sb_xc_worker *xw, struct sb_xc_conn *x)
+{
+	sb_xc_list_del(&xw->tls_hs_wait, (void *const *)xw->xtab, SB_XC_BOUND_LINK, x->idx);
+	x->tls->hs_waiting = 0;
+}
+
+unsigned sb_xc_tls_hs_turn(struct sb_xc_worker *xw)
+{
+	unsigned n = 0;
+
+	while (xw->tls_hs_wait.n > 0 && xw->tls_hs_spent_tsc < xw->tls_hs_budget_tsc) {
+		struct sb_xc_conn *x = xw->xtab[xw->tls_hs_wait.head];
+
+		tls_hs_unwait(xw, x);
+		xw->tls_hs_running = x;
+		sb_xc_pump(xw, x); /* the step, then what it unblocked */
+		xw->tls_hs_running = NULL;
+		n++;
+	}
+	if (xw->tls_hs_wait.n > 0)
+		SB_CTR_INC(xw->w, xmpp_tls_hs_budget_turns);
+	xw->tls_hs_spent_tsc = 0;
+	return n;
+}
+
 static bool tls_handshake(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 {
 	struct sb_worker *w = xw->w;
 	struct sb_xc_tls *t = x->tls;
 	enum sb_tls_hs_result r;
+	uint64_t t0;
 
+	if (tls_hs_wait(xw, x))
+		return true; /* the ciphertext waits on its list */
+	t0 = rte_rdtsc();
 	while (t->ct_head != NULL) {
 		struct rte_mbuf *m = t->ct_head;
 		size_t took = sb_tls_ssl_input(&xw->tls, t->ssl, rte_pktmbuf_mtod(m, const uint8_t *),
@@ -285,6 +340,9 @@ static bool tls_handshake(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 			break; /* 32 KiB unread already: the rest waits, the window closes */
 	}
 	r = sb_tls_ssl_handshake(&xw->tls, t->ssl);
+	t0 = rte_rdtsc() - t0;
+	xw->tls_hs_spent_tsc += t0;
+	SB_CTR_ADD(w, xmpp_tls_hs_tsc, t0);
 	if (tls_ssl_flush(xw, x) < 0 || r == SB_TLS_HS_FAILED) {
 		SB_CTR_INC(w, xmpp_tls_hs_failed);
 		return tls_dead(xw, x);
@@ -455,6 +513,8 @@ void sb_xc_tls_release(struct sb_xc_worker *xw, struct sb_xc_conn *x)
 	struct sb_xc_tls *t = x->tls;
 
 	tls_ct_free(x);
+	if (t->hs_waiting)
+		tls_hs_unwait(xw, x);
 	if (t->state == SB_XC_TLS_SSL)
 		SB_CTR_INC(xw->w, xmpp_tls_12_released);
 	if (t->ssl != NULL)

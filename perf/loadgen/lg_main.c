@@ -26,6 +26,7 @@
 #include "config_cli.h"
 #include "impair.h"
 #include "lg_keys.h"
+#include "lg_xflood.h"
 #include "lg_xmpp.h"
 #include "loadgen.h"
 #include "lg_report.h"
@@ -155,13 +156,16 @@ static int lg_tcp_init(struct sb_lg *lg, const struct sb_config *cfg, uint32_t c
 	w->tcp->syn_cookie_threshold = (uint32_t)cfg->tcp_syn_cookie_threshold;
 	w->tcp->tx_csum_offload = tx_csum;
 	sb_tcp_cfg_from_config(cfg, &tc);
-	rc = sb_tcp_worker_init(w, &tc, conns, (uint32_t)cfg->tcp_tw_max, 0);
+	rc = sb_tcp_worker_init(w, &tc, conns + sb_lg_flood_slots(lg), (uint32_t)cfg->tcp_tw_max,
+				0);
 	rte_malloc_get_socket_stats(socket, &after);
 	if (rc == 0) {
 		int id = sb_tcp_app_add(w->tcp, lg->xmpp != NULL ? &sb_lg_xmpp_ops :
 				        &sb_lg_client_ops, lg);
 
 		lg->app_id = (uint8_t)id; /* the first application: cannot fail */
+		if (lg->flood != NULL)
+			lg->flood_app = (uint8_t)sb_tcp_app_add(w->tcp, &sb_lg_flood_ops, lg);
 	}
 	mem->slots = conns;
 	mem->tw_slots = (uint32_t)cfg->tcp_tw_max;
@@ -223,7 +227,12 @@ static unsigned lg_turn(struct sb_lg *lg, struct rte_mbuf **pkts, uint16_t burst
 		        sb_lg_xmpp_send_some(lg, lg->msg_start_us, lg->msg_stop_us);
 	if (lg->xmpp != NULL)
 		work += sb_lg_xmpp_keepalive_some(lg, lg->open_start_us);
+	/* The handshake flood runs while the pairs send: their latency is
+	 * what it is measured against. */
+	if (lg->flood != NULL)
+		work += sb_lg_flood_some(lg, lg->msg_start_us, lg->msg_stop_us);
 	sb_tcp_io_timers(w, w->now_us);
+	sb_tcp_post_turn(w); /* the flood's resets */
 	w->io.flush(w, now_tsc);
 	return work;
 }
@@ -318,7 +327,8 @@ static bool lg_owns(void *ctx, uint32_t addr_be)
 {
 	const struct sb_lg *lg = ctx;
 
-	return rte_be_to_cpu_32(addr_be) - lg->src_host < lg->src_count;
+	return rte_be_to_cpu_32(addr_be) - lg->src_host < lg->src_count ||
+	       sb_lg_flood_owns(lg, rte_be_to_cpu_32(addr_be));
 }
 
 static void lg_arp_reply(void *ctx, uint32_t ip_be, const struct rte_ether_addr *mac)
@@ -354,6 +364,10 @@ static int lg_setup(struct sb_lg *lg, const struct sb_lg_keys *cfg, struct sb_wo
 				"needs an even number of connections, one user each)\n");
 			return -EINVAL;
 		}
+	}
+	if (sb_lg_flood_create(lg, cfg) < 0) {
+		fprintf(stderr, "sb-loadgen: loadgen.tls_flood needs mode xmpp-msg (and memory)\n");
+		return -EINVAL;
 	}
 	if ((uint64_t)lg->n_conns > (uint64_t)lg->src_count * SB_LG_PORTS_PER_ADDR) {
 		fprintf(stderr, "sb-loadgen: %u connections need %u source addresses (have %u)\n",

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lg_report.h"
+#include "lg_xflood.h"
 #include "lg_xmpp.h"
 #include "tcp/conn.h"
 #include "worker.h"
@@ -163,6 +164,7 @@ void sb_lg_report_end(struct sb_lg_report *r, const struct sb_lg *lg, uint64_t n
 	lg_print_errors(lg, &fin);
 	if (lg->xmpp != NULL)
 		sb_lg_xmpp_report(lg, open_us, lg->msg_stop_us - lg->msg_start_us);
+	sb_lg_flood_report(lg);
 	printf(" result=%s%s\n", sb_lg_report_ok(lg, r) ? "ok" : "fail",
 	       interrupted ? " (interrupted)" : "");
 	fflush(stdout);

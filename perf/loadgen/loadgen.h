@@ -25,6 +25,7 @@ struct sb_conn;
 struct sb_worker;
 struct sb_app_ops;
 struct sb_lg_xmpp;
+struct sb_lg_flood;
 
 #define SB_LG_PORT_FIRST 1024u
 #define SB_LG_PORTS_PER_ADDR (65536u - SB_LG_PORT_FIRST)
@@ -105,6 +106,8 @@ struct sb_lg {
 	struct sb_lg_hist lat_ns;  /* echo round trips */
 	struct sb_lg_conn *conns;
 	struct sb_lg_xmpp *xmpp;   /* xmpp modes (lg_xmpp.c), else NULL */
+	struct sb_lg_flood *flood; /* loadgen.tls_flood (lg_xflood.c), else NULL */
+	uint8_t flood_app;         /* the flood's id in the TCP application table */
 	uint64_t msg_start_us;     /* xmpp-msg: the sending window */
 	uint64_t msg_stop_us;
 };

@@ -26,6 +26,20 @@
 #          XMPP_DRAIN_MS [60000] ms: offered and delivered rates, latency
 #          while overloaded, then lost, bounced (by condition), out of
 #          order, duplicated; ok only with none of those
+#   flood  established sessions under a TLS handshake flood (issue 16 item
+#          5): LG_CONNS [200] connections as pairs over XMPP_TLS [starttls]
+#          send XMPP_MSG_RATE [2000] messages/s for LG_HOLD_S [10] s, once
+#          per level of FLOOD_RATES ["0 500 1000 2000 max"]: 0 is the pairs
+#          alone; N adds a flood of direct-TLS connections opened at N/s in
+#          the same loadgen process, each doing one full handshake and reset
+#          (loadgen.tls_flood), at most FLOOD_CONC [64] at once; max opens
+#          as fast as FLOOD_CONC allows, up to FLOOD_MAX [200000] in all.
+#          FLOOD_MODE [full]: full handshakes, or hello (one replayed
+#          ClientHello each, answered by the server's whole flight: no
+#          client crypto, so the flood can saturate the worker).
+#          Per level: the pairs' latency p50/p99/max and loss, the flood's
+#          handshakes/s, and the gateway's worker busy share and handshake
+#          counters over the run (budget, steps deferred, refused at the cap)
 #   mem    the gateway's heap with c2s off and on at two tcp.max_conns:
 #          bytes per connection slot of the XMPP pools
 #   -s     further overrides for sb-loadgen
@@ -52,7 +66,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:-}
 [ $# -gt 0 ] && shift
 case "$mode" in
-login | msg | overload | mem) ;;
+login | msg | overload | mem | flood) ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 [ "$(id -u)" -eq 0 ] || { echo "bench-xmpp: must run as root (hugepages)" >&2; exit 1; }
@@ -69,6 +83,7 @@ domain=switchboard.test
 password=bench-pw
 mech=${XMPP_MECH:-SCRAM-SHA-1}
 xmpp_tls=${XMPP_TLS:-off}
+[ "$mode" = flood ] && xmpp_tls=${XMPP_TLS:-starttls}
 if [ "$mode" = login ]; then
 	conns=${LG_CONNS:-2000}
 	hold_s=${LG_HOLD_S:-5}
@@ -323,6 +338,56 @@ if [ "$mode" = overload ]; then
 	# The loadgen's send queues stay below what its memif ring and pool
 	# hold (200 x 16 KiB), so the gateway, not the loadgen, is what is full.
 	set -- -s "loadgen.xmpp_drain_ms=$drain_ms" -s "tcp.snd_queue_max=${LG_SNDQ:-16384}" "$@"
+fi
+
+if [ "$mode" = flood ]; then
+	# ctr NAME: a worker counter summed over the workers (sbctl status).
+	ctr() { "${sbctl[@]}" status 2>/dev/null | awk -v n="$1" '$1 == n { s += $2 } END { printf "%.0f\n", s }'; }
+	names="hs_done_13 hs_resumed hs_refused_cap xmpp_tls_refused_cap xmpp_tls_hs_deferred
+		xmpp_tls_hs_budget_turns xmpp_tls_hs_failed xmpp_tls_hs_tsc xmpp_tls_started busy_tsc
+		idle_tsc"
+	fc=${FLOOD_CONC:-64}
+	k=0
+	for lvl in ${FLOOD_RATES:-0 500 1000 2000 max}; do
+		k=$((k + 1))
+		declare -A c0=()
+		for n in $names; do c0[$n]=$(ctr "$n"); done
+		fl=()
+		if [ "$lvl" = max ]; then
+			fl=(-s "loadgen.tls_flood=${FLOOD_MAX:-200000}" -s loadgen.tls_flood_rate=0)
+		elif [ "$lvl" != 0 ]; then
+			fl=(-s "loadgen.tls_flood=$((lvl * hold_s))" -s "loadgen.tls_flood_rate=$lvl")
+		fi
+		# Each level's pairs on source addresses of their own: the
+		# gateway may still hold the last level's tuples.
+		run_loadgen msg "$msg_rate" "$hold_s" -s "loadgen.src_ip=198.19.$k.1/15" \
+			-s "loadgen.tls_flood_conc=$fc" -s "loadgen.tls_flood_mode=${FLOOD_MODE:-full}" \
+			"${fl[@]}" "$@"
+		wait "$lg_pid" || true
+		lg_pid=""
+		for i in $(seq 300); do [ "$(sessions)" -eq 0 ] && break; sleep 0.2; done
+		sleep 0.3 # the worker publishes its counters every 100 ms
+		cp "$run/lg.log" "$run/lg-flood-$lvl.log"
+		declare -A d=()
+		for n in $names; do d[$n]=$(( $(ctr "$n") - ${c0[$n]} )); done
+		v() { summary_val "$1"; }
+		printf 'flood %-5s pairs: %s msgs/s lost %s p50 %s us p99 %s us max %s us (%s) | ' \
+			"$lvl" "$(v xmsg_per_s)" "$(v lost)" "$(v lat_us_p50)" "$(v lat_us_p99)" \
+			"$(v lat_us_max)" "$(v result)"
+		printf 'flood: done %s at %s/s (p50 %s ms), refused %s, failed %s | ' \
+			"$(v flood_done)" "$(v flood_per_s)" "$(v flood_hs_ms_p50)" "$(v flood_refused)" \
+			"$(v flood_failed)"
+		awk -v b="${d[busy_tsc]}" -v i="${d[idle_tsc]}" -v h="${d[xmpp_tls_hs_tsc]}" \
+		    -v n="${d[xmpp_tls_started]}" -v hz="$(awk '/^cpu MHz/ { print $4 * 1e6; exit }' /proc/cpuinfo)" 'BEGIN {
+			printf "worker busy %.0f%%, in handshakes %.0f%% (%.0f us each of %d begun) | ",
+				(b + i > 0 ? 100 * b / (b + i) : 0), (b + i > 0 ? 100 * h / (b + i) : 0),
+				(n > 0 ? h / n / hz * 1e6 : 0), n }'
+		echo "gateway: hs_done_13 ${d[hs_done_13]} refused_cap ${d[xmpp_tls_refused_cap]}" \
+			"hs_deferred ${d[xmpp_tls_hs_deferred]} budget_turns ${d[xmpp_tls_hs_budget_turns]}" \
+			"hs_failed ${d[xmpp_tls_hs_failed]} wait_peak $(ctr xmpp_tls_hs_wait_peak)"
+	done
+	echo "loadgen logs: $run/lg-flood-*.log"
+	exit 0
 fi
 
 mem_snap idle

@@ -427,12 +427,28 @@ void dp_run(struct dp_h *h)
 			const struct sb_tcp_app *a = &h->gw->tcp->apps[i];
 
 			if (a->ops->on_turn != NULL)
-				a->ops->on_turn(a->ctx, h->gw, h->now_us);
+				(void)a->ops->on_turn(a->ctx, h->gw, h->now_us);
 		}
 		if (moved == 0 && h->gw->tx_n == 0 && h->peer->tx_n == 0)
 			return;
 	}
 	fail_msg("dp_run: frames still moving after %u turns", DP_RUN_MAX);
+}
+
+void dp_gw_turn(struct dp_h *h)
+{
+	h->gw->now_us = h->peer->now_us = h->now_us;
+	sb_pktio_flush(h->peer);
+	(void)dp_rx(h->gw);
+	sb_tcp_io_timers(h->gw, h->now_us);
+	for (unsigned i = 0; i < h->gw->tcp->n_apps; i++) {
+		const struct sb_tcp_app *a = &h->gw->tcp->apps[i];
+
+		if (a->ops->on_turn != NULL)
+			(void)a->ops->on_turn(a->ctx, h->gw, h->now_us);
+	}
+	sb_pktio_flush(h->gw);
+	(void)dp_rx(h->peer);
 }
 
 void dp_advance(struct dp_h *h, unsigned ms)

@@ -108,6 +108,12 @@ void dp_free(struct dp_h *h);
  * XMPP turn, until nothing moves (bounded). */
 void dp_run(struct dp_h *h);
 
+/* One loop turn of the gateway alone, to see what one poll does: the
+ * peer's queued frames onto the wire, one receive burst through the
+ * gateway's input path, its timers and its applications' turn, then what
+ * it sent into the peer (one burst, no peer timers). */
+void dp_gw_turn(struct dp_h *h);
+
 /* Advance the clock by ms milliseconds, one millisecond at a time. */
 void dp_advance(struct dp_h *h, unsigned ms);
 

@@ -10,7 +10,10 @@
  * answered, a full-size record over a dozen segments is gathered whole;
  * garbage instead of a ClientHello closes the connection and is
  * counted; at the handshake cap <starttls/> gets <failure/>; every TLS
- * object goes back to its pool.
+ * object goes back to its pool; a burst of ClientHellos runs only the
+ * handshake budget's worth per turn (tls.handshake_budget_us), the rest in
+ * later turns, and an established connection's data in the same burst is
+ * not kept waiting.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +28,7 @@
 #include <rte_mempool.h>
 
 #include "dp_harness.h"
+#include "tcp/conn.h"
 #include "tls_harness.h"
 #include "worker.h"
 #include "xmpp/xc.h"
@@ -424,6 +428,106 @@ static void test_reload_swap(void **state)
 	dp_ctl_drain(h);
 }
 
+/* A connection at <proceed/> whose ClientHello is made but not sent. */
+static void tc_proceed(struct fx *f, struct tc *t)
+{
+	char buf[2048];
+	int n = dp_stream_header(f->h, buf, sizeof(buf));
+	const char *p;
+
+	memset(t, 0, sizeof(*t));
+	t->s = dp_connect(f->h, DP_PORT_C2S);
+	dp_send(f->h, t->s, buf, (size_t)n);
+	dp_send(f->h, t->s, STARTTLS, sizeof(STARTTLS) - 1);
+	p = memmem(t->s->rx, t->s->rx_len, PROCEED, sizeof(PROCEED) - 1);
+	assert_non_null(p);
+	t->seen = (uint32_t)(p - (const char *)t->s->rx) + sizeof(PROCEED) - 1;
+	th_client_new(&t->cl, f->cctx, "switchboard.test");
+	assert_int_equal(SSL_do_handshake(t->cl.ssl), -1);
+}
+
+/* What the client wrote, queued on its TCP connection without running
+ * anything: it leaves with the next gateway turn's burst. */
+static void tc_queue(struct dp_h *h, struct tc *t)
+{
+	uint8_t buf[4096];
+	size_t n = th_from_client(&t->cl, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	assert_int_equal(sb_conn_send_bytes(h->peer, t->s->c, buf, (uint32_t)n), 0);
+}
+
+/* tls.handshake_budget_us: four ClientHellos arrive in one poll, ahead of
+ * an established connection's record. Only the budget's worth of
+ * handshake steps runs in that turn (a budget of one cycle: one step);
+ * the others wait for later turns, first come first served, one a turn;
+ * the established connection's <auth/> is read and sent up in the same
+ * turn as the first ClientHello. With no budget (the old inline path) all
+ * four server flights leave in the first turn. */
+static void test_hs_budget(void **state)
+{
+	struct fx *f = *state;
+	struct dp_h *h = f->h;
+	uint64_t budget = h->xw->tls_hs_budget_tsc;
+	uint64_t deferred = DP_CTR(h, xmpp_tls_hs_deferred);
+	uint32_t before[4];
+	struct tc est, t[4];
+	struct sb_msg *m;
+	char hdr[512];
+	unsigned answered = 0;
+
+	tc_starttls(f, &est, f->cctx);
+	dp_stream_header(h, hdr, sizeof(hdr));
+	assert_int_equal(tc_handshake(h, &est, hdr), 1);
+	tc_read(&est);
+	assert_non_null(strstr(est.plain, "PLAIN"));
+	for (unsigned i = 0; i < 4; i++)
+		tc_proceed(f, &t[i]);
+
+	h->xw->tls_hs_budget_tsc = 1;
+	for (unsigned i = 0; i < 4; i++) {
+		tc_queue(h, &t[i]);
+		before[i] = t[i].s->rx_len;
+	}
+	assert_int_equal(SSL_write(est.cl.ssl, AUTH, (int)strlen(AUTH)), (int)strlen(AUTH));
+	tc_queue(h, &est);
+	dp_gw_turn(h);
+
+	for (unsigned i = 0; i < 4; i++)
+		answered += t[i].s->rx_len > before[i];
+	assert_int_equal(answered, 1);
+	assert_true(t[0].s->rx_len > before[0]); /* the first to arrive */
+	m = dp_ctl_take(h); /* the established connection was not kept waiting */
+	assert_non_null(m);
+	assert_int_equal(m->kind, SB_MSG_AUTH_REQ);
+	dp_msg_free(h, m);
+	assert_int_equal(DP_CTR(h, xmpp_tls_hs_deferred) - deferred, 3);
+	assert_int_equal(h->xw->tls_hs_wait.n, 3);
+	assert_true(DP_CTR(h, xmpp_tls_hs_wait_peak) >= 3);
+
+	/* One a turn, in arrival order. */
+	for (unsigned k = 1; k < 4; k++) {
+		dp_gw_turn(h);
+		for (unsigned i = 0; i < 4; i++)
+			assert_int_equal(t[i].s->rx_len > before[i], i <= k);
+	}
+	assert_int_equal(h->xw->tls_hs_wait.n, 0);
+
+	/* And every handshake completes. */
+	h->xw->tls_hs_budget_tsc = budget;
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(tc_handshake(h, &t[i], NULL), 1);
+	for (unsigned i = 0; i < 4; i++) {
+		dp_close(h, t[i].s);
+		th_client_free(&t[i].cl);
+	}
+	dp_close(h, est.s);
+	dp_advance(h, 100);
+	th_client_free(&est.cl);
+	assert_int_equal(h->xw->tls.hs_live, 0);
+	dp_ctl_drain(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,7 +537,8 @@ int main(void)
 		cmocka_unit_test(test_garbage_hello),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_required),
-		cmocka_unit_test(test_reload_swap),
+		cmocka_unit_test(test_hs_budget),
+		cmocka_unit_test(test_reload_swap), /* last: the certificates change */
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
