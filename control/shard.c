@@ -191,19 +191,11 @@ int sb_shard_counters_describe(struct sb_shm *shm)
 }
 
 /* What the predecessor left (recover.h): answers go out, stanzas are
- * routed again, oldest first, before anything newer is read. */
+ * routed again, oldest first, before anything newer is read, less what
+ * it had finished (control/im/im_recover.c). */
 static void shard_recovered(struct sb_shard *sh)
 {
-	for (uint32_t i = 0; i < sh->n_recovered; i++) {
-		struct sb_msg *m = sh->recovered[i];
-
-		if (m->kind == SB_MSG_DELIVER) {
-			sb_router_send(sh, m->worker, m);
-		} else {
-			SB_IM_INC(&sh->router.im, offline_recovered);
-			sb_promise_route(sh, m);
-		}
-	}
+	sb_im_recovered(sh, sh->recovered, sh->n_recovered);
 	free(sh->recovered);
 	sh->recovered = NULL;
 	sh->n_recovered = 0;
