@@ -299,8 +299,9 @@ struct deliver_ctx {
 };
 
 /* Mark DELIVER m as the stored message seq (its routing header is in the
- * first object, where im_chain put it). */
-static void window_mark(struct sb_msg *m, uint64_t seq)
+ * first object, where im_chain put it), addressed to session s already:
+ * a successor that finds it after the purge sends it as it is. */
+static void window_mark(struct sb_msg *m, uint64_t seq, const struct sb_session *s)
 {
 	struct sb_msg_stanza st;
 
@@ -308,6 +309,9 @@ static void window_mark(struct sb_msg *m, uint64_t seq)
 	st.cflags |= SB_MSG_ST_STORED;
 	memcpy(m->payload, &st, sizeof(st));
 	m->seq = seq;
+	m->worker = s->worker;
+	m->conn = s->conn;
+	m->conn_gen = s->conn_gen;
 }
 
 static bool window_room(struct deliver_ctx *d)
@@ -346,7 +350,7 @@ static int offline_one(void *arg, const struct sb_offline_msg *om)
 		d->more = true;
 		return 1;
 	}
-	window_mark(m, om->seq);
+	window_mark(m, om->seq, d->s);
 	d->win[d->n++] = m;
 	d->last = om->seq;
 	return 0;

@@ -86,10 +86,15 @@ unsigned sb_msg_link_poll(struct sb_msg_link *l, unsigned p, unsigned burst, uin
 	if (burst > sizeof(in) / sizeof(in[0]))
 		burst = sizeof(in) / sizeof(in[0]);
 	n = l->ring.dequeue(l->ring.arg, p, in, burst);
+	/* All ours before any is handled: off the ring, a chain tagged RING
+	 * is nobody's, and sb-control killed while handling in[0] (an fsync
+	 * can take milliseconds) would leave the rest of the burst where its
+	 * successor cannot find them (control/recover.c), lost. */
+	for (unsigned i = 0; i < n; i++)
+		sb_msg_set_owner(in[i], (enum sb_msg_owner)l->owner);
 	for (unsigned i = 0; i < n; i++) {
 		struct sb_msg *m = in[i];
 
-		sb_msg_set_owner(m, (enum sb_msg_owner)l->owner);
 		if (!link_addressed_to_us(l, p, m)) {
 			LINK_COUNT(l, bad);
 			sb_msg_free_chain(m, &l->pool);
