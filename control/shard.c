@@ -17,6 +17,7 @@
 #include "component/component.h"
 #include "msg.h"
 #include "msg_link.h"
+#include "ring_rollback.h"
 #include "router/admin.h"
 #include "router/auth_pool.h"
 #include "router/register.h"
@@ -33,7 +34,7 @@ static unsigned shard_ring_dequeue(void *arg, unsigned w, struct sb_msg **out, u
 {
 	struct sb_shard *sh = arg;
 
-	return rte_ring_sc_dequeue_burst(sh->up[w], (void **)out, n, NULL);
+	return sb_ring_take(sh->up[w], out, n); /* SIGKILL-safe (ring_rollback.h) */
 }
 
 /* XMPP work: the router owns the message from here. */

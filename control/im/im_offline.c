@@ -357,7 +357,7 @@ static int offline_one(void *arg, const struct sb_offline_msg *om)
 }
 
 /* Send session s its next window: at most im.offline_flush_window stored
- * messages, oldest first, purged as they go. When more remain, the last
+ * messages, oldest first, purged before they go. When more remain, the last
  * one carries SB_MSG_F_FLUSH_MORE and s is marked flushing: its worker
  * answers FLUSH_MORE once it wrote that one to the connection, which runs
  * the next window (sb_im_offline_more). Sending all at once would hold
