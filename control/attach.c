@@ -68,6 +68,7 @@ static int attach_rings(struct sb_attach *a, char *why, size_t why_len)
 				return -ENOENT;
 			}
 			sb_ring_rollback_consumer(a->up[w][s]);
+			sb_ring_retag_queued(a->up[w][s]);
 			sb_ring_rollback_producer(a->down[w][s]);
 			sb_ring_rollback_consumer(a->fill[w][s]);
 			sb_ring_rollback_producer(a->ret[w][s]);

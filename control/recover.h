@@ -10,9 +10,10 @@
  * group commit) or answers it had not yet handed to the dataplane (kind
  * DELIVER: parked in a backlog), and frees the rest (heartbeats, replies,
  * half-built chains). The shards route the kept stanzas again, and send
- * the kept answers, before they read any ring: a message acknowledged to
- * its sender's TCP and caught by a SIGKILL is delivered or stored after
- * the restart (control/im/im_offline.c states the guarantee).
+ * the kept answers, before they read any ring, less what the predecessor
+ * had finished (control/im/im_recover.c): a message acknowledged to its
+ * sender and caught by a SIGKILL is delivered or stored once after the
+ * restart (docs/ARCHITECTURE.md, "The ack is a promise").
  */
 #ifndef SB_CTL_RECOVER_H
 #define SB_CTL_RECOVER_H

@@ -17,6 +17,7 @@
 #include "component/component.h"
 #include "msg.h"
 #include "msg_link.h"
+#include "ring_rollback.h"
 #include "router/admin.h"
 #include "router/auth_pool.h"
 #include "router/register.h"
@@ -33,7 +34,7 @@ static unsigned shard_ring_dequeue(void *arg, unsigned w, struct sb_msg **out, u
 {
 	struct sb_shard *sh = arg;
 
-	return rte_ring_sc_dequeue_burst(sh->up[w], (void **)out, n, NULL);
+	return sb_ring_take(sh->up[w], out, n); /* SIGKILL-safe (ring_rollback.h) */
 }
 
 /* XMPP work: the router owns the message from here. */
@@ -208,19 +209,11 @@ int sb_shard_counters_describe(struct sb_shm *shm)
 }
 
 /* What the predecessor left (recover.h): answers go out, stanzas are
- * routed again, oldest first, before anything newer is read. */
+ * routed again, oldest first, before anything newer is read, less what
+ * it had finished (control/im/im_recover.c). */
 static void shard_recovered(struct sb_shard *sh)
 {
-	for (uint32_t i = 0; i < sh->n_recovered; i++) {
-		struct sb_msg *m = sh->recovered[i];
-
-		if (m->kind == SB_MSG_DELIVER) {
-			sb_router_send(sh, m->worker, m);
-		} else {
-			SB_IM_INC(&sh->router.im, offline_recovered);
-			sb_promise_route(sh, m);
-		}
-	}
+	sb_im_recovered(sh, sh->recovered, sh->n_recovered);
 	free(sh->recovered);
 	sh->recovered = NULL;
 	sh->n_recovered = 0;

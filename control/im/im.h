@@ -173,6 +173,16 @@ void sb_im_offline(struct sb_shard *sh, struct sb_msg *m, const struct sb_route_
  * window of stored messages was written to its connection; the next
  * window goes if it is still that connection's available session. Owns m. */
 void sb_im_offline_more(struct sb_shard *sh, struct sb_msg *m);
+/* The chains a killed predecessor left to this shard (control/recover.c),
+ * h[0..n) oldest first: answers are sent and stanzas routed again, less
+ * what the predecessor had finished (im_recover.c says which). Owns the
+ * chains, not the array. */
+void sb_im_recovered(struct sb_shard *sh, struct sb_msg **h, uint32_t n);
+/* Session s stops being one stored messages may go to (it ends, or goes
+ * unavailable) while it is flushing them: the flush continues on another
+ * available resource of the account of non-negative priority, if any;
+ * else the rest stays stored for the next available presence. */
+void sb_im_offline_ended(struct sb_shard *sh, struct sb_session *s);
 /* XEP-0198: session s was resumed on a new connection: a flush it was in
  * goes on (its window's last message may have gone back unwritten). */
 void sb_im_offline_resumed(struct sb_shard *sh, struct sb_session *s);

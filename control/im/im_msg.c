@@ -258,12 +258,15 @@ struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_ro
 	struct msg_info mi;
 	struct sb_msg *c;
 	struct rcpt rc;
-	bool copied, archived;
+	bool copied, archived, sender_done = false;
 	uint64_t ord;
 	char id[17];
 	ssize_t n;
 
-	if ((m->flags & SB_MSG_F_RETURNED) || in->st.type == SB_STYPE_GROUPCHAT ||
+	/* Remade here before, found again after a SIGKILL (im_recover.c):
+	 * archived, copied and sent to the sender's shard that time. */
+	if ((m->flags & SB_MSG_F_RETURNED) || (in->st.cflags & SB_MSG_ST_ARCHIVED) ||
+	    in->st.type == SB_STYPE_GROUPCHAT ||
 	    in->st.type == SB_STYPE_HEADLINE || memchr(in->to, '@', in->st.to_bare_len) == NULL)
 		return m;
 	n = im_bytes(sh, m, in);
@@ -276,18 +279,25 @@ struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_ro
 	if (sb_session_user_find(&r->sessions, in->to, in->st.to_bare_len) == NULL &&
 	    sb_store_user_exists(r->store, in->to, in->st.to_bare_len) != 1)
 		return m; /* no such account: the router answers, nothing is kept */
-	if (!same_bare(in))
-		msg_to_sender(sh, in, im->buf, (size_t)n);
 	if (archived) {
 		ord = im_mam_next_ord(im);
 		im_mam_id(sh, in->to, in->st.to_bare_len, ord, id);
 		put_with_sid(&o, im->buf, (size_t)n, &mi, in->to, in->st.to_bare_len, id);
+		/* Until m is freed both chains are in shared memory: the mark
+		 * tells a successor which one to keep (im_recover.c). */
+		in->st.cflags |= SB_MSG_ST_ARCHIVED;
 		c = o.over ? NULL : im_rechain(sh, m, in, o.p, o.len);
 		if (c == NULL) {
+			in->st.cflags &= (uint16_t)~SB_MSG_ST_ARCHIVED;
 			SB_IM_INC(im, mam_dropped);
 		} else if (im_mam_archive(sh, in->to, in->st.to_bare_len, ord, 0, in->from,
 					  in->st.from_len, in->st.from_bare_len, o.p,
 					  o.len) == 0) {
+			/* After c exists: a successor that finds c does not
+			 * send this copy again (at most once, as archiving). */
+			if (!same_bare(in))
+				msg_to_sender(sh, in, im->buf, (size_t)n);
+			sender_done = true;
 			sb_promise_moved(&r->pr, m, c); /* XEP-0198: owed for c now */
 			sb_msg_free_chain(m, &r->pool);
 			m = c;
@@ -295,9 +305,12 @@ struct sb_msg *sb_im_message(struct sb_shard *sh, struct sb_msg *m, struct sb_ro
 			memcpy(im->buf, o.p, o.len); /* the copies' inner message */
 			n = (ssize_t)o.len;
 		} else {
+			in->st.cflags &= (uint16_t)~SB_MSG_ST_ARCHIVED;
 			sb_msg_free_chain(c, &r->pool);
 		}
 	}
+	if (!sender_done && !same_bare(in))
+		msg_to_sender(sh, in, im->buf, (size_t)n);
 	if (copied) {
 		rcpt_of(sh, in, &rc);
 		im_carbons_copy(sh, in->to, in->st.to_bare_len, "received", in->st.type, im->buf,

@@ -13,8 +13,10 @@
  * FLUSH_MORE, sent once it wrote that one to the connection
  * (dataplane/xmpp/xc_flush.c). While the session is flushing, a live
  * message that would reach it is stored behind the rest, so order holds.
- * If the session ends first, the rest stays stored for the account's next
- * available presence (as before windows).
+ * If the session ends first (or goes unavailable), the flush continues on
+ * another available resource of the account, if there is one
+ * (sb_im_offline_ended); else the rest stays stored for the account's
+ * next available presence.
  *
  * Group commit. Messages wait in the shard's batch until it holds
  * im.offline_commit_batch of them or the oldest has waited
@@ -28,10 +30,13 @@
  * that was not yet stored in the shared pool, and the next sb-control
  * routes those chains again before anything else (control/attach.c,
  * offline_recovered): such a message is delivered or stored. The
- * guarantee holds while sb-dataplane (which owns the pool) lives; a
- * message committed but not yet freed when the kill came is stored a
- * second time (at least once, not exactly once, for that window of
- * microseconds).
+ * guarantee holds while sb-dataplane (which owns the pool) lives. A
+ * message committed but not yet freed when the kill came is not stored a
+ * second time: its record carries the chain's origin and the successor
+ * drops a recovered chain it finds stored (im_recover.c). A window of a
+ * flush is purged before its chains go on a ring, and each chain names
+ * its record (SB_MSG_ST_STORED), so a kill in between neither loses nor
+ * repeats it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -156,14 +161,14 @@ static int offline_queue(struct sb_shard *sh, struct sb_msg *m, const struct sb_
 		.bytes = (const uint8_t *)o.p,
 		.bytes_len = o.len,
 	};
+	im_origin_of(m, &in->st, &om.origin); /* exactly once (im_recover.c) */
 	p = &im->batch[im->batch_n];
-	p->rec = malloc(len + 9 + SB_OFFLINE_HDR_LEN + om.from_len + om.bytes_len);
+	p->rec = malloc(len + 9 + sb_offline_rec_len(&om));
 	if (p->rec == NULL)
 		return -ENOMEM;
 	p->seq = last + 1;
 	p->key_len = (uint32_t)sb_offline_key(p->rec, len + 9, bare, len, p->seq);
-	p->rec_len = (uint32_t)sb_offline_pack(&om, p->rec + p->key_len,
-					       SB_OFFLINE_HDR_LEN + om.from_len + om.bytes_len);
+	p->rec_len = (uint32_t)sb_offline_pack(&om, p->rec + p->key_len, sb_offline_rec_len(&om));
 	if (p->key_len == 0 || p->rec_len == 0) {
 		free(p->rec);
 		return -ENAMETOOLONG;
@@ -279,31 +284,49 @@ void sb_im_offline_commit(struct sb_shard *sh)
 	SB_IM_INC(im, offline_commits);
 }
 
-/* One window of a session's stored messages on its way: each chain is
- * built one message ahead of its send, so that the last one sent can carry
- * SB_MSG_F_FLUSH_MORE when more remain. */
+/* One window of a session's stored messages: every chain is built
+ * (marked SB_MSG_ST_STORED with its record's number) before the records
+ * are purged, and sent after, so that a SIGKILL at any point leaves each
+ * message either stored or in a chain that says whether it still is
+ * (im_recover.c). */
 struct deliver_ctx {
 	struct sb_shard *sh;
 	const struct sb_session *s;
-	struct sb_msg *prev;  /* built, not sent yet */
-	uint64_t prev_seq;
-	uint64_t last;        /* seq of the last one sent */
-	uint32_t n, max;
+	struct sb_msg **win;  /* built, not sent yet (heap) */
+	uint32_t n, cap, max;
+	uint64_t last;        /* seq of the last one built */
 	bool more;            /* something is left stored after this window */
 };
 
-static void window_send(struct deliver_ctx *d, bool last_of_window)
+/* Mark DELIVER m as the stored message seq (its routing header is in the
+ * first object, where im_chain put it), addressed to session s already:
+ * a successor that finds it after the purge sends it as it is. */
+static void window_mark(struct sb_msg *m, uint64_t seq, const struct sb_session *s)
 {
-	struct sb_msg *m = d->prev;
+	struct sb_msg_stanza st;
 
-	if (m == NULL)
-		return;
-	if (last_of_window)
-		m->flags |= SB_MSG_F_FLUSH_MORE;
-	d->prev = NULL;
-	d->last = d->prev_seq;
-	sb_router_deliver(d->sh, m, d->s);
-	SB_IM_INC(&d->sh->router.im, offline_delivered);
+	memcpy(&st, m->payload, sizeof(st));
+	st.cflags |= SB_MSG_ST_STORED;
+	memcpy(m->payload, &st, sizeof(st));
+	m->seq = seq;
+	m->worker = s->worker;
+	m->conn = s->conn;
+	m->conn_gen = s->conn_gen;
+}
+
+static bool window_room(struct deliver_ctx *d)
+{
+	uint32_t cap = d->cap ? 2 * d->cap : 64u;
+	struct sb_msg **w;
+
+	if (d->n < d->cap)
+		return true;
+	w = realloc(d->win, cap * sizeof(*w));
+	if (w == NULL)
+		return false;
+	d->win = w;
+	d->cap = cap;
+	return true;
 }
 
 /* One stored message of the window; the walk stops at the first past the
@@ -318,23 +341,23 @@ static int offline_one(void *arg, const struct sb_offline_msg *om)
 		d->more = true;
 		return 1;
 	}
-	m = im_chain(d->sh, SB_MSG_DELIVER, om->kind, om->type, d->s->jid, d->s->jid_len,
-		     d->s->bare_len, om->from, om->from_len, om->from_bare_len, om->bytes,
-		     om->bytes_len);
+	m = window_room(d) ? im_chain(d->sh, SB_MSG_DELIVER, om->kind, om->type, d->s->jid,
+				      d->s->jid_len, d->s->bare_len, om->from, om->from_len,
+				      om->from_bare_len, om->bytes, om->bytes_len)
+			   : NULL;
 	if (m == NULL) {
 		SB_IM_INC(&d->sh->router.im, offline_deferred);
 		d->more = true;
 		return 1;
 	}
-	window_send(d, false);
-	d->prev = m;
-	d->prev_seq = om->seq;
-	d->n++;
+	window_mark(m, om->seq, d->s);
+	d->win[d->n++] = m;
+	d->last = om->seq;
 	return 0;
 }
 
 /* Send session s its next window: at most im.offline_flush_window stored
- * messages, oldest first, purged as they go. When more remain, the last
+ * messages, oldest first, purged before they go. When more remain, the last
  * one carries SB_MSG_F_FLUSH_MORE and s is marked flushing: its worker
  * answers FLUSH_MORE once it wrote that one to the connection, which runs
  * the next window (sb_im_offline_more). Sending all at once would hold
@@ -354,19 +377,26 @@ static void offline_window(struct sb_shard *sh, struct sb_session *s)
 	sb_store_offline_list(sh->router.store, s->jid, s->bare_len,
 			      d.max == UINT32_MAX ? im->lim.offline_quota + 1u : d.max + 1u,
 			      offline_one, &d);
-	window_send(&d, d.more);
-	if (d.last != 0)
-		SB_IM_INC(im, offline_windows);
 	/* A window that could send nothing (pool dry) has no last message to
 	 * bring a FLUSH_MORE: what is stored waits for the next available
 	 * presence, as it did before windows. */
-	s->flushing = d.more && d.last != 0;
-	if (d.last == 0)
+	s->flushing = d.more && d.n != 0;
+	if (d.n == 0) {
+		free(d.win);
 		return;
-	/* Each message once: deleted as soon as it is on its way. */
+	}
+	/* Each message once: deleted before it is on its way. */
 	while (sb_store_offline_purge(sh->router.store, s->jid, s->bare_len, d.last,
 				      UINT32_MAX) > 0)
 		;
+	if (d.more)
+		d.win[d.n - 1]->flags |= SB_MSG_F_FLUSH_MORE;
+	for (uint32_t i = 0; i < d.n; i++) {
+		sb_router_deliver(sh, d.win[i], s);
+		SB_IM_INC(im, offline_delivered);
+	}
+	SB_IM_INC(im, offline_windows);
+	free(d.win);
 }
 
 void im_offline_deliver(struct sb_shard *sh, struct sb_session *s)
@@ -409,15 +439,48 @@ void sb_im_offline_more(struct sb_shard *sh, struct sb_msg *m)
 		 * (sb_im_offline_resumed), not a queue of it here. */
 	} else if (!s->available || s->priority < 0) {
 		/* RFC 6121 §8.5.2.2: stored messages go to an available
-		 * resource of non-negative priority; the rest waits for the
-		 * next such presence. */
-		s->flushing = false;
+		 * resource of non-negative priority: another one of the
+		 * account, else the rest waits for the next such presence. */
+		sb_im_offline_ended(sh, s);
 	} else {
 		/* Also when s is not marked (a FLUSH_MORE for a window a
 		 * killed predecessor sent): the flush goes on. */
 		offline_window(sh, s);
 	}
 	sb_msg_free_chain(m, &r->pool);
+}
+
+/* The account's available resource of the highest non-negative priority
+ * other than s that is not away (XEP-0198 hibernated), or NULL. */
+static struct sb_session *offline_heir(struct sb_shard *sh, const struct sb_session *s)
+{
+	struct sb_session_user *u = sb_session_user_find(&sh->router.sessions, s->jid, s->bare_len);
+	struct sb_session *best = NULL;
+
+	for (struct sb_session *o = u != NULL ? u->res : NULL; o != NULL; o = o->next) {
+		if (o == s || !o->available || o->priority < 0 ||
+		    (o->sm != NULL && o->sm->hibernated))
+			continue;
+		if (best == NULL || o->priority > best->priority)
+			best = o;
+	}
+	return best;
+}
+
+void sb_im_offline_ended(struct sb_shard *sh, struct sb_session *s)
+{
+	struct sb_session *heir;
+
+	if (!s->flushing)
+		return;
+	s->flushing = false;
+	heir = offline_heir(sh, s);
+	if (heir == NULL)
+		return; /* stored, for the account's next available presence */
+	SB_IM_INC(&sh->router.im, offline_flush_moved);
+	/* One already flushing goes on at its own FLUSH_MORE. */
+	if (!heir->flushing)
+		offline_window(sh, heir);
 }
 
 void sb_im_offline_resumed(struct sb_shard *sh, struct sb_session *s)

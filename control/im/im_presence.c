@@ -216,6 +216,7 @@ void sb_im_presence_own(struct sb_shard *sh, struct sb_msg *m, const struct sb_r
 		s->available = false;
 		free(s->pres);
 		s->pres = NULL;
+		sb_im_offline_ended(sh, s); /* the rest of a flush: elsewhere */
 		goto free;
 	}
 	{
@@ -254,6 +255,7 @@ void sb_im_session_gone(struct sb_shard *sh, struct sb_session *s)
 	struct imx_out o = { .p = im->buf, .cap = im->buf_cap };
 
 	im_directed_gone(sh, s, NULL); /* RFC 6121 §4.6.3 */
+	sb_im_offline_ended(sh, s); /* the rest of a flush: elsewhere */
 	if (!s->available)
 		return;
 	SB_IM_INC(im, presence_unavailable);

@@ -104,6 +104,11 @@ void im_presence_inbound(struct sb_shard *sh, struct sb_msg *m, const struct sb_
 void im_sub_send(struct sb_shard *sh, const char *user, size_t ulen, const char *contact,
 		 size_t clen, const char *type, const char *inner, size_t inner_len);
 
+/* im_recover.c: where chain m (header st) first entered sb-control, for
+ * the offline record; origin->set 0 when unknown. */
+void im_origin_of(const struct sb_msg *m, const struct sb_msg_stanza *st,
+		  struct sb_offline_origin *origin);
+
 /* im_offline.c */
 /* The user's initial presence from s: stored messages to s, the first
  * window of them (the rest follow on FLUSH_MORE, sb_im_offline_more). */

@@ -27,9 +27,11 @@
  *
  * Offline record (SB_STORE_OFFLINE, key: bare JID, 0, be64 seq; seq grows
  * per user so byte order is arrival order): be64 stamp (ms since the
- * epoch), u8 kind, u8 type, be16 from_len, be16 from_bare_len, from (the
- * sender's full JID), then the stanza bytes exactly as delivered (the
- * XEP-0203 <delay/> already inside).
+ * epoch), u8 kind (| 0x80: an origin follows), u8 type, be16 from_len,
+ * be16 from_bare_len, [origin: be64 tsc, be32 gen, be16 worker, be16 0],
+ * from (the sender's full JID), then the stanza bytes exactly as delivered
+ * (the XEP-0203 <delay/> already inside). Records without the flag (from
+ * before origins) read as they always did.
  */
 #ifndef SB_STORE_IM_H
 #define SB_STORE_IM_H
@@ -132,6 +134,20 @@ int sb_store_subreq_list(struct sb_store *st, const char *user, size_t ulen, uns
 
 /* Offline messages. */
 #define SB_OFFLINE_HDR_LEN 14u
+#define SB_OFFLINE_ORIGIN_LEN 14u /* after the header when the kind byte has 0x80 */
+
+/* Where a stored message first entered sb-control: the dataplane worker
+ * that read it from its sender and that worker's TSC when it packed the
+ * chain (one rdtsc per stanza, so unique per worker), and the sender's
+ * connection generation. It stays with the chain through routing, so a
+ * chain a killed sb-control left behind can be matched against what it
+ * had already committed (control/im/im_recover.c). */
+struct sb_offline_origin {
+	uint64_t tsc;
+	uint32_t gen;
+	uint16_t worker;
+	uint16_t set;            /* 0: unknown (not stored; never matches) */
+};
 
 struct sb_offline_msg {
 	uint64_t seq;
@@ -140,6 +156,7 @@ struct sb_offline_msg {
 	uint8_t type;            /* enum sb_msg_stanza_type */
 	uint16_t from_len;
 	uint16_t from_bare_len;
+	struct sb_offline_origin origin;
 	const char *from;
 	const uint8_t *bytes;
 	size_t bytes_len;
@@ -149,8 +166,17 @@ struct sb_offline_msg {
  * if cap is too small. */
 size_t sb_offline_key(uint8_t *key, size_t cap, const char *bare, size_t len, uint64_t seq);
 
+/* Bytes of m's record. */
+size_t sb_offline_rec_len(const struct sb_offline_msg *m);
+
 /* Encode the record of m into rec (cap bytes). Returns its length or 0. */
 size_t sb_offline_pack(const struct sb_offline_msg *m, uint8_t *rec, size_t cap);
+
+/* Whether a stored message of bare (among the first max) has origin o
+ * (o->set) or number seq (seq != 0): 1 yes, 0 no, or a negative errno.
+ * A scan of the user's messages: for recovery, not the steady path. */
+int sb_store_offline_has(struct sb_store *st, const char *bare, size_t len, unsigned max,
+			 const struct sb_offline_origin *o, uint64_t seq);
 
 /* Count the stored messages of bare (at most max are counted) and the
  * highest seq among them (0 if none). */

@@ -36,40 +36,70 @@ size_t sb_offline_key(uint8_t *key, size_t cap, const char *bare, size_t len, ui
 	return len + 9;
 }
 
+/* The kind byte's flag for an origin after the header: records written
+ * before origins existed read as they always did. */
+#define KIND_F_ORIGIN 0x80u
+
+size_t sb_offline_rec_len(const struct sb_offline_msg *m)
+{
+	return SB_OFFLINE_HDR_LEN + (m->origin.set ? SB_OFFLINE_ORIGIN_LEN : 0u) + m->from_len +
+	       m->bytes_len;
+}
+
 size_t sb_offline_pack(const struct sb_offline_msg *m, uint8_t *rec, size_t cap)
 {
-	size_t n = SB_OFFLINE_HDR_LEN + m->from_len + m->bytes_len;
+	size_t n = sb_offline_rec_len(m), at = SB_OFFLINE_HDR_LEN;
 
-	if (n > cap || m->from_bare_len > m->from_len)
+	if (n > cap || m->from_bare_len > m->from_len || (m->kind & KIND_F_ORIGIN))
 		return 0;
 	put_be64(rec, m->stamp_ms);
-	rec[8] = m->kind;
+	rec[8] = m->kind | (m->origin.set ? KIND_F_ORIGIN : 0u);
 	rec[9] = m->type;
 	rec[10] = (uint8_t)(m->from_len >> 8);
 	rec[11] = (uint8_t)m->from_len;
 	rec[12] = (uint8_t)(m->from_bare_len >> 8);
 	rec[13] = (uint8_t)m->from_bare_len;
-	memcpy(rec + SB_OFFLINE_HDR_LEN, m->from, m->from_len);
-	memcpy(rec + SB_OFFLINE_HDR_LEN + m->from_len, m->bytes, m->bytes_len);
+	if (m->origin.set) {
+		put_be64(rec + at, m->origin.tsc);
+		put_be64(rec + at + 8, (uint64_t)m->origin.gen << 32 | (uint64_t)m->origin.worker << 16);
+		at += SB_OFFLINE_ORIGIN_LEN;
+	}
+	memcpy(rec + at, m->from, m->from_len);
+	memcpy(rec + at + m->from_len, m->bytes, m->bytes_len);
 	return n;
 }
 
 static int offline_unpack(struct sb_offline_msg *m, const uint8_t *k, size_t kl,
 			  const uint8_t *v, size_t vl)
 {
+	size_t at = SB_OFFLINE_HDR_LEN;
+
 	if (kl < 9 || vl < SB_OFFLINE_HDR_LEN)
 		return -EBADMSG;
 	m->seq = get_be64(k + kl - 8);
 	m->stamp_ms = get_be64(v);
-	m->kind = v[8];
+	m->kind = v[8] & (uint8_t)~KIND_F_ORIGIN;
 	m->type = v[9];
 	m->from_len = (uint16_t)(v[10] << 8 | v[11]);
 	m->from_bare_len = (uint16_t)(v[12] << 8 | v[13]);
-	if (m->from_bare_len > m->from_len || vl - SB_OFFLINE_HDR_LEN < m->from_len)
+	memset(&m->origin, 0, sizeof(m->origin));
+	if (v[8] & KIND_F_ORIGIN) {
+		uint64_t w;
+
+		if (vl < at + SB_OFFLINE_ORIGIN_LEN)
+			return -EBADMSG;
+		m->origin.tsc = get_be64(v + at);
+		w = get_be64(v + at + 8);
+		m->origin.gen = (uint32_t)(w >> 32);
+		m->origin.worker = (uint16_t)(w >> 16);
+		m->origin.set = 1;
+		at += SB_OFFLINE_ORIGIN_LEN;
+	}
+	if (m->from_bare_len > m->from_len || vl - at < m->from_len)
 		return -EBADMSG;
-	m->from = (const char *)v + SB_OFFLINE_HDR_LEN;
-	m->bytes = v + SB_OFFLINE_HDR_LEN + m->from_len;
-	m->bytes_len = vl - SB_OFFLINE_HDR_LEN - m->from_len;
+	m->from = (const char *)v + at;
+	m->bytes = v + at + m->from_len;
+	m->bytes_len = vl - at - m->from_len;
 	return 0;
 }
 
@@ -147,6 +177,35 @@ int sb_store_offline_list(struct sb_store *st, const char *bare, size_t len, uns
 		return -ENAMETOOLONG;
 	return st->ops->kv_scan(st->impl, sb_store_shard_of_bare(st, bare, len), SB_STORE_OFFLINE,
 				k, kl, max, offline_seen, &o);
+}
+
+struct offline_match {
+	const struct sb_offline_origin *o;
+	uint64_t seq;
+	bool found;
+};
+
+static int offline_match(void *arg, const struct sb_offline_msg *m)
+{
+	struct offline_match *x = arg;
+	const struct sb_offline_origin *o = x->o;
+
+	x->found = (o != NULL && o->set && m->origin.set && m->origin.tsc == o->tsc &&
+		    m->origin.gen == o->gen && m->origin.worker == o->worker) ||
+		   (x->seq != 0 && m->seq == x->seq);
+	return x->found ? 1 : 0;
+}
+
+int sb_store_offline_has(struct sb_store *st, const char *bare, size_t len, unsigned max,
+			 const struct sb_offline_origin *o, uint64_t seq)
+{
+	struct offline_match x = { .o = o, .seq = seq };
+	int rc;
+
+	if ((o == NULL || !o->set) && seq == 0)
+		return 0;
+	rc = sb_store_offline_list(st, bare, len, max, offline_match, &x);
+	return rc < 0 ? rc : x.found;
 }
 
 #define PURGE_BATCH 256u

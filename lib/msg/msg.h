@@ -133,7 +133,9 @@ struct sb_msg {
 	uint32_t total_len; /* payload bytes of the whole chain */
 	uint64_t conn;      /* the dataplane's connection handle, opaque to sb-control */
 	union {
-		uint64_t seq;       /* heartbeats: the prober's sequence number; 0 otherwise */
+		uint64_t seq;       /* heartbeats: the prober's sequence number; a DELIVER
+				     * marked SB_MSG_ST_STORED: its offline number;
+				     * 0 otherwise */
 		struct sb_msg *held; /* a DELIVER its recipient's worker holds: the next one */
 	};
 	union {
@@ -285,7 +287,7 @@ struct sb_msg_stanza {
 	 * generation): where an error for this stanza goes, also after the
 	 * message was re-addressed to its recipient and given back. */
 	uint16_t from_worker;
-	uint16_t reserved;
+	uint16_t cflags;     /* sb-control's marks (SB_MSG_ST_*); 0 from the dataplane */
 	uint32_t from_gen;
 	uint64_t from_conn;
 	uint32_t sm_h;       /* SB_MSG_F_SM_PROMISE: the sender's inbound stanza number */
@@ -293,6 +295,16 @@ struct sb_msg_stanza {
 	/* to, from, then the stanza bytes */
 	char data[];
 };
+
+/* struct sb_msg_stanza.cflags: what sb-control already did with a chain,
+ * read back by a successor that finds the chain after a SIGKILL
+ * (control/im/im_recover.c). */
+#define SB_MSG_ST_ARCHIVED 0x01u /* STANZA: made again with the recipient's
+				  * archive stanza-id (control/im/im_msg.c):
+				  * archived, carbons and sender's copy done */
+#define SB_MSG_ST_STORED 0x02u   /* DELIVER: from offline storage; sb_msg.seq
+				  * is its stored number, purged before the
+				  * chain goes on a ring */
 
 /* The limits a stanza message must hold, all derived from the one
  * configuration key xmpp.max_stanza_bytes: the dataplane stamps at most

@@ -83,15 +83,15 @@ void sb_msg_link_defer(struct sb_msg_link *l)
 	l->defer = true;
 }
 
-/* Check and dispatch in[0..n) from peer p. Returns how many were taken
- * in; a deferral stops at its message (l->defer left set). */
+/* Check and dispatch in[0..n) from peer p, tagged ours already. Returns
+ * how many were taken in; a deferral stops at its message (l->defer left
+ * set). */
 static unsigned link_dispatch(struct sb_msg_link *l, unsigned p, struct sb_msg **in, unsigned n,
 			      uint64_t now_tsc)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct sb_msg *m = in[i];
 
-		sb_msg_set_owner(m, (enum sb_msg_owner)l->owner);
 		if (!link_addressed_to_us(l, p, m)) {
 			LINK_COUNT(l, bad);
 			sb_msg_free_chain(m, &l->pool);
@@ -141,6 +141,12 @@ unsigned sb_msg_link_poll(struct sb_msg_link *l, unsigned p, unsigned burst, uin
 	n = l->ring.dequeue(l->ring.arg, p, in, burst);
 	if (l->ctr.received != NULL)
 		*l->ctr.received += n;
+	/* All ours before any is handled: off the ring, a chain tagged RING
+	 * is nobody's, and sb-control killed while handling in[0] (an fsync
+	 * can take milliseconds) would leave the rest of the burst where its
+	 * successor cannot find them (control/recover.c), lost. */
+	for (unsigned i = 0; i < n; i++)
+		sb_msg_set_owner(in[i], (enum sb_msg_owner)l->owner);
 	taken = link_dispatch(l, p, in, n, now_tsc);
 	if (l->defer) {
 		/* The deferred message and the rest of the burst wait. */

@@ -9,8 +9,8 @@ promises made good by the new sb-control, control/router/promise.h). At
 the end every client logs in once more to take what went to offline
 storage (the successor routes a dead sb-control's stanzas before the
 sessions are replayed). The check: every message acknowledged to its
-sender arrived (live or from storage), at least once (the duplicates are
-counted), and none was answered with an error: the dataplane parks what
+sender arrived (live or from storage) exactly once (a duplicate fails the
+test: control/im/im_recover.c), and none was answered with an error: the dataplane parks what
 its clients send while sb-control is gone (rings.control_grace_ms), so a
 restart is a pause to them.
 
@@ -198,7 +198,7 @@ for i in range(N):
         w.inbox = []
     w.close()
 
-lost, dups, errs, acked = [], 0, 0, 0
+lost, dups, errs, acked, dup_ids = [], 0, 0, 0, []
 for c in clients:
     dst = clients[(c.i + 1) % N]
     for mid in c.sent[:c.h]:
@@ -209,10 +209,13 @@ for c in clients:
             lost.append(mid)
         elif dst.received[mid] > 1:
             dups += dst.received[mid] - 1
+            dup_ids.append((mid, dst.received[mid]))
 print("acked %d messages in %d rounds (%.1f s): %d answered with an error, %d from offline "
       "storage, %d duplicates, %d lost" % (acked, rounds, elapsed, errs, stored, dups, len(lost)))
 if lost:
     fail("acknowledged and never delivered or stored: %r" % lost[:20])
+if dups:
+    fail("%d acknowledged messages delivered more than once: %r" % (dups, dup_ids[:20]))
 if errs:
     fail("%d messages answered with an error during a restart of sb-control" % errs)
 print("PASS")

@@ -2,7 +2,8 @@
  *
  * A control shard's message objects (control/shard_pool.c) and the roll
  * back of a killed predecessor's half-done ring operation
- * (control/ring_rollback.h), on real rte_rings in process memory: the
+ * (control/ring_rollback.h), and the take that a kill cannot leave
+ * half done, on real rte_rings in process memory: the
  * workers' side (topping up fill rings, draining return rings) is played
  * by the test.
  */
@@ -282,6 +283,57 @@ static void test_rollback_producer(void **state)
 	fx_free(f);
 }
 
+/* Up ring 0 holding objects [0, n), tagged RING as a worker sends them. */
+static void worker_send(struct fx *f, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		f->obj[i].owner = SB_MSG_OWNER_RING;
+		assert_int_equal(rte_ring_sp_enqueue(f->fill[0], &f->obj[i]), 0);
+	}
+}
+
+/* sb_ring_take: what it returns is the shard's, in order. */
+static void test_take_tags(void **state)
+{
+	struct fx *f = fx_new();
+	struct sb_msg *out[8];
+
+	(void)state;
+	worker_send(f, 3);
+	assert_int_equal(sb_ring_take(f->fill[0], out, 8), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_ptr_equal(out[i], &f->obj[i]);
+		assert_int_equal(out[i]->owner, SB_MSG_OWNER_CONTROL);
+	}
+	assert_int_equal(rte_ring_count(f->fill[0]), 0);
+	fx_free(f);
+}
+
+/* A shard killed inside sb_ring_take, after tagging, before taking: the
+ * successor's rollback puts the messages back on the ring and the retag
+ * makes them RING again, so its recovery (which keeps what is tagged
+ * CONTROL) does not route them a second time. */
+static void test_take_killed_retag(void **state)
+{
+	struct fx *f = fx_new();
+	struct sb_msg *out[8];
+	unsigned k;
+
+	(void)state;
+	worker_send(f, 3);
+	k = rte_ring_dequeue_burst_start(f->fill[0], (void **)out, 8, NULL);
+	assert_int_equal(k, 3);
+	for (unsigned i = 0; i < k; i++)
+		sb_msg_set_owner(out[i], SB_MSG_OWNER_CONTROL); /* killed here */
+	sb_ring_rollback_consumer(f->fill[0]);
+	sb_ring_retag_queued(f->fill[0]);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(f->obj[i].owner, SB_MSG_OWNER_RING);
+	assert_int_equal(sb_ring_take(f->fill[0], out, 8), 3);
+	assert_ptr_equal(out[0], &f->obj[0]);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +345,8 @@ int main(void)
 		cmocka_unit_test(test_give_back_chain),
 		cmocka_unit_test(test_rollback_consumer),
 		cmocka_unit_test(test_rollback_producer),
+		cmocka_unit_test(test_take_tags),
+		cmocka_unit_test(test_take_killed_retag),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,8 +9,10 @@
  * is stored behind the rest and arrives in its turn; a headline (never
  * stored) goes at once; after the flush, messages are delivered live
  * again. A FLUSH_MORE for another connection, or for a session that went
- * unavailable, sends nothing. sb_router_send() (route.c) and the message
- * pool are stubs: the test sees every DELIVER the shard sends.
+ * unavailable, sends nothing. When the flushing session ends or goes
+ * unavailable, the flush continues on another available resource of the
+ * account, else the rest stays stored. sb_router_send() (route.c) and
+ * the message pool are stubs: the test sees every DELIVER the shard sends.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -23,14 +25,11 @@
 
 #include <cmocka.h>
 
+#include "im_shard_fx.h"
 #include "msg_heap.h"
 #include "im/im_priv.h"
-#include "jid.h"
 #include "router.h"
 #include "shard.h"
-#include "store/store_lmdb.h"
-#include "store_fx.h"
-#include "tmpdir.h"
 
 #define WINDOW 16u
 #define STORED 40u
@@ -55,53 +54,20 @@ int sb_router_send(struct sb_shard *sh, unsigned w, struct sb_msg *m)
 	return 0;
 }
 
-struct fx {
-	char dir[256];
-	struct sb_store st;
-	struct sb_shard *sh;
-};
-
-static struct sb_session *bob(struct fx *f)
+static struct sb_session *bob(struct im_shard_fx *f)
 {
 	return sb_session_find(&f->sh->router.sessions, BOB, strlen(BOB), BOB_BARE_LEN);
 }
 
 static int fx_setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	const struct sb_im_limits lim = {
-		.roster_max_items = 100,
-		.offline_quota = 1000,
-		.offline_window = WINDOW,
-		.commit_batch = 128,
-	};
+	struct im_shard_fx *f = calloc(1, sizeof(*f));
 	struct sb_session *old = NULL;
-	struct sb_jid j;
-	char why[256];
-	struct sb_router *r;
 
-	if (f == NULL || sb_test_tmpdir_make(f->dir, "offline-window") < 0 ||
-	    sb_store_lmdb_open(&f->st, f->dir, 1, 16u << 20, why, sizeof(why)) < 0)
+	if (f == NULL || im_shard_fx_open(f, "offline-window", "bob@example.com", WINDOW) < 0)
 		return -1;
-	if (sb_jid_parse(&j, "bob@example.com", 15) < 0 ||
-	    sb_store_user_add(&f->st, &j, "pw", 2, SB_SCRAM_ITER_MIN, 1) < 0)
-		return -1;
-	f->sh = calloc(1, sizeof(*f->sh));
-	if (f->sh == NULL)
-		return -1;
-	f->sh->n_workers = 2;
-	r = &f->sh->router;
-	r->store = &f->st;
-	r->pool.alloc = sb_test_msg_alloc;
-	r->pool.free = sb_test_msg_free;
-	memcpy(r->domain, "example.com", 11);
-	r->domain_len = 11;
-	if (sb_session_table_init(&r->sessions, 16, 100) < 0 ||
-	    sb_router_buffers_init(r, 65536) < 0 || sb_im_init(&r->im, &lim, 65536) < 0 ||
-	    sb_im_connect(f->sh, 1) < 0)
-		return -1;
-	if (sb_session_bind(&r->sessions, BOB, strlen(BOB), BOB_BARE_LEN, BOB_WORKER, BOB_CONN,
-			    BOB_GEN, &old) < 0)
+	if (sb_session_bind(&f->sh->router.sessions, BOB, strlen(BOB), BOB_BARE_LEN, BOB_WORKER,
+			    BOB_CONN, BOB_GEN, &old) < 0)
 		return -1;
 	n_sent = 0;
 	*state = f;
@@ -110,15 +76,9 @@ static int fx_setup(void **state)
 
 static int fx_teardown(void **state)
 {
-	struct fx *f = *state;
+	struct im_shard_fx *f = *state;
 
-	for (unsigned i = 0; i < n_sent; i++)
-		sb_msg_free_chain(sent[i], &f->sh->router.pool);
-	sb_session_table_free(&f->sh->router.sessions);
-	store_fx_close(&f->st, f->dir);
-	free(f->sh->router.in.id);
-	free(f->sh->router.err_body);
-	free(f->sh);
+	im_shard_fx_close(f, sent, n_sent);
 	free(f);
 	return 0;
 }
@@ -143,30 +103,30 @@ static struct sb_msg *chat(const char *to, uint8_t type, unsigned i)
 		.from_conn = 1,
 		.from_gen = 7,
 	};
-	struct sb_msg *m = sb_test_msg_alloc(NULL);
-	const struct sb_msg_pool_ops ops = sb_test_msg_heap;
+	struct sb_msg *m = im_shard_fx_stanza(&h, to, from, bytes, 0);
 
-	sb_msg_encode(m, SB_MSG_STANZA, 0, 0, 0, 0, 0);
-	m->owner = SB_MSG_OWNER_CONTROL;
-	assert_int_equal(sb_msg_append(m, &h, sizeof(h), &ops), 0);
-	assert_int_equal(sb_msg_append(m, to, h.to_len, &ops), 0);
-	assert_int_equal(sb_msg_append(m, from, h.from_len, &ops), 0);
-	assert_int_equal(sb_msg_append(m, bytes, (size_t)n, &ops), 0);
+	assert_non_null(m);
 	return m;
 }
 
-/* A FLUSH_MORE from bob's worker naming (conn, gen) and bob's full JID. */
-static struct sb_msg *flush_more(uint64_t conn, uint32_t gen)
+/* A FLUSH_MORE from bob's worker naming (conn, gen) and full JID jid. */
+static struct sb_msg *flush_more_of(const char *jid, uint64_t conn, uint32_t gen)
 {
 	struct sb_msg *m = sb_test_msg_alloc(NULL);
-	struct sb_msg_jid j = { .len = sizeof(BOB) - 1, .bare_len = BOB_BARE_LEN };
+	struct sb_msg_jid j = { .len = (uint16_t)strlen(jid), .bare_len = BOB_BARE_LEN };
 
 	sb_msg_encode(m, SB_MSG_FLUSH_MORE, BOB_WORKER, 0, (uint32_t)(sizeof(j) + j.len), 0, 0);
 	memcpy(m->payload, &j, sizeof(j));
-	memcpy(m->payload + sizeof(j), BOB, j.len);
+	memcpy(m->payload + sizeof(j), jid, j.len);
 	m->conn = conn;
 	m->conn_gen = gen;
 	return m;
+}
+
+/* The same, for bob's phone. */
+static struct sb_msg *flush_more(uint64_t conn, uint32_t gen)
+{
+	return flush_more_of(BOB, conn, gen);
 }
 
 /* The number in the body of DELIVER m. */
@@ -203,7 +163,7 @@ static unsigned expect_window(unsigned from, unsigned first, unsigned n, bool fl
 	return n;
 }
 
-static uint32_t stored(struct fx *f)
+static uint32_t stored(struct im_shard_fx *f)
 {
 	uint32_t n = 0;
 	uint64_t last = 0;
@@ -216,7 +176,7 @@ static uint32_t stored(struct fx *f)
 
 /* STORED messages for bob while his session is not available, then
  * initial presence: the first window. */
-static void store_then_available(struct fx *f)
+static void store_then_available(struct im_shard_fx *f)
 {
 	struct sb_session *s = bob(f);
 
@@ -230,7 +190,7 @@ static void store_then_available(struct fx *f)
 
 static void test_window_then_more(void **state)
 {
-	struct fx *f = *state;
+	struct im_shard_fx *f = *state;
 	struct sb_im *im = &f->sh->router.im;
 	unsigned at = 0;
 
@@ -261,7 +221,7 @@ static void test_window_then_more(void **state)
 
 static void test_live_message_stored_behind(void **state)
 {
-	struct fx *f = *state;
+	struct im_shard_fx *f = *state;
 	struct sb_im *im = &f->sh->router.im;
 	unsigned at = 0;
 
@@ -287,7 +247,7 @@ static void test_live_message_stored_behind(void **state)
 
 static void test_flush_more_stale_or_unavailable(void **state)
 {
-	struct fx *f = *state;
+	struct im_shard_fx *f = *state;
 	struct sb_im *im = &f->sh->router.im;
 	unsigned at = 0;
 
@@ -310,6 +270,127 @@ static void test_flush_more_stale_or_unavailable(void **state)
 	at += expect_window(at, WINDOW, WINDOW, true);
 }
 
+#define TAB "bob@example.com/tablet"
+#define TAB_CONN 6u
+#define TAB_GEN 60u
+
+/* bob's tablet, available, bound after the phone's flush began (its own
+ * initial presence would have started a flush of its own). */
+static struct sb_session *bind_tablet(struct im_shard_fx *f)
+{
+	struct sb_session *old = NULL, *t;
+
+	assert_int_equal(sb_session_bind(&f->sh->router.sessions, TAB, strlen(TAB), BOB_BARE_LEN,
+					 BOB_WORKER, TAB_CONN, TAB_GEN, &old), 0);
+	t = sb_session_find(&f->sh->router.sessions, TAB, strlen(TAB), BOB_BARE_LEN);
+	assert_non_null(t);
+	t->available = true;
+	return t;
+}
+
+/* Whether m is one of the test's messages (not a presence broadcast). */
+static bool is_body(const struct sb_msg *m)
+{
+	struct sb_msg_stanza h;
+
+	if (m->kind != SB_MSG_DELIVER)
+		return false;
+	assert_int_equal(sb_msg_stanza_read(m, &h), 0);
+	return h.kind == SB_STANZA_MESSAGE;
+}
+
+/* The messages sent since `from` all go to the tablet, bodies first..;
+ * returns how many. */
+static unsigned to_tablet(unsigned from, unsigned first)
+{
+	unsigned n = 0;
+
+	for (unsigned i = from; i < n_sent; i++) {
+		if (!is_body(sent[i]))
+			continue;
+		assert_int_equal(sent[i]->conn, TAB_CONN);
+		assert_int_equal(sent[i]->conn_gen, TAB_GEN);
+		assert_int_equal(body_num(sent[i]), first + n);
+		n++;
+	}
+	return n;
+}
+
+/* bob's phone sends unavailable presence. */
+static struct sb_msg *phone_unavailable(void)
+{
+	static const char bytes[] = "<presence type='unavailable'/>";
+	struct sb_msg_stanza h = {
+		.kind = SB_STANZA_PRESENCE,
+		.type = SB_STYPE_UNAVAILABLE,
+		.from_len = sizeof(BOB) - 1,
+		.from_bare_len = BOB_BARE_LEN,
+		.bytes_len = sizeof(bytes) - 1,
+		.from_worker = BOB_WORKER,
+		.from_conn = BOB_CONN,
+		.from_gen = BOB_GEN,
+	};
+	struct sb_msg *m = im_shard_fx_stanza(&h, "", BOB, bytes, 0);
+
+	assert_non_null(m);
+	return m;
+}
+
+/* The phone's session ends mid-flush: the rest goes to the tablet, a
+ * window at a time, in order, instead of waiting for a presence. */
+static void test_flush_moves_when_session_ends(void **state)
+{
+	struct im_shard_fx *f = *state;
+	struct sb_im *im = &f->sh->router.im;
+	unsigned at = 0;
+
+	store_then_available(f);
+	at += expect_window(at, 0, WINDOW, true);
+	bind_tablet(f);
+	sb_im_session_gone(f->sh, bob(f));
+	assert_int_equal(sb_session_unbind(&f->sh->router.sessions, BOB, strlen(BOB),
+					   BOB_BARE_LEN, BOB_CONN, BOB_GEN), 0);
+	assert_int_equal(to_tablet(at, WINDOW), WINDOW);
+	at = n_sent;
+	assert_int_equal(im->ctr[SB_IM_CTR_offline_flush_moved], 1);
+	/* The phone's late FLUSH_MORE is stale; the tablet's brings the rest. */
+	sb_im_offline_more(f->sh, flush_more(BOB_CONN, BOB_GEN));
+	assert_int_equal(n_sent, at);
+	sb_im_offline_more(f->sh, flush_more_of(TAB, TAB_CONN, TAB_GEN));
+	assert_int_equal(to_tablet(at, 2 * WINDOW), STORED - 2 * WINDOW);
+	assert_int_equal(stored(f), 0);
+}
+
+/* Unavailable mid-flush: the same, at once (not at the next FLUSH_MORE). */
+static void test_flush_moves_when_unavailable(void **state)
+{
+	struct im_shard_fx *f = *state;
+	unsigned at = 0;
+
+	store_then_available(f);
+	at += expect_window(at, 0, WINDOW, true);
+	bind_tablet(f);
+	sb_router_stanza(f->sh, phone_unavailable());
+	assert_false(bob(f)->available);
+	assert_int_equal(to_tablet(at, WINDOW), WINDOW);
+	assert_int_equal(stored(f), STORED - 2 * WINDOW);
+}
+
+/* No other available resource: the rest stays stored. */
+static void test_flush_ends_stored_without_heir(void **state)
+{
+	struct im_shard_fx *f = *state;
+	unsigned at = 0;
+
+	store_then_available(f);
+	at += expect_window(at, 0, WINDOW, true);
+	bind_tablet(f)->available = false;
+	sb_im_session_gone(f->sh, bob(f));
+	assert_int_equal(n_sent, at);
+	assert_false(bob(f)->flushing);
+	assert_int_equal(stored(f), STORED - WINDOW);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +398,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live_message_stored_behind, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_flush_more_stale_or_unavailable, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_flush_moves_when_session_ends, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_flush_moves_when_unavailable, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_flush_ends_stored_without_heir, fx_setup,
 						fx_teardown),
 	};
 

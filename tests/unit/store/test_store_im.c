@@ -227,7 +227,10 @@ static void test_subreq(void **state)
 	assert_string_equal(s.what[0], "b@x=<p1/>");
 }
 
-static void offline_put(struct fx *f, const char *bare, uint64_t seq, const char *body)
+/* Store a message for bare; origin: where it entered sb-control (NULL: a
+ * record as written before origins). */
+static void offline_put_from(struct fx *f, const char *bare, uint64_t seq, const char *body,
+			     const struct sb_offline_origin *origin)
 {
 	uint8_t key[128], rec[256];
 	struct sb_offline_msg m = {
@@ -236,12 +239,20 @@ static void offline_put(struct fx *f, const char *bare, uint64_t seq, const char
 	};
 	struct sb_store_op op = { .kind = SB_STORE_OFFLINE, .key = key, .val = rec };
 
+	if (origin != NULL)
+		m.origin = *origin;
+
 	op.klen = sb_offline_key(key, sizeof(key), bare, strlen(bare), seq);
 	op.vlen = sb_offline_pack(&m, rec, sizeof(rec));
 	assert_true(op.klen > 0 && op.vlen > 0);
 	assert_int_equal(f->st.ops->kv_write(f->st.impl,
 					     sb_store_shard_of_bare(&f->st, bare, strlen(bare)),
 					     &op, 1), 0);
+}
+
+static void offline_put(struct fx *f, const char *bare, uint64_t seq, const char *body)
+{
+	offline_put_from(f, bare, seq, body, NULL);
 }
 
 static int offline_seen(void *arg, const struct sb_offline_msg *m)
@@ -288,6 +299,48 @@ static void test_offline_order_and_purge(void **state)
 	assert_int_equal(n, 1);
 }
 
+static int offline_origin_seen(void *arg, const struct sb_offline_msg *m)
+{
+	struct sb_offline_origin *o = arg;
+
+	o[m->seq] = m->origin;
+	assert_int_equal(m->kind, 1); /* the origin's flag is not the kind */
+	assert_int_equal(m->bytes_len, 4);
+	assert_memory_equal(m->from, "s@x/res", 7);
+	return 0;
+}
+
+/* The origin of a stored message (exactly once across a SIGKILL of
+ * sb-control, control/im/im_recover.c): read back, found by origin and by
+ * number, and a record without one reads as before. */
+static void test_offline_origin(void **state)
+{
+	struct fx *f = *state;
+	const struct sb_offline_origin o = { .tsc = 0x1122334455667788ull, .gen = 0xabcdef01u,
+					     .worker = 3, .set = 1 };
+	struct sb_offline_origin other = o, got[3];
+
+	memset(got, 0xff, sizeof(got));
+	offline_put(f, "al@x", 1, "<a/>");
+	offline_put_from(f, "al@x", 2, "<b/>", &o);
+	assert_int_equal(sb_store_offline_list(&f->st, "al@x", 4, 100, offline_origin_seen, got), 2);
+	assert_int_equal(got[1].set, 0);
+	assert_int_equal(got[2].set, 1);
+	assert_int_equal(got[2].tsc, o.tsc);
+	assert_int_equal(got[2].gen, o.gen);
+	assert_int_equal(got[2].worker, o.worker);
+	assert_int_equal(sb_store_offline_has(&f->st, "al@x", 4, 100, &o, 0), 1);
+	other.tsc++;
+	assert_int_equal(sb_store_offline_has(&f->st, "al@x", 4, 100, &other, 0), 0);
+	other = o;
+	other.worker = 4;
+	assert_int_equal(sb_store_offline_has(&f->st, "al@x", 4, 100, &other, 0), 0);
+	assert_int_equal(sb_store_offline_has(&f->st, "al@xx", 5, 100, &o, 0), 0);
+	assert_int_equal(sb_store_offline_has(&f->st, "al@x", 4, 100, NULL, 1), 1);
+	assert_int_equal(sb_store_offline_has(&f->st, "al@x", 4, 100, NULL, 9), 0);
+	assert_int_equal(sb_store_offline_has(&f->st, "al@x", 4, 100, NULL, 0), 0);
+}
+
 static void test_stats(void **state)
 {
 	struct fx *f = *state;
@@ -314,6 +367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_roster_damaged, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_subreq, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_offline_order_and_purge, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_offline_origin, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stats, fx_setup, fx_teardown),
 	};
 
