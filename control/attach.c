@@ -74,6 +74,16 @@ static int attach_rings(struct sb_attach *a, char *why, size_t why_len)
 			sb_ring_rollback_producer(a->ret[w][s]);
 		}
 	}
+	/* A send caught between its RING tag and the enqueue: back to
+	 * CONTROL, for the recovery scan that follows. */
+	for (unsigned s = 0; s < a->shm->n_shards; s++) {
+		struct sb_shm_send *rec = &a->shm->shards[s].send;
+
+		if (rec->m != NULL && rec->worker < a->shm->n_workers &&
+		    sb_ring_send_undo(a->down[rec->worker][s], rec) != NULL)
+			a->shm->ctl_sends_undone++;
+		rec->m = NULL;
+	}
 	return 0;
 }
 

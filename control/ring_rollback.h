@@ -9,10 +9,13 @@
 #ifndef SB_CTL_RING_ROLLBACK_H
 #define SB_CTL_RING_ROLLBACK_H
 
+#include <errno.h>
+
 #include <rte_ring.h>
 #include <rte_ring_peek.h>
 
 #include "msg.h"
+#include "shm.h"
 
 /* A predecessor killed inside an SPSC ring operation moved its head and
  * not its tail. As the only producer (consumer) on that side, it left
@@ -58,6 +61,44 @@ static inline void sb_ring_retag_queued(struct rte_ring *r)
 
 	for (uint32_t i = r->cons.tail; i != end; i++)
 		sb_msg_set_owner(slot[i & r->mask], SB_MSG_OWNER_RING);
+}
+
+/* Put chain m on down ring r (produced by this shard alone) for worker w,
+ * the send recorded in rec around its RING tag and the enqueue, so that
+ * a SIGKILL between the two does not leave a chain tagged RING that no
+ * ring holds (nobody's: neither a worker nor the successor's recovery
+ * would ever take it). 0, or -ENOBUFS with m tagged CONTROL again. */
+static inline int sb_ring_send(struct rte_ring *r, struct sb_shm_send *rec, unsigned w,
+			       struct sb_msg *m)
+{
+	int rc = 0;
+
+	rec->worker = w;
+	rec->tail = r->prod.tail; /* ours alone: stable */
+	__atomic_store_n(&rec->m, m, __ATOMIC_RELEASE);
+	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST); /* the tag, then the publish */
+	if (rte_ring_sp_enqueue(r, m) != 0) {
+		sb_msg_set_owner(m, SB_MSG_OWNER_CONTROL);
+		rc = -ENOBUFS;
+	}
+	__atomic_store_n(&rec->m, NULL, __ATOMIC_RELEASE);
+	return rc;
+}
+
+/* After sb_ring_rollback_producer on the down ring of a predecessor's send
+ * in progress (rec, for ring r): the chain to take back, tagged CONTROL
+ * again so that the recovery scan finds it, or NULL (no send, or the ring
+ * published it: the worker's). The record is cleared. */
+static inline struct sb_msg *sb_ring_send_undo(struct rte_ring *r, struct sb_shm_send *rec)
+{
+	struct sb_msg *m = rec->m;
+
+	rec->m = NULL;
+	if (m == NULL || r->prod.tail != rec->tail || m->owner != SB_MSG_OWNER_RING)
+		return NULL;
+	sb_msg_set_owner(m, SB_MSG_OWNER_CONTROL);
+	return m;
 }
 
 #endif

@@ -27,7 +27,7 @@ static int shard_ring_enqueue(void *arg, unsigned w, struct sb_msg *m)
 {
 	struct sb_shard *sh = arg;
 
-	return rte_ring_sp_enqueue(sh->down[w], m);
+	return sb_ring_send(sh->down[w], &sh->stats->send, w, m); /* SIGKILL-safe */
 }
 
 static unsigned shard_ring_dequeue(void *arg, unsigned w, struct sb_msg **out, unsigned n)

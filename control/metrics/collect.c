@@ -162,6 +162,9 @@ static void collect_counters(const struct collect *c, const struct sb_metrics_sr
 		     "sb-control attaches since the dataplane started", shm->ctl_attaches);
 	collect_emit(c, SB_METRIC_COUNTER, "control", "reclaimed",
 		     "pool objects a dead sb-control held, freed on attach", shm->ctl_reclaimed);
+	collect_emit(c, SB_METRIC_COUNTER, "control", "sends_undone",
+		     "chains a killed sb-control had tagged for a down ring and not enqueued, recovered on attach",
+		     shm->ctl_sends_undone);
 	collect_emit(c, SB_METRIC_COUNTER, "control", "lost",
 		     "times the dataplane found sb-control gone or stalled", shm->ctl_lost);
 }

@@ -109,7 +109,12 @@ static int link_ring_enqueue(void *arg, unsigned shard, struct sb_msg *m)
 {
 	struct sb_worker *w = arg;
 
-	return rte_ring_sp_enqueue(w->up[shard], m);
+	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
+	if (rte_ring_sp_enqueue(w->up[shard], m) != 0) {
+		sb_msg_set_owner(m, SB_MSG_OWNER_DATAPLANE);
+		return -ENOBUFS;
+	}
+	return 0;
 }
 
 static unsigned link_ring_dequeue(void *arg, unsigned shard, struct sb_msg **out, unsigned n)

@@ -38,9 +38,7 @@ int sb_msg_link_send(struct sb_msg_link *l, unsigned p, struct sb_msg *m)
 {
 	m->worker = l->control ? (uint16_t)p : l->self;
 	m->shard = l->control ? l->self : (uint16_t)p;
-	sb_msg_set_owner(m, SB_MSG_OWNER_RING);
 	if (l->ring.enqueue(l->ring.arg, p, m) != 0) {
-		sb_msg_set_owner(m, (enum sb_msg_owner)l->owner);
 		LINK_COUNT(l, full);
 		return -ENOBUFS;
 	}

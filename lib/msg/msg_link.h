@@ -29,7 +29,11 @@
 
 /* The rings to and from peer p. */
 struct sb_msg_link_ring {
-	/* Put m on the ring to p: 0, or nonzero when it is full. */
+	/* Tag m SB_MSG_OWNER_RING and put it on the ring to p: 0, or nonzero
+	 * when it is full (m then keeps the tag it came with). The tag is the
+	 * callback's so that a side that must survive a SIGKILL between the
+	 * two (sb-control: control/ring_rollback.h sb_ring_send) can record
+	 * the send around both. */
 	int (*enqueue)(void *arg, unsigned p, struct sb_msg *m);
 	/* Take up to n messages from the ring from p into out. */
 	unsigned (*dequeue)(void *arg, unsigned p, struct sb_msg **out, unsigned n);

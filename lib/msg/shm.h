@@ -84,7 +84,7 @@ static inline unsigned sb_pool_ret_size(unsigned fill)
 }
 
 #define SB_SHM_MAGIC 0x53424d5a48u /* "SBMZH" */
-#define SB_SHM_VERSION 7u
+#define SB_SHM_VERSION 8u
 
 #define SB_MAX_WORKERS 64
 #define SB_MAX_SHARDS 64
@@ -192,11 +192,23 @@ struct sb_shm_log {
 };
 
 /* Written only by control shard s (a thread of sb-control). */
+/* A shard's send in progress: the chain, the down ring's worker, and that
+ * ring's producer tail before the enqueue. Written by the shard around the
+ * chain's RING tag and its enqueue (control/ring_rollback.h sb_ring_send),
+ * read by its successor: a chain tagged RING that the ring never published
+ * (the tail has not moved) is sb-control's to recover. */
+struct sb_shm_send {
+	struct sb_msg *m;        /* NULL: no send in progress */
+	uint32_t worker;
+	uint32_t tail;
+};
+
 struct sb_shm_shard {
 	uint64_t hb_rtt_tsc[SB_MAX_WORKERS];  /* shard-originated: down and back up */
 	uint64_t hb_last_tsc[SB_MAX_WORKERS];
 	uint64_t turns;          /* loop turns: the shard's progress (dataplane/ring/ctl_watch.c) */
 	uint64_t ctr[SB_SHM_SHARD_CTRS]; /* as the shards' directory describes them */
+	struct sb_shm_send send; /* the chain being put on a down ring (ring_rollback.h) */
 } __attribute__((aligned(SB_CACHE_LINE)));
 
 /* TLS certificates: "sbctl tls reload" and days to expiry. sb-control's
@@ -247,6 +259,7 @@ struct sb_shm {
 	uint32_t ctl_shards;       /* shard threads running (<= n_shards) */
 	uint64_t ctl_attaches;     /* sb-control attaches since the dataplane started */
 	uint64_t ctl_reclaimed;    /* pool objects a dead sb-control held, freed on attach */
+	uint64_t ctl_sends_undone; /* chains a killed sb-control tagged RING and never enqueued */
 
 	struct sb_shm_tls tls __attribute__((aligned(SB_CACHE_LINE)));
 

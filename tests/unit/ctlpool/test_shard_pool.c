@@ -283,6 +283,67 @@ static void test_rollback_producer(void **state)
 	fx_free(f);
 }
 
+/* A shard's send on down ring r (ret[0] here: any SPSC ring) recorded in
+ * rec, and its successor's view after a SIGKILL at each point of it. */
+static void test_send_record(void **state)
+{
+	struct fx *f = fx_new();
+	struct rte_ring *r = f->ret[0];
+	struct sb_shm_send rec = { 0 };
+	struct sb_msg *m = &f->obj[0], *got;
+	void **slots = (void **)&r[1];
+
+	(void)state;
+	/* Done: on the ring, tagged RING, the record cleared. */
+	m->owner = SB_MSG_OWNER_CONTROL;
+	assert_int_equal(sb_ring_send(r, &rec, 3, m), 0);
+	assert_null(rec.m);
+	assert_int_equal(m->owner, SB_MSG_OWNER_RING);
+	assert_int_equal(rte_ring_sc_dequeue(r, (void **)&got), 0);
+	assert_ptr_equal(got, m);
+
+	/* Killed after the tag, before the enqueue: the chain is nobody's
+	 * unless the successor takes it back. */
+	m = &f->obj[1];
+	rec = (struct sb_shm_send){ .m = m, .worker = 3, .tail = r->prod.tail };
+	m->owner = SB_MSG_OWNER_RING;
+	assert_ptr_equal(sb_ring_send_undo(r, &rec), m);
+	assert_int_equal(m->owner, SB_MSG_OWNER_CONTROL);
+	assert_null(rec.m);
+
+	/* Killed inside the enqueue (head moved, slot written, tail not):
+	 * rolled back, then taken back. */
+	m = &f->obj[2];
+	rec = (struct sb_shm_send){ .m = m, .worker = 3, .tail = r->prod.tail };
+	m->owner = SB_MSG_OWNER_RING;
+	slots[r->prod.head & r->mask] = m;
+	r->prod.head += 1;
+	sb_ring_rollback_producer(r);
+	assert_ptr_equal(sb_ring_send_undo(r, &rec), m);
+	assert_int_equal(rte_ring_count(r), 0);
+
+	/* Killed after the enqueue, before the record was cleared: the
+	 * ring published it, so it is the worker's. */
+	m = &f->obj[3];
+	rec = (struct sb_shm_send){ .m = m, .worker = 3, .tail = r->prod.tail };
+	m->owner = SB_MSG_OWNER_RING;
+	assert_int_equal(rte_ring_sp_enqueue(r, m), 0);
+	assert_null(sb_ring_send_undo(r, &rec));
+	assert_int_equal(m->owner, SB_MSG_OWNER_RING);
+	assert_int_equal(rte_ring_sc_dequeue(r, (void **)&got), 0);
+	assert_ptr_equal(got, m);
+
+	/* A full ring: refused, ours again, nothing recorded. */
+	for (unsigned i = 0; i < RING; i++)
+		assert_int_equal(rte_ring_sp_enqueue(r, &f->obj[10 + i]), 0);
+	m = &f->obj[4];
+	m->owner = SB_MSG_OWNER_CONTROL;
+	assert_int_equal(sb_ring_send(r, &rec, 3, m), -ENOBUFS);
+	assert_int_equal(m->owner, SB_MSG_OWNER_CONTROL);
+	assert_null(rec.m);
+	fx_free(f);
+}
+
 /* Up ring 0 holding objects [0, n), tagged RING as a worker sends them. */
 static void worker_send(struct fx *f, unsigned n)
 {
@@ -345,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_give_back_chain),
 		cmocka_unit_test(test_rollback_consumer),
 		cmocka_unit_test(test_rollback_producer),
+		cmocka_unit_test(test_send_record),
 		cmocka_unit_test(test_take_tags),
 		cmocka_unit_test(test_take_killed_retag),
 	};

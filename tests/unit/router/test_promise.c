@@ -47,6 +47,7 @@ static int ring_enqueue(void *arg, unsigned p, struct sb_msg *m)
 	(void)p;
 	if (ring_full)
 		return 1;
+	sb_msg_set_owner(m, SB_MSG_OWNER_RING); /* the callback's, as control/shard.c's */
 	ring_got[n_ring++] = m;
 	return 0;
 }
