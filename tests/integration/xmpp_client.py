@@ -236,6 +236,43 @@ async def mode_pair(a):
     cb.disconnect()
 
 
+async def mode_talk(a):
+    """Log in A and B, then keep chatting until a stop file appears (at
+    most a.max rounds): each round A sends B a numbered message and B
+    answers it; every message must arrive, in order, within a.wait s.
+    Prints the rounds and the round trips (p50, max) in ms."""
+    import os
+    ca, cb = Client(a.jid_a, a.pw_a), Client(a.jid_b, a.pw_b)
+    for c in (ca, cb):
+        c.go()
+    if not await wait_started(ca) or not await wait_started(cb):
+        fail("login failed")
+    await asyncio.sleep(0.3)
+    open(a.ready, "w").write("ready\n")
+    rtts = []
+    for i in range(a.max):
+        if os.path.exists(a.stop) and i > 0:
+            break
+        t0 = time.monotonic()
+        ca.make_message(mto=a.jid_b, mbody="ping %d" % i, mtype="chat").send()
+        gb = await recv(cb, a.wait)
+        if gb is None or gb["body"] != "ping %d" % i:
+            fail("round %d: B got %s" % (i, gb and gb["body"]))
+        cb.make_message(mto=a.jid_a, mbody="pong %d" % i, mtype="chat").send()
+        ga = await recv(ca, a.wait)
+        if ga is None or ga["body"] != "pong %d" % i:
+            fail("round %d: A got %s" % (i, ga and ga["body"]))
+        rtts.append((time.monotonic() - t0) * 1000)
+        await asyncio.sleep(0.02)
+    if ca.transport is None or cb.transport is None:
+        fail("a stream was reconnected")
+    rtts.sort()
+    print("talk: %d rounds, all in order; round trip p50 %.1f ms, max %.1f ms" %
+          (len(rtts), rtts[len(rtts) // 2], rtts[-1]))
+    ca.disconnect()
+    cb.disconnect()
+
+
 async def mode_send(a):
     c = Client(a.jid, a.password)
     c.go()
@@ -299,6 +336,10 @@ def main():
     s.add_argument("jid_a"); s.add_argument("pw_a"); s.add_argument("jid_b"); s.add_argument("pw_b")
     s.add_argument("--ready", required=True); s.add_argument("--go", required=True)
     s.add_argument("--timeout", type=float, default=60)
+    s = sub.add_parser("talk")
+    s.add_argument("jid_a"); s.add_argument("pw_a"); s.add_argument("jid_b"); s.add_argument("pw_b")
+    s.add_argument("--ready", required=True); s.add_argument("--stop", required=True)
+    s.add_argument("--max", type=int, default=3000); s.add_argument("--wait", type=float, default=10)
     s = sub.add_parser("send")
     s.add_argument("jid"); s.add_argument("password"); s.add_argument("to"); s.add_argument("body")
     s = sub.add_parser("recv")
@@ -310,7 +351,7 @@ def main():
     TLS_CA = a.tls_ca
     TLS_DIRECT = a.direct_tls
     coro = {"login": mode_login, "chat": mode_chat, "ring": mode_ring, "pair": mode_pair,
-            "send": mode_send, "recv": mode_recv}[a.mode]
+            "talk": mode_talk, "send": mode_send, "recv": mode_recv}[a.mode]
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
