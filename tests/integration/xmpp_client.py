@@ -203,15 +203,21 @@ async def mode_ring(a):
         c.disconnect()
 
 
-async def mode_pair(a):
-    """Log in A and B, exchange one message each way, then wait for a go
-    file, and exchange again over the same streams (no reconnect)."""
+async def login_pair(a):
+    """A and B (a.jid_a/a.pw_a, a.jid_b/a.pw_b) logged in, presence sent."""
     ca, cb = Client(a.jid_a, a.pw_a), Client(a.jid_b, a.pw_b)
     for c in (ca, cb):
         c.go()
     if not await wait_started(ca) or not await wait_started(cb):
         fail("login failed")
     await asyncio.sleep(0.3)
+    return ca, cb
+
+
+async def mode_pair(a):
+    """Log in A and B, exchange one message each way, then wait for a go
+    file, and exchange again over the same streams (no reconnect)."""
+    ca, cb = await login_pair(a)
 
     async def exchange(tag):
         ca.make_message(mto=a.jid_b, mbody="a2b " + tag, mtype="chat").send()
@@ -242,12 +248,7 @@ async def mode_talk(a):
     answers it; every message must arrive, in order, within a.wait s.
     Prints the rounds and the round trips (p50, max) in ms."""
     import os
-    ca, cb = Client(a.jid_a, a.pw_a), Client(a.jid_b, a.pw_b)
-    for c in (ca, cb):
-        c.go()
-    if not await wait_started(ca) or not await wait_started(cb):
-        fail("login failed")
-    await asyncio.sleep(0.3)
+    ca, cb = await login_pair(a)
     open(a.ready, "w").write("ready\n")
     rtts = []
     for i in range(a.max):
