@@ -191,16 +191,23 @@ class NsStream:
 
     def drain(self, sock, seconds, until=None):
         """Read what arrives for up to seconds (or until `until` is seen)."""
+        # The short timeout is for these reads only: a later sendall on this
+        # socket keeps the caller's (a write that meets a closed window for
+        # a moment must not time out in 0.2 s).
+        kept = sock.gettimeout()
         sock.settimeout(0.2)
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and (until is None or until not in self.raw):
-            try:
-                b = sock.recv(65536)
-            except socket.timeout:
-                continue
-            if not b:
-                fail("the victim's connection was closed: %r" % self.raw[-300:])
-            self.feed(b)
+        try:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline and (until is None or until not in self.raw):
+                try:
+                    b = sock.recv(65536)
+                except socket.timeout:
+                    continue
+                if not b:
+                    fail("the victim's connection was closed: %r" % self.raw[-300:])
+                self.feed(b)
+        finally:
+            sock.settimeout(kept)
 
     def feed(self, data):
         self.raw += data

@@ -47,6 +47,7 @@ class Wire:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         if src:
             self.sock.bind((src, 0))
+        self.timeout = timeout
         self.sock.settimeout(timeout)
         self.sock.connect((host, port))
         self.closed = False
@@ -126,6 +127,11 @@ class Wire:
             self.pump(min(left, 0.5), until_stanza=True)
 
     def send(self, data):
+        # pump() leaves whatever was left of its deadline on the socket (as
+        # little as 10 ms): a write that meets a closed window for a moment
+        # (the gateway holding back a sender while a recipient is slow) would
+        # time out on that. Writes get the connection's own timeout.
+        self.sock.settimeout(self.timeout)
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
 
     def restart(self):
