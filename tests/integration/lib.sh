@@ -31,6 +31,28 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# One run of a test at a time on this machine: a second run of the same test
+# (a loop in another terminal beside `make test`) would take down the first's
+# gateway and remove its run folder (below), and the first then fails in
+# ways that look like bugs (an account store that is not the one it wrote).
+# The lock is held by a watcher of this shell, not by this shell's own file
+# descriptors: the daemons the test starts do not inherit it, and a run killed
+# outright does not leave it held (the watcher ends with this shell).
+it_lock() {
+	local lock="/tmp/sbit-$it_tag$it_name.lock" fd state=""
+
+	exec {fd}< <({ flock -w 900 9 || exit 0
+		echo held
+		while kill -0 $$ 2>/dev/null; do sleep 0.5; done; } 9>"$lock" 2>/dev/null)
+	read -r -t 960 state <&"$fd" || true
+	exec {fd}<&-
+	if [ "$state" != held ]; then
+		echo "FAIL: another run of $it_name has held $lock for 900 s" >&2
+		exit 1
+	fi
+}
+it_lock
+
 it_cleanup() {
 	local rc=$?
 	if [ $rc -ne 0 ]; then
